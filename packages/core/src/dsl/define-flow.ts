@@ -1,0 +1,112 @@
+import { assertValidFlow } from '../ir/validate-flow.js';
+import type {
+  ConferenceStep,
+  DynamicNode,
+  EnqueueStep,
+  Flow,
+  FlowDefaults,
+  GatherStep,
+  GotoStep,
+  HangupStep,
+  HoursStep,
+  MediaStep,
+  PauseStep,
+  PlayStep,
+  RecordStep,
+  SayStep,
+  Schedule,
+  Step,
+  TransferStep,
+  TransferTarget,
+} from '../ir/types.js';
+
+/** What `defineFlow` takes: node ids are inferred from `nodes`, so every reference is checked by the compiler. */
+export interface FlowDefinition<N extends string, S extends string> {
+  name: string;
+  start: NoInfer<N>;
+  nodes: { [K in N]: Step<NoInfer<N>, NoInfer<S>>[] | DynamicNode<NoInfer<N>, NoInfer<S>> };
+  schedules?: { [K in S]: Schedule };
+  defaults?: FlowDefaults;
+}
+
+/**
+ * Defines a flow in TypeScript; validates it at once and throws `CallFlowError('invalid-flow')` listing every problem.
+ * @example
+ * const flow = defineFlow({
+ *   name: 'hello',
+ *   start: 'menu',
+ *   nodes: {
+ *     menu: [gather({ prompt: [say('Press 1 for sales.')], routes: { '1': 'sales' } })],
+ *     sales: [say('Connecting you.'), transfer('+14155550100')],
+ *   },
+ * });
+ */
+export function defineFlow<const N extends string, const S extends string = never>(definition: FlowDefinition<N, S>): Flow<N, S> {
+  const flow = { version: 1 as const, ...definition } as Flow<N, S>;
+  assertValidFlow(flow as Flow);
+  return flow;
+}
+
+type Options<T extends { type: string }, Omitted extends keyof T = never> = Omit<T, 'type' | Omitted>;
+
+/** Speak text. */
+export function say(text: string, options: Options<SayStep, 'text'> = {}): SayStep {
+  return { type: 'say', text, ...options };
+}
+
+/** Play an audio URL. */
+export function play(url: string, options: Options<PlayStep, 'url'> = {}): PlayStep {
+  return { type: 'play', url, ...options };
+}
+
+/** Silence for some seconds. */
+export function pause(seconds: number, options: Options<PauseStep, 'seconds'> = {}): PauseStep {
+  return { type: 'pause', seconds, ...options };
+}
+
+/** Collect digits or speech and route on them. `prompt` may be a single media step or text to say. */
+export function gather<const N extends string = never>(
+  options: Omit<GatherStep<N>, 'type' | 'prompt'> & { prompt: MediaStep[] | MediaStep | string },
+): GatherStep<N> {
+  const { prompt, ...rest } = options;
+  const steps = typeof prompt === 'string' ? [say(prompt)] : Array.isArray(prompt) ? prompt : [prompt];
+  return { type: 'gather', prompt: steps, ...rest };
+}
+
+/** Connect the caller to a number or SIP address. */
+export function transfer<const N extends string = never>(to: TransferTarget, options: Options<TransferStep<N>, 'to'> = {}): TransferStep<N> {
+  return { type: 'transfer', to, ...options };
+}
+
+/** Record the caller (voicemail). */
+export function record<const N extends string = never>(options: Options<RecordStep<N>> = {}): RecordStep<N> {
+  return { type: 'record', ...options };
+}
+
+/** Wait in a named queue until an agent takes the call. */
+export function enqueue<const N extends string = never>(queue: string, options: Options<EnqueueStep<N>, 'queue'> = {}): EnqueueStep<N> {
+  return { type: 'enqueue', queue, ...options };
+}
+
+/** Join a conference room. */
+export function conference<const N extends string = never>(room: string, options: Options<ConferenceStep<N>, 'room'> = {}): ConferenceStep<N> {
+  return { type: 'conference', room, ...options };
+}
+
+/** Jump to a node. */
+export function goto<const N extends string>(node: N): GotoStep<N> {
+  return { type: 'goto', node };
+}
+
+/** End the call. */
+export function hangup(): HangupStep {
+  return { type: 'hangup' };
+}
+
+/** Branch on business hours. */
+export function hours<const N extends string, const S extends string>(
+  schedule: S,
+  targets: { open: N; closed: N; holiday?: N },
+): HoursStep<N, S> {
+  return { type: 'hours', schedule, ...targets };
+}

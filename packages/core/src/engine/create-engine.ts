@@ -1,0 +1,345 @@
+import { CallFlowError, isCallFlowError } from '../errors.js';
+import { checkHours } from '../hours/business-hours.js';
+import { assertValidFlow } from '../ir/validate-flow.js';
+import type { Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
+import { isWaitingStep } from '../ir/types.js';
+import { secretsOf, signToken, verifyToken, type CallState, type TokenOptions } from '../token/call-token.js';
+import { flowVersionOf } from './flow-version.js';
+import type { CallInfo, Effect, Outcome, PlannedMedia, Turn } from './types.js';
+
+/** Engine settings. */
+export interface EngineOptions {
+  /** HMAC secret(s) for continuation tokens; first signs, all verify. */
+  secret: string | readonly string[];
+  /** The clock, injected; default `Date.now`. */
+  now?: () => number;
+  /** Seconds a continuation token stays valid; default 86,400. */
+  tokenTtlSeconds?: number;
+  /** Goto/hours hops allowed in one turn before the flow is declared stuck; default 100. */
+  maxHops?: number;
+  /** Called when the flow fails and the caller hears the apology. */
+  onError?: (error: CallFlowError, call: CallInfo) => void;
+}
+
+/** A compiled flow that plans turns. Pure apart from the injected clock and dynamic nodes. */
+export interface Engine {
+  readonly flow: Flow;
+  /** Short hash of the flow's static content, carried in tokens. */
+  readonly flowVersion: string;
+  /** The first turn of a new call. */
+  start(call: CallInfo): Promise<Turn>;
+  /** The next turn after the provider reports `outcome` for the position in `token`. */
+  resume(token: string, outcome: Outcome, call: CallInfo): Promise<Turn>;
+  /** A turn that starts at `node` (moving a live call), keeping `vars`. */
+  goTo(node: string, call: CallInfo, vars?: Record<string, string>): Promise<Turn>;
+  /** Verifies a token and returns its state and the step it points at. */
+  inspect(token: string, call: CallInfo): Promise<{ state: CallState; step: Step | undefined }>;
+  /** Signs a state into a token for `call` (command providers sign one per played step). */
+  sign(state: CallState, call: CallInfo): Promise<string>;
+}
+
+const defaultApology = 'We are sorry, something went wrong. Goodbye.';
+
+/**
+ * Compiles a flow into an engine. Validates the flow first.
+ * @example
+ * const engine = createEngine(flow, { secret: process.env.CALLFLOW_SECRET! });
+ * const turn = await engine.start({ callId: 'CA123' });
+ */
+export function createEngine(flow: Flow, options: EngineOptions): Engine {
+  assertValidFlow(flow);
+  const flowVersion = flowVersionOf(flow);
+  const now = options.now ?? Date.now;
+  const tokenOptions: TokenOptions = { secret: options.secret, ttlSeconds: options.tokenTtlSeconds, now };
+  const maxHops = options.maxHops ?? 100;
+  // Fail at construction, not on the first call, when the secret is unusable.
+  secretsOf(tokenOptions);
+
+  async function stepsOf(node: string, call: CallInfo, vars: Record<string, string>): Promise<Step[]> {
+    const definition = flow.nodes[node];
+    if (definition === undefined) throw new CallFlowError('flow-failed', `unknown node '${node}'`, { node });
+    if (typeof definition !== 'function') return definition;
+    let steps: Step[];
+    try {
+      steps = await definition({ callId: call.callId, from: call.from, to: call.to, provider: call.provider, vars, now: new Date(now()) });
+    } catch (error) {
+      throw new CallFlowError('flow-failed', `dynamic node '${node}' threw: ${error instanceof Error ? error.message : String(error)}`, { node, cause: error });
+    }
+    if (!Array.isArray(steps)) throw new CallFlowError('flow-failed', `dynamic node '${node}' did not return a list of steps`, { node });
+    const check = assertDynamicSteps(steps, node);
+    return check;
+  }
+
+  function assertDynamicSteps(steps: Step[], node: string): Step[] {
+    // Validate the returned steps in the context of the whole flow (references included).
+    try {
+      assertValidFlow({ ...flow, nodes: { ...flow.nodes, [node]: steps } } as Flow);
+    } catch (error) {
+      throw new CallFlowError('flow-failed', `dynamic node '${node}' returned invalid steps: ${(error as Error).message}`, { node, cause: error });
+    }
+    return steps;
+  }
+
+  function withDefaults<T extends MediaStep>(step: T, vars: Record<string, string>): T {
+    if (step.type !== 'say') return step;
+    const say: SayStep = { ...step, text: interpolate(step.text, vars) };
+    if (say.voice === undefined && flow.defaults?.voice) say.voice = flow.defaults.voice;
+    if (say.language === undefined && flow.defaults?.language) say.language = flow.defaults.language;
+    return say as T;
+  }
+
+  async function plan(from: CallState, call: CallInfo, effects: Effect[]): Promise<Turn> {
+    const media: PlannedMedia[] = [];
+    let state: CallState = { ...from };
+    let hops = 0;
+    for (;;) {
+      const steps = await stepsOf(state.node, call, state.vars);
+      const step = steps[state.step];
+      if (step === undefined) return { call, steps: media, ended: true, effects, node: state.node };
+      const next = (): CallState => ({ ...state, step: state.step + 1, kind: 'media', promptOffset: 0, reask: undefined });
+      const jump = (node: string): CallState => {
+        if (++hops > maxHops) throw new CallFlowError('flow-failed', `more than ${maxHops} goto/hours hops without waiting for the caller`, { node });
+        return { ...state, node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
+      };
+      switch (step.type) {
+        case 'say':
+        case 'play':
+        case 'pause':
+          state = next();
+          media.push({ step: withDefaults(step, state.vars), after: state });
+          continue;
+        case 'goto':
+          state = jump(step.node);
+          continue;
+        case 'hours': {
+          const schedule = flow.schedules?.[step.schedule];
+          if (!schedule) throw new CallFlowError('flow-failed', `unknown schedule '${step.schedule}'`, { node: state.node });
+          const status = checkHours(schedule, now(), { withNextChange: false });
+          const target = status.open ? step.open : status.source === 'holiday' ? (step.holiday ?? step.closed) : step.closed;
+          state = jump(target);
+          continue;
+        }
+        case 'hangup':
+          return { call, steps: media, ended: true, effects, node: state.node };
+        default: {
+          const waitState: CallState = { ...state, kind: step.type };
+          const waiting = step.type === 'gather' ? gatherForTurn(step, waitState) : step;
+          return {
+            call,
+            steps: media,
+            wait: { step: waiting, state: waitState },
+            token: await signToken(waitState, { callId: call.callId, flowVersion }, tokenOptions),
+            ended: false,
+            effects,
+            node: state.node,
+          };
+        }
+      }
+    }
+  }
+
+  function gatherForTurn(step: GatherStep, state: CallState): GatherStep {
+    const extra = state.reask === 'invalid' ? (step.invalidPrompt ?? []) : state.reask === 'no-input' ? (step.noInputPrompt ?? []) : [];
+    const prompt = [...extra, ...step.prompt].slice(state.promptOffset).map((media) => withDefaults(media, state.vars));
+    const speech = step.speech && step.speech.language === undefined && flow.defaults?.language ? { ...step.speech, language: flow.defaults.language } : step.speech;
+    const out: GatherStep = { ...step, prompt };
+    if (speech) out.speech = speech;
+    return out;
+  }
+
+  function applyOutcome(state: CallState, step: WaitingStep, outcome: Outcome, call: CallInfo, effects: Effect[]): CallState | 'end' {
+    const goto = (node: string | undefined, fallback: 'next' | 'end', from: CallState = state): CallState | 'end' => {
+      if (node !== undefined) return { ...from, node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
+      return fallback === 'end' ? 'end' : { ...from, step: from.step + 1, kind: 'media', promptOffset: 0, reask: undefined };
+    };
+    const mismatch = () =>
+      new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' does not answer a ${step.type} step`, { node: state.node });
+    switch (step.type) {
+      case 'gather':
+        if (outcome.type !== 'digits' && outcome.type !== 'speech' && outcome.type !== 'no-input') throw mismatch();
+        return applyGather(state, step, outcome, goto);
+      case 'transfer': {
+        if (outcome.type !== 'dial') throw mismatch();
+        if (outcome.status === 'completed') return goto(step.then, 'end');
+        if (outcome.status === 'busy') return goto(step.onBusy ?? step.onFailed, 'next');
+        if (outcome.status === 'no-answer') return goto(step.onNoAnswer ?? step.onFailed, 'next');
+        return goto(step.onFailed, 'next');
+      }
+      case 'record': {
+        if (outcome.type !== 'recording') throw mismatch();
+        const vars = step.saveAs && outcome.url ? { ...state.vars, [step.saveAs]: outcome.url } : state.vars;
+        state = { ...state, vars };
+        if (step.notify) {
+          effects.push({ type: 'notify', hook: step.notify, call, node: state.node, recording: { url: outcome.url, durationSeconds: outcome.durationSeconds }, vars });
+        }
+        return goto(step.then, 'next');
+      }
+      case 'enqueue': {
+        if (outcome.type !== 'queue') throw mismatch();
+        if (outcome.result === 'bridged') return goto(step.then, 'end');
+        if (outcome.result === 'hangup') return 'end';
+        if (outcome.result === 'timeout') return goto(step.onTimeout, 'next');
+        if (outcome.result === 'left' && step.escape && (outcome.digit === undefined || outcome.digit === step.escape.digit)) return goto(step.escape.to, 'next');
+        return goto(undefined, 'next');
+      }
+      case 'conference':
+        if (outcome.type !== 'conference') throw mismatch();
+        return goto(step.then, 'end');
+    }
+  }
+
+  function applyGather(
+    state: CallState,
+    step: GatherStep,
+    outcome: Extract<Outcome, { type: 'digits' | 'speech' | 'no-input' }>,
+    goto: (node: string | undefined, fallback: 'next' | 'end', from: CallState) => CallState | 'end',
+  ): CallState | 'end' {
+    const key = `${state.node}:${state.step}`;
+    const clearTries = () => {
+      const tries = { ...state.tries };
+      delete tries[key];
+      return tries;
+    };
+    let accepted: string | undefined;
+    let route: string | undefined;
+    if (outcome.type !== 'no-input') {
+      const input = outcome.type === 'digits' ? stripFinishKey(outcome.digits, step.finishOnKey ?? '#') : outcome.text.trim();
+      const match = matchRoute(step, input, outcome.type);
+      if (match) {
+        accepted = input;
+        route = match;
+      } else if (!step.routes && input !== '' && lengthOk(step, input, outcome.type)) {
+        accepted = input;
+      }
+    }
+    if (accepted !== undefined) {
+      const vars = step.saveAs ? { ...state.vars, [step.saveAs]: accepted } : state.vars;
+      state = { ...state, vars, tries: clearTries() };
+      return goto(route, 'next', state);
+    }
+    const reason = outcome.type === 'no-input' || (outcome.type === 'digits' && stripFinishKey(outcome.digits, step.finishOnKey ?? '#') === '') || (outcome.type === 'speech' && outcome.text.trim() === '') ? 'no-input' : 'invalid';
+    const used = (state.tries[key] ?? 0) + Math.max(1, outcome.attemptsUsed ?? 1);
+    if (used >= (step.attempts ?? 3)) {
+      state = { ...state, tries: clearTries() };
+      return goto(step.onExhausted, 'end', state);
+    }
+    state = { ...state, tries: { ...state.tries, [key]: used } };
+    const detour = reason === 'invalid' ? step.onInvalid : step.onNoInput;
+    if (detour !== undefined) return goto(detour, 'end', state);
+    return { ...state, kind: 'media', promptOffset: 0, reask: reason };
+  }
+
+  async function apology(call: CallInfo, error: CallFlowError, node: string): Promise<Turn> {
+    options.onError?.(error, call);
+    const text = flow.defaults?.apology ?? defaultApology;
+    const step: SayStep = { type: 'say', text };
+    if (flow.defaults?.voice) step.voice = flow.defaults.voice;
+    if (flow.defaults?.language) step.language = flow.defaults.language;
+    return { call, steps: [{ step, after: { node, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 } }], ended: true, effects: [], error, node };
+  }
+
+  async function guarded(call: CallInfo, node: string, run: () => Promise<Turn>): Promise<Turn> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
+      const failure = isCallFlowError(error) ? error : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, { node, cause: error });
+      return apology(call, failure, failure.node ?? node);
+    }
+  }
+
+  async function open(token: string, call: CallInfo): Promise<{ state: CallState; step: Step | undefined }> {
+    const content = await verifyToken(token, call, tokenOptions);
+    const { state } = content;
+    const node = flow.nodes[state.node];
+    if (node === undefined) {
+      throw new CallFlowError('invalid-token', `token points at node '${state.node}', which this flow no longer has`, { reason: 'unknown-position', node: state.node });
+    }
+    if (typeof node === 'function') return { state, step: undefined };
+    const step = node[state.step];
+    const fits = state.kind === 'media' ? state.step <= node.length : step !== undefined && step.type === state.kind;
+    if (!fits) {
+      throw new CallFlowError('invalid-token', `token points at ${state.node}[${state.step}], which is no longer a ${state.kind} step`, { reason: 'unknown-position', node: state.node });
+    }
+    return { state, step };
+  }
+
+  return {
+    flow,
+    flowVersion,
+    start(call) {
+      return guarded(call, flow.start, () => plan({ node: flow.start, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 }, call, []));
+    },
+    goTo(node, call, vars = {}) {
+      if (!(node in flow.nodes)) return Promise.reject(new CallFlowError('flow-failed', `unknown node '${node}'`, { node }));
+      return guarded(call, node, () => plan({ node, step: 0, kind: 'media', tries: {}, vars: { ...vars }, promptOffset: 0 }, call, []));
+    },
+    async resume(token, outcome, call) {
+      const { state } = await open(token, call);
+      return guarded(call, state.node, async () => {
+        if (outcome.type === 'hangup') return { call, steps: [], ended: true, effects: [], node: state.node };
+        if (outcome.type === 'media-done') {
+          if (state.kind !== 'media' && !(state.kind === 'gather' && state.promptOffset > 0)) {
+            throw new CallFlowError('unexpected-outcome', `outcome 'media-done' does not answer a ${state.kind} step`, { node: state.node });
+          }
+          return plan(state, call, []);
+        }
+        if (state.kind === 'media') throw new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' arrived for a position that waits for nothing`, { node: state.node });
+        const steps = await stepsOf(state.node, call, state.vars);
+        const step = steps[state.step];
+        if (step === undefined || !isWaitingStep(step) || step.type !== state.kind) {
+          throw new CallFlowError('flow-failed', `no ${state.kind} step at ${state.node}[${state.step}]`, { node: state.node });
+        }
+        const effects: Effect[] = [];
+        const next = applyOutcome(state, step, outcome, call, effects);
+        if (next === 'end') return { call, steps: [], ended: true, effects, node: state.node };
+        return plan(next, call, effects);
+      });
+    },
+    inspect: open,
+    sign(state, call) {
+      return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
+    },
+  };
+}
+
+function interpolate(text: string, vars: Record<string, string>): string {
+  if (!text.includes('{{')) return text;
+  return text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => vars[name] ?? '');
+}
+
+function stripFinishKey(digits: string, finishOnKey: string): string {
+  return finishOnKey !== '' && digits.endsWith(finishOnKey) ? digits.slice(0, -1) : digits;
+}
+
+function lengthOk(step: GatherStep, input: string, type: 'digits' | 'speech'): boolean {
+  if (type === 'speech') return true;
+  if (!/^[0-9*#]+$/.test(input)) return false;
+  if (step.numDigits !== undefined) return input.length === step.numDigits;
+  if (step.minDigits !== undefined && input.length < step.minDigits) return false;
+  if (step.maxDigits !== undefined && input.length > step.maxDigits) return false;
+  return true;
+}
+
+const digitWords: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
+
+/** The node a digit string or utterance routes to, if any. Speech matches whole words of a route key, or a spoken digit. */
+export function matchRoute(step: GatherStep, input: string, type: 'digits' | 'speech'): string | undefined {
+  const routes = step.routes;
+  if (!routes) return undefined;
+  if (type === 'digits') return Object.hasOwn(routes, input) ? routes[input] : undefined;
+  const spoken = input.toLowerCase().replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  if (spoken === '') return undefined;
+  const words = spoken.split(' ');
+  const asDigits = words.map((word) => digitWords[word] ?? word).join('');
+  let best: { node: string; length: number } | undefined;
+  for (const [key, node] of Object.entries(routes)) {
+    const normal = key.toLowerCase();
+    if (/^[0-9*#]+$/.test(normal)) {
+      if (asDigits === normal || words.includes(normal)) return node;
+      continue;
+    }
+    if (` ${spoken} `.includes(` ${normal} `) && (!best || normal.length > best.length)) best = { node, length: normal.length };
+  }
+  return best?.node;
+}

@@ -1,0 +1,64 @@
+export { CallFlowError, isCallFlowError, formatProblems } from './errors.js';
+export type { CallFlowErrorCode, CallFlowErrorOptions, Problem, TokenFailure } from './errors.js';
+
+export { isMediaStep, isWaitingStep, stepTypes } from './ir/types.js';
+export type {
+  CallContext,
+  ConferenceStep,
+  DayHours,
+  DynamicNode,
+  EnqueueStep,
+  Flow,
+  FlowDefaults,
+  GatherStep,
+  GotoStep,
+  HangupStep,
+  HoursStep,
+  MediaStep,
+  PauseStep,
+  PlayStep,
+  ProviderOptions,
+  RecordStep,
+  SayStep,
+  Schedule,
+  SpeechOptions,
+  StaticFlow,
+  Step,
+  StepType,
+  TransferStep,
+  TransferTarget,
+  WaitingStep,
+  Weekday,
+} from './ir/types.js';
+export { flowSchema, dynamicFlowSchema, scheduleSchema, stepSchema } from './ir/schema.js';
+export { assertValidFlow, formatPath, invalidFlowError, stepReferences, validateFlow } from './ir/validate-flow.js';
+export type { FlowValidation } from './ir/validate-flow.js';
+export { checkFlowSource, parseFlow } from './ir/parse-flow.js';
+export type { ParseFlowOptions } from './ir/parse-flow.js';
+export { didYouMean, editDistance, nearest } from './ir/suggest.js';
+
+export { conference, defineFlow, enqueue, gather, goto, hangup, hours, pause, play, record, say, transfer } from './dsl/define-flow.js';
+export type { FlowDefinition } from './dsl/define-flow.js';
+
+export { checkHours, isOpen, nextChange } from './hours/business-hours.js';
+export type { HoursStatus } from './hours/business-hours.js';
+
+export { createEngine, matchRoute } from './engine/create-engine.js';
+export type { Engine, EngineOptions } from './engine/create-engine.js';
+export { flowVersionOf } from './engine/flow-version.js';
+export type { CallInfo, DialStatus, Effect, Outcome, OutcomeType, PlannedMedia, PlannedWait, Turn } from './engine/types.js';
+export { silentLogger } from './engine/adapter.js';
+export type { Capabilities, Logger, ProviderAdapter, Rendered, Support } from './engine/adapter.js';
+
+export { signToken, verifyToken } from './token/call-token.js';
+export type { CallState, TokenContent, TokenOptions } from './token/call-token.js';
+export { base64UrlToBytes, base64UrlToText, bytesToBase64Url, textToBase64Url } from './token/base64url.js';
+
+export { claimOnce, updateJson } from './store/store.js';
+export type { Store, StoreWriteOptions } from './store/store.js';
+export { createMemoryStore } from './store/memory-store.js';
+export type { MemoryStoreOptions } from './store/memory-store.js';
+
+export { toNodeListener, reencodedBodyHeader } from './http/node-bridge.js';
+export type { FetchHandler } from './http/node-bridge.js';
+export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/responses.js';

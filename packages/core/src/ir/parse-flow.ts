@@ -1,0 +1,83 @@
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type { Problem } from '../errors.js';
+import type { StaticFlow } from './types.js';
+import { invalidFlowError, validateFlow, type FlowValidation } from './validate-flow.js';
+
+/** Options for `parseFlow`. */
+export interface ParseFlowOptions {
+  /** Default: `json` when the text starts with `{`, else `yaml`. */
+  format?: 'json' | 'yaml';
+  /** File name used in messages. */
+  fileName?: string;
+}
+
+/** Parses and validates a JSON or YAML flow, reporting every problem with its path and line. */
+export function checkFlowSource(source: string, options: ParseFlowOptions = {}): FlowValidation<StaticFlow> {
+  const format = options.format ?? (/^\s*\{/.test(source) ? 'json' : 'yaml');
+  const lineCounter = new LineCounter();
+  if (format === 'json') {
+    try {
+      JSON.parse(source);
+    } catch (error) {
+      return { ok: false, problems: [jsonSyntaxProblem(source, error)] };
+    }
+  }
+  const document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const syntax: Problem[] = [...document.errors, ...document.warnings].map((error) => ({
+    path: '',
+    message: `${format === 'json' ? 'JSON' : 'YAML'}: ${error.message.split('\n')[0]}`,
+    line: error.linePos?.[0]?.line,
+    severity: document.errors.includes(error as never) ? ('error' as const) : ('warning' as const),
+  }));
+  if (syntax.some((problem) => problem.severity === 'error')) return { ok: false, problems: syntax };
+  const data: unknown = document.toJS({ maxAliasCount: 100 });
+  const result = validateFlow(data);
+  for (const problem of result.problems) problem.line ??= lineOf(document, lineCounter, problem.path);
+  return { ...result, problems: [...syntax, ...result.problems] } as FlowValidation<StaticFlow>;
+}
+
+/**
+ * Parses a flow file's text (JSON or YAML) into a validated flow; throws `CallFlowError('invalid-flow')`
+ * listing every problem, with lines.
+ */
+export function parseFlow(source: string, options: ParseFlowOptions = {}): StaticFlow {
+  const result = checkFlowSource(source, options);
+  if (!result.ok || !result.flow) {
+    const error = invalidFlowError(result.problems);
+    if (options.fileName) error.message = error.message.replace('invalid flow', `invalid flow ${options.fileName}`);
+    throw error;
+  }
+  return result.flow;
+}
+
+function jsonSyntaxProblem(source: string, error: unknown): Problem {
+  const message = error instanceof Error ? error.message : String(error);
+  const position = /position (\d+)/.exec(message);
+  const lineMatch = /line (\d+)/.exec(message);
+  let line: number | undefined = lineMatch ? Number(lineMatch[1]) : undefined;
+  if (line === undefined && position) line = source.slice(0, Number(position[1])).split('\n').length;
+  return { path: '', message: `JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, line, severity: 'error' };
+}
+
+function lineOf(document: Document, lineCounter: LineCounter, path: string): number | undefined {
+  if (path === '') return undefined;
+  const segments: Array<string | number> = [];
+  for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  let node: unknown = document.contents;
+  let offset: number | undefined;
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      if (!pair) break;
+      offset = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? offset;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as { range?: [number, number, number] } | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset === undefined ? undefined : lineCounter.linePos(offset).line;
+}
+

@@ -1,0 +1,316 @@
+import type { z } from 'zod';
+import { CallFlowError, type Problem } from '../errors.js';
+import { dynamicFlowSchema, flowSchema, stepSchema } from './schema.js';
+import { didYouMean } from './suggest.js';
+import type { Flow, GatherStep, Step } from './types.js';
+import { isWaitingStep, stepTypes } from './types.js';
+
+/** The result of checking a flow: the flow when there are no errors, and every problem found. */
+export interface FlowValidation<F extends Flow = Flow> {
+  ok: boolean;
+  flow?: F;
+  /** Errors and warnings, errors first. */
+  problems: Problem[];
+}
+
+/** Formats a path array the way problems print it: `nodes.menu[0].routes.1`. */
+export function formatPath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
+  }
+  return out;
+}
+
+/**
+ * Checks a flow against the schema and the graph rules, reporting every problem at once.
+ * Dynamic nodes (functions) are accepted and their steps checked when they run.
+ */
+export function validateFlow(input: unknown): FlowValidation {
+  const problems: Problem[] = [];
+  const hasFunctions =
+    typeof input === 'object' &&
+    input !== null &&
+    typeof (input as { nodes?: unknown }).nodes === 'object' &&
+    Object.values((input as { nodes: Record<string, unknown> }).nodes ?? {}).some((node) => typeof node === 'function');
+  const parsed = (hasFunctions ? dynamicFlowSchema : flowSchema).safeParse(input);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(problemFromIssue(issue, input));
+    // Graph checks still run on what is there, so one pass reports everything.
+    if (typeof input === 'object' && input !== null) problems.push(...checkGraph(input as Flow, true));
+    return finish(problems, undefined);
+  }
+  const flow = parsed.data as Flow;
+  problems.push(...checkGraph(flow, false));
+  return finish(problems, flow);
+}
+
+/** Validates a flow and throws `CallFlowError('invalid-flow')` listing every error. */
+export function assertValidFlow<F extends Flow>(input: F): F {
+  const result = validateFlow(input);
+  if (!result.ok) throw invalidFlowError(result.problems);
+  return input;
+}
+
+/** The error thrown for a flow with errors; its message lists each one. */
+export function invalidFlowError(problems: Problem[]): CallFlowError {
+  const errors = problems.filter((problem) => problem.severity === 'error');
+  const lines = errors.map((problem) => {
+    const line = problem.line === undefined ? '' : ` (line ${problem.line})`;
+    return `  ${problem.path || '(flow)'}${line}: ${problem.message}${problem.hint ? ` (${problem.hint})` : ''}`;
+  });
+  return new CallFlowError('invalid-flow', `invalid flow: ${errors.length} problem${errors.length === 1 ? '' : 's'}\n${lines.join('\n')}`, {
+    problems,
+  });
+}
+
+function finish(problems: Problem[], flow: Flow | undefined): FlowValidation {
+  const sorted = [...problems.filter((p) => p.severity === 'error'), ...problems.filter((p) => p.severity === 'warning')];
+  const ok = !sorted.some((problem) => problem.severity === 'error');
+  return { ok, flow: ok ? flow : undefined, problems: sorted };
+}
+
+function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let current = root;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
+const allKeysByType: Record<string, string[]> = Object.fromEntries(
+  stepSchema.options.map((option) => [option.shape.type.value, Object.keys(option.shape)]),
+);
+
+function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
+  const path = formatPath(issue.path);
+  const value = valueAt(input, issue.path);
+  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type' && typeof value === 'string' && !(stepTypes as readonly string[]).includes(value)) {
+    return { path, message: `unknown step type '${value}'`, hint: didYouMean(value, stepTypes) ?? `one of ${stepTypes.join(', ')}`, severity: 'error' };
+  }
+  if (issue.code === 'invalid_union' && typeof value === 'object' && value !== null && 'type' in value) {
+    const type = String((value as { type: unknown }).type);
+    if (!(stepTypes as readonly string[]).includes(type)) {
+      return { path: `${path}.type`, message: `unknown step type '${type}'`, hint: didYouMean(type, stepTypes) ?? `one of ${stepTypes.join(', ')}`, severity: 'error' };
+    }
+  }
+  if (issue.code === 'invalid_union' && (typeof value !== 'object' || value === null || !('type' in value)) && issue.path.length >= 3 && issue.path[0] === 'nodes') {
+    return { path, message: 'a step must be an object with a type', hint: `one of ${stepTypes.join(', ')}`, severity: 'error' };
+  }
+  if (issue.code === 'unrecognized_keys') {
+    const owner = valueAt(input, issue.path) as { type?: unknown } | undefined;
+    const known = owner && typeof owner.type === 'string' ? (allKeysByType[owner.type] ?? []) : [];
+    const first = issue.keys[0] ?? '';
+    return {
+      path: issue.keys.length === 1 ? formatPath([...issue.path, first]) : path,
+      message: `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `'${key}'`).join(', ')}`,
+      hint: issue.keys.length === 1 ? didYouMean(first, known) : undefined,
+      severity: 'error',
+    };
+  }
+  if (issue.code === 'invalid_type' && value === undefined) {
+    return { path, message: `is required (${issue.expected})`, severity: 'error' };
+  }
+  if (issue.code === 'too_small' || issue.code === 'too_big') {
+    const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
+    if (typeof value === 'number') return { path, message: `${value} is out of range: must be ${bound}`, severity: 'error' };
+  }
+  return { path, message: issue.message, severity: 'error' };
+}
+
+/** Node references of a step, with the field they sit in. */
+export function stepReferences(step: Step): Array<{ field: string; node: string }> {
+  const out: Array<{ field: string; node: string }> = [];
+  const add = (field: string, node: unknown) => {
+    if (typeof node === 'string') out.push({ field, node });
+  };
+  switch (step.type) {
+    case 'goto':
+      add('node', step.node);
+      break;
+    case 'hours':
+      add('open', step.open);
+      add('closed', step.closed);
+      add('holiday', step.holiday);
+      break;
+    case 'gather':
+      for (const [key, node] of Object.entries(step.routes ?? {})) add(`routes.${key}`, node);
+      add('onInvalid', step.onInvalid);
+      add('onNoInput', step.onNoInput);
+      add('onExhausted', step.onExhausted);
+      break;
+    case 'transfer':
+      add('then', step.then);
+      add('onBusy', step.onBusy);
+      add('onNoAnswer', step.onNoAnswer);
+      add('onFailed', step.onFailed);
+      break;
+    case 'record':
+      add('then', step.then);
+      break;
+    case 'enqueue':
+      add('onTimeout', step.onTimeout);
+      add('escape.to', step.escape?.to);
+      add('then', step.then);
+      break;
+    case 'conference':
+      add('then', step.then);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+function checkGraph(flow: Flow, partial: boolean): Problem[] {
+  const problems: Problem[] = [];
+  const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
+  const nodeIds = Object.keys(nodes);
+  const scheduleIds = Object.keys(typeof flow.schedules === 'object' && flow.schedules !== null ? flow.schedules : {});
+  const missing = (path: string, node: string) => {
+    problems.push({ path, message: `unknown node '${node}'`, hint: didYouMean(node, nodeIds) ?? (nodeIds.length ? `nodes are ${nodeIds.slice(0, 8).join(', ')}` : undefined), severity: 'error' });
+  };
+  if (typeof flow.start === 'string' && !(flow.start in nodes)) missing('start', flow.start);
+
+  for (const [id, node] of Object.entries(nodes)) {
+    if (!Array.isArray(node)) continue;
+    node.forEach((step, index) => {
+      if (typeof step !== 'object' || step === null) return;
+      const at = `nodes.${id}[${index}]`;
+      for (const ref of stepReferences(step as Step)) if (!(ref.node in nodes)) missing(`${at}.${ref.field}`, ref.node);
+      if (step.type === 'hours' && typeof step.schedule === 'string' && !scheduleIds.includes(step.schedule)) {
+        problems.push({ path: `${at}.schedule`, message: `unknown schedule '${step.schedule}'`, hint: didYouMean(step.schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'), severity: 'error' });
+      }
+      if (step.type === 'gather') problems.push(...checkGather(step as GatherStep, at));
+      if (isWaitingStep(step as Step) || step.type === 'goto' || step.type === 'hangup' || step.type === 'hours') {
+        const rest = node.length - index - 1;
+        if ((step.type === 'goto' || step.type === 'hangup' || step.type === 'hours') && rest > 0) {
+          problems.push({ path: `nodes.${id}[${index + 1}]`, message: `unreachable: the ${step.type} before it never falls through`, severity: 'warning' });
+        }
+      }
+    });
+  }
+  if (scheduleIds.length && flow.schedules) {
+    for (const [name, schedule] of Object.entries(flow.schedules)) {
+      for (const [index, closure] of (schedule?.closures ?? []).entries()) {
+        if ('from' in closure && typeof closure.from === 'string' && typeof closure.to === 'string' && closure.from > closure.to) {
+          problems.push({ path: `schedules.${name}.closures[${index}]`, message: `'from' ${closure.from} is after 'to' ${closure.to}`, severity: 'error' });
+        }
+      }
+    }
+  }
+  if (!partial || problems.length === 0) problems.push(...checkReachability(flow), ...checkSilentCycles(flow));
+  return problems;
+}
+
+function checkGather(step: GatherStep, at: string): Problem[] {
+  const problems: Problem[] = [];
+  const input = step.input ?? 'dtmf';
+  const seen = new Map<string, string>();
+  for (const key of Object.keys(step.routes ?? {})) {
+    const isDigits = /^[0-9*#]+$/.test(key);
+    if (!isDigits && input === 'dtmf') {
+      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' is not digits (0-9, *, #) but the gather only takes dtmf`, hint: "set input: 'speech' or 'both' to route on words", severity: 'error' });
+    }
+    if (!isDigits && !/^[\p{L}\p{N}' -]+$/u.test(key)) {
+      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' is neither digits nor words`, severity: 'error' });
+    }
+    const normal = key.trim().toLowerCase();
+    const previous = seen.get(normal);
+    if (previous !== undefined) problems.push({ path: `${at}.routes.${key}`, message: `duplicate route: '${key}' matches the same input as '${previous}'`, severity: 'error' });
+    seen.set(normal, key);
+    if (isDigits && step.finishOnKey && step.finishOnKey !== '' && key.includes(step.finishOnKey)) {
+      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' contains the finish key '${step.finishOnKey}', so it can never be entered`, hint: "set finishOnKey to another key or ''", severity: 'error' });
+    }
+    if (isDigits && step.numDigits !== undefined && key.length !== step.numDigits) {
+      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' has ${key.length} digits but numDigits is ${step.numDigits}`, severity: 'error' });
+    }
+    if (isDigits && step.maxDigits !== undefined && key.length > step.maxDigits) {
+      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' is longer than maxDigits ${step.maxDigits}`, severity: 'error' });
+    }
+  }
+  if (step.minDigits !== undefined && step.maxDigits !== undefined && step.minDigits > step.maxDigits) {
+    problems.push({ path: `${at}.minDigits`, message: `minDigits ${step.minDigits} is greater than maxDigits ${step.maxDigits}`, severity: 'error' });
+  }
+  if (step.numDigits !== undefined && step.maxDigits !== undefined && step.numDigits !== step.maxDigits) {
+    problems.push({ path: `${at}.numDigits`, message: 'give numDigits or maxDigits, not both with different values', severity: 'error' });
+  }
+  if (!step.routes && !step.saveAs) {
+    problems.push({ path: `${at}`, message: 'a gather needs routes or saveAs, or its input is thrown away', severity: 'warning' });
+  }
+  if (input === 'dtmf' && step.speech) {
+    problems.push({ path: `${at}.speech`, message: "speech settings are ignored when input is 'dtmf'", severity: 'warning' });
+  }
+  return problems;
+}
+
+/** Nodes that can be reached from `start`; dynamic nodes count as reaching every node. */
+function checkReachability(flow: Flow): Problem[] {
+  const nodes = flow.nodes;
+  const reached = new Set<string>();
+  const queue = [flow.start];
+  let sawDynamic = false;
+  while (queue.length) {
+    const id = queue.pop()!;
+    if (reached.has(id) || !(id in nodes)) continue;
+    reached.add(id);
+    const node = nodes[id];
+    if (typeof node === 'function') {
+      sawDynamic = true;
+      continue;
+    }
+    for (const step of node ?? []) for (const ref of stepReferences(step)) queue.push(ref.node);
+  }
+  if (sawDynamic) return [];
+  return Object.keys(nodes)
+    .filter((id) => !reached.has(id))
+    .map((id) => ({ path: `nodes.${id}`, message: `node '${id}' is unreachable from '${flow.start}'`, severity: 'warning' as const }));
+}
+
+/** Cycles of goto/hours edges taken before any step that waits for the caller: they would spin forever. */
+function checkSilentCycles(flow: Flow): Problem[] {
+  const edges = new Map<string, Array<{ to: string; path: string }>>();
+  for (const [id, node] of Object.entries(flow.nodes)) {
+    if (typeof node === 'function') continue;
+    const out: Array<{ to: string; path: string }> = [];
+    for (const [index, step] of node.entries()) {
+      if (isWaitingStep(step) || step.type === 'hangup') break;
+      if (step.type === 'goto') {
+        out.push({ to: step.node, path: `nodes.${id}[${index}].node` });
+        break;
+      }
+      if (step.type === 'hours') {
+        out.push({ to: step.open, path: `nodes.${id}[${index}].open` }, { to: step.closed, path: `nodes.${id}[${index}].closed` });
+        if (step.holiday) out.push({ to: step.holiday, path: `nodes.${id}[${index}].holiday` });
+        break;
+      }
+    }
+    edges.set(id, out);
+  }
+  const problems: Problem[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const reported = new Set<string>();
+  const visit = (id: string) => {
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const edge of edges.get(id) ?? []) {
+      const seen = state.get(edge.to);
+      if (seen === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(edge.to)), edge.to];
+        const key = [...cycle].slice(0, -1).sort().join(',');
+        if (!reported.has(key)) {
+          reported.add(key);
+          problems.push({ path: edge.path, message: `loop that never waits for the caller: ${cycle.join(' → ')}`, hint: 'add a gather, record or other waiting step inside the loop', severity: 'error' });
+        }
+      } else if (seen === undefined && edges.has(edge.to)) visit(edge.to);
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  // Iterative roots keep the result deterministic; recursion depth is bounded by the goto chain length.
+  for (const id of edges.keys()) if (!state.has(id)) visit(id);
+  return problems;
+}

@@ -1,0 +1,167 @@
+import { CallFlowError, type TokenFailure } from '../errors.js';
+import { base64UrlToText, bytesToBase64Url, textToBase64Url, utf8 } from './base64url.js';
+
+/** Where a call is in its flow between two webhooks: everything the engine needs to go on. */
+export interface CallState {
+  /** Node of the position. */
+  node: string;
+  /** Step index within the node. */
+  step: number;
+  /** What the position is waiting for: a waiting step's type, or `media` for "play on from here". */
+  kind: 'media' | 'gather' | 'record' | 'transfer' | 'enqueue' | 'conference';
+  /** Tries used per gather (`node:step` → count), kept across detours through onInvalid/onNoInput nodes. */
+  tries: Record<string, number>;
+  /** Values saved with `saveAs`. */
+  vars: Record<string, string>;
+  /** For a gather: how many of its prompt steps were already played (command providers). */
+  promptOffset: number;
+  /** For a gather asked again: why. */
+  reask?: 'invalid' | 'no-input';
+}
+
+/** A verified token's content. */
+export interface TokenContent {
+  state: CallState;
+  flowVersion: string;
+  issuedAt: number;
+}
+
+const version = 1;
+const macBytes = 16;
+const kinds = ['media', 'gather', 'record', 'transfer', 'enqueue', 'conference'] as const;
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function importKey(secret: string): Promise<CryptoKey> {
+  let key = keyCache.get(secret);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    keyCache.set(secret, key);
+  }
+  return key;
+}
+
+async function mac(secret: string, callId: string, payload: string): Promise<string> {
+  const key = await importKey(secret);
+  const signature = await crypto.subtle.sign('HMAC', key, utf8(`${callId}\n${payload}`));
+  return bytesToBase64Url(new Uint8Array(signature, 0, macBytes));
+}
+
+/** Options for signing and verifying tokens. */
+export interface TokenOptions {
+  /** Secret(s); the first signs, any verifies (rotation). At least 16 characters. */
+  secret: string | readonly string[];
+  /** Seconds a token stays valid; default 86,400. */
+  ttlSeconds?: number;
+  /** Current time in ms; default `Date.now`. */
+  now?: () => number;
+}
+
+/** Throws `CallFlowError('invalid-token')` when the secret is missing or too short. */
+export function secretsOf(options: Pick<TokenOptions, 'secret'>): readonly string[] {
+  const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
+  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 16)) {
+    throw new CallFlowError('invalid-token', 'token secret missing or shorter than 16 characters');
+  }
+  return secrets;
+}
+
+/**
+ * Signs a call state into a compact URL-safe token bound to one call id.
+ * Layout: base64url(JSON [version, flowVersion, node, step, kind, tries, vars, promptOffset, reask, issuedAt]) "." base64url(HMAC-SHA256[0..16)).
+ */
+export async function signToken(state: CallState, context: { callId: string; flowVersion: string }, options: TokenOptions): Promise<string> {
+  const [secret] = secretsOf(options);
+  const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
+  const hasTries = Object.keys(state.tries).length > 0;
+  const hasVars = Object.keys(state.vars).length > 0;
+  const body = [
+    version,
+    context.flowVersion,
+    state.node,
+    state.step,
+    kinds.indexOf(state.kind),
+    hasTries ? state.tries : 0,
+    hasVars ? state.vars : 0,
+    state.promptOffset,
+    state.reask === 'invalid' ? 1 : state.reask === 'no-input' ? 2 : 0,
+    issuedAt,
+  ];
+  const payload = textToBase64Url(JSON.stringify(body));
+  return `${payload}.${await mac(secret!, context.callId, payload)}`;
+}
+
+function refuse(reason: TokenFailure, message: string): never {
+  throw new CallFlowError('invalid-token', `token refused: ${message}`, { reason });
+}
+
+/** Verifies a token for a call and returns its content; throws `CallFlowError('invalid-token')` with a `reason`. */
+export async function verifyToken(token: string, context: { callId: string }, options: TokenOptions): Promise<TokenContent> {
+  const secrets = secretsOf(options);
+  if (typeof token !== 'string' || token.length > 4096) refuse('malformed', 'missing or too long');
+  const dot = token.indexOf('.');
+  if (dot <= 0 || dot !== token.lastIndexOf('.')) refuse('malformed', 'not payload.signature');
+  const payload = token.slice(0, dot);
+  const signature = token.slice(dot + 1);
+  if (!/^[A-Za-z0-9_-]+$/.test(payload) || !/^[A-Za-z0-9_-]{22}$/.test(signature)) refuse('malformed', 'bad characters or length');
+  let matched = false;
+  for (const secret of secrets) {
+    if (constantTimeEqual(await mac(secret, context.callId, payload), signature)) {
+      matched = true;
+      break;
+    }
+  }
+  if (!matched) {
+    refuse('bad-signature', 'signature does not match (tampered, or issued for another call or secret)');
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(base64UrlToText(payload));
+  } catch {
+    refuse('malformed', 'payload is not JSON');
+  }
+  if (!Array.isArray(body)) refuse('malformed', 'payload is not a list');
+  if (body[0] !== version) refuse('unsupported-version', `version ${String(body[0])}`);
+  const [, flowVersion, node, step, kindIndex, tries, vars, promptOffset, reask, issuedAt] = body as unknown[];
+  if (
+    typeof flowVersion !== 'string' ||
+    typeof node !== 'string' ||
+    !Number.isInteger(step) ||
+    typeof kindIndex !== 'number' ||
+    kinds[kindIndex] === undefined ||
+    !Number.isInteger(promptOffset) ||
+    typeof issuedAt !== 'number' ||
+    !(tries === 0 || isStringRecord(tries, 'number')) ||
+    !(vars === 0 || isStringRecord(vars, 'string'))
+  ) {
+    refuse('malformed', 'fields have the wrong shape');
+  }
+  const ttl = options.ttlSeconds ?? 86_400;
+  const nowSeconds = (options.now ?? Date.now)() / 1000;
+  if (nowSeconds - issuedAt > ttl) refuse('expired', `issued ${Math.round(nowSeconds - issuedAt)} s ago, limit ${ttl} s`);
+  if (issuedAt - nowSeconds > 300) refuse('expired', 'issued in the future');
+  return {
+    flowVersion,
+    issuedAt,
+    state: {
+      node,
+      step: step as number,
+      kind: kinds[kindIndex]!,
+      tries: tries === 0 ? {} : (tries as Record<string, number>),
+      vars: vars === 0 ? {} : (vars as Record<string, string>),
+      promptOffset: promptOffset as number,
+      reask: reask === 1 ? 'invalid' : reask === 2 ? 'no-input' : undefined,
+    },
+  };
+}
+
+function isStringRecord(value: unknown, type: 'string' | 'number'): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  return Object.values(value).every((entry) => typeof entry === type);
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}
