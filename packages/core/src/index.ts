@@ -62,3 +62,5 @@ export type { MemoryStoreOptions } from './store/memory-store.js';
 export { toNodeListener, reencodedBodyHeader } from './http/node-bridge.js';
 export type { FetchHandler } from './http/node-bridge.js';
 export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/responses.js';
+export { runEffects } from './http/handler-options.js';
+export type { BaseHandlerOptions, Hook } from './http/handler-options.js';

@@ -1,0 +1,54 @@
+import type { DialStatus } from '@callflow/core';
+
+/** What the scripted caller does at the next gather. A string is the DTMF keys pressed, e.g. `'1'` or `'1234#'`. */
+export type CallerAction = string | { speech: string; confidence?: number } | { silence: true } | { hangup: true };
+
+/** What happens at a transfer: the callee's answer, as the provider would report it. */
+export type TransferScript = DialStatus | { status: DialStatus; durationSeconds?: number };
+
+/** A scripted call: the caller's answers and the outside world's behaviour, consumed in order. */
+export interface CallScript {
+  from?: string;
+  to?: string;
+  /** Answers to successive gathers; once used up the caller stays silent. */
+  input?: CallerAction[];
+  /** Outcomes of successive transfers; default `completed` after 30 s of talk. */
+  transfers?: TransferScript[];
+  /** Successive recordings; default a 5-second message. `hangup` ends the call during the recording. */
+  recordings?: Array<{ durationSeconds: number } | { hangup: true }>;
+  /** What happens at successive queues; default the caller hangs up after waiting. */
+  queues?: Array<{ result: 'bridged' | 'timeout' | 'hangup' | 'left'; waitSeconds?: number; digit?: string }>;
+  /** What happens at successive conferences; default the conference ends. */
+  conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true }>;
+  /** Webhook round trips allowed before the emulator stops the call (loop guard); default 200. */
+  maxWebhooks?: number;
+}
+
+/** One thing the caller heard, did, or that happened to the call, in provider-neutral terms. */
+export type TranscriptEntry =
+  | { type: 'say'; text: string }
+  | { type: 'play'; url: string }
+  | { type: 'pause'; seconds: number }
+  | { type: 'input'; digits?: string; speech?: string; timeout?: boolean }
+  | { type: 'transfer'; to: string; status: DialStatus }
+  | { type: 'record'; durationSeconds: number; url?: string }
+  | { type: 'enqueue'; queue: string; result: 'bridged' | 'timeout' | 'hangup' | 'left' }
+  | { type: 'conference'; room: string }
+  | { type: 'hangup'; by: 'flow' | 'caller' };
+
+/** What a whole emulated call produced. */
+export interface CallTranscript {
+  provider: 'twilio' | 'vonage' | 'telnyx';
+  entries: TranscriptEntry[];
+  /** Who ended the call: the flow (hangup or end of document), the caller (scripted hang-up), or an error. */
+  endedBy: 'flow' | 'caller' | 'error';
+  /** Webhooks delivered to the application. */
+  webhooks: number;
+  /** Problems the emulator found in what the application answered (rejected documents, bad status codes). */
+  errors: string[];
+}
+
+/** The text the caller heard, one line per say, for compact assertions. */
+export function spoken(transcript: CallTranscript): string[] {
+  return transcript.entries.flatMap((entry) => (entry.type === 'say' ? [entry.text] : []));
+}
