@@ -67,34 +67,34 @@ export function pause(seconds: number, options: Options<PauseStep, 'seconds'> = 
 /** Collect digits or speech and route on them. `prompt` may be a single media step or text to say. */
 export function gather<const N extends string = never>(
   options: Omit<GatherStep<N>, 'type' | 'prompt'> & { prompt: MediaStep[] | MediaStep | string },
-): GatherStep<N> {
+): GatherStep<NoInfer<N>> {
   const { prompt, ...rest } = options;
   const steps = typeof prompt === 'string' ? [say(prompt)] : Array.isArray(prompt) ? prompt : [prompt];
   return { type: 'gather', prompt: steps, ...rest };
 }
 
 /** Connect the caller to a number or SIP address. */
-export function transfer<const N extends string = never>(to: TransferTarget, options: Options<TransferStep<N>, 'to'> = {}): TransferStep<N> {
+export function transfer<const N extends string = never>(to: TransferTarget, options: Options<TransferStep<N>, 'to'> = {}): TransferStep<NoInfer<N>> {
   return { type: 'transfer', to, ...options };
 }
 
 /** Record the caller (voicemail). */
-export function record<const N extends string = never>(options: Options<RecordStep<N>> = {}): RecordStep<N> {
+export function record<const N extends string = never>(options: Options<RecordStep<N>> = {}): RecordStep<NoInfer<N>> {
   return { type: 'record', ...options };
 }
 
 /** Wait in a named queue until an agent takes the call. */
-export function enqueue<const N extends string = never>(queue: string, options: Options<EnqueueStep<N>, 'queue'> = {}): EnqueueStep<N> {
+export function enqueue<const N extends string = never>(queue: string, options: Options<EnqueueStep<N>, 'queue'> = {}): EnqueueStep<NoInfer<N>> {
   return { type: 'enqueue', queue, ...options };
 }
 
 /** Join a conference room. */
-export function conference<const N extends string = never>(room: string, options: Options<ConferenceStep<N>, 'room'> = {}): ConferenceStep<N> {
+export function conference<const N extends string = never>(room: string, options: Options<ConferenceStep<N>, 'room'> = {}): ConferenceStep<NoInfer<N>> {
   return { type: 'conference', room, ...options };
 }
 
 /** Jump to a node. */
-export function goto<const N extends string>(node: N): GotoStep<N> {
+export function goto<const N extends string>(node: N): GotoStep<NoInfer<N>> {
   return { type: 'goto', node };
 }
 
@@ -107,6 +107,6 @@ export function hangup(): HangupStep {
 export function hours<const N extends string, const S extends string>(
   schedule: S,
   targets: { open: N; closed: N; holiday?: N },
-): HoursStep<N, S> {
+): HoursStep<NoInfer<N>, NoInfer<S>> {
   return { type: 'hours', schedule, ...targets };
 }

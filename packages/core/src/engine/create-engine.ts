@@ -1,6 +1,7 @@
 import { CallFlowError, isCallFlowError } from '../errors.js';
 import { checkHours } from '../hours/business-hours.js';
-import { assertValidFlow } from '../ir/validate-flow.js';
+import { stepSchema } from '../ir/schema.js';
+import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow.js';
 import type { Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
 import { secretsOf, signToken, verifyToken, type CallState, type TokenOptions } from '../token/call-token.js';
@@ -71,11 +72,21 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   }
 
   function assertDynamicSteps(steps: Step[], node: string): Step[] {
-    // Validate the returned steps in the context of the whole flow (references included).
-    try {
-      assertValidFlow({ ...flow, nodes: { ...flow.nodes, [node]: steps } } as Flow);
-    } catch (error) {
-      throw new CallFlowError('flow-failed', `dynamic node '${node}' returned invalid steps: ${(error as Error).message}`, { node, cause: error });
+    // Check only what the node returned: each step's shape, and that its references exist.
+    const problems: string[] = [];
+    steps.forEach((step, index) => {
+      const parsed = stepSchema.safeParse(step);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) problems.push(`[${index}]${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`);
+        return;
+      }
+      for (const reference of stepReferences(step)) {
+        if (!(reference.node in flow.nodes)) problems.push(`[${index}].${reference.field}: unknown node '${reference.node}'`);
+      }
+      if (step.type === 'hours' && !(step.schedule in (flow.schedules ?? {}))) problems.push(`[${index}].schedule: unknown schedule '${step.schedule}'`);
+    });
+    if (problems.length) {
+      throw new CallFlowError('flow-failed', `dynamic node '${node}' returned invalid steps: ${problems.join('; ')}`, { node });
     }
     return steps;
   }
@@ -184,7 +195,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       }
       case 'conference':
         if (outcome.type !== 'conference') throw mismatch();
-        return goto(step.then, 'end');
+        return goto(step.then, 'next');
     }
   }
 

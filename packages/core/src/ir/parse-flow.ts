@@ -26,7 +26,7 @@ export function checkFlowSource(source: string, options: ParseFlowOptions = {}):
   const syntax: Problem[] = [...document.errors, ...document.warnings].map((error) => ({
     path: '',
     message: `${format === 'json' ? 'JSON' : 'YAML'}: ${error.message.split('\n')[0]}`,
-    line: error.linePos?.[0]?.line,
+    line: error.linePos?.[0]?.line ?? (error.pos?.[0] === undefined ? undefined : lineCounter.linePos(error.pos[0]).line),
     severity: document.errors.includes(error as never) ? ('error' as const) : ('warning' as const),
   }));
   if (syntax.some((problem) => problem.severity === 'error')) return { ok: false, problems: syntax };

@@ -110,6 +110,10 @@ function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
       severity: 'error',
     };
   }
+  if (issue.code === 'invalid_key') {
+    const inner = issue.issues[0];
+    return { path, message: `key '${String(issue.path.at(-1) ?? '')}' is invalid: ${inner?.message ?? issue.message}`, severity: 'error' };
+  }
   if (issue.code === 'invalid_type' && value === undefined) {
     return { path, message: `is required (${issue.expected})`, severity: 'error' };
   }
@@ -221,8 +225,9 @@ function checkGather(step: GatherStep, at: string): Problem[] {
     const previous = seen.get(normal);
     if (previous !== undefined) problems.push({ path: `${at}.routes.${key}`, message: `duplicate route: '${key}' matches the same input as '${previous}'`, severity: 'error' });
     seen.set(normal, key);
-    if (isDigits && step.finishOnKey && step.finishOnKey !== '' && key.includes(step.finishOnKey)) {
-      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' contains the finish key '${step.finishOnKey}', so it can never be entered`, hint: "set finishOnKey to another key or ''", severity: 'error' });
+    const finishOnKey = step.finishOnKey ?? '#';
+    if (isDigits && finishOnKey !== '' && key.includes(finishOnKey)) {
+      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' contains the finish key '${finishOnKey}', so it can never be entered`, hint: "set finishOnKey to another key or ''", severity: 'error' });
     }
     if (isDigits && step.numDigits !== undefined && key.length !== step.numDigits) {
       problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' has ${key.length} digits but numDigits is ${step.numDigits}`, severity: 'error' });

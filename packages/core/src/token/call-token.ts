@@ -67,7 +67,7 @@ export function secretsOf(options: Pick<TokenOptions, 'secret'>): readonly strin
 
 /**
  * Signs a call state into a compact URL-safe token bound to one call id.
- * Layout: base64url(JSON [version, flowVersion, node, step, kind, tries, vars, promptOffset, reask, issuedAt]) "." base64url(HMAC-SHA256[0..16)).
+ * Layout: base64url(JSON [version, flowVersion, node, step, kind, tries, vars, promptOffset, reask, issuedAt, callTag]) "." base64url(HMAC-SHA256[0..16)).
  */
 export async function signToken(state: CallState, context: { callId: string; flowVersion: string }, options: TokenOptions): Promise<string> {
   const [secret] = secretsOf(options);
@@ -85,6 +85,7 @@ export async function signToken(state: CallState, context: { callId: string; flo
     state.promptOffset,
     state.reask === 'invalid' ? 1 : state.reask === 'no-input' ? 2 : 0,
     issuedAt,
+    callTag(context.callId),
   ];
   const payload = textToBase64Url(JSON.stringify(body));
   return `${payload}.${await mac(secret!, context.callId, payload)}`;
@@ -111,7 +112,10 @@ export async function verifyToken(token: string, context: { callId: string }, op
     }
   }
   if (!matched) {
-    refuse('bad-signature', 'signature does not match (tampered, or issued for another call or secret)');
+    // The MAC covers the call id; the short tag in the payload only tells the two failures apart in logs.
+    const tag = /"([A-Za-z0-9]{1,8})"\]$/.exec(safeText(payload))?.[1];
+    if (tag !== undefined && tag !== callTag(context.callId)) refuse('foreign-call', 'issued for another call');
+    refuse('bad-signature', 'signature does not match (tampered, or signed with another secret)');
   }
   let body: unknown;
   try {
@@ -152,6 +156,24 @@ export async function verifyToken(token: string, context: { callId: string }, op
       reask: reask === 1 ? 'invalid' : reask === 2 ? 'no-input' : undefined,
     },
   };
+}
+
+function safeText(payload: string): string {
+  try {
+    return base64UrlToText(payload);
+  } catch {
+    return '';
+  }
+}
+
+/** A short, non-secret tag of a call id (FNV-1a), so a token replayed on another call is reported as such. */
+function callTag(callId: string): string {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < callId.length; index++) {
+    hash ^= callId.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(36);
 }
 
 function isStringRecord(value: unknown, type: 'string' | 'number'): boolean {

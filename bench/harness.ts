@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks';
+
+/** One line of the benchmark table. */
+export interface BenchRow {
+  /** What was measured, e.g. `twilio: render menu turn`. */
+  name: string;
+  /** The figure, in `unit`. */
+  value: number;
+  unit: 'µs/op' | 'ms' | 'ops/s' | 'req/s' | 'KiB' | 'count';
+  /** The same job done the seed way (official SDK), in the same unit, when there is one. */
+  baseline?: number;
+  baselineName?: string;
+  /** Target in words, e.g. `≥10x faster`. */
+  target?: string;
+  note?: string;
+}
+
+/** Median µs per call of `fn`, after warm-up, over `rounds` batches of `batch` calls. */
+export async function medianMicros(fn: () => unknown | Promise<unknown>, options: { batch?: number; rounds?: number; warmup?: number } = {}): Promise<number> {
+  const batch = options.batch ?? 200;
+  const rounds = options.rounds ?? 15;
+  for (let index = 0; index < (options.warmup ?? batch * 3); index++) await fn();
+  const samples: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    for (let index = 0; index < batch; index++) await fn();
+    samples.push(((performance.now() - started) * 1000) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
+
+/** Same as `medianMicros` for synchronous functions (no await overhead in the loop). */
+export function medianMicrosSync(fn: () => unknown, options: { batch?: number; rounds?: number; warmup?: number } = {}): number {
+  const batch = options.batch ?? 1000;
+  const rounds = options.rounds ?? 15;
+  for (let index = 0; index < (options.warmup ?? batch * 3); index++) fn();
+  const samples: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const started = performance.now();
+    for (let index = 0; index < batch; index++) fn();
+    samples.push(((performance.now() - started) * 1000) / batch);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)]!;
+}
