@@ -85,3 +85,12 @@ describe('continuation tokens', () => {
     expect(await refusal(verifyToken(fresh, { callId: 'CA1' }, { secret: 'old-secret-0123456789', now: at(t0) }))).toBe('bad-signature');
   });
 });
+
+describe('HMAC implementations', () => {
+  it('node:crypto and WebCrypto produce the same MAC', async () => {
+    const { hmacSha256, webCryptoHmacSha256 } = await import('../src/token/hmac.js');
+    for (const message of ['', 'CA1\npayload', 'ünïcødé ✓', 'x'.repeat(5000)]) {
+      expect(await hmacSha256('secret-0123456789abcdef', message, 16)).toBe(await webCryptoHmacSha256('secret-0123456789abcdef', message, 16));
+    }
+  });
+});

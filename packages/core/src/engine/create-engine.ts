@@ -2,7 +2,7 @@ import { CallFlowError, isCallFlowError } from '../errors.js';
 import { checkHours } from '../hours/business-hours.js';
 import { stepSchema } from '../ir/schema.js';
 import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow.js';
-import type { Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
+import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
 import { secretsOf, signToken, verifyToken, type CallState, type TokenOptions } from '../token/call-token.js';
 import { flowVersionOf } from './flow-version.js';
@@ -56,10 +56,15 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   // Fail at construction, not on the first call, when the secret is unusable.
   secretsOf(tokenOptions);
 
-  async function stepsOf(node: string, call: CallInfo, vars: Record<string, string>): Promise<Step[]> {
+  /** Steps of a node; synchronous for static nodes so the common path never waits on a microtask. */
+  function stepsOf(node: string, call: CallInfo, vars: Record<string, string>): Step[] | Promise<Step[]> {
     const definition = flow.nodes[node];
     if (definition === undefined) throw new CallFlowError('flow-failed', `unknown node '${node}'`, { node });
     if (typeof definition !== 'function') return definition;
+    return evaluateDynamic(definition, node, call, vars);
+  }
+
+  async function evaluateDynamic(definition: DynamicNode, node: string, call: CallInfo, vars: Record<string, string>): Promise<Step[]> {
     let steps: Step[];
     try {
       steps = await definition({ callId: call.callId, from: call.from, to: call.to, provider: call.provider, vars, now: new Date(now()) });
@@ -67,8 +72,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       throw new CallFlowError('flow-failed', `dynamic node '${node}' threw: ${error instanceof Error ? error.message : String(error)}`, { node, cause: error });
     }
     if (!Array.isArray(steps)) throw new CallFlowError('flow-failed', `dynamic node '${node}' did not return a list of steps`, { node });
-    const check = assertDynamicSteps(steps, node);
-    return check;
+    return assertDynamicSteps(steps, node);
   }
 
   function assertDynamicSteps(steps: Step[], node: string): Step[] {
@@ -91,11 +95,20 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return steps;
   }
 
+  // Steps without templates get the same defaulted copy every time: compute it once.
+  const defaulted = new WeakMap<MediaStep, MediaStep>();
+
   function withDefaults<T extends MediaStep>(step: T, vars: Record<string, string>): T {
     if (step.type !== 'say') return step;
-    const say: SayStep = { ...step, text: interpolate(step.text, vars) };
+    const templated = step.text.includes('{{');
+    if (!templated) {
+      const cached = defaulted.get(step);
+      if (cached) return cached as T;
+    }
+    const say: SayStep = { ...step, text: templated ? interpolate(step.text, vars) : step.text };
     if (say.voice === undefined && flow.defaults?.voice) say.voice = flow.defaults.voice;
     if (say.language === undefined && flow.defaults?.language) say.language = flow.defaults.language;
+    if (!templated) defaulted.set(step, say);
     return say as T;
   }
 
@@ -104,7 +117,8 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     let state: CallState = { ...from };
     let hops = 0;
     for (;;) {
-      const steps = await stepsOf(state.node, call, state.vars);
+      const found = stepsOf(state.node, call, state.vars);
+      const steps = Array.isArray(found) ? found : await found;
       const step = steps[state.step];
       if (step === undefined) return { call, steps: media, ended: true, effects, node: state.node };
       const next = (): CallState => ({ ...state, step: state.step + 1, kind: 'media', promptOffset: 0, reask: undefined });
@@ -296,7 +310,8 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
           return plan(state, call, []);
         }
         if (state.kind === 'media') throw new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' arrived for a position that waits for nothing`, { node: state.node });
-        const steps = await stepsOf(state.node, call, state.vars);
+        const found = stepsOf(state.node, call, state.vars);
+        const steps = Array.isArray(found) ? found : await found;
         const step = steps[state.step];
         if (step === undefined || !isWaitingStep(step) || step.type !== state.kind) {
           throw new CallFlowError('flow-failed', `no ${state.kind} step at ${state.node}[${state.step}]`, { node: state.node });

@@ -16,10 +16,16 @@ export function checkFlowSource(source: string, options: ParseFlowOptions = {}):
   const format = options.format ?? (/^\s*\{/.test(source) ? 'json' : 'yaml');
   const lineCounter = new LineCounter();
   if (format === 'json') {
+    let data: unknown;
     try {
-      JSON.parse(source);
+      data = JSON.parse(source);
     } catch (error) {
       return { ok: false, problems: [jsonSyntaxProblem(source, error)] };
+    }
+    // Fast path: valid JSON without duplicate keys needs the YAML parser only to place problems on lines.
+    if (countKeysInText(source) === countKeys(data)) {
+      const result = validateFlow(data);
+      if (result.problems.length === 0) return result as FlowValidation<StaticFlow>;
     }
   }
   const document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
@@ -81,3 +87,19 @@ function lineOf(document: Document, lineCounter: LineCounter, path: string): num
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
+
+/** Keys in a parsed JSON value, counted through every object. */
+function countKeys(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countKeys(item), 0);
+  if (typeof value !== 'object' || value === null) return 0;
+  let count = 0;
+  for (const item of Object.values(value)) count += 1 + countKeys(item);
+  return count;
+}
+
+/** Keys written in JSON text: string tokens followed by a colon (duplicates included). */
+function countKeysInText(source: string): number {
+  let count = 0;
+  for (const match of source.matchAll(/"(?:[^"\\]|\\.)*"(\s*:)?/g)) if (match[1] !== undefined) count++;
+  return count;
+}

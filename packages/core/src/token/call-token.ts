@@ -1,5 +1,6 @@
 import { CallFlowError, type TokenFailure } from '../errors.js';
-import { base64UrlToText, bytesToBase64Url, textToBase64Url, utf8 } from './base64url.js';
+import { base64UrlToText, textToBase64Url } from './base64url.js';
+import { hmacSha256 } from './hmac.js';
 
 /** Where a call is in its flow between two webhooks: everything the engine needs to go on. */
 export interface CallState {
@@ -29,21 +30,8 @@ export interface TokenContent {
 const version = 1;
 const macBytes = 16;
 const kinds = ['media', 'gather', 'record', 'transfer', 'enqueue', 'conference'] as const;
-const keyCache = new Map<string, Promise<CryptoKey>>();
-
-function importKey(secret: string): Promise<CryptoKey> {
-  let key = keyCache.get(secret);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', utf8(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    keyCache.set(secret, key);
-  }
-  return key;
-}
-
 async function mac(secret: string, callId: string, payload: string): Promise<string> {
-  const key = await importKey(secret);
-  const signature = await crypto.subtle.sign('HMAC', key, utf8(`${callId}\n${payload}`));
-  return bytesToBase64Url(new Uint8Array(signature, 0, macBytes));
+  return hmacSha256(secret, `${callId}\n${payload}`, macBytes);
 }
 
 /** Options for signing and verifying tokens. */
