@@ -304,8 +304,13 @@ describe('engine: failures', () => {
     const start = await engine.start(call);
     const changed = defineFlow({ name: 'engine-test', start: 'menu', nodes: { menu: [say('No gather here.')] } });
     const other = createEngine(changed, { secret, now: () => monday10am });
-    const error = await other.resume(start.token!, { type: 'digits', digits: '1' }, call).catch((caught: unknown) => caught);
-    expect(isCallFlowError(error, 'invalid-token')).toBe(true);
-    expect((error as CallFlowError).reason).toBe('unknown-position');
+    // The token is authentic, so the caller hears the apology instead of a refusal.
+    const turn = await other.resume(start.token!, { type: 'digits', digits: '1' }, call);
+    expect(turn.ended).toBe(true);
+    expect(isCallFlowError(turn.error, 'invalid-token')).toBe(true);
+    expect(turn.error?.reason).toBe('unknown-position');
+    expect(texts(turn)).toEqual(['We are sorry, something went wrong. Goodbye.']);
+    // inspect() still reports it as an error.
+    await expect(other.inspect(start.token!, call)).rejects.toMatchObject({ code: 'invalid-token', reason: 'unknown-position' });
   });
 });

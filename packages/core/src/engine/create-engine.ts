@@ -300,7 +300,17 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return guarded(call, node, () => plan({ node, step: 0, kind: 'media', tries: {}, vars: { ...vars }, promptOffset: 0 }, call, []));
     },
     async resume(token, outcome, call) {
-      const { state } = await open(token, call);
+      let opened: { state: CallState; step: Step | undefined };
+      try {
+        opened = await open(token, call);
+      } catch (error) {
+        // An authentic token for a position a redeployed flow no longer has: end the call politely, not with a 403.
+        if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position') {
+          return outcome.type === 'hangup' ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start } : apology(call, error, error.node ?? flow.start);
+        }
+        throw error;
+      }
+      const { state } = opened;
       return guarded(call, state.node, async () => {
         if (outcome.type === 'hangup') return { call, steps: [], ended: true, effects: [], node: state.node };
         if (outcome.type === 'media-done') {
