@@ -1,4 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+
+// yaml is bundled so the published package depends on zod and luxon only. Its ESM build (the one it
+// ships for browsers, plain ES modules with no Node built-ins) is used so both outputs stay portable.
+const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js', import.meta.url));
 
 export default defineConfig({
   entry: ['src/index.ts'],
@@ -7,6 +12,8 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   target: 'node20',
-  // yaml is bundled so the published package depends on zod and luxon only.
   noExternal: ['yaml'],
+  esbuildOptions(options) {
+    options.alias = { ...options.alias, yaml: yamlEsm };
+  },
 });
