@@ -11,6 +11,7 @@ export default defineConfig({
       '@callflow/twilio': source('twilio'),
       '@callflow/vonage': source('vonage'),
       '@callflow/telnyx': source('telnyx'),
+      '@callflow/cli': source('cli'),
       '@callflow/example-flows': fileURLToPath(new URL('./examples/flows/src/index.ts', import.meta.url)),
     },
   },

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { CallFlowError, type Problem } from '../errors.js';
 import { dynamicFlowSchema, flowSchema, stepSchema } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, nearest } from './suggest.js';
 import type { Flow, GatherStep, Step } from './types.js';
 import { isWaitingStep, stepTypes } from './types.js';
 
@@ -140,7 +140,7 @@ export function stepReferences(step: Step): Array<{ field: string; node: string 
       add('holiday', step.holiday);
       break;
     case 'gather':
-      for (const [key, node] of Object.entries(step.routes ?? {})) add(`routes.${key}`, node);
+      if (typeof step.routes === 'object' && step.routes !== null) for (const [key, node] of Object.entries(step.routes)) add(`routes.${key}`, node);
       add('onInvalid', step.onInvalid);
       add('onNoInput', step.onNoInput);
       add('onExhausted', step.onExhausted);
@@ -156,7 +156,7 @@ export function stepReferences(step: Step): Array<{ field: string; node: string 
       break;
     case 'enqueue':
       add('onTimeout', step.onTimeout);
-      add('escape.to', step.escape?.to);
+      add('escape.to', typeof step.escape === 'object' && step.escape !== null ? step.escape.to : undefined);
       add('then', step.then);
       break;
     case 'conference':
@@ -173,7 +173,10 @@ function checkGraph(flow: Flow, partial: boolean): Problem[] {
   const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
   const nodeIds = Object.keys(nodes);
   const scheduleIds = Object.keys(typeof flow.schedules === 'object' && flow.schedules !== null ? flow.schedules : {});
+  const suggested = new Set<string>();
   const missing = (path: string, node: string) => {
+    const guess = nearest(node, nodeIds);
+    if (guess !== undefined) suggested.add(guess);
     problems.push({ path, message: `unknown node '${node}'`, hint: didYouMean(node, nodeIds) ?? (nodeIds.length ? `nodes are ${nodeIds.slice(0, 8).join(', ')}` : undefined), severity: 'error' });
   };
   if (typeof flow.start === 'string' && !(flow.start in nodes)) missing('start', flow.start);
@@ -205,7 +208,10 @@ function checkGraph(flow: Flow, partial: boolean): Problem[] {
       }
     }
   }
-  if (!partial || problems.length === 0) problems.push(...checkReachability(flow), ...checkSilentCycles(flow));
+  // These two run on whatever is well-formed enough, so one pass reports everything.
+  void partial;
+  // A node only unreachable because a reference to it is misspelled gets the error, not a second warning.
+  problems.push(...checkReachability(flow).filter((problem) => !suggested.has(problem.path.slice('nodes.'.length))), ...checkSilentCycles(flow));
   return problems;
 }
 
@@ -253,7 +259,8 @@ function checkGather(step: GatherStep, at: string): Problem[] {
 
 /** Nodes that can be reached from `start`; dynamic nodes count as reaching every node. */
 function checkReachability(flow: Flow): Problem[] {
-  const nodes = flow.nodes;
+  const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
+  if (typeof flow.start !== 'string') return [];
   const reached = new Set<string>();
   const queue = [flow.start];
   let sawDynamic = false;
@@ -266,7 +273,8 @@ function checkReachability(flow: Flow): Problem[] {
       sawDynamic = true;
       continue;
     }
-    for (const step of node ?? []) for (const ref of stepReferences(step)) queue.push(ref.node);
+    if (!Array.isArray(node)) continue;
+    for (const step of node) if (typeof step === 'object' && step !== null) for (const ref of stepReferences(step)) queue.push(ref.node);
   }
   if (sawDynamic) return [];
   return Object.keys(nodes)
@@ -277,10 +285,11 @@ function checkReachability(flow: Flow): Problem[] {
 /** Cycles of goto/hours edges taken before any step that waits for the caller: they would spin forever. */
 function checkSilentCycles(flow: Flow): Problem[] {
   const edges = new Map<string, Array<{ to: string; path: string }>>();
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (typeof node === 'function') continue;
+  for (const [id, node] of Object.entries(typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {})) {
+    if (!Array.isArray(node)) continue;
     const out: Array<{ to: string; path: string }> = [];
     for (const [index, step] of node.entries()) {
+      if (typeof step !== 'object' || step === null) continue;
       if (isWaitingStep(step) || step.type === 'hangup') break;
       if (step.type === 'goto') {
         out.push({ to: step.node, path: `nodes.${id}[${index}].node` });

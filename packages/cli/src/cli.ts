@@ -1,0 +1,90 @@
+import { parseArgs } from 'node:util';
+import { formatProblems, isCallFlowError } from '@callflow/core';
+import { diagramFlow } from './diagram-flow.js';
+import { loadFlow } from './load-flow.js';
+
+/** What a command writes and its exit code; kept apart from process I/O so tests can call it. */
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+const usage = `usage: callflow <command> <flow> [options]
+
+commands:
+  validate <flow>                     check a flow; exit 1 listing every problem
+  diagram <flow>                      print the flow as a Mermaid flowchart
+  render <flow> --provider P [--node N]
+                                      print the TwiML, NCCO or Telnyx commands of a node's first turn
+  simulate <flow> --provider P [--digits 1,2,#] [--at ISO-TIME]
+                                      run a scripted call and print what the caller hears
+
+flows: .json, .yaml/.yml, or a TypeScript/JavaScript module whose default export is a flow
+providers: twilio, vonage, telnyx`;
+
+/** Extra commands registered by packages that depend on the adapters (render, simulate). */
+export type CommandHandler = (flowPath: string, options: Record<string, string | boolean | undefined>) => Promise<CommandResult>;
+const extraCommands = new Map<string, CommandHandler>();
+
+/** Adds a command (used by the render/simulate module, which needs the provider adapters). */
+export function registerCommand(name: string, handler: CommandHandler): void {
+  extraCommands.set(name, handler);
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns what it would print. */
+export async function runCli(argv: string[]): Promise<CommandResult> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        provider: { type: 'string', short: 'p' },
+        node: { type: 'string', short: 'n' },
+        digits: { type: 'string', short: 'd' },
+        at: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    return { code: 2, stdout: '', stderr: `${(error as Error).message}\n\n${usage}\n` };
+  }
+  const [command, flowPath] = parsed.positionals;
+  if (parsed.values.help || !command) return { code: command ? 0 : 2, stdout: parsed.values.help ? `${usage}\n` : '', stderr: command ? '' : `${usage}\n` };
+  if (!flowPath) return { code: 2, stdout: '', stderr: `callflow ${command}: missing <flow>\n\n${usage}\n` };
+  try {
+    switch (command) {
+      case 'validate':
+        return await validate(flowPath);
+      case 'diagram':
+        return await diagram(flowPath);
+      default: {
+        const handler = extraCommands.get(command);
+        if (!handler) return { code: 2, stdout: '', stderr: `callflow: unknown command '${command}'\n\n${usage}\n` };
+        return await handler(flowPath, parsed.values as Record<string, string | boolean | undefined>);
+      }
+    }
+  } catch (error) {
+    const message = isCallFlowError(error) ? error.message : error instanceof Error ? error.message : String(error);
+    return { code: 1, stdout: '', stderr: `${message}\n` };
+  }
+}
+
+async function validate(flowPath: string): Promise<CommandResult> {
+  const result = await loadFlow(flowPath);
+  const errors = result.problems.filter((problem) => problem.severity === 'error').length;
+  const warnings = result.problems.length - errors;
+  const report = result.problems.length ? `${formatProblems(result.problems)}\n` : '';
+  if (!result.ok) return { code: 1, stdout: '', stderr: `${report}${flowPath}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n` };
+  const nodes = Object.keys(result.flow!.nodes).length;
+  return { code: 0, stdout: `${report}${flowPath}: ok (${nodes} nodes${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})\n`, stderr: '' };
+}
+
+async function diagram(flowPath: string): Promise<CommandResult> {
+  const result = await loadFlow(flowPath);
+  if (!result.ok) return { code: 1, stdout: '', stderr: `${formatProblems(result.problems)}\n` };
+  return { code: 0, stdout: diagramFlow(result.flow!), stderr: '' };
+}
+
+export { usage };

@@ -1,0 +1,2 @@
+// render and simulate need the provider adapters and emulators; they register here.
+export {};
