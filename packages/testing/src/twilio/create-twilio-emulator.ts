@@ -1,0 +1,436 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { CallScript, CallTranscript, TranscriptEntry } from '../script.js';
+import { parseXml, textOf, XmlSyntaxError, type XmlElement } from './parse-xml.js';
+import { emulatedVerbs, validateTwiml, waitUrlVerbs } from './validate-twiml.js';
+
+/** Settings of the local Twilio emulator. */
+export interface TwilioEmulatorOptions {
+  /** The number's voice URL: where the first webhook of every call goes (http://127.0.0.1:port/…). */
+  voiceUrl: string;
+  /** Auth token that signs every request (`X-Twilio-Signature`). */
+  authToken: string;
+  accountSid?: string;
+  /** Status callback URL: gets `CallStatus=completed` when a call ends. */
+  statusCallbackUrl?: string;
+  /** Method of the first webhook; default POST. */
+  voiceMethod?: 'GET' | 'POST';
+  /**
+   * The URL Twilio would sign, when the server sits behind a proxy: requests go to `voiceUrl` but are signed
+   * as if sent to this public origin (same path and query). Default: the URL requested.
+   */
+  publicOrigin?: string;
+  /** Seconds the emulator assumes a `<Play>` lasts, for the queue clock; default 30. */
+  playSeconds?: number;
+}
+
+/** One request the emulator made, for assertions on the protocol itself. */
+export interface TwilioEmulatorRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  params: Record<string, string>;
+  status: number;
+  body: string;
+}
+
+/** A running emulator. */
+export interface TwilioEmulator {
+  /** Places one inbound call and runs it to the end, following every document the application returns. */
+  call(script?: CallScript): Promise<CallTranscript>;
+  /** Every request of the last call, in order. */
+  readonly requests: readonly TwilioEmulatorRequest[];
+  /** The TwiML documents of the last call, in order. */
+  readonly documents: readonly string[];
+  close(): Promise<void>;
+}
+
+type Params = Record<string, string>;
+type End = 'flow' | 'caller' | 'error';
+/** Where to go after a document: another request, or the end of the call. */
+type Next = { url: string; method: 'GET' | 'POST'; params: Params } | { end: End };
+
+class CallError extends Error {}
+
+const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+/**
+ * A local Twilio: places calls by POSTing signed form webhooks over HTTP, runs the TwiML it gets back as Twilio
+ * would (Say/Play/Pause to the transcript, Gather from the script, Dial/Record/Enqueue/Conference with scripted
+ * outcomes, Redirect, Hangup), follows action URLs with Twilio's parameters, and refuses TwiML Twilio would refuse.
+ * @example
+ * const twilio = createTwilioEmulator({ voiceUrl: `${baseUrl}/voice`, authToken });
+ * const transcript = await twilio.call({ input: ['1'] });
+ */
+export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmulator {
+  const accountSid = options.accountSid ?? `AC${'0'.repeat(32)}`;
+  const playSeconds = options.playSeconds ?? 30;
+  let requests: TwilioEmulatorRequest[] = [];
+  let documents: string[] = [];
+
+  function signedUrlOf(url: string): string {
+    if (!options.publicOrigin) return url;
+    const parsed = new URL(url);
+    return `${options.publicOrigin.replace(/\/$/, '')}${parsed.pathname}${parsed.search}`;
+  }
+
+  function sign(url: string, params: Params): string {
+    let data = url;
+    for (const name of Object.keys(params).sort()) data += name + params[name];
+    return createHmac('sha1', options.authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
+  }
+
+  async function send(url: string, method: 'GET' | 'POST', params: Params): Promise<{ status: number; body: string; type: string }> {
+    let target = url;
+    let body: string | undefined;
+    let signature: string;
+    if (method === 'GET') {
+      const parsed = new URL(url);
+      for (const [name, value] of Object.entries(params)) parsed.searchParams.append(name, value);
+      target = parsed.toString();
+      signature = sign(signedUrlOf(target), {});
+    } else {
+      body = new URLSearchParams(params).toString();
+      signature = sign(signedUrlOf(target), params);
+    }
+    const response = await fetch(target, {
+      method,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+        'x-twilio-signature': signature,
+        'i-twilio-idempotency-token': hex(16),
+        'user-agent': 'TwilioProxy/1.1 (callflow emulator)',
+      },
+      body,
+    });
+    const text = await response.text();
+    requests.push({ url: target, method, params, status: response.status, body: text });
+    return { status: response.status, body: text, type: response.headers.get('content-type') ?? '' };
+  }
+
+  async function call(script: CallScript = {}): Promise<CallTranscript> {
+    requests = [];
+    documents = [];
+    const callSid = `CA${hex(16)}`;
+    const from = script.from ?? '+15005550001';
+    const to = script.to ?? '+15005550002';
+    const entries: TranscriptEntry[] = [];
+    const errors: string[] = [];
+    const maxWebhooks = script.maxWebhooks ?? 200;
+    let webhooks = 0;
+    const cursor = { input: 0, transfer: 0, recording: 0, queue: 0, conference: 0 };
+    const startedAt = Date.now();
+
+    const baseParams = (status: string): Params => ({
+      AccountSid: accountSid,
+      ApiVersion: '2010-04-01',
+      CallSid: callSid,
+      CallStatus: status,
+      Called: to,
+      Caller: from,
+      Direction: 'inbound',
+      From: from,
+      To: to,
+    });
+
+    /** Fetches a document; returns the parsed root, or throws CallError after recording why. */
+    async function fetchDocument(url: string, method: 'GET' | 'POST', params: Params, allowed?: ReadonlySet<string>): Promise<XmlElement> {
+      if (++webhooks > maxWebhooks) {
+        errors.push(`more than ${maxWebhooks} webhooks: stopped (loop?)`);
+        throw new CallError();
+      }
+      let response: { status: number; body: string; type: string };
+      try {
+        response = await send(url, method, params);
+      } catch (error) {
+        errors.push(`request to ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new CallError();
+      }
+      if (response.status < 200 || response.status >= 300) {
+        errors.push(`HTTP ${response.status} from ${url}: ${response.body.slice(0, 200)}`);
+        throw new CallError();
+      }
+      documents.push(response.body);
+      if (!/xml/i.test(response.type)) {
+        errors.push(`content-type '${response.type}' from ${url} is not XML (Twilio error 12300)`);
+        throw new CallError();
+      }
+      let root: XmlElement;
+      try {
+        root = parseXml(response.body);
+      } catch (error) {
+        errors.push(`document from ${url} is not valid XML (Twilio error 12100): ${error instanceof XmlSyntaxError ? error.message : String(error)}`);
+        throw new CallError();
+      }
+      const problems = validateTwiml(root, { allowed });
+      if (problems.length) {
+        errors.push(...problems.map((problem) => `${url}: ${problem} (Twilio error 12200)`));
+        throw new CallError();
+      }
+      const unsupported = root.children.find((child): child is XmlElement => child.type === 'element' && !emulatedVerbs.has(child.name));
+      if (unsupported) {
+        errors.push(`<${unsupported.name}> is valid TwiML that the emulator does not run`);
+        throw new CallError();
+      }
+      return root;
+    }
+
+    function playMedia(verb: XmlElement): number {
+      const times = Math.min(Math.max(Number(verb.attributes.loop ?? '1') || 1, 1), 10);
+      let seconds = 0;
+      for (let index = 0; index < times; index++) {
+        if (verb.name === 'Say') {
+          const text = textOf(verb).trim();
+          entries.push({ type: 'say', text });
+          seconds += Math.max(1, text.split(/\s+/).length / 2.5);
+        } else if (verb.name === 'Play') {
+          entries.push({ type: 'play', url: textOf(verb).trim() || `digits:${verb.attributes.digits ?? ''}` });
+          seconds += playSeconds;
+        } else if (verb.name === 'Pause') {
+          const length = Number(verb.attributes.length ?? '1');
+          entries.push({ type: 'pause', seconds: length });
+          seconds += length;
+        }
+      }
+      return seconds;
+    }
+
+    const resolve = (documentUrl: string, target: string | undefined): string => new URL(target && target.trim() !== '' ? target.trim() : documentUrl, documentUrl).toString();
+    const methodOf = (value: string | undefined): 'GET' | 'POST' => (value?.toUpperCase() === 'GET' ? 'GET' : 'POST');
+
+    function gather(verb: XmlElement, documentUrl: string): Next | undefined {
+      for (const child of verb.children) if (child.type === 'element') playMedia(child);
+      const inputs = (verb.attributes.input ?? 'dtmf').split(/\s+/);
+      const action = script.input?.[cursor.input] ?? { silence: true as const };
+      cursor.input++;
+      const params = baseParams('in-progress');
+      let heard = false;
+      if (typeof action === 'string') {
+        if (inputs.includes('dtmf')) {
+          const finishOnKey = verb.attributes.finishOnKey ?? '#';
+          const numDigits = verb.attributes.numDigits === undefined ? Infinity : Number(verb.attributes.numDigits);
+          let digits = '';
+          for (const key of action) {
+            if (finishOnKey !== '' && key === finishOnKey && digits !== '') break;
+            digits += key;
+            if (digits.length >= numDigits) break;
+          }
+          entries.push({ type: 'input', digits: action });
+          if (digits !== '') {
+            params.Digits = digits;
+            heard = true;
+          }
+        } else entries.push({ type: 'input', timeout: true });
+      } else if ('speech' in action) {
+        if (inputs.includes('speech')) {
+          entries.push({ type: 'input', speech: action.speech });
+          params.SpeechResult = action.speech;
+          params.Confidence = String(action.confidence ?? 0.92);
+          heard = true;
+        } else entries.push({ type: 'input', timeout: true });
+      } else if ('hangup' in action) {
+        entries.push({ type: 'hangup', by: 'caller' });
+        return { end: 'caller' };
+      } else entries.push({ type: 'input', timeout: true });
+      // provider: on silence Twilio falls through to the next verb unless actionOnEmptyResult is true.
+      if (!heard && verb.attributes.actionOnEmptyResult !== 'true') return undefined;
+      return { url: resolve(documentUrl, verb.attributes.action), method: methodOf(verb.attributes.method), params };
+    }
+
+    async function record(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
+      const scripted = script.recordings?.[cursor.recording] ?? { durationSeconds: 5 };
+      cursor.recording++;
+      const recordingSid = `RE${hex(16)}`;
+      const url = `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
+      const durationSeconds = 'hangup' in scripted ? 5 : scripted.durationSeconds;
+      entries.push({ type: 'record', durationSeconds, url });
+      const action = resolve(documentUrl, verb.attributes.action);
+      const base = { RecordingUrl: url, RecordingSid: recordingSid, RecordingDuration: String(durationSeconds) };
+      if ('hangup' in scripted) {
+        // provider: Twilio still posts the recording to the action after a hang-up, and ignores the reply.
+        await fetchDocument(action, methodOf(verb.attributes.method), { ...baseParams('completed'), ...base, Digits: 'hangup' }).catch(() => undefined);
+        entries.push({ type: 'hangup', by: 'caller' });
+        return { end: 'caller' };
+      }
+      // provider: an empty recording skips the action and falls through.
+      if (durationSeconds <= 0) return undefined;
+      const finishOnKey = verb.attributes.finishOnKey ?? '1234567890*#';
+      return { url: action, method: methodOf(verb.attributes.method), params: { ...baseParams('in-progress'), ...base, Digits: finishOnKey.includes('#') ? '#' : (finishOnKey[0] ?? '') } };
+    }
+
+    async function dial(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
+      const nouns = verb.children.filter((child): child is XmlElement => child.type === 'element');
+      const conference = nouns.find((noun) => noun.name === 'Conference');
+      const action = verb.attributes.action === undefined ? undefined : resolve(documentUrl, verb.attributes.action);
+      const method = methodOf(verb.attributes.method);
+      if (conference) {
+        const scripted = script.conferences?.[cursor.conference] ?? { status: 'ended' as const };
+        cursor.conference++;
+        entries.push({ type: 'conference', room: textOf(conference).trim() });
+        if ('hangup' in scripted) {
+          entries.push({ type: 'hangup', by: 'caller' });
+          return { end: 'caller' };
+        }
+        const params = { ...baseParams('in-progress'), DialCallStatus: 'completed', DialCallDuration: String(scripted.seconds ?? 60), DialCallSid: `CA${hex(16)}` };
+        return action ? { url: action, method, params } : undefined;
+      }
+      if (nouns.some((noun) => noun.name === 'Queue')) {
+        errors.push('<Dial><Queue> (the agent side of a queue) is not emulated on the caller leg');
+        return { end: 'error' };
+      }
+      const target = nouns.length ? nouns.map((noun) => textOf(noun).trim()).join(',') : textOf(verb).trim();
+      const scripted = script.transfers?.[cursor.transfer] ?? 'completed';
+      cursor.transfer++;
+      const status = typeof scripted === 'string' ? scripted : scripted.status;
+      const durationSeconds = typeof scripted === 'string' ? (status === 'completed' ? 30 : 0) : (scripted.durationSeconds ?? (status === 'completed' ? 30 : 0));
+      entries.push({ type: 'transfer', to: target, status });
+      const params: Params = { ...baseParams('in-progress'), DialCallStatus: status, DialCallDuration: String(durationSeconds) };
+      if (status === 'completed') params.DialCallSid = `CA${hex(16)}`;
+      // provider: without an action Twilio goes on with the next verb once the dialed leg ends.
+      return action ? { url: action, method, params } : undefined;
+    }
+
+    async function enqueue(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
+      const queue = textOf(verb).trim();
+      const queueSid = `QU${createHmac('sha1', 'queue').update(queue).digest('hex').slice(0, 32)}`;
+      const scripted = script.queues?.[cursor.queue] ?? { result: 'hangup' as const, waitSeconds: 60 };
+      cursor.queue++;
+      const waitLimit = scripted.waitSeconds ?? (scripted.result === 'timeout' ? 3600 : 60);
+      let queueTime = 0;
+      let left = false;
+      let hungUpByFlow = false;
+      if (verb.attributes.waitUrl !== undefined) {
+        let waitUrl = resolve(documentUrl, verb.attributes.waitUrl);
+        let waitMethod = methodOf(verb.attributes.waitUrlMethod);
+        for (let loop = 0; loop < 100 && queueTime < waitLimit && !left && !hungUpByFlow; loop++) {
+          const root = await fetchDocument(
+            waitUrl,
+            waitMethod,
+            { ...baseParams('in-progress'), QueueSid: queueSid, QueuePosition: '1', QueueTime: String(Math.floor(queueTime)), AvgQueueTime: '0', CurrentQueueSize: '1', MaxQueueSize: '100' },
+            waitUrlVerbs,
+          );
+          let elapsed = 0;
+          for (const child of root.children) {
+            if (child.type !== 'element') continue;
+            if (child.name === 'Leave') {
+              left = true;
+              break;
+            }
+            if (child.name === 'Hangup') {
+              hungUpByFlow = true;
+              break;
+            }
+            if (child.name === 'Redirect') {
+              waitUrl = resolve(waitUrl, textOf(child));
+              waitMethod = methodOf(child.attributes.method);
+              break;
+            }
+            if (child.name === 'Gather') {
+              errors.push('<Gather> in a waitUrl document is not emulated');
+              throw new CallError();
+            }
+            elapsed += playMedia(child);
+          }
+          queueTime += Math.max(1, elapsed);
+        }
+      } else queueTime = waitLimit;
+      if (hungUpByFlow) {
+        entries.push({ type: 'hangup', by: 'flow' });
+        return { end: 'flow' };
+      }
+      const action = verb.attributes.action === undefined ? undefined : resolve(documentUrl, verb.attributes.action);
+      const method = methodOf(verb.attributes.method);
+      const params: Params = { ...baseParams('in-progress'), QueueSid: queueSid, QueueTime: String(Math.floor(queueTime)) };
+      if (left) {
+        entries.push({ type: 'enqueue', queue, result: scripted.result === 'timeout' ? 'timeout' : 'left' });
+        return action ? { url: action, method, params: { ...params, QueueResult: 'leave' } } : undefined;
+      }
+      const result = scripted.result === 'timeout' ? 'hangup' : scripted.result;
+      entries.push({ type: 'enqueue', queue, result });
+      if (result === 'hangup') {
+        if (action) await fetchDocument(action, method, { ...params, ...baseParams('completed'), QueueResult: 'hangup' }).catch(() => undefined);
+        entries.push({ type: 'hangup', by: 'caller' });
+        return { end: 'caller' };
+      }
+      const queueResult = result === 'bridged' ? 'bridged' : 'leave';
+      return action ? { url: action, method, params: { ...params, QueueResult: queueResult } } : undefined;
+    }
+
+    async function runDocument(root: XmlElement, documentUrl: string): Promise<Next> {
+      for (const verb of root.children) {
+        if (verb.type !== 'element') continue;
+        let next: Next | undefined;
+        switch (verb.name) {
+          case 'Say':
+          case 'Play':
+          case 'Pause':
+            playMedia(verb);
+            continue;
+          case 'Gather':
+            next = gather(verb, documentUrl);
+            break;
+          case 'Record':
+            next = await record(verb, documentUrl);
+            break;
+          case 'Dial':
+            next = await dial(verb, documentUrl);
+            break;
+          case 'Enqueue':
+            next = await enqueue(verb, documentUrl);
+            break;
+          case 'Redirect':
+            next = { url: resolve(documentUrl, textOf(verb)), method: methodOf(verb.attributes.method), params: baseParams('in-progress') };
+            break;
+          case 'Hangup':
+          case 'Reject':
+            entries.push({ type: 'hangup', by: 'flow' });
+            return { end: 'flow' };
+          case 'Leave':
+            errors.push('<Leave> outside an Enqueue waitUrl document');
+            return { end: 'error' };
+        }
+        if (next) return next;
+      }
+      // provider: when a document runs out of verbs, Twilio hangs up.
+      entries.push({ type: 'hangup', by: 'flow' });
+      return { end: 'flow' };
+    }
+
+    let endedBy: End;
+    try {
+      let next: Next = { url: options.voiceUrl, method: options.voiceMethod ?? 'POST', params: baseParams('ringing') };
+      while (!('end' in next)) {
+        const root = await fetchDocument(next.url, next.method, next.params);
+        next = await runDocument(root, next.url);
+      }
+      endedBy = next.end;
+    } catch (error) {
+      if (!(error instanceof CallError)) errors.push(`emulator failure: ${error instanceof Error ? error.message : String(error)}`);
+      endedBy = 'error';
+    }
+    if (options.statusCallbackUrl) {
+      const params = { ...baseParams('completed'), CallDuration: String(Math.round((Date.now() - startedAt) / 1000)) };
+      try {
+        webhooks++;
+        const response = await send(options.statusCallbackUrl, 'POST', params);
+        if (response.status < 200 || response.status >= 300) errors.push(`HTTP ${response.status} from status callback ${options.statusCallbackUrl}`);
+      } catch (error) {
+        errors.push(`status callback failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    if (errors.length && endedBy !== 'error') endedBy = 'error';
+    return { provider: 'twilio', entries, endedBy, webhooks, errors };
+  }
+
+  return {
+    call,
+    get requests() {
+      return requests;
+    },
+    get documents() {
+      return documents;
+    },
+    async close() {
+      requests = [];
+      documents = [];
+    },
+  };
+}

@@ -1,0 +1,20 @@
+export { callbackUrl, emptyTwiml, renderEnqueueWait, renderTwiml, twilioAdapter, twilioDefaultHoldMusic, twimlWarnings } from './render-twiml.js';
+export type { TwilioCallbackEvent, TwimlContext } from './render-twiml.js';
+export { twilioCapabilities } from './twilio-capabilities.js';
+export { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, queueResultOf, twilioCallInfo } from './parse-twilio-webhook.js';
+export type { TwilioParams, TwilioWebhookKind } from './parse-twilio-webhook.js';
+export {
+  computeTwilioSignature,
+  signTwilioRequest,
+  twilioBodyHash,
+  twilioSignaturePayload,
+  twilioUrlCandidates,
+  verifyTwilioSignature,
+  withTwilioBodyHash,
+} from './verify-twilio-signature.js';
+export type { TwilioSignatureCheck, TwilioSignedRequest } from './verify-twilio-signature.js';
+export { createTwilioHandler, twilioSignedUrl } from './twilio-handler.js';
+export type { TwilioHandler, TwilioHandlerOptions } from './twilio-handler.js';
+export { connectAgentToQueue, dequeueTwilioCaller, moveTwilioCall, twilioNodeUrl } from './twilio-live-call.js';
+export type { TwilioFlowEndpoint, TwilioLiveClient } from './twilio-live-call.js';
+export { escapeAttribute, escapeText } from './xml.js';

@@ -1,0 +1,227 @@
+import { CallFlowError } from '@callflow/core';
+import type { ConferenceStep, EnqueueStep, GatherStep, MediaStep, ProviderAdapter, RecordStep, TransferStep, Turn } from '@callflow/core';
+import { twilioCapabilities } from './twilio-capabilities.js';
+import { element, textElement, type AttributeValue } from './xml.js';
+
+/** Where the rendered TwiML sends Twilio back. */
+export interface TwimlContext {
+  /** Absolute public URL of the handler (the number's voice URL); callbacks add `t=<token>` to its query. */
+  actionUrl: string;
+}
+
+/** Which callback a URL is for, carried in the `e` query parameter (absent for action callbacks). */
+export type TwilioCallbackEvent = 'wait' | 'status';
+
+const declaration = '<?xml version="1.0" encoding="UTF-8"?>';
+
+/** Twilio's own default hold music, used when an emulated wait loop has none of its own. */
+export const twilioDefaultHoldMusic = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
+
+/**
+ * Adds the continuation token (and optionally the callback event) to the handler URL.
+ * @example callbackUrl('https://ivr.example.com/voice', token) // https://ivr.example.com/voice?t=…
+ */
+export function callbackUrl(actionUrl: string, token: string, event?: TwilioCallbackEvent): string {
+  const hash = actionUrl.indexOf('#');
+  // provider: Twilio connection overrides ride in the fragment (#rc=2); keep them after the query.
+  const base = hash === -1 ? actionUrl : actionUrl.slice(0, hash);
+  const fragment = hash === -1 ? '' : actionUrl.slice(hash);
+  const separator = base.includes('?') ? (base.endsWith('?') || base.endsWith('&') ? '' : '&') : '?';
+  return `${base}${separator}t=${encodeURIComponent(token)}${event ? `&e=${event}` : ''}${fragment}`;
+}
+
+/**
+ * Translates a turn into a TwiML document: the media, then the waiting verb pointing back at the handler, or `<Hangup/>`.
+ * Pure and deterministic; text and attributes are escaped.
+ * @example renderTwiml(turn, { actionUrl: 'https://ivr.example.com/voice' })
+ */
+export function renderTwiml(turn: Turn, context: TwimlContext): string {
+  let body = '';
+  for (const planned of turn.steps) body += renderMedia(planned.step);
+  if (turn.wait && turn.token !== undefined) {
+    const url = callbackUrl(context.actionUrl, turn.token);
+    const step = turn.wait.step;
+    switch (step.type) {
+      case 'gather':
+        body += renderGather(step, url);
+        break;
+      case 'record':
+        body += renderRecord(step, url);
+        break;
+      case 'transfer':
+        body += renderTransfer(step, url);
+        break;
+      case 'enqueue':
+        body += renderEnqueue(step, url, callbackUrl(context.actionUrl, turn.token, 'wait'));
+        break;
+      case 'conference':
+        body += renderConference(step, url);
+        break;
+      default:
+        throw new CallFlowError('unsupported-step', `cannot render step '${(step as { type: string }).type}'`, { provider: 'twilio', node: turn.node });
+    }
+  } else if (turn.ended) {
+    body += '<Hangup/>';
+  }
+  return `${declaration}${element('Response', {}, body)}`;
+}
+
+/** Warnings for steps in the turn that Twilio only approximates. */
+export function twimlWarnings(turn: Turn): string[] {
+  const warnings: string[] = [];
+  for (const planned of turn.steps) {
+    if (planned.step.type === 'pause' && !Number.isInteger(planned.step.seconds)) warnings.push(`pause of ${planned.step.seconds} s rounded to whole seconds`);
+  }
+  const step = turn.wait?.step;
+  if (step?.type === 'enqueue') {
+    if (step.escape) warnings.push(`enqueue '${step.queue}': the escape digit is not supported on Twilio and is ignored`);
+    if (typeof step.announcePosition === 'object') warnings.push(`enqueue '${step.queue}': the position is announced once per hold-music loop, not every ${step.announcePosition.everySeconds} s`);
+  }
+  if (step?.type === 'gather' && step.interDigitTimeoutSeconds !== undefined && step.interDigitTimeoutSeconds !== step.timeoutSeconds) {
+    warnings.push('gather: Twilio uses one timeout for the first digit and between digits; interDigitTimeoutSeconds is ignored');
+  }
+  return warnings;
+}
+
+/** The Twilio adapter as the shared contract: render plus capabilities. */
+export const twilioAdapter: ProviderAdapter<string, TwimlContext> = {
+  provider: 'twilio',
+  capabilities: twilioCapabilities,
+  render(turn, context) {
+    return { output: renderTwiml(turn, context), warnings: twimlWarnings(turn) };
+  },
+};
+
+/** The hold document served at an `<Enqueue waitUrl>`: position, hold music, or `<Leave/>` once the wait is over. */
+export function renderEnqueueWait(step: EnqueueStep, wait: { position?: number; queueTimeSeconds?: number }): string {
+  if (step.maxWaitSeconds !== undefined && (wait.queueTimeSeconds ?? 0) >= step.maxWaitSeconds) {
+    return `${declaration}<Response><Leave/></Response>`;
+  }
+  let body = '';
+  if (step.announcePosition && wait.position !== undefined && wait.position > 0) {
+    body += textElement('Say', {}, wait.position === 1 ? 'You are next in line.' : `You are number ${wait.position} in line.`);
+  }
+  body += textElement('Play', {}, step.holdMusic ?? twilioDefaultHoldMusic);
+  return `${declaration}${element('Response', {}, body)}`;
+}
+
+/** An empty document: Twilio hangs up (for actions) or ignores it (for status callbacks). */
+export function emptyTwiml(): string {
+  return `${declaration}<Response/>`;
+}
+
+function extra(step: { providerOptions?: { twilio?: Record<string, unknown> } }): Record<string, AttributeValue> {
+  const options = step.providerOptions?.twilio;
+  if (!options) return {};
+  const out: Record<string, AttributeValue> = {};
+  for (const [name, value] of Object.entries(options)) {
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out[name] = value;
+    else if (Array.isArray(value)) out[name] = value.join(' ');
+  }
+  return out;
+}
+
+function loopOf(loop: number | undefined): number | undefined {
+  return loop === undefined || loop === 1 ? undefined : loop;
+}
+
+function renderMedia(step: MediaStep): string {
+  switch (step.type) {
+    case 'say':
+      return textElement('Say', { voice: step.voice, language: step.language, loop: loopOf(step.loop), ...extra(step) }, step.text);
+    case 'play':
+      return textElement('Play', { loop: loopOf(step.loop), ...extra(step) }, step.url);
+    case 'pause':
+      return element('Pause', { length: Math.max(1, Math.round(step.seconds)), ...extra(step) });
+  }
+}
+
+function gatherDigits(step: GatherStep): number | undefined {
+  if (step.numDigits !== undefined) return step.numDigits;
+  if (step.maxDigits !== undefined) return step.maxDigits;
+  const keys = Object.keys(step.routes ?? {}).filter((key) => /^[0-9*]+$/.test(key));
+  if (keys.length === 0 || keys.length !== Object.keys(step.routes ?? {}).length) return undefined;
+  // provider: Twilio waits for finishOnKey or the timeout unless numDigits is set; end input at the longest route key.
+  return Math.max(...keys.map((key) => key.length));
+}
+
+function renderGather(step: GatherStep, url: string): string {
+  const input = step.input ?? 'dtmf';
+  const speech = input !== 'dtmf';
+  const attributes: Record<string, AttributeValue> = {
+    input: input === 'both' ? 'dtmf speech' : input,
+    action: url,
+    method: 'POST',
+    // provider: without actionOnEmptyResult Twilio falls through on silence (twilio.com/docs/voice/twiml/gather#actiononemptyresult).
+    actionOnEmptyResult: true,
+    timeout: step.timeoutSeconds,
+    numDigits: input === 'speech' ? undefined : gatherDigits(step),
+    finishOnKey: step.finishOnKey,
+    language: speech ? step.speech?.language : undefined,
+    hints: speech && step.speech?.hints?.length ? step.speech.hints.join(', ') : undefined,
+    speechTimeout: speech ? (step.speech?.endSilenceSeconds ?? 'auto') : undefined,
+    ...extra(step),
+  };
+  let prompt = '';
+  for (const media of step.prompt) prompt += renderMedia(media);
+  // The Redirect is only reached if Twilio skipped the action anyway; it reports no input the same way.
+  return element('Gather', attributes, prompt) + textElement('Redirect', { method: 'POST' }, url);
+}
+
+function renderRecord(step: RecordStep, url: string): string {
+  const attributes: Record<string, AttributeValue> = {
+    action: url,
+    method: 'POST',
+    maxLength: step.maxSeconds ?? 120,
+    timeout: step.silenceSeconds ?? 5,
+    finishOnKey: step.finishOnKey ?? '#',
+    playBeep: step.beep ?? true,
+    ...extra(step),
+  };
+  // provider: Twilio skips the action when nothing audible was recorded; the Redirect reports an empty recording.
+  return element('Record', attributes) + textElement('Redirect', { method: 'POST' }, url);
+}
+
+function renderTransfer(step: TransferStep, url: string): string {
+  const attributes: Record<string, AttributeValue> = {
+    action: url,
+    method: 'POST',
+    timeout: step.ringSeconds ?? 30,
+    callerId: step.callerId,
+    timeLimit: step.maxSeconds,
+    record: step.record ? 'record-from-answer' : undefined,
+    ...extra(step),
+  };
+  const target = step.to;
+  const noun =
+    typeof target === 'string'
+      ? textElement('Number', {}, target)
+      : textElement('Sip', { username: target.username, password: target.password }, target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`);
+  return element('Dial', attributes, noun);
+}
+
+function renderEnqueue(step: EnqueueStep, url: string, waitUrl: string): string {
+  const needsWaitUrl = step.holdMusic !== undefined || Boolean(step.announcePosition) || step.maxWaitSeconds !== undefined;
+  const attributes: Record<string, AttributeValue> = {
+    action: url,
+    method: 'POST',
+    waitUrl: needsWaitUrl ? waitUrl : undefined,
+    waitUrlMethod: needsWaitUrl ? 'POST' : undefined,
+    ...extra(step),
+  };
+  return textElement('Enqueue', attributes, step.queue);
+}
+
+function renderConference(step: ConferenceStep, url: string): string {
+  const attributes: Record<string, AttributeValue> = {
+    startConferenceOnEnter: step.startOnEnter ?? true,
+    endConferenceOnExit: step.endOnExit ?? false,
+    muted: step.muted ?? false,
+    beep: step.beep ?? true,
+    waitUrl: step.holdMusic,
+    maxParticipants: step.maxParticipants,
+    ...extra(step),
+  };
+  return element('Dial', { action: url, method: 'POST' }, textElement('Conference', attributes, step.room));
+}

@@ -1,0 +1,16 @@
+import type { Capabilities } from '@callflow/core';
+
+/** How each step runs on Twilio; the capability matrix in the docs is generated from this. */
+export const twilioCapabilities: Capabilities = {
+  say: { support: 'native', note: '<Say voice language loop>' },
+  play: { support: 'native', note: '<Play loop>' },
+  pause: { support: 'native', note: '<Pause length>, whole seconds' },
+  gather: { support: 'native', note: '<Gather actionOnEmptyResult> with the prompt nested, then a <Redirect> to the same action; retries and routing decided by the engine' },
+  record: { support: 'native', note: '<Record> then a <Redirect> to the same action for an empty recording' },
+  transfer: { support: 'native', note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed' },
+  enqueue: { support: 'native', note: '<Enqueue waitUrl>; the wait URL announces the position, loops hold music and <Leave>s after maxWaitSeconds; escape digits are not supported' },
+  conference: { support: 'native', note: '<Dial action><Conference></Dial>' },
+  goto: { support: 'native', note: 'resolved by the engine within one document' },
+  hangup: { support: 'native', note: '<Hangup/>' },
+  hours: { support: 'native', note: 'resolved by the engine with its clock' },
+};

@@ -1,0 +1,152 @@
+/** What a Twilio signature covers: the exact URL Twilio requested, and the form fields or the raw JSON body. */
+export interface TwilioSignedRequest {
+  /** The auth token of the account (or the API key secret Twilio signs with). */
+  authToken: string;
+  /** The full public URL Twilio requested, query included (e.g. `https://ivr.example.com/voice?t=…`). */
+  url: string;
+  /** Decoded form fields; repeated names as arrays. Leave out for JSON bodies. */
+  params?: Record<string, string | readonly string[]>;
+  /** The raw body, for JSON webhooks signed with `bodySHA256` in the URL. */
+  body?: string;
+}
+
+/** Inputs of `verifyTwilioSignature`: the request plus the `X-Twilio-Signature` header value. */
+export interface TwilioSignatureCheck extends TwilioSignedRequest {
+  signature: string | null | undefined;
+}
+
+const encoder = new TextEncoder();
+const keyCache = new Map<string, Promise<CryptoKey>>();
+
+function hmacKey(authToken: string): Promise<CryptoKey> {
+  let key = keyCache.get(authToken);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', encoder.encode(authToken), { name: 'HMAC', hash: 'SHA-1' }, false, ['sign']);
+    if (keyCache.size > 16) keyCache.clear();
+    keyCache.set(authToken, key);
+  }
+  return key;
+}
+
+function base64(bytes: ArrayBuffer): string {
+  let binary = '';
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function hex(bytes: ArrayBuffer): string {
+  let out = '';
+  for (const byte of new Uint8Array(bytes)) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** The string Twilio signs: the URL, then each field name and value in name order (repeated values sorted, deduplicated). */
+export function twilioSignaturePayload(url: string, params: Record<string, string | readonly string[]> = {}): string {
+  let data = url;
+  for (const name of Object.keys(params).sort()) {
+    const value = params[name]!;
+    if (typeof value === 'string') data += name + value;
+    else for (const item of [...new Set(value)].sort()) data += name + item;
+  }
+  return data;
+}
+
+/** Hex SHA-256 of a body, as Twilio puts in `bodySHA256` for JSON webhooks. */
+export async function twilioBodyHash(body: string): Promise<string> {
+  return hex(await crypto.subtle.digest('SHA-256', encoder.encode(body)));
+}
+
+/** Computes the `X-Twilio-Signature` value for a URL and its form fields (HMAC-SHA1, base64), with WebCrypto. */
+export async function computeTwilioSignature(authToken: string, url: string, params: Record<string, string | readonly string[]> = {}): Promise<string> {
+  const key = await hmacKey(authToken);
+  return base64(await crypto.subtle.sign('HMAC', key, encoder.encode(twilioSignaturePayload(url, params))));
+}
+
+/**
+ * Signs a request the way Twilio does, for tests and emulators: returns the `X-Twilio-Signature` value
+ * (for a JSON body, give `url` with `bodySHA256` already in it, or let this add it via `signedUrl`).
+ * @example const signature = await signTwilioRequest({ authToken, url, params: { CallSid: 'CA1' } });
+ */
+export async function signTwilioRequest(request: TwilioSignedRequest): Promise<string> {
+  return computeTwilioSignature(request.authToken, request.url, request.body === undefined ? (request.params ?? {}) : {});
+}
+
+/** Adds `bodySHA256=<hex>` to a URL for a JSON body, as Twilio does before signing. */
+export async function withTwilioBodyHash(url: string, body: string): Promise<string> {
+  const parsed = new URL(url);
+  parsed.searchParams.set('bodySHA256', await twilioBodyHash(body));
+  return parsed.toString();
+}
+
+function splitUrl(url: string): { scheme: string; userInfo: string; host: string; port: string; rest: string } | undefined {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (!match) return undefined;
+  const [prefix, scheme, authority] = match as unknown as [string, string, string];
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+/**
+ * The URL forms Twilio may have signed: as given, without and with the default port
+ * (provider: Twilio drops the port for TwiML fetches but keeps it for status callbacks, twilio-node#411),
+ * then the same after WHATWG normalisation.
+ */
+export function twilioUrlCandidates(url: string): string[] {
+  const variants = (value: string): string[] => {
+    const parts = splitUrl(value);
+    if (!parts) return [value];
+    const withoutPort = parts.scheme + parts.userInfo + parts.host + parts.rest;
+    const defaultPort = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+    const withPort = parts.port ? value : parts.scheme + parts.userInfo + parts.host + defaultPort + parts.rest;
+    return [withoutPort, withPort];
+  };
+  const out = variants(url);
+  try {
+    const normalised = new URL(url).toString();
+    if (normalised !== url) out.push(...variants(normalised));
+  } catch {
+    // Not a URL: only the literal forms can match.
+  }
+  return [...new Set(out)];
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
+}
+
+/**
+ * Checks `X-Twilio-Signature` with WebCrypto (Node, Workers, Deno). Fails closed: a missing token or header is `false`.
+ * For a JSON body, the URL's `bodySHA256` must also equal the body's hash.
+ * @example await verifyTwilioSignature({ authToken, signature: request.headers.get('x-twilio-signature'), url, params })
+ */
+export async function verifyTwilioSignature(check: TwilioSignatureCheck): Promise<boolean> {
+  if (!check.authToken || !check.signature) return false;
+  const usesBodyHash = check.body !== undefined;
+  const params = usesBodyHash ? {} : (check.params ?? {});
+  let matched = false;
+  for (const candidate of twilioUrlCandidates(check.url)) {
+    if (constantTimeEqual(await computeTwilioSignature(check.authToken, candidate, params), check.signature)) {
+      matched = true;
+      break;
+    }
+  }
+  if (!matched || !usesBodyHash) return matched;
+  let claimed: string | null;
+  try {
+    claimed = new URL(check.url).searchParams.get('bodySHA256');
+  } catch {
+    return false;
+  }
+  return claimed !== null && constantTimeEqual(claimed, await twilioBodyHash(check.body!));
+}
