@@ -1,0 +1,67 @@
+import { CallFlowError, base64UrlToText, textToBase64Url } from '@callflow/core';
+
+/**
+ * Longest `client_state` (base64 characters) callflow sends. Telnyx documents no limit, so stay well under
+ * what proxies and SIP headers tolerate; a longer state means too many `saveAs` variables for one call.
+ */
+export const maxClientStateLength = 4096;
+
+/** What a `client_state` carries: the caller's continuation, a transfer's far leg, or a queue left by a key press. */
+export type ClientState =
+  | { kind: 'position'; token: string }
+  | { kind: 'peer'; token: string; /** The caller's leg the far leg belongs to. */ callControlId: string }
+  | { kind: 'left-queue'; token: string; digit: string };
+
+/** Encodes a client state as standard base64 on one line (Telnyx cuts `client_state` at the first newline), size-checked. */
+export function encodeClientState(state: ClientState): string {
+  const text =
+    state.kind === 'position' ? state.token : state.kind === 'peer' ? `peer ${state.callControlId} ${state.token}` : `left ${state.digit} ${state.token}`;
+  const encoded = toStandardBase64(textToBase64Url(text));
+  if (encoded.length > maxClientStateLength) {
+    throw new CallFlowError('flow-failed', `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`, { provider: 'telnyx' });
+  }
+  return encoded;
+}
+
+/** Decodes a `client_state` written by `encodeClientState`; `undefined` for anything else (another app's state, garbage). */
+export function decodeClientState(value: unknown): ClientState | undefined {
+  if (typeof value !== 'string' || value === '' || value.length > maxClientStateLength || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  let text: string;
+  try {
+    text = base64UrlToText(value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+  } catch {
+    return undefined;
+  }
+  const parts = text.split(' ');
+  const looksLikeToken = (token: string | undefined): token is string => token !== undefined && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
+  if (parts.length === 1 && looksLikeToken(parts[0])) return { kind: 'position', token: parts[0] };
+  if (parts.length === 3 && parts[0] === 'peer' && parts[1] && looksLikeToken(parts[2])) return { kind: 'peer', callControlId: parts[1], token: parts[2] };
+  if (parts.length === 3 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1]) && looksLikeToken(parts[2])) {
+    return { kind: 'left-queue', digit: parts[1], token: parts[2] };
+  }
+  return undefined;
+}
+
+function toStandardBase64(base64Url: string): string {
+  const standard = base64Url.replace(/-/g, '+').replace(/_/g, '/');
+  return standard + '='.repeat((4 - (standard.length % 4)) % 4);
+}
+
+/** A deterministic `command_id`: the same call, position and command always give the same id, so a retried command is applied once. */
+export function commandIdOf(callControlId: string, seed: string, index: number, action: string): string {
+  return `cf-${hash53(`${callControlId}\n${seed}`).toString(36)}-${index}-${action}`;
+}
+
+// cyrb53: a fast, well-spread 53-bit string hash (not cryptographic; ids only need to be distinct per call).
+function hash53(text: string): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

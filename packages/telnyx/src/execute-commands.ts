@@ -1,0 +1,195 @@
+import { CallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
+import type { Telnyx } from 'telnyx';
+import type { TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
+
+/** The part of a `telnyx` SDK client callflow uses: pass `new Telnyx({ apiKey })`. */
+export type TelnyxClient = Pick<Telnyx, 'calls' | 'conferences'>;
+
+/** How the executor sends commands. */
+export interface ExecuteCommandsOptions {
+  client: TelnyxClient;
+  /** Holds the conference name → id map. */
+  store: Store;
+  logger: Logger;
+  /** Retries of a command that failed with a network error, 408, 429 or 5xx; default 2. Safe: every command carries its `command_id`. */
+  retries?: number;
+  /** First retry delay; doubles each time; default 200 ms. */
+  retryDelayMs?: number;
+  /** Per-request timeout; default 10,000 ms. */
+  timeoutMs?: number;
+}
+
+/** What happened to a batch of commands. */
+export interface ExecutionReport {
+  /** Actions accepted by Telnyx, in order (a retried command counts once). */
+  sent: string[];
+  /** Requests made, retries included. */
+  requests: number;
+  /** The call had already ended (Telnyx answered 422 "call has already ended"); the rest was dropped. */
+  callEnded?: boolean;
+  /** The command that failed for good; the call was then hung up. */
+  failed?: { action: string; message: string };
+}
+
+type ErrorKind = 'retry' | 'gone' | 'fatal';
+
+function classify(error: unknown): ErrorKind {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status !== 'number') return 'retry';
+  if (status === 408 || status === 429 || status >= 500) return 'retry';
+  const body = JSON.stringify((error as { error?: unknown }).error ?? '');
+  if ((status === 422 || status === 404) && /90018|already ended|call.*not.*(alive|active)|hangup/i.test(body)) return 'gone';
+  return 'fatal';
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sends planned commands to one call leg, in order, through the user's telnyx client. Retries what is safe to
+ * retry; on a command that fails for good, logs it and hangs the call up cleanly instead of leaving it silent.
+ */
+export async function executeCommands(callControlId: string, commands: readonly TelnyxCommand[], options: ExecuteCommandsOptions): Promise<ExecutionReport> {
+  const report: ExecutionReport = { sent: [], requests: 0 };
+  const retries = options.retries ?? 2;
+  const retryDelayMs = options.retryDelayMs ?? 200;
+  const requestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 10_000 };
+  const calls = options.client.calls.actions;
+
+  const send = async (command: TelnyxCommand): Promise<void> => {
+    report.requests++;
+    switch (command.action) {
+      case 'answer':
+        return void (await calls.answer(callControlId, command.body, requestOptions));
+      case 'speak':
+        return void (await calls.speak(callControlId, command.body, requestOptions));
+      case 'playback_start':
+        return void (await calls.startPlayback(callControlId, command.body, requestOptions));
+      case 'playback_stop':
+        return void (await calls.stopPlayback(callControlId, command.body, requestOptions));
+      case 'gather_using_speak':
+        return void (await calls.gatherUsingSpeak(callControlId, command.body, requestOptions));
+      case 'gather_using_audio':
+        return void (await calls.gatherUsingAudio(callControlId, command.body, requestOptions));
+      case 'gather':
+        return void (await calls.gather(callControlId, command.body, requestOptions));
+      case 'record_start':
+        return void (await calls.startRecording(callControlId, command.body, requestOptions));
+      case 'record_stop':
+        return void (await calls.stopRecording(callControlId, command.body, requestOptions));
+      case 'transfer':
+        return void (await calls.transfer(callControlId, command.body, requestOptions));
+      case 'enqueue':
+        return void (await calls.enqueue(callControlId, command.body, requestOptions));
+      case 'leave_queue':
+        return void (await calls.leaveQueue(callControlId, command.body, requestOptions));
+      case 'hangup':
+        return void (await calls.hangup(callControlId, command.body, requestOptions));
+      case 'conference_join_or_create':
+        return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
+    }
+  };
+
+  for (const command of commands) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await send(command);
+        report.sent.push(command.action);
+        break;
+      } catch (error) {
+        const kind = classify(error);
+        const message = error instanceof Error ? error.message : String(error);
+        if (kind === 'gone') {
+          options.logger.info?.(`[callflow:telnyx] call ended before ${command.action}; dropping the rest`, { callId: callControlId });
+          report.callEnded = true;
+          return report;
+        }
+        if (kind === 'retry' && attempt < retries) {
+          options.logger.warn(`[callflow:telnyx] ${command.action} failed (${message}); retrying with the same command_id`, { callId: callControlId, attempt: attempt + 1 });
+          await sleep(retryDelayMs * 2 ** attempt);
+          continue;
+        }
+        options.logger.error(`[callflow:telnyx] ${command.action} failed: ${message}; hanging up`, { callId: callControlId });
+        report.failed = { action: command.action, message };
+        if (command.action !== 'hangup') {
+          try {
+            report.requests++;
+            await calls.hangup(callControlId, { command_id: `cf-abort-${callControlId.slice(-12)}` }, requestOptions);
+          } catch (hangupError) {
+            options.logger.error(`[callflow:telnyx] hangup after a failed command also failed`, { callId: callControlId, error: hangupError instanceof Error ? hangupError.message : String(hangupError) });
+          }
+        }
+        return report;
+      }
+    }
+  }
+  return report;
+}
+
+interface RoomRecord {
+  state: 'creating' | 'ready';
+  id?: string;
+  /** The leg creating the room. */
+  by?: string;
+}
+
+/** Store key of a room's record (name → conference id). */
+export const roomKey = (room: string) => `telnyx:room:${room}`;
+const conferenceKey = (id: string) => `telnyx:conference:${id}`;
+
+async function joinOrCreate(
+  callControlId: string,
+  body: TelnyxConferenceBody,
+  options: ExecuteCommandsOptions,
+  requestOptions: { maxRetries: number; timeout: number },
+  countRequest: () => void,
+): Promise<void> {
+  const { store } = options;
+  const key = roomKey(body.room);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    const raw = await store.get(key);
+    const record = raw === undefined ? undefined : (JSON.parse(raw) as RoomRecord | null);
+    const mine = record?.state === 'creating' && record.by === callControlId;
+    if (record === undefined || record === null || mine) {
+      const claimed = mine || (await store.compareAndSet(key, raw, JSON.stringify({ state: 'creating', by: callControlId } satisfies RoomRecord), { ttlSeconds: 30 }));
+      if (!claimed) continue;
+      try {
+        countRequest();
+        const created = await options.client.conferences.create({ ...body.create, call_control_id: callControlId }, requestOptions);
+        const id = created.data?.id;
+        if (!id) throw new CallFlowError('provider-request-failed', 'conferences.create returned no id', { provider: 'telnyx' });
+        await store.set(conferenceKey(id), body.room, { ttlSeconds: 86_400 });
+        await store.set(key, JSON.stringify({ state: 'ready', id } satisfies RoomRecord), { ttlSeconds: 86_400 });
+        return;
+      } catch (error) {
+        // Only a definite refusal frees the name; a retryable failure keeps the claim so the retry (same command_id) creates it.
+        if (classify(error) !== 'retry') await store.compareAndSet(key, JSON.stringify({ state: 'creating', by: callControlId }), JSON.stringify(null), { ttlSeconds: 1 });
+        throw error;
+      }
+    }
+    if (record.state === 'ready' && record.id) {
+      try {
+        countRequest();
+        await options.client.conferences.actions.join(record.id, { ...body.join, call_control_id: callControlId }, requestOptions);
+        return;
+      } catch (error) {
+        if (classify(error) !== 'fatal') throw error;
+        // The room ended between lookup and join: forget it and create a new one.
+        options.logger.warn(`[callflow:telnyx] conference '${body.room}' (${record.id}) refused the join; creating it again`, { callId: callControlId });
+        await store.compareAndSet(key, raw, JSON.stringify(null), { ttlSeconds: 1 });
+        continue;
+      }
+    }
+    await sleep(25);
+  }
+  throw new CallFlowError('store-unavailable', `conference '${body.room}' is still being created by another call after 10 s`, { provider: 'telnyx' });
+}
+
+/** Forgets a room's name → id entry when Telnyx reports `conference.ended`, so the next caller creates a new room. */
+export async function forgetConference(store: Store, conferenceId: string): Promise<string | undefined> {
+  const room = await store.get(conferenceKey(conferenceId));
+  if (room === undefined) return undefined;
+  await updateJson<RoomRecord | null>(store, roomKey(room), (current) => (current?.id === conferenceId ? undefined : (current ?? undefined)));
+  await store.delete(conferenceKey(conferenceId));
+  return room;
+}

@@ -1,0 +1,19 @@
+export { continuationStates, nativeGatherRetries, planCommands, splitGatherPrompt, telnyxVoice } from './plan-commands.js';
+export type { NativeGatherRetries, PlanCommandsOptions, TelnyxAction, TelnyxCommand, TelnyxConferenceBody, TelnyxResumeEvent } from './plan-commands.js';
+export { telnyxCapabilities } from './telnyx-capabilities.js';
+export { dialStatusOf, parseTelnyxEvent } from './parse-telnyx-event.js';
+export type { ParsedTelnyxEvent, TelnyxEvent } from './parse-telnyx-event.js';
+export {
+  generateTelnyxKeyPair,
+  signTelnyxEvent,
+  telnyxSignatureHeader,
+  telnyxTimestampHeader,
+  verifyTelnyxSignature,
+} from './verify-telnyx-signature.js';
+export type { TelnyxKeyPair, TelnyxSignatureCheck, TelnyxSignatureFailure, VerifyTelnyxSignatureInput } from './verify-telnyx-signature.js';
+export { executeCommands, forgetConference, roomKey } from './execute-commands.js';
+export type { ExecuteCommandsOptions, ExecutionReport, TelnyxClient } from './execute-commands.js';
+export { createTelnyxHandler } from './telnyx-handler.js';
+export type { TelnyxHandler, TelnyxHandlerOptions } from './telnyx-handler.js';
+export { commandIdOf, decodeClientState, encodeClientState, maxClientStateLength } from './client-state.js';
+export type { ClientState } from './client-state.js';

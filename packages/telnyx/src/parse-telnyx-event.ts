@@ -1,0 +1,138 @@
+import { CallFlowError } from '@callflow/core';
+import type { DialStatus, Outcome } from '@callflow/core';
+import { decodeClientState, type ClientState } from './client-state.js';
+
+/** A Telnyx webhook event, normalised: the envelope fields callflow reads, and the raw payload. */
+export interface TelnyxEvent {
+  /** `data.id`: the same for every delivery of one event, the key for de-duplication. */
+  id: string;
+  /** `data.event_type`, e.g. `call.gather.ended`. */
+  type: string;
+  occurredAt?: string;
+  callControlId?: string;
+  callLegId?: string;
+  callSessionId?: string;
+  /** `incoming` or `outgoing`, on call.initiated. */
+  direction?: string;
+  from?: string;
+  to?: string;
+  /** The decoded `client_state`, when callflow wrote it. */
+  clientState?: ClientState;
+  /** The raw payload, for logs and provider-specific logic. */
+  payload: Record<string, unknown>;
+}
+
+/** An event and, when it answers a waiting step, the neutral outcome. */
+export interface ParsedTelnyxEvent {
+  event: TelnyxEvent;
+  outcome?: Outcome;
+}
+
+/** Maps a far leg's `hangup_cause` to a transfer status. */
+export function dialStatusOf(cause: string | undefined): DialStatus {
+  switch (cause) {
+    case 'normal_clearing':
+    case 'time_limit':
+      return 'completed';
+    case 'user_busy':
+      return 'busy';
+    case 'timeout':
+    case 'no_answer':
+      return 'no-answer';
+    case 'originator_cancel':
+      return 'canceled';
+    default:
+      return 'failed';
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/**
+ * Parses a Telnyx webhook body (text or parsed JSON) into an event and its outcome; throws
+ * `CallFlowError('invalid-webhook')` when it is not a Telnyx event envelope.
+ */
+export function parseTelnyxEvent(body: unknown): ParsedTelnyxEvent {
+  let envelope = body;
+  if (typeof body === 'string') {
+    try {
+      envelope = JSON.parse(body);
+    } catch {
+      throw new CallFlowError('invalid-webhook', 'body is not JSON', { provider: 'telnyx' });
+    }
+  }
+  const data = typeof envelope === 'object' && envelope !== null ? (envelope as { data?: unknown }).data : undefined;
+  if (typeof data !== 'object' || data === null) throw new CallFlowError('invalid-webhook', 'no data object in the event', { provider: 'telnyx' });
+  const record = data as Record<string, unknown>;
+  const id = text(record.id);
+  const type = text(record.event_type);
+  if (!id || !type) throw new CallFlowError('invalid-webhook', 'event without data.id or data.event_type', { provider: 'telnyx' });
+  const payload = typeof record.payload === 'object' && record.payload !== null ? (record.payload as Record<string, unknown>) : {};
+  const event: TelnyxEvent = {
+    id,
+    type,
+    occurredAt: text(record.occurred_at) ?? text(payload.occurred_at),
+    callControlId: text(payload.call_control_id),
+    callLegId: text(payload.call_leg_id),
+    callSessionId: text(payload.call_session_id),
+    direction: text(payload.direction),
+    from: text(payload.from),
+    to: text(payload.to),
+    clientState: decodeClientState(payload.client_state),
+    payload,
+  };
+  return { event, outcome: outcomeOf(event) };
+}
+
+function outcomeOf(event: TelnyxEvent): Outcome | undefined {
+  const { payload } = event;
+  const status = text(payload.status);
+  switch (event.type) {
+    case 'call.speak.ended':
+    case 'call.playback.ended':
+      if (status === 'call_hangup') return { type: 'hangup' };
+      // A missing or broken file is skipped, as the other providers do; cancelled means callflow stopped it.
+      if (status === 'cancelled' || status === 'cancelled_amd') return undefined;
+      return { type: 'media-done' };
+    case 'call.gather.ended': {
+      const digits = text(payload.digits) ?? '';
+      if (status === 'valid' || status === 'invalid') return { type: 'digits', digits };
+      if (status === 'timeout') return digits === '' ? { type: 'no-input' } : { type: 'digits', digits };
+      if (status === 'call_hangup') return { type: 'hangup' };
+      return undefined;
+    }
+    case 'call.recording.saved': {
+      const urls = (payload.recording_urls ?? payload.public_recording_urls) as { mp3?: string | null; wav?: string | null } | undefined;
+      const url = urls?.mp3 ?? urls?.wav ?? undefined;
+      const started = Date.parse(text(payload.recording_started_at) ?? '');
+      const ended = Date.parse(text(payload.recording_ended_at) ?? '');
+      const outcome: Outcome = { type: 'recording' };
+      if (url) outcome.url = url;
+      if (Number.isFinite(started) && Number.isFinite(ended)) outcome.durationSeconds = Math.max(0, Math.round((ended - started) / 1000));
+      return outcome;
+    }
+    case 'call.recording.error':
+      return { type: 'recording' };
+    case 'call.hangup': {
+      const cause = text(payload.hangup_cause);
+      if (event.clientState?.kind === 'peer') return { type: 'dial', status: dialStatusOf(cause), ...(cause ? { raw: cause } : {}) };
+      return cause ? { type: 'hangup', cause } : { type: 'hangup' };
+    }
+    case 'call.dequeued': {
+      const reason = text(payload.reason);
+      const waitSeconds = typeof payload.wait_time_secs === 'number' ? { waitSeconds: payload.wait_time_secs } : {};
+      if (reason === 'bridged') return { type: 'queue', result: 'bridged', ...waitSeconds };
+      if (reason === 'timeout') return { type: 'queue', result: 'timeout', ...waitSeconds };
+      if (reason === 'hangup') return { type: 'queue', result: 'hangup', ...waitSeconds };
+      if (reason === 'leave') {
+        const digit = event.clientState?.kind === 'left-queue' ? { digit: event.clientState.digit } : {};
+        return { type: 'queue', result: 'left', ...waitSeconds, ...digit };
+      }
+      return undefined;
+    }
+    case 'conference.participant.left':
+      return { type: 'conference', status: 'ended' };
+    default:
+      return undefined;
+  }
+}

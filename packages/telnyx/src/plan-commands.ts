@@ -1,0 +1,423 @@
+import { CallFlowError } from '@callflow/core';
+import type {
+  CallState,
+  ConferenceStep,
+  EnqueueStep,
+  FlowDefaults,
+  GatherStep,
+  MediaStep,
+  PauseStep,
+  PlayStep,
+  RecordStep,
+  SayStep,
+  TransferStep,
+  Turn,
+} from '@callflow/core';
+import type {
+  ActionAnswerParams,
+  ActionEnqueueParams,
+  ActionGatherParams,
+  ActionGatherUsingAudioParams,
+  ActionGatherUsingSpeakParams,
+  ActionHangupParams,
+  ActionLeaveQueueParams,
+  ActionSpeakParams,
+  ActionStartPlaybackParams,
+  ActionStartRecordingParams,
+  ActionStopPlaybackParams,
+  ActionStopRecordingParams,
+  ActionTransferParams,
+} from 'telnyx/resources/calls/actions';
+import type { ActionJoinParams } from 'telnyx/resources/conferences/actions';
+import type { ConferenceCreateParams } from 'telnyx/resources/conferences/conferences';
+import { commandIdOf, encodeClientState } from './client-state.js';
+
+/** The event that resumes the flow after a command, read from the same leg's `client_state`. */
+export type TelnyxResumeEvent =
+  | 'call.speak.ended'
+  | 'call.playback.ended'
+  | 'call.gather.ended'
+  | 'call.recording.saved'
+  | 'call.hangup'
+  | 'call.dequeued'
+  | 'conference.participant.left';
+
+/** Create the room when it is new, else join it by the id held in the `Store` under its name. */
+export interface TelnyxConferenceBody {
+  room: string;
+  create: Omit<ConferenceCreateParams, 'call_control_id'>;
+  join: Omit<ActionJoinParams, 'call_control_id'>;
+}
+
+type Command<Action extends string, Body> = { action: Action; body: Body; /** Present when this command's event resumes the flow. */ resumeOn?: TelnyxResumeEvent };
+
+/** One Call Control command as pure data: the action (URL segment) and its body, typed with the telnyx SDK's parameters. */
+export type TelnyxCommand =
+  | Command<'answer', ActionAnswerParams>
+  | Command<'speak', ActionSpeakParams>
+  | Command<'playback_start', ActionStartPlaybackParams>
+  | Command<'playback_stop', ActionStopPlaybackParams>
+  | Command<'gather_using_speak', ActionGatherUsingSpeakParams>
+  | Command<'gather_using_audio', ActionGatherUsingAudioParams>
+  | Command<'gather', ActionGatherParams>
+  | Command<'record_start', ActionStartRecordingParams>
+  | Command<'record_stop', ActionStopRecordingParams>
+  | Command<'transfer', ActionTransferParams>
+  | Command<'enqueue', ActionEnqueueParams>
+  | Command<'leave_queue', ActionLeaveQueueParams>
+  | Command<'conference_join_or_create', TelnyxConferenceBody>
+  | Command<'hangup', ActionHangupParams>;
+
+/** The action names callflow sends. */
+export type TelnyxAction = TelnyxCommand['action'];
+
+/** Options for `planCommands`. */
+export interface PlanCommandsOptions {
+  /** Tokens for `continuationStates(turn)`, in the same order, signed with `engine.sign(state, turn.call)`. */
+  continuations: readonly string[];
+  /** Put `answer` first (the first turn of an inbound call). */
+  answer?: boolean;
+  /** Stop any playback first (the turn follows a queue, whose hold music loops until stopped). */
+  stopPlayback?: boolean;
+  /** Seed of the deterministic `command_id`s: the position the turn was planned from; default `turn.token`. */
+  seed?: string;
+  /** Let Telnyx re-ask natively where the menu maps onto it; default true. Off for dynamic nodes, whose step the handler cannot re-read. */
+  nativeRetries?: boolean;
+}
+
+const speakLimit = 3000;
+const ssmlBreakLimitSeconds = 10;
+const pauseVoice = 'AWS.Polly.Joanna';
+
+/** The states whose tokens `planCommands` needs, in order: each media step's `after`, then each gather prompt part played before the gather command. */
+export function continuationStates(turn: Turn): CallState[] {
+  const states = turn.steps.map((media) => media.after);
+  if (turn.wait?.step.type === 'gather') {
+    const { leading } = splitGatherPrompt(turn.wait.step.prompt);
+    leading.forEach((_, index) => states.push(promptState(turn.wait!.state, index + 1)));
+  }
+  return states;
+}
+
+/**
+ * Turns a Turn into Call Control commands, pure: media one command per step (each `client_state` the token of
+ * the position after it), then the waiting step's command (its `client_state` the turn's token) or `hangup`.
+ * A handler sends them in order up to and including the first with `resumeOn`, then waits for that event.
+ * @example
+ * const turn = await engine.start(call);
+ * const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+ * const { output: commands } = planCommands(turn, { continuations: tokens, answer: true });
+ */
+export function planCommands(turn: Turn, options: PlanCommandsOptions): { output: TelnyxCommand[]; warnings: string[] } {
+  const callControlId = turn.call.callId;
+  const seed = options.seed ?? turn.token ?? '';
+  const warnings: string[] = [];
+  const commands: TelnyxCommand[] = [];
+  const expected = continuationStates(turn).length;
+  if (options.continuations.length !== expected) {
+    throw new CallFlowError('flow-failed', `planCommands needs ${expected} continuation tokens, got ${options.continuations.length}`, { provider: 'telnyx', node: turn.node });
+  }
+  const tokens = [...options.continuations];
+  const position = (token: string) => encodeClientState({ kind: 'position', token });
+
+  if (options.answer) commands.push({ action: 'answer', body: {} });
+  if (options.stopPlayback) commands.push({ action: 'playback_stop', body: { stop: 'all' } });
+  for (const media of turn.steps) commands.push(mediaCommand(media.step, position(tokens.shift()!), warnings));
+
+  const wait = turn.wait;
+  if (wait && turn.token) {
+    const state = position(turn.token);
+    switch (wait.step.type) {
+      case 'gather': {
+        const { leading } = splitGatherPrompt(wait.step.prompt);
+        for (const part of leading) commands.push(mediaCommand(part, position(tokens.shift()!), warnings));
+        commands.push(gatherCommand(wait.step, wait.state, state, warnings, options.nativeRetries ?? true));
+        break;
+      }
+      case 'record':
+        commands.push(recordCommand(wait.step, state));
+        break;
+      case 'transfer':
+        commands.push(transferCommand(wait.step, state, callControlId, turn.token));
+        break;
+      case 'enqueue':
+        commands.push(...enqueueCommands(wait.step, state, warnings));
+        break;
+      case 'conference':
+        commands.push(conferenceCommand(wait.step, state, warnings));
+        break;
+    }
+  } else if (turn.ended) {
+    commands.push({ action: 'hangup', body: {} });
+  }
+
+  commands.forEach((command, index) => {
+    const options = command.action === 'conference_join_or_create' ? undefined : command.body;
+    if (options) options.command_id = commandIdOf(callControlId, seed, index, command.action);
+    else if (command.action === 'conference_join_or_create') {
+      const id = commandIdOf(callControlId, seed, index, command.action);
+      command.body.create.command_id = `${id}-create`;
+      command.body.join.command_id = `${id}-join`;
+    }
+  });
+  return { output: commands, warnings };
+}
+
+/** Where the prompt of a gather goes: parts played first as their own commands, then what the gather command itself speaks or plays. */
+export function splitGatherPrompt(prompt: readonly MediaStep[]): { leading: MediaStep[]; own: { type: 'speak'; says: SayStep[] } | { type: 'audio'; play: PlayStep } | { type: 'none' } } {
+  const last = prompt.at(-1);
+  if (last === undefined) return { leading: [], own: { type: 'none' } };
+  if (last.type === 'play' && (last.loop ?? 1) === 1) return { leading: prompt.slice(0, -1), own: { type: 'audio', play: last } };
+  if (last.type === 'say' && (last.loop ?? 1) === 1) {
+    let start = prompt.length - 1;
+    while (start > 0) {
+      const before = prompt[start - 1]!;
+      if (before.type !== 'say' || (before.loop ?? 1) !== 1 || before.voice !== last.voice || before.language !== last.language) break;
+      start--;
+    }
+    return { leading: prompt.slice(0, start), own: { type: 'speak', says: prompt.slice(start) as SayStep[] } };
+  }
+  return { leading: [...prompt], own: { type: 'none' } };
+}
+
+/** Native retry settings of a gather when the menu maps onto Telnyx's own (`maximum_tries`, `valid_digits`, `invalid_payload`), else `undefined`. */
+export interface NativeGatherRetries {
+  maximumTries: number;
+  validDigits?: string;
+  minimumDigits: number;
+  maximumDigits: number;
+  invalidPrompt?: MediaStep;
+}
+
+/**
+ * Decides whether a gather's retries can run natively on Telnyx: re-asking in place (no onInvalid/onNoInput detours,
+ * no no-input message), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
+ * that `valid_digits` + min/max express exactly. `defaults` are the flow's, so a raw step and its planned form agree.
+ */
+export function nativeGatherRetries(step: GatherStep, state: CallState, defaults: FlowDefaults = {}): NativeGatherRetries | undefined {
+  if (step.onInvalid !== undefined || step.onNoInput !== undefined || (step.noInputPrompt?.length ?? 0) > 0) return undefined;
+  if (state.reask !== undefined || state.promptOffset !== 0 || (step.input ?? 'dtmf') !== 'dtmf') return undefined;
+  const prompt = step.prompt.map((media) => withVoiceDefaults(media, defaults));
+  const { leading, own } = splitGatherPrompt(prompt);
+  if (leading.length > 0 || own.type === 'none') return undefined;
+  const invalid = (step.invalidPrompt ?? []).map((media) => withVoiceDefaults(media, defaults));
+  if (invalid.length > 1) return undefined;
+  const invalidPrompt = invalid[0];
+  if (invalidPrompt) {
+    if (own.type === 'speak' && !(invalidPrompt.type === 'say' && (invalidPrompt.loop ?? 1) === 1 && invalidPrompt.voice === own.says[0]!.voice)) return undefined;
+    if (own.type === 'audio' && !(invalidPrompt.type === 'play' && (invalidPrompt.loop ?? 1) === 1)) return undefined;
+  }
+  const terminating = step.finishOnKey ?? '#';
+  const { minimumDigits, maximumDigits } = digitBounds(step);
+  let validDigits: string | undefined;
+  if (step.routes) {
+    const keys = Object.keys(step.routes);
+    if (keys.length === 0 || keys.some((key) => !/^[0-9*#]$/.test(key) || key === terminating)) return undefined;
+    if (minimumDigits !== 1 || maximumDigits !== 1) return undefined;
+    validDigits = keys.sort().join('');
+  } else {
+    validDigits = '0123456789*#'.replace(terminating, '');
+  }
+  const used = state.tries[`${state.node}:${state.step}`] ?? 0;
+  const maximumTries = Math.max(1, (step.attempts ?? 3) - used);
+  return { maximumTries, validDigits, minimumDigits, maximumDigits, invalidPrompt };
+}
+
+function withVoiceDefaults(media: MediaStep, defaults: FlowDefaults): MediaStep {
+  if (media.type !== 'say') return media;
+  return { ...media, voice: media.voice ?? defaults.voice, language: media.language ?? defaults.language };
+}
+
+function digitBounds(step: GatherStep): { minimumDigits: number; maximumDigits: number } {
+  const longestRoute = step.routes ? Math.max(0, ...Object.keys(step.routes).map((key) => key.length)) : 0;
+  const maximumDigits = Math.min(128, step.numDigits ?? step.maxDigits ?? (longestRoute > 0 ? longestRoute : 20));
+  const minimumDigits = Math.max(1, Math.min(maximumDigits, step.numDigits ?? step.minDigits ?? 1));
+  return { minimumDigits, maximumDigits };
+}
+
+function promptState(state: CallState, parts: number): CallState {
+  return { ...state, promptOffset: state.promptOffset + parts };
+}
+
+/** Telnyx voice settings for a callflow voice name: `Polly.X` → `AWS.Polly.X`, `man`/`woman` → basic `male`/`female`. */
+export function telnyxVoice(voice: string | undefined): Pick<ActionSpeakParams, 'voice' | 'service_level'> {
+  if (voice === undefined || ['woman', 'female', 'alice'].includes(voice)) return { voice: 'female', service_level: 'basic' };
+  if (voice === 'man' || voice === 'male') return { voice: 'male', service_level: 'basic' };
+  if (voice.startsWith('Polly.')) return { voice: `AWS.${voice}` };
+  return { voice };
+}
+
+const speakLanguages = new Set(['arb', 'cmn-CN', 'cy-GB', 'da-DK', 'de-DE', 'en-AU', 'en-GB', 'en-GB-WLS', 'en-IN', 'en-US', 'es-ES', 'es-MX', 'es-US', 'fr-CA', 'fr-FR', 'hi-IN', 'is-IS', 'it-IT', 'ja-JP', 'ko-KR', 'nb-NO', 'nl-NL', 'pl-PL', 'pt-BR', 'pt-PT', 'ro-RO', 'ru-RU', 'sv-SE', 'tr-TR']);
+
+function speakSettings(say: Pick<SayStep, 'voice' | 'language'>, warnings: string[]): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
+  const settings: Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> = telnyxVoice(say.voice);
+  if (say.language !== undefined) {
+    if (speakLanguages.has(say.language)) settings.language = say.language as ActionSpeakParams['language'];
+    else warnings.push(`language '${say.language}' is not a Telnyx speak language; choose a voice for it instead`);
+  }
+  if (settings.service_level === 'basic' && settings.language !== undefined && settings.language !== 'en-US') {
+    warnings.push(`the basic male/female voices speak only en-US; use a voice like Polly.Lea for '${settings.language}'`);
+  }
+  return settings;
+}
+
+function checkText(text: string, what: string): string {
+  if (text.length > speakLimit) throw new CallFlowError('unsupported-step', `${what} is ${text.length} characters; Telnyx speaks at most ${speakLimit}: split it into several say steps`, { provider: 'telnyx' });
+  return text;
+}
+
+function telnyxOptions(step: { providerOptions?: { telnyx?: Record<string, unknown> } }): Record<string, unknown> {
+  return step.providerOptions?.telnyx ?? {};
+}
+
+function loopOf(loop: number | undefined): ActionSpeakParams['loop'] | undefined {
+  if (loop === undefined || loop === 1) return undefined;
+  return loop === 0 ? 'infinity' : Math.min(100, loop);
+}
+
+function mediaCommand(step: MediaStep, clientState: string, warnings: string[]): TelnyxCommand {
+  switch (step.type) {
+    case 'say': {
+      const body: ActionSpeakParams = { payload: checkText(step.text, 'say text'), ...speakSettings(step, warnings), client_state: clientState };
+      const loop = loopOf(step.loop);
+      if (loop !== undefined) body.loop = loop;
+      return { action: 'speak', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.speak.ended' };
+    }
+    case 'play': {
+      const body: ActionStartPlaybackParams = { audio_url: step.url, client_state: clientState };
+      const loop = loopOf(step.loop);
+      if (loop !== undefined) body.loop = loop;
+      return { action: 'playback_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.playback.ended' };
+    }
+    case 'pause':
+      return pauseCommand(step, clientState);
+  }
+}
+
+// provider: Telnyx has no pause command; emulated with SSML breaks in a speak (https://developers.telnyx.com/api-reference/call-commands/speak-text).
+function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
+  let remaining = Math.max(0, step.seconds);
+  let breaks = '';
+  while (remaining > 0) {
+    const seconds = Math.min(ssmlBreakLimitSeconds, remaining);
+    breaks += `<break time="${Math.round(seconds * 1000)}ms"/>`;
+    remaining -= seconds;
+  }
+  return {
+    action: 'speak',
+    body: { payload: `<speak>${breaks}</speak>`, payload_type: 'ssml', voice: pauseVoice, client_state: clientState, ...telnyxOptions(step) },
+    resumeOn: 'call.speak.ended',
+  };
+}
+
+function gatherCommand(step: GatherStep, state: CallState, clientState: string, warnings: string[], allowNative: boolean): TelnyxCommand {
+  const input = step.input ?? 'dtmf';
+  if (input === 'speech') {
+    throw new CallFlowError('unsupported-step', 'gather with input "speech": Call Control has no plain speech gather (gather_using_ai is an LLM agent); use dtmf', { provider: 'telnyx', node: state.node });
+  }
+  if (input === 'both') warnings.push(`gather in '${state.node}': speech input is not available on Telnyx Call Control; listening for digits only`);
+  const native = allowNative ? nativeGatherRetries(step, state) : undefined;
+  const { minimumDigits, maximumDigits } = digitBounds(step);
+  const timeoutMillis = Math.round((step.timeoutSeconds ?? 5) * 1000);
+  const common = {
+    minimum_digits: minimumDigits,
+    maximum_digits: maximumDigits,
+    timeout_millis: timeoutMillis,
+    inter_digit_timeout_millis: Math.round((step.interDigitTimeoutSeconds ?? step.timeoutSeconds ?? 5) * 1000),
+    terminating_digit: step.finishOnKey ?? '#',
+    ...(native?.validDigits !== undefined ? { valid_digits: native.validDigits } : {}),
+    client_state: clientState,
+  };
+  const { own } = splitGatherPrompt(step.prompt);
+  if (own.type === 'speak') {
+    const first = own.says[0]!;
+    const body: ActionGatherUsingSpeakParams = {
+      payload: checkText(own.says.map((say) => say.text).join(' '), 'gather prompt'),
+      ...speakSettings(first, warnings),
+      ...common,
+      maximum_tries: native?.maximumTries ?? 1,
+    };
+    if (native?.invalidPrompt?.type === 'say') body.invalid_payload = checkText(native.invalidPrompt.text, 'invalid prompt');
+    return { action: 'gather_using_speak', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
+  }
+  if (own.type === 'audio') {
+    const body: ActionGatherUsingAudioParams = { audio_url: own.play.url, ...common, maximum_tries: native?.maximumTries ?? 1 };
+    if (native?.invalidPrompt?.type === 'play') body.invalid_audio_url = native.invalidPrompt.url;
+    return { action: 'gather_using_audio', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
+  }
+  const body: ActionGatherParams = { ...common, initial_timeout_millis: timeoutMillis };
+  delete (body as { timeout_millis?: number }).timeout_millis;
+  return { action: 'gather', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
+}
+
+// provider: Telnyx records have no end-on-key; the handler sends record_stop on call.dtmf.received with the finish key.
+function recordCommand(step: RecordStep, clientState: string): TelnyxCommand {
+  const body: ActionStartRecordingParams = {
+    format: 'mp3',
+    channels: 'single',
+    play_beep: step.beep ?? true,
+    max_length: step.maxSeconds ?? 120,
+    timeout_secs: step.silenceSeconds ?? 5,
+    client_state: clientState,
+  };
+  return { action: 'record_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.recording.saved' };
+}
+
+// provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
+function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string): TelnyxCommand {
+  const body: ActionTransferParams = {
+    to: typeof step.to === 'string' ? step.to : step.to.sip,
+    timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
+    target_leg_client_state: encodeClientState({ kind: 'peer', callControlId, token }),
+    client_state: clientState,
+  };
+  if (typeof step.to !== 'string') {
+    if (step.to.username !== undefined) body.sip_auth_username = step.to.username;
+    if (step.to.password !== undefined) body.sip_auth_password = step.to.password;
+  }
+  if (step.callerId !== undefined) body.from = step.callerId;
+  if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
+  if (step.record) {
+    body.record = 'record-from-answer';
+    body.record_format = 'mp3';
+  }
+  // Keep the caller's leg after the bridge ends only when the flow goes on.
+  if (step.then !== undefined) body.park_after_unbridge = 'self';
+  return { action: 'transfer', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' };
+}
+
+// provider: Telnyx queues play no music by themselves; hold music is a looping playback started before enqueue.
+function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[]): TelnyxCommand[] {
+  const commands: TelnyxCommand[] = [];
+  if (step.holdMusic) commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic, loop: 'infinity', client_state: clientState } });
+  if (step.announcePosition) warnings.push(`enqueue '${step.queue}': position announcements are not played on Telnyx (call.enqueued reports the position)`);
+  const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
+  if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
+  commands.push({ action: 'enqueue', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.dequeued' });
+  return commands;
+}
+
+// provider: Telnyx joins conferences by id, so the first caller creates the room and its id is kept under the name in the Store.
+function conferenceCommand(step: ConferenceStep, clientState: string, warnings: string[]): TelnyxCommand {
+  const beep = step.beep ?? true ? ('always' as const) : ('never' as const);
+  const startOnEnter = step.startOnEnter ?? true;
+  const create: TelnyxConferenceBody['create'] = {
+    name: step.room,
+    beep_enabled: beep,
+    // With hold music the room waits, playing it, until a second caller starts it.
+    start_conference_on_create: step.holdMusic ? false : startOnEnter,
+    client_state: clientState,
+  };
+  if (step.holdMusic) create.hold_audio_url = step.holdMusic;
+  if (step.maxParticipants !== undefined) create.max_participants = Math.min(800, Math.max(2, step.maxParticipants));
+  const join: TelnyxConferenceBody['join'] = {
+    beep_enabled: beep,
+    start_conference_on_enter: startOnEnter,
+    end_conference_on_exit: step.endOnExit ?? false,
+    mute: step.muted ?? false,
+    client_state: clientState,
+  };
+  if (step.holdMusic) join.hold_audio_url = step.holdMusic;
+  if (step.muted || step.endOnExit) warnings.push(`conference '${step.room}': muted/endOnExit apply when joining; the caller who creates the room is neither muted nor ends it on exit`);
+  return { action: 'conference_join_or_create', body: { room: step.room, create: { ...create, ...telnyxOptions(step) }, join }, resumeOn: 'conference.participant.left' };
+}

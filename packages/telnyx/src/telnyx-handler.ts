@@ -1,0 +1,243 @@
+import {
+  CallFlowError,
+  claimOnce,
+  createEngine,
+  createMemoryStore,
+  isCallFlowError,
+  jsonResponse,
+  runEffects,
+  silentLogger,
+  textResponse,
+} from '@callflow/core';
+import type { BaseHandlerOptions, CallInfo, CallState, Engine, FetchHandler, Outcome, Step, Turn } from '@callflow/core';
+import { commandIdOf, decodeClientState, encodeClientState } from './client-state.js';
+import { executeCommands, forgetConference, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
+import { parseTelnyxEvent, type ParsedTelnyxEvent, type TelnyxEvent } from './parse-telnyx-event.js';
+import { continuationStates, nativeGatherRetries, planCommands, type TelnyxCommand } from './plan-commands.js';
+import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
+
+/** Options of the Telnyx handler. */
+export interface TelnyxHandlerOptions extends Omit<BaseHandlerOptions, 'publicBaseUrl'> {
+  /** Not used for signatures on Telnyx (they cover the body, not the URL); kept for symmetry with the other adapters. */
+  publicBaseUrl?: string;
+  /** The account's Ed25519 public key (base64), from Mission Control. Required unless `verifySignatures` is false. */
+  publicKey?: string;
+  /** A telnyx SDK client: `new Telnyx({ apiKey })`. Commands go through it. */
+  client: TelnyxClient;
+  /** Check `telnyx-signature-ed25519`; default true. Turn off only for local experiments. */
+  verifySignatures?: boolean;
+  /** Seconds a signature timestamp may be off; default 300. */
+  signatureToleranceSeconds?: number;
+  /**
+   * Where to hand the command work so the webhook is answered at once (e.g. a Worker's `ctx.waitUntil`).
+   * Default: commands are sent before the 200 goes out, which is safe on serverless.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
+  /** Retries of a failed command (network, 408, 429, 5xx); default 2. */
+  commandRetries?: number;
+  /** First retry delay in ms; default 200. */
+  retryDelayMs?: number;
+}
+
+/** The handler, with its engine for live-call control and tests. */
+export type TelnyxHandler = FetchHandler & { engine: Engine };
+
+const dayTtl = { ttlSeconds: 86_400 };
+const positionKey = (callId: string) => `telnyx:position:${callId}`;
+const endedPrefix = 'ended ';
+
+/**
+ * Handles Telnyx Call Control webhooks: verifies the signature, de-duplicates by event id, resumes the flow from
+ * the event's `client_state` and sends the next commands through your telnyx client. Answers 200 to every valid
+ * event; 403 for a bad signature or forged state, 400 for a malformed body.
+ * @example
+ * const handler = createTelnyxHandler({ flow, secret, publicKey: process.env.TELNYX_PUBLIC_KEY, client: new Telnyx({ apiKey }) });
+ * http.createServer(toNodeListener(handler)).listen(3000);
+ */
+export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandler {
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? Date.now;
+  const store = options.store ?? createMemoryStore({ now });
+  const verify = options.verifySignatures ?? true;
+  if (verify && !options.publicKey) {
+    throw new CallFlowError('signature-mismatch', 'publicKey is required to verify webhooks (or set verifySignatures: false for local experiments)', { provider: 'telnyx' });
+  }
+  const engine = createEngine(options.flow, {
+    secret: options.secret,
+    now,
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    onError: (error, call) => logger.error(`[callflow:telnyx] flow failed; apologising and hanging up: ${error.message}`, { callId: call.callId, node: error.node }),
+  });
+  const execute = (callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport> =>
+    executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs });
+
+  /** Plans a turn, moves the call's position from `expected` to the new one (exactly once), then sends the commands up to the first that waits. */
+  async function drive(call: CallInfo, turn: Turn, expected: string | undefined, plan: { answer?: boolean; stopPlayback?: boolean; seed: string }): Promise<void> {
+    await runEffects(turn.effects, options.hooks, logger);
+    let commands: TelnyxCommand[];
+    try {
+      const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+      const waitNode = turn.wait?.state.node;
+      const planned = planCommands(turn, {
+        continuations: tokens,
+        answer: plan.answer,
+        stopPlayback: plan.stopPlayback,
+        seed: plan.seed,
+        nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function',
+      });
+      for (const warning of planned.warnings) logger.warn(`[callflow:telnyx] ${warning}`, { callId: call.callId, node: turn.node });
+      commands = planned.output;
+    } catch (error) {
+      logger.error(`[callflow:telnyx] cannot plan the turn: ${error instanceof Error ? error.message : String(error)}; hanging up`, { callId: call.callId, node: turn.node });
+      commands = [...(plan.answer ? [{ action: 'answer', body: {} } as TelnyxCommand] : []), { action: 'hangup', body: { command_id: commandIdOf(call.callId, plan.seed, 0, 'hangup') } }];
+    }
+    const waitsAt = commands.findIndex((command) => command.resumeOn !== undefined);
+    const head = waitsAt === -1 ? commands : commands.slice(0, waitsAt + 1);
+    const waiting = waitsAt === -1 ? undefined : head[waitsAt];
+    const nextToken = waiting ? decodeClientState(clientStateOf(waiting))?.token : undefined;
+    const next = nextToken ?? `${endedPrefix}${expected ?? ''}`;
+    if (!(await store.compareAndSet(positionKey(call.callId), expected, next, dayTtl))) {
+      logger.info?.('[callflow:telnyx] another delivery already moved this call on; ignoring', { callId: call.callId });
+      return;
+    }
+    const report = await execute(call.callId, head);
+    if (report.failed || report.callEnded) await store.set(positionKey(call.callId), `${endedPrefix}${next}`, dayTtl);
+  }
+
+  async function start(event: TelnyxEvent): Promise<void> {
+    const call: CallInfo = { callId: event.callControlId!, from: event.from, to: event.to, provider: 'telnyx' };
+    if ((await store.get(positionKey(call.callId))) !== undefined) return; // a redelivered call.initiated with a new id
+    const turn = await engine.start(call);
+    await drive(call, turn, undefined, { answer: true, seed: 'start' });
+  }
+
+  async function advance(call: CallInfo, token: string, outcome: Outcome, opened: { state: CallState; step: Step | undefined }): Promise<void> {
+    const position = await store.get(positionKey(call.callId));
+    const ended = position?.startsWith(endedPrefix) ?? false;
+    if ((ended ? position!.slice(endedPrefix.length) : position) !== token) {
+      logger.info?.('[callflow:telnyx] stale or out-of-order event ignored', { callId: call.callId, outcome: outcome.type });
+      return;
+    }
+    let reported = outcome;
+    if (opened.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
+      const native = nativeGatherRetries(opened.step, opened.state, engine.flow.defaults);
+      // provider: Telnyx re-asks natively up to maximum_tries; an invalid/timeout result means all of them were used.
+      if (native) reported = { ...outcome, attemptsUsed: native.maximumTries };
+    }
+    let turn: Turn;
+    try {
+      turn = await engine.resume(token, reported, call);
+    } catch (error) {
+      if (isCallFlowError(error, 'unexpected-outcome')) {
+        logger.info?.(`[callflow:telnyx] ${error.message}; ignored`, { callId: call.callId });
+        return;
+      }
+      throw error;
+    }
+    if (ended || outcome.type === 'hangup') {
+      // The leg is gone: run hooks (a voicemail saved after hang-up still notifies), send nothing.
+      await runEffects(turn.effects, options.hooks, logger);
+      if (!ended) await store.compareAndSet(positionKey(call.callId), token, `${endedPrefix}${token}`, dayTtl);
+      return;
+    }
+    await drive(call, turn, token, { seed: token, stopPlayback: opened.state.kind === 'enqueue' });
+  }
+
+  async function pressed(call: CallInfo, token: string, digit: string, opened: { state: CallState; step: Step | undefined }): Promise<void> {
+    if ((await store.get(positionKey(call.callId))) !== token) return;
+    const step = opened.step;
+    if (step?.type === 'record') {
+      const finishOnKey = step.finishOnKey ?? '#';
+      // provider: Telnyx recordings have no end-on-key; stop on the key ourselves.
+      if (finishOnKey !== '' && finishOnKey.includes(digit)) await execute(call.callId, [{ action: 'record_stop', body: { command_id: commandIdOf(call.callId, token, 0, 'record_stop') } }]);
+    } else if (step?.type === 'enqueue' && step.escape?.digit === digit) {
+      await execute(call.callId, [{ action: 'leave_queue', body: { client_state: encodeClientState({ kind: 'left-queue', digit, token }), command_id: commandIdOf(call.callId, token, 0, 'leave_queue') } }]);
+    }
+  }
+
+  /** Decides what an event means; refusals are returned now, the call work is returned to run. */
+  async function prepare(parsed: ParsedTelnyxEvent): Promise<Response | (() => Promise<void>)> {
+    const { event, outcome } = parsed;
+    if (event.type === 'conference.ended') {
+      const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
+      return async () => {
+        if (conferenceId) await forgetConference(store, conferenceId);
+      };
+    }
+    if (event.type === 'call.initiated' && event.direction !== 'outgoing' && event.clientState === undefined) {
+      if (!event.callControlId) return textResponse(400, '[callflow:telnyx] call.initiated without call_control_id');
+      return () => start(event);
+    }
+    const state = event.clientState;
+    if (!state || !event.callControlId) return jsonResponse({ ok: true, ignored: 'no callflow state' });
+    const call: CallInfo =
+      state.kind === 'peer' ? { callId: state.callControlId, provider: 'telnyx' } : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
+    let opened: { state: CallState; step: Step | undefined };
+    try {
+      opened = await engine.inspect(state.token, call);
+    } catch (error) {
+      if (isCallFlowError(error, 'invalid-token')) {
+        logger.warn(`[callflow:telnyx] ${error.message}`, { callId: call.callId, reason: error.reason, event: event.type });
+        return textResponse(403, `[callflow:telnyx] invalid client_state token (${error.reason ?? 'refused'})`);
+      }
+      throw error;
+    }
+    if (event.type === 'call.dtmf.received' && state.kind === 'position' && typeof event.payload.digit === 'string') {
+      const digit = event.payload.digit;
+      return () => pressed(call, state.token, digit, opened);
+    }
+    if (!outcome) return jsonResponse({ ok: true, ignored: event.type });
+    // A far leg only matters when it ends; the caller's leg only through its own state.
+    if (state.kind === 'peer' && outcome.type !== 'dial') return jsonResponse({ ok: true, ignored: event.type });
+    return () => advance(call, state.token, outcome, opened);
+  }
+
+  const handler = async (request: Request): Promise<Response> => {
+    let claimedKey: string | undefined;
+    try {
+      if (request.method !== 'POST') return textResponse(405, '[callflow:telnyx] webhooks are POST');
+      const rawBody = await request.text();
+      if (verify) {
+        const check = await verifyTelnyxSignature({
+          publicKey: options.publicKey!,
+          signature: request.headers.get(telnyxSignatureHeader),
+          timestamp: request.headers.get(telnyxTimestampHeader),
+          rawBody,
+          toleranceSeconds: options.signatureToleranceSeconds,
+          now,
+        });
+        if (!check.ok) {
+          logger.warn(`[callflow:telnyx] webhook signature refused: ${check.message}`, { reason: check.reason });
+          return textResponse(403, `[callflow:telnyx] signature refused (${check.reason})`);
+        }
+      }
+      let parsed: ParsedTelnyxEvent;
+      try {
+        parsed = parseTelnyxEvent(rawBody);
+      } catch (error) {
+        return textResponse(400, error instanceof Error ? error.message : '[callflow:telnyx] malformed event');
+      }
+      claimedKey = `telnyx:event:${parsed.event.id}`;
+      if (!(await claimOnce(store, claimedKey))) return jsonResponse({ ok: true, ignored: 'duplicate' });
+      const prepared = await prepare(parsed);
+      if (prepared instanceof Response) return prepared;
+      const work = prepared().catch((error: unknown) => {
+        logger.error(`[callflow:telnyx] handling ${parsed.event.type} failed: ${error instanceof Error ? error.message : String(error)}`, { callId: parsed.event.callControlId });
+      });
+      if (options.waitUntil) options.waitUntil(work);
+      else await work;
+      return jsonResponse({ ok: true });
+    } catch (error) {
+      // Store or crypto trouble before anything was sent: free the event id so Telnyx's redelivery is handled.
+      if (claimedKey) await store.delete(claimedKey).catch(() => undefined);
+      logger.error(`[callflow:telnyx] webhook failed: ${error instanceof Error ? error.message : String(error)}`);
+      return textResponse(503, '[callflow:telnyx] temporarily unavailable');
+    }
+  };
+  return Object.assign(handler, { engine });
+}
+
+function clientStateOf(command: TelnyxCommand): string | undefined {
+  if (command.action === 'conference_join_or_create') return command.body.create.client_state;
+  return 'client_state' in command.body ? command.body.client_state : undefined;
+}

@@ -1,0 +1,115 @@
+import { CallFlowError } from '@callflow/core';
+
+/** Why a Telnyx signature was refused. */
+export type TelnyxSignatureFailure = 'missing-key' | 'bad-key' | 'missing-header' | 'bad-timestamp' | 'stale-timestamp' | 'bad-signature';
+
+/** The result of checking a Telnyx webhook signature, with a diagnostic reason when refused. */
+export type TelnyxSignatureCheck = { ok: true } | { ok: false; reason: TelnyxSignatureFailure; message: string };
+
+/** What `verifyTelnyxSignature` checks. */
+export interface VerifyTelnyxSignatureInput {
+  /** The account's Ed25519 public key, base64 of 32 bytes (Mission Control → Keys & Credentials → Public Key). */
+  publicKey: string;
+  /** The `telnyx-signature-ed25519` header: base64 of 64 bytes. */
+  signature: string | null | undefined;
+  /** The `telnyx-timestamp` header: Unix seconds. */
+  timestamp: string | null | undefined;
+  /** The exact body bytes as received, as text. */
+  rawBody: string;
+  /** Seconds the timestamp may differ from now; default 300, as the telnyx SDK. */
+  toleranceSeconds?: number;
+  /** The clock in ms; default `Date.now`. */
+  now?: () => number;
+}
+
+/** The two headers Telnyx signs a webhook with. */
+export const telnyxSignatureHeader = 'telnyx-signature-ed25519';
+/** The timestamp header; the signed message is `${timestamp}|${rawBody}`. */
+export const telnyxTimestampHeader = 'telnyx-timestamp';
+
+const encoder = new TextEncoder();
+const verifyKeys = new Map<string, Promise<CryptoKey>>();
+
+function strictBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
+  if (value.length === 0 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return undefined;
+  const binary = atob(value);
+  const bytes = new Uint8Array(binary.length);
+  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
+  return bytes;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let index = 0; index < bytes.length; index++) binary += String.fromCharCode(bytes[index]!);
+  return btoa(binary);
+}
+
+function refuse(reason: TelnyxSignatureFailure, message: string): TelnyxSignatureCheck {
+  return { ok: false, reason, message };
+}
+
+/**
+ * Checks a Telnyx webhook's Ed25519 signature over `timestamp|rawBody` and its timestamp window, with WebCrypto
+ * (no SDK). Fails closed: a missing key or header is a refusal, never a pass.
+ * @example
+ * const check = await verifyTelnyxSignature({ publicKey, signature: request.headers.get('telnyx-signature-ed25519'), timestamp: request.headers.get('telnyx-timestamp'), rawBody });
+ */
+export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): Promise<TelnyxSignatureCheck> {
+  if (!input.publicKey) return refuse('missing-key', 'no public key configured');
+  const keyBytes = strictBase64(input.publicKey);
+  if (!keyBytes || keyBytes.length !== 32) return refuse('bad-key', 'public key is not base64 of 32 bytes');
+  if (!input.signature || !input.timestamp) return refuse('missing-header', `missing ${!input.signature ? telnyxSignatureHeader : telnyxTimestampHeader} header`);
+  if (!/^\d{1,15}$/.test(input.timestamp)) return refuse('bad-timestamp', `timestamp '${input.timestamp.slice(0, 20)}' is not Unix seconds`);
+  const skew = Math.abs(Math.floor((input.now ?? Date.now)() / 1000) - Number(input.timestamp));
+  const tolerance = input.toleranceSeconds ?? 300;
+  if (skew > tolerance) return refuse('stale-timestamp', `timestamp is ${skew} s away from now, over ${tolerance} s (replay, or an unsynced clock)`);
+  const signature = strictBase64(input.signature);
+  if (!signature || signature.length !== 64) return refuse('bad-signature', 'signature is not base64 of 64 bytes');
+  let key = verifyKeys.get(input.publicKey);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', keyBytes, { name: 'Ed25519' }, false, ['verify']);
+    verifyKeys.set(input.publicKey, key);
+    key.catch(() => verifyKeys.delete(input.publicKey));
+  }
+  let valid: boolean;
+  try {
+    valid = await crypto.subtle.verify('Ed25519', await key, signature, encoder.encode(`${input.timestamp}|${input.rawBody}`));
+  } catch {
+    return refuse('bad-key', 'public key was refused by WebCrypto Ed25519');
+  }
+  return valid ? { ok: true } : refuse('bad-signature', 'signature does not match the timestamp and body (tampered, re-encoded body, or another key)');
+}
+
+/** An Ed25519 key pair for signing test events: the public key as Telnyx shows it, the private key as base64 PKCS#8. */
+export interface TelnyxKeyPair {
+  publicKey: string;
+  privateKey: string;
+}
+
+/** Generates an Ed25519 key pair like the one Telnyx signs webhooks with, for tests and emulators. */
+export async function generateTelnyxKeyPair(): Promise<TelnyxKeyPair> {
+  const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
+  const privateKey = new Uint8Array(await crypto.subtle.exportKey('pkcs8', pair.privateKey));
+  return { publicKey: bytesToBase64(publicKey), privateKey: bytesToBase64(privateKey) };
+}
+
+const signKeys = new Map<string, Promise<CryptoKey>>();
+
+/**
+ * Signs a webhook body the way Telnyx does, for tests: returns the two headers to send with it.
+ * @example
+ * const headers = await signTelnyxEvent(body, { privateKey: keys.privateKey });
+ */
+export async function signTelnyxEvent(rawBody: string, options: { privateKey: string; timestamp?: number }): Promise<Record<string, string>> {
+  let key = signKeys.get(options.privateKey);
+  if (!key) {
+    const bytes = strictBase64(options.privateKey);
+    if (!bytes) throw new CallFlowError('signature-mismatch', 'private key is not base64 PKCS#8', { provider: 'telnyx' });
+    key = crypto.subtle.importKey('pkcs8', bytes, { name: 'Ed25519' }, false, ['sign']);
+    signKeys.set(options.privateKey, key);
+  }
+  const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', await key, encoder.encode(`${timestamp}|${rawBody}`)));
+  return { [telnyxSignatureHeader]: bytesToBase64(signature), [telnyxTimestampHeader]: timestamp };
+}
