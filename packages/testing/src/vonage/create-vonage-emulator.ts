@@ -1,0 +1,500 @@
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { CallScript, CallTranscript, TranscriptEntry } from '../script.js';
+import { validateNcco, type RawAction } from './validate-ncco.js';
+
+/** Settings of the local Vonage emulator. */
+export interface VonageEmulatorOptions {
+  /** The application's answer_url (http://127.0.0.1:port/…). */
+  answerUrl: string;
+  /** The application's event_url: call status events (started, ringing, answered, completed). */
+  eventUrl?: string;
+  /** The signature secret every webhook JWT is signed with (HS256, with payload_hash). */
+  signatureSecret: string;
+  applicationId?: string;
+  apiKey?: string;
+  /** Method of the answer webhook; default GET, as Vonage's default. */
+  answerMethod?: 'GET' | 'POST';
+  /** The Vonage number callers dial; default `447700900000`. */
+  vonageNumber?: string;
+  /** Prefix of conversations that emulate a callflow queue (reported as `enqueue` in transcripts); default `callflow-queue-`. */
+  queuePrefix?: string;
+  /**
+   * Called when the caller starts waiting (a conversation nobody has started, or an endless stream); the test
+   * typically makes the app move the call here (REST transfer). The emulator follows a transfer made before it resolves.
+   */
+  onHold?: (hold: { callId: string; conversation?: string; queue?: string }) => void | Promise<void>;
+  /** How long a held caller waits for a REST transfer after `onHold` resolved, in ms; default 250. */
+  holdTimeoutMs?: number;
+}
+
+/** One webhook the emulator sent, for assertions on the protocol itself. */
+export interface VonageEmulatorRequest {
+  url: string;
+  method: 'GET' | 'POST';
+  body: unknown;
+  status: number;
+  response: string;
+}
+
+/** A running emulator. */
+export interface VonageEmulator {
+  /** Places one inbound call and runs it to the end, following every NCCO the application returns. */
+  call(script?: CallScript): Promise<CallTranscript>;
+  /** The fake Voice REST API's base URL (pass it as `apiHost` to the @vonage/server-sdk client). */
+  readonly apiUrl: string;
+  /** Every webhook of the last call, in order. */
+  readonly requests: readonly VonageEmulatorRequest[];
+  /** Every NCCO the last call ran (answer, replacements, transfers), in order. */
+  readonly nccos: readonly unknown[];
+  /** REST requests received (method, path, body). */
+  readonly restRequests: ReadonlyArray<{ method: string; path: string; body: unknown; status: number }>;
+  close(): Promise<void>;
+}
+
+type End = 'flow' | 'caller' | 'error';
+
+class CallEnded extends Error {
+  constructor(readonly by: End) {
+    super(by);
+  }
+}
+
+interface LiveCall {
+  uuid: string;
+  transfer?: RawAction[];
+  hangup?: boolean;
+  wake?: () => void;
+}
+
+const base64Url = (input: string | Buffer) => Buffer.from(input).toString('base64url');
+
+/**
+ * A local Vonage: fetches the answer URL, runs the NCCO as Vonage would (talk/stream/wait to the transcript, input
+ * from the script, connect with a scripted outcome through its synchronous event, record, conversation, notify),
+ * signs every webhook with a JWT (HS256 + payload_hash), and serves `PUT /v1/calls/:uuid` transfers on 127.0.0.1.
+ * @example
+ * const vonage = await createVonageEmulator({ answerUrl: `${baseUrl}/vonage/answer`, signatureSecret });
+ * const transcript = await vonage.call({ input: ['1'] });
+ */
+export async function createVonageEmulator(options: VonageEmulatorOptions): Promise<VonageEmulator> {
+  const vonageNumber = options.vonageNumber ?? '447700900000';
+  const queuePrefix = options.queuePrefix ?? 'callflow-queue-';
+  const applicationId = options.applicationId ?? '00000000-0000-4000-8000-000000000000';
+  const live = new Map<string, LiveCall>();
+  let requests: VonageEmulatorRequest[] = [];
+  let nccos: unknown[] = [];
+  const restRequests: Array<{ method: string; path: string; body: unknown; status: number }> = [];
+
+  function jwt(payload: string): string {
+    const claims = {
+      iat: Math.floor(Date.now() / 1000),
+      jti: randomUUID(),
+      iss: 'Vonage',
+      payload_hash: createHash('sha256').update(payload).digest('hex'),
+      api_key: options.apiKey ?? 'abcd1234',
+      application_id: applicationId,
+    };
+    const unsigned = `${base64Url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64Url(JSON.stringify(claims))}`;
+    return `${unsigned}.${createHmac('sha256', options.signatureSecret).update(unsigned).digest('base64url')}`;
+  }
+
+  async function send(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>): Promise<{ status: number; text: string; type: string }> {
+    let target = url;
+    let body: string | undefined;
+    let payload: string;
+    if (method === 'GET') {
+      const parsed = new URL(url);
+      for (const [name, value] of Object.entries(fields)) if (value !== undefined) parsed.searchParams.append(name, String(value));
+      target = parsed.toString();
+      payload = JSON.stringify(Object.fromEntries(parsed.searchParams));
+    } else {
+      body = JSON.stringify(fields);
+      payload = body;
+    }
+    const response = await fetch(target, {
+      method,
+      headers: { authorization: `Bearer ${jwt(payload)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'Vonage (callflow emulator)' },
+      body,
+    });
+    const text = await response.text();
+    requests.push({ url: target, method, body: method === 'GET' ? fields : JSON.parse(body!), status: response.status, response: text });
+    return { status: response.status, text, type: response.headers.get('content-type') ?? '' };
+  }
+
+  const server = createServer((request, response) => void serveRest(request, response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  async function serveRest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const path = (request.url ?? '/').split('?')[0]!;
+    let body: unknown;
+    const reply = (status: number, value?: unknown): void => {
+      restRequests.push({ method: request.method ?? 'GET', path, body, status });
+      response.statusCode = status;
+      if (value === undefined) {
+        response.end();
+        return;
+      }
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify(value));
+    };
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      return reply(400, { title: 'Bad Request', detail: 'body is not JSON' });
+    }
+    if (!/^Bearer\s+\S+\.\S+\.\S+$/.test(request.headers.authorization ?? '')) return reply(401, { title: 'Unauthorized', detail: 'Authorization: Bearer <application JWT> required' });
+    const match = /^\/v1\/calls\/([^/]+)$/.exec(path);
+    if (!match) return reply(404, { title: 'Not Found' });
+    const call = live.get(decodeURIComponent(match[1]!));
+    if (request.method === 'GET') return call ? reply(200, { uuid: call.uuid, status: 'answered' }) : reply(404, { title: 'Not Found' });
+    if (request.method !== 'PUT') return reply(405, { title: 'Method Not Allowed' });
+    if (!call) return reply(404, { title: 'Not Found', detail: 'no such live call' });
+    const action = (body as { action?: unknown } | undefined)?.action;
+    if (action === 'hangup') {
+      call.hangup = true;
+      call.wake?.();
+      return reply(204);
+    }
+    if (action !== 'transfer') return reply(400, { title: 'Bad Request', detail: `action '${String(action)}' is not emulated (transfer, hangup)` });
+    const destination = (body as { destination?: { type?: unknown; ncco?: unknown; url?: unknown } }).destination;
+    if (destination?.type !== 'ncco') return reply(400, { title: 'Bad Request', detail: "destination.type must be 'ncco'" });
+    let ncco: unknown = destination.ncco;
+    if (ncco === undefined && Array.isArray(destination.url) && typeof destination.url[0] === 'string') {
+      const fetched = await send(destination.url[0], 'GET', { uuid: call.uuid });
+      try {
+        ncco = JSON.parse(fetched.text);
+      } catch {
+        return reply(400, { title: 'Bad Request', detail: 'the NCCO URL did not return JSON' });
+      }
+    }
+    const problems = validateNcco(ncco);
+    if (problems.length) return reply(400, { title: 'Bad Request', detail: 'invalid NCCO', invalid_parameters: problems });
+    call.transfer = ncco as RawAction[];
+    call.wake?.();
+    return reply(204);
+  }
+
+  async function call(script: CallScript = {}): Promise<CallTranscript> {
+    requests = [];
+    nccos = [];
+    const uuid = randomUUID();
+    const conversationUuid = `CON-${randomUUID()}`;
+    const from = (script.from ?? '+447700900001').replace(/^\+/, '');
+    const to = (script.to ?? vonageNumber).replace(/^\+/, '');
+    const entries: TranscriptEntry[] = [];
+    const errors: string[] = [];
+    const maxWebhooks = script.maxWebhooks ?? 200;
+    const cursor = { input: 0, transfer: 0, recording: 0, queue: 0, conference: 0 };
+    const asyncRecordings: string[] = [];
+    let webhooks = 0;
+    const state: LiveCall = { uuid };
+    live.set(uuid, state);
+    const common = () => ({ uuid, conversation_uuid: conversationUuid, from, to, timestamp: new Date().toISOString() });
+
+    async function webhook(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>) {
+      if (++webhooks > maxWebhooks) {
+        errors.push(`more than ${maxWebhooks} webhooks: stopped (loop?)`);
+        throw new CallEnded('error');
+      }
+      let result: { status: number; text: string; type: string };
+      try {
+        result = await send(url, method, fields);
+      } catch (error) {
+        errors.push(`${method} ${url} failed: ${error instanceof Error ? error.message : String(error)}`);
+        throw new CallEnded('error');
+      }
+      if (result.status < 200 || result.status > 299) {
+        errors.push(`${method} ${new URL(url).pathname} answered HTTP ${result.status}: ${result.text.slice(0, 200)}`);
+        throw new CallEnded('error');
+      }
+      return result;
+    }
+
+    /** Reads an NCCO reply: undefined when empty (the current NCCO goes on), or the validated replacement. */
+    function readNcco(result: { status: number; text: string; type: string }, where: string): RawAction[] | undefined {
+      if (result.status === 204 || result.text.trim() === '') return undefined;
+      if (!result.type.includes('application/json')) {
+        errors.push(`${where}: NCCO served as '${result.type}', not application/json`);
+        throw new CallEnded('error');
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(result.text);
+      } catch {
+        errors.push(`${where}: reply is not JSON`);
+        throw new CallEnded('error');
+      }
+      const problems = validateNcco(parsed);
+      if (problems.length) {
+        errors.push(...problems.map((problem) => `${where}: ${problem}`));
+        throw new CallEnded('error');
+      }
+      nccos.push(parsed);
+      return parsed as RawAction[];
+    }
+
+    async function event(status: string, extra: Record<string, unknown> = {}) {
+      if (!options.eventUrl) return;
+      await webhook(options.eventUrl, 'POST', { ...common(), status, direction: 'inbound', ...extra });
+    }
+
+    /** Waits for a REST transfer or hangup while the caller holds; true when one arrived. */
+    async function hold(conversation: string | undefined, queue: string | undefined): Promise<boolean> {
+      if (state.transfer || state.hangup) return true;
+      if (!options.onHold) return false;
+      await options.onHold({ callId: uuid, conversation, queue });
+      if (state.transfer || state.hangup) return true;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.holdTimeoutMs ?? 250);
+        state.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      state.wake = undefined;
+      return Boolean(state.transfer || state.hangup);
+    }
+
+    function say(text: string) {
+      const breakOnly = /^<speak>\s*<break time="(\d+)ms"\/>\s*<\/speak>$/.exec(text.trim());
+      if (breakOnly) entries.push({ type: 'pause', seconds: Number(breakOnly[1]) / 1000 });
+      else entries.push({ type: 'say', text: text.replace(/<[^>]*>/g, '').trim() });
+    }
+
+    async function input(action: RawAction): Promise<RawAction[] | undefined> {
+      const types = action.type as string[];
+      const dtmf = (action.dtmf ?? {}) as { maxDigits?: number; submitOnHash?: boolean };
+      const scripted = script.input?.[cursor.input] ?? { silence: true as const };
+      cursor.input++;
+      const result: Record<string, unknown> = {};
+      const timedOut = () => {
+        if (types.includes('dtmf')) result.dtmf = { digits: '', timed_out: true };
+        if (types.includes('speech')) result.speech = { results: [], timeout_reason: 'start_timeout' };
+        entries.push({ type: 'input', timeout: true });
+      };
+      if (typeof scripted === 'string') {
+        if (types.includes('dtmf')) {
+          const maxDigits = dtmf.maxDigits ?? 4;
+          let digits = '';
+          let submitted = false;
+          for (const key of scripted) {
+            if (key === '#' && dtmf.submitOnHash) {
+              submitted = true;
+              break;
+            }
+            digits += key;
+            if (digits.length >= maxDigits) {
+              submitted = true;
+              break;
+            }
+          }
+          entries.push({ type: 'input', digits: scripted });
+          result.dtmf = { digits, timed_out: !submitted };
+        } else timedOut();
+      } else if ('speech' in scripted) {
+        if (types.includes('speech')) {
+          entries.push({ type: 'input', speech: scripted.speech });
+          result.speech = { results: [{ text: scripted.speech, confidence: String(scripted.confidence ?? 0.92) }], timeout_reason: 'end_on_silence_timeout' };
+        } else timedOut();
+      } else if ('hangup' in scripted) {
+        entries.push({ type: 'hangup', by: 'caller' });
+        throw new CallEnded('caller');
+      } else timedOut();
+      const url = (action.eventUrl as string[])[0]!;
+      return readNcco(await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', { ...common(), ...result }), 'input reply');
+    }
+
+    async function connect(action: RawAction): Promise<RawAction[] | undefined> {
+      const endpoint = (action.endpoint as Array<Record<string, string>>)[0]!;
+      const target = endpoint.type === 'phone' ? `+${endpoint.number}` : (endpoint.uri ?? endpoint.user ?? endpoint.extension ?? '');
+      const scripted = script.transfers?.[cursor.transfer] ?? 'completed';
+      cursor.transfer++;
+      const status = typeof scripted === 'string' ? scripted : scripted.status;
+      const durationSeconds = typeof scripted === 'string' ? 30 : (scripted.durationSeconds ?? 30);
+      entries.push({ type: 'transfer', to: target, status });
+      const url = (action.eventUrl as string[] | undefined)?.[0] ?? options.eventUrl;
+      const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
+      const legUuid = randomUUID();
+      const legEvent = (legStatus: string, extra: Record<string, unknown> = {}) =>
+        url ? webhook(url, method, { uuid: legUuid, conversation_uuid: conversationUuid, from: action.from ?? to, to: endpoint.number ?? target, direction: 'outbound', status: legStatus, timestamp: new Date().toISOString(), ...extra }) : undefined;
+      await legEvent('started');
+      await legEvent('ringing');
+      if (status === 'completed') {
+        await legEvent('answered');
+        await legEvent('completed', { duration: String(durationSeconds) });
+        return undefined;
+      }
+      const failure = { busy: ['busy', undefined], 'no-answer': ['timeout', undefined], failed: ['failed', 'cannot_route'], canceled: ['cancelled', undefined] }[status] as [string, string | undefined];
+      const result = await legEvent(failure[0], failure[1] ? { detail: failure[1] } : {});
+      // provider: only a synchronous connect lets the failure event's reply replace the NCCO.
+      if (!result || action.eventType !== 'synchronous') return undefined;
+      return readNcco(result, 'connect event reply');
+    }
+
+    async function record(action: RawAction): Promise<void> {
+      const recordingUrl = `${apiUrl}/v1/files/${randomUUID()}`;
+      const url = (action.eventUrl as string[] | undefined)?.[0] ?? options.eventUrl;
+      const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
+      if (action.endOnSilence === undefined && action.timeOut === undefined && action.endOnKey === undefined) {
+        // provider: without a stop condition record runs in the background until the call ends.
+        if (url) asyncRecordings.push(url);
+        return;
+      }
+      const scripted = script.recordings?.[cursor.recording] ?? { durationSeconds: 5 };
+      cursor.recording++;
+      const durationSeconds = 'hangup' in scripted ? 3 : Math.min(scripted.durationSeconds, Number(action.timeOut ?? 7200));
+      entries.push({ type: 'record', durationSeconds, url: recordingUrl });
+      const start = new Date(Date.now() - durationSeconds * 1000);
+      if (url) {
+        await webhook(url, method, {
+          start_time: start.toISOString(),
+          recording_url: recordingUrl,
+          size: durationSeconds * 16000,
+          recording_uuid: randomUUID(),
+          end_time: new Date().toISOString(),
+          conversation_uuid: conversationUuid,
+          timestamp: new Date().toISOString(),
+        });
+      }
+      if ('hangup' in scripted) {
+        entries.push({ type: 'hangup', by: 'caller' });
+        throw new CallEnded('caller');
+      }
+    }
+
+    async function conversation(action: RawAction): Promise<RawAction[] | undefined> {
+      const name = action.name as string;
+      const waiting = action.startOnEnter === false;
+      if (waiting && name.startsWith(queuePrefix)) {
+        const queue = name.slice(queuePrefix.length).replace(new RegExp(`\\.${uuid}$`), '');
+        const scripted = script.queues?.[cursor.queue] ?? { result: 'hangup' as const };
+        cursor.queue++;
+        if (await hold(name, queue)) {
+          entries.push({ type: 'enqueue', queue, result: scripted.result === 'hangup' ? 'bridged' : scripted.result });
+          return undefined;
+        }
+        if (scripted.result === 'hangup') {
+          entries.push({ type: 'enqueue', queue, result: 'hangup' }, { type: 'hangup', by: 'caller' });
+          throw new CallEnded('caller');
+        }
+        if (scripted.result === 'bridged') {
+          // An agent joins with startOnEnter true and endOnExit true, talks, and leaves: the room ends, the NCCO goes on.
+          entries.push({ type: 'enqueue', queue, result: 'bridged' });
+          return undefined;
+        }
+        errors.push(`queue '${queue}': scripted '${scripted.result}' needs the app to move the caller (Vonage has no queue timeout or leave key), and nothing did`);
+        throw new CallEnded('error');
+      }
+      entries.push({ type: 'conference', room: name });
+      if (waiting && (await hold(name, undefined))) return undefined;
+      const scripted = script.conferences?.[cursor.conference] ?? { status: 'ended' as const };
+      cursor.conference++;
+      if ('hangup' in scripted) {
+        entries.push({ type: 'hangup', by: 'caller' });
+        throw new CallEnded('caller');
+      }
+      return undefined;
+    }
+
+    async function run(first: RawAction[]): Promise<End> {
+      let actions = [...first];
+      for (;;) {
+        if (state.hangup) {
+          entries.push({ type: 'hangup', by: 'flow' });
+          return 'flow';
+        }
+        if (state.transfer) {
+          actions = state.transfer;
+          state.transfer = undefined;
+          nccos.push(actions);
+          continue;
+        }
+        const action = actions.shift();
+        if (!action) {
+          // provider: Vonage has no hangup action; the call ends when the NCCO runs out.
+          entries.push({ type: 'hangup', by: 'flow' });
+          return 'flow';
+        }
+        let replacement: RawAction[] | undefined;
+        switch (action.action) {
+          case 'talk':
+            for (let loop = 0; loop < Math.max(1, Number(action.loop ?? 1)); loop++) say(action.text as string);
+            break;
+          case 'stream': {
+            const url = (action.streamUrl as string[])[0]!;
+            entries.push({ type: 'play', url });
+            if (action.loop === 0 && action.bargeIn !== true && !(await hold(undefined, undefined))) {
+              entries.push({ type: 'hangup', by: 'caller' });
+              return 'caller';
+            }
+            break;
+          }
+          case 'wait':
+            entries.push({ type: 'pause', seconds: Number(action.timeout ?? 10) });
+            break;
+          case 'input':
+            replacement = await input(action);
+            break;
+          case 'connect':
+            replacement = await connect(action);
+            break;
+          case 'record':
+            await record(action);
+            break;
+          case 'conversation':
+            replacement = await conversation(action);
+            break;
+          case 'notify': {
+            const url = (action.eventUrl as string[])[0]!;
+            replacement = readNcco(await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', action.payload as Record<string, unknown>), 'notify reply');
+            break;
+          }
+        }
+        if (replacement) actions = [...replacement];
+      }
+    }
+
+    let endedBy: End;
+    try {
+      const answer = await webhook(options.answerUrl, options.answerMethod ?? 'GET', { to, from, uuid, conversation_uuid: conversationUuid, region_url: 'https://api-eu-1.vonage.com', endpoint_type: 'phone' });
+      const ncco = readNcco(answer, 'answer');
+      await event('started');
+      await event('ringing');
+      await event('answered');
+      if (!ncco) {
+        errors.push('answer: empty reply; Vonage needs an NCCO to answer the call');
+        throw new CallEnded('error');
+      }
+      endedBy = await run(ncco);
+    } catch (error) {
+      if (!(error instanceof CallEnded)) throw error;
+      endedBy = error.by;
+    } finally {
+      live.delete(uuid);
+    }
+    for (const url of asyncRecordings) {
+      await send(url, 'POST', { recording_url: `${apiUrl}/v1/files/${randomUUID()}`, recording_uuid: randomUUID(), conversation_uuid: conversationUuid, timestamp: new Date().toISOString() }).catch(() => undefined);
+    }
+    if (endedBy !== 'error') await event('completed', { duration: '60' }).catch(() => undefined);
+    return { provider: 'vonage', entries, endedBy, webhooks, errors };
+  }
+
+  return {
+    call,
+    apiUrl,
+    get requests() {
+      return requests;
+    },
+    get nccos() {
+      return nccos;
+    },
+    restRequests,
+    close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+  };
+}

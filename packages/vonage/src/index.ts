@@ -1,0 +1,30 @@
+export { renderNcco, callbackUrl, queueConversationName, defaultQueuePrefix, toEndpoint, vonageLimits, vonageWebhookPaths } from './render-ncco.js';
+export type { RenderNccoContext } from './render-ncco.js';
+export { nccoActions, mp3Format, synchronousEventType } from './ncco-types.js';
+export type {
+  Ncco,
+  NccoAction,
+  NccoConnect,
+  NccoConversation,
+  NccoDtmfSettings,
+  NccoInput,
+  NccoNotify,
+  NccoPhoneEndpoint,
+  NccoRecord,
+  NccoSipEndpoint,
+  NccoSpeechSettings,
+  NccoStream,
+  NccoTalk,
+  NccoWait,
+} from './ncco-types.js';
+export { vonageAdapter, vonageCapabilities } from './vonage-capabilities.js';
+export { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
+export type { VonageAnswerWebhook, VonageCallEvent, VonageConnectEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
+export { createVonageJwt, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature } from './verify-vonage-signature.js';
+export type { SignVonageRequestOptions, VerifyVonageSignatureOptions, VonageJwtClaims, VonageSignatureResult, VonageSignedRequest } from './verify-vonage-signature.js';
+export { createVonageHandler } from './vonage-handler.js';
+export type { QueueTarget, VonageHandler, VonageHandlerOptions } from './vonage-handler.js';
+export { transferCallToNcco, transferCallToUrl } from './vonage-live-call.js';
+export type { VonageVoiceClient } from './vonage-live-call.js';
+export { addToQueue, listQueue, removeFromQueue, takeFromQueue } from './vonage-queue.js';
+export type { QueuedCaller } from './vonage-queue.js';

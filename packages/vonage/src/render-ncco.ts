@@ -1,0 +1,270 @@
+import { CallFlowError, type ConferenceStep, type EnqueueStep, type GatherStep, type MediaStep, type RecordStep, type Rendered, type TransferStep, type TransferTarget, type Turn } from '@callflow/core';
+import { mp3Format, nccoActions, synchronousEventType, type Ncco, type NccoAction, type NccoConnect, type NccoInput, type NccoNotify } from './ncco-types.js';
+
+/** What the renderer needs beside the turn. */
+export interface RenderNccoContext {
+  /** Base URL of the handler, e.g. `https://ivr.example.com/vonage`; callbacks go to `/input`, `/connect`, `/record`, `/notify` under it. */
+  eventUrl: string;
+  /** The caller's place in the queue, when the turn enqueues (the handler computes it from the store). */
+  queuePosition?: number;
+  /** Prefix of the conversation that emulates a queue; default `callflow-queue-`. */
+  queuePrefix?: string;
+}
+
+/** The webhook paths the rendered NCCO calls back on, relative to `eventUrl`. */
+export const vonageWebhookPaths = { answer: 'answer', event: 'event', input: 'input', connect: 'connect', record: 'record', notify: 'notify' } as const;
+
+/** Default prefix of the conversation that emulates a queue. */
+export const defaultQueuePrefix = 'callflow-queue-';
+
+const provider = 'vonage';
+
+/** Vonage's documented limits, checked before an NCCO is sent. */
+export const vonageLimits = {
+  talkTextChars: 1500,
+  maxDigits: 20,
+  dtmfTimeoutSeconds: [0, 10],
+  speechStartTimeoutSeconds: [1, 60],
+  speechEndOnSilenceSeconds: [0.4, 10],
+  waitSeconds: [0.1, 7200],
+  recordSilenceSeconds: [3, 10],
+  recordTimeoutSeconds: [3, 7200],
+  connectTimeoutSeconds: [1, 120],
+  connectLimitSeconds: [1, 7200],
+} as const;
+
+/** The conversation a queued caller waits in: one per caller, so an agent who joins it meets only that caller. */
+export function queueConversationName(queue: string, callId: string, prefix = defaultQueuePrefix): string {
+  return `${prefix}${queue}.${callId}`;
+}
+
+/** The URL of one callback, carrying the continuation token and the caller's leg id (connect events report the callee's uuid). */
+export function callbackUrl(base: string, path: string, token: string, callId: string, extra: Record<string, string> = {}): string {
+  const query = new URLSearchParams({ t: token, call: callId, ...extra });
+  return `${base.replace(/\/+$/, '')}/${path}?${query.toString()}`;
+}
+
+/**
+ * Translates a turn into an NCCO: media as talk/stream/wait, then the waiting step as input, record + notify,
+ * connect + notify, or conversation (+ notify). Pure; emulated behaviour is reported in `warnings`.
+ * @example const { output } = renderNcco(turn, { eventUrl: 'https://ivr.example.com/vonage' });
+ */
+export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncco> {
+  const warnings: string[] = [];
+  const ncco: Ncco = [];
+  for (const planned of turn.steps) ncco.push(renderMedia(planned.step, false, turn.node));
+  const wait = turn.wait;
+  if (!wait || turn.token === undefined) return { output: ncco, warnings };
+  const token = turn.token;
+  const callId = turn.call.callId;
+  const node = turn.node;
+  const step = wait.step;
+  const notify = (after: string): NccoNotify => ({
+    action: nccoActions.notify,
+    payload: { after },
+    eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.notify, token, callId)],
+    eventMethod: 'POST',
+  });
+  switch (step.type) {
+    case 'gather':
+      ncco.push(...renderGather(step, node, warnings), {
+        ...renderInput(step, node, warnings),
+        eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.input, token, callId)],
+        eventMethod: 'POST',
+      });
+      break;
+    case 'record':
+      ncco.push(renderRecord(step, node, callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId)), notify('record'));
+      break;
+    case 'transfer':
+      if (step.record) ncco.push({ action: nccoActions.record, format: mp3Format, eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId, { async: '1' })], eventMethod: 'POST' });
+      ncco.push(renderConnect(step, turn, callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId), node, warnings), notify('transfer'));
+      break;
+    case 'conference':
+      ncco.push(renderConversation(step, warnings), notify('conference'));
+      break;
+    case 'enqueue':
+      ncco.push(...renderEnqueue(step, callId, context, warnings), notify('enqueue'));
+      break;
+  }
+  return { output: ncco, warnings };
+}
+
+function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoAction {
+  switch (step.type) {
+    case 'say': {
+      checkTalkText(step.text, node);
+      return {
+        action: nccoActions.talk,
+        text: step.text,
+        ...(bargeIn ? { bargeIn: true } : {}),
+        ...(step.loop !== undefined && step.loop !== 1 ? { loop: step.loop } : {}),
+        ...(step.language ? { language: step.language } : {}),
+        ...vonageStyle(step.voice),
+      };
+    }
+    case 'play':
+      return { action: nccoActions.stream, streamUrl: [step.url], ...(bargeIn ? { bargeIn: true } : {}), ...(step.loop !== undefined && step.loop !== 1 ? { loop: step.loop } : {}) };
+    case 'pause':
+      if (bargeIn) {
+        // provider: a barge-in prompt must run straight into input, so a pause inside it is an SSML break, not a wait action.
+        return { action: nccoActions.talk, text: `<speak><break time="${Math.round(step.seconds * 1000)}ms"/></speak>`, bargeIn: true };
+      }
+      checkRange(step.seconds, vonageLimits.waitSeconds, 'pause.seconds', node);
+      return { action: nccoActions.wait, timeout: step.seconds };
+  }
+}
+
+/** Vonage voices are chosen by `language` + numeric `style`; a voice of the form `style:N` picks the style. */
+function vonageStyle(voice: string | undefined): { style?: string } {
+  const match = voice === undefined ? null : /^style:(\d+)$/.exec(voice);
+  return match ? { style: match[1]! } : {};
+}
+
+function renderGather(step: GatherStep, node: string, warnings: string[]): NccoAction[] {
+  if (step.prompt.some((media) => media.type === 'pause')) warnings.push(`${node}: a pause inside a gather prompt is rendered as an SSML <break> so the caller can still barge in`);
+  return step.prompt.map((media) => renderMedia(media, true, node));
+}
+
+function renderInput(step: GatherStep, node: string, warnings: string[]): Omit<NccoInput, 'eventUrl' | 'eventMethod'> {
+  const input = step.input ?? 'dtmf';
+  const type: Array<'dtmf' | 'speech'> = input === 'both' ? ['dtmf', 'speech'] : [input];
+  const out: Omit<NccoInput, 'eventUrl' | 'eventMethod'> = { action: nccoActions.input, type };
+  if (input !== 'speech') {
+    const maxDigits = step.numDigits ?? step.maxDigits ?? longestRouteKey(step) ?? vonageLimits.maxDigits;
+    if (!Number.isInteger(maxDigits) || maxDigits < 1 || maxDigits > vonageLimits.maxDigits) {
+      throw new CallFlowError('unsupported-step', `${node}: gather collects up to ${maxDigits} digits; Vonage input takes 1 to ${vonageLimits.maxDigits}`, { provider, node });
+    }
+    // provider: Vonage's dtmf.timeOut is the silence after the last key (0–10 s); it also bounds the wait for the first key.
+    const timeOut = step.interDigitTimeoutSeconds ?? step.timeoutSeconds ?? 5;
+    checkRange(timeOut, vonageLimits.dtmfTimeoutSeconds, 'gather.timeoutSeconds', node);
+    const finishOnKey = step.finishOnKey ?? '#';
+    if (finishOnKey !== '#' && finishOnKey !== '') warnings.push(`${node}: Vonage can only end digit entry with '#'; finishOnKey '${finishOnKey}' is not sent, input ends on maxDigits or the timeout`);
+    out.dtmf = { maxDigits, timeOut, submitOnHash: finishOnKey === '#' };
+    if ((step.minDigits ?? 1) > 1) warnings.push(`${node}: Vonage has no minimum digit count; shorter input is judged invalid by the engine`);
+  }
+  if (input !== 'speech' && input !== 'dtmf') warnings.push(`${node}: speech and DTMF share one input action; the first to finish wins`);
+  if (input !== 'dtmf') {
+    const speech: NonNullable<typeof out.speech> = {};
+    if (step.speech?.language) speech.language = step.speech.language;
+    if (step.speech?.hints?.length) speech.context = [...step.speech.hints];
+    if (step.speech?.endSilenceSeconds !== undefined) {
+      checkRange(step.speech.endSilenceSeconds, vonageLimits.speechEndOnSilenceSeconds, 'gather.speech.endSilenceSeconds', node);
+      speech.endOnSilence = step.speech.endSilenceSeconds;
+    }
+    const startTimeout = step.timeoutSeconds ?? 5;
+    checkRange(startTimeout, vonageLimits.speechStartTimeoutSeconds, 'gather.timeoutSeconds', node);
+    speech.startTimeout = startTimeout;
+    out.speech = speech;
+  }
+  return out;
+}
+
+function longestRouteKey(step: GatherStep): number | undefined {
+  const keys = Object.keys(step.routes ?? {}).filter((key) => /^[0-9*#]+$/.test(key));
+  return keys.length ? Math.max(...keys.map((key) => key.length)) : undefined;
+}
+
+function renderRecord(step: RecordStep, node: string, eventUrl: string): NccoAction {
+  const timeOut = step.maxSeconds ?? 120;
+  const endOnSilence = step.silenceSeconds ?? 5;
+  checkRange(timeOut, vonageLimits.recordTimeoutSeconds, 'record.maxSeconds', node);
+  checkRange(endOnSilence, vonageLimits.recordSilenceSeconds, 'record.silenceSeconds', node);
+  const finishOnKey = step.finishOnKey ?? '#';
+  if (finishOnKey !== '' && !/^[0-9*#]$/.test(finishOnKey)) {
+    throw new CallFlowError('unsupported-step', `${node}: record.finishOnKey '${finishOnKey}' must be one key of 0-9, * or # on Vonage`, { provider, node });
+  }
+  return {
+    action: nccoActions.record,
+    format: mp3Format,
+    endOnSilence,
+    ...(finishOnKey !== '' ? { endOnKey: finishOnKey } : {}),
+    timeOut,
+    beepStart: step.beep ?? true,
+    eventUrl: [eventUrl],
+    eventMethod: 'POST',
+  };
+}
+
+function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: string, warnings: string[]): NccoConnect {
+  const timeout = step.ringSeconds ?? 30;
+  checkRange(timeout, vonageLimits.connectTimeoutSeconds, 'transfer.ringSeconds', node);
+  if (step.maxSeconds !== undefined) checkRange(step.maxSeconds, vonageLimits.connectLimitSeconds, 'transfer.maxSeconds', node);
+  // provider: `from` must be a Vonage number, so the default caller id is the number that was called, not the caller's.
+  const from = step.callerId ?? turn.call.to;
+  return {
+    action: nccoActions.connect,
+    endpoint: [toEndpoint(step.to, node, warnings)],
+    ...(from ? { from: phoneDigits(from) } : { randomFromNumber: true }),
+    eventType: synchronousEventType,
+    timeout,
+    ...(step.maxSeconds !== undefined ? { limit: step.maxSeconds } : {}),
+    eventUrl: [eventUrl],
+    eventMethod: 'POST',
+  };
+}
+
+/** A transfer target as a Vonage connect endpoint. */
+export function toEndpoint(target: TransferTarget, node: string, warnings: string[]): NccoConnect['endpoint'][number] {
+  if (typeof target === 'string') {
+    if (target.startsWith('sip:') || target.startsWith('sips:')) return { type: 'sip', uri: target };
+    const number = phoneDigits(target);
+    if (!/^[0-9]{6,15}$/.test(number)) throw new CallFlowError('unsupported-step', `${node}: '${target}' is not an E.164 number Vonage can connect to`, { provider, node });
+    return { type: 'phone', number };
+  }
+  if (target.username !== undefined || target.password !== undefined) warnings.push(`${node}: Vonage SIP endpoints take no digest credentials; username/password are not sent (authenticate the trunk by IP or headers)`);
+  return { type: 'sip', uri: target.sip };
+}
+
+function phoneDigits(number: string): string {
+  return number.replace(/^\+/, '').replace(/[\s()-]/g, '');
+}
+
+function renderConversation(step: ConferenceStep, warnings: string[]): NccoAction {
+  if (step.beep === true) warnings.push(`conference '${step.room}': Vonage conversations play no entry/exit beep`);
+  if (step.maxParticipants !== undefined) warnings.push(`conference '${step.room}': Vonage has no per-room participant limit setting (the platform caps rooms itself)`);
+  return {
+    action: nccoActions.conversation,
+    name: step.room,
+    ...(step.holdMusic ? { musicOnHoldUrl: [step.holdMusic] } : {}),
+    startOnEnter: step.startOnEnter ?? true,
+    endOnExit: step.endOnExit ?? false,
+    ...(step.muted ? { mute: true } : {}),
+  };
+}
+
+function renderEnqueue(step: EnqueueStep, callId: string, context: RenderNccoContext, warnings: string[]): NccoAction[] {
+  const out: NccoAction[] = [];
+  const name = queueConversationName(step.queue, callId, context.queuePrefix);
+  // provider: Vonage has no queue action; emulated with a conversation nobody starts (startOnEnter false) + hold music.
+  warnings.push(
+    `enqueue '${step.queue}' is emulated on Vonage: the caller waits in conversation '${name}' (startOnEnter false, music on hold), queue order is kept in the Store, and the app moves the caller with connectNextCaller() when an agent frees up (or an agent joins that conversation)`,
+  );
+  if (step.announcePosition && context.queuePosition !== undefined) {
+    out.push({ action: nccoActions.talk, text: `You are number ${context.queuePosition} in the queue.` });
+  }
+  if (typeof step.announcePosition === 'object') warnings.push(`enqueue '${step.queue}': the position is announced once on entry; Vonage cannot repeat it while the caller waits`);
+  if (step.maxWaitSeconds !== undefined) warnings.push(`enqueue '${step.queue}': maxWaitSeconds is enforced only when the app calls sweepQueue()`);
+  if (step.escape) warnings.push(`enqueue '${step.queue}': escape digit '${step.escape.digit}' is not available; Vonage takes no input inside a conversation`);
+  out.push({
+    action: nccoActions.conversation,
+    name,
+    ...(step.holdMusic ? { musicOnHoldUrl: [step.holdMusic] } : {}),
+    startOnEnter: false,
+    endOnExit: false,
+  });
+  return out;
+}
+
+function checkTalkText(text: string, node: string): void {
+  const spoken = text.replace(/<[^>]*>/g, '');
+  if (spoken.length > vonageLimits.talkTextChars) {
+    throw new CallFlowError('unsupported-step', `${node}: say text is ${spoken.length} characters; Vonage talk takes at most ${vonageLimits.talkTextChars} (split it into several say steps)`, { provider, node });
+  }
+}
+
+function checkRange(value: number, [min, max]: readonly [number, number], field: string, node: string): void {
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new CallFlowError('unsupported-step', `${node}: ${field} is ${value}; Vonage accepts ${min} to ${max}`, { provider, node });
+  }
+}
