@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@callflow/core': source('core'),
+      '@callflow/redis': source('redis'),
       '@callflow/testing': source('testing'),
       '@callflow/twilio': source('twilio'),
       '@callflow/vonage': source('vonage'),

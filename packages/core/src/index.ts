@@ -58,6 +58,9 @@ export { claimOnce, updateJson } from './store/store.js';
 export type { Store, StoreWriteOptions } from './store/store.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
+export { hasNativeQueues, queueOperationsOf, storeQueue } from './store/store-queue.js';
+export type { QueueOperations, QueuePushOptions, StoreQueue } from './store/store-queue.js';
+export { withKeyPrefix } from './store/prefixed-store.js';
 
 export { toNodeListener, reencodedBodyHeader } from './http/node-bridge.js';
 export type { FetchHandler } from './http/node-bridge.js';

@@ -5,6 +5,8 @@ export type { TwilioEmulator, TwilioEmulatorOptions, TwilioEmulatorRequest } fro
 export { canonicalXml, parseXml, textOf, XmlSyntaxError } from './twilio/parse-xml.js';
 export type { XmlElement, XmlNode, XmlText } from './twilio/parse-xml.js';
 export { validateTwiml } from './twilio/validate-twiml.js';
+export { storeConformanceCases } from './store-conformance.js';
+export type { StoreConformanceCase, StoreConformanceClock } from './store-conformance.js';
 export { createVonageEmulator } from './vonage/create-vonage-emulator.js';
 export type { VonageEmulator, VonageEmulatorOptions, VonageEmulatorRequest } from './vonage/create-vonage-emulator.js';
 export { validateNcco } from './vonage/validate-ncco.js';

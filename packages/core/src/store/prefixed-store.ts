@@ -1,0 +1,26 @@
+import type { Store } from './store.js';
+import { hasNativeQueues, type QueueOperations } from './store-queue.js';
+
+/**
+ * A view of `store` where every key (and queue name) starts with `prefix`, so several applications can share one store.
+ * @example
+ * const store = withKeyPrefix(createMemoryStore(), 'billing-ivr:');
+ */
+export function withKeyPrefix(store: Store, prefix: string): Store {
+  const prefixed: Store = {
+    get: (key) => store.get(prefix + key),
+    set: (key, value, options) => store.set(prefix + key, value, options),
+    increment: (key, by, options) => store.increment(prefix + key, by, options),
+    compareAndSet: (key, expected, value, options) => store.compareAndSet(prefix + key, expected, value, options),
+    delete: (key) => store.delete(prefix + key),
+  };
+  if (!hasNativeQueues(store)) return prefixed;
+  const queues: QueueOperations = {
+    queuePush: (queue, member, options) => store.queuePush(prefix + queue, member, options),
+    queuePosition: (queue, member) => store.queuePosition(prefix + queue, member),
+    queueShift: (queue) => store.queueShift(prefix + queue),
+    queueRemove: (queue, member) => store.queueRemove(prefix + queue, member),
+    queueMembers: (queue) => store.queueMembers(prefix + queue),
+  };
+  return { ...prefixed, ...queues };
+}

@@ -1,0 +1,189 @@
+import { CallFlowError, silentLogger, type Logger, type QueueOperations, type Store, type StoreWriteOptions } from '@callflow/core';
+import { Redis, type RedisOptions } from 'ioredis';
+import { compareAndSetScript, incrementScript, queuePushScript, type RedisScript } from './redis-scripts.js';
+
+/** Options for `createRedisStore`. */
+export interface RedisStoreOptions {
+  /** An ioredis client you created (see `recommendedRedisOptions`), or a `redis://` / `rediss://` URL; default `redis://127.0.0.1:6379`. */
+  client?: Redis | string;
+  /** Put before every key so several applications can share one Redis; default `callflow:`. */
+  prefix?: string;
+  /** Milliseconds an operation may take, waiting for a connection included, before it rejects with `store-unavailable`; default 500. */
+  timeoutMs?: number;
+  /** Where connection problems are reported; default: silent. */
+  logger?: Logger;
+}
+
+/** A `Store` on Redis, with native atomic queues; `close()` disconnects a client the store created itself. */
+export interface RedisStore extends Store, QueueOperations {
+  readonly client: Redis;
+  readonly prefix: string;
+  close(): Promise<void>;
+}
+
+/**
+ * ioredis options the store uses for a client it creates, and recommends for one you pass:
+ * no offline queue and no re-sending after a reconnect, so a command the store reported as failed never runs later.
+ */
+export const recommendedRedisOptions = {
+  enableOfflineQueue: false,
+  autoResendUnfulfilledCommands: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt: number) => Math.min(50 * attempt, 1_000),
+} satisfies RedisOptions;
+
+// Redis answered, but cannot serve right now: the provider should retry later, like when it is unreachable.
+const transientReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/;
+
+const ttlMilliseconds = (options: StoreWriteOptions | undefined): string =>
+  options?.ttlSeconds === undefined || !Number.isFinite(options.ttlSeconds) ? '' : String(Math.max(1, Math.ceil(options.ttlSeconds * 1000)));
+
+/**
+ * The core `Store` on Redis (ioredis): single-key atomic operations (Lua where a read decides a write), TTLs, a key prefix per
+ * application, and ordered queues on sorted sets. When Redis is unreachable every operation rejects within `timeoutMs` with
+ * `CallFlowError('store-unavailable')`, which the provider handlers turn into a 503 so the provider retries the webhook.
+ * @example
+ * const store = createRedisStore({ client: process.env.REDIS_URL, prefix: 'support-line:' });
+ */
+export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
+  const prefix = options.prefix ?? 'callflow:';
+  const timeoutMs = options.timeoutMs ?? 500;
+  const logger = options.logger ?? silentLogger;
+  const ownsClient = typeof options.client !== 'object';
+  const client =
+    typeof options.client === 'object'
+      ? options.client
+      : new Redis(options.client ?? 'redis://127.0.0.1:6379', { ...recommendedRedisOptions, commandTimeout: timeoutMs });
+
+  if (ownsClient) {
+    let reported = false;
+    client.on('error', (error: Error) => {
+      if (reported) return;
+      reported = true;
+      logger.warn('[callflow:redis] connection problem; operations reject with store-unavailable until Redis is back', { error: error.message });
+    });
+    client.on('ready', () => {
+      if (reported) logger.info?.('[callflow:redis] connected again');
+      reported = false;
+    });
+  } else if (client.options.autoResendUnfulfilledCommands !== false) {
+    logger.warn('[callflow:redis] this client re-sends unanswered commands after a reconnect, so a write reported as failed may still happen; use recommendedRedisOptions');
+  }
+
+  const unavailable = (message: string, cause?: unknown) => new CallFlowError('store-unavailable', message, { provider: 'redis', cause });
+
+  // One shared promise per outage, so hundreds of waiting operations add one listener, not hundreds.
+  let nextReady: Promise<void> | undefined;
+  const whenReady = (): Promise<void> => {
+    nextReady ??= new Promise<void>((resolve) => {
+      client.once('ready', () => {
+        nextReady = undefined;
+        resolve();
+      });
+    });
+    return nextReady;
+  };
+
+  const withDeadline = <T>(work: Promise<T>, deadline: number, what: string): Promise<T> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(unavailable(`Redis did not answer ${what} within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now()));
+    });
+    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+  };
+
+  const translate = (error: unknown, what: string, key: string): Error => {
+    if (error instanceof CallFlowError) return error;
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof Error && error.name === 'ReplyError') {
+      if (transientReply.test(message)) return unavailable(`Redis cannot serve ${what} right now: ${message}`, error);
+      if (/not an integer/.test(message)) return new Error(`[callflow:redis] cannot increment non-integer value at '${key}'`, { cause: error });
+      return new Error(`[callflow:redis] ${what} failed: ${message}`, { cause: error });
+    }
+    return unavailable(`Redis is unreachable (${what}): ${message}`, error);
+  };
+
+  // Sends only on a ready connection: nothing sits in an offline queue to run after the caller has been told it failed.
+  const run = async <T>(what: string, key: string, command: () => Promise<T>): Promise<T> => {
+    try {
+      if (client.status === 'ready') return await withDeadline(command(), Date.now() + timeoutMs, what);
+      if (client.status === 'end') throw unavailable(`the Redis client was closed (${what})`);
+      const deadline = Date.now() + timeoutMs;
+      if (client.status === 'wait') client.connect().catch(() => {});
+      await withDeadline(whenReady(), deadline, what);
+      return await withDeadline(command(), deadline, what);
+    } catch (error) {
+      throw translate(error, what, key);
+    }
+  };
+
+  const evaluate = async (script: RedisScript, key: string, args: Array<string | number>): Promise<unknown> => {
+    try {
+      return await client.evalsha(script.sha1, 1, key, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(script.source, 1, key, ...args);
+    }
+  };
+
+  const queueKey = (queue: string) => `${prefix}queue:${queue}`;
+
+  return {
+    client,
+    prefix,
+    async get(key) {
+      const value = await run(`get '${key}'`, key, () => client.get(prefix + key));
+      return value ?? undefined;
+    },
+    async set(key, value, writeOptions) {
+      const ttl = ttlMilliseconds(writeOptions);
+      await run(`set '${key}'`, key, () => (ttl === '' ? client.set(prefix + key, value) : client.set(prefix + key, value, 'PX', ttl)));
+    },
+    async increment(key, by = 1, writeOptions) {
+      if (!Number.isSafeInteger(by)) throw new Error(`[callflow:redis] increment '${key}' by ${by}: the amount must be an integer`);
+      // Like the memory store: no options keeps the key's TTL, options without ttlSeconds clear it.
+      if (writeOptions === undefined) return run(`increment '${key}'`, key, () => client.incrby(prefix + key, by));
+      const ttl = ttlMilliseconds(writeOptions);
+      const result = await run(`increment '${key}'`, key, () => evaluate(incrementScript, prefix + key, [by, ttl === '' ? 'persist' : ttl]));
+      return Number(result);
+    },
+    async compareAndSet(key, expected, value, writeOptions) {
+      const ttl = ttlMilliseconds(writeOptions);
+      const what = `compare-and-set '${key}'`;
+      if (expected === undefined) {
+        const reply = await run(what, key, () => (ttl === '' ? client.set(prefix + key, value, 'NX') : client.set(prefix + key, value, 'PX', ttl, 'NX')));
+        return reply === 'OK';
+      }
+      return (await run(what, key, () => evaluate(compareAndSetScript, prefix + key, [expected, value, ttl]))) === 1;
+    },
+    async delete(key) {
+      await run(`delete '${key}'`, key, () => client.del(prefix + key));
+    },
+    async queuePush(queue, member, pushOptions = {}) {
+      const position = await run(`push onto queue '${queue}'`, queue, () =>
+        evaluate(queuePushScript, queueKey(queue), [member, pushOptions.front ? 'front' : 'back', ttlMilliseconds(pushOptions)]),
+      );
+      return Number(position);
+    },
+    async queuePosition(queue, member) {
+      const rank = await run(`position in queue '${queue}'`, queue, () => client.zrank(queueKey(queue), member));
+      return rank === null ? undefined : rank + 1;
+    },
+    async queueShift(queue) {
+      const popped = await run(`shift queue '${queue}'`, queue, () => client.zpopmin(queueKey(queue)));
+      return popped[0];
+    },
+    async queueRemove(queue, member) {
+      return (await run(`remove from queue '${queue}'`, queue, () => client.zrem(queueKey(queue), member))) === 1;
+    },
+    async queueMembers(queue) {
+      return run(`list queue '${queue}'`, queue, () => client.zrange(queueKey(queue), '0', '-1'));
+    },
+    async close() {
+      if (!ownsClient) return;
+      if (client.status === 'ready') await client.quit().catch(() => client.disconnect());
+      else client.disconnect();
+    },
+  };
+}

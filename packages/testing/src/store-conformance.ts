@@ -1,0 +1,265 @@
+import assert from 'node:assert/strict';
+import { claimOnce, storeQueue, updateJson, withKeyPrefix, type Store } from '@callflow/core';
+
+/** How a conformance case lets time pass: a fake clock for the memory store, real sleeping for a server. */
+export interface StoreConformanceClock {
+  advanceSeconds(seconds: number): Promise<void>;
+}
+
+/** One behaviour every `Store` must have; `run` throws (node:assert) when the store does not. */
+export interface StoreConformanceCase {
+  name: string;
+  run(store: Store, clock?: StoreConformanceClock): Promise<void>;
+}
+
+const realClock: StoreConformanceClock = {
+  advanceSeconds: (seconds) => new Promise((resolve) => setTimeout(resolve, seconds * 1000)),
+};
+
+// Each run works under its own random key space, so cases can share one store (and one Redis database).
+const keySpace = (name: string) => `conformance:${name}:${Math.random().toString(36).slice(2, 10)}:`;
+
+const times = <T>(count: number, make: (index: number) => T): T[] => Array.from({ length: count }, (_, index) => make(index));
+
+/**
+ * The shared store contract, framework-agnostic: run every case against each store implementation.
+ * @example
+ * for (const { name, run } of storeConformanceCases) it(name, () => run(createMemoryStore()));
+ */
+export const storeConformanceCases: StoreConformanceCase[] = [
+  {
+    name: 'get, set, overwrite and delete round-trip any string',
+    async run(store) {
+      const key = keySpace('round-trip');
+      assert.equal(await store.get(`${key}missing`), undefined);
+      for (const value of ['one', '', 'ünïcødé ☎', JSON.stringify({ queue: ['CA1', 'CA2'], nested: { n: 1 } }), 'x'.repeat(10_000)]) {
+        await store.set(`${key}a`, value);
+        assert.equal(await store.get(`${key}a`), value);
+      }
+      await store.set(`${key}a`, 'last');
+      assert.equal(await store.get(`${key}a`), 'last');
+      await store.delete(`${key}a`);
+      assert.equal(await store.get(`${key}a`), undefined);
+      await store.delete(`${key}never-written`);
+      assert.equal(await store.compareAndSet(`${key}a`, undefined, 'again'), true, 'a deleted key counts as absent');
+    },
+  },
+  {
+    name: 'keys expire after their TTL; a write without TTL clears it',
+    async run(store, clock = realClock) {
+      const key = keySpace('ttl');
+      await store.set(`${key}short`, 'one', { ttlSeconds: 0.5 });
+      await store.set(`${key}cleared`, 'one', { ttlSeconds: 0.5 });
+      await store.set(`${key}cleared`, 'two');
+      assert.equal(await store.compareAndSet(`${key}cas`, undefined, 'one', { ttlSeconds: 0.5 }), true);
+      await store.set(`${key}long`, 'one', { ttlSeconds: 60 });
+      await clock.advanceSeconds(0.2);
+      assert.equal(await store.get(`${key}short`), 'one', 'still there before the TTL');
+      await clock.advanceSeconds(0.5);
+      assert.equal(await store.get(`${key}short`), undefined, 'gone after the TTL');
+      assert.equal(await store.get(`${key}cas`), undefined, 'compare-and-set honours ttlSeconds');
+      assert.equal(await store.get(`${key}cleared`), 'two', 'a later write without TTL keeps the key');
+      assert.equal(await store.get(`${key}long`), 'one');
+      assert.equal(await store.compareAndSet(`${key}short`, undefined, 'fresh'), true, 'an expired key counts as absent');
+    },
+  },
+  {
+    name: 'increment counts from 0, adds any integer, keeps an existing TTL, and refuses text',
+    async run(store, clock = realClock) {
+      const key = keySpace('increment');
+      assert.equal(await store.increment(`${key}n`), 1);
+      assert.equal(await store.increment(`${key}n`, 5), 6);
+      assert.equal(await store.increment(`${key}n`, -10), -4);
+      assert.equal(await store.get(`${key}n`), '-4');
+      await store.set(`${key}kept`, '7', { ttlSeconds: 0.5 });
+      assert.equal(await store.increment(`${key}kept`), 8);
+      assert.equal(await store.increment(`${key}fresh`, 1, { ttlSeconds: 0.5 }), 1);
+      await clock.advanceSeconds(0.7);
+      assert.equal(await store.get(`${key}kept`), undefined, 'increment keeps the TTL the key had');
+      assert.equal(await store.get(`${key}fresh`), undefined, 'increment applies ttlSeconds');
+      assert.equal(await store.get(`${key}n`), '-4');
+      await store.set(`${key}text`, 'hello');
+      await assert.rejects(store.increment(`${key}text`));
+      assert.equal(await store.get(`${key}text`), 'hello', 'a refused increment writes nothing');
+    },
+  },
+  {
+    name: '200 parallel increments each get a distinct value and none is lost',
+    async run(store) {
+      const key = `${keySpace('increment-race')}n`;
+      const results = await Promise.all(times(200, () => store.increment(key)));
+      assert.deepEqual(
+        [...results].sort((a, b) => a - b),
+        times(200, (index) => index + 1),
+      );
+      assert.equal(await store.get(key), '200');
+    },
+  },
+  {
+    name: 'compare-and-set writes only when the current value matches (undefined: only if absent)',
+    async run(store) {
+      const key = `${keySpace('cas')}k`;
+      assert.equal(await store.compareAndSet(key, undefined, 'a'), true);
+      assert.equal(await store.compareAndSet(key, undefined, 'b'), false);
+      assert.equal(await store.compareAndSet(key, 'x', 'b'), false);
+      assert.equal(await store.compareAndSet(key, '', 'b'), false, 'the empty string is not absence');
+      assert.equal(await store.get(key), 'a');
+      assert.equal(await store.compareAndSet(key, 'a', 'b'), true);
+      assert.equal(await store.get(key), 'b');
+      await store.set(key, '');
+      assert.equal(await store.compareAndSet(key, undefined, 'c'), false, 'an empty value is present');
+      assert.equal(await store.compareAndSet(key, '', 'c'), true);
+    },
+  },
+  {
+    name: 'exactly one of 50 concurrent compare-and-sets from the same expected value wins',
+    async run(store) {
+      const key = keySpace('cas-race');
+      await store.set(`${key}present`, 'v0');
+      const fromValue = await Promise.all(times(50, (index) => store.compareAndSet(`${key}present`, 'v0', `winner-${index}`)));
+      assert.equal(fromValue.filter(Boolean).length, 1);
+      assert.equal(await store.get(`${key}present`), `winner-${fromValue.indexOf(true)}`);
+      const fromAbsent = await Promise.all(times(50, (index) => store.compareAndSet(`${key}absent`, undefined, `winner-${index}`)));
+      assert.equal(fromAbsent.filter(Boolean).length, 1);
+      assert.equal(await store.get(`${key}absent`), `winner-${fromAbsent.indexOf(true)}`);
+    },
+  },
+  {
+    name: 'claimOnce lets exactly one of 100 duplicate deliveries through, per key, until the TTL',
+    async run(store, clock = realClock) {
+      const key = keySpace('claim');
+      const claims = await Promise.all(times(100, () => claimOnce(store, `${key}event-1`, 0.5)));
+      assert.equal(claims.filter(Boolean).length, 1);
+      assert.equal(await claimOnce(store, `${key}event-2`, 0.5), true, 'another event id is independent');
+      assert.equal(await claimOnce(store, `${key}event-1`, 0.5), false);
+      await clock.advanceSeconds(0.7);
+      assert.equal(await claimOnce(store, `${key}event-1`), true, 'claimable again after the TTL');
+    },
+  },
+  {
+    name: 'updateJson under contention applies 50 concurrent updates without losing one',
+    async run(store) {
+      const key = `${keySpace('update-json')}list`;
+      await Promise.all(times(50, (index) => updateJson<number[]>(store, key, (list = []) => [...list, index], { maxRetries: 200 })));
+      const list = JSON.parse((await store.get(key)) ?? '[]') as number[];
+      assert.equal(list.length, 50);
+      assert.deepEqual(
+        [...list].sort((a, b) => a - b),
+        times(50, (index) => index),
+      );
+      assert.equal(await updateJson<number[]>(store, key, () => undefined), undefined);
+      assert.equal(await store.get(key), undefined, 'returning undefined deletes the key');
+    },
+  },
+  {
+    name: 'delete removes a value and its TTL; deleting twice is harmless',
+    async run(store, clock = realClock) {
+      const key = keySpace('delete');
+      await store.set(`${key}a`, 'one', { ttlSeconds: 0.5 });
+      await store.delete(`${key}a`);
+      await store.delete(`${key}a`);
+      assert.equal(await store.get(`${key}a`), undefined);
+      await store.set(`${key}a`, 'two');
+      await clock.advanceSeconds(0.7);
+      assert.equal(await store.get(`${key}a`), 'two', 'the old TTL did not survive the delete');
+      await store.increment(`${key}n`, 3);
+      await store.delete(`${key}n`);
+      assert.equal(await store.increment(`${key}n`), 1, 'a deleted counter restarts at 0');
+    },
+  },
+  {
+    name: 'key prefixes isolate applications that share one store, queues included',
+    async run(store) {
+      const key = keySpace('prefix');
+      const billing = withKeyPrefix(store, `${key}billing:`);
+      const support = withKeyPrefix(store, `${key}support:`);
+      await billing.set('greeting', 'billing');
+      await support.set('greeting', 'support');
+      assert.equal(await billing.get('greeting'), 'billing');
+      assert.equal(await support.get('greeting'), 'support');
+      assert.equal(await store.get(`${key}billing:greeting`), 'billing', 'the prefix is part of the real key');
+      assert.equal(await billing.increment('calls'), 1);
+      assert.equal(await support.increment('calls'), 1);
+      assert.equal(await claimOnce(billing, 'event-1'), true);
+      assert.equal(await claimOnce(support, 'event-1'), true);
+      await billing.delete('greeting');
+      assert.equal(await support.get('greeting'), 'support');
+      await storeQueue(billing, 'waiting').push('CA-billing');
+      await storeQueue(support, 'waiting').push('CA-support');
+      assert.deepEqual(await storeQueue(billing, 'waiting').members(), ['CA-billing']);
+      assert.deepEqual(await storeQueue(support, 'waiting').members(), ['CA-support']);
+    },
+  },
+  {
+    name: 'a queue is FIFO; push is idempotent; front, position, remove and shift behave',
+    async run(store) {
+      const queue = storeQueue(store, `${keySpace('queue')}support`);
+      assert.equal(await queue.shift(), undefined, 'an empty queue shifts nothing');
+      assert.equal(await queue.length(), 0);
+      assert.equal(await queue.push('CA1'), 1);
+      assert.equal(await queue.push('CA2'), 2);
+      assert.equal(await queue.push('CA3'), 3);
+      assert.equal(await queue.push('CA2'), 2, 'a redelivered enqueue keeps the caller where they were');
+      assert.equal(await queue.length(), 3);
+      assert.equal(await queue.position('CA3'), 3);
+      assert.equal(await queue.position('CA9'), undefined);
+      assert.equal(await queue.remove('CA2'), true, 'a caller who hung up leaves');
+      assert.equal(await queue.remove('CA2'), false);
+      assert.equal(await queue.position('CA3'), 2, 'positions move up when someone leaves');
+      assert.equal(await queue.push('CA0', { front: true }), 1);
+      assert.deepEqual(await queue.members(), ['CA0', 'CA1', 'CA3']);
+      assert.equal(await queue.shift(), 'CA0');
+      assert.equal(await queue.shift(), 'CA1');
+      assert.equal(await queue.push('CA4'), 2);
+      assert.equal(await queue.shift(), 'CA3');
+      assert.equal(await queue.shift(), 'CA4');
+      assert.equal(await queue.shift(), undefined);
+      assert.deepEqual(await queue.members(), []);
+    },
+  },
+  {
+    name: '100 concurrent pushes each get a distinct position that matches the final order',
+    async run(store) {
+      const queue = storeQueue(store, `${keySpace('queue-push-race')}support`);
+      const members = times(100, (index) => `CA${index}`);
+      const positions = await Promise.all(members.map((member) => queue.push(member)));
+      assert.deepEqual(
+        [...positions].sort((a, b) => a - b),
+        times(100, (index) => index + 1),
+      );
+      const order = await queue.members();
+      assert.equal(order.length, 100);
+      members.forEach((member, index) => assert.equal(order[positions[index]! - 1], member, `${member} sits where push said`));
+      const again = await Promise.all(members.map((member) => queue.push(member)));
+      assert.deepEqual(again, positions, 'duplicate pushes change nothing');
+      assert.equal(await queue.length(), 100);
+    },
+  },
+  {
+    name: 'concurrent shifts hand each member to exactly one taker, in FIFO order per taker',
+    async run(store) {
+      const queue = storeQueue(store, `${keySpace('queue-shift-race')}support`);
+      const taken: string[][] = times(5, () => []);
+      let pushed = 0;
+      const producer = (async () => {
+        for (; pushed < 100; pushed++) await queue.push(`CA${String(pushed).padStart(3, '0')}`);
+      })();
+      const takers = taken.map(async (mine) => {
+        while (pushed < 100 || (await queue.length()) > 0) {
+          const member = await queue.shift();
+          if (member !== undefined) mine.push(member);
+          else await new Promise((resolve) => setTimeout(resolve, 1));
+        }
+      });
+      await Promise.all([producer, ...takers]);
+      const all = taken.flat();
+      assert.equal(all.length, 100, 'every member taken once');
+      assert.equal(new Set(all).size, 100, 'no member taken twice');
+      for (const mine of taken) assert.deepEqual(mine, [...mine].sort(), 'each taker sees members in queue order');
+      const removers = await Promise.all(times(3, () => queue.push('CA-last')));
+      assert.deepEqual(removers, [1, 1, 1]);
+      const removals = await Promise.all(times(20, () => queue.remove('CA-last')));
+      assert.equal(removals.filter(Boolean).length, 1, 'exactly one of racing removers wins');
+    },
+  },
+];
