@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
+import type { Step } from '@callflow/core';
 import { canonicalXml, parseXml, validateTwiml } from '@callflow/testing';
 import { renderEnqueueWait, renderTwiml, twilioAdapter, type TwimlContext } from '../src/index.js';
 import { buildWithSdk } from './sdk-oracle.js';
@@ -31,7 +32,7 @@ describe('TwiML golden files', () => {
   });
 
   it('the enqueue wait documents', () => {
-    const queue = kitchenSink.nodes.queue[0]!;
+    const queue = (kitchenSink.nodes.queue as Step[])[0]!;
     if (queue.type !== 'enqueue') throw new Error('fixture changed');
     const waiting = renderEnqueueWait(queue, { position: 3, queueTimeSeconds: 40 });
     const next = renderEnqueueWait(queue, { position: 1, queueTimeSeconds: 40 });
@@ -51,7 +52,7 @@ describe('the twilio SDK is the oracle', () => {
   });
 
   it('the wait documents equal VoiceResponse', () => {
-    const queue = kitchenSink.nodes.queue[0]!;
+    const queue = (kitchenSink.nodes.queue as Step[])[0]!;
     if (queue.type !== 'enqueue') throw new Error('fixture changed');
     const response = new twilio.twiml.VoiceResponse();
     response.say('You are number 3 in line.');
