@@ -25,6 +25,8 @@ export interface VonageEmulatorOptions {
    * typically makes the app move the call here (REST transfer). The emulator follows a transfer made before it resolves.
    */
   onHold?: (hold: { callId: string; conversation?: string; queue?: string }) => void | Promise<void>;
+  /** The clock for JWT `iat` and event timestamps, in ms; default `Date.now` (inject the app's clock when it is faked). */
+  now?: () => number;
   /** How long a held caller waits for a REST transfer after `onHold` resolved, in ms; default 250. */
   holdTimeoutMs?: number;
 }
@@ -89,7 +91,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
   function jwt(payload: string): string {
     const claims = {
-      iat: Math.floor(Date.now() / 1000),
+      iat: Math.floor((options.now ?? Date.now)() / 1000),
       jti: randomUUID(),
       iss: 'Vonage',
       payload_hash: createHash('sha256').update(payload).digest('hex'),
