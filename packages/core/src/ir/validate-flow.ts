@@ -1,6 +1,6 @@
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { CallFlowError, type Problem } from '../errors.js';
-import { dynamicFlowSchema, flowSchema, stepSchema } from './schema.js';
+import { dynamicFlowSchema, flowSchema, stepFields } from './schema.js';
 import { didYouMean, nearest } from './suggest.js';
 import type { Flow, GatherStep, Step } from './types.js';
 import { isWaitingStep, stepTypes } from './types.js';
@@ -80,9 +80,6 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return current;
 }
 
-const allKeysByType: Record<string, string[]> = Object.fromEntries(
-  stepSchema.options.map((option) => [option.shape.type.value, Object.keys(option.shape)]),
-);
 
 function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
   const path = formatPath(issue.path);
@@ -101,7 +98,7 @@ function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
   }
   if (issue.code === 'unrecognized_keys') {
     const owner = valueAt(input, issue.path) as { type?: unknown } | undefined;
-    const known = owner && typeof owner.type === 'string' ? (allKeysByType[owner.type] ?? []) : [];
+    const known = owner && typeof owner.type === 'string' ? (stepFields[owner.type] ?? []) : [];
     const first = issue.keys[0] ?? '';
     return {
       path: issue.keys.length === 1 ? formatPath([...issue.path, first]) : path,
@@ -117,11 +114,22 @@ function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
   if (issue.code === 'invalid_type' && value === undefined) {
     return { path, message: `is required (${issue.expected})`, severity: 'error' };
   }
+  if (issue.code === 'invalid_type') {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
+    return { path, message: `expected ${issue.expected === 'array' ? 'a list' : issue.expected}, got ${got}`, severity: 'error' };
+  }
+  if (issue.message !== 'Invalid input' && issue.message !== '') return { path, message: issue.message, severity: 'error' };
   if (issue.code === 'too_small' || issue.code === 'too_big') {
     const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
     if (typeof value === 'number') return { path, message: `${value} is out of range: must be ${bound}`, severity: 'error' };
+    if (typeof value === 'string') return { path, message: `must be ${bound} characters long`, severity: 'error' };
+    return { path, message: `must have ${bound} items`, severity: 'error' };
   }
-  return { path, message: issue.message, severity: 'error' };
+  if (issue.code === 'invalid_value') {
+    return { path, message: `must be ${issue.values.map((item) => JSON.stringify(item)).join(' or ')}`, severity: 'error' };
+  }
+  if (issue.code === 'invalid_union') return { path, message: 'matches none of the allowed forms', severity: 'error' };
+  return { path, message: issue.message || 'is invalid', severity: 'error' };
 }
 
 /** Node references of a step, with the field they sit in. */
