@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineFlow, gather, say } from '@callflow/core';
+import { defineFlow, gather, say, type Flow } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
 
@@ -7,7 +7,7 @@ const signatureSecret = 'handler-signature-secret';
 const base = 'https://ivr.example.com/vonage';
 const uuid = '11111111-2222-4333-8444-555555555555';
 
-function setup(flow = phoneTree) {
+function setup(flow: Flow = phoneTree) {
   const handler = createVonageHandler({ flow, secret: 'handler-secret-0123456789', publicBaseUrl: base, signatureSecret });
   const post = async (url: string, body: unknown) => handler(await signVonageRequest({ url, body, signatureSecret }));
   const answer = async () => {
