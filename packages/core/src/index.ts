@@ -30,7 +30,8 @@ export type {
   WaitingStep,
   Weekday,
 } from './ir/types.js';
-export { flowSchema, dynamicFlowSchema, scheduleSchema, stepSchema } from './ir/schema.js';
+export { flowSchema, dynamicFlowSchema, scheduleSchema, stepSchema } from './ir/public-schemas.js';
+export type { Schema, SchemaIssue } from './ir/public-schemas.js';
 export { assertValidFlow, formatPath, invalidFlowError, stepReferences, validateFlow } from './ir/validate-flow.js';
 export type { FlowValidation } from './ir/validate-flow.js';
 export { checkFlowSource, parseFlow } from './ir/parse-flow.js';
@@ -63,7 +64,7 @@ export type { QueueOperations, QueuePushOptions, StoreQueue } from './store/stor
 export { withKeyPrefix } from './store/prefixed-store.js';
 
 export { toNodeListener, reencodedBodyHeader } from './http/node-bridge.js';
-export type { FetchHandler } from './http/node-bridge.js';
+export type { FetchHandler, NodeRequestLike, NodeResponseLike } from './http/node-bridge.js';
 export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/responses.js';
 export { runEffects } from './http/handler-options.js';
 export type { BaseHandlerOptions, Hook } from './http/handler-options.js';

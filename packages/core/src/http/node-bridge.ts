@@ -1,9 +1,23 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** The parts of node:http's IncomingMessage the bridge reads (Express's req fits too). */
+export interface NodeRequestLike extends AsyncIterable<unknown> {
+  method?: string;
+  url?: string;
+  headers: Record<string, string | string[] | undefined>;
+  readableEnded?: boolean;
+}
+
+/** The parts of node:http's ServerResponse the bridge writes. */
+export interface NodeResponseLike {
+  statusCode: number;
+  headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
+  end(chunk?: Uint8Array): unknown;
+}
 
 /** A web-standard request handler. */
 export type FetchHandler = (request: Request) => Promise<Response>;
 
-type NodeRequest = IncomingMessage & { body?: unknown; rawBody?: unknown; originalUrl?: string };
+type NodeRequest = NodeRequestLike & { body?: unknown; rawBody?: unknown; originalUrl?: string };
 
 /** Header set when the body had already been parsed by a framework and was re-encoded (signatures over raw bytes may then fail). */
 export const reencodedBodyHeader = 'x-callflow-body-reencoded';
@@ -15,14 +29,14 @@ export const reencodedBodyHeader = 'x-callflow-body-reencoded';
  * @example http.createServer(toNodeListener(handler)).listen(3000)
  * @example app.post('/voice', toNodeListener(handler))
  */
-export function toNodeListener(handler: FetchHandler): (req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void) => void {
+export function toNodeListener(handler: FetchHandler): (req: NodeRequestLike, res: NodeResponseLike, next?: (error?: unknown) => void) => void {
   return (req, res, next) => {
     void (async () => {
       const request = await toRequest(req as NodeRequest);
       const response = await handler(request);
       res.statusCode = response.status;
       response.headers.forEach((value, name) => res.setHeader(name, value));
-      res.end(Buffer.from(await response.arrayBuffer()));
+      res.end(new Uint8Array(await response.arrayBuffer()));
     })().catch((error: unknown) => {
       if (next) return next(error);
       if (!res.headersSent) res.statusCode = 500;
@@ -52,9 +66,9 @@ async function toRequest(req: NodeRequest): Promise<Request> {
     body = toBytes(text);
     headers.set(reencodedBodyHeader, '1');
   } else {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-    body = new Uint8Array(Buffer.concat(chunks));
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of req) chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+    body = concatBytes(chunks);
   }
   headers.delete('content-length');
   return new Request(url, { method, headers, body });
@@ -62,4 +76,14 @@ async function toRequest(req: NodeRequest): Promise<Request> {
 
 function toBytes(value: Uint8Array | string): Uint8Array<ArrayBuffer> {
   return typeof value === 'string' ? new TextEncoder().encode(value) : new Uint8Array(value);
+}
+
+function concatBytes(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
 }

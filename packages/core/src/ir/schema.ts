@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import type { DynamicNode, Flow, Schedule, StaticFlow, Step } from './types.js';
 
+
 // zod/mini: tree-shakable, so the bundled package loads in a few milliseconds (cold starts matter on
 // serverless). Messages are written here, or derived from issue codes in validate-flow.ts.
 

@@ -1,0 +1,23 @@
+import * as internal from './schema.js';
+import type { Flow, Schedule, StaticFlow, Step } from './types.js';
+
+/** One validation issue, as the schemas report it. */
+export interface SchemaIssue {
+  code: string;
+  path: PropertyKey[];
+  message: string;
+}
+
+/** A schema values can be checked against. zod is bundled inside the package, so its types stay out of the public surface. */
+export interface Schema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: SchemaIssue[] } };
+}
+
+/** Schema of one step. */
+export const stepSchema: Schema<Step> = internal.stepSchema;
+/** Schema of a business-hours schedule. */
+export const scheduleSchema: Schema<Schedule> = internal.scheduleSchema;
+/** Schema of a static flow (JSON or YAML files); use `validateFlow` for graph checks and readable problems. */
+export const flowSchema: Schema<StaticFlow> = internal.flowSchema;
+/** Schema of a flow whose nodes may be functions (the DSL). */
+export const dynamicFlowSchema: Schema<Flow> = internal.dynamicFlowSchema;
