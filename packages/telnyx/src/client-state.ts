@@ -7,15 +7,24 @@ import { CallFlowError, base64UrlToText, textToBase64Url } from '@callflow/core'
 export const maxClientStateLength = 4096;
 
 /** What a `client_state` carries: the caller's continuation, a transfer's far leg, or a queue left by a key press. */
-export type ClientState =
-  | { kind: 'position'; token: string }
-  | { kind: 'peer'; token: string; /** The caller's leg the far leg belongs to. */ callControlId: string }
-  | { kind: 'left-queue'; token: string; digit: string };
+export type ClientState = (
+  | { kind: 'position' }
+  | { kind: 'peer'; /** The caller's leg the far leg belongs to. */ callControlId: string }
+  | { kind: 'left-queue'; digit: string }
+) & {
+  /** The continuation token. */
+  token: string;
+  /**
+   * The call's move number: tokens of the same position are equal (a menu asked twice), so events are told
+   * apart, and stale ones refused, by this per-call counter.
+   */
+  sequence: number;
+};
 
 /** Encodes a client state as standard base64 on one line (Telnyx cuts `client_state` at the first newline), size-checked. */
 export function encodeClientState(state: ClientState): string {
-  const text =
-    state.kind === 'position' ? state.token : state.kind === 'peer' ? `peer ${state.callControlId} ${state.token}` : `left ${state.digit} ${state.token}`;
+  const position = `${state.sequence} ${state.token}`;
+  const text = state.kind === 'position' ? position : state.kind === 'peer' ? `peer ${state.callControlId} ${position}` : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
     throw new CallFlowError('flow-failed', `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`, { provider: 'telnyx' });
@@ -33,12 +42,13 @@ export function decodeClientState(value: unknown): ClientState | undefined {
     return undefined;
   }
   const parts = text.split(' ');
-  const looksLikeToken = (token: string | undefined): token is string => token !== undefined && /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token);
-  if (parts.length === 1 && looksLikeToken(parts[0])) return { kind: 'position', token: parts[0] };
-  if (parts.length === 3 && parts[0] === 'peer' && parts[1] && looksLikeToken(parts[2])) return { kind: 'peer', callControlId: parts[1], token: parts[2] };
-  if (parts.length === 3 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1]) && looksLikeToken(parts[2])) {
-    return { kind: 'left-queue', digit: parts[1], token: parts[2] };
-  }
+  const tail = parts.slice(-2);
+  const sequence = Number(tail[0]);
+  const token = tail[1];
+  if (!/^\d{1,9}$/.test(tail[0] ?? '') || token === undefined || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return undefined;
+  if (parts.length === 2) return { kind: 'position', sequence, token };
+  if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
+  if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1])) return { kind: 'left-queue', digit: parts[1], sequence, token };
   return undefined;
 }
 

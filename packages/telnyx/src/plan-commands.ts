@@ -81,6 +81,8 @@ export interface PlanCommandsOptions {
   stopPlayback?: boolean;
   /** Seed of the deterministic `command_id`s: the position the turn was planned from; default `turn.token`. */
   seed?: string;
+  /** The call's move number after this turn, carried in every `client_state` beside the token; default 1. */
+  sequence?: number;
   /** Let Telnyx re-ask natively where the menu maps onto it; default true. Off for dynamic nodes, whose step the handler cannot re-read. */
   nativeRetries?: boolean;
 }
@@ -110,7 +112,8 @@ export function continuationStates(turn: Turn): CallState[] {
  */
 export function planCommands(turn: Turn, options: PlanCommandsOptions): { output: TelnyxCommand[]; warnings: string[] } {
   const callControlId = turn.call.callId;
-  const seed = options.seed ?? turn.token ?? '';
+  const sequence = options.sequence ?? 1;
+  const seed = `${sequence} ${options.seed ?? turn.token ?? ''}`;
   const warnings: string[] = [];
   const commands: TelnyxCommand[] = [];
   const expected = continuationStates(turn).length;
@@ -118,7 +121,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
     throw new CallFlowError('flow-failed', `planCommands needs ${expected} continuation tokens, got ${options.continuations.length}`, { provider: 'telnyx', node: turn.node });
   }
   const tokens = [...options.continuations];
-  const position = (token: string) => encodeClientState({ kind: 'position', token });
+  const position = (token: string) => encodeClientState({ kind: 'position', sequence, token });
 
   if (options.answer) commands.push({ action: 'answer', body: {} });
   if (options.stopPlayback) commands.push({ action: 'playback_stop', body: { stop: 'all' } });
@@ -138,7 +141,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         commands.push(recordCommand(wait.step, state));
         break;
       case 'transfer':
-        commands.push(transferCommand(wait.step, state, callControlId, turn.token));
+        commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
         break;
       case 'enqueue':
         commands.push(...enqueueCommands(wait.step, state, warnings));
@@ -364,11 +367,11 @@ function recordCommand(step: RecordStep, clientState: string): TelnyxCommand {
 }
 
 // provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
-function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string): TelnyxCommand {
+function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number): TelnyxCommand {
   const body: ActionTransferParams = {
     to: typeof step.to === 'string' ? step.to : step.to.sip,
     timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
-    target_leg_client_state: encodeClientState({ kind: 'peer', callControlId, token }),
+    target_leg_client_state: encodeClientState({ kind: 'peer', callControlId, sequence, token }),
     client_state: clientState,
   };
   if (typeof step.to !== 'string') {

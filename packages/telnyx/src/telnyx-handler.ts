@@ -10,7 +10,7 @@ import {
   textResponse,
 } from '@callflow/core';
 import type { BaseHandlerOptions, CallInfo, CallState, Engine, FetchHandler, Outcome, Step, Turn } from '@callflow/core';
-import { commandIdOf, decodeClientState, encodeClientState } from './client-state.js';
+import { commandIdOf, decodeClientState, encodeClientState, type ClientState } from './client-state.js';
 import { executeCommands, forgetConference, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
 import { parseTelnyxEvent, type ParsedTelnyxEvent, type TelnyxEvent } from './parse-telnyx-event.js';
 import { continuationStates, nativeGatherRetries, planCommands, type TelnyxCommand } from './plan-commands.js';
@@ -72,7 +72,7 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs });
 
   /** Plans a turn, moves the call's position from `expected` to the new one (exactly once), then sends the commands up to the first that waits. */
-  async function drive(call: CallInfo, turn: Turn, expected: string | undefined, plan: { answer?: boolean; stopPlayback?: boolean; seed: string }): Promise<void> {
+  async function drive(call: CallInfo, turn: Turn, expected: string | undefined, plan: { answer?: boolean; stopPlayback?: boolean; seed: string; sequence: number }): Promise<void> {
     await runEffects(turn.effects, options.hooks, logger);
     let commands: TelnyxCommand[];
     try {
@@ -83,6 +83,7 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
         answer: plan.answer,
         stopPlayback: plan.stopPlayback,
         seed: plan.seed,
+        sequence: plan.sequence,
         nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function',
       });
       for (const warning of planned.warnings) logger.warn(`[callflow:telnyx] ${warning}`, { callId: call.callId, node: turn.node });
@@ -94,8 +95,8 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     const waitsAt = commands.findIndex((command) => command.resumeOn !== undefined);
     const head = waitsAt === -1 ? commands : commands.slice(0, waitsAt + 1);
     const waiting = waitsAt === -1 ? undefined : head[waitsAt];
-    const nextToken = waiting ? decodeClientState(clientStateOf(waiting))?.token : undefined;
-    const next = nextToken ?? `${endedPrefix}${expected ?? ''}`;
+    const waitingState = waiting ? decodeClientState(clientStateOf(waiting)) : undefined;
+    const next = waitingState ? positionOf(waitingState) : `${endedPrefix}${expected ?? ''}`;
     if (!(await store.compareAndSet(positionKey(call.callId), expected, next, dayTtl))) {
       logger.info?.('[callflow:telnyx] another delivery already moved this call on; ignoring', { callId: call.callId });
       return;
@@ -108,13 +109,15 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     const call: CallInfo = { callId: event.callControlId!, from: event.from, to: event.to, provider: 'telnyx' };
     if ((await store.get(positionKey(call.callId))) !== undefined) return; // a redelivered call.initiated with a new id
     const turn = await engine.start(call);
-    await drive(call, turn, undefined, { answer: true, seed: 'start' });
+    await drive(call, turn, undefined, { answer: true, seed: 'start', sequence: 1 });
   }
 
-  async function advance(call: CallInfo, token: string, outcome: Outcome, opened: { state: CallState; step: Step | undefined }): Promise<void> {
+  async function advance(call: CallInfo, clientState: ClientState, outcome: Outcome, opened: { state: CallState; step: Step | undefined }): Promise<void> {
+    const { token } = clientState;
+    const current = positionOf(clientState);
     const position = await store.get(positionKey(call.callId));
     const ended = position?.startsWith(endedPrefix) ?? false;
-    if ((ended ? position!.slice(endedPrefix.length) : position) !== token) {
+    if ((ended ? position!.slice(endedPrefix.length) : position) !== current) {
       logger.info?.('[callflow:telnyx] stale or out-of-order event ignored', { callId: call.callId, outcome: outcome.type });
       return;
     }
@@ -137,21 +140,23 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     if (ended || outcome.type === 'hangup') {
       // The leg is gone: run hooks (a voicemail saved after hang-up still notifies), send nothing.
       await runEffects(turn.effects, options.hooks, logger);
-      if (!ended) await store.compareAndSet(positionKey(call.callId), token, `${endedPrefix}${token}`, dayTtl);
+      if (!ended) await store.compareAndSet(positionKey(call.callId), current, `${endedPrefix}${current}`, dayTtl);
       return;
     }
-    await drive(call, turn, token, { seed: token, stopPlayback: opened.state.kind === 'enqueue' });
+    await drive(call, turn, current, { seed: current, sequence: clientState.sequence + 1, stopPlayback: opened.state.kind === 'enqueue' });
   }
 
-  async function pressed(call: CallInfo, token: string, digit: string, opened: { state: CallState; step: Step | undefined }): Promise<void> {
-    if ((await store.get(positionKey(call.callId))) !== token) return;
+  async function pressed(call: CallInfo, clientState: ClientState, digit: string, opened: { state: CallState; step: Step | undefined }): Promise<void> {
+    const { token, sequence } = clientState;
+    const current = positionOf(clientState);
+    if ((await store.get(positionKey(call.callId))) !== current) return;
     const step = opened.step;
     if (step?.type === 'record') {
       const finishOnKey = step.finishOnKey ?? '#';
       // provider: Telnyx recordings have no end-on-key; stop on the key ourselves.
-      if (finishOnKey !== '' && finishOnKey.includes(digit)) await execute(call.callId, [{ action: 'record_stop', body: { command_id: commandIdOf(call.callId, token, 0, 'record_stop') } }]);
+      if (finishOnKey !== '' && finishOnKey.includes(digit)) await execute(call.callId, [{ action: 'record_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'record_stop') } }]);
     } else if (step?.type === 'enqueue' && step.escape?.digit === digit) {
-      await execute(call.callId, [{ action: 'leave_queue', body: { client_state: encodeClientState({ kind: 'left-queue', digit, token }), command_id: commandIdOf(call.callId, token, 0, 'leave_queue') } }]);
+      await execute(call.callId, [{ action: 'leave_queue', body: { client_state: encodeClientState({ kind: 'left-queue', digit, sequence, token }), command_id: commandIdOf(call.callId, current, 0, 'leave_queue') } }]);
     }
   }
 
@@ -184,12 +189,12 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     }
     if (event.type === 'call.dtmf.received' && state.kind === 'position' && typeof event.payload.digit === 'string') {
       const digit = event.payload.digit;
-      return () => pressed(call, state.token, digit, opened);
+      return () => pressed(call, state, digit, opened);
     }
     if (!outcome) return jsonResponse({ ok: true, ignored: event.type });
     // A far leg only matters when it ends; the caller's leg only through its own state.
     if (state.kind === 'peer' && outcome.type !== 'dial') return jsonResponse({ ok: true, ignored: event.type });
-    return () => advance(call, state.token, outcome, opened);
+    return () => advance(call, state, outcome, opened);
   }
 
   const handler = async (request: Request): Promise<Response> => {
@@ -235,6 +240,10 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     }
   };
   return Object.assign(handler, { engine });
+}
+
+function positionOf(state: ClientState): string {
+  return `${state.sequence} ${state.token}`;
 }
 
 function clientStateOf(command: TelnyxCommand): string | undefined {

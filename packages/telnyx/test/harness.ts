@@ -1,0 +1,63 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMemoryStore, toNodeListener, type FetchHandler, type Flow, type Logger, type Store } from '@callflow/core';
+import { createTelnyxEmulator, type TelnyxEmulator, type TelnyxEmulatorOptions } from '@callflow/testing';
+import { Telnyx } from 'telnyx';
+import { createTelnyxHandler, type TelnyxHandler, type TelnyxHandlerOptions } from '../src/index.js';
+
+/** A logger that keeps what it was told, for assertions. */
+export function memoryLogger(): Logger & { lines: Array<{ level: string; message: string }> } {
+  const lines: Array<{ level: string; message: string }> = [];
+  return {
+    lines,
+    info: (message) => void lines.push({ level: 'info', message }),
+    warn: (message) => void lines.push({ level: 'warn', message }),
+    error: (message) => void lines.push({ level: 'error', message }),
+  };
+}
+
+export interface Rig {
+  emulator: TelnyxEmulator;
+  handler: TelnyxHandler;
+  store: Store;
+  logger: ReturnType<typeof memoryLogger>;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An application server on 127.0.0.1:0 running the Telnyx handler, and the emulator pointed at it, the SDK pointed at the emulator. */
+export async function startRig(
+  flow: Flow,
+  options: { emulator?: Omit<TelnyxEmulatorOptions, 'webhookUrl'>; handler?: Partial<TelnyxHandlerOptions>; store?: Store } = {},
+): Promise<Rig> {
+  let current: FetchHandler = async () => new Response('not ready', { status: 503 });
+  const server: Server = createServer(toNodeListener((request) => current(request)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/telnyx`;
+  const emulator = await createTelnyxEmulator({ webhookUrl: url, ...options.emulator });
+  const store = options.store ?? createMemoryStore();
+  const logger = memoryLogger();
+  const handler = createTelnyxHandler({
+    flow,
+    secret: 'telnyx-test-secret-0123456789',
+    publicKey: emulator.publicKey,
+    client: new Telnyx({ apiKey: 'test-key', baseURL: emulator.apiBaseUrl }),
+    store,
+    logger,
+    retryDelayMs: 5,
+    ...options.handler,
+  });
+  current = handler;
+  return {
+    emulator,
+    handler,
+    store,
+    logger,
+    url,
+    async close() {
+      await emulator.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

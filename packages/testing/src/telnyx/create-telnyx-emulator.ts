@@ -1,0 +1,735 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { DialStatus } from '@callflow/core';
+import type { CallerAction, CallScript, CallTranscript, TranscriptEntry, TransferScript } from '../script.js';
+import { createTelnyxWebhookSigner, type TelnyxWebhookSigner } from './sign-telnyx-webhook.js';
+
+/** How the emulator delivers events, to test at-least-once, unordered delivery. */
+export interface TelnyxDeliveryOptions {
+  /** Deliver every event twice at the same time, with the same `data.id` (a retried delivery). */
+  duplicate?: boolean;
+  /** After each event that moves the call on, deliver the previous such event again under a new id (a late, stale event). */
+  replayStale?: boolean;
+}
+
+/** Settings of the Telnyx emulator. */
+export interface TelnyxEmulatorOptions {
+  /** The application's webhook URL (Call Control application → webhook_event_url). */
+  webhookUrl: string;
+  /** Base64 PKCS#8 Ed25519 private key to sign with; default a fresh key pair (read `publicKey`). */
+  privateKey?: string;
+  deliveries?: TelnyxDeliveryOptions;
+  /** Real milliseconds per emulated second of talk or waiting (queues, conferences, transfers); default 0. */
+  msPerSecond?: number;
+  /** Milliseconds to wait for the application's next command before declaring the call stalled; default 2000. */
+  idleMs?: number;
+  /** `connection_id` reported in events. */
+  connectionId?: string;
+}
+
+/** Per-call settings beyond the shared script. */
+export interface TelnyxCallOptions {
+  /** End each recording with the caller pressing `#` (callflow must answer with record_stop) instead of silence. */
+  recordingsEndWithKey?: boolean;
+}
+
+/** One request the application made to the fake Call Control API. */
+export interface TelnyxApiRequest {
+  /** The leg (or conference id for conference actions). */
+  target?: string;
+  /** `speak`, `answer`, … or `conferences.create`, `conferences.join`. */
+  action: string;
+  body: Record<string, unknown>;
+  /** HTTP status the emulator answered. */
+  status: number;
+  /** True when the `command_id` had been seen on this leg: accepted and ignored, as Telnyx does. */
+  duplicate?: boolean;
+}
+
+/** A conference as the emulator holds it. */
+export interface EmulatedConference {
+  id: string;
+  name: string;
+  /** Legs in the room now. */
+  participants: string[];
+  /** Every leg that ever joined, in order. */
+  joined: string[];
+  started: boolean;
+  ended: boolean;
+  beep?: string;
+  holdAudioUrl?: string;
+  /** Legs that heard the hold audio while waiting for the conference to start. */
+  heardHoldAudio: string[];
+}
+
+/** A local fake of Telnyx Call Control that plays scripted calls against an application over real HTTP. */
+export interface TelnyxEmulator {
+  /** Places a scripted inbound call and resolves with what the caller heard once it ends. */
+  call(script: CallScript, options?: TelnyxCallOptions): Promise<CallTranscript>;
+  /** The base URL to give the telnyx SDK: `new Telnyx({ apiKey: 'test', baseURL: emulator.apiBaseUrl })`. */
+  readonly apiBaseUrl: string;
+  /** The public key events are signed with (base64, 32 bytes). */
+  readonly publicKey: string;
+  /** The private key events are signed with (base64 PKCS#8), to sign extra test events. */
+  readonly privateKey: string;
+  /** Every API request received, in order. */
+  readonly requests: TelnyxApiRequest[];
+  /** Make the next `times` requests of `action` fail with `status` (default 500 once). */
+  failNext(action: string, options?: { status?: number; times?: number }): void;
+  /** The conferences so far. */
+  conferences(): EmulatedConference[];
+  close(): Promise<void>;
+}
+
+interface QueuedCommand {
+  action: string;
+  body: Record<string, unknown>;
+  conference?: { id: string; creating: boolean };
+}
+
+interface CallRun {
+  script: CallScript;
+  options: TelnyxCallOptions;
+  entries: TranscriptEntry[];
+  errors: string[];
+  webhooks: number;
+  endedBy?: CallTranscript['endedBy'];
+  cursor: { input: number; transfers: number; recordings: number; queues: number; conferences: number };
+}
+
+interface Leg {
+  id: string;
+  legId: string;
+  sessionId: string;
+  from: string;
+  to: string;
+  direction: 'incoming' | 'outgoing';
+  answered: boolean;
+  ended: boolean;
+  clientState?: string;
+  queue: QueuedCommand[];
+  wake?: () => void;
+  commandIds: Set<string>;
+  run: CallRun;
+  endlessPlayback?: { url: string };
+  lastProgressEvent?: { type: string; payload: Record<string, unknown> };
+  conferenceLeave?: () => void;
+}
+
+interface ConferenceState extends EmulatedConference {
+  creatorClientState?: string;
+  creator: string;
+  legs: Map<string, { endOnExit: boolean }>;
+}
+
+const progressEvents = new Set(['call.speak.ended', 'call.playback.ended', 'call.gather.ended', 'call.recording.saved', 'call.dequeued', 'conference.participant.left']);
+
+function telnyxError(code: string, title: string, detail?: string) {
+  return { errors: [{ code, title, detail: detail ?? title }] };
+}
+
+/**
+ * Starts a fake Telnyx Call Control API on 127.0.0.1 (random port). Point the telnyx SDK at `apiBaseUrl`; each
+ * `call(script)` sends a signed `call.initiated` to `webhookUrl` and plays the call as Telnyx would, driven by the
+ * commands the application sends back.
+ * @example
+ * const emulator = await createTelnyxEmulator({ webhookUrl: 'http://127.0.0.1:3000/telnyx' });
+ * const client = new Telnyx({ apiKey: 'test', baseURL: emulator.apiBaseUrl });
+ */
+export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Promise<TelnyxEmulator> {
+  const signer: TelnyxWebhookSigner = await createTelnyxWebhookSigner(options.privateKey);
+  const legs = new Map<string, Leg>();
+  const conferences = new Map<string, ConferenceState>();
+  const requests: TelnyxApiRequest[] = [];
+  const failures: Array<{ action: string; status: number; times: number }> = [];
+  const msPerSecond = options.msPerSecond ?? 0;
+  const idleMs = options.idleMs ?? 2000;
+  const connectionId = options.connectionId ?? '1684641123236054244';
+  let sequence = 0;
+
+  const wait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, seconds * msPerSecond)));
+  const nextId = (prefix: string) => `${prefix}${(++sequence).toString(36).padStart(4, '0')}${randomUUID().replace(/-/g, '').slice(0, 18)}`;
+
+  function newLeg(run: CallRun, from: string, to: string, direction: Leg['direction'], sessionId?: string, clientState?: string): Leg {
+    const leg: Leg = {
+      id: `v3:${nextId('emu')}`,
+      legId: randomUUID(),
+      sessionId: sessionId ?? randomUUID(),
+      from,
+      to,
+      direction,
+      answered: false,
+      ended: false,
+      clientState,
+      queue: [],
+      commandIds: new Set(),
+      run,
+    };
+    legs.set(leg.id, leg);
+    return leg;
+  }
+
+  // ---- webhook delivery -------------------------------------------------------------------------
+
+  async function post(leg: Leg, body: string, type: string): Promise<void> {
+    leg.run.webhooks++;
+    const headers = await signer.sign(body);
+    try {
+      const response = await fetch(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      await response.arrayBuffer();
+      if (response.status < 200 || response.status > 299) leg.run.errors.push(`${type} was answered ${response.status}`);
+    } catch (error) {
+      leg.run.errors.push(`${type} delivery failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  function envelope(leg: Leg, type: string, payload: Record<string, unknown>, id: string, attempt: number): string {
+    const data = {
+      record_type: 'event',
+      event_type: type,
+      id,
+      occurred_at: new Date().toISOString(),
+      payload: {
+        call_control_id: leg.id,
+        call_leg_id: leg.legId,
+        call_session_id: leg.sessionId,
+        connection_id: connectionId,
+        client_state: leg.clientState ?? null,
+        from: leg.from,
+        to: leg.to,
+        ...payload,
+      },
+    };
+    return JSON.stringify({ data, meta: { attempt, delivered_to: options.webhookUrl } });
+  }
+
+  async function deliver(leg: Leg, type: string, payload: Record<string, unknown> = {}): Promise<void> {
+    const run = leg.run;
+    if (run.webhooks >= (run.script.maxWebhooks ?? 200)) {
+      if (!run.endedBy) {
+        run.errors.push(`more than ${run.script.maxWebhooks ?? 200} webhooks: stopped the call (loop?)`);
+        run.endedBy = 'error';
+      }
+      return;
+    }
+    const id = randomUUID();
+    const fullPayload = { ...payload };
+    if (options.deliveries?.duplicate) {
+      await Promise.all([post(leg, envelope(leg, type, fullPayload, id, 1), type), post(leg, envelope(leg, type, fullPayload, id, 2), type)]);
+    } else {
+      await post(leg, envelope(leg, type, fullPayload, id, 1), type);
+    }
+    if (progressEvents.has(type)) {
+      const previous = leg.lastProgressEvent;
+      leg.lastProgressEvent = { type, payload: { ...fullPayload, client_state: leg.clientState ?? null } };
+      if (options.deliveries?.replayStale && previous) {
+        // A late copy of the previous step's event, as a new delivery (new id): it must not move the call back.
+        await post(leg, JSON.stringify({ data: { record_type: 'event', event_type: previous.type, id: randomUUID(), occurred_at: new Date().toISOString(), payload: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, from: leg.from, to: leg.to, ...previous.payload } }, meta: { attempt: 1 } }), previous.type);
+      }
+    }
+  }
+
+  // ---- the fake REST API ------------------------------------------------------------------------
+
+  const readBody = async (request: IncomingMessage): Promise<Record<string, unknown>> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (text === '') return {};
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+
+  function reply(response: ServerResponse, status: number, body: unknown) {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  }
+
+  function enqueueCommand(leg: Leg, command: QueuedCommand) {
+    leg.queue.push(command);
+    const wake = leg.wake;
+    leg.wake = undefined;
+    wake?.();
+  }
+
+  const required: Record<string, string[]> = {
+    speak: ['payload', 'voice'],
+    gather_using_speak: ['payload', 'voice'],
+    record_start: ['format', 'channels'],
+    transfer: ['to'],
+    enqueue: ['queue_name'],
+  };
+  const beforeAnswerAllowed = new Set(['answer', 'hangup', 'reject', 'transfer']);
+
+  async function onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname.replace(/^\/v2/, '');
+    let body: Record<string, unknown>;
+    try {
+      body = await readBody(request);
+    } catch {
+      return reply(response, 400, telnyxError('10002', 'Invalid JSON'));
+    }
+    const record = (entry: Omit<TelnyxApiRequest, 'status'>, status: number, answer: unknown) => {
+      requests.push({ ...entry, status });
+      reply(response, status, answer);
+    };
+    if (!/^Bearer \S+/.test(request.headers.authorization ?? '')) return record({ action: path, body }, 401, telnyxError('10009', 'Authentication failed'));
+
+    const actionMatch = /^\/calls\/([^/]+)\/actions\/([a-z_]+)$/.exec(path);
+    const conferenceJoin = /^\/conferences\/([^/]+)\/actions\/join$/.exec(path);
+    const action = actionMatch ? actionMatch[2]! : conferenceJoin ? 'conferences.join' : path === '/conferences' && request.method === 'POST' ? 'conferences.create' : path;
+    const failure = failures.find((entry) => entry.action === action && entry.times > 0);
+    if (failure) {
+      failure.times--;
+      return record({ target: actionMatch?.[1] ? decodeURIComponent(actionMatch[1]) : undefined, action, body }, failure.status, telnyxError('10007', 'Unexpected error (emulated)'));
+    }
+
+    if (actionMatch) {
+      const id = decodeURIComponent(actionMatch[1]!);
+      const leg = legs.get(id);
+      if (!leg) return record({ target: id, action, body }, 404, telnyxError('90015', 'Call not found'));
+      if (leg.ended) return record({ target: id, action, body }, 422, telnyxError('90018', 'Call has already ended', 'This call is no longer active and can no longer receive commands.'));
+      const commandId = typeof body.command_id === 'string' ? body.command_id : undefined;
+      if (commandId && leg.commandIds.has(commandId)) {
+        requests.push({ target: id, action, body, status: 200, duplicate: true });
+        return reply(response, 200, { data: { result: 'ok' } });
+      }
+      const missing = (required[action] ?? []).filter((field) => body[field] === undefined || body[field] === '');
+      if (missing.length) return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
+      if (!leg.answered && !beforeAnswerAllowed.has(action)) return record({ target: id, action, body }, 422, telnyxError('90034', 'Call is not answered yet', `${action} needs an answered call`));
+      if (commandId) leg.commandIds.add(commandId);
+      if (typeof body.client_state === 'string') leg.clientState = body.client_state;
+      if (action === 'answer') leg.answered = true;
+      enqueueCommand(leg, { action, body });
+      return record({ target: id, action, body }, 200, { data: { result: 'ok' } });
+    }
+
+    if (action === 'conferences.create') {
+      const leg = legs.get(String(body.call_control_id));
+      if (!leg || leg.ended) return record({ action, body }, 422, telnyxError('90018', 'Call has already ended'));
+      if (!body.name) return record({ action, body }, 422, telnyxError('10015', 'Invalid parameter', 'missing name'));
+      const commandId = typeof body.command_id === 'string' ? body.command_id : undefined;
+      const existing = commandId ? [...conferences.values()].find((conference) => conference.creator === leg.id && leg.commandIds.has(commandId)) : undefined;
+      if (existing) {
+        requests.push({ target: leg.id, action, body, status: 200, duplicate: true });
+        return reply(response, 200, { data: conferenceData(existing) });
+      }
+      if (commandId) leg.commandIds.add(commandId);
+      const conference: ConferenceState = {
+        id: randomUUID(),
+        name: String(body.name),
+        participants: [],
+        joined: [],
+        started: body.start_conference_on_create !== false,
+        ended: false,
+        beep: typeof body.beep_enabled === 'string' ? body.beep_enabled : 'never',
+        holdAudioUrl: typeof body.hold_audio_url === 'string' ? body.hold_audio_url : undefined,
+        heardHoldAudio: [],
+        creator: leg.id,
+        creatorClientState: typeof body.client_state === 'string' ? body.client_state : leg.clientState,
+        legs: new Map(),
+      };
+      conferences.set(conference.id, conference);
+      if (typeof body.client_state === 'string') leg.clientState = body.client_state;
+      enqueueCommand(leg, { action: 'conference_enter', body, conference: { id: conference.id, creating: true } });
+      return record({ target: leg.id, action, body }, 200, { data: conferenceData(conference) });
+    }
+
+    if (action === 'conferences.join') {
+      const conference = conferences.get(decodeURIComponent(conferenceJoin![1]!));
+      const leg = legs.get(String(body.call_control_id));
+      if (!conference) return record({ action, body }, 404, telnyxError('90015', 'Conference not found'));
+      if (conference.ended) return record({ target: leg?.id, action, body }, 422, telnyxError('90068', 'Conference has ended'));
+      if (!leg || leg.ended) return record({ action, body }, 422, telnyxError('90018', 'Call has already ended'));
+      const commandId = typeof body.command_id === 'string' ? body.command_id : undefined;
+      if (commandId && leg.commandIds.has(commandId)) {
+        requests.push({ target: leg.id, action, body, status: 200, duplicate: true });
+        return reply(response, 200, { data: { result: 'ok' } });
+      }
+      if (commandId) leg.commandIds.add(commandId);
+      if (typeof body.client_state === 'string') leg.clientState = body.client_state;
+      enqueueCommand(leg, { action: 'conference_enter', body, conference: { id: conference.id, creating: false } });
+      return record({ target: leg.id, action, body }, 200, { data: { result: 'ok' } });
+    }
+
+    return record({ action, body }, 404, telnyxError('10005', 'Resource not found', `${request.method} ${path} is not emulated`));
+  }
+
+  function conferenceData(conference: ConferenceState) {
+    const now = new Date();
+    return {
+      id: conference.id,
+      name: conference.name,
+      record_type: 'conference',
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + 4 * 3600_000).toISOString(),
+      connection_id: connectionId,
+      status: conference.ended ? 'completed' : 'in_progress',
+    };
+  }
+
+  // ---- playing a call ---------------------------------------------------------------------------
+
+  function nextCommand(leg: Leg): Promise<QueuedCommand | undefined> {
+    const queued = leg.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        leg.wake = undefined;
+        resolve(undefined);
+      }, idleMs);
+      leg.wake = () => {
+        clearTimeout(timer);
+        resolve(leg.queue.shift());
+      };
+    });
+  }
+
+  function nextInput(run: CallRun): CallerAction {
+    const action = run.script.input?.[run.cursor.input];
+    if (action === undefined) return { silence: true };
+    run.cursor.input++;
+    return action;
+  }
+
+  async function callerHangsUp(leg: Leg): Promise<void> {
+    leg.run.entries.push({ type: 'hangup', by: 'caller' });
+    leg.run.endedBy ??= 'caller';
+    leg.ended = true;
+    await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'caller', sip_hangup_cause: '200', state: 'hangup' });
+  }
+
+  function say(leg: Leg, payload: string, type: unknown): void {
+    const pause = /^<speak>((?:<break time="\d+(?:ms|s)"\/>)+)<\/speak>$/.exec(payload);
+    if (type === 'ssml' && pause) {
+      const seconds = [...pause[1]!.matchAll(/time="(\d+)(ms|s)"/g)].reduce((total, match) => total + Number(match[1]) / (match[2] === 'ms' ? 1000 : 1), 0);
+      leg.run.entries.push({ type: 'pause', seconds });
+      return;
+    }
+    leg.run.entries.push({ type: 'say', text: type === 'ssml' ? payload.replace(/<[^>]+>/g, '') : payload });
+  }
+
+  function checkEndlessPlayback(leg: Leg, action: string): void {
+    if (leg.endlessPlayback) {
+      leg.run.errors.push(`${action} queued behind the endless playback of ${leg.endlessPlayback.url}: the caller would never hear it (send playback_stop first)`);
+    }
+  }
+
+  const loops = (loop: unknown): number => (typeof loop === 'number' && loop > 1 ? loop : 1);
+
+  async function perform(leg: Leg, command: QueuedCommand): Promise<void> {
+    const { body } = command;
+    const run = leg.run;
+    switch (command.action) {
+      case 'answer':
+        await deliver(leg, 'call.answered', { state: 'answered', start_time: new Date().toISOString() });
+        return;
+      case 'speak':
+        checkEndlessPlayback(leg, 'speak');
+        for (let index = 0; index < loops(body.loop); index++) say(leg, String(body.payload), body.payload_type);
+        await deliver(leg, 'call.speak.started');
+        await deliver(leg, 'call.speak.ended', { status: 'completed' });
+        return;
+      case 'playback_start': {
+        const url = String(body.audio_url ?? body.media_name ?? 'playback_content');
+        if (body.loop === 'infinity') {
+          run.entries.push({ type: 'play', url });
+          leg.endlessPlayback = { url };
+          await deliver(leg, 'call.playback.started', { media_url: url, overlay: false });
+          return;
+        }
+        checkEndlessPlayback(leg, 'playback_start');
+        for (let index = 0; index < loops(body.loop); index++) run.entries.push({ type: 'play', url });
+        await deliver(leg, 'call.playback.started', { media_url: url, overlay: false });
+        await deliver(leg, 'call.playback.ended', { media_url: url, overlay: false, status: 'completed' });
+        return;
+      }
+      case 'playback_stop':
+        if (leg.endlessPlayback) {
+          const url = leg.endlessPlayback.url;
+          leg.endlessPlayback = undefined;
+          await deliver(leg, 'call.playback.ended', { media_url: url, overlay: false, status: 'cancelled' });
+        }
+        return;
+      case 'gather_using_speak':
+      case 'gather_using_audio':
+      case 'gather':
+        checkEndlessPlayback(leg, command.action);
+        return gather(leg, command);
+      case 'record_start':
+        return recordCall(leg, body);
+      case 'record_stop':
+        return;
+      case 'transfer':
+        return transferCall(leg, body);
+      case 'enqueue':
+        return enqueueCall(leg, body);
+      case 'leave_queue':
+        run.errors.push('leave_queue for a call that is not waiting in a queue');
+        return;
+      case 'conference_enter':
+        return enterConference(leg, command);
+      case 'hangup':
+        run.entries.push({ type: 'hangup', by: 'flow' });
+        run.endedBy ??= 'flow';
+        leg.ended = true;
+        await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'unknown', sip_hangup_cause: '200', state: 'hangup' });
+        return;
+      default:
+        run.errors.push(`command ${command.action} is not emulated`);
+    }
+  }
+
+  // provider: Telnyx replays the prompt up to maximum_tries, speaking invalid_payload before a replay after invalid input.
+  async function gather(leg: Leg, command: QueuedCommand): Promise<void> {
+    const { body } = command;
+    const run = leg.run;
+    const tries = typeof body.maximum_tries === 'number' ? body.maximum_tries : command.action === 'gather' ? 1 : 3;
+    const validDigits = typeof body.valid_digits === 'string' ? body.valid_digits : '0123456789#*';
+    const minimum = typeof body.minimum_digits === 'number' ? body.minimum_digits : 1;
+    const maximum = typeof body.maximum_digits === 'number' ? body.maximum_digits : 128;
+    const terminating = typeof body.terminating_digit === 'string' ? body.terminating_digit : '#';
+    let status: 'invalid' | 'timeout' = 'timeout';
+    let digits = '';
+    for (let attempt = 1; attempt <= tries; attempt++) {
+      if (command.action === 'gather_using_speak') say(leg, String(body.payload), body.payload_type);
+      if (command.action === 'gather_using_audio') run.entries.push({ type: 'play', url: String(body.audio_url ?? body.media_name) });
+      const action = nextInput(run);
+      if (typeof action === 'object' && 'hangup' in action) {
+        leg.ended = true;
+        run.entries.push({ type: 'hangup', by: 'caller' });
+        run.endedBy ??= 'caller';
+        await deliver(leg, 'call.gather.ended', { status: 'call_hangup', digits: '' });
+        await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'caller', sip_hangup_cause: '200', state: 'hangup' });
+        return;
+      }
+      if (typeof action === 'string') {
+        run.entries.push({ type: 'input', digits: action });
+        let collected = '';
+        for (const key of action) {
+          await deliver(leg, 'call.dtmf.received', { digit: key });
+          if (terminating !== '' && key === terminating) break;
+          collected += key;
+          if (collected.length >= maximum) break;
+        }
+        const valid = collected.length >= minimum && collected.length <= maximum && [...collected].every((key) => validDigits.includes(key));
+        if (valid) {
+          await deliver(leg, 'call.gather.ended', { status: 'valid', digits: collected });
+          return;
+        }
+        status = collected === '' ? 'timeout' : 'invalid';
+        digits = collected;
+      } else {
+        if ('speech' in action) {
+          run.entries.push({ type: 'input', speech: action.speech });
+          run.errors.push('the caller spoke, but Call Control gathers only listen for digits');
+        } else {
+          run.entries.push({ type: 'input', timeout: true });
+        }
+        status = 'timeout';
+        digits = '';
+      }
+      if (attempt < tries && status === 'invalid') {
+        if (typeof body.invalid_payload === 'string') say(leg, body.invalid_payload, body.payload_type);
+        if (typeof body.invalid_audio_url === 'string') run.entries.push({ type: 'play', url: body.invalid_audio_url });
+      }
+    }
+    await deliver(leg, 'call.gather.ended', status === 'invalid' ? { status, digits } : { status, digits: '' });
+  }
+
+  async function recordCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
+    const run = leg.run;
+    const script = run.script.recordings?.[run.cursor.recordings++] ?? { durationSeconds: 5 };
+    const started = new Date();
+    const url = `${apiBaseUrl}/recordings/${randomUUID()}.mp3`;
+    const saved = (seconds: number) => ({
+      recording_urls: { mp3: url, wav: null },
+      public_recording_urls: {},
+      recording_started_at: started.toISOString(),
+      recording_ended_at: new Date(started.getTime() + seconds * 1000).toISOString(),
+      channels: body.channels ?? 'single',
+    });
+    if ('hangup' in script) {
+      await callerHangsUp(leg);
+      await deliver(leg, 'call.recording.saved', saved(3));
+      return;
+    }
+    const maxLength = typeof body.max_length === 'number' && body.max_length > 0 ? body.max_length : Infinity;
+    const seconds = Math.min(script.durationSeconds, maxLength);
+    run.entries.push({ type: 'record', durationSeconds: seconds, url });
+    await wait(seconds);
+    if (run.options.recordingsEndWithKey) {
+      await deliver(leg, 'call.dtmf.received', { digit: '#' });
+      const stop = leg.queue.findIndex((queued) => queued.action === 'record_stop');
+      if (stop === -1) run.errors.push('the caller pressed # but the application sent no record_stop: recorded to max_length');
+      else leg.queue.splice(stop, 1);
+    }
+    await deliver(leg, 'call.recording.saved', saved(seconds));
+  }
+
+  const hangupCauses: Record<DialStatus, { cause: string; sip: string }> = {
+    completed: { cause: 'normal_clearing', sip: '200' },
+    busy: { cause: 'user_busy', sip: '486' },
+    'no-answer': { cause: 'timeout', sip: '487' },
+    failed: { cause: 'call_rejected', sip: '403' },
+    canceled: { cause: 'originator_cancel', sip: '487' },
+  };
+
+  async function transferCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
+    const run = leg.run;
+    const scripted: TransferScript = run.script.transfers?.[run.cursor.transfers++] ?? { status: 'completed', durationSeconds: 30 };
+    const { status, durationSeconds } = typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
+    const to = String(body.to);
+    const far = newLeg(run, typeof body.from === 'string' ? body.from : leg.to, to, 'outgoing', leg.sessionId, typeof body.target_leg_client_state === 'string' ? body.target_leg_client_state : undefined);
+    run.entries.push({ type: 'transfer', to, status });
+    await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging' });
+    const { cause, sip } = hangupCauses[status];
+    if (status === 'completed') {
+      far.answered = true;
+      await deliver(far, 'call.answered', { state: 'answered' });
+      await deliver(leg, 'call.bridged', {});
+      await deliver(far, 'call.bridged', {});
+      await wait(durationSeconds);
+    } else if (status === 'no-answer') {
+      await wait(typeof body.timeout_secs === 'number' ? body.timeout_secs : 30);
+    }
+    far.ended = true;
+    await deliver(far, 'call.hangup', { hangup_cause: cause, hangup_source: status === 'canceled' ? 'caller' : 'callee', sip_hangup_cause: sip, state: 'hangup' });
+    if (status === 'completed' && body.park_after_unbridge !== 'self' && !leg.ended) {
+      // provider: without park_after_unbridge the caller's leg is hung up when the bridge ends.
+      const hangup = leg.queue.findIndex((queued) => queued.action === 'hangup');
+      const others = leg.queue.filter((queued) => queued.action !== 'hangup');
+      if (others.length) run.errors.push(`commands after the bridge ended on an unparked leg: ${others.map((queued) => queued.action).join(', ')}`);
+      leg.queue = [];
+      if (hangup === -1) run.entries.push({ type: 'hangup', by: 'flow' });
+      else run.entries.push({ type: 'hangup', by: 'flow' });
+      run.endedBy ??= 'flow';
+      leg.ended = true;
+      await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'callee', sip_hangup_cause: '200', state: 'hangup' });
+    }
+  }
+
+  async function enqueueCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
+    const run = leg.run;
+    const queue = String(body.queue_name);
+    const scripted = run.script.queues?.[run.cursor.queues++] ?? { result: 'hangup' as const, waitSeconds: 30 };
+    const waitSeconds = scripted.waitSeconds ?? 30;
+    run.entries.push({ type: 'enqueue', queue, result: scripted.result });
+    await deliver(leg, 'call.enqueued', { queue, current_position: 1, queue_avg_wait_time_secs: 0 });
+    await wait(waitSeconds);
+    const dequeued = (reason: string) => deliver(leg, 'call.dequeued', { queue, queue_position: 1, reason, wait_time_secs: waitSeconds });
+    switch (scripted.result) {
+      case 'bridged':
+        // An agent's leg is bridged to the caller, talks, and hangs up; the caller's leg is parked again.
+        await deliver(leg, 'call.bridged', {});
+        await dequeued('bridged');
+        return;
+      case 'timeout':
+        await dequeued('timeout');
+        return;
+      case 'hangup':
+        await callerHangsUp(leg);
+        await dequeued('hangup');
+        return;
+      case 'left': {
+        const digit = scripted.digit ?? '*';
+        await deliver(leg, 'call.dtmf.received', { digit });
+        const leave = leg.queue.findIndex((queued) => queued.action === 'leave_queue');
+        if (leave === -1) {
+          run.errors.push(`the caller pressed ${digit} to leave queue '${queue}' but the application sent no leave_queue`);
+          await callerHangsUp(leg);
+          await dequeued('hangup');
+          return;
+        }
+        leg.queue.splice(leave, 1);
+        await dequeued('leave');
+        return;
+      }
+    }
+  }
+
+  async function enterConference(leg: Leg, command: QueuedCommand): Promise<void> {
+    const run = leg.run;
+    const conference = conferences.get(command.conference!.id)!;
+    const { body } = command;
+    if (conference.ended) {
+      run.errors.push(`joined conference '${conference.name}' after it ended`);
+      return;
+    }
+    const endOnExit = body.end_conference_on_exit === true;
+    conference.legs.set(leg.id, { endOnExit });
+    conference.participants.push(leg.id);
+    conference.joined.push(leg.id);
+    run.entries.push({ type: 'conference', room: conference.name });
+    if (command.conference!.creating) await deliver(leg, 'conference.created', { conference_id: conference.id });
+    if (!conference.started && body.start_conference_on_enter === true) conference.started = true;
+    if (!conference.started && (conference.holdAudioUrl || typeof body.hold_audio_url === 'string')) conference.heardHoldAudio.push(leg.id);
+    await deliver(leg, 'conference.participant.joined', { conference_id: conference.id });
+    const scripted = run.script.conferences?.[run.cursor.conferences++] ?? { status: 'ended' as const };
+    const seconds = 'seconds' in scripted && scripted.seconds !== undefined ? scripted.seconds : 0;
+    await Promise.race([wait(seconds), new Promise<void>((resolve) => (leg.conferenceLeave = resolve))]);
+    leg.conferenceLeave = undefined;
+    conference.participants = conference.participants.filter((id) => id !== leg.id);
+    if ('hangup' in scripted) await callerHangsUp(leg);
+    await deliver(leg, 'conference.participant.left', { conference_id: conference.id });
+    if (endOnExit) for (const id of conference.participants) legs.get(id)?.conferenceLeave?.();
+    if (conference.participants.length === 0 && !conference.ended) {
+      conference.ended = true;
+      const saved = leg.clientState;
+      leg.clientState = conference.creatorClientState;
+      await deliver(leg, 'conference.ended', { conference_id: conference.id, reason: endOnExit ? 'host_left' : 'all_left', occurred_at: new Date().toISOString() });
+      leg.clientState = saved;
+    }
+  }
+
+  async function play(script: CallScript, callOptions: TelnyxCallOptions): Promise<CallTranscript> {
+    const run: CallRun = { script, options: callOptions, entries: [], errors: [], webhooks: 0, cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 } };
+    const leg = newLeg(run, script.from ?? '+15551230000', script.to ?? '+15559870000', 'incoming');
+    let last = 'call.initiated';
+    await deliver(leg, 'call.initiated', { direction: 'incoming', state: 'parked', caller_id_name: script.from ?? '+15551230000', start_time: new Date().toISOString() });
+    while (!leg.ended && run.endedBy !== 'error') {
+      const command = await nextCommand(leg);
+      if (!command) {
+        run.errors.push(`the application sent no command after ${last}: the caller hears silence`);
+        run.endedBy = 'error';
+        break;
+      }
+      last = command.action;
+      await perform(leg, command);
+    }
+    if (!leg.ended) {
+      leg.ended = true;
+      run.entries.push({ type: 'hangup', by: 'caller' });
+    }
+    return { provider: 'telnyx', entries: run.entries, endedBy: run.endedBy ?? 'caller', webhooks: run.webhooks, errors: run.errors };
+  }
+
+  const server: Server = createServer((request, response) => {
+    onRequest(request, response).catch((error: unknown) => {
+      if (!response.headersSent) reply(response, 500, telnyxError('10007', 'Unexpected error', error instanceof Error ? error.message : String(error)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const apiBaseUrl = `http://127.0.0.1:${port}/v2`;
+
+  return {
+    apiBaseUrl,
+    publicKey: signer.publicKey,
+    privateKey: signer.privateKey,
+    requests,
+    call: (script, callOptions = {}) => play(script, callOptions),
+    failNext(action, failure = {}) {
+      failures.push({ action, status: failure.status ?? 500, times: failure.times ?? 1 });
+    },
+    conferences() {
+      return [...conferences.values()].map(({ legs: _legs, creator: _creator, creatorClientState: _state, ...conference }) => ({ ...conference, participants: [...conference.participants], joined: [...conference.joined], heardHoldAudio: [...conference.heardHoldAudio] }));
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}
