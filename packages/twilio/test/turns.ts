@@ -1,4 +1,5 @@
-import { conference, createEngine, defineFlow, enqueue, gather, hangup, pause, play, record, say, transfer, type Flow, type Outcome, type Turn } from '@callflow/core';
+import { readFileSync } from 'node:fs';
+import { conference, createEngine, parseFlow, defineFlow, enqueue, gather, hangup, pause, play, record, say, transfer, type Flow, type Outcome, type Turn } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 
 /** A fixed clock and call, so tokens (and golden files) are deterministic. */
@@ -41,9 +42,9 @@ export interface TurnCase {
   turn: () => Promise<Turn>;
 }
 
-function walk(flow: Flow, outcomes: Outcome[]): () => Promise<Turn> {
+function walk(flow: Flow, outcomes: Outcome[], now = fixedNow): () => Promise<Turn> {
   return async () => {
-    const engine = createEngine(flow, { secret, now: fixedNow });
+    const engine = createEngine(flow, { secret, now });
     let turn = await engine.start(call);
     for (const outcome of outcomes) turn = await engine.resume(turn.token!, outcome, call);
     return turn;
@@ -51,6 +52,13 @@ function walk(flow: Flow, outcomes: Outcome[]): () => Promise<Turn> {
 }
 
 const digits = (value: string): Outcome => ({ type: 'digits', digits: value });
+
+/** The config IVR's YAML flow (seed 003). */
+export const configIvr = parseFlow(readFileSync(new URL('../../../examples/config-ivr/ivr.yaml', import.meta.url), 'utf8'));
+const saturdayMorning = () => Date.UTC(2026, 0, 17, 10, 30);
+const mondayLunch = () => Date.UTC(2026, 0, 12, 12, 45);
+const christmas = () => Date.UTC(2026, 11, 25, 10, 0);
+const recorded: Outcome = { type: 'recording', url: 'https://api.twilio.com/rec/RE2', durationSeconds: 21 };
 
 /** Every turn of the examples plus the kitchen sink. */
 export const turnCases: TurnCase[] = [
@@ -69,6 +77,24 @@ export const turnCases: TurnCase[] = [
   { flow: 'phone-tree', name: 'invalid', turn: walk(phoneTree, [digits('7')]) },
   { flow: 'phone-tree', name: 'no-input', turn: walk(phoneTree, [{ type: 'no-input' }]) },
   { flow: 'phone-tree', name: 'exhausted', turn: walk(phoneTree, [{ type: 'no-input' }, { type: 'no-input' }, { type: 'no-input' }]) },
+  { flow: 'config-ivr', name: 'start-open', turn: walk(configIvr, []) },
+  { flow: 'config-ivr', name: 'start-closed', turn: walk(configIvr, [], mondayLunch) },
+  { flow: 'config-ivr', name: 'start-holiday', turn: walk(configIvr, [], christmas) },
+  { flow: 'config-ivr', name: 'sales', turn: walk(configIvr, [digits('1')]) },
+  { flow: 'config-ivr', name: 'sales-busy', turn: walk(configIvr, [digits('1'), { type: 'dial', status: 'busy' }]) },
+  { flow: 'config-ivr', name: 'sales-no-answer', turn: walk(configIvr, [digits('1'), { type: 'dial', status: 'no-answer' }]) },
+  { flow: 'config-ivr', name: 'sales-failed', turn: walk(configIvr, [digits('1'), { type: 'dial', status: 'failed' }]) },
+  { flow: 'config-ivr', name: 'sales-canceled', turn: walk(configIvr, [digits('1'), { type: 'dial', status: 'canceled' }]) },
+  { flow: 'config-ivr', name: 'sales-completed', turn: walk(configIvr, [digits('1'), { type: 'dial', status: 'completed' }]) },
+  { flow: 'config-ivr', name: 'support', turn: walk(configIvr, [digits('2')]) },
+  { flow: 'config-ivr', name: 'support-closed', turn: walk(configIvr, [digits('2')], saturdayMorning) },
+  { flow: 'config-ivr', name: 'voicemail', turn: walk(configIvr, [digits('3')]) },
+  { flow: 'config-ivr', name: 'voicemail-recorded', turn: walk(configIvr, [digits('3'), recorded]) },
+  { flow: 'config-ivr', name: 'repeat', turn: walk(configIvr, [digits('4')]) },
+  { flow: 'config-ivr', name: 'goodbye', turn: walk(configIvr, [digits('0')]) },
+  { flow: 'config-ivr', name: 'invalid', turn: walk(configIvr, [digits('7')]) },
+  { flow: 'config-ivr', name: 'no-input', turn: walk(configIvr, [{ type: 'no-input' }]) },
+  { flow: 'config-ivr', name: 'max-loops', turn: walk(configIvr, [{ type: 'no-input' }, { type: 'no-input' }, { type: 'no-input' }]) },
   { flow: 'kitchen-sink', name: 'start', turn: walk(kitchenSink, []) },
   { flow: 'kitchen-sink', name: 'sip', turn: walk(kitchenSink, [{ type: 'speech', text: 'Sales, please.', confidence: 0.9 }]) },
   { flow: 'kitchen-sink', name: 'conference', turn: walk(kitchenSink, [{ type: 'speech', text: 'support' }]) },
