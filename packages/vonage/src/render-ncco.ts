@@ -1,5 +1,5 @@
 import { CallFlowError, type ConferenceStep, type EnqueueStep, type GatherStep, type MediaStep, type RecordStep, type Rendered, type TransferStep, type TransferTarget, type Turn } from '@callflow/core';
-import { mp3Format, nccoActions, synchronousEventType, type Ncco, type NccoAction, type NccoConnect, type NccoInput, type NccoNotify } from './ncco-types.js';
+import { mp3Format, nccoActions, synchronousEventType, type Ncco, type NccoAction, type NccoConnect, type NccoInput, type NccoNotify, type NccoTalk } from './ncco-types.js';
 
 /** What the renderer needs beside the turn. */
 export interface RenderNccoContext {
@@ -40,8 +40,10 @@ export function queueConversationName(queue: string, callId: string, prefix = de
 
 /** The URL of one callback, carrying the continuation token and the caller's leg id (connect events report the callee's uuid). */
 export function callbackUrl(base: string, path: string, token: string, callId: string, extra: Record<string, string> = {}): string {
-  const query = new URLSearchParams({ t: token, call: callId, ...extra });
-  return `${base.replace(/\/+$/, '')}/${path}?${query.toString()}`;
+  // Tokens are base64url (URL-safe as they are); the call id and extras are escaped.
+  let url = `${base.endsWith('/') ? base.replace(/\/+$/, '') : base}/${path}?t=${token}&call=${encodeURIComponent(callId)}`;
+  for (const key in extra) url += `&${key}=${encodeURIComponent(extra[key]!)}`;
+  return url;
 }
 
 /**
@@ -59,49 +61,42 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
   const callId = turn.call.callId;
   const node = turn.node;
   const step = wait.step;
-  const notify = (after: string): NccoNotify => ({
-    action: nccoActions.notify,
-    payload: { after },
-    eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.notify, token, callId)],
-    eventMethod: 'POST',
-  });
   switch (step.type) {
     case 'gather':
-      ncco.push(...renderGather(step, node, warnings), {
-        ...renderInput(step, node, warnings),
-        eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.input, token, callId)],
-        eventMethod: 'POST',
-      });
+      renderGather(ncco, step, node, warnings);
+      ncco.push(renderInput(step, node, warnings, callbackUrl(context.eventUrl, vonageWebhookPaths.input, token, callId)));
       break;
     case 'record':
-      ncco.push(renderRecord(step, node, callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId)), notify('record'));
+      ncco.push(renderRecord(step, node, callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId)), notifyAction('record', context.eventUrl, token, callId));
       break;
     case 'transfer':
       if (step.record) ncco.push({ action: nccoActions.record, format: mp3Format, eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId, { async: '1' })], eventMethod: 'POST' });
-      ncco.push(renderConnect(step, turn, callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId), node, warnings), notify('transfer'));
+      ncco.push(renderConnect(step, turn, callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId), node, warnings), notifyAction('transfer', context.eventUrl, token, callId));
       break;
     case 'conference':
-      ncco.push(renderConversation(step, warnings), notify('conference'));
+      ncco.push(renderConversation(step, warnings), notifyAction('conference', context.eventUrl, token, callId));
       break;
     case 'enqueue':
-      ncco.push(...renderEnqueue(step, callId, context, warnings), notify('enqueue'));
+      ncco.push(...renderEnqueue(step, callId, context, warnings), notifyAction('enqueue', context.eventUrl, token, callId));
       break;
   }
   return { output: ncco, warnings };
+}
+
+function notifyAction(after: string, base: string, token: string, callId: string): NccoNotify {
+  return { action: nccoActions.notify, payload: { after }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, token, callId)], eventMethod: 'POST' };
 }
 
 function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoAction {
   switch (step.type) {
     case 'say': {
       checkTalkText(step.text, node);
-      return {
-        action: nccoActions.talk,
-        text: step.text,
-        ...(bargeIn ? { bargeIn: true } : {}),
-        ...(step.loop !== undefined && step.loop !== 1 ? { loop: step.loop } : {}),
-        ...(step.language ? { language: step.language } : {}),
-        ...vonageStyle(step.voice),
-      };
+      const talk: NccoTalk = { action: nccoActions.talk, text: step.text };
+      if (bargeIn) talk.bargeIn = true;
+      if (step.loop !== undefined && step.loop !== 1) talk.loop = step.loop;
+      if (step.language) talk.language = step.language;
+      if (step.voice !== undefined && step.voice.startsWith('style:')) Object.assign(talk, vonageStyle(step.voice));
+      return talk;
     }
     case 'play':
       return { action: nccoActions.stream, streamUrl: [step.url], ...(bargeIn ? { bargeIn: true } : {}), ...(step.loop !== undefined && step.loop !== 1 ? { loop: step.loop } : {}) };
@@ -121,15 +116,21 @@ function vonageStyle(voice: string | undefined): { style?: string } {
   return match ? { style: match[1]! } : {};
 }
 
-function renderGather(step: GatherStep, node: string, warnings: string[]): NccoAction[] {
-  if (step.prompt.some((media) => media.type === 'pause')) warnings.push(`${node}: a pause inside a gather prompt is rendered as an SSML <break> so the caller can still barge in`);
-  return step.prompt.map((media) => renderMedia(media, true, node));
+function renderGather(out: NccoAction[], step: GatherStep, node: string, warnings: string[]): void {
+  let warned = false;
+  for (const media of step.prompt) {
+    if (media.type === 'pause' && !warned) {
+      warned = true;
+      warnings.push(`${node}: a pause inside a gather prompt is rendered as an SSML <break> so the caller can still barge in`);
+    }
+    out.push(renderMedia(media, true, node));
+  }
 }
 
-function renderInput(step: GatherStep, node: string, warnings: string[]): Omit<NccoInput, 'eventUrl' | 'eventMethod'> {
+function renderInput(step: GatherStep, node: string, warnings: string[], eventUrl: string): NccoInput {
   const input = step.input ?? 'dtmf';
   const type: Array<'dtmf' | 'speech'> = input === 'both' ? ['dtmf', 'speech'] : [input];
-  const out: Omit<NccoInput, 'eventUrl' | 'eventMethod'> = { action: nccoActions.input, type };
+  const out: NccoInput = { action: nccoActions.input, type, eventUrl: [eventUrl], eventMethod: 'POST' };
   if (input !== 'speech') {
     const maxDigits = step.numDigits ?? step.maxDigits ?? longestRouteKey(step) ?? vonageLimits.maxDigits;
     if (!Number.isInteger(maxDigits) || maxDigits < 1 || maxDigits > vonageLimits.maxDigits) {
@@ -161,8 +162,18 @@ function renderInput(step: GatherStep, node: string, warnings: string[]): Omit<N
 }
 
 function longestRouteKey(step: GatherStep): number | undefined {
-  const keys = Object.keys(step.routes ?? {}).filter((key) => /^[0-9*#]+$/.test(key));
-  return keys.length ? Math.max(...keys.map((key) => key.length)) : undefined;
+  let longest: number | undefined;
+  for (const key in step.routes) if ((longest === undefined || key.length > longest) && isKeypadString(key)) longest = key.length;
+  return longest;
+}
+
+function isKeypadString(text: string): boolean {
+  if (text === '') return false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (!((code >= 48 && code <= 57) || code === 35 || code === 42)) return false;
+  }
+  return true;
 }
 
 function renderRecord(step: RecordStep, node: string, eventUrl: string): NccoAction {
@@ -257,13 +268,16 @@ function renderEnqueue(step: EnqueueStep, callId: string, context: RenderNccoCon
 }
 
 function checkTalkText(text: string, node: string): void {
+  if (text.length <= vonageLimits.talkTextChars) return;
   const spoken = text.replace(/<[^>]*>/g, '');
   if (spoken.length > vonageLimits.talkTextChars) {
     throw new CallFlowError('unsupported-step', `${node}: say text is ${spoken.length} characters; Vonage talk takes at most ${vonageLimits.talkTextChars} (split it into several say steps)`, { provider, node });
   }
 }
 
-function checkRange(value: number, [min, max]: readonly [number, number], field: string, node: string): void {
+function checkRange(value: number, range: readonly [number, number], field: string, node: string): void {
+  const min = range[0];
+  const max = range[1];
   if (!Number.isFinite(value) || value < min || value > max) {
     throw new CallFlowError('unsupported-step', `${node}: ${field} is ${value}; Vonage accepts ${min} to ${max}`, { provider, node });
   }

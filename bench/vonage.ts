@@ -1,0 +1,67 @@
+import { Input, NCCOBuilder, Talk } from '@vonage/voice';
+import { createEngine } from '@callflow/core';
+import { phoneTree } from '@callflow/example-flows';
+import { createVonageHandler, renderNcco, signVonageRequest } from '@callflow/vonage';
+import { medianMicros, medianMicrosSync, type BenchRow } from './harness.js';
+
+const secret = 'bench-secret-0123456789abcdef';
+const signatureSecret = 'bench-vonage-signature-secret';
+const eventUrl = 'https://ivr.example.com/vonage';
+const call = { callId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', from: '447700900001', to: '447700900000', provider: 'vonage' };
+
+/** NCCO rendering of the phone-tree menu turn vs @vonage/voice's NCCOBuilder, and one whole input webhook in-process. */
+export async function run(): Promise<BenchRow[]> {
+  const engine = createEngine(phoneTree, { secret });
+  const menu = await engine.start(call);
+  const inputUrl = `${eventUrl}/input?t=${menu.token}&call=${call.callId}`;
+
+  // The same NCCO the seed way: builder classes, then JSON.
+  const sdk = () =>
+    JSON.stringify(
+      new NCCOBuilder()
+        .addAction(new Talk('Hello, and welcome to ACME, Inc.', false, undefined, undefined, 'en-US'))
+        .addAction(new Talk('Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.', true, undefined, undefined, 'en-US'))
+        .addAction(new Input({ maxDigits: 1, timeOut: 5, submitOnHash: true }, undefined, inputUrl, 'POST'))
+        .build(),
+    );
+  const ours = () => JSON.stringify(renderNcco(menu, { eventUrl }).output);
+  const rows: BenchRow[] = [];
+  const ourMicros = medianMicrosSync(ours, { batch: 2000 });
+  const sdkMicros = medianMicrosSync(sdk, { batch: 2000 });
+  rows.push({
+    name: 'vonage: render menu turn → NCCO JSON',
+    value: ourMicros,
+    unit: 'µs/op',
+    baseline: sdkMicros,
+    baselineName: '@vonage/voice NCCOBuilder + JSON.stringify',
+    target: 'no slower',
+    note: 'renderNcco checks Vonage limits too',
+  });
+
+  // One whole webhook: verify the JWT + payload_hash, parse, resume the engine, render, answer (fresh call id each time).
+  const handler = createVonageHandler({ flow: phoneTree, secret, publicBaseUrl: eventUrl, signatureSecret });
+  let counter = 0;
+  const prepared: Array<{ request: Request }> = [];
+  const prepare = async () => {
+    const callId = `call-${counter++}`;
+    const turn = await engine.start({ ...call, callId });
+    const url = `${eventUrl}/input?t=${turn.token}&call=${callId}`;
+    return { request: await signVonageRequest({ url, body: { uuid: callId, dtmf: { digits: '3', timed_out: false } }, signatureSecret }) };
+  };
+  for (let index = 0; index < 4000; index++) prepared.push(await prepare());
+  let next = 0;
+  const webhookMicros = await medianMicros(
+    async () => {
+      const response = await handler(prepared[next++ % prepared.length]!.request.clone());
+      await response.text();
+    },
+    { batch: 200, rounds: 15, warmup: 200 },
+  );
+  rows.push({
+    name: 'vonage: one input webhook in-process (verify, parse, resume, render)',
+    value: webhookMicros,
+    unit: 'µs/op',
+    note: 'memory store; repeated deliveries after the first 4000 hit the idempotency cache',
+  });
+  return rows;
+}
