@@ -207,7 +207,8 @@ export function nativeGatherRetries(step: GatherStep, state: CallState, defaults
   if (invalid.length > 1) return undefined;
   const invalidPrompt = invalid[0];
   if (invalidPrompt) {
-    if (own.type === 'speak' && !(invalidPrompt.type === 'say' && (invalidPrompt.loop ?? 1) === 1 && invalidPrompt.voice === own.says[0]!.voice)) return undefined;
+    // invalid_payload is spoken in the gather's voice.
+    if (own.type === 'speak' && !(invalidPrompt.type === 'say' && (invalidPrompt.loop ?? 1) === 1)) return undefined;
     if (own.type === 'audio' && !(invalidPrompt.type === 'play' && (invalidPrompt.loop ?? 1) === 1)) return undefined;
   }
   const terminating = step.finishOnKey ?? '#';

@@ -143,6 +143,12 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
       if (!ended) await store.compareAndSet(positionKey(call.callId), current, `${endedPrefix}${current}`, dayTtl);
       return;
     }
+    if (outcome.type === 'dial' && outcome.status === 'completed' && turn.ended && turn.steps.length === 0 && opened.step?.type === 'transfer' && opened.step.then === undefined) {
+      // provider: without park_after_unbridge Telnyx hangs the caller's leg up itself when the bridge ends.
+      await runEffects(turn.effects, options.hooks, logger);
+      await store.compareAndSet(positionKey(call.callId), current, `${endedPrefix}${current}`, dayTtl);
+      return;
+    }
     await drive(call, turn, current, { seed: current, sequence: clientState.sequence + 1, stopPlayback: opened.state.kind === 'enqueue' });
   }
 
