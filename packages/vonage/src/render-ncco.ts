@@ -130,7 +130,8 @@ function renderGather(out: NccoAction[], step: GatherStep, node: string, warning
 function renderInput(step: GatherStep, node: string, warnings: string[], eventUrl: string): NccoInput {
   const input = step.input ?? 'dtmf';
   const type: Array<'dtmf' | 'speech'> = input === 'both' ? ['dtmf', 'speech'] : [input];
-  const out: NccoInput = { action: nccoActions.input, type, eventUrl: [eventUrl], eventMethod: 'POST' };
+  // Built in the order the NCCO reference lists the fields; eventUrl is set last.
+  const out = { action: nccoActions.input, type } as NccoInput;
   if (input !== 'speech') {
     const maxDigits = step.numDigits ?? step.maxDigits ?? longestRouteKey(step) ?? vonageLimits.maxDigits;
     if (!Number.isInteger(maxDigits) || maxDigits < 1 || maxDigits > vonageLimits.maxDigits) {
@@ -158,6 +159,8 @@ function renderInput(step: GatherStep, node: string, warnings: string[], eventUr
     speech.startTimeout = startTimeout;
     out.speech = speech;
   }
+  out.eventUrl = [eventUrl];
+  out.eventMethod = 'POST';
   return out;
 }
 
