@@ -11,7 +11,7 @@ let twilioClient: TwilioLiveClient | undefined;
 if (process.env.TWILIO_ACCOUNT_SID && process.env.TWILIO_AUTH_TOKEN) {
   // Loaded only here, for live-call control; the webhook path never imports the SDK.
   const { default: twilio } = await import('twilio');
-  twilioClient = twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN) as unknown as TwilioLiveClient;
+  twilioClient = twilio(process.env.TWILIO_ACCOUNT_SID, process.env.TWILIO_AUTH_TOKEN);
 }
 
 const app = await startPhoneTree({
