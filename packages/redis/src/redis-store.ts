@@ -107,7 +107,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   // Sends only on a ready connection: nothing sits in an offline queue to run after the caller has been told it failed.
   const run = async <T>(what: string, key: string, command: () => Promise<T>): Promise<T> => {
     try {
-      if (client.status === 'ready') return await withDeadline(command(), Date.now() + timeoutMs, what);
+      // A socket the server closed can still read 'ready' until the close event is processed: not writable means not ready.
+      if (client.status === 'ready' && client.stream?.writable !== false) return await withDeadline(command(), Date.now() + timeoutMs, what);
       if (client.status === 'end') throw unavailable(`the Redis client was closed (${what})`);
       const deadline = Date.now() + timeoutMs;
       if (client.status === 'wait') client.connect().catch(() => {});

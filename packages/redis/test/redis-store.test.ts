@@ -138,6 +138,10 @@ describe('Redis store when Redis goes away (runs last: it kills and restarts the
   it('rejects quickly with store-unavailable while Redis is down, writes nothing late, and recovers when it is back', async () => {
     const store = open({ timeoutMs: 500 });
     const queue = storeQueue(store, 'support');
+    // A client the user made with ioredis defaults (offline queue on, re-send after reconnect): the store must not leave writes for later either.
+    const defaultsClient = new Redis(server.url).on('error', () => {});
+    const defaults = createRedisStore({ client: defaultsClient, prefix: 'user-client:', timeoutMs: 500 });
+    await defaults.set('before', 'yes');
     await store.set('before', 'yes');
     await queue.push('CA-before');
 
@@ -157,11 +161,20 @@ describe('Redis store when Redis goes away (runs last: it kills and restarts the
       ['queue remove', () => queue.remove('CA-before')],
       ['queue members', () => queue.members()],
     ];
-    for (const [name, operation] of operations) {
-      const { error, elapsedMs } = await rejection(operation());
+    const results = await Promise.all(operations.map(async ([name, operation]) => ({ name, ...(await rejection(operation())) })));
+    for (const { name, error, elapsedMs } of results) {
       expect(isCallFlowError(error, 'store-unavailable'), `${name} rejects with store-unavailable (got ${String(error)})`).toBe(true);
       expect((error as Error).message).toMatch(/^\[callflow:redis\] /);
       expect(elapsedMs, `${name} rejects within 1 s`).toBeLessThan(1_000);
+    }
+    for (const [name, operation] of [
+      ['set', () => defaults.set('late-set', 'x')],
+      ['compare-and-set', () => defaults.compareAndSet('late-cas', undefined, 'x')],
+      ['queue push', () => defaults.queuePush('support', 'CA-late')],
+    ] as const) {
+      const { error, elapsedMs } = await rejection(operation());
+      expect(isCallFlowError(error, 'store-unavailable'), `${name} on a default client rejects with store-unavailable`).toBe(true);
+      expect(elapsedMs).toBeLessThan(1_000);
     }
     const burst = await Promise.all(Array.from({ length: 200 }, (_, index) => rejection(store.set(`burst-${index}`, 'x'))));
     expect(burst.every(({ error }) => isCallFlowError(error, 'store-unavailable'))).toBe(true);
@@ -179,6 +192,11 @@ describe('Redis store when Redis goes away (runs last: it kills and restarts the
       expect(await store.get(key), `'${key}' was not written after the outage`).toBeUndefined();
     }
     expect(await queue.members()).toEqual(['CA-after']);
+    await eventually(async () => {
+      await defaults.set('after', 'yes');
+    });
+    expect(await defaultsClient.keys('user-client:*')).toEqual(['user-client:after']);
+    defaultsClient.disconnect();
   });
 
   it('a store whose Redis is unreachable from the start rejects quickly, and a closed store rejects at once', async () => {
