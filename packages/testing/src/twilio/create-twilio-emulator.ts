@@ -15,8 +15,8 @@ export interface TwilioEmulatorOptions {
   /** Method of the first webhook; default POST. */
   voiceMethod?: 'GET' | 'POST';
   /**
-   * The URL Twilio would sign, when the server sits behind a proxy: requests go to `voiceUrl` but are signed
-   * as if sent to this public origin (same path and query). Default: the URL requested.
+   * The public origin of a server behind a proxy (`https://ivr.example.com`): requests are signed as Twilio
+   * would sign them for this origin, and URLs on it are delivered to `voiceUrl`'s origin. Default: no proxy.
    */
   publicOrigin?: string;
   /** Seconds the emulator assumes a `<Play>` lasts, for the queue clock; default 30. */
@@ -66,10 +66,16 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
   let requests: TwilioEmulatorRequest[] = [];
   let documents: string[] = [];
 
-  function signedUrlOf(url: string): string {
-    if (!options.publicOrigin) return url;
+  const localOrigin = new URL(options.voiceUrl).origin;
+  const publicOrigin = options.publicOrigin?.replace(/\/$/, '');
+
+  /** The URL Twilio signs (public) and the URL the request really goes to (through the "proxy"). */
+  function routeOf(url: string): { signed: string; target: string } {
+    if (!publicOrigin) return { signed: url, target: url };
     const parsed = new URL(url);
-    return `${options.publicOrigin.replace(/\/$/, '')}${parsed.pathname}${parsed.search}`;
+    const rest = `${parsed.pathname}${parsed.search}`;
+    if (url.startsWith(publicOrigin)) return { signed: url, target: `${localOrigin}${url.slice(publicOrigin.length)}` };
+    return { signed: `${publicOrigin}${rest}`, target: url };
   }
 
   function sign(url: string, params: Params): string {
@@ -79,18 +85,15 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
   }
 
   async function send(url: string, method: 'GET' | 'POST', params: Params): Promise<{ status: number; body: string; type: string }> {
-    let target = url;
+    let full = url;
     let body: string | undefined;
-    let signature: string;
     if (method === 'GET') {
       const parsed = new URL(url);
       for (const [name, value] of Object.entries(params)) parsed.searchParams.append(name, value);
-      target = parsed.toString();
-      signature = sign(signedUrlOf(target), {});
-    } else {
-      body = new URLSearchParams(params).toString();
-      signature = sign(signedUrlOf(target), params);
-    }
+      full = parsed.toString();
+    } else body = new URLSearchParams(params).toString();
+    const { signed, target } = routeOf(full);
+    const signature = sign(signed, method === 'GET' ? {} : params);
     const response = await fetch(target, {
       method,
       headers: {
