@@ -1,0 +1,129 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { createEngine, createMemoryStore, parseFlow, silentLogger, toNodeListener, type FetchHandler } from '@callflow/core';
+import { createTelnyxEmulator, type CallScript } from '@callflow/testing';
+import {
+  continuationStates,
+  createTelnyxHandler,
+  encodeClientState,
+  generateTelnyxKeyPair,
+  parseTelnyxEvent,
+  planCommands,
+  signTelnyxEvent,
+  verifyTelnyxSignature,
+} from '@callflow/telnyx';
+import { Telnyx } from 'telnyx';
+import { TelnyxWebhook } from 'telnyx/lib/webhooks';
+import { medianMicros, type BenchRow } from './harness.js';
+
+const secret = 'bench-secret-0123456789abcdef';
+const hotline = parseFlow(readFileSync(new URL('../examples/telnyx-ivr/weather-hotline.json', import.meta.url), 'utf8'));
+const prompt = 'Thank you for calling the Weather Hotline. For weather in Chicago, Illinois press 1. For weather in Raleigh, North Carolina press 2.';
+
+/** The seed-000 tutorial's handler, ported line for line to the telnyx Node SDK (answer → on answered gather → on gather.ended transfer). */
+function seedHandler(client: Telnyx): FetchHandler {
+  const numbers: Record<string, string> = { '1': '+18158340675', '2': '+19193261052' };
+  return async (request) => {
+    const data = (JSON.parse(await request.text()) as { data: { event_type: string; payload: Record<string, string | null> } }).data;
+    const id = data.payload.call_control_id!;
+    if (data.event_type === 'call.initiated' && data.payload.direction === 'incoming') {
+      await client.calls.actions.answer(id, { client_state: Buffer.from('incoming').toString('base64') });
+    } else if (data.event_type === 'call.answered' && data.payload.client_state) {
+      await client.calls.actions.gatherUsingSpeak(id, { payload: prompt, valid_digits: '12', language: 'en-US', voice: 'male' });
+    } else if (data.event_type === 'call.gather.ended') {
+      const to = numbers[data.payload.digits ?? ''];
+      if (to) await client.calls.actions.transfer(id, { to });
+    }
+    return new Response(null, { status: 200 });
+  };
+}
+
+/** Plays one seed-000 call (press 1, transfer answered) and counts API commands and the event → command hops before the transfer. */
+async function countCall(make: (client: Telnyx, publicKey: string) => FetchHandler, script: CallScript) {
+  let handler: FetchHandler = async () => new Response(null, { status: 503 });
+  let hops = 0;
+  let commandsSoFar = 0;
+  const server = createServer(
+    toNodeListener(async (request) => {
+      const response = await handler(request);
+      if (emulator.requests.length > commandsSoFar) hops++;
+      commandsSoFar = emulator.requests.length;
+      return response;
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const emulator = await createTelnyxEmulator({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, idleMs: 300 });
+  handler = make(new Telnyx({ apiKey: 'bench', baseURL: emulator.apiBaseUrl }), emulator.publicKey);
+  const transcript = await emulator.call(script);
+  const transferAt = emulator.requests.findIndex((entry) => entry.action === 'transfer');
+  const result = { commands: emulator.requests.filter((entry) => entry.status === 200).length, commandsToTransfer: transferAt + 1, hops, webhooks: transcript.webhooks, errors: transcript.errors };
+  await emulator.close();
+  server.closeAllConnections();
+  server.close();
+  return result;
+}
+
+/** One whole Telnyx event in-process, and commands / round trips per seed-000 call against the hand-written seed handler. */
+export async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const keys = await generateTelnyxKeyPair();
+  const engine = createEngine(hotline, { secret });
+  const call = { callId: 'v3:bench-call-000000000001', provider: 'telnyx' };
+  const start = await engine.start(call);
+  const body = JSON.stringify({
+    data: {
+      record_type: 'event',
+      event_type: 'call.gather.ended',
+      id: '0ccc7b54-4df3-4bca-a65a-3da1ecc777f0',
+      occurred_at: new Date().toISOString(),
+      payload: { call_control_id: call.callId, call_leg_id: 'l1', call_session_id: 's1', client_state: encodeClientState({ kind: 'position', sequence: 1, token: start.token! }), digits: '1', status: 'valid', from: '+15551230000', to: '+15559870000' },
+    },
+  });
+  const headers = await signTelnyxEvent(body, { privateKey: keys.privateKey });
+
+  const whole = async () => {
+    const check = await verifyTelnyxSignature({ publicKey: keys.publicKey, signature: headers['telnyx-signature-ed25519'], timestamp: headers['telnyx-timestamp'], rawBody: body });
+    if (!check.ok) throw new Error(check.message);
+    const { event, outcome } = parseTelnyxEvent(body);
+    const turn = await engine.resume(event.clientState!.token, outcome!, call);
+    const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+    return planCommands(turn, { continuations: tokens, sequence: 2 });
+  };
+  const verifier = new TelnyxWebhook(keys.publicKey);
+  const seedWay = async () => {
+    await verifier.verify(body, headers);
+    return JSON.parse(body);
+  };
+  rows.push({
+    name: 'telnyx: one event in-process (verify ed25519, parse, resume, plan commands)',
+    value: await medianMicros(whole, { batch: 200 }),
+    unit: 'µs/op',
+    baseline: await medianMicros(seedWay, { batch: 200 }),
+    baselineName: 'telnyx SDK TelnyxWebhook.verify + JSON.parse only',
+    note: 'the baseline does no flow work at all; ed25519 verify dominates both',
+  });
+
+  const store = createMemoryStore();
+  const ours = await countCall(
+    (client, publicKey) => createTelnyxHandler({ flow: hotline, secret, publicKey, client, store, logger: silentLogger }),
+    { input: ['1'], transfers: ['completed'] },
+  );
+  const seed = await countCall((client) => seedHandler(client), { input: ['1'], transfers: ['completed'] });
+  if (ours.errors.length || seed.errors.length) throw new Error(`bench call failed: ${[...ours.errors, ...seed.errors].join('; ')}`);
+  rows.push({ name: 'telnyx: API commands per seed-000 call (answer → menu → transfer)', value: ours.commands, unit: 'count', baseline: seed.commands, baselineName: 'hand-written seed-000 handler' });
+  rows.push({
+    name: 'telnyx: event → command round trips per seed-000 call',
+    value: ours.hops,
+    unit: 'count',
+    baseline: seed.hops,
+    baselineName: 'hand-written seed-000 handler',
+    note: 'callflow sends answer and the menu on call.initiated; the seed waits for call.answered',
+  });
+  const invalidOurs = await countCall(
+    (client, publicKey) => createTelnyxHandler({ flow: hotline, secret, publicKey, client, store: createMemoryStore(), logger: silentLogger }),
+    { input: ['7', '1'], transfers: ['completed'] },
+  );
+  rows.push({ name: 'telnyx: API commands per seed-000 call with one invalid key first', value: invalidOurs.commands, unit: 'count', note: 'native maximum_tries / invalid_payload: the retry costs no round trip' });
+  return rows;
+}
