@@ -4,7 +4,7 @@ import { updateJson, type Store } from './store.js';
 export interface QueuePushOptions {
   /** Put the member at the front instead of the back (e.g. a caller whose agent did not answer). */
   front?: boolean;
-  /** Seconds the whole queue lives after this write when nobody touches it again; default: no expiry. */
+  /** Seconds the whole queue lives after this push; default: no expiry. Native queues keep it through shifts; the JSON fallback clears it on the next shift or remove. */
   ttlSeconds?: number;
 }
 
