@@ -294,6 +294,7 @@ function mediaCommand(step: MediaStep, clientState: string, warnings: string[]):
       return { action: 'playback_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.playback.ended' };
     }
     case 'pause':
+      warnings.push(`pause of ${step.seconds} s is emulated with SSML breaks in a speak (Telnyx has no pause)`);
       return pauseCommand(step, clientState);
   }
 }
