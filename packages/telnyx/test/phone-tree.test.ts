@@ -127,6 +127,19 @@ describe('delivery faults', () => {
     }
   });
 
+  it('with waitUntil the webhook is answered before the commands go out, and the call still plays', async () => {
+    const pending: Promise<unknown>[] = [];
+    const rig = await startRig(phoneTree, { handler: { waitUntil: (work) => void pending.push(work) }, emulator: { idleMs: 1000 } });
+    try {
+      const transcript = clean(await rig.emulator.call({ input: ['3', '5', { hangup: true }] }));
+      expect(spoken(transcript)).toEqual([greeting, menu, hours, menu]);
+      expect(pending.length).toBeGreaterThanOrEqual(4);
+      await Promise.all(pending);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('a command refused for good hangs the call up cleanly and logs why', async () => {
     const rig = await startRig(phoneTree);
     try {

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { defineFlow, enqueue, hangup, record, say } from '@callflow/core';
+import { spoken } from '@callflow/testing';
+import { startRig } from './harness.js';
+
+const flow = defineFlow({
+  name: 'queue-escape',
+  start: 'wait',
+  nodes: {
+    wait: [enqueue('sales', { holdMusic: 'https://audio.example.com/hold.mp3', maxWaitSeconds: 300, escape: { digit: '*', to: 'voicemail' }, onTimeout: 'voicemail' })],
+    voicemail: [say('Leave a message.'), record({ maxSeconds: 60 }), say('Bye.'), hangup()],
+  },
+});
+
+describe('enqueue on Telnyx: escape key and timeout', () => {
+  it('pressing * leaves the queue (leave_queue), stops the music and goes to voicemail', async () => {
+    const rig = await startRig(flow);
+    try {
+      const transcript = await rig.emulator.call({ queues: [{ result: 'left', digit: '*' }], recordings: [{ durationSeconds: 8 }] });
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Leave a message.', 'Bye.']);
+      expect(rig.emulator.requests.map((request) => request.action)).toEqual(['answer', 'playback_start', 'enqueue', 'leave_queue', 'playback_stop', 'speak', 'record_start', 'speak', 'hangup']);
+      expect(rig.emulator.requests[2]!.body).toMatchObject({ queue_name: 'sales', max_wait_time_secs: 300 });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a queue timeout goes to onTimeout', async () => {
+    const rig = await startRig(flow);
+    try {
+      const transcript = await rig.emulator.call({ queues: [{ result: 'timeout' }], recordings: [{ durationSeconds: 2 }] });
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Leave a message.', 'Bye.']);
+      expect(rig.emulator.requests.map((request) => request.action)).not.toContain('leave_queue');
+    } finally {
+      await rig.close();
+    }
+  });
+});
