@@ -19,5 +19,9 @@ export default defineConfig({
     // Less to parse at cold start; identifiers stay readable in stack traces.
     options.minifyWhitespace = true;
     options.minifySyntax = true;
+    // Marks the bundle so parse-flow.ts takes yaml from the lazily initialised inline copy.
+    options.define = { ...options.define, __CALLFLOW_BUNDLED__: 'true' };
+    // The source's non-bundled fallback reads import.meta; the define removes that branch from both outputs.
+    options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
   },
 });

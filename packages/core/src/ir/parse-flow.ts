@@ -1,7 +1,28 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml';
+import type * as Yaml from 'yaml';
+import type { Document } from 'yaml';
 import type { Problem } from '../errors.js';
 import type { StaticFlow } from './types.js';
 import { invalidFlowError, validateFlow, type FlowValidation } from './validate-flow.js';
+
+declare const __CALLFLOW_BUNDLED__: boolean | undefined;
+declare const require: (id: string) => unknown;
+let yamlModule: typeof Yaml | undefined;
+
+/**
+ * The YAML parser, loaded on first use: most handlers never parse YAML, and cold starts should not pay for it.
+ * In the published bundle yaml is inlined and `require` becomes esbuild's lazy initialiser; from source it is
+ * loaded from node_modules.
+ */
+function yaml(): typeof Yaml {
+  if (yamlModule) return yamlModule;
+  if (typeof __CALLFLOW_BUNDLED__ !== 'undefined') {
+    yamlModule = require('yaml') as typeof Yaml;
+  } else {
+    const { createRequire } = (globalThis as unknown as { process: { getBuiltinModule(id: string): { createRequire(url: string): (id: string) => unknown } } }).process.getBuiltinModule('node:module');
+    yamlModule = createRequire(import.meta.url)('yaml') as typeof Yaml;
+  }
+  return yamlModule;
+}
 
 /** Options for `parseFlow`. */
 export interface ParseFlowOptions {
@@ -14,7 +35,6 @@ export interface ParseFlowOptions {
 /** Parses and validates a JSON or YAML flow, reporting every problem with its path and line. */
 export function checkFlowSource(source: string, options: ParseFlowOptions = {}): FlowValidation<StaticFlow> {
   const format = options.format ?? (/^\s*\{/.test(source) ? 'json' : 'yaml');
-  const lineCounter = new LineCounter();
   if (format === 'json') {
     let data: unknown;
     try {
@@ -28,6 +48,8 @@ export function checkFlowSource(source: string, options: ParseFlowOptions = {}):
       if (result.problems.length === 0) return result as FlowValidation<StaticFlow>;
     }
   }
+  const { LineCounter, parseDocument } = yaml();
+  const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const syntax: Problem[] = [...document.errors, ...document.warnings].map((error) => ({
     path: '',
@@ -65,7 +87,8 @@ function jsonSyntaxProblem(source: string, error: unknown): Problem {
   return { path: '', message: `JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, line, severity: 'error' };
 }
 
-function lineOf(document: Document, lineCounter: LineCounter, path: string): number | undefined {
+function lineOf(document: Document, lineCounter: Yaml.LineCounter, path: string): number | undefined {
+  const { isMap, isScalar, isSeq } = yaml();
   if (path === '') return undefined;
   const segments: Array<string | number> = [];
   for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
