@@ -60,7 +60,7 @@ export async function run(): Promise<BenchRow[]> {
     rows.push({ name: 'redis: reject while reconnecting', value: performance.now() - started, unit: 'ms', target: '≤ timeoutMs (500)', note: 'waits for a reconnect up to timeoutMs' });
   } finally {
     await store.close();
-    await server.stop();
+    await server.dispose();
   }
   return rows;
 }

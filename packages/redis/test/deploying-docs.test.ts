@@ -65,7 +65,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  await server?.stop();
+  await server?.dispose();
 });
 
 describe('docs/deploying.md code', () => {

@@ -1,14 +1,25 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
-/** A redis-server process this test started on a loopback port, with no persistence. */
+/** Options for `startRedisServer`. */
+export interface RedisServerOptions {
+  /** Keep data across stop()/start() with an fsync-always append-only file in a temporary directory, like a production Redis; default false. */
+  persistent?: boolean;
+}
+
+/** A redis-server process this test started on a loopback port (no persistence unless asked). */
 export interface RedisServerProcess {
   readonly port: number;
   readonly url: string;
   /** Kills the server (SIGKILL: like a crash) and waits for it to exit. */
   stop(): Promise<void>;
-  /** Starts the server again on the same port, empty. */
+  /** Starts the server again on the same port: empty, or with its data when `persistent`. */
   start(): Promise<void>;
+  /** Stops the server and removes its data directory. */
+  dispose(): Promise<void>;
 }
 
 const freePort = () =>
@@ -40,7 +51,7 @@ const ping = (port: number) =>
   });
 
 /** Starts `redis-server` on a free 127.0.0.1 port and waits for PING; throws a clear error when redis-server is not installed. */
-export async function startRedisServer(): Promise<RedisServerProcess> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
   const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
   if (found.error || found.status !== 0) {
     throw new Error(
@@ -48,12 +59,14 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
     );
   }
   const port = await freePort();
+  const dataDirectory = mkdtempSync(join(tmpdir(), 'callflow-redis-'));
+  const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
   let output = '';
 
   const start = async () => {
     output = '';
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dataDirectory, '--protected-mode', 'yes'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk) => (output += chunk.toString()));
@@ -76,8 +89,13 @@ export async function startRedisServer(): Promise<RedisServerProcess> {
     await exited;
   };
 
+  const dispose = async () => {
+    await stop();
+    rmSync(dataDirectory, { recursive: true, force: true });
+  };
+
   // A crashed test run must not leave a server behind.
   process.once('exit', () => child?.kill('SIGKILL'));
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop };
+  return { port, url: `redis://127.0.0.1:${port}`, start, stop, dispose };
 }

@@ -38,7 +38,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(stores.map((store) => store.close()));
-  await server?.stop();
+  await server?.dispose();
 });
 
 describe('Redis store conformance (real redis-server)', () => {
@@ -212,5 +212,28 @@ describe('Redis store when Redis goes away (runs last: it kills and restarts the
     const closed = await rejection(store.get('a'));
     expect(isCallFlowError(closed.error, 'store-unavailable')).toBe(true);
     expect((closed.error as Error).message).toMatch(/closed/);
+  });
+
+  it('with an append-only file (production setting), a crashed and restarted Redis keeps queues and de-duplication', async () => {
+    const durable = await startRedisServer({ persistent: true });
+    const store = createRedisStore({ client: durable.url, prefix: 'durable:' });
+    stores.push(store);
+    try {
+      const queue = storeQueue(store, 'support');
+      for (const member of ['CA1', 'CA2', 'CA3']) await queue.push(member);
+      expect(await claimOnce(store, 'event-1')).toBe(true);
+      await store.set('conference:sales', 'conf-123', { ttlSeconds: 3_600 });
+      await durable.stop();
+      await durable.start();
+      await eventually(async () => {
+        await store.get('conference:sales');
+      });
+      expect(await queue.members()).toEqual(['CA1', 'CA2', 'CA3']);
+      expect(await claimOnce(store, 'event-1'), 'a redelivery after the restart is still recognised').toBe(false);
+      expect(await store.get('conference:sales')).toBe('conf-123');
+      expect(await queue.push('CA4')).toBe(4);
+    } finally {
+      await durable.dispose();
+    }
   });
 });
