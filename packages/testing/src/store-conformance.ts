@@ -48,14 +48,14 @@ export const storeConformanceCases: StoreConformanceCase[] = [
     name: 'keys expire after their TTL; a write without TTL clears it',
     async run(store, clock = realClock) {
       const key = keySpace('ttl');
-      await store.set(`${key}short`, 'one', { ttlSeconds: 0.5 });
-      await store.set(`${key}cleared`, 'one', { ttlSeconds: 0.5 });
+      await store.set(`${key}short`, 'one', { ttlSeconds: 1 });
+      await store.set(`${key}cleared`, 'one', { ttlSeconds: 1 });
       await store.set(`${key}cleared`, 'two');
-      assert.equal(await store.compareAndSet(`${key}cas`, undefined, 'one', { ttlSeconds: 0.5 }), true);
+      assert.equal(await store.compareAndSet(`${key}cas`, undefined, 'one', { ttlSeconds: 1 }), true);
       await store.set(`${key}long`, 'one', { ttlSeconds: 60 });
       await clock.advanceSeconds(0.2);
       assert.equal(await store.get(`${key}short`), 'one', 'still there before the TTL');
-      await clock.advanceSeconds(0.5);
+      await clock.advanceSeconds(1);
       assert.equal(await store.get(`${key}short`), undefined, 'gone after the TTL');
       assert.equal(await store.get(`${key}cas`), undefined, 'compare-and-set honours ttlSeconds');
       assert.equal(await store.get(`${key}cleared`), 'two', 'a later write without TTL keeps the key');
