@@ -1,4 +1,4 @@
-export { spoken } from './script.js';
+export { nextCallerAction, spoken } from './script.js';
 export type { CallerAction, CallScript, CallTranscript, TranscriptEntry, TransferScript } from './script.js';
 export { createTwilioEmulator } from './twilio/create-twilio-emulator.js';
 export type { TwilioEmulator, TwilioEmulatorOptions, TwilioEmulatorRequest } from './twilio/create-twilio-emulator.js';

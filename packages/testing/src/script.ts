@@ -22,6 +22,19 @@ export interface CallScript {
   conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true }>;
   /** Webhook round trips allowed before the emulator stops the call (loop guard); default 200. */
   maxWebhooks?: number;
+  /**
+   * Asked for the caller's action at a gather once `input` is used up (an interactive softphone); return
+   * `undefined` for silence. Gets everything that happened so far.
+   */
+  answer?: (heard: readonly TranscriptEntry[]) => CallerAction | undefined | Promise<CallerAction | undefined>;
+}
+
+/** The caller's action at the `index`-th gather: the scripted one, else the `answer` callback's, else silence. */
+export async function nextCallerAction(script: CallScript, index: number, entries: readonly TranscriptEntry[]): Promise<CallerAction> {
+  const scripted = script.input?.[index];
+  if (scripted !== undefined) return scripted;
+  if (script.answer) return (await script.answer(entries)) ?? { silence: true };
+  return { silence: true };
 }
 
 /** One thing the caller heard, did, or that happened to the call, in provider-neutral terms. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DialStatus } from '@callflow/core';
-import type { CallerAction, CallScript, CallTranscript, TranscriptEntry, TransferScript } from '../script.js';
+import { nextCallerAction, type CallerAction, type CallScript, type CallTranscript, type TranscriptEntry, type TransferScript } from '../script.js';
 import { createTelnyxWebhookSigner, type TelnyxWebhookSigner } from './sign-telnyx-webhook.js';
 
 /** How the emulator delivers events, to test at-least-once, unordered delivery. */
@@ -26,6 +26,8 @@ export interface TelnyxEmulatorOptions {
   idleMs?: number;
   /** `connection_id` reported in events. */
   connectionId?: string;
+  /** The clock for event timestamps and signatures, in ms; default `Date.now` (inject the app's clock when it is faked). */
+  now?: () => number;
 }
 
 /** Per-call settings beyond the shared script. */
@@ -139,6 +141,7 @@ function telnyxError(code: string, title: string, detail?: string) {
  */
 export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Promise<TelnyxEmulator> {
   const signer: TelnyxWebhookSigner = await createTelnyxWebhookSigner(options.privateKey);
+  const clock = options.now ?? Date.now;
   const legs = new Map<string, Leg>();
   const conferences = new Map<string, ConferenceState>();
   const requests: TelnyxApiRequest[] = [];
@@ -174,7 +177,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
 
   async function post(leg: Leg, body: string, type: string): Promise<void> {
     leg.run.webhooks++;
-    const headers = await signer.sign(body);
+    const headers = await signer.sign(body, Math.floor(clock() / 1000));
     try {
       const response = await fetch(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       await response.arrayBuffer();
@@ -189,7 +192,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       record_type: 'event',
       event_type: type,
       id,
-      occurred_at: new Date().toISOString(),
+      occurred_at: new Date(clock()).toISOString(),
       payload: {
         call_control_id: leg.id,
         call_leg_id: leg.legId,
@@ -225,7 +228,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       leg.lastProgressEvent = { type, payload: { ...fullPayload, client_state: leg.clientState ?? null } };
       if (options.deliveries?.replayStale && previous) {
         // A late copy of the previous step's event, as a new delivery (new id): it must not move the call back.
-        await post(leg, JSON.stringify({ data: { record_type: 'event', event_type: previous.type, id: randomUUID(), occurred_at: new Date().toISOString(), payload: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, from: leg.from, to: leg.to, ...previous.payload } }, meta: { attempt: 1 } }), previous.type);
+        await post(leg, JSON.stringify({ data: { record_type: 'event', event_type: previous.type, id: randomUUID(), occurred_at: new Date(clock()).toISOString(), payload: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, from: leg.from, to: leg.to, ...previous.payload } }, meta: { attempt: 1 } }), previous.type);
       }
     }
   }
@@ -357,7 +360,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   }
 
   function conferenceData(conference: ConferenceState) {
-    const now = new Date();
+    const now = new Date(clock());
     return {
       id: conference.id,
       name: conference.name,
@@ -386,9 +389,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     });
   }
 
-  function nextInput(run: CallRun): CallerAction {
-    const action = run.script.input?.[run.cursor.input];
-    if (action === undefined) return { silence: true };
+  async function nextInput(run: CallRun): Promise<CallerAction> {
+    const action = await nextCallerAction(run.script, run.cursor.input, run.entries);
     run.cursor.input++;
     return action;
   }
@@ -423,7 +425,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const run = leg.run;
     switch (command.action) {
       case 'answer':
-        await deliver(leg, 'call.answered', { state: 'answered', start_time: new Date().toISOString() });
+        await deliver(leg, 'call.answered', { state: 'answered', start_time: new Date(clock()).toISOString() });
         return;
       case 'speak':
         checkEndlessPlayback(leg, 'speak');
@@ -495,7 +497,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     for (let attempt = 1; attempt <= tries; attempt++) {
       if (command.action === 'gather_using_speak') say(leg, String(body.payload), body.payload_type);
       if (command.action === 'gather_using_audio') run.entries.push({ type: 'play', url: String(body.audio_url ?? body.media_name) });
-      const action = nextInput(run);
+      const action = await nextInput(run);
       if (typeof action === 'object' && 'hangup' in action) {
         leg.ended = true;
         run.entries.push({ type: 'hangup', by: 'caller' });
@@ -541,7 +543,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   async function recordCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
     const run = leg.run;
     const script = run.script.recordings?.[run.cursor.recordings++] ?? { durationSeconds: 5 };
-    const started = new Date();
+    const started = new Date(clock());
     const url = `${apiBaseUrl}/recordings/${randomUUID()}.mp3`;
     const saved = (seconds: number) => ({
       recording_urls: { mp3: url, wav: null },
@@ -678,7 +680,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       conference.ended = true;
       const saved = leg.clientState;
       leg.clientState = conference.creatorClientState;
-      await deliver(leg, 'conference.ended', { conference_id: conference.id, reason: endOnExit ? 'host_left' : 'all_left', occurred_at: new Date().toISOString() });
+      await deliver(leg, 'conference.ended', { conference_id: conference.id, reason: endOnExit ? 'host_left' : 'all_left', occurred_at: new Date(clock()).toISOString() });
       leg.clientState = saved;
     }
   }
@@ -687,7 +689,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const run: CallRun = { script, options: callOptions, entries: [], errors: [], webhooks: 0, cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 } };
     const leg = newLeg(run, script.from ?? '+15551230000', script.to ?? '+15559870000', 'incoming');
     let last = 'call.initiated';
-    await deliver(leg, 'call.initiated', { direction: 'incoming', state: 'parked', caller_id_name: script.from ?? '+15551230000', start_time: new Date().toISOString() });
+    await deliver(leg, 'call.initiated', { direction: 'incoming', state: 'parked', caller_id_name: script.from ?? '+15551230000', start_time: new Date(clock()).toISOString() });
     while (!leg.ended && run.endedBy !== 'error') {
       const command = await nextCommand(leg);
       if (!command) {

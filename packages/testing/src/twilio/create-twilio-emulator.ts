@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { CallScript, CallTranscript, TranscriptEntry } from '../script.js';
+import { nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry } from '../script.js';
 import { parseXml, textOf, XmlSyntaxError, type XmlElement } from './parse-xml.js';
 import { emulatedVerbs, validateTwiml, waitUrlVerbs } from './validate-twiml.js';
 
@@ -199,10 +199,10 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     const resolve = (documentUrl: string, target: string | undefined): string => new URL(target && target.trim() !== '' ? target.trim() : documentUrl, documentUrl).toString();
     const methodOf = (value: string | undefined): 'GET' | 'POST' => (value?.toUpperCase() === 'GET' ? 'GET' : 'POST');
 
-    function gather(verb: XmlElement, documentUrl: string): Next | undefined {
+    async function gather(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
       for (const child of verb.children) if (child.type === 'element') playMedia(child);
       const inputs = (verb.attributes.input ?? 'dtmf').split(/\s+/);
-      const action = script.input?.[cursor.input] ?? { silence: true as const };
+      const action = await nextCallerAction(script, cursor.input, entries);
       cursor.input++;
       const params = baseParams('in-progress');
       let heard = false;
@@ -368,7 +368,7 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
             playMedia(verb);
             continue;
           case 'Gather':
-            next = gather(verb, documentUrl);
+            next = await gather(verb, documentUrl);
             break;
           case 'Record':
             next = await record(verb, documentUrl);

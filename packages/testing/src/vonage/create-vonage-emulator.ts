@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { CallScript, CallTranscript, TranscriptEntry } from '../script.js';
+import { nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry } from '../script.js';
 import { validateNcco, type RawAction } from './validate-ncco.js';
 
 /** Settings of the local Vonage emulator. */
@@ -272,7 +272,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     async function input(action: RawAction): Promise<RawAction[] | undefined> {
       const types = action.type as string[];
       const dtmf = (action.dtmf ?? {}) as { maxDigits?: number; submitOnHash?: boolean };
-      const scripted = script.input?.[cursor.input] ?? { silence: true as const };
+      const scripted = await nextCallerAction(script, cursor.input, entries);
       cursor.input++;
       const result: Record<string, unknown> = {};
       const timedOut = () => {
