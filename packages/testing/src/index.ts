@@ -14,3 +14,5 @@ export { createTelnyxEmulator } from './telnyx/create-telnyx-emulator.js';
 export type { EmulatedConference, TelnyxApiRequest, TelnyxCallOptions, TelnyxDeliveryOptions, TelnyxEmulator, TelnyxEmulatorOptions } from './telnyx/create-telnyx-emulator.js';
 export { createTelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
 export type { TelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
+export { simulateCall, simulatedProviders } from './simulate-call.js';
+export type { SimulateCallOptions, SimulatedCall, SimulatedProvider } from './simulate-call.js';

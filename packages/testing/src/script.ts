@@ -14,8 +14,8 @@ export interface CallScript {
   input?: CallerAction[];
   /** Outcomes of successive transfers; default `completed` after 30 s of talk. */
   transfers?: TransferScript[];
-  /** Successive recordings; default a 5-second message. `hangup` ends the call during the recording. */
-  recordings?: Array<{ durationSeconds: number } | { hangup: true }>;
+  /** Successive recordings; default a 5-second message. `hangup` ends the call after `durationSeconds` (default 5) of recording. */
+  recordings?: Array<{ durationSeconds: number } | { hangup: true; durationSeconds?: number }>;
   /** What happens at successive queues; default the caller hangs up after waiting. */
   queues?: Array<{ result: 'bridged' | 'timeout' | 'hangup' | 'left'; waitSeconds?: number; digit?: string }>;
   /** What happens at successive conferences; default the conference ends. */

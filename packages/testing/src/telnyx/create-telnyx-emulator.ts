@@ -553,8 +553,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       channels: body.channels ?? 'single',
     });
     if ('hangup' in script) {
+      const recorded = script.durationSeconds ?? 5;
+      run.entries.push({ type: 'record', durationSeconds: recorded, url });
       await callerHangsUp(leg);
-      await deliver(leg, 'call.recording.saved', saved(3));
+      await deliver(leg, 'call.recording.saved', saved(recorded));
       return;
     }
     const maxLength = typeof body.max_length === 'number' && body.max_length > 0 ? body.max_length : Infinity;

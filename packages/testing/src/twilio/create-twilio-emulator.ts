@@ -243,7 +243,7 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       cursor.recording++;
       const recordingSid = `RE${hex(16)}`;
       const url = `https://api.twilio.com/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
-      const durationSeconds = 'hangup' in scripted ? 5 : scripted.durationSeconds;
+      const durationSeconds = 'hangup' in scripted ? (scripted.durationSeconds ?? 5) : scripted.durationSeconds;
       entries.push({ type: 'record', durationSeconds, url });
       const action = resolve(documentUrl, verb.attributes.action);
       const base = { RecordingUrl: url, RecordingSid: recordingSid, RecordingDuration: String(durationSeconds) };

@@ -350,7 +350,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       }
       const scripted = script.recordings?.[cursor.recording] ?? { durationSeconds: 5 };
       cursor.recording++;
-      const durationSeconds = 'hangup' in scripted ? 3 : Math.min(scripted.durationSeconds, Number(action.timeOut ?? 7200));
+      const durationSeconds = 'hangup' in scripted ? (scripted.durationSeconds ?? 5) : Math.min(scripted.durationSeconds, Number(action.timeOut ?? 7200));
       entries.push({ type: 'record', durationSeconds, url: recordingUrl });
       const start = new Date(Date.now() - durationSeconds * 1000);
       if (url) {

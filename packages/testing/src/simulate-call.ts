@@ -1,0 +1,132 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMemoryStore, silentLogger, toNodeListener, type FetchHandler, type Flow, type Hook, type Logger, type Store } from '@callflow/core';
+import type { CallScript, CallTranscript, TranscriptEntry } from './script.js';
+
+/** The providers a call can be simulated on. */
+export type SimulatedProvider = 'twilio' | 'vonage' | 'telnyx';
+
+/** The providers, in the order the parity suite and the demo use them. */
+export const simulatedProviders: readonly SimulatedProvider[] = ['twilio', 'vonage', 'telnyx'];
+
+/** A scripted call of a flow on one provider. */
+export interface SimulateCallOptions extends CallScript {
+  provider: SimulatedProvider;
+  flow: Flow;
+  /** A fixed clock for business hours and tokens (an instant, or an ISO string); default: the real clock. */
+  at?: Date | string | number;
+  /** Application hooks named by `record.notify`. */
+  hooks?: Record<string, Hook>;
+  /** Shared state; default a fresh memory store per call. */
+  store?: Store;
+  logger?: Logger;
+}
+
+/** What the caller experienced, in neutral terms, plus short views for assertions. */
+export interface SimulatedCall extends CallTranscript {
+  /** Every text the caller heard, in order. */
+  heard: string[];
+  /** Keys pressed or words said at each gather (`''` for silence). */
+  pressed: string[];
+  transfers: Array<{ to: string; status: string }>;
+  recordings: Array<{ durationSeconds: number; url?: string }>;
+  queues: Array<{ queue: string; result: string }>;
+  conferences: string[];
+}
+
+const secret = 'simulate-call-secret-0123456789abcdef';
+
+function clockOf(at: SimulateCallOptions['at']): (() => number) | undefined {
+  if (at === undefined) return undefined;
+  const fixed = typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : at.getTime();
+  if (Number.isNaN(fixed)) throw new TypeError(`[callflow:testing] 'at' is not a valid time: ${String(at)}`);
+  // A fixed wall clock that still moves a little, so tokens issued in one call are ordered.
+  const started = Date.now();
+  return () => fixed + (Date.now() - started);
+}
+
+async function listen(handler: { current?: FetchHandler }): Promise<{ server: Server; base: string }> {
+  const server = createServer((request, response) => {
+    if (!handler.current) {
+      response.statusCode = 503;
+      response.end();
+      return;
+    }
+    toNodeListener(handler.current)(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function close(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+}
+
+function summarise(transcript: CallTranscript): SimulatedCall {
+  const pick = <T extends TranscriptEntry['type']>(type: T) => transcript.entries.filter((entry): entry is Extract<TranscriptEntry, { type: T }> => entry.type === type);
+  return {
+    ...transcript,
+    heard: pick('say').map((entry) => entry.text),
+    pressed: pick('input').map((entry) => entry.digits ?? entry.speech ?? ''),
+    transfers: pick('transfer').map((entry) => ({ to: entry.to, status: entry.status })),
+    recordings: pick('record').map((entry) => ({ durationSeconds: entry.durationSeconds, url: entry.url })),
+    queues: pick('enqueue').map((entry) => ({ queue: entry.queue, result: entry.result })),
+    conferences: pick('conference').map((entry) => entry.room),
+  };
+}
+
+/**
+ * Runs one scripted call of `flow` on a provider: the adapter's real handler on an HTTP server on 127.0.0.1,
+ * called by that provider's local emulator with real signatures. Nothing leaves the machine.
+ * @example
+ * const call = await simulateCall({ provider: 'vonage', flow, input: ['1'], at: '2026-11-23T15:00:00Z' });
+ * expect(call.heard).toContain('Connecting you to sales.');
+ */
+export async function simulateCall(options: SimulateCallOptions): Promise<SimulatedCall> {
+  const { provider, flow, at, hooks, logger = silentLogger, ...script } = options;
+  const now = clockOf(at);
+  const store = options.store ?? createMemoryStore(now ? { now } : {});
+  const handler: { current?: FetchHandler } = {};
+  const { server, base } = await listen(handler);
+  try {
+    const common = { flow, secret, hooks, store, logger, ...(now ? { now } : {}) };
+    if (provider === 'twilio') {
+      const { createTwilioHandler } = await import('@callflow/twilio');
+      const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
+      const authToken = 'simulated-twilio-auth-token';
+      handler.current = createTwilioHandler({ ...common, authToken, publicBaseUrl: `${base}/voice` });
+      const emulator = createTwilioEmulator({ voiceUrl: `${base}/voice`, authToken });
+      try {
+        return summarise(await emulator.call(script));
+      } finally {
+        await emulator.close();
+      }
+    }
+    if (provider === 'vonage') {
+      const { createVonageHandler } = await import('@callflow/vonage');
+      const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
+      const signatureSecret = 'simulated-vonage-signature-secret';
+      handler.current = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage` });
+      const emulator = await createVonageEmulator({ answerUrl: `${base}/vonage/answer`, eventUrl: `${base}/vonage/event`, signatureSecret, ...(now ? { now } : {}) });
+      try {
+        return summarise(await emulator.call(script));
+      } finally {
+        await emulator.close();
+      }
+    }
+    const { createTelnyxHandler } = await import('@callflow/telnyx');
+    const { createTelnyxEmulator } = await import('./telnyx/create-telnyx-emulator.js');
+    const { Telnyx } = await import('telnyx');
+    const emulator = await createTelnyxEmulator({ webhookUrl: `${base}/telnyx`, ...(now ? { now } : {}) });
+    try {
+      const client = new Telnyx({ apiKey: 'simulated', baseURL: emulator.apiBaseUrl, maxRetries: 0 });
+      handler.current = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client: client as never, publicBaseUrl: `${base}/telnyx` });
+      return summarise(await emulator.call(script));
+    } finally {
+      await emulator.close();
+    }
+  } finally {
+    await close(server);
+  }
+}
