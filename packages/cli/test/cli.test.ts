@@ -72,3 +72,60 @@ describe('callflow diagram', () => {
     );
   });
 });
+
+describe('callflow render', () => {
+  it('prints TwiML, NCCO and Telnyx commands for the start node', async () => {
+    const twiml = await runCli(['render', fixture('hotline.yaml'), '--provider', 'twilio']);
+    expect(twiml.code).toBe(0);
+    expect(twiml.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather input="dtmf" action="https:\/\/ivr\.example\.com\/voice\?t=[^"]+" method="POST" actionOnEmptyResult="true" numDigits="1"><Say>Press 1 for the weather, 2 for sales\.<\/Say><\/Gather><Redirect/);
+    const ncco = JSON.parse((await runCli(['render', fixture('hotline.yaml'), '--provider', 'vonage'])).stdout) as Array<{ action: string }>;
+    expect(ncco.map((action) => action.action)).toEqual(['talk', 'input']);
+    const commands = JSON.parse((await runCli(['render', fixture('hotline.yaml'), '-p', 'telnyx'])).stdout) as Array<{ action: string; body: Record<string, unknown> }>;
+    expect(commands.map((command) => command.action)).toEqual(['answer', 'gather_using_speak']);
+    expect(commands[1]!.body).toMatchObject({ payload: 'Press 1 for the weather, 2 for sales.', valid_digits: '12', maximum_digits: 1 });
+  });
+
+  it('renders a chosen node and refuses unknown nodes and providers', async () => {
+    const weather = await runCli(['render', fixture('hotline.yaml'), '--provider', 'twilio', '--node', 'weather']);
+    expect(weather.stdout).toContain('<Say>It is sunny.</Say><Say>Goodbye.</Say><Hangup/>');
+    const missing = await runCli(['render', fixture('hotline.yaml'), '--provider', 'twilio', '--node', 'nope']);
+    expect(missing).toMatchObject({ code: 1 });
+    expect(missing.stderr).toContain("unknown node 'nope'");
+    expect((await runCli(['render', fixture('hotline.yaml'), '--provider', 'plivo'])).code).toBe(2);
+    expect((await runCli(['render', fixture('hotline.yaml')])).stderr).toContain('missing --provider');
+  });
+});
+
+describe('callflow simulate', () => {
+  it.each(['twilio', 'vonage', 'telnyx'])('prints the transcript of a scripted call on %s', async (provider) => {
+    const result = await runCli(['simulate', fixture('hotline.yaml'), '--provider', provider, '--digits', '7,2']);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 6)).toEqual([
+      '🔊 Press 1 for the weather, 2 for sales.',
+      '☎  pressed 7',
+      '🔊 Press 1 for the weather, 2 for sales.',
+      '☎  pressed 2',
+      '↪  transfer to +14155550100: completed',
+      '📴 the call ended',
+    ]);
+    expect(result.stdout).toMatch(new RegExp(`\\(${provider}: \\d+ webhooks, ended by flow\\)`));
+  });
+
+  it('refuses a bad --at', async () => {
+    expect(await runCli(['simulate', fixture('hotline.yaml'), '--provider', 'twilio', '--digits', '1', '--at', 'soon'])).toMatchObject({ code: 2 });
+  });
+
+  it('runs an interactive call from stdin as a real process', async () => {
+    const child = execFile(process.execPath, ['--import', 'tsx', bin, 'simulate', fixture('hotline.yaml'), '--provider', 'vonage']);
+    child.stdin!.end('1\n');
+    let stdout = '';
+    child.stdout!.on('data', (chunk: string) => (stdout += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(stdout).toContain('🔊 Press 1 for the weather, 2 for sales.');
+    expect(stdout).toContain('⌨  keys then Enter');
+    expect(stdout).toContain('🔊 It is sunny.');
+    expect(stdout).toContain('📴 the call ended');
+  });
+});
