@@ -41,7 +41,10 @@ export interface SoftphoneOptions {
   flow: Flow;
   provider: SimulatedProvider;
   at?: string;
+  /** Where key presses come from; default stdin. */
   input?: Readable;
+  /** Reads one line; overrides `input` (lets a caller share one line reader between several calls). */
+  readLine?: () => Promise<string | undefined>;
   output?: Writable;
 }
 
@@ -51,8 +54,12 @@ export interface SoftphoneOptions {
  */
 export async function runSoftphone(options: SoftphoneOptions): Promise<SimulatedCall> {
   const output = options.output ?? process.stdout;
-  const lines = createInterface({ input: options.input ?? process.stdin, output, terminal: false });
-  const iterator = lines[Symbol.asyncIterator]();
+  const lines = options.readLine ? undefined : createInterface({ input: options.input ?? process.stdin, output, terminal: false });
+  const iterator = lines?.[Symbol.asyncIterator]();
+  const readLine = options.readLine ?? (async () => {
+    const next = await iterator!.next();
+    return next.done ? undefined : next.value;
+  });
   let shown = 0;
   const show = (entries: readonly TranscriptEntry[]) => {
     for (; shown < entries.length; shown++) output.write(`${describeEntry(entries[shown]!)}\n`);
@@ -66,12 +73,12 @@ export async function runSoftphone(options: SoftphoneOptions): Promise<Simulated
       answer: async (heard) => {
         show(heard);
         output.write('⌨  keys then Enter (Enter alone = silence, h = hang up): ');
-        const next = await iterator.next();
-        if (next.done) {
+        const line = await readLine();
+        if (line === undefined) {
           output.write('\n');
           return { hangup: true };
         }
-        const action = parseKeys(next.value);
+        const action = parseKeys(line);
         shown = heard.length; // the emulator records the input itself
         return action;
       },
@@ -79,6 +86,6 @@ export async function runSoftphone(options: SoftphoneOptions): Promise<Simulated
     show(call.entries);
     return call;
   } finally {
-    lines.close();
+    lines?.close();
   }
 }
