@@ -1,0 +1,212 @@
+import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, say, transfer, type Flow, type StepType } from '@callflow/core';
+import { continuationStates, planCommands } from '@callflow/telnyx';
+import { renderTwiml, twimlWarnings } from '@callflow/twilio';
+import { renderNcco } from '@callflow/vonage';
+
+// One page per step, showing the same turn as TwiML, NCCO and Telnyx commands. The renderings are golden
+// files under test/golden/steps/ and the pages embed them; test/docs.test.ts fails when either is stale.
+// Regenerate both with `npx tsx scripts/step-pages.ts --write`.
+
+const at = Date.parse('2026-11-23T15:00:00Z');
+const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15550100001', to: '+15550100002' };
+const secret = 'docs-step-pages-secret-0123456789';
+const office = { timezone: 'America/New_York', weekly: { weekdays: ['09:00-17:00'] } };
+
+interface StepExample {
+  step: StepType;
+  summary: string;
+  flow: Flow;
+  /** Code shown on the page: the node as written in the DSL. */
+  code: string;
+}
+
+const examples: StepExample[] = [
+  {
+    step: 'say',
+    summary: 'Speaks text with text-to-speech. `voice`, `language` and `loop` map to each provider\'s own names.',
+    code: "say('Welcome to ACME.', { voice: 'alice', language: 'en-US', loop: 2 }), hangup()",
+    flow: defineFlow({ name: 'say', start: 'main', nodes: { main: [say('Welcome to ACME.', { voice: 'alice', language: 'en-US', loop: 2 }), hangup()] } }),
+  },
+  {
+    step: 'play',
+    summary: 'Plays an audio file from a URL.',
+    code: "play('https://audio.example.com/chime.mp3', { loop: 2 }), hangup()",
+    flow: defineFlow({ name: 'play', start: 'main', nodes: { main: [play('https://audio.example.com/chime.mp3', { loop: 2 }), hangup()] } }),
+  },
+  {
+    step: 'pause',
+    summary: 'Silence for a number of seconds. Telnyx has no pause command, so it is emulated.',
+    code: "say('One moment.'), pause(2), say('Thanks for waiting.'), hangup()",
+    flow: defineFlow({ name: 'pause', start: 'main', nodes: { main: [say('One moment.'), pause(2), say('Thanks for waiting.'), hangup()] } }),
+  },
+  {
+    step: 'gather',
+    summary: 'A menu: the prompt plays while listening, and the engine routes on the digits with retries. The provider reports back once per try.',
+    code: "gather({ prompt: 'Press 1 for sales or 2 for support.', numDigits: 1, timeoutSeconds: 5, routes: { '1': 'sales', '2': 'support' }, invalidPrompt: [say('Sorry, that is not an option.')], attempts: 3 })",
+    flow: defineFlow({
+      name: 'gather',
+      start: 'menu',
+      nodes: {
+        menu: [gather({ prompt: 'Press 1 for sales or 2 for support.', numDigits: 1, timeoutSeconds: 5, routes: { '1': 'sales', '2': 'support' }, invalidPrompt: [say('Sorry, that is not an option.')], attempts: 3 })],
+        sales: [say('Sales.')],
+        support: [say('Support.')],
+      },
+    }),
+  },
+  {
+    step: 'record',
+    summary: 'Records the caller (voicemail). The recording comes back as an outcome; `notify` runs an application hook with it.',
+    code: "say('Please leave a message after the beep.'), record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, notify: 'voicemail' }), say('Thank you.')",
+    flow: defineFlow({ name: 'record', start: 'main', nodes: { main: [say('Please leave a message after the beep.'), record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, notify: 'voicemail' }), say('Thank you.')] } }),
+  },
+  {
+    step: 'transfer',
+    summary: 'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback.',
+    code: "transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, onBusy: 'voicemail', onNoAnswer: 'voicemail' })",
+    flow: defineFlow({
+      name: 'transfer',
+      start: 'main',
+      nodes: { main: [transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, onBusy: 'voicemail', onNoAnswer: 'voicemail' })], voicemail: [record()] },
+    }),
+  },
+  {
+    step: 'enqueue',
+    summary: 'Holds the caller in a named queue with music until an agent takes the call. Vonage has no queue: it is emulated with a conversation and the store.',
+    code: "say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announcePosition: true, maxWaitSeconds: 300, onTimeout: 'voicemail' })",
+    flow: defineFlow({
+      name: 'enqueue',
+      start: 'main',
+      nodes: { main: [say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announcePosition: true, maxWaitSeconds: 300, onTimeout: 'voicemail' })], voicemail: [record()] },
+    }),
+  },
+  {
+    step: 'conference',
+    summary: 'Joins a named conference room; callers with the same room talk together.',
+    code: "conference('team-standup', { startOnEnter: true, endOnExit: false, beep: true, holdMusic: 'https://audio.example.com/wait.mp3' })",
+    flow: defineFlow({ name: 'conference', start: 'main', nodes: { main: [conference('team-standup', { startOnEnter: true, endOnExit: false, beep: true, holdMusic: 'https://audio.example.com/wait.mp3' })] } }),
+  },
+  {
+    step: 'goto',
+    summary: 'Continues at another node within the same turn: the engine follows it, so providers only see the steps it leads to.',
+    code: "welcome: [say('Welcome.'), goto('main_menu')], main_menu: [say('This is the main menu.'), hangup()]",
+    flow: defineFlow({ name: 'goto', start: 'welcome', nodes: { welcome: [say('Welcome.'), goto('main_menu')], main_menu: [say('This is the main menu.'), hangup()] } }),
+  },
+  {
+    step: 'hangup',
+    summary: 'Ends the call. Vonage has no hangup action: the NCCO simply ends.',
+    code: "say('Goodbye.'), hangup()",
+    flow: defineFlow({ name: 'hangup', start: 'main', nodes: { main: [say('Goodbye.'), hangup()] } }),
+  },
+  {
+    step: 'hours',
+    summary: 'Branches on business hours with the engine\'s clock (here a Monday at 10:00 in New York, so open). Providers only see the branch taken.',
+    code: "hours('office', { open: 'open', closed: 'closed' })",
+    flow: defineFlow({
+      name: 'hours',
+      start: 'main',
+      schedules: { office },
+      nodes: { main: [hours('office', { open: 'open', closed: 'closed' })], open: [say('We are open.'), hangup()], closed: [say('We are closed.'), hangup()] },
+    }),
+  },
+];
+
+/** golden file path (relative to the repository) → content, for every step and provider. */
+export async function stepGoldens(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const example of examples) {
+    const engine = createEngine(example.flow, { secret, now: () => at });
+    const turn = await engine.start(call);
+    const dir = `test/golden/steps/${example.step}`;
+    const twilioWarnings = twimlWarnings(turn);
+    out.set(`${dir}/twilio.xml`, `${renderTwiml(turn, { actionUrl: 'https://ivr.example.com/voice' })}\n`);
+    const ncco = renderNcco(turn, { eventUrl: 'https://ivr.example.com/vonage', queuePosition: 1 });
+    out.set(`${dir}/vonage.json`, `${JSON.stringify(ncco.output, null, 2)}\n`);
+    const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+    const commands = planCommands(turn, { continuations, answer: true });
+    out.set(`${dir}/telnyx.json`, `${JSON.stringify(commands.output, null, 2)}\n`);
+    out.set(`${dir}/warnings.json`, `${JSON.stringify({ twilio: twilioWarnings, vonage: ncco.warnings, telnyx: commands.warnings }, null, 2)}\n`);
+  }
+  return out;
+}
+
+function prettyXml(xml: string): string {
+  // One element per line, indented, for reading only (the golden file keeps the exact bytes sent).
+  const tokens = xml.replace(/^<\?xml[^>]*\?>/, '').match(/<[^>]+>|[^<]+/g) ?? [];
+  let depth = 0;
+  const lines: string[] = [];
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index]!;
+    if (token.startsWith('</')) {
+      depth--;
+      lines.push(`${'  '.repeat(depth)}${token}`);
+    } else if (token.startsWith('<') && !token.endsWith('/>') && tokens[index + 2]?.startsWith('</') && !tokens[index + 1]!.startsWith('<')) {
+      lines.push(`${'  '.repeat(depth)}${token}${tokens[index + 1]}${tokens[index + 2]}`);
+      index += 2;
+    } else if (token.startsWith('<')) {
+      lines.push(`${'  '.repeat(depth)}${token}`);
+      if (!token.endsWith('/>')) depth++;
+    } else if (token.trim()) lines.push(`${'  '.repeat(depth)}${token.trim()}`);
+  }
+  return lines.join('\n');
+}
+
+/** docs page path → markdown, built from the golden files. */
+export function stepPages(goldens: Map<string, string>): Map<string, string> {
+  const pages = new Map<string, string>();
+  const index = ['# Steps on each provider', '', 'Each page shows one step as TwiML (Twilio), NCCO (Vonage) and Call Control commands (Telnyx), rendered from the same turn by the adapters. They are generated from the golden files in `test/golden/steps/`, so they cannot drift from the code. Field reference: [flow-format.md](../flow-format.md). Native, emulated or unsupported per provider: [capabilities.md](../capabilities.md).', ''];
+  for (const example of examples) {
+    const dir = `test/golden/steps/${example.step}`;
+    const warnings = JSON.parse(goldens.get(`${dir}/warnings.json`)!) as Record<string, string[]>;
+    const warningLines = Object.entries(warnings).flatMap(([provider, list]) => list.map((warning) => `- ${provider}: ${warning}`));
+    const page = [
+      `# \`${example.step}\``,
+      '',
+      example.summary,
+      '',
+      '```ts',
+      example.code,
+      '```',
+      '',
+      'The long values in URLs and `client_state` are the signed continuation tokens, exactly as sent.',
+      '',
+      '## Twilio (TwiML)',
+      '',
+      '```xml',
+      prettyXml(goldens.get(`${dir}/twilio.xml`)!.trim()),
+      '```',
+      '',
+      '## Vonage (NCCO)',
+      '',
+      '```json',
+      goldens.get(`${dir}/vonage.json`)!.trim(),
+      '```',
+      '',
+      '## Telnyx (Call Control commands, sent in order)',
+      '',
+      '```json',
+      goldens.get(`${dir}/telnyx.json`)!.trim(),
+      '```',
+      '',
+      '## Warnings',
+      '',
+      ...(warningLines.length ? warningLines : ['None: every provider renders this natively.']),
+      '',
+    ];
+    pages.set(`docs/steps/${example.step}.md`, page.join('\n'));
+    index.push(`- [\`${example.step}\`](${example.step}.md): ${example.summary}`);
+  }
+  pages.set('docs/steps/README.md', `${index.join('\n')}\n`);
+  return pages;
+}
+
+if (process.argv.includes('--write')) {
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const { dirname } = await import('node:path');
+  const goldens = await stepGoldens();
+  for (const [path, content] of [...goldens, ...stepPages(goldens)]) {
+    const file = new URL(`../${path}`, import.meta.url);
+    mkdirSync(dirname(file.pathname), { recursive: true });
+    writeFileSync(file, content);
+  }
+  console.log(`wrote ${goldens.size} golden files and ${examples.length + 1} pages`);
+}
