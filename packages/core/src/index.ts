@@ -68,3 +68,5 @@ export type { FetchHandler, NodeRequestLike, NodeResponseLike } from './http/nod
 export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/responses.js';
 export { runEffects } from './http/handler-options.js';
 export type { BaseHandlerOptions, Hook } from './http/handler-options.js';
+export { requestFromEvent, toLambdaHandler } from './http/lambda.js';
+export type { ApiGatewayEvent, ApiGatewayResult } from './http/lambda.js';
