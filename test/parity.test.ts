@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseFlow, type Flow } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
-import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
+import { callflowMatchers, simulateCall, simulatedProviders, type CallflowMatchers, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
 import { createConferenceLine } from '../examples/telnyx-conference/src/app.js';
 import { createInboundFlow } from '../examples/vonage-inbound/src/inbound-flow.js';
 
@@ -152,5 +152,49 @@ describe('simulateCall', () => {
     expect(call.pressed).toEqual(['3', '5']);
     expect(call.endedBy).toBe('caller');
     expect(asked).toHaveLength(2);
+  });
+});
+
+describe('simulateCall against a running server, and the matchers', () => {
+  it('calls a Twilio and a Vonage server by URL, and refuses Telnyx with the reason', async () => {
+    const { createServer } = await import('node:http');
+    const { toNodeListener } = await import('@callflow/core');
+    const { createTwilioHandler } = await import('@callflow/twilio');
+    const { createVonageHandler } = await import('@callflow/vonage');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const twilio = toNodeListener(createTwilioHandler({ flow: phoneTree, secret: 'url-variant-secret-0123456789', authToken: 'url-token', publicBaseUrl: `${base}/voice` }));
+    const vonage = toNodeListener(createVonageHandler({ flow: phoneTree, secret: 'url-variant-secret-0123456789', signatureSecret: 'url-signature-secret', publicBaseUrl: `${base}/vonage` }));
+    server.on('request', (request, response) => ((request.url ?? '').startsWith('/vonage') ? vonage(request, response) : twilio(request, response)));
+    try {
+      expect.extend(callflowMatchers);
+      const overTwilio = await simulateCall({ provider: 'twilio', url: `${base}/voice`, authToken: 'url-token', input: ['0'], transfers: ['completed'] });
+      const overVonage = await simulateCall({ provider: 'vonage', url: `${base}/vonage`, signatureSecret: 'url-signature-secret', input: ['0'], transfers: ['completed'] });
+      for (const call of [overTwilio, overVonage]) {
+        (expect(call) as unknown as CallflowMatchers).toHaveHeard('Connecting you to reception.');
+        (expect(call) as unknown as CallflowMatchers).toHaveHeard(/^Thank you for calling ACME/);
+        (expect(call) as unknown as CallflowMatchers).toHaveTransferredTo('+15005550006', 'completed');
+        (expect(call) as unknown as CallflowMatchers).toHaveEndedBy('flow');
+        (expect(call).not as unknown as CallflowMatchers).toHaveHeard('Reception is not available right now.');
+      }
+      // A wrong credential is refused by the server: the emulator reports it and the call ends in error.
+      const forged = await simulateCall({ provider: 'twilio', url: `${base}/voice`, authToken: 'not-the-token' });
+      expect(forged.endedBy).toBe('error');
+      expect(forged.errors.join(' ')).toMatch(/403/);
+      await expect(simulateCall({ provider: 'telnyx', url: `${base}/telnyx` })).rejects.toThrow(/baseURL: emulator\.apiBaseUrl/);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  it('matchers explain a failure', () => {
+    const call = { provider: 'twilio', entries: [{ type: 'say', text: 'Hello.' }], endedBy: 'caller', webhooks: 1, errors: [] } as const;
+    const heard = callflowMatchers.toHaveHeard(call as never, 'Goodbye.');
+    expect(heard.pass).toBe(false);
+    expect(heard.message()).toBe('expected the caller to hear Goodbye.; they heard:\n  - Hello.');
+    expect(callflowMatchers.toHaveEndedBy(call as never, 'flow').message()).toBe('expected the call to be ended by flow, it was ended by caller');
+    expect(callflowMatchers.toHaveTransferredTo(call as never, '+1555').pass).toBe(false);
   });
 });

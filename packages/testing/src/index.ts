@@ -15,4 +15,6 @@ export type { EmulatedConference, TelnyxApiRequest, TelnyxCallOptions, TelnyxDel
 export { createTelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
 export type { TelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
 export { simulateCall, simulatedProviders } from './simulate-call.js';
-export type { SimulateCallOptions, SimulatedCall, SimulatedProvider } from './simulate-call.js';
+export type { SimulateCallOptions, SimulateServerCallOptions, SimulatedCall, SimulatedProvider } from './simulate-call.js';
+export { callflowMatchers } from './matchers.js';
+export type { CallflowMatchers } from './matchers.js';

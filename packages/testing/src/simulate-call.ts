@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore, silentLogger, toNodeListener, type FetchHandler, type Flow, type Hook, type Logger, type Store } from '@callflow/core';
+import { CallFlowError, createMemoryStore, silentLogger, toNodeListener, type FetchHandler, type Flow, type Hook, type Logger, type Store } from '@callflow/core';
 import type { CallScript, CallTranscript, TranscriptEntry } from './script.js';
 
 /** The providers a call can be simulated on. */
@@ -20,6 +20,19 @@ export interface SimulateCallOptions extends CallScript {
   /** Shared state; default a fresh memory store per call. */
   store?: Store;
   logger?: Logger;
+}
+
+/** A scripted call to a server that is already running (Twilio or Vonage), with the credentials it checks. */
+export interface SimulateServerCallOptions extends CallScript {
+  provider: SimulatedProvider;
+  /** Twilio: the voice URL. Vonage: the handler's base URL (its `publicBaseUrl`); `/answer` and `/event` are called under it. */
+  url: string;
+  /** Twilio: the auth token the server verifies with. */
+  authToken?: string;
+  /** Vonage: the signature secret the server verifies with. */
+  signatureSecret?: string;
+  /** The clock the emulator signs with (Vonage JWT `iat`), when the server's clock is faked. */
+  at?: Date | string | number;
 }
 
 /** What the caller experienced, in neutral terms, plus short views for assertions. */
@@ -83,7 +96,8 @@ function summarise(transcript: CallTranscript): SimulatedCall {
  * const call = await simulateCall({ provider: 'vonage', flow, input: ['1'], at: '2026-11-23T15:00:00Z' });
  * expect(call.heard).toContain('Connecting you to sales.');
  */
-export async function simulateCall(options: SimulateCallOptions): Promise<SimulatedCall> {
+export async function simulateCall(options: SimulateCallOptions | SimulateServerCallOptions): Promise<SimulatedCall> {
+  if ('url' in options) return simulateServerCall(options);
   const { provider, flow, at, hooks, logger = silentLogger, ...script } = options;
   const now = clockOf(at);
   const store = options.store ?? createMemoryStore(now ? { now } : {});
@@ -129,4 +143,36 @@ export async function simulateCall(options: SimulateCallOptions): Promise<Simula
   } finally {
     await close(server);
   }
+}
+
+async function simulateServerCall(options: SimulateServerCallOptions): Promise<SimulatedCall> {
+  const { provider, url, authToken, signatureSecret, at, ...script } = options;
+  const now = clockOf(at);
+  if (provider === 'twilio') {
+    if (!authToken) throw new CallFlowError('invalid-webhook', 'simulateCall({ url }) on Twilio needs the authToken the server verifies with', { provider: 'testing' });
+    const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
+    const emulator = createTwilioEmulator({ voiceUrl: url, authToken });
+    try {
+      return summarise(await emulator.call(script));
+    } finally {
+      await emulator.close();
+    }
+  }
+  if (provider === 'vonage') {
+    if (!signatureSecret) throw new CallFlowError('invalid-webhook', 'simulateCall({ url }) on Vonage needs the signatureSecret the server verifies with', { provider: 'testing' });
+    const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
+    const base = url.replace(/\/+$/, '');
+    const emulator = await createVonageEmulator({ answerUrl: `${base}/answer`, eventUrl: `${base}/event`, signatureSecret, ...(now ? { now } : {}) });
+    try {
+      return summarise(await emulator.call(script));
+    } finally {
+      await emulator.close();
+    }
+  }
+  // provider: Telnyx is driven by REST commands, so the server's telnyx client must point at the emulator's API.
+  throw new CallFlowError(
+    'invalid-webhook',
+    'simulateCall({ url }) cannot drive a running Telnyx server: its telnyx client must send commands to the emulator. Start createTelnyxEmulator({ webhookUrl }) and build the server\'s client with baseURL: emulator.apiBaseUrl',
+    { provider: 'testing' },
+  );
 }
