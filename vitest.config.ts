@@ -24,5 +24,6 @@ export default defineConfig({
       tsconfig: './tsconfig.json',
     },
     testTimeout: 20_000,
+    reporters: ['default', './test/summary-reporter.ts'],
   },
 });
