@@ -69,6 +69,13 @@ const keys = {
   recordingEffects: (callId: string, tokenHash: string) => `vonage:recording-effects:${callId}:${tokenHash}`,
 };
 const ended = 'ended';
+// How long a delivery being processed holds the call's position before a retry of the same webhook may take over.
+const busyLeaseMs = 4_000;
+const busyMarker = (token: string, untilMs: number) => `busy:${untilMs}:${token}`;
+function parseBusy(value: string): { token: string; until: number } | undefined {
+  const match = /^busy:(\d+):(.*)$/s.exec(value);
+  return match ? { until: Number(match[1]), token: match[2]! } : undefined;
+}
 const defaultApology = 'We are sorry, something went wrong. Goodbye.';
 
 /**
@@ -131,20 +138,30 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     const cached = await store.get(responseKey);
     if (cached !== undefined) return new Response(cached, { status: 200, headers: { 'content-type': 'application/json' } });
     const currentKey = keys.current(call.callId);
-    const current = await store.get(currentKey);
+    let current = await store.get(currentKey);
     if (current !== undefined && current !== token) {
-      if (current === `busy:${token}`) {
-        // Another delivery of this webhook is being processed: answer with its NCCO once it is ready.
-        for (let waited = 0; waited < 5000; waited += 25) {
+      let busy = parseBusy(current);
+      if (busy?.token === token) {
+        // Another delivery of this webhook is being processed: answer with its NCCO once it is ready, or take over
+        // when its lease ran out (the instance processing it died, or lost its store mid-way).
+        for (let waited = 0; waited < 5000 && busy?.token === token && busy.until > Date.now(); waited += 25) {
           await new Promise((resolve) => setTimeout(resolve, 25));
           const ready = await store.get(responseKey);
           if (ready !== undefined) return new Response(ready, { status: 200, headers: { 'content-type': 'application/json' } });
+          current = await store.get(currentKey);
+          busy = current === undefined ? undefined : parseBusy(current);
         }
+        // The other delivery may have finished between the two reads above.
+        const ready = await store.get(responseKey);
+        if (ready !== undefined) return new Response(ready, { status: 200, headers: { 'content-type': 'application/json' } });
       }
-      logger.info?.('[callflow:vonage] stale webhook ignored: the call has moved on', { callId: call.callId });
-      return new Response(null, { status: 204 });
+      if (busy?.token !== token || busy.until > Date.now()) {
+        logger.info?.('[callflow:vonage] stale webhook ignored: the call has moved on', { callId: call.callId });
+        return new Response(null, { status: 204 });
+      }
     }
-    if (!(await store.compareAndSet(currentKey, current, `busy:${token}`, { ttlSeconds }))) return new Response(null, { status: 204 });
+    const claim = busyMarker(token, Date.now() + busyLeaseMs);
+    if (!(await store.compareAndSet(currentKey, current, claim, { ttlSeconds }))) return new Response(null, { status: 204 });
     try {
       await afterClaim?.();
       const turn = await engine.resume(token, await outcome(), call);
@@ -153,7 +170,8 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
       await store.set(responseKey, text, { ttlSeconds });
       return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
     } catch (error) {
-      await store.compareAndSet(currentKey, `busy:${token}`, token, { ttlSeconds });
+      // Put the position back so the provider's retry resumes it; if the store is down, the lease runs out instead.
+      await store.compareAndSet(currentKey, claim, token, { ttlSeconds }).catch(() => undefined);
       throw error;
     }
   }
@@ -322,6 +340,11 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
         logger.info?.(`[callflow:vonage] ${error.message}; ignored`);
         return new Response(null, { status: 204 });
       }
+      if (isCallFlowError(error, 'store-unavailable')) {
+        // Vonage retries a 503 once (then the fallback answer URL); an apology here would end a call the retry can save.
+        logger.error(`[callflow:vonage] store unavailable; answering 503 so Vonage retries: ${error.message}`);
+        return textResponse(503, 'store unavailable, retry');
+      }
       logger.error('[callflow:vonage] webhook failed; the caller hears the apology', { error: error instanceof Error ? error.message : String(error) });
       return jsonResponse(apology());
     }
@@ -389,7 +412,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     const call = await callInfo(callId);
     const current = await store.get(keys.current(callId));
     let vars: Record<string, string> = {};
-    if (current && current !== ended && !current.startsWith('busy:')) vars = (await engine.inspect(current, call)).state.vars;
+    if (current && current !== ended && !parseBusy(current)) vars = (await engine.inspect(current, call)).state.vars;
     await removeFromQueue(store, callId);
     await transferCallToNcco(voice, callId, await deliver(await engine.goTo(node, call, vars)));
   }

@@ -1,4 +1,4 @@
-import { updateJson, type Store } from '@callflow/core';
+import { storeQueue, type Store, type StoreQueue } from '@callflow/core';
 
 /** One caller waiting in an emulated Vonage queue. */
 export interface QueuedCaller {
@@ -10,47 +10,51 @@ export interface QueuedCaller {
   enqueuedAt: number;
 }
 
-const queueKey = (queue: string) => `vonage:queue:${queue}`;
+// The order lives in a store queue (atomic push/shift/remove; a sorted set on Redis); each caller's data under its own key.
+const queueOf = (store: Store, queue: string): StoreQueue => storeQueue(store, `vonage:${queue}`);
 const memberKey = (callId: string) => `vonage:queued:${callId}`;
+const memberTtlSeconds = 86_400;
 
-/** Adds a caller at the back (or, when an agent attempt failed, the front) of a queue; returns the caller's 1-based position. */
+async function readCaller(store: Store, callId: string): Promise<QueuedCaller | undefined> {
+  const raw = await store.get(memberKey(callId));
+  return raw === undefined ? undefined : (JSON.parse(raw) as QueuedCaller);
+}
+
+/**
+ * Adds a caller at the back (or, when an agent attempt failed, the front) of a queue; returns the caller's 1-based position.
+ * A caller already waiting keeps their place, so a redelivered webhook does not queue them twice.
+ */
 export async function addToQueue(store: Store, caller: QueuedCaller, where: 'back' | 'front' = 'back'): Promise<number> {
-  let position = 0;
-  await updateJson<QueuedCaller[]>(store, queueKey(caller.queue), (current = []) => {
-    const others = current.filter((entry) => entry.callId !== caller.callId);
-    const next = where === 'front' ? [caller, ...others] : [...others, caller];
-    position = next.findIndex((entry) => entry.callId === caller.callId) + 1;
-    return next;
-  });
-  await store.set(memberKey(caller.callId), caller.queue, { ttlSeconds: 86_400 });
-  return position;
+  // Data first: whoever takes the caller from the queue finds their token.
+  await store.set(memberKey(caller.callId), JSON.stringify(caller), { ttlSeconds: memberTtlSeconds });
+  return queueOf(store, caller.queue).push(caller.callId, { front: where === 'front' });
 }
 
-/** Takes the caller at the front of a queue, if any. */
+/** Takes the caller at the front of a queue, if any; exactly one of several racing takers (on any instance) gets each caller. */
 export async function takeFromQueue(store: Store, queue: string): Promise<QueuedCaller | undefined> {
-  let taken: QueuedCaller | undefined;
-  await updateJson<QueuedCaller[]>(store, queueKey(queue), (current = []) => {
-    taken = current[0];
-    return current.length > 1 ? current.slice(1) : undefined;
-  });
-  if (taken) await store.delete(memberKey(taken.callId));
-  return taken;
+  const waiting = queueOf(store, queue);
+  for (;;) {
+    const callId = await waiting.shift();
+    if (callId === undefined) return undefined;
+    const caller = await readCaller(store, callId);
+    await store.delete(memberKey(callId));
+    // A member without data expired with its TTL: nobody can resume that call, so try the next one.
+    if (caller) return caller;
+  }
 }
 
-/** Removes a caller from whatever queue holds them (hang-up); returns the queue name. */
+/** Removes a caller from whatever queue holds them (hang-up); returns the queue name when this call removed them. */
 export async function removeFromQueue(store: Store, callId: string): Promise<string | undefined> {
-  const queue = await store.get(memberKey(callId));
-  if (queue === undefined) return undefined;
-  await updateJson<QueuedCaller[]>(store, queueKey(queue), (current = []) => {
-    const next = current.filter((entry) => entry.callId !== callId);
-    return next.length ? next : undefined;
-  });
+  const caller = await readCaller(store, callId);
+  if (caller === undefined) return undefined;
+  if (!(await queueOf(store, caller.queue).remove(callId))) return undefined;
   await store.delete(memberKey(callId));
-  return queue;
+  return caller.queue;
 }
 
 /** The callers waiting in a queue, front first. */
 export async function listQueue(store: Store, queue: string): Promise<QueuedCaller[]> {
-  const raw = await store.get(queueKey(queue));
-  return raw === undefined || raw === 'null' ? [] : (JSON.parse(raw) as QueuedCaller[]);
+  const members = await queueOf(store, queue).members();
+  const callers = await Promise.all(members.map((callId) => readCaller(store, callId)));
+  return callers.filter((caller): caller is QueuedCaller => caller !== undefined);
 }
