@@ -1,0 +1,197 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createEngine } from '@callflow/core';
+import { phoneTree } from '@callflow/example-flows';
+import { computeTwilioSignature } from '@callflow/twilio';
+import { signVonageRequest } from '@callflow/vonage';
+import { generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
+import type { BenchRow } from './harness.js';
+import { ensureBuilt } from './http.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const secret = 'bench-secret-0123456789abcdef';
+const authToken = 'bench-twilio-auth-token-0123456789';
+const signatureSecret = 'bench-vonage-signature-secret';
+const runs = Number(process.env.BENCH_COLD_RUNS ?? 9);
+
+/** One fresh process: wall time from spawn to exit, and what the script measured from its first line. */
+interface ColdSample {
+  wallMs: number;
+  importMs: number;
+  answerMs: number;
+}
+
+/** Medians over the runs of one script. */
+export interface ColdResult {
+  provider: 'twilio' | 'vonage' | 'telnyx';
+  side: 'callflow' | 'seed-style SDK';
+  wallMs: number;
+  importMs: number;
+  answerMs: number;
+}
+
+function runOnce(script: string, config: Record<string, unknown>): ColdSample {
+  const started = performance.now();
+  const result = spawnSync(process.execPath, [`${root}bench/servers/${script}`], { cwd: root, env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) }, encoding: 'utf8' });
+  const wallMs = performance.now() - started;
+  if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr}`);
+  const out = JSON.parse(result.stdout) as { importMs: number; answerMs: number; status: number; ok: boolean };
+  if (out.status !== 200 || !out.ok) throw new Error(`${script} did not answer the webhook correctly: ${result.stdout}`);
+  return { wallMs, importMs: out.importMs, answerMs: out.answerMs };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Runs ours and the baseline alternately, `runs` times each, after one unmeasured run of each (disk cache). */
+function compare(provider: ColdResult['provider'], ours: [string, Record<string, unknown>], seed: [string, Record<string, unknown>]): ColdResult[] {
+  runOnce(...ours);
+  runOnce(...seed);
+  const samples: Record<'ours' | 'seed', ColdSample[]> = { ours: [], seed: [] };
+  for (let run = 0; run < runs; run++) {
+    samples.ours.push(runOnce(...ours));
+    samples.seed.push(runOnce(...seed));
+  }
+  const summarise = (side: ColdResult['side'], list: ColdSample[]): ColdResult => ({
+    provider,
+    side,
+    wallMs: median(list.map((sample) => sample.wallMs)),
+    importMs: median(list.map((sample) => sample.importMs)),
+    answerMs: median(list.map((sample) => sample.answerMs)),
+  });
+  return [summarise('callflow', samples.ours), summarise('seed-style SDK', samples.seed)];
+}
+
+/** Wall time of `node -e ''`: the part of every cold start no library can remove. */
+function nodeFloorMs(): number {
+  const samples: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const started = performance.now();
+    spawnSync(process.execPath, ['-e', ''], { cwd: root });
+    samples.push(performance.now() - started);
+  }
+  return median(samples);
+}
+
+/** Every provider's cold start, ours vs the SDK-based baseline, plus the bare node floor. */
+export async function measureColdStart(): Promise<{ results: ColdResult[]; nodeFloorMs: number }> {
+  ensureBuilt();
+  const directory = mkdtempSync(join(tmpdir(), 'callflow-bench-cold-'));
+  try {
+    const flowPath = join(directory, 'phone-tree.json');
+    writeFileSync(flowPath, JSON.stringify(phoneTree));
+    const engine = createEngine(phoneTree, { secret });
+    const results: ColdResult[] = [];
+
+    // Twilio: the menu's action webhook, Digits=3.
+    const twilioUrl = 'https://ivr.example.com/voice';
+    const twilioCall = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
+    const menu = await engine.start(twilioCall);
+    const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', ApiVersion: '2010-04-01', CallSid: twilioCall.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: twilioCall.from, To: twilioCall.to };
+    const twilioRequest = async (query: string) => ({
+      url: `http://127.0.0.1:3000/voice?${query}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params) },
+      body: new URLSearchParams(params).toString(),
+    });
+    const twilioConfig = { flowPath, secret, authToken, publicUrl: twilioUrl };
+    results.push(
+      ...compare(
+        'twilio',
+        ['cold-twilio-callflow.mjs', { ...twilioConfig, ...(await twilioRequest(`t=${menu.token!}`)) }],
+        ['cold-twilio-seed.mjs', { ...twilioConfig, ...(await twilioRequest('state=menu')) }],
+      ),
+    );
+
+    // Vonage: the menu's input webhook, dtmf 3 (JWTs are signed now; the runs finish well inside their 5 minutes).
+    const vonageUrl = 'https://ivr.example.com/vonage';
+    const vonageCall = { callId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', from: '447700900001', to: '447700900000', provider: 'vonage' };
+    const vonageMenu = await engine.start(vonageCall);
+    const event = { uuid: vonageCall.callId, from: vonageCall.from, to: vonageCall.to, dtmf: { digits: '3', timed_out: false }, timestamp: new Date().toISOString() };
+    const vonageRequest = async (url: string) => {
+      const request = await signVonageRequest({ url, body: event, signatureSecret });
+      return { url: request.url, headers: Object.fromEntries(request.headers), body: await request.text() };
+    };
+    const vonageConfig = { flowPath, secret, signatureSecret, publicUrl: vonageUrl };
+    results.push(
+      ...compare(
+        'vonage',
+        ['cold-vonage-callflow.mjs', { ...vonageConfig, ...(await vonageRequest(`http://127.0.0.1:3000/vonage/input?t=${vonageMenu.token!}&call=${vonageCall.callId}`)) }],
+        ['cold-vonage-seed.mjs', { ...vonageConfig, ...(await vonageRequest(`http://127.0.0.1:3000/vonage/input?state=menu&call=${vonageCall.callId}`)) }],
+      ),
+    );
+
+    // Telnyx: a fresh process has no call position yet, so the first event it can act on is call.initiated.
+    const keys = await generateTelnyxKeyPair();
+    const body = JSON.stringify({
+      data: {
+        record_type: 'event',
+        event_type: 'call.initiated',
+        id: '0ccc7b54-4df3-4bca-a65a-3da1ecc777f0',
+        occurred_at: new Date().toISOString(),
+        payload: { call_control_id: 'v3:cold-start-call', call_leg_id: 'leg', call_session_id: 'session', direction: 'incoming', from: '+15551230000', to: '+15559870000', state: 'parked' },
+      },
+    });
+    const telnyxConfig = { flowPath, secret, publicKey: keys.publicKey, url: 'http://127.0.0.1:3000/telnyx', headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) }, body };
+    results.push(...compare('telnyx', ['cold-telnyx-callflow.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig]));
+    return { results, nodeFloorMs: nodeFloorMs() };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** Table rows: whole-process wall time, first line → response, and import time, per provider, ours vs baseline. */
+export function coldStartRows(measured: { results: ColdResult[]; nodeFloorMs: number }): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const baselineName = {
+    twilio: 'twilio SDK (validateRequest + VoiceResponse)',
+    vonage: '@vonage/jwt + @vonage/voice',
+    telnyx: 'telnyx SDK (webhooks.unwrap + client)',
+  } as const;
+  for (const provider of ['twilio', 'vonage', 'telnyx'] as const) {
+    const ours = measured.results.find((result) => result.provider === provider && result.side === 'callflow');
+    const seed = measured.results.find((result) => result.provider === provider && result.side === 'seed-style SDK');
+    if (!ours || !seed) continue;
+    const event = provider === 'telnyx' ? 'call.initiated' : 'menu press 3';
+    rows.push({
+      name: `cold start ${provider}: fresh process answers one webhook (${event}), wall time`,
+      value: ours.wallMs,
+      unit: 'ms',
+      baseline: seed.wallMs,
+      baselineName: baselineName[provider],
+      target: '≤1/3 of the baseline',
+      note: `median of ${runs}; node itself (node -e '') takes ${measured.nodeFloorMs.toFixed(0)} ms`,
+    });
+    rows.push({
+      name: `cold start ${provider}: first line → response, in-process`,
+      value: ours.answerMs,
+      unit: 'ms',
+      baseline: seed.answerMs,
+      baselineName: baselineName[provider],
+      target: '≤1/3 of the baseline',
+      note: provider === 'telnyx' ? 'ours imports the telnyx SDK too (the client that sends its commands)' : `median of ${runs}`,
+    });
+    rows.push({
+      name: `cold start ${provider}: import time`,
+      value: ours.importMs,
+      unit: 'ms',
+      baseline: seed.importMs,
+      baselineName: baselineName[provider],
+      target: provider === 'twilio' ? '≤1/5 of the SDK' : undefined,
+      note: provider === 'telnyx' ? '@callflow/core + @callflow/telnyx + telnyx vs telnyx' : undefined,
+    });
+  }
+  return rows;
+}
+
+/** The cold-start suite. */
+export async function run(): Promise<BenchRow[]> {
+  const measured = await measureColdStart();
+  lastColdStart = measured;
+  return coldStartRows(measured);
+}
+
+/** The raw results of the last `run()` (for bench/chart.ts via bench/run.ts). */
+export let lastColdStart: { results: ColdResult[]; nodeFloorMs: number } | undefined;

@@ -1,0 +1,388 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import twilio from 'twilio';
+import { createEngine, parseFlow } from '@callflow/core';
+import { phoneTree } from '@callflow/example-flows';
+import { computeTwilioSignature } from '@callflow/twilio';
+import { signVonageRequest } from '@callflow/vonage';
+import { generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
+import type { BenchRow } from './harness.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const secret = 'bench-secret-0123456789abcdef';
+const authToken = 'bench-twilio-auth-token-0123456789';
+const signatureSecret = 'bench-vonage-signature-secret';
+const twilioUrl = 'https://ivr.example.com/voice';
+const vonageUrl = 'https://ivr.example.com/vonage';
+
+/** Load shape: bounded in connections and time, 127.0.0.1 only. Override with BENCH_HTTP_SECONDS for a quick run. */
+const connections = 10;
+const warmupSeconds = 1;
+const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
+
+/** One HTTP request as autocannon sends it. */
+interface PreparedRequest {
+  method: 'POST';
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** What one load run measured. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  ok: number;
+  non2xx: number;
+  errors: number;
+  /** Requests sent beyond the pool of distinct prepared requests (then repeated from its start). */
+  repeated: number;
+}
+
+/** The results of the http suite, kept for the chart. */
+export interface HttpResult {
+  provider: 'twilio' | 'vonage' | 'telnyx';
+  target: 'callflow node:http' | 'callflow in Express' | 'seed-style Express + SDK';
+  load: LoadResult;
+  /** Commands the telnyx SDK client counted during the measured run (Telnyx only). */
+  commands?: number;
+}
+
+/** Newest modification time under a directory, in ms. */
+function newestMtime(directory: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(directory, { withFileTypes: true })) {
+    const path = join(directory, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the packages the servers import (dist) when a build is missing or older than its source. */
+export function ensureBuilt(): void {
+  for (const name of ['core', 'twilio', 'vonage', 'telnyx']) {
+    const dist = `${root}packages/${name}/dist/index.js`;
+    if (existsSync(dist) && statSync(dist).mtimeMs >= newestMtime(`${root}packages/${name}/src`)) continue;
+    try {
+      execFileSync('npm', ['run', 'build', '-w', `@callflow/${name}`], { cwd: root, stdio: 'ignore' });
+    } catch (error) {
+      if (!existsSync(dist)) throw error;
+      console.error(`  warning: @callflow/${name} did not build; measuring its previous dist`);
+    }
+  }
+}
+
+interface RunningServer {
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `bench/servers/<file>` in a child node process and waits for its port. */
+export async function startServer(file: string, config: Record<string, unknown>): Promise<RunningServer> {
+  const nodeOptions = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeOptions, `${root}bench/servers/${file}`], {
+    cwd: root,
+    env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening (\d+)/.exec(stdout);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${file} exited (${code}) before listening: ${stderr}`)));
+  });
+  return {
+    port,
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs autocannon against a server: warm-up, then the measured run; each request takes the next entry of `pool`. */
+export async function load(port: number, pool: readonly PreparedRequest[], options: { seconds?: number; warmupSeconds?: number; distinct?: boolean; afterWarmup?: () => Promise<void> } = {}): Promise<LoadResult> {
+  let next = 0;
+  const take = () => pool[next++ % pool.length]!;
+  const fire = (duration: number) =>
+    autocannon({
+      url: `http://127.0.0.1:${port}`,
+      connections,
+      duration,
+      requests: [{ setupRequest: (request) => ({ ...request, ...take() }) }],
+    });
+  await fire(options.warmupSeconds ?? warmupSeconds);
+  await options.afterWarmup?.();
+  const result = await fire(options.seconds ?? seconds);
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    ok: result['2xx'],
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    repeated: options.distinct === false ? 0 : Math.max(0, next - pool.length),
+  };
+}
+
+/** Sends one prepared request and returns the status and body text (the correctness check before a load). */
+async function send(port: number, request: PreparedRequest): Promise<{ status: number; text: string }> {
+  const response = await fetch(`http://127.0.0.1:${port}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+  return { status: response.status, text: await response.text() };
+}
+
+function writeFlow(directory: string, flow: object): string {
+  const path = join(directory, 'phone-tree.json');
+  writeFileSync(path, JSON.stringify(flow));
+  return path;
+}
+
+/** Twilio: the same signed POST (Digits=3 at the menu) again and again; the handler is stateless. */
+async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
+  const flow = parseFlow(readFileSync(flowPath, 'utf8'), { format: 'json' });
+  const engine = createEngine(flow, { secret });
+  const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
+  const menu = await engine.start(call);
+  const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', ApiVersion: '2010-04-01', CallSid: call.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: call.from, To: call.to };
+  const body = new URLSearchParams(params).toString();
+  const request = async (query: string): Promise<PreparedRequest> => ({
+    method: 'POST',
+    path: `/voice?${query}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params) },
+    body,
+  });
+  const ours = await request(`t=${menu.token!}`);
+  const seed = await request('state=menu');
+  if (seed.headers['x-twilio-signature'] !== twilio.getExpectedTwilioSignature(authToken, `${twilioUrl}?state=menu`, params)) throw new Error('twilio signatures disagree with the SDK');
+  const config = { secret, authToken, publicUrl: twilioUrl, flowPath };
+  const results: HttpResult[] = [];
+  for (const [target, file, mode, prepared] of [
+    ['callflow node:http', 'twilio-callflow.mjs', 'node', ours],
+    ['callflow in Express', 'twilio-callflow.mjs', 'express', ours],
+    ['seed-style Express + SDK', 'twilio-seed.mjs', 'express', seed],
+  ] as const) {
+    const server = await startServer(file, { ...config, mode });
+    try {
+      const check = await send(server.port, prepared);
+      if (check.status !== 200 || !check.text.includes('We are open') || !check.text.includes('<Gather')) throw new Error(`twilio ${target} did not answer the hours turn: ${check.status} ${check.text.slice(0, 200)}`);
+      results.push({ provider: 'twilio', target, load: await load(server.port, [prepared], { distinct: false }) });
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
+}
+
+/** Vonage: distinct calls (each press of 3 is a first delivery: the handler de-duplicates repeated ones). */
+async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpResult[]> {
+  const flow = parseFlow(readFileSync(flowPath, 'utf8'), { format: 'json' });
+  const engine = createEngine(flow, { secret });
+  const ours: PreparedRequest[] = [];
+  const seed: PreparedRequest[] = [];
+  const toPrepared = async (request: Request): Promise<PreparedRequest> => {
+    const url = new URL(request.url);
+    return { method: 'POST', path: url.pathname + url.search, headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! }, body: await request.text() };
+  };
+  for (let index = 0; index < poolSize; index++) {
+    const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
+    const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
+    const event = { uuid: callId, conversation_uuid: `CON-${callId}`, from: '447700900001', to: '447700900000', dtmf: { digits: '3', timed_out: false }, timestamp: new Date().toISOString() };
+    ours.push(await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret })));
+    seed.push(await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?state=menu&call=${callId}`, body: event, signatureSecret })));
+  }
+  const config = { secret, signatureSecret, publicUrl: vonageUrl, flowPath };
+  const results: HttpResult[] = [];
+  for (const [target, file, mode, pool] of [
+    ['callflow node:http', 'vonage-callflow.mjs', 'node', ours],
+    ['callflow in Express', 'vonage-callflow.mjs', 'express', ours],
+    ['seed-style Express + SDK', 'vonage-seed.mjs', 'express', seed],
+  ] as const) {
+    const server = await startServer(file, { ...config, mode });
+    try {
+      // The check uses the last entry, which the load reaches only if the pool runs out.
+      const check = await send(server.port, pool.at(-1)!);
+      if (check.status !== 200 || !check.text.includes('We are open') || !check.text.includes('"input"')) throw new Error(`vonage ${target} did not answer the hours turn: ${check.status} ${check.text.slice(0, 200)}`);
+      results.push({ provider: 'vonage', target, load: await load(server.port, pool.slice(0, -1)) });
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
+}
+
+function gatherEndedBody(index: number, clientState: string): string {
+  return JSON.stringify({
+    data: {
+      record_type: 'event',
+      event_type: 'call.gather.ended',
+      id: `gather-ended-${index}`,
+      occurred_at: new Date().toISOString(),
+      payload: { call_control_id: `v3:bench-${index}`, call_leg_id: `leg-${index}`, call_session_id: `session-${index}`, client_state: clientState, digits: '3', status: 'valid', from: '+15551230000', to: '+15559870000' },
+    },
+  });
+}
+
+async function telnyxPool(privateKey: string, clientStates: ReadonlyArray<readonly [number, string]>): Promise<PreparedRequest[]> {
+  const pool: PreparedRequest[] = [];
+  for (const [index, clientState] of clientStates) {
+    const body = gatherEndedBody(index, clientState);
+    pool.push({ method: 'POST', path: '/telnyx', headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey })) }, body });
+  }
+  return pool;
+}
+
+async function commandCount(port: number, action: string): Promise<number> {
+  const counts = (await (await fetch(`http://127.0.0.1:${port}/__bench/commands`)).json()) as Record<string, number>;
+  return counts[action] ?? 0;
+}
+
+/**
+ * Telnyx: each callflow server first starts `poolSize` calls in-process (call.initiated, call.speak.ended → the menu's
+ * gather_using_speak), then the load delivers call.gather.ended with digit 3 for each, once. The seed-style server needs
+ * no set-up: its state is base64 'menu'. Both send their next command through a telnyx SDK client whose fetch counts it.
+ */
+async function telnyxTargets(flowPath: string, directory: string, poolSize: number): Promise<HttpResult[]> {
+  const keys = await generateTelnyxKeyPair();
+  const seedPool = await telnyxPool(keys.privateKey, Array.from({ length: poolSize }, (_, index) => [index, Buffer.from('menu').toString('base64')] as const));
+  const results: HttpResult[] = [];
+  for (const [target, file, mode] of [
+    ['callflow node:http', 'telnyx-callflow.mjs', 'node'],
+    ['callflow in Express', 'telnyx-callflow.mjs', 'express'],
+    ['seed-style Express + SDK', 'telnyx-seed.mjs', 'express'],
+  ] as const) {
+    const ours = file === 'telnyx-callflow.mjs';
+    const clientStatesPath = join(directory, `client-states-${mode}.json`);
+    const server = await startServer(file, { secret, flowPath, publicKey: keys.publicKey, privateKey: keys.privateKey, mode, preseed: ours ? poolSize : 0, clientStatesPath });
+    try {
+      let pool = seedPool;
+      if (ours) {
+        const states = JSON.parse(readFileSync(clientStatesPath, 'utf8')) as Record<string, string>;
+        pool = await telnyxPool(keys.privateKey, Object.entries(states).map(([callId, state]) => [Number(callId.slice('v3:bench-'.length)), state] as const));
+      }
+      const before = await commandCount(server.port, 'gather_using_speak');
+      const check = await send(server.port, pool.at(-1)!);
+      const after = await commandCount(server.port, 'gather_using_speak');
+      if (check.status !== 200 || after !== before + 1) throw new Error(`telnyx ${target} did not send the hours gather: ${check.status} ${check.text.slice(0, 200)}`);
+      let counted = after;
+      const measured = await load(server.port, pool.slice(0, -1), { afterWarmup: async () => void (counted = await commandCount(server.port, 'gather_using_speak')) });
+      results.push({ provider: 'telnyx', target, load: measured, commands: (await commandCount(server.port, 'gather_using_speak')) - counted });
+    } finally {
+      await server.stop();
+    }
+  }
+  return results;
+}
+
+const ratio = (ours: number, baseline: number) => `${(ours / baseline).toFixed(2)}x`;
+
+/** Turns the measured runs into table rows: req/s, p50 and p99 per provider, ours against the seed-style baseline. */
+export function httpRows(results: readonly HttpResult[]): BenchRow[] {
+  const rows: BenchRow[] = [];
+  for (const provider of ['twilio', 'vonage', 'telnyx'] as const) {
+    const baseline = results.find((result) => result.provider === provider && result.target === 'seed-style Express + SDK');
+    if (!baseline) continue;
+    for (const ours of results.filter((result) => result.provider === provider && result.target !== 'seed-style Express + SDK')) {
+      const notes = [`p50 ${ours.load.p50Ms} / p99 ${ours.load.p99Ms} ms vs ${baseline.load.p50Ms} / ${baseline.load.p99Ms} ms`];
+      if (ours.load.non2xx || ours.load.errors || baseline.load.non2xx || baseline.load.errors) notes.push(`non-2xx/errors: ours ${ours.load.non2xx}/${ours.load.errors}, baseline ${baseline.load.non2xx}/${baseline.load.errors}`);
+      if (ours.load.repeated) notes.push(`${ours.load.repeated} repeated deliveries (pool ran out)`);
+      if (ours.commands !== undefined) notes.push(`commands ${ours.commands} for ${ours.load.ok} 2xx (baseline ${baseline.commands} for ${baseline.load.ok})`);
+      rows.push({
+        name: `http ${provider}: menu webhook, ${ours.target}`,
+        value: ours.load.requestsPerSecond,
+        unit: 'req/s',
+        baseline: baseline.load.requestsPerSecond,
+        baselineName: 'seed-style Express + SDK',
+        target: provider === 'twilio' ? '≥3x the baseline' : undefined,
+        note: notes.join('; '),
+      });
+    }
+    const node = results.find((result) => result.provider === provider && result.target === 'callflow node:http');
+    if (node) {
+      rows.push({ name: `http ${provider}: p50 latency, callflow node:http`, value: node.load.p50Ms, unit: 'ms', baseline: baseline.load.p50Ms, baselineName: 'seed-style Express + SDK', note: `${connections} connections, ${seconds} s` });
+      rows.push({ name: `http ${provider}: p99 latency, callflow node:http`, value: node.load.p99Ms, unit: 'ms', baseline: baseline.load.p99Ms, baselineName: 'seed-style Express + SDK', note: `req/s ratio ${ratio(node.load.requestsPerSecond, baseline.load.requestsPerSecond)}` });
+    }
+  }
+  return rows;
+}
+
+/** Every target, in order; the raw results are also returned for the chart. */
+export async function measureHttp(providers: ReadonlyArray<HttpResult['provider']> = ['twilio', 'vonage', 'telnyx']): Promise<HttpResult[]> {
+  ensureBuilt();
+  const directory = mkdtempSync(join(tmpdir(), 'callflow-bench-http-'));
+  try {
+    const flowPath = writeFlow(directory, phoneTree);
+    const results: HttpResult[] = [];
+    const poolSize = Number(process.env.BENCH_HTTP_POOL ?? 16_000);
+    if (providers.includes('twilio')) results.push(...(await twilioTargets(flowPath)));
+    if (providers.includes('vonage')) results.push(...(await vonageTargets(flowPath, poolSize)));
+    if (providers.includes('telnyx')) results.push(...(await telnyxTargets(flowPath, directory, poolSize)));
+    return results;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+/** The http suite: phone-tree menu webhook under load, per provider, ours (node:http, Express) vs the seed-style baseline. */
+export async function run(): Promise<BenchRow[]> {
+  const results = await measureHttp();
+  lastHttpResults = results;
+  return httpRows(results);
+}
+
+/** The raw results of the last `run()` (for bench/chart.ts via bench/run.ts). */
+export let lastHttpResults: HttpResult[] = [];
+
+/**
+ * Scale: one whole Twilio webhook in-process (signature, form, token, resume, TwiML) in flows of 10, 1,000 and
+ * 10,000 menu nodes (bench/core.ts generateFlow), and the one-time cost of building the handler for each.
+ */
+export async function runScale(): Promise<BenchRow[]> {
+  const { generateFlow } = await import('./core.js');
+  const { medianMicros } = await import('./harness.js');
+  const { createTwilioHandler } = await import('@callflow/twilio');
+  const sizes = [10, 1_000, 10_000];
+  const targets = [];
+  for (const size of sizes) {
+    const flow = generateFlow(size);
+    const built = performance.now();
+    const handler = createTwilioHandler({ flow, secret, authToken, publicBaseUrl: twilioUrl });
+    const buildMs = performance.now() - built;
+    const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
+    const start = await handler.engine.start(call);
+    const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', CallSid: call.callId, CallStatus: 'in-progress', Digits: '1', From: call.from, To: call.to };
+    const query = `t=${start.token!}`;
+    const signature = await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params);
+    const body = new URLSearchParams(params).toString();
+    const request = () => new Request(`http://127.0.0.1:3000/voice?${query}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body });
+    const check = await (await handler(request())).text();
+    if (!check.includes('This is menu 1.')) throw new Error(`scale webhook did not reach node_1: ${check.slice(0, 200)}`);
+    targets.push({ size, buildMs, webhook: async () => (await handler(request())).text(), samples: [] as number[] });
+  }
+  // Three interleaved passes so a noisy moment on the shared machine does not land on one size only.
+  for (let pass = 0; pass < 3; pass++) {
+    for (const target of targets) target.samples.push(await medianMicros(target.webhook, { batch: 200, rounds: 9, warmup: 400 }));
+  }
+  const middle = (values: number[]) => [...values].sort((a, b) => a - b)[1]!;
+  const smallest = middle(targets[0]!.samples);
+  return targets.map((target) => ({
+    name: `scale: twilio whole webhook in-process, ${target.size}-node flow`,
+    value: middle(target.samples),
+    unit: 'µs/op' as const,
+    target: 'flat in flow size',
+    note: `handler built in ${target.buildMs.toFixed(1)} ms (once per process)${target.size === 10_000 ? `; 10,000 / 10 nodes = ${(middle(target.samples) / smallest).toFixed(2)}x` : ''}`,
+  }));
+}

@@ -1,0 +1,22 @@
+// callflow on Vonage: the phone tree served by createVonageHandler (memory store), on node:http or mounted in Express.
+import { createServer } from 'node:http';
+import express from 'express';
+import { parseFlow, toNodeListener } from '@callflow/core';
+import { createVonageHandler } from '@callflow/vonage';
+import { config, listen, readFlowJson } from './common.mjs';
+
+const handler = createVonageHandler({
+  flow: parseFlow(readFlowJson(), { format: 'json' }),
+  secret: config.secret,
+  signatureSecret: config.signatureSecret,
+  publicBaseUrl: config.publicUrl,
+});
+const listener = toNodeListener(handler);
+
+if (config.mode === 'express') {
+  const app = express();
+  app.use('/vonage', listener);
+  listen(createServer(app));
+} else {
+  listen(createServer(listener));
+}

@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// On Node the verifier hashes and checks HMACs with node:crypto (fast path); on Workers, Deno and browsers it uses
+// WebCrypto. This loads a fresh copy of the module with process.getBuiltinModule hidden, as on those runtimes,
+// and checks the WebCrypto path gives the same answers (jsonwebtoken and node:crypto as independent oracles).
+
+const jsonwebtoken = createRequire(import.meta.url)('jsonwebtoken') as { sign(payload: object, secret: string, options: { algorithm: 'HS256' }): string };
+const signatureSecret = 'vonage-signature-secret-1';
+const now = () => 1_800_000_000_000;
+const url = 'https://ivr.example.com/vonage/input?t=abc.def&call=uuid-1';
+const body = JSON.stringify({ uuid: 'uuid-1', dtmf: { digits: '1', timed_out: false } });
+const processWithBuiltins = process as { getBuiltinModule?: unknown };
+const original = processWithBuiltins.getBuiltinModule;
+
+async function loadWithoutNodeCrypto() {
+  processWithBuiltins.getBuiltinModule = undefined;
+  vi.resetModules();
+  try {
+    return await import('../src/verify-vonage-signature.js');
+  } finally {
+    processWithBuiltins.getBuiltinModule = original;
+  }
+}
+
+afterEach(() => {
+  processWithBuiltins.getBuiltinModule = original;
+  vi.restoreAllMocks();
+});
+
+describe('verifyVonageSignature through WebCrypto (no node:crypto)', () => {
+  it('hashes like node:crypto and verifies a jsonwebtoken JWT, refusing a wrong secret and a tampered body', async () => {
+    const web = await loadWithoutNodeCrypto();
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    const digest = vi.spyOn(crypto.subtle, 'digest');
+    expect(await web.sha256Hex(body)).toBe(createHash('sha256').update(body).digest('hex'));
+    const token = jsonwebtoken.sign({ iat: now() / 1000, jti: 'j-1', iss: 'Vonage', payload_hash: createHash('sha256').update(body).digest('hex') }, signatureSecret, { algorithm: 'HS256' });
+    const request = { method: 'POST', url, authorization: `Bearer ${token}`, body };
+    expect(await web.verifyVonageSignature(request, { signatureSecret, now })).toMatchObject({ valid: true });
+    expect(await web.verifyVonageSignature(request, { signatureSecret: 'another-secret', now })).toMatchObject({ valid: false, reason: 'bad-signature' });
+    expect(await web.verifyVonageSignature({ ...request, body: body.replace('"1"', '"9"') }, { signatureSecret, now })).toMatchObject({ valid: false, reason: 'payload-hash' });
+    expect(verify).toHaveBeenCalled();
+    expect(digest).toHaveBeenCalled();
+  });
+
+  it('uses node:crypto on Node (no WebCrypto round trip) and agrees with the WebCrypto copy', async () => {
+    const web = await loadWithoutNodeCrypto();
+    vi.resetModules();
+    const fast = await import('../src/verify-vonage-signature.js');
+    const token = await web.createVonageJwt({ iat: now() / 1000, payload_hash: await web.sha256Hex(body) }, signatureSecret);
+    const emptyHash = await web.sha256Hex('');
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    const digest = vi.spyOn(crypto.subtle, 'digest');
+    const request = { method: 'POST', url, authorization: `Bearer ${token}`, body };
+    expect(await fast.verifyVonageSignature(request, { signatureSecret: ['old-secret', signatureSecret], now })).toMatchObject({ valid: true });
+    expect(await fast.verifyVonageSignature(request, { signatureSecret: 'old-secret', now })).toMatchObject({ valid: false, reason: 'bad-signature' });
+    expect(await fast.sha256Hex('')).toBe(emptyHash);
+    expect(verify).not.toHaveBeenCalled();
+    expect(digest).not.toHaveBeenCalled();
+  });
+});

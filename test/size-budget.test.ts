@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { adapterBundleSizes, adapterBundles } from '../bench/size.js';
+
+// The size budget: each "core + adapter handler" bundle, as a Worker or Lambda ships it (esbuild, minified, gzipped),
+// must stay within size-budget.json. Raising a budget is a decision: do it in the commit that needs it, and say why.
+
+const budget = JSON.parse(readFileSync(new URL('../size-budget.json', import.meta.url), 'utf8')) as Record<string, number>;
+
+describe('size budget', () => {
+  it('has a budget for every adapter bundle and no stale ones', () => {
+    const names = Object.values(adapterBundles).map((entry) => entry.name).sort();
+    expect(Object.keys(budget).filter((key) => !key.startsWith('$')).sort()).toEqual(names);
+  });
+
+  it('keeps every core + adapter bundle within its gzipped budget', async () => {
+    const sizes = await adapterBundleSizes();
+    const over: string[] = [];
+    for (const [provider, entry] of Object.entries(adapterBundles) as Array<[keyof typeof sizes, (typeof adapterBundles)[keyof typeof adapterBundles]]>) {
+      const limit = budget[entry.name]!;
+      const { gzipped } = sizes[provider];
+      // A bundle that is suddenly tiny means the entry stopped importing the handler: that would make the check meaningless.
+      expect(gzipped, `${entry.name} is implausibly small`).toBeGreaterThan(10_000);
+      if (gzipped > limit) over.push(`${entry.name}: ${gzipped} B gzipped > budget ${limit} B (+${gzipped - limit} B)`);
+    }
+    expect(over, 'bundle grew past size-budget.json; shrink it or raise the budget on purpose').toEqual([]);
+  });
+});
