@@ -1,4 +1,4 @@
-import { CallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
+import { CallFlowError, isCallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
 import type { Telnyx } from 'telnyx';
 import type { TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
 
@@ -96,6 +96,9 @@ export async function executeCommands(callControlId: string, commands: readonly 
         report.sent.push(command.action);
         break;
       } catch (error) {
+        // The store (conference map) is down: nothing about the call is wrong, so hang nothing up; the webhook gets a
+        // 503 and Telnyx's redelivery sends the same commands again (same command_ids).
+        if (isCallFlowError(error, 'store-unavailable')) throw error;
         const kind = classify(error);
         const message = error instanceof Error ? error.message : String(error);
         if (kind === 'gone') {

@@ -1,6 +1,5 @@
 import {
   CallFlowError,
-  claimOnce,
   createEngine,
   createMemoryStore,
   isCallFlowError,
@@ -37,6 +36,11 @@ export interface TelnyxHandlerOptions extends Omit<BaseHandlerOptions, 'publicBa
   commandRetries?: number;
   /** First retry delay in ms; default 200. */
   retryDelayMs?: number;
+  /**
+   * Seconds an event being handled stays claimed; a redelivery meanwhile gets 503 (Telnyx tries again later), and
+   * after it a redelivery takes over (the instance handling it died). Default 10.
+   */
+  eventLeaseSeconds?: number;
 }
 
 /** The handler, with its engine for live-call control and tests. */
@@ -45,6 +49,30 @@ export type TelnyxHandler = FetchHandler & { engine: Engine };
 const dayTtl = { ttlSeconds: 86_400 };
 const positionKey = (callId: string) => `telnyx:position:${callId}`;
 const endedPrefix = 'ended ';
+const handled = 'done';
+const handling = 'handling';
+
+/**
+ * A call's position in the store. While a turn's commands are being sent, the record also holds the position it moved
+ * from and the commands, so a redelivery can finish the work of an instance that died (or lost its store) half-way:
+ * the same commands with the same `command_id`s, which Telnyx accepts once.
+ */
+interface PositionRecord {
+  at: string;
+  pending?: { from: string; commands: TelnyxCommand[] };
+}
+
+// Positions and tokens never contain a newline.
+function encodePosition(record: PositionRecord): string {
+  return record.pending ? `${record.at}\n${record.pending.from}\n${JSON.stringify(record.pending.commands)}` : record.at;
+}
+
+function decodePosition(raw: string): PositionRecord {
+  const first = raw.indexOf('\n');
+  if (first === -1) return { at: raw };
+  const second = raw.indexOf('\n', first + 1);
+  return { at: raw.slice(0, first), pending: { from: raw.slice(first + 1, second), commands: JSON.parse(raw.slice(second + 1)) as TelnyxCommand[] } };
+}
 
 /**
  * Handles Telnyx Call Control webhooks: verifies the signature, de-duplicates by event id, resumes the flow from
@@ -68,11 +96,12 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     tokenTtlSeconds: options.tokenTtlSeconds,
     onError: (error, call) => logger.error(`[callflow:telnyx] flow failed; apologising and hanging up: ${error.message}`, { callId: call.callId, node: error.node }),
   });
+  const leaseSeconds = options.eventLeaseSeconds ?? 10;
   const execute = (callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport> =>
     executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs });
 
   /** Plans a turn, moves the call's position from `expected` to the new one (exactly once), then sends the commands up to the first that waits. */
-  async function drive(call: CallInfo, turn: Turn, expected: string | undefined, plan: { answer?: boolean; stopPlayback?: boolean; seed: string; sequence: number }): Promise<void> {
+  async function drive(call: CallInfo, turn: Turn, expected: string | undefined, expectedRaw: string | undefined, plan: { answer?: boolean; stopPlayback?: boolean; seed: string; sequence: number }): Promise<void> {
     await runEffects(turn.effects, options.hooks, logger);
     let commands: TelnyxCommand[];
     try {
@@ -97,27 +126,53 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     const waiting = waitsAt === -1 ? undefined : head[waitsAt];
     const waitingState = waiting ? decodeClientState(clientStateOf(waiting)) : undefined;
     const next = waitingState ? positionOf(waitingState) : `${endedPrefix}${expected ?? ''}`;
-    if (!(await store.compareAndSet(positionKey(call.callId), expected, next, dayTtl))) {
+    const record: PositionRecord = { at: next, pending: { from: expected ?? '', commands: head } };
+    const raw = encodePosition(record);
+    if (!(await store.compareAndSet(positionKey(call.callId), expectedRaw, raw, dayTtl))) {
       logger.info?.('[callflow:telnyx] another delivery already moved this call on; ignoring', { callId: call.callId });
       return;
     }
-    const report = await execute(call.callId, head);
-    if (report.failed || report.callEnded) await store.set(positionKey(call.callId), `${endedPrefix}${next}`, dayTtl);
+    await finish(call, raw, record);
+  }
+
+  /** Sends a moved position's commands, then drops them from the record (store errors propagate: the event is retried and finishes this). */
+  async function finish(call: CallInfo, raw: string, record: PositionRecord): Promise<void> {
+    const report = await execute(call.callId, record.pending?.commands ?? []);
+    if (report.failed || report.callEnded) await store.set(positionKey(call.callId), `${endedPrefix}${record.at}`, dayTtl);
+    // A later event may already have moved the call on: then there is nothing to drop.
+    else await store.compareAndSet(positionKey(call.callId), raw, record.at, dayTtl);
+  }
+
+  /** A redelivered event whose turn was planned and stored but maybe not fully sent: send it again. True when it was. */
+  async function finishUnfinished(call: CallInfo, from: string, raw: string | undefined): Promise<boolean> {
+    if (raw === undefined) return false;
+    const record = decodePosition(raw);
+    if (record.pending?.from !== from) return false;
+    logger.warn('[callflow:telnyx] finishing a turn another delivery left half-sent (same command ids)', { callId: call.callId });
+    await finish(call, raw, record);
+    return true;
   }
 
   async function start(event: TelnyxEvent): Promise<void> {
     const call: CallInfo = { callId: event.callControlId!, from: event.from, to: event.to, provider: 'telnyx' };
-    if ((await store.get(positionKey(call.callId))) !== undefined) return; // a redelivered call.initiated with a new id
+    const raw = await store.get(positionKey(call.callId));
+    if (raw !== undefined) {
+      // A redelivered call.initiated: finish what its first delivery started, or ignore it.
+      await finishUnfinished(call, '', raw);
+      return;
+    }
     const turn = await engine.start(call);
-    await drive(call, turn, undefined, { answer: true, seed: 'start', sequence: 1 });
+    await drive(call, turn, undefined, undefined, { answer: true, seed: 'start', sequence: 1 });
   }
 
   async function advance(call: CallInfo, clientState: ClientState, outcome: Outcome, opened: { state: CallState; step: Step | undefined }): Promise<void> {
     const { token } = clientState;
     const current = positionOf(clientState);
-    const position = await store.get(positionKey(call.callId));
+    const raw = await store.get(positionKey(call.callId));
+    const position = raw === undefined ? undefined : decodePosition(raw).at;
     const ended = position?.startsWith(endedPrefix) ?? false;
     if ((ended ? position!.slice(endedPrefix.length) : position) !== current) {
+      if (await finishUnfinished(call, current, raw)) return;
       logger.info?.('[callflow:telnyx] stale or out-of-order event ignored', { callId: call.callId, outcome: outcome.type });
       return;
     }
@@ -140,22 +195,23 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     if (ended || outcome.type === 'hangup') {
       // The leg is gone: run hooks (a voicemail saved after hang-up still notifies), send nothing.
       await runEffects(turn.effects, options.hooks, logger);
-      if (!ended) await store.compareAndSet(positionKey(call.callId), current, `${endedPrefix}${current}`, dayTtl);
+      if (!ended) await store.compareAndSet(positionKey(call.callId), raw, `${endedPrefix}${current}`, dayTtl);
       return;
     }
     if (outcome.type === 'dial' && outcome.status === 'completed' && turn.ended && turn.steps.length === 0 && opened.step?.type === 'transfer' && opened.step.then === undefined) {
       // provider: without park_after_unbridge Telnyx hangs the caller's leg up itself when the bridge ends.
       await runEffects(turn.effects, options.hooks, logger);
-      await store.compareAndSet(positionKey(call.callId), current, `${endedPrefix}${current}`, dayTtl);
+      await store.compareAndSet(positionKey(call.callId), raw, `${endedPrefix}${current}`, dayTtl);
       return;
     }
-    await drive(call, turn, current, { seed: current, sequence: clientState.sequence + 1, stopPlayback: opened.state.kind === 'enqueue' });
+    await drive(call, turn, current, raw, { seed: current, sequence: clientState.sequence + 1, stopPlayback: opened.state.kind === 'enqueue' });
   }
 
   async function pressed(call: CallInfo, clientState: ClientState, digit: string, opened: { state: CallState; step: Step | undefined }): Promise<void> {
     const { token, sequence } = clientState;
     const current = positionOf(clientState);
-    if ((await store.get(positionKey(call.callId))) !== current) return;
+    const raw = await store.get(positionKey(call.callId));
+    if (raw === undefined || decodePosition(raw).at !== current) return;
     const step = opened.step;
     if (step?.type === 'record') {
       const finishOnKey = step.finishOnKey ?? '#';
@@ -228,15 +284,38 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
       } catch (error) {
         return textResponse(400, error instanceof Error ? error.message : '[callflow:telnyx] malformed event');
       }
-      claimedKey = `telnyx:event:${parsed.event.id}`;
-      if (!(await claimOnce(store, claimedKey))) return jsonResponse({ ok: true, ignored: 'duplicate' });
+      const eventKey = `telnyx:event:${parsed.event.id}`;
+      // Claimed for a lease while handled, then for a day: a redelivery meanwhile is asked to come back (503), since
+      // the instance handling it may die; after the lease it takes over.
+      if (!(await store.compareAndSet(eventKey, undefined, handling, { ttlSeconds: leaseSeconds }))) {
+        if ((await store.get(eventKey)) === handling) return textResponse(503, '[callflow:telnyx] this event is being handled; try again');
+        return jsonResponse({ ok: true, ignored: 'duplicate' });
+      }
+      claimedKey = eventKey;
       const prepared = await prepare(parsed);
-      if (prepared instanceof Response) return prepared;
-      const work = prepared().catch((error: unknown) => {
-        logger.error(`[callflow:telnyx] handling ${parsed.event.type} failed: ${error instanceof Error ? error.message : String(error)}`, { callId: parsed.event.callControlId });
-      });
-      if (options.waitUntil) options.waitUntil(work);
-      else await work;
+      if (prepared instanceof Response) {
+        await store.set(eventKey, handled, dayTtl);
+        return prepared;
+      }
+      let storeFailure: CallFlowError | undefined;
+      const work = prepared()
+        .then(() => store.set(eventKey, handled, dayTtl))
+        .catch(async (error: unknown) => {
+          if (isCallFlowError(error, 'store-unavailable')) {
+            storeFailure = error;
+            // Free the event id (if the store lets us; else the lease runs out) so the redelivery finishes the work.
+            await store.delete(eventKey).catch(() => undefined);
+          } else {
+            await store.set(eventKey, handled, dayTtl).catch(() => undefined);
+          }
+          logger.error(`[callflow:telnyx] handling ${parsed.event.type} failed: ${error instanceof Error ? error.message : String(error)}`, { callId: parsed.event.callControlId });
+        });
+      if (options.waitUntil) {
+        options.waitUntil(work);
+        return jsonResponse({ ok: true });
+      }
+      await work;
+      if (storeFailure) return textResponse(503, '[callflow:telnyx] store unavailable; try again');
       return jsonResponse({ ok: true });
     } catch (error) {
       // Store or crypto trouble before anything was sent: free the event id so Telnyx's redelivery is handled.

@@ -11,6 +11,24 @@ export interface TelnyxDeliveryOptions {
   duplicate?: boolean;
   /** After each event that moves the call on, deliver the previous such event again under a new id (a late, stale event). */
   replayStale?: boolean;
+  /**
+   * Delays before each redelivery of an event that failed (connection error, timeout, 429 or 5xx), as Telnyx redelivers
+   * (a per-call `webhook_retries_policies` allows at most 5 retries within 60 s); default [100, 500, 1000, 2000, 4000].
+   * `[]` turns retries off.
+   */
+  retryDelaysMs?: readonly number[];
+  /** Milliseconds to wait for the application's answer before the attempt counts as failed; default 10,000. */
+  timeoutMs?: number;
+}
+
+/** Counts of webhook deliveries, retries included. */
+export interface WebhookDeliveryStats {
+  /** HTTP attempts made. */
+  attempts: number;
+  /** Attempts that were redeliveries of a failed one. */
+  retries: number;
+  /** Deliveries that failed on every attempt. */
+  failed: number;
 }
 
 /** Settings of the Telnyx emulator. */
@@ -81,6 +99,8 @@ export interface TelnyxEmulator {
   failNext(action: string, options?: { status?: number; times?: number }): void;
   /** The conferences so far. */
   conferences(): EmulatedConference[];
+  /** Webhook delivery counts so far (attempts, redeliveries, deliveries that failed for good). */
+  readonly deliveryStats: WebhookDeliveryStats;
   close(): Promise<void>;
 }
 
@@ -149,6 +169,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   const msPerSecond = options.msPerSecond ?? 0;
   const idleMs = options.idleMs ?? 2000;
   const connectionId = options.connectionId ?? '1684641123236054244';
+  const retryDelaysMs = options.deliveries?.retryDelaysMs ?? [100, 500, 1000, 2000, 4000];
+  const timeoutMs = options.deliveries?.timeoutMs ?? 10_000;
+  const deliveryStats: WebhookDeliveryStats = { attempts: 0, retries: 0, failed: 0 };
   let sequence = 0;
 
   const wait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, seconds * msPerSecond)));
@@ -175,19 +198,36 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
 
   // ---- webhook delivery -------------------------------------------------------------------------
 
-  async function post(leg: Leg, body: string, type: string): Promise<void> {
+  // provider: Telnyx redelivers an event answered late, with a non-2xx, or not at all (an unreachable host).
+  async function post(leg: Leg, body: string | ((attempt: number) => string), type: string): Promise<void> {
     leg.run.webhooks++;
-    const headers = await signer.sign(body, Math.floor(clock() / 1000));
-    try {
-      const response = await fetch(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
-      await response.arrayBuffer();
-      if (response.status < 200 || response.status > 299) leg.run.errors.push(`${type} was answered ${response.status}`);
-    } catch (error) {
-      leg.run.errors.push(`${type} delivery failed: ${error instanceof Error ? error.message : String(error)}`);
+    for (let attempt = 0; ; attempt++) {
+      const text = typeof body === 'string' ? body : body(attempt + 1);
+      const headers = await signer.sign(text, Math.floor(clock() / 1000));
+      let failure: string;
+      let retryable = true;
+      deliveryStats.attempts++;
+      if (attempt > 0) deliveryStats.retries++;
+      try {
+        const response = await fetch(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text, signal: AbortSignal.timeout(timeoutMs) });
+        await response.arrayBuffer();
+        if (response.status >= 200 && response.status <= 299) return;
+        failure = `${type} was answered ${response.status}`;
+        retryable = response.status === 408 || response.status === 429 || response.status >= 500;
+      } catch (error) {
+        failure = `${type} delivery failed: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      const delay = retryDelaysMs[attempt];
+      if (!retryable || delay === undefined) {
+        deliveryStats.failed++;
+        leg.run.errors.push(failure);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay));
     }
   }
 
-  function envelope(leg: Leg, type: string, payload: Record<string, unknown>, id: string, attempt: number): string {
+  function envelope(leg: Leg, type: string, payload: Record<string, unknown>, id: string, attempt: number, clientState: string | undefined): string {
     const data = {
       record_type: 'event',
       event_type: type,
@@ -198,7 +238,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         call_leg_id: leg.legId,
         call_session_id: leg.sessionId,
         connection_id: connectionId,
-        client_state: leg.clientState ?? null,
+        client_state: clientState ?? null,
         from: leg.from,
         to: leg.to,
         ...payload,
@@ -218,10 +258,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
     const id = randomUUID();
     const fullPayload = { ...payload };
+    // A redelivery is the same event: the client_state of the moment it happened, not the leg's latest.
+    const clientState = leg.clientState;
     if (options.deliveries?.duplicate) {
-      await Promise.all([post(leg, envelope(leg, type, fullPayload, id, 1), type), post(leg, envelope(leg, type, fullPayload, id, 2), type)]);
+      await Promise.all([post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt, clientState), type), post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt + 1, clientState), type)]);
     } else {
-      await post(leg, envelope(leg, type, fullPayload, id, 1), type);
+      await post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt, clientState), type);
     }
     if (progressEvents.has(type)) {
       const previous = leg.lastProgressEvent;
@@ -723,6 +765,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     publicKey: signer.publicKey,
     privateKey: signer.privateKey,
     requests,
+    deliveryStats,
     call: (script, callOptions = {}) => play(script, callOptions),
     failNext(action, failure = {}) {
       failures.push({ action, status: failure.status ?? 500, times: failure.times ?? 1 });

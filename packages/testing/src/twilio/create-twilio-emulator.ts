@@ -21,6 +21,11 @@ export interface TwilioEmulatorOptions {
   publicOrigin?: string;
   /** Seconds the emulator assumes a `<Play>` lasts, for the queue clock; default 30. */
   playSeconds?: number;
+  /**
+   * Retries of a request that could not connect or got no answer (Twilio's connection override `rc`, default 1; HTTP
+   * error statuses are not retried: Twilio goes to the Fallback URL, which is not emulated). Default 1.
+   */
+  retryCount?: number;
 }
 
 /** One request the emulator made, for assertions on the protocol itself. */
@@ -94,16 +99,27 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     } else body = new URLSearchParams(params).toString();
     const { signed, target } = routeOf(full);
     const signature = sign(signed, method === 'GET' ? {} : params);
-    const response = await fetch(target, {
-      method,
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-        'x-twilio-signature': signature,
-        'i-twilio-idempotency-token': hex(16),
-        'user-agent': 'TwilioProxy/1.1 (callflow emulator)',
-      },
-      body,
-    });
+    const idempotencyToken = hex(16);
+    let response: Response;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        response = await fetch(target, {
+          method,
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+            'x-twilio-signature': signature,
+            // provider: a retry carries the same idempotency token.
+            'i-twilio-idempotency-token': idempotencyToken,
+            'user-agent': 'TwilioProxy/1.1 (callflow emulator)',
+          },
+          body,
+          signal: AbortSignal.timeout(15_000),
+        });
+        break;
+      } catch (error) {
+        if (attempt >= (options.retryCount ?? 1)) throw error;
+      }
+    }
     const text = await response.text();
     requests.push({ url: target, method, params, status: response.status, body: text });
     return { status: response.status, body: text, type: response.headers.get('content-type') ?? '' };

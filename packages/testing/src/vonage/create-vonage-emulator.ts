@@ -29,6 +29,13 @@ export interface VonageEmulatorOptions {
   now?: () => number;
   /** How long a held caller waits for a REST transfer after `onHold` resolved, in ms; default 250. */
   holdTimeoutMs?: number;
+  /**
+   * Delay before Vonage's one retry of a webhook that failed with a connection error, a timeout, or HTTP 429/503/504,
+   * in ms; default 200. `false` turns the retry off. (The fallback answer URL that Vonage tries next is not emulated.)
+   */
+  retryDelayMs?: number | false;
+  /** Milliseconds to wait for the application's answer (Vonage's socket timeout, at most 5 s for NCCO webhooks); default 5,000. */
+  timeoutMs?: number;
 }
 
 /** One webhook the emulator sent, for assertions on the protocol itself. */
@@ -52,6 +59,8 @@ export interface VonageEmulator {
   readonly nccos: readonly unknown[];
   /** REST requests received (method, path, body). */
   readonly restRequests: ReadonlyArray<{ method: string; path: string; body: unknown; status: number }>;
+  /** Webhook delivery counts over every call so far: attempts, retries, and deliveries that failed for good. */
+  readonly deliveryStats: { attempts: number; retries: number; failed: number };
   close(): Promise<void>;
 }
 
@@ -88,6 +97,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
   let requests: VonageEmulatorRequest[] = [];
   let nccos: unknown[] = [];
   const restRequests: Array<{ method: string; path: string; body: unknown; status: number }> = [];
+  const deliveryStats = { attempts: 0, retries: 0, failed: 0 };
 
   function jwt(payload: string): string {
     const claims = {
@@ -115,11 +125,35 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       body = JSON.stringify(fields);
       payload = body;
     }
-    const response = await fetch(target, {
-      method,
-      headers: { authorization: `Bearer ${jwt(payload)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'Vonage (callflow emulator)' },
-      body,
-    });
+    // provider: Vonage retries once on a connection failure, a timeout, or 429/503/504; not on other statuses.
+    let response: Response;
+    for (let attempt = 0; ; attempt++) {
+      deliveryStats.attempts++;
+      if (attempt > 0) deliveryStats.retries++;
+      const retry = attempt === 0 && options.retryDelayMs !== false;
+      try {
+        response = await fetch(target, {
+          method,
+          headers: { authorization: `Bearer ${jwt(payload)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'Vonage (callflow emulator)' },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
+        });
+      } catch (error) {
+        if (!retry) {
+          deliveryStats.failed++;
+          throw error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs || 200));
+        continue;
+      }
+      if (retry && [429, 503, 504].includes(response.status)) {
+        await response.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, options.retryDelayMs || 200));
+        continue;
+      }
+      if (response.status < 200 || response.status > 299) deliveryStats.failed++;
+      break;
+    }
     const text = await response.text();
     requests.push({ url: target, method, body: method === 'GET' ? fields : JSON.parse(body!), status: response.status, response: text });
     return { status: response.status, text, type: response.headers.get('content-type') ?? '' };
@@ -497,6 +531,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       return nccos;
     },
     restRequests,
+    deliveryStats,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
