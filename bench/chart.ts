@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ColdResult } from './cold-start.js';
+import type { ColdStartMeasurement } from './cold-start.js';
 import type { HttpResult } from './http.js';
 
 /** What the chart draws: the http and cold-start suites' raw results, with when and where they were measured. */
 export interface ChartData {
   http: HttpResult[];
-  cold?: { results: ColdResult[]; nodeFloorMs: number };
+  cold?: ColdStartMeasurement;
   /** e.g. "2026-11-21 · AMD EPYC … ×2 · node v20.20.2" */
   caption: string;
 }

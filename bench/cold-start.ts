@@ -65,6 +65,14 @@ function compare(provider: ColdResult['provider'], ours: [string, Record<string,
   return [summarise('callflow', samples.ours), summarise('seed-style SDK', samples.seed)];
 }
 
+/** Everything the cold-start suite measured. */
+export interface ColdStartMeasurement {
+  results: ColdResult[];
+  nodeFloorMs: number;
+  /** What-if: callflow on Telnyx with a fetch client in place of the telnyx SDK client. */
+  telnyxFetchClient?: ColdResult;
+}
+
 /** Wall time of `node -e ''`: the part of every cold start no library can remove. */
 function nodeFloorMs(): number {
   const samples: number[] = [];
@@ -77,7 +85,7 @@ function nodeFloorMs(): number {
 }
 
 /** Every provider's cold start, ours vs the SDK-based baseline, plus the bare node floor. */
-export async function measureColdStart(): Promise<{ results: ColdResult[]; nodeFloorMs: number }> {
+export async function measureColdStart(): Promise<ColdStartMeasurement> {
   ensureBuilt();
   const directory = mkdtempSync(join(tmpdir(), 'callflow-bench-cold-'));
   try {
@@ -136,14 +144,16 @@ export async function measureColdStart(): Promise<{ results: ColdResult[]; nodeF
     });
     const telnyxConfig = { flowPath, secret, publicKey: keys.publicKey, url: 'http://127.0.0.1:3000/telnyx', headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) }, body };
     results.push(...compare('telnyx', ['cold-telnyx-callflow.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig]));
-    return { results, nodeFloorMs: nodeFloorMs() };
+    // What-if, not shipped: the same handler with a small fetch client instead of the telnyx SDK client.
+    const whatIf = compare('telnyx', ['cold-telnyx-callflow-fetch.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig])[0]!;
+    return { results, nodeFloorMs: nodeFloorMs(), telnyxFetchClient: whatIf };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
 }
 
 /** Table rows: whole-process wall time, first line → response, and import time, per provider, ours vs baseline. */
-export function coldStartRows(measured: { results: ColdResult[]; nodeFloorMs: number }): BenchRow[] {
+export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
   const rows: BenchRow[] = [];
   const baselineName = {
     twilio: 'twilio SDK (validateRequest + VoiceResponse)',
@@ -183,6 +193,18 @@ export function coldStartRows(measured: { results: ColdResult[]; nodeFloorMs: nu
       note: provider === 'telnyx' ? '@callflow/core + @callflow/telnyx + telnyx vs telnyx' : undefined,
     });
   }
+  const whatIf = measured.telnyxFetchClient;
+  const telnyxSeed = measured.results.find((result) => result.provider === 'telnyx' && result.side === 'seed-style SDK');
+  if (whatIf && telnyxSeed) {
+    rows.push({
+      name: 'cold start telnyx, what-if: callflow with a fetch client instead of the telnyx SDK, wall time',
+      value: whatIf.wallMs,
+      unit: 'ms',
+      baseline: telnyxSeed.wallMs,
+      baselineName: baselineName.telnyx,
+      note: `experiment, not shipped (bench/servers/cold-telnyx-callflow-fetch.mjs); first line → response ${whatIf.answerMs.toFixed(0)} ms, import ${whatIf.importMs.toFixed(0)} ms`,
+    });
+  }
   return rows;
 }
 
@@ -194,4 +216,4 @@ export async function run(): Promise<BenchRow[]> {
 }
 
 /** The raw results of the last `run()` (for bench/chart.ts via bench/run.ts). */
-export let lastColdStart: { results: ColdResult[]; nodeFloorMs: number } | undefined;
+export let lastColdStart: ColdStartMeasurement | undefined;
