@@ -38,7 +38,7 @@ export interface TelnyxHandlerOptions extends Omit<BaseHandlerOptions, 'publicBa
   retryDelayMs?: number;
   /**
    * Seconds an event being handled stays claimed; a redelivery meanwhile gets 503 (Telnyx tries again later), and
-   * after it a redelivery takes over (the instance handling it died). Default 10.
+   * after it a redelivery takes over (the instance handling it died). Keep it under the span of Telnyx's redeliveries; default 5.
    */
   eventLeaseSeconds?: number;
 }
@@ -96,7 +96,7 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     tokenTtlSeconds: options.tokenTtlSeconds,
     onError: (error, call) => logger.error(`[callflow:telnyx] flow failed; apologising and hanging up: ${error.message}`, { callId: call.callId, node: error.node }),
   });
-  const leaseSeconds = options.eventLeaseSeconds ?? 10;
+  const leaseSeconds = options.eventLeaseSeconds ?? 5;
   const execute = (callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport> =>
     executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs });
 

@@ -13,7 +13,7 @@ export interface TelnyxDeliveryOptions {
   replayStale?: boolean;
   /**
    * Delays before each redelivery of an event that failed (connection error, timeout, 429 or 5xx), as Telnyx redelivers
-   * (a per-call `webhook_retries_policies` allows at most 5 retries within 60 s); default [100, 500, 1000, 2000, 4000].
+   * (a per-call `webhook_retries_policies` allows at most 5 retries within 60 s); default [100, 500, 2000, 5000, 10000].
    * `[]` turns retries off.
    */
   retryDelaysMs?: readonly number[];
@@ -169,7 +169,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   const msPerSecond = options.msPerSecond ?? 0;
   const idleMs = options.idleMs ?? 2000;
   const connectionId = options.connectionId ?? '1684641123236054244';
-  const retryDelaysMs = options.deliveries?.retryDelaysMs ?? [100, 500, 1000, 2000, 4000];
+  const retryDelaysMs = options.deliveries?.retryDelaysMs ?? [100, 500, 2000, 5000, 10000];
   const timeoutMs = options.deliveries?.timeoutMs ?? 10_000;
   const deliveryStats: WebhookDeliveryStats = { attempts: 0, retries: 0, failed: 0 };
   let sequence = 0;
@@ -376,6 +376,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         legs: new Map(),
       };
       conferences.set(conference.id, conference);
+      // provider: the leg is in the conference as soon as the command is accepted, even if it enters after what it is playing.
+      conference.participants.push(leg.id);
       if (typeof body.client_state === 'string') leg.clientState = body.client_state;
       enqueueCommand(leg, { action: 'conference_enter', body, conference: { id: conference.id, creating: true } });
       return record({ target: leg.id, action, body }, 200, { data: conferenceData(conference) });
@@ -394,6 +396,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       }
       if (commandId) leg.commandIds.add(commandId);
       if (typeof body.client_state === 'string') leg.clientState = body.client_state;
+      conference.participants.push(leg.id);
       enqueueCommand(leg, { action: 'conference_enter', body, conference: { id: conference.id, creating: false } });
       return record({ target: leg.id, action, body }, 200, { data: { result: 'ok' } });
     }
@@ -705,7 +708,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
     const endOnExit = body.end_conference_on_exit === true;
     conference.legs.set(leg.id, { endOnExit });
-    conference.participants.push(leg.id);
+    if (!conference.participants.includes(leg.id)) conference.participants.push(leg.id);
     conference.joined.push(leg.id);
     run.entries.push({ type: 'conference', room: conference.name });
     if (command.conference!.creating) await deliver(leg, 'conference.created', { conference_id: conference.id });
