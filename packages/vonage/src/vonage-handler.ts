@@ -357,6 +357,14 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
   }
 
   async function connectNextCaller(queue: string, target: QueueTarget, client?: VonageVoiceClient): Promise<QueuedCaller | undefined> {
+    for (;;) {
+      const caller = await connectFront(queue, target, client);
+      if (caller !== 'gone') return caller;
+    }
+  }
+
+  /** Connects the front caller; 'gone' when their call no longer exists (it ended without a hang-up event reaching us). */
+  async function connectFront(queue: string, target: QueueTarget, client?: VonageVoiceClient): Promise<QueuedCaller | undefined | 'gone'> {
     const voice = clientOf(client);
     const caller = await takeFromQueue(store, queue);
     if (!caller) return undefined;
@@ -385,6 +393,12 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
       }
       await transferCallToNcco(voice, caller.callId, ncco);
     } catch (error) {
+      const status = (error instanceof Error ? (error.cause as { response?: { status?: number } } | undefined) : undefined)?.response?.status;
+      if (status === 404) {
+        // Back at the front, this caller would block the queue for good.
+        logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, { callId: caller.callId });
+        return 'gone';
+      }
       await addToQueue(store, caller, 'front');
       throw error;
     }

@@ -137,4 +137,26 @@ describe('Vonage queue on a shared store', () => {
     expect(transfers.map((entry) => entry.callId)).toEqual(picked);
     expect(await instances[1]!.queuedCallers('agents')).toEqual([]);
   });
+
+  it('an agent skips a queued caller whose call no longer exists (404), instead of putting them back at the front', async () => {
+    const store = createMemoryStore();
+    const transferred: string[] = [];
+    const voiceClient: VonageVoiceClient = {
+      voice: {
+        transferCallWithNCCO: async (callId) => {
+          if (callId.endsWith('1')) throw Object.assign(new Error('Request failed with status code 404'), { response: { status: 404 } });
+          transferred.push(callId);
+        },
+        transferCallWithURL: async () => undefined,
+      },
+    };
+    const handler = createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, voiceClient });
+    for (const callId of ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002']) {
+      await handler(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret }));
+    }
+    const caller = await handler.connectNextCaller('agents', { node: 'connect_agent' });
+    expect(caller?.callId).toBe('00000000-0000-4000-8000-000000000002');
+    expect(transferred).toEqual(['00000000-0000-4000-8000-000000000002']);
+    expect(await handler.queuedCallers('agents')).toEqual([]);
+  });
 });
