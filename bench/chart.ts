@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ColdStartMeasurement } from './cold-start.js';
+import type { BenchRow } from './harness.js';
 import type { HttpResult } from './http.js';
 
 /** What the chart draws: the http and cold-start suites' raw results, with when and where they were measured. */
@@ -106,10 +107,38 @@ ${legend(20, 334, [[colours.ours, 'callflow, node:http'], [colours.oursExpress, 
 `;
 }
 
-/** `npx tsx bench/chart.ts <results.json> [out.svg]`: redraws the chart from the JSON that `npm run bench` saves. */
+function figure(value: number): string {
+  if (value >= 100) return Math.round(value).toLocaleString('en-US');
+  if (value >= 10) return value.toFixed(1);
+  return value.toFixed(2);
+}
+
+/** The rows as a Markdown table (for docs/performance.md): figure, baseline and ratio, target, note. */
+export function renderTable(rows: readonly BenchRow[]): string {
+  const lines = ['| benchmark | callflow | baseline | ratio | target |', '|---|---:|---:|---:|---|'];
+  for (const row of rows) {
+    const higherIsBetter = row.unit === 'req/s' || row.unit === 'ops/s';
+    const ratio = row.baseline === undefined ? '' : `${(higherIsBetter ? row.value / row.baseline : row.baseline / row.value).toFixed(2)}x`;
+    const baseline = row.baseline === undefined ? '' : `${figure(row.baseline)} ${row.unit}`;
+    lines.push(`| ${row.name} | ${figure(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${row.target ?? ''} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * `npx tsx bench/chart.ts <results.json> [out.svg]`: redraws the chart from the JSON that `npm run bench` saves;
+ * with `--markdown <prefix>` prints the rows whose name starts with the prefix as a Markdown table instead.
+ */
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [input, output = fileURLToPath(new URL('../docs/performance.svg', import.meta.url))] = process.argv.slice(2);
-  if (!input) throw new Error('usage: tsx bench/chart.ts <results.json> [out.svg]');
-  writeFileSync(output, renderChart(JSON.parse(readFileSync(input, 'utf8')) as ChartData));
-  console.log(`wrote ${output}`);
+  const args = process.argv.slice(2);
+  const markdown = args.indexOf('--markdown');
+  const [input, output = fileURLToPath(new URL('../docs/performance.svg', import.meta.url))] = args.filter((_, index) => index !== markdown && index !== markdown + 1);
+  if (!input) throw new Error('usage: tsx bench/chart.ts <results.json> [out.svg] [--markdown <name prefix>]');
+  const data = JSON.parse(readFileSync(input, 'utf8')) as ChartData & { rows: BenchRow[] };
+  if (markdown !== -1) {
+    console.log(renderTable(data.rows.filter((row) => row.name.startsWith(args[markdown + 1] ?? ''))));
+  } else {
+    writeFileSync(output, renderChart(data));
+    console.log(`wrote ${output}`);
+  }
 }

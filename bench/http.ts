@@ -139,6 +139,7 @@ export async function load(
   const warmup = options.warmupSeconds ?? warmupSeconds;
   if (warmup > 0) await fire(warmup);
   await options.afterWarmup?.();
+  const first = cursor.next;
   const result = await fire(options.seconds ?? seconds);
   return {
     requestsPerSecond: result.requests.average,
@@ -147,7 +148,7 @@ export async function load(
     ok: result['2xx'],
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
-    repeated: options.distinct === false ? 0 : Math.max(0, cursor.next - pool.length),
+    repeated: options.distinct === false ? 0 : Math.max(0, cursor.next - Math.max(first, pool.length)),
   };
 }
 
@@ -184,7 +185,9 @@ async function measureTargets(provider: HttpResult['provider'], targets: readonl
         const commands = target.commands ? (await target.commands()) - before : undefined;
         const previous = best.get(target);
         const all = [...(previous?.rounds ?? []), measured.requestsPerSecond];
-        if (!previous || measured.requestsPerSecond > previous.load.requestsPerSecond) best.set(target, { provider, target: target.target, load: measured, commands, rounds: all });
+        // A round that ran out of distinct calls answered some repeats from the idempotency cache: never the best one.
+        const better = !previous || (measured.repeated === 0 && (previous.load.repeated > 0 || measured.requestsPerSecond > previous.load.requestsPerSecond));
+        if (better) best.set(target, { provider, target: target.target, load: measured, commands, rounds: all });
         else previous.rounds = all;
       }
     }
@@ -397,12 +400,12 @@ export async function measureHttp(providers: ReadonlyArray<HttpResult['provider'
     const flowPath = writeFlow(directory, phoneTree);
     const results: HttpResult[] = [];
     // Distinct calls for the stateful handlers: enough for warm-up plus every round at the rates seen on this machine
-    // (Vonage ~8,000 req/s, Telnyx ~2,500 req/s); a shortfall is reported as repeated deliveries.
+    // (Vonage up to ~9,000 req/s, Telnyx up to ~4,000 req/s); a shortfall is reported as repeated deliveries.
     const scale = (rounds * seconds + warmupSeconds) / 9;
     const pool = (size: number) => Number(process.env.BENCH_HTTP_POOL ?? Math.ceil(size * scale));
     if (providers.includes('twilio')) results.push(...(await twilioTargets(flowPath)));
     if (providers.includes('vonage')) results.push(...(await vonageTargets(flowPath, pool(90_000))));
-    if (providers.includes('telnyx')) results.push(...(await telnyxTargets(flowPath, directory, pool(28_000))));
+    if (providers.includes('telnyx')) results.push(...(await telnyxTargets(flowPath, directory, pool(40_000))));
     return results;
   } finally {
     rmSync(directory, { recursive: true, force: true });

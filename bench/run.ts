@@ -22,6 +22,8 @@ function format(value: number): string {
   return value.toFixed(2);
 }
 
+let startLoad = '';
+
 function machine(): string {
   return `node ${process.version} · ${cpus()[0]?.model ?? 'cpu'} ×${cpus().length} · ${arch()} · ${(totalmem() / 2 ** 30).toFixed(0)} GiB`;
 }
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   const unknown = only.filter((name) => !suites.some((suite) => suite.name === name));
   if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; suites: ${suites.map((suite) => suite.name).join(', ')}`);
   const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+  startLoad = loadavg()[0]!.toFixed(1);
   console.log(`callflow bench: ${new Date().toISOString()} · ${machine()} · load ${load()}`);
   const rows: BenchRow[] = [];
   for (const suite of suites) {
@@ -64,7 +67,7 @@ async function main(): Promise<void> {
 async function saveResults(rows: BenchRow[]): Promise<void> {
   const { lastHttpResults } = (await import('./http.js')) as typeof import('./http.js');
   const { lastColdStart } = (await import('./cold-start.js')) as typeof import('./cold-start.js');
-  const caption = `measured ${new Date().toISOString().slice(0, 10)} · ${machine()} · npm run bench`;
+  const caption = `measured ${new Date().toISOString().slice(0, 10)} · ${machine()} · load average at start ${startLoad} (2 cores shared with other work) · npm run bench`;
   const path = process.env.BENCH_RESULTS ?? join(tmpdir(), 'callflow-bench-results.json');
   writeFileSync(path, JSON.stringify({ caption, rows, http: lastHttpResults, cold: lastColdStart }, null, 2));
   console.error(`  results: ${path}`);
