@@ -77,7 +77,8 @@ function decodePosition(raw: string): PositionRecord {
 /**
  * Handles Telnyx Call Control webhooks: verifies the signature, de-duplicates by event id, resumes the flow from
  * the event's `client_state` and sends the next commands through your telnyx client. Answers 200 to every valid
- * event; 403 for a bad signature or forged state, 400 for a malformed body.
+ * event; 403 for a bad signature or forged state, 400 for a malformed body, 503 when the store is unavailable or the
+ * event is still being handled elsewhere (Telnyx redelivers it).
  * @example
  * const handler = createTelnyxHandler({ flow, secret, publicKey: process.env.TELNYX_PUBLIC_KEY, client: new Telnyx({ apiKey }) });
  * http.createServer(toNodeListener(handler)).listen(3000);
