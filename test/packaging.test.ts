@@ -1,14 +1,20 @@
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // Builds every publishable package, packs it, and installs the tarballs into a fresh project outside
-// the workspace (offline, from the npm cache that `npm install` filled), then imports, requires and
-// type-checks them there, and runs publint and "are the types wrong?" on each tarball.
+// the workspace, then imports, requires and type-checks them there, and runs publint and "are the
+// types wrong?" on each tarball.
+//
+// The install is offline. A lockfile install (the workspace's `npm install`) caches tarballs but not
+// the registry's metadata, so on a fresh machine `npm install --offline <tarballs>` cannot resolve a
+// range like `luxon@^3.7.2`. The consumer therefore gets a lockfile of its own: the tarballs, plus
+// the third-party packages they need exactly as the workspace's lockfile resolved them, and
+// `npm ci --offline` installs that from the cache.
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -26,6 +32,51 @@ const packages: PackageInfo[] = readdirSync(join(root, 'packages'))
   .filter(({ manifest }) => !manifest.private)
   .map(({ dir, manifest }) => ({ name: manifest.name, dir }));
 
+interface LockEntry {
+  version?: string;
+  resolved?: string;
+  link?: boolean;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+const workspaceLock = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+
+/** Where Node would find `name` from the package installed at `from` (`''` is the project root), in the workspace's lockfile. */
+function lockedPath(from: string, name: string): string | undefined {
+  let base = from;
+  for (;;) {
+    const candidate = `${base ? `${base}/` : ''}node_modules/${name}`;
+    const entry = workspaceLock[candidate];
+    if (entry && !entry.link) return candidate;
+    if (!base) return undefined;
+    const parent = base.lastIndexOf('/node_modules/');
+    base = parent === -1 ? '' : base.slice(0, parent);
+  }
+}
+
+/** The workspace's lockfile entries for these dependencies and everything they need, at the same paths. */
+function lockedClosure(wanted: Array<[from: string, name: string]>): Record<string, LockEntry> {
+  const closure: Record<string, LockEntry> = {};
+  for (let next = wanted.shift(); next; next = wanted.shift()) {
+    const [from, name] = next;
+    const path = lockedPath(from, name);
+    if (!path) throw new Error(`${name} (needed by ${from || 'a packed package'}) is not in the workspace's package-lock.json`);
+    if (closure[path]) continue;
+    const entry = workspaceLock[path]!;
+    closure[path] = entry;
+    for (const dependency of Object.keys(entry.dependencies ?? {})) wanted.push([path, dependency]);
+    // Optional dependencies (esbuild's per-platform binaries) may be missing from the lockfile on purpose.
+    for (const dependency of Object.keys(entry.optionalDependencies ?? {})) if (lockedPath(path, dependency)) wanted.push([path, dependency]);
+  }
+  return closure;
+}
+
+function pick<T extends object>(value: T, keys: string[]): T {
+  return Object.fromEntries(Object.entries(value).filter(([key, field]) => keys.includes(key) && field !== undefined)) as T;
+}
+
 let project = '';
 const packDir = mkdtempSync(join(tmpdir(), 'callflow-pack-'));
 
@@ -36,11 +87,24 @@ beforeAll(async () => {
     info.tarball = join(packDir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
   }
   project = mkdtempSync(join(tmpdir(), 'callflow-consumer-'));
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-  await run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', ...packages.map((info) => info.tarball!)], {
-    cwd: project,
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const manifest = { name: 'consumer', version: '1.0.0', private: true, dependencies: {} as Record<string, string> };
+  const locked: Record<string, LockEntry> = {};
+  const wanted: Array<[from: string, name: string]> = [];
+  for (const info of packages) {
+    const { stdout } = await run('tar', ['-xzOf', info.tarball!, 'package/package.json']);
+    const packed = JSON.parse(stdout) as LockEntry & { name: string };
+    const spec = `file:${relative(project, info.tarball!)}`;
+    manifest.dependencies[packed.name] = spec;
+    locked[`node_modules/${packed.name}`] = { ...pick(packed, ['version', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines']), resolved: spec };
+    for (const dependency of Object.keys(packed.dependencies ?? {})) if (!dependency.startsWith('@callflow/')) wanted.push(['', dependency]);
+  }
+  Object.assign(locked, lockedClosure(wanted));
+  writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+  writeFileSync(
+    join(project, 'package-lock.json'),
+    JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages: { '': manifest, ...locked } }, null, 2),
+  );
+  await run(npm, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project, maxBuffer: 64 * 1024 * 1024 });
 }, 600_000);
 
 afterAll(() => {
