@@ -64,9 +64,13 @@ export type { QueueOperations, QueuePushOptions, StoreQueue } from './store/stor
 export { withKeyPrefix } from './store/prefixed-store.js';
 
 export { toNodeListener, reencodedBodyHeader } from './http/node-bridge.js';
-export type { FetchHandler, NodeRequestLike, NodeResponseLike } from './http/node-bridge.js';
+export type { NodeRequestLike, NodeResponseLike } from './http/node-bridge.js';
+export { emptyReply, jsonReply, jsonTextReply, replyHandlerOf, responseOf, textReply, webHandler, xmlReply } from './http/reply.js';
+export type { FetchHandler, Reply, ReplyHandler, WebhookRequest } from './http/reply.js';
 export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/responses.js';
 export { runEffects } from './http/handler-options.js';
 export type { BaseHandlerOptions, Hook } from './http/handler-options.js';
 export { requestFromEvent, toLambdaHandler } from './http/lambda.js';
+export { loadNodeCrypto } from './runtime/node-crypto.js';
+export type { NodeCryptoLike } from './runtime/node-crypto.js';
 export type { ApiGatewayEvent, ApiGatewayResult } from './http/lambda.js';

@@ -3,12 +3,13 @@ import {
   createEngine,
   createMemoryStore,
   isCallFlowError,
-  jsonResponse,
+  jsonReply,
   runEffects,
   silentLogger,
-  textResponse,
+  textReply,
+  webHandler,
 } from '@callflow/core';
-import type { BaseHandlerOptions, CallInfo, CallState, Engine, FetchHandler, Outcome, Step, Turn } from '@callflow/core';
+import type { BaseHandlerOptions, CallInfo, CallState, Engine, FetchHandler, Outcome, Reply, Step, Turn, WebhookRequest } from '@callflow/core';
 import { commandIdOf, decodeClientState, encodeClientState, type ClientState } from './client-state.js';
 import { executeCommands, forgetConference, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
 import { parseTelnyxEvent, type ParsedTelnyxEvent, type TelnyxEvent } from './parse-telnyx-event.js';
@@ -224,7 +225,7 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
   }
 
   /** Decides what an event means; refusals are returned now, the call work is returned to run. */
-  async function prepare(parsed: ParsedTelnyxEvent): Promise<Response | (() => Promise<void>)> {
+  async function prepare(parsed: ParsedTelnyxEvent): Promise<Reply | (() => Promise<void>)> {
     const { event, outcome } = parsed;
     if (event.type === 'conference.ended') {
       const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
@@ -233,11 +234,11 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
       };
     }
     if (event.type === 'call.initiated' && event.direction !== 'outgoing' && event.clientState === undefined) {
-      if (!event.callControlId) return textResponse(400, '[callflow:telnyx] call.initiated without call_control_id');
+      if (!event.callControlId) return textReply(400, '[callflow:telnyx] call.initiated without call_control_id');
       return () => start(event);
     }
     const state = event.clientState;
-    if (!state || !event.callControlId) return jsonResponse({ ok: true, ignored: 'no callflow state' });
+    if (!state || !event.callControlId) return jsonReply({ ok: true, ignored: 'no callflow state' });
     const call: CallInfo =
       state.kind === 'peer' ? { callId: state.callControlId, provider: 'telnyx' } : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
     let opened: { state: CallState; step: Step | undefined };
@@ -246,7 +247,7 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     } catch (error) {
       if (isCallFlowError(error, 'invalid-token')) {
         logger.warn(`[callflow:telnyx] ${error.message}`, { callId: call.callId, reason: error.reason, event: event.type });
-        return textResponse(403, `[callflow:telnyx] invalid client_state token (${error.reason ?? 'refused'})`);
+        return textReply(403, `[callflow:telnyx] invalid client_state token (${error.reason ?? 'refused'})`);
       }
       throw error;
     }
@@ -254,16 +255,16 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
       const digit = event.payload.digit;
       return () => pressed(call, state, digit, opened);
     }
-    if (!outcome) return jsonResponse({ ok: true, ignored: event.type });
+    if (!outcome) return jsonReply({ ok: true, ignored: event.type });
     // A far leg only matters when it ends; the caller's leg only through its own state.
-    if (state.kind === 'peer' && outcome.type !== 'dial') return jsonResponse({ ok: true, ignored: event.type });
+    if (state.kind === 'peer' && outcome.type !== 'dial') return jsonReply({ ok: true, ignored: event.type });
     return () => advance(call, state, outcome, opened);
   }
 
-  const handler = async (request: Request): Promise<Response> => {
+  const handle = async (request: WebhookRequest): Promise<Reply> => {
     let claimedKey: string | undefined;
     try {
-      if (request.method !== 'POST') return textResponse(405, '[callflow:telnyx] webhooks are POST');
+      if (request.method !== 'POST') return textReply(405, '[callflow:telnyx] webhooks are POST');
       const rawBody = await request.text();
       if (verify) {
         const check = await verifyTelnyxSignature({
@@ -276,25 +277,25 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
         });
         if (!check.ok) {
           logger.warn(`[callflow:telnyx] webhook signature refused: ${check.message}`, { reason: check.reason });
-          return textResponse(403, `[callflow:telnyx] signature refused (${check.reason})`);
+          return textReply(403, `[callflow:telnyx] signature refused (${check.reason})`);
         }
       }
       let parsed: ParsedTelnyxEvent;
       try {
         parsed = parseTelnyxEvent(rawBody);
       } catch (error) {
-        return textResponse(400, error instanceof Error ? error.message : '[callflow:telnyx] malformed event');
+        return textReply(400, error instanceof Error ? error.message : '[callflow:telnyx] malformed event');
       }
       const eventKey = `telnyx:event:${parsed.event.id}`;
       // Claimed for a lease while handled, then for a day: a redelivery meanwhile is asked to come back (503), since
       // the instance handling it may die; after the lease it takes over.
       if (!(await store.compareAndSet(eventKey, undefined, handling, { ttlSeconds: leaseSeconds }))) {
-        if ((await store.get(eventKey)) === handling) return textResponse(503, '[callflow:telnyx] this event is being handled; try again');
-        return jsonResponse({ ok: true, ignored: 'duplicate' });
+        if ((await store.get(eventKey)) === handling) return textReply(503, '[callflow:telnyx] this event is being handled; try again');
+        return jsonReply({ ok: true, ignored: 'duplicate' });
       }
       claimedKey = eventKey;
       const prepared = await prepare(parsed);
-      if (prepared instanceof Response) {
+      if (typeof prepared !== 'function') {
         await store.set(eventKey, handled, dayTtl);
         return prepared;
       }
@@ -313,19 +314,19 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
         });
       if (options.waitUntil) {
         options.waitUntil(work);
-        return jsonResponse({ ok: true });
+        return jsonReply({ ok: true });
       }
       await work;
-      if (storeFailure) return textResponse(503, '[callflow:telnyx] store unavailable; try again');
-      return jsonResponse({ ok: true });
+      if (storeFailure) return textReply(503, '[callflow:telnyx] store unavailable; try again');
+      return jsonReply({ ok: true });
     } catch (error) {
       // Store or crypto trouble before anything was sent: free the event id so Telnyx's redelivery is handled.
       if (claimedKey) await store.delete(claimedKey).catch(() => undefined);
       logger.error(`[callflow:telnyx] webhook failed: ${error instanceof Error ? error.message : String(error)}`);
-      return textResponse(503, '[callflow:telnyx] temporarily unavailable');
+      return textReply(503, '[callflow:telnyx] temporarily unavailable');
     }
   };
-  return Object.assign(handler, { engine });
+  return webHandler(handle, { engine });
 }
 
 function positionOf(state: ClientState): string {

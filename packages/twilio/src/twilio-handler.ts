@@ -1,5 +1,5 @@
-import { createEngine, isCallFlowError, parseForm, reencodedBodyHeader, runEffects, silentLogger, textResponse, xmlResponse } from '@callflow/core';
-import type { BaseHandlerOptions, CallInfo, Engine, Logger, Outcome, Turn } from '@callflow/core';
+import { createEngine, isCallFlowError, parseForm, reencodedBodyHeader, runEffects, silentLogger, textReply, webHandler, xmlReply } from '@callflow/core';
+import type { BaseHandlerOptions, CallInfo, Engine, Logger, Outcome, Reply, Turn, WebhookRequest } from '@callflow/core';
 import { isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo, type TwilioParams } from './parse-twilio-webhook.js';
 import { emptyTwiml, renderEnqueueWait, renderTwiml, twimlWarnings } from './render-twiml.js';
 import { verifyTwilioSignature } from './verify-twilio-signature.js';
@@ -30,7 +30,7 @@ function actionUrlOf(publicBaseUrl: string): string {
 }
 
 /** The URL Twilio signed: the configured public URL with the query the request arrived with. */
-export function twilioSignedUrl(publicBaseUrl: string, request: Request): string {
+export function twilioSignedUrl(publicBaseUrl: string, request: Pick<WebhookRequest, 'url'>): string {
   return actionUrlOf(publicBaseUrl) + new URL(request.url).search;
 }
 
@@ -49,7 +49,7 @@ interface ReadBody {
   body?: string;
 }
 
-async function readBody(request: Request, query: URLSearchParams): Promise<ReadBody | 'malformed'> {
+async function readBody(request: WebhookRequest, query: URLSearchParams): Promise<ReadBody | 'malformed'> {
   if (request.method === 'GET' || request.method === 'HEAD') {
     const params: TwilioParams = {};
     for (const [name, value] of query) params[name] = value;
@@ -100,23 +100,23 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
   const verify = options.verifySignatures ?? true;
   const apology = options.flow.defaults?.apology ?? defaultApology;
 
-  function respond(turn: Turn): Response {
+  function respond(turn: Turn): Reply {
     const warnings = twimlWarnings(turn);
     if (warnings.length && logger.info) logger.info('[callflow:twilio] rendered with warnings', { callId: turn.call.callId, warnings });
-    return xmlResponse(renderTwiml(turn, { actionUrl }));
+    return xmlReply(renderTwiml(turn, { actionUrl }));
   }
 
-  async function handle(request: Request): Promise<Response> {
+  async function handle(request: WebhookRequest): Promise<Reply> {
     const url = new URL(request.url);
     const query = url.searchParams;
     const read = await readBody(request, query);
-    if (read === 'malformed') return textResponse(400, '[callflow:twilio] malformed webhook body');
+    if (read === 'malformed') return textReply(400, '[callflow:twilio] malformed webhook body');
 
     if (verify) {
       const signedUrl = twilioSignedUrl(options.publicBaseUrl, request);
       if (!options.authToken) {
         logger.error('[callflow:twilio] refusing webhook: no auth token configured (set authToken, or verifySignatures: false for local experiments)');
-        return textResponse(403, '[callflow:twilio] signature cannot be checked');
+        return textReply(403, '[callflow:twilio] signature cannot be checked');
       }
       const valid = await verifyTwilioSignature({
         authToken: options.authToken,
@@ -134,7 +134,7 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
             ? 'the body was re-encoded after a body parser ran; mount the handler before body parsers'
             : 'publicBaseUrl must be the exact URL configured at Twilio (scheme, host, port, path)',
         });
-        return textResponse(403, '[callflow:twilio] invalid signature');
+        return textReply(403, '[callflow:twilio] invalid signature');
       }
     }
 
@@ -142,7 +142,7 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
     try {
       call = twilioCallInfo(read.params);
     } catch {
-      return textResponse(400, '[callflow:twilio] webhook has no CallSid');
+      return textReply(400, '[callflow:twilio] webhook has no CallSid');
     }
     const token = query.get('t');
     const event = query.get('e');
@@ -150,13 +150,13 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
     try {
       if (event === 'status' || (token === null && isTwilioCallEnded(read.params))) {
         logger.info?.('[callflow:twilio] call ended', { callId: call.callId, status: read.params.CallStatus });
-        return xmlResponse(emptyTwiml());
+        return xmlReply(emptyTwiml());
       }
       if (token === null) return respond(await engine.start(call));
       const { state, step } = await engine.inspect(token, call);
       if (event === 'wait') {
-        if (step?.type !== 'enqueue') return xmlResponse(emptyTwiml());
-        return xmlResponse(
+        if (step?.type !== 'enqueue') return xmlReply(emptyTwiml());
+        return xmlReply(
           renderEnqueueWait(step, { position: numberOf(read.params.QueuePosition), queueTimeSeconds: numberOf(read.params.QueueTime) }),
         );
       }
@@ -177,22 +177,22 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
     } catch (error) {
       if (isCallFlowError(error, 'invalid-token')) {
         logger.warn(`[callflow:twilio] ${error.message}`, { callId: call.callId, reason: error.reason });
-        return textResponse(403, '[callflow:twilio] invalid continuation token');
+        return textReply(403, '[callflow:twilio] invalid continuation token');
       }
       if (isCallFlowError(error, 'unexpected-outcome')) {
         logger.warn(`[callflow:twilio] ignored: ${error.message}`, { callId: call.callId });
-        return xmlResponse(emptyTwiml());
+        return xmlReply(emptyTwiml());
       }
       if (isCallFlowError(error, 'invalid-webhook')) {
         logger.warn(error.message, { callId: call.callId });
-        return textResponse(400, error.message);
+        return textReply(400, error.message);
       }
       logger.error('[callflow:twilio] webhook failed', { callId: call.callId, error: error instanceof Error ? error.message : String(error) });
-      return xmlResponse(apologyTwiml(apology));
+      return xmlReply(apologyTwiml(apology));
     }
   }
 
-  return Object.assign(handle, { engine, actionUrl });
+  return webHandler(handle, { engine, actionUrl });
 }
 
 function numberOf(value: string | undefined): number | undefined {

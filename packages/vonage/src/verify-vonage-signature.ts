@@ -1,4 +1,4 @@
-import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, textToBase64Url } from '@callflow/core';
+import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, loadNodeCrypto, textToBase64Url } from '@callflow/core';
 
 /** Options for checking a Vonage signed webhook. */
 export interface VerifyVonageSignatureOptions {
@@ -39,25 +39,9 @@ export interface VonageSignedRequest {
 const keyCache = new Map<string, Promise<CryptoKey>>();
 const encoder = new TextEncoder();
 
-type NodeCrypto = {
-  createHash(algorithm: 'sha256'): { update(data: string): { digest(encoding: 'hex'): string } };
-  createHmac(algorithm: 'sha256', key: string): { update(data: string): { digest(): Uint8Array } };
-  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
-};
-
-/**
- * node:crypto on Node, loaded without a static import (process.getBuiltinModule, Node ≥ 20.16) so Worker bundles stay
- * clean. Each webhook hashes and verifies a few hundred bytes: WebCrypto's promise and thread-pool round trip (~25 µs
- * an operation on Node 20) costs far more than the hash itself, and a webhook made three of them.
- */
-const node: NodeCrypto | undefined = (() => {
-  const processLike = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
-  try {
-    return processLike?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined;
-  } catch {
-    return undefined;
-  }
-})();
+// node:crypto on Node (see loadNodeCrypto): each webhook hashes and verifies a few hundred bytes, and WebCrypto's promise
+// and thread-pool round trip costs far more than the hash itself; a webhook made three of them.
+const node = loadNodeCrypto();
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keyCache.get(secret);

@@ -3,18 +3,23 @@ import {
   claimOnce,
   createEngine,
   createMemoryStore,
+  emptyReply,
   isCallFlowError,
-  jsonResponse,
+  jsonReply,
+  jsonTextReply,
   runEffects,
   silentLogger,
-  textResponse,
+  textReply,
+  webHandler,
   type BaseHandlerOptions,
   type CallInfo,
   type Engine,
   type Outcome,
+  type Reply,
   type Store,
   type TransferTarget,
   type Turn,
+  type WebhookRequest,
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
 import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
@@ -131,12 +136,12 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     outcome: () => Promise<Outcome> | Outcome,
     afterClaim?: () => Promise<void>,
     runHooks?: (turn: Turn) => Promise<void>,
-  ): Promise<Response> {
+  ): Promise<Reply> {
     await engine.inspect(token, call);
     // A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input).
     const responseKey = keys.response(call.callId, (await sha256Hex(`${token}\n${body}`)).slice(0, 32));
     const cached = await store.get(responseKey);
-    if (cached !== undefined) return new Response(cached, { status: 200, headers: { 'content-type': 'application/json' } });
+    if (cached !== undefined) return jsonTextReply(cached);
     const currentKey = keys.current(call.callId);
     let current = await store.get(currentKey);
     if (current !== undefined && current !== token) {
@@ -147,28 +152,28 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
         for (let waited = 0; waited < 5000 && busy?.token === token && busy.until > Date.now(); waited += 25) {
           await new Promise((resolve) => setTimeout(resolve, 25));
           const ready = await store.get(responseKey);
-          if (ready !== undefined) return new Response(ready, { status: 200, headers: { 'content-type': 'application/json' } });
+          if (ready !== undefined) return jsonTextReply(ready);
           current = await store.get(currentKey);
           busy = current === undefined ? undefined : parseBusy(current);
         }
         // The other delivery may have finished between the two reads above.
         const ready = await store.get(responseKey);
-        if (ready !== undefined) return new Response(ready, { status: 200, headers: { 'content-type': 'application/json' } });
+        if (ready !== undefined) return jsonTextReply(ready);
       }
       if (busy?.token !== token || busy.until > Date.now()) {
         logger.info?.('[callflow:vonage] stale webhook ignored: the call has moved on', { callId: call.callId });
-        return new Response(null, { status: 204 });
+        return emptyReply();
       }
     }
     const claim = busyMarker(token, Date.now() + busyLeaseMs);
-    if (!(await store.compareAndSet(currentKey, current, claim, { ttlSeconds }))) return new Response(null, { status: 204 });
+    if (!(await store.compareAndSet(currentKey, current, claim, { ttlSeconds }))) return emptyReply();
     try {
       await afterClaim?.();
       const turn = await engine.resume(token, await outcome(), call);
       const ncco = await deliver(turn, runHooks);
       const text = JSON.stringify(ncco);
       await store.set(responseKey, text, { ttlSeconds });
-      return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+      return jsonTextReply(text);
     } catch (error) {
       // Put the position back so the provider's retry resumes it; if the store is down, the lease runs out instead.
       await store.compareAndSet(currentKey, claim, token, { ttlSeconds }).catch(() => undefined);
@@ -198,10 +203,10 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     ];
   }
 
-  async function route(request: Request): Promise<Response> {
+  async function route(request: WebhookRequest): Promise<Reply> {
     const url = new URL(request.url);
     const path = url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-    if (!(Object.values(vonageWebhookPaths) as string[]).includes(path)) return textResponse(404, 'unknown Vonage webhook path');
+    if (!(Object.values(vonageWebhookPaths) as string[]).includes(path)) return textReply(404, 'unknown Vonage webhook path');
     const method = request.method.toUpperCase();
     const body = method === 'GET' || method === 'HEAD' ? '' : await request.text();
     if (verify) {
@@ -211,7 +216,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
       );
       if (!result.valid) {
         logger.warn(`[callflow:vonage] webhook refused: ${result.message}`, { path, reason: result.reason });
-        return textResponse(403, `signature refused: ${result.reason}`);
+        return textReply(403, `signature refused: ${result.reason}`);
       }
     }
     let fields: Record<string, unknown>;
@@ -223,13 +228,13 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
         if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
         fields = parsed as Record<string, unknown>;
       } catch {
-        return textResponse(400, 'body is not a JSON object');
+        return textReply(400, 'body is not a JSON object');
       }
     }
     const token = url.searchParams.get('t') ?? undefined;
     const callParam = url.searchParams.get('call') ?? undefined;
     const needsToken = path !== vonageWebhookPaths.answer && path !== vonageWebhookPaths.event;
-    if (needsToken && (!token || !callParam)) return textResponse(400, 'callback URL without its token');
+    if (needsToken && (!token || !callParam)) return textReply(400, 'callback URL without its token');
     const callId = callParam ?? (typeof fields.uuid === 'string' ? fields.uuid : '');
 
     switch (path) {
@@ -237,12 +242,12 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
         const call = parseVonageAnswer(fields);
         const cachedKey = keys.response(call.callId, 'answer');
         const cached = await store.get(cachedKey);
-        if (cached !== undefined) return new Response(cached, { status: 200, headers: { 'content-type': 'application/json' } });
+        if (cached !== undefined) return jsonTextReply(cached);
         await store.set(keys.call(call.callId), JSON.stringify({ from: call.from, to: call.to }), { ttlSeconds });
         const ncco = await deliver(await engine.start({ callId: call.callId, from: call.from, to: call.to, provider }));
         const text = JSON.stringify(ncco);
         await store.set(cachedKey, text, { ttlSeconds });
-        return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
+        return jsonTextReply(text);
       }
       case vonageWebhookPaths.event: {
         const event = parseVonageEvent(fields);
@@ -252,7 +257,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
           await store.set(keys.current(event.callId), ended, { ttlSeconds });
         }
         if (event.status === undefined && event.reason) logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
-        return new Response(null, { status: 204 });
+        return emptyReply();
       }
       case vonageWebhookPaths.input: {
         const call = await callInfo(callId, { from: typeof fields.from === 'string' ? fields.from : undefined, to: typeof fields.to === 'string' ? fields.to : undefined });
@@ -260,7 +265,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
       }
       case vonageWebhookPaths.connect: {
         const event = parseVonageConnectEvent(fields);
-        if (event.kind === 'progress') return new Response(null, { status: 204 });
+        if (event.kind === 'progress') return emptyReply();
         const call = await callInfo(callId);
         const { state } = await engine.inspect(token!, call);
         if (state.kind === 'enqueue') {
@@ -268,12 +273,12 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
           const caller: QueuedCaller = { callId, token: token!, queue: (await queueOf(token!, call)) ?? '', enqueuedAt: now() };
           await addToQueue(store, caller, 'front');
           logger.warn(`[callflow:vonage] agent attempt ended '${event.outcome.raw}'; caller back at the front of '${caller.queue}'`, { callId });
-          return jsonResponse(holdNcco(caller));
+          return jsonReply(holdNcco(caller));
         }
         return resumeOnce(token!, body, call, () => event.outcome);
       }
       case vonageWebhookPaths.record: {
-        if (url.searchParams.get('async') === '1') return new Response(null, { status: 204 });
+        if (url.searchParams.get('async') === '1') return emptyReply();
         const outcome = parseVonageRecordEvent(fields);
         const call = await callInfo(callId);
         await engine.inspect(token!, call);
@@ -284,7 +289,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
           const turn = await engine.resume(token!, outcome, call);
           await runEffects(turn.effects, options.hooks, logger);
         }
-        return new Response(null, { status: 204 });
+        return emptyReply();
       }
       case vonageWebhookPaths.notify: {
         const payload = fields.payload && typeof fields.payload === 'object' ? (fields.payload as Record<string, unknown>) : fields;
@@ -315,11 +320,11 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
           case 'timeout':
             return resumeOnce(token!, body, call, () => ({ type: 'queue', result: 'timeout' }));
           default:
-            return textResponse(400, `notify with unknown payload.after '${after}'`);
+            return textReply(400, `notify with unknown payload.after '${after}'`);
         }
       }
     }
-    return textResponse(404, 'unknown Vonage webhook path');
+    return textReply(404, 'unknown Vonage webhook path');
   }
 
   async function queueOf(token: string, call: CallInfo): Promise<string | undefined> {
@@ -327,26 +332,26 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     return step?.type === 'enqueue' ? step.queue : undefined;
   }
 
-  const handler = async (request: Request): Promise<Response> => {
+  const handle = async (request: WebhookRequest): Promise<Reply> => {
     try {
       return await route(request);
     } catch (error) {
       if (isCallFlowError(error, 'invalid-token')) {
         logger.warn(`[callflow:vonage] ${error.message}`, { reason: error.reason });
-        return textResponse(403, 'invalid token');
+        return textReply(403, 'invalid token');
       }
-      if (isCallFlowError(error, 'invalid-webhook')) return textResponse(400, error.message);
+      if (isCallFlowError(error, 'invalid-webhook')) return textReply(400, error.message);
       if (isCallFlowError(error, 'unexpected-outcome')) {
         logger.info?.(`[callflow:vonage] ${error.message}; ignored`);
-        return new Response(null, { status: 204 });
+        return emptyReply();
       }
       if (isCallFlowError(error, 'store-unavailable')) {
         // Vonage retries a 503 once (then the fallback answer URL); an apology here would end a call the retry can save.
         logger.error(`[callflow:vonage] store unavailable; answering 503 so Vonage retries: ${error.message}`);
-        return textResponse(503, 'store unavailable, retry');
+        return textReply(503, 'store unavailable, retry');
       }
       logger.error('[callflow:vonage] webhook failed; the caller hears the apology', { error: error instanceof Error ? error.message : String(error) });
-      return jsonResponse(apology());
+      return jsonReply(apology());
     }
   };
 
@@ -431,7 +436,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     await transferCallToNcco(voice, callId, await deliver(await engine.goTo(node, call, vars)));
   }
 
-  return Object.assign(handler, {
+  return webHandler(handle, {
     engine,
     store,
     connectNextCaller,

@@ -1,3 +1,5 @@
+import { replyHandlerOf, type FetchHandler, type WebhookRequest } from './reply.js';
+
 /** The parts of node:http's IncomingMessage the bridge reads (Express's req fits too). */
 export interface NodeRequestLike extends AsyncIterable<unknown> {
   method?: string;
@@ -11,11 +13,8 @@ export interface NodeResponseLike {
   statusCode: number;
   headersSent: boolean;
   setHeader(name: string, value: string): unknown;
-  end(chunk?: Uint8Array): unknown;
+  end(chunk?: Uint8Array | string): unknown;
 }
-
-/** A web-standard request handler. */
-export type FetchHandler = (request: Request) => Promise<Response>;
 
 type NodeRequest = NodeRequestLike & { body?: unknown; rawBody?: unknown; originalUrl?: string };
 
@@ -26,12 +25,21 @@ export const reencodedBodyHeader = 'x-callflow-body-reencoded';
  * Adapts a `(Request) => Promise<Response>` handler to node:http and Express.
  * Mount it before body parsers; if a parser already ran, `req.rawBody` is used when present,
  * else the parsed body is re-encoded and the request is marked.
+ * callflow's own handlers are called through their reply form, with no web `Request` or `Response` in between.
  * @example http.createServer(toNodeListener(handler)).listen(3000)
  * @example app.post('/voice', toNodeListener(handler))
  */
 export function toNodeListener(handler: FetchHandler): (req: NodeRequestLike, res: NodeResponseLike, next?: (error?: unknown) => void) => void {
+  const handleReply = replyHandlerOf(handler);
   return (req, res, next) => {
     void (async () => {
+      if (handleReply) {
+        const reply = await handleReply(nodeWebhookRequest(req as NodeRequest));
+        res.statusCode = reply.status;
+        for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+        res.end(reply.body ?? undefined);
+        return;
+      }
       const request = await toRequest(req as NodeRequest);
       const response = await handler(request);
       res.statusCode = response.status;
@@ -45,9 +53,58 @@ export function toNodeListener(handler: FetchHandler): (req: NodeRequestLike, re
   };
 }
 
+function urlOf(req: NodeRequest): string {
+  return `http://${headerValue(req.headers.host) ?? 'localhost'}${req.originalUrl ?? req.url ?? '/'}`;
+}
+
+function headerValue(value: string | string[] | undefined): string | null {
+  if (value === undefined) return null;
+  return Array.isArray(value) ? value.join(', ') : value;
+}
+
+/** The body as a framework may have left it: raw bytes kept aside, raw text or bytes as the body, or a parsed body to re-encode. */
+type BodySource = { bytes: Uint8Array<ArrayBuffer>; reencoded: boolean };
+
+async function readNodeBody(req: NodeRequest, contentType: string): Promise<BodySource> {
+  if (req.rawBody instanceof Uint8Array || typeof req.rawBody === 'string') return { bytes: toBytes(req.rawBody), reencoded: false };
+  if (req.body instanceof Uint8Array || typeof req.body === 'string') return { bytes: toBytes(req.body), reencoded: false };
+  if (req.body !== undefined && req.readableEnded) {
+    const text = contentType.includes('application/x-www-form-urlencoded')
+      ? new URLSearchParams(req.body as Record<string, string>).toString()
+      : JSON.stringify(req.body);
+    return { bytes: toBytes(text), reencoded: true };
+  }
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of req) chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+  return { bytes: concatBytes(chunks), reencoded: false };
+}
+
+const utf8Decoder = new TextDecoder();
+
+/** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()`. */
+function nodeWebhookRequest(req: NodeRequest): WebhookRequest {
+  let reencoded = false;
+  const get = (name: string): string | null => {
+    const lower = name.toLowerCase();
+    if (lower === reencodedBodyHeader) return reencoded ? '1' : null;
+    return headerValue(req.headers[lower]);
+  };
+  const method = req.method ?? 'GET';
+  return {
+    method,
+    url: urlOf(req),
+    headers: { get, has: (name) => get(name) !== null },
+    async text() {
+      if (method === 'GET' || method === 'HEAD') return '';
+      const body = await readNodeBody(req, get('content-type') ?? '');
+      reencoded = body.reencoded;
+      return utf8Decoder.decode(body.bytes);
+    },
+  };
+}
+
 async function toRequest(req: NodeRequest): Promise<Request> {
-  const host = req.headers.host ?? 'localhost';
-  const url = `http://${host}${req.originalUrl ?? req.url ?? '/'}`;
+  const url = urlOf(req);
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const item of value) headers.append(name, item);
@@ -55,23 +112,10 @@ async function toRequest(req: NodeRequest): Promise<Request> {
   }
   const method = req.method ?? 'GET';
   if (method === 'GET' || method === 'HEAD') return new Request(url, { method, headers });
-  let body: Uint8Array<ArrayBuffer>;
-  if (req.rawBody instanceof Uint8Array || typeof req.rawBody === 'string') body = toBytes(req.rawBody);
-  else if (req.body instanceof Uint8Array || typeof req.body === 'string') body = toBytes(req.body);
-  else if (req.body !== undefined && req.readableEnded) {
-    const type = headers.get('content-type') ?? '';
-    const text = type.includes('application/x-www-form-urlencoded')
-      ? new URLSearchParams(req.body as Record<string, string>).toString()
-      : JSON.stringify(req.body);
-    body = toBytes(text);
-    headers.set(reencodedBodyHeader, '1');
-  } else {
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of req) chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
-    body = concatBytes(chunks);
-  }
+  const body = await readNodeBody(req, headers.get('content-type') ?? '');
+  if (body.reencoded) headers.set(reencodedBodyHeader, '1');
   headers.delete('content-length');
-  return new Request(url, { method, headers, body });
+  return new Request(url, { method, headers, body: body.bytes });
 }
 
 function toBytes(value: Uint8Array | string): Uint8Array<ArrayBuffer> {

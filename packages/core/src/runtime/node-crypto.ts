@@ -1,0 +1,24 @@
+type Digest = { digest(): Uint8Array; digest(encoding: 'hex' | 'base64'): string };
+
+/** The parts of node:crypto callflow uses on Node. */
+export interface NodeCryptoLike {
+  createHash(algorithm: 'sha256' | 'sha1'): { update(data: string): Digest };
+  createHmac(algorithm: 'sha256' | 'sha1', key: string): { update(data: string): Digest };
+  timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+}
+
+/**
+ * node:crypto when the runtime has it, loaded without a static import (`process.getBuiltinModule`, Node ≥ 20.16),
+ * so bundles for Workers stay clean; `undefined` elsewhere, where callers use WebCrypto.
+ * On Node, WebCrypto's promise and thread-pool round trip costs 25–50 µs an operation, far more than hashing a
+ * webhook's few hundred bytes synchronously. Call it at module load: tests hide `getBuiltinModule` while they
+ * import a module to exercise its WebCrypto path.
+ */
+export function loadNodeCrypto(): NodeCryptoLike | undefined {
+  const processLike = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
+  try {
+    return processLike?.getBuiltinModule?.('node:crypto') as NodeCryptoLike | undefined;
+  } catch {
+    return undefined;
+  }
+}
