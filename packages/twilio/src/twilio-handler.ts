@@ -1,4 +1,4 @@
-import { createEngine, isCallFlowError, parseForm, reencodedBodyHeader, runEffects, silentLogger, textReply, webHandler, xmlReply } from '@callflow/core';
+import { createEngine, isCallFlowError, reencodedBodyHeader, runEffects, silentLogger, textReply, webHandler, xmlReply } from '@callflow/core';
 import type { BaseHandlerOptions, CallInfo, Engine, Logger, Outcome, Reply, Turn, WebhookRequest } from '@callflow/core';
 import { isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo, type TwilioParams } from './parse-twilio-webhook.js';
 import { emptyTwiml, renderEnqueueWait, renderTwiml, twimlWarnings } from './render-twiml.js';
@@ -34,13 +34,30 @@ export function twilioSignedUrl(publicBaseUrl: string, request: Pick<WebhookRequ
   return actionUrlOf(publicBaseUrl) + new URL(request.url).search;
 }
 
-function groupForm(text: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (const [name, value] of new URLSearchParams(text)) {
-    const existing = out[name];
-    out[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+function decodeFormPart(part: string): string {
+  // Most of a Twilio form needs no decoding; decodeURIComponent throws on a malformed escape.
+  if (part.indexOf('%') === -1 && part.indexOf('+') === -1) return part;
+  return decodeURIComponent(part.replace(/\+/g, ' '));
+}
+
+/**
+ * One pass over a form body: the fields as the flow reads them (a repeated name keeps its last value) and as
+ * Twilio signed them (every value). Throws on a malformed escape.
+ */
+function readForm(text: string): { params: TwilioParams; signedParams: Record<string, string | string[]> } {
+  const params: TwilioParams = Object.create(null) as TwilioParams;
+  const signedParams: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  if (text === '') return { params, signedParams };
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    const name = decodeFormPart(equals === -1 ? part : part.slice(0, equals));
+    const value = equals === -1 ? '' : decodeFormPart(part.slice(equals + 1));
+    const existing = signedParams[name];
+    signedParams[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    params[name] = value;
   }
-  return out;
+  return { params, signedParams };
 }
 
 interface ReadBody {
@@ -71,7 +88,7 @@ async function readBody(request: WebhookRequest, query: URLSearchParams): Promis
   }
   if (type !== '' && !type.includes('application/x-www-form-urlencoded')) return 'malformed';
   try {
-    return { params: parseForm(text), signedParams: groupForm(text) };
+    return readForm(text);
   } catch {
     return 'malformed';
   }
