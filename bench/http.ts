@@ -47,7 +47,7 @@ export interface LoadResult {
 /** The results of the http suite, kept for the chart. */
 export interface HttpResult {
   provider: 'twilio' | 'vonage' | 'telnyx';
-  target: 'callflow node:http' | 'callflow in Express' | 'seed-style Express + SDK' | 'what-if: callflow node:http, node:crypto HMAC' | 'ceiling: node:http, no webhook work' | 'ceiling: Express, no webhook work';
+  target: 'callflow node:http' | 'callflow in Express' | 'seed-style Express + SDK' | 'ceiling: node:http, no webhook work' | 'ceiling: Express, no webhook work';
   load: LoadResult;
   /** Commands the telnyx SDK client counted during the measured run (Telnyx only). */
   commands?: number;
@@ -227,13 +227,11 @@ async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
   const seed = await request('state=menu');
   if (seed.headers['x-twilio-signature'] !== twilio.getExpectedTwilioSignature(authToken, `${twilioUrl}?state=menu`, params)) throw new Error('twilio signatures disagree with the SDK');
   const config = { secret, authToken, publicUrl: twilioUrl, flowPath };
-  const whatIf = [`--import=${root}bench/servers/what-if-node-hmac.mjs`];
   const targets: Target[] = [];
   for (const [target, file, mode, prepared, execArgv] of [
     ['callflow node:http', 'twilio-callflow.mjs', 'node', ours, []],
     ['callflow in Express', 'twilio-callflow.mjs', 'express', ours, []],
     ['seed-style Express + SDK', 'twilio-seed.mjs', 'express', seed, []],
-    ['what-if: callflow node:http, node:crypto HMAC', 'twilio-callflow.mjs', 'node', ours, whatIf],
     ['ceiling: node:http, no webhook work', 'ceiling.mjs', 'node', ours, []],
     ['ceiling: Express, no webhook work', 'ceiling.mjs', 'express', ours, []],
   ] as const) {
@@ -371,16 +369,14 @@ export function httpRows(results: readonly HttpResult[]): BenchRow[] {
         note: notes.join('; '),
       });
     }
-    for (const extra of results.filter((result) => result.provider === provider && (result.target.startsWith('what-if') || result.target.startsWith('ceiling')))) {
+    for (const extra of results.filter((result) => result.provider === provider && result.target.startsWith('ceiling'))) {
       rows.push({
         name: `http ${provider}: ${extra.target}`,
         value: extra.load.requestsPerSecond,
         unit: 'req/s',
         baseline: baseline.load.requestsPerSecond,
         baselineName: 'seed-style Express + SDK',
-        note: extra.target.startsWith('ceiling')
-          ? `answers a fixed TwiML document: the most any handler can reach here; 3x the baseline would be ${Math.round(3 * baseline.load.requestsPerSecond)} req/s`
-          : 'experiment, not shipped: WebCrypto HMAC answered by node:crypto (bench/servers/what-if-node-hmac.mjs)',
+        note: `answers a fixed TwiML document: the most any handler can reach here; 3x the baseline would be ${Math.round(3 * baseline.load.requestsPerSecond)} req/s`,
       });
     }
     const node = results.find((result) => result.provider === provider && result.target === 'callflow node:http');
