@@ -1,12 +1,20 @@
-// Cold start, callflow on Twilio: from the first line, import the handler, build it, answer one webhook (menu, press 3).
+// Cold start, callflow on Twilio, as a Lambda runs it (seed 003): from the first line, import the handler, build it,
+// answer one API Gateway event (the menu's action webhook, press 3) through toLambdaHandler.
 const started = performance.now();
-const { defineFlow } = await import('@callflow/core');
+const { defineFlow, toLambdaHandler } = await import('@callflow/core');
 const { createTwilioHandler } = await import('@callflow/twilio');
 const imported = performance.now();
 const { readFileSync } = await import('node:fs');
 const config = JSON.parse(process.env.BENCH_CONFIG);
-const handler = createTwilioHandler({ flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))), secret: config.secret, authToken: config.authToken, publicBaseUrl: config.publicUrl });
-const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
-const text = await response.text();
+const handler = toLambdaHandler(
+  createTwilioHandler({ flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))), secret: config.secret, authToken: config.authToken, publicBaseUrl: config.publicUrl }),
+);
+const result = await handler(lambdaEvent(config));
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: response.status, ok: text.includes('We are open') }));
+process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: result.statusCode, ok: result.body.includes('We are open') }));
+
+/** An API Gateway HTTP API (v2) event for the request the parent prepared. */
+function lambdaEvent({ url, headers, body }) {
+  const parsed = new URL(url);
+  return { version: '2.0', rawPath: parsed.pathname, rawQueryString: parsed.search.slice(1), headers, body, isBase64Encoded: false, requestContext: { domainName: parsed.host, http: { method: 'POST' } } };
+}

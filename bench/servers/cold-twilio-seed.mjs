@@ -1,5 +1,6 @@
-// Cold start, seed style on Twilio: from the first line, import the twilio SDK, check the signature with
-// twilio.validateRequest, read the digits, build the hours TwiML with VoiceResponse (no Express on either side).
+// Cold start, seed style on Twilio, as a Lambda runs it (seed 003): from the first line, import the twilio SDK, take one
+// API Gateway event, check the signature with twilio.validateRequest, read the digits, build the hours TwiML with
+// VoiceResponse, return the result.
 const started = performance.now();
 const { default: twilio } = await import('twilio');
 const imported = performance.now();
@@ -12,16 +13,22 @@ const enterHours = (response) => {
   gather.say(voice, 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.');
   response.redirect({ method: 'POST' }, action('hours'));
 };
-async function handler(request) {
-  const params = Object.fromEntries(new URLSearchParams(await request.text()));
-  const url = new URL(request.url);
-  if (!twilio.validateRequest(config.authToken, request.headers.get('x-twilio-signature') ?? '', `${config.publicUrl}${url.search}`, params)) return new Response('forbidden', { status: 403 });
-  const next = exits[url.searchParams.get('state')]?.(params.Digits) ?? 'menu';
+async function handler(event) {
+  const params = Object.fromEntries(new URLSearchParams(event.body ?? ''));
+  const query = new URLSearchParams(event.rawQueryString);
+  const signature = event.headers['x-twilio-signature'] ?? '';
+  if (!twilio.validateRequest(config.authToken, signature, `${config.publicUrl}?${event.rawQueryString}`, params)) return { statusCode: 403, body: 'forbidden' };
+  const next = exits[query.get('state')]?.(params.Digits) ?? 'menu';
   const response = new twilio.twiml.VoiceResponse();
   if (next === 'hours') enterHours(response);
-  return new Response(response.toString(), { headers: { 'content-type': 'text/xml' } });
+  return { statusCode: 200, headers: { 'content-type': 'text/xml' }, body: response.toString() };
 }
-const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
-const text = await response.text();
+const result = await handler(lambdaEvent(config));
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: response.status, ok: text.includes('We are open') }));
+process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: result.statusCode, ok: result.body.includes('We are open') }));
+
+/** An API Gateway HTTP API (v2) event for the request the parent prepared. */
+function lambdaEvent({ url, headers, body }) {
+  const parsed = new URL(url);
+  return { version: '2.0', rawPath: parsed.pathname, rawQueryString: parsed.search.slice(1), headers, body, isBase64Encoded: false, requestContext: { domainName: parsed.host, http: { method: 'POST' } } };
+}

@@ -1,12 +1,20 @@
-// Cold start, callflow on Vonage: from the first line, import the handler, build it, answer one input webhook (press 3).
+// Cold start, callflow on Vonage, as a Lambda runs it: from the first line, import the handler, build it, answer one
+// API Gateway event (the menu's input webhook, press 3) through toLambdaHandler.
 const started = performance.now();
-const { defineFlow } = await import('@callflow/core');
+const { defineFlow, toLambdaHandler } = await import('@callflow/core');
 const { createVonageHandler } = await import('@callflow/vonage');
 const imported = performance.now();
 const { readFileSync } = await import('node:fs');
 const config = JSON.parse(process.env.BENCH_CONFIG);
-const handler = createVonageHandler({ flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))), secret: config.secret, signatureSecret: config.signatureSecret, publicBaseUrl: config.publicUrl });
-const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
-const text = await response.text();
+const handler = toLambdaHandler(
+  createVonageHandler({ flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))), secret: config.secret, signatureSecret: config.signatureSecret, publicBaseUrl: config.publicUrl }),
+);
+const result = await handler(lambdaEvent(config));
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: response.status, ok: text.includes('We are open') }));
+process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: result.statusCode, ok: result.body.includes('We are open') }));
+
+/** An API Gateway HTTP API (v2) event for the request the parent prepared. */
+function lambdaEvent({ url, headers, body }) {
+  const parsed = new URL(url);
+  return { version: '2.0', rawPath: parsed.pathname, rawQueryString: parsed.search.slice(1), headers, body, isBase64Encoded: false, requestContext: { domainName: parsed.host, http: { method: 'POST' } } };
+}

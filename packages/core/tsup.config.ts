@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
-// zod (its tree-shakable zod/mini half) and yaml are bundled: a handful of files load in a few ms,
-// where the same modules unbundled cost ~50 ms of cold start. yaml's ESM build (the one it ships for
-// browsers, plain ES modules with no Node built-ins) keeps both outputs portable.
+// zod (its tree-shakable zod/mini half), yaml and luxon are bundled: a handful of files load in a few ms,
+// where the same modules unbundled cost ~50 ms of cold start, and yaml and luxon are initialised only on
+// first use (see parse-flow.ts and business-hours.ts). yaml's ESM build (the one it ships for browsers,
+// plain ES modules with no Node built-ins) keeps both outputs portable; so does luxon's.
 const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js', import.meta.url));
 
 export default defineConfig({
@@ -13,13 +14,13 @@ export default defineConfig({
   clean: true,
   sourcemap: true,
   target: 'node20',
-  noExternal: ['yaml', 'zod'],
+  noExternal: ['yaml', 'zod', 'luxon'],
   esbuildOptions(options) {
     options.alias = { ...options.alias, yaml: yamlEsm };
     // Less to parse at cold start; identifiers stay readable in stack traces.
     options.minifyWhitespace = true;
     options.minifySyntax = true;
-    // Marks the bundle so parse-flow.ts takes yaml from the lazily initialised inline copy.
+    // Marks the bundle so parse-flow.ts and business-hours.ts take yaml and luxon from their lazily initialised inline copies.
     options.define = { ...options.define, __CALLFLOW_BUNDLED__: 'true' };
     // The source's non-bundled fallback reads import.meta; the define removes that branch from both outputs.
     options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };

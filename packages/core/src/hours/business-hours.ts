@@ -1,4 +1,5 @@
-import { DateTime } from 'luxon';
+import type * as Luxon from 'luxon';
+import type { DateTime } from 'luxon';
 import type { DayHours, Schedule, Weekday } from '../ir/types.js';
 
 /** Why a schedule is open or closed at an instant. */
@@ -10,6 +11,26 @@ export interface HoursStatus {
   name?: string;
   /** The next instant the open/closed state flips, or null if it never does within two years. */
   nextChange: Date | null;
+}
+
+declare const __CALLFLOW_BUNDLED__: boolean | undefined;
+declare const require: (id: string) => unknown;
+let luxonModule: typeof Luxon | undefined;
+
+/**
+ * luxon, loaded the first time a schedule is checked: a handler whose flow has no business hours, or a webhook that
+ * does not reach one, never pays the ~10 ms luxon costs to load. In the published bundle luxon is inlined and
+ * `require` becomes esbuild's lazy initialiser (so Worker bundles include it); from source it comes from node_modules.
+ */
+function luxon(): typeof Luxon {
+  if (luxonModule) return luxonModule;
+  if (typeof __CALLFLOW_BUNDLED__ !== 'undefined') {
+    luxonModule = require('luxon') as typeof Luxon;
+  } else {
+    const { createRequire } = (globalThis as unknown as { process: { getBuiltinModule(id: string): { createRequire(url: string): (id: string) => unknown } } }).process.getBuiltinModule('node:module');
+    luxonModule = createRequire(import.meta.url)('luxon') as typeof Luxon;
+  }
+  return luxonModule;
 }
 
 const weekdays: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
@@ -48,7 +69,7 @@ export function nextChange(schedule: Schedule, instant: Date | number): Date | n
 /** Open or closed at `instant`, why, and when that changes. */
 export function checkHours(schedule: Schedule, instant: Date | number, options: { withNextChange?: boolean } = {}): HoursStatus {
   const at = typeof instant === 'number' ? instant : instant.getTime();
-  const today = DateTime.fromMillis(at, { zone: schedule.timezone }).startOf('day');
+  const today = luxon().DateTime.fromMillis(at, { zone: schedule.timezone }).startOf('day');
   const intervals: Interval[] = [];
   for (let offset = -1; offset <= 0; offset++) intervals.push(...intervalsOn(schedule, today.plus({ days: offset })));
   const current = intervals.find((interval) => interval.start <= at && at < interval.end);
@@ -129,7 +150,7 @@ function minutesOf(time: string): number {
 /** The first instant at which the local clock in `zone` reads at least `minutes` past midnight on `date`. */
 export function wallToInstant(zone: string, date: DateTime, minutes: number): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day) + minutes * 60_000;
-  const offsetAt = (instant: number) => DateTime.fromMillis(instant, { zone }).offset * 60_000;
+  const offsetAt = (instant: number) => luxon().DateTime.fromMillis(instant, { zone }).offset * 60_000;
   const candidates = new Set([offsetAt(wall - dayMs / 2), offsetAt(wall + dayMs / 2), offsetAt(wall)]);
   let best: number | undefined;
   for (const offset of candidates) {
