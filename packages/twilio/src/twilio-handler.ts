@@ -130,7 +130,7 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
     if (read === 'malformed') return textReply(400, '[callflow:twilio] malformed webhook body');
 
     if (verify) {
-      const signedUrl = twilioSignedUrl(options.publicBaseUrl, request);
+      const signedUrl = actionUrl + url.search;
       if (!options.authToken) {
         logger.error('[callflow:twilio] refusing webhook: no auth token configured (set authToken, or verifySignatures: false for local experiments)');
         return textReply(403, '[callflow:twilio] signature cannot be checked');

@@ -141,11 +141,14 @@ export async function verifyTwilioSignature(check: TwilioSignatureCheck): Promis
   if (!check.authToken || !check.signature) return false;
   const usesBodyHash = check.body !== undefined;
   const params = usesBodyHash ? {} : (check.params ?? {});
-  let matched = false;
-  for (const candidate of twilioUrlCandidates(check.url)) {
-    if (constantTimeEqual(await computeTwilioSignature(check.authToken, candidate, params), check.signature)) {
-      matched = true;
-      break;
+  // The URL as configured matches almost always; the other forms Twilio may have signed are tried only then.
+  let matched = constantTimeEqual(await computeTwilioSignature(check.authToken, check.url, params), check.signature);
+  if (!matched) {
+    for (const candidate of twilioUrlCandidates(check.url)) {
+      if (candidate !== check.url && constantTimeEqual(await computeTwilioSignature(check.authToken, candidate, params), check.signature)) {
+        matched = true;
+        break;
+      }
     }
   }
   if (!matched || !usesBodyHash) return matched;
