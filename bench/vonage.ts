@@ -2,6 +2,7 @@ import { Input, NCCOBuilder, Talk } from '@vonage/voice';
 import { createEngine } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { createVonageHandler, renderNcco, signVonageRequest } from '@callflow/vonage';
+import { stringifyNcco } from '../packages/vonage/src/render-ncco.js';
 import { medianMicros, medianMicrosSync, type BenchRow } from './harness.js';
 
 const secret = 'bench-secret-0123456789abcdef';
@@ -13,29 +14,37 @@ const call = { callId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', from: '4477009000
 export async function run(): Promise<BenchRow[]> {
   const engine = createEngine(phoneTree, { secret });
   const menu = await engine.start(call);
-  const inputUrl = `${eventUrl}/input?t=${menu.token}&call=${call.callId}`;
 
-  // The same NCCO the seed way: builder classes, then JSON.
+  // The same NCCO the seed way: builder classes, then JSON. The callback URL carries this turn's token, so it is built per turn too.
   const sdk = () =>
     JSON.stringify(
       new NCCOBuilder()
         .addAction(new Talk('Hello, and welcome to ACME, Inc.', false, undefined, undefined, 'en-US'))
         .addAction(new Talk('Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.', true, undefined, undefined, 'en-US'))
-        .addAction(new Input({ maxDigits: 1, timeOut: 5, submitOnHash: true }, undefined, inputUrl, 'POST'))
+        .addAction(new Input({ maxDigits: 1, timeOut: 5, submitOnHash: true }, undefined, `${eventUrl}/input?t=${menu.token}&call=${call.callId}`, 'POST'))
         .build(),
     );
-  const ours = () => JSON.stringify(renderNcco(menu, { eventUrl }).output);
+  const ours = () => stringifyNcco(renderNcco(menu, { eventUrl }).output);
+  const oursViaJson = () => JSON.stringify(renderNcco(menu, { eventUrl }).output);
+  if (ours() !== sdk() || oursViaJson() !== sdk()) throw new Error('bench documents differ; the comparison would be unfair');
+  const [ourMicros, viaJsonMicros, sdkMicros] = alternatingMedians([ours, oursViaJson, sdk], { batch: 1000, rounds: 41 });
   const rows: BenchRow[] = [];
-  const ourMicros = medianMicrosSync(ours, { batch: 2000 });
-  const sdkMicros = medianMicrosSync(sdk, { batch: 2000 });
   rows.push({
     name: 'vonage: render menu turn → NCCO JSON',
-    value: ourMicros,
+    value: ourMicros!,
     unit: 'µs/op',
     baseline: sdkMicros,
     baselineName: '@vonage/voice NCCOBuilder + JSON.stringify',
     target: 'no slower',
-    note: 'renderNcco checks Vonage limits too',
+    note: 'renderNcco (checks Vonage limits too) + stringifyNcco (the bytes of JSON.stringify)',
+  });
+  rows.push({
+    name: 'vonage: render menu turn → NCCO JSON via JSON.stringify',
+    value: viaJsonMicros!,
+    unit: 'µs/op',
+    baseline: sdkMicros,
+    baselineName: '@vonage/voice NCCOBuilder + JSON.stringify',
+    note: 'renderNcco + JSON.stringify, what vonage-handler does until it calls stringifyNcco',
   });
 
   // One whole webhook: verify the JWT + payload_hash, parse, resume the engine, render, answer (fresh call id each time).
@@ -64,4 +73,17 @@ export async function run(): Promise<BenchRow[]> {
     note: 'memory store; repeated deliveries after the first 4000 hit the idempotency cache',
   });
   return rows;
+}
+
+/** Median µs per call of each function, measured in alternating rounds so that drift on a shared machine falls on every side alike. */
+function alternatingMedians(fns: ReadonlyArray<() => unknown>, options: { batch: number; rounds: number }): number[] {
+  for (const fn of fns) medianMicrosSync(fn, { batch: options.batch, rounds: 1 });
+  const samples = fns.map(() => [] as number[]);
+  for (let round = 0; round < options.rounds; round++) {
+    for (let step = 0; step < fns.length; step++) {
+      const index = round % 2 === 0 ? step : fns.length - 1 - step;
+      samples[index]!.push(medianMicrosSync(fns[index]!, { batch: options.batch, rounds: 1, warmup: 0 }));
+    }
+  }
+  return samples.map((list) => list.sort((a, b) => a - b)[Math.floor(list.length / 2)]!);
 }

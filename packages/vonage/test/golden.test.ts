@@ -6,6 +6,7 @@ import { createEngine, type Flow, type Outcome, type Turn } from '@callflow/core
 import { phoneTree } from '@callflow/example-flows';
 import { validateNcco } from '@callflow/testing';
 import { renderNcco } from '@callflow/vonage';
+import { stringifyNcco } from '../src/render-ncco.js';
 import { createInboundFlow } from '../../../examples/vonage-inbound/src/inbound-flow.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -25,6 +26,7 @@ function golden(flow: string, name: string, turn: Turn, context: { queuePosition
     writeFileSync(file, text);
   }
   expect(text).toBe(readFileSync(file, 'utf8'));
+  expect(stringifyNcco(output)).toBe(JSON.stringify(output));
   return warnings;
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, defineFlow, gather, pause, record, say, transfer, type Flow } from '@callflow/core';
 import { validateNcco } from '@callflow/testing';
-import { parseVonageConnectEvent, parseVonageInput, parseVonageRecordEvent, renderNcco, vonageCapabilities } from '@callflow/vonage';
+import { callbackUrl, parseVonageConnectEvent, parseVonageInput, parseVonageRecordEvent, renderNcco, vonageCapabilities, type Ncco } from '@callflow/vonage';
+import { stringifyNcco } from '../src/render-ncco.js';
 
 const call = { callId: 'uuid-1', from: '447700900001', to: '447700900000' };
 async function firstTurn(flow: Flow) {
@@ -33,6 +34,48 @@ describe('renderNcco limits', () => {
   it('declares the queue and the hangup as emulated', () => {
     expect(vonageCapabilities.enqueue.support).toBe('emulated');
     expect(vonageCapabilities.hangup.support).toBe('emulated');
+  });
+});
+
+describe('stringifyNcco', () => {
+  const same = (ncco: unknown) => expect(stringifyNcco(ncco as Ncco)).toBe(JSON.stringify(ncco));
+
+  it('escapes talk text exactly as JSON.stringify does: quotes, backslashes, control characters, unicode, lone surrogates', async () => {
+    const texts = ['He said "press 1" \\ then #', 'line\nbreak\ttab\r\b\f\u0000\u001f\u007f', 'café 日本語 😀 \u2028\u2029', 'lone \ud800 high, lone \udc00 low, pair \ud83d\ude00', '<speak>a &amp; b</speak>'];
+    for (const text of texts) {
+      const { output } = renderNcco(await firstTurn(one([say(text)])), { eventUrl: 'https://ivr.example.com/v"x' });
+      same(output);
+      expect(JSON.parse(stringifyNcco(output))).toEqual(JSON.parse(JSON.stringify(output)));
+    }
+  });
+
+  it('leaves out what JSON.stringify leaves out and writes numbers and odd keys the same way', () => {
+    same([{ action: 'talk', text: 'x', skipped: undefined, method: () => 1, symbol: Symbol('s'), nothing: null }]);
+    same([{ action: 'wait', timeout: 0.1 + 0.2, negativeZero: -0, big: 1e21, small: -1.5e-7, notFinite: [NaN, Infinity] }]);
+    same([{ action: 'notify', payload: { '2': 'b', '1': 'a', 'we"ird\n': 'key', '': 'empty' }, eventUrl: [] }]);
+    same([{ action: 'input', type: [undefined, () => 1, 'dtmf'] }]);
+    same([]);
+  });
+
+  it('hands anything that is not plain data to JSON.stringify', () => {
+    same([{ action: 'talk', text: 'x', when: new Date(0) }]);
+    same([{ action: 'talk', toJSON: () => ({ action: 'talk', text: 'from toJSON' }) }]);
+    same([{ action: 'talk', text: new String('boxed'), loop: new Number(2) }]);
+    same([new (class Talk { action = 'talk'; text = 'instance'; })()]);
+    same([Object.assign(Object.create(null), { action: 'talk', text: 'no prototype' })]);
+    same([{ action: 'talk', nested: JSON.parse(`${'['.repeat(40)}"deep"${']'.repeat(40)}`) }]);
+    const cyclic: Record<string, unknown> = { action: 'talk' };
+    cyclic.self = cyclic;
+    expect(() => stringifyNcco([cyclic] as never)).toThrow(/circular/);
+    expect(() => stringifyNcco([{ action: 'wait', timeout: 1n }] as never)).toThrow(TypeError);
+  });
+});
+
+describe('callbackUrl', () => {
+  it('escapes the call id only where encodeURIComponent would', () => {
+    expect(callbackUrl('https://x/v/', 'input', 'tok', 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee')).toBe('https://x/v/input?t=tok&call=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
+    expect(callbackUrl('https://x/v', 'record', 'tok', "a_b.c!~*'()", { async: '1' })).toBe("https://x/v/record?t=tok&call=a_b.c!~*'()&async=1");
+    expect(callbackUrl('https://x/v', 'input', 'tok', 'a b/c?d&é')).toBe(`https://x/v/input?t=tok&call=${encodeURIComponent('a b/c?d&é')}`);
   });
 });
 
