@@ -28,7 +28,8 @@ interface ColdSample {
 /** Medians over the runs of one script. */
 export interface ColdResult {
   provider: 'twilio' | 'vonage' | 'telnyx';
-  side: 'callflow' | 'seed-style SDK';
+  /** `callflow` sends Telnyx commands through the telnyx SDK client; `callflow, built-in client` through createCallControlClient. */
+  side: 'callflow' | 'callflow, built-in client' | 'seed-style SDK';
   wallMs: number;
   importMs: number;
   answerMs: number;
@@ -46,31 +47,27 @@ function runOnce(script: string, config: Record<string, unknown>): ColdSample {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-/** Runs ours and the baseline alternately, `runs` times each, after one unmeasured run of each (disk cache). */
-function compare(provider: ColdResult['provider'], ours: [string, Record<string, unknown>], seed: [string, Record<string, unknown>]): ColdResult[] {
-  runOnce(...ours);
-  runOnce(...seed);
-  const samples: Record<'ours' | 'seed', ColdSample[]> = { ours: [], seed: [] };
+/** Runs ours and the baseline (and any other target) in turn, `runs` times each, after one unmeasured run of each (disk cache). */
+function compare(provider: ColdResult['provider'], ours: [string, Record<string, unknown>], seed: [string, Record<string, unknown>], others: ReadonlyArray<[ColdResult['side'], string, Record<string, unknown>]> = []): ColdResult[] {
+  const targets: Array<[ColdResult['side'], string, Record<string, unknown>]> = [['callflow', ...ours], ['seed-style SDK', ...seed], ...others];
+  for (const [, script, config] of targets) runOnce(script, config);
+  const samples = targets.map((): ColdSample[] => []);
   for (let run = 0; run < runs; run++) {
-    samples.ours.push(runOnce(...ours));
-    samples.seed.push(runOnce(...seed));
+    for (const [index, [, script, config]] of targets.entries()) samples[index]!.push(runOnce(script, config));
   }
-  const summarise = (side: ColdResult['side'], list: ColdSample[]): ColdResult => ({
+  return targets.map(([side], index) => ({
     provider,
     side,
-    wallMs: median(list.map((sample) => sample.wallMs)),
-    importMs: median(list.map((sample) => sample.importMs)),
-    answerMs: median(list.map((sample) => sample.answerMs)),
-  });
-  return [summarise('callflow', samples.ours), summarise('seed-style SDK', samples.seed)];
+    wallMs: median(samples[index]!.map((sample) => sample.wallMs)),
+    importMs: median(samples[index]!.map((sample) => sample.importMs)),
+    answerMs: median(samples[index]!.map((sample) => sample.answerMs)),
+  }));
 }
 
 /** Everything the cold-start suite measured. */
 export interface ColdStartMeasurement {
   results: ColdResult[];
   nodeFloorMs: number;
-  /** What-if: callflow on Telnyx with a fetch client in place of the telnyx SDK client. */
-  telnyxFetchClient?: ColdResult;
 }
 
 /** Wall time of `node -e ''`: the part of every cold start no library can remove. */
@@ -143,10 +140,9 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
       },
     });
     const telnyxConfig = { flowPath, secret, publicKey: keys.publicKey, url: 'http://127.0.0.1:3000/telnyx', headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) }, body };
-    results.push(...compare('telnyx', ['cold-telnyx-callflow.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig]));
-    // What-if, not shipped: the same handler with a small fetch client instead of the telnyx SDK client.
-    const whatIf = compare('telnyx', ['cold-telnyx-callflow-fetch.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig])[0]!;
-    return { results, nodeFloorMs: nodeFloorMs(), telnyxFetchClient: whatIf };
+    // callflow twice: commands through the telnyx SDK client, and through the built-in createCallControlClient (no SDK).
+    results.push(...compare('telnyx', ['cold-telnyx-callflow.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig], [['callflow, built-in client', 'cold-telnyx-callflow-fetch.mjs', telnyxConfig]]));
+    return { results, nodeFloorMs: nodeFloorMs() };
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
@@ -161,49 +157,41 @@ export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
     telnyx: 'telnyx SDK (webhooks.unwrap + client)',
   } as const;
   for (const provider of ['twilio', 'vonage', 'telnyx'] as const) {
-    const ours = measured.results.find((result) => result.provider === provider && result.side === 'callflow');
     const seed = measured.results.find((result) => result.provider === provider && result.side === 'seed-style SDK');
-    if (!ours || !seed) continue;
-    const event = provider === 'telnyx' ? 'call.initiated' : 'menu press 3';
-    rows.push({
-      name: `cold start ${provider}: fresh process answers one webhook (${event}), wall time`,
-      value: ours.wallMs,
-      unit: 'ms',
-      baseline: seed.wallMs,
-      baselineName: baselineName[provider],
-      target: '≤1/3 of the baseline',
-      note: `median of ${runs}; node itself (node -e '') takes ${measured.nodeFloorMs.toFixed(0)} ms`,
-    });
-    rows.push({
-      name: `cold start ${provider}: first line → response, in-process`,
-      value: ours.answerMs,
-      unit: 'ms',
-      baseline: seed.answerMs,
-      baselineName: baselineName[provider],
-      target: '≤1/3 of the baseline',
-      note: provider === 'telnyx' ? 'ours imports the telnyx SDK too (the client that sends its commands)' : `median of ${runs}`,
-    });
-    rows.push({
-      name: `cold start ${provider}: import time`,
-      value: ours.importMs,
-      unit: 'ms',
-      baseline: seed.importMs,
-      baselineName: baselineName[provider],
-      target: provider === 'twilio' ? '≤1/5 of the SDK' : undefined,
-      note: provider === 'telnyx' ? '@callflow/core + @callflow/telnyx + telnyx vs telnyx' : undefined,
-    });
-  }
-  const whatIf = measured.telnyxFetchClient;
-  const telnyxSeed = measured.results.find((result) => result.provider === 'telnyx' && result.side === 'seed-style SDK');
-  if (whatIf && telnyxSeed) {
-    rows.push({
-      name: 'cold start telnyx, what-if: callflow with a fetch client instead of the telnyx SDK, wall time',
-      value: whatIf.wallMs,
-      unit: 'ms',
-      baseline: telnyxSeed.wallMs,
-      baselineName: baselineName.telnyx,
-      note: `experiment, not shipped (bench/servers/cold-telnyx-callflow-fetch.mjs); first line → response ${whatIf.answerMs.toFixed(0)} ms, import ${whatIf.importMs.toFixed(0)} ms`,
-    });
+    if (!seed) continue;
+    for (const ours of measured.results.filter((result) => result.provider === provider && result.side !== 'seed-style SDK')) {
+      const builtIn = ours.side === 'callflow, built-in client';
+      // Telnyx is measured twice: with the telnyx SDK client the user passes, and with callflow's own fetch client.
+      const label = provider !== 'telnyx' ? provider : builtIn ? 'telnyx (built-in client)' : 'telnyx (telnyx SDK client)';
+      const event = provider === 'telnyx' ? 'call.initiated' : 'menu press 3';
+      rows.push({
+        name: `cold start ${label}: fresh process answers one webhook (${event}), wall time`,
+        value: ours.wallMs,
+        unit: 'ms',
+        baseline: seed.wallMs,
+        baselineName: baselineName[provider],
+        target: '≤1/3 of the baseline',
+        note: `median of ${runs}; node itself (node -e '') takes ${measured.nodeFloorMs.toFixed(0)} ms`,
+      });
+      rows.push({
+        name: `cold start ${label}: first line → response, in-process`,
+        value: ours.answerMs,
+        unit: 'ms',
+        baseline: seed.answerMs,
+        baselineName: baselineName[provider],
+        target: '≤1/3 of the baseline',
+        note: provider !== 'telnyx' ? `median of ${runs}` : builtIn ? 'createCallControlClient sends the commands: the telnyx SDK is never loaded' : 'ours imports the telnyx SDK too (the client that sends its commands)',
+      });
+      rows.push({
+        name: `cold start ${label}: import time`,
+        value: ours.importMs,
+        unit: 'ms',
+        baseline: seed.importMs,
+        baselineName: baselineName[provider],
+        target: provider === 'twilio' ? '≤1/5 of the SDK' : undefined,
+        note: provider !== 'telnyx' ? undefined : builtIn ? '@callflow/core + @callflow/telnyx vs telnyx' : '@callflow/core + @callflow/telnyx + telnyx vs telnyx',
+      });
+    }
   }
   return rows;
 }

@@ -47,9 +47,16 @@ export interface LoadResult {
 /** The results of the http suite, kept for the chart. */
 export interface HttpResult {
   provider: 'twilio' | 'vonage' | 'telnyx';
-  target: 'callflow node:http' | 'callflow in Express' | 'seed-style Express + SDK' | 'ceiling: node:http, no webhook work' | 'ceiling: Express, no webhook work';
+  target:
+    | 'callflow node:http'
+    | 'callflow in Express'
+    | 'callflow node:http, built-in client'
+    | 'callflow in Express, built-in client'
+    | 'seed-style Express + SDK'
+    | 'ceiling: node:http, no webhook work'
+    | 'ceiling: Express, no webhook work';
   load: LoadResult;
-  /** Commands the telnyx SDK client counted during the measured run (Telnyx only). */
+  /** Commands the Telnyx client (SDK or built-in) counted during the measured run (Telnyx only). */
   commands?: number;
   /** Requests/s of every round; `load` is the best one. */
   rounds?: number[];
@@ -313,21 +320,24 @@ async function commandCount(port: number, action: string): Promise<number> {
 /**
  * Telnyx: each callflow server first starts `poolSize` calls in-process (call.initiated, call.speak.ended → the menu's
  * gather_using_speak), then the load delivers call.gather.ended with digit 3 for each, once. The seed-style server needs
- * no set-up: its state is base64 'menu'. Both send their next command through a telnyx SDK client whose fetch counts it.
+ * no set-up: its state is base64 'menu'. Each sends its next command through a client whose fetch counts it: the telnyx
+ * SDK client, or for the built-in targets callflow's own `createCallControlClient` (no telnyx SDK loaded).
  */
 async function telnyxTargets(flowPath: string, directory: string, poolSize: number): Promise<HttpResult[]> {
   const keys = await generateTelnyxKeyPair();
   // The seed-style server keeps no state (its state is base64 'menu' in client_state): a small pool is enough.
   const seedPool = await telnyxPool(keys.privateKey, Array.from({ length: Math.min(poolSize, 1_000) }, (_, index) => [index, Buffer.from('menu').toString('base64')] as const));
   const targets: Target[] = [];
-  for (const [target, file, mode] of [
-    ['callflow node:http', 'telnyx-callflow.mjs', 'node'],
-    ['callflow in Express', 'telnyx-callflow.mjs', 'express'],
-    ['seed-style Express + SDK', 'telnyx-seed.mjs', 'express'],
+  for (const [target, file, mode, client] of [
+    ['callflow node:http', 'telnyx-callflow.mjs', 'node', 'sdk'],
+    ['callflow in Express', 'telnyx-callflow.mjs', 'express', 'sdk'],
+    ['callflow node:http, built-in client', 'telnyx-callflow.mjs', 'node', 'built-in'],
+    ['callflow in Express, built-in client', 'telnyx-callflow.mjs', 'express', 'built-in'],
+    ['seed-style Express + SDK', 'telnyx-seed.mjs', 'express', 'sdk'],
   ] as const) {
     const ours = file === 'telnyx-callflow.mjs';
-    const clientStatesPath = join(directory, `client-states-${mode}.json`);
-    const server = await startServer(file, { secret, flowPath, publicKey: keys.publicKey, privateKey: keys.privateKey, mode, preseed: ours ? poolSize : 0, clientStatesPath });
+    const clientStatesPath = join(directory, `client-states-${mode}-${client}.json`);
+    const server = await startServer(file, { secret, flowPath, publicKey: keys.publicKey, privateKey: keys.privateKey, mode, client, preseed: ours ? poolSize : 0, clientStatesPath });
     let pool = seedPool;
     if (ours) {
       const states = JSON.parse(readFileSync(clientStatesPath, 'utf8')) as Record<string, string>;
@@ -354,7 +364,7 @@ export function httpRows(results: readonly HttpResult[]): BenchRow[] {
   for (const provider of ['twilio', 'vonage', 'telnyx'] as const) {
     const baseline = results.find((result) => result.provider === provider && result.target === 'seed-style Express + SDK');
     if (!baseline) continue;
-    for (const ours of results.filter((result) => result.provider === provider && (result.target === 'callflow node:http' || result.target === 'callflow in Express'))) {
+    for (const ours of results.filter((result) => result.provider === provider && result.target.startsWith('callflow '))) {
       const notes = [`p50 ${ours.load.p50Ms} / p99 ${ours.load.p99Ms} ms vs ${baseline.load.p50Ms} / ${baseline.load.p99Ms} ms`, `best of ${roundsText(ours)} vs ${roundsText(baseline)}`];
       if (ours.load.non2xx || ours.load.errors || baseline.load.non2xx || baseline.load.errors) notes.push(`non-2xx/errors: ours ${ours.load.non2xx}/${ours.load.errors}, baseline ${baseline.load.non2xx}/${baseline.load.errors}`);
       if (ours.load.repeated) notes.push(`${ours.load.repeated} repeated deliveries (pool ran out)`);

@@ -1,21 +1,25 @@
 // callflow on Telnyx: the phone tree served by createTelnyxHandler, on node:http or mounted in Express (no body parser).
-// Commands go through a real telnyx SDK client whose `fetch` is the in-process counter of common.mjs (no network).
+// Commands go through a real telnyx SDK client, or with `client: 'built-in'` through createCallControlClient (the telnyx
+// SDK is then never loaded); either way its `fetch` is the in-process counter of common.mjs (no network).
 // With `preseed`, that many calls are started in-process before listening (signed call.initiated and call.speak.ended events), so the
 // load can press 3 at each call's menu; their client_state values are written to `clientStatesPath`.
 import { createServer } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import express from 'express';
-import { Telnyx } from 'telnyx';
 import { parseFlow, silentLogger, toNodeListener } from '@callflow/core';
-import { createTelnyxHandler, signTelnyxEvent } from '@callflow/telnyx';
+import { createCallControlClient, createTelnyxHandler, signTelnyxEvent } from '@callflow/telnyx';
 import { config, createCommandCounter, listen, readFlowJson } from './common.mjs';
 
 const counter = createCommandCounter();
+const client =
+  config.client === 'built-in'
+    ? createCallControlClient({ apiKey: 'bench', fetch: counter.fetch })
+    : new (await import('telnyx')).Telnyx({ apiKey: 'bench', maxRetries: 0, fetch: counter.fetch });
 const handler = createTelnyxHandler({
   flow: parseFlow(readFlowJson(), { format: 'json' }),
   secret: config.secret,
   publicKey: config.publicKey,
-  client: new Telnyx({ apiKey: 'bench', maxRetries: 0, fetch: counter.fetch }),
+  client,
   logger: silentLogger,
 });
 

@@ -1,9 +1,48 @@
 import { CallFlowError, isCallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
-import type { Telnyx } from 'telnyx';
-import type { TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
+import type { ActionJoinParams } from 'telnyx/resources/conferences/actions';
+import type { ConferenceCreateParams } from 'telnyx/resources/conferences/conferences';
+import type { TelnyxAction, TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
 
-/** The part of a `telnyx` SDK client callflow uses: pass `new Telnyx({ apiKey })`. */
-export type TelnyxClient = Pick<Telnyx, 'calls' | 'conferences'>;
+/** The body of one planned command, typed with the telnyx SDK's parameters. */
+type CommandBody<Action extends TelnyxAction> = Extract<TelnyxCommand, { action: Action }>['body'];
+
+/** Per-request options the executor passes: its timeout in ms, and no retries inside the client (the executor retries). */
+export interface TelnyxRequestOptions {
+  /** Milliseconds (the SDK's name and unit). */
+  timeout?: number;
+  /** Always 0: a client that retried on its own would multiply the executor's retries. */
+  maxRetries?: 0;
+}
+
+/** The call commands callflow sends, named as the telnyx SDK's `client.calls.actions`. */
+export interface TelnyxCallActions {
+  answer(callControlId: string, body: CommandBody<'answer'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  speak(callControlId: string, body: CommandBody<'speak'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  startPlayback(callControlId: string, body: CommandBody<'playback_start'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  stopPlayback(callControlId: string, body: CommandBody<'playback_stop'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  gatherUsingSpeak(callControlId: string, body: CommandBody<'gather_using_speak'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  gatherUsingAudio(callControlId: string, body: CommandBody<'gather_using_audio'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  gather(callControlId: string, body: CommandBody<'gather'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  startRecording(callControlId: string, body: CommandBody<'record_start'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  stopRecording(callControlId: string, body: CommandBody<'record_stop'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  transfer(callControlId: string, body: CommandBody<'transfer'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  enqueue(callControlId: string, body: CommandBody<'enqueue'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  leaveQueue(callControlId: string, body: CommandBody<'leave_queue'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  hangup(callControlId: string, body: CommandBody<'hangup'>, options?: TelnyxRequestOptions): Promise<unknown>;
+}
+
+/**
+ * The part of a Call Control client callflow uses: `createCallControlClient({ apiKey })` (built in, fetch only) or a
+ * telnyx SDK client, `new Telnyx({ apiKey })`. A failed request rejects with an error carrying the HTTP `status` and
+ * the parsed response body in `error`; a network failure or timeout, with no `status`.
+ */
+export interface TelnyxClient {
+  calls: { actions: TelnyxCallActions };
+  conferences: {
+    create(body: ConferenceCreateParams, options?: TelnyxRequestOptions): Promise<{ data?: { id?: string } }>;
+    actions: { join(conferenceId: string, body: ActionJoinParams, options?: TelnyxRequestOptions): Promise<unknown> };
+  };
+}
 
 /** How the executor sends commands. */
 export interface ExecuteCommandsOptions {
@@ -45,14 +84,14 @@ function classify(error: unknown): ErrorKind {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends planned commands to one call leg, in order, through the user's telnyx client. Retries what is safe to
+ * Sends planned commands to one call leg, in order, through the Call Control client. Retries what is safe to
  * retry; on a command that fails for good, logs it and hangs the call up cleanly instead of leaving it silent.
  */
 export async function executeCommands(callControlId: string, commands: readonly TelnyxCommand[], options: ExecuteCommandsOptions): Promise<ExecutionReport> {
   const report: ExecutionReport = { sent: [], requests: 0 };
   const retries = options.retries ?? 2;
   const retryDelayMs = options.retryDelayMs ?? 200;
-  const requestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 10_000 };
+  const requestOptions: TelnyxRequestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 10_000 };
   const calls = options.client.calls.actions;
 
   const send = async (command: TelnyxCommand): Promise<void> => {
@@ -143,7 +182,7 @@ async function joinOrCreate(
   callControlId: string,
   body: TelnyxConferenceBody,
   options: ExecuteCommandsOptions,
-  requestOptions: { maxRetries: number; timeout: number },
+  requestOptions: TelnyxRequestOptions,
   countRequest: () => void,
 ): Promise<void> {
   const { store } = options;

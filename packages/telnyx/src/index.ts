@@ -12,7 +12,9 @@ export {
 } from './verify-telnyx-signature.js';
 export type { TelnyxKeyPair, TelnyxSignatureCheck, TelnyxSignatureFailure, VerifyTelnyxSignatureInput } from './verify-telnyx-signature.js';
 export { executeCommands, forgetConference, roomKey } from './execute-commands.js';
-export type { ExecuteCommandsOptions, ExecutionReport, TelnyxClient } from './execute-commands.js';
+export type { ExecuteCommandsOptions, ExecutionReport, TelnyxCallActions, TelnyxClient, TelnyxRequestOptions } from './execute-commands.js';
+export { createCallControlClient } from './call-control-client.js';
+export type { CallControlClientOptions, CallControlRequestError } from './call-control-client.js';
 export { createTelnyxHandler } from './telnyx-handler.js';
 export type { TelnyxHandler, TelnyxHandlerOptions } from './telnyx-handler.js';
 export { commandIdOf, decodeClientState, encodeClientState, maxClientStateLength } from './client-state.js';

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createMemoryStore, toNodeListener, type FetchHandler, type Flow, type Logger, type Store } from '@callflow/core';
 import { createTelnyxEmulator, type TelnyxEmulator, type TelnyxEmulatorOptions } from '@callflow/testing';
 import { Telnyx } from 'telnyx';
-import { createTelnyxHandler, type TelnyxHandler, type TelnyxHandlerOptions } from '../src/index.js';
+import { createTelnyxHandler, type TelnyxClient, type TelnyxHandler, type TelnyxHandlerOptions } from '../src/index.js';
 
 /** A logger that keeps what it was told, for assertions. */
 export function memoryLogger(): Logger & { lines: Array<{ level: string; message: string }> } {
@@ -25,10 +25,16 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-/** An application server on 127.0.0.1:0 running the Telnyx handler, and the emulator pointed at it, the SDK pointed at the emulator. */
+/** The Call Control client the handler sends commands through, made for the emulator's API URL; default the telnyx SDK. */
+export type ClientFactory = (apiBaseUrl: string) => TelnyxClient;
+
+/** The telnyx SDK client, pointed at the emulator. */
+export const sdkClient: ClientFactory = (apiBaseUrl) => new Telnyx({ apiKey: 'test-key', baseURL: apiBaseUrl });
+
+/** An application server on 127.0.0.1:0 running the Telnyx handler, and the emulator pointed at it, the client (default the SDK) pointed at the emulator. */
 export async function startRig(
   flow: Flow,
-  options: { emulator?: Omit<TelnyxEmulatorOptions, 'webhookUrl'>; handler?: Partial<TelnyxHandlerOptions>; store?: Store } = {},
+  options: { emulator?: Omit<TelnyxEmulatorOptions, 'webhookUrl'>; handler?: Partial<TelnyxHandlerOptions>; store?: Store; client?: ClientFactory } = {},
 ): Promise<Rig> {
   let current: FetchHandler = async () => new Response('not ready', { status: 503 });
   const server: Server = createServer(toNodeListener((request) => current(request)));
@@ -41,7 +47,7 @@ export async function startRig(
     flow,
     secret: 'telnyx-test-secret-0123456789',
     publicKey: emulator.publicKey,
-    client: new Telnyx({ apiKey: 'test-key', baseURL: emulator.apiBaseUrl }),
+    client: (options.client ?? sdkClient)(emulator.apiBaseUrl),
     store,
     logger,
     retryDelayMs: 5,

@@ -1,0 +1,117 @@
+import { CallFlowError } from '@callflow/core';
+import type { TelnyxCallActions, TelnyxClient, TelnyxRequestOptions } from './execute-commands.js';
+
+/** Settings of the built-in Call Control client. */
+export interface CallControlClientOptions {
+  /** A Telnyx API key (Mission Control → API Keys), sent as `Authorization: Bearer`. */
+  apiKey: string;
+  /** Default `https://api.telnyx.com/v2`, as the telnyx SDK's. */
+  baseUrl?: string;
+  /** Default `globalThis.fetch`, read at each request. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** What a failed Call Control request rejects with: `status` and the parsed body (`error`) when Telnyx answered. */
+export type CallControlRequestError = CallFlowError & {
+  /** The HTTP status; absent for a network failure or a timeout. */
+  status?: number;
+  /** The response body, parsed as JSON (`{ errors: [{ code, title, detail }] }`); absent when it is not JSON. */
+  error?: unknown;
+};
+
+/** Same default as the telnyx SDK (`Telnyx.DEFAULT_TIMEOUT`). */
+const defaultTimeoutMs = 60_000;
+
+/** SDK method name → Call Control action (URL segment), for every command callflow sends. */
+const callActions = {
+  answer: 'answer',
+  speak: 'speak',
+  startPlayback: 'playback_start',
+  stopPlayback: 'playback_stop',
+  gatherUsingSpeak: 'gather_using_speak',
+  gatherUsingAudio: 'gather_using_audio',
+  gather: 'gather',
+  startRecording: 'record_start',
+  stopRecording: 'record_stop',
+  transfer: 'transfer',
+  enqueue: 'enqueue',
+  leaveQueue: 'leave_queue',
+  hangup: 'hangup',
+} as const satisfies Record<keyof TelnyxCallActions, string>;
+
+/** Percent-encodes a path parameter the way the telnyx SDK does (RFC 3986 pchar kept: `v3:…` stays as it is). */
+function pathSegment(value: string): string {
+  if (value === '' || value === '.' || value === '..') throw new CallFlowError('provider-request-failed', `'${value}' is not a valid id in a Call Control path`, { provider: 'telnyx' });
+  return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
+}
+
+/** `detail (code)` of Telnyx's first error, else the start of the body. */
+function describeFailure(body: unknown, text: string): string {
+  const first = (body as { errors?: Array<{ code?: unknown; title?: unknown; detail?: unknown }> } | undefined)?.errors?.[0];
+  if (first) return `${String(first.detail ?? first.title ?? 'error')}${first.code === undefined ? '' : ` (${String(first.code)})`}`;
+  return text.slice(0, 200) || 'no body';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Call Control client on `fetch` alone, for the commands callflow sends: the same requests as the telnyx SDK's
+ * `client.calls.actions.*` and `client.conferences.*` (POST, JSON body, `Authorization: Bearer`), without loading the
+ * SDK. It makes one attempt per call (the executor retries, with the same `command_id`); the per-request `timeout`
+ * (ms) aborts it.
+ * @example
+ * const handler = createTelnyxHandler({ flow, secret, publicKey, client: createCallControlClient({ apiKey: process.env.TELNYX_API_KEY! }) });
+ */
+export function createCallControlClient(options: CallControlClientOptions): TelnyxClient {
+  const baseUrl = (options.baseUrl ?? 'https://api.telnyx.com/v2').replace(/\/+$/, '');
+  const headers = { accept: 'application/json', authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' };
+
+  async function post(path: string, body: unknown, requestOptions: TelnyxRequestOptions = {}): Promise<unknown> {
+    const fetch = options.fetch ?? globalThis.fetch;
+    const timeoutMs = requestOptions.timeout ?? defaultTimeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: controller.signal });
+      text = response.status === 204 ? '' : await response.text();
+    } catch (cause) {
+      const message = controller.signal.aborted ? `POST ${path} timed out after ${timeoutMs} ms` : `POST ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      throw new CallFlowError('provider-request-failed', message, { provider: 'telnyx', cause });
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      const parsed = parseJson(text);
+      const error: CallControlRequestError = new CallFlowError('provider-request-failed', `POST ${path} answered ${response.status}: ${describeFailure(parsed, text)}`, { provider: 'telnyx' });
+      throw Object.assign(error, { status: response.status, error: parsed });
+    }
+    // As the SDK: 204 → null, a JSON media type → the parsed body, anything else → the text.
+    if (response.status === 204) return null;
+    const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
+    if (!mediaType.includes('application/json') && !mediaType.endsWith('+json')) return text;
+    if (text === '') return undefined;
+    const parsed = parseJson(text);
+    if (parsed === undefined) throw new CallFlowError('provider-request-failed', `POST ${path} answered ${response.status} with a body that is not JSON`, { provider: 'telnyx' });
+    return parsed;
+  }
+
+  const actions = {} as Record<keyof TelnyxCallActions, (callControlId: string, body: object, requestOptions?: TelnyxRequestOptions) => Promise<unknown>>;
+  for (const [method, action] of Object.entries(callActions) as Array<[keyof TelnyxCallActions, string]>) {
+    actions[method] = async (callControlId, body, requestOptions) => post(`/calls/${pathSegment(callControlId)}/actions/${action}`, body, requestOptions);
+  }
+  return {
+    calls: { actions },
+    conferences: {
+      create: (body, requestOptions) => post('/conferences', body, requestOptions) as Promise<{ data?: { id?: string } }>,
+      actions: { join: async (conferenceId, body, requestOptions) => post(`/conferences/${pathSegment(conferenceId)}/actions/join`, body, requestOptions) },
+    },
+  };
+}
