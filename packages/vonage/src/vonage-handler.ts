@@ -23,7 +23,7 @@ import {
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
 import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
-import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, stringifyNcco, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import { addToQueue, listQueue, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
@@ -171,7 +171,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
       await afterClaim?.();
       const turn = await engine.resume(token, await outcome(), call);
       const ncco = await deliver(turn, runHooks);
-      const text = JSON.stringify(ncco);
+      const text = stringifyNcco(ncco);
       await store.set(responseKey, text, { ttlSeconds });
       return jsonTextReply(text);
     } catch (error) {
@@ -245,7 +245,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
         if (cached !== undefined) return jsonTextReply(cached);
         await store.set(keys.call(call.callId), JSON.stringify({ from: call.from, to: call.to }), { ttlSeconds });
         const ncco = await deliver(await engine.start({ callId: call.callId, from: call.from, to: call.to, provider }));
-        const text = JSON.stringify(ncco);
+        const text = stringifyNcco(ncco);
         await store.set(cachedKey, text, { ttlSeconds });
         return jsonTextReply(text);
       }
