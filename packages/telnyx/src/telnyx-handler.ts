@@ -22,7 +22,7 @@ export interface TelnyxHandlerOptions extends Omit<BaseHandlerOptions, 'publicBa
   publicBaseUrl?: string;
   /** The account's Ed25519 public key (base64), from Mission Control. Required unless `verifySignatures` is false. */
   publicKey?: string;
-  /** A telnyx SDK client: `new Telnyx({ apiKey })`. Commands go through it. */
+  /** Sends the commands: the built-in `createCallControlClient({ apiKey })` (no SDK to load), or a telnyx SDK client, `new Telnyx({ apiKey })`. */
   client: TelnyxClient;
   /** Check `telnyx-signature-ed25519`; default true. Turn off only for local experiments. */
   verifySignatures?: boolean;
@@ -77,11 +77,12 @@ function decodePosition(raw: string): PositionRecord {
 
 /**
  * Handles Telnyx Call Control webhooks: verifies the signature, de-duplicates by event id, resumes the flow from
- * the event's `client_state` and sends the next commands through your telnyx client. Answers 200 to every valid
+ * the event's `client_state` and sends the next commands through the Call Control client you pass. Answers 200 to every valid
  * event; 403 for a bad signature or forged state, 400 for a malformed body, 503 when the store is unavailable or the
  * event is still being handled elsewhere (Telnyx redelivers it).
  * @example
- * const handler = createTelnyxHandler({ flow, secret, publicKey: process.env.TELNYX_PUBLIC_KEY, client: new Telnyx({ apiKey }) });
+ * const client = createCallControlClient({ apiKey: process.env.TELNYX_API_KEY! }); // or new Telnyx({ apiKey })
+ * const handler = createTelnyxHandler({ flow, secret, publicKey: process.env.TELNYX_PUBLIC_KEY, client });
  * http.createServer(toNodeListener(handler)).listen(3000);
  */
 export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandler {
