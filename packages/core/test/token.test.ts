@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { base64UrlToText, signToken, textToBase64Url, verifyToken, type CallState } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { base64UrlToText, createEngine, defineFlow, gather, goto, hangup, say, signToken, textToBase64Url, verifyToken, type CallState } from '../src/index.js';
 
 const secret = 'token-secret-0123456789';
 const state: CallState = { node: 'menu', step: 2, kind: 'gather', tries: { 'menu:2': 1 }, vars: { account: '1234' }, promptOffset: 1, reask: 'invalid' };
@@ -92,5 +92,92 @@ describe('HMAC implementations', () => {
     for (const message of ['', 'CA1\npayload', 'ünïcødé ✓', 'x'.repeat(5000)]) {
       expect(await hmacSha256('secret-0123456789abcdef', message, 16)).toBe(await webCryptoHmacSha256('secret-0123456789abcdef', message, 16));
     }
+  });
+
+  it('agree on every message length around the block size, long and non-ASCII keys, and any output length', async () => {
+    const { hmacSha256, webCryptoHmacSha256 } = await import('../src/token/hmac.js');
+    const secrets = ['secret-0123456789abcdef', 'k'.repeat(64), 'long-key-'.repeat(12), 'clé-secrète-ünïcødé-🔑'];
+    const messages = Array.from({ length: 200 }, (_, length) => 'CA1\n'.concat('é✓'.repeat(length % 7), 'a'.repeat(length)).slice(0, length));
+    messages.push('\ud800 lone surrogate', 'y'.repeat(70_000));
+    for (const secret of secrets) {
+      for (const message of messages) {
+        for (const length of [16, 32]) expect(await hmacSha256(secret, message, length)).toBe(await webCryptoHmacSha256(secret, message, length));
+      }
+    }
+  });
+});
+
+// On Node the MAC comes from node:crypto; on Workers and Deno from WebCrypto. These load fresh copies of the modules
+// with process.getBuiltinModule hidden (or answering a node:crypto without the one-shot `hash`), as on those runtimes.
+const processWithBuiltins = process as { getBuiltinModule?: unknown };
+const originalGetBuiltinModule = processWithBuiltins.getBuiltinModule;
+
+async function loadWith(getBuiltinModule: unknown) {
+  processWithBuiltins.getBuiltinModule = getBuiltinModule;
+  vi.resetModules();
+  try {
+    return { token: await import('../src/token/call-token.js'), engine: await import('../src/engine/create-engine.js') };
+  } finally {
+    processWithBuiltins.getBuiltinModule = originalGetBuiltinModule;
+  }
+}
+
+afterEach(() => {
+  processWithBuiltins.getBuiltinModule = originalGetBuiltinModule;
+  vi.restoreAllMocks();
+});
+
+describe('tokens without node:crypto (WebCrypto, as on Workers)', () => {
+  it('signs and verifies through crypto.subtle, interchangeably with the node:crypto path', async () => {
+    const webCrypto = await loadWith(undefined);
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const options = { secret, now: at(t0) };
+    const token = await webCrypto.token.signToken(state, context, options);
+    expect(sign).toHaveBeenCalledTimes(1);
+    expect(token).toBe(await signToken(state, context, options));
+    expect(await webCrypto.token.verifyToken(token, { callId: 'CA1' }, options)).toEqual(await verifyToken(token, { callId: 'CA1' }, options));
+    expect(sign).toHaveBeenCalledTimes(2);
+    expect(await refusal(webCrypto.token.verifyToken(token, { callId: 'CA2' }, options))).toBe('foreign-call');
+    const rotated = { secret: ['new-secret-0123456789', 'another-secret-0123456789', secret], now: at(t0) };
+    await expect(webCrypto.token.verifyToken(token, { callId: 'CA1' }, rotated)).resolves.toEqual(await verifyToken(token, { callId: 'CA1' }, rotated));
+    expect(await refusal(webCrypto.token.verifyToken(token, { callId: 'CA1' }, { secret: ['new-secret-0123456789'], now: at(t0) }))).toBe('bad-signature');
+  });
+
+  it('runs the engine with asynchronous MACs: turns and tokens match the node:crypto engine', async () => {
+    const flow = defineFlow({
+      name: 'webcrypto',
+      start: 'greeting',
+      nodes: {
+        greeting: [say('Hello.'), goto('menu')],
+        menu: [gather({ prompt: 'Press 1.', numDigits: 1, routes: { '1': 'bye' }, onExhausted: 'bye' })],
+        bye: [say('Bye.'), hangup()],
+      },
+    });
+    const options = { secret, now: at(t0) };
+    const webCrypto = await loadWith(undefined);
+    const web = webCrypto.engine.createEngine(flow, options);
+    const node = createEngine(flow, options);
+    const sign = vi.spyOn(crypto.subtle, 'sign');
+    const call = { callId: 'CA1' };
+    const started = await node.start(call);
+    expect(await web.start(call)).toEqual(started);
+    for (const outcome of [{ type: 'digits', digits: '7' }, { type: 'no-input' }, { type: 'digits', digits: '1' }] as const) {
+      expect(await web.resume(started.token!, outcome, call)).toEqual(await node.resume(started.token!, outcome, call));
+    }
+    expect(sign).toHaveBeenCalled();
+    expect(await web.inspect(started.token!, call)).toEqual(await node.inspect(started.token!, call));
+  });
+});
+
+describe('tokens on a node:crypto without the one-shot hash', () => {
+  it('falls back to createHmac with the same MACs', async () => {
+    const nodeCrypto = await import('node:crypto');
+    const createHmac = vi.fn(nodeCrypto.createHmac);
+    const older = await loadWith((name: string) => (name === 'node:crypto' ? { createHmac } : undefined));
+    const options = { secret, now: at(t0) };
+    const token = await older.token.signToken(state, context, options);
+    expect(createHmac).toHaveBeenCalledTimes(1);
+    expect(token).toBe(await signToken(state, context, options));
+    expect(await older.token.verifyToken(token, { callId: 'CA1' }, options)).toEqual(await verifyToken(token, { callId: 'CA1' }, options));
   });
 });

@@ -1,10 +1,10 @@
 import { CallFlowError, isCallFlowError } from '../errors.js';
 import { checkHours } from '../hours/business-hours.js';
-import { stepSchema } from '../ir/schema.js';
+import { flowSchemas } from '../ir/schema.js';
 import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow.js';
 import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
-import { secretsOf, signToken, verifyToken, type CallState, type TokenOptions } from '../token/call-token.js';
+import { secretsOf, signCallState, signToken, verifyCallToken, type CallState, type TokenContent, type TokenOptions } from '../token/call-token.js';
 import { flowVersionOf } from './flow-version.js';
 import type { CallInfo, Effect, Outcome, PlannedMedia, Turn } from './types.js';
 
@@ -79,7 +79,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     // Check only what the node returned: each step's shape, and that its references exist.
     const problems: string[] = [];
     steps.forEach((step, index) => {
-      const parsed = stepSchema.safeParse(step);
+      const parsed = flowSchemas().stepSchema.safeParse(step);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) problems.push(`[${index}]${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`);
         return;
@@ -112,52 +112,55 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return say as T;
   }
 
-  async function plan(from: CallState, call: CallInfo, effects: Effect[]): Promise<Turn> {
-    const media: PlannedMedia[] = [];
+  /**
+   * Plays on from `from` until a step waits or the call ends. Synchronous while the nodes are static and the HMAC is
+   * (node:crypto); a dynamic node or WebCrypto continues the same walk after its promise.
+   */
+  function plan(from: CallState, call: CallInfo, effects: Effect[], media: PlannedMedia[] = [], hops = 0, resolved?: Step[]): Turn | Promise<Turn> {
     let state: CallState = { ...from };
-    let hops = 0;
     for (;;) {
-      const found = stepsOf(state.node, call, state.vars);
-      const steps = Array.isArray(found) ? found : await found;
+      let steps = resolved;
+      resolved = undefined;
+      if (steps === undefined) {
+        const found = stepsOf(state.node, call, state.vars);
+        if (!Array.isArray(found)) {
+          const at = state;
+          const hopsSoFar = hops;
+          return found.then((dynamic) => plan(at, call, effects, media, hopsSoFar, dynamic));
+        }
+        steps = found;
+      }
       const step = steps[state.step];
       if (step === undefined) return { call, steps: media, ended: true, effects, node: state.node };
-      const next = (): CallState => ({ ...state, step: state.step + 1, kind: 'media', promptOffset: 0, reask: undefined });
-      const jump = (node: string): CallState => {
-        if (++hops > maxHops) throw new CallFlowError('flow-failed', `more than ${maxHops} goto/hours hops without waiting for the caller`, { node });
-        return { ...state, node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
-      };
       switch (step.type) {
         case 'say':
         case 'play':
         case 'pause':
-          state = next();
+          state = { ...state, step: state.step + 1, kind: 'media', promptOffset: 0, reask: undefined };
           media.push({ step: withDefaults(step, state.vars), after: state });
           continue;
         case 'goto':
-          state = jump(step.node);
+          if (++hops > maxHops) throw tooManyHops(maxHops, step.node);
+          state = { ...state, node: step.node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
           continue;
         case 'hours': {
           const schedule = flow.schedules?.[step.schedule];
           if (!schedule) throw new CallFlowError('flow-failed', `unknown schedule '${step.schedule}'`, { node: state.node });
           const status = checkHours(schedule, now(), { withNextChange: false });
           const target = status.open ? step.open : status.source === 'holiday' ? (step.holiday ?? step.closed) : step.closed;
-          state = jump(target);
+          if (++hops > maxHops) throw tooManyHops(maxHops, target);
+          state = { ...state, node: target, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
           continue;
         }
         case 'hangup':
           return { call, steps: media, ended: true, effects, node: state.node };
         default: {
           const waitState: CallState = { ...state, kind: step.type };
-          const waiting = step.type === 'gather' ? gatherForTurn(step, waitState) : step;
-          return {
-            call,
-            steps: media,
-            wait: { step: waiting, state: waitState },
-            token: await signToken(waitState, { callId: call.callId, flowVersion }, tokenOptions),
-            ended: false,
-            effects,
-            node: state.node,
-          };
+          const wait = { step: step.type === 'gather' ? gatherForTurn(step, waitState) : step, state: waitState };
+          const node = state.node;
+          const token = signCallState(waitState, { callId: call.callId, flowVersion }, tokenOptions);
+          if (typeof token !== 'string') return token.then((signed): Turn => ({ call, steps: media, wait, token: signed, ended: false, effects, node }));
+          return { call, steps: media, wait, token, ended: false, effects, node };
         }
       }
     }
@@ -173,58 +176,42 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   }
 
   function applyOutcome(state: CallState, step: WaitingStep, outcome: Outcome, call: CallInfo, effects: Effect[]): CallState | 'end' {
-    const goto = (node: string | undefined, fallback: 'next' | 'end', from: CallState = state): CallState | 'end' => {
-      if (node !== undefined) return { ...from, node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
-      return fallback === 'end' ? 'end' : { ...from, step: from.step + 1, kind: 'media', promptOffset: 0, reask: undefined };
-    };
-    const mismatch = () =>
-      new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' does not answer a ${step.type} step`, { node: state.node });
     switch (step.type) {
       case 'gather':
-        if (outcome.type !== 'digits' && outcome.type !== 'speech' && outcome.type !== 'no-input') throw mismatch();
-        return applyGather(state, step, outcome, goto);
+        if (outcome.type !== 'digits' && outcome.type !== 'speech' && outcome.type !== 'no-input') throw mismatch(outcome, step, state);
+        return applyGather(state, step, outcome);
       case 'transfer': {
-        if (outcome.type !== 'dial') throw mismatch();
-        if (outcome.status === 'completed') return goto(step.then, 'end');
-        if (outcome.status === 'busy') return goto(step.onBusy ?? step.onFailed, 'next');
-        if (outcome.status === 'no-answer') return goto(step.onNoAnswer ?? step.onFailed, 'next');
-        return goto(step.onFailed, 'next');
+        if (outcome.type !== 'dial') throw mismatch(outcome, step, state);
+        if (outcome.status === 'completed') return moveTo(state, step.then, 'end');
+        if (outcome.status === 'busy') return moveTo(state, step.onBusy ?? step.onFailed, 'next');
+        if (outcome.status === 'no-answer') return moveTo(state, step.onNoAnswer ?? step.onFailed, 'next');
+        return moveTo(state, step.onFailed, 'next');
       }
       case 'record': {
-        if (outcome.type !== 'recording') throw mismatch();
+        if (outcome.type !== 'recording') throw mismatch(outcome, step, state);
         const vars = step.saveAs && outcome.url ? { ...state.vars, [step.saveAs]: outcome.url } : state.vars;
         state = { ...state, vars };
         if (step.notify) {
           effects.push({ type: 'notify', hook: step.notify, call, node: state.node, recording: { url: outcome.url, durationSeconds: outcome.durationSeconds }, vars });
         }
-        return goto(step.then, 'next');
+        return moveTo(state, step.then, 'next');
       }
       case 'enqueue': {
-        if (outcome.type !== 'queue') throw mismatch();
-        if (outcome.result === 'bridged') return goto(step.then, 'end');
+        if (outcome.type !== 'queue') throw mismatch(outcome, step, state);
+        if (outcome.result === 'bridged') return moveTo(state, step.then, 'end');
         if (outcome.result === 'hangup') return 'end';
-        if (outcome.result === 'timeout') return goto(step.onTimeout, 'next');
-        if (outcome.result === 'left' && step.escape && (outcome.digit === undefined || outcome.digit === step.escape.digit)) return goto(step.escape.to, 'next');
-        return goto(undefined, 'next');
+        if (outcome.result === 'timeout') return moveTo(state, step.onTimeout, 'next');
+        if (outcome.result === 'left' && step.escape && (outcome.digit === undefined || outcome.digit === step.escape.digit)) return moveTo(state, step.escape.to, 'next');
+        return moveTo(state, undefined, 'next');
       }
       case 'conference':
-        if (outcome.type !== 'conference') throw mismatch();
-        return goto(step.then, 'next');
+        if (outcome.type !== 'conference') throw mismatch(outcome, step, state);
+        return moveTo(state, step.then, 'next');
     }
   }
 
-  function applyGather(
-    state: CallState,
-    step: GatherStep,
-    outcome: Extract<Outcome, { type: 'digits' | 'speech' | 'no-input' }>,
-    goto: (node: string | undefined, fallback: 'next' | 'end', from: CallState) => CallState | 'end',
-  ): CallState | 'end' {
+  function applyGather(state: CallState, step: GatherStep, outcome: Extract<Outcome, { type: 'digits' | 'speech' | 'no-input' }>): CallState | 'end' {
     const key = `${state.node}:${state.step}`;
-    const clearTries = () => {
-      const tries = { ...state.tries };
-      delete tries[key];
-      return tries;
-    };
     let accepted: string | undefined;
     let route: string | undefined;
     if (outcome.type !== 'no-input') {
@@ -239,18 +226,18 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     }
     if (accepted !== undefined) {
       const vars = step.saveAs ? { ...state.vars, [step.saveAs]: accepted } : state.vars;
-      state = { ...state, vars, tries: clearTries() };
-      return goto(route, 'next', state);
+      state = { ...state, vars, tries: withoutTries(state.tries, key) };
+      return moveTo(state, route, 'next');
     }
     const reason = outcome.type === 'no-input' || (outcome.type === 'digits' && stripFinishKey(outcome.digits, step.finishOnKey ?? '#') === '') || (outcome.type === 'speech' && outcome.text.trim() === '') ? 'no-input' : 'invalid';
     const used = (state.tries[key] ?? 0) + Math.max(1, outcome.attemptsUsed ?? 1);
     if (used >= (step.attempts ?? 3)) {
-      state = { ...state, tries: clearTries() };
-      return goto(step.onExhausted, 'end', state);
+      state = { ...state, tries: withoutTries(state.tries, key) };
+      return moveTo(state, step.onExhausted, 'end');
     }
     state = { ...state, tries: { ...state.tries, [key]: used } };
     const detour = reason === 'invalid' ? step.onInvalid : step.onNoInput;
-    if (detour !== undefined) return goto(detour, 'end', state);
+    if (detour !== undefined) return moveTo(state, detour, 'end');
     return { ...state, kind: 'media', promptOffset: 0, reask: reason };
   }
 
@@ -263,9 +250,10 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return { call, steps: [{ step, after: { node, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 } }], ended: true, effects: [], error, node };
   }
 
-  async function guarded(call: CallInfo, node: string, run: () => Promise<Turn>): Promise<Turn> {
+  async function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
     try {
-      return await run();
+      const turn = run();
+      return turn instanceof Promise ? await turn : turn;
     } catch (error) {
       if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
       const failure = isCallFlowError(error) ? error : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, { node, cause: error });
@@ -273,9 +261,12 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     }
   }
 
-  async function open(token: string, call: CallInfo): Promise<{ state: CallState; step: Step | undefined }> {
-    const content = await verifyToken(token, call, tokenOptions);
-    const { state } = content;
+  function open(token: string, call: CallInfo): Position | Promise<Position> {
+    const content = verifyCallToken(token, call, tokenOptions);
+    return content instanceof Promise ? content.then(locate) : locate(content);
+  }
+
+  function locate({ state }: TokenContent): Position {
     const node = flow.nodes[state.node];
     if (node === undefined) {
       throw new CallFlowError('invalid-token', `token points at node '${state.node}', which this flow no longer has`, { reason: 'unknown-position', node: state.node });
@@ -289,6 +280,40 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return { state, step };
   }
 
+  /** A refused token: an authentic one for a position a redeployed flow no longer has ends the call politely, not with a 403. */
+  async function refused(error: unknown, outcome: Outcome, call: CallInfo): Promise<Turn> {
+    if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position') {
+      return outcome.type === 'hangup' ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start } : apology(call, error, error.node ?? flow.start);
+    }
+    throw error;
+  }
+
+  /** The turn after `outcome` at a verified position. */
+  function proceed(state: CallState, outcome: Outcome, call: CallInfo): Turn | Promise<Turn> {
+    if (outcome.type === 'hangup') return { call, steps: [], ended: true, effects: [], node: state.node };
+    if (outcome.type === 'media-done') {
+      if (state.kind !== 'media' && !(state.kind === 'gather' && state.promptOffset > 0)) {
+        throw new CallFlowError('unexpected-outcome', `outcome 'media-done' does not answer a ${state.kind} step`, { node: state.node });
+      }
+      return plan(state, call, []);
+    }
+    if (state.kind === 'media') throw new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' arrived for a position that waits for nothing`, { node: state.node });
+    const found = stepsOf(state.node, call, state.vars);
+    if (!Array.isArray(found)) return found.then((steps) => proceedWith(steps, state, outcome, call));
+    return proceedWith(found, state, outcome, call);
+  }
+
+  function proceedWith(steps: Step[], state: CallState, outcome: Outcome, call: CallInfo): Turn | Promise<Turn> {
+    const step = steps[state.step];
+    if (step === undefined || !isWaitingStep(step) || step.type !== state.kind) {
+      throw new CallFlowError('flow-failed', `no ${state.kind} step at ${state.node}[${state.step}]`, { node: state.node });
+    }
+    const effects: Effect[] = [];
+    const next = applyOutcome(state, step, outcome, call, effects);
+    if (next === 'end') return { call, steps: [], ended: true, effects, node: state.node };
+    return plan(next, call, effects);
+  }
+
   return {
     flow,
     flowVersion,
@@ -300,43 +325,48 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return guarded(call, node, () => plan({ node, step: 0, kind: 'media', tries: {}, vars: { ...vars }, promptOffset: 0 }, call, []));
     },
     async resume(token, outcome, call) {
-      let opened: { state: CallState; step: Step | undefined };
+      let opened: Position;
       try {
-        opened = await open(token, call);
+        const found = open(token, call);
+        opened = found instanceof Promise ? await found : found;
       } catch (error) {
-        // An authentic token for a position a redeployed flow no longer has: end the call politely, not with a 403.
-        if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position') {
-          return outcome.type === 'hangup' ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start } : apology(call, error, error.node ?? flow.start);
-        }
-        throw error;
+        return refused(error, outcome, call);
       }
       const { state } = opened;
-      return guarded(call, state.node, async () => {
-        if (outcome.type === 'hangup') return { call, steps: [], ended: true, effects: [], node: state.node };
-        if (outcome.type === 'media-done') {
-          if (state.kind !== 'media' && !(state.kind === 'gather' && state.promptOffset > 0)) {
-            throw new CallFlowError('unexpected-outcome', `outcome 'media-done' does not answer a ${state.kind} step`, { node: state.node });
-          }
-          return plan(state, call, []);
-        }
-        if (state.kind === 'media') throw new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' arrived for a position that waits for nothing`, { node: state.node });
-        const found = stepsOf(state.node, call, state.vars);
-        const steps = Array.isArray(found) ? found : await found;
-        const step = steps[state.step];
-        if (step === undefined || !isWaitingStep(step) || step.type !== state.kind) {
-          throw new CallFlowError('flow-failed', `no ${state.kind} step at ${state.node}[${state.step}]`, { node: state.node });
-        }
-        const effects: Effect[] = [];
-        const next = applyOutcome(state, step, outcome, call, effects);
-        if (next === 'end') return { call, steps: [], ended: true, effects, node: state.node };
-        return plan(next, call, effects);
-      });
+      return guarded(call, state.node, () => proceed(state, outcome, call));
     },
-    inspect: open,
+    async inspect(token, call) {
+      return open(token, call);
+    },
     sign(state, call) {
       return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
     },
   };
+}
+
+/** A verified token's state and the step it points at (undefined in a dynamic node). */
+type Position = { state: CallState; step: Step | undefined };
+
+/** The state after a waiting step: at `node`, or else the next step (`next`) or the end of the call (`end`). */
+function moveTo(from: CallState, node: string | undefined, fallback: 'next' | 'end'): CallState | 'end' {
+  if (node !== undefined) return { ...from, node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
+  return fallback === 'end' ? 'end' : { ...from, step: from.step + 1, kind: 'media', promptOffset: 0, reask: undefined };
+}
+
+function withoutTries(tries: Record<string, number>, key: string): Record<string, number> {
+  // `delete` turns an object into a slow dictionary; most turns have no tries to clear.
+  if (!Object.hasOwn(tries, key)) return { ...tries };
+  const rest = { ...tries };
+  delete rest[key];
+  return rest;
+}
+
+function mismatch(outcome: Outcome, step: WaitingStep, state: CallState): CallFlowError {
+  return new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' does not answer a ${step.type} step`, { node: state.node });
+}
+
+function tooManyHops(maxHops: number, node: string): CallFlowError {
+  return new CallFlowError('flow-failed', `more than ${maxHops} goto/hours hops without waiting for the caller`, { node });
 }
 
 function interpolate(text: string, vars: Record<string, string>): string {

@@ -113,16 +113,42 @@ function lineOf(document: Document, lineCounter: Yaml.LineCounter, path: string)
 
 /** Keys in a parsed JSON value, counted through every object. */
 function countKeys(value: unknown): number {
-  if (Array.isArray(value)) return value.reduce((sum: number, item) => sum + countKeys(item), 0);
   if (typeof value !== 'object' || value === null) return 0;
   let count = 0;
-  for (const item of Object.values(value)) count += 1 + countKeys(item);
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) count += countKeys(value[index]);
+    return count;
+  }
+  for (const key in value) count += 1 + countKeys((value as Record<string, unknown>)[key]);
   return count;
 }
 
-/** Keys written in JSON text: string tokens followed by a colon (duplicates included). */
+/**
+ * Keys written in JSON text: string tokens followed by a colon (duplicates included). Only called on text that
+ * `JSON.parse` accepted, so a quote after an odd run of backslashes is the only escaped one, and only JSON
+ * whitespace can sit between a key and its colon.
+ */
 function countKeysInText(source: string): number {
   let count = 0;
-  for (const match of source.matchAll(/"(?:[^"\\]|\\.)*"(\s*:)?/g)) if (match[1] !== undefined) count++;
+  let open = source.indexOf('"');
+  while (open !== -1) {
+    let close = source.indexOf('"', open + 1);
+    while (close !== -1 && isEscaped(source, close, open)) close = source.indexOf('"', close + 1);
+    if (close === -1) break;
+    let next = close + 1;
+    while (isJsonSpace(source.charCodeAt(next))) next++;
+    if (source.charCodeAt(next) === 0x3a) count++;
+    open = source.indexOf('"', next);
+  }
   return count;
+}
+
+function isEscaped(source: string, quote: number, open: number): boolean {
+  let backslashes = 0;
+  for (let index = quote - 1; index > open && source.charCodeAt(index) === 0x5c; index--) backslashes++;
+  return backslashes % 2 === 1;
+}
+
+function isJsonSpace(code: number): boolean {
+  return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }

@@ -1,4 +1,4 @@
-import * as internal from './schema.js';
+import { flowSchemas, type FlowSchemas } from './schema.js';
 import type { Flow, Schedule, StaticFlow, Step } from './types.js';
 
 /** One validation issue, as the schemas report it. */
@@ -13,11 +13,16 @@ export interface Schema<T> {
   safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: SchemaIssue[] } };
 }
 
+/** A public schema that builds the zod schemas on its first use. */
+function lazySchema<T>(pick: (schemas: FlowSchemas) => Schema<T>): Schema<T> {
+  return { safeParse: (value) => pick(flowSchemas()).safeParse(value) };
+}
+
 /** Schema of one step. */
-export const stepSchema: Schema<Step> = internal.stepSchema;
+export const stepSchema: Schema<Step> = lazySchema((schemas) => schemas.stepSchema);
 /** Schema of a business-hours schedule. */
-export const scheduleSchema: Schema<Schedule> = internal.scheduleSchema;
+export const scheduleSchema: Schema<Schedule> = lazySchema((schemas) => schemas.scheduleSchema);
 /** Schema of a static flow (JSON or YAML files); use `validateFlow` for graph checks and readable problems. */
-export const flowSchema: Schema<StaticFlow> = internal.flowSchema;
+export const flowSchema: Schema<StaticFlow> = lazySchema((schemas) => schemas.flowSchema);
 /** Schema of a flow whose nodes may be functions (the DSL). */
-export const dynamicFlowSchema: Schema<Flow> = internal.dynamicFlowSchema;
+export const dynamicFlowSchema: Schema<Flow> = lazySchema((schemas) => schemas.dynamicFlowSchema);

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import { CallFlowError, type Problem } from '../errors.js';
-import { dynamicFlowSchema, flowSchema, stepFields } from './schema.js';
+import { flowSchemas } from './schema.js';
 import { didYouMean, nearest } from './suggest.js';
 import type { Flow, GatherStep, Step } from './types.js';
 import { isWaitingStep, stepTypes } from './types.js';
@@ -34,6 +34,7 @@ export function validateFlow(input: unknown): FlowValidation {
     input !== null &&
     typeof (input as { nodes?: unknown }).nodes === 'object' &&
     Object.values((input as { nodes: Record<string, unknown> }).nodes ?? {}).some((node) => typeof node === 'function');
+  const { dynamicFlowSchema, flowSchema } = flowSchemas();
   const parsed = (hasFunctions ? dynamicFlowSchema : flowSchema).safeParse(input);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(problemFromIssue(issue, input));
@@ -98,7 +99,7 @@ function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
   }
   if (issue.code === 'unrecognized_keys') {
     const owner = valueAt(input, issue.path) as { type?: unknown } | undefined;
-    const known = owner && typeof owner.type === 'string' ? (stepFields[owner.type] ?? []) : [];
+    const known = owner && typeof owner.type === 'string' ? (flowSchemas().stepFields[owner.type] ?? []) : [];
     const first = issue.keys[0] ?? '';
     return {
       path: issue.keys.length === 1 ? formatPath([...issue.path, first]) : path,
@@ -176,6 +177,49 @@ export function stepReferences(step: Step): Array<{ field: string; node: string 
   return out;
 }
 
+/** Node ids a step references, in `stepReferences` order, appended to `into`; no objects, so the graph checks stay cheap. */
+function collectTargets(step: Step, into: string[]): void {
+  switch (step.type) {
+    case 'goto':
+      pushNode(into, step.node);
+      break;
+    case 'hours':
+      pushNode(into, step.open);
+      pushNode(into, step.closed);
+      pushNode(into, step.holiday);
+      break;
+    case 'gather':
+      if (typeof step.routes === 'object' && step.routes !== null) for (const key of Object.keys(step.routes)) pushNode(into, step.routes[key]);
+      pushNode(into, step.onInvalid);
+      pushNode(into, step.onNoInput);
+      pushNode(into, step.onExhausted);
+      break;
+    case 'transfer':
+      pushNode(into, step.then);
+      pushNode(into, step.onBusy);
+      pushNode(into, step.onNoAnswer);
+      pushNode(into, step.onFailed);
+      break;
+    case 'record':
+      pushNode(into, step.then);
+      break;
+    case 'enqueue':
+      pushNode(into, step.onTimeout);
+      pushNode(into, typeof step.escape === 'object' && step.escape !== null ? step.escape.to : undefined);
+      pushNode(into, step.then);
+      break;
+    case 'conference':
+      pushNode(into, step.then);
+      break;
+    default:
+      break;
+  }
+}
+
+function pushNode(into: string[], node: unknown): void {
+  if (typeof node === 'string') into.push(node);
+}
+
 function checkGraph(flow: Flow, partial: boolean): Problem[] {
   const problems: Problem[] = [];
   const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
@@ -189,23 +233,36 @@ function checkGraph(flow: Flow, partial: boolean): Problem[] {
   };
   if (typeof flow.start === 'string' && !(flow.start in nodes)) missing('start', flow.start);
 
-  for (const [id, node] of Object.entries(nodes)) {
+  // Each node's references, gathered once here and walked again by the reachability check.
+  const targetsOf = new Map<string, string[]>();
+  for (const id of nodeIds) {
+    const node = nodes[id];
     if (!Array.isArray(node)) continue;
-    node.forEach((step, index) => {
-      if (typeof step !== 'object' || step === null) return;
-      const at = `nodes.${id}[${index}]`;
-      for (const ref of stepReferences(step as Step)) if (!(ref.node in nodes)) missing(`${at}.${ref.field}`, ref.node);
-      if (step.type === 'hours' && typeof step.schedule === 'string' && !scheduleIds.includes(step.schedule)) {
-        problems.push({ path: `${at}.schedule`, message: `unknown schedule '${step.schedule}'`, hint: didYouMean(step.schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'), severity: 'error' });
+    const targets: string[] = [];
+    targetsOf.set(id, targets);
+    for (let index = 0; index < node.length; index++) {
+      const step: unknown = node[index];
+      if (typeof step !== 'object' || step === null) continue;
+      const { type } = step as { type?: unknown };
+      const first = targets.length;
+      collectTargets(step as Step, targets);
+      for (let target = first; target < targets.length; target++) {
+        if (targets[target]! in nodes) continue;
+        // Rare: list each missing reference with the field it sits in.
+        for (const ref of stepReferences(step as Step)) if (!(ref.node in nodes)) missing(`${stepPath(id, index)}.${ref.field}`, ref.node);
+        break;
       }
-      if (step.type === 'gather') problems.push(...checkGather(step as GatherStep, at));
-      if (isWaitingStep(step as Step) || step.type === 'goto' || step.type === 'hangup' || step.type === 'hours') {
-        const rest = node.length - index - 1;
-        if ((step.type === 'goto' || step.type === 'hangup' || step.type === 'hours') && rest > 0) {
-          problems.push({ path: `nodes.${id}[${index + 1}]`, message: `unreachable: the ${step.type} before it never falls through`, severity: 'warning' });
+      if (type === 'hours') {
+        const { schedule } = step as { schedule?: unknown };
+        if (typeof schedule === 'string' && !scheduleIds.includes(schedule)) {
+          problems.push({ path: `${stepPath(id, index)}.schedule`, message: `unknown schedule '${schedule}'`, hint: didYouMean(schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'), severity: 'error' });
         }
       }
-    });
+      if (type === 'gather') checkGather(step as GatherStep, id, index, problems);
+      if ((type === 'goto' || type === 'hangup' || type === 'hours') && index < node.length - 1) {
+        problems.push({ path: stepPath(id, index + 1), message: `unreachable: the ${type} before it never falls through`, severity: 'warning' });
+      }
+    }
   }
   if (scheduleIds.length && flow.schedules) {
     for (const [name, schedule] of Object.entries(flow.schedules)) {
@@ -219,12 +276,17 @@ function checkGraph(flow: Flow, partial: boolean): Problem[] {
   // These two run on whatever is well-formed enough, so one pass reports everything.
   void partial;
   // A node only unreachable because a reference to it is misspelled gets the error, not a second warning.
-  problems.push(...checkReachability(flow).filter((problem) => !suggested.has(problem.path.slice('nodes.'.length))), ...checkSilentCycles(flow));
+  problems.push(...checkReachability(flow, targetsOf).filter((problem) => !suggested.has(problem.path.slice('nodes.'.length))), ...checkSilentCycles(flow));
   return problems;
 }
 
-function checkGather(step: GatherStep, at: string): Problem[] {
-  const problems: Problem[] = [];
+/** `nodes.menu[0]`: the path of a step, built only when a problem needs it. */
+function stepPath(id: string, index: number): string {
+  return `nodes.${id}[${index}]`;
+}
+
+function checkGather(step: GatherStep, id: string, index: number, problems: Problem[]): void {
+  const at = stepPath(id, index);
   const input = step.input ?? 'dtmf';
   const seen = new Map<string, string>();
   for (const key of Object.keys(step.routes ?? {})) {
@@ -262,11 +324,10 @@ function checkGather(step: GatherStep, at: string): Problem[] {
   if (input === 'dtmf' && step.speech) {
     problems.push({ path: `${at}.speech`, message: "speech settings are ignored when input is 'dtmf'", severity: 'warning' });
   }
-  return problems;
 }
 
 /** Nodes that can be reached from `start`; dynamic nodes count as reaching every node. */
-function checkReachability(flow: Flow): Problem[] {
+function checkReachability(flow: Flow, targetsOf: Map<string, string[]>): Problem[] {
   const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
   if (typeof flow.start !== 'string') return [];
   const reached = new Set<string>();
@@ -282,7 +343,12 @@ function checkReachability(flow: Flow): Problem[] {
       continue;
     }
     if (!Array.isArray(node)) continue;
-    for (const step of node) if (typeof step === 'object' && step !== null) for (const ref of stepReferences(step)) queue.push(ref.node);
+    let targets = targetsOf.get(id);
+    if (targets === undefined) {
+      targets = [];
+      for (const step of node) if (typeof step === 'object' && step !== null) collectTargets(step, targets);
+    }
+    for (const target of targets) queue.push(target);
   }
   if (sawDynamic) return [];
   return Object.keys(nodes)
@@ -296,7 +362,8 @@ function checkSilentCycles(flow: Flow): Problem[] {
   for (const [id, node] of Object.entries(typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {})) {
     if (!Array.isArray(node)) continue;
     const out: Array<{ to: string; path: string }> = [];
-    for (const [index, step] of node.entries()) {
+    for (let index = 0; index < node.length; index++) {
+      const step = node[index];
       if (typeof step !== 'object' || step === null) continue;
       if (isWaitingStep(step) || step.type === 'hangup') break;
       if (step.type === 'goto') {
@@ -309,7 +376,8 @@ function checkSilentCycles(flow: Flow): Problem[] {
         break;
       }
     }
-    edges.set(id, out);
+    // A node without such edges cannot be on a cycle.
+    if (out.length) edges.set(id, out);
   }
   const problems: Problem[] = [];
   const state = new Map<string, 'visiting' | 'done'>();

@@ -37,6 +37,11 @@ export function base64UrlToText(text: string): string {
   return decoder.decode(base64UrlToBytes(text));
 }
 
+/** `base64UrlToText` without the alphabet check, for text the caller has already checked. */
+export function base64UrlToTextUnchecked(text: string): string {
+  return nodeBuffer ? nodeBuffer.from(text, 'base64url').toString('utf8') : decoder.decode(base64UrlToBytes(text));
+}
+
 /** UTF-8 encoding. */
 export function utf8(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text);

@@ -1,5 +1,5 @@
 import { CallFlowError, type TokenFailure } from '../errors.js';
-import { base64UrlToText, textToBase64Url } from './base64url.js';
+import { base64UrlToText, base64UrlToTextUnchecked, textToBase64Url } from './base64url.js';
 import { hmacSha256 } from './hmac.js';
 
 /** Where a call is in its flow between two webhooks: everything the engine needs to go on. */
@@ -30,9 +30,6 @@ export interface TokenContent {
 const version = 1;
 const macBytes = 16;
 const kinds = ['media', 'gather', 'record', 'transfer', 'enqueue', 'conference'] as const;
-async function mac(secret: string, callId: string, payload: string): Promise<string> {
-  return hmacSha256(secret, `${callId}\n${payload}`, macBytes);
-}
 
 /** Options for signing and verifying tokens. */
 export interface TokenOptions {
@@ -58,25 +55,29 @@ export function secretsOf(options: Pick<TokenOptions, 'secret'>): readonly strin
  * Layout: base64url(JSON [version, flowVersion, node, step, kind, tries, vars, promptOffset, reask, issuedAt, callTag]) "." base64url(HMAC-SHA256[0..16)).
  */
 export async function signToken(state: CallState, context: { callId: string; flowVersion: string }, options: TokenOptions): Promise<string> {
+  return signCallState(state, context, options);
+}
+
+/** `signToken`, returning the token directly where the HMAC is synchronous (node:crypto), so the engine skips a promise round trip. */
+export function signCallState(state: CallState, context: { callId: string; flowVersion: string }, options: TokenOptions): string | Promise<string> {
   const [secret] = secretsOf(options);
   const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
-  const hasTries = Object.keys(state.tries).length > 0;
-  const hasVars = Object.keys(state.vars).length > 0;
   const body = [
     version,
     context.flowVersion,
     state.node,
     state.step,
     kinds.indexOf(state.kind),
-    hasTries ? state.tries : 0,
-    hasVars ? state.vars : 0,
+    isEmpty(state.tries) ? 0 : state.tries,
+    isEmpty(state.vars) ? 0 : state.vars,
     state.promptOffset,
     state.reask === 'invalid' ? 1 : state.reask === 'no-input' ? 2 : 0,
     issuedAt,
     callTag(context.callId),
   ];
   const payload = textToBase64Url(JSON.stringify(body));
-  return `${payload}.${await mac(secret!, context.callId, payload)}`;
+  const mac = hmacSha256(secret!, `${context.callId}\n${payload}`, macBytes);
+  return typeof mac === 'string' ? `${payload}.${mac}` : mac.then((signature) => `${payload}.${signature}`);
 }
 
 function refuse(reason: TokenFailure, message: string): never {
@@ -85,20 +86,38 @@ function refuse(reason: TokenFailure, message: string): never {
 
 /** Verifies a token for a call and returns its content; throws `CallFlowError('invalid-token')` with a `reason`. */
 export async function verifyToken(token: string, context: { callId: string }, options: TokenOptions): Promise<TokenContent> {
+  return verifyCallToken(token, context, options);
+}
+
+/** `verifyToken`, answering directly where the HMAC is synchronous (node:crypto); throws or rejects with the same errors. */
+export function verifyCallToken(token: string, context: { callId: string }, options: TokenOptions): TokenContent | Promise<TokenContent> {
   const secrets = secretsOf(options);
   if (typeof token !== 'string' || token.length > 4096) refuse('malformed', 'missing or too long');
   const dot = token.indexOf('.');
   if (dot <= 0 || dot !== token.lastIndexOf('.')) refuse('malformed', 'not payload.signature');
   const payload = token.slice(0, dot);
   const signature = token.slice(dot + 1);
-  if (!/^[A-Za-z0-9_-]+$/.test(payload) || !/^[A-Za-z0-9_-]{22}$/.test(signature)) refuse('malformed', 'bad characters or length');
-  let matched = false;
-  for (const secret of secrets) {
-    if (constantTimeEqual(await mac(secret, context.callId, payload), signature)) {
-      matched = true;
-      break;
-    }
+  if (!base64UrlPattern.test(payload) || !signaturePattern.test(signature)) refuse('malformed', 'bad characters or length');
+  const message = `${context.callId}\n${payload}`;
+  for (let index = 0; index < secrets.length; index++) {
+    const mac = hmacSha256(secrets[index]!, message, macBytes);
+    if (typeof mac !== 'string') return matchLater(mac, secrets.slice(index + 1), message, signature).then((matched) => readPayload(matched, payload, context, options));
+    if (constantTimeEqual(mac, signature)) return readPayload(true, payload, context, options);
   }
+  return readPayload(false, payload, context, options);
+}
+
+const base64UrlPattern = /^[A-Za-z0-9_-]+$/;
+const signaturePattern = /^[A-Za-z0-9_-]{22}$/;
+
+/** The rest of the rotation list, for an HMAC that answers with promises (WebCrypto). */
+async function matchLater(first: Promise<string>, rest: readonly string[], message: string, signature: string): Promise<boolean> {
+  if (constantTimeEqual(await first, signature)) return true;
+  for (const secret of rest) if (constantTimeEqual(await hmacSha256(secret, message, macBytes), signature)) return true;
+  return false;
+}
+
+function readPayload(matched: boolean, payload: string, context: { callId: string }, options: TokenOptions): TokenContent {
   if (!matched) {
     // The MAC covers the call id; the short tag in the payload only tells the two failures apart in logs.
     const tag = /"([A-Za-z0-9]{1,8})"\]$/.exec(safeText(payload))?.[1];
@@ -107,7 +126,7 @@ export async function verifyToken(token: string, context: { callId: string }, op
   }
   let body: unknown;
   try {
-    body = JSON.parse(base64UrlToText(payload));
+    body = JSON.parse(base64UrlToTextUnchecked(payload));
   } catch {
     refuse('malformed', 'payload is not JSON');
   }
@@ -146,6 +165,11 @@ export async function verifyToken(token: string, context: { callId: string }, op
   };
 }
 
+function isEmpty(record: Record<string, unknown>): boolean {
+  for (const _ in record) return false;
+  return true;
+}
+
 function safeText(payload: string): string {
   try {
     return base64UrlToText(payload);
@@ -154,6 +178,8 @@ function safeText(payload: string): string {
   }
 }
 
+const base36 = '0123456789abcdefghijklmnopqrstuvwxyz';
+
 /** A short, non-secret tag of a call id (FNV-1a), so a token replayed on another call is reported as such. */
 function callTag(callId: string): string {
   let hash = 0x811c9dc5;
@@ -161,12 +187,20 @@ function callTag(callId: string): string {
     hash ^= callId.charCodeAt(index);
     hash = Math.imul(hash, 0x01000193);
   }
-  return (hash >>> 0).toString(36);
+  // Same digits as `(hash >>> 0).toString(36)`, without the general radix conversion.
+  let rest = hash >>> 0;
+  let tag = '';
+  do {
+    tag = base36[rest % 36]! + tag;
+    rest = Math.floor(rest / 36);
+  } while (rest > 0);
+  return tag;
 }
 
 function isStringRecord(value: unknown, type: 'string' | 'number'): boolean {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
-  return Object.values(value).every((entry) => typeof entry === type);
+  for (const key in value) if (typeof (value as Record<string, unknown>)[key] !== type) return false;
+  return true;
 }
 
 function constantTimeEqual(a: string, b: string): boolean {
