@@ -182,6 +182,17 @@ nodes:
     expect(result.problems[0]?.message).toMatch(/unique|duplicate/i);
   });
 
+  it('finds duplicate keys past strings holding quotes, backslashes and colons', () => {
+    const tricky = JSON.stringify({ type: 'say', text: 'say "a": \\": b\\' });
+    const text = `{"version":1,"name":"x","start":"menu","nodes":{"menu":[${tricky},{"type":"hangup"}],\n  "menu" :\t[]}}`;
+    expect(JSON.parse(text).nodes.menu).toEqual([]);
+    const result = checkFlowSource(text, { format: 'json' });
+    expect(result.ok).toBe(false);
+    expect(result.problems[0]?.message).toMatch(/unique|duplicate/i);
+    const unique = text.replace('"menu" :', '"other" :');
+    expect(checkFlowSource(unique, { format: 'json' }).problems.map((problem) => problem.message)).toEqual(["node 'other' is unreachable from 'menu'"]);
+  });
+
   it('throws CallFlowError with the file name', () => {
     expect(() => parseFlow('version: 1\nname: x\nstart: nowhere\nnodes: {}\n', { fileName: 'ivr.yaml' })).toThrow(/invalid flow ivr.yaml: 1 problem/);
   });
