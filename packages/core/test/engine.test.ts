@@ -310,7 +310,32 @@ describe('engine: failures', () => {
     expect(isCallFlowError(turn.error, 'invalid-token')).toBe(true);
     expect(turn.error?.reason).toBe('unknown-position');
     expect(texts(turn)).toEqual(['We are sorry, something went wrong. Goodbye.']);
-    // inspect() still reports it as an error.
-    await expect(other.inspect(start.token!, call)).rejects.toMatchObject({ code: 'invalid-token', reason: 'unknown-position' });
+    // inspect() still reports it as an error; refusedTurn() gives what resume() gave.
+    const refusal = await other.inspect(start.token!, call).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: 'invalid-token', reason: 'unknown-position' });
+    expect(texts(await other.refusedTurn(refusal, call))).toEqual(['We are sorry, something went wrong. Goodbye.']);
+    expect(await other.refusedTurn(refusal, call, { hungUp: true })).toMatchObject({ steps: [], ended: true });
+    // Once the apology has played (a command provider resumes after it), the call ends: never the removed node again.
+    const afterApology = await other.sign(turn.steps[0]!.after, call);
+    expect(await other.resume(afterApology, { type: 'media-done' }, call)).toMatchObject({ steps: [], ended: true });
+  });
+
+  it('refusedTurn throws any refusal other than a removed position again', async () => {
+    const engine = engineAt(monday10am);
+    const start = await engine.start(call);
+    const forged = start.token!.replace(/.$/, (last) => (last === 'A' ? 'B' : 'A'));
+    const refusal = await engine.inspect(forged, call).catch((error: unknown) => error);
+    await expect(engine.refusedTurn(refusal, call)).rejects.toMatchObject({ code: 'invalid-token', reason: 'bad-signature' });
+  });
+
+  it('resumeAt continues from an inspected position exactly as resume does from the token', async () => {
+    const engine = engineAt(monday10am);
+    const start = await engine.start(call);
+    const position = await engine.inspect(start.token!, call);
+    for (const outcome of [{ type: 'digits', digits: '1' }, { type: 'digits', digits: '7' }, { type: 'no-input' }] as const) {
+      const viaToken = await engine.resume(start.token!, outcome, call);
+      const viaPosition = await engine.resumeAt(position, outcome, call);
+      expect({ ...viaPosition, token: undefined }).toEqual({ ...viaToken, token: undefined });
+    }
   });
 });

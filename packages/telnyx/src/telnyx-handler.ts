@@ -168,7 +168,8 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     await drive(call, turn, undefined, undefined, { answer: true, seed: 'start', sequence: 1 });
   }
 
-  async function advance(call: CallInfo, clientState: ClientState, outcome: Outcome, opened: { state: CallState; step: Step | undefined }): Promise<void> {
+  /** `opened` is the verified position, or no state for an authentic token a redeployed flow no longer has (the caller then hears the apology). */
+  async function advance(call: CallInfo, clientState: ClientState, outcome: Outcome, opened: { state: CallState | undefined; step: Step | undefined }): Promise<void> {
     const { token } = clientState;
     const current = positionOf(clientState);
     const raw = await store.get(positionKey(call.callId));
@@ -180,14 +181,14 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
       return;
     }
     let reported = outcome;
-    if (opened.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
+    if (opened.state && opened.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
       const native = nativeGatherRetries(opened.step, opened.state, engine.flow.defaults);
       // provider: Telnyx re-asks natively up to maximum_tries; an invalid/timeout result means all of them were used.
       if (native) reported = { ...outcome, attemptsUsed: native.maximumTries };
     }
     let turn: Turn;
     try {
-      turn = await engine.resume(token, reported, call);
+      turn = opened.state ? await engine.resumeAt({ state: opened.state }, reported, call) : await engine.resume(token, reported, call);
     } catch (error) {
       if (isCallFlowError(error, 'unexpected-outcome')) {
         logger.info?.(`[callflow:telnyx] ${error.message}; ignored`, { callId: call.callId });
@@ -207,7 +208,7 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
       await store.compareAndSet(positionKey(call.callId), raw, `${endedPrefix}${current}`, dayTtl);
       return;
     }
-    await drive(call, turn, current, raw, { seed: current, sequence: clientState.sequence + 1, stopPlayback: opened.state.kind === 'enqueue' });
+    await drive(call, turn, current, raw, { seed: current, sequence: clientState.sequence + 1, stopPlayback: opened.state?.kind === 'enqueue' });
   }
 
   async function pressed(call: CallInfo, clientState: ClientState, digit: string, opened: { state: CallState; step: Step | undefined }): Promise<void> {
@@ -246,6 +247,11 @@ export function createTelnyxHandler(options: TelnyxHandlerOptions): TelnyxHandle
     try {
       opened = await engine.inspect(state.token, call);
     } catch (error) {
+      if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position' && outcome && (state.kind !== 'peer' || outcome.type === 'dial')) {
+        // An authentic client_state from before a redeploy: the caller hears the apology and the call ends, no 403.
+        logger.warn(`[callflow:telnyx] ${error.message}`, { callId: call.callId, reason: error.reason, event: event.type });
+        return () => advance(call, state, outcome, { state: undefined, step: undefined });
+      }
       if (isCallFlowError(error, 'invalid-token')) {
         logger.warn(`[callflow:telnyx] ${error.message}`, { callId: call.callId, reason: error.reason, event: event.type });
         return textReply(403, `[callflow:telnyx] invalid client_state token (${error.reason ?? 'refused'})`);

@@ -170,7 +170,14 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
         return xmlReply(emptyTwiml());
       }
       if (token === null) return respond(await engine.start(call));
-      const { state, step } = await engine.inspect(token, call);
+      let position: Awaited<ReturnType<Engine['inspect']>>;
+      try {
+        position = await engine.inspect(token, call);
+      } catch (error) {
+        // An authentic token from before a redeploy: the caller hears the apology, not Twilio's application error.
+        return respond(await engine.refusedTurn(error, call));
+      }
+      const { state, step } = position;
       if (event === 'wait') {
         if (step?.type !== 'enqueue') return xmlReply(emptyTwiml());
         return xmlReply(
@@ -188,7 +195,7 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
         // Our wait URL answered <Leave/> because the wait was over.
         outcome = { ...outcome, result: 'timeout' };
       }
-      const turn = await engine.resume(token, outcome, call);
+      const turn = await engine.resumeAt(position, outcome, call);
       await runEffects(turn.effects, options.hooks, logger);
       return respond(turn);
     } catch (error) {

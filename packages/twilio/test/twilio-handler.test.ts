@@ -141,6 +141,17 @@ describe('createTwilioHandler', () => {
     expect(lines.filter((line) => line.message.includes('token refused')).map((line) => line.fields?.reason)).toEqual(['bad-signature', 'foreign-call']);
   });
 
+  it('an authentic token for a position a redeploy removed: the caller hears the apology, not a 403', async () => {
+    const before = handlerFor().handler;
+    const query = actionQuery(await (await before(await twilioPost('', callParams))).text());
+    const redeployed = defineFlow({ name: 'acme', start: 'welcome', defaults: { apology: 'Sorry, we changed our menu. Please call again.' }, nodes: { welcome: [say('New menu.'), hangup()] } });
+    const { handler, lines } = handlerFor({ flow: redeployed });
+    const response = await handler(await twilioPost(query, { ...callParams, CallStatus: 'in-progress', Digits: '1' }));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we changed our menu. Please call again.</Say><Hangup/></Response>');
+    expect(lines.find((line) => line.level === 'error')?.message).toContain('no longer has');
+  });
+
   it('answers a status callback with an empty document and runs nothing', async () => {
     const { handler } = handlerFor();
     const response = await handler(await twilioPost('', { ...callParams, CallStatus: 'completed', CallDuration: '42' }));

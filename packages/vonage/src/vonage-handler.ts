@@ -49,6 +49,8 @@ export type QueueTarget =
   | { to: TransferTarget; callerId?: string; ringSeconds?: number; /** Said to the caller before connecting. */ say?: string }
   | { node: string };
 
+const orphaned = Symbol('orphaned position');
+
 /** A `(Request) => Promise<Response>` for Vonage webhooks, with the queue and live-call controls beside it. */
 export interface VonageHandler {
   (request: Request): Promise<Response>;
@@ -137,7 +139,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     afterClaim?: () => Promise<void>,
     runHooks?: (turn: Turn) => Promise<void>,
   ): Promise<Reply> {
-    await engine.inspect(token, call);
+    const position = await inspectOrOrphaned(token, call);
     // A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input).
     const responseKey = keys.response(call.callId, (await sha256Hex(`${token}\n${body}`)).slice(0, 32));
     const cached = await store.get(responseKey);
@@ -169,7 +171,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     if (!(await store.compareAndSet(currentKey, current, claim, { ttlSeconds }))) return emptyReply();
     try {
       await afterClaim?.();
-      const turn = await engine.resume(token, await outcome(), call);
+      const turn = position === orphaned ? await engine.resume(token, await outcome(), call) : await engine.resumeAt(position, await outcome(), call);
       const ncco = await deliver(turn, runHooks);
       const text = stringifyNcco(ncco);
       await store.set(responseKey, text, { ttlSeconds });
@@ -177,6 +179,19 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
     } catch (error) {
       // Put the position back so the provider's retry resumes it; if the store is down, the lease runs out instead.
       await store.compareAndSet(currentKey, claim, token, { ttlSeconds }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * The verified position, or `orphaned` for an authentic token whose position a redeployed flow no longer has:
+   * `resume` then gives the caller the apology instead of a refusal Vonage would answer with silence.
+   */
+  async function inspectOrOrphaned(token: string, call: CallInfo): Promise<Awaited<ReturnType<Engine['inspect']>> | typeof orphaned> {
+    try {
+      return await engine.inspect(token, call);
+    } catch (error) {
+      if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position') return orphaned;
       throw error;
     }
   }
@@ -267,8 +282,8 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
         const event = parseVonageConnectEvent(fields);
         if (event.kind === 'progress') return emptyReply();
         const call = await callInfo(callId);
-        const { state } = await engine.inspect(token!, call);
-        if (state.kind === 'enqueue') {
+        const position = await inspectOrOrphaned(token!, call);
+        if (position !== orphaned && position.state.kind === 'enqueue') {
           // The agent did not take the call: back to the front of the queue, back on hold.
           const caller: QueuedCaller = { callId, token: token!, queue: (await queueOf(token!, call)) ?? '', enqueuedAt: now() };
           await addToQueue(store, caller, 'front');

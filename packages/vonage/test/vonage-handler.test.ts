@@ -66,6 +66,16 @@ describe('createVonageHandler', () => {
     expect((await post(`${base}/input`, { uuid, dtmf: { digits: '1' } })).status).toBe(400);
   });
 
+  it('an authentic token for a position a redeploy removed: the caller hears the apology, not a 403', async () => {
+    const before = setup();
+    const menuUrl = before.inputUrlOf(await before.answer());
+    const redeployed = defineFlow({ name: 'acme', start: 'welcome', defaults: { apology: 'Sorry, we changed our menu.' }, nodes: { welcome: [say('New menu.')] } });
+    const after = setup(redeployed);
+    const response = await after.post(menuUrl, { uuid, dtmf: { digits: '1', timed_out: false } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([{ action: 'talk', text: 'Sorry, we changed our menu.' }]);
+  });
+
   it('ends a stale call: an input arriving after the completed event is a no-op', async () => {
     const { post, answer, inputUrlOf } = setup();
     const menuUrl = inputUrlOf(await answer());

@@ -35,11 +35,20 @@ export interface Engine {
   goTo(node: string, call: CallInfo, vars?: Record<string, string>): Promise<Turn>;
   /** Verifies a token and returns its state and the step it points at. */
   inspect(token: string, call: CallInfo): Promise<{ state: CallState; step: Step | undefined }>;
+  /** `resume` from a position `inspect` returned, without verifying the token a second time. */
+  resumeAt(position: { state: CallState }, outcome: Outcome, call: CallInfo): Promise<Turn>;
+  /**
+   * The turn for a token `inspect` refused, as `resume` would give it: an authentic token whose position a redeployed
+   * flow no longer has ends the call with the apology (or quietly, when the caller hung up); any other refusal is thrown again.
+   */
+  refusedTurn(error: unknown, call: CallInfo, options?: { hungUp?: boolean }): Promise<Turn>;
   /** Signs a state into a token for `call` (command providers sign one per played step). */
   sign(state: CallState, call: CallInfo): Promise<string>;
 }
 
 const defaultApology = 'We are sorry, something went wrong. Goodbye.';
+/** The step of the position after an apology: nothing is left to play, the call ends. */
+const endOfCall = -1;
 
 /**
  * Compiles a flow into an engine. Validates the flow first.
@@ -117,6 +126,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
    * (node:crypto); a dynamic node or WebCrypto continues the same walk after its promise.
    */
   function plan(from: CallState, call: CallInfo, effects: Effect[], media: PlannedMedia[] = [], hops = 0, resolved?: Step[]): Turn | Promise<Turn> {
+    if (from.step === endOfCall) return { call, steps: media, ended: true, effects, node: from.node };
     let state: CallState = { ...from };
     for (;;) {
       let steps = resolved;
@@ -247,7 +257,9 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     const step: SayStep = { type: 'say', text };
     if (flow.defaults?.voice) step.voice = flow.defaults.voice;
     if (flow.defaults?.language) step.language = flow.defaults.language;
-    return { call, steps: [{ step, after: { node, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 } }], ended: true, effects: [], error, node };
+    // After the apology the call ends: step -1 is that position (command providers resume there once it has played),
+    // at the start node, which always exists, so it never leads back into the failing node or a removed one.
+    return { call, steps: [{ step, after: { node: flow.start, step: endOfCall, kind: 'media', tries: {}, vars: {}, promptOffset: 0 } }], ended: true, effects: [], error, node };
   }
 
   async function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
@@ -281,9 +293,9 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   }
 
   /** A refused token: an authentic one for a position a redeployed flow no longer has ends the call politely, not with a 403. */
-  async function refused(error: unknown, outcome: Outcome, call: CallInfo): Promise<Turn> {
+  async function refused(error: unknown, call: CallInfo, hungUp: boolean): Promise<Turn> {
     if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position') {
-      return outcome.type === 'hangup' ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start } : apology(call, error, error.node ?? flow.start);
+      return hungUp ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start } : apology(call, error, error.node ?? flow.start);
     }
     throw error;
   }
@@ -330,13 +342,19 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         const found = open(token, call);
         opened = found instanceof Promise ? await found : found;
       } catch (error) {
-        return refused(error, outcome, call);
+        return refused(error, call, outcome.type === 'hangup');
       }
       const { state } = opened;
       return guarded(call, state.node, () => proceed(state, outcome, call));
     },
     async inspect(token, call) {
       return open(token, call);
+    },
+    resumeAt({ state }, outcome, call) {
+      return guarded(call, state.node, () => proceed(state, outcome, call));
+    },
+    refusedTurn(error, call, { hungUp = false } = {}) {
+      return refused(error, call, hungUp);
     },
     sign(state, call) {
       return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
