@@ -6,6 +6,8 @@ import { defineConfig } from 'tsup';
 // first use (see parse-flow.ts and business-hours.ts). yaml's ESM build (the one it ships for browsers,
 // plain ES modules with no Node built-ins) keeps both outputs portable; so does luxon's.
 const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js', import.meta.url));
+// luxon's ES module build, for the same reason: its CommonJS build, inlined, would make the ESM output look like CommonJS.
+const luxonEsm = fileURLToPath(new URL('../../node_modules/luxon/build/es6/luxon.mjs', import.meta.url));
 
 export default defineConfig({
   entry: ['src/index.ts'],
@@ -16,7 +18,7 @@ export default defineConfig({
   target: 'node20',
   noExternal: ['yaml', 'zod', 'luxon'],
   esbuildOptions(options) {
-    options.alias = { ...options.alias, yaml: yamlEsm };
+    options.alias = { ...options.alias, yaml: yamlEsm, luxon: luxonEsm };
     // Less to parse at cold start; identifiers stay readable in stack traces.
     options.minifyWhitespace = true;
     options.minifySyntax = true;
