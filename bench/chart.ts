@@ -82,8 +82,9 @@ export function renderChart(data: ChartData): string {
   const http = panel(0, 10, 470, 300, 'Phone-tree menu webhook under load', 'requests/s (higher is better)', providers.map((provider) => ({
     name: provider,
     bars: [
-      { label: 'callflow, node:http', value: find(provider, 'callflow node:http'), colour: colours.ours },
-      { label: 'callflow in Express', value: find(provider, 'callflow in Express'), colour: colours.oursExpress },
+      // Telnyx: with the built-in Call Control client, as recommended (the SDK-client figures are in the table).
+      { label: 'callflow, node:http', value: find(provider, provider === 'telnyx' ? 'callflow node:http, built-in client' : 'callflow node:http'), colour: colours.ours },
+      { label: 'callflow in Express', value: find(provider, provider === 'telnyx' ? 'callflow in Express, built-in client' : 'callflow in Express'), colour: colours.oursExpress },
       { label: 'seed-style Express + SDK', value: find(provider, 'seed-style Express + SDK'), colour: colours.baseline },
     ],
   })));
@@ -91,7 +92,7 @@ export function renderChart(data: ChartData): string {
     ? panel(480, 10, 420, 300, 'Cold start: fresh process → one webhook', 'ms, whole process (lower is better)', providers.map((provider) => ({
         name: provider,
         bars: [
-          { label: 'callflow', value: data.cold!.results.find((result) => result.provider === provider && result.side === 'callflow')?.wallMs ?? 0, colour: colours.ours },
+          { label: 'callflow', value: data.cold!.results.find((result) => result.provider === provider && result.side === (provider === 'telnyx' ? 'callflow, built-in client' : 'callflow'))?.wallMs ?? 0, colour: colours.ours },
           { label: 'seed-style SDK', value: data.cold!.results.find((result) => result.provider === provider && result.side === 'seed-style SDK')?.wallMs ?? 0, colour: colours.baseline },
           { label: "node -e '' (floor)", value: data.cold!.nodeFloorMs, colour: colours.floor },
         ],
@@ -102,7 +103,7 @@ export function renderChart(data: ChartData): string {
 ${http}
 ${cold}
 ${legend(20, 334, [[colours.ours, 'callflow, node:http'], [colours.oursExpress, 'callflow in Express'], [colours.baseline, 'seed-style: Express/SDK'], [colours.floor, "node -e '' (floor)"]])}
-<text x="20" y="362" font-size="10" fill="#4a5568">${escape(data.caption)}</text>
+<text x="20" y="362" font-size="10" fill="#4a5568">${escape(`${data.caption} · Telnyx: callflow with its built-in Call Control client`)}</text>
 </svg>
 `;
 }

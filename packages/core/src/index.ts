@@ -71,6 +71,6 @@ export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/respo
 export { runEffects } from './http/handler-options.js';
 export type { BaseHandlerOptions, Hook } from './http/handler-options.js';
 export { requestFromEvent, toLambdaHandler } from './http/lambda.js';
-export { loadNodeCrypto } from './runtime/node-crypto.js';
+export { lazyNodeCrypto, loadNodeCrypto } from './runtime/node-crypto.js';
 export type { NodeCryptoLike } from './runtime/node-crypto.js';
 export type { ApiGatewayEvent, ApiGatewayResult } from './http/lambda.js';

@@ -1,4 +1,4 @@
-import { loadNodeCrypto } from '@callflow/core';
+import { lazyNodeCrypto } from '@callflow/core';
 
 /** What a Twilio signature covers: the exact URL Twilio requested, and the form fields or the raw JSON body. */
 export interface TwilioSignedRequest {
@@ -20,7 +20,7 @@ export interface TwilioSignatureCheck extends TwilioSignedRequest {
 const encoder = new TextEncoder();
 // node:crypto on Node: WebCrypto's HMAC is a promise and a thread-pool job there (~50 µs, against ~2 µs for the same
 // HMAC-SHA1 done synchronously), and it was the largest cost of a webhook. WebCrypto everywhere else (Workers, Deno).
-const node = loadNodeCrypto();
+const nodeCrypto = lazyNodeCrypto();
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function hmacKey(authToken: string): Promise<CryptoKey> {
@@ -58,12 +58,14 @@ export function twilioSignaturePayload(url: string, params: Record<string, strin
 
 /** Hex SHA-256 of a body, as Twilio puts in `bodySHA256` for JSON webhooks. */
 export async function twilioBodyHash(body: string): Promise<string> {
+  const node = nodeCrypto();
   if (node) return node.createHash('sha256').update(body).digest('hex');
   return hex(await crypto.subtle.digest('SHA-256', encoder.encode(body)));
 }
 
 /** Computes the `X-Twilio-Signature` value for a URL and its form fields (HMAC-SHA1, base64) (node:crypto on Node, WebCrypto elsewhere). */
 export async function computeTwilioSignature(authToken: string, url: string, params: Record<string, string | readonly string[]> = {}): Promise<string> {
+  const node = nodeCrypto();
   if (node) return node.createHmac('sha1', authToken).update(twilioSignaturePayload(url, params)).digest('base64');
   const key = await hmacKey(authToken);
   return base64(await crypto.subtle.sign('HMAC', key, encoder.encode(twilioSignaturePayload(url, params))));

@@ -1,4 +1,4 @@
-import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, loadNodeCrypto, textToBase64Url } from '@callflow/core';
+import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, lazyNodeCrypto, textToBase64Url } from '@callflow/core';
 
 /** Options for checking a Vonage signed webhook. */
 export interface VerifyVonageSignatureOptions {
@@ -41,7 +41,7 @@ const encoder = new TextEncoder();
 
 // node:crypto on Node (see loadNodeCrypto): each webhook hashes and verifies a few hundred bytes, and WebCrypto's promise
 // and thread-pool round trip costs far more than the hash itself; a webhook made three of them.
-const node = loadNodeCrypto();
+const nodeCrypto = lazyNodeCrypto();
 
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keyCache.get(secret);
@@ -54,6 +54,7 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 
 /** SHA-256 of a text, as lowercase hex (Vonage's `payload_hash`). */
 export async function sha256Hex(text: string): Promise<string> {
+  const node = nodeCrypto();
   if (node) return node.createHash('sha256').update(text).digest('hex');
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
   let hex = '';
@@ -100,6 +101,7 @@ export async function verifyVonageSignature(request: VonageSignedRequest, option
     return { valid: false, reason: 'malformed', message: 'JWT signature is not base64url' };
   }
   let verified = false;
+  const node = nodeCrypto();
   if (node) {
     for (const secret of secrets) {
       const expected = node.createHmac('sha256', secret).update(`${headerPart}.${claimsPart}`).digest();

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // On Node the verifier hashes and checks HMACs with node:crypto (fast path); on Workers, Deno and browsers it uses
-// WebCrypto. This loads a fresh copy of the module with process.getBuiltinModule hidden, as on those runtimes,
+// WebCrypto. This hides process.getBuiltinModule, as on those runtimes, loads a fresh copy of the module,
 // and checks the WebCrypto path gives the same answers (jsonwebtoken and node:crypto as independent oracles).
 
 const jsonwebtoken = createRequire(import.meta.url)('jsonwebtoken') as { sign(payload: object, secret: string, options: { algorithm: 'HS256' }): string };
@@ -14,14 +14,11 @@ const body = JSON.stringify({ uuid: 'uuid-1', dtmf: { digits: '1', timed_out: fa
 const processWithBuiltins = process as { getBuiltinModule?: unknown };
 const original = processWithBuiltins.getBuiltinModule;
 
+/** A fresh copy of the module on a runtime without node:crypto, until the test ends. */
 async function loadWithoutNodeCrypto() {
   processWithBuiltins.getBuiltinModule = undefined;
   vi.resetModules();
-  try {
-    return await import('../src/verify-vonage-signature.js');
-  } finally {
-    processWithBuiltins.getBuiltinModule = original;
-  }
+  return import('../src/verify-vonage-signature.js');
 }
 
 afterEach(() => {
@@ -46,10 +43,12 @@ describe('verifyVonageSignature through WebCrypto (no node:crypto)', () => {
 
   it('uses node:crypto on Node (no WebCrypto round trip) and agrees with the WebCrypto copy', async () => {
     const web = await loadWithoutNodeCrypto();
-    vi.resetModules();
-    const fast = await import('../src/verify-vonage-signature.js');
     const token = await web.createVonageJwt({ iat: now() / 1000, payload_hash: await web.sha256Hex(body) }, signatureSecret);
     const emptyHash = await web.sha256Hex('');
+    // Back on Node: a fresh copy takes node:crypto on its first use.
+    processWithBuiltins.getBuiltinModule = original;
+    vi.resetModules();
+    const fast = await import('../src/verify-vonage-signature.js');
     const verify = vi.spyOn(crypto.subtle, 'verify');
     const digest = vi.spyOn(crypto.subtle, 'digest');
     const request = { method: 'POST', url, authorization: `Bearer ${token}`, body };

@@ -11,8 +11,7 @@ export interface NodeCryptoLike {
  * node:crypto when the runtime has it, loaded without a static import (`process.getBuiltinModule`, Node ≥ 20.16),
  * so bundles for Workers stay clean; `undefined` elsewhere, where callers use WebCrypto.
  * On Node, WebCrypto's promise and thread-pool round trip costs 25–50 µs an operation, far more than hashing a
- * webhook's few hundred bytes synchronously. Call it at module load: tests hide `getBuiltinModule` while they
- * import a module to exercise its WebCrypto path.
+ * webhook's few hundred bytes synchronously.
  */
 export function loadNodeCrypto(): NodeCryptoLike | undefined {
   const processLike = (globalThis as { process?: { getBuiltinModule?: (name: string) => unknown } }).process;
@@ -21,4 +20,13 @@ export function loadNodeCrypto(): NodeCryptoLike | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A getter that loads node:crypto on its first call and keeps the answer: importing a module that uses it costs
+ * nothing (node:crypto takes ~2 ms to load on Node 20), the first webhook pays instead.
+ */
+export function lazyNodeCrypto(): () => NodeCryptoLike | undefined {
+  let loaded: NodeCryptoLike | undefined | null = null;
+  return () => (loaded === null ? (loaded = loadNodeCrypto()) : loaded);
 }
