@@ -119,9 +119,11 @@ export function renderTable(rows: readonly BenchRow[]): string {
   const lines = ['| benchmark | callflow | baseline | ratio | target |', '|---|---:|---:|---:|---|'];
   for (const row of rows) {
     const higherIsBetter = row.unit === 'req/s' || row.unit === 'ops/s';
-    const ratio = row.baseline === undefined ? '' : `${(higherIsBetter ? row.value / row.baseline : row.baseline / row.value).toFixed(2)}x`;
-    const baseline = row.baseline === undefined ? '' : `${figure(row.baseline)} ${row.unit}`;
-    lines.push(`| ${row.name} | ${figure(row.value)} ${row.unit} | ${baseline} | ${ratio} | ${row.target ?? ''} |`);
+    // autocannon reports latency in whole milliseconds: 0 means under 1 ms, and no ratio can be taken.
+    const shown = (value: number) => (value === 0 && row.unit === 'ms' ? '< 1 ms' : `${figure(value)} ${row.unit}`);
+    const ratio = row.baseline === undefined || row.value === 0 || row.baseline === 0 ? '' : `${(higherIsBetter ? row.value / row.baseline : row.baseline / row.value).toFixed(2)}x`;
+    const baseline = row.baseline === undefined ? '' : shown(row.baseline);
+    lines.push(`| ${row.name} | ${shown(row.value)} | ${baseline} | ${ratio} | ${row.target ?? ''} |`);
   }
   return lines.join('\n');
 }
