@@ -1,6 +1,7 @@
 import type * as Luxon from 'luxon';
 import type { DateTime } from 'luxon';
 import type { DayHours, Schedule, Weekday } from '../ir/types.js';
+import { lazyDependency } from '../runtime/lazy-dependency.js';
 
 /** Why a schedule is open or closed at an instant. */
 export interface HoursStatus {
@@ -13,25 +14,13 @@ export interface HoursStatus {
   nextChange: Date | null;
 }
 
-declare const __CALLFLOW_BUNDLED__: boolean | undefined;
 declare const require: (id: string) => unknown;
-let luxonModule: typeof Luxon | undefined;
 
 /**
  * luxon, loaded the first time a schedule is checked: a handler whose flow has no business hours, or a webhook that
- * does not reach one, never pays the ~10 ms luxon costs to load. In the published bundle luxon is inlined and
- * `require` becomes esbuild's lazy initialiser (so Worker bundles include it); from source it comes from node_modules.
+ * does not reach one, never pays the ~10 ms luxon costs to load.
  */
-function luxon(): typeof Luxon {
-  if (luxonModule) return luxonModule;
-  if (typeof __CALLFLOW_BUNDLED__ !== 'undefined') {
-    luxonModule = require('luxon') as typeof Luxon;
-  } else {
-    const { createRequire } = (globalThis as unknown as { process: { getBuiltinModule(id: string): { createRequire(url: string): (id: string) => unknown } } }).process.getBuiltinModule('node:module');
-    luxonModule = createRequire(import.meta.url)('luxon') as typeof Luxon;
-  }
-  return luxonModule;
-}
+const luxon = lazyDependency<typeof Luxon>('luxon', () => require('luxon'));
 
 const weekdays: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const dayMs = 86_400_000;

@@ -2,27 +2,13 @@ import type * as Yaml from 'yaml';
 import type { Document } from 'yaml';
 import type { Problem } from '../errors.js';
 import type { StaticFlow } from './types.js';
+import { lazyDependency } from '../runtime/lazy-dependency.js';
 import { invalidFlowError, validateFlow, type FlowValidation } from './validate-flow.js';
 
-declare const __CALLFLOW_BUNDLED__: boolean | undefined;
 declare const require: (id: string) => unknown;
-let yamlModule: typeof Yaml | undefined;
 
-/**
- * The YAML parser, loaded on first use: most handlers never parse YAML, and cold starts should not pay for it.
- * In the published bundle yaml is inlined and `require` becomes esbuild's lazy initialiser; from source it is
- * loaded from node_modules.
- */
-function yaml(): typeof Yaml {
-  if (yamlModule) return yamlModule;
-  if (typeof __CALLFLOW_BUNDLED__ !== 'undefined') {
-    yamlModule = require('yaml') as typeof Yaml;
-  } else {
-    const { createRequire } = (globalThis as unknown as { process: { getBuiltinModule(id: string): { createRequire(url: string): (id: string) => unknown } } }).process.getBuiltinModule('node:module');
-    yamlModule = createRequire(import.meta.url)('yaml') as typeof Yaml;
-  }
-  return yamlModule;
-}
+/** The YAML parser, loaded on first use: most handlers never parse YAML, and cold starts should not pay for it. */
+const yaml = lazyDependency<typeof Yaml>('yaml', () => require('yaml'));
 
 /** Options for `parseFlow`. */
 export interface ParseFlowOptions {
