@@ -146,6 +146,12 @@ describe('toNodeListener', () => {
     expect(JSON.parse(parsed.body)).toMatchObject({ body: 'Digits=1&A=+', reencoded: '1' });
   });
 
+  it('answers at once when a framework already read the stream and left no body', async () => {
+    const listener = toNodeListener(echo);
+    const ended = Object.assign((async function* () {})(), { method: 'POST', url: '/voice', headers: { host: 'h' }, readableEnded: true, on: () => undefined }) as NodeRequestLike;
+    expect(JSON.parse((await runListener(listener, ended)).body)).toMatchObject({ method: 'POST', body: '' });
+  });
+
   it('still serves any other web-standard handler through Request and Response', async () => {
     const plain: FetchHandler = async (request) => new Response(`${request.method} ${new URL(request.url).search} ${await request.text()}`, { status: 202, headers: { 'x-plain': '1' } });
     const port = await listen(toNodeListener(plain));

@@ -6,6 +6,8 @@ export interface NodeRequestLike extends AsyncIterable<unknown> {
   url?: string;
   headers: Record<string, string | string[] | undefined>;
   readableEnded?: boolean;
+  /** node:http's events; read instead of async iteration when present (cheaper per request). */
+  on?(event: 'data' | 'end' | 'error', listener: (value?: unknown) => void): unknown;
 }
 
 /** The parts of node:http's ServerResponse the bridge writes. */
@@ -74,9 +76,28 @@ async function readNodeBody(req: NodeRequest, contentType: string): Promise<Body
       : JSON.stringify(req.body);
     return { bytes: toBytes(text), reencoded: true };
   }
+  return { bytes: concatBytes(await readChunks(req)), reencoded: false };
+}
+
+function chunkBytes(chunk: unknown): Uint8Array {
+  return typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array);
+}
+
+/** The body's chunks: through node:http's events when the request has them, else by async iteration. */
+async function readChunks(req: NodeRequest): Promise<Uint8Array[]> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of req) chunks.push(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
-  return { bytes: concatBytes(chunks), reencoded: false };
+  // A stream a framework already read to its end emits no more events: nothing is left to read.
+  if (req.readableEnded) return chunks;
+  if (typeof req.on === 'function') {
+    await new Promise<void>((resolve, reject) => {
+      req.on!('data', (chunk) => chunks.push(chunkBytes(chunk)));
+      req.on!('end', () => resolve());
+      req.on!('error', (error) => reject(error));
+    });
+    return chunks;
+  }
+  for await (const chunk of req) chunks.push(chunkBytes(chunk));
+  return chunks;
 }
 
 const utf8Decoder = new TextDecoder();
@@ -123,6 +144,7 @@ function toBytes(value: Uint8Array | string): Uint8Array<ArrayBuffer> {
 }
 
 function concatBytes(chunks: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  if (chunks.length === 1 && chunks[0]!.buffer instanceof ArrayBuffer) return chunks[0] as Uint8Array<ArrayBuffer>;
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let offset = 0;
   for (const chunk of chunks) {
