@@ -19,7 +19,7 @@ export interface Reply {
   readonly body: string | null;
 }
 
-/** The answer of a handler that works on replies: the web-standard signature plus its reply form, which the bridges call directly. */
+/** A handler in its reply form: a `WebhookRequest` in, a `Reply` out; the node:http and Lambda bridges call it directly. */
 export type ReplyHandler = (request: WebhookRequest) => Promise<Reply>;
 
 /** A web-standard handler (`Request` → `Response`). */
@@ -65,6 +65,7 @@ const replyHandlerKey = Symbol.for('callflow.replyHandler');
 /**
  * A web-standard handler built on a reply handler, carrying `extras` (an adapter's engine, URLs, helpers).
  * `toNodeListener` and `toLambdaHandler` find the reply handler on it and skip `Request` and `Response`.
+ * @example const handler = webHandler(async (request) => textReply(200, await request.text()), { name: 'echo' });
  */
 export function webHandler<Extras extends object>(handle: ReplyHandler, extras: Extras): FetchHandler & Extras {
   const handler = async (request: Request): Promise<Response> => responseOf(await handle(request));
