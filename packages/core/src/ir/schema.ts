@@ -216,3 +216,244 @@ function isKnownZone(zone: string): boolean {
     return false;
   }
 }
+
+/** What a fast parser returns for a value the zod schemas would reject, or might. */
+const rejected: unique symbol = Symbol('rejected');
+type FastParser = (value: unknown) => unknown;
+
+let fastFlow: { flow: FastParser; dynamicFlow: FastParser } | undefined;
+
+/**
+ * Parses a well-formed flow without zod, returning exactly what `flowSchema` (or `dynamicFlowSchema`) would return,
+ * or `undefined` when zod could reject it; only zod reports problems. A first validation then skips building the
+ * zod schemas, which costs several ms on a cold start. Each parser mirrors the zod schema of the same name above.
+ */
+export function parseFlowFast(input: unknown, dynamic: boolean): { data: Flow } | undefined {
+  fastFlow ??= buildFastParsers();
+  const data = (dynamic ? fastFlow.dynamicFlow : fastFlow.flow)(input);
+  return data === rejected ? undefined : { data: data as Flow };
+}
+
+function buildFastParsers(): { flow: FastParser; dynamicFlow: FastParser } {
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  const string =
+    (test?: (value: string) => boolean): FastParser =>
+    (value) =>
+      typeof value === 'string' && (test === undefined || test(value)) ? value : rejected;
+  const pattern = (regex: RegExp) => string((value) => regex.test(value));
+  const minLength = (min: number) => string((value) => value.length >= min);
+  const range =
+    (min: number, max: number): FastParser =>
+    (value) =>
+      typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max ? value : rejected;
+  const integer =
+    (min: number, max: number): FastParser =>
+    (value) =>
+      Number.isSafeInteger(value) && (value as number) >= min && (value as number) <= max ? value : rejected;
+  const boolean: FastParser = (value) => (typeof value === 'boolean' ? value : rejected);
+  const oneOf =
+    (...values: unknown[]): FastParser =>
+    (value) =>
+      values.includes(value) ? value : rejected;
+  // zod's url() trims and drops tabs and newlines; a value it would change is left to zod.
+  const absoluteUrl = string((value) => value === value.trim() && !/[\t\n\r]/.test(value) && URL.canParse(value));
+  const optional = (parser: FastParser): FastParser & { optional: true } => Object.assign((value: unknown) => (value === undefined ? undefined : parser(value)), { optional: true as const });
+  const array =
+    (element: FastParser, maxItems = Infinity): FastParser =>
+    (value) => {
+      if (!Array.isArray(value) || value.length > maxItems) return rejected;
+      const out = new Array<unknown>(value.length);
+      for (let index = 0; index < value.length; index++) {
+        const item = element(value[index]);
+        if (item === rejected) return rejected;
+        out[index] = item;
+      }
+      return out;
+    };
+  // As zod's strictObject: output keys in shape order, optional keys copied when present, no unknown keys (for...in).
+  const strictObject = (shape: Record<string, FastParser & { optional?: true }>): FastParser => {
+    const keys = Object.keys(shape);
+    return (value) => {
+      if (!isObject(value)) return rejected;
+      for (const key in value) if (!Object.hasOwn(shape, key)) return rejected;
+      const out: Record<string, unknown> = {};
+      for (const key of keys) {
+        const present = key in value;
+        if (!present && shape[key]!.optional) continue;
+        const parsed = shape[key]!(value[key]);
+        if (parsed === rejected) return rejected;
+        if (present) out[key] = parsed;
+        else return rejected;
+      }
+      return out;
+    };
+  };
+  // As zod's record: a plain object, own enumerable keys, __proto__ skipped.
+  const record =
+    (key: FastParser, element: FastParser): FastParser =>
+    (value) => {
+      if (!isPlainObject(value)) return rejected;
+      const out: Record<string, unknown> = {};
+      for (const name of Reflect.ownKeys(value)) {
+        if (typeof name !== 'string') return rejected;
+        if (name === '__proto__' || !Object.prototype.propertyIsEnumerable.call(value, name)) continue;
+        if (key(name) === rejected) return rejected;
+        const parsed = element(value[name]);
+        if (parsed === rejected) return rejected;
+        out[name] = parsed;
+      }
+      return out;
+    };
+  const union =
+    (...options: FastParser[]): FastParser =>
+    (value) => {
+      for (const option of options) {
+        const parsed = option(value);
+        if (parsed !== rejected) return parsed;
+      }
+      return rejected;
+    };
+  const byType =
+    (options: Record<string, FastParser>): FastParser =>
+    (value) =>
+      isObject(value) && typeof value.type === 'string' && Object.hasOwn(options, value.type) ? options[value.type]!(value) : rejected;
+
+  const nodeRef = minLength(1);
+  const identifier = pattern(/^[A-Za-z_][A-Za-z0-9_]*$/);
+  const oneKey = pattern(/^[0-9*#]?$/);
+  const name = pattern(/^[A-Za-z0-9_.:-]{1,64}$/);
+  const providerSettings = optional(record(string(), (value) => value));
+  const providerOptions = optional(strictObject({ twilio: providerSettings, vonage: providerSettings, telnyx: providerSettings }));
+  const base = { label: optional(string()), providerOptions };
+
+  const say = strictObject({
+    type: oneOf('say'),
+    text: string((value) => value.length >= 1 && value.length <= 3000),
+    voice: optional(minLength(1)),
+    language: optional(minLength(2)),
+    loop: optional(integer(1, 100)),
+    ...base,
+  });
+  const play = strictObject({ type: oneOf('play'), url: absoluteUrl, loop: optional(integer(1, 100)), ...base });
+  const pause = strictObject({ type: oneOf('pause'), seconds: range(0.1, 600), ...base });
+  const media = byType({ say, play, pause });
+
+  const gather = strictObject({
+    type: oneOf('gather'),
+    prompt: array(media),
+    input: optional(oneOf('dtmf', 'speech', 'both')),
+    numDigits: optional(integer(1, 128)),
+    minDigits: optional(integer(1, 128)),
+    maxDigits: optional(integer(1, 128)),
+    finishOnKey: optional(oneKey),
+    timeoutSeconds: optional(range(1, 120)),
+    interDigitTimeoutSeconds: optional(range(1, 60)),
+    speech: optional(strictObject({ language: optional(minLength(2)), hints: optional(array(minLength(1), 500)), endSilenceSeconds: optional(range(0.1, 10)) })),
+    routes: optional(record(string(), nodeRef)),
+    saveAs: optional(identifier),
+    onInvalid: optional(nodeRef),
+    onNoInput: optional(nodeRef),
+    invalidPrompt: optional(array(media)),
+    noInputPrompt: optional(array(media)),
+    attempts: optional(integer(1, 10)),
+    onExhausted: optional(nodeRef),
+    ...base,
+  });
+  const transfer = strictObject({
+    type: oneOf('transfer'),
+    to: union(pattern(/^\+?[0-9]{3,15}$/), strictObject({ sip: pattern(/^sips?:[^\s@]+@[^\s]+$/), username: optional(string()), password: optional(string()) })),
+    callerId: optional(minLength(3)),
+    ringSeconds: optional(range(5, 600)),
+    maxSeconds: optional(range(1, 14400)),
+    record: optional(boolean),
+    then: optional(nodeRef),
+    onBusy: optional(nodeRef),
+    onNoAnswer: optional(nodeRef),
+    onFailed: optional(nodeRef),
+    ...base,
+  });
+  const record_ = strictObject({
+    type: oneOf('record'),
+    maxSeconds: optional(range(1, 14400)),
+    silenceSeconds: optional(range(1, 60)),
+    finishOnKey: optional(oneKey),
+    beep: optional(boolean),
+    saveAs: optional(identifier),
+    notify: optional(minLength(1)),
+    then: optional(nodeRef),
+    ...base,
+  });
+  const enqueue = strictObject({
+    type: oneOf('enqueue'),
+    queue: name,
+    holdMusic: optional(absoluteUrl),
+    announcePosition: optional(union(boolean, strictObject({ everySeconds: range(10, 3600) }))),
+    maxWaitSeconds: optional(range(10, 14400)),
+    onTimeout: optional(nodeRef),
+    escape: optional(strictObject({ digit: pattern(/^[0-9*#]$/), to: nodeRef })),
+    then: optional(nodeRef),
+    ...base,
+  });
+  const conference = strictObject({
+    type: oneOf('conference'),
+    room: name,
+    startOnEnter: optional(boolean),
+    endOnExit: optional(boolean),
+    muted: optional(boolean),
+    beep: optional(boolean),
+    holdMusic: optional(absoluteUrl),
+    maxParticipants: optional(integer(2, 250)),
+    then: optional(nodeRef),
+    ...base,
+  });
+  const goto = strictObject({ type: oneOf('goto'), node: nodeRef, ...base });
+  const hangup = strictObject({ type: oneOf('hangup'), ...base });
+  const hours = strictObject({ type: oneOf('hours'), schedule: minLength(1), open: nodeRef, closed: nodeRef, holiday: optional(nodeRef), ...base });
+  const step = byType({ say, play, pause, gather, transfer, record: record_, enqueue, conference, goto, hangup, hours });
+
+  const timeRange = pattern(/^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/);
+  const dayHours = union(oneOf('closed'), oneOf('all-day'), array(timeRange));
+  const isoDate = pattern(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);
+  const optionalDayHours = optional(dayHours);
+  const schedule = strictObject({
+    timezone: string(isKnownZone),
+    weekly: strictObject({
+      mon: optionalDayHours,
+      tue: optionalDayHours,
+      wed: optionalDayHours,
+      thu: optionalDayHours,
+      fri: optionalDayHours,
+      sat: optionalDayHours,
+      sun: optionalDayHours,
+      weekdays: optionalDayHours,
+      weekend: optionalDayHours,
+      daily: optionalDayHours,
+    }),
+    closures: optional(array(union(strictObject({ date: isoDate, name: optional(string()) }), strictObject({ from: isoDate, to: isoDate, name: optional(string()) })))),
+    special: optional(array(strictObject({ date: isoDate, hours: dayHours, name: optional(string()) }))),
+  });
+
+  const nodeId = pattern(/^[A-Za-z_][A-Za-z0-9_-]{0,63}$/);
+  const flowShape = {
+    version: oneOf(1),
+    name: minLength(1),
+    start: nodeRef,
+    schedules: optional(record(minLength(1), schedule)),
+    defaults: optional(strictObject({ voice: optional(string()), language: optional(string()), apology: optional(minLength(1)) })),
+  };
+  const steps = array(step);
+  return {
+    flow: strictObject({ ...flowShape, nodes: record(nodeId, steps) }),
+    dynamicFlow: strictObject({ ...flowShape, nodes: record(nodeId, union(steps, (value) => (typeof value === 'function' ? value : rejected))) }),
+  };
+}
+
+/** zod's test for a record's input: an object whose prototype is Object's, or none. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const ctor = (value as { constructor?: unknown }).constructor;
+  if (ctor === undefined || typeof ctor !== 'function') return true;
+  const prototype: unknown = ctor.prototype;
+  if (typeof prototype !== 'object' || prototype === null || Array.isArray(prototype)) return false;
+  return Object.prototype.hasOwnProperty.call(prototype, 'isPrototypeOf');
+}

@@ -1,6 +1,6 @@
 import type * as z from 'zod/mini';
 import { CallFlowError, type Problem } from '../errors.js';
-import { flowSchemas } from './schema.js';
+import { flowSchemas, parseFlowFast } from './schema.js';
 import { didYouMean, nearest } from './suggest.js';
 import type { Flow, GatherStep, Step } from './types.js';
 import { isWaitingStep, stepTypes } from './types.js';
@@ -34,6 +34,12 @@ export function validateFlow(input: unknown): FlowValidation {
     input !== null &&
     typeof (input as { nodes?: unknown }).nodes === 'object' &&
     Object.values((input as { nodes: Record<string, unknown> }).nodes ?? {}).some((node) => typeof node === 'function');
+  // A well-formed flow is parsed without zod; zod runs only to list what is wrong, or when the fast parser is unsure.
+  const fast = parseFlowFast(input, hasFunctions);
+  if (fast) {
+    problems.push(...checkGraph(fast.data, false));
+    return finish(problems, fast.data);
+  }
   const { dynamicFlowSchema, flowSchema } = flowSchemas();
   const parsed = (hasFunctions ? dynamicFlowSchema : flowSchema).safeParse(input);
   if (!parsed.success) {

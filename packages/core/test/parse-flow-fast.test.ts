@@ -1,0 +1,179 @@
+import { describe, expect, it } from 'vitest';
+import { flowSchemas, parseFlowFast } from '../src/ir/schema.js';
+
+/** A flow using every step type and most optional fields, the seed the mutations start from. */
+const seed = {
+  version: 1,
+  name: 'everything',
+  start: 'menu',
+  defaults: { voice: 'alice', language: 'en-US', apology: 'Sorry.' },
+  schedules: {
+    office: {
+      timezone: 'Europe/Paris',
+      weekly: { weekdays: ['09:00-12:00', '13:00-17:30'], sat: 'closed', sun: 'all-day' },
+      closures: [{ date: '2026-12-25', name: 'Christmas' }, { from: '2026-08-01', to: '2026-08-15' }],
+      special: [{ date: '2026-12-24', hours: ['09:00-12:00'], name: 'Eve' }],
+    },
+  },
+  nodes: {
+    menu: [
+      { type: 'say', text: 'Welcome', voice: 'bob', language: 'en', loop: 2, label: 'hello' },
+      { type: 'play', url: 'https://example.com/a.mp3', loop: 1, providerOptions: { twilio: { x: 1 }, telnyx: {} } },
+      { type: 'pause', seconds: 1.5 },
+      {
+        type: 'gather',
+        prompt: [{ type: 'say', text: 'Press 1' }, { type: 'play', url: 'https://example.com/b.mp3' }],
+        input: 'both',
+        numDigits: 1,
+        maxDigits: 1,
+        minDigits: 1,
+        finishOnKey: '#',
+        timeoutSeconds: 5,
+        interDigitTimeoutSeconds: 2,
+        speech: { language: 'en-US', hints: ['sales'], endSilenceSeconds: 0.5 },
+        routes: { '1': 'sales', sales: 'sales', '2': 'queue' },
+        saveAs: 'choice',
+        onInvalid: 'menu',
+        onNoInput: 'menu',
+        invalidPrompt: [{ type: 'say', text: 'Invalid' }],
+        noInputPrompt: [{ type: 'pause', seconds: 1 }],
+        attempts: 3,
+        onExhausted: 'bye',
+      },
+    ],
+    sales: [
+      { type: 'hours', schedule: 'office', open: 'transfer', closed: 'voicemail', holiday: 'bye' },
+    ],
+    transfer: [
+      { type: 'transfer', to: '+14155550100', callerId: '+1415', ringSeconds: 30, maxSeconds: 600, record: true, then: 'bye', onBusy: 'voicemail', onNoAnswer: 'voicemail', onFailed: 'bye' },
+      { type: 'transfer', to: { sip: 'sip:alice@example.com', username: 'u', password: 'p' } },
+    ],
+    voicemail: [{ type: 'record', maxSeconds: 120, silenceSeconds: 5, finishOnKey: '', beep: true, saveAs: 'message', notify: 'https://example.com/n', then: 'bye' }],
+    queue: [
+      { type: 'enqueue', queue: 'support', holdMusic: 'https://example.com/hold.mp3', announcePosition: { everySeconds: 60 }, maxWaitSeconds: 600, onTimeout: 'voicemail', escape: { digit: '0', to: 'voicemail' }, then: 'bye' },
+      { type: 'enqueue', queue: 'other', announcePosition: true },
+    ],
+    room: [{ type: 'conference', room: 'team', startOnEnter: true, endOnExit: false, muted: false, beep: true, holdMusic: 'https://example.com/h.mp3', maxParticipants: 10, then: 'bye' }],
+    loop: [{ type: 'goto', node: 'menu' }],
+    bye: [{ type: 'say', text: 'Bye' }, { type: 'hangup' }],
+  },
+};
+
+const fieldNames = [
+  'type', 'text', 'voice', 'language', 'loop', 'label', 'providerOptions', 'url', 'seconds', 'prompt', 'input', 'numDigits', 'routes', 'speech',
+  'saveAs', 'to', 'sip', 'then', 'queue', 'announcePosition', 'escape', 'room', 'node', 'schedule', 'open', 'closed', 'holiday', 'timezone',
+  'weekly', 'closures', 'special', 'date', 'from', 'hours', 'name', 'version', 'start', 'nodes', 'schedules', 'defaults', 'twilio', 'everySeconds',
+  'digit', 'hints', 'mon', 'daily', '__proto__', 'constructor', 'toString', 'tpye', '',
+];
+/** Fresh each time, so no mutation reaches a value another run uses. */
+const values = (): unknown[] => [
+  undefined, null, true, false, 0, -1, 0.05, 0.1, 1, 1.5, 2, 3, 10, 100, 101, 128, 129, 250, 251, 600, 601, 14400, 14401, 2 ** 53, NaN, Infinity, -Infinity,
+  '', ' ', 'a', 'x', 'ab', '1', '12', '#', '*', '1#', 'A', 'menu', 'bye', 'nowhere', 'menu ', '_id', '9id', 'a-b', 'a.b', 'x'.repeat(65), 'x'.repeat(3001),
+  'https://example.com', ' https://example.com', 'https://exa\tmple.com', 'example.com', 'http:example.com', 'mailto:a@b.c',
+  '+14155550100', '14155550100', '+1', 'sip:a@b', 'sips:a@b', 'sip:a b@c', '09:00-17:00', '24:00-25:00', '00:00-24:00', '9:00-17:00',
+  '2026-02-30', '2026-13-01', '2026-01-01', 'Europe/Paris', 'Nowhere/Zone', 'UTC', 'closed', 'all-day', 'open',
+  'say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'hours', 'dtmf', 'speech', 'both',
+  [], [1], ['a'], [{ type: 'say', text: 'x' }], [{ type: 'hangup' }], {}, { sip: 'sip:a@b' }, { everySeconds: 60 }, { date: '2026-01-01' },
+  { twilio: {} }, { type: 'say', text: 'y' }, () => [], new Date(0), Object.create(null), [undefined], new Array(1),
+];
+
+/** A small deterministic generator, so a failure reproduces. */
+function random(seedValue: number): () => number {
+  let state = seedValue >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function clone(value: unknown): unknown {
+  if (Array.isArray(value)) return Array.from({ length: value.length }, (_, index) => clone(value[index]));
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, clone(item)]));
+  }
+  return value;
+}
+
+/** Every object or array inside `root`, with `root` itself. */
+function containers(root: unknown, out: Array<Record<PropertyKey, unknown>> = []): Array<Record<PropertyKey, unknown>> {
+  if (typeof root !== 'object' || root === null || out.includes(root as Record<PropertyKey, unknown>)) return out;
+  out.push(root as Record<PropertyKey, unknown>);
+  for (const key of Reflect.ownKeys(root)) containers((root as Record<PropertyKey, unknown>)[key], out);
+  return out;
+}
+
+function mutate(flow: unknown, next: () => number): unknown {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!;
+  let root = clone(flow);
+  const rounds = 1 + Math.floor(next() * 3);
+  for (let round = 0; round < rounds; round++) {
+    const all = containers(root);
+    const target = pick(all);
+    const keys = Reflect.ownKeys(target).filter((key) => key !== 'length');
+    const kind = next();
+    if (kind < 0.3 && keys.length) target[pick(keys)] = pick(values());
+    else if (kind < 0.45 && keys.length) delete target[pick(keys)];
+    else if (kind < 0.6) target[pick(fieldNames)] = pick(values());
+    else if (kind < 0.65 && keys.length) Object.defineProperty(target, pick(keys), { enumerable: false });
+    else if (kind < 0.68) target[Symbol('extra')] = 1;
+    else if (kind < 0.72 && !Array.isArray(target)) Object.defineProperty(target, '__proto__', { value: {}, enumerable: true, configurable: true, writable: true });
+    else if (kind < 0.76 && keys.length) {
+      const key = pick(keys);
+      const inner = target[key];
+      if (typeof inner === 'object' && inner !== null && !Array.isArray(inner)) target[key] = Object.assign(Object.create(null), inner);
+    } else if (kind < 0.8 && keys.length) {
+      // Same keys, another order: the parsed output must follow the schema's order either way.
+      const entries = keys.map((key) => [key, target[key]] as const).reverse();
+      for (const key of keys) delete target[key];
+      for (const [key, item] of entries) target[key] = item;
+    } else if (kind < 0.85 && Array.isArray(target) && target.length) target.push(clone(pick(target)));
+    else if (kind < 0.88 && all.length > 1) root = clone(root);
+  }
+  return root;
+}
+
+/** The value with its keys in order, so two parses compare equal only when they would print the same. */
+function describeValue(value: unknown): unknown {
+  if (typeof value === 'function') return ['function', value];
+  if (typeof value === 'number') return ['number', Object.is(value, -0) ? '-0' : String(value)];
+  if (Array.isArray(value)) return ['array', value.length, Object.keys(value), value.map(describeValue)];
+  if (typeof value === 'object' && value !== null) {
+    return ['object', Object.getPrototypeOf(value) === Object.prototype, Reflect.ownKeys(value).map((key) => [String(key), describeValue((value as Record<PropertyKey, unknown>)[key])])];
+  }
+  return value;
+}
+
+describe('parseFlowFast', () => {
+  it('parses the seed flow exactly as the zod schema does', () => {
+    const fast = parseFlowFast(seed, false);
+    const parsed = flowSchemas().flowSchema.safeParse(seed);
+    expect(parsed.success).toBe(true);
+    expect(fast).toBeDefined();
+    expect(describeValue(fast!.data)).toEqual(describeValue(parsed.data));
+  });
+
+  it('never accepts what zod rejects, and returns what zod returns, over many mutated flows', () => {
+    const next = random(20261201);
+    const { flowSchema, dynamicFlowSchema } = flowSchemas();
+    let accepted = 0;
+    let zodAccepted = 0;
+    for (let run = 0; run < 3000; run++) {
+      const flow = mutate(seed, next);
+      const nodes = typeof flow === 'object' && flow !== null ? (flow as { nodes?: unknown }).nodes : undefined;
+      const dynamic = typeof nodes === 'object' && nodes !== null && Object.values(nodes).some((node) => typeof node === 'function');
+      const parsed = (dynamic ? dynamicFlowSchema : flowSchema).safeParse(flow);
+      const fast = parseFlowFast(flow, dynamic);
+      if (parsed.success) zodAccepted++;
+      if (fast === undefined) continue;
+      accepted++;
+      expect(parsed.success, JSON.stringify(flow)).toBe(true);
+      expect(describeValue(fast.data)).toEqual(describeValue(parsed.data));
+    }
+    // The fast path must take most flows zod accepts, or the test proves little.
+    expect(accepted).toBeGreaterThan(300);
+    expect(accepted / zodAccepted).toBeGreaterThan(0.9);
+  });
+});
