@@ -17,7 +17,8 @@ interface Sent {
   body: string | undefined;
 }
 
-type Reply = (request: Request, index: number) => Response | Promise<Response>;
+/** Answers a request; `signal` is the one the client passed to fetch (the Request's own copy follows it only weakly). */
+type Reply = (request: Request, index: number, signal: AbortSignal | undefined) => Response | Promise<Response>;
 
 const ok = () => Response.json({ data: { result: 'ok' } });
 
@@ -27,7 +28,7 @@ function recordingFetch(reply: Reply = ok) {
   const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
     const request = new Request(input, init);
     sent.push({ method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: typeof init?.body === 'string' ? init.body : undefined });
-    return reply(request, sent.length - 1);
+    return reply(request, sent.length - 1, init?.signal ?? undefined);
   };
   return { fetch: fetch as typeof globalThis.fetch, sent };
 }
@@ -146,10 +147,16 @@ function failingOnce(failure: (request: Request) => Response | Promise<Response>
   return (request, index) => (index === 0 ? failure(request) : ok());
 }
 
-/** A first request that hangs until the client aborts it. */
-const hangs: Reply = (request) =>
+/**
+ * A request that hangs until the client aborts it. It listens on the client's own signal: undici's Request follows
+ * that signal through a weak reference, so under GC pressure the copy may never fire and the test would hang.
+ */
+const hangs: Reply = (_request, _index, signal) =>
   new Promise<Response>((_resolve, reject) => {
-    request.signal.addEventListener('abort', () => reject(new DOMException('This operation was aborted', 'AbortError')));
+    const abort = () => reject(new DOMException('This operation was aborted', 'AbortError'));
+    if (!signal) return;
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
   });
 
 async function speakOnce(client: TelnyxClient, timeoutMs?: number) {
@@ -171,7 +178,7 @@ describe('failures classify as they do with the SDK client', () => {
     { name: '500 → retried', reply: failingOnce(() => Response.json(telnyxError('10007', 'Unexpected error'), { status: 500 })), expected: { sent: ['speak'], requests: 2 } },
     { name: '502 with an HTML body → retried', reply: failingOnce(() => new Response('<html>Bad gateway</html>', { status: 502, headers: { 'content-type': 'text/html' } })), expected: { sent: ['speak'], requests: 2 } },
     { name: 'network failure → retried', reply: failingOnce(() => Promise.reject(new TypeError('fetch failed'))), expected: { sent: ['speak'], requests: 2 } },
-    { name: 'timeout → retried', reply: (request, index) => (index === 0 ? hangs(request, index) : ok()), expected: { sent: ['speak'], requests: 2 } },
+    { name: 'timeout → retried', reply: (request, index, signal) => (index === 0 ? hangs(request, index, signal) : ok()), expected: { sent: ['speak'], requests: 2 } },
   ];
 
   for (const { name, reply, expected } of cases) {
