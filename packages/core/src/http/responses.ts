@@ -1,16 +1,18 @@
+import { jsonReply, responseOf, textReply, xmlReply } from './reply.js';
+
 /** A plain-text response with a status, for refusals (403, 400, 503). */
 export function textResponse(status: number, text: string): Response {
-  return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  return responseOf(textReply(status, text));
 }
 
 /** A JSON response. */
 export function jsonResponse(value: unknown, status = 200): Response {
-  return new Response(JSON.stringify(value), { status, headers: { 'content-type': 'application/json' } });
+  return responseOf(jsonReply(value, status));
 }
 
 /** An XML response (TwiML). */
 export function xmlResponse(xml: string, status = 200): Response {
-  return new Response(xml, { status, headers: { 'content-type': 'text/xml; charset=utf-8' } });
+  return responseOf(xmlReply(xml, status));
 }
 
 /** Parses an `application/x-www-form-urlencoded` body; repeated keys keep the last value. Throws on malformed escapes. */
