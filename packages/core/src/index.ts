@@ -45,7 +45,7 @@ export { checkHours, isOpen, nextChange } from './hours/business-hours.js';
 export type { HoursStatus } from './hours/business-hours.js';
 
 export { createEngine, matchRoute } from './engine/create-engine.js';
-export type { Engine, EngineOptions } from './engine/create-engine.js';
+export type { CallPosition, Engine, EngineOptions } from './engine/create-engine.js';
 export { flowVersionOf } from './engine/flow-version.js';
 export type { CallInfo, DialStatus, Effect, Outcome, OutcomeType, PlannedMedia, PlannedWait, Turn } from './engine/types.js';
 export { silentLogger } from './engine/adapter.js';

@@ -1,5 +1,5 @@
 import { createEngine, isCallFlowError, reencodedBodyHeader, runEffects, silentLogger, textReply, webHandler, xmlReply } from '@callflow/core';
-import type { BaseHandlerOptions, CallInfo, Engine, Logger, Outcome, Reply, Turn, WebhookRequest } from '@callflow/core';
+import type { BaseHandlerOptions, CallInfo, CallPosition, Engine, Logger, Outcome, Reply, Turn, WebhookRequest } from '@callflow/core';
 import { isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo, type TwilioParams } from './parse-twilio-webhook.js';
 import { emptyTwiml, renderEnqueueWait, renderTwiml, twimlWarnings } from './render-twiml.js';
 import { verifyTwilioSignature } from './verify-twilio-signature.js';
@@ -170,7 +170,7 @@ export function createTwilioHandler(options: TwilioHandlerOptions): TwilioHandle
         return xmlReply(emptyTwiml());
       }
       if (token === null) return respond(await engine.start(call));
-      let position: Awaited<ReturnType<Engine['inspect']>>;
+      let position: CallPosition;
       try {
         position = await engine.inspect(token, call);
       } catch (error) {

@@ -13,6 +13,7 @@ import {
   webHandler,
   type BaseHandlerOptions,
   type CallInfo,
+  type CallPosition,
   type Engine,
   type Outcome,
   type Reply,
@@ -187,7 +188,7 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
    * The verified position, or `orphaned` for an authentic token whose position a redeployed flow no longer has:
    * `resume` then gives the caller the apology instead of a refusal Vonage would answer with silence.
    */
-  async function inspectOrOrphaned(token: string, call: CallInfo): Promise<Awaited<ReturnType<Engine['inspect']>> | typeof orphaned> {
+  async function inspectOrOrphaned(token: string, call: CallInfo): Promise<CallPosition | typeof orphaned> {
     try {
       return await engine.inspect(token, call);
     } catch (error) {

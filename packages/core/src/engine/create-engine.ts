@@ -34,7 +34,7 @@ export interface Engine {
   /** A turn that starts at `node` (moving a live call), keeping `vars`. */
   goTo(node: string, call: CallInfo, vars?: Record<string, string>): Promise<Turn>;
   /** Verifies a token and returns its state and the step it points at. */
-  inspect(token: string, call: CallInfo): Promise<{ state: CallState; step: Step | undefined }>;
+  inspect(token: string, call: CallInfo): Promise<CallPosition>;
   /** `resume` from a position `inspect` returned, without verifying the token a second time. */
   resumeAt(position: { state: CallState }, outcome: Outcome, call: CallInfo): Promise<Turn>;
   /**
@@ -273,12 +273,12 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     }
   }
 
-  function open(token: string, call: CallInfo): Position | Promise<Position> {
+  function open(token: string, call: CallInfo): CallPosition | Promise<CallPosition> {
     const content = verifyCallToken(token, call, tokenOptions);
     return content instanceof Promise ? content.then(locate) : locate(content);
   }
 
-  function locate({ state }: TokenContent): Position {
+  function locate({ state }: TokenContent): CallPosition {
     const node = flow.nodes[state.node];
     if (node === undefined) {
       throw new CallFlowError('invalid-token', `token points at node '${state.node}', which this flow no longer has`, { reason: 'unknown-position', node: state.node });
@@ -337,7 +337,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return guarded(call, node, () => plan({ node, step: 0, kind: 'media', tries: {}, vars: { ...vars }, promptOffset: 0 }, call, []));
     },
     async resume(token, outcome, call) {
-      let opened: Position;
+      let opened: CallPosition;
       try {
         const found = open(token, call);
         opened = found instanceof Promise ? await found : found;
@@ -362,8 +362,8 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   };
 }
 
-/** A verified token's state and the step it points at (undefined in a dynamic node). */
-type Position = { state: CallState; step: Step | undefined };
+/** A verified token's state and the step it points at (undefined in a dynamic node): what `inspect` returns. */
+export type CallPosition = { state: CallState; step: Step | undefined };
 
 /** The state after a waiting step: at `node`, or else the next step (`next`) or the end of the call (`end`). */
 function moveTo(from: CallState, node: string | undefined, fallback: 'next' | 'end'): CallState | 'end' {
