@@ -19,7 +19,8 @@ export type CallFlowErrorCode =
   | 'invalid-webhook'
   | 'provider-request-failed'
   | 'store-unavailable'
-  | 'flow-failed';
+  | 'flow-failed'
+  | 'invalid-options';
 
 /** Why a continuation token was refused. */
 export type TokenFailure = 'malformed' | 'bad-signature' | 'expired' | 'foreign-call' | 'unsupported-version' | 'unknown-position';

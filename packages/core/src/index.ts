@@ -44,7 +44,10 @@ export type { FlowDefinition } from './dsl/define-flow.js';
 export { checkHours, isOpen, nextChange } from './hours/business-hours.js';
 export type { HoursStatus } from './hours/business-hours.js';
 
-export { createEngine, matchRoute } from './engine/create-engine.js';
+export { createEngine } from './engine/create-engine.js';
+export { applyGather, matchRoute } from './engine/apply-gather.js';
+export type { GatherOutcome } from './engine/apply-gather.js';
+export { defaultApology } from './engine/default-apology.js';
 export type { CallPosition, Engine, EngineOptions } from './engine/create-engine.js';
 export { flowVersionOf } from './engine/flow-version.js';
 export type { CallInfo, DialStatus, Effect, Outcome, OutcomeType, PlannedMedia, PlannedWait, Turn } from './engine/types.js';
@@ -67,10 +70,34 @@ export { toNodeListener, reencodedBodyHeader } from './http/node-bridge.js';
 export type { NodeRequestLike, NodeResponseLike } from './http/node-bridge.js';
 export { emptyReply, jsonReply, jsonTextReply, replyHandlerOf, responseOf, textReply, webHandler, xmlReply } from './http/reply.js';
 export type { FetchHandler, Reply, ReplyHandler, WebhookRequest } from './http/reply.js';
-export { jsonResponse, parseForm, textResponse, xmlResponse } from './http/responses.js';
+export { textResponse } from './http/responses.js';
 export { runEffects } from './http/handler-options.js';
 export type { BaseHandlerOptions, Hook } from './http/handler-options.js';
 export { requestFromEvent, toLambdaHandler } from './http/lambda.js';
 export { lazyNodeCrypto, loadNodeCrypto } from './runtime/node-crypto.js';
 export type { NodeCryptoLike } from './runtime/node-crypto.js';
 export type { ApiGatewayEvent, ApiGatewayResult } from './http/lambda.js';
+export type { NodeListenerOptions } from './http/node-bridge.js';
+
+export { createWebhookHandler, defaultMaxBodyBytes, defaultMaxFormFields } from './provider/create-webhook-handler.js';
+export type { WebhookHandler } from './provider/create-webhook-handler.js';
+export type {
+  CommandDelivery,
+  OptionProblem,
+  PositionAnswer,
+  Provider,
+  ProviderContext,
+  ProviderHandlerOptions,
+  ProviderInstance,
+  RawWebhook,
+  RenderInput,
+  ReplyDelivery,
+  Verdict,
+  WebhookEvent,
+} from './provider/provider.js';
+export { checkHandlerOptions, commonOptionProblems, requiredCredential } from './provider/check-handler-options.js';
+export { consoleLogger, redactingLogger, refusalLogger } from './provider/webhook-logger.js';
+export { countFormFields, readWebhookBody } from './provider/read-webhook-body.js';
+export type { BodyFailure, LimitedBodySource } from './provider/read-webhook-body.js';
+export { createReplyOnce, endedPosition } from './provider/reply-once.js';
+export type { ReplyOnce } from './provider/reply-once.js';

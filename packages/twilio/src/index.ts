@@ -13,8 +13,12 @@ export {
   withTwilioBodyHash,
 } from './verify-twilio-signature.js';
 export type { TwilioSignatureCheck, TwilioSignedRequest } from './verify-twilio-signature.js';
-export { createTwilioHandler, twilioSignedUrl } from './twilio-handler.js';
-export type { TwilioHandler, TwilioHandlerOptions } from './twilio-handler.js';
+export { createTwilioHandler } from './twilio-handler.js';
+export type { TwilioHandler } from './twilio-handler.js';
+export { twilioActionUrl, twilioProvider, twilioSignedUrl } from './twilio-provider.js';
+export type { TwilioExtras, TwilioHandlerOptions } from './twilio-provider.js';
+export { readTwilioFields } from './read-twilio-form.js';
+export type { TwilioFields } from './read-twilio-form.js';
 export { connectAgentToQueue, dequeueTwilioCaller, moveTwilioCall, twilioNodeUrl } from './twilio-live-call.js';
 export type { TwilioFlowEndpoint, TwilioLiveClient } from './twilio-live-call.js';
 export { escapeAttribute, escapeText } from './xml.js';

@@ -5,7 +5,10 @@ import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow
 import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
 import { secretsOf, signCallState, signToken, verifyCallToken, type CallState, type TokenContent, type TokenOptions } from '../token/call-token.js';
+import { applyGather } from './apply-gather.js';
+import { defaultApology } from './default-apology.js';
 import { flowVersionOf } from './flow-version.js';
+import { moveTo } from './move-to.js';
 import type { CallInfo, Effect, Outcome, PlannedMedia, Turn } from './types.js';
 
 /** Engine settings. */
@@ -42,11 +45,12 @@ export interface Engine {
    * flow no longer has ends the call with the apology (or quietly, when the caller hung up); any other refusal is thrown again.
    */
   refusedTurn(error: unknown, call: CallInfo, options?: { hungUp?: boolean }): Promise<Turn>;
+  /** The apology turn for a failure outside the flow (the caller hears `flow.defaults.apology`, then the call ends). */
+  apology(call: CallInfo, error: CallFlowError): Turn;
   /** Signs a state into a token for `call` (command providers sign one per played step). */
   sign(state: CallState, call: CallInfo): Promise<string>;
 }
 
-const defaultApology = 'We are sorry, something went wrong. Goodbye.';
 /** The step of the position after an apology: nothing is left to play, the call ends. */
 const endOfCall = -1;
 
@@ -220,38 +224,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     }
   }
 
-  function applyGather(state: CallState, step: GatherStep, outcome: Extract<Outcome, { type: 'digits' | 'speech' | 'no-input' }>): CallState | 'end' {
-    const key = `${state.node}:${state.step}`;
-    let accepted: string | undefined;
-    let route: string | undefined;
-    if (outcome.type !== 'no-input') {
-      const input = outcome.type === 'digits' ? stripFinishKey(outcome.digits, step.finishOnKey ?? '#') : outcome.text.trim();
-      const match = matchRoute(step, input, outcome.type);
-      if (match) {
-        accepted = input;
-        route = match;
-      } else if (!step.routes && input !== '' && lengthOk(step, input, outcome.type)) {
-        accepted = input;
-      }
-    }
-    if (accepted !== undefined) {
-      const vars = step.saveAs ? { ...state.vars, [step.saveAs]: accepted } : state.vars;
-      state = { ...state, vars, tries: withoutTries(state.tries, key) };
-      return moveTo(state, route, 'next');
-    }
-    const reason = outcome.type === 'no-input' || (outcome.type === 'digits' && stripFinishKey(outcome.digits, step.finishOnKey ?? '#') === '') || (outcome.type === 'speech' && outcome.text.trim() === '') ? 'no-input' : 'invalid';
-    const used = (state.tries[key] ?? 0) + Math.max(1, outcome.attemptsUsed ?? 1);
-    if (used >= (step.attempts ?? 3)) {
-      state = { ...state, tries: withoutTries(state.tries, key) };
-      return moveTo(state, step.onExhausted, 'end');
-    }
-    state = { ...state, tries: { ...state.tries, [key]: used } };
-    const detour = reason === 'invalid' ? step.onInvalid : step.onNoInput;
-    if (detour !== undefined) return moveTo(state, detour, 'end');
-    return { ...state, kind: 'media', promptOffset: 0, reask: reason };
-  }
-
-  async function apology(call: CallInfo, error: CallFlowError, node: string): Promise<Turn> {
+  function apology(call: CallInfo, error: CallFlowError, node: string): Turn {
     options.onError?.(error, call);
     const text = flow.defaults?.apology ?? defaultApology;
     const step: SayStep = { type: 'say', text };
@@ -356,6 +329,9 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     refusedTurn(error, call, { hungUp = false } = {}) {
       return refused(error, call, hungUp);
     },
+    apology(call, error) {
+      return apology(call, error, error.node ?? flow.start);
+    },
     sign(state, call) {
       return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
     },
@@ -364,20 +340,6 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
 
 /** A verified token's state and the step it points at (undefined in a dynamic node): what `inspect` returns. */
 export type CallPosition = { state: CallState; step: Step | undefined };
-
-/** The state after a waiting step: at `node`, or else the next step (`next`) or the end of the call (`end`). */
-function moveTo(from: CallState, node: string | undefined, fallback: 'next' | 'end'): CallState | 'end' {
-  if (node !== undefined) return { ...from, node, step: 0, kind: 'media', promptOffset: 0, reask: undefined };
-  return fallback === 'end' ? 'end' : { ...from, step: from.step + 1, kind: 'media', promptOffset: 0, reask: undefined };
-}
-
-function withoutTries(tries: Record<string, number>, key: string): Record<string, number> {
-  // `delete` turns an object into a slow dictionary; most turns have no tries to clear.
-  if (!Object.hasOwn(tries, key)) return { ...tries };
-  const rest = { ...tries };
-  delete rest[key];
-  return rest;
-}
 
 function mismatch(outcome: Outcome, step: WaitingStep, state: CallState): CallFlowError {
   return new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' does not answer a ${step.type} step`, { node: state.node });
@@ -392,38 +354,3 @@ function interpolate(text: string, vars: Record<string, string>): string {
   return text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => vars[name] ?? '');
 }
 
-function stripFinishKey(digits: string, finishOnKey: string): string {
-  return finishOnKey !== '' && digits.endsWith(finishOnKey) ? digits.slice(0, -1) : digits;
-}
-
-function lengthOk(step: GatherStep, input: string, type: 'digits' | 'speech'): boolean {
-  if (type === 'speech') return true;
-  if (!/^[0-9*#]+$/.test(input)) return false;
-  if (step.numDigits !== undefined) return input.length === step.numDigits;
-  if (step.minDigits !== undefined && input.length < step.minDigits) return false;
-  if (step.maxDigits !== undefined && input.length > step.maxDigits) return false;
-  return true;
-}
-
-const digitWords: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
-
-/** The node a digit string or utterance routes to, if any. Speech matches whole words of a route key, or a spoken digit. */
-export function matchRoute(step: GatherStep, input: string, type: 'digits' | 'speech'): string | undefined {
-  const routes = step.routes;
-  if (!routes) return undefined;
-  if (type === 'digits') return Object.hasOwn(routes, input) ? routes[input] : undefined;
-  const spoken = input.toLowerCase().replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
-  if (spoken === '') return undefined;
-  const words = spoken.split(' ');
-  const asDigits = words.map((word) => digitWords[word] ?? word).join('');
-  let best: { node: string; length: number } | undefined;
-  for (const [key, node] of Object.entries(routes)) {
-    const normal = key.toLowerCase();
-    if (/^[0-9*#]+$/.test(normal)) {
-      if (asDigits === normal || words.includes(normal)) return node;
-      continue;
-    }
-    if (` ${spoken} `.includes(` ${normal} `) && (!best || normal.length > best.length)) best = { node, length: normal.length };
-  }
-  return best?.node;
-}

@@ -8,6 +8,15 @@ export interface NodeRequestLike extends AsyncIterable<unknown> {
   readableEnded?: boolean;
   /** node:http's events; read instead of async iteration when present (cheaper per request). */
   on?(event: 'data' | 'end' | 'error', listener: (value?: unknown) => void): unknown;
+  removeAllListeners?(event: 'data'): unknown;
+  /** Closes the connection of a client that sent too much or stalled. */
+  destroy?(): unknown;
+}
+
+/** Limits of the node:http bridge. */
+export interface NodeListenerOptions {
+  /** Milliseconds a client may take to send the whole body; default 10,000. A client that stalls mid-body gets 408. */
+  readTimeoutMs?: number;
 }
 
 /** The parts of node:http's ServerResponse the bridge writes. */
@@ -31,14 +40,21 @@ export const reencodedBodyHeader = 'x-callflow-body-reencoded';
  * @example http.createServer(toNodeListener(handler)).listen(3000)
  * @example app.post('/voice', toNodeListener(handler))
  */
-export function toNodeListener(handler: FetchHandler): (req: NodeRequestLike, res: NodeResponseLike, next?: (error?: unknown) => void) => void {
+export function toNodeListener(
+  handler: FetchHandler,
+  options: NodeListenerOptions = {},
+): (req: NodeRequestLike, res: NodeResponseLike, next?: (error?: unknown) => void) => void {
   const handleReply = replyHandlerOf(handler);
+  const readTimeoutMs = options.readTimeoutMs ?? 10_000;
   return (req, res, next) => {
     void (async () => {
       if (handleReply) {
-        const reply = await handleReply(nodeWebhookRequest(req as NodeRequest));
+        const request = nodeWebhookRequest(req as NodeRequest, readTimeoutMs);
+        const reply = await handleReply(request);
         res.statusCode = reply.status;
         for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+        // A body cut short (too large, or stalled): answer, then close instead of reading the rest.
+        if (request.abandoned) res.setHeader('connection', 'close');
         res.end(reply.body ?? undefined);
         return;
       }
@@ -102,8 +118,44 @@ async function readChunks(req: NodeRequest): Promise<Uint8Array[]> {
 
 const utf8Decoder = new TextDecoder();
 
-/** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()`. */
-function nodeWebhookRequest(req: NodeRequest): WebhookRequest {
+/** The body's bytes up to `maxBytes`, or why it stopped: too large, or no end within the read timeout. */
+function readLimited(req: NodeRequest, maxBytes: number, timeoutMs: number): Promise<Uint8Array | 'too-large' | 'timeout'> {
+  if (req.readableEnded || typeof req.on !== 'function') {
+    return readChunks(req).then((chunks) => {
+      const bytes = concatBytes(chunks);
+      return bytes.length > maxBytes ? 'too-large' : bytes;
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let length = 0;
+    let settled = false;
+    const settle = (value: Uint8Array | 'too-large' | 'timeout') => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(value);
+    };
+    const timer = setTimeout(() => settle('timeout'), timeoutMs);
+    req.on!('data', (chunk) => {
+      if (settled) return;
+      const bytes = chunkBytes(chunk);
+      length += bytes.length;
+      if (length > maxBytes) return settle('too-large');
+      chunks.push(bytes);
+    });
+    req.on!('end', () => settle(concatBytes(chunks)));
+    req.on!('error', (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+}
+
+/** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()` or, within limits, `readBytes()`. */
+function nodeWebhookRequest(req: NodeRequest, readTimeoutMs: number): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'>; abandoned: boolean } {
   let reencoded = false;
   const get = (name: string): string | null => {
     const lower = name.toLowerCase();
@@ -115,11 +167,23 @@ function nodeWebhookRequest(req: NodeRequest): WebhookRequest {
     method,
     url: urlOf(req),
     headers: { get, has: (name) => get(name) !== null },
+    abandoned: false,
     async text() {
       if (method === 'GET' || method === 'HEAD') return '';
       const body = await readNodeBody(req, get('content-type') ?? '');
       reencoded = body.reencoded;
       return utf8Decoder.decode(body.bytes);
+    },
+    async readBytes(maxBytes) {
+      if (method === 'GET' || method === 'HEAD') return new Uint8Array(0);
+      if (req.rawBody !== undefined || req.body !== undefined) {
+        const body = await readNodeBody(req, get('content-type') ?? '');
+        reencoded = body.reencoded;
+        return body.bytes.length > maxBytes ? 'too-large' : body.bytes;
+      }
+      const read = await readLimited(req, maxBytes, readTimeoutMs);
+      if (typeof read === 'string') this.abandoned = true;
+      return read;
     },
   };
 }

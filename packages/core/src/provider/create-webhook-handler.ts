@@ -1,0 +1,293 @@
+import { CallFlowError, isCallFlowError } from '../errors.js';
+import type { Logger, Rendered } from '../engine/adapter.js';
+import { createEngine, type CallPosition, type Engine } from '../engine/create-engine.js';
+import type { CallInfo, Outcome, Turn } from '../engine/types.js';
+import { runEffects } from '../http/handler-options.js';
+import { textReply, webHandler, type FetchHandler, type Reply, type WebhookRequest } from '../http/reply.js';
+import { createMemoryStore } from '../store/memory-store.js';
+import { claimOnce } from '../store/store.js';
+import { checkHandlerOptions } from './check-handler-options.js';
+import type { CommandDelivery, PositionAnswer, Provider, ProviderHandlerOptions, ProviderInstance, RawWebhook, ReplyDelivery, WebhookEvent } from './provider.js';
+import { countFormFields, readWebhookBody } from './read-webhook-body.js';
+import { createReplyOnce, endedPosition } from './reply-once.js';
+import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
+
+/** Provider webhooks are a few KB; 64 KiB leaves room for long speech results and custom headers. */
+export const defaultMaxBodyBytes = 65_536;
+/** Twilio sends about 30 form fields. */
+export const defaultMaxFormFields = 1_000;
+
+/** A handler made by `createWebhookHandler`: web-standard, with the engine and the provider's extras beside it. */
+export type WebhookHandler<Extras extends object> = FetchHandler & { readonly engine: Engine } & Extras;
+
+const utf8 = new TextDecoder();
+const noBytes = new Uint8Array(0);
+
+/**
+ * The one webhook pipeline: body limit → signature (on the raw bytes, before parsing) → neutral event → token →
+ * position → resume → hooks → render → deliver, and every failure mapped to its status here and nowhere else.
+ * Options are checked at creation, the same way for every provider.
+ * @example export const createTwilioHandler = (options) => createWebhookHandler(twilioProvider, options);
+ */
+export function createWebhookHandler<Options extends ProviderHandlerOptions, Output, Extras extends object, Handle>(
+  provider: Provider<Options, Output, Extras, Handle>,
+  options: Options,
+): WebhookHandler<Extras> {
+  checkHandlerOptions(provider as Provider<Options, unknown, object, unknown>, options);
+  const name = provider.name;
+  const prefix = `[callflow:${name}]`;
+  const now = options.now ?? Date.now;
+  const tokenSecrets = typeof options.secret === 'string' ? [options.secret] : [...options.secret];
+  const logger: Logger = redactingLogger(options.logger ?? consoleLogger, [...tokenSecrets, ...(provider.secretsOf?.(options) ?? [])]);
+  const refuse = refusalLogger(logger, now);
+  const engine = createEngine(options.flow, {
+    secret: options.secret,
+    now,
+    tokenTtlSeconds: options.tokenTtlSeconds,
+    onError: (error, call) => logger.error(`${prefix} flow failed; the caller hears the apology: ${error.message}`, { callId: call.callId, node: error.node }),
+  });
+  const store = options.store ?? createMemoryStore({ now });
+  const verify = options.verifySignatures ?? true;
+  const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
+  const maxFormFields = options.maxFormFields ?? defaultMaxFormFields;
+
+  // eslint-disable-next-line prefer-const -- assigned once the provider is built; `playTurn` reaches it later.
+  let instance: ProviderInstance<Output, Extras, Handle>;
+  instance = provider.create({ options, engine, store, logger, now, playTurn: (turn) => playTurn(turn) });
+  const delivery = instance.deliver;
+  const replies = delivery.kind === 'reply' && delivery.once ? createReplyOnce(store, name, logger) : undefined;
+
+  function refusal(status: number, reason: string, message: string, callId?: string): Reply {
+    refuse(reason, `${prefix} webhook refused (${status}): ${message}`, { callId });
+    return textReply(status, `${prefix} ${message}`);
+  }
+
+  async function render(turn: Turn): Promise<Rendered<Output>> {
+    const states = instance.continuationStates?.(turn) ?? [];
+    const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
+    const prepared = instance.prepare ? await instance.prepare(turn) : undefined;
+    const rendered = instance.render(turn, { continuations, prepared });
+    for (const warning of rendered.warnings) logger.info?.(`${prefix} ${warning}`, { callId: turn.call.callId, node: turn.node });
+    return rendered;
+  }
+
+  /** A turn's hooks, `once` per key when given. */
+  async function runHooks(turn: Turn, once?: string): Promise<void> {
+    if (turn.effects.length === 0) return;
+    if (once !== undefined && !(await claimOnce(store, once))) return;
+    await runEffects(turn.effects, options.hooks, logger);
+  }
+
+  /** Hooks, render, and (for a tracked delivery) the call's new position; the document. */
+  async function playTurn(turn: Turn, hooksOnce?: string): Promise<Output> {
+    await runHooks(turn, hooksOnce);
+    const { output } = await render(turn);
+    if (replies) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
+    return output;
+  }
+
+  function replyDelivery(): ReplyDelivery<Output> {
+    return delivery as ReplyDelivery<Output>;
+  }
+
+  /** A reply provider's answer to a start or a resume, once per delivery when the delivery tracks positions. */
+  async function replyWith(callId: string, deliveryId: string | undefined, position: string | undefined, makeTurn: () => Promise<Turn>, hooksOnce?: string): Promise<Reply> {
+    const documents = replyDelivery();
+    const work = async () => documents.serialize(await playTurn(await makeTurn(), hooksOnce));
+    if (!replies || deliveryId === undefined) return documents.reply(await work());
+    if (position === undefined) {
+      const cached = await replies.cached(callId, deliveryId);
+      if (cached !== undefined) return documents.reply(cached);
+      const document = await work();
+      await replies.remember(callId, deliveryId, document);
+      return documents.reply(document);
+    }
+    const document = await replies.run(callId, position, deliveryId, work);
+    return document === 'stale' ? documents.acknowledge() : documents.reply(document);
+  }
+
+  /** A command provider's work for an event: claimed by delivery id, run now or handed to `waitUntil`. */
+  async function commandWork(commands: CommandDelivery<Output, Handle>, deliveryId: string | undefined, callId: string, work: () => Promise<void>): Promise<Reply> {
+    const eventKey = deliveryId === undefined ? undefined : `${name}:event:${deliveryId}`;
+    if (eventKey !== undefined && !(await store.compareAndSet(eventKey, undefined, 'handling', { ttlSeconds: commands.leaseSeconds }))) {
+      // Claimed for a lease while handled, then for a day: a repeat meanwhile is asked to come back, since the
+      // instance handling it may die; after the lease it takes over.
+      if ((await store.get(eventKey)) === 'handling') return textReply(503, `${prefix} this event is being handled; try again`);
+      return commands.acknowledge('duplicate');
+    }
+    let storeFailure = false;
+    const running = work()
+      .then(() => (eventKey ? store.set(eventKey, 'done', { ttlSeconds: 86_400 }) : undefined))
+      .catch(async (error: unknown) => {
+        if (isCallFlowError(error, 'store-unavailable')) {
+          storeFailure = true;
+          // Free the event id (if the store lets us; else the lease runs out) so the redelivery finishes the work.
+          if (eventKey) await store.delete(eventKey).catch(() => undefined);
+        } else if (eventKey) await store.set(eventKey, 'done', { ttlSeconds: 86_400 }).catch(() => undefined);
+        logger.error(`${prefix} handling the event failed: ${error instanceof Error ? error.message : String(error)}`, { callId });
+      });
+    if (commands.waitUntil) {
+      commands.waitUntil(running);
+      return commands.acknowledge();
+    }
+    await running;
+    return storeFailure ? textReply(503, `${prefix} store unavailable; try again`) : commands.acknowledge();
+  }
+
+  function isOutcome<T>(answer: PositionAnswer<T>): answer is Outcome {
+    return 'type' in answer;
+  }
+
+  async function act(event: WebhookEvent<Output>): Promise<Reply> {
+    switch (event.type) {
+      case 'refuse':
+        return refusal(event.status, event.status === 404 ? 'unknown-path' : event.status === 405 ? 'method' : 'malformed', event.reason);
+      case 'ignore':
+        logger.info?.(`${prefix} ignored: ${event.reason}`);
+        return acknowledge(event.reason);
+      case 'status':
+        if (event.note) logger.info?.(`${prefix} ${event.note}`, { callId: event.callId });
+        if (delivery.kind === 'commands') return commandWork(delivery, event.deliveryId, event.callId ?? '', async () => event.apply?.());
+        await event.apply?.();
+        return acknowledge();
+      case 'start': {
+        const { call } = event;
+        if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, undefined, () => engine.start(call));
+        const commands = delivery;
+        return commandWork(commands, event.deliveryId, call.callId, async () => {
+          const handle = await commands.open(event, undefined);
+          if (handle === 'stale') return;
+          const turn = await engine.start(call);
+          await runHooks(turn);
+          await commands.send(handle, turn, () => render(turn));
+        });
+      }
+      case 'outcome':
+        return resume(event);
+    }
+  }
+
+  async function resume(event: Extract<WebhookEvent<Output>, { type: 'outcome' }>): Promise<Reply> {
+    const { call, token } = event;
+    let position: CallPosition | undefined;
+    let orphaned: CallFlowError | undefined;
+    try {
+      position = await engine.inspect(token, call);
+    } catch (error) {
+      // An authentic token whose position a redeployed flow no longer has: the caller hears the apology (below).
+      if (!isCallFlowError(error, 'invalid-token') || error.reason !== 'unknown-position') throw error;
+      orphaned = error;
+      logger.warn(`${prefix} ${error.message}; the caller hears the apology`, { callId: call.callId, reason: error.reason });
+    }
+    const answer = typeof event.outcome === 'function' ? await event.outcome(position) : event.outcome;
+    if (!isOutcome(answer)) {
+      if ('done' in answer) return acknowledge(answer.done);
+      return replyDelivery().reply(replyDelivery().serialize(answer.answer));
+    }
+    const outcome = answer;
+    const makeTurn = (): Promise<Turn> =>
+      position ? engine.resumeAt(position, outcome, call) : engine.refusedTurn(orphaned, call, { hungUp: outcome.type === 'hangup' });
+    if (event.effectsOnly) {
+      await runHooks(await makeTurn(), event.hooksOnce);
+      return acknowledge();
+    }
+    if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce);
+    const commands = delivery;
+    return commandWork(commands, event.deliveryId, call.callId, async () => {
+      const handle = await commands.open(event, outcome);
+      if (handle === 'stale') return;
+      let turn: Turn;
+      try {
+        turn = await makeTurn();
+      } catch (error) {
+        if (!isCallFlowError(error, 'unexpected-outcome')) throw error;
+        logger.info?.(`${prefix} ${error.message}; ignored`, { callId: call.callId });
+        return;
+      }
+      await runHooks(turn, event.hooksOnce);
+      await commands.send(handle, turn, () => render(turn));
+    });
+  }
+
+  function acknowledge(note?: string): Reply {
+    return delivery.kind === 'reply' ? delivery.acknowledge() : delivery.acknowledge(note);
+  }
+
+  /** The one table from a failure to what the provider gets back. */
+  async function failure(error: unknown, call: CallInfo | undefined): Promise<Reply> {
+    const callId = call?.callId;
+    if (isCallFlowError(error, 'invalid-token')) return refusal(403, `token-${error.reason ?? 'refused'}`, `invalid continuation token (${error.reason ?? 'refused'})`, callId);
+    if (isCallFlowError(error, 'invalid-webhook')) return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''), callId);
+    if (isCallFlowError(error, 'unexpected-outcome')) {
+      logger.info?.(`${prefix} ignored: ${error.message}`, { callId });
+      return acknowledge();
+    }
+    if (isCallFlowError(error, 'store-unavailable') || delivery.kind === 'commands' || call === undefined) {
+      // The provider redelivers on a 503 (Vonage once, Telnyx with backoff); an apology would end a call the retry can save.
+      logger.error(`${prefix} webhook failed; answering 503 so the provider retries: ${error instanceof Error ? error.message : String(error)}`, { callId });
+      return textReply(503, `${prefix} temporarily unavailable; try again`);
+    }
+    const failed = isCallFlowError(error) ? error : new CallFlowError('flow-failed', `webhook failed: ${error instanceof Error ? error.message : String(error)}`, { provider: name, cause: error });
+    try {
+      const { output } = await render(engine.apology(call, failed));
+      return replyDelivery().reply(replyDelivery().serialize(output));
+    } catch (renderError) {
+      logger.error(`${prefix} the apology could not be rendered: ${renderError instanceof Error ? renderError.message : String(renderError)}`, { callId });
+      return textReply(503, `${prefix} temporarily unavailable; try again`);
+    }
+  }
+
+  async function handle(request: WebhookRequest): Promise<Reply> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return refusal(400, 'malformed-url', 'malformed request URL or Host header');
+    }
+    const method = request.method.toUpperCase();
+    let bytes: Uint8Array = noBytes;
+    if (method !== 'GET' && method !== 'HEAD') {
+      let read;
+      try {
+        read = await readWebhookBody(request, maxBodyBytes);
+      } catch {
+        return refusal(400, 'unreadable-body', 'the body could not be read');
+      }
+      if (read === 'too-large') return refusal(413, 'body-too-large', `body larger than ${maxBodyBytes} bytes (maxBodyBytes)`);
+      if (read === 'timeout') return refusal(408, 'body-timeout', 'the client stopped sending the body');
+      bytes = read;
+    }
+    const text = bytes.length === 0 ? '' : utf8.decode(bytes);
+    if ((request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded') && countFormFields(text, maxFormFields) > maxFormFields) {
+      return refusal(413, 'too-many-fields', `form with more than ${maxFormFields} fields (maxFormFields)`);
+    }
+    const webhook: RawWebhook = { method, url, headers: request.headers, bytes, text };
+    if (verify) {
+      let verdict;
+      try {
+        verdict = await instance.verify(webhook);
+      } catch (error) {
+        verdict = { ok: false as const, reason: 'verifier-error', message: error instanceof Error ? error.message : String(error) };
+      }
+      if (!verdict.ok) {
+        refuse(`signature-${verdict.reason}`, `${prefix} webhook refused (403): ${verdict.message}`, { path: url.pathname });
+        return textReply(403, `${prefix} signature refused (${verdict.reason})`);
+      }
+    }
+    let event: WebhookEvent<Output>;
+    try {
+      event = await instance.parse(webhook);
+    } catch (error) {
+      if (isCallFlowError(error) && error.code !== 'invalid-webhook') return failure(error, undefined);
+      return refusal(400, 'malformed', error instanceof Error ? error.message.replace(/^\[callflow(:\w+)?\] /, '') : 'malformed webhook');
+    }
+    const call = event.type === 'start' || event.type === 'outcome' ? event.call : undefined;
+    try {
+      return await act(event);
+    } catch (error) {
+      return failure(error, call);
+    }
+  }
+
+  return webHandler(handle, { engine, ...(instance.extras ?? ({} as Extras)) }) as WebhookHandler<Extras>;
+}

@@ -1,0 +1,84 @@
+import type { Logger } from '../engine/adapter.js';
+import type { Store } from '../store/store.js';
+
+const ttlSeconds = 86_400;
+/** The position of a call that has ended. */
+export const endedPosition = 'ended';
+// How long a delivery being processed holds the call's position before a retry of the same webhook may take over.
+const busyLeaseMs = 4_000;
+const busyMarker = (position: string, untilMs: number) => `busy:${untilMs}:${position}`;
+
+function parseBusy(value: string): { position: string; until: number } | undefined {
+  const match = /^busy:(\d+):(.*)$/s.exec(value);
+  return match ? { until: Number(match[1]), position: match[2]! } : undefined;
+}
+
+/** Each call's position and the documents already sent, for a provider whose turns are documents in the reply. */
+export interface ReplyOnce {
+  /** The document already sent for this delivery, if any. */
+  cached(callId: string, deliveryId: string): Promise<string | undefined>;
+  /** Remembers the document sent for a delivery. */
+  remember(callId: string, deliveryId: string, document: string): Promise<void>;
+  /**
+   * Runs `work` once for a position: a repeated delivery gets the same document back, one for a position the call
+   * has left is `stale`, one racing a delivery in progress waits for its document.
+   */
+  run(callId: string, position: string, deliveryId: string, work: () => Promise<string>): Promise<string | 'stale'>;
+  /** Records the call's position (a token, or `endedPosition`). */
+  moveTo(callId: string, position: string): Promise<void>;
+  /** The call's recorded position, unless a delivery holds it. */
+  current(callId: string): Promise<string | undefined>;
+}
+
+/** The position guard for document providers; keys are `<provider>:current:<callId>` and `<provider>:response:<callId>:<deliveryId>`. */
+export function createReplyOnce(store: Store, provider: string, logger: Logger): ReplyOnce {
+  const currentKey = (callId: string) => `${provider}:current:${callId}`;
+  const responseKey = (callId: string, deliveryId: string) => `${provider}:response:${callId}:${deliveryId}`;
+  return {
+    cached: (callId, deliveryId) => store.get(responseKey(callId, deliveryId)),
+    remember: (callId, deliveryId, document) => store.set(responseKey(callId, deliveryId), document, { ttlSeconds }),
+    moveTo: (callId, position) => store.set(currentKey(callId), position, { ttlSeconds }),
+    async current(callId) {
+      const value = await store.get(currentKey(callId));
+      return value === undefined || parseBusy(value) ? undefined : value;
+    },
+    async run(callId, position, deliveryId, work) {
+      const cacheKey = responseKey(callId, deliveryId);
+      const cached = await store.get(cacheKey);
+      if (cached !== undefined) return cached;
+      const key = currentKey(callId);
+      let current = await store.get(key);
+      if (current !== undefined && current !== position) {
+        let busy = parseBusy(current);
+        if (busy?.position === position) {
+          // Another delivery of this webhook is being processed: answer with its document once it is ready, or take
+          // over when its lease ran out (the instance processing it died, or lost its store mid-way).
+          for (let waited = 0; waited < 5000 && busy?.position === position && busy.until > Date.now(); waited += 25) {
+            await new Promise((resolve) => setTimeout(resolve, 25));
+            const ready = await store.get(cacheKey);
+            if (ready !== undefined) return ready;
+            current = await store.get(key);
+            busy = current === undefined ? undefined : parseBusy(current);
+          }
+          const ready = await store.get(cacheKey);
+          if (ready !== undefined) return ready;
+        }
+        if (busy?.position !== position || busy.until > Date.now()) {
+          logger.info?.(`[callflow:${provider}] stale webhook ignored: the call has moved on`, { callId });
+          return 'stale';
+        }
+      }
+      const claim = busyMarker(position, Date.now() + busyLeaseMs);
+      if (!(await store.compareAndSet(key, current, claim, { ttlSeconds }))) return 'stale';
+      try {
+        const document = await work();
+        await store.set(cacheKey, document, { ttlSeconds });
+        return document;
+      } catch (error) {
+        // Put the position back so the provider's retry resumes it; if the store is down, the lease runs out instead.
+        await store.compareAndSet(key, claim, position, { ttlSeconds }).catch(() => undefined);
+        throw error;
+      }
+    },
+  };
+}

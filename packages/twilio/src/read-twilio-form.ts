@@ -1,0 +1,77 @@
+import { CallFlowError, type RawWebhook } from '@callflow/core';
+import type { TwilioParams } from './parse-twilio-webhook.js';
+
+/** A Twilio webhook's fields: as the flow reads them, and as Twilio signed them (form fields, or the JSON body's hash). */
+export interface TwilioFields {
+  params: TwilioParams;
+  signedParams?: Record<string, string | string[]>;
+  /** The raw JSON body, signed through `bodySHA256` instead of its fields. */
+  body?: string;
+}
+
+function decodeFormPart(part: string): string {
+  // Most of a Twilio form needs no decoding; decodeURIComponent throws on a malformed escape.
+  if (part.indexOf('%') === -1 && part.indexOf('+') === -1) return part;
+  return decodeURIComponent(part.replace(/\+/g, ' '));
+}
+
+/**
+ * One pass over a form body: the fields as the flow reads them (a repeated name keeps its last value) and as
+ * Twilio signed them (every value). Throws on a malformed escape. The pipeline has already capped the field count.
+ */
+function readForm(text: string): TwilioFields {
+  const params: TwilioParams = Object.create(null) as TwilioParams;
+  const signedParams: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
+  if (text === '') return { params, signedParams };
+  for (const part of text.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    const name = decodeFormPart(equals === -1 ? part : part.slice(0, equals));
+    const value = equals === -1 ? '' : decodeFormPart(part.slice(equals + 1));
+    const existing = signedParams[name];
+    signedParams[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+    params[name] = value;
+  }
+  return { params, signedParams };
+}
+
+const read = new WeakMap<RawWebhook, TwilioFields>();
+
+function malformed(message: string): CallFlowError {
+  return new CallFlowError('invalid-webhook', message, { provider: 'twilio' });
+}
+
+/** The fields of a Twilio webhook (query for GET, JSON, or form), read once per webhook; throws `invalid-webhook` when malformed. */
+export function readTwilioFields(webhook: RawWebhook): TwilioFields {
+  const known = read.get(webhook);
+  if (known) return known;
+  let fields: TwilioFields;
+  if (webhook.method === 'GET' || webhook.method === 'HEAD') {
+    const params: TwilioParams = {};
+    for (const [name, value] of webhook.url.searchParams) params[name] = value;
+    fields = { params, signedParams: {} };
+  } else {
+    const type = (webhook.headers.get('content-type') ?? '').toLowerCase();
+    if (type.includes('application/json')) {
+      let value: unknown;
+      try {
+        value = JSON.parse(webhook.text);
+      } catch {
+        throw malformed('malformed webhook body: not JSON');
+      }
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw malformed('malformed webhook body: not a JSON object');
+      const params: TwilioParams = {};
+      for (const [name, field] of Object.entries(value)) if (field !== null && typeof field !== 'object') params[name] = String(field);
+      fields = { params, body: webhook.text };
+    } else {
+      if (type !== '' && !type.includes('application/x-www-form-urlencoded')) throw malformed(`malformed webhook body: unexpected content type '${type.slice(0, 60)}'`);
+      try {
+        fields = readForm(webhook.text);
+      } catch {
+        throw malformed('malformed webhook body: bad escape in the form');
+      }
+    }
+  }
+  read.set(webhook, fields);
+  return fields;
+}
