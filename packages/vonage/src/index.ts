@@ -23,7 +23,11 @@ export type { VonageAnswerWebhook, VonageCallEvent, VonageConnectEvent, VonageIn
 export { createVonageJwt, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature } from './verify-vonage-signature.js';
 export type { SignVonageRequestOptions, VerifyVonageSignatureOptions, VonageJwtClaims, VonageSignatureResult, VonageSignedRequest } from './verify-vonage-signature.js';
 export { createVonageHandler } from './vonage-handler.js';
-export type { QueueTarget, VonageHandler, VonageHandlerOptions } from './vonage-handler.js';
+export type { VonageHandler } from './vonage-handler.js';
+export { vonageCallInfo, vonageKeys, vonageProvider } from './vonage-provider.js';
+export type { VonageHandlerOptions } from './vonage-provider.js';
+export { createQueueControl } from './vonage-queue-control.js';
+export type { QueueTarget, VonageQueueControl } from './vonage-queue-control.js';
 export { transferCallToNcco, transferCallToUrl } from './vonage-live-call.js';
 export type { VonageVoiceClient } from './vonage-live-call.js';
 export { addToQueue, listQueue, removeFromQueue, takeFromQueue } from './vonage-queue.js';

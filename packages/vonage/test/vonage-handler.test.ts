@@ -107,6 +107,6 @@ describe('createVonageHandler', () => {
   });
 
   it('fails closed without a signature secret', () => {
-    expect(() => createVonageHandler({ flow: phoneTree, secret: 'handler-secret-0123456789', publicBaseUrl: base })).toThrow(/\[callflow:vonage\] signatureSecret is required/);
+    expect(() => createVonageHandler({ flow: phoneTree, secret: 'handler-secret-0123456789', publicBaseUrl: base })).toThrow(/\[callflow:vonage\] invalid handler options: signatureSecret is required/);
   });
 });

@@ -1,0 +1,125 @@
+import { CallFlowError, endedPosition, type Engine, type Logger, type ReplyOnce, type Store, type TransferTarget, type Turn } from '@callflow/core';
+import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
+import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
+import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
+import { vonageCallInfo, type VonageHandlerOptions } from './vonage-provider.js';
+import { listQueue, removeFromQueue, takeFromQueue, addToQueue, type QueuedCaller } from './vonage-queue.js';
+
+/** Where `connectNextCaller` sends the caller at the front of a queue. */
+export type QueueTarget =
+  | { to: TransferTarget; callerId?: string; ringSeconds?: number; /** Said to the caller before connecting. */ say?: string }
+  | { node: string };
+
+/** The emulated queue's control and the live-call moves a Vonage handler carries. */
+export interface VonageQueueControl {
+  readonly store: Store;
+  /** Moves the caller at the front of `queue` to an agent (connect) or to a node, by REST transfer; undefined when nobody waits. */
+  connectNextCaller(queue: string, target: QueueTarget, client?: VonageVoiceClient): Promise<QueuedCaller | undefined>;
+  /** The callers waiting in `queue`, front first. */
+  queuedCallers(queue: string): Promise<QueuedCaller[]>;
+  /** Moves callers who waited longer than their step's `maxWaitSeconds` on to `onTimeout`; returns how many moved. */
+  sweepQueue(queue: string, client?: VonageVoiceClient): Promise<number>;
+  /** Moves a live call to a node of the flow (keeping its saved values when the call is known). */
+  transferToNode(callId: string, node: string, client?: VonageVoiceClient): Promise<void>;
+}
+
+interface QueueControlContext {
+  options: VonageHandlerOptions;
+  engine: Engine;
+  store: Store;
+  logger: Logger;
+  now: () => number;
+  /** Hooks, render and the call's new position, as for a webhook. */
+  playTurn(turn: Turn): Promise<Ncco>;
+  base: string;
+  queuePrefix: string;
+  positions: ReplyOnce;
+}
+
+/** Builds the queue control over the handler's store and engine: REST transfers move queued callers on. */
+export function createQueueControl(context: QueueControlContext): VonageQueueControl {
+  const { options, engine, store, logger, now, playTurn, base, positions } = context;
+
+  function clientOf(client: VonageVoiceClient | undefined): VonageVoiceClient {
+    const chosen = client ?? options.voiceClient;
+    if (!chosen) throw new CallFlowError('provider-request-failed', 'no Vonage client: pass one, or set voiceClient in the handler options', { provider: 'vonage' });
+    return chosen;
+  }
+
+  async function connectNextCaller(queue: string, target: QueueTarget, client?: VonageVoiceClient): Promise<QueuedCaller | undefined> {
+    for (;;) {
+      const caller = await connectFront(queue, target, client);
+      if (caller !== 'gone') return caller;
+    }
+  }
+
+  /** Connects the front caller; 'gone' when their call no longer exists (it ended without a hang-up event reaching us). */
+  async function connectFront(queue: string, target: QueueTarget, client?: VonageVoiceClient): Promise<QueuedCaller | undefined | 'gone'> {
+    const voice = clientOf(client);
+    const caller = await takeFromQueue(store, queue);
+    if (!caller) return undefined;
+    const call = await vonageCallInfo(store, caller.callId);
+    let ncco: Ncco;
+    try {
+      if ('node' in target) {
+        const { state } = await engine.inspect(caller.token, call);
+        ncco = await playTurn(await engine.goTo(target.node, call, state.vars));
+      } else {
+        const warnings: string[] = [];
+        const from = target.callerId ?? call.to;
+        ncco = [
+          ...(target.say ? [{ action: nccoActions.talk, text: target.say }] : []),
+          {
+            action: nccoActions.connect,
+            endpoint: [toEndpoint(target.to, `queue ${queue}`, warnings)],
+            ...(from ? { from: from.replace(/^\+/, '') } : { randomFromNumber: true }),
+            eventType: synchronousEventType,
+            timeout: target.ringSeconds ?? 30,
+            eventUrl: [callbackUrl(base, vonageWebhookPaths.connect, caller.token, caller.callId)],
+            eventMethod: 'POST',
+          },
+          { action: nccoActions.notify, payload: { after: 'bridged' }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)], eventMethod: 'POST' },
+        ] as Ncco;
+      }
+      await transferCallToNcco(voice, caller.callId, ncco);
+    } catch (error) {
+      const status = (error instanceof Error ? (error.cause as { response?: { status?: number } } | undefined) : undefined)?.response?.status;
+      if (status === 404) {
+        // Back at the front, this caller would block the queue for good.
+        logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, { callId: caller.callId });
+        return 'gone';
+      }
+      await addToQueue(store, caller, 'front');
+      throw error;
+    }
+    return caller;
+  }
+
+  async function sweepQueue(queue: string, client?: VonageVoiceClient): Promise<number> {
+    const voice = clientOf(client);
+    let moved = 0;
+    for (const caller of await listQueue(store, queue)) {
+      const call = await vonageCallInfo(store, caller.callId);
+      const { step } = await engine.inspect(caller.token, call);
+      const limit = step?.type === 'enqueue' ? step.maxWaitSeconds : undefined;
+      if (limit === undefined || now() - caller.enqueuedAt < limit * 1000) continue;
+      await removeFromQueue(store, caller.callId);
+      const ncco: Ncco = [{ action: nccoActions.notify, payload: { after: 'timeout' }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)], eventMethod: 'POST' }];
+      await transferCallToNcco(voice, caller.callId, ncco);
+      moved++;
+    }
+    return moved;
+  }
+
+  async function transferToNode(callId: string, node: string, client?: VonageVoiceClient): Promise<void> {
+    const voice = clientOf(client);
+    const call = await vonageCallInfo(store, callId);
+    const current = await positions.current(callId);
+    let vars: Record<string, string> = {};
+    if (current && current !== endedPosition) vars = (await engine.inspect(current, call)).state.vars;
+    await removeFromQueue(store, callId);
+    await transferCallToNcco(voice, callId, await playTurn(await engine.goTo(node, call, vars)));
+  }
+
+  return { store, connectNextCaller, queuedCallers: (queue) => listQueue(store, queue), sweepQueue, transferToNode };
+}
