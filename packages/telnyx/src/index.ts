@@ -16,6 +16,10 @@ export type { ExecuteCommandsOptions, ExecutionReport, TelnyxCallActions, Telnyx
 export { createCallControlClient } from './call-control-client.js';
 export type { CallControlClientOptions, CallControlRequestError } from './call-control-client.js';
 export { createTelnyxHandler } from './telnyx-handler.js';
-export type { TelnyxHandler, TelnyxHandlerOptions } from './telnyx-handler.js';
+export type { TelnyxHandler } from './telnyx-handler.js';
+export { telnyxProvider } from './telnyx-provider.js';
+export type { TelnyxExtras, TelnyxHandlerOptions } from './telnyx-provider.js';
+export { createTelnyxDelivery, telnyxPositionKey } from './telnyx-delivery.js';
+export type { TelnyxDeliveryOptions, TelnyxHandle } from './telnyx-delivery.js';
 export { commandIdOf, decodeClientState, encodeClientState, maxClientStateLength } from './client-state.js';
 export type { ClientState } from './client-state.js';

@@ -62,10 +62,10 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     return textReply(status, `${prefix} ${message}`);
   }
 
-  async function render(turn: Turn): Promise<Rendered<Output>> {
+  async function render(turn: Turn, planning?: unknown): Promise<Rendered<Output>> {
     const states = instance.continuationStates?.(turn) ?? [];
     const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
-    const prepared = instance.prepare ? await instance.prepare(turn) : undefined;
+    const prepared = instance.prepare ? await instance.prepare(turn) : planning;
     const rendered = instance.render(turn, { continuations, prepared });
     for (const warning of rendered.warnings) logger.info?.(`${prefix} ${warning}`, { callId: turn.call.callId, node: turn.node });
     return rendered;
@@ -155,11 +155,11 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, undefined, () => engine.start(call));
         const commands = delivery;
         return commandWork(commands, event.deliveryId, call.callId, async () => {
-          const handle = await commands.open(event, undefined);
+          const handle = await commands.open(event, undefined, undefined);
           if (handle === 'stale') return;
           const turn = await engine.start(call);
           await runHooks(turn);
-          await commands.send(handle, turn, () => render(turn));
+          await commands.send(handle, turn, (planning) => render(turn, planning));
         });
       }
       case 'outcome':
@@ -194,7 +194,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce);
     const commands = delivery;
     return commandWork(commands, event.deliveryId, call.callId, async () => {
-      const handle = await commands.open(event, outcome);
+      const handle = await commands.open(event, outcome, position);
       if (handle === 'stale') return;
       let turn: Turn;
       try {
@@ -205,7 +205,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         return;
       }
       await runHooks(turn, event.hooksOnce);
-      await commands.send(handle, turn, () => render(turn));
+      await commands.send(handle, turn, (planning) => render(turn, planning));
     });
   }
 

@@ -103,9 +103,16 @@ export interface CommandDelivery<Output, Handle> {
    * Reads the call's position before the engine runs: a handle to send with, or `stale` when the call has moved
    * on (the event is acknowledged and not acted on).
    */
-  open(event: Extract<WebhookEvent<Output>, { type: 'start' | 'outcome' }>, outcome: Outcome | undefined): Promise<Handle | 'stale'>;
-  /** Moves the call's position once and sends the turn; `render` is the provider's pure renderer for this turn. */
-  send(handle: Handle, turn: Turn, render: () => Promise<Rendered<Output>>): Promise<void>;
+  open(
+    event: Extract<WebhookEvent<Output>, { type: 'start' | 'outcome' }>,
+    outcome: Outcome | undefined,
+    position: CallPosition | undefined,
+  ): Promise<Handle | 'stale'>;
+  /**
+   * Moves the call's position once and sends the turn; `render` runs the provider's pure renderer for this turn,
+   * `planning` reaching it as `prepared` (what only the delivery knows: answer first, command ids' seed).
+   */
+  send(handle: Handle, turn: Turn, render: (planning: unknown) => Promise<Rendered<Output>>): Promise<void>;
   /** Where to run the work so the webhook is answered at once (a Worker's `waitUntil`); default: before answering. */
   waitUntil?: (work: Promise<unknown>) => void;
   /** Seconds a delivery being handled stays claimed; a repeat meanwhile gets 503 (the provider redelivers later). */

@@ -1,0 +1,161 @@
+import { CallFlowError, type CallInfo, type CallPosition, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
+import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
+import { forgetConference, type TelnyxClient } from './execute-commands.js';
+import { parseTelnyxEvent } from './parse-telnyx-event.js';
+import { continuationStates, nativeGatherRetries, planCommands, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
+import { telnyxCapabilities } from './telnyx-capabilities.js';
+import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
+import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
+
+/** Options of the Telnyx handler. */
+export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
+  /** Not used for signatures on Telnyx (they cover the body, not the URL); checked when given. */
+  publicBaseUrl?: string;
+  /** The account's Ed25519 public key (base64, 32 bytes), from Mission Control. Required unless `verifySignatures` is false. */
+  publicKey?: string;
+  /** Sends the commands: the built-in `createCallControlClient({ apiKey })` (no SDK to load), or a telnyx SDK client, `new Telnyx({ apiKey })`. */
+  client: TelnyxClient;
+  /** Seconds a signature timestamp may be off; default 300. */
+  signatureToleranceSeconds?: number;
+  /**
+   * Where to hand the command work so the webhook is answered at once (e.g. a Worker's `ctx.waitUntil`).
+   * Default: commands are sent before the 200 goes out, which is safe on serverless.
+   */
+  waitUntil?: (work: Promise<unknown>) => void;
+  /** Retries of a failed command (network, 408, 429, 5xx); default 2. */
+  commandRetries?: number;
+  /** First retry delay in ms; default 200. */
+  retryDelayMs?: number;
+  /**
+   * Seconds an event being handled stays claimed; a redelivery meanwhile gets 503 (Telnyx tries again later), and
+   * after it a redelivery takes over (the instance handling it died). Keep it under the span of Telnyx's redeliveries; default 5.
+   */
+  eventLeaseSeconds?: number;
+}
+
+/** What a Telnyx handler carries beside the function: nothing but the engine every handler has. */
+export type TelnyxExtras = Record<never, never>;
+
+function publicKeyProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value === '') return 'is required to verify webhooks (the Ed25519 public key from Mission Control); set verifySignatures: false only for local experiments';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value.trim())) return 'must be base64 (the Ed25519 public key from Mission Control)';
+  let length: number;
+  try {
+    length = atob(value.trim()).length;
+  } catch {
+    return 'must be base64 (the Ed25519 public key from Mission Control)';
+  }
+  // provider: Telnyx's key is a raw 32-byte Ed25519 key, https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks
+  if (length !== 32) return `must decode to a 32-byte Ed25519 key (it decodes to ${length} bytes)`;
+  return undefined;
+}
+
+/**
+ * Telnyx on the provider seam: Call Control commands sent through the executor, Ed25519 signatures over the raw body,
+ * events de-duplicated by id and each call's position kept in the store (deliveries are at-least-once and unordered).
+ */
+export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], TelnyxExtras, TelnyxHandle> = {
+  name: 'telnyx',
+  capabilities: telnyxCapabilities,
+  needsPublicBaseUrl: false,
+  checkOptions(options) {
+    const problems = [];
+    if (!(options.verifySignatures === false && (options.publicKey === undefined || options.publicKey === ''))) {
+      const problem = publicKeyProblem(options.publicKey);
+      if (problem) problems.push({ option: 'publicKey', message: problem });
+    }
+    const client = options.client as Partial<TelnyxClient> | undefined;
+    if (!client || typeof client.calls?.actions !== 'object') problems.push({ option: 'client', message: 'is required: createCallControlClient({ apiKey }) or new Telnyx({ apiKey })' });
+    return problems;
+  },
+  create({ options, engine, store, logger, now }) {
+    const delivery = createTelnyxDelivery({
+      client: options.client,
+      store,
+      logger,
+      engine,
+      commandRetries: options.commandRetries,
+      retryDelayMs: options.retryDelayMs,
+      leaseSeconds: options.eventLeaseSeconds ?? 5,
+      waitUntil: options.waitUntil,
+    });
+
+    /** A key press at a position: Telnyx recordings and queues have no end-on-key, so callflow sends the stop itself. */
+    async function pressed(call: CallInfo, clientState: ClientState, digit: string, position: CallPosition): Promise<void> {
+      const { token, sequence } = clientState;
+      const current = `${sequence} ${token}`;
+      const raw = await store.get(telnyxPositionKey(call.callId));
+      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      const step = position.step;
+      if (step?.type === 'record') {
+        const finishOnKey = step.finishOnKey ?? '#';
+        // provider: Telnyx recordings have no end-on-key; stop on the key ourselves.
+        if (finishOnKey !== '' && finishOnKey.includes(digit)) await delivery.execute(call.callId, [{ action: 'record_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'record_stop') } }]);
+      } else if (step?.type === 'enqueue' && step.escape?.digit === digit) {
+        await delivery.execute(call.callId, [{ action: 'leave_queue', body: { client_state: encodeClientState({ kind: 'left-queue', digit, sequence, token }), command_id: commandIdOf(call.callId, current, 0, 'leave_queue') } }]);
+      }
+    }
+
+    function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
+      if (webhook.method !== 'POST') return { type: 'refuse', status: 405, reason: 'webhooks are POST' };
+      const { event, outcome } = parseTelnyxEvent(webhook.text);
+      if (event.type === 'conference.ended') {
+        const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
+        return { type: 'status', deliveryId: event.id, apply: async () => void (conferenceId ? await forgetConference(store, conferenceId) : undefined) };
+      }
+      if (event.type === 'call.initiated' && event.direction !== 'outgoing' && event.clientState === undefined) {
+        if (!event.callControlId) throw new CallFlowError('invalid-webhook', 'call.initiated without call_control_id', { provider: 'telnyx' });
+        return { type: 'start', deliveryId: event.id, call: { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' } };
+      }
+      const state = event.clientState;
+      if (!state || !event.callControlId) return { type: 'ignore', reason: 'no callflow state' };
+      const call: CallInfo = state.kind === 'peer' ? { callId: state.callControlId, provider: 'telnyx' } : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
+      const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: `${state.sequence} ${state.token}` };
+      if (event.type === 'call.dtmf.received' && state.kind === 'position' && typeof event.payload.digit === 'string') {
+        const digit = event.payload.digit;
+        return {
+          ...base,
+          outcome: async (position) => {
+            if (position) await pressed(call, state, digit, position);
+            return { done: 'key press' };
+          },
+        };
+      }
+      // A far leg only matters when it ends; the caller's leg only through its own state.
+      if (!outcome || (state.kind === 'peer' && outcome.type !== 'dial')) return { ...base, outcome: () => ({ done: event.type }) };
+      return {
+        ...base,
+        outcome: (position) => {
+          if (position?.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
+            const native = nativeGatherRetries(position.step, position.state, engine.flow.defaults);
+            // provider: Telnyx re-asks natively up to maximum_tries; an invalid/timeout result means all of them were used.
+            if (native) return { ...outcome, attemptsUsed: native.maximumTries };
+          }
+          return outcome;
+        },
+      };
+    }
+
+    return {
+      async verify(webhook) {
+        const check = await verifyTelnyxSignature({
+          publicKey: options.publicKey!,
+          signature: webhook.headers.get(telnyxSignatureHeader),
+          timestamp: webhook.headers.get(telnyxTimestampHeader),
+          rawBody: webhook.text,
+          toleranceSeconds: options.signatureToleranceSeconds,
+          now,
+        });
+        return check.ok ? { ok: true } : { ok: false, reason: check.reason, message: check.message };
+      },
+      parse,
+      continuationStates,
+      render(turn, input) {
+        const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'seed' | 'sequence'>;
+        const waitNode = turn.wait?.state.node;
+        return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function' });
+      },
+      deliver: delivery,
+    };
+  },
+};
