@@ -18,3 +18,5 @@ export { simulateCall, simulatedProviders } from './simulate-call.js';
 export type { SimulateCallOptions, SimulateServerCallOptions, SimulatedCall, SimulatedProvider } from './simulate-call.js';
 export { callflowMatchers } from './matchers.js';
 export type { CallflowMatchers } from './matchers.js';
+export { conformanceFlow, expectStepGolden, handlerConformanceCases, handlerStepGoldens } from './handler-conformance.js';
+export type { ConformanceProvider, HandlerConformanceCase, StepGoldens } from './handler-conformance.js';

@@ -1,0 +1,375 @@
+import assert from 'node:assert/strict';
+import { CallFlowError, createMemoryStore, defineFlow, gather, hangup, replyHandlerOf, say, type FetchHandler, type Flow, type Logger, type Store } from '@callflow/core';
+import { createTelnyxHandler, decodeClientState, type TelnyxClient } from '@callflow/telnyx';
+import { createTwilioHandler, signTwilioRequest } from '@callflow/twilio';
+import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
+import { createTelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
+
+/** The providers the conformance suite holds to the handler contract; a new one fails the type check until its driver and goldens exist. */
+export type ConformanceProvider = 'twilio' | 'vonage' | 'telnyx';
+
+/** One behaviour every provider handler must have; `run` throws (node:assert) when it does not. */
+export interface HandlerConformanceCase {
+  name: string;
+  run(): Promise<void>;
+}
+
+const secret = 'conformance-secret-0123456789';
+const credential = 'conformance-credential-6f1d2a9c';
+const callId = 'conformance-call-0001';
+const publicBaseUrl = 'https://ivr.example.com/hook';
+const apology = 'Sorry, we changed our menu.';
+
+/** The flow every case runs: a menu; pressing 1 says goodbye. */
+export const conformanceFlow: Flow = defineFlow({
+  name: 'conformance',
+  start: 'menu',
+  defaults: { apology },
+  nodes: {
+    menu: [gather({ prompt: [say('Press 1.')], numDigits: 1, routes: { '1': 'bye' } })],
+    bye: [say('Goodbye from the conformance flow.'), hangup()],
+  },
+});
+
+/** The same flow after a redeploy that removed the menu: tokens of the old menu are authentic but orphaned. */
+const redeployed: Flow = defineFlow({ name: 'conformance', start: 'bye', defaults: { apology }, nodes: { bye: [say('Goodbye from the conformance flow.'), hangup()] } });
+
+/** What a provider's handler says at each step of the conformance call, as text found in its reply or commands. */
+export interface StepGoldens {
+  /** The first turn: the menu prompt and the gather. */
+  menu: readonly string[];
+  /** After pressing 1. */
+  bye: readonly string[];
+  /** The apology for an orphaned position. */
+  apology: readonly string[];
+}
+
+/** Step goldens, one entry per provider: reviewed by hand, in each provider's own words. */
+export const handlerStepGoldens: Record<ConformanceProvider, StepGoldens> = {
+  twilio: {
+    menu: ['<Gather', 'numDigits="1"', '<Say>Press 1.</Say>'],
+    bye: ['<Say>Goodbye from the conformance flow.</Say>', '<Hangup/>'],
+    apology: [`<Say>${apology}</Say>`, '<Hangup/>'],
+  },
+  vonage: {
+    menu: ['"action":"talk"', '"text":"Press 1."', '"action":"input"', '"maxDigits":1'],
+    bye: ['"text":"Goodbye from the conformance flow."'],
+    apology: [`"text":"${apology}"`],
+  },
+  telnyx: {
+    menu: ['answer', 'gather_using_speak', 'Press 1.'],
+    bye: ['speak', 'Goodbye from the conformance flow.'],
+    apology: ['speak', apology],
+  },
+};
+
+/** Asserts that an output holds every golden fragment of a step, in the provider's words. */
+export function expectStepGolden(provider: ConformanceProvider, step: keyof StepGoldens, output: string): void {
+  for (const fragment of handlerStepGoldens[provider][step]) assert.ok(output.includes(fragment), `${provider} ${step}: expected ${JSON.stringify(fragment)} in ${output.slice(0, 400)}`);
+}
+
+interface Subject {
+  handler: FetchHandler;
+  /** What the provider was sent since the last call: the reply body, plus the commands (Telnyx). */
+  output(response: Response): Promise<string>;
+  /** The token of the position the last output waits at. */
+  lastToken(output: string): string;
+}
+
+interface SubjectOptions {
+  flow?: Flow;
+  store?: Store;
+  logger: Logger;
+}
+
+/** How the suite drives one provider's handler: build it, sign its webhooks, read its answers. */
+interface Driver {
+  credentialOption: string;
+  create(options: SubjectOptions, overrides?: Record<string, unknown>): Subject;
+  start(): Promise<Request>;
+  /** The webhook reporting `digits` for the position in `token`; `body` varies to tell a new visit from a repeat. */
+  digits(token: string, digits: string, body?: string): Promise<Request>;
+  /** A signed webhook whose body cannot be read. */
+  malformed(): Promise<Request>;
+  /** The same webhook without its signature. */
+  unsigned(request: Request): Promise<Request>;
+  /** Whether an output moved the call (a document with content, or commands sent). */
+  acted(output: string): boolean;
+}
+
+const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
+const twilioCall = { CallSid: callId, AccountSid: 'AC0', From: '+15550001', To: '+15550002', CallStatus: 'in-progress', Direction: 'inbound' };
+
+async function twilioRequest(query: string, params: Record<string, string>, raw?: string): Promise<Request> {
+  const url = `${publicBaseUrl}${query}`;
+  const signature = await signTwilioRequest({ authToken: credential, url, params });
+  return new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: raw ?? form(params) });
+}
+
+const twilioDriver: Driver = {
+  credentialOption: 'authToken',
+  create: ({ flow, store, logger }, overrides) => {
+    const handler = createTwilioHandler({ flow: flow ?? conformanceFlow, secret, authToken: credential, publicBaseUrl, logger, store: store ?? createMemoryStore(), ...overrides });
+    return {
+      handler,
+      output: (response) => response.text(),
+      lastToken: (output) => decodeURIComponent(/[?&]t=([^&"]+)/.exec(output.replace(/&amp;/g, '&'))?.[1] ?? ''),
+    };
+  },
+  start: () => twilioRequest('', twilioCall),
+  digits: (token, digits, body = '') => twilioRequest(`?t=${encodeURIComponent(token)}`, { ...twilioCall, Digits: digits, ...(body ? { Note: body } : {}) }),
+  malformed: async () => {
+    const url = publicBaseUrl;
+    return new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' }, body: 'CallSid=%zz' });
+  },
+  unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: await request.text() }),
+  acted: (output) => output.includes('<Say') || output.includes('<Gather'),
+};
+
+const vonageBase = `${publicBaseUrl}`;
+const vonageDriver: Driver = {
+  credentialOption: 'signatureSecret',
+  create: ({ flow, store, logger }, overrides) => {
+    const handler = createVonageHandler({ flow: flow ?? conformanceFlow, secret, signatureSecret: credential, publicBaseUrl: vonageBase, logger, store: store ?? createMemoryStore(), ...overrides });
+    return {
+      handler,
+      output: async (response) => (response.status === 204 ? '' : response.text()),
+      lastToken: (output) => decodeURIComponent(/[?&]t=([^&"]+)/.exec(output)?.[1] ?? ''),
+    };
+  },
+  start: () => signVonageRequest({ url: `${vonageBase}/answer`, body: { uuid: callId, conversation_uuid: 'CON-1', from: '15550001', to: '15550002' }, signatureSecret: credential }),
+  digits: (token, digits, body = '') =>
+    signVonageRequest({
+      url: `${vonageBase}/input?t=${encodeURIComponent(token)}&call=${callId}`,
+      body: { uuid: callId, conversation_uuid: 'CON-1', dtmf: { digits, timed_out: false }, speech: { results: [] }, timestamp: body || '2026-01-01T00:00:00.000Z' },
+      signatureSecret: credential,
+    }),
+  malformed: () => signVonageRequest({ url: `${vonageBase}/answer`, body: '{"uuid":', signatureSecret: credential }),
+  unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }),
+  acted: (output) => output.includes('"action"'),
+};
+
+function telnyxDriverOf(signer: Awaited<ReturnType<typeof createTelnyxWebhookSigner>>): Driver {
+  let eventNumber = 0;
+  const event = async (type: string, payload: Record<string, unknown>, id = `evt-${++eventNumber}`): Promise<Request> => {
+    const body = JSON.stringify({ data: { record_type: 'event', id, event_type: type, occurred_at: '2026-01-01T00:00:00.000Z', payload } });
+    return new Request(`${publicBaseUrl}/telnyx`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signer.sign(body)) }, body });
+  };
+  const callPayload = { call_control_id: callId, call_leg_id: 'leg-1', call_session_id: 'session-1', from: '+15550001', to: '+15550002', direction: 'incoming' };
+  return {
+    credentialOption: 'publicKey',
+    create: ({ flow, store, logger }, overrides) => {
+      const sent: string[] = [];
+      const record = (action: string) => async (_id: string, body: unknown) => void sent.push(JSON.stringify({ action, body }));
+      const actions = new Proxy({}, { get: (_target, name) => record(String(name)) });
+      const client = { calls: { actions }, conferences: { create: async () => ({ data: { id: 'conf-1' } }), actions: { join: async () => undefined } } } as unknown as TelnyxClient;
+      const handler = createTelnyxHandler({ flow: flow ?? conformanceFlow, secret, publicKey: signer.publicKey, client, logger, store: store ?? createMemoryStore(), retryDelayMs: 1, ...overrides });
+      return {
+        handler,
+        output: async (response) => {
+          const text = await response.text();
+          return [text, ...sent.splice(0)].join('\n');
+        },
+        lastToken: (output) => {
+          const states = [...output.matchAll(/"client_state":"([^"]+)"/g)].map((match) => decodeClientState(match[1]));
+          return states.at(-1)?.token ?? '';
+        },
+      };
+    },
+    start: () => event('call.initiated', { ...callPayload, state: 'parked' }),
+    digits: (token, digits, body = '') => {
+      const clientState = Buffer.from(`1 ${token}`).toString('base64');
+      return event('call.gather.ended', { ...callPayload, client_state: clientState, digits, status: 'valid', ...(body ? { note: body } : {}) });
+    },
+    malformed: async () => {
+      const body = '{"data": ';
+      return new Request(`${publicBaseUrl}/telnyx`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signer.sign(body)) }, body });
+    },
+    unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }),
+    acted: (output) => output.includes('"action"'),
+  };
+}
+
+/** A store whose every call fails as a lost Redis does. */
+function downStore(): Store {
+  const fail = async (): Promise<never> => {
+    throw new CallFlowError('store-unavailable', 'conformance store is down');
+  };
+  return { get: fail, set: fail, delete: fail, compareAndSet: fail } as unknown as Store;
+}
+
+function recordingLogger(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`);
+  return { lines, info: push('info'), warn: push('warn'), error: push('error') };
+}
+
+/**
+ * The handler contract every provider package runs in one line:
+ * @example for (const { name, run } of await handlerConformanceCases('twilio')) it(name, run);
+ */
+export async function handlerConformanceCases(provider: ConformanceProvider): Promise<HandlerConformanceCase[]> {
+  const drivers: Record<ConformanceProvider, () => Promise<Driver>> = {
+    twilio: async () => twilioDriver,
+    vonage: async () => vonageDriver,
+    telnyx: async () => telnyxDriverOf(await createTelnyxWebhookSigner()),
+  };
+  const driver = await drivers[provider]();
+  const logs: string[] = [];
+  const subject = (options: Partial<SubjectOptions> = {}, overrides?: Record<string, unknown>) => {
+    const logger = recordingLogger();
+    const made = driver.create({ logger, ...options }, overrides);
+    return { ...made, logger, lines: logger.lines, done: () => logs.push(...logger.lines) };
+  };
+  /** Starts a call: the output of the first turn and the menu's token. */
+  const startCall = async (made: ReturnType<typeof subject>) => {
+    const response = await made.handler(await driver.start());
+    assert.equal(response.status, 200, `${provider}: start answers 200`);
+    const output = await made.output(response);
+    return { output, token: made.lastToken(output) };
+  };
+  const cases: HandlerConformanceCase[] = [
+    {
+      name: 'options are checked at creation, naming the option',
+      async run() {
+        const logger = recordingLogger();
+        assert.throws(() => driver.create({ logger }, { [driver.credentialOption]: undefined }), new RegExp(`invalid handler options: ${driver.credentialOption}`));
+        assert.throws(() => driver.create({ logger }, { secret: undefined }), /invalid handler options: secret/);
+        assert.throws(() => driver.create({ logger }, { secret: 'short' }), /secret every secret must be/);
+        assert.throws(() => driver.create({ logger }, { publicBaseUrl: 'ivr.example.com/hook' }), /publicBaseUrl '.*' is not an absolute URL/);
+        assert.throws(() => driver.create({ logger }, { maxBodyBytes: -1 }), /maxBodyBytes must be a positive integer/);
+        // The explicit local switch still works without credentials.
+        driver.create({ logger }, { [driver.credentialOption]: undefined, verifySignatures: false });
+      },
+    },
+    {
+      name: 'the first turn renders the menu (step golden)',
+      async run() {
+        const made = subject();
+        const { output, token } = await startCall(made);
+        expectStepGolden(provider, 'menu', output);
+        assert.ok(token.length > 20, `${provider}: the menu carries a continuation token`);
+        made.done();
+      },
+    },
+    {
+      name: 'a missing or bad signature is 403 and never a flow turn',
+      async run() {
+        const made = subject();
+        const unsigned = await made.handler(await driver.unsigned(await driver.start()));
+        assert.equal(unsigned.status, 403);
+        const tampered = await driver.start();
+        const bad = new Request(tampered.url, { method: 'POST', headers: tampered.headers, body: `${await tampered.text()} ` });
+        const response = await made.handler(bad);
+        assert.equal(response.status, 403);
+        assert.ok(!driver.acted(await made.output(response)), 'no flow turn for an unauthenticated request');
+        assert.ok(made.lines.some((line) => line.includes('webhook refused (403)')), 'the refusal is logged');
+        made.done();
+      },
+    },
+    {
+      name: 'a forged or foreign token is 403',
+      async run() {
+        const made = subject();
+        const { token } = await startCall(made);
+        const forged = `${token.slice(0, -4)}${token.endsWith('AAAA') ? 'BBBB' : 'AAAA'}`;
+        const response = await made.handler(await driver.digits(forged, '1'));
+        assert.equal(response.status, 403);
+        assert.ok(!driver.acted(await made.output(response)));
+        const other = subject();
+        const foreign = await other.handler(await driver.digits('eyJmb3JlaWduIjp0cnVlfQ.AAAAAAAAAAAAAAAAAAAAAA', '1'));
+        assert.equal(foreign.status, 403);
+        made.done();
+        other.done();
+      },
+    },
+    {
+      name: 'pressing 1 moves the call on (step golden); a repeated delivery is acted on once; a stale one not at all',
+      async run() {
+        const made = subject();
+        const { token } = await startCall(made);
+        const first = await made.handler(await driver.digits(token, '1', 'first'));
+        assert.equal(first.status, 200);
+        const firstOutput = await made.output(first);
+        expectStepGolden(provider, 'bye', firstOutput);
+        const repeat = await made.handler(await driver.digits(token, '1', 'first'));
+        assert.ok(repeat.status === 200 || repeat.status === 204, `${provider}: a repeat is not refused (${repeat.status})`);
+        const repeatOutput = await made.output(repeat);
+        if (driver.acted(repeatOutput)) assert.equal(repeatOutput, firstOutput, 'a repeat gets the same document, nothing new');
+        const stale = await made.handler(await driver.digits(token, '1', 'later'));
+        assert.ok(stale.status === 200 || stale.status === 204, `${provider}: a stale delivery is acknowledged (${stale.status})`);
+        assert.ok(!driver.acted(await made.output(stale)), 'a stale delivery does not move the call');
+        made.done();
+      },
+    },
+    {
+      name: 'an orphaned position (flow redeployed) gets the apology, not a 403',
+      async run() {
+        const store = createMemoryStore();
+        const before = subject({ store });
+        const { token } = await startCall(before);
+        const after = subject({ store, flow: redeployed });
+        const response = await after.handler(await driver.digits(token, '1'));
+        assert.equal(response.status, 200);
+        expectStepGolden(provider, 'apology', await after.output(response));
+        before.done();
+        after.done();
+      },
+    },
+    {
+      name: 'a store that is down is 503 (the provider retries), never an apology',
+      async run() {
+        const made = subject({ store: downStore() });
+        const response = await made.handler(await driver.start());
+        assert.equal(response.status, 503);
+        made.done();
+      },
+    },
+    {
+      name: 'an oversized body is 413, before its signature is checked',
+      async run() {
+        const made = subject({}, { maxBodyBytes: 2048 });
+        const big = 'x'.repeat(4096);
+        const response = await made.handler(new Request(`${publicBaseUrl}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }));
+        assert.equal(response.status, 413);
+        const fields = await made.handler(
+          new Request(publicBaseUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Array.from({ length: 1500 }, (_, index) => `f${index}=1`).join('&') }),
+        );
+        assert.equal(fields.status, 413);
+        made.done();
+      },
+    },
+    {
+      name: 'a malformed Host or URL is 400',
+      async run() {
+        const made = subject();
+        const reply = replyHandlerOf(made.handler);
+        assert.ok(reply, 'the handler has a reply form');
+        const result = await reply({ method: 'POST', url: 'http://bad host:x/hook', headers: { get: () => null, has: () => false }, text: async () => '' });
+        assert.equal(result.status, 400);
+        made.done();
+      },
+    },
+    {
+      name: 'a signed but malformed body is 400 (Twilio: its form cannot be signed, so 403 or 400)',
+      async run() {
+        const made = subject();
+        const response = await made.handler(await driver.malformed());
+        assert.ok(response.status === 400 || (provider === 'twilio' && response.status === 403), `${provider}: ${response.status}`);
+        made.done();
+      },
+    },
+    {
+      name: 'no secret, credential or token in any log line',
+      async run() {
+        assert.ok(logs.length > 0, 'the cases above logged something');
+        for (const line of logs) {
+          assert.ok(!line.includes(secret), `token secret in: ${line}`);
+          assert.ok(!line.includes(credential), `credential in: ${line}`);
+          assert.ok(!/[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/.test(line), `token in: ${line}`);
+        }
+      },
+    },
+  ];
+  return cases;
+}
