@@ -267,6 +267,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       try {
         verdict = await instance.verify(webhook);
       } catch (error) {
+        // A body the signature cannot even be computed over (a form with a bad escape): malformed, never a flow turn.
+        if (isCallFlowError(error, 'invalid-webhook')) return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''));
         verdict = { ok: false as const, reason: 'verifier-error', message: error instanceof Error ? error.message : String(error) };
       }
       if (!verdict.ok) {
