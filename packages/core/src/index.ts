@@ -90,6 +90,7 @@ export type {
   ProviderHandlerOptions,
   ProviderInstance,
   RawWebhook,
+  RefusalReason,
   RenderInput,
   ReplyDelivery,
   Verdict,

@@ -97,7 +97,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     }
 
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
-      if (webhook.method !== 'POST') return { type: 'refuse', status: 405, reason: 'webhooks are POST' };
+      if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
       if (event.type === 'conference.ended') {
         const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;

@@ -21,4 +21,5 @@ export { readTwilioFields } from './read-twilio-form.js';
 export type { TwilioFields } from './read-twilio-form.js';
 export { connectAgentToQueue, dequeueTwilioCaller, moveTwilioCall, twilioNodeUrl } from './twilio-live-call.js';
 export type { TwilioFlowEndpoint, TwilioLiveClient } from './twilio-live-call.js';
-export { escapeAttribute, escapeText } from './xml.js';
+export { attributes, element, escapeAttribute, escapeText, textElement } from './xml.js';
+export type { AttributeValue } from './xml.js';

@@ -122,7 +122,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
 
     async function parse(webhook: RawWebhook): Promise<WebhookEvent<Ncco>> {
       const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      if (!(Object.values(vonageWebhookPaths) as string[]).includes(path)) return { type: 'refuse', status: 404, reason: 'unknown Vonage webhook path' };
+      if (!(Object.values(vonageWebhookPaths) as string[]).includes(path)) return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
       const fields = fieldsOf(webhook);
       const query = webhook.url.searchParams;
       const token = query.get('t') ?? undefined;
@@ -148,7 +148,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           },
         };
       }
-      if (!token || !callParam) return { type: 'refuse', status: 400, reason: 'callback URL without its token' };
+      if (!token || !callParam) return { type: 'refuse', reason: 'missing-token', message: 'callback URL without its token' };
       const callId = callParam;
       // A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input).
       const deliveryId = (await sha256Hex(`${token}\n${webhook.text}`)).slice(0, 32);
@@ -225,7 +225,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           }
         }
       }
-      return { type: 'refuse', status: 404, reason: 'unknown Vonage webhook path' };
+      return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
     }
 
     return {

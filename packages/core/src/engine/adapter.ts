@@ -14,7 +14,7 @@ export interface Rendered<Output> {
   warnings: string[];
 }
 
-/** The contract every provider adapter implements: a pure translation of a Turn. */
+/** A provider's renderer on its own: a pure translation of a Turn (the whole provider contract is `Provider`, in `provider/provider.ts`). */
 export interface ProviderAdapter<Output, Context> {
   readonly provider: string;
   readonly capabilities: Capabilities;

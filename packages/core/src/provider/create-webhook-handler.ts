@@ -7,7 +7,7 @@ import { textReply, webHandler, type FetchHandler, type Reply, type WebhookReque
 import { createMemoryStore } from '../store/memory-store.js';
 import { claimOnce } from '../store/store.js';
 import { checkHandlerOptions } from './check-handler-options.js';
-import type { CommandDelivery, PositionAnswer, Provider, ProviderHandlerOptions, ProviderInstance, RawWebhook, ReplyDelivery, WebhookEvent } from './provider.js';
+import type { CommandDelivery, PositionAnswer, Provider, ProviderHandlerOptions, ProviderInstance, RawWebhook, RefusalReason, ReplyDelivery, WebhookEvent } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
 import { createReplyOnce, endedPosition } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
@@ -16,6 +16,8 @@ import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.
 export const defaultMaxBodyBytes = 65_536;
 /** Twilio sends about 30 form fields. */
 export const defaultMaxFormFields = 1_000;
+
+const refusalStatus: Record<RefusalReason, number> = { 'unknown-path': 404, 'wrong-method': 405, 'missing-token': 400 };
 
 /** A handler made by `createWebhookHandler`: web-standard, with the engine and the provider's extras beside it. */
 export type WebhookHandler<Extras extends object> = FetchHandler & { readonly engine: Engine } & Extras;
@@ -141,7 +143,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   async function act(event: WebhookEvent<Output>): Promise<Reply> {
     switch (event.type) {
       case 'refuse':
-        return refusal(event.status, event.status === 404 ? 'unknown-path' : event.status === 405 ? 'method' : 'malformed', event.reason);
+        return refusal(refusalStatus[event.reason], event.reason, event.message);
       case 'ignore':
         logger.info?.(`${prefix} ignored: ${event.reason}`);
         return acknowledge(event.reason);

@@ -60,7 +60,10 @@ export type WebhookEvent<Output> =
   /** Nothing for callflow to do (another application's event, a progress report). */
   | { type: 'ignore'; reason: string }
   /** A request this endpoint does not serve: an unknown path (404), a wrong method (405), a callback without its token (400). */
-  | { type: 'refuse'; status: 400 | 404 | 405; reason: string };
+  | { type: 'refuse'; reason: RefusalReason; message: string };
+
+/** Why a provider refuses a request it was not meant to get; the pipeline maps each to its status. */
+export type RefusalReason = 'unknown-path' | 'wrong-method' | 'missing-token';
 
 /** What the pipeline gives a provider when a handler is created. */
 export interface ProviderContext<Options, Output = unknown> {
