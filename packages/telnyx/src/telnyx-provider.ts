@@ -73,7 +73,6 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       client: options.client,
       store,
       logger,
-      engine,
       commandRetries: options.commandRetries,
       retryDelayMs: options.retryDelayMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,

@@ -53,9 +53,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const maxFormFields = options.maxFormFields ?? defaultMaxFormFields;
 
-  // eslint-disable-next-line prefer-const -- assigned once the provider is built; `playTurn` reaches it later.
-  let instance: ProviderInstance<Output, Extras, Handle>;
-  instance = provider.create({ options, engine, store, logger, now, playTurn: (turn) => playTurn(turn) });
+  // `playTurn` reaches `instance` only when called, after `create` returned.
+  const instance: ProviderInstance<Output, Extras, Handle> = provider.create({ options, engine, store, logger, now, playTurn: (turn) => playTurn(turn) });
   const delivery = instance.deliver;
   const replies = delivery.kind === 'reply' && delivery.once ? createReplyOnce(store, name, logger) : undefined;
 
