@@ -85,6 +85,8 @@ interface SubjectOptions {
 /** How the suite drives one provider's handler: build it, sign its webhooks, read its answers. */
 interface Driver {
   credentialOption: string;
+  /** A credential that looks set but can never verify a webhook, refused at creation. */
+  unusableCredential: unknown;
   create(options: SubjectOptions, overrides?: Record<string, unknown>): Subject;
   start(): Promise<Request>;
   /** The webhook reporting `digits` for the position in `token`; `body` varies to tell a new visit from a repeat. */
@@ -108,6 +110,7 @@ async function twilioRequest(query: string, params: Record<string, string>, raw?
 
 const twilioDriver: Driver = {
   credentialOption: 'authToken',
+  unusableCredential: '',
   create: ({ flow, store, logger }, overrides) => {
     const handler = createTwilioHandler({ flow: flow ?? conformanceFlow, secret, authToken: credential, publicBaseUrl, logger, store: store ?? createMemoryStore(), ...overrides });
     return {
@@ -129,6 +132,7 @@ const twilioDriver: Driver = {
 const vonageBase = `${publicBaseUrl}`;
 const vonageDriver: Driver = {
   credentialOption: 'signatureSecret',
+  unusableCredential: [''],
   create: ({ flow, store, logger }, overrides) => {
     const handler = createVonageHandler({ flow: flow ?? conformanceFlow, secret, signatureSecret: credential, publicBaseUrl: vonageBase, logger, store: store ?? createMemoryStore(), ...overrides });
     return {
@@ -158,6 +162,7 @@ function telnyxDriverOf(signer: Awaited<ReturnType<typeof createTelnyxWebhookSig
   const callPayload = { call_control_id: callId, call_leg_id: 'leg-1', call_session_id: 'session-1', from: '+15550001', to: '+15550002', direction: 'incoming' };
   return {
     credentialOption: 'publicKey',
+    unusableCredential: 'not base64!',
     create: ({ flow, store, logger }, overrides) => {
       const sent: string[] = [];
       const record = (action: string) => async (_id: string, body: unknown) => void sent.push(JSON.stringify({ action, body }));
@@ -234,6 +239,7 @@ export async function handlerConformanceCases(provider: ConformanceProvider): Pr
       async run() {
         const logger = recordingLogger();
         assert.throws(() => driver.create({ logger }, { [driver.credentialOption]: undefined }), new RegExp(`invalid handler options: ${driver.credentialOption}`));
+        assert.throws(() => driver.create({ logger }, { [driver.credentialOption]: driver.unusableCredential }), new RegExp(`invalid handler options: ${driver.credentialOption}`));
         assert.throws(() => driver.create({ logger }, { secret: undefined }), /invalid handler options: secret/);
         assert.throws(() => driver.create({ logger }, { secret: 'short' }), /secret every secret must be/);
         assert.throws(() => driver.create({ logger }, { publicBaseUrl: 'ivr.example.com/hook' }), /publicBaseUrl '.*' is not an absolute URL/);
