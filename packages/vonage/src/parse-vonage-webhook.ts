@@ -123,7 +123,11 @@ export type VonageConnectEvent = { kind: 'progress'; status: string } | { kind: 
  * reply NCCO replaces the caller's; `completed` is progress because the notify after the connect reports the answered case.
  */
 export function parseVonageConnectEvent(body: unknown): VonageConnectEvent {
-  const record = asObject(body, 'connect event') as VonageCallEvent;
+  const record = asObject(body, 'connect event') as VonageCallEvent & { type?: unknown };
+  // provider: the transfer event carries `type: "transfer"` and no status (Vonage/vonage-php-sdk-core
+  // test/Voice/requests/event-post-transfer.txt; the webhook reference's table lists no status field for it), and an
+  // error event only `reason` (test/Voice/requests/error-get.txt): both are progress on a connect leg.
+  if (record.status === undefined && (record.type === 'transfer' || typeof record.reason === 'string')) return { kind: 'progress', status: record.type === 'transfer' ? 'transfer' : 'error' };
   const status = typeof record.status === 'string' ? record.status : '';
   const dial = Object.hasOwn(dialStatusOf, status) ? dialStatusOf[status] : undefined;
   if (dial) return { kind: 'outcome', outcome: { type: 'dial', status: dial, raw: record.detail ? `${status}:${record.detail}` : status } };

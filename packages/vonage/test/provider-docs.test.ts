@@ -14,6 +14,9 @@ const fixtures = new Map(
 );
 const enums = JSON.parse(readFileSync(new URL('enums.json', folder), 'utf8')) as Record<string, string[]>;
 const eventFixtures = [...fixtures].filter(([name]) => name.startsWith('event-'));
+/** The documented status of an event; the transfer event says it in `type` instead. */
+const statusOf = (body: Record<string, unknown>) => (body.status ?? body.type) as string;
+const bodyFor = (status: string) => eventFixtures.find(([, fixture]) => statusOf(fixture.body!) === status)?.[1].body ?? { uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status, timestamp: '2020-01-01T12:00:00.000Z' };
 
 // What each documented status means on a connect leg: the failed attempt's outcome, or progress to ignore.
 const connectOutcome: Record<string, Outcome['type'] | 'progress'> = {
@@ -38,14 +41,14 @@ const dialStatus: Record<string, string> = { busy: 'busy', cancelled: 'canceled'
 
 describe('Vonage documented webhooks through the parsers', () => {
   it('every documented event status has a payload in the corpus or its own webhook, each naming its source', () => {
-    const statuses = eventFixtures.map(([, fixture]) => fixture.body!.status as string);
+    const statuses = eventFixtures.map(([, fixture]) => statusOf(fixture.body!));
     for (const status of enums['event status']!) expect(statuses.includes(status) || ['record', 'input'].includes(status), status).toBe(true);
     for (const [name, fixture] of fixtures) expect(fixture._source.length, name).toBeGreaterThan(0);
   });
 
   it.each(enums['event status']!)('connect event %s', (status) => {
     expect(connectOutcome[status], `no expectation for documented status ${status}`).toBeDefined();
-    const body = eventFixtures.find(([, fixture]) => fixture.body!.status === status)?.[1].body ?? { uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status };
+    const body = bodyFor(status);
     const event = parseVonageConnectEvent(body);
     if (connectOutcome[status] === 'progress') expect(event).toEqual({ kind: 'progress', status });
     else expect(event).toEqual({ kind: 'outcome', outcome: { type: 'dial', status: dialStatus[status], raw: status } });
@@ -53,6 +56,11 @@ describe('Vonage documented webhooks through the parsers', () => {
 
   it.each(eventFixtures.map(([name, fixture]) => [name, fixture] as const))('%s on the event_url names its call', (_, fixture) => {
     expect(parseVonageEvent(fixture.body).callId).toBe('aaaaaaaa-bbbb-cccc-dddd-0123456789ab');
+  });
+
+  it("captured events from Vonage's PHP SDK tests: a failure with its detail, an error event", () => {
+    expect(parseVonageConnectEvent(fixtures.get('sdk-event-failed-detail')!.body)).toEqual({ kind: 'outcome', outcome: { type: 'dial', status: 'failed', raw: 'failed:cannot_route' } });
+    expect(parseVonageConnectEvent(fixtures.get('sdk-error')!.body)).toEqual({ kind: 'progress', status: 'error' });
   });
 
   it('the answer webhook, GET and POST', () => {
@@ -107,7 +115,7 @@ describe("through the handler: every documented status on a connect leg's eventU
 
   it.each(enums['event status']!)('%s', async (status) => {
     const { post, url } = await connectUrl();
-    const body = eventFixtures.find(([, fixture]) => fixture.body!.status === status)?.[1].body ?? { uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status, timestamp: '2020-01-01T12:00:00.000Z' };
+    const body = bodyFor(status);
     const response = await post(url, body);
     expect(response.status, `${status}: ${await response.clone().text()}`).toBeLessThan(300);
     if (connectOutcome[status] === 'dial') expect(JSON.stringify(await response.json())).toContain('Nobody is free.');
