@@ -52,7 +52,8 @@ export function dialStatusOf(cause: string | undefined): DialStatus {
 /**
  * Every documented `call.dequeued` reason (provider: telnyx SDK resources/webhooks.d.ts `CallLeftQueue.Payload.reason`, event_type call.dequeued:
  * bridged, bridging-in-process, hangup, leave, timeout). `bridging-in-process` is the caller leaving the queue to be
- * bridged to an agent (the dequeue is reported once, so it is the bridged outcome).
+ * bridged to an agent, so it is the bridged outcome; whether a `bridged` follows it is undocumented, and a second
+ * dequeue for the same position is stale and ignored by the handler (docs/providers/telnyx.md).
  */
 const queueResultByReason: Record<string, Extract<Outcome, { type: 'queue' }>['result']> = {
   bridged: 'bridged',
