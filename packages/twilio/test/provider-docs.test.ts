@@ -70,6 +70,11 @@ describe('every documented enum value', () => {
     expect(isTwilioCallEnded({ CallStatus: status })).toBe(['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(status));
   });
 
+  it.each(enums.RecordingStatus!)('RecordingStatus %s beside a Record action still gives the recording', (status) => {
+    const params = { ...fixtures.get('record-action')!.params, RecordingStatus: status };
+    expect(parseTwilioWebhook(params, 'record')).toEqual({ type: 'recording', url: params.RecordingUrl, durationSeconds: 14 });
+  });
+
   it('an undocumented value is still a clear invalid-webhook error', () => {
     expect(() => queueResultOf('teleported')).toThrow(/unknown QueueResult 'teleported'/);
     expect(() => dialStatusOf('maybe')).toThrow(/unknown DialCallStatus 'maybe'/);
