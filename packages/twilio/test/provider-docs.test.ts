@@ -71,7 +71,7 @@ describe('every documented enum value', () => {
   });
 
   it.each(enums.RecordingStatus!)('RecordingStatus %s beside a Record action still gives the recording', (status) => {
-    const params = { ...fixtures.get('record-action')!.params, RecordingStatus: status };
+    const params: Record<string, string> = { ...fixtures.get('record-action')!.params, RecordingStatus: status };
     expect(parseTwilioWebhook(params, 'record')).toEqual({ type: 'recording', url: params.RecordingUrl, durationSeconds: 14 });
   });
 
