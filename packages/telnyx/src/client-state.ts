@@ -8,7 +8,15 @@ export const maxClientStateLength = 4096;
 
 /** What a `client_state` carries: the caller's continuation, a transfer's far leg, or a queue left by a key press. */
 export type ClientState = (
-  | { kind: 'position' }
+  | {
+      kind: 'position';
+      /**
+       * The caller's leg, carried only where the resuming event lacks `call_control_id`: `call.recording.saved` as
+       * documented has `call_leg_id`/`call_session_id` but no `call_control_id` (provider: telnyx SDK
+       * resources/webhooks.d.ts `CallRecordingSaved.Payload`), and callflow's tokens are bound to the call control id.
+       */
+      callControlId?: string;
+    }
   | { kind: 'peer'; /** The caller's leg the far leg belongs to. */ callControlId: string }
   | { kind: 'left-queue'; digit: string }
 ) & {
@@ -24,7 +32,14 @@ export type ClientState = (
 /** Encodes a client state as standard base64 on one line (Telnyx cuts `client_state` at the first newline), size-checked. */
 export function encodeClientState(state: ClientState): string {
   const position = `${state.sequence} ${state.token}`;
-  const text = state.kind === 'position' ? position : state.kind === 'peer' ? `peer ${state.callControlId} ${position}` : `left ${state.digit} ${position}`;
+  const text =
+    state.kind === 'position'
+      ? state.callControlId === undefined
+        ? position
+        : `call ${state.callControlId} ${position}`
+      : state.kind === 'peer'
+        ? `peer ${state.callControlId} ${position}`
+        : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
     throw new CallFlowError('flow-failed', `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`, { provider: 'telnyx' });
@@ -47,6 +62,7 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   const token = tail[1];
   if (!/^\d{1,9}$/.test(tail[0] ?? '') || token === undefined || !/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(token)) return undefined;
   if (parts.length === 2) return { kind: 'position', sequence, token };
+  if (parts.length === 4 && parts[0] === 'call' && parts[1]) return { kind: 'position', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1])) return { kind: 'left-queue', digit: parts[1], sequence, token };
   return undefined;

@@ -28,23 +28,40 @@ export interface ParsedTelnyxEvent {
   outcome?: Outcome;
 }
 
+/**
+ * A far leg's `hangup_cause` as a transfer status, for every documented cause
+ * (provider: telnyx SDK resources/webhooks.d.ts `CallHangup.Payload.hangup_cause`); an undocumented cause is a failure.
+ */
+const dialStatusByCause: Record<string, DialStatus> = {
+  normal_clearing: 'completed',
+  time_limit: 'completed',
+  user_busy: 'busy',
+  timeout: 'no-answer',
+  no_answer: 'no-answer',
+  originator_cancel: 'canceled',
+  call_rejected: 'failed',
+  not_found: 'failed',
+  unspecified: 'failed',
+};
+
 /** Maps a far leg's `hangup_cause` to a transfer status. */
 export function dialStatusOf(cause: string | undefined): DialStatus {
-  switch (cause) {
-    case 'normal_clearing':
-    case 'time_limit':
-      return 'completed';
-    case 'user_busy':
-      return 'busy';
-    case 'timeout':
-    case 'no_answer':
-      return 'no-answer';
-    case 'originator_cancel':
-      return 'canceled';
-    default:
-      return 'failed';
-  }
+  return (cause !== undefined && Object.hasOwn(dialStatusByCause, cause) ? dialStatusByCause[cause] : undefined) ?? 'failed';
 }
+
+/**
+ * Every documented `call.dequeued` reason (provider: telnyx SDK resources/webhooks.d.ts `CallLeftQueue.Payload.reason`, event_type call.dequeued:
+ * bridged, bridging-in-process, hangup, leave, timeout). `bridging-in-process` is the caller leaving the queue to be
+ * bridged to an agent, so it is the bridged outcome; whether a `bridged` follows it is undocumented, and a second
+ * dequeue for the same position is stale and ignored by the handler (docs/providers/telnyx.md).
+ */
+const queueResultByReason: Record<string, Extract<Outcome, { type: 'queue' }>['result']> = {
+  bridged: 'bridged',
+  'bridging-in-process': 'bridged',
+  hangup: 'hangup',
+  leave: 'left',
+  timeout: 'timeout',
+};
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -68,20 +85,26 @@ export function parseTelnyxEvent(body: unknown): ParsedTelnyxEvent {
   const type = text(record.event_type);
   if (!id || !type) throw new CallFlowError('invalid-webhook', 'event without data.id or data.event_type', { provider: 'telnyx' });
   const payload = typeof record.payload === 'object' && record.payload !== null ? (record.payload as Record<string, unknown>) : {};
+  const clientState = decodeClientState(payload.client_state);
   const event: TelnyxEvent = {
     id,
     type,
     occurredAt: text(record.occurred_at) ?? text(payload.occurred_at),
-    callControlId: text(payload.call_control_id),
+    callControlId: text(payload.call_control_id) ?? callControlIdOf(clientState),
     callLegId: text(payload.call_leg_id),
     callSessionId: text(payload.call_session_id),
     direction: text(payload.direction),
     from: text(payload.from),
     to: text(payload.to),
-    clientState: decodeClientState(payload.client_state),
+    clientState,
     payload,
   };
   return { event, outcome: outcomeOf(event) };
+}
+
+/** The caller's leg a `client_state` names, for events documented without `call_control_id` (call.recording.saved). */
+function callControlIdOf(state: ClientState | undefined): string | undefined {
+  return state?.kind === 'position' ? state.callControlId : undefined;
 }
 
 function outcomeOf(event: TelnyxEvent): Outcome | undefined {
@@ -120,15 +143,11 @@ function outcomeOf(event: TelnyxEvent): Outcome | undefined {
     }
     case 'call.dequeued': {
       const reason = text(payload.reason);
+      const result = reason !== undefined && Object.hasOwn(queueResultByReason, reason) ? queueResultByReason[reason] : undefined;
+      if (result === undefined) return undefined;
       const waitSeconds = typeof payload.wait_time_secs === 'number' ? { waitSeconds: payload.wait_time_secs } : {};
-      if (reason === 'bridged') return { type: 'queue', result: 'bridged', ...waitSeconds };
-      if (reason === 'timeout') return { type: 'queue', result: 'timeout', ...waitSeconds };
-      if (reason === 'hangup') return { type: 'queue', result: 'hangup', ...waitSeconds };
-      if (reason === 'leave') {
-        const digit = event.clientState?.kind === 'left-queue' ? { digit: event.clientState.digit } : {};
-        return { type: 'queue', result: 'left', ...waitSeconds, ...digit };
-      }
-      return undefined;
+      const digit = result === 'left' && event.clientState?.kind === 'left-queue' ? { digit: event.clientState.digit } : {};
+      return { type: 'queue', result, ...waitSeconds, ...digit };
     }
     case 'conference.participant.left':
       return { type: 'conference', status: 'ended' };

@@ -138,7 +138,8 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         break;
       }
       case 'record':
-        commands.push(recordCommand(wait.step, state));
+        // provider: call.recording.saved carries no call_control_id (telnyx SDK webhooks.d.ts CallRecordingSaved), so its client_state names the leg.
+        commands.push(recordCommand(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings));
         break;
       case 'transfer':
         commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
@@ -356,15 +357,26 @@ function gatherCommand(step: GatherStep, state: CallState, clientState: string, 
 }
 
 // provider: Telnyx records have no end-on-key; the handler sends record_stop on call.dtmf.received with the finish key.
-function recordCommand(step: RecordStep, clientState: string): TelnyxCommand {
+// provider: record_start timeout_secs "only starts when the speech is detected" and bills call transcription
+// (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams.timeout_secs; https://developers.telnyx.com/api-reference/call-commands/recording-start),
+// and cannot be used while the call is transcribed (https://developers.telnyx.com/api/errors/90053). A caller who never
+// speaks is recorded until max_length, where Twilio <Record timeout> and Vonage endOnSilence stop after the silence.
+function recordCommand(step: RecordStep, clientState: string, warnings: string[]): TelnyxCommand {
+  const silenceSeconds = step.silenceSeconds ?? 5;
+  const maxSeconds = step.maxSeconds ?? 120;
   const body: ActionStartRecordingParams = {
     format: 'mp3',
     channels: 'single',
     play_beep: step.beep ?? true,
-    max_length: step.maxSeconds ?? 120,
-    timeout_secs: step.silenceSeconds ?? 5,
+    max_length: maxSeconds,
+    timeout_secs: silenceSeconds,
     client_state: clientState,
   };
+  if (silenceSeconds > 0 && silenceSeconds < maxSeconds) {
+    warnings.push(
+      `record: Telnyx stops on ${silenceSeconds} s of silence only after the caller has spoken (and bills transcription for it); a silent caller is recorded for maxSeconds (${maxSeconds} s)`,
+    );
+  }
   return { action: 'record_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.recording.saved' };
 }
 

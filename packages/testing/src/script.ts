@@ -4,7 +4,18 @@ import type { DialStatus } from '@callflow/core';
 export type CallerAction = string | { speech: string; confidence?: number } | { silence: true } | { hangup: true };
 
 /** What happens at a transfer: the callee's answer, as the provider would report it. */
-export type TransferScript = DialStatus | { status: DialStatus; durationSeconds?: number };
+export type TransferScript =
+  | DialStatus
+  | {
+      status: DialStatus;
+      durationSeconds?: number;
+      /**
+       * The status of the Vonage connect leg's failure event, when the default word for `status` is not the one to test:
+       * `unanswered` (unreachable or declined) or `timeout` (rang out) for no-answer, `rejected` or `failed` for failed
+       * (provider: https://developer.vonage.com/en/voice/voice-api/webhook-reference, "Event webhook").
+       */
+      vonageStatus?: 'busy' | 'cancelled' | 'unanswered' | 'timeout' | 'rejected' | 'failed';
+    };
 
 /** A scripted call: the caller's answers and the outside world's behaviour, consumed in order. */
 export interface CallScript {

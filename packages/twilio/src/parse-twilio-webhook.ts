@@ -7,7 +7,13 @@ export type TwilioWebhookKind = 'gather' | 'record' | 'transfer' | 'enqueue' | '
 /** The form fields of a Twilio webhook, decoded. */
 export type TwilioParams = Record<string, string | undefined>;
 
-const endedStatuses = new Set(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
+/**
+ * Every documented `CallStatus` (provider: https://www.twilio.com/docs/voice/twiml, "CallStatus values" and the twilio SDK's
+ * lib/rest/api/v2010/account/call.d.ts `CallStatus`: queued, ringing, in-progress, completed, busy, failed, no-answer, canceled),
+ * and those that mean the call is over.
+ */
+export const twilioCallStatuses = ['queued', 'ringing', 'in-progress', 'completed', 'busy', 'failed', 'no-answer', 'canceled'] as const;
+const endedStatuses = new Set<string>(['completed', 'busy', 'failed', 'no-answer', 'canceled']);
 
 function invalid(message: string): never {
   throw new CallFlowError('invalid-webhook', message, { provider: 'twilio' });
@@ -31,43 +37,46 @@ export function isTwilioCallEnded(params: TwilioParams): boolean {
   return endedStatuses.has(params.CallStatus ?? '');
 }
 
-/** Maps `DialCallStatus` to the neutral status (`answered` is Twilio's word for a bridged call that ended). */
+/**
+ * Every documented `DialCallStatus` (provider: https://www.twilio.com/docs/voice/twiml/dial, "DialCallStatus values":
+ * completed, answered, busy, no-answer, failed, canceled); `answered` is Twilio's word for a bridged call that ended.
+ */
+const dialStatuses: Record<string, DialStatus> = {
+  completed: 'completed',
+  answered: 'completed',
+  busy: 'busy',
+  'no-answer': 'no-answer',
+  failed: 'failed',
+  canceled: 'canceled',
+};
+
+/** Maps `DialCallStatus` to the neutral status; throws `invalid-webhook` for an undocumented value. */
 export function dialStatusOf(value: string | undefined): DialStatus {
-  switch (value) {
-    case 'completed':
-    case 'answered':
-      return 'completed';
-    case 'busy':
-      return 'busy';
-    case 'no-answer':
-      return 'no-answer';
-    case 'canceled':
-      return 'canceled';
-    case 'failed':
-      return 'failed';
-    default:
-      invalid(`unknown DialCallStatus '${value ?? ''}'`);
-  }
+  const status = value !== undefined && Object.hasOwn(dialStatuses, value) ? dialStatuses[value] : undefined;
+  return status ?? invalid(`unknown DialCallStatus '${value ?? ''}'`);
 }
 
-/** Maps `QueueResult` to the neutral queue result. */
+/**
+ * Every documented `QueueResult` (provider: https://www.twilio.com/docs/voice/twiml/enqueue, "QueueResult values":
+ * bridged, bridging-in-process, error, hangup, leave, redirected, redirected-from-bridged, queue-full, system-error).
+ * `redirected-from-bridged` is a caller who was bridged to an agent and then transferred out.
+ */
+const queueResults: Record<string, Extract<Outcome, { type: 'queue' }>['result']> = {
+  bridged: 'bridged',
+  'bridging-in-process': 'bridged',
+  'redirected-from-bridged': 'bridged',
+  hangup: 'hangup',
+  leave: 'left',
+  redirected: 'left',
+  'queue-full': 'error',
+  'system-error': 'error',
+  error: 'error',
+};
+
+/** Maps `QueueResult` to the neutral queue result; throws `invalid-webhook` for an undocumented value. */
 export function queueResultOf(value: string | undefined): Extract<Outcome, { type: 'queue' }>['result'] {
-  switch (value) {
-    case 'bridged':
-    case 'bridging-in-process':
-      return 'bridged';
-    case 'hangup':
-      return 'hangup';
-    case 'leave':
-    case 'redirected':
-      return 'left';
-    case 'queue-full':
-    case 'system-error':
-    case 'error':
-      return 'error';
-    default:
-      invalid(`unknown QueueResult '${value ?? ''}'`);
-  }
+  const result = value !== undefined && Object.hasOwn(queueResults, value) ? queueResults[value] : undefined;
+  return result ?? invalid(`unknown QueueResult '${value ?? ''}'`);
 }
 
 /**

@@ -220,6 +220,8 @@ function renderConference(step: ConferenceStep, url: string): string {
     muted: step.muted ?? false,
     beep: step.beep ?? true,
     waitUrl: step.holdMusic,
+    // provider: Twilio POSTs to a Conference waitUrl by default; a static MP3/WAV needs GET (https://www.twilio.com/docs/api/errors/13234).
+    waitMethod: step.holdMusic === undefined ? undefined : 'GET',
     maxParticipants: step.maxParticipants,
     ...extra(step),
   };

@@ -103,10 +103,98 @@ function splitUrl(url: string): { scheme: string; userInfo: string; host: string
   };
 }
 
+const utf8 = new TextDecoder();
+
+/** Percent-decodes as Node's legacy `querystring.unescape` does: whole-string UTF-8, or byte by byte around malformed escapes. */
+function legacyUnescape(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    const bytes: number[] = [];
+    for (let index = 0; index < text.length; index++) {
+      const hexPair = text.slice(index + 1, index + 3);
+      if (text[index] === '%' && /^[0-9a-fA-F]{2}$/.test(hexPair)) {
+        bytes.push(parseInt(hexPair, 16));
+        index += 2;
+      } else {
+        const code = text.codePointAt(index)!;
+        if (code > 0xffff) index++;
+        bytes.push(...encoder.encode(String.fromCodePoint(code)));
+      }
+    }
+    return utf8.decode(new Uint8Array(bytes));
+  }
+}
+
+/**
+ * The URL with its query parsed and re-serialised the way Node's legacy `querystring` module does (`'` stays `'`,
+ * `%27` becomes `'`, `+` becomes `%20`, repeated names grouped), the form some back ends signed.
+ * provider: twilio-node lib/webhooks/webhooks.js tries this form (`withLegacyQuerystring`) after the WHATWG-normalised URL;
+ * written here from Node's documented querystring.parse/stringify behaviour, checked against the SDK in the tests.
+ */
+function withLegacyQuery(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  const groups = new Map<string, string[]>();
+  for (const piece of url.slice(queryStart + 1).split('&')) {
+    if (piece === '') continue;
+    const equals = piece.indexOf('=');
+    const name = legacyUnescape((equals === -1 ? piece : piece.slice(0, equals)).replace(/\+/g, ' '));
+    const value = equals === -1 ? '' : legacyUnescape(piece.slice(equals + 1).replace(/\+/g, ' '));
+    const values = groups.get(name);
+    if (values) values.push(value);
+    else groups.set(name, [value]);
+  }
+  const query = [...groups].flatMap(([name, values]) => values.map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)).join('&');
+  return `${url.slice(0, queryStart)}?${query}`;
+}
+
+const whatwgEscape = /%(22|27|3C|3E|60|7B|7D)/gi;
+const utf8Escapes = /(?:%[C-F][0-9A-F](?:%[89AB][0-9A-F]){1,3})+/gi;
+/** At most this many re-encoded characters are tried each way (2^n forms, only after the configured URL failed). */
+const maxUndoneEscapes = 4;
+
+/**
+ * The URL as Twilio may have requested it before WHATWG URL parsing re-encoded it: a web-standard `Request` hands the
+ * handler `?name=O%27Brien` for the `?name=O'Brien` Twilio requested and signed. WHATWG percent-encodes `"`, `'`, `<`,
+ * `>`, `` ` ``, `{`, `}` and non-ASCII; each re-encoded character may have been either form, so every mix is tried
+ * (up to `maxUndoneEscapes` of them), with non-ASCII decoded all together or not at all.
+ */
+function withWhatwgEscapesUndone(url: string): string[] {
+  const decodedUtf8 = url.replace(utf8Escapes, (sequence) => {
+    try {
+      return decodeURIComponent(sequence);
+    } catch {
+      return sequence;
+    }
+  });
+  const out: string[] = [];
+  for (const base of new Set([url, decodedUtf8])) {
+    const pieces = base.split(whatwgEscape);
+    // split with one capture group: text, code, text, code, …
+    const escapes = (pieces.length - 1) / 2;
+    if (escapes > maxUndoneEscapes) {
+      out.push(base.replace(whatwgEscape, (_, code: string) => String.fromCharCode(parseInt(code, 16))));
+      continue;
+    }
+    for (let mask = 0; mask < 1 << escapes; mask++) {
+      let form = pieces[0]!;
+      for (let index = 0; index < escapes; index++) {
+        const code = pieces[2 * index + 1]!;
+        form += (mask & (1 << index) ? String.fromCharCode(parseInt(code, 16)) : `%${code}`) + pieces[2 * index + 2]!;
+      }
+      out.push(form);
+    }
+  }
+  return out.filter((form) => form !== url);
+}
+
 /**
  * The URL forms Twilio may have signed: as given, without and with the default port
  * (provider: Twilio drops the port for TwiML fetches but keeps it for status callbacks, twilio-node#411),
- * then the same after WHATWG normalisation.
+ * then the same after WHATWG normalisation and with the query as Node's legacy querystring writes it (as twilio-node's
+ * `validateRequest` tries them), then with WHATWG's percent-encoding undone (the URL as Twilio sent it, when the
+ * handler only sees the normalised one).
  */
 export function twilioUrlCandidates(url: string): string[] {
   const variants = (value: string): string[] => {
@@ -120,10 +208,11 @@ export function twilioUrlCandidates(url: string): string[] {
   const out = variants(url);
   try {
     const normalised = new URL(url).toString();
-    if (normalised !== url) out.push(...variants(normalised));
+    for (const form of variants(normalised)) out.push(form, withLegacyQuery(form));
   } catch {
     // Not a URL: only the literal forms can match.
   }
+  for (const undone of withWhatwgEscapesUndone(url)) out.push(...variants(undone));
   return [...new Set(out)];
 }
 

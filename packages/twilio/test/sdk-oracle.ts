@@ -68,7 +68,7 @@ export function buildWithSdk(turn: Turn, context: TwimlContext): string {
           endConferenceOnExit: step.endOnExit ?? false,
           muted: step.muted ?? false,
           beep: String(step.beep ?? true) as 'true' | 'false',
-          ...(step.holdMusic ? { waitUrl: step.holdMusic } : {}),
+          ...(step.holdMusic ? { waitUrl: step.holdMusic, waitMethod: 'GET' } : {}),
           ...(step.maxParticipants ? { maxParticipants: step.maxParticipants } : {}),
         },
         step.room,

@@ -96,7 +96,15 @@ export function parseVonageInput(body: unknown): Outcome {
   return { type: 'no-input' };
 }
 
-const progressStatuses = new Set(['started', 'ringing', 'answered', 'human', 'machine', 'completed']);
+/**
+ * Every documented call event status (provider: https://developer.vonage.com/en/voice/voice-api/webhook-reference,
+ * "Event webhook": started, ringing, answered, busy, cancelled, unanswered, disconnected, rejected, failed, human/machine,
+ * timeout, completed, record, input, transfer; @vonage/voice enums/CallStatus.d.ts lists the call states among them).
+ * On a connect leg the failures are the attempt's outcome; the rest is progress: `disconnected` is a WebSocket the
+ * application closed, `transfer` the leg moving between conversations, `record`/`input` belong to other actions.
+ */
+export const vonageEventStatuses = ['started', 'ringing', 'answered', 'busy', 'cancelled', 'unanswered', 'disconnected', 'rejected', 'failed', 'human', 'machine', 'timeout', 'completed', 'record', 'input', 'transfer'] as const;
+
 const dialStatusOf: Record<string, DialStatus> = {
   busy: 'busy',
   unanswered: 'no-answer',
@@ -105,6 +113,7 @@ const dialStatusOf: Record<string, DialStatus> = {
   failed: 'failed',
   cancelled: 'canceled',
 };
+const progressStatuses = new Set<string>(vonageEventStatuses.filter((status) => !Object.hasOwn(dialStatusOf, status)));
 
 /** What a connect event means for the flow: progress to ignore, or the failed attempt's outcome. */
 export type VonageConnectEvent = { kind: 'progress'; status: string } | { kind: 'outcome'; outcome: Extract<Outcome, { type: 'dial' }> };
@@ -114,9 +123,13 @@ export type VonageConnectEvent = { kind: 'progress'; status: string } | { kind: 
  * reply NCCO replaces the caller's; `completed` is progress because the notify after the connect reports the answered case.
  */
 export function parseVonageConnectEvent(body: unknown): VonageConnectEvent {
-  const record = asObject(body, 'connect event') as VonageCallEvent;
+  const record = asObject(body, 'connect event') as VonageCallEvent & { type?: unknown };
+  // provider: the transfer event carries `type: "transfer"` and no status (Vonage/vonage-php-sdk-core
+  // test/Voice/requests/event-post-transfer.txt; the webhook reference's table lists no status field for it), and an
+  // error event only `reason` (test/Voice/requests/error-get.txt): both are progress on a connect leg.
+  if (record.status === undefined && (record.type === 'transfer' || typeof record.reason === 'string')) return { kind: 'progress', status: record.type === 'transfer' ? 'transfer' : 'error' };
   const status = typeof record.status === 'string' ? record.status : '';
-  const dial = dialStatusOf[status];
+  const dial = Object.hasOwn(dialStatusOf, status) ? dialStatusOf[status] : undefined;
   if (dial) return { kind: 'outcome', outcome: { type: 'dial', status: dial, raw: record.detail ? `${status}:${record.detail}` : status } };
   if (progressStatuses.has(status)) return { kind: 'progress', status };
   throw new CallFlowError('invalid-webhook', `connect event with unknown status '${status}'`, { provider });

@@ -57,6 +57,18 @@ describe('phone tree on the Vonage emulator', () => {
     expect(transcript.entries.some((entry) => entry.type === 'record')).toBe(true);
   });
 
+  it.each([
+    ['no-answer', 'unanswered'],
+    ['no-answer', 'timeout'],
+    ['failed', 'rejected'],
+    ['canceled', 'cancelled'],
+  ] as const)('falls back to voicemail when the connect leg reports %s as %s (documented statuses)', async (status, vonageStatus) => {
+    const transcript = await vonage.call({ input: ['0'], transfers: [{ status, vonageStatus }] });
+    expect(transcript.errors).toEqual([]);
+    expect(spoken(transcript)).toContain('Reception is not available right now.');
+    expect(transcript.entries.some((entry) => entry.type === 'record')).toBe(true);
+  });
+
   it('says goodbye after an answered reception call ends', async () => {
     const transcript = await vonage.call({ input: ['0'] });
     expect(transcript.errors).toEqual([]);

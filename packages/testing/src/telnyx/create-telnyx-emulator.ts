@@ -52,6 +52,11 @@ export interface TelnyxEmulatorOptions {
 export interface TelnyxCallOptions {
   /** End each recording with the caller pressing `#` (callflow must answer with record_stop) instead of silence. */
   recordingsEndWithKey?: boolean;
+  /**
+   * The `reason` of the `call.dequeued` a scripted `bridged` queue sends: `bridged` (default) or `bridging-in-process`, both
+   * documented (telnyx SDK resources/webhooks.d.ts `CallLeftQueue.Payload.reason`); which one a bridge from a queue gives is not.
+   */
+  bridgedDequeueReason?: 'bridged' | 'bridging-in-process';
 }
 
 /** One request the application made to the fake Call Control API. */
@@ -135,7 +140,7 @@ interface Leg {
   commandIds: Set<string>;
   run: CallRun;
   endlessPlayback?: { url: string };
-  lastProgressEvent?: { type: string; payload: Record<string, unknown> };
+  lastProgressEvent?: { type: string; payload: Record<string, unknown>; clientState: string | undefined };
   conferenceLeave?: () => void;
 }
 
@@ -143,6 +148,38 @@ interface ConferenceState extends EmulatedConference {
   creatorClientState?: string;
   creator: string;
   legs: Map<string, { endOnExit: boolean }>;
+}
+
+/**
+ * The payload fields each event the emulator sends is documented with, and nothing else: Telnyx omits, for example,
+ * `call_control_id` from call.recording.saved and `from`/`to` from speak, playback, queue and conference events.
+ * provider: telnyx SDK resources/webhooks.d.ts (the `<Event>.Payload` interfaces of `UnwrapWebhookEvent`), telnyx 7.24.0.
+ */
+const documentedPayloadFields: Record<string, readonly string[]> = {
+  'call.initiated': ['call_control_id', 'call_leg_id', 'call_session_id', 'caller_id_name', 'client_state', 'connection_id', 'direction', 'from', 'start_time', 'state', 'to'],
+  'call.answered': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'start_time', 'state', 'to'],
+  'call.bridged': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'to'],
+  'call.dtmf.received': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'digit', 'from', 'to'],
+  'call.gather.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'digits', 'from', 'status', 'to'],
+  'call.hangup': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'hangup_cause', 'hangup_source', 'sip_hangup_cause', 'start_time', 'state', 'to'],
+  'call.enqueued': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'current_position', 'queue', 'queue_avg_wait_time_secs'],
+  'call.dequeued': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'queue', 'queue_position', 'reason', 'wait_time_secs'],
+  'call.playback.started': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'media_name', 'media_url', 'overlay'],
+  'call.playback.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'media_name', 'media_url', 'overlay', 'status', 'status_detail'],
+  'call.speak.started': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id'],
+  'call.speak.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'status'],
+  'call.recording.saved': ['call_leg_id', 'call_session_id', 'channels', 'client_state', 'connection_id', 'public_recording_urls', 'recording_ended_at', 'recording_started_at', 'recording_urls'],
+  'conference.created': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id', 'occurred_at'],
+  'conference.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id', 'occurred_at', 'reason'],
+  'conference.participant.joined': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id'],
+  'conference.participant.left': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id'],
+};
+
+/** The documented payload of an event: the leg's fields and the event's own, cut to the fields its type declares. */
+export function documentedTelnyxPayload(type: string, payload: Record<string, unknown>): Record<string, unknown> {
+  const fields = documentedPayloadFields[type];
+  if (!fields) throw new Error(`[callflow:testing] the Telnyx emulator sends no ${type} (no documented payload for it)`);
+  return Object.fromEntries(Object.entries(payload).filter(([name]) => fields.includes(name)));
 }
 
 const progressEvents = new Set(['call.speak.ended', 'call.playback.ended', 'call.gather.ended', 'call.recording.saved', 'call.dequeued', 'conference.participant.left']);
@@ -227,23 +264,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
   }
 
+  function legFields(leg: Leg, clientState: string | undefined): Record<string, unknown> {
+    return { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, client_state: clientState ?? null, from: leg.from, to: leg.to };
+  }
+
   function envelope(leg: Leg, type: string, payload: Record<string, unknown>, id: string, attempt: number, clientState: string | undefined): string {
-    const data = {
-      record_type: 'event',
-      event_type: type,
-      id,
-      occurred_at: new Date(clock()).toISOString(),
-      payload: {
-        call_control_id: leg.id,
-        call_leg_id: leg.legId,
-        call_session_id: leg.sessionId,
-        connection_id: connectionId,
-        client_state: clientState ?? null,
-        from: leg.from,
-        to: leg.to,
-        ...payload,
-      },
-    };
+    const data = { record_type: 'event', event_type: type, id, occurred_at: new Date(clock()).toISOString(), payload: documentedTelnyxPayload(type, { ...legFields(leg, clientState), ...payload }) };
     return JSON.stringify({ data, meta: { attempt, delivered_to: options.webhookUrl } });
   }
 
@@ -267,10 +293,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
     if (progressEvents.has(type)) {
       const previous = leg.lastProgressEvent;
-      leg.lastProgressEvent = { type, payload: { ...fullPayload, client_state: leg.clientState ?? null } };
+      leg.lastProgressEvent = { type, payload: fullPayload, clientState: leg.clientState };
       if (options.deliveries?.replayStale && previous) {
         // A late copy of the previous step's event, as a new delivery (new id): it must not move the call back.
-        await post(leg, JSON.stringify({ data: { record_type: 'event', event_type: previous.type, id: randomUUID(), occurred_at: new Date(clock()).toISOString(), payload: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, from: leg.from, to: leg.to, ...previous.payload } }, meta: { attempt: 1 } }), previous.type);
+        await post(leg, envelope(leg, previous.type, previous.payload, randomUUID(), 1, previous.clientState), previous.type);
       }
     }
   }
@@ -604,8 +630,19 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       await deliver(leg, 'call.recording.saved', saved(recorded));
       return;
     }
+    // provider: max_length 0 (the default) is infinite; timeout_secs (default 0, infinite) "only starts when the speech is
+    // detected" (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams), so a caller who never speaks
+    // (a scripted 0-second message) and a recording without timeout_secs both run until max_length.
     const maxLength = typeof body.max_length === 'number' && body.max_length > 0 ? body.max_length : Infinity;
-    const seconds = Math.min(script.durationSeconds, maxLength);
+    const silenceStops = typeof body.timeout_secs === 'number' && body.timeout_secs > 0 && script.durationSeconds > 0;
+    const seconds = run.options.recordingsEndWithKey && script.durationSeconds > 0 ? Math.min(script.durationSeconds, maxLength) : silenceStops ? Math.min(script.durationSeconds, maxLength) : maxLength;
+    if (seconds === Infinity) {
+      run.errors.push('record_start without max_length or a silence stop the caller triggers: recorded until the caller hung up');
+      run.entries.push({ type: 'record', durationSeconds: script.durationSeconds, url });
+      await callerHangsUp(leg);
+      await deliver(leg, 'call.recording.saved', saved(script.durationSeconds));
+      return;
+    }
     run.entries.push({ type: 'record', durationSeconds: seconds, url });
     await wait(seconds);
     if (run.options.recordingsEndWithKey) {
@@ -672,7 +709,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       case 'bridged':
         // An agent's leg is bridged to the caller, talks, and hangs up; the caller's leg is parked again.
         await deliver(leg, 'call.bridged', {});
-        await dequeued('bridged');
+        await dequeued(run.options.bridgedDequeueReason ?? 'bridged');
         return;
       case 'timeout':
         await dequeued('timeout');

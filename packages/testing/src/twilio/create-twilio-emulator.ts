@@ -1,7 +1,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry } from '../script.js';
 import { parseXml, textOf, XmlSyntaxError, type XmlElement } from './parse-xml.js';
-import { emulatedVerbs, validateTwiml, waitUrlVerbs } from './validate-twiml.js';
+import { twilioSignatureOf } from './sign-twilio-webhook.js';
+import { conferenceWaitVerbs, emulatedVerbs, validateTwiml, waitUrlVerbs } from './validate-twiml.js';
 
 /** Settings of the local Twilio emulator. */
 export interface TwilioEmulatorOptions {
@@ -74,31 +75,28 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
   const localOrigin = new URL(options.voiceUrl).origin;
   const publicOrigin = options.publicOrigin?.replace(/\/$/, '');
 
-  /** The URL Twilio signs (public) and the URL the request really goes to (through the "proxy"). */
+  /** The URL Twilio signs (public) and the URL the request really goes to (through the "proxy"); both kept as written. */
   function routeOf(url: string): { signed: string; target: string } {
     if (!publicOrigin) return { signed: url, target: url };
-    const parsed = new URL(url);
-    const rest = `${parsed.pathname}${parsed.search}`;
     if (url.startsWith(publicOrigin)) return { signed: url, target: `${localOrigin}${url.slice(publicOrigin.length)}` };
+    const rest = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/is.exec(url)?.[1] ?? '';
     return { signed: `${publicOrigin}${rest}`, target: url };
   }
 
-  function sign(url: string, params: Params): string {
-    let data = url;
-    for (const name of Object.keys(params).sort()) data += name + params[name];
-    return createHmac('sha1', options.authToken).update(Buffer.from(data, 'utf-8')).digest('base64');
-  }
+  /** Whether a URL is the application's (the emulator fetches those; anything else would be the network). */
+  const isApplicationUrl = (url: string) => url.startsWith(localOrigin) || (publicOrigin !== undefined && url.startsWith(publicOrigin));
 
   async function send(url: string, method: 'GET' | 'POST', params: Params): Promise<{ status: number; body: string; type: string }> {
     let full = url;
     let body: string | undefined;
+    // provider: Twilio signs the URL it requested, as written (https://www.twilio.com/docs/usage/security); for GET the
+    // fields are in its query and no field is appended to the signed string.
     if (method === 'GET') {
-      const parsed = new URL(url);
-      for (const [name, value] of Object.entries(params)) parsed.searchParams.append(name, value);
-      full = parsed.toString();
+      const query = new URLSearchParams(params).toString();
+      full = query === '' ? url : `${url}${url.includes('?') ? '&' : '?'}${query}`;
     } else body = new URLSearchParams(params).toString();
     const { signed, target } = routeOf(full);
-    const signature = sign(signed, method === 'GET' ? {} : params);
+    const signature = twilioSignatureOf(options.authToken, signed, method === 'GET' ? {} : params);
     const idempotencyToken = hex(16);
     let response: Response;
     for (let attempt = 0; ; attempt++) {
@@ -275,6 +273,32 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       return { url: action, method: methodOf(verb.attributes.method), params: { ...baseParams('in-progress'), ...base, Digits: finishOnKey.includes('#') ? '#' : (finishOnKey[0] ?? '') } };
     }
 
+    /**
+     * What a caller waiting for a conference to start gets from `waitUrl`: Twilio requests it with `waitMethod`, POST by
+     * default, and a static MP3/WAV needs GET (provider: https://www.twilio.com/docs/api/errors/13234); TwiML there may
+     * only hold Say, Play, Pause and Redirect (provider: https://www.twilio.com/docs/api/errors/13238). False when the call failed.
+     */
+    async function conferenceWait(conference: XmlElement, documentUrl: string): Promise<boolean> {
+      const waitUrl = resolve(documentUrl, conference.attributes.waitUrl);
+      const waitMethod = methodOf(conference.attributes.waitMethod);
+      const parsed = new URL(waitUrl);
+      if (/\.(mp3|wav|wave|aif|aiff|gsm|ulaw)$/i.test(parsed.pathname)) {
+        if (waitMethod !== 'GET') {
+          errors.push(`<Conference waitUrl="${waitUrl}"> is a static audio file requested with ${waitMethod}: set waitMethod="GET" (Twilio error 13234)`);
+          return false;
+        }
+        requests.push({ url: waitUrl, method: 'GET', params: {}, status: 200, body: '(audio, not fetched)' });
+        return true;
+      }
+      if (!isApplicationUrl(waitUrl)) {
+        errors.push(`<Conference waitUrl="${waitUrl}"> is TwiML outside the application: not emulated`);
+        return false;
+      }
+      const root = await fetchDocument(waitUrl, waitMethod, { ...baseParams('in-progress'), ConferenceSid: `CF${hex(16)}` }, conferenceWaitVerbs);
+      for (const child of root.children) if (child.type === 'element' && child.name !== 'Redirect') playMedia(child);
+      return true;
+    }
+
     async function dial(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
       const nouns = verb.children.filter((child): child is XmlElement => child.type === 'element');
       const conference = nouns.find((noun) => noun.name === 'Conference');
@@ -287,6 +311,9 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
         if ('hangup' in scripted) {
           entries.push({ type: 'hangup', by: 'caller' });
           return { end: 'caller' };
+        }
+        if (conference.attributes.waitUrl !== undefined && conference.attributes.waitUrl !== '' && conference.attributes.startConferenceOnEnter === 'false') {
+          if (!(await conferenceWait(conference, documentUrl))) return { end: 'error' };
         }
         const params = { ...baseParams('in-progress'), DialCallStatus: 'completed', DialCallDuration: String(scripted.seconds ?? 60), DialCallSid: `CA${hex(16)}` };
         return action ? { url: action, method, params } : undefined;

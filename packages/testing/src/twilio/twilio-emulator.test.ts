@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { spoken } from '../script.js';
 import { createTwilioEmulator } from './create-twilio-emulator.js';
+import { twilioSignatureOf } from './sign-twilio-webhook.js';
 import { parseXml, XmlSyntaxError } from './parse-xml.js';
 import { validateTwiml } from './validate-twiml.js';
 
@@ -117,6 +118,33 @@ describe('the Twilio emulator runs any valid TwiML', () => {
     expect(transcript.entries.slice(0, 2)).toEqual([{ type: 'conference', room: 'room-1' }, { type: 'say', text: 'conference over' }]);
   });
 
+  it('Conference waitUrl: a static MP3 is requested with GET only (Twilio error 13234), TwiML there is fetched and played', async () => {
+    const room = (attributes: string) => xml(`<Dial action="/conf-wait-done"><Conference startConferenceOnEnter="false" ${attributes}>room-2</Conference></Dial>`);
+    routes.set('/conf-wait-done', () => xml('<Say>done</Say>'));
+    routes.set('/conf-post', () => room('waitUrl="https://cdn.example.com/hold.mp3"'));
+    const posted = await emulator('/conf-post').call();
+    expect(posted.endedBy).toBe('error');
+    expect(posted.errors.join('\n')).toMatch(/static audio file requested with POST: set waitMethod="GET" \(Twilio error 13234\)/);
+    routes.set('/conf-get', () => room('waitUrl="https://cdn.example.com/hold.mp3" waitMethod="GET"'));
+    const fetched = await emulator('/conf-get').call();
+    expect(fetched.errors).toEqual([]);
+    expect(spoken(fetched)).toEqual(['done']);
+    routes.set('/conf-twiml', () => room('waitUrl="/hold-twiml"'));
+    routes.set('/hold-twiml', () => xml('<Say>please hold</Say>'));
+    const twiml = await emulator('/conf-twiml').call();
+    expect(twiml.errors).toEqual([]);
+    expect(spoken(twiml)).toEqual(['please hold', 'done']);
+    expect(seen.find((request) => request.path === '/hold-twiml')?.valid).toBe(true);
+  });
+
+  it("signs the voice URL as configured, so a ' in its query is signed as Twilio signs it", async () => {
+    routes.set('/quoted', () => xml('<Hangup/>'));
+    seen.length = 0;
+    const transcript = await createTwilioEmulator({ voiceUrl: `${base}/quoted?name=O'Brien`, authToken }).call();
+    expect(transcript.errors).toEqual([]);
+    expect(seen[0]!.valid).toBe(true);
+  });
+
   it('the caller hanging up ends the call with endedBy caller; a status callback reports completed', async () => {
     routes.set('/hang', () => xml('<Gather><Say>Press</Say></Gather>'));
     routes.set('/status', () => xml(''));
@@ -162,6 +190,14 @@ describe('the Twilio emulator rejects what Twilio would reject', () => {
     expect(transcript.endedBy).toBe('error');
     expect(transcript.errors[0]).toMatch(/more than 5 webhooks/);
     expect(transcript.webhooks).toBe(6);
+  });
+});
+
+describe("the emulator's own signer agrees with the twilio SDK", () => {
+  it('for URLs with every kind of character and for repeated fields', () => {
+    const urls = ['https://a.example.com/voice', "https://a.example.com/v?name=O'Brien&x=%27", 'http://a.example.com:8080/v/é?q=a+b&q=c', 'https://a.example.com/p;x=1?e=%zz&f', 'https://a.example.com/{id}?"q"=<x>'];
+    const params: Array<Record<string, string | string[]>> = [{}, { CallSid: 'CA1', Digits: '1#', SpeechResult: 'Ça va? 1+1=2 & "ok"' }, { To: '+1', Tags: ['b', 'a', 'b'] }, { Empty: '' }];
+    for (const url of urls) for (const fields of params) expect(twilioSignatureOf(authToken, url, fields), `${url} ${JSON.stringify(fields)}`).toBe(twilio.getExpectedTwilioSignature(authToken, url, fields));
   });
 });
 

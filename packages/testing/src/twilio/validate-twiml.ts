@@ -6,6 +6,9 @@ export const twilioVoiceVerbs = new Set(['Say', 'Play', 'Pause', 'Gather', 'Reco
 /** Verbs the emulator can run; the others are valid TwiML it reports as not emulated. */
 export const emulatedVerbs = new Set(['Say', 'Play', 'Pause', 'Gather', 'Record', 'Dial', 'Enqueue', 'Leave', 'Hangup', 'Redirect', 'Reject']);
 
+/** The verbs a `<Conference waitUrl>` document may hold (provider: https://www.twilio.com/docs/api/errors/13238). */
+export const conferenceWaitVerbs = new Set(['Say', 'Play', 'Pause', 'Redirect']);
+
 /** Verbs allowed in an `<Enqueue waitUrl>` document (twilio.com/docs/voice/twiml/enqueue#attributes-waiturl). */
 export const waitUrlVerbs = new Set(['Say', 'Play', 'Pause', 'Hangup', 'Redirect', 'Leave', 'Gather']);
 

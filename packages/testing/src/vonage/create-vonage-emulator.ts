@@ -366,8 +366,11 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         await legEvent('completed', { duration: String(durationSeconds) });
         return undefined;
       }
+      // provider: the failure event's status and detail (webhook reference "Event webhook"; a failed leg's
+      // detail as captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-failed.txt).
       const failure = { busy: ['busy', undefined], 'no-answer': ['timeout', undefined], failed: ['failed', 'cannot_route'], canceled: ['cancelled', undefined] }[status] as [string, string | undefined];
-      const result = await legEvent(failure[0], failure[1] ? { detail: failure[1] } : {});
+      const failureStatus = typeof scripted === 'string' ? failure[0] : (scripted.vonageStatus ?? failure[0]);
+      const result = await legEvent(failureStatus, failure[1] && failureStatus === failure[0] ? { detail: failure[1] } : {});
       // provider: only a synchronous connect lets the failure event's reply replace the NCCO.
       if (!result || action.eventType !== 'synchronous') return undefined;
       return readNcco(result, 'connect event reply');
@@ -449,6 +452,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           actions = state.transfer;
           state.transfer = undefined;
           nccos.push(actions);
+          // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
+          // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
+          const movedTo = `CON-${randomUUID()}`;
+          if (options.eventUrl) await webhook(options.eventUrl, 'POST', { conversation_uuid_from: conversationUuid, type: 'transfer', uuid, conversation_uuid_to: movedTo, timestamp: new Date().toISOString() });
           continue;
         }
         const action = actions.shift();
