@@ -63,9 +63,9 @@ export async function runCli(argv: string[]): Promise<CommandResult> {
       case 'validate':
         return await validate(flowPath);
       case 'diagram':
-        return await diagramCommand(flowPath, parsed.values);
+        return await diagramCommand(flowPath, parsed.values as Record<string, string | boolean | undefined>);
       case 'dev':
-        return await (await import('./dev/dev-command.js')).devCommand(flowPath, parsed.values);
+        return await (await import('./dev/dev-command.js')).devCommand(flowPath, parsed.values as Record<string, string | boolean | undefined>);
       default: {
         const handler = extraCommands.get(command);
         if (!handler) return { code: 2, stdout: '', stderr: `callflow: unknown command '${command}'\n\n${usage}\n` };
