@@ -18,3 +18,5 @@ export { simulateCall, simulatedProviders } from './simulate-call.js';
 export type { SimulateCallOptions, SimulateServerCallOptions, SimulatedCall, SimulatedProvider } from './simulate-call.js';
 export { callflowMatchers } from './matchers.js';
 export type { CallflowMatchers } from './matchers.js';
+export { startInteractiveCall } from './interactive-call.js';
+export type { CallExchange, CallOutcomes, InteractiveCall, InteractiveCallOptions } from './interactive-call.js';
