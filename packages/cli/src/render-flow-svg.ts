@@ -115,11 +115,12 @@ function pathOf(points: ReadonlyArray<{ x: number; y: number }>, loop = false): 
 export interface RenderFlowSvgOptions {
   /** Precomputed layout (the dev console lays out once per reload); default: computed here. */
   layout?: FlowLayout;
-  /** Adds `tabindex` and ids so a page can focus and highlight nodes. */
+  /** For a page: adds ids and accessible labels so it can highlight nodes, and leaves the CSS to the page (`flowSvgStyle`). */
   interactive?: boolean;
 }
 
-const style = `
+/** The drawing's CSS: inside a standalone SVG, and served as a stylesheet to the dev console (whose policy forbids inline styles). */
+export const flowSvgStyle = `
 .cf-flow{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:${fontSize}px}
 .cf-node rect{fill:#ffffff;stroke:#4a5568;stroke-width:1.5}
 .cf-node .cf-id{font-weight:700;fill:#1a202c}
@@ -150,7 +151,7 @@ export function renderFlowSvg(graph: FlowGraph, options: RenderFlowSvgOptions = 
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="cf-flow" viewBox="0 0 ${layout.width} ${layout.height}" width="${layout.width}" height="${layout.height}" role="img" aria-labelledby="cf-title">`,
     `<title id="cf-title">${escapeXml(`Call flow ${graph.name}: ${graph.nodes.length} nodes, starts at ${graph.start}`)}</title>`,
-    `<style>${style}</style>`,
+    ...(options.interactive ? [] : [`<style>${flowSvgStyle}</style>`]),
     '<defs><marker id="cf-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#718096"/></marker></defs>',
     `<rect width="${layout.width}" height="${layout.height}" fill="#ffffff"/>`,
   );
@@ -181,7 +182,7 @@ export function renderFlowSvg(graph: FlowGraph, options: RenderFlowSvgOptions = 
     if (node.problems.length) classes.push(node.problems.some((problem) => problem.severity === 'error') ? 'cf-error' : 'cf-problem');
     const notes = [node.start ? 'start node' : '', node.unreachable ? 'unreachable' : '', ...node.problems.map((problem) => `${problem.severity}: ${problem.text}`)].filter(Boolean);
     const label = `${node.id}: ${node.steps.join(', ')}${notes.length ? ` (${notes.join('; ')})` : ''}`;
-    const attributes = options.interactive ? ` id="cf-node-${index}" tabindex="0" role="button" aria-label="${escapeXml(label)}"` : '';
+    const attributes = options.interactive ? ` id="cf-node-${index}" role="group" aria-label="${escapeXml(label)}"` : '';
     out.push(`<g class="${classes.join(' ')}" data-node="${escapeXml(node.id)}"${attributes}>`);
     out.push(`<title>${escapeXml(label)}</title>`);
     out.push(`<rect x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${box.width}" height="${box.height}" rx="6"/>`);
