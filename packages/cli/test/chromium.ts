@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
@@ -11,6 +11,7 @@ export const chromiumPath = process.env.CALLFLOW_CHROMIUM ?? '/usr/bin/chromium'
  * and none of the browser's own network services; `close` removes the profile.
  */
 export async function launchChromium(viewport = { width: 1280, height: 800 }): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: install it with 'apt-get install chromium' (.ci/run does), or set CALLFLOW_CHROMIUM`);
   const profile = mkdtempSync(join(tmpdir(), 'callflow-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,

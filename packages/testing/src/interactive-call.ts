@@ -118,7 +118,7 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
     get(target, property, receiver) {
       if (recording && typeof property === 'string' && Object.prototype.hasOwnProperty.call(target, property)) {
         if (visited.at(-1) !== property) visited.push(property);
-        entering?.push(property);
+        if (entering && entering.at(-1) !== property) entering.push(property);
       }
       return Reflect.get(target, property, receiver);
     },

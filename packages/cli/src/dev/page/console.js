@@ -8,6 +8,7 @@ const ui = {
   problems: $('#problems'),
   problemList: $('#problem-list'),
   graph: $('#graph'),
+  zoom: $('#zoom'),
   currentNode: $('#current-node'),
   call: $('#call'),
   hangup: $('#hangup'),
@@ -78,6 +79,7 @@ function renderFlow(state) {
   ui.problems.setAttribute('role', state.broken ? 'alert' : 'region');
   if (state.flow && (!previous || !previous.flow || previous.flow.svg !== state.flow.svg)) {
     ui.graph.innerHTML = state.flow.svg;
+    applyZoom();
     if (call) highlight(call);
   }
   ui.call.disabled = busy || !state.flow;
@@ -111,15 +113,15 @@ function highlight(snapshot) {
 
 function describeEntry(entry) {
   switch (entry.type) {
-    case 'say': return ['heard', `🔊 ${entry.text}`];
-    case 'play': return ['heard', `🎵 (audio) ${entry.url}`];
-    case 'pause': return ['event', `… ${entry.seconds} s of silence`];
-    case 'input': return ['caller', entry.timeout ? '☎ (you stayed silent)' : entry.speech !== undefined ? `🗣 you said “${entry.speech}”` : `☎ you pressed ${entry.digits}`];
-    case 'transfer': return ['event', `↪ transfer to ${entry.to}: ${entry.status}`];
-    case 'record': return ['event', `⏺ recorded ${entry.durationSeconds} s`];
-    case 'enqueue': return ['event', `⏳ queue ‘${entry.queue}’: ${entry.result}`];
-    case 'conference': return ['event', `👥 conference ‘${entry.room}’`];
-    case 'hangup': return ['event', entry.by === 'caller' ? '📴 you hung up' : '📴 the call ended'];
+    case 'say': return ['heard', `“${entry.text}”`];
+    case 'play': return ['heard', `(audio) ${entry.url}`];
+    case 'pause': return ['event', `(${entry.seconds} s of silence)`];
+    case 'input': return ['caller', entry.timeout ? 'you stayed silent' : entry.speech !== undefined ? `you said “${entry.speech}”` : `you pressed ${entry.digits}`];
+    case 'transfer': return ['event', `transfer to ${entry.to}: ${entry.status}`];
+    case 'record': return ['event', `recorded ${entry.durationSeconds} s`];
+    case 'enqueue': return ['event', `queue ‘${entry.queue}’: ${entry.result}`];
+    case 'conference': return ['event', `conference ‘${entry.room}’`];
+    case 'hangup': return ['event', entry.by === 'caller' ? 'you hung up' : 'the call ended'];
     default: return ['event', JSON.stringify(entry)];
   }
 }
@@ -322,6 +324,23 @@ for (const select of Object.values(outcomeSelects)) {
     if (call && !call.ended) void api(`/api/calls/${call.id}/outcomes`, chosenOutcomes()).catch(() => undefined);
   });
 }
+/** Fit: the whole graph as wide as the panel, but never below 60 % (text stays readable; the panel scrolls). */
+function applyZoom() {
+  const svg = ui.graph.querySelector('svg');
+  if (!svg) return;
+  const natural = Number(svg.getAttribute('width'));
+  const fit = ui.zoom.getAttribute('aria-pressed') === 'true';
+  const width = fit ? Math.min(natural, Math.max(ui.graph.clientWidth - 2, natural * 0.6)) : natural;
+  svg.style.width = `${Math.round(width)}px`;
+  svg.style.height = 'auto';
+}
+
+ui.zoom.addEventListener('click', () => {
+  ui.zoom.setAttribute('aria-pressed', String(ui.zoom.getAttribute('aria-pressed') !== 'true'));
+  applyZoom();
+  if (call) highlight(call);
+});
+window.addEventListener('resize', applyZoom);
 ui.clock.addEventListener('change', () => void refreshHours());
 ui.clockNow.addEventListener('click', setClockNow);
 document.addEventListener('keydown', (event) => {
