@@ -97,17 +97,22 @@ export function flowGraph(flow: Flow, problems: readonly Problem[] = []): FlowGr
     nodes.set(id, { id, steps: dynamic ? ['(dynamic)'] : node.map(describeStep), dynamic, start: id === flow.start, unreachable: false, problems: [] });
   }
   const edges: FlowGraphEdge[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, FlowGraphEdge>();
   for (const id of ids) {
     const node = flow.nodes[id]!;
     if (typeof node === 'function') continue;
     for (const step of node) {
       for (const reference of stepReferences(step)) {
         const label = reference.field.startsWith('routes.') ? reference.field.slice('routes.'.length) : (edgeLabels[reference.field] ?? reference.field);
-        const key = JSON.stringify([id, label, reference.node]);
-        if (seen.has(key) || !nodes.has(reference.node)) continue;
-        seen.add(key);
-        edges.push({ from: id, to: reference.node, label });
+        if (!nodes.has(reference.node)) continue;
+        // One edge per pair of nodes: several references between the same two nodes share it, labels joined.
+        const key = JSON.stringify([id, reference.node]);
+        const existing = seen.get(key);
+        if (!existing) {
+          const edge = { from: id, to: reference.node, label };
+          seen.set(key, edge);
+          edges.push(edge);
+        } else if (label && !existing.label.split(', ').includes(label)) existing.label = existing.label ? `${existing.label}, ${label}` : label;
       }
     }
   }

@@ -7,8 +7,13 @@ export interface FlowLayout {
   height: number;
   nodes: Map<string, { x: number; y: number; width: number; height: number }>;
   start: { x: number; y: number; radius: number };
-  edges: Array<{ from: string; to: string; label: string; points: Array<{ x: number; y: number }>; loop?: boolean; labelAt?: { x: number; y: number; width: number } }>;
+  edges: Array<{ from: string; to: string; label: string; points: Array<{ x: number; y: number }>; loop?: boolean; stub?: boolean; labelAt?: { x: number; y: number; width: number } }>;
+  /** Small "→ node" connectors drawn under a source instead of a long edge into a node many nodes lead to. */
+  stubs: Array<{ key: string; target: string; x: number; y: number; width: number; height: number }>;
 }
+
+/** A node that more than this many other nodes lead to gets connectors instead of edges (long edges into one node are what makes layered layout slow and the picture a tangle). */
+export const hubInDegree = 8;
 
 const fontSize = 12;
 /** Width of one character of the monospace font the boxes use, at `fontSize` (an estimate: no font is measured). */
@@ -40,9 +45,19 @@ export function layoutFlowGraph(graph: FlowGraph): FlowLayout {
   layout.setNode(startKey, { width: startRadius * 2, height: startRadius * 2 });
   for (const node of graph.nodes) layout.setNode(node.id, boxOf(node));
   if (graph.nodes.some((node) => node.id === graph.start)) layout.setEdge(startKey, graph.start, { width: 0, height: 0 }, 'start');
+  const inDegree = new Map<string, number>();
+  for (const edge of graph.edges) if (edge.from !== edge.to) inDegree.set(edge.to, (inDegree.get(edge.to) ?? 0) + 1);
+  const stubOf = new Map<number, string>();
   graph.edges.forEach((edge, index) => {
     const label = edge.label ? { width: textWidth(edge.label) + 8, height: lineHeight, labelpos: 'c' } : { width: 0, height: 0 };
-    layout.setEdge(edge.from, edge.to, { ...label, minlen: 1 }, `e${index}`);
+    let target = edge.to;
+    if (edge.from !== edge.to && (inDegree.get(edge.to) ?? 0) > hubInDegree) {
+      // A space cannot be in a node id: the connector's key never meets one.
+      target = ` stub ${index}`;
+      stubOf.set(index, target);
+      layout.setNode(target, { width: textWidth(`→ ${edge.to}`) + 16, height: lineHeight + 6 });
+    }
+    layout.setEdge(edge.from, target, { ...label, minlen: 1 }, `e${index}`);
   });
   dagre.layout(layout);
   const size = layout.graph();
@@ -53,10 +68,16 @@ export function layoutFlowGraph(graph: FlowGraph): FlowLayout {
   }
   const start = layout.node(startKey);
   const edges: FlowLayout['edges'] = [];
+  const stubs: FlowLayout['stubs'] = [];
   const startEdge = layout.edge({ v: startKey, w: graph.start, name: 'start' });
   if (startEdge) edges.push({ from: startKey, to: graph.start, label: '', points: startEdge.points ?? [] });
   graph.edges.forEach((edge, index) => {
-    const placed = layout.edge({ v: edge.from, w: edge.to, name: `e${index}` });
+    const stub = stubOf.get(index);
+    const placed = layout.edge({ v: edge.from, w: stub ?? edge.to, name: `e${index}` });
+    if (stub) {
+      const box = layout.node(stub);
+      stubs.push({ key: stub, target: edge.to, x: box.x, y: box.y, width: box.width, height: box.height });
+    }
     if (edge.from === edge.to) {
       // A node that routes to itself: a loop on its right side, the label beside it.
       const box = nodes.get(edge.from)!;
@@ -80,11 +101,12 @@ export function layoutFlowGraph(graph: FlowGraph): FlowLayout {
       to: edge.to,
       label: edge.label,
       points: placed.points ?? [],
+      ...(stub ? { stub: true } : {}),
       ...(edge.label && placed.x !== undefined && placed.y !== undefined ? { labelAt: { x: placed.x, y: placed.y, width: textWidth(edge.label) + 8 } } : {}),
     });
   });
   const widest = Math.max(size.width ?? 0, ...edges.map((edge) => (edge.labelAt ? edge.labelAt.x + edge.labelAt.width / 2 + 8 : 0)), ...edges.flatMap((edge) => edge.points.map((point) => point.x + 8)));
-  return { width: Math.ceil(widest), height: Math.ceil(size.height ?? 0), nodes, start: { x: start.x, y: start.y, radius: startRadius }, edges };
+  return { width: Math.ceil(widest), height: Math.ceil(size.height ?? 0), nodes, start: { x: start.x, y: start.y, radius: startRadius }, edges, stubs };
 }
 
 /** Text made safe for XML character data and attribute values. */
@@ -135,6 +157,8 @@ export const flowSvgStyle = `
 .cf-edge path{fill:none;stroke:#718096;stroke-width:1.4}
 .cf-edge .cf-label-bg{fill:#edf2f7}
 .cf-edge text{fill:#2a4365;font-size:11px}
+.cf-stub rect{fill:#faf5ff;stroke:#805ad5;stroke-width:1.2}
+.cf-stub text{fill:#553c9a;font-size:11px}
 .cf-marker circle{fill:#c6f6d5;stroke:#2f855a;stroke-width:2}
 .cf-marker text{fill:#22543d;font-size:10px;font-weight:700}
 `;
@@ -171,6 +195,11 @@ export function renderFlowSvg(graph: FlowGraph, options: RenderFlowSvgOptions = 
   out.push(
     `<g class="cf-marker"><circle cx="${layout.start.x.toFixed(1)}" cy="${layout.start.y.toFixed(1)}" r="${layout.start.radius}"/><text x="${layout.start.x.toFixed(1)}" y="${(layout.start.y + 3.5).toFixed(1)}" text-anchor="middle">start</text></g>`,
   );
+  for (const stub of layout.stubs) {
+    out.push(
+      `<g class="cf-stub" data-to="${escapeXml(stub.target)}"><rect x="${(stub.x - stub.width / 2).toFixed(1)}" y="${(stub.y - stub.height / 2).toFixed(1)}" width="${stub.width.toFixed(1)}" height="${stub.height}" rx="${(stub.height / 2).toFixed(1)}"/><text x="${stub.x.toFixed(1)}" y="${(stub.y + 4).toFixed(1)}" text-anchor="middle">${escapeXml(`→ ${stub.target}`)}</text></g>`,
+    );
+  }
   out.push('<g class="cf-nodes">');
   graph.nodes.forEach((node, index) => {
     const box = layout.nodes.get(node.id)!;

@@ -44,7 +44,7 @@ describe('callflow diagram --format svg', () => {
     expect(orphan.querySelector('title')!.textContent).toContain("node 'orphan' is unreachable from 'start'");
     expect(document.querySelector('g[data-node="end"]')!.textContent).toContain('say “Bye "friend" <3”');
     const labels = [...document.querySelectorAll('g.cf-edge text')].map((text) => text.textContent).sort();
-    expect(labels).toEqual(['1', '2', 'busy', 'no input']);
+    expect(labels).toEqual(['1, no input', '2', 'busy']); // route 1 and no input both lead to 'end': one edge
     expect(document.querySelector('.cf-marker text')!.textContent).toBe('start');
   });
 
@@ -66,6 +66,19 @@ describe('callflow diagram --format svg', () => {
       expect(near(edge.points[0]!, layout.nodes.get(edge.from)!)).toBe(true);
       expect(near(edge.points.at(-1)!, layout.nodes.get(edge.to)!)).toBe(true);
     }
+  });
+
+  it('draws edges into a node more than eight nodes lead to as connectors beside each source', () => {
+    const nodes: Record<string, unknown> = { goodbye: [{ type: 'hangup' }] };
+    for (let index = 0; index < 12; index++) nodes[`menu_${index}`] = [{ type: 'gather', prompt: [{ type: 'say', text: 'Press 1.' }], routes: { '1': index < 11 ? `menu_${index + 1}` : 'goodbye' }, onNoInput: 'goodbye' }];
+    const hubFlow = { version: 1, name: 'hub', start: 'menu_0', nodes } as Flow;
+    const document = parseSvg(renderFlowSvg(flowGraph(hubFlow)));
+    const stubs = [...document.querySelectorAll('g.cf-stub')];
+    expect(stubs).toHaveLength(12);
+    expect(new Set(stubs.map((stub) => stub.getAttribute('data-to')))).toEqual(new Set(['goodbye']));
+    expect(stubs[0]!.textContent).toBe('→ goodbye');
+    // The chain of menus keeps its real edges.
+    expect(document.querySelectorAll('g.cf-edge[data-to="menu_5"]')).toHaveLength(1);
   });
 
   it('writes SVG to stdout and PNG to a file from the CLI', async () => {
