@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { GatherStep } from '@callflow/core';
 import { simulatedProviders, startInteractiveCall, type CallerAction, type CallOutcomes, type InteractiveCall, type SimulatedProvider } from '@callflow/testing';
 import { flowSvgStyle } from '../render-flow-svg.js';
@@ -32,7 +32,9 @@ const assetTypes: Record<string, string> = {
 
 /** The page's files: beside this module in the source tree, under dev/page in the built package. */
 function pageFolder(): string {
-  const candidates = [new URL('./page/', import.meta.url), new URL('./dev/page/', import.meta.url)];
+  // The CommonJS build has no import.meta.url: there the bundle's own folder is __dirname.
+  const here = typeof import.meta.url === 'string' ? new URL('.', import.meta.url) : pathToFileURL(`${__dirname}/`);
+  const candidates = [new URL('./page/', here), new URL('./dev/page/', here)];
   for (const candidate of candidates) if (existsSync(new URL('index.html', candidate))) return fileURLToPath(candidate);
   throw new Error('callflow dev: the console page files are missing from this install');
 }
