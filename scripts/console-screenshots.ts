@@ -6,9 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { startDevServer } from '../packages/cli/src/dev/dev-server.js';
 import { launchChromium } from '../packages/cli/test/chromium.js';
 
-const flowPath = join(mkdtempSync(join(tmpdir(), 'callflow-shots-')), 'ivr.yaml');
-copyFileSync(fileURLToPath(new URL('../examples/config-ivr/ivr.yaml', import.meta.url)), flowPath);
 const images = fileURLToPath(new URL('../docs/images/', import.meta.url));
+const folder = mkdtempSync(join(tmpdir(), 'callflow-shots-'));
+copyFileSync(fileURLToPath(new URL('../examples/config-ivr/ivr.yaml', import.meta.url)), join(folder, 'ivr.yaml'));
+// A copy, named as a user would type it: the page shows the path it was given.
+process.chdir(folder);
+const flowPath = 'ivr.yaml';
 const server = await startDevServer({ flowPath });
 const browser = await launchChromium({ width: 1280, height: 800 });
 try {

@@ -105,8 +105,17 @@ function highlight(snapshot) {
     else node.removeAttribute('aria-current');
   }
   ui.currentNode.textContent = snapshot.current ? `· call ${snapshot.ended ? 'ended in' : 'in'} ${snapshot.current}` : '';
-  const current = snapshot.current ? nodeElement(snapshot.current) : null;
-  if (current && typeof current.scrollIntoView === 'function') current.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  revealCurrent();
+}
+
+/** Scrolls the graph panel (not the page) so the node the call is in sits in its middle. */
+function revealCurrent() {
+  const current = call && call.current ? nodeElement(call.current) : null;
+  if (!current) return;
+  const box = current.getBoundingClientRect();
+  const view = ui.graph.getBoundingClientRect();
+  ui.graph.scrollLeft += box.left + box.width / 2 - (view.left + view.width / 2);
+  ui.graph.scrollTop += box.top + box.height / 2 - (view.top + view.height / 2);
 }
 
 // ---- the call ------------------------------------------------------------------------------------
@@ -340,7 +349,10 @@ ui.zoom.addEventListener('click', () => {
   applyZoom();
   if (call) highlight(call);
 });
-window.addEventListener('resize', applyZoom);
+window.addEventListener('resize', () => {
+  applyZoom();
+  revealCurrent();
+});
 ui.clock.addEventListener('change', () => void refreshHours());
 ui.clockNow.addEventListener('click', setClockNow);
 document.addEventListener('keydown', (event) => {
