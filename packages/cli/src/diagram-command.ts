@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { formatProblems } from '@callflow/core';
+import { CallFlowError, formatProblems } from '@callflow/core';
 import type { CommandResult } from './cli.js';
 import { diagramFlow } from './diagram-flow.js';
 import { flowGraph } from './flow-graph.js';
@@ -8,9 +8,14 @@ import { renderFlowSvg } from './render-flow-svg.js';
 
 const formats = ['mermaid', 'svg', 'png'] as const;
 
-/** An SVG drawn as PNG pixels with resvg (a WebAssembly-free native build from npm), at twice the size for sharp text. */
+/** An SVG drawn as PNG pixels with resvg (its prebuilt native binary from npm), at twice the size for sharp text. */
 export async function svgToPng(svg: string): Promise<Uint8Array> {
-  const { Resvg } = await import('@resvg/resvg-js');
+  let Resvg: typeof import('@resvg/resvg-js').Resvg;
+  try {
+    ({ Resvg } = await import('@resvg/resvg-js'));
+  } catch (error) {
+    throw new CallFlowError('invalid-flow', `--format png needs @resvg/resvg-js with its binary for ${process.platform}-${process.arch} (${error instanceof Error ? error.message : String(error)}); --format svg needs nothing`, { cause: error });
+  }
   const renderer = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans Mono', monospaceFamily: 'DejaVu Sans Mono' }, background: '#ffffff' });
   return renderer.render().asPng();
 }
