@@ -14,6 +14,7 @@ const suites: ReadonlyArray<{ name: string; file: string; run: string }> = [
   { name: 'http', file: 'http.ts', run: 'run' },
   { name: 'cold-start', file: 'cold-start.ts', run: 'run' },
   { name: 'size', file: 'size.ts', run: 'run' },
+  { name: 'dev-console', file: 'dev-console.ts', run: 'run' },
 ];
 
 function format(value: number): string {

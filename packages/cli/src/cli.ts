@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { formatProblems, isCallFlowError } from '@callflow/core';
-import { diagramFlow } from './diagram-flow.js';
+import { diagramCommand } from './diagram-command.js';
 import { loadFlow } from './load-flow.js';
 
 /** What a command writes and its exit code; kept apart from process I/O so tests can call it. */
@@ -14,7 +14,9 @@ const usage = `usage: callflow <command> <flow> [options]
 
 commands:
   validate <flow>                     check a flow; exit 1 listing every problem
-  diagram <flow>                      print the flow as a Mermaid flowchart
+  diagram <flow> [--format mermaid|svg|png] [--output FILE]
+                                      draw the flow: Mermaid text (default), an SVG or PNG picture
+  dev <flow> [--port N]               open the dev console: the graph, a softphone, each turn's documents
   render <flow> --provider P [--node N]
                                       print the TwiML, NCCO or Telnyx commands of a node's first turn
   simulate <flow> --provider P [--digits 1,2,#] [--at ISO-TIME]
@@ -44,6 +46,9 @@ export async function runCli(argv: string[]): Promise<CommandResult> {
         node: { type: 'string', short: 'n' },
         digits: { type: 'string', short: 'd' },
         at: { type: 'string' },
+        format: { type: 'string', short: 'f' },
+        output: { type: 'string', short: 'o' },
+        port: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -58,7 +63,9 @@ export async function runCli(argv: string[]): Promise<CommandResult> {
       case 'validate':
         return await validate(flowPath);
       case 'diagram':
-        return await diagram(flowPath);
+        return await diagramCommand(flowPath, parsed.values as Record<string, string | boolean | undefined>);
+      case 'dev':
+        return await (await import('./dev/dev-command.js')).devCommand(flowPath, parsed.values as Record<string, string | boolean | undefined>);
       default: {
         const handler = extraCommands.get(command);
         if (!handler) return { code: 2, stdout: '', stderr: `callflow: unknown command '${command}'\n\n${usage}\n` };
@@ -79,12 +86,6 @@ async function validate(flowPath: string): Promise<CommandResult> {
   if (!result.ok) return { code: 1, stdout: '', stderr: `${report}${flowPath}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n` };
   const nodes = Object.keys(result.flow!.nodes).length;
   return { code: 0, stdout: `${report}${flowPath}: ok (${nodes} nodes${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})\n`, stderr: '' };
-}
-
-async function diagram(flowPath: string): Promise<CommandResult> {
-  const result = await loadFlow(flowPath);
-  if (!result.ok) return { code: 1, stdout: '', stderr: `${formatProblems(result.problems)}\n` };
-  return { code: 0, stdout: diagramFlow(result.flow!), stderr: '' };
 }
 
 export { usage };

@@ -1,79 +1,46 @@
-import { stepReferences, type Flow, type Step } from '@callflow/core';
+import type { Flow, Problem } from '@callflow/core';
+import { flowGraph } from './flow-graph.js';
 
-/** A short label for a step, as shown inside its node's box. */
-function describe(step: Step): string {
-  switch (step.type) {
-    case 'say':
-      return `say “${step.text.length > 40 ? `${step.text.slice(0, 37)}…` : step.text}”`;
-    case 'play':
-      return `play ${step.url.split('/').pop() ?? step.url}`;
-    case 'pause':
-      return `pause ${step.seconds}s`;
-    case 'gather':
-      return `gather ${step.input ?? 'dtmf'}${step.attempts ? ` ×${step.attempts}` : ''}`;
-    case 'record':
-      return `record ≤${step.maxSeconds ?? 120}s`;
-    case 'transfer':
-      return `transfer ${typeof step.to === 'string' ? step.to : step.to.sip}`;
-    case 'enqueue':
-      return `queue ${step.queue}`;
-    case 'conference':
-      return `conference ${step.room}`;
-    case 'goto':
-      return 'goto';
-    case 'hangup':
-      return 'hang up';
-    case 'hours':
-      return `hours ${step.schedule}`;
-  }
-}
-
-const edgeLabels: Record<string, string> = {
-  node: '',
-  then: 'then',
-  onBusy: 'busy',
-  onNoAnswer: 'no answer',
-  onFailed: 'failed',
-  onInvalid: 'invalid',
-  onNoInput: 'no input',
-  onExhausted: 'exhausted',
-  onTimeout: 'timeout',
-  open: 'open',
-  closed: 'closed',
-  holiday: 'holiday',
-  'escape.to': 'escape',
-};
-
+/**
+ * Text for a quoted Mermaid label: `#` first (Mermaid's entity marker), then quotes and angle brackets as entity
+ * codes, so no node id or step text can end the string or inject markup.
+ */
 function escapeLabel(text: string): string {
-  return text.replace(/"/g, '#quot;').replace(/[<>]/g, (char) => (char === '<' ? '#lt;' : '#gt;'));
+  return text
+    .replace(/#/g, '#35;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /**
  * The flow as a Mermaid flowchart: one box per node listing its steps, one arrow per reference.
+ * Node ids are drawn in the labels only; the Mermaid ids are `n0`, `n1` … in node order, so a node named `end`,
+ * `graph`, `style`, `class`, `subgraph`, `click` or `start`, or one with dashes, dots or any other character, is
+ * always valid Mermaid and never the start marker (`start`).
  * @example console.log(diagramFlow(flow))
  */
-export function diagramFlow(flow: Flow): string {
-  const lines = ['flowchart TD', `  start(((start))) --> ${flow.start}`];
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (typeof node === 'function') {
-      lines.push(`  ${id}[["${id}<br/>(dynamic)"]]`);
-      continue;
-    }
-    const body = node.map(describe).map(escapeLabel).join('<br/>');
-    lines.push(`  ${id}["<b>${id}</b><br/>${body}"]`);
+export function diagramFlow(flow: Flow, problems: readonly Problem[] = []): string {
+  const graph = flowGraph(flow, problems);
+  const mermaidId = new Map(graph.nodes.map((node, index) => [node.id, `n${index}`]));
+  const lines = ['flowchart TD'];
+  if (mermaidId.has(graph.start)) lines.push(`  start(((start))) --> ${mermaidId.get(graph.start)}`);
+  for (const node of graph.nodes) {
+    const id = mermaidId.get(node.id)!;
+    const title = `<b>${escapeLabel(node.id)}</b>`;
+    if (node.dynamic) lines.push(`  ${id}[["${title}<br/>(dynamic)"]]`);
+    else lines.push(`  ${id}["${[title, ...node.steps.map(escapeLabel)].join('<br/>')}"]`);
   }
-  for (const [id, node] of Object.entries(flow.nodes)) {
-    if (typeof node === 'function') continue;
-    const seen = new Set<string>();
-    for (const step of node) {
-      for (const reference of stepReferences(step)) {
-        const label = reference.field.startsWith('routes.') ? reference.field.slice('routes.'.length) : (edgeLabels[reference.field] ?? reference.field);
-        const edge = `${id}|${label}|${reference.node}`;
-        if (seen.has(edge)) continue;
-        seen.add(edge);
-        lines.push(label === '' ? `  ${id} --> ${reference.node}` : `  ${id} -- "${escapeLabel(label)}" --> ${reference.node}`);
-      }
-    }
+  for (const edge of graph.edges) {
+    const from = mermaidId.get(edge.from)!;
+    const to = mermaidId.get(edge.to)!;
+    lines.push(edge.label === '' ? `  ${from} --> ${to}` : `  ${from} -- "${escapeLabel(edge.label)}" --> ${to}`);
+  }
+  const unreachable = graph.nodes.filter((node) => node.unreachable).map((node) => mermaidId.get(node.id)!);
+  if (unreachable.length) {
+    lines.push('  classDef unreachable stroke-dasharray: 5 5,opacity:0.6');
+    lines.push(`  class ${unreachable.join(',')} unreachable`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,12 @@
 export { registerCommand, runCli, usage } from './cli.js';
 export type { CommandHandler, CommandResult } from './cli.js';
 export { diagramFlow } from './diagram-flow.js';
+export { describeStep, flowGraph } from './flow-graph.js';
+export type { FlowGraph, FlowGraphEdge, FlowGraphNode } from './flow-graph.js';
+export { flowSvgStyle, layoutFlowGraph, renderFlowSvg } from './render-flow-svg.js';
+export type { FlowLayout, RenderFlowSvgOptions } from './render-flow-svg.js';
+export { startDevServer } from './dev/dev-server.js';
+export type { DevServer, DevServerOptions } from './dev/dev-server.js';
 export { loadFlow } from './load-flow.js';
 export { renderNode } from './render-turn.js';
 export { describeEntry, parseKeys, runSoftphone } from './softphone.js';

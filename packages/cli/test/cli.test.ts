@@ -61,13 +61,14 @@ describe('callflow diagram', () => {
     expect(result.stdout.split('\n')).toEqual(
       expect.arrayContaining([
         'flowchart TD',
-        '  start(((start))) --> menu',
-        '  menu["<b>menu</b><br/>gather dtmf ×2"]',
-        '  menu -- "1" --> weather',
-        '  menu -- "2" --> sales',
-        '  menu -- "exhausted" --> bye',
-        '  sales -- "no answer" --> bye',
-        '  weather --> bye',
+        '  start(((start))) --> n0',
+        '  n0["<b>menu</b><br/>gather dtmf ×2"]',
+        '  n1["<b>weather</b><br/>say “It is sunny.”<br/>goto"]',
+        '  n0 -- "1" --> n1',
+        '  n0 -- "2" --> n2',
+        '  n0 -- "exhausted" --> n3',
+        '  n2 -- "no answer" --> n3',
+        '  n1 --> n3',
       ]),
     );
   });

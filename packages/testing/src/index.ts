@@ -20,3 +20,5 @@ export { callflowMatchers } from './matchers.js';
 export type { CallflowMatchers } from './matchers.js';
 export { conformanceFlow, expectStepGolden, handlerConformanceCases, handlerStepGoldens } from './handler-conformance.js';
 export type { ConformanceProvider, HandlerConformanceCase, StepGoldens } from './handler-conformance.js';
+export { startInteractiveCall } from './interactive-call.js';
+export type { CallExchange, CallOutcomes, InteractiveCall, InteractiveCallOptions } from './interactive-call.js';
