@@ -121,7 +121,7 @@ describe('callflow render', () => {
 });
 
 describe('callflow simulate', () => {
-  it.each(['twilio', 'vonage', 'telnyx'])('prints the transcript of a scripted call on %s', async (provider) => {
+  it.each(providerNames)('prints the transcript of a scripted call on %s', async (provider) => {
     const result = await runCli(['simulate', fixture('hotline.yaml'), '--provider', provider, '--digits', '7,2']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
