@@ -109,8 +109,11 @@ export async function packedPackages(): Promise<PackedPackage[]> {
     }
     if (mine) {
       try {
+        // Builds of other source states, left by earlier runs: removed once a day old and not being built (another
+        // checkout on this machine may be using a newer one).
         for (const old of readdirSync(tmpdir()).filter((name) => name.startsWith('callflow-packed-') && !name.endsWith('.lock'))) {
-          rmSync(join(tmpdir(), old), { recursive: true, force: true });
+          const path = join(tmpdir(), old);
+          if (path !== target && !existsSync(`${path}.lock`) && Date.now() - statSync(path).mtimeMs > 24 * 60 * 60_000) rmSync(path, { recursive: true, force: true });
         }
         await buildAndPack(target);
       } finally {
