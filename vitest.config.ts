@@ -23,6 +23,7 @@ export default defineConfig({
       include: ['packages/*/src/**/*.test-d.ts', 'packages/*/test/**/*.test-d.ts'],
       tsconfig: './tsconfig.json',
     },
+    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 20_000,
     reporters: ['default', './test/summary-reporter.ts'],
   },

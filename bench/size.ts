@@ -3,11 +3,13 @@ import { readdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleSize, type BundleEntry } from './bundle-size.js';
 import type { BenchRow } from './harness.js';
+import { providerNames, type ProviderName } from '../packages/core/src/providers/provider-registry.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** "core + one adapter handler", the way a Worker or Lambda ships it: the handler factory and nothing else imported. */
-export const adapterBundles: Record<'twilio' | 'vonage' | 'telnyx', BundleEntry> = {
+/** Keyed by the registry's provider names: a provider added to the registry fails to compile until its bundle is here. */
+export const adapterBundles: Record<ProviderName, BundleEntry> = {
   twilio: {
     name: 'core+twilio',
     source: `import { createTwilioHandler } from '@callflow/twilio';
@@ -26,7 +28,7 @@ export const handler = (flow, env, client) => createTelnyxHandler({ flow, secret
 };
 
 /** The same job with the official SDKs, written the way the seeds do (platform node: the SDKs need Node built-ins). */
-export const sdkBundles: Record<string, BundleEntry & { provider: 'twilio' | 'vonage' | 'telnyx'; label: string }> = {
+export const sdkBundles: Record<string, BundleEntry & { provider: ProviderName; label: string }> = {
   twilio: {
     provider: 'twilio',
     label: "twilio (import twilio from 'twilio'): validateRequest + VoiceResponse",
@@ -114,7 +116,7 @@ export async function run(): Promise<BenchRow[]> {
     rows.push({ name: `size: npm pack ${pack.name}`, value: kib(pack.size), unit: 'KiB', note: `${pack.files} files, ${kib(pack.unpackedSize).toFixed(0)} KiB unpacked` });
   }
   const ours = await adapterBundleSizes();
-  for (const provider of ['twilio', 'vonage', 'telnyx'] as const) {
+  for (const provider of providerNames) {
     const sdks = Object.values(sdkBundles).filter((entry) => entry.provider === provider);
     const measured = await Promise.all(sdks.map((entry) => bundleSize(entry, 'node')));
     sdks.forEach((sdk, index) => {

@@ -1,13 +1,11 @@
-import { stepTypes, type Capabilities } from '@callflow/core';
+import { providerRegistry, stepTypes, type Capabilities, type ProviderName } from '@callflow/core';
 import { telnyxCapabilities } from '@callflow/telnyx';
 import { twilioCapabilities } from '@callflow/twilio';
 import { vonageCapabilities } from '@callflow/vonage';
 
-const providers: Array<[string, Capabilities]> = [
-  ['Twilio', twilioCapabilities],
-  ['Vonage', vonageCapabilities],
-  ['Telnyx', telnyxCapabilities],
-];
+/** Each registry provider's capability map (a provider added to the registry fails to compile until it is here). */
+const capabilitiesOf: Record<ProviderName, Capabilities> = { twilio: twilioCapabilities, vonage: vonageCapabilities, telnyx: telnyxCapabilities };
+const providers: Array<[string, Capabilities]> = providerRegistry.map(({ name, displayName }) => [displayName, capabilitiesOf[name]]);
 
 const mark = { native: '✅ native', emulated: '🟡 emulated', unsupported: '❌ unsupported' } as const;
 

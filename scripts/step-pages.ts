@@ -1,3 +1,4 @@
+import { providerRegistry, type ProviderName } from '@callflow/core';
 import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, say, transfer, type Flow, type StepType } from '@callflow/core';
 import { continuationStates, planCommands } from '@callflow/telnyx';
 import { renderTwiml, twimlWarnings } from '@callflow/twilio';
@@ -8,6 +9,7 @@ import { renderNcco } from '@callflow/vonage';
 // Regenerate both with `npx tsx scripts/step-pages.ts --write`.
 
 const at = Date.parse('2026-11-23T15:00:00Z');
+const inWords = (items: string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`);
 const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15550100001', to: '+15550100002' };
 const secret = 'docs-step-pages-secret-0123456789';
 const office = { timezone: 'America/New_York', weekly: { weekdays: ['09:00-17:00'] } };
@@ -110,6 +112,38 @@ const examples: StepExample[] = [
   },
 ];
 
+type StepEngine = ReturnType<typeof createEngine>;
+type StepTurn = Awaited<ReturnType<StepEngine['start']>>;
+
+/** How each provider in the registry renders a step's first turn, and how its page shows the golden file. */
+const renderers: Record<ProviderName, { file: string; fence: 'xml' | 'json'; headingNote?: string; render(turn: StepTurn, engine: StepEngine): Promise<{ text: string; warnings: string[] }> }> = {
+  twilio: {
+    file: 'twilio.xml',
+    fence: 'xml',
+    async render(turn) {
+      return { text: `${renderTwiml(turn, { actionUrl: 'https://ivr.example.com/voice' })}\n`, warnings: twimlWarnings(turn) };
+    },
+  },
+  vonage: {
+    file: 'vonage.json',
+    fence: 'json',
+    async render(turn) {
+      const ncco = renderNcco(turn, { eventUrl: 'https://ivr.example.com/vonage', queuePosition: 1 });
+      return { text: `${JSON.stringify(ncco.output, null, 2)}\n`, warnings: ncco.warnings };
+    },
+  },
+  telnyx: {
+    file: 'telnyx.json',
+    fence: 'json',
+    headingNote: 'sent in order',
+    async render(turn, engine) {
+      const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+      const commands = planCommands(turn, { continuations, answer: true });
+      return { text: `${JSON.stringify(commands.output, null, 2)}\n`, warnings: commands.warnings };
+    },
+  },
+};
+
 /** golden file path (relative to the repository) → content, for every step and provider. */
 export async function stepGoldens(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -117,14 +151,13 @@ export async function stepGoldens(): Promise<Map<string, string>> {
     const engine = createEngine(example.flow, { secret, now: () => at });
     const turn = await engine.start(call);
     const dir = `test/golden/steps/${example.step}`;
-    const twilioWarnings = twimlWarnings(turn);
-    out.set(`${dir}/twilio.xml`, `${renderTwiml(turn, { actionUrl: 'https://ivr.example.com/voice' })}\n`);
-    const ncco = renderNcco(turn, { eventUrl: 'https://ivr.example.com/vonage', queuePosition: 1 });
-    out.set(`${dir}/vonage.json`, `${JSON.stringify(ncco.output, null, 2)}\n`);
-    const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
-    const commands = planCommands(turn, { continuations, answer: true });
-    out.set(`${dir}/telnyx.json`, `${JSON.stringify(commands.output, null, 2)}\n`);
-    out.set(`${dir}/warnings.json`, `${JSON.stringify({ twilio: twilioWarnings, vonage: ncco.warnings, telnyx: commands.warnings }, null, 2)}\n`);
+    const warnings: Record<string, string[]> = {};
+    for (const { name } of providerRegistry) {
+      const rendered = await renderers[name].render(turn, engine);
+      out.set(`${dir}/${renderers[name].file}`, rendered.text);
+      warnings[name] = rendered.warnings;
+    }
+    out.set(`${dir}/warnings.json`, `${JSON.stringify(warnings, null, 2)}\n`);
   }
   return out;
 }
@@ -153,7 +186,7 @@ function prettyXml(xml: string): string {
 /** docs page path → markdown, built from the golden files. */
 export function stepPages(goldens: Map<string, string>): Map<string, string> {
   const pages = new Map<string, string>();
-  const index = ['# Steps on each provider', '', 'Each page shows one step as TwiML (Twilio), NCCO (Vonage) and Call Control commands (Telnyx), rendered from the same turn by the adapters. They are generated from the golden files in `test/golden/steps/`, so they cannot drift from the code. Field reference: [flow-format.md](../flow-format.md). Native, emulated or unsupported per provider: [capabilities.md](../capabilities.md).', ''];
+  const index = ['# Steps on each provider', '', `Each page shows one step as ${inWords(providerRegistry.map(({ displayName, output }) => `${output} (${displayName})`))}, rendered from the same turn by the adapters. They are generated from the golden files in \`test/golden/steps/\`, so they cannot drift from the code. Field reference: [flow-format.md](../flow-format.md). Native, emulated or unsupported per provider: [capabilities.md](../capabilities.md).`, ''];
   for (const example of examples) {
     const dir = `test/golden/steps/${example.step}`;
     const warnings = JSON.parse(goldens.get(`${dir}/warnings.json`)!) as Record<string, string[]>;
@@ -169,24 +202,11 @@ export function stepPages(goldens: Map<string, string>): Map<string, string> {
       '',
       'The long values in URLs and `client_state` are the signed continuation tokens, exactly as sent.',
       '',
-      '## Twilio (TwiML)',
-      '',
-      '```xml',
-      prettyXml(goldens.get(`${dir}/twilio.xml`)!.trim()),
-      '```',
-      '',
-      '## Vonage (NCCO)',
-      '',
-      '```json',
-      goldens.get(`${dir}/vonage.json`)!.trim(),
-      '```',
-      '',
-      '## Telnyx (Call Control commands, sent in order)',
-      '',
-      '```json',
-      goldens.get(`${dir}/telnyx.json`)!.trim(),
-      '```',
-      '',
+      ...providerRegistry.flatMap(({ name, displayName, output }) => {
+        const { file, fence, headingNote } = renderers[name];
+        const golden = goldens.get(`${dir}/${file}`)!.trim();
+        return [`## ${displayName} (${output}${headingNote ? `, ${headingNote}` : ''})`, '', `\`\`\`${fence}`, fence === 'xml' ? prettyXml(golden) : golden, '```', ''];
+      }),
       '## Warnings',
       '',
       ...(warningLines.length ? warningLines : ['None: every provider renders this natively.']),

@@ -1,116 +1,36 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { providerNames, providerRegistry } from '@callflow/core';
+import { installPackages, npm, packedPackages, root, run, type PackedPackage } from './packed-packages.js';
 
-// Builds every publishable package, packs it, and installs the tarballs into a fresh project outside
-// the workspace, then imports, requires and type-checks them there, and runs publint and "are the
-// types wrong?" on each tarball.
-//
-// The install is offline. A lockfile install (the workspace's `npm install`) caches tarballs but not
-// the registry's metadata, so on a fresh machine `npm install --offline <tarballs>` cannot resolve a
-// range like `luxon@^3.7.2`. The consumer therefore gets a lockfile of its own: the tarballs, plus
-// the third-party packages they need exactly as the workspace's lockfile resolved them, and
-// `npm ci --offline` installs that from the cache.
-const root = fileURLToPath(new URL('..', import.meta.url));
-const run = promisify(execFile);
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+// What users run, not the source tree: every publishable package is built, packed, and installed from its tarball
+// into two fresh projects outside the workspace, one ESM and one "type": "commonjs" (what `npm init -y` writes).
+// There every CLI command runs from the installed bin on a YAML flow and on TypeScript flows, the packages are
+// imported and required, and their type declarations are checked with skipLibCheck off and no provider SDK
+// installed. A last test checks out the workspace afresh and runs the README's `npx callflow` lines after
+// `npm install`. Time limits are sized for a busy two-core machine.
 
-interface PackageInfo {
-  name: string;
-  dir: string;
-  tarball?: string;
-}
+let packed: PackedPackage[] = [];
+const scratch = mkdtempSync(join(tmpdir(), 'callflow-consumers-'));
+const projects = { esm: join(scratch, 'esm'), commonjs: join(scratch, 'commonjs') };
 
-const packages: PackageInfo[] = readdirSync(join(root, 'packages'))
-  .map((dir) => join(root, 'packages', dir))
-  .filter((dir) => existsSync(join(dir, 'package.json')))
-  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name: string; private?: boolean } }))
-  .filter(({ manifest }) => !manifest.private)
-  .map(({ dir, manifest }) => ({ name: manifest.name, dir }));
-
-interface LockEntry {
-  version?: string;
-  resolved?: string;
-  link?: boolean;
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  [field: string]: unknown;
-}
-
-const workspaceLock = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
-
-/** Where Node would find `name` from the package installed at `from` (`''` is the project root), in the workspace's lockfile. */
-function lockedPath(from: string, name: string): string | undefined {
-  let base = from;
-  for (;;) {
-    const candidate = `${base ? `${base}/` : ''}node_modules/${name}`;
-    const entry = workspaceLock[candidate];
-    if (entry && !entry.link) return candidate;
-    if (!base) return undefined;
-    const parent = base.lastIndexOf('/node_modules/');
-    base = parent === -1 ? '' : base.slice(0, parent);
-  }
-}
-
-/** The workspace's lockfile entries for these dependencies and everything they need, at the same paths. */
-function lockedClosure(wanted: Array<[from: string, name: string]>): Record<string, LockEntry> {
-  const closure: Record<string, LockEntry> = {};
-  for (let next = wanted.shift(); next; next = wanted.shift()) {
-    const [from, name] = next;
-    const path = lockedPath(from, name);
-    if (!path) throw new Error(`${name} (needed by ${from || 'a packed package'}) is not in the workspace's package-lock.json`);
-    if (closure[path]) continue;
-    const entry = workspaceLock[path]!;
-    closure[path] = entry;
-    for (const dependency of Object.keys(entry.dependencies ?? {})) wanted.push([path, dependency]);
-    // Optional dependencies (esbuild's per-platform binaries) may be missing from the lockfile on purpose.
-    for (const dependency of Object.keys(entry.optionalDependencies ?? {})) if (lockedPath(path, dependency)) wanted.push([path, dependency]);
-  }
-  return closure;
-}
-
-function pick<T extends object>(value: T, keys: string[]): T {
-  return Object.fromEntries(Object.entries(value).filter(([key, field]) => keys.includes(key) && field !== undefined)) as T;
-}
-
-let project = '';
-const packDir = mkdtempSync(join(tmpdir(), 'callflow-pack-'));
-
-beforeAll(async () => {
-  await run(npm, ['run', 'build'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-  for (const info of packages) {
-    const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', packDir], { cwd: info.dir });
-    info.tarball = join(packDir, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
-  }
-  project = mkdtempSync(join(tmpdir(), 'callflow-consumer-'));
-  const manifest = { name: 'consumer', version: '1.0.0', private: true, dependencies: {} as Record<string, string> };
-  const locked: Record<string, LockEntry> = {};
-  const wanted: Array<[from: string, name: string]> = [];
-  for (const info of packages) {
-    const { stdout } = await run('tar', ['-xzOf', info.tarball!, 'package/package.json']);
-    const packed = JSON.parse(stdout) as LockEntry & { name: string };
-    const spec = `file:${relative(project, info.tarball!)}`;
-    manifest.dependencies[packed.name] = spec;
-    locked[`node_modules/${packed.name}`] = { ...pick(packed, ['version', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines']), resolved: spec };
-    for (const dependency of Object.keys(packed.dependencies ?? {})) if (!dependency.startsWith('@callflow/')) wanted.push(['', dependency]);
-  }
-  Object.assign(locked, lockedClosure(wanted));
-  writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
-  writeFileSync(
-    join(project, 'package-lock.json'),
-    JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages: { '': manifest, ...locked } }, null, 2),
-  );
-  await run(npm, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project, maxBuffer: 64 * 1024 * 1024 });
-}, 600_000);
-
-afterAll(() => {
-  rmSync(packDir, { recursive: true, force: true });
-  if (project) rmSync(project, { recursive: true, force: true });
-});
+const yamlFlow = `version: 1
+name: packed-yaml
+start: menu
+nodes:
+  menu:
+    - type: gather
+      prompt: [{ type: say, text: Press 1. }]
+      numDigits: 1
+      routes: { "1": done }
+  done:
+    - type: say
+      text: Thanks.
+    - type: hangup
+`;
 
 const flowSource = `{
   name: 'packed',
@@ -121,20 +41,109 @@ const flowSource = `{
   },
 }`;
 
-describe('packages installed from their tarballs', () => {
-  it('packs every public package with only its build output', async () => {
-    expect(packages.map((info) => info.name)).toEqual(expect.arrayContaining(['@callflow/core', '@callflow/testing', '@callflow/cli']));
-    for (const info of packages) {
-      const { stdout } = await run('tar', ['-tzf', info.tarball!]);
+/** The flow files each project gets: YAML, a TypeScript module with a named `flow` export, one with a default export. */
+const flowFiles = {
+  'flow.yaml': yamlFlow,
+  'src/flow.ts': `import { defineFlow, gather, hangup, say } from '@callflow/core';\n\nexport const flow = defineFlow(${flowSource});\n`,
+  'src/default-flow.ts': `import { defineFlow, gather, hangup, say } from '@callflow/core';\n\nexport default defineFlow(${flowSource});\n`,
+};
+
+beforeAll(async () => {
+  packed = await packedPackages();
+  const everything = packed.map((info) => info.name);
+  for (const [kind, project] of Object.entries(projects)) {
+    mkdirSync(join(project, 'src'), { recursive: true });
+    const manifest = kind === 'esm' ? { name: 'consumer-esm', version: '1.0.0', private: true, type: 'module' } : { name: 'consumer-commonjs', version: '1.0.0', private: true, type: 'commonjs' };
+    writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
+    for (const [file, text] of Object.entries(flowFiles)) writeFileSync(join(project, file), text);
+    await installPackages(project, packed, { dependencies: everything, devDependencies: ['@types/node'] });
+  }
+}, 15 * 60_000);
+
+// The projects hold whole node_modules trees: removing them takes a while on a busy machine.
+afterAll(() => rmSync(scratch, { recursive: true, force: true }), 5 * 60_000);
+
+/** Runs the installed `callflow` bin in a project; resolves with the exit code instead of rejecting. */
+async function callflow(project: string, args: string[], input = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = join(project, 'node_modules', '.bin', 'callflow');
+  return new Promise((resolve) => {
+    const child = execFile(bin, args, { cwd: project, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    child.stdin!.end(input);
+  });
+}
+
+describe('packages installed from their tarballs', { timeout: 5 * 60_000 }, () => {
+  it('packs every public package with its build output, README and LICENSE only', async () => {
+    expect(packed.map((info) => info.name)).toEqual(expect.arrayContaining(['@callflow/core', '@callflow/testing', '@callflow/cli', ...providerRegistry.map((entry) => entry.packageName)]));
+    for (const info of packed) {
+      const { stdout } = await run('tar', ['-tzf', info.tarball]);
       const files = stdout.trim().split('\n');
-      expect(files, info.name).toContain('package/package.json');
+      expect(files, info.name).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE']));
       expect(files.filter((file) => file.startsWith('package/src/') || file.includes('.test.')), info.name).toEqual([]);
+      const manifest = JSON.parse(readFileSync(join(info.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+      expect(manifest, info.name).toMatchObject({ license: 'MIT', repository: expect.objectContaining({ url: expect.any(String), directory: expect.any(String) }), homepage: expect.any(String), keywords: expect.any(Array) });
     }
   });
 
+  for (const [kind, project] of Object.entries(projects)) {
+    describe(`the installed callflow bin in a ${kind} project`, () => {
+      it.each(['flow.yaml', 'src/flow.ts', 'src/default-flow.ts'])('validates %s', async (file) => {
+        expect(await callflow(project, ['validate', file])).toEqual({ code: 0, stdout: `${file}: ok (2 nodes)\n`, stderr: '' });
+      });
+
+      it('reports a broken flow with exit 1', async () => {
+        writeFileSync(join(project, 'broken.yaml'), yamlFlow.replace('"1": done', '"1": dnoe'));
+        const result = await callflow(project, ['validate', 'broken.yaml']);
+        expect(result.code).toBe(1);
+        expect(result.stderr).toContain("unknown node 'dnoe' (did you mean 'done'?)");
+      });
+
+      it.each(['flow.yaml', 'src/flow.ts'])('renders %s for every provider', async (file) => {
+        const outputs = new Map<string, string>();
+        for (const provider of providerNames) {
+          const result = await callflow(project, ['render', file, '--provider', provider]);
+          expect(result.stderr, provider).toBe('');
+          expect(result.code, provider).toBe(0);
+          outputs.set(provider, result.stdout);
+        }
+        expect(outputs.get('twilio')).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather [^>]*numDigits="1"><Say>Press 1\.<\/Say><\/Gather>/);
+        expect((JSON.parse(outputs.get('vonage')!) as Array<{ action: string }>).map((action) => action.action)).toEqual(['talk', 'input']);
+        expect((JSON.parse(outputs.get('telnyx')!) as Array<{ action: string }>).map((command) => command.action)).toEqual(['answer', 'gather_using_speak']);
+      });
+
+      it.each(['flow.yaml', 'src/flow.ts'])('simulates a call of %s with --digits on every provider', async (file) => {
+        for (const provider of providerNames) {
+          const result = await callflow(project, ['simulate', file, '--provider', provider, '--digits', '1']);
+          expect(result, provider).toEqual({
+            code: 0,
+            stdout: expect.stringMatching(new RegExp(`^🔊 Press 1\\.\\n☎  pressed 1\\n🔊 Thanks\\.\\n📴 the call ended\\n\\(${provider}: \\d+ webhooks, ended by flow\\)\\n$`)),
+            stderr: '',
+          });
+        }
+      });
+
+      it('runs an interactive call from stdin', async () => {
+        const result = await callflow(project, ['simulate', 'src/default-flow.ts', '--provider', 'telnyx'], '1\n');
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain('🔊 Press 1.');
+        expect(result.stdout).toContain('🔊 Thanks.');
+      });
+
+      it.each(['flow.yaml', 'src/flow.ts'])('prints the Mermaid diagram of %s', async (file) => {
+        const result = await callflow(project, ['diagram', file]);
+        expect(result.code).toBe(0);
+        expect(result.stderr).toBe('');
+        expect(result.stdout.split('\n')[0]).toBe('flowchart TD');
+        expect(result.stdout).toMatch(/menu -- "1" --> done/);
+      });
+    });
+  }
+
   it('runs a flow through import (ESM)', async () => {
     writeFileSync(
-      join(project, 'esm.mjs'),
+      join(projects.esm, 'engine.js'),
       `import { createEngine, defineFlow, gather, hangup, say } from '@callflow/core';
 const flow = defineFlow(${flowSource});
 const engine = createEngine(flow, { secret: 'packaging-secret-0123456789' });
@@ -143,13 +152,13 @@ const first = await engine.start(call);
 const next = await engine.resume(first.token, { type: 'digits', digits: '1' }, call);
 console.log(JSON.stringify({ wait: first.wait.step.type, said: next.steps.map((s) => s.step.text), ended: next.ended }));`,
     );
-    const { stdout } = await run(process.execPath, ['esm.mjs'], { cwd: project });
+    const { stdout } = await run(process.execPath, ['engine.js'], { cwd: projects.esm });
     expect(JSON.parse(stdout)).toEqual({ wait: 'gather', said: ['Thanks.'], ended: true });
   });
 
   it('runs a flow through require (CommonJS)', async () => {
     writeFileSync(
-      join(project, 'cjs.cjs'),
+      join(projects.commonjs, 'engine.js'),
       `const { createEngine, defineFlow, gather, hangup, say, parseFlow } = require('@callflow/core');
 const flow = defineFlow(${flowSource});
 const engine = createEngine(flow, { secret: 'packaging-secret-0123456789' });
@@ -158,33 +167,85 @@ engine.start({ callId: 'CA1' }).then((turn) => {
   console.log(JSON.stringify({ wait: turn.wait.step.type, yaml: yamlFlow.name }));
 });`,
     );
-    const { stdout } = await run(process.execPath, ['cjs.cjs'], { cwd: project });
+    const { stdout } = await run(process.execPath, ['engine.js'], { cwd: projects.commonjs });
     expect(JSON.parse(stdout)).toEqual({ wait: 'gather', yaml: 'y' });
   });
 
+  it('runs simulateCall on every provider with no provider SDK installed', async () => {
+    writeFileSync(
+      join(projects.commonjs, 'simulate.js'),
+      `const { defineFlow, gather, hangup, say } = require('@callflow/core');
+const { simulateCall, simulatedProviders } = require('@callflow/testing');
+const flow = defineFlow(${flowSource});
+Promise.all(simulatedProviders.map((provider) => simulateCall({ provider, flow, input: ['1'] }).then((call) => [provider, call.heard]))).then((calls) => console.log(JSON.stringify(Object.fromEntries(calls))));`,
+    );
+    const sdks = await run(process.execPath, ['-e', `console.log(JSON.stringify(${JSON.stringify(providerRegistry.map((entry) => entry.sdkPackage))}.filter((name) => { try { require.resolve(name); return true; } catch { return false; } })))`], { cwd: projects.commonjs });
+    expect(JSON.parse(sdks.stdout), 'no provider SDK is installed in the consumer').toEqual([]);
+    const { stdout } = await run(process.execPath, ['simulate.js'], { cwd: projects.commonjs });
+    expect(JSON.parse(stdout)).toEqual(Object.fromEntries(providerNames.map((provider) => [provider, ['Press 1.', 'Thanks.']])));
+  });
+
+  it('names the adapter package to install when it is missing', async () => {
+    const project = join(scratch, 'testing-only');
+    mkdirSync(project, { recursive: true });
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'testing-only', version: '1.0.0', private: true, type: 'module' }));
+    await installPackages(project, packed, { dependencies: ['@callflow/core', '@callflow/testing', '@callflow/twilio'] });
+    writeFileSync(
+      join(project, 'simulate.js'),
+      `import { defineFlow, say } from '@callflow/core';
+import { simulateCall } from '@callflow/testing';
+const flow = defineFlow({ name: 'x', start: 'a', nodes: { a: [say('Hi.')] } });
+console.log(JSON.stringify((await simulateCall({ provider: 'twilio', flow })).heard));
+await simulateCall({ provider: 'vonage', flow }).catch((error) => console.log(JSON.stringify({ code: error.code, message: error.message })));`,
+    );
+    const { stdout } = await run(process.execPath, ['simulate.js'], { cwd: project });
+    expect(stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
+      ['Hi.'],
+      { code: 'missing-package', message: '[callflow:testing] simulating a Vonage call needs the @callflow/vonage package: npm install @callflow/vonage' },
+    ]);
+  }, 10 * 60_000);
+
   it('loads every package both ways', async () => {
-    for (const info of packages) {
-      const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('${info.name}'); console.log(Object.keys(m).length)`], { cwd: project });
-      const cjs = await run(process.execPath, ['-e', `console.log(Object.keys(require('${info.name}')).length)`], { cwd: project });
+    for (const info of packed) {
+      const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('${info.name}'); console.log(Object.keys(m).length)`], { cwd: projects.esm });
+      const cjs = await run(process.execPath, ['-e', `console.log(Object.keys(require('${info.name}')).length)`], { cwd: projects.commonjs });
       expect(Number(esm.stdout), info.name).toBeGreaterThan(0);
       expect(Number(cjs.stdout), info.name).toBe(Number(esm.stdout));
     }
   });
 
-  it('has types that resolve under node16 module resolution', async () => {
+  it.each(Object.keys(projects))('has types that check with skipLibCheck off and no provider SDK installed (%s project)', async (kind) => {
+    const project = projects[kind as keyof typeof projects];
+    const imports = packed.map((info, index) => `import * as package${index} from '${info.name}';`).join('\n');
     writeFileSync(
       join(project, 'types.mts'),
-      `import { defineFlow, gather, hangup, say, type Turn } from '@callflow/core';
+      `${imports}
+import { defineFlow, gather, hangup, say, type ProviderName, type Turn } from '@callflow/core';
 const flow = defineFlow(${flowSource});
 const name: string = flow.name;
+const provider: ProviderName = 'twilio';
 // @ts-expect-error misspelled node
 defineFlow({ name: 'x', start: 'menu', nodes: { menu: [gather({ prompt: 'p', routes: { '1': 'dnoe' } })], done: [hangup()] } });
+// @ts-expect-error not a provider
+const unknown: ProviderName = 'plivo';
+export const used = [${packed.map((_info, index) => `package${index}`).join(', ')}, provider, unknown];
 export type { Turn };
 export { name };`,
     );
+    // Each package README's TypeScript example, as a user pastes it.
+    const examples: string[] = [];
+    for (const info of packed) {
+      const readme = readFileSync(join(info.dir, 'README.md'), 'utf8');
+      for (const match of readme.matchAll(/```ts\n([\s\S]*?)```/g)) {
+        const file = `readme-${info.name.replace('@callflow/', '')}-${examples.length}.mts`;
+        writeFileSync(join(project, file), `${match[1]}\nexport {};\n`);
+        examples.push(file);
+      }
+    }
+    expect(examples.length, 'README examples').toBeGreaterThanOrEqual(packed.length - 1);
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['types.mts'] }),
+      JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['types.mts', ...examples] }),
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((error: { stdout: string }) => error);
@@ -193,11 +254,11 @@ export { name };`,
 
   it('passes publint and are-the-types-wrong', async () => {
     const { publint } = await import('publint');
-    for (const info of packages) {
+    for (const info of packed) {
       const { messages } = await publint({ pkgDir: info.dir, level: 'warning' });
       expect(messages.map((message) => `${message.code} ${JSON.stringify(message.args)}`), info.name).toEqual([]);
       const attw = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
-      const result = await run(process.execPath, [attw, info.tarball!, '--format', 'json', '--profile', 'node16'], { maxBuffer: 64 * 1024 * 1024 }).catch(
+      const result = await run(process.execPath, [attw, info.tarball, '--format', 'json', '--profile', 'node16'], { maxBuffer: 64 * 1024 * 1024 }).catch(
         (error: { stdout: string }) => error,
       );
       // attw's JSON lists problems as an array, or as an object keyed by kind (empty when there are none).
@@ -206,4 +267,48 @@ export { name };`,
       expect(problems, info.name).toEqual([]);
     }
   });
+});
+
+describe('a fresh checkout', () => {
+  it('runs the README\'s npx callflow lines after npm install', async () => {
+    const checkout = join(scratch, 'checkout');
+    const { stdout: listed } = await run('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    for (const file of listed.split('\0').filter(Boolean)) {
+      mkdirSync(dirname(join(checkout, file)), { recursive: true });
+      try {
+        cpSync(join(root, file), join(checkout, file));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // a file deleted but not yet committed
+      }
+    }
+    // The third-party packages as a finished `npm install` leaves them (hard links: no copy, no network); the workspace's
+    // own packages and the bin links are left for `npm install` to make, as in a fresh clone. Then the README's first
+    // command, which links the workspace, links `callflow` and builds the packages (the root's prepare script).
+    mkdirSync(join(checkout, 'node_modules'));
+    for (const entry of readdirSync(join(root, 'node_modules'))) {
+      // npm's record of the finished install stays behind too: with it, npm would trust the copy and link no bins.
+      if (entry === '@callflow' || entry === '.bin' || entry === '.package-lock.json') continue;
+      await run('cp', ['-al', join(root, 'node_modules', entry), join(checkout, 'node_modules', entry)]);
+    }
+    // The workspace's node_modules may hold packages the lockfile has since moved on from: bring the copy to the
+    // lockfile's state first, then take away again what a fresh clone lacks (links, bins, npm's record, builds).
+    await run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: checkout, maxBuffer: 64 * 1024 * 1024 });
+    for (const made of ['node_modules/@callflow', 'node_modules/.bin', 'node_modules/.package-lock.json']) rmSync(join(checkout, made), { recursive: true, force: true });
+    for (const info of packed) rmSync(join(checkout, relative(root, info.dir), 'dist'), { recursive: true, force: true });
+    await run(npm, ['install', '--offline', '--no-audit', '--no-fund'], { cwd: checkout, maxBuffer: 64 * 1024 * 1024 });
+    const readme = readFileSync(join(checkout, 'README.md'), 'utf8');
+    const lines = [...readme.matchAll(/^npx callflow (.+?)(?:\s+#.*)?$/gm)].map((match) => match[1]!.trim());
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    for (const line of lines) {
+      const args = line.split(/\s+/);
+      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const child = execFile(npm, ['exec', '--offline', '--', 'callflow', ...args], { cwd: checkout, timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+        child.stdin!.end('');
+      });
+      expect(result, `npx callflow ${line}: ${result.stderr}`).toMatchObject({ code: 0 });
+      expect(result.stdout.length, `npx callflow ${line} prints something`).toBeGreaterThan(0);
+    }
+  }, 20 * 60_000);
 });

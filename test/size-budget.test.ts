@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { adapterBundleSizes, adapterBundles } from '../bench/size.js';
+import { packedPackages } from './packed-packages.js';
 
 // The size budget: each "core + adapter handler" bundle, as a Worker or Lambda ships it (esbuild, minified, gzipped),
 // must stay within size-budget.json. Raising a budget is a decision: do it in the commit that needs it, and say why.
@@ -10,7 +11,7 @@ const budget = JSON.parse(readFileSync(new URL('../size-budget.json', import.met
 describe('size budget', () => {
   it('has a budget for every adapter bundle and no stale ones', () => {
     const names = Object.values(adapterBundles).map((entry) => entry.name).sort();
-    expect(Object.keys(budget).filter((key) => !key.startsWith('$')).sort()).toEqual(names);
+    expect(Object.keys(budget).filter((key) => !key.startsWith('$') && !key.startsWith('packed ')).sort()).toEqual(names);
   });
 
   it('keeps every core + adapter bundle within its gzipped budget', async () => {
@@ -25,4 +26,21 @@ describe('size budget', () => {
     }
     expect(over, 'bundle grew past size-budget.json; shrink it or raise the budget on purpose').toEqual([]);
   });
+
+  it('keeps each budgeted package\'s npm tarball within its budget', async () => {
+    const packed = await packedPackages();
+    const budgeted = Object.keys(budget).filter((key) => key.startsWith('packed ')).map((key) => key.slice('packed '.length));
+    expect(budgeted).toContain('@callflow/core');
+    const over: string[] = [];
+    for (const name of budgeted) {
+      const info = packed.find((entry) => entry.name === name);
+      expect(info, `${name} is a published package`).toBeDefined();
+      const bytes = statSync(info!.tarball).size;
+      // A tarball that is suddenly tiny means the build output went missing.
+      expect(bytes, `${name} is implausibly small`).toBeGreaterThan(20_000);
+      const limit = budget[`packed ${name}`]!;
+      if (bytes > limit) over.push(`${name}: ${bytes} B packed > budget ${limit} B (+${bytes - limit} B)`);
+    }
+    expect(over, 'a tarball grew past size-budget.json; shrink it or raise the budget on purpose').toEqual([]);
+  }, 15 * 60_000);
 });

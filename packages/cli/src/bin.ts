@@ -1,5 +1,4 @@
 import { runCli } from './cli.js';
-import './provider-commands.js';
 
 const result = await runCli(process.argv.slice(2));
 if (result.stdout) process.stdout.write(result.stdout);

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
-import { formatProblems, isCallFlowError } from '@callflow/core';
+import { formatProblems, isCallFlowError, providerNames, providerRegistry } from '@callflow/core';
 import { diagramCommand } from './diagram-command.js';
 import { loadFlow } from './load-flow.js';
+import { renderCommand, simulateCommand } from './provider-commands.js';
 
 /** What a command writes and its exit code; kept apart from process I/O so tests can call it. */
 export interface CommandResult {
@@ -18,18 +19,26 @@ commands:
                                       draw the flow: Mermaid text (default), an SVG or PNG picture
   dev <flow> [--port N]               open the dev console: the graph, a softphone, each turn's documents
   render <flow> --provider P [--node N]
-                                      print the TwiML, NCCO or Telnyx commands of a node's first turn
+                                      print a node's first turn as the provider gets it (${providerRegistry.map((entry) => entry.output).join(', ')})
   simulate <flow> --provider P [--digits 1,2,#] [--at ISO-TIME]
                                       run a scripted call and print what the caller hears
 
-flows: .json, .yaml/.yml, or a TypeScript/JavaScript module whose default export is a flow
-providers: twilio, vonage, telnyx`;
+flows: .json, .yaml/.yml, or a TypeScript/JavaScript module that exports the flow as \`flow\` or as its default export
+providers: ${providerNames.join(', ')}`;
 
-/** Extra commands registered by packages that depend on the adapters (render, simulate). */
+/** A command: its flow path and parsed options in, what it prints out. */
 export type CommandHandler = (flowPath: string, options: Record<string, string | boolean | undefined>) => Promise<CommandResult>;
-const extraCommands = new Map<string, CommandHandler>();
 
-/** Adds a command (used by the render/simulate module, which needs the provider adapters). */
+/**
+ * The commands besides validate and diagram, imported and listed here by name: a bundler cannot drop them
+ * (a side-effect import that registered them was dropped from the built bin, see issue 12).
+ */
+const extraCommands = new Map<string, CommandHandler>([
+  ['render', renderCommand],
+  ['simulate', simulateCommand],
+]);
+
+/** Adds a command to the CLI, for a tool that embeds it. */
 export function registerCommand(name: string, handler: CommandHandler): void {
   extraCommands.set(name, handler);
 }
@@ -56,7 +65,8 @@ export async function runCli(argv: string[]): Promise<CommandResult> {
     return { code: 2, stdout: '', stderr: `${(error as Error).message}\n\n${usage}\n` };
   }
   const [command, flowPath] = parsed.positionals;
-  if (parsed.values.help || !command) return { code: command ? 0 : 2, stdout: parsed.values.help ? `${usage}\n` : '', stderr: command ? '' : `${usage}\n` };
+  if (parsed.values.help) return { code: 0, stdout: `${usage}\n`, stderr: '' };
+  if (!command) return { code: 2, stdout: '', stderr: `${usage}\n` };
   if (!flowPath) return { code: 2, stdout: '', stderr: `callflow ${command}: missing <flow>\n\n${usage}\n` };
   try {
     switch (command) {

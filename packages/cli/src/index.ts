@@ -11,4 +11,4 @@ export { loadFlow } from './load-flow.js';
 export { renderNode } from './render-turn.js';
 export { describeEntry, parseKeys, runSoftphone } from './softphone.js';
 export type { SoftphoneOptions } from './softphone.js';
-import './provider-commands.js';
+export { renderCommand, simulateCommand } from './provider-commands.js';

@@ -3,7 +3,7 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CallFlowError, checkFlowSource, validateFlow, type Flow, type FlowValidation } from '@callflow/core';
 
-/** Loads a flow file: `.json`, `.yaml`/`.yml`, or a TypeScript/JavaScript module whose default export (or `flow` export) is a flow. */
+/** Loads a flow file: `.json`, `.yaml`/`.yml`, or a TypeScript/JavaScript module that exports the flow as `flow` or as its default export. */
 export async function loadFlow(path: string): Promise<FlowValidation> {
   const absolute = resolve(path);
   const extension = extname(absolute).toLowerCase();
@@ -34,13 +34,31 @@ export async function loadFlow(path: string): Promise<FlowValidation> {
     }
     throw new CallFlowError('invalid-flow', `cannot load ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const exported = unwrapDefault(module);
+  const exported = exportedFlow(module);
+  if (exported === undefined) {
+    throw new CallFlowError('invalid-flow', `${path} exports no flow: export it as \`export const flow = defineFlow(…)\` or \`export default defineFlow(…)\``);
+  }
   return validateFlow(exported as Flow);
 }
 
-function unwrapDefault(module: Record<string, unknown>): unknown {
-  let value: unknown = module.default ?? module.flow;
-  // tsx may wrap a CommonJS-style default once more.
-  while (value && typeof value === 'object' && 'default' in value && !('nodes' in value)) value = (value as { default: unknown }).default;
-  return value;
+/**
+ * The module's `flow` export, else its default export. A module loaded as CommonJS (a `.ts` file in a
+ * `"type": "commonjs"` project) arrives wrapped: its `module.exports` is the default, so `export const flow`
+ * becomes `default.flow` and `export default` becomes `default.default`; both are unwrapped.
+ */
+function exportedFlow(module: Record<string, unknown>): unknown {
+  for (const candidate of [module.flow, module.default]) {
+    let value = candidate;
+    while (isObject(value) && !('nodes' in value)) {
+      if ('flow' in value) value = value.flow;
+      else if ('default' in value) value = value.default;
+      else break;
+    }
+    if (value !== undefined && !(isObject(value) && Object.keys(value).length === 0)) return value;
+  }
+  return undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }

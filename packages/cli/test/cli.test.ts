@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { diagramFlow, runCli } from '../src/index.js';
-import { parseFlow } from '@callflow/core';
+import { parseFlow, providerNames } from '@callflow/core';
 import { readFileSync } from 'node:fs';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
@@ -36,6 +36,30 @@ describe('callflow validate', () => {
     const result = await runCli(['validate', fixture('typed-flow.ts')]);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+  });
+
+  // A fresh `npm init -y` project is "type": "commonjs": tsx loads the flow as CommonJS and wraps its exports in `default`.
+  it.each([
+    ['a named flow export (ESM project)', 'named-flow.ts'],
+    ['a default export (ESM project)', 'typed-flow.ts'],
+    ['a named flow export ("type": "commonjs" project)', 'commonjs/named-flow.ts'],
+    ['a default export ("type": "commonjs" project)', 'commonjs/default-flow.ts'],
+  ])('loads a TypeScript flow from %s', async (_label, file) => {
+    const result = await runCli(['validate', fixture(file)]);
+    expect(result).toEqual({ code: 0, stdout: `${fixture(file)}: ok (2 nodes)\n`, stderr: '' });
+  });
+
+  it('says how to export the flow when a module exports none', async () => {
+    const result = await runCli(['validate', fixture('no-flow.ts')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('exports no flow: export it as `export const flow = defineFlow(…)` or `export default defineFlow(…)`');
+  });
+
+  it('names both export styles and every registry provider in its usage', async () => {
+    const help = await runCli(['--help']);
+    expect(help).toMatchObject({ code: 0, stderr: '' });
+    expect(help.stdout).toContain('exports the flow as `flow` or as its default export');
+    expect(help.stdout).toContain(`providers: ${providerNames.join(', ')}`);
   });
 
   it('reports a missing file and an unknown command', async () => {
@@ -98,7 +122,7 @@ describe('callflow render', () => {
 });
 
 describe('callflow simulate', () => {
-  it.each(['twilio', 'vonage', 'telnyx'])('prints the transcript of a scripted call on %s', async (provider) => {
+  it.each(providerNames)('prints the transcript of a scripted call on %s', async (provider) => {
     const result = await runCli(['simulate', fixture('hotline.yaml'), '--provider', provider, '--digits', '7,2']);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -19,6 +19,7 @@ export type CallFlowErrorCode =
   | 'invalid-webhook'
   | 'provider-request-failed'
   | 'store-unavailable'
+  | 'missing-package'
   | 'flow-failed'
   | 'invalid-options';
 

@@ -1,6 +1,9 @@
 export { CallFlowError, isCallFlowError, formatProblems } from './errors.js';
 export type { CallFlowErrorCode, CallFlowErrorOptions, Problem, TokenFailure } from './errors.js';
 
+export { isProviderName, providerEntry, providerNameList, providerNames, providerRegistry } from './providers/provider-registry.js';
+export type { ProviderEntry, ProviderName } from './providers/provider-registry.js';
+
 export { isMediaStep, isWaitingStep, stepTypes } from './ir/types.js';
 export type {
   CallContext,

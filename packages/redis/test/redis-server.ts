@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Options for `startRedisServer`. */
 export interface RedisServerOptions {
@@ -50,14 +51,81 @@ const ping = (port: number) =>
     socket.on('close', () => resolve(false));
   });
 
-/** Starts `redis-server` on a free 127.0.0.1 port and waits for PING; throws a clear error when redis-server is not installed. */
+/** What the machine offers to get a redis-server binary. */
+export interface RedisServerHost {
+  /** redis-server answers `--version`. */
+  installed: boolean;
+  /** The process runs as root (uid 0). */
+  root: boolean;
+  /** apt-get is on PATH (Debian/Ubuntu). */
+  aptGet: boolean;
+  platform: NodeJS.Platform;
+}
+
+/** The one command a person runs to get redis-server on this kind of machine. */
+export function redisInstallCommand(host: Pick<RedisServerHost, 'platform' | 'aptGet'>): string {
+  if (host.platform === 'darwin') return 'brew install redis';
+  if (host.aptGet) return 'sudo .ci/install-redis-server';
+  return 'install redis-server with your system\'s package manager';
+}
+
+/**
+ * What the test setup does about redis-server: use it, install it as `.ci/run` does (root and apt-get), or fail
+ * naming the one command to run. Never skip: the Redis store is tested against a real server or the run fails.
+ */
+export function redisServerPlan(host: RedisServerHost): { action: 'use' } | { action: 'install' } | { action: 'fail'; message: string } {
+  if (host.installed) return { action: 'use' };
+  if (host.root && host.aptGet && host.platform === 'linux') return { action: 'install' };
+  return {
+    action: 'fail',
+    message: `redis-server is not installed, and the @callflow/redis tests run against a real Redis. Run: ${redisInstallCommand(host)} (then npm test again).`,
+  };
+}
+
+const repositoryRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const hasCommand = (command: string, args: string[]) => {
+  const found = spawnSync(command, args, { encoding: 'utf8' });
+  return !found.error && found.status === 0;
+};
+let provided: Promise<void> | undefined;
+
+/** Makes sure redis-server is on PATH: installs it when the plan says so (once per process), else throws the plan's message. */
+export function provideRedisServer(): Promise<void> {
+  provided ??= (async () => {
+    const plan = redisServerPlan({
+      installed: hasCommand('redis-server', ['--version']),
+      root: process.getuid?.() === 0,
+      aptGet: hasCommand('apt-get', ['--version']),
+      platform: process.platform,
+    });
+    if (plan.action === 'fail') throw new Error(plan.message);
+    if (plan.action === 'use') return;
+    // Several test files may ask at once: one installs (apt holds its own lock too), the others wait for it.
+    const lock = join(tmpdir(), 'callflow-install-redis-server.lock');
+    for (;;) {
+      try {
+        mkdirSync(lock);
+        break;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        if (hasCommand('redis-server', ['--version'])) return;
+      }
+    }
+    try {
+      const install = spawnSync(join(repositoryRoot, '.ci', 'install-redis-server'), [], { encoding: 'utf8', timeout: 10 * 60_000 });
+      if (install.status !== 0 || !hasCommand('redis-server', ['--version'])) {
+        throw new Error(`installing redis-server failed (${install.error?.message ?? `exit ${install.status}`}):\n${install.stdout}${install.stderr}\nRun: ${redisInstallCommand({ platform: process.platform, aptGet: true })}`);
+      }
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  })();
+  return provided;
+}
+
+/** Starts `redis-server` on a free 127.0.0.1 port and waits for PING; provides redis-server first (see `provideRedisServer`). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
-  const found = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
-  if (found.error || found.status !== 0) {
-    throw new Error(
-      'redis-server is not on PATH: the @callflow/redis tests run against a real Redis. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) or run .ci/run, which installs it.',
-    );
-  }
+  await provideRedisServer();
   const port = await freePort();
   const dataDirectory = mkdtempSync(join(tmpdir(), 'callflow-redis-'));
   const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];

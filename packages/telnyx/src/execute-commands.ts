@@ -1,6 +1,5 @@
 import { CallFlowError, isCallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
-import type { ActionJoinParams } from 'telnyx/resources/conferences/actions';
-import type { ConferenceCreateParams } from 'telnyx/resources/conferences/conferences';
+import type { CreateConferenceBody as ConferenceCreateParams, JoinConferenceBody as ActionJoinParams } from './call-control-bodies.js';
 import type { TelnyxAction, TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
 
 /** The body of one planned command, typed with the telnyx SDK's parameters. */

@@ -14,22 +14,22 @@ import type {
   Turn,
 } from '@callflow/core';
 import type {
-  ActionAnswerParams,
-  ActionEnqueueParams,
-  ActionGatherParams,
-  ActionGatherUsingAudioParams,
-  ActionGatherUsingSpeakParams,
-  ActionHangupParams,
-  ActionLeaveQueueParams,
-  ActionSpeakParams,
-  ActionStartPlaybackParams,
-  ActionStartRecordingParams,
-  ActionStopPlaybackParams,
-  ActionStopRecordingParams,
-  ActionTransferParams,
-} from 'telnyx/resources/calls/actions';
-import type { ActionJoinParams } from 'telnyx/resources/conferences/actions';
-import type { ConferenceCreateParams } from 'telnyx/resources/conferences/conferences';
+  AnswerCallBody as ActionAnswerParams,
+  CreateConferenceBody as ConferenceCreateParams,
+  EnqueueCallBody as ActionEnqueueParams,
+  GatherBody as ActionGatherParams,
+  GatherUsingAudioBody as ActionGatherUsingAudioParams,
+  GatherUsingSpeakBody as ActionGatherUsingSpeakParams,
+  HangupCallBody as ActionHangupParams,
+  JoinConferenceBody as ActionJoinParams,
+  LeaveQueueBody as ActionLeaveQueueParams,
+  SpeakTextBody as ActionSpeakParams,
+  StartPlaybackBody as ActionStartPlaybackParams,
+  StartRecordingBody as ActionStartRecordingParams,
+  StopPlaybackBody as ActionStopPlaybackParams,
+  StopRecordingBody as ActionStopRecordingParams,
+  TransferCallBody as ActionTransferParams,
+} from './call-control-bodies.js';
 import { commandIdOf, encodeClientState } from './client-state.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
@@ -51,7 +51,7 @@ export interface TelnyxConferenceBody {
 
 type Command<Action extends string, Body> = { action: Action; body: Body; /** Present when this command's event resumes the flow. */ resumeOn?: TelnyxResumeEvent };
 
-/** One Call Control command as pure data: the action (URL segment) and its body, typed with the telnyx SDK's parameters. */
+/** One Call Control command as pure data: the action (URL segment) and its body, typed from the Telnyx API reference (call-control-bodies.ts). */
 export type TelnyxCommand =
   | Command<'answer', ActionAnswerParams>
   | Command<'speak', ActionSpeakParams>

@@ -1,4 +1,4 @@
-import type { DialStatus } from '@callflow/core';
+import type { DialStatus, ProviderName } from '@callflow/core';
 
 /** What the scripted caller does at the next gather. A string is the DTMF keys pressed, e.g. `'1'` or `'1234#'`. */
 export type CallerAction = string | { speech: string; confidence?: number } | { silence: true } | { hangup: true };
@@ -62,7 +62,7 @@ export type TranscriptEntry =
 
 /** What a whole emulated call produced. */
 export interface CallTranscript {
-  provider: 'twilio' | 'vonage' | 'telnyx';
+  provider: ProviderName;
   entries: TranscriptEntry[];
   /** Who ended the call: the flow (hangup or end of document), the caller (scripted hang-up), or an error. */
   endedBy: 'flow' | 'caller' | 'error';

@@ -1,13 +1,27 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CallFlowError, createMemoryStore, silentLogger, toNodeListener, type FetchHandler, type Flow, type Hook, type Logger, type Store } from '@callflow/core';
+import {
+  CallFlowError,
+  createMemoryStore,
+  providerNameList,
+  providerNames,
+  silentLogger,
+  toNodeListener,
+  type FetchHandler,
+  type Flow,
+  type Hook,
+  type Logger,
+  type ProviderName,
+  type Store,
+} from '@callflow/core';
+import { loadAdapter } from './load-adapter.js';
 import type { CallScript, CallTranscript, TranscriptEntry } from './script.js';
 
-/** The providers a call can be simulated on. */
-export type SimulatedProvider = 'twilio' | 'vonage' | 'telnyx';
+/** The providers a call can be simulated on: every provider in the registry. */
+export type SimulatedProvider = ProviderName;
 
-/** The providers, in the order the parity suite and the demo use them. */
-export const simulatedProviders: readonly SimulatedProvider[] = ['twilio', 'vonage', 'telnyx'];
+/** The providers, in the registry's order (the one the parity suite and the demo use). */
+export const simulatedProviders: readonly SimulatedProvider[] = providerNames;
 
 /** A scripted call of a flow on one provider. */
 export interface SimulateCallOptions extends CallScript {
@@ -99,51 +113,70 @@ function summarise(transcript: CallTranscript): SimulatedCall {
 export async function simulateCall(options: SimulateCallOptions | SimulateServerCallOptions): Promise<SimulatedCall> {
   if ('url' in options) return simulateServerCall(options);
   const { provider, flow, at, hooks, logger = silentLogger, ...script } = options;
+  const run = localCalls[provider as ProviderName] as LocalCall | undefined;
+  if (!run) throw new CallFlowError('invalid-webhook', `unknown provider '${String(provider)}' (${providerNameList()})`, { provider: 'testing' });
   const now = clockOf(at);
   const store = options.store ?? createMemoryStore(now ? { now } : {});
   const handler: { current?: FetchHandler } = {};
   const { server, base } = await listen(handler);
   try {
-    const common = { flow, secret, hooks, store, logger, ...(now ? { now } : {}) };
-    if (provider === 'twilio') {
-      const { createTwilioHandler } = await import('@callflow/twilio');
-      const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
-      const authToken = 'simulated-twilio-auth-token';
-      handler.current = createTwilioHandler({ ...common, authToken, publicBaseUrl: `${base}/voice` });
-      const emulator = createTwilioEmulator({ voiceUrl: `${base}/voice`, authToken });
-      try {
-        return summarise(await emulator.call(script));
-      } finally {
-        await emulator.close();
-      }
-    }
-    if (provider === 'vonage') {
-      const { createVonageHandler } = await import('@callflow/vonage');
-      const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
-      const signatureSecret = 'simulated-vonage-signature-secret';
-      handler.current = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage` });
-      const emulator = await createVonageEmulator({ answerUrl: `${base}/vonage/answer`, eventUrl: `${base}/vonage/event`, signatureSecret, ...(now ? { now } : {}) });
-      try {
-        return summarise(await emulator.call(script));
-      } finally {
-        await emulator.close();
-      }
-    }
-    const { createTelnyxHandler } = await import('@callflow/telnyx');
-    const { createTelnyxEmulator } = await import('./telnyx/create-telnyx-emulator.js');
-    const { Telnyx } = await import('telnyx');
-    const emulator = await createTelnyxEmulator({ webhookUrl: `${base}/telnyx`, ...(now ? { now } : {}) });
-    try {
-      const client = new Telnyx({ apiKey: 'simulated', baseURL: emulator.apiBaseUrl, maxRetries: 0 });
-      handler.current = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client: client as never, publicBaseUrl: `${base}/telnyx` });
-      return summarise(await emulator.call(script));
-    } finally {
-      await emulator.close();
-    }
+    return summarise(await run({ common: { flow, secret, hooks, store, logger, ...(now ? { now } : {}) }, base, handler, script, now }));
   } finally {
     await close(server);
   }
 }
+
+interface LocalCallContext {
+  /** The handler options every provider takes. */
+  common: { flow: Flow; secret: string; hooks?: Record<string, Hook>; store: Store; logger: Logger; now?: () => number };
+  /** The local server's origin; the handler goes into `handler.current`. */
+  base: string;
+  handler: { current?: FetchHandler };
+  script: CallScript;
+  now?: () => number;
+}
+type LocalCall = (context: LocalCallContext) => Promise<CallTranscript>;
+
+/** How each provider in the registry runs a call: its adapter's handler, called by its emulator. No provider SDK is loaded. */
+const localCalls: Record<ProviderName, LocalCall> = {
+  async twilio({ common, base, handler, script }) {
+    const { createTwilioHandler } = await loadAdapter('twilio');
+    const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
+    const authToken = 'simulated-twilio-auth-token';
+    handler.current = createTwilioHandler({ ...common, authToken, publicBaseUrl: `${base}/voice` });
+    const emulator = createTwilioEmulator({ voiceUrl: `${base}/voice`, authToken });
+    try {
+      return await emulator.call(script);
+    } finally {
+      await emulator.close();
+    }
+  },
+  async vonage({ common, base, handler, script, now }) {
+    const { createVonageHandler } = await loadAdapter('vonage');
+    const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
+    const signatureSecret = 'simulated-vonage-signature-secret';
+    handler.current = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage` });
+    const emulator = await createVonageEmulator({ answerUrl: `${base}/vonage/answer`, eventUrl: `${base}/vonage/event`, signatureSecret, ...(now ? { now } : {}) });
+    try {
+      return await emulator.call(script);
+    } finally {
+      await emulator.close();
+    }
+  },
+  async telnyx({ common, base, handler, script, now }) {
+    const { createCallControlClient, createTelnyxHandler } = await loadAdapter('telnyx');
+    const { createTelnyxEmulator } = await import('./telnyx/create-telnyx-emulator.js');
+    const emulator = await createTelnyxEmulator({ webhookUrl: `${base}/telnyx`, ...(now ? { now } : {}) });
+    try {
+      // The built-in Call Control client (fetch only), pointed at the emulator's API: the telnyx SDK is not needed.
+      const client = createCallControlClient({ apiKey: 'simulated', baseUrl: emulator.apiBaseUrl });
+      handler.current = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client, publicBaseUrl: `${base}/telnyx` });
+      return await emulator.call(script);
+    } finally {
+      await emulator.close();
+    }
+  },
+};
 
 async function simulateServerCall(options: SimulateServerCallOptions): Promise<SimulatedCall> {
   const { provider, url, authToken, signatureSecret, at, ...script } = options;

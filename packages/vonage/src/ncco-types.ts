@@ -1,12 +1,16 @@
-import type { ConnectEventType, NCCOActions, RecordingFormat } from '@vonage/voice';
+// provider: the NCCO reference, https://developer.vonage.com/en/voice/voice-api/ncco-reference. The action names are
+// plain strings, as on the wire; these types need no @vonage/voice (an optional peer), and
+// packages/vonage/test/ncco.test-d.ts checks each against the SDK's action type with its enums read as their strings.
 
-// provider: @vonage/voice types `action` as a string enum, which a plain 'talk' literal cannot satisfy;
-// these types reuse the enum member types (type-only import, nothing loaded at run time) so an NCCO
-// built here is assignable to the SDK's `Action[]` while the JSON on the wire is the same plain strings.
+/** What a recording is saved as. provider: https://developer.vonage.com/en/voice/voice-api/ncco-reference#record */
+export type NccoRecordingFormat = 'mp3' | 'wav' | 'ogg';
+
+/** How a connect action reports a failed attempt. provider: https://developer.vonage.com/en/voice/voice-api/ncco-reference#connect */
+export type NccoConnectEventType = 'synchronous';
 
 /** Plays text-to-speech: https://developer.vonage.com/en/voice/voice-api/ncco-reference#talk */
 export type NccoTalk = {
-  action: NCCOActions.TALK;
+  action: 'talk';
   text: string;
   bargeIn?: boolean;
   loop?: number;
@@ -17,7 +21,7 @@ export type NccoTalk = {
 
 /** Plays an audio file: https://developer.vonage.com/en/voice/voice-api/ncco-reference#stream */
 export type NccoStream = {
-  action: NCCOActions.STREAM;
+  action: 'stream';
   streamUrl: string[];
   bargeIn?: boolean;
   loop?: number;
@@ -26,7 +30,7 @@ export type NccoStream = {
 
 /** Silence for a number of seconds (0.1–7200). */
 export type NccoWait = {
-  action: NCCOActions.WAIT;
+  action: 'wait';
   timeout: number;
 };
 
@@ -48,7 +52,7 @@ export type NccoSpeechSettings = {
 
 /** Collects DTMF and/or speech, then posts the result to `eventUrl`. */
 export type NccoInput = {
-  action: NCCOActions.INPUT;
+  action: 'input';
   type: Array<'dtmf' | 'speech'>;
   dtmf?: NccoDtmfSettings;
   speech?: NccoSpeechSettings;
@@ -58,8 +62,8 @@ export type NccoInput = {
 
 /** Records the caller; with a stop condition it blocks until it stops. */
 export type NccoRecord = {
-  action: NCCOActions.RECORD;
-  format?: RecordingFormat;
+  action: 'record';
+  format?: NccoRecordingFormat;
   endOnSilence?: number;
   endOnKey?: string;
   timeOut?: number;
@@ -84,11 +88,11 @@ export type NccoSipEndpoint = {
 
 /** Connects the call to one endpoint; with `eventType: synchronous` a failed attempt asks `eventUrl` for a replacement NCCO. */
 export type NccoConnect = {
-  action: NCCOActions.CONNECT;
+  action: 'connect';
   endpoint: Array<NccoPhoneEndpoint | NccoSipEndpoint>;
   from?: string;
   randomFromNumber?: boolean;
-  eventType?: ConnectEventType;
+  eventType?: NccoConnectEventType;
   timeout?: number;
   limit?: number;
   eventUrl?: string[];
@@ -97,7 +101,7 @@ export type NccoConnect = {
 
 /** Joins a named conversation (conference room, or a waiting room with `startOnEnter: false`). */
 export type NccoConversation = {
-  action: NCCOActions.CONVERSATION;
+  action: 'conversation';
   name: string;
   musicOnHoldUrl?: string[];
   startOnEnter?: boolean;
@@ -108,7 +112,7 @@ export type NccoConversation = {
 
 /** Posts `payload` to `eventUrl`; an NCCO in the reply replaces the rest of the current one. */
 export type NccoNotify = {
-  action: NCCOActions.NOTIFY;
+  action: 'notify';
   payload: Record<string, string>;
   eventUrl: string[];
   eventMethod?: 'POST' | 'GET';
@@ -120,20 +124,20 @@ export type NccoAction = NccoTalk | NccoStream | NccoWait | NccoInput | NccoReco
 /** A whole NCCO: the JSON array Vonage runs in order; the call ends when it runs out. */
 export type Ncco = NccoAction[];
 
-/** The action names as their enum member types, for building actions without loading the SDK. */
+/** The action names, for building actions. */
 export const nccoActions = {
-  talk: 'talk' as NCCOActions.TALK,
-  stream: 'stream' as NCCOActions.STREAM,
-  wait: 'wait' as NCCOActions.WAIT,
-  input: 'input' as NCCOActions.INPUT,
-  record: 'record' as NCCOActions.RECORD,
-  connect: 'connect' as NCCOActions.CONNECT,
-  conversation: 'conversation' as NCCOActions.CONVERSATION,
-  notify: 'notify' as NCCOActions.NOTIFY,
-};
+  talk: 'talk',
+  stream: 'stream',
+  wait: 'wait',
+  input: 'input',
+  record: 'record',
+  connect: 'connect',
+  conversation: 'conversation',
+  notify: 'notify',
+} as const;
 
-/** The synchronous connect event type, as the SDK's enum member type. */
-export const synchronousEventType = 'synchronous' as ConnectEventType.SYNCHRONOUS;
+/** The synchronous connect event type. */
+export const synchronousEventType = 'synchronous' satisfies NccoConnectEventType;
 
-/** The mp3 recording format, as the SDK's enum member type. */
-export const mp3Format = 'mp3' as RecordingFormat.MP3;
+/** The mp3 recording format. */
+export const mp3Format = 'mp3' satisfies NccoRecordingFormat;

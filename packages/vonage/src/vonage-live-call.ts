@@ -1,11 +1,11 @@
 import { CallFlowError } from '@callflow/core';
-import type { Action } from '@vonage/voice';
 import type { Ncco } from './ncco-types.js';
 
 /** The part of a `@vonage/server-sdk` `Vonage` client the live-call helpers use; a real client fits. */
 export interface VonageVoiceClient {
   voice: {
-    transferCallWithNCCO(uuid: string, ncco: Action[]): Promise<void>;
+    /** The SDK types `ncco` as its own `Action[]` (enum-typed); any JSON NCCO goes on the wire, so this takes an array. */
+    transferCallWithNCCO(uuid: string, ncco: unknown[]): Promise<void>;
     transferCallWithURL(uuid: string, url: string): Promise<void>;
   };
 }

@@ -3,12 +3,10 @@
  * node ids (so a misspelled reference fails to compile in the DSL) and `S` the schedule names.
  */
 
-/** Settings only one provider understands, passed through untouched by the others. */
-export interface ProviderOptions {
-  twilio?: Record<string, unknown>;
-  vonage?: Record<string, unknown>;
-  telnyx?: Record<string, unknown>;
-}
+import type { ProviderName } from '../providers/provider-registry.js';
+
+/** Settings only one provider understands, passed through untouched by the others (one key per provider in the registry). */
+export type ProviderOptions = { [Name in ProviderName]?: Record<string, unknown> };
 
 interface StepBase {
   /** Optional label shown in diagrams and logs. */

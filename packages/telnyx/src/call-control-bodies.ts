@@ -1,0 +1,219 @@
+// The request bodies of the Call Control commands callflow sends, written from the Telnyx API reference so the
+// package's type declarations need no `telnyx` SDK (an optional peer). Each is named after its operation in the
+// reference; packages/telnyx/test/call-control-bodies.test-d.ts checks that each is assignable to the SDK's own
+// parameter type. Fields callflow never sets and whose values are nested objects (AI assistants, SIP headers, voice
+// settings, streaming) are left out; `providerOptions.telnyx` still passes them through untyped.
+
+/** The fields every call command takes. provider: https://developers.telnyx.com/api/call-control/answer-call */
+interface CallCommandBody {
+  /** Echoed, base64, in every webhook this command causes. */
+  client_state?: string;
+  /** De-duplicates a retried command: the same `command_id` is run once. */
+  command_id?: string;
+}
+
+/** Where a recording's or a transfer's own recording is kept. */
+type RecordingFormat = 'wav' | 'mp3';
+/** The languages of the `female`/`male` voices. provider: https://developers.telnyx.com/api/call-control/speak-call */
+export type SpeakLanguage =
+  | 'arb' | 'cmn-CN' | 'cy-GB' | 'da-DK' | 'de-DE' | 'en-AU' | 'en-GB' | 'en-GB-WLS' | 'en-IN' | 'en-US' | 'es-ES' | 'es-MX' | 'es-US' | 'fr-CA' | 'fr-FR'
+  | 'hi-IN' | 'is-IS' | 'it-IT' | 'ja-JP' | 'ko-KR' | 'nb-NO' | 'nl-NL' | 'pl-PL' | 'pt-BR' | 'pt-PT' | 'ro-RO' | 'ru-RU' | 'sv-SE' | 'tr-TR';
+/** A repeat count, or `infinity`. provider: https://developers.telnyx.com/api/call-control/speak-call */
+type LoopCount = string | number;
+
+/** Answer call. provider: https://developers.telnyx.com/api/call-control/answer-call */
+export interface AnswerCallBody extends CallCommandBody {
+  billing_group_id?: string;
+  preferred_codecs?: 'G722,PCMU,PCMA,G729,OPUS,VP8,H264';
+  record?: 'record-from-answer';
+  record_channels?: 'single' | 'dual';
+  record_custom_file_name?: string;
+  record_format?: RecordingFormat;
+  record_max_length?: number;
+  record_timeout_secs?: number;
+  record_track?: 'both' | 'inbound' | 'outbound';
+  record_trim?: 'trim-silence';
+  send_silence_when_idle?: boolean;
+  stream_track?: 'inbound_track' | 'outbound_track' | 'both_tracks';
+  stream_url?: string;
+  transcription?: boolean;
+  webhook_url?: string;
+  webhook_url_method?: 'POST' | 'GET';
+}
+
+/** Speak text (text-to-speech). provider: https://developers.telnyx.com/api/call-control/speak-call */
+export interface SpeakTextBody extends CallCommandBody {
+  payload: string;
+  /** `female`, `male`, or a provider voice such as `Polly.Joanna` or `Telnyx.KokoroTTS.af`. */
+  voice: string;
+  /** The language of a `female`/`male` voice, e.g. `en-US`. */
+  language?: SpeakLanguage;
+  loop?: LoopCount;
+  payload_type?: 'text' | 'ssml';
+  service_level?: 'basic' | 'premium';
+  stop?: string;
+  target_legs?: 'self' | 'opposite' | 'both';
+}
+
+/** Play audio URL. provider: https://developers.telnyx.com/api/call-control/start-call-playback */
+export interface StartPlaybackBody extends CallCommandBody {
+  audio_type?: 'mp3' | 'wav';
+  audio_url?: string;
+  cache_audio?: boolean;
+  loop?: LoopCount;
+  media_name?: string;
+  overlay?: boolean;
+  playback_content?: string;
+  stop?: string;
+  target_legs?: string;
+}
+
+/** Stop audio playback. provider: https://developers.telnyx.com/api/call-control/stop-call-playback */
+export interface StopPlaybackBody extends CallCommandBody {
+  overlay?: boolean;
+  stop?: string;
+}
+
+/** The DTMF settings the gather commands share. provider: https://developers.telnyx.com/api/call-control/gather-call */
+interface GatherDigitsBody extends CallCommandBody {
+  inter_digit_timeout_millis?: number;
+  maximum_digits?: number;
+  minimum_digits?: number;
+  terminating_digit?: string;
+  timeout_millis?: number;
+  valid_digits?: string;
+}
+
+/** Gather using speak. provider: https://developers.telnyx.com/api/call-control/gather-using-speak */
+export interface GatherUsingSpeakBody extends GatherDigitsBody {
+  payload: string;
+  voice: string;
+  invalid_payload?: string;
+  language?: SpeakLanguage;
+  maximum_tries?: number;
+  payload_type?: 'text' | 'ssml';
+  service_level?: 'basic' | 'premium';
+}
+
+/** Gather using audio. provider: https://developers.telnyx.com/api/call-control/gather-using-audio */
+export interface GatherUsingAudioBody extends GatherDigitsBody {
+  audio_url?: string;
+  invalid_audio_url?: string;
+  invalid_media_name?: string;
+  maximum_tries?: number;
+  media_name?: string;
+}
+
+/** Gather (DTMF, no prompt). provider: https://developers.telnyx.com/api/call-control/gather-call */
+export interface GatherBody extends GatherDigitsBody {
+  gather_id?: string;
+  initial_timeout_millis?: number;
+}
+
+/** Recording start. provider: https://developers.telnyx.com/api/call-control/start-call-record */
+export interface StartRecordingBody extends CallCommandBody {
+  channels: 'single' | 'dual';
+  format: RecordingFormat;
+  custom_file_name?: string;
+  max_length?: number;
+  play_beep?: boolean;
+  recording_track?: 'both' | 'inbound' | 'outbound';
+  /** Silence that stops the recording; it only starts counting once speech is detected (see the page above). */
+  timeout_secs?: number;
+  transcription?: boolean;
+  transcription_engine?: 'A' | 'B' | 'deepgram/nova-3';
+  transcription_max_speaker_count?: number;
+  transcription_min_speaker_count?: number;
+  transcription_profanity_filter?: boolean;
+  transcription_speaker_diarization?: boolean;
+  trim?: 'trim-silence';
+}
+
+/** Recording stop. provider: https://developers.telnyx.com/api/call-control/stop-call-recording */
+export interface StopRecordingBody extends CallCommandBody {
+  recording_id?: string;
+}
+
+/** Transfer call. provider: https://developers.telnyx.com/api/call-control/transfer-call */
+export interface TransferCallBody extends CallCommandBody {
+  to: string;
+  answering_machine_detection?: 'premium' | 'detect' | 'detect_beep' | 'detect_words' | 'greeting_end' | 'disabled';
+  audio_url?: string;
+  diversion?: string;
+  early_media?: boolean;
+  from?: string;
+  from_display_name?: string;
+  media_encryption?: 'disabled' | 'SRTP' | 'DTLS';
+  media_name?: string;
+  mute_dtmf?: 'none' | 'both' | 'self' | 'opposite';
+  park_after_unbridge?: string;
+  preferred_codecs?: string;
+  privacy?: 'id' | 'none';
+  record?: 'record-from-answer';
+  record_channels?: 'single' | 'dual';
+  record_custom_file_name?: string;
+  record_format?: RecordingFormat;
+  record_max_length?: number;
+  record_timeout_secs?: number;
+  record_track?: 'both' | 'inbound' | 'outbound';
+  record_trim?: 'trim-silence';
+  route_to_mobile?: boolean;
+  send_digits_on_answer?: string;
+  sip_auth_password?: string;
+  sip_auth_username?: string;
+  sip_transport_protocol?: 'UDP' | 'TCP' | 'TLS';
+  /** Set on the new leg; callflow keeps its continuation state here. */
+  target_leg_client_state?: string;
+  time_limit_secs?: number;
+  /** Ringing time before the transfer gives up. */
+  timeout_secs?: number;
+  webhook_url?: string;
+  webhook_url_method?: 'POST' | 'GET';
+}
+
+/** Enqueue call. provider: https://developers.telnyx.com/api/call-control/enqueue-call */
+export interface EnqueueCallBody extends CallCommandBody {
+  queue_name: string;
+  keep_after_hangup?: boolean;
+  max_size?: number;
+  max_wait_time_secs?: number;
+}
+
+/** Remove call from a queue. provider: https://developers.telnyx.com/api/call-control/leave-queue */
+export type LeaveQueueBody = CallCommandBody;
+
+/** Hangup call. provider: https://developers.telnyx.com/api/call-control/hangup-call */
+export type HangupCallBody = CallCommandBody;
+
+/** When the conference beeps. provider: https://developers.telnyx.com/api/call-control/create-conference */
+type BeepEnabled = 'always' | 'never' | 'on_enter' | 'on_exit';
+
+/** Create conference (POST /conferences). provider: https://developers.telnyx.com/api/call-control/create-conference */
+export interface CreateConferenceBody extends CallCommandBody {
+  /** The call that creates the room and joins it. */
+  call_control_id: string;
+  name: string;
+  beep_enabled?: BeepEnabled;
+  comfort_noise?: boolean;
+  duration_minutes?: number;
+  hold_audio_url?: string;
+  hold_media_name?: string;
+  max_participants?: number;
+  region?: 'Australia' | 'Europe' | 'Middle East' | 'US';
+  start_conference_on_create?: boolean;
+}
+
+/** Join a conference. provider: https://developers.telnyx.com/api/call-control/join-conference */
+export interface JoinConferenceBody extends CallCommandBody {
+  call_control_id: string;
+  beep_enabled?: BeepEnabled;
+  end_conference_on_exit?: boolean;
+  hold?: boolean;
+  hold_audio_url?: string;
+  hold_media_name?: string;
+  mute?: boolean;
+  soft_end_conference_on_exit?: boolean;
+  start_conference_on_enter?: boolean;
+  supervisor_role?: 'barge' | 'monitor' | 'none' | 'whisper';
+  whisper_call_control_ids?: string[];
+}
