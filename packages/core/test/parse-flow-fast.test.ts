@@ -249,5 +249,5 @@ describe('the field-table checker', () => {
     // Both verdicts must be common, or the test proves little.
     expect(accepted).toBeGreaterThan(300);
     expect(rejected).toBeGreaterThan(300);
-  });
+  }, 60_000);
 });
