@@ -17,7 +17,7 @@ import {
   type InferFields,
   type Same,
 } from './field-kinds.js';
-import type { FlowDefaults, ProviderOptions, Schedule, StaticFlow, Step, StepType } from './types.js';
+import type { Flow, FlowDefaults, ProviderOptions, Schedule, StaticFlow, Step, StepType } from './types.js';
 
 // The flow format, each field once. The validator, the problem reporter, the "did you mean" hints, the node
 // references and the docs check are derived from these tables; the IR types in types.ts are held to them below.
@@ -196,6 +196,7 @@ export type FieldTableMatchesTypes = Check<
     Same<InferFields<typeof defaultsFields>, FlowDefaults>,
     Same<InferFields<typeof commonStepFields>['providerOptions'], ProviderOptions | undefined>,
     Same<InferFields<typeof flowFields>, StaticFlow>,
+    Same<InferFields<typeof dynamicFlowFields>, Flow>,
   ]
 >;
 

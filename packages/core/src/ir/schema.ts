@@ -1,5 +1,5 @@
 import { compileField, compileObject, rejected, type Checker, type FieldIssue, type StepCheckers } from './check-fields.js';
-import { oneOf, type Field, type Fields } from './field-kinds.js';
+import { oneOf, type Fields } from './field-kinds.js';
 import { commonStepFields, dynamicFlowFields, flowFields, scheduleFields, stepFieldTable } from './flow-fields.js';
 import type { Flow, Schedule, StaticFlow, Step, StepType } from './types.js';
 import { stepTypes } from './types.js';
@@ -30,18 +30,34 @@ export interface FlowSchemas {
   stepFields: Record<string, string[]>;
 }
 
-interface Compiled {
-  schemas: FlowSchemas;
-  flow: Checker;
-  dynamicFlow: Checker;
-}
+/** The checker of each step kind, compiled on first use; the flow checkers and public schemas share them. */
+let stepCheckers: StepCheckers | undefined;
+const flowCheckers: { flow?: Checker; dynamicFlow?: Checker } = {};
+let schemas: FlowSchemas | undefined;
 
-let compiled: Compiled | undefined;
+function steps(): StepCheckers {
+  if (stepCheckers) return stepCheckers;
+  const checkers: StepCheckers = {};
+  for (const type of stepTypes) checkers[type] = compileObject(stepShape(type), checkers);
+  stepCheckers = checkers;
+  return checkers;
+}
 
 /** The schemas, compiled from the field table on first use. */
 export function flowSchemas(): FlowSchemas {
-  compiled ??= compile();
-  return compiled.schemas;
+  schemas ??= {
+    stepSchema: schemaOf(compileField({ kind: 'step', types: stepTypes }, steps())),
+    scheduleSchema: schemaOf(compileObject(scheduleFields, steps())),
+    flowSchema: schemaOf(flowChecker(false)),
+    dynamicFlowSchema: schemaOf(flowChecker(true)),
+    stepFields: Object.fromEntries(stepTypes.map((type) => [type, Object.keys(stepShape(type))])),
+  };
+  return schemas;
+}
+
+function flowChecker(dynamic: boolean): Checker {
+  if (dynamic) return (flowCheckers.dynamicFlow ??= compileObject(dynamicFlowFields, steps()));
+  return (flowCheckers.flow ??= compileObject(flowFields, steps()));
 }
 
 /**
@@ -50,9 +66,7 @@ export function flowSchemas(): FlowSchemas {
  * flow with problems is walked again to list them.
  */
 export function checkFlowFields(input: unknown, dynamic: boolean): { data: Flow } | { issues: FieldIssue[] } {
-  compiled ??= compile();
-  const check = dynamic ? compiled.dynamicFlow : compiled.flow;
-  const result = runCheck(check, input);
+  const result = runCheck(flowChecker(dynamic), input);
   return result.success ? { data: result.data as Flow } : { issues: result.issues };
 }
 
@@ -74,22 +88,6 @@ function schemaOf<T>(check: Checker): Schema<T> {
       return { success: false, error: { issues: result.issues.map(({ code, path, message }) => ({ code, path, message })) } };
     },
   };
-}
-
-function compile(): Compiled {
-  const stepCheckers: StepCheckers = {};
-  for (const type of stepTypes) stepCheckers[type] = compileObject(stepShape(type), stepCheckers);
-  const field = (descriptor: Field) => compileField(descriptor, stepCheckers);
-  const flow = compileObject(flowFields, stepCheckers);
-  const dynamicFlow = compileObject(dynamicFlowFields, stepCheckers);
-  const schemas: FlowSchemas = {
-    stepSchema: schemaOf(field({ kind: 'step', types: stepTypes })),
-    scheduleSchema: schemaOf(compileObject(scheduleFields, stepCheckers)),
-    flowSchema: schemaOf(flow),
-    dynamicFlowSchema: schemaOf(dynamicFlow),
-    stepFields: Object.fromEntries(stepTypes.map((type) => [type, Object.keys(stepShape(type))])),
-  };
-  return { schemas, flow, dynamicFlow };
 }
 
 /** All the fields of a step kind: its `type`, its own fields, then the ones every step has. */
