@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { createEngine, parseFlow, signToken, verifyToken, validateFlow, type StaticFlow } from '@callflow/core';
+import { checkFlowSource, createEngine, parseFlow, signToken, verifyToken, validateFlow, type StaticFlow } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
+import { stringify } from 'yaml';
 import { medianMicros, type BenchRow } from './harness.js';
 
 const secret = 'bench-secret-0123456789abcdef';
@@ -27,28 +28,51 @@ export function generateFlow(size: number): StaticFlow {
   return { version: 1, name: `generated-${size}`, start: 'node_0', nodes };
 }
 
-function parseMillis(size: number): number {
-  const text = JSON.stringify(generateFlow(size));
-  const samples: number[] = [];
-  for (let round = 0; round < 7; round++) {
-    const started = performance.now();
-    parseFlow(text, { format: 'json' });
-    samples.push(performance.now() - started);
+/** The same flow with `count` mistakes spread through it: a misspelled field, a dangling route, an out-of-range number. */
+export function breakFlow(flow: StaticFlow, count: number): StaticFlow {
+  const broken = structuredClone(flow);
+  const ids = Object.keys(broken.nodes);
+  for (let index = 0; index < count; index++) {
+    const gather = broken.nodes[ids[Math.floor((index * ids.length) / count)]!]![1] as unknown as Record<string, unknown>;
+    if (index % 3 === 0) gather.timout = 5;
+    else if (index % 3 === 1) (gather.routes as Record<string, string>)['1'] = 'nowhere';
+    else gather.numDigits = 200;
   }
-  samples.sort((a, b) => a - b);
-  return samples[3]!;
+  return broken;
 }
 
-function validateMillis(size: number): number {
-  const flow = generateFlow(size);
+/** Median of 7 runs of `work`, in ms (fewer for work that takes seconds). */
+function medianMillis(work: () => unknown, rounds = 7): number {
   const samples: number[] = [];
-  for (let round = 0; round < 7; round++) {
+  for (let round = 0; round < rounds; round++) {
     const started = performance.now();
-    validateFlow(flow);
+    work();
     samples.push(performance.now() - started);
   }
   samples.sort((a, b) => a - b);
-  return samples[3]!;
+  return samples[Math.floor(rounds / 2)]!;
+}
+
+function parseMillis(size: number): number {
+  const text = JSON.stringify(generateFlow(size));
+  return medianMillis(() => parseFlow(text, { format: 'json' }));
+}
+
+function parseYamlMillis(size: number): { median: number; first: number } {
+  const text = stringify(generateFlow(size));
+  const started = performance.now();
+  parseFlow(text, { format: 'yaml' });
+  const first = performance.now() - started;
+  return { median: medianMillis(() => parseFlow(text, { format: 'yaml' }), size >= 10_000 ? 3 : 7), first };
+}
+
+function checkBrokenYamlMillis(size: number): number {
+  const text = stringify(breakFlow(generateFlow(size), 10));
+  return medianMillis(() => checkFlowSource(text, { format: 'yaml' }), size >= 10_000 ? 3 : 7);
+}
+
+function validateMillis(flow: StaticFlow): number {
+  return medianMillis(() => validateFlow(flow));
 }
 
 async function resumeMicros(flow: Parameters<typeof createEngine>[0]): Promise<number> {
@@ -74,6 +98,15 @@ export async function run(): Promise<BenchRow[]> {
   for (const size of [1_000, 5_000, 10_000]) {
     rows.push({ name: `core: parse + validate ${size}-node JSON flow`, value: parseMillis(size), unit: 'ms', target: size === 10_000 ? '≤200 ms, linear' : 'linear' });
   }
-  rows.push({ name: 'core: validate 10000-node flow object (no parse)', value: validateMillis(10_000), unit: 'ms' });
+  for (const size of [1_000, 10_000]) {
+    const { median, first } = parseYamlMillis(size);
+    rows.push({ name: `core: parse + validate ${size}-node YAML flow`, value: median, unit: 'ms', target: size === 10_000 ? '≤500 ms' : '≤50 ms', note: `first parse ${first.toFixed(0)} ms` });
+  }
+  for (const size of [1_000, 10_000]) {
+    rows.push({ name: `core: check ${size}-node YAML flow with 10 problems (lines and hints)`, value: checkBrokenYamlMillis(size), unit: 'ms' });
+  }
+  rows.push({ name: 'core: validate 10000-node flow object (no parse)', value: validateMillis(generateFlow(10_000)), unit: 'ms' });
+  rows.push({ name: 'core: validate 1000-node flow object with 10 problems', value: validateMillis(breakFlow(generateFlow(1_000), 10)), unit: 'ms' });
+  rows.push({ name: 'core: validate 10000-node flow object with 10 problems', value: validateMillis(breakFlow(generateFlow(10_000), 10)), unit: 'ms' });
   return rows;
 }

@@ -3,6 +3,7 @@ import type { Document } from 'yaml';
 import type { Problem } from '../errors.js';
 import type { StaticFlow } from './types.js';
 import { lazyDependency } from '../runtime/lazy-dependency.js';
+import { lineOfPath, parsePlainYaml } from './parse-plain-yaml.js';
 import { invalidFlowError, validateFlow, type FlowValidation } from './validate-flow.js';
 
 declare const require: (id: string) => unknown;
@@ -32,6 +33,17 @@ export function checkFlowSource(source: string, options: ParseFlowOptions = {}):
     if (countKeysInText(source) === countKeys(data)) {
       const result = validateFlow(data);
       if (result.problems.length === 0) return result as FlowValidation<StaticFlow>;
+    }
+  } else {
+    // Fast path: plain YAML (what flow files hold) is read without building a YAML document; lines are looked up
+    // only when there are problems to place. Anything else goes through the yaml package below.
+    const plain = parsePlainYaml(source);
+    if (plain) {
+      const result = validateFlow(plain.value);
+      if (result.problems.length === 0) return result as FlowValidation<StaticFlow>;
+      const located = parsePlainYaml(source, true)!;
+      for (const problem of result.problems) problem.line ??= lineOfPath(located, problem.path);
+      return result as FlowValidation<StaticFlow>;
     }
   }
   const { LineCounter, parseDocument } = yaml();
@@ -73,7 +85,8 @@ function jsonSyntaxProblem(source: string, error: unknown): Problem {
   return { path: '', message: `JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`, line, severity: 'error' };
 }
 
-function lineOf(document: Document, lineCounter: Yaml.LineCounter, path: string): number | undefined {
+/** The line of a problem's path in a YAML document: the deepest key or item of it that exists. */
+export function lineOf(document: Document, lineCounter: Yaml.LineCounter, path: string): number | undefined {
   const { isMap, isScalar, isSeq } = yaml();
   if (path === '') return undefined;
   const segments: Array<string | number> = [];

@@ -1,19 +1,9 @@
-import { flowSchemas, type FlowSchemas } from './schema.js';
+import { flowSchemas, type FlowSchemas, type Schema } from './schema.js';
 import type { Flow, Schedule, StaticFlow, Step } from './types.js';
 
-/** One validation issue, as the schemas report it. */
-export interface SchemaIssue {
-  code: string;
-  path: PropertyKey[];
-  message: string;
-}
+export type { Schema, SchemaIssue } from './schema.js';
 
-/** A schema values can be checked against. zod is bundled inside the package, so its types stay out of the public surface. */
-export interface Schema<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: SchemaIssue[] } };
-}
-
-/** A public schema that builds the zod schemas on its first use. */
+/** A public schema that compiles the field table on its first use. */
 function lazySchema<T>(pick: (schemas: FlowSchemas) => Schema<T>): Schema<T> {
   return { safeParse: (value) => pick(flowSchemas()).safeParse(value) };
 }

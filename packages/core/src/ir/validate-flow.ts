@@ -1,9 +1,8 @@
-import type * as z from 'zod/mini';
 import { CallFlowError, type Problem } from '../errors.js';
-import { flowSchemas, parseFlowFast } from './schema.js';
+import { checkFlowFields, referenceFields, type ReferenceField } from './schema.js';
 import { didYouMean, nearest } from './suggest.js';
-import type { Flow, GatherStep, Step } from './types.js';
-import { isWaitingStep, stepTypes } from './types.js';
+import type { Flow, GatherStep, Step, StepType } from './types.js';
+import { isWaitingStep } from './types.js';
 
 /** The result of checking a flow: the flow when there are no errors, and every problem found. */
 export interface FlowValidation<F extends Flow = Flow> {
@@ -34,23 +33,16 @@ export function validateFlow(input: unknown): FlowValidation {
     input !== null &&
     typeof (input as { nodes?: unknown }).nodes === 'object' &&
     Object.values((input as { nodes: Record<string, unknown> }).nodes ?? {}).some((node) => typeof node === 'function');
-  // A well-formed flow is parsed without zod; zod runs only to list what is wrong, or when the fast parser is unsure.
-  const fast = parseFlowFast(input, hasFunctions);
-  if (fast) {
-    problems.push(...checkGraph(fast.data, false));
-    return finish(problems, fast.data);
+  // A well-formed flow passes the fast check; only a broken one is walked again to list every problem with its path.
+  const checked = checkFlowFields(input, hasFunctions);
+  if ('data' in checked) {
+    problems.push(...checkGraph(checked.data));
+    return finish(problems, checked.data);
   }
-  const { dynamicFlowSchema, flowSchema } = flowSchemas();
-  const parsed = (hasFunctions ? dynamicFlowSchema : flowSchema).safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(problemFromIssue(issue, input));
-    // Graph checks still run on what is there, so one pass reports everything.
-    if (typeof input === 'object' && input !== null) problems.push(...checkGraph(input as Flow, true));
-    return finish(problems, undefined);
-  }
-  const flow = parsed.data as Flow;
-  problems.push(...checkGraph(flow, false));
-  return finish(problems, flow);
+  for (const issue of checked.issues) problems.push({ path: formatPath(issue.path), message: issue.message, ...(issue.hint === undefined ? {} : { hint: issue.hint }), severity: 'error' });
+  // Graph checks still run on what is there, so one pass reports everything.
+  if (typeof input === 'object' && input !== null) problems.push(...checkGraph(input as Flow));
+  return finish(problems, undefined);
 }
 
 /** Validates a flow and throws `CallFlowError('invalid-flow')` listing every error. */
@@ -78,160 +70,74 @@ function finish(problems: Problem[], flow: Flow | undefined): FlowValidation {
   return { ok, flow: ok ? flow : undefined, problems: sorted };
 }
 
-function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
-  let current = root;
-  for (const segment of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return current;
-}
+/** The fields holding node ids and schedule names, read from the field table once. */
+let references: { nodes: Record<StepType, ReferenceField[]>; schedules: Record<StepType, ReferenceField[]>; collect: Record<string, (step: Step, into: string[]) => void> } | undefined;
 
-
-function problemFromIssue(issue: z.core.$ZodIssue, input: unknown): Problem {
-  const path = formatPath(issue.path);
-  const value = valueAt(input, issue.path);
-  if (issue.code === 'invalid_union' && issue.path.at(-1) === 'type' && typeof value === 'string' && !(stepTypes as readonly string[]).includes(value)) {
-    return { path, message: `unknown step type '${value}'`, hint: didYouMean(value, stepTypes) ?? `one of ${stepTypes.join(', ')}`, severity: 'error' };
-  }
-  if (issue.code === 'invalid_union' && typeof value === 'object' && value !== null && 'type' in value) {
-    const type = String((value as { type: unknown }).type);
-    if (!(stepTypes as readonly string[]).includes(type)) {
-      return { path: `${path}.type`, message: `unknown step type '${type}'`, hint: didYouMean(type, stepTypes) ?? `one of ${stepTypes.join(', ')}`, severity: 'error' };
-    }
-  }
-  if (issue.code === 'invalid_union' && (typeof value !== 'object' || value === null || !('type' in value)) && issue.path.length >= 3 && issue.path[0] === 'nodes') {
-    return { path, message: 'a step must be an object with a type', hint: `one of ${stepTypes.join(', ')}`, severity: 'error' };
-  }
-  if (issue.code === 'unrecognized_keys') {
-    const owner = valueAt(input, issue.path) as { type?: unknown } | undefined;
-    const known = owner && typeof owner.type === 'string' ? (flowSchemas().stepFields[owner.type] ?? []) : [];
-    const first = issue.keys[0] ?? '';
-    return {
-      path: issue.keys.length === 1 ? formatPath([...issue.path, first]) : path,
-      message: `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `'${key}'`).join(', ')}`,
-      hint: issue.keys.length === 1 ? didYouMean(first, known) : undefined,
-      severity: 'error',
+function referenceTables(): NonNullable<typeof references> {
+  if (references) return references;
+  const nodes = referenceFields('node');
+  const collect: Record<string, (step: Step, into: string[]) => void> = {};
+  for (const [type, fields] of Object.entries(nodes)) {
+    const readers = fields.map(({ keys, each }) => {
+      const read = (step: Step) => valueAt(step, keys);
+      if (each) {
+        return (step: Step, into: string[]) => {
+          const map = read(step);
+          if (typeof map === 'object' && map !== null) for (const key of Object.keys(map)) pushNode(into, (map as Record<string, unknown>)[key]);
+        };
+      }
+      if (keys.length === 1) {
+        const [key] = keys as [string];
+        return (step: Step, into: string[]) => pushNode(into, (step as unknown as Record<string, unknown>)[key]);
+      }
+      return (step: Step, into: string[]) => pushNode(into, read(step));
+    });
+    collect[type] = (step, into) => {
+      for (const reader of readers) reader(step, into);
     };
   }
-  if (issue.code === 'invalid_key') {
-    const inner = issue.issues[0];
-    return { path, message: `key '${String(issue.path.at(-1) ?? '')}' is invalid: ${inner?.message ?? issue.message}`, severity: 'error' };
+  references = { nodes, schedules: referenceFields('schedule'), collect };
+  return references;
+}
+
+function valueAt(root: unknown, keys: readonly string[]): unknown {
+  let current = root;
+  for (const key of keys) {
+    if (typeof current !== 'object' || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
   }
-  if (issue.code === 'invalid_type' && value === undefined) {
-    return { path, message: `is required (${issue.expected})`, severity: 'error' };
-  }
-  if (issue.code === 'invalid_type') {
-    const got = value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value;
-    return { path, message: `expected ${issue.expected === 'array' ? 'a list' : issue.expected}, got ${got}`, severity: 'error' };
-  }
-  if (issue.message !== 'Invalid input' && issue.message !== '') return { path, message: issue.message, severity: 'error' };
-  if (issue.code === 'too_small' || issue.code === 'too_big') {
-    const bound = issue.code === 'too_small' ? `at least ${String(issue.minimum)}` : `at most ${String(issue.maximum)}`;
-    if (typeof value === 'number') return { path, message: `${value} is out of range: must be ${bound}`, severity: 'error' };
-    if (typeof value === 'string') return { path, message: `must be ${bound} characters long`, severity: 'error' };
-    return { path, message: `must have ${bound} items`, severity: 'error' };
-  }
-  if (issue.code === 'invalid_value') {
-    return { path, message: `must be ${issue.values.map((item) => JSON.stringify(item)).join(' or ')}`, severity: 'error' };
-  }
-  if (issue.code === 'invalid_union') return { path, message: 'matches none of the allowed forms', severity: 'error' };
-  return { path, message: issue.message || 'is invalid', severity: 'error' };
+  return current;
 }
 
 /** Node references of a step, with the field they sit in. */
 export function stepReferences(step: Step): Array<{ field: string; node: string }> {
   const out: Array<{ field: string; node: string }> = [];
-  const add = (field: string, node: unknown) => {
-    if (typeof node === 'string') out.push({ field, node });
-  };
-  switch (step.type) {
-    case 'goto':
-      add('node', step.node);
-      break;
-    case 'hours':
-      add('open', step.open);
-      add('closed', step.closed);
-      add('holiday', step.holiday);
-      break;
-    case 'gather':
-      if (typeof step.routes === 'object' && step.routes !== null) for (const [key, node] of Object.entries(step.routes)) add(`routes.${key}`, node);
-      add('onInvalid', step.onInvalid);
-      add('onNoInput', step.onNoInput);
-      add('onExhausted', step.onExhausted);
-      break;
-    case 'transfer':
-      add('then', step.then);
-      add('onBusy', step.onBusy);
-      add('onNoAnswer', step.onNoAnswer);
-      add('onFailed', step.onFailed);
-      break;
-    case 'record':
-      add('then', step.then);
-      break;
-    case 'enqueue':
-      add('onTimeout', step.onTimeout);
-      add('escape.to', typeof step.escape === 'object' && step.escape !== null ? step.escape.to : undefined);
-      add('then', step.then);
-      break;
-    case 'conference':
-      add('then', step.then);
-      break;
-    default:
-      break;
+  for (const { keys, each } of referenceTables().nodes[step.type] ?? []) {
+    const value = valueAt(step, keys);
+    const field = keys.join('.');
+    if (each) {
+      if (typeof value === 'object' && value !== null) for (const [key, node] of Object.entries(value)) if (typeof node === 'string') out.push({ field: `${field}.${key}`, node });
+    } else if (typeof value === 'string') out.push({ field, node: value });
   }
   return out;
 }
 
 /** Node ids a step references, in `stepReferences` order, appended to `into`; no objects, so the graph checks stay cheap. */
 function collectTargets(step: Step, into: string[]): void {
-  switch (step.type) {
-    case 'goto':
-      pushNode(into, step.node);
-      break;
-    case 'hours':
-      pushNode(into, step.open);
-      pushNode(into, step.closed);
-      pushNode(into, step.holiday);
-      break;
-    case 'gather':
-      if (typeof step.routes === 'object' && step.routes !== null) for (const key of Object.keys(step.routes)) pushNode(into, step.routes[key]);
-      pushNode(into, step.onInvalid);
-      pushNode(into, step.onNoInput);
-      pushNode(into, step.onExhausted);
-      break;
-    case 'transfer':
-      pushNode(into, step.then);
-      pushNode(into, step.onBusy);
-      pushNode(into, step.onNoAnswer);
-      pushNode(into, step.onFailed);
-      break;
-    case 'record':
-      pushNode(into, step.then);
-      break;
-    case 'enqueue':
-      pushNode(into, step.onTimeout);
-      pushNode(into, typeof step.escape === 'object' && step.escape !== null ? step.escape.to : undefined);
-      pushNode(into, step.then);
-      break;
-    case 'conference':
-      pushNode(into, step.then);
-      break;
-    default:
-      break;
-  }
+  referenceTables().collect[step.type]?.(step, into);
 }
 
 function pushNode(into: string[], node: unknown): void {
   if (typeof node === 'string') into.push(node);
 }
 
-function checkGraph(flow: Flow, partial: boolean): Problem[] {
+function checkGraph(flow: Flow): Problem[] {
   const problems: Problem[] = [];
   const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
   const nodeIds = Object.keys(nodes);
   const scheduleIds = Object.keys(typeof flow.schedules === 'object' && flow.schedules !== null ? flow.schedules : {});
   const suggested = new Set<string>();
+  const scheduleFieldsOf = referenceTables().schedules;
   const missing = (path: string, node: string) => {
     const guess = nearest(node, nodeIds);
     if (guess !== undefined) suggested.add(guess);
@@ -258,10 +164,10 @@ function checkGraph(flow: Flow, partial: boolean): Problem[] {
         for (const ref of stepReferences(step as Step)) if (!(ref.node in nodes)) missing(`${stepPath(id, index)}.${ref.field}`, ref.node);
         break;
       }
-      if (type === 'hours') {
-        const { schedule } = step as { schedule?: unknown };
+      for (const { keys } of (typeof type === 'string' && scheduleFieldsOf[type as StepType]) || []) {
+        const schedule = valueAt(step, keys);
         if (typeof schedule === 'string' && !scheduleIds.includes(schedule)) {
-          problems.push({ path: `${stepPath(id, index)}.schedule`, message: `unknown schedule '${schedule}'`, hint: didYouMean(schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'), severity: 'error' });
+          problems.push({ path: `${stepPath(id, index)}.${keys.join('.')}`, message: `unknown schedule '${schedule}'`, hint: didYouMean(schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'), severity: 'error' });
         }
       }
       if (type === 'gather') checkGather(step as GatherStep, id, index, problems);
@@ -280,7 +186,6 @@ function checkGraph(flow: Flow, partial: boolean): Problem[] {
     }
   }
   // These two run on whatever is well-formed enough, so one pass reports everything.
-  void partial;
   // A node only unreachable because a reference to it is misspelled gets the error, not a second warning.
   problems.push(...checkReachability(flow, targetsOf).filter((problem) => !suggested.has(problem.path.slice('nodes.'.length))), ...checkSilentCycles(flow));
   return problems;
