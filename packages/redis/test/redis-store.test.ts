@@ -60,10 +60,10 @@ describe('Redis store', () => {
     expect(hasNativeQueues(store)).toBe(true);
     expect(hasNativeQueues(withKeyPrefix(store, 'x:'))).toBe(true);
     await storeQueue(store, 'support').push('CA1');
-    expect(await store.client.type('billing-ivr:queue:support')).toBe('zset');
+    expect(await store.client.type('billing-ivr:queue:{support}')).toBe('zset');
     await store.queuePush('support', 'CA2', { ttlSeconds: 60 });
-    expect(await store.client.pttl('billing-ivr:queue:support')).toBeGreaterThan(59_000);
-    await store.client.del('billing-ivr:greeting', 'billing-ivr:queue:support');
+    expect(await store.client.pttl('billing-ivr:queue:{support}')).toBeGreaterThan(59_000);
+    await store.client.del('billing-ivr:greeting', 'billing-ivr:queue:{support}');
   });
 
   it('increment with options sets or clears the TTL, and refuses text and fractions', async () => {

@@ -27,7 +27,7 @@ import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVona
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, stringifyNcco, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, listQueue, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, confirmTaken, listQueue, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
 
 /** Options of the Vonage handler. */
 export interface VonageHandlerOptions extends BaseHandlerOptions {
@@ -418,11 +418,13 @@ export function createVonageHandler(options: VonageHandlerOptions): VonageHandle
       if (status === 404) {
         // Back at the front, this caller would block the queue for good.
         logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, { callId: caller.callId });
+        await confirmTaken(store, caller);
         return 'gone';
       }
       await addToQueue(store, caller, 'front');
       throw error;
     }
+    await confirmTaken(store, caller);
     return caller;
   }
 
