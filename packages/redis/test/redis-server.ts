@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface RedisServerOptions {
   /** Keep data across stop()/start() with an fsync-always append-only file in a temporary directory, like a production Redis; default false. */
   persistent?: boolean;
+  /** Extra redis-server arguments after the defaults (a later `--appendonly` or `--maxmemory-policy` wins), e.g. `['--rename-command', 'CONFIG', '']`. */
+  args?: string[];
 }
 
 /** A redis-server process this test started on a loopback port (no persistence unless asked). */
@@ -66,7 +68,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const start = async () => {
     output = '';
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dataDirectory, '--protected-mode', 'yes'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dataDirectory, '--protected-mode', 'yes', ...(options.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk) => (output += chunk.toString()));
