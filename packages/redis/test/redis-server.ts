@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface RedisServerOptions {
   /** Keep data across stop()/start() with an fsync-always append-only file in a temporary directory, like a production Redis; default false. */
   persistent?: boolean;
+  /** The port to listen on; default a free one. */
+  port?: number;
   /** Extra redis-server arguments after the defaults (a later `--appendonly` or `--maxmemory-policy` wins), e.g. `['--rename-command', 'CONFIG', '']`. */
   args?: string[];
 }
@@ -24,7 +26,8 @@ export interface RedisServerProcess {
   dispose(): Promise<void>;
 }
 
-const freePort = () =>
+/** A free TCP port on 127.0.0.1 (bound once, then released). */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -35,7 +38,7 @@ const freePort = () =>
   });
 
 // Speaks RESP directly, so the wait does not depend on the client under test.
-const ping = (port: number) =>
+export const ping = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let reply = '';
@@ -60,7 +63,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       'redis-server is not on PATH: the @callflow/redis tests run against a real Redis. Install it (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) or run .ci/run, which installs it.',
     );
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dataDirectory = mkdtempSync(join(tmpdir(), 'callflow-redis-'));
   const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
