@@ -98,7 +98,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
           commandTimeout: timeoutMs,
           // A demoted primary answers READONLY: reconnect, which asks the Sentinels for the new one.
           reconnectOnError: (error) => /^READONLY\b/.test(error.message),
-          failoverDetector: true,
+          // No failoverDetector: with it, ioredis 6 ended the client for good while the killed primary refused connections
+          // (measured against redis-server 7.0 in test/redis-sentinel.test.ts); reconnecting asks the Sentinels anyway.
           sentinelRetryStrategy: recommendedRedisOptions.retryStrategy,
         })
       : typeof options.client === 'object'
