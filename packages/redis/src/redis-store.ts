@@ -67,7 +67,8 @@ export const recommendedRedisOptions = {
 const { retryStrategy: _retryStrategy, enableOfflineQueue: _enableOfflineQueue, ...clusterNodeOptions } = recommendedRedisOptions;
 
 // Redis answered, but cannot serve right now: the provider should retry later, like when it is unreachable.
-const transientReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/;
+// OOM: maxmemory reached under noeviction; the write was refused whole, and a retry succeeds once memory is freed.
+const transientReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF|OOM)\b/;
 
 const ttlMilliseconds = (options: StoreWriteOptions | undefined): string =>
   options?.ttlSeconds === undefined || !Number.isFinite(options.ttlSeconds) ? '' : String(Math.max(1, Math.ceil(options.ttlSeconds * 1000)));
