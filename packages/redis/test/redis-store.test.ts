@@ -134,6 +134,29 @@ describe('Redis store', () => {
   });
 });
 
+describe('the ACL of docs/deploying.md', () => {
+  it('is enough for every store operation, the queue leases and the connect-time settings check', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = readFileSync(new URL('../../../docs/deploying.md', import.meta.url), 'utf8');
+    const line = /^\s*(ACL SETUSER support-line .*)$/m.exec(docs)?.[1];
+    expect(line).toBeDefined();
+    const admin = new Redis(server.url);
+    try {
+      await admin.call(...(line!.replace('>password', '>acl-test-password').split(/\s+/) as [string, ...string[]]));
+      const warnings: string[] = [];
+      const store = createRedisStore({ client: `redis://support-line:acl-test-password@127.0.0.1:${server.port}`, prefix: 'support-line:', logger: { warn: (message) => warnings.push(message), error: () => {} } });
+      stores.push(store);
+      for (const conformanceCase of storeConformanceCases.filter((entry) => !/prefixes/.test(entry.name))) await conformanceCase.run(store);
+      const settings = await store.serverSettings();
+      expect(settings[0]!.source, 'CONFIG GET is allowed by the ACL').toBe('config');
+      expect(await store.client.get('other-app:secret').catch((error: Error) => error.message)).toMatch(/NOPERM/);
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'support-line');
+      admin.disconnect();
+    }
+  });
+});
+
 describe('Redis store when Redis goes away (runs last: it kills and restarts the server)', () => {
   it('rejects quickly with store-unavailable while Redis is down, writes nothing late, and recovers when it is back', async () => {
     const store = open({ timeoutMs: 500 });
