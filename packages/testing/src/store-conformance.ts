@@ -378,7 +378,8 @@ export const storeConformanceCases: StoreConformanceCase[] = [
         assert.deepEqual(await survivor.members(), []);
         if (finished) break;
       }
-      assert.ok(doubleMoves <= 3, `a kill inside confirm repeats the move at most at its own steps (got ${doubleMoves})`);
+      // Measured: 1 of 3 kill points on Redis (one script per step), 2 of 14 on the JSON fallback (its confirm takes several writes).
+      assert.ok(doubleMoves <= 2, `only a kill between the transfer and the confirm's first write repeats the move (got ${doubleMoves})`);
     },
   },
 ];
