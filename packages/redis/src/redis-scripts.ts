@@ -44,3 +44,54 @@ end
 if ARGV[3] ~= '' then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
 return rank + 1
 `);
+
+// The queue lease scripts: KEYS[1] the queue's sorted set, KEYS[2] its moves (member -> lease expiry in ms, server clock).
+// Both keys carry the queue name as a hash tag, so Redis Cluster keeps them in one slot.
+const putBackExpired = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now)
+for index = #expired, 1, -1 do
+  local member = expired[index]
+  redis.call('ZREM', KEYS[2], member)
+  if not redis.call('ZSCORE', KEYS[1], member) then
+    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    redis.call('ZADD', KEYS[1], (tonumber(first[2]) or 0) - 1, member)
+  end
+end
+`;
+
+/**
+ * KEYS[1] queue, KEYS[2] moves; ARGV[1] lease in ms. Puts moves whose lease ran out back at the front (the oldest claim first),
+ * then moves the front member into the moves with a lease. Returns the member, or false when nobody waits.
+ */
+export const queueClaimScript = script(`${putBackExpired}
+local popped = redis.call('ZPOPMIN', KEYS[1])
+if #popped == 0 then return false end
+redis.call('ZADD', KEYS[2], now + tonumber(ARGV[1]), popped[1])
+return popped[1]
+`);
+
+/** KEYS[1] queue, KEYS[2] moves; ARGV[1] member. The move succeeded: the member leaves both. */
+export const queueConfirmScript = script(`
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+`);
+
+/** KEYS[1] queue, KEYS[2] moves; ARGV[1] member. The move failed: the member goes back to the front. Returns its position. */
+export const queueReleaseScript = script(`
+redis.call('ZREM', KEYS[2], ARGV[1])
+local rank = redis.call('ZRANK', KEYS[1], ARGV[1])
+if rank then return rank + 1 end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+redis.call('ZADD', KEYS[1], (tonumber(first[2]) or 0) - 1, ARGV[1])
+return 1
+`);
+
+/** KEYS[1] queue, KEYS[2] moves; ARGV[1] member. Removes a waiting or moving member (a hang-up); 1 when this call removed it. */
+export const queueRemoveScript = script(`
+local removed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREM', KEYS[2], ARGV[1])
+if removed > 0 then return 1 end
+return 0
+`);

@@ -1,11 +1,39 @@
 import { CallFlowError, silentLogger, type Logger, type QueueOperations, type Store, type StoreWriteOptions } from '@callflow/core';
-import { Redis, type RedisOptions } from 'ioredis';
-import { compareAndSetScript, incrementScript, queuePushScript, type RedisScript } from './redis-scripts.js';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
+import {
+  compareAndSetScript,
+  incrementScript,
+  queueClaimScript,
+  queueConfirmScript,
+  queuePushScript,
+  queueReleaseScript,
+  queueRemoveScript,
+  type RedisScript,
+} from './redis-scripts.js';
+import { readRedisServerSettings, type RedisServerSettings } from './redis-server-settings.js';
+
+/** Where the Sentinels of a primary/replica set listen, and the name they know the primary by (`sentinel monitor <name> …`). */
+export interface RedisSentinelOptions {
+  sentinels: Array<{ host: string; port: number }>;
+  name: string;
+}
 
 /** Options for `createRedisStore`. */
 export interface RedisStoreOptions {
-  /** An ioredis client you created (see `recommendedRedisOptions`), or a `redis://` / `rediss://` URL; default `redis://127.0.0.1:6379`. */
-  client?: Redis | string;
+  /**
+   * An ioredis client or Cluster you created (see `recommendedRedisOptions`), or a `redis://` / `rediss://` URL; default
+   * `redis://127.0.0.1:6379`. Ignored when `cluster` or `sentinel` is given.
+   */
+  client?: Redis | Cluster | string;
+  /** Redis Cluster: some of its nodes; the store creates an ioredis Cluster with the recommended options. */
+  cluster?: ClusterNode[];
+  /** A primary with replicas behind Sentinel: the store asks the Sentinels for the primary and follows a failover. */
+  sentinel?: RedisSentinelOptions;
+  /**
+   * Read the server's persistence and eviction settings on every (re)connection and warn through `logger` when they can lose
+   * call state; default true.
+   */
+  checkServerSettings?: boolean;
   /** Put before every key so several applications can share one Redis; default `callflow:`. */
   prefix?: string;
   /** Milliseconds an operation may take, waiting for a connection included, before it rejects with `store-unavailable`; default 500. */
@@ -16,8 +44,10 @@ export interface RedisStoreOptions {
 
 /** A `Store` on Redis, with native atomic queues; `close()` disconnects a client the store created itself. */
 export interface RedisStore extends Store, QueueOperations {
-  readonly client: Redis;
+  readonly client: Redis | Cluster;
   readonly prefix: string;
+  /** Reads the persistence and eviction settings of the server (every primary, on a cluster) and lists what can lose call state. */
+  serverSettings(): Promise<RedisServerSettings[]>;
   close(): Promise<void>;
 }
 
@@ -33,8 +63,12 @@ export const recommendedRedisOptions = {
   retryStrategy: (attempt: number) => Math.min(50 * attempt, 1_000),
 } satisfies RedisOptions;
 
+// A Cluster takes its retry strategy and offline queue at the top level, the rest per node.
+const { retryStrategy: _retryStrategy, enableOfflineQueue: _enableOfflineQueue, ...clusterNodeOptions } = recommendedRedisOptions;
+
 // Redis answered, but cannot serve right now: the provider should retry later, like when it is unreachable.
-const transientReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF)\b/;
+// OOM: maxmemory reached under noeviction; the write was refused whole, and a retry succeeds once memory is freed.
+const transientReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF|OOM)\b/;
 
 const ttlMilliseconds = (options: StoreWriteOptions | undefined): string =>
   options?.ttlSeconds === undefined || !Number.isFinite(options.ttlSeconds) ? '' : String(Math.max(1, Math.ceil(options.ttlSeconds * 1000)));
@@ -50,11 +84,50 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const prefix = options.prefix ?? 'callflow:';
   const timeoutMs = options.timeoutMs ?? 500;
   const logger = options.logger ?? silentLogger;
-  const ownsClient = typeof options.client !== 'object';
-  const client =
-    typeof options.client === 'object'
-      ? options.client
-      : new Redis(options.client ?? 'redis://127.0.0.1:6379', { ...recommendedRedisOptions, commandTimeout: timeoutMs });
+  const ownsClient = options.cluster !== undefined || options.sentinel !== undefined || typeof options.client !== 'object';
+  const client: Redis | Cluster = options.cluster
+    ? new Cluster(options.cluster, {
+        enableOfflineQueue: false,
+        clusterRetryStrategy: recommendedRedisOptions.retryStrategy,
+        redisOptions: { ...clusterNodeOptions, commandTimeout: timeoutMs },
+      })
+    : options.sentinel
+      ? new Redis({
+          ...recommendedRedisOptions,
+          sentinels: options.sentinel.sentinels,
+          name: options.sentinel.name,
+          commandTimeout: timeoutMs,
+          // A demoted primary answers READONLY: reconnect, which asks the Sentinels for the new one.
+          reconnectOnError: (error) => /^READONLY\b/.test(error.message),
+          // No failoverDetector: with it, ioredis 6 ended the client for good while the killed primary refused connections
+          // (measured against redis-server 7.0 in test/redis-sentinel.test.ts); reconnecting asks the Sentinels anyway.
+          sentinelRetryStrategy: recommendedRedisOptions.retryStrategy,
+        })
+      : typeof options.client === 'object'
+        ? options.client
+        : new Redis(options.client ?? 'redis://127.0.0.1:6379', { ...recommendedRedisOptions, commandTimeout: timeoutMs });
+
+  const serverSettings = async (): Promise<RedisServerSettings[]> => {
+    if (client instanceof Cluster) return Promise.all(client.nodes('master').map((node) => readRedisServerSettings(node)));
+    return [await readRedisServerSettings(client)];
+  };
+  let lastRisks = '';
+  const checkSettings = () => {
+    serverSettings().then(
+      (all) => {
+        const risks = [...new Set(all.flatMap((settings) => settings.risks))];
+        const summary = risks.join('\n');
+        if (summary === lastRisks) return;
+        lastRisks = summary;
+        for (const risk of risks) logger.warn(`[callflow:redis] this Redis can lose call state: ${risk}`, { source: all[0]?.source });
+      },
+      () => {},
+    );
+  };
+  if (options.checkServerSettings !== false) {
+    client.on('ready', checkSettings);
+    if (client.status === 'ready') checkSettings();
+  }
 
   if (ownsClient) {
     let reported = false;
@@ -67,7 +140,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       if (reported) logger.info?.('[callflow:redis] connected again');
       reported = false;
     });
-  } else if (client.options.autoResendUnfulfilledCommands !== false) {
+  } else if ((client instanceof Cluster ? client.options.redisOptions?.autoResendUnfulfilledCommands : client.options.autoResendUnfulfilledCommands) !== false) {
     logger.warn('[callflow:redis] this client re-sends unanswered commands after a reconnect, so a write reported as failed may still happen; use recommendedRedisOptions');
   }
 
@@ -108,7 +181,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const run = async <T>(what: string, key: string, command: () => Promise<T>): Promise<T> => {
     try {
       // A socket the server closed can still read 'ready' until the close event is processed: not writable means not ready.
-      if (client.status === 'ready' && client.stream?.writable !== false) return await withDeadline(command(), Date.now() + timeoutMs, what);
+      if (client.status === 'ready' && (client instanceof Cluster || client.stream?.writable !== false)) return await withDeadline(command(), Date.now() + timeoutMs, what);
       if (client.status === 'end') throw unavailable(`the Redis client was closed (${what})`);
       const deadline = Date.now() + timeoutMs;
       if (client.status === 'wait') client.connect().catch(() => {});
@@ -119,16 +192,19 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     }
   };
 
-  const evaluate = async (script: RedisScript, key: string, args: Array<string | number>): Promise<unknown> => {
+  const evaluate = async (script: RedisScript, keys: string | string[], args: Array<string | number>): Promise<unknown> => {
+    const keyList = typeof keys === 'string' ? [keys] : keys;
     try {
-      return await client.evalsha(script.sha1, 1, key, ...args);
+      return await client.evalsha(script.sha1, keyList.length, ...keyList, ...args);
     } catch (error) {
       if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return client.eval(script.source, 1, key, ...args);
+      return client.eval(script.source, keyList.length, ...keyList, ...args);
     }
   };
 
-  const queueKey = (queue: string) => `${prefix}queue:${queue}`;
+  // The queue name is the hash tag, so a queue and its moves share one Redis Cluster slot (the scripts use both).
+  const queueKey = (queue: string) => `${prefix}queue:{${queue}}`;
+  const queueKeys = (queue: string) => [queueKey(queue), `${queueKey(queue)}:moving`];
 
   return {
     client,
@@ -176,11 +252,23 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       return popped[0];
     },
     async queueRemove(queue, member) {
-      return (await run(`remove from queue '${queue}'`, queue, () => client.zrem(queueKey(queue), member))) === 1;
+      return (await run(`remove from queue '${queue}'`, queue, () => evaluate(queueRemoveScript, queueKeys(queue), [member]))) === 1;
+    },
+    async queueClaim(queue, leaseSeconds) {
+      const leaseMs = Math.max(1, Math.ceil(leaseSeconds * 1000));
+      const member = await run(`claim from queue '${queue}'`, queue, () => evaluate(queueClaimScript, queueKeys(queue), [leaseMs]));
+      return typeof member === 'string' ? member : undefined;
+    },
+    async queueConfirm(queue, member) {
+      await run(`confirm move from queue '${queue}'`, queue, () => evaluate(queueConfirmScript, queueKeys(queue), [member]));
+    },
+    async queueRelease(queue, member) {
+      return Number(await run(`release move back to queue '${queue}'`, queue, () => evaluate(queueReleaseScript, queueKeys(queue), [member])));
     },
     async queueMembers(queue) {
       return run(`list queue '${queue}'`, queue, () => client.zrange(queueKey(queue), '0', '-1'));
     },
+    serverSettings,
     async close() {
       if (!ownsClient) return;
       if (client.status === 'ready') await client.quit().catch(() => client.disconnect());

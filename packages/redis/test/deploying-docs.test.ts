@@ -47,6 +47,15 @@ async function health(store: Store): Promise<Response> {
   }
 }
 
+// docs: "Beyond one Redis: Cluster and Sentinel" (compiled here; the cluster and Sentinel tests run the same options on real servers)
+export function createBeyondOneRedis() {
+  // Redis Cluster: a few of its nodes; ioredis finds the rest and follows slot moves.
+  const clustered = createRedisStore({ cluster: [{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6379 }] });
+  // A primary with replicas behind Sentinel: the store asks the Sentinels for the primary and follows a failover.
+  const replicated = createRedisStore({ sentinel: { sentinels: [{ host: '10.0.0.5', port: 26379 }], name: 'mymaster' } });
+  return { clustered, replicated };
+}
+
 // docs: "Your own store"
 async function checkStore(store: Store) {
   for (const conformanceCase of storeConformanceCases) await conformanceCase.run(store);

@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
 export interface RedisServerOptions {
   /** Keep data across stop()/start() with an fsync-always append-only file in a temporary directory, like a production Redis; default false. */
   persistent?: boolean;
+  /** The port to listen on; default a free one. */
+  port?: number;
+  /** Extra redis-server arguments after the defaults (a later `--appendonly` or `--maxmemory-policy` wins), e.g. `['--rename-command', 'CONFIG', '']`. */
+  args?: string[];
 }
 
 /** A redis-server process this test started on a loopback port (no persistence unless asked). */
@@ -23,7 +27,8 @@ export interface RedisServerProcess {
   dispose(): Promise<void>;
 }
 
-const freePort = () =>
+/** A free TCP port on 127.0.0.1 (bound once, then released). */
+export const freePort = () =>
   new Promise<number>((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -34,7 +39,7 @@ const freePort = () =>
   });
 
 // Speaks RESP directly, so the wait does not depend on the client under test.
-const ping = (port: number) =>
+export const ping = (port: number) =>
   new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: '127.0.0.1', port });
     let reply = '';
@@ -126,7 +131,7 @@ export function provideRedisServer(): Promise<void> {
 /** Starts `redis-server` on a free 127.0.0.1 port and waits for PING; provides redis-server first (see `provideRedisServer`). */
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
   await provideRedisServer();
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dataDirectory = mkdtempSync(join(tmpdir(), 'callflow-redis-'));
   const persistence = options.persistent ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no'];
   let child: ChildProcess | undefined;
@@ -134,7 +139,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const start = async () => {
     output = '';
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dataDirectory, '--protected-mode', 'yes'], {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dataDirectory, '--protected-mode', 'yes', ...(options.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout?.on('data', (chunk) => (output += chunk.toString()));

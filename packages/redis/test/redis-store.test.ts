@@ -60,10 +60,10 @@ describe('Redis store', () => {
     expect(hasNativeQueues(store)).toBe(true);
     expect(hasNativeQueues(withKeyPrefix(store, 'x:'))).toBe(true);
     await storeQueue(store, 'support').push('CA1');
-    expect(await store.client.type('billing-ivr:queue:support')).toBe('zset');
+    expect(await store.client.type('billing-ivr:queue:{support}')).toBe('zset');
     await store.queuePush('support', 'CA2', { ttlSeconds: 60 });
-    expect(await store.client.pttl('billing-ivr:queue:support')).toBeGreaterThan(59_000);
-    await store.client.del('billing-ivr:greeting', 'billing-ivr:queue:support');
+    expect(await store.client.pttl('billing-ivr:queue:{support}')).toBeGreaterThan(59_000);
+    await store.client.del('billing-ivr:greeting', 'billing-ivr:queue:{support}');
   });
 
   it('increment with options sets or clears the TTL, and refuses text and fractions', async () => {
@@ -131,6 +131,29 @@ describe('Redis store', () => {
     expect(claims.filter(Boolean)).toHaveLength(1);
     const counts = await Promise.all(Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? first : second).increment('agents-busy')));
     expect(Math.max(...counts)).toBe(100);
+  });
+});
+
+describe('the ACL of docs/deploying.md', () => {
+  it('is enough for every store operation, the queue leases and the connect-time settings check', async () => {
+    const { readFileSync } = await import('node:fs');
+    const docs = readFileSync(new URL('../../../docs/deploying.md', import.meta.url), 'utf8');
+    const line = /^\s*(ACL SETUSER support-line .*)$/m.exec(docs)?.[1];
+    expect(line).toBeDefined();
+    const admin = new Redis(server.url);
+    try {
+      await admin.call(...(line!.replace('>password', '>acl-test-password').split(/\s+/) as [string, ...string[]]));
+      const warnings: string[] = [];
+      const store = createRedisStore({ client: `redis://support-line:acl-test-password@127.0.0.1:${server.port}`, prefix: 'support-line:', logger: { warn: (message) => warnings.push(message), error: () => {} } });
+      stores.push(store);
+      for (const conformanceCase of storeConformanceCases.filter((entry) => !/prefixes/.test(entry.name))) await conformanceCase.run(store);
+      const settings = await store.serverSettings();
+      expect(settings[0]!.source, 'CONFIG GET is allowed by the ACL').toBe('config');
+      expect(await store.client.get('other-app:secret').catch((error: Error) => error.message)).toMatch(/NOPERM/);
+    } finally {
+      await admin.call('ACL', 'DELUSER', 'support-line');
+      admin.disconnect();
+    }
   });
 });
 

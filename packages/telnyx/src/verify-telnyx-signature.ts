@@ -14,8 +14,11 @@ export interface VerifyTelnyxSignatureInput {
   signature: string | null | undefined;
   /** The `telnyx-timestamp` header: Unix seconds. */
   timestamp: string | null | undefined;
-  /** The exact body bytes as received, as text. */
-  rawBody: string;
+  /**
+   * The exact body as received: its bytes (preferred: they are checked as they are), or text, which is encoded as UTF-8
+   * (right only when the bytes were valid UTF-8; a decoded body with invalid sequences no longer matches its signature).
+   */
+  rawBody: string | Uint8Array;
   /** Seconds the timestamp may differ from now; default 300, as the telnyx SDK. */
   toleranceSeconds?: number;
   /** The clock in ms; default `Date.now`. */
@@ -42,6 +45,18 @@ function bytesToBase64(bytes: Uint8Array): string {
   let binary = '';
   for (let index = 0; index < bytes.length; index++) binary += String.fromCharCode(bytes[index]!);
   return btoa(binary);
+}
+
+// provider: the signed message is `${telnyx-timestamp}|${raw body}`, over "the exact bytes Telnyx sent, ... rather than re-serializing
+// parsed JSON" (https://developers.telnyx.com/docs/development/api-fundamentals/webhooks, .../sdk/python/webhooks; telnyx-node
+// lib/webhooks.js verify() encodes `${timestampHeader}|${payload}` from the payload string it is given).
+function signedMessage(timestamp: string, rawBody: string | Uint8Array): Uint8Array<ArrayBuffer> {
+  const body = typeof rawBody === 'string' ? encoder.encode(rawBody) : rawBody;
+  const prefix = encoder.encode(`${timestamp}|`);
+  const message = new Uint8Array(prefix.length + body.length);
+  message.set(prefix, 0);
+  message.set(body, prefix.length);
+  return message;
 }
 
 function refuse(reason: TelnyxSignatureFailure, message: string): TelnyxSignatureCheck {
@@ -73,7 +88,7 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   }
   let valid: boolean;
   try {
-    valid = await crypto.subtle.verify('Ed25519', await key, signature, encoder.encode(`${input.timestamp}|${input.rawBody}`));
+    valid = await crypto.subtle.verify('Ed25519', await key, signature, signedMessage(input.timestamp, input.rawBody));
   } catch {
     return refuse('bad-key', 'public key was refused by WebCrypto Ed25519');
   }
@@ -101,7 +116,7 @@ const signKeys = new Map<string, Promise<CryptoKey>>();
  * @example
  * const headers = await signTelnyxEvent(body, { privateKey: keys.privateKey });
  */
-export async function signTelnyxEvent(rawBody: string, options: { privateKey: string; timestamp?: number }): Promise<Record<string, string>> {
+export async function signTelnyxEvent(rawBody: string | Uint8Array, options: { privateKey: string; timestamp?: number }): Promise<Record<string, string>> {
   let key = signKeys.get(options.privateKey);
   if (!key) {
     const bytes = strictBase64(options.privateKey);
@@ -110,6 +125,6 @@ export async function signTelnyxEvent(rawBody: string, options: { privateKey: st
     signKeys.set(options.privateKey, key);
   }
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', await key, encoder.encode(`${timestamp}|${rawBody}`)));
+  const signature = new Uint8Array(await crypto.subtle.sign('Ed25519', await key, signedMessage(timestamp, rawBody)));
   return { [telnyxSignatureHeader]: bytesToBase64(signature), [telnyxTimestampHeader]: timestamp };
 }

@@ -88,3 +88,26 @@ describe('the handler fails closed', async () => {
     expect(() => createTelnyxHandler({ flow: phoneTree, secret: 'telnyx-test-secret-0123456789', client, verifySignatures: false })).not.toThrow();
   });
 });
+
+describe('verifyTelnyxSignature over the raw bytes', async () => {
+  const keys = await generateTelnyxKeyPair();
+
+  it('a Uint8Array body is checked as its bytes; the same UTF-8 text verifies alike, and the SDK agrees on the text', async () => {
+    const bytes = new TextEncoder().encode(body);
+    const signed = await signTelnyxEvent(bytes, { privateKey: keys.privateKey });
+    const check = await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: bytes, signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] });
+    expect(check).toEqual({ ok: true });
+    expect(await ours(keys.publicKey, body, signed)).toBe(true);
+    expect(await oracle(keys.publicKey, body, signed)).toBe(true);
+  });
+
+  it('bytes that are not valid UTF-8 verify as bytes and fail once decoded to text (what a UTF-8 re-decoding did)', async () => {
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"data":{"note":"'), 0xe9, 0xff, ...new TextEncoder().encode('"}}')]);
+    const signed = await signTelnyxEvent(bytes, { privateKey: keys.privateKey });
+    const headers = { signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] };
+    expect(await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: bytes, ...headers })).toEqual({ ok: true });
+    const decoded = new TextDecoder().decode(bytes);
+    expect(await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: decoded, ...headers })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(await oracle(keys.publicKey, decoded, signed), 'the SDK, given the decoded text, refuses it too').toBe(false);
+  });
+});

@@ -20,7 +20,7 @@ export type {
 export { vonageAdapter, vonageCapabilities } from './vonage-capabilities.js';
 export { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
 export type { VonageAnswerWebhook, VonageCallEvent, VonageConnectEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
-export { createVonageJwt, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature } from './verify-vonage-signature.js';
+export { createVonageJwt, jtiSeenIn, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 export type { SignVonageRequestOptions, VerifyVonageSignatureOptions, VonageJwtClaims, VonageSignatureResult, VonageSignedRequest } from './verify-vonage-signature.js';
 export { createVonageHandler } from './vonage-handler.js';
 export type { VonageHandler } from './vonage-handler.js';

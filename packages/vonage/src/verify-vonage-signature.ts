@@ -1,4 +1,4 @@
-import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, lazyNodeCrypto, textToBase64Url } from '@callflow/core';
+import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, claimOnce, lazyNodeCrypto, textToBase64Url, type Store } from '@callflow/core';
 
 /** Options for checking a Vonage signed webhook. */
 export interface VerifyVonageSignatureOptions {
@@ -6,8 +6,15 @@ export interface VerifyVonageSignatureOptions {
   signatureSecret: string | readonly string[];
   /** Oldest `iat` accepted, in seconds; default 300. */
   maxAgeSeconds?: number;
-  /** Clock skew tolerated for an `iat` in the future, in seconds; default 60. */
+  /** Clock skew tolerated on every time claim (`iat` in the future, `nbf` ahead, `exp` just past), in seconds; default 60. */
   clockSkewSeconds?: number;
+  /**
+   * Replay guard: called with the token's `jti` once everything else verified, and with how long the token could still be
+   * accepted (its window plus the skew); answers true when that `jti` was seen before, and the request is then refused.
+   * Back it with the shared store so it holds across instances: `seen: jtiSeenIn(store)`. A token without `jti` is refused
+   * when a guard is set. Errors it throws (e.g. `store-unavailable`) propagate, so the handler can answer 503.
+   */
+  seen?: (jti: string, ttlSeconds: number) => Promise<boolean>;
   /** The clock in ms; default `Date.now`. */
   now?: () => number;
 }
@@ -15,6 +22,8 @@ export interface VerifyVonageSignatureOptions {
 /** The claims of a Vonage webhook JWT. */
 export interface VonageJwtClaims {
   iat: number;
+  exp?: number;
+  nbf?: number;
   jti?: string;
   iss?: string;
   payload_hash?: string;
@@ -26,14 +35,19 @@ export interface VonageJwtClaims {
 /** The verdict, with the reason when refused. */
 export type VonageSignatureResult =
   | { valid: true; claims: VonageJwtClaims }
-  | { valid: false; reason: 'missing-header' | 'malformed' | 'algorithm' | 'bad-signature' | 'expired' | 'payload-hash' | 'no-secret'; message: string };
+  | {
+      valid: false;
+      reason: 'missing-header' | 'malformed' | 'algorithm' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'payload-hash' | 'replayed' | 'no-secret';
+      message: string;
+    };
 
-/** A webhook as the verifier needs it: method, URL, the Authorization header and the raw body text. */
+/** A webhook as the verifier needs it: method, URL, the Authorization header and the raw body. */
 export interface VonageSignedRequest {
   method: string;
   url: string;
   authorization: string | null;
-  body: string;
+  /** The body as received: its bytes (hashed as they are), or text (hashed as UTF-8, right only when it was decoded losslessly). */
+  body: string | Uint8Array;
 }
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
@@ -52,11 +66,13 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
-/** SHA-256 of a text, as lowercase hex (Vonage's `payload_hash`). */
-export async function sha256Hex(text: string): Promise<string> {
+/** SHA-256 of a text (as UTF-8) or of bytes, as lowercase hex (Vonage's `payload_hash`). */
+export async function sha256Hex(input: string | Uint8Array): Promise<string> {
   const node = nodeCrypto();
-  if (node) return node.createHash('sha256').update(text).digest('hex');
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(text)));
+  // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
+  if (node) return node.createHash('sha256').update(input as string).digest('hex');
+  const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';
   for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
   return hex;
@@ -93,6 +109,7 @@ export async function verifyVonageSignature(request: VonageSignedRequest, option
   } catch {
     return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON' };
   }
+  if (!isObject(jwtHeader) || !isObject(claims)) return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON objects' };
   if (jwtHeader.alg !== 'HS256') return { valid: false, reason: 'algorithm', message: `JWT alg ${String(jwtHeader.alg)} refused; only HS256` };
   let signature: Uint8Array<ArrayBuffer>;
   try {
@@ -120,19 +137,64 @@ export async function verifyVonageSignature(request: VonageSignedRequest, option
     }
   }
   if (!verified) return { valid: false, reason: 'bad-signature', message: 'JWT signature does not match the signature secret' };
+  // provider: the claims of a Vonage signed webhook (iat, jti, iss, payload_hash, api_key, application_id) and the payload hash
+  // rule come from https://developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks and
+  // https://api.support.vonage.com/hc/en-us/articles/19033783342876; the docs are silent on exp, nbf and replay, so those
+  // follow RFC 7519 §4.1.4-4.1.7 as jsonwebtoken (what @vonage/jwt verifySignature calls) applies them: a claim of the wrong
+  // type is invalid, exp past and nbf ahead are refused. Every type is checked before use, so bad claims are a verdict, never a throw.
   const nowSeconds = (options.now ?? Date.now)() / 1000;
-  if (typeof claims.iat !== 'number') return { valid: false, reason: 'malformed', message: 'JWT has no iat' };
+  const skew = options.clockSkewSeconds ?? 60;
+  const maxAge = options.maxAgeSeconds ?? 300;
+  const malformed = (message: string): VonageSignatureResult => ({ valid: false, reason: 'malformed', message });
+  if (!isTime(claims.iat)) return malformed('JWT iat is missing or not a number of seconds');
+  if (claims.exp !== undefined && !isTime(claims.exp)) return malformed('JWT exp is not a number of seconds');
+  if (claims.nbf !== undefined && !isTime(claims.nbf)) return malformed('JWT nbf is not a number of seconds');
+  if (claims.jti !== undefined && (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 256)) return malformed('JWT jti is not a string of 1 to 256 characters');
+  if (claims.payload_hash !== undefined && (typeof claims.payload_hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(claims.payload_hash))) {
+    return { valid: false, reason: 'payload-hash', message: 'JWT payload_hash is not a SHA-256 hex digest' };
+  }
   const age = nowSeconds - claims.iat;
-  if (age > (options.maxAgeSeconds ?? 300)) return { valid: false, reason: 'expired', message: `JWT issued ${Math.round(age)} s ago` };
-  if (-age > (options.clockSkewSeconds ?? 60)) return { valid: false, reason: 'expired', message: 'JWT issued in the future' };
-  const payload = request.method.toUpperCase() === 'GET' ? queryPayload(request.url) : request.body;
+  if (age > maxAge) return { valid: false, reason: 'expired', message: `JWT issued ${Math.round(age)} s ago, over ${maxAge} s` };
+  if (-age > skew) return { valid: false, reason: 'not-yet-valid', message: `JWT issued ${Math.round(-age)} s in the future, over the ${skew} s clock skew` };
+  if (claims.exp !== undefined && nowSeconds >= claims.exp + skew) return { valid: false, reason: 'expired', message: `JWT expired ${Math.round(nowSeconds - claims.exp)} s ago` };
+  if (claims.nbf !== undefined && claims.nbf > nowSeconds + skew) return { valid: false, reason: 'not-yet-valid', message: `JWT not valid for another ${Math.round(claims.nbf - nowSeconds)} s` };
+  const isGet = request.method.toUpperCase() === 'GET';
+  const payload: string | Uint8Array = isGet ? queryPayload(request.url) : request.body;
   if (claims.payload_hash === undefined) {
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
-    if (payload !== '' && payload !== '{}') return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
+    if (!isEmptyPayload(payload)) return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
   } else if (claims.payload_hash.toLowerCase() !== (await sha256Hex(payload))) {
     return { valid: false, reason: 'payload-hash', message: 'payload_hash does not match the body (tampered or re-encoded by a body parser)' };
   }
+  if (options.seen) {
+    if (claims.jti === undefined) return { valid: false, reason: 'replayed', message: 'JWT has no jti, so a replay cannot be told apart' };
+    // Long enough to cover every moment the token could still pass the checks above.
+    const lastAccepted = Math.min(claims.iat + maxAge, claims.exp === undefined ? Infinity : claims.exp + skew);
+    const ttlSeconds = Math.max(1, Math.ceil(lastAccepted - nowSeconds + skew));
+    if (await options.seen(claims.jti, ttlSeconds)) return { valid: false, reason: 'replayed', message: `JWT jti '${claims.jti.slice(0, 64)}' was already used (a replayed request)` };
+  }
   return { valid: true, claims };
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+const emptyObject = encoder.encode('{}');
+function isEmptyPayload(payload: string | Uint8Array): boolean {
+  if (typeof payload === 'string') return payload === '' || payload === '{}';
+  return payload.length === 0 || (payload.length === 2 && payload[0] === emptyObject[0] && payload[1] === emptyObject[1]);
+}
+
+/** The key prefix `jtiSeenIn` records a token id under. */
+export const vonageJtiKeyPrefix = 'vonage:jti:';
+
+/**
+ * A `seen` replay guard for `verifyVonageSignature` on a shared `Store`: the first use of a `jti` is recorded (atomic
+ * compare-and-set, so exactly one of two instances receiving the same token at once accepts it) until the token could no
+ * longer verify; every later use answers true.
+ * @example verifyVonageSignature(request, { signatureSecret, seen: jtiSeenIn(store) })
+ */
+export function jtiSeenIn(store: Store): (jti: string, ttlSeconds: number) => Promise<boolean> {
+  return async (jti, ttlSeconds) => !(await claimOnce(store, `${vonageJtiKeyPrefix}${jti}`, ttlSeconds));
 }
 
 /** Options for signing a test request the way Vonage does. */

@@ -3,7 +3,7 @@ import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
 import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCallInfo, type VonageHandlerOptions } from './vonage-provider.js';
-import { listQueue, removeFromQueue, takeFromQueue, addToQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, confirmTaken, listQueue, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
 
 /** Where `connectNextCaller` sends the caller at the front of a queue. */
 export type QueueTarget =
@@ -87,11 +87,13 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
       if (status === 404) {
         // Back at the front, this caller would block the queue for good.
         logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, { callId: caller.callId });
+        await confirmTaken(store, caller);
         return 'gone';
       }
       await addToQueue(store, caller, 'front');
       throw error;
     }
+    await confirmTaken(store, caller);
     return caller;
   }
 

@@ -27,20 +27,39 @@ async function readCaller(store: Store, callId: string): Promise<QueuedCaller | 
 export async function addToQueue(store: Store, caller: QueuedCaller, where: 'back' | 'front' = 'back'): Promise<number> {
   // Data first: whoever takes the caller from the queue finds their token.
   await store.set(memberKey(caller.callId), JSON.stringify(caller), { ttlSeconds: memberTtlSeconds });
-  return queueOf(store, caller.queue).push(caller.callId, { front: where === 'front' });
+  const waiting = queueOf(store, caller.queue);
+  // At the front means "their move failed": release also ends a reservation `takeFromQueue` made.
+  return where === 'front' ? waiting.release(caller.callId) : waiting.push(caller.callId);
 }
 
-/** Takes the caller at the front of a queue, if any; exactly one of several racing takers (on any instance) gets each caller. */
+/**
+ * How long a caller taken for an agent stays reserved before any instance may put them back at the front: the move (one
+ * REST transfer, bounded by the client's timeout) plus `confirmTaken` must fit well inside it.
+ */
+export const moveLeaseSeconds = 30;
+
+/**
+ * Takes the caller at the front of a queue for a move; exactly one of several racing takers (on any instance) gets each
+ * caller. The caller stays reserved, not removed: finish with `confirmTaken` when the transfer went through, or
+ * `addToQueue(…, 'front')` when it failed. If this instance dies first, the reservation lapses after `moveLeaseSeconds` and the
+ * next take on any instance puts the caller back at the front.
+ */
 export async function takeFromQueue(store: Store, queue: string): Promise<QueuedCaller | undefined> {
   const waiting = queueOf(store, queue);
   for (;;) {
-    const callId = await waiting.shift();
+    const callId = await waiting.claim(moveLeaseSeconds);
     if (callId === undefined) return undefined;
     const caller = await readCaller(store, callId);
-    await store.delete(memberKey(callId));
-    // A member without data expired with its TTL: nobody can resume that call, so try the next one.
     if (caller) return caller;
+    // A member without data expired with its TTL: nobody can resume that call, so try the next one.
+    await waiting.confirm(callId);
   }
+}
+
+/** The move of a caller taken with `takeFromQueue` is done (or the call no longer exists): they leave the queue for good. */
+export async function confirmTaken(store: Store, caller: QueuedCaller): Promise<void> {
+  await queueOf(store, caller.queue).confirm(caller.callId);
+  await store.delete(memberKey(caller.callId));
 }
 
 /** Removes a caller from whatever queue holds them (hang-up); returns the queue name when this call removed them. */

@@ -41,6 +41,17 @@ describe('verifyVonageSignature through WebCrypto (no node:crypto)', () => {
     expect(digest).toHaveBeenCalled();
   });
 
+  it('hashes a byte body as its bytes through WebCrypto too (invalid UTF-8 included)', async () => {
+    const web = await loadWithoutNodeCrypto();
+    const bytes = new Uint8Array([...new TextEncoder().encode('{"uuid":"u-1","name":"'), 0xe9, 0xff, ...new TextEncoder().encode('"}')]);
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    expect(await web.sha256Hex(bytes)).toBe(hash);
+    const token = jsonwebtoken.sign({ iat: now() / 1000, jti: 'j-bytes', payload_hash: hash }, signatureSecret, { algorithm: 'HS256' });
+    const request = { method: 'POST', url, authorization: `Bearer ${token}`, body: bytes };
+    expect(await web.verifyVonageSignature(request, { signatureSecret, now })).toMatchObject({ valid: true });
+    expect(await web.verifyVonageSignature({ ...request, body: new TextDecoder().decode(bytes) }, { signatureSecret, now })).toMatchObject({ valid: false, reason: 'payload-hash' });
+  });
+
   it('uses node:crypto on Node (no WebCrypto round trip) and agrees with the WebCrypto copy', async () => {
     const web = await loadWithoutNodeCrypto();
     const token = await web.createVonageJwt({ iat: now() / 1000, payload_hash: await web.sha256Hex(body) }, signatureSecret);

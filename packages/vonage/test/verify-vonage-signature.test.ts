@@ -45,7 +45,7 @@ describe('verifyVonageSignature', () => {
     const old = await signVonageRequest({ url, body, signatureSecret, issuedAt: iat - 301 });
     expect(await check(old)).toMatchObject({ valid: false, reason: 'expired' });
     const future = await signVonageRequest({ url, body, signatureSecret, issuedAt: iat + 120 });
-    expect(await check(future)).toMatchObject({ valid: false, reason: 'expired' });
+    expect(await check(future)).toMatchObject({ valid: false, reason: 'not-yet-valid' });
     const recent = await signVonageRequest({ url, body, signatureSecret, issuedAt: iat - 299 });
     expect((await check(recent)).valid).toBe(true);
   });

@@ -160,3 +160,64 @@ describe('Vonage queue on a shared store', () => {
     expect(await handler.queuedCallers('agents')).toEqual([]);
   });
 });
+
+describe('Vonage connectNextCaller when the instance dies half-way (the queue lease)', () => {
+  const queueFlow = defineFlow({
+    name: 'queue',
+    start: 'hold',
+    nodes: {
+      hold: [say('Please hold.'), enqueue('agents', { announcePosition: true })],
+      connect_agent: [say('Connecting you.'), transfer('+447700900123')],
+    },
+  });
+  const callIds = ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'];
+  async function twoInstances() {
+    let nowMs = 1_800_000_000_000;
+    const now = () => nowMs;
+    const store = createMemoryStore({ now });
+    const transferred: string[] = [];
+    // The first instance's transfer never returns: the process was killed while the REST call was out.
+    const dying: VonageVoiceClient = { voice: { transferCallWithNCCO: () => new Promise<void>(() => {}), transferCallWithURL: async () => undefined } };
+    const healthy: VonageVoiceClient = {
+      voice: {
+        transferCallWithNCCO: async (callId) => {
+          transferred.push(callId);
+        },
+        transferCallWithURL: async () => undefined,
+      },
+    };
+    const first = createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, now, voiceClient: dying });
+    const second = createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, now, voiceClient: healthy });
+    for (const callId of callIds) {
+      await first(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret, issuedAt: nowMs / 1000 }));
+    }
+    return { first, second, transferred, advanceSeconds: (seconds: number) => (nowMs += seconds * 1000) };
+  }
+
+  it('a caller taken by an instance that died before its transfer came back is not lost: after the lease, the next agent gets them first', async () => {
+    const { first, second, transferred, advanceSeconds } = await twoInstances();
+    void first.connectNextCaller('agents', { node: 'connect_agent' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await second.queuedCallers('agents')).map((caller) => caller.callId), 'while the move is held, the caller is not offered twice').toEqual([callIds[1]]);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId).toBe(callIds[1]);
+    expect(await second.connectNextCaller('agents', { node: 'connect_agent' }), 'the held caller is not handed out within the lease').toBeUndefined();
+    advanceSeconds(31);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId, 'the lapsed move is back at the front').toBe(callIds[0]);
+    expect(transferred).toEqual([callIds[1], callIds[0]]);
+    expect(await second.connectNextCaller('agents', { node: 'connect_agent' })).toBeUndefined();
+    advanceSeconds(31);
+    expect(await second.connectNextCaller('agents', { node: 'connect_agent' }), 'a confirmed move never comes back').toBeUndefined();
+  });
+
+  it('a caller who hangs up while an instance is moving them is not put back when its lease lapses', async () => {
+    const { first, second, transferred, advanceSeconds } = await twoInstances();
+    void first.connectNextCaller('agents', { node: 'connect_agent' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const hangUp = await signVonageRequest({ url: `${base}/event`, body: { uuid: callIds[0], status: 'completed' }, signatureSecret, issuedAt: 1_800_000_000 });
+    expect((await second(hangUp)).status).toBe(204);
+    advanceSeconds(31);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId).toBe(callIds[1]);
+    expect(await second.connectNextCaller('agents', { node: 'connect_agent' })).toBeUndefined();
+    expect(transferred).toEqual([callIds[1]]);
+  });
+});

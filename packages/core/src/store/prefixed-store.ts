@@ -21,6 +21,9 @@ export function withKeyPrefix(store: Store, prefix: string): Store {
     queueShift: (queue) => store.queueShift(prefix + queue),
     queueRemove: (queue, member) => store.queueRemove(prefix + queue, member),
     queueMembers: (queue) => store.queueMembers(prefix + queue),
+    queueClaim: (queue, leaseSeconds) => store.queueClaim(prefix + queue, leaseSeconds),
+    queueConfirm: (queue, member) => store.queueConfirm(prefix + queue, member),
+    queueRelease: (queue, member) => store.queueRelease(prefix + queue, member),
   };
   return { ...prefixed, ...queues };
 }
