@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore, silentLogger, type Store } from '@callflow/core';
-import { createTelnyxEmulator, spoken, type TelnyxEmulator } from '@callflow/testing';
+import { createTelnyxEmulator, spoken, } from '@callflow/testing';
 import { Telnyx } from 'telnyx';
 import { createApp } from '../src/app.js';
 

@@ -66,8 +66,14 @@ export function createApp(options: AppOptions): App {
   const phoneTreeListener = toNodeListener(phoneTree);
   const listener = (request: IncomingMessage, response: ServerResponse): void => {
     const path = (request.url ?? '/').split('?')[0]!;
-    if (path.startsWith('/inbound/')) return inboundListener(request, response);
-    if (path.startsWith('/phone-tree/')) return phoneTreeListener(request, response);
+    if (path.startsWith('/inbound/')) {
+      inboundListener(request, response);
+      return;
+    }
+    if (path.startsWith('/phone-tree/')) {
+      phoneTreeListener(request, response);
+      return;
+    }
     if (request.method === 'POST' && path === '/agent-free') {
       agentFree().then(
         (callId) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ transferred: callId ?? null })),

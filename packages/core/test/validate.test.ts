@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkFlowSource, CallFlowError, defineFlow, formatProblems, gather, goto, isCallFlowError, parseFlow, say, validateFlow } from '../src/index.js';
+import { checkFlowSource, type CallFlowError, defineFlow, formatProblems, gather, goto, isCallFlowError, parseFlow, say, validateFlow } from '../src/index.js';
 
 const errorsOf = (input: unknown) => validateFlow(input).problems.filter((problem) => problem.severity === 'error');
 const warningsOf = (input: unknown) => validateFlow(input).problems.filter((problem) => problem.severity === 'warning');

@@ -122,7 +122,7 @@ describe('Redis store', () => {
     );
     expect(new Set(pushes).size).toBe(100);
     const order = await second.queueMembers('support');
-    pushes.forEach((position, index) => expect(order[position - 1]).toBe(`CA${index}`));
+    for (const [index, position] of pushes.entries()) expect(order[position - 1]).toBe(`CA${index}`);
     const taken = await Promise.all(Array.from({ length: 120 }, (_, index) => (index % 2 === 0 ? first : second).queueShift('support')));
     const members = taken.filter((member): member is string => member !== undefined);
     expect(members).toHaveLength(100);

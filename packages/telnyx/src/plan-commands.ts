@@ -96,7 +96,7 @@ export function continuationStates(turn: Turn): CallState[] {
   const states = turn.steps.map((media) => media.after);
   if (turn.wait?.step.type === 'gather') {
     const { leading } = splitGatherPrompt(turn.wait.step.prompt);
-    leading.forEach((_, index) => states.push(promptState(turn.wait!.state, index + 1)));
+    for (let index = 0; index < leading.length; index++) states.push(promptState(turn.wait!.state, index + 1));
   }
   return states;
 }

@@ -1,4 +1,4 @@
-import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, Turn } from '@callflow/core';
+import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, } from '@callflow/core';
 import { jsonReply } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';

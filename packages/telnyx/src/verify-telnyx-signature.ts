@@ -72,14 +72,14 @@ function refuse(reason: TelnyxSignatureFailure, message: string): TelnyxSignatur
 export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): Promise<TelnyxSignatureCheck> {
   if (!input.publicKey) return refuse('missing-key', 'no public key configured');
   const keyBytes = strictBase64(input.publicKey);
-  if (!keyBytes || keyBytes.length !== 32) return refuse('bad-key', 'public key is not base64 of 32 bytes');
+  if (keyBytes?.length !== 32) return refuse('bad-key', 'public key is not base64 of 32 bytes');
   if (!input.signature || !input.timestamp) return refuse('missing-header', `missing ${!input.signature ? telnyxSignatureHeader : telnyxTimestampHeader} header`);
   if (!/^\d{1,15}$/.test(input.timestamp)) return refuse('bad-timestamp', `timestamp '${input.timestamp.slice(0, 20)}' is not Unix seconds`);
   const skew = Math.abs(Math.floor((input.now ?? Date.now)() / 1000) - Number(input.timestamp));
   const tolerance = input.toleranceSeconds ?? 300;
   if (skew > tolerance) return refuse('stale-timestamp', `timestamp is ${skew} s away from now, over ${tolerance} s (replay, or an unsynced clock)`);
   const signature = strictBase64(input.signature);
-  if (!signature || signature.length !== 64) return refuse('bad-signature', 'signature is not base64 of 64 bytes');
+  if (signature?.length !== 64) return refuse('bad-signature', 'signature is not base64 of 64 bytes');
   let key = verifyKeys.get(input.publicKey);
   if (!key) {
     key = crypto.subtle.importKey('raw', keyBytes, { name: 'Ed25519' }, false, ['verify']);

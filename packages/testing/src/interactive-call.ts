@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore, silentLogger, toNodeListener, type DialStatus, type FetchHandler, type Flow, type Hook, type Logger } from '@callflow/core';
+import { createMemoryStore, silentLogger, type DialStatus, type FetchHandler, type Flow, type Hook, type Logger } from '@callflow/core';
 import type { CallerAction, CallScript, CallTranscript, TranscriptEntry } from './script.js';
 import type { SimulatedProvider } from './simulate-call.js';
 
@@ -116,7 +116,7 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
   // The engine reads `flow.nodes[id]` each time it enters a node: that read is the call moving.
   const nodes = new Proxy(flow.nodes, {
     get(target, property, receiver) {
-      if (recording && typeof property === 'string' && Object.prototype.hasOwnProperty.call(target, property)) {
+      if (recording && typeof property === 'string' && Object.hasOwn(target, property)) {
         if (visited.at(-1) !== property) visited.push(property);
         if (entering && entering.at(-1) !== property) entering.push(property);
       }
@@ -157,7 +157,9 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
         const text = await answer.text();
         exchange.response = { status: answer.status, contentType: answer.headers.get('content-type') ?? '', body: text };
         response.statusCode = answer.status;
-        answer.headers.forEach((value, name) => response.setHeader(name, value));
+        answer.headers.forEach((value, name) => {
+          response.setHeader(name, value);
+        });
         response.end(text);
       })();
     });
@@ -232,7 +234,9 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       const request = new Request(input, init);
       const body = request.method === 'GET' ? '' : await request.clone().text();
       const headers: Record<string, string> = {};
-      request.headers.forEach((value, name) => (headers[name] = name === 'authorization' ? 'Bearer (api key)' : value));
+      request.headers.forEach((value, name) => {
+        headers[name] = name === 'authorization' ? 'Bearer (api key)' : value;
+      });
       const exchange: CallExchange = { kind: 'command', atMs: Date.now() - startedAt, request: { method: request.method, url: request.url, headers, body }, response: { status: 0, contentType: '', body: '' }, nodes: [] };
       exchanges.push(exchange);
       const answer = await fetch(request);

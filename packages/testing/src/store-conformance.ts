@@ -255,7 +255,7 @@ export const storeConformanceCases: StoreConformanceCase[] = [
       );
       const order = await queue.members();
       assert.equal(order.length, 100);
-      members.forEach((member, index) => assert.equal(order[positions[index]! - 1], member, `${member} sits where push said`));
+      for (const [index, member] of members.entries()) assert.equal(order[positions[index]! - 1], member, `${member} sits where push said`);
       const again = await Promise.all(members.map((member) => queue.push(member)));
       assert.deepEqual(again, positions, 'duplicate pushes change nothing');
       assert.equal(await queue.length(), 100);

@@ -103,7 +103,7 @@ function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoActio
       if (bargeIn) talk.bargeIn = true;
       if (step.loop !== undefined && step.loop !== 1) talk.loop = step.loop;
       if (step.language) talk.language = step.language;
-      if (step.voice !== undefined && step.voice.startsWith('style:')) Object.assign(talk, vonageStyle(step.voice));
+      if (step.voice?.startsWith('style:')) Object.assign(talk, vonageStyle(step.voice));
       return talk;
     }
     case 'play':

@@ -52,7 +52,7 @@ export async function watchFlow(path: string, onChange: (state: WatchedFlowState
   let running: Promise<void> | undefined;
   let again = false;
   async function reload(): Promise<void> {
-    if (running) {
+    if (await running) {
       again = true;
       return running;
     }

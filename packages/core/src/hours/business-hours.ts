@@ -73,7 +73,7 @@ export function checkHours(schedule: Schedule, instant: Date | number, options: 
 function findNextChange(schedule: Schedule, at: number, openNow: boolean, today: DateTime): Date | null {
   // Walk forward day by day; an open stretch may chain across several touching intervals.
   let cursor = at;
-  let open = openNow;
+  const open = openNow;
   const pending: Interval[] = [];
   for (let offset = -1; offset <= 0; offset++) pending.push(...intervalsOn(schedule, today.plus({ days: offset })));
   for (let day = 1; day <= 731; day++) {

@@ -61,7 +61,9 @@ export function toNodeListener(
       const request = await toRequest(req as NodeRequest);
       const response = await handler(request);
       res.statusCode = response.status;
-      response.headers.forEach((value, name) => res.setHeader(name, value));
+      response.headers.forEach((value, name) => {
+        res.setHeader(name, value);
+      });
       res.end(new Uint8Array(await response.arrayBuffer()));
     })().catch((error: unknown) => {
       if (next) return next(error);

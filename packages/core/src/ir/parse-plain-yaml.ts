@@ -266,7 +266,7 @@ class Reader {
         return out;
       }
       for (;;) {
-        lines?.get(out)!.set(out.length, line);
+        if (lines) lines.get(out)!.set(out.length, line);
         out.push(this.flowValue(end, false));
         this.skipSpaces(end);
         const code = text.charCodeAt(this.pos++);
@@ -299,7 +299,7 @@ class Reader {
         key = plainKey(raw);
       }
       if (Object.hasOwn(out, key) || key === '__proto__' || key === '<<') leave();
-      lines?.get(out)!.set(key, line);
+      if (lines) lines.get(out)!.set(key, line);
       this.skipSpaces(end);
       const next = text.charCodeAt(this.pos);
       if (next === 0x2c || next === 0x7d) leave();

@@ -1,5 +1,5 @@
 // The callflow dev console page: plain browser JavaScript, no dependencies, everything from this server.
-'use strict';
+
 
 const $ = (selector) => document.querySelector(selector);
 const ui = {
@@ -77,7 +77,7 @@ function renderFlow(state) {
   ui.problemList.replaceChildren(...state.problems.map((problem) => element('li', { className: problem.severity, text: problemText(problem) })));
   ui.problems.hidden = state.problems.length === 0;
   ui.problems.setAttribute('role', state.broken ? 'alert' : 'region');
-  if (state.flow && (!previous || !previous.flow || previous.flow.svg !== state.flow.svg)) {
+  if (state.flow && (!previous?.flow || previous.flow.svg !== state.flow.svg)) {
     ui.graph.innerHTML = state.flow.svg;
     applyZoom();
     if (call) highlight(call);
@@ -110,7 +110,7 @@ function highlight(snapshot) {
 
 /** Scrolls the graph panel (not the page) so the node the call is in sits in its middle. */
 function revealCurrent() {
-  const current = call && call.current ? nodeElement(call.current) : null;
+  const current = call?.current ? nodeElement(call.current) : null;
   if (!current) return;
   const box = current.getBoundingClientRect();
   const view = ui.graph.getBoundingClientRect();
@@ -217,7 +217,7 @@ function renderCall(snapshot) {
 }
 
 function updateControls() {
-  const live = Boolean(call && call.waiting && !busy);
+  const live = Boolean(call?.waiting && !busy);
   ui.hangup.disabled = !live;
   ui.silence.disabled = !live;
   ui.say.disabled = !live;
@@ -261,7 +261,7 @@ function startCall() {
 }
 
 function act(action) {
-  if (!call || !call.waiting) return Promise.resolve();
+  if (!call?.waiting) return Promise.resolve();
   const id = call.id;
   return run(async () => renderCall(await api(`/api/calls/${id}/act`, action)));
 }
@@ -275,7 +275,7 @@ function sendDialled() {
 }
 
 function pressKey(key) {
-  if (!call || !call.waiting || busy) return;
+  if (!call?.waiting || busy) return;
   dialled += key;
   ui.dialled.textContent = dialled;
   const button = ui.keypad.querySelector(`button[data-key="${key}"]`);
