@@ -24,7 +24,9 @@ export default defineConfig({
       tsconfig: './tsconfig.json',
     },
     globalSetup: ['./test/global-setup.ts'],
-    testTimeout: 20_000,
+    // Sized for a busy two-core machine: a child process with tsx can take seconds to start under load.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     reporters: ['default', './test/summary-reporter.ts'],
   },
 });

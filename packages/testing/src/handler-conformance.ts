@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
 import { CallFlowError, createMemoryStore, defineFlow, gather, hangup, replyHandlerOf, say, type FetchHandler, type Flow, type Logger, type Store } from '@callflow/core';
-import { createTelnyxHandler, decodeClientState, type TelnyxClient } from '@callflow/telnyx';
-import { createTwilioHandler, signTwilioRequest } from '@callflow/twilio';
-import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
-import { createTelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
 
 /** The providers the conformance suite holds to the handler contract; a new one fails the type check until its driver and goldens exist. */
 export type ConformanceProvider = 'twilio' | 'vonage' | 'telnyx';
@@ -18,6 +14,9 @@ const secret = 'conformance-secret-0123456789';
 const credential = 'conformance-credential-6f1d2a9c';
 const callId = 'conformance-call-0001';
 const publicBaseUrl = 'https://ivr.example.com/hook';
+
+/** The values a provider's driver builds its handler and webhooks with; the suite checks against the same ones. */
+export const conformanceContext = { secret, credential, callId, publicBaseUrl } as const;
 const apology = 'Sorry, we changed our menu.';
 
 /** The flow every case runs: a menu; pressing 1 says goodbye. */
@@ -68,7 +67,8 @@ export function expectStepGolden(provider: ConformanceProvider, step: keyof Step
   for (const fragment of handlerStepGoldens[provider][step]) assert.ok(output.includes(fragment), `${provider} ${step}: expected ${JSON.stringify(fragment)} in ${output.slice(0, 400)}`);
 }
 
-interface Subject {
+/** A handler under test and how to read what it sent. */
+export interface HandlerConformanceSubject {
   handler: FetchHandler;
   /** What the provider was sent since the last call: the reply body, plus the commands (Telnyx). */
   output(response: Response): Promise<string>;
@@ -76,18 +76,22 @@ interface Subject {
   lastToken(output: string): string;
 }
 
-interface SubjectOptions {
+/** What the suite passes when it builds a handler. */
+export interface HandlerConformanceSubjectOptions {
   flow?: Flow;
   store?: Store;
   logger: Logger;
 }
 
-/** How the suite drives one provider's handler: build it, sign its webhooks, read its answers. */
-interface Driver {
+/**
+ * How the suite drives one provider's handler: build it, sign its webhooks, read its answers. Each provider package
+ * writes its own driver beside its test, so @callflow/testing imports no adapter.
+ */
+export interface HandlerConformanceDriver {
   credentialOption: string;
   /** A credential that looks set but can never verify a webhook, refused at creation. */
   unusableCredential: unknown;
-  create(options: SubjectOptions, overrides?: Record<string, unknown>): Subject;
+  create(options: HandlerConformanceSubjectOptions, overrides?: Record<string, unknown>): HandlerConformanceSubject;
   start(): Promise<Request>;
   /** The webhook reporting `digits` for the position in `token`; `body` varies to tell a new visit from a repeat. */
   digits(token: string, digits: string, body?: string): Promise<Request>;
@@ -97,102 +101,6 @@ interface Driver {
   unsigned(request: Request): Promise<Request>;
   /** Whether an output moved the call (a document with content, or commands sent). */
   acted(output: string): boolean;
-}
-
-const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-const twilioCall = { CallSid: callId, AccountSid: 'AC0', From: '+15550001', To: '+15550002', CallStatus: 'in-progress', Direction: 'inbound' };
-
-async function twilioRequest(query: string, params: Record<string, string>, raw?: string): Promise<Request> {
-  const url = `${publicBaseUrl}${query}`;
-  const signature = await signTwilioRequest({ authToken: credential, url, params });
-  return new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: raw ?? form(params) });
-}
-
-const twilioDriver: Driver = {
-  credentialOption: 'authToken',
-  unusableCredential: '',
-  create: ({ flow, store, logger }, overrides) => {
-    const handler = createTwilioHandler({ flow: flow ?? conformanceFlow, secret, authToken: credential, publicBaseUrl, logger, store: store ?? createMemoryStore(), ...overrides });
-    return {
-      handler,
-      output: (response) => response.text(),
-      lastToken: (output) => decodeURIComponent(/[?&]t=([^&"]+)/.exec(output.replace(/&amp;/g, '&'))?.[1] ?? ''),
-    };
-  },
-  start: () => twilioRequest('', twilioCall),
-  digits: (token, digits, body = '') => twilioRequest(`?t=${encodeURIComponent(token)}`, { ...twilioCall, Digits: digits, ...(body ? { Note: body } : {}) }),
-  malformed: async () => {
-    const url = publicBaseUrl;
-    return new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' }, body: 'CallSid=%zz' });
-  },
-  unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: await request.text() }),
-  acted: (output) => output.includes('<Say') || output.includes('<Gather'),
-};
-
-const vonageBase = `${publicBaseUrl}`;
-const vonageDriver: Driver = {
-  credentialOption: 'signatureSecret',
-  unusableCredential: [''],
-  create: ({ flow, store, logger }, overrides) => {
-    const handler = createVonageHandler({ flow: flow ?? conformanceFlow, secret, signatureSecret: credential, publicBaseUrl: vonageBase, logger, store: store ?? createMemoryStore(), ...overrides });
-    return {
-      handler,
-      output: async (response) => (response.status === 204 ? '' : response.text()),
-      lastToken: (output) => decodeURIComponent(/[?&]t=([^&"]+)/.exec(output)?.[1] ?? ''),
-    };
-  },
-  start: () => signVonageRequest({ url: `${vonageBase}/answer`, body: { uuid: callId, conversation_uuid: 'CON-1', from: '15550001', to: '15550002' }, signatureSecret: credential }),
-  digits: (token, digits, body = '') =>
-    signVonageRequest({
-      url: `${vonageBase}/input?t=${encodeURIComponent(token)}&call=${callId}`,
-      body: { uuid: callId, conversation_uuid: 'CON-1', dtmf: { digits, timed_out: false }, speech: { results: [] }, timestamp: body || '2026-01-01T00:00:00.000Z' },
-      signatureSecret: credential,
-    }),
-  malformed: () => signVonageRequest({ url: `${vonageBase}/answer`, body: '{"uuid":', signatureSecret: credential }),
-  unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }),
-  acted: (output) => output.includes('"action"'),
-};
-
-function telnyxDriverOf(signer: Awaited<ReturnType<typeof createTelnyxWebhookSigner>>): Driver {
-  let eventNumber = 0;
-  const event = async (type: string, payload: Record<string, unknown>, id = `evt-${++eventNumber}`): Promise<Request> => {
-    const body = JSON.stringify({ data: { record_type: 'event', id, event_type: type, occurred_at: '2026-01-01T00:00:00.000Z', payload } });
-    return new Request(`${publicBaseUrl}/telnyx`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signer.sign(body)) }, body });
-  };
-  const callPayload = { call_control_id: callId, call_leg_id: 'leg-1', call_session_id: 'session-1', from: '+15550001', to: '+15550002', direction: 'incoming' };
-  return {
-    credentialOption: 'publicKey',
-    unusableCredential: 'not base64!',
-    create: ({ flow, store, logger }, overrides) => {
-      const sent: string[] = [];
-      const record = (action: string) => async (_id: string, body: unknown) => void sent.push(JSON.stringify({ action, body }));
-      const actions = new Proxy({}, { get: (_target, name) => record(String(name)) });
-      const client = { calls: { actions }, conferences: { create: async () => ({ data: { id: 'conf-1' } }), actions: { join: async () => undefined } } } as unknown as TelnyxClient;
-      const handler = createTelnyxHandler({ flow: flow ?? conformanceFlow, secret, publicKey: signer.publicKey, client, logger, store: store ?? createMemoryStore(), retryDelayMs: 1, ...overrides });
-      return {
-        handler,
-        output: async (response) => {
-          const text = await response.text();
-          return [text, ...sent.splice(0)].join('\n');
-        },
-        lastToken: (output) => {
-          const states = [...output.matchAll(/"client_state":"([^"]+)"/g)].map((match) => decodeClientState(match[1]));
-          return states.at(-1)?.token ?? '';
-        },
-      };
-    },
-    start: () => event('call.initiated', { ...callPayload, state: 'parked' }),
-    digits: (token, digits, body = '') => {
-      const clientState = Buffer.from(`1 ${token}`).toString('base64');
-      return event('call.gather.ended', { ...callPayload, client_state: clientState, digits, status: 'valid', ...(body ? { note: body } : {}) });
-    },
-    malformed: async () => {
-      const body = '{"data": ';
-      return new Request(`${publicBaseUrl}/telnyx`, { method: 'POST', headers: { 'content-type': 'application/json', ...(await signer.sign(body)) }, body });
-    },
-    unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }),
-    acted: (output) => output.includes('"action"'),
-  };
 }
 
 /** A store whose every call fails as a lost Redis does. */
@@ -210,18 +118,12 @@ function recordingLogger(): Logger & { lines: string[] } {
 }
 
 /**
- * The handler contract every provider package runs in one line:
- * @example for (const { name, run } of await handlerConformanceCases('twilio')) it(name, run);
+ * The handler contract every provider package runs in one line, with the driver it writes for its protocol:
+ * @example for (const { name, run } of handlerConformanceCases('twilio', twilioDriver)) it(name, run);
  */
-export async function handlerConformanceCases(provider: ConformanceProvider): Promise<HandlerConformanceCase[]> {
-  const drivers: Record<ConformanceProvider, () => Promise<Driver>> = {
-    twilio: async () => twilioDriver,
-    vonage: async () => vonageDriver,
-    telnyx: async () => telnyxDriverOf(await createTelnyxWebhookSigner()),
-  };
-  const driver = await drivers[provider]();
+export function handlerConformanceCases(provider: ConformanceProvider, driver: HandlerConformanceDriver): HandlerConformanceCase[] {
   const logs: string[] = [];
-  const subject = (options: Partial<SubjectOptions> = {}, overrides?: Record<string, unknown>) => {
+  const subject = (options: Partial<HandlerConformanceSubjectOptions> = {}, overrides?: Record<string, unknown>) => {
     const logger = recordingLogger();
     const made = driver.create({ logger, ...options }, overrides);
     return { ...made, logger, lines: logger.lines, done: () => logs.push(...logger.lines) };

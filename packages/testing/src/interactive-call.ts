@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createMemoryStore, silentLogger, type DialStatus, type FetchHandler, type Flow, type Hook, type Logger } from '@callflow/core';
 import type { CallerAction, CallScript, CallTranscript, TranscriptEntry } from './script.js';
 import type { SimulatedProvider } from './simulate-call.js';
+import { loadAdapter } from './load-adapter.js';
 
 /** What the outside world does when the call reaches a transfer, queue, recording or conference; read when reached. */
 export interface CallOutcomes {
@@ -197,7 +198,7 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
   let run: () => Promise<CallTranscript>;
   const common = { flow: watchedFlow, secret, hooks: options.hooks, store: createMemoryStore(now ? { now } : {}), logger, ...(now ? { now } : {}) };
   if (provider === 'twilio') {
-    const { createTwilioHandler, verifyTwilioSignature } = await import('@callflow/twilio');
+    const { createTwilioHandler, verifyTwilioSignature } = await loadAdapter('twilio');
     const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
     const authToken = 'interactive-twilio-auth-token';
     handler = createTwilioHandler({ ...common, authToken, publicBaseUrl: `${base}/voice` });
@@ -212,7 +213,7 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
     run = () => emulator.call(script);
     closeEmulator = () => emulator.close();
   } else if (provider === 'vonage') {
-    const { createVonageHandler, verifyVonageSignature } = await import('@callflow/vonage');
+    const { createVonageHandler, verifyVonageSignature } = await loadAdapter('vonage');
     const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
     const signatureSecret = 'interactive-vonage-signature-secret';
     handler = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage` });
@@ -225,9 +226,8 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
     run = () => emulator.call(script);
     closeEmulator = () => emulator.close();
   } else {
-    const { createTelnyxHandler, verifyTelnyxSignature } = await import('@callflow/telnyx');
+    const { createCallControlClient, createTelnyxHandler, verifyTelnyxSignature } = await loadAdapter('telnyx');
     const { createTelnyxEmulator } = await import('./telnyx/create-telnyx-emulator.js');
-    const { Telnyx } = await import('telnyx');
     const emulator = await createTelnyxEmulator({ webhookUrl: `${base}/telnyx`, ...(now ? { now } : {}) });
     // The application's API commands, recorded on their way to the emulator's Call Control API.
     const recordingFetch: typeof fetch = async (input, init) => {
@@ -243,8 +243,8 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       exchange.response = { status: answer.status, contentType: answer.headers.get('content-type') ?? '', body: await answer.clone().text() };
       return answer;
     };
-    const client = new Telnyx({ apiKey: 'interactive', baseURL: emulator.apiBaseUrl, maxRetries: 0, fetch: recordingFetch });
-    handler = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client: client as never, publicBaseUrl: `${base}/telnyx` });
+    const client = createCallControlClient({ apiKey: 'interactive', baseUrl: emulator.apiBaseUrl, fetch: recordingFetch });
+    handler = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client, publicBaseUrl: `${base}/telnyx` });
     verify = async (request) => {
       const value = request.headers['telnyx-signature-ed25519'] ?? '';
       const verdict = await verifyTelnyxSignature({ publicKey: emulator.publicKey, signature: value, timestamp: request.headers['telnyx-timestamp'], rawBody: request.body, now: clock });
