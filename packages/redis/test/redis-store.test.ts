@@ -203,7 +203,8 @@ describe('Redis store when Redis goes away (runs last: it kills and restarts the
     }
     const burst = await Promise.all(Array.from({ length: 200 }, (_, index) => rejection(store.set(`burst-${index}`, 'x'))));
     expect(burst.every(({ error }) => isCallFlowError(error, 'store-unavailable'))).toBe(true);
-    expect(Math.max(...burst.map(({ elapsedMs }) => elapsedMs))).toBeLessThan(1_000);
+    // Each rejects within its 1.5 s timeout plus scheduling on a busy machine: none waits for the outage to end.
+    expect(Math.max(...burst.map(({ elapsedMs }) => elapsedMs))).toBeLessThan(5_000);
 
     await server.start();
     await eventually(async () => {
