@@ -1,5 +1,5 @@
-import { providerRegistry, type ProviderName } from '@callflow/core';
-import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, say, transfer, type Flow, type StepType } from '@callflow/core';
+import { isCallFlowError, providerRegistry, type ProviderName } from '@callflow/core';
+import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, reject, say, transfer, type Flow, type StepType } from '@callflow/core';
 import { continuationStates, planCommands } from '@callflow/telnyx';
 import { renderTwiml, twimlWarnings } from '@callflow/twilio';
 import { renderNcco } from '@callflow/vonage';
@@ -100,6 +100,12 @@ const examples: StepExample[] = [
     flow: defineFlow({ name: 'hangup', start: 'main', nodes: { main: [say('Goodbye.'), hangup()] } }),
   },
   {
+    step: 'reject',
+    summary: 'Declines the call without answering it, as busy or rejected. Vonage answers every inbound call before it asks for the NCCO, so it cannot: rendering fails with unsupported-step.',
+    code: "reject({ reason: 'busy' })",
+    flow: defineFlow({ name: 'reject', start: 'main', nodes: { main: [reject({ reason: 'busy' })] } }),
+  },
+  {
     step: 'hours',
     summary: 'Branches on business hours with the engine\'s clock (here a Monday at 10:00 in New York, so open). Providers only see the branch taken.',
     code: "hours('office', { open: 'open', closed: 'closed' })",
@@ -153,7 +159,11 @@ export async function stepGoldens(): Promise<Map<string, string>> {
     const dir = `test/golden/steps/${example.step}`;
     const warnings: Record<string, string[]> = {};
     for (const { name } of providerRegistry) {
-      const rendered = await renderers[name].render(turn, engine);
+      const rendered = await renderers[name].render(turn, engine).catch((error: unknown) => {
+        // A step the provider cannot run: the golden file is the error the adapter raises, by code and message.
+        if (!isCallFlowError(error, 'unsupported-step')) throw error;
+        return { text: `${JSON.stringify({ error: error.code, message: error.message }, null, 2)}\n`, warnings: [] };
+      });
       out.set(`${dir}/${renderers[name].file}`, rendered.text);
       warnings[name] = rendered.warnings;
     }

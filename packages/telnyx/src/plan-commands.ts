@@ -21,6 +21,7 @@ import type {
   GatherUsingAudioBody as ActionGatherUsingAudioParams,
   GatherUsingSpeakBody as ActionGatherUsingSpeakParams,
   HangupCallBody as ActionHangupParams,
+  RejectCallBody as ActionRejectParams,
   JoinConferenceBody as ActionJoinParams,
   LeaveQueueBody as ActionLeaveQueueParams,
   SpeakTextBody as ActionSpeakParams,
@@ -66,7 +67,8 @@ export type TelnyxCommand =
   | Command<'enqueue', ActionEnqueueParams>
   | Command<'leave_queue', ActionLeaveQueueParams>
   | Command<'conference_join_or_create', TelnyxConferenceBody>
-  | Command<'hangup', ActionHangupParams>;
+  | Command<'hangup', ActionHangupParams>
+  | Command<'reject', ActionRejectParams>;
 
 /** The action names callflow sends. */
 export type TelnyxAction = TelnyxCommand['action'];
@@ -123,6 +125,12 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
   const tokens = [...options.continuations];
   const position = (token: string) => encodeClientState({ kind: 'position', sequence, token });
 
+  if (turn.rejected) {
+    // provider: reject instead of answer declines the call unanswered (telnyx SDK resources/calls/actions.d.ts ActionRejectParams.cause).
+    const command: TelnyxCommand = { action: 'reject', body: { cause: turn.rejected === 'busy' ? 'USER_BUSY' : 'CALL_REJECTED' } };
+    command.body.command_id = commandIdOf(callControlId, seed, 0, command.action);
+    return { output: [command], warnings };
+  }
   if (options.answer) commands.push({ action: 'answer', body: {} });
   if (options.stopPlayback) commands.push({ action: 'playback_stop', body: { stop: 'all' } });
   for (const media of turn.steps) commands.push(mediaCommand(media.step, position(tokens.shift()!), warnings));
@@ -382,6 +390,7 @@ function recordCommand(step: RecordStep, clientState: string, warnings: string[]
 
 // provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
 function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number): TelnyxCommand {
+  if (step.whisper || step.screen) throw new CallFlowError('unsupported-step', 'transfer whisper/screen is not rendered yet', { provider: 'telnyx' });
   const body: ActionTransferParams = {
     to: typeof step.to === 'string' ? step.to : step.to.sip,
     timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
@@ -394,6 +403,8 @@ function transferCommand(step: TransferStep, clientState: string, callControlId:
   }
   if (step.callerId !== undefined) body.from = step.callerId;
   if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
+  // provider: DTMF sent once the destination answers; 'w' is a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.send_digits_on_answer).
+  if (step.sendDigits !== undefined) body.send_digits_on_answer = step.sendDigits;
   if (step.record) {
     body.record = 'record-from-answer';
     body.record_format = 'mp3';

@@ -36,6 +36,8 @@ export function callbackUrl(actionUrl: string, token: string, event?: TwilioCall
  * @example renderTwiml(turn, { actionUrl: 'https://ivr.example.com/voice' })
  */
 export function renderTwiml(turn: Turn, context: TwimlContext): string {
+  // provider: <Reject> as the first verb declines the call unanswered, reason rejected|busy (https://www.twilio.com/docs/voice/twiml/reject; twilio SDK VoiceResponse.RejectReason).
+  if (turn.rejected) return `${declaration}${element('Response', {}, element('Reject', { reason: turn.rejected }))}`;
   let body = '';
   for (const planned of turn.steps) body += renderMedia(planned.step);
   if (turn.wait && turn.token !== undefined) {
@@ -49,7 +51,7 @@ export function renderTwiml(turn: Turn, context: TwimlContext): string {
         body += renderRecord(step, url);
         break;
       case 'transfer':
-        body += renderTransfer(step, url);
+        body += renderTransfer(step, url, turn.node);
         break;
       case 'enqueue':
         body += renderEnqueue(step, url, callbackUrl(context.actionUrl, turn.token, 'wait'));
@@ -183,7 +185,7 @@ function renderRecord(step: RecordStep, url: string): string {
   return element('Record', attributes) + textElement('Redirect', { method: 'POST' }, url);
 }
 
-function renderTransfer(step: TransferStep, url: string): string {
+function renderTransfer(step: TransferStep, url: string, node: string): string {
   const attributes: Record<string, AttributeValue> = {
     action: url,
     method: 'POST',
@@ -194,9 +196,15 @@ function renderTransfer(step: TransferStep, url: string): string {
     ...extra(step),
   };
   const target = step.to;
+  if (step.whisper || step.screen) throw new CallFlowError('unsupported-step', 'transfer whisper/screen is not rendered yet', { provider: 'twilio' });
+  if (step.sendDigits !== undefined && typeof target !== 'string') {
+    // provider: <Sip> has no sendDigits attribute (twilio SDK VoiceResponse.SipAttributes); only <Number> does.
+    throw new CallFlowError('unsupported-step', `${node}: transfer.sendDigits to a SIP address is not available on Twilio (<Sip> has no sendDigits)`, { provider: 'twilio', node });
+  }
   const noun =
     typeof target === 'string'
-      ? textElement('Number', {}, target)
+      ? // provider: <Number sendDigits> plays the DTMF once the called party answers; 'w' is a half-second pause (https://www.twilio.com/docs/voice/twiml/number#senddigits).
+        textElement('Number', { sendDigits: step.sendDigits }, target)
       : textElement('Sip', { username: target.username, password: target.password }, target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`);
   return element('Dial', attributes, noun);
 }

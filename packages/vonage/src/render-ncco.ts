@@ -62,6 +62,10 @@ function encodeComponent(text: string): string {
 export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncco> {
   const warnings: string[] = [];
   const ncco: Ncco = [];
+  if (turn.rejected) {
+    // provider: Vonage answers an inbound call before it fetches the NCCO (https://api.support.vonage.com/hc/en-us/articles/115000664408); no NCCO action declines it.
+    throw new CallFlowError('unsupported-step', `${turn.node}: step 'reject' is not supported on Vonage (an inbound call is answered before the NCCO runs); use hangup, or a message and hangup`, { provider, node: turn.node });
+  }
   for (const planned of turn.steps) ncco.push(renderMedia(planned.step, false, turn.node));
   const wait = turn.wait;
   if (!wait || turn.token === undefined) return { output: ncco, warnings };
@@ -209,6 +213,7 @@ function renderRecord(step: RecordStep, node: string, eventUrl: string): NccoAct
 }
 
 function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: string, warnings: string[]): NccoConnect {
+  if (step.whisper || step.screen) throw new CallFlowError('unsupported-step', 'transfer whisper/screen is not rendered yet', { provider: 'vonage' });
   const timeout = step.ringSeconds ?? 30;
   checkRange(timeout, vonageLimits.connectTimeoutSeconds, 'transfer.ringSeconds', node);
   if (step.maxSeconds !== undefined) checkRange(step.maxSeconds, vonageLimits.connectLimitSeconds, 'transfer.maxSeconds', node);
@@ -216,7 +221,7 @@ function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: s
   const from = step.callerId ?? turn.call.to;
   return {
     action: nccoActions.connect,
-    endpoint: [toEndpoint(step.to, node, warnings)],
+    endpoint: [withDigits(toEndpoint(step.to, node, warnings), step, node)],
     ...(from ? { from: phoneDigits(from) } : { randomFromNumber: true }),
     eventType: synchronousEventType,
     timeout,
@@ -236,6 +241,17 @@ export function toEndpoint(target: TransferTarget, node: string, warnings: strin
   }
   if (target.username !== undefined || target.password !== undefined) warnings.push(`${node}: Vonage SIP endpoints take no digest credentials; username/password are not sent (authenticate the trunk by IP or headers)`);
   return { type: 'sip', uri: target.sip };
+}
+
+/** The endpoint with the transfer's DTMF: Vonage's `dtmfAnswer` is sent as the call is answered, `p` a 500 ms pause. */
+function withDigits(endpoint: NccoConnect['endpoint'][number], step: TransferStep, node: string): NccoConnect['endpoint'][number] {
+  if (step.sendDigits === undefined) return endpoint;
+  if (endpoint.type !== 'phone') {
+    // provider: only the phone endpoint documents dtmfAnswer (@vonage/voice types/Endpoint/PhoneEndpoint.d.ts; SIPEndpoint.d.ts has none).
+    throw new CallFlowError('unsupported-step', `${node}: transfer.sendDigits to a SIP address is not available on Vonage (only phone endpoints take dtmfAnswer)`, { provider, node });
+  }
+  // provider: dtmfAnswer digits, 'p' = 500 ms pause (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
+  return { ...endpoint, dtmfAnswer: step.sendDigits.replace(/w/g, 'p') };
 }
 
 function phoneDigits(number: string): string {

@@ -135,6 +135,7 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     let webhooks = 0;
     const cursor = { input: 0, transfer: 0, recording: 0, queue: 0, conference: 0 };
     const startedAt = Date.now();
+    let answered = false;
 
     const baseParams = (status: string): Params => ({
       AccountSid: accountSid,
@@ -327,7 +328,11 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       cursor.transfer++;
       const status = typeof scripted === 'string' ? scripted : scripted.status;
       const durationSeconds = typeof scripted === 'string' ? (status === 'completed' ? 30 : 0) : (scripted.durationSeconds ?? (status === 'completed' ? 30 : 0));
-      entries.push({ type: 'transfer', to: target, status });
+      const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
+      // provider: <Number sendDigits> plays the DTMF once the called party answers (https://www.twilio.com/docs/voice/twiml/number#senddigits).
+      const sendDigits = nouns.find((noun) => noun.name === 'Number')?.attributes.sendDigits;
+      if (status === 'completed' && sendDigits) entry.sentDigits = sendDigits;
+      entries.push(entry);
       const params: Params = { ...baseParams('in-progress'), DialCallStatus: status, DialCallDuration: String(durationSeconds) };
       if (status === 'completed') params.DialCallSid = `CA${hex(16)}`;
       // provider: without an action Twilio goes on with the next verb once the dialed leg ends.
@@ -403,6 +408,7 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     async function runDocument(root: XmlElement, documentUrl: string): Promise<Next> {
       for (const verb of root.children) {
         if (verb.type !== 'element') continue;
+        if (verb.name !== 'Reject') answered = true;
         let next: Next | undefined;
         switch (verb.name) {
           case 'Say':
@@ -426,9 +432,17 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
             next = { url: resolve(documentUrl, textOf(verb)), method: methodOf(verb.attributes.method), params: baseParams('in-progress') };
             break;
           case 'Hangup':
-          case 'Reject':
             entries.push({ type: 'hangup', by: 'flow' });
             return { end: 'flow' };
+          case 'Reject': {
+            // provider: <Reject> declines the call without answering; reason "rejected" (default) or "busy" (https://www.twilio.com/docs/voice/twiml/reject).
+            if (answered) {
+              errors.push('<Reject> after the call was answered (Twilio answers a call at the first verb that is not <Reject>)');
+              return { end: 'error' };
+            }
+            entries.push({ type: 'reject', reason: verb.attributes.reason === 'busy' ? 'busy' : 'rejected' });
+            return { end: 'flow' };
+          }
           case 'Leave':
             errors.push('<Leave> outside an Enqueue waitUrl document');
             return { end: 'error' };

@@ -353,7 +353,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       cursor.transfer++;
       const status = typeof scripted === 'string' ? scripted : scripted.status;
       const durationSeconds = typeof scripted === 'string' ? 30 : (scripted.durationSeconds ?? 30);
-      entries.push({ type: 'transfer', to: target, status });
+      const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
+      // provider: a phone endpoint's dtmfAnswer is sent as the call is answered, 'p' a 500 ms pause (NCCO reference, connect → phone endpoint).
+      if (status === 'completed' && endpoint.type === 'phone' && endpoint.dtmfAnswer) entry.sentDigits = endpoint.dtmfAnswer.replace(/p/g, 'w');
+      entries.push(entry);
       const url = (action.eventUrl as string[] | undefined)?.[0] ?? options.eventUrl;
       const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
       const legUuid = randomUUID();
