@@ -63,12 +63,15 @@ const examples: StepExample[] = [
   },
   {
     step: 'transfer',
-    summary: 'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback.',
-    code: "transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, onBusy: 'voicemail', onNoAnswer: 'voicemail' })",
+    summary: 'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback. Here the called party also hears a whisper before it is connected, and an extension is dialled once it answers.',
+    code: "transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, sendDigits: 'ww204', whisper: [play('https://audio.example.com/clinic-line.mp3')], onBusy: 'voicemail', onNoAnswer: 'voicemail' })",
     flow: defineFlow({
       name: 'transfer',
       start: 'main',
-      nodes: { main: [transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, onBusy: 'voicemail', onNoAnswer: 'voicemail' })], voicemail: [record()] },
+      nodes: {
+        main: [transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, sendDigits: 'ww204', whisper: [play('https://audio.example.com/clinic-line.mp3')], onBusy: 'voicemail', onNoAnswer: 'voicemail' })],
+        voicemail: [record()],
+      },
     }),
   },
   {

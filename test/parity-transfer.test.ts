@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEngine, defaultApology, defineFlow, gather, hangup, isCallFlowError, reject, say, transfer, type Flow } from '@callflow/core';
+import { createEngine, defaultApology, defineFlow, gather, hangup, isCallFlowError, play, reject, say, transfer, type Flow } from '@callflow/core';
 import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
 import { renderNcco } from '@callflow/vonage';
 
@@ -12,6 +12,28 @@ const extension = defineFlow({
   nodes: {
     main: [say('Connecting you to extension 204.'), transfer('+14155550100', { sendDigits: 'ww204#', onNoAnswer: 'missed' })],
     missed: [say('Nobody answered.'), hangup()],
+  },
+});
+
+const chime = 'https://audio.example.com/clinic-line.mp3';
+const whispered = defineFlow({
+  name: 'whispered',
+  start: 'main',
+  nodes: {
+    main: [say('Connecting you to the nurse.'), transfer('+14155550100', { whisper: [play(chime)], onNoAnswer: 'missed' })],
+    missed: [say('The nurse is not available.'), hangup()],
+  },
+});
+
+const screened = defineFlow({
+  name: 'screened',
+  start: 'main',
+  nodes: {
+    main: [
+      say('Connecting you to the nurse.'),
+      transfer('+14155550100', { whisper: [say('Call from the clinic line.')], screen: { prompt: [say('Press 1 to accept.')], timeoutSeconds: 5 }, onNoAnswer: 'missed' }),
+    ],
+    missed: [say('The nurse is not available.'), hangup()],
   },
 });
 
@@ -41,6 +63,37 @@ const cases: TransferCase[] = [
     script: { transfers: ['no-answer'] },
     entries: [{ type: 'say', text: 'Connecting you to extension 204.' }, { type: 'transfer', to: '+14155550100', status: 'no-answer' }, { type: 'say', text: 'Nobody answered.' }, { type: 'hangup', by: 'flow' }],
   },
+  {
+    name: 'whisper: the called party hears it, the caller does not',
+    flow: whispered,
+    script: { transfers: ['completed'] },
+    entries: [{ type: 'say', text: 'Connecting you to the nurse.' }, { type: 'transfer', to: '+14155550100', status: 'completed', calleeHeard: [chime] }, { type: 'hangup', by: 'flow' }],
+  },
+  {
+    name: 'whisper: no answer plays nothing and goes to the fallback',
+    flow: whispered,
+    script: { transfers: ['no-answer'] },
+    entries: [{ type: 'say', text: 'Connecting you to the nurse.' }, { type: 'transfer', to: '+14155550100', status: 'no-answer' }, { type: 'say', text: 'The nurse is not available.' }, { type: 'hangup', by: 'flow' }],
+  },
+  ...(
+    [
+      ['accepts', '1', 'completed'],
+      ['declines', '2', 'no-answer'],
+      ['times-out', '', 'no-answer'],
+      ['voicemail', '', 'no-answer'],
+    ] as const
+  ).map(([callee, pressed, status]): TransferCase => ({
+    name: `screening: the called party ${callee}`,
+    flow: screened,
+    script: { transfers: [{ status: 'completed', callee }] },
+    entries: [
+      { type: 'say', text: 'Connecting you to the nurse.' },
+      { type: 'transfer', to: '+14155550100', status, calleeHeard: ['Call from the clinic line.', 'Press 1 to accept.'], calleePressed: pressed },
+      ...(status === 'completed' ? [] : [{ type: 'say' as const, text: 'The nurse is not available.' }]),
+      { type: 'hangup', by: 'flow' },
+    ],
+    unsupported: { telnyx: /transfer\.screen is not supported on Telnyx/ },
+  })),
   { name: 'reject as busy', flow: busyLine, script: {}, entries: [{ type: 'reject', reason: 'busy' }], unsupported: { vonage: /step 'reject' is not supported on Vonage/ } },
   { name: 'reject as rejected', flow: declined, script: {}, entries: [{ type: 'reject', reason: 'rejected' }], unsupported: { vonage: /step 'reject' is not supported on Vonage/ } },
 ];
@@ -56,8 +109,9 @@ describe.each(cases)('transfer parity: $name', (testCase) => {
     calls.get(testCase.name)!.set(provider, call);
     const unsupported = testCase.unsupported?.[provider];
     if (unsupported) {
-      // The provider cannot: the render fails with unsupported-step (logged by name) and the caller hears the apology.
-      expect(call.entries).toEqual([{ type: 'say', text: defaultApology }, { type: 'hangup', by: 'flow' }]);
+      // The provider cannot: the render fails with unsupported-step (logged by name); a reply provider plays the apology,
+      // Telnyx's command delivery hangs up the turn it cannot plan.
+      expect(call.entries).toEqual(provider === 'telnyx' ? [{ type: 'hangup', by: 'flow' }] : [{ type: 'say', text: defaultApology }, { type: 'hangup', by: 'flow' }]);
       expect(logged.join('\n')).toMatch(unsupported);
       return;
     }
@@ -98,5 +152,44 @@ describe('reject where the provider cannot', () => {
       expect(call.entries.some((entry) => entry.type === 'reject')).toBe(false);
       expect(call.heard.at(-1)).toMatch(/sorry/i);
     }
+  });
+});
+
+describe("the called party's webhooks", () => {
+  const secret = 'transfer-parity-secret-0123456789';
+  const callerId = 'CA0123456789abcdef0123456789abcdef';
+  const calleeParams = { CallSid: 'CAffffffffffffffffffffffffffffffff', ParentCallSid: callerId, CallStatus: 'in-progress', Direction: 'outbound-dial', From: '+15005550001', To: '+14155550100' };
+
+  async function calleeRequest(signedWith: string, parent = callerId): Promise<Response> {
+    const { createTwilioHandler, callbackUrl } = await import('@callflow/twilio');
+    const { twilioSignatureOf } = await import('../packages/testing/src/twilio/sign-twilio-webhook.js');
+    const handler = createTwilioHandler({ flow: screened, secret, authToken: 'right-token', publicBaseUrl: 'https://ivr.example.com/voice' });
+    const turn = await createEngine(screened, { secret }).start({ callId: callerId });
+    const url = callbackUrl('https://ivr.example.com/voice', turn.token!, 'callee');
+    const params = { ...calleeParams, ParentCallSid: parent };
+    return handler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignatureOf(signedWith, url, params) }, body: new URLSearchParams(params).toString() }));
+  }
+
+  it('on Twilio answer the whisper and screen for a signed request bound to the caller', async () => {
+    const response = await calleeRequest('right-token');
+    expect(response.status).toBe(200);
+    const twiml = await response.text();
+    expect(twiml).toContain('<Say>Call from the clinic line.</Say><Gather input="dtmf" numDigits="1" timeout="5"');
+    expect(twiml).toContain('e=screen');
+    expect(twiml).toMatch(/<\/Gather><Hangup\/><\/Response>$/);
+  });
+
+  it('on Twilio refuse a bad signature (403) and a token of another call (403)', async () => {
+    expect((await calleeRequest('wrong-token')).status).toBe(403);
+    expect((await calleeRequest('right-token', 'CA99999999999999999999999999999999')).status).toBe(403);
+  });
+
+  it('on Vonage, screening without a voiceClient to hang up a decline is an unsupported-step error', async () => {
+    const { vonageProvider } = await import('@callflow/vonage');
+    const { createMemoryStore, silentLogger } = await import('@callflow/core');
+    const engine = createEngine(screened, { secret });
+    const created = vonageProvider.create({ options: { flow: screened, secret, signatureSecret: 'x', publicBaseUrl: 'https://ivr.example.com/vonage' }, engine, store: createMemoryStore(), logger: silentLogger, now: Date.now } as never);
+    const turn = await engine.start({ callId: 'CALL-2', to: '+447700900000' });
+    expect(() => created.render(turn, { continuations: [] } as never)).toThrow(/transfer\.screen on Vonage needs the handler's voiceClient/);
   });
 });

@@ -21,6 +21,8 @@ export type TransferScript =
        * and never presses a key. Without screening, every one of them hears the whisper and is connected.
        */
       callee?: CalleeBehaviour;
+      /** The key the scripted callee presses to accept (the flow's `screen.acceptKey`); default `1`. */
+      acceptKey?: string;
     };
 
 /** How the called party of a transfer behaves once it answers. */
@@ -78,6 +80,7 @@ export type TranscriptEntry =
   | {
       type: 'transfer';
       to: string;
+      /** The neutral result: a called party who answered but was not connected (declined the screen) is `no-answer`. */
       status: DialStatus;
       /** What the called party heard before being connected (whisper and screening prompt), one line per say or play URL. */
       calleeHeard?: string[];

@@ -686,6 +686,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to, status };
     // provider: send_digits_on_answer is sent once the destination answers (telnyx SDK resources/calls/actions.d.ts ActionTransferParams).
     if (status === 'completed' && typeof body.send_digits_on_answer === 'string') entry.sentDigits = body.send_digits_on_answer;
+    // provider: audio_url (or media_name) is played to the destination when it answers, before the bridge (ActionTransferParams.audio_url).
+    if (status === 'completed' && (typeof body.audio_url === 'string' || typeof body.media_name === 'string')) entry.calleeHeard = [String(body.audio_url ?? body.media_name)];
     run.entries.push(entry);
     await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging' });
     const { cause, sip } = hangupCauses[status];
