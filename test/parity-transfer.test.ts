@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEngine, defaultApology, defineFlow, gather, hangup, isCallFlowError, play, reject, say, transfer, type Flow } from '@callflow/core';
+import { createEngine, defaultApology, defineFlow, gather, hangup, hours, isCallFlowError, parseFlow, play, record, reject, say, transfer, type Flow } from '@callflow/core';
 import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
 import { renderNcco } from '@callflow/vonage';
 
@@ -191,5 +192,52 @@ describe("the called party's webhooks", () => {
     const created = vonageProvider.create({ options: { flow: screened, secret, signatureSecret: 'x', publicBaseUrl: 'https://ivr.example.com/vonage' }, engine, store: createMemoryStore(), logger: silentLogger, now: Date.now } as never);
     const turn = await engine.start({ callId: 'CALL-2', to: '+447700900000' });
     expect(() => created.render(turn, { continuations: [] } as never)).toThrow(/transfer\.screen on Vonage needs the handler's voiceClient/);
+  });
+});
+
+describe('docs/flow-format.md examples', () => {
+  // The transfer and reject examples are written three times (TypeScript, YAML, JSON): the three must be one flow.
+  const page = readFileSync(new URL('../docs/flow-format.md', import.meta.url), 'utf8');
+  const blocks = (marker: string) => {
+    const section = page.slice(page.indexOf(`<!-- ${marker} -->`));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const json = /```json\n([\s\S]*?)```/.exec(section)![1]!;
+    return { yaml: parseFlow(yaml), json: parseFlow(json, { format: 'json' }) };
+  };
+  const clinic = defineFlow({
+    name: 'clinic-line',
+    start: 'main',
+    nodes: {
+      main: [
+        say('Connecting you to the on-call nurse.'),
+        transfer('+14155550100', { whisper: [say('Call from the clinic line.')], screen: { prompt: [say('Press 1 to accept.')], acceptKey: '1', timeoutSeconds: 5 }, onNoAnswer: 'voicemail' }),
+      ],
+      voicemail: [say('The nurse is not available. Please leave a message.'), record({ maxSeconds: 60 }), hangup()],
+    },
+  });
+  const afterHours = defineFlow({
+    name: 'after-hours',
+    start: 'incoming',
+    schedules: { office: { timezone: 'Europe/London', weekly: { weekdays: ['09:00-17:00'] } } },
+    nodes: { incoming: [hours('office', { open: 'desk', closed: 'closed' })], desk: [say('Connecting you.'), transfer('+442079460000')], closed: [reject({ reason: 'busy' })] },
+  });
+
+  it.each([
+    ['transfer-example', clinic],
+    ['reject-example', afterHours],
+  ] as const)('%s: the YAML and JSON are the TypeScript flow', (marker, flow) => {
+    const { yaml, json } = blocks(marker);
+    expect(yaml).toEqual(flow);
+    expect(json).toEqual(flow);
+    expect(page.slice(page.indexOf(`<!-- ${marker} -->`))).toContain(`name: '${flow.name}'`);
+  });
+
+  it('the screened example declines to voicemail on Twilio and Vonage', async () => {
+    for (const provider of ['twilio', 'vonage'] as const) {
+      const call = await simulateCall({ provider, flow: clinic, transfers: [{ status: 'completed', callee: 'declines' }], recordings: [{ durationSeconds: 4 }] });
+      expect(call.errors).toEqual([]);
+      expect(call.heard).toEqual(['Connecting you to the on-call nurse.', 'The nurse is not available. Please leave a message.']);
+      expect(call.transfers).toEqual([{ to: '+14155550100', status: 'no-answer' }]);
+    }
   });
 });
