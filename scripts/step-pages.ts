@@ -1,5 +1,5 @@
-import { providerRegistry, type ProviderName } from '@callflow/core';
-import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, say, transfer, type Flow, type StepType } from '@callflow/core';
+import { isCallFlowError, providerRegistry, type ProviderName } from '@callflow/core';
+import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, reject, say, transfer, type Flow, type StepType } from '@callflow/core';
 import { continuationStates, planCommands } from '@callflow/telnyx';
 import { renderTwiml, twimlWarnings } from '@callflow/twilio';
 import { renderNcco } from '@callflow/vonage';
@@ -63,12 +63,15 @@ const examples: StepExample[] = [
   },
   {
     step: 'transfer',
-    summary: 'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback.',
-    code: "transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, onBusy: 'voicemail', onNoAnswer: 'voicemail' })",
+    summary: 'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback. Here the called party also hears a whisper before it is connected, and an extension is dialled once it answers.',
+    code: "transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, sendDigits: 'ww204', whisper: [play('https://audio.example.com/clinic-line.mp3')], onBusy: 'voicemail', onNoAnswer: 'voicemail' })",
     flow: defineFlow({
       name: 'transfer',
       start: 'main',
-      nodes: { main: [transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, onBusy: 'voicemail', onNoAnswer: 'voicemail' })], voicemail: [record()] },
+      nodes: {
+        main: [transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, sendDigits: 'ww204', whisper: [play('https://audio.example.com/clinic-line.mp3')], onBusy: 'voicemail', onNoAnswer: 'voicemail' })],
+        voicemail: [record()],
+      },
     }),
   },
   {
@@ -98,6 +101,12 @@ const examples: StepExample[] = [
     summary: 'Ends the call. Vonage has no hangup action: the NCCO simply ends.',
     code: "say('Goodbye.'), hangup()",
     flow: defineFlow({ name: 'hangup', start: 'main', nodes: { main: [say('Goodbye.'), hangup()] } }),
+  },
+  {
+    step: 'reject',
+    summary: 'Declines the call without answering it, as busy or rejected. Vonage answers every inbound call before it asks for the NCCO, so it cannot: rendering fails with unsupported-step.',
+    code: "reject({ reason: 'busy' })",
+    flow: defineFlow({ name: 'reject', start: 'main', nodes: { main: [reject({ reason: 'busy' })] } }),
   },
   {
     step: 'hours',
@@ -153,7 +162,11 @@ export async function stepGoldens(): Promise<Map<string, string>> {
     const dir = `test/golden/steps/${example.step}`;
     const warnings: Record<string, string[]> = {};
     for (const { name } of providerRegistry) {
-      const rendered = await renderers[name].render(turn, engine);
+      const rendered = await renderers[name].render(turn, engine).catch((error: unknown) => {
+        // A step the provider cannot run: the golden file is the error the adapter raises, by code and message.
+        if (!isCallFlowError(error, 'unsupported-step')) throw error;
+        return { text: `${JSON.stringify({ error: error.code, message: error.message }, null, 2)}\n`, warnings: [] };
+      });
       out.set(`${dir}/${renderers[name].file}`, rendered.text);
       warnings[name] = rendered.warnings;
     }

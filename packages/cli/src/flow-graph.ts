@@ -73,6 +73,8 @@ export function describeStep(step: Step): string {
       return 'goto';
     case 'hangup':
       return 'hang up';
+    case 'reject':
+      return `reject ${step.reason ?? 'rejected'}`;
     case 'hours':
       return `hours ${step.schedule}`;
   }

@@ -16,6 +16,8 @@ export function describeEntry(entry: TranscriptEntry): string {
       return entry.timeout ? '☎  (silence)' : entry.speech !== undefined ? `🗣  "${entry.speech}"` : `☎  pressed ${entry.digits}`;
     case 'transfer':
       return `↪  transfer to ${entry.to}: ${entry.status}`;
+    case 'reject':
+      return `⛔ the call was declined (${entry.reason})`;
     case 'record':
       return `⏺  recorded ${entry.durationSeconds} s`;
     case 'enqueue':

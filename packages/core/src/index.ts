@@ -22,12 +22,14 @@ export type {
   PlayStep,
   ProviderOptions,
   RecordStep,
+  RejectStep,
   SayStep,
   Schedule,
   SpeechOptions,
   StaticFlow,
   Step,
   StepType,
+  TransferScreen,
   TransferStep,
   TransferTarget,
   WaitingStep,
@@ -41,7 +43,7 @@ export { checkFlowSource, parseFlow } from './ir/parse-flow.js';
 export type { ParseFlowOptions } from './ir/parse-flow.js';
 export { didYouMean, editDistance, nearest } from './ir/suggest.js';
 
-export { conference, defineFlow, enqueue, gather, goto, hangup, hours, pause, play, record, say, transfer } from './dsl/define-flow.js';
+export { conference, defineFlow, enqueue, gather, goto, hangup, hours, pause, play, record, reject, say, transfer } from './dsl/define-flow.js';
 export type { FlowDefinition } from './dsl/define-flow.js';
 
 export { checkHours, isOpen, nextChange } from './hours/business-hours.js';

@@ -71,12 +71,12 @@ describe('docs/flow-format.md', () => {
   });
 
   it('lists the fields of the steps that move the call, optional ones marked', () => {
-    const rows = page.slice(page.indexOf('## Steps that move the call')).split('\n').filter((line) => /^\| `(goto|hangup|hours)` \|/.test(line));
-    expect(rows).toHaveLength(3);
+    const rows = page.slice(page.indexOf('## Steps that move the call')).split('\n').filter((line) => /^\| `(goto|hangup|reject|hours)` \|/.test(line));
+    expect(rows).toHaveLength(4);
     for (const line of rows) {
       const [, kind, fields] = /^\| `(\w+)` \| ([^|]*) \|/.exec(line)!;
       const documented = [...fields!.matchAll(/`(\w+)(\?)?`/g)].map((match) => `${match[1]}${match[2] ?? ''}`);
-      const table = Object.entries(stepFieldTable[kind as 'goto' | 'hangup' | 'hours']).map(([name, field]) => `${name}${isOptional(field) ? '?' : ''}`);
+      const table = Object.entries(stepFieldTable[kind as 'goto' | 'hangup' | 'reject' | 'hours']).map(([name, field]) => `${name}${isOptional(field) ? '?' : ''}`);
       expect(documented, kind).toEqual(table);
     }
   });

@@ -47,7 +47,7 @@ const seed = {
       { type: 'hours', schedule: 'office', open: 'transfer', closed: 'voicemail', holiday: 'bye' },
     ],
     transfer: [
-      { type: 'transfer', to: '+14155550100', callerId: '+1415', ringSeconds: 30, maxSeconds: 600, record: true, then: 'bye', onBusy: 'voicemail', onNoAnswer: 'voicemail', onFailed: 'bye' },
+      { type: 'transfer', to: '+14155550100', callerId: '+1415', ringSeconds: 30, maxSeconds: 600, record: true, then: 'bye', onBusy: 'voicemail', onNoAnswer: 'voicemail', onFailed: 'bye', sendDigits: 'ww12#', whisper: [{ type: 'say', text: 'Call from the clinic line.' }], screen: { prompt: [{ type: 'say', text: 'Press 1 to accept.' }], acceptKey: '1', timeoutSeconds: 5 } },
       { type: 'transfer', to: { sip: 'sip:alice@example.com', username: 'u', password: 'p' } },
     ],
     voicemail: [{ type: 'record', maxSeconds: 120, silenceSeconds: 5, finishOnKey: '', beep: true, saveAs: 'message', notify: 'https://example.com/n', then: 'bye' }],
@@ -58,6 +58,7 @@ const seed = {
     room: [{ type: 'conference', room: 'team', startOnEnter: true, endOnExit: false, muted: false, beep: true, holdMusic: 'https://example.com/h.mp3', maxParticipants: 10, then: 'bye' }],
     loop: [{ type: 'goto', node: 'menu' }],
     bye: [{ type: 'say', text: 'Bye' }, { type: 'hangup' }],
+    busy: [{ type: 'reject', reason: 'busy' }],
   },
 };
 
@@ -107,7 +108,7 @@ const values = (): unknown[] => [
   'https://example.com', ' https://example.com', 'https://exa\tmple.com', 'example.com', 'http:example.com', 'mailto:a@b.c',
   '+14155550100', '14155550100', '+1', 'sip:a@b', 'sips:a@b', 'sip:a b@c', '09:00-17:00', '24:00-25:00', '00:00-24:00', '9:00-17:00',
   '2026-02-30', '2026-13-01', '2026-01-01', 'Europe/Paris', 'Nowhere/Zone', 'UTC', 'closed', 'all-day', 'open',
-  'say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'hours', 'dtmf', 'speech', 'both',
+  'say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours', 'dtmf', 'speech', 'both', 'busy', 'rejected', 'w', '1w#',
   [], [1], ['a'], [{ type: 'say', text: 'x' }], [{ type: 'hangup' }], {}, { sip: 'sip:a@b' }, { everySeconds: 60 }, { date: '2026-01-01' },
   { twilio: {} }, { type: 'say', text: 'y' }, { type: 'gather', prompt: [] }, () => [], new Date(0), Object.create(null), [undefined], new Array(1),
 ];

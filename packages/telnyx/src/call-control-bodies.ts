@@ -182,6 +182,11 @@ export interface EnqueueCallBody extends CallCommandBody {
 /** Remove call from a queue. provider: https://developers.telnyx.com/api/call-control/leave-queue */
 export type LeaveQueueBody = CallCommandBody;
 
+/** Reject call: declines an inbound call without answering it. provider: https://developers.telnyx.com/api/call-control/reject-call (telnyx SDK resources/calls/actions.d.ts ActionRejectParams) */
+export interface RejectCallBody extends CallCommandBody {
+  cause: 'CALL_REJECTED' | 'USER_BUSY';
+}
+
 /** Hangup call. provider: https://developers.telnyx.com/api/call-control/hangup-call */
 export type HangupCallBody = CallCommandBody;
 

@@ -37,6 +37,7 @@ const callActions = {
   enqueue: 'enqueue',
   leaveQueue: 'leave_queue',
   hangup: 'hangup',
+  reject: 'reject',
 } as const satisfies Record<keyof TelnyxCallActions, string>;
 
 /** Percent-encodes a path parameter the way the telnyx SDK does (RFC 3986 pchar kept: `v3:…` stays as it is). */

@@ -28,6 +28,7 @@ export interface TelnyxCallActions {
   enqueue(callControlId: string, body: CommandBody<'enqueue'>, options?: TelnyxRequestOptions): Promise<unknown>;
   leaveQueue(callControlId: string, body: CommandBody<'leave_queue'>, options?: TelnyxRequestOptions): Promise<unknown>;
   hangup(callControlId: string, body: CommandBody<'hangup'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  reject(callControlId: string, body: CommandBody<'reject'>, options?: TelnyxRequestOptions): Promise<unknown>;
 }
 
 /**
@@ -122,6 +123,8 @@ export async function executeCommands(callControlId: string, commands: readonly 
         return void (await calls.leaveQueue(callControlId, command.body, requestOptions));
       case 'hangup':
         return void (await calls.hangup(callControlId, command.body, requestOptions));
+      case 'reject':
+        return void (await calls.reject(callControlId, command.body, requestOptions));
       case 'conference_join_or_create':
         return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
     }

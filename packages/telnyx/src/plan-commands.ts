@@ -21,6 +21,7 @@ import type {
   GatherUsingAudioBody as ActionGatherUsingAudioParams,
   GatherUsingSpeakBody as ActionGatherUsingSpeakParams,
   HangupCallBody as ActionHangupParams,
+  RejectCallBody as ActionRejectParams,
   JoinConferenceBody as ActionJoinParams,
   LeaveQueueBody as ActionLeaveQueueParams,
   SpeakTextBody as ActionSpeakParams,
@@ -66,7 +67,8 @@ export type TelnyxCommand =
   | Command<'enqueue', ActionEnqueueParams>
   | Command<'leave_queue', ActionLeaveQueueParams>
   | Command<'conference_join_or_create', TelnyxConferenceBody>
-  | Command<'hangup', ActionHangupParams>;
+  | Command<'hangup', ActionHangupParams>
+  | Command<'reject', ActionRejectParams>;
 
 /** The action names callflow sends. */
 export type TelnyxAction = TelnyxCommand['action'];
@@ -123,6 +125,12 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
   const tokens = [...options.continuations];
   const position = (token: string) => encodeClientState({ kind: 'position', sequence, token });
 
+  if (turn.rejected) {
+    // provider: reject instead of answer declines the call unanswered (telnyx SDK resources/calls/actions.d.ts ActionRejectParams.cause).
+    const command: TelnyxCommand = { action: 'reject', body: { cause: turn.rejected === 'busy' ? 'USER_BUSY' : 'CALL_REJECTED' } };
+    command.body.command_id = commandIdOf(callControlId, seed, 0, command.action);
+    return { output: [command], warnings };
+  }
   if (options.answer) commands.push({ action: 'answer', body: {} });
   if (options.stopPlayback) commands.push({ action: 'playback_stop', body: { stop: 'all' } });
   for (const media of turn.steps) commands.push(mediaCommand(media.step, position(tokens.shift()!), warnings));
@@ -142,7 +150,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         commands.push(recordCommand(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings));
         break;
       case 'transfer':
-        commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
+        commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence, wait.state.node));
         break;
       case 'enqueue':
         commands.push(...enqueueCommands(wait.step, state, warnings));
@@ -381,7 +389,15 @@ function recordCommand(step: RecordStep, clientState: string, warnings: string[]
 }
 
 // provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
-function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number): TelnyxCommand {
+function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number, node: string): TelnyxCommand {
+  if (step.screen) {
+    // A screen needs the far leg dialled and held (dial, gather on it, then bridge); transfer bridges as soon as it answers.
+    throw new CallFlowError('unsupported-step', `${node}: transfer.screen is not supported on Telnyx yet (it needs dial + gather on the far leg + bridge; transfer bridges on answer)`, { provider: 'telnyx', node });
+  }
+  const whisper = step.whisper ?? [];
+  if (whisper.length > 1 || (whisper.length === 1 && whisper[0]!.type !== 'play')) {
+    throw new CallFlowError('unsupported-step', `${node}: a transfer whisper on Telnyx must be one play step (transfer plays audio_url to the called party); say and pause are not supported`, { provider: 'telnyx', node });
+  }
   const body: ActionTransferParams = {
     to: typeof step.to === 'string' ? step.to : step.to.sip,
     timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
@@ -394,6 +410,13 @@ function transferCommand(step: TransferStep, clientState: string, callControlId:
   }
   if (step.callerId !== undefined) body.from = step.callerId;
   if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
+  // provider: audio_url is "played back when the transfer destination answers before bridging the call" (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.audio_url).
+  if (whisper.length === 1 && whisper[0]!.type === 'play') {
+    if ((whisper[0]!.loop ?? 1) !== 1) throw new CallFlowError('unsupported-step', `${node}: a transfer whisper on Telnyx plays once (audio_url has no loop)`, { provider: 'telnyx', node });
+    body.audio_url = whisper[0]!.url;
+  }
+  // provider: DTMF sent once the destination answers; 'w' is a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.send_digits_on_answer).
+  if (step.sendDigits !== undefined) body.send_digits_on_answer = step.sendDigits;
   if (step.record) {
     body.record = 'record-from-answer';
     body.record_format = 'mp3';

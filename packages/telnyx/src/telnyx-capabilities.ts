@@ -15,5 +15,6 @@ export const telnyxCapabilities: Capabilities = {
   conference: { support: 'native', note: 'first caller creates the room (conferences.create), later callers join by the id kept under its name in the Store' },
   goto: { support: 'native', note: 'decided by the engine' },
   hangup: { support: 'native', note: 'hangup' },
+  reject: { support: 'native', note: 'reject with cause USER_BUSY or CALL_REJECTED instead of answer' },
   hours: { support: 'native', note: 'decided by the engine' },
 };

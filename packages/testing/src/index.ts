@@ -1,5 +1,5 @@
-export { nextCallerAction, spoken } from './script.js';
-export type { CallerAction, CallScript, CallTranscript, TranscriptEntry, TransferScript } from './script.js';
+export { calleeKey, calleeOf, nextCallerAction, spoken } from './script.js';
+export type { CalleeBehaviour, CallerAction, CallScript, CallTranscript, TranscriptEntry, TransferScript } from './script.js';
 export { createTwilioEmulator } from './twilio/create-twilio-emulator.js';
 export type { TwilioEmulator, TwilioEmulatorOptions, TwilioEmulatorRequest } from './twilio/create-twilio-emulator.js';
 export { canonicalXml, parseXml, textOf, XmlSyntaxError } from './twilio/parse-xml.js';
@@ -10,6 +10,7 @@ export type { StoreConformanceCase, StoreConformanceClock } from './store-confor
 export { createVonageEmulator } from './vonage/create-vonage-emulator.js';
 export type { VonageEmulator, VonageEmulatorOptions, VonageEmulatorRequest } from './vonage/create-vonage-emulator.js';
 export { validateNcco } from './vonage/validate-ncco.js';
+export { createVonageRestClient } from './vonage/vonage-rest-client.js';
 export { createTelnyxEmulator } from './telnyx/create-telnyx-emulator.js';
 export type { EmulatedConference, TelnyxApiRequest, TelnyxCallOptions, TelnyxDeliveryOptions, TelnyxEmulator, TelnyxEmulatorOptions } from './telnyx/create-telnyx-emulator.js';
 export { createTelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';

@@ -15,7 +15,30 @@ export type TransferScript =
        * (provider: https://developer.vonage.com/en/voice/voice-api/webhook-reference, "Event webhook").
        */
       vonageStatus?: 'busy' | 'cancelled' | 'unanswered' | 'timeout' | 'rejected' | 'failed';
+      /**
+       * What the called party does once it answers (status `completed`): `accepts` (default) presses the screening
+       * accept key, `declines` presses another key, `times-out` presses nothing, `voicemail` is a machine that picks up
+       * and never presses a key. Without screening, every one of them hears the whisper and is connected.
+       */
+      callee?: CalleeBehaviour;
+      /** The key the scripted callee presses to accept (the flow's `screen.acceptKey`); default `1`. */
+      acceptKey?: string;
     };
+
+/** How the called party of a transfer behaves once it answers. */
+export type CalleeBehaviour = 'accepts' | 'declines' | 'times-out' | 'voicemail';
+
+/** The key a scripted callee presses at a screening prompt: the accept key, another key, or none. */
+export function calleeKey(behaviour: CalleeBehaviour, acceptKey: string): string | undefined {
+  if (behaviour === 'accepts') return acceptKey;
+  if (behaviour === 'declines') return acceptKey === '2' ? '3' : '2';
+  return undefined;
+}
+
+/** The scripted callee behaviour of a transfer script entry. */
+export function calleeOf(script: TransferScript): CalleeBehaviour {
+  return typeof script === 'string' ? 'accepts' : (script.callee ?? 'accepts');
+}
 
 /** A scripted call: the caller's answers and the outside world's behaviour, consumed in order. */
 export interface CallScript {
@@ -54,7 +77,19 @@ export type TranscriptEntry =
   | { type: 'play'; url: string }
   | { type: 'pause'; seconds: number }
   | { type: 'input'; digits?: string; speech?: string; timeout?: boolean }
-  | { type: 'transfer'; to: string; status: DialStatus }
+  | {
+      type: 'transfer';
+      to: string;
+      /** The neutral result: a called party who answered but was not connected (declined the screen) is `no-answer`. */
+      status: DialStatus;
+      /** What the called party heard before being connected (whisper and screening prompt), one line per say or play URL. */
+      calleeHeard?: string[];
+      /** The key the called party pressed at the screening prompt; empty when it pressed none. */
+      calleePressed?: string;
+      /** DTMF sent to the called party after it answered. */
+      sentDigits?: string;
+    }
+  | { type: 'reject'; reason: 'busy' | 'rejected' }
   | { type: 'record'; durationSeconds: number; url?: string }
   | { type: 'enqueue'; queue: string; result: 'bridged' | 'timeout' | 'hangup' | 'left' }
   | { type: 'conference'; room: string }

@@ -154,9 +154,11 @@ const localCalls: Record<ProviderName, LocalCall> = {
   async vonage({ common, base, handler, script, now }) {
     const { createVonageHandler } = await loadAdapter('vonage');
     const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
+    const { createVonageRestClient } = await import('./vonage/vonage-rest-client.js');
     const signatureSecret = 'simulated-vonage-signature-secret';
-    handler.current = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage` });
     const emulator = await createVonageEmulator({ answerUrl: `${base}/vonage/answer`, eventUrl: `${base}/vonage/event`, signatureSecret, ...(now ? { now } : {}) });
+    // The REST client hangs up a called party who declines a screened transfer (and moves queued callers).
+    handler.current = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage`, voiceClient: createVonageRestClient(emulator.apiUrl) });
     try {
       return await emulator.call(script);
     } finally {

@@ -9,8 +9,8 @@ export interface TwimlContext {
   actionUrl: string;
 }
 
-/** Which callback a URL is for, carried in the `e` query parameter (absent for action callbacks). */
-export type TwilioCallbackEvent = 'wait' | 'status';
+/** Which callback a URL is for, carried in the `e` query parameter (absent for action callbacks); `callee` and `screen` are the called party's leg of a transfer. */
+export type TwilioCallbackEvent = 'wait' | 'status' | 'callee' | 'screen';
 
 const declaration = '<?xml version="1.0" encoding="UTF-8"?>';
 
@@ -36,6 +36,8 @@ export function callbackUrl(actionUrl: string, token: string, event?: TwilioCall
  * @example renderTwiml(turn, { actionUrl: 'https://ivr.example.com/voice' })
  */
 export function renderTwiml(turn: Turn, context: TwimlContext): string {
+  // provider: <Reject> as the first verb declines the call unanswered, reason rejected|busy (https://www.twilio.com/docs/voice/twiml/reject; twilio SDK VoiceResponse.RejectReason).
+  if (turn.rejected) return `${declaration}${element('Response', {}, element('Reject', { reason: turn.rejected }))}`;
   let body = '';
   for (const planned of turn.steps) body += renderMedia(planned.step);
   if (turn.wait && turn.token !== undefined) {
@@ -49,7 +51,7 @@ export function renderTwiml(turn: Turn, context: TwimlContext): string {
         body += renderRecord(step, url);
         break;
       case 'transfer':
-        body += renderTransfer(step, url);
+        body += renderTransfer(step, url, turn.node, callbackUrl(context.actionUrl, turn.token, 'callee'));
         break;
       case 'enqueue':
         body += renderEnqueue(step, url, callbackUrl(context.actionUrl, turn.token, 'wait'));
@@ -103,6 +105,30 @@ export function renderEnqueueWait(step: EnqueueStep, wait: { position?: number; 
   }
   body += textElement('Play', {}, step.holdMusic ?? twilioDefaultHoldMusic);
   return `${declaration}${element('Response', {}, body)}`;
+}
+
+/**
+ * The document run on the called party's leg of a transfer before it is connected: the whisper, then the screening
+ * prompt in a one-key `<Gather>` whose action is `screenUrl`; `<Hangup/>` after it declines when no key comes.
+ * With neither, an empty document: the called party is connected at once.
+ */
+export function renderCalleeTwiml(step: TransferStep, screenUrl: string): string {
+  let body = '';
+  for (const media of step.whisper ?? []) body += renderMedia(media);
+  if (step.screen) {
+    let prompt = '';
+    for (const media of step.screen.prompt) prompt += renderMedia(media);
+    const attributes = { input: 'dtmf', numDigits: 1, timeout: step.screen.timeoutSeconds ?? 5, action: screenUrl, method: 'POST', actionOnEmptyResult: true };
+    // provider: a <Hangup/> in the called party's document ends its leg unconnected (https://www.twilio.com/docs/voice/twiml/number#url: "decline the phone call using <Gather> and <Hangup>").
+    body += element('Gather', attributes, prompt) + '<Hangup/>';
+  }
+  return `${declaration}${element('Response', {}, body)}`;
+}
+
+/** The answer to the called party's screening key: an empty document connects it; any other key, or none, hangs its leg up. */
+export function renderScreenAnswerTwiml(step: TransferStep, digits: string | undefined): string {
+  const accepted = step.screen !== undefined && digits === (step.screen.acceptKey ?? '1');
+  return accepted ? emptyTwiml() : `${declaration}<Response><Hangup/></Response>`;
 }
 
 /** An empty document: Twilio hangs up (for actions) or ignores it (for status callbacks). */
@@ -183,7 +209,7 @@ function renderRecord(step: RecordStep, url: string): string {
   return element('Record', attributes) + textElement('Redirect', { method: 'POST' }, url);
 }
 
-function renderTransfer(step: TransferStep, url: string): string {
+function renderTransfer(step: TransferStep, url: string, node: string, calleeUrl: string): string {
   const attributes: Record<string, AttributeValue> = {
     action: url,
     method: 'POST',
@@ -194,10 +220,18 @@ function renderTransfer(step: TransferStep, url: string): string {
     ...extra(step),
   };
   const target = step.to;
+  if (step.sendDigits !== undefined && typeof target !== 'string') {
+    // provider: <Sip> has no sendDigits attribute (twilio SDK VoiceResponse.SipAttributes); only <Number> does.
+    throw new CallFlowError('unsupported-step', `${node}: transfer.sendDigits to a SIP address is not available on Twilio (<Sip> has no sendDigits)`, { provider: 'twilio', node });
+  }
+  // provider: the noun's url is TwiML run on the called party's end after it answers, before the parties are connected
+  // (https://www.twilio.com/docs/voice/twiml/number#url; <Sip url method> in twilio SDK VoiceResponse.SipAttributes).
+  const callee = step.whisper?.length || step.screen ? { url: calleeUrl, method: 'POST' } : {};
   const noun =
     typeof target === 'string'
-      ? textElement('Number', {}, target)
-      : textElement('Sip', { username: target.username, password: target.password }, target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`);
+      ? // provider: <Number sendDigits> plays the DTMF once the called party answers; 'w' is a half-second pause (https://www.twilio.com/docs/voice/twiml/number#senddigits).
+        textElement('Number', { sendDigits: step.sendDigits, ...callee }, target)
+      : textElement('Sip', { username: target.username, password: target.password, ...callee }, target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`);
   return element('Dial', attributes, noun);
 }
 

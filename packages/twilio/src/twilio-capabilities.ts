@@ -12,5 +12,6 @@ export const twilioCapabilities: Capabilities = {
   conference: { support: 'native', note: '<Dial action><Conference></Dial>' },
   goto: { support: 'native', note: 'resolved by the engine within one document' },
   hangup: { support: 'native', note: '<Hangup/>' },
+  reject: { support: 'native', note: '<Reject reason="busy|rejected"/> as the only verb: the call is never answered' },
   hours: { support: 'native', note: 'resolved by the engine with its clock' },
 };

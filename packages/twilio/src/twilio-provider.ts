@@ -1,7 +1,7 @@
 import { CallFlowError, requiredCredential, xmlReply, type CallPosition, type Outcome, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
 import { isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo } from './parse-twilio-webhook.js';
 import { readTwilioFields } from './read-twilio-form.js';
-import { emptyTwiml, renderEnqueueWait, renderTwiml, twimlWarnings } from './render-twiml.js';
+import { callbackUrl, emptyTwiml, renderCalleeTwiml, renderEnqueueWait, renderScreenAnswerTwiml, renderTwiml, twimlWarnings } from './render-twiml.js';
 import { twilioCapabilities } from './twilio-capabilities.js';
 import { verifyTwilioSignature } from './verify-twilio-signature.js';
 import { reencodedBodyHeader } from '@callflow/core';
@@ -86,6 +86,23 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
         const query = webhook.url.searchParams;
         const token = query.get('t');
         const kind = query.get('e');
+        if (token !== null && (kind === 'callee' || kind === 'screen')) {
+          // provider: the called party's leg has its own CallSid; ParentCallSid is the caller's, whom the token is bound to
+          // (https://www.twilio.com/docs/voice/twiml#request-parameters, "ParentCallSid").
+          const parent = params.ParentCallSid;
+          if (!parent) throw new CallFlowError('invalid-webhook', `${kind} webhook without ParentCallSid`, { provider: 'twilio' });
+          return {
+            type: 'outcome',
+            call: { ...call, callId: parent, from: undefined, to: undefined },
+            token,
+            outcome: (position: CallPosition | undefined) => {
+              // Not the transfer any more (a late request): hang the called party's leg up rather than connect it.
+              if (position?.step?.type !== 'transfer') return { answer: `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>` };
+              if (kind === 'callee') return { answer: renderCalleeTwiml(position.step, callbackUrl(actionUrl, token, 'screen')) };
+              return { answer: renderScreenAnswerTwiml(position.step, params.Digits) };
+            },
+          };
+        }
         if (kind === 'status' || (token === null && isTwilioCallEnded(params))) return { type: 'status', callId: call.callId, note: `call ended (${params.CallStatus ?? 'status'})` };
         if (token === null) return { type: 'start', call };
         const deliveryId = options.store ? `${token.slice(-22)}:${bodyHash(webhook.text)}` : undefined;
@@ -111,6 +128,11 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
             if (!position) return isTwilioCallEnded(params) ? { type: 'hangup' } : { type: 'media-done' };
             const outcome = parseTwilioWebhook(params, position.state.kind);
             const step = position.step;
+            if (outcome.type === 'dial' && outcome.status === 'completed' && params.DialBridged === 'false' && step?.type === 'transfer' && (step.screen || step.whisper?.length)) {
+              // provider: DialBridged false: the called party answered but was never connected (declined or silent at the
+              // screen, hung up in the whisper); Twilio's docs do not say which DialCallStatus that gives, so it is read here.
+              return { ...outcome, status: 'no-answer', raw: `${outcome.raw ?? ''}:not-bridged` };
+            }
             if (outcome.type === 'queue' && outcome.result === 'left' && step?.type === 'enqueue' && step.maxWaitSeconds !== undefined && (outcome.waitSeconds ?? 0) >= step.maxWaitSeconds) {
               // Our wait URL answered <Leave/> because the wait was over.
               return { ...outcome, result: 'timeout' };

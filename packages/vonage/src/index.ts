@@ -1,4 +1,4 @@
-export { renderNcco, stringifyNcco, callbackUrl, queueConversationName, defaultQueuePrefix, toEndpoint, vonageLimits, vonageWebhookPaths } from './render-ncco.js';
+export { renderNcco, renderCalleeNcco, stringifyNcco, callbackUrl, queueConversationName, defaultQueuePrefix, toEndpoint, vonageLimits, vonageWebhookPaths } from './render-ncco.js';
 export type { RenderNccoContext } from './render-ncco.js';
 export { nccoActions, mp3Format, synchronousEventType } from './ncco-types.js';
 export type {

@@ -77,6 +77,8 @@ export type NccoPhoneEndpoint = {
   type: 'phone';
   number: string;
   dtmfAnswer?: string;
+  /** An NCCO the called party runs before it is joined (whisper, screening). */
+  onAnswer?: { url: string; ringbackTone?: string };
 };
 
 /** A SIP endpoint of a connect action. */

@@ -12,7 +12,7 @@ export interface RenderNccoContext {
 }
 
 /** The webhook paths the rendered NCCO calls back on, relative to `eventUrl`. */
-export const vonageWebhookPaths = { answer: 'answer', event: 'event', input: 'input', connect: 'connect', record: 'record', notify: 'notify' } as const;
+export const vonageWebhookPaths = { answer: 'answer', event: 'event', input: 'input', connect: 'connect', record: 'record', notify: 'notify', callee: 'callee', screen: 'screen' } as const;
 
 /** Default prefix of the conversation that emulates a queue. */
 export const defaultQueuePrefix = 'callflow-queue-';
@@ -62,6 +62,10 @@ function encodeComponent(text: string): string {
 export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncco> {
   const warnings: string[] = [];
   const ncco: Ncco = [];
+  if (turn.rejected) {
+    // provider: Vonage answers an inbound call before it fetches the NCCO (https://api.support.vonage.com/hc/en-us/articles/115000664408); no NCCO action declines it.
+    throw new CallFlowError('unsupported-step', `${turn.node}: step 'reject' is not supported on Vonage (an inbound call is answered before the NCCO runs); use hangup, or a message and hangup`, { provider, node: turn.node });
+  }
   for (const planned of turn.steps) ncco.push(renderMedia(planned.step, false, turn.node));
   const wait = turn.wait;
   if (!wait || turn.token === undefined) return { output: ncco, warnings };
@@ -79,7 +83,10 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
       break;
     case 'transfer':
       if (step.record) ncco.push({ action: nccoActions.record, format: mp3Format, eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId, { async: '1' })], eventMethod: 'POST' });
-      ncco.push(renderConnect(step, turn, callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId), node, warnings), notifyAction('transfer', context.eventUrl, token, callId));
+      ncco.push(
+        renderConnect(step, turn, callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId), node, warnings, callbackUrl(context.eventUrl, vonageWebhookPaths.callee, token, callId)),
+        notifyAction('transfer', context.eventUrl, token, callId),
+      );
       break;
     case 'conference':
       ncco.push(renderConversation(step, warnings), notifyAction('conference', context.eventUrl, token, callId));
@@ -208,7 +215,7 @@ function renderRecord(step: RecordStep, node: string, eventUrl: string): NccoAct
   };
 }
 
-function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: string, warnings: string[]): NccoConnect {
+function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: string, warnings: string[], calleeUrl: string): NccoConnect {
   const timeout = step.ringSeconds ?? 30;
   checkRange(timeout, vonageLimits.connectTimeoutSeconds, 'transfer.ringSeconds', node);
   if (step.maxSeconds !== undefined) checkRange(step.maxSeconds, vonageLimits.connectLimitSeconds, 'transfer.maxSeconds', node);
@@ -216,7 +223,7 @@ function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: s
   const from = step.callerId ?? turn.call.to;
   return {
     action: nccoActions.connect,
-    endpoint: [toEndpoint(step.to, node, warnings)],
+    endpoint: [withCallee(withDigits(toEndpoint(step.to, node, warnings), step, node), step, node, calleeUrl)],
     ...(from ? { from: phoneDigits(from) } : { randomFromNumber: true }),
     eventType: synchronousEventType,
     timeout,
@@ -236,6 +243,43 @@ export function toEndpoint(target: TransferTarget, node: string, warnings: strin
   }
   if (target.username !== undefined || target.password !== undefined) warnings.push(`${node}: Vonage SIP endpoints take no digest credentials; username/password are not sent (authenticate the trunk by IP or headers)`);
   return { type: 'sip', uri: target.sip };
+}
+
+/** The endpoint with the transfer's DTMF: Vonage's `dtmfAnswer` is sent as the call is answered, `p` a 500 ms pause. */
+function withDigits(endpoint: NccoConnect['endpoint'][number], step: TransferStep, node: string): NccoConnect['endpoint'][number] {
+  if (step.sendDigits === undefined) return endpoint;
+  if (endpoint.type !== 'phone') {
+    // provider: only the phone endpoint documents dtmfAnswer (@vonage/voice types/Endpoint/PhoneEndpoint.d.ts; SIPEndpoint.d.ts has none).
+    throw new CallFlowError('unsupported-step', `${node}: transfer.sendDigits to a SIP address is not available on Vonage (only phone endpoints take dtmfAnswer)`, { provider, node });
+  }
+  // provider: dtmfAnswer digits, 'p' = 500 ms pause (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
+  return { ...endpoint, dtmfAnswer: step.sendDigits.replace(/w/g, 'p') };
+}
+
+/** The endpoint with the NCCO the called party runs before it joins (whisper, screening), when the transfer has one. */
+function withCallee(endpoint: NccoConnect['endpoint'][number], step: TransferStep, node: string, calleeUrl: string): NccoConnect['endpoint'][number] {
+  if (!step.whisper?.length && !step.screen) return endpoint;
+  if (endpoint.type !== 'phone') {
+    // provider: onAnswer is documented for the phone endpoint only (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
+    throw new CallFlowError('unsupported-step', `${node}: transfer whisper/screen to a SIP address is not available on Vonage (only phone endpoints take onAnswer)`, { provider, node });
+  }
+  // provider: onAnswer.url serves an NCCO run on the called party before it is joined to the conversation (NCCO reference, phone endpoint).
+  return { ...endpoint, onAnswer: { url: calleeUrl } };
+}
+
+/**
+ * The NCCO the called party runs before it joins the caller: the whisper as talk/stream, then the screening prompt
+ * with a one-key input whose eventUrl is `screenUrl`. Nothing plays to the caller.
+ */
+export function renderCalleeNcco(step: TransferStep, node: string, screenUrl: string): Ncco {
+  const ncco: Ncco = (step.whisper ?? []).map((media) => renderMedia(media, false, node));
+  if (step.screen) {
+    for (const media of step.screen.prompt) ncco.push(renderMedia(media, true, node));
+    const timeOut = step.screen.timeoutSeconds ?? 5;
+    checkRange(timeOut, vonageLimits.dtmfTimeoutSeconds, 'transfer.screen.timeoutSeconds', node);
+    ncco.push({ action: nccoActions.input, type: ['dtmf'], dtmf: { maxDigits: 1, timeOut, submitOnHash: false }, eventUrl: [screenUrl], eventMethod: 'POST' });
+  }
+  return ncco;
 }
 
 function phoneDigits(number: string): string {
@@ -319,7 +363,7 @@ const plainDepthLimit = 32;
 const jsonSafeString = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 // The NCCO reference's field names, pre-quoted; any other key is quoted on the fly.
-const nccoFieldNames = ['action', 'text', 'bargeIn', 'loop', 'language', 'style', 'premium', 'streamUrl', 'level', 'timeout', 'type', 'dtmf', 'speech', 'timeOut', 'maxDigits', 'submitOnHash', 'context', 'endOnSilence', 'startTimeout', 'maxDuration', 'eventUrl', 'eventMethod', 'format', 'endOnKey', 'beepStart', 'endpoint', 'number', 'dtmfAnswer', 'uri', 'headers', 'from', 'randomFromNumber', 'eventType', 'limit', 'name', 'musicOnHoldUrl', 'startOnEnter', 'endOnExit', 'record', 'mute', 'payload', 'after'];
+const nccoFieldNames = ['action', 'text', 'bargeIn', 'loop', 'language', 'style', 'premium', 'streamUrl', 'level', 'timeout', 'type', 'dtmf', 'speech', 'timeOut', 'maxDigits', 'submitOnHash', 'context', 'endOnSilence', 'startTimeout', 'maxDuration', 'eventUrl', 'eventMethod', 'format', 'endOnKey', 'beepStart', 'endpoint', 'number', 'dtmfAnswer', 'onAnswer', 'url', 'uri', 'headers', 'from', 'randomFromNumber', 'eventType', 'limit', 'name', 'musicOnHoldUrl', 'startOnEnter', 'endOnExit', 'record', 'mute', 'payload', 'after'];
 const firstFieldPrefix = new Map(nccoFieldNames.map((name) => [name, `{"${name}":`]));
 const nextFieldPrefix = new Map(nccoFieldNames.map((name) => [name, `,"${name}":`]));
 

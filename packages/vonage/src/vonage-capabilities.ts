@@ -14,6 +14,7 @@ export const vonageCapabilities: Capabilities = {
   conference: { support: 'native', note: 'conversation; no beep, no size setting' },
   goto: { support: 'native', note: 'resolved by the engine' },
   hangup: { support: 'emulated', note: 'no hangup action: the NCCO ends, and so does the call' },
+  reject: { support: 'unsupported', note: 'Vonage answers every inbound call before it asks for the NCCO: there is no pre-answer reject; rendering it is an unsupported-step error' },
   hours: { support: 'native', note: 'resolved by the engine' },
 };
 

@@ -7,6 +7,8 @@ export interface VonageVoiceClient {
     /** The SDK types `ncco` as its own `Action[]` (enum-typed); any JSON NCCO goes on the wire, so this takes an array. */
     transferCallWithNCCO(uuid: string, ncco: unknown[]): Promise<void>;
     transferCallWithURL(uuid: string, url: string): Promise<void>;
+    /** REST `PUT /v1/calls/{uuid}` `{ action: 'hangup' }`; needed to decline a screened transfer (no NCCO action hangs up). */
+    hangupCall?(uuid: string): Promise<void>;
   };
 }
 

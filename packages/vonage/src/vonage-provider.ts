@@ -16,7 +16,7 @@ import {
 } from '@callflow/core';
 import { nccoActions, type Ncco } from './ncco-types.js';
 import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
-import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, defaultQueuePrefix, queueConversationName, renderCalleeNcco, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
 import { addToQueue, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
@@ -45,6 +45,8 @@ export const vonageKeys = {
   call: (callId: string) => `vonage:call:${callId}`,
   recording: (callId: string, tokenHash: string) => `vonage:recording:${callId}:${tokenHash}`,
   recordingEffects: (callId: string, tokenHash: string) => `vonage:recording-effects:${callId}:${tokenHash}`,
+  /** Set when the called party of a screened transfer pressed the accept key. */
+  screenAccepted: (callId: string, tokenHash: string) => `vonage:screen-accepted:${callId}:${tokenHash}`,
 };
 
 /** Who a call is, from what the answer webhook saved (Vonage's later webhooks do not all repeat it). */
@@ -112,6 +114,16 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       }
     }
 
+    async function hangUpCallee(calleeUuid: string): Promise<void> {
+      const client = options.voiceClient;
+      if (!client?.voice.hangupCall) throw new CallFlowError('invalid-options', 'a screened transfer on Vonage needs voiceClient (with voice.hangupCall) to hang up a called party who declines', { provider: 'vonage' });
+      try {
+        await client.voice.hangupCall(calleeUuid);
+      } catch (error) {
+        throw new CallFlowError('provider-request-failed', `hanging up the declined called party ${calleeUuid} failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'vonage', cause: error });
+      }
+    }
+
     function holdNcco(caller: QueuedCaller): Ncco {
       // Re-rendering the enqueue step itself would need the flow's step; the waiting room is the same conversation.
       return [
@@ -161,6 +173,32 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         ...more,
       });
       switch (path) {
+        case vonageWebhookPaths.callee:
+        case vonageWebhookPaths.screen: {
+          // The called party's leg of a screened or whispered transfer: answered with its NCCO, never moving the caller's call.
+          const calleeUuid = typeof fields.uuid === 'string' ? fields.uuid : undefined;
+          const tokenHash = await tokenHashOf(token);
+          return {
+            type: 'outcome',
+            call: await vonageCallInfo(store, callId),
+            token,
+            outcome: async (position): Promise<PositionAnswer<Ncco>> => {
+              const step = position?.step;
+              if (step?.type !== 'transfer') return { done: 'not a transfer any more' };
+              if (path === vonageWebhookPaths.callee) return { answer: renderCalleeNcco(step, position!.state.node, callbackUrl(base, vonageWebhookPaths.screen, token, callId)) };
+              const outcome = parseVonageInput(fields);
+              if (outcome.type === 'digits' && outcome.digits === (step.screen?.acceptKey ?? '1')) {
+                await store.set(vonageKeys.screenAccepted(callId, tokenHash), '1', { ttlSeconds });
+                // An empty reply lets the called party's NCCO end, and Vonage joins it to the caller.
+                return { done: 'screen accepted' };
+              }
+              // provider: no NCCO action ends a leg, so a declined called party is hung up over REST (PUT /v1/calls/{uuid} hangup, SDK voice.hangupCall).
+              if (!calleeUuid) throw malformed('screen input without uuid');
+              await hangUpCallee(calleeUuid);
+              return { done: 'screen declined' };
+            },
+          };
+        }
         case vonageWebhookPaths.input: {
           const call = await vonageCallInfo(store, callId, { from: typeof fields.from === 'string' ? fields.from : undefined, to: typeof fields.to === 'string' ? fields.to : undefined });
           return resume(call, parseVonageInput(fields));
@@ -208,7 +246,14 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
               return resume(call, async () => (await waitForRecording(callId, tokenHash)) ?? { type: 'recording' }, { hooksOnce: vonageKeys.recordingEffects(callId, tokenHash) });
             }
             case 'transfer':
-              return resume(call, { type: 'dial', status: 'completed', raw: 'completed' });
+              return resume(call, async (position) => {
+                const step = position?.step;
+                if (step?.type === 'transfer' && step.screen && (await store.get(vonageKeys.screenAccepted(callId, await tokenHashOf(token)))) === undefined) {
+                  // The called party answered but never pressed the accept key: declined, silent, or a voicemail.
+                  return { type: 'dial', status: 'no-answer', raw: 'completed:screen-not-accepted' };
+                }
+                return { type: 'dial', status: 'completed', raw: 'completed' };
+              });
             case 'conference':
               return resume(call, { type: 'conference', status: 'ended' });
             case 'enqueue':
@@ -241,7 +286,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         if (turn.wait?.step.type !== 'enqueue' || !turn.token) return undefined;
         return addToQueue(store, { callId: turn.call.callId, token: turn.token, queue: turn.wait.step.queue, enqueuedAt: now() });
       },
-      render: (turn, input) => renderNcco(turn, { eventUrl: base, queuePosition: input.prepared as number | undefined, queuePrefix }),
+      render(turn, input) {
+        if (turn.wait?.step.type === 'transfer' && turn.wait.step.screen && !options.voiceClient?.voice.hangupCall) {
+          throw new CallFlowError('unsupported-step', `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`, { provider: 'vonage', node: turn.node });
+        }
+        return renderNcco(turn, { eventUrl: base, queuePosition: input.prepared as number | undefined, queuePrefix });
+      },
       deliver: { kind: 'reply', serialize: stringifyNcco, reply: (json) => jsonTextReply(json), acknowledge: () => emptyReply(), once: true },
       extras: createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }),
     };

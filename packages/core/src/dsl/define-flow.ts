@@ -13,6 +13,7 @@ import type {
   PauseStep,
   PlayStep,
   RecordStep,
+  RejectStep,
   SayStep,
   Schedule,
   Step,
@@ -101,6 +102,14 @@ export function goto<const N extends string>(node: N): GotoStep<NoInfer<N>> {
 /** End the call. */
 export function hangup(): HangupStep {
   return { type: 'hangup' };
+}
+
+/**
+ * Decline an inbound call without answering it, as busy or rejected (default); the first thing a call does.
+ * @example incoming: [reject({ reason: 'busy' })]
+ */
+export function reject(options: Options<RejectStep> = {}): RejectStep {
+  return { type: 'reject', ...options };
 }
 
 /** Branch on business hours. */

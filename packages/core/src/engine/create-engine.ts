@@ -129,7 +129,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
    * Plays on from `from` until a step waits or the call ends. Synchronous while the nodes are static and the HMAC is
    * (node:crypto); a dynamic node or WebCrypto continues the same walk after its promise.
    */
-  function plan(from: CallState, call: CallInfo, effects: Effect[], media: PlannedMedia[] = [], hops = 0, resolved?: Step[]): Turn | Promise<Turn> {
+  function plan(from: CallState, call: CallInfo, effects: Effect[], media: PlannedMedia[] = [], hops = 0, resolved?: Step[], unanswered = false): Turn | Promise<Turn> {
     if (from.step === endOfCall) return { call, steps: media, ended: true, effects, node: from.node };
     let state: CallState = { ...from };
     for (;;) {
@@ -140,7 +140,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         if (!Array.isArray(found)) {
           const at = state;
           const hopsSoFar = hops;
-          return found.then((dynamic) => plan(at, call, effects, media, hopsSoFar, dynamic));
+          return found.then((dynamic) => plan(at, call, effects, media, hopsSoFar, dynamic, unanswered));
         }
         steps = found;
       }
@@ -168,6 +168,12 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         }
         case 'hangup':
           return { call, steps: media, ended: true, effects, node: state.node };
+        case 'reject':
+          // Declining is only possible before anything answers the call: in the first turn, before any media.
+          if (!unanswered || media.length > 0) {
+            throw new CallFlowError('flow-failed', `reject at ${state.node}[${state.step}] after the call was answered; reject must come before anything plays`, { node: state.node });
+          }
+          return { call, steps: [], ended: true, rejected: step.reason ?? 'rejected', effects, node: state.node };
         default: {
           const waitState: CallState = { ...state, kind: step.type };
           const wait = { step: step.type === 'gather' ? gatherForTurn(step, waitState) : step, state: waitState };
@@ -303,7 +309,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     flow,
     flowVersion,
     start(call) {
-      return guarded(call, flow.start, () => plan({ node: flow.start, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 }, call, []));
+      return guarded(call, flow.start, () => plan({ node: flow.start, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 }, call, [], [], 0, undefined, true));
     },
     goTo(node, call, vars = {}) {
       if (!(node in flow.nodes)) return Promise.reject(new CallFlowError('flow-failed', `unknown node '${node}'`, { node }));

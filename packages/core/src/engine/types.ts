@@ -63,6 +63,8 @@ export interface Turn {
   token?: string;
   /** True when the call ends after `steps`. */
   ended: boolean;
+  /** Set when the call is declined without being answered (a `reject` step); `steps` is then empty and `ended` true. */
+  rejected?: 'busy' | 'rejected';
   effects: Effect[];
   /** Set when the turn is the apology played after a failure inside the flow. */
   error?: CallFlowError;

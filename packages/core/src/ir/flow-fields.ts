@@ -94,6 +94,15 @@ export const stepFieldTable = {
     onBusy: optional(nodeRef()),
     onNoAnswer: optional(nodeRef()),
     onFailed: optional(nodeRef()),
+    sendDigits: optional(text({ pattern: /^[0-9*#w]{1,64}$/, message: 'must be 1-64 of 0-9, *, # and w (a half-second pause)', doc: 'DTMF digits' })),
+    whisper: optional(list(media)),
+    screen: optional(
+      object({
+        prompt: list(media),
+        acceptKey: optional(text({ pattern: /^[0-9*#]$/, message: 'must be one key: 0-9, * or #', doc: 'one key' })),
+        timeoutSeconds: optional(number(1, 60)),
+      }),
+    ),
   },
   record: {
     maxSeconds: optional(number(1, 14400)),
@@ -127,6 +136,9 @@ export const stepFieldTable = {
     node: nodeRef(),
   },
   hangup: {},
+  reject: {
+    reason: optional(oneOf(['busy', 'rejected'])),
+  },
   hours: {
     schedule: text({ minLength: 1, ref: 'schedule', doc: 'schedule name' }),
     open: nodeRef(),
@@ -168,7 +180,7 @@ const defaultsFields = {
 } satisfies Fields;
 
 const nodeId = text({ pattern: /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, message: 'node ids are identifiers: letters, digits, _ and -' });
-const steps = list(step(['say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'hours']));
+const steps = list(step(['say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours']));
 const flowHead = {
   version: oneOf([1], 'version must be 1'),
   name: text({ minLength: 1 }),

@@ -112,6 +112,22 @@ export interface TransferStep<N extends string = string> extends StepBase {
   onNoAnswer?: N;
   /** On failure, or on busy/no-answer without their own target; default: the next step. */
   onFailed?: N;
+  /** DTMF sent to the called party once it answers (an extension): 0-9, `*`, `#`, and `w` for a half-second pause. */
+  sendDigits?: string;
+  /** Played to the called party only, once it answers and before the caller is connected ("Call from the clinic line"). */
+  whisper?: MediaStep[];
+  /** Ask the called party to accept with one key; declining, silence or a voicemail pick-up count as no answer. */
+  screen?: TransferScreen;
+}
+
+/** Call screening on a transfer: the called party hears `prompt` and accepts with `acceptKey`. */
+export interface TransferScreen {
+  /** Played to the called party after the whisper, e.g. "Press 1 to accept this call." */
+  prompt: MediaStep[];
+  /** The key that accepts; default `1`. Any other key declines. */
+  acceptKey?: string;
+  /** Seconds to wait for the key after the prompt; default 5. */
+  timeoutSeconds?: number;
 }
 
 /** Record the caller (voicemail). */
@@ -181,6 +197,13 @@ export interface HangupStep extends StepBase {
   type: 'hangup';
 }
 
+/** Decline an inbound call without answering it; only as the first thing the call does. */
+export interface RejectStep extends StepBase {
+  type: 'reject';
+  /** What the caller's network hears: a busy signal or a rejection; default `rejected`. */
+  reason?: 'busy' | 'rejected';
+}
+
 /** Branch on a business-hours schedule; decided by the engine with the injected clock. */
 export interface HoursStep<N extends string = string, S extends string = string> extends StepBase {
   type: 'hours';
@@ -205,6 +228,7 @@ export type Step<N extends string = string, S extends string = string> =
   | WaitingStep<N>
   | GotoStep<N>
   | HangupStep
+  | RejectStep
   | HoursStep<N, S>;
 
 /** The kinds of step. */
@@ -222,6 +246,7 @@ export const stepTypes = [
   'conference',
   'goto',
   'hangup',
+  'reject',
   'hours',
 ] as const satisfies readonly StepType[];
 

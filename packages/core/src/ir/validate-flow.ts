@@ -171,7 +171,7 @@ function checkGraph(flow: Flow): Problem[] {
         }
       }
       if (type === 'gather') checkGather(step as GatherStep, id, index, problems);
-      if ((type === 'goto' || type === 'hangup' || type === 'hours') && index < node.length - 1) {
+      if ((type === 'goto' || type === 'hangup' || type === 'reject' || type === 'hours') && index < node.length - 1) {
         problems.push({ path: stepPath(id, index + 1), message: `unreachable: the ${type} before it never falls through`, severity: 'warning' });
       }
     }
@@ -276,7 +276,7 @@ function checkSilentCycles(flow: Flow): Problem[] {
     for (let index = 0; index < node.length; index++) {
       const step = node[index];
       if (typeof step !== 'object' || step === null) continue;
-      if (isWaitingStep(step) || step.type === 'hangup') break;
+      if (isWaitingStep(step) || step.type === 'hangup' || step.type === 'reject') break;
       if (step.type === 'goto') {
         out.push({ to: step.node, path: `nodes.${id}[${index}].node` });
         break;

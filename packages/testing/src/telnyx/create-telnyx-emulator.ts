@@ -549,6 +549,21 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         leg.ended = true;
         await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'unknown', sip_hangup_cause: '200', state: 'hangup' });
         return;
+      case 'reject': {
+        // provider: reject declines the unanswered call, cause CALL_REJECTED | USER_BUSY (telnyx SDK resources/calls/actions.d.ts ActionRejectParams).
+        if (leg.answered) {
+          run.errors.push('reject for a call that was already answered');
+          run.endedBy = 'error';
+          return;
+        }
+        const busy = body.cause === 'USER_BUSY';
+        run.entries.push({ type: 'reject', reason: busy ? 'busy' : 'rejected' });
+        run.endedBy ??= 'flow';
+        leg.ended = true;
+        // The event after a reject is not documented; the documented call.hangup causes user_busy / call_rejected are used.
+        await deliver(leg, 'call.hangup', { hangup_cause: busy ? 'user_busy' : 'call_rejected', hangup_source: 'callee', sip_hangup_cause: busy ? '486' : '603', state: 'hangup' });
+        return;
+      }
       default:
         run.errors.push(`command ${command.action} is not emulated`);
     }
@@ -668,7 +683,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const { status, durationSeconds } = typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
     const to = String(body.to);
     const far = newLeg(run, typeof body.from === 'string' ? body.from : leg.to, to, 'outgoing', leg.sessionId, typeof body.target_leg_client_state === 'string' ? body.target_leg_client_state : undefined);
-    run.entries.push({ type: 'transfer', to, status });
+    const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to, status };
+    // provider: send_digits_on_answer is sent once the destination answers (telnyx SDK resources/calls/actions.d.ts ActionTransferParams).
+    if (status === 'completed' && typeof body.send_digits_on_answer === 'string') entry.sentDigits = body.send_digits_on_answer;
+    // provider: audio_url (or media_name) is played to the destination when it answers, before the bridge (ActionTransferParams.audio_url).
+    if (status === 'completed' && (typeof body.audio_url === 'string' || typeof body.media_name === 'string')) entry.calleeHeard = [String(body.audio_url ?? body.media_name)];
+    run.entries.push(entry);
     await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging' });
     const { cause, sip } = hangupCauses[status];
     if (status === 'completed') {

@@ -1,8 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry } from '../script.js';
+import { calleeKey, calleeOf, nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry, type TransferScript } from '../script.js';
 import { parseXml, textOf, XmlSyntaxError, type XmlElement } from './parse-xml.js';
 import { twilioSignatureOf } from './sign-twilio-webhook.js';
 import { conferenceWaitVerbs, emulatedVerbs, validateTwiml, waitUrlVerbs } from './validate-twiml.js';
+
+// provider: the called party's document may not contain <Dial> (https://www.twilio.com/docs/voice/twiml/number#url).
+const calleeVerbs: ReadonlySet<string> = new Set(['Say', 'Play', 'Pause', 'Gather', 'Hangup', 'Redirect']);
 
 /** Settings of the local Twilio emulator. */
 export interface TwilioEmulatorOptions {
@@ -135,6 +138,7 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     let webhooks = 0;
     const cursor = { input: 0, transfer: 0, recording: 0, queue: 0, conference: 0 };
     const startedAt = Date.now();
+    let answered = false;
 
     const baseParams = (status: string): Params => ({
       AccountSid: accountSid,
@@ -327,11 +331,66 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       cursor.transfer++;
       const status = typeof scripted === 'string' ? scripted : scripted.status;
       const durationSeconds = typeof scripted === 'string' ? (status === 'completed' ? 30 : 0) : (scripted.durationSeconds ?? (status === 'completed' ? 30 : 0));
-      entries.push({ type: 'transfer', to: target, status });
-      const params: Params = { ...baseParams('in-progress'), DialCallStatus: status, DialCallDuration: String(durationSeconds) };
-      if (status === 'completed') params.DialCallSid = `CA${hex(16)}`;
+      const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
+      // provider: <Number sendDigits> plays the DTMF once the called party answers (https://www.twilio.com/docs/voice/twiml/number#senddigits).
+      const sendDigits = nouns.find((noun) => noun.name === 'Number')?.attributes.sendDigits;
+      if (status === 'completed' && sendDigits) entry.sentDigits = sendDigits;
+      entries.push(entry);
+      const childSid = `CA${hex(16)}`;
+      const calleeNoun = nouns.find((noun) => noun.attributes.url !== undefined);
+      const bridged = status === 'completed' && calleeNoun ? await calleeLeg(calleeNoun, documentUrl, childSid, target, scripted, entry) : status === 'completed';
+      // In neutral words a called party who answered but was never connected did not answer.
+      if (status === 'completed' && !bridged) entry.status = 'no-answer';
+      const params: Params = { ...baseParams('in-progress'), DialCallStatus: status, DialCallDuration: String(bridged ? durationSeconds : 0) };
+      if (status === 'completed') {
+        params.DialCallSid = childSid;
+        // provider: DialBridged tells whether the dialed call was connected to the caller (https://www.twilio.com/docs/voice/twiml/dial#action).
+        // What DialCallStatus a called party who hangs up in its url document gives is not documented: completed is sent (it did answer).
+        params.DialBridged = bridged ? 'true' : 'false';
+      }
       // provider: without an action Twilio goes on with the next verb once the dialed leg ends.
       return action ? { url: action, method, params } : undefined;
+    }
+
+    /**
+     * The called party's leg of a <Dial> noun with a url: Twilio fetches that TwiML for the called party after it answers
+     * and connects the parties when the document ends; a <Hangup/> there ends the leg unconnected
+     * (https://www.twilio.com/docs/voice/twiml/number#url). Returns true when the parties were connected.
+     */
+    async function calleeLeg(noun: XmlElement, documentUrl: string, childSid: string, target: string, scripted: TransferScript, entry: Extract<TranscriptEntry, { type: 'transfer' }>): Promise<boolean> {
+      const behaviour = calleeOf(scripted);
+      const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
+      // provider: the child leg's request carries its own CallSid and the caller's as ParentCallSid, Direction outbound-dial
+      // (https://www.twilio.com/docs/voice/twiml#request-parameters).
+      const calleeParams: Params = { AccountSid: accountSid, ApiVersion: '2010-04-01', CallSid: childSid, ParentCallSid: callSid, CallStatus: 'in-progress', Direction: 'outbound-dial', From: from, To: target, Called: target, Caller: from };
+      const heard: string[] = [];
+      entry.calleeHeard = heard;
+      let next: { url: string; method: 'GET' | 'POST'; params: Params } | undefined = { url: resolve(documentUrl, noun.attributes.url!), method: methodOf(noun.attributes.method), params: calleeParams };
+      for (let documents = 0; next && documents < 10; documents++) {
+        const root = await fetchDocument(next.url, next.method, next.params, calleeVerbs);
+        const current: { url: string; method: 'GET' | 'POST'; params: Params } = next;
+        next = undefined;
+        for (const verb of root.children) {
+          if (verb.type !== 'element') continue;
+          if (verb.name === 'Hangup') return false;
+          if (verb.name === 'Say') heard.push(textOf(verb).trim());
+          else if (verb.name === 'Play') heard.push(textOf(verb).trim());
+          else if (verb.name === 'Redirect') {
+            next = { url: resolve(current.url, textOf(verb)), method: methodOf(verb.attributes.method), params: calleeParams };
+            break;
+          } else if (verb.name === 'Gather') {
+            for (const child of verb.children) if (child.type === 'element' && (child.name === 'Say' || child.name === 'Play')) heard.push(textOf(child).trim());
+            const pressed = calleeKey(behaviour, acceptKey);
+            entry.calleePressed = pressed ?? '';
+            // provider: without a key, <Gather> falls through to the next verb unless actionOnEmptyResult is true.
+            if (pressed === undefined && verb.attributes.actionOnEmptyResult !== 'true') continue;
+            const action = verb.attributes.action === undefined ? current.url : resolve(current.url, verb.attributes.action);
+            next = { url: action, method: methodOf(verb.attributes.method), params: { ...calleeParams, Digits: pressed ?? '' } };
+            break;
+          }
+        }
+      }
+      return true;
     }
 
     async function enqueue(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
@@ -403,6 +462,7 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     async function runDocument(root: XmlElement, documentUrl: string): Promise<Next> {
       for (const verb of root.children) {
         if (verb.type !== 'element') continue;
+        if (verb.name !== 'Reject') answered = true;
         let next: Next | undefined;
         switch (verb.name) {
           case 'Say':
@@ -426,9 +486,17 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
             next = { url: resolve(documentUrl, textOf(verb)), method: methodOf(verb.attributes.method), params: baseParams('in-progress') };
             break;
           case 'Hangup':
-          case 'Reject':
             entries.push({ type: 'hangup', by: 'flow' });
             return { end: 'flow' };
+          case 'Reject': {
+            // provider: <Reject> declines the call without answering; reason "rejected" (default) or "busy" (https://www.twilio.com/docs/voice/twiml/reject).
+            if (answered) {
+              errors.push('<Reject> after the call was answered (Twilio answers a call at the first verb that is not <Reject>)');
+              return { end: 'error' };
+            }
+            entries.push({ type: 'reject', reason: verb.attributes.reason === 'busy' ? 'busy' : 'rejected' });
+            return { end: 'flow' };
+          }
           case 'Leave':
             errors.push('<Leave> outside an Enqueue waitUrl document');
             return { end: 'error' };

@@ -38,6 +38,9 @@ const enumAttributes: Record<string, Record<string, RegExp>> = {
   Redirect: { method: /^(GET|POST)$/ },
   Conference: { beep: /^(true|false|onEnter|onExit)$/ },
   Reject: { reason: /^(rejected|busy)$/ },
+  // provider: <Number sendDigits url method> and <Sip url method> (https://www.twilio.com/docs/voice/twiml/number; twilio SDK VoiceResponse.SipAttributes).
+  Number: { method: /^(GET|POST)$/, sendDigits: /^[0-9#*w]+$/ },
+  Sip: { method: /^(GET|POST)$/ },
 };
 
 function childElements(element: XmlElement): XmlElement[] {

@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry } from '../script.js';
+import { calleeKey, calleeOf, nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry, type TransferScript } from '../script.js';
 import { validateNcco, type RawAction } from './validate-ncco.js';
 
 /** Settings of the local Vonage emulator. */
@@ -353,7 +353,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       cursor.transfer++;
       const status = typeof scripted === 'string' ? scripted : scripted.status;
       const durationSeconds = typeof scripted === 'string' ? 30 : (scripted.durationSeconds ?? 30);
-      entries.push({ type: 'transfer', to: target, status });
+      const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
+      // provider: a phone endpoint's dtmfAnswer is sent as the call is answered, 'p' a 500 ms pause (NCCO reference, connect → phone endpoint).
+      if (status === 'completed' && endpoint.type === 'phone' && endpoint.dtmfAnswer) entry.sentDigits = endpoint.dtmfAnswer.replace(/p/g, 'w');
+      entries.push(entry);
       const url = (action.eventUrl as string[] | undefined)?.[0] ?? options.eventUrl;
       const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
       const legUuid = randomUUID();
@@ -363,7 +366,11 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       await legEvent('ringing');
       if (status === 'completed') {
         await legEvent('answered');
-        await legEvent('completed', { duration: String(durationSeconds) });
+        const onAnswer = endpoint.type === 'phone' ? (endpoint as unknown as { onAnswer?: { url?: string } }).onAnswer : undefined;
+        const joined = onAnswer?.url ? await calleeLeg(onAnswer.url, legUuid, endpoint.number ?? target, action.from as string | undefined, scripted, entry) : true;
+        // In neutral words a called party who answered but was never joined did not answer.
+        if (!joined) entry.status = 'no-answer';
+        await legEvent('completed', { duration: String(joined ? durationSeconds : 0) });
         return undefined;
       }
       // provider: the failure event's status and detail (webhook reference "Event webhook"; a failed leg's
@@ -374,6 +381,46 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       // provider: only a synchronous connect lets the failure event's reply replace the NCCO.
       if (!result || action.eventType !== 'synchronous') return undefined;
       return readNcco(result, 'connect event reply');
+    }
+
+    /**
+     * The called party's leg of a connect with `onAnswer`: Vonage fetches that NCCO for the called party once it answers
+     * and joins it to the caller when the NCCO ends (NCCO reference, connect → phone endpoint `onAnswer`). No NCCO action
+     * ends a leg; the application hangs a declining called party up over REST, which this leg serves. True when joined.
+     */
+    async function calleeLeg(url: string, legUuid: string, number: string, callerId: string | undefined, scripted: TransferScript, entry: Extract<TranscriptEntry, { type: 'transfer' }>): Promise<boolean> {
+      const leg: LiveCall = { uuid: legUuid };
+      live.set(legUuid, leg);
+      const heard: string[] = [];
+      entry.calleeHeard = heard;
+      const behaviour = calleeOf(scripted);
+      const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
+      const fields = { uuid: legUuid, conversation_uuid: conversationUuid, from: callerId ?? to, to: number, direction: 'outbound', timestamp: new Date().toISOString() };
+      try {
+        // provider: the onAnswer URL is fetched like an answer_url (GET with the leg's fields; the method is not documented).
+        let ncco = readNcco(await webhook(url, 'GET', fields), 'onAnswer NCCO') ?? [];
+        for (let index = 0; index < ncco.length && !leg.hangup; index++) {
+          const current = ncco[index]!;
+          if (current.action === 'talk') heard.push(String(current.text).replace(/<[^>]*>/g, '').trim());
+          else if (current.action === 'stream') heard.push(String((current.streamUrl as string[])[0]));
+          else if (current.action === 'input') {
+            const pressed = calleeKey(behaviour, acceptKey);
+            entry.calleePressed = pressed ?? '';
+            const dtmf = pressed === undefined ? { digits: '', timed_out: true } : { digits: pressed, timed_out: false };
+            const reply = readNcco(await webhook((current.eventUrl as string[])[0]!, (current.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', { ...fields, dtmf }), 'callee input reply');
+            if (reply) {
+              ncco = reply;
+              index = -1;
+            }
+          } else if (current.action !== 'wait') {
+            errors.push(`onAnswer NCCO: '${current.action}' on the called party's leg is not emulated`);
+            throw new CallEnded('error');
+          }
+        }
+        return !leg.hangup;
+      } finally {
+        live.delete(legUuid);
+      }
     }
 
     async function record(action: RawAction): Promise<void> {

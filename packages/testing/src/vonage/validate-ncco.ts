@@ -35,7 +35,16 @@ const endpoint: Check = (value) => {
   const entry = value as Record<string, unknown>;
   switch (entry.type) {
     case 'phone':
-      return typeof entry.number === 'string' && /^[0-9]{6,15}$/.test(entry.number) ? undefined : '.number must be E.164 digits without +';
+      if (!(typeof entry.number === 'string' && /^[0-9]{6,15}$/.test(entry.number))) return '.number must be E.164 digits without +';
+      // provider: dtmfAnswer digits with 'p' for a 500 ms pause; onAnswer { url (required), ringbackTone } (NCCO reference, connect → phone endpoint).
+      if (entry.dtmfAnswer !== undefined && !(typeof entry.dtmfAnswer === 'string' && /^[0-9*#p]+$/.test(entry.dtmfAnswer))) return '.dtmfAnswer must be digits, * # and p';
+      if (entry.onAnswer !== undefined) {
+        const onAnswer = entry.onAnswer as Record<string, unknown> | null;
+        if (typeof onAnswer !== 'object' || onAnswer === null || typeof onAnswer.url !== 'string' || !/^https?:\/\//.test(onAnswer.url)) return '.onAnswer.url must be an absolute http(s) URL';
+        const unknown = Object.keys(onAnswer).find((key) => key !== 'url' && key !== 'ringbackTone' && key !== 'ringback');
+        if (unknown) return `.onAnswer has unknown field '${unknown}'`;
+      }
+      return undefined;
     case 'sip':
       return typeof entry.uri === 'string' && /^sips?:/.test(entry.uri) ? undefined : '.uri must be a sip: URI';
     case 'app':
