@@ -17,7 +17,7 @@ import {
 import { nccoActions, type Ncco } from './ncco-types.js';
 import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
-import { sha256Hex, verifyVonageSignature } from './verify-vonage-signature.js';
+import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
 import { addToQueue, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
@@ -97,6 +97,19 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     const queuePrefix = options.queuePrefix ?? defaultQueuePrefix;
     const positions = createReplyOnce(store, 'vonage', logger);
     const signatureSecret = signatureSecretsOf(options.signatureSecret) ?? [];
+
+    /**
+     * The jti replay guard, through the store so it holds across instances: a token id is accepted again only on the
+     * very request it first came with (a retry of that webhook, which once-tracking answers without acting again); on
+     * any other request (another callback URL, another body) it is a replay and refused.
+     */
+    function seenExcept(fingerprint: string): (jti: string, ttlSeconds: number) => Promise<boolean> {
+      return async (jti, ttlSeconds) => {
+        const key = `${vonageJtiKeyPrefix}${jti}`;
+        if (await store.compareAndSet(key, undefined, fingerprint, { ttlSeconds })) return false;
+        return (await store.get(key)) !== fingerprint;
+      };
+    }
 
     async function tokenHashOf(token: string): Promise<string> {
       return (await sha256Hex(token)).slice(0, 24);
@@ -230,11 +243,17 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
 
     return {
       async verify(webhook) {
+        // The body's bytes as received (payload_hash covers them), and each jti accepted once across instances.
+        const fingerprint = await sha256Hex(`${webhook.method} ${webhook.url.pathname}${webhook.url.search}\n${await sha256Hex(webhook.bytes)}`);
         const result = await verifyVonageSignature(
-          { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.text },
-          { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now },
+          { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.bytes },
+          { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now, seen: seenExcept(fingerprint) },
         );
-        return result.valid ? { ok: true } : { ok: false, reason: result.reason, message: result.message };
+        if (!result.valid) return { ok: false, reason: result.reason, message: result.message };
+        const jti = result.claims.jti;
+        // provider: Vonage retries a webhook that timed out or failed twice (https://developer.vonage.com/voice/voice-api/guides/troubleshooting);
+        // whether the retry carries the same JWT is not documented, so a 5xx answer forgets the jti and a same-token retry passes.
+        return jti === undefined ? { ok: true } : { ok: true, release: () => store.delete(`${vonageJtiKeyPrefix}${jti}`) };
       },
       parse,
       async prepare(turn) {
