@@ -19,7 +19,7 @@ import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVona
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
 
@@ -45,6 +45,8 @@ export const vonageKeys = {
   call: (callId: string) => `vonage:call:${callId}`,
   recording: (callId: string, tokenHash: string) => `vonage:recording:${callId}:${tokenHash}`,
   recordingEffects: (callId: string, tokenHash: string) => `vonage:recording-effects:${callId}:${tokenHash}`,
+  /** The queued caller `connectNextCaller` is moving (token and enqueue time), until Vonage's transfer event confirms it. */
+  moving: (callId: string) => `vonage:moving:${callId}`,
 };
 
 /** Who a call is, from what the answer webhook saved (Vonage's later webhooks do not all repeat it). */
@@ -147,6 +149,29 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       }
       if (path === vonageWebhookPaths.event) {
         const event = parseVonageEvent(fields);
+        if (event.status === undefined && fields.type === 'transfer' && event.callId) {
+          const callId = event.callId;
+          // provider: a leg moved by a REST transfer reports `type: "transfer"` on the event URL (webhook reference, "Event
+          // webhook: transfer"; packages/vonage/test/fixtures/provider-docs/event-transfer.json). When it is the move
+          // connectNextCaller started, the caller leaves the queue here, so a move whose instance died before confirming it
+          // is never put back and transferred twice.
+          return {
+            type: 'status',
+            callId,
+            apply: async () => {
+              const moving = await store.get(vonageKeys.moving(callId));
+              if (moving === undefined) return;
+              const moved = JSON.parse(moving) as Pick<QueuedCaller, 'token' | 'enqueuedAt'>;
+              const queued = await queuedCaller(store, callId);
+              // Queued again since (back at the front after an unanswered agent, or enqueued by the node it moved to): not this move.
+              if (queued && queued.token === moved.token && queued.enqueuedAt === moved.enqueuedAt) {
+                const queue = await removeFromQueue(store, callId);
+                if (queue) logger.info?.(`[callflow:vonage] caller transferred out of queue '${queue}' (transfer event)`, { callId });
+              }
+              await store.delete(vonageKeys.moving(callId));
+            },
+          };
+        }
         if (event.status === undefined && event.reason) logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
         const over = event.status === 'completed' || event.status === 'failed' || event.status === 'rejected' || event.status === 'cancelled';
         if (!event.callId || !over) return { type: 'ignore', reason: `call event ${event.status ?? 'without status'}` };
