@@ -55,8 +55,19 @@ export interface TelnyxDeliveryOptions {
   retryBudgetMs?: number;
   leaseSeconds: number;
   waitUntil?: (work: Promise<unknown>) => void;
+  /**
+   * Whether `token` (the call's recorded position) is the position the event's verified `position` is at: the same move
+   * signed twice, as when a turn was planned again after its record was lost (Telnyx keeps running the first planning's
+   * commands, whose repeated command_ids dropped the second's, so its events carry the first planning's tokens).
+   */
+  samePosition?(token: string, position: CallPosition, call: CallInfo): Promise<boolean>;
   /** The apology turn's commands for a call whose turn Telnyx refused for good (the caller hears it, then the call ends). */
   apologyCommands(call: CallInfo, reason: string, planning: Pick<PlanCommandsOptions, 'answer' | 'seed' | 'sequence'>): Promise<TelnyxCommand[]>;
+}
+
+/** The move number of a position (`sequence token`). */
+function sequenceOf(position: string): number {
+  return Number(position.slice(0, position.indexOf(' ')));
 }
 
 function clientStateOf(command: TelnyxCommand): string | undefined {
@@ -172,7 +183,13 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       }
       const stored = decodePosition(raw).at;
       const ended = stored?.startsWith(endedPrefix) ?? false;
-      if ((ended ? stored!.slice(endedPrefix.length) : stored) !== current) {
+      const recorded = ended ? stored.slice(endedPrefix.length) : stored;
+      if (recorded !== current && !ended && position && options.samePosition && sequenceOf(recorded) === sequenceOf(current) && (await options.samePosition(recorded.slice(recorded.indexOf(' ') + 1), position, call))) {
+        // The same move signed twice (see samePosition): the event answers the recorded position.
+        logger.info?.('[callflow:telnyx] event for the recorded position under an earlier signature; resuming', { callId: call.callId });
+        return { call, current: recorded, raw, ended, outcome, position, planning: { seed: recorded, sequence: sequenceOf(recorded) + 1, stopPlayback: position.state.kind === 'enqueue' } };
+      }
+      if (recorded !== current) {
         if (await finishUnfinished(call, current, raw)) return 'stale';
         logger.info?.('[callflow:telnyx] stale or out-of-order event ignored', { callId: call.callId, outcome: outcome?.type });
         return 'stale';

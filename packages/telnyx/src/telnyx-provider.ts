@@ -83,6 +83,14 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       retryBudgetMs: options.commandRetryBudgetMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,
       waitUntil: options.waitUntil,
+      async samePosition(token, position, call) {
+        try {
+          const recorded = await engine.inspect(token, call);
+          return JSON.stringify(recorded.state) === JSON.stringify(position.state);
+        } catch {
+          return false;
+        }
+      },
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
         const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
