@@ -61,6 +61,9 @@ describe('two instances, one Redis', () => {
       answerUrl: `${proxy.url}/queue/answer`,
       eventUrl: `${proxy.url}/queue/event`,
       signatureSecret,
+      // provider: Vonage retries a failed webhook after 1 s by default (https://developer.vonage.com/en/blog/build-high-availability-voice-api-applications);
+      // the emulator's 200 ms default put both attempts of an answer inside one Redis restart on a loaded machine.
+      retryDelayMs: 1_000,
       holdTimeoutMs: 250,
       onHold: async ({ callId }) => {
         const current = wave!;
