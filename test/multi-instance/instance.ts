@@ -27,7 +27,8 @@ export const queueFlow = defineFlow({
 
 // Warnings are expected here (stale events, retried deliveries); errors go to stderr for the test log.
 const logger: Logger = { info: () => undefined, warn: () => undefined, error: (message, data) => console.error(`[instance ${process.pid}] ${message}`, data ?? '') };
-const store = createRedisStore({ client: env('REDIS_URL'), prefix: 'multi-instance:', timeoutMs: 500 });
+// 2 s: an operation issued while Redis restarts waits for the reconnect instead of failing at once (see docs/deploying.md, "Riding out a Redis restart").
+const store = createRedisStore({ client: env('REDIS_URL'), prefix: 'multi-instance:', timeoutMs: 2_000 });
 const publicUrl = env('PUBLIC_URL');
 
 const conference = createConferenceApp({

@@ -101,6 +101,7 @@ export type {
   Verdict,
   WebhookEvent,
 } from './provider/provider.js';
+export { retryLaterReason } from './provider/provider.js';
 export { checkHandlerOptions, commonOptionProblems, requiredCredential } from './provider/check-handler-options.js';
 export { consoleLogger, redactingLogger, refusalLogger } from './provider/webhook-logger.js';
 export { countFormFields, readWebhookBody } from './provider/read-webhook-body.js';

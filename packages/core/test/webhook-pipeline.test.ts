@@ -2,6 +2,7 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  CallFlowError,
   createWebhookHandler,
   defineFlow,
   gather,
@@ -135,5 +136,42 @@ describe('createWebhookHandler', () => {
   it('answers 400 to a malformed Host header, with no flow turn', async () => {
     const port = await serve();
     expect(await send(port, (request) => request.end('start'), { host: 'bad host:1:2' })).toBe(400);
+  });
+});
+
+describe('createWebhookHandler: what a signature check recorded is released on a 5xx', () => {
+  /** The text provider, whose check records each body (as a jti guard would) and whose store is down for the body `store-down`. */
+  function releasingProvider(released: string[]): Provider<TestOptions, string> {
+    return {
+      ...textProvider,
+      create: (context) => {
+        const base = textProvider.create(context);
+        return {
+          ...base,
+          verify: (webhook) => ({ ok: true, release: async () => void released.push(webhook.text) }),
+          parse: (webhook) => {
+            if (webhook.text === 'store-down') throw new CallFlowError('store-unavailable', 'the store is down');
+            return base.parse(webhook);
+          },
+        };
+      },
+    };
+  }
+  const post = (body: string) => new Request('https://ivr.example.com/test', { method: 'POST', headers: { 'x-test-signature': 'ok' }, body });
+  const options = { flow, secret, apiKey: 'api-key-7c1e9d', publicBaseUrl: 'https://ivr.example.com/test', logger: silentLogger };
+
+  it('calls release when the answer is a 503 (the provider retries; its retry must not be refused as a replay)', async () => {
+    const released: string[] = [];
+    const handler = createWebhookHandler(releasingProvider(released), options);
+    expect((await handler(post('store-down'))).status).toBe(503);
+    expect(released).toEqual(['store-down']);
+  });
+
+  it('does not call release on a 2xx or a 4xx', async () => {
+    const released: string[] = [];
+    const handler = createWebhookHandler(releasingProvider(released), options);
+    expect((await handler(post('start'))).status).toBe(200);
+    expect((await handler(post('not-a-token 1'))).status).toBe(403);
+    expect(released).toEqual([]);
   });
 });

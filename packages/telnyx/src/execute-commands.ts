@@ -50,11 +50,16 @@ export interface ExecuteCommandsOptions {
   /** Holds the conference name → id map. */
   store: Store;
   logger: Logger;
-  /** Retries of a command that failed with a network error, 408, 429 or 5xx; default 2. Safe: every command carries its `command_id`. */
+  /** Most retries of one command that failed with a network error, a timeout, 408, 429 or 5xx; default 10. Safe: every command carries its `command_id`. */
   retries?: number;
-  /** First retry delay; doubles each time; default 200 ms. */
+  /** First retry delay; doubles each time, up to 2,000 ms; default 200 ms. */
   retryDelayMs?: number;
-  /** Per-request timeout; default 10,000 ms. */
+  /**
+   * Milliseconds one command may spend being retried before the executor gives up on it for now (`retryLater`);
+   * default 4,000, under the webhook's lease and Telnyx's webhook timeout, so the event can still be answered 503.
+   */
+  retryBudgetMs?: number;
+  /** Per-request timeout; default 2,000 ms (Telnyx suggests re-sending a command unanswered after 500 ms). */
   timeoutMs?: number;
 }
 
@@ -66,8 +71,13 @@ export interface ExecutionReport {
   requests: number;
   /** The call had already ended (Telnyx answered 422 "call has already ended"); the rest was dropped. */
   callEnded?: boolean;
-  /** The command that failed for good; the call was then hung up. */
-  failed?: { action: string; message: string };
+  /** The command that failed for good (a refusal that no retry changes); the rest was not sent. */
+  failed?: { index: number; action: string; message: string };
+  /**
+   * The command still failing with a retryable error when the retry budget ran out: commands from `index` on were not
+   * (or maybe not) accepted, and are to be sent again, with the same `command_id`s, by the event's redelivery.
+   */
+  retryLater?: { index: number; action: string; message: string };
 }
 
 type ErrorKind = 'retry' | 'gone' | 'fatal';
@@ -83,15 +93,19 @@ function classify(error: unknown): ErrorKind {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const maxRetryDelayMs = 2_000;
+
 /**
- * Sends planned commands to one call leg, in order, through the Call Control client. Retries what is safe to
- * retry; on a command that fails for good, logs it and hangs the call up cleanly instead of leaving it silent.
+ * Sends planned commands to one call leg, in order, through the Call Control client. Retries what is safe to retry
+ * (same `command_id`, exponential backoff) within a time budget; reports a command still failing after it as
+ * `retryLater` and one refused for good as `failed`, and sends nothing after either (the caller decides: redelivery or apology).
  */
 export async function executeCommands(callControlId: string, commands: readonly TelnyxCommand[], options: ExecuteCommandsOptions): Promise<ExecutionReport> {
   const report: ExecutionReport = { sent: [], requests: 0 };
-  const retries = options.retries ?? 2;
+  const retries = options.retries ?? 10;
   const retryDelayMs = options.retryDelayMs ?? 200;
-  const requestOptions: TelnyxRequestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 10_000 };
+  const retryBudgetMs = options.retryBudgetMs ?? 4_000;
+  const requestOptions: TelnyxRequestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 2_000 };
   const calls = options.client.calls.actions;
 
   const send = async (command: TelnyxCommand): Promise<void> => {
@@ -130,15 +144,16 @@ export async function executeCommands(callControlId: string, commands: readonly 
     }
   };
 
-  for (const command of commands) {
+  for (const [index, command] of commands.entries()) {
+    const firstTriedAt = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         await send(command);
         report.sent.push(command.action);
         break;
       } catch (error) {
-        // The store (conference map) is down: nothing about the call is wrong, so hang nothing up; the webhook gets a
-        // 503 and Telnyx's redelivery sends the same commands again (same command_ids).
+        // The store (conference map) is down: nothing about the call is wrong; the webhook gets a 503 and Telnyx's
+        // redelivery sends the same commands again (same command_ids).
         if (isCallFlowError(error, 'store-unavailable')) throw error;
         const kind = classify(error);
         const message = error instanceof Error ? error.message : String(error);
@@ -147,21 +162,19 @@ export async function executeCommands(callControlId: string, commands: readonly 
           report.callEnded = true;
           return report;
         }
-        if (kind === 'retry' && attempt < retries) {
-          options.logger.warn(`[callflow:telnyx] ${command.action} failed (${message}); retrying with the same command_id`, { callId: callControlId, attempt: attempt + 1 });
-          await sleep(retryDelayMs * 2 ** attempt);
-          continue;
-        }
-        options.logger.error(`[callflow:telnyx] ${command.action} failed: ${message}; hanging up`, { callId: callControlId });
-        report.failed = { action: command.action, message };
-        if (command.action !== 'hangup') {
-          try {
-            report.requests++;
-            await calls.hangup(callControlId, { command_id: `cf-abort-${callControlId.slice(-12)}` }, requestOptions);
-          } catch (hangupError) {
-            options.logger.error(`[callflow:telnyx] hangup after a failed command also failed`, { callId: callControlId, error: hangupError instanceof Error ? hangupError.message : String(hangupError) });
+        if (kind === 'retry') {
+          const delayMs = Math.min(retryDelayMs * 2 ** attempt, maxRetryDelayMs);
+          if (attempt < retries && Date.now() + delayMs - firstTriedAt <= retryBudgetMs) {
+            options.logger.warn(`[callflow:telnyx] ${command.action} failed (${message}); retrying with the same command_id`, { callId: callControlId, attempt: attempt + 1 });
+            await sleep(delayMs);
+            continue;
           }
+          options.logger.warn(`[callflow:telnyx] ${command.action} still failing after ${attempt + 1} attempts (${message}); left for the event's redelivery`, { callId: callControlId });
+          report.retryLater = { index, action: command.action, message };
+          return report;
         }
+        options.logger.error(`[callflow:telnyx] ${command.action} refused: ${message}`, { callId: callControlId });
+        report.failed = { index, action: command.action, message };
         return report;
       }
     }

@@ -1,5 +1,5 @@
 import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, } from '@callflow/core';
-import { jsonReply } from '@callflow/core';
+import { CallFlowError, jsonReply, retryLaterReason } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
 import type { PlanCommandsOptions, TelnyxCommand } from './plan-commands.js';
@@ -51,8 +51,23 @@ export interface TelnyxDeliveryOptions {
   logger: Logger;
   commandRetries?: number;
   retryDelayMs?: number;
+  /** Milliseconds one command is retried before the event is left to Telnyx's redelivery; default 4,000 (50,000 with `waitUntil`, which has no redelivery to fall back on). */
+  retryBudgetMs?: number;
   leaseSeconds: number;
   waitUntil?: (work: Promise<unknown>) => void;
+  /**
+   * Whether `token` (the call's recorded position) is the position the event's verified `position` is at: the same move
+   * signed twice, as when a turn was planned again after its record was lost (Telnyx keeps running the first planning's
+   * commands, whose repeated command_ids dropped the second's, so its events carry the first planning's tokens).
+   */
+  samePosition?(token: string, position: CallPosition, call: CallInfo): Promise<boolean>;
+  /** The apology turn's commands for a call whose turn Telnyx refused for good (the caller hears it, then the call ends). */
+  apologyCommands(call: CallInfo, reason: string, planning: Pick<PlanCommandsOptions, 'answer' | 'seed' | 'sequence'>): Promise<TelnyxCommand[]>;
+}
+
+/** The move number of a position (`sequence token`). */
+function sequenceOf(position: string): number {
+  return Number(position.slice(0, position.indexOf(' ')));
 }
 
 function clientStateOf(command: TelnyxCommand): string | undefined {
@@ -65,15 +80,66 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
   execute(callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport>;
 } {
   const { store, logger } = options;
+  const retryBudgetMs = options.retryBudgetMs ?? (options.waitUntil ? 50_000 : 4_000);
   const execute = (callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport> =>
-    executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs });
+    executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs, retryBudgetMs });
 
-  /** Sends a moved position's commands, then drops them from the record (store errors propagate: the event is retried and finishes this). */
+  /** Where the call will be once `commands` went out: the position its waiting command resumes, else ended. */
+  function positionAfter(commands: TelnyxCommand[], from: string | undefined): { head: TelnyxCommand[]; next: string } {
+    const waitsAt = commands.findIndex((command) => command.resumeOn !== undefined);
+    const head = waitsAt === -1 ? commands : commands.slice(0, waitsAt + 1);
+    const waiting = waitsAt === -1 ? undefined : head[waitsAt];
+    const waitingState = waiting ? decodeClientState(clientStateOf(waiting)) : undefined;
+    return { head, next: waitingState ? `${waitingState.sequence} ${waitingState.token}` : `${endedPrefix}${from ?? ''}` };
+  }
+
+  /**
+   * Sends a moved position's commands, then drops them from the record (store errors propagate: the event is retried
+   * and finishes this). A command still failing after the retry budget keeps itself and the rest in the record and
+   * throws `retry-later` (the webhook is answered 503, the redelivery sends them, same `command_id`s); one refused
+   * for good gets the caller the apology instead of silence.
+   */
   async function finish(call: CallInfo, raw: string, record: PositionRecord): Promise<void> {
-    const report = await execute(call.callId, record.pending?.commands ?? []);
-    if (report.failed || report.callEnded) await store.set(telnyxPositionKey(call.callId), `${endedPrefix}${record.at}`, dayTtl);
+    const key = telnyxPositionKey(call.callId);
+    const commands = record.pending?.commands ?? [];
+    const from = record.pending?.from ?? '';
+    const report = await execute(call.callId, commands);
+    if (report.retryLater) {
+      const { index, action, message } = report.retryLater;
+      // Accepted commands leave the record, so a redelivery after Telnyx's 60 s command_id window cannot repeat them.
+      if (index > 0 && !(options.waitUntil)) await store.compareAndSet(key, raw, encodePosition({ at: record.at, pending: { from, commands: commands.slice(index) } }), dayTtl);
+      if (!options.waitUntil) throw new CallFlowError('provider-request-failed', `${action} still failing (${message}); answering 503 so Telnyx redelivers the event`, { provider: 'telnyx', reason: retryLaterReason });
+      // With waitUntil the webhook was answered already: no redelivery will come, so the caller hears the apology (if the API lets it through).
+      await apologize(call, from, commands.slice(index), `${action} failed for ${Math.round(retryBudgetMs / 1000)} s: ${message}`);
+      return;
+    }
+    if (report.failed) return apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
+    if (report.callEnded) await store.set(key, `${endedPrefix}${record.at}`, dayTtl);
     // A later event may already have moved the call on: then there is nothing to drop.
-    else await store.compareAndSet(telnyxPositionKey(call.callId), raw, record.at, dayTtl);
+    else await store.compareAndSet(key, raw, record.at, dayTtl);
+  }
+
+  /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */
+  async function apologize(call: CallInfo, from: string, unsent: TelnyxCommand[], reason: string): Promise<void> {
+    const key = telnyxPositionKey(call.callId);
+    const sequence = from === '' ? 0 : Number(from.slice(0, from.indexOf(' ')));
+    let commands: TelnyxCommand[] = [];
+    if (!(unsent.length === 1 && unsent[0]!.action === 'hangup')) {
+      try {
+        commands = await options.apologyCommands(call, reason, { answer: unsent.some((command) => command.action === 'answer'), seed: `apology ${from}`, sequence: sequence + 2 });
+      } catch (error) {
+        logger.error(`[callflow:telnyx] cannot plan the apology: ${error instanceof Error ? error.message : String(error)}`, { callId: call.callId });
+      }
+    }
+    const { head, next } = positionAfter(commands, from);
+    const raw = encodePosition({ at: next, pending: { from, commands: head } });
+    await store.set(key, raw, dayTtl);
+    const report = commands.length > 0 ? await execute(call.callId, head) : { sent: [], requests: 0, failed: { index: 0, action: 'apology', message: 'no apology' } } satisfies ExecutionReport;
+    if (report.callEnded) return void (await store.set(key, `${endedPrefix}${next}`, dayTtl));
+    if (!report.failed && !report.retryLater) return void (await store.compareAndSet(key, raw, next, dayTtl));
+    logger.error('[callflow:telnyx] the apology could not be played either; hanging up', { callId: call.callId });
+    await store.set(key, `${endedPrefix}${next}`, dayTtl);
+    await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
   }
 
   /** A redelivered event whose turn was planned and stored but maybe not fully sent: send it again. True when it was. */
@@ -108,9 +174,22 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         return { call, current: undefined, raw, ended: false, outcome, position, planning: { answer: true, seed: 'start', sequence: 1 } };
       }
       const current = event.position!;
-      const stored = raw === undefined ? undefined : decodePosition(raw).at;
+      if (raw === undefined) {
+        // The record is gone (a store that forgot it, e.g. Redis restarted without persistence) but the token is
+        // authentic: continue from the position it carries; the first event to move the call re-creates the record.
+        logger.warn('[callflow:telnyx] no position record for this call; continuing from the event\'s token', { callId: call.callId, outcome: outcome?.type });
+        const sequence = Number(current.slice(0, current.indexOf(' ')));
+        return { call, current, raw, ended: false, outcome, position, planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' } };
+      }
+      const stored = decodePosition(raw).at;
       const ended = stored?.startsWith(endedPrefix) ?? false;
-      if ((ended ? stored!.slice(endedPrefix.length) : stored) !== current) {
+      const recorded = ended ? stored.slice(endedPrefix.length) : stored;
+      if (recorded !== current && !ended && position && options.samePosition && sequenceOf(recorded) === sequenceOf(current) && (await options.samePosition(recorded.slice(recorded.indexOf(' ') + 1), position, call))) {
+        // The same move signed twice (see samePosition): the event answers the recorded position.
+        logger.info?.('[callflow:telnyx] event for the recorded position under an earlier signature; resuming', { callId: call.callId });
+        return { call, current: recorded, raw, ended, outcome, position, planning: { seed: recorded, sequence: sequenceOf(recorded) + 1, stopPlayback: position.state.kind === 'enqueue' } };
+      }
+      if (recorded !== current) {
         if (await finishUnfinished(call, current, raw)) return 'stale';
         logger.info?.('[callflow:telnyx] stale or out-of-order event ignored', { callId: call.callId, outcome: outcome?.type });
         return 'stale';
@@ -134,16 +213,13 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       try {
         commands = (await render(handle.planning) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
-        logger.error(`[callflow:telnyx] cannot plan the turn: ${error instanceof Error ? error.message : String(error)}; hanging up`, { callId: call.callId, node: turn.node });
-        const seed = handle.planning.seed ?? 'start';
-        commands = [...(handle.planning.answer ? [{ action: 'answer', body: {} } as TelnyxCommand] : []), { action: 'hangup', body: { command_id: commandIdOf(call.callId, seed, 0, 'hangup') } }];
+        const message = error instanceof Error ? error.message : String(error);
+        logger.error(`[callflow:telnyx] cannot plan the turn: ${message}; the caller hears the apology`, { callId: call.callId, node: turn.node });
+        if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl))) return;
+        return apologize(call, handle.current ?? '', handle.planning.answer ? [{ action: 'answer', body: {} }] : [], `cannot plan the turn: ${message}`);
       }
-      const waitsAt = commands.findIndex((command) => command.resumeOn !== undefined);
-      const head = waitsAt === -1 ? commands : commands.slice(0, waitsAt + 1);
-      const waiting = waitsAt === -1 ? undefined : head[waitsAt];
-      const waitingState = waiting ? decodeClientState(clientStateOf(waiting)) : undefined;
       const expected = handle.current;
-      const next = waitingState ? `${waitingState.sequence} ${waitingState.token}` : `${endedPrefix}${expected ?? ''}`;
+      const { head, next } = positionAfter(commands, expected);
       const record: PositionRecord = { at: next, pending: { from: expected ?? '', commands: head } };
       const raw = encodePosition(record);
       if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, raw, dayTtl))) {

@@ -22,10 +22,15 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
    * Default: commands are sent before the 200 goes out, which is safe on serverless.
    */
   waitUntil?: (work: Promise<unknown>) => void;
-  /** Retries of a failed command (network, 408, 429, 5xx); default 2. */
+  /** Most retries of a failed command (network, timeout, 408, 429, 5xx); default 10, within `commandRetryBudgetMs`. */
   commandRetries?: number;
-  /** First retry delay in ms; default 200. */
+  /** First retry delay in ms; doubles each retry up to 2,000; default 200. */
   retryDelayMs?: number;
+  /**
+   * Milliseconds one command is retried before the event is answered 503 for Telnyx to redeliver (the same command
+   * ids are sent again then); default 4,000, or 50,000 with `waitUntil` (answered already, no redelivery to wait for).
+   */
+  commandRetryBudgetMs?: number;
   /**
    * Seconds an event being handled stays claimed; a redelivery meanwhile gets 503 (Telnyx tries again later), and
    * after it a redelivery takes over (the instance handling it died). Keep it under the span of Telnyx's redeliveries; default 5.
@@ -75,8 +80,22 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       logger,
       commandRetries: options.commandRetries,
       retryDelayMs: options.retryDelayMs,
+      retryBudgetMs: options.commandRetryBudgetMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,
       waitUntil: options.waitUntil,
+      async samePosition(token, position, call) {
+        try {
+          const recorded = await engine.inspect(token, call);
+          return JSON.stringify(recorded.state) === JSON.stringify(position.state);
+        } catch {
+          return false;
+        }
+      },
+      async apologyCommands(call, reason, planning) {
+        const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
+        const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+        return planCommands(turn, { ...planning, continuations }).output;
+      },
     });
 
     /** A key press at a position: Telnyx recordings and queues have no end-on-key, so callflow sends the stop itself. */
@@ -141,7 +160,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           publicKey: options.publicKey!,
           signature: webhook.headers.get(telnyxSignatureHeader),
           timestamp: webhook.headers.get(telnyxTimestampHeader),
-          rawBody: webhook.text,
+          rawBody: webhook.bytes,
           toleranceSeconds: options.signatureToleranceSeconds,
           now,
         });

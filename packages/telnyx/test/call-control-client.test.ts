@@ -170,9 +170,9 @@ async function speakOnce(client: TelnyxClient, timeoutMs?: number) {
 describe('failures classify as they do with the SDK client', () => {
   const cases: Array<{ name: string; reply: Reply; expected: Omit<Partial<ExecutionReport>, 'failed'> & { failed?: { action: string } } }> = [
     { name: '422 call has already ended → gone, the rest dropped', reply: failingOnce(() => Response.json(telnyxError('90018', 'Call has already ended', 'This call is no longer active and can no longer receive commands.'), { status: 422 })), expected: { sent: [], requests: 1, callEnded: true } },
-    { name: '404 call not found → refused for good, hung up', reply: failingOnce(() => Response.json(telnyxError('90015', 'Call not found'), { status: 404 })), expected: { sent: [], requests: 2, failed: { action: 'speak' } } },
-    { name: '400 → refused for good, hung up', reply: failingOnce(() => Response.json(telnyxError('10015', 'Bad request'), { status: 400 })), expected: { sent: [], requests: 2, failed: { action: 'speak' } } },
-    { name: '422 invalid parameter → refused for good, hung up', reply: failingOnce(() => Response.json(telnyxError('10032', 'Invalid value for voice'), { status: 422 })), expected: { sent: [], requests: 2, failed: { action: 'speak' } } },
+    { name: '404 call not found → refused for good, nothing more sent (the delivery plays the apology)', reply: failingOnce(() => Response.json(telnyxError('90015', 'Call not found'), { status: 404 })), expected: { sent: [], requests: 1, failed: { action: 'speak' } } },
+    { name: '400 → refused for good, nothing more sent (the delivery plays the apology)', reply: failingOnce(() => Response.json(telnyxError('10015', 'Bad request'), { status: 400 })), expected: { sent: [], requests: 1, failed: { action: 'speak' } } },
+    { name: '422 invalid parameter → refused for good, nothing more sent (the delivery plays the apology)', reply: failingOnce(() => Response.json(telnyxError('10032', 'Invalid value for voice'), { status: 422 })), expected: { sent: [], requests: 1, failed: { action: 'speak' } } },
     { name: '408 → retried', reply: failingOnce(() => new Response('', { status: 408 })), expected: { sent: ['speak'], requests: 2 } },
     { name: '429 → retried', reply: failingOnce(() => Response.json(telnyxError('10011', 'Too many requests'), { status: 429 })), expected: { sent: ['speak'], requests: 2 } },
     { name: '500 → retried', reply: failingOnce(() => Response.json(telnyxError('10007', 'Unexpected error'), { status: 500 })), expected: { sent: ['speak'], requests: 2 } },

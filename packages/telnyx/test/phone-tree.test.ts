@@ -140,14 +140,14 @@ describe('delivery faults', () => {
     }
   });
 
-  it('a command refused for good hangs the call up cleanly and logs why', async () => {
+  it('a command refused for good gets the caller the apology, then the call ends, and logs why', async () => {
     const rig = await startRig(phoneTree);
     try {
       rig.emulator.failNext('speak', { status: 400, times: 1 });
       const transcript = await rig.emulator.call({});
-      expect(transcript.entries).toEqual([{ type: 'hangup', by: 'flow' }]);
-      expect(rig.emulator.requests.map((request) => [request.action, request.status])).toEqual([['answer', 200], ['speak', 400], ['hangup', 200]]);
-      expect(rig.logger.lines.some((line) => line.level === 'error' && line.message.includes('speak failed'))).toBe(true);
+      expect(transcript.entries).toEqual([{ type: 'say', text: expect.stringMatching(/sorry/i) }, { type: 'hangup', by: 'flow' }]);
+      expect(rig.emulator.requests.map((request) => [request.action, request.status])).toEqual([['answer', 200], ['speak', 400], ['speak', 200], ['hangup', 200]]);
+      expect(rig.logger.lines.some((line) => line.level === 'error' && line.message.includes('speak refused'))).toBe(true);
     } finally {
       await rig.close();
     }

@@ -23,9 +23,24 @@ export interface TwilioFlowEndpoint {
   readonly actionUrl: string;
 }
 
+const refusedRetryDelaysMs = [200, 400, 800];
+
+/**
+ * Runs a REST request, again after a 429 or 503 (refused, so not applied; Twilio answers 429 over the account's
+ * concurrency, https://www.twilio.com/docs/api/errors/20429), up to three times with backoff. Other failures (a timeout
+ * above all: the update may have been applied) throw `provider-request-failed`; the call stays where it was.
+ */
 async function request<T>(what: string, run: () => Promise<T>): Promise<T> {
   try {
-    return await run();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await run();
+      } catch (error) {
+        const status = (error as { status?: unknown } | undefined)?.status;
+        if (attempt >= refusedRetryDelaysMs.length || (status !== 429 && status !== 503)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, refusedRetryDelaysMs[attempt]));
+      }
+    }
   } catch (error) {
     throw new CallFlowError('provider-request-failed', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'twilio', cause: error });
   }

@@ -12,13 +12,39 @@ export interface VonageVoiceClient {
   };
 }
 
+const refusedRetryDelaysMs = [200, 400, 800];
+
+/** The HTTP status of a failed `@vonage/server-sdk` request (`error.response.status`), if Vonage answered. */
+export function vonageStatusOf(error: unknown): number | undefined {
+  const status = (error as { response?: { status?: unknown } } | undefined)?.response?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
 /**
- * Moves a live call to a new NCCO (REST `PUT /v1/calls/{uuid}` transfer); the current NCCO stops at once.
+ * Runs a REST request again after a 429 or 503 (Vonage refused it, so it was not applied; the Voice API answers 429
+ * over its request rate, https://developer.vonage.com/voice/voice-api/guides/troubleshooting), up to three times with
+ * backoff. Any other failure, a timeout above all (the transfer may have been applied), is not repeated.
+ */
+async function withRefusedRetries<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      const status = vonageStatusOf(error);
+      if (attempt >= refusedRetryDelaysMs.length || (status !== 429 && status !== 503)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, refusedRetryDelaysMs[attempt]));
+    }
+  }
+}
+
+/**
+ * Moves a live call to a new NCCO (REST `PUT /v1/calls/{uuid}` transfer); the current NCCO stops at once. A 429 or
+ * 503 is retried (not applied); other failures throw `provider-request-failed` with the SDK error as `cause`.
  * @example await transferCallToNcco(vonage, uuid, [{ action: 'talk', text: 'Now connecting you.' }]);
  */
 export async function transferCallToNcco(client: VonageVoiceClient, callId: string, ncco: Ncco): Promise<void> {
   try {
-    await client.voice.transferCallWithNCCO(callId, ncco);
+    await withRefusedRetries(() => client.voice.transferCallWithNCCO(callId, ncco));
   } catch (error) {
     throw new CallFlowError('provider-request-failed', `transfer of call ${callId} to a new NCCO failed: ${describe(error)}`, { provider: 'vonage', cause: error });
   }
@@ -27,7 +53,7 @@ export async function transferCallToNcco(client: VonageVoiceClient, callId: stri
 /** Moves a live call to the NCCO served at `url` (Vonage fetches it). */
 export async function transferCallToUrl(client: VonageVoiceClient, callId: string, url: string): Promise<void> {
   try {
-    await client.voice.transferCallWithURL(callId, url);
+    await withRefusedRetries(() => client.voice.transferCallWithURL(callId, url));
   } catch (error) {
     throw new CallFlowError('provider-request-failed', `transfer of call ${callId} to ${url} failed: ${describe(error)}`, { provider: 'vonage', cause: error });
   }

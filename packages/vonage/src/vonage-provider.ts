@@ -17,9 +17,9 @@ import {
 import { nccoActions, type Ncco } from './ncco-types.js';
 import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderCalleeNcco, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
-import { sha256Hex, verifyVonageSignature } from './verify-vonage-signature.js';
+import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
 
@@ -47,6 +47,8 @@ export const vonageKeys = {
   recordingEffects: (callId: string, tokenHash: string) => `vonage:recording-effects:${callId}:${tokenHash}`,
   /** Set when the called party of a screened transfer pressed the accept key. */
   screenAccepted: (callId: string, tokenHash: string) => `vonage:screen-accepted:${callId}:${tokenHash}`,
+  /** The queued caller `connectNextCaller` is moving (token and enqueue time), until Vonage's transfer event confirms it. */
+  moving: (callId: string) => `vonage:moving:${callId}`,
 };
 
 /** Who a call is, from what the answer webhook saved (Vonage's later webhooks do not all repeat it). */
@@ -100,6 +102,19 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     const positions = createReplyOnce(store, 'vonage', logger);
     const signatureSecret = signatureSecretsOf(options.signatureSecret) ?? [];
 
+    /**
+     * The jti replay guard, through the store so it holds across instances: a token id is accepted again only on the
+     * very request it first came with (a retry of that webhook, which once-tracking answers without acting again); on
+     * any other request (another callback URL, another body) it is a replay and refused.
+     */
+    function seenExcept(fingerprint: string): (jti: string, ttlSeconds: number) => Promise<boolean> {
+      return async (jti, ttlSeconds) => {
+        const key = `${vonageJtiKeyPrefix}${jti}`;
+        if (await store.compareAndSet(key, undefined, fingerprint, { ttlSeconds })) return false;
+        return (await store.get(key)) !== fingerprint;
+      };
+    }
+
     async function tokenHashOf(token: string): Promise<string> {
       return (await sha256Hex(token)).slice(0, 24);
     }
@@ -146,6 +161,29 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       }
       if (path === vonageWebhookPaths.event) {
         const event = parseVonageEvent(fields);
+        if (event.status === undefined && fields.type === 'transfer' && event.callId) {
+          const callId = event.callId;
+          // provider: a leg moved by a REST transfer reports `type: "transfer"` on the event URL (webhook reference, "Event
+          // webhook: transfer"; packages/vonage/test/fixtures/provider-docs/event-transfer.json). When it is the move
+          // connectNextCaller started, the caller leaves the queue here, so a move whose instance died before confirming it
+          // is never put back and transferred twice.
+          return {
+            type: 'status',
+            callId,
+            apply: async () => {
+              const moving = await store.get(vonageKeys.moving(callId));
+              if (moving === undefined) return;
+              const moved = JSON.parse(moving) as Pick<QueuedCaller, 'token' | 'enqueuedAt'>;
+              const queued = await queuedCaller(store, callId);
+              // Queued again since (back at the front after an unanswered agent, or enqueued by the node it moved to): not this move.
+              if (queued && queued.token === moved.token && queued.enqueuedAt === moved.enqueuedAt) {
+                const queue = await removeFromQueue(store, callId);
+                if (queue) logger.info?.(`[callflow:vonage] caller transferred out of queue '${queue}' (transfer event)`, { callId });
+              }
+              await store.delete(vonageKeys.moving(callId));
+            },
+          };
+        }
         if (event.status === undefined && event.reason) logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
         const over = event.status === 'completed' || event.status === 'failed' || event.status === 'rejected' || event.status === 'cancelled';
         if (!event.callId || !over) return { type: 'ignore', reason: `call event ${event.status ?? 'without status'}` };
@@ -275,11 +313,17 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
 
     return {
       async verify(webhook) {
+        // The body's bytes as received (payload_hash covers them), and each jti accepted once across instances.
+        const fingerprint = await sha256Hex(`${webhook.method} ${webhook.url.pathname}${webhook.url.search}\n${await sha256Hex(webhook.bytes)}`);
         const result = await verifyVonageSignature(
-          { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.text },
-          { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now },
+          { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.bytes },
+          { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now, seen: seenExcept(fingerprint) },
         );
-        return result.valid ? { ok: true } : { ok: false, reason: result.reason, message: result.message };
+        if (!result.valid) return { ok: false, reason: result.reason, message: result.message };
+        const jti = result.claims.jti;
+        // provider: Vonage retries a webhook that timed out or failed twice (https://developer.vonage.com/voice/voice-api/guides/troubleshooting);
+        // whether the retry carries the same JWT is not documented, so a 5xx answer forgets the jti and a same-token retry passes.
+        return jti === undefined ? { ok: true } : { ok: true, release: () => store.delete(`${vonageJtiKeyPrefix}${jti}`) };
       },
       parse,
       async prepare(turn) {

@@ -2,8 +2,8 @@ import { CallFlowError, endedPosition, type Engine, type Logger, type ReplyOnce,
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
 import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
-import { vonageCallInfo, type VonageHandlerOptions } from './vonage-provider.js';
-import { addToQueue, confirmTaken, listQueue, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { vonageCallInfo, vonageKeys, type VonageHandlerOptions } from './vonage-provider.js';
+import { addToQueue, confirmTaken, listQueue, queuedCaller, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
 
 /** Where `connectNextCaller` sends the caller at the front of a queue. */
 export type QueueTarget =
@@ -58,6 +58,8 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
     const voice = clientOf(client);
     const caller = await takeFromQueue(store, queue);
     if (!caller) return undefined;
+    // Vonage's transfer event confirms this move if this instance dies before `confirmTaken` (see the event webhook).
+    await store.set(vonageKeys.moving(caller.callId), JSON.stringify({ token: caller.token, enqueuedAt: caller.enqueuedAt }), { ttlSeconds: 3_600 });
     const call = await vonageCallInfo(store, caller.callId);
     let ncco: Ncco;
     try {
@@ -105,9 +107,15 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
       const { step } = await engine.inspect(caller.token, call);
       const limit = step?.type === 'enqueue' ? step.maxWaitSeconds : undefined;
       if (limit === undefined || now() - caller.enqueuedAt < limit * 1000) continue;
-      await removeFromQueue(store, caller.callId);
+      if (!(await removeFromQueue(store, caller.callId))) continue;
       const ncco: Ncco = [{ action: nccoActions.notify, payload: { after: 'timeout' }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)], eventMethod: 'POST' }];
-      await transferCallToNcco(voice, caller.callId, ncco);
+      try {
+        await transferCallToNcco(voice, caller.callId, ncco);
+      } catch (error) {
+        // Still on hold: back in the queue (at the front, where they were), so a later sweep or an agent still gets them.
+        await addToQueue(store, caller, 'front');
+        throw error;
+      }
       moved++;
     }
     return moved;
@@ -119,8 +127,16 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
     const current = await positions.current(callId);
     let vars: Record<string, string> = {};
     if (current && current !== endedPosition) vars = (await engine.inspect(current, call)).state.vars;
-    await removeFromQueue(store, callId);
-    await transferCallToNcco(voice, callId, await playTurn(await engine.goTo(node, call, vars)));
+    const queued = await queuedCaller(store, callId);
+    const ncco = await playTurn(await engine.goTo(node, call, vars));
+    if (queued) await removeFromQueue(store, callId);
+    try {
+      await transferCallToNcco(voice, callId, ncco);
+    } catch (error) {
+      // The move failed: a caller taken out of a queue for it waits there again instead of on hold for nobody.
+      if (queued) await addToQueue(store, queued, 'front');
+      throw error;
+    }
   }
 
   return { store, connectNextCaller, queuedCallers: (queue) => listQueue(store, queue), sweepQueue, transferToNode };

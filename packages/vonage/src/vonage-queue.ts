@@ -15,6 +15,11 @@ const queueOf = (store: Store, queue: string): StoreQueue => storeQueue(store, `
 const memberKey = (callId: string) => `vonage:queued:${callId}`;
 const memberTtlSeconds = 86_400;
 
+/** A queued caller's data (waiting, or taken for a move not yet confirmed), if the call is in a queue. */
+export async function queuedCaller(store: Store, callId: string): Promise<QueuedCaller | undefined> {
+  return readCaller(store, callId);
+}
+
 async function readCaller(store: Store, callId: string): Promise<QueuedCaller | undefined> {
   const raw = await store.get(memberKey(callId));
   return raw === undefined ? undefined : (JSON.parse(raw) as QueuedCaller);

@@ -220,4 +220,27 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     expect(await second.connectNextCaller('agents', { node: 'connect_agent' })).toBeUndefined();
     expect(transferred).toEqual([callIds[1]]);
   });
+
+  it('a caller whose transfer Vonage applied, but whose instance died before confirming it, is not transferred twice: the transfer event removes them', async () => {
+    const { first, second, transferred, advanceSeconds } = await twoInstances();
+    void first.connectNextCaller('agents', { node: 'connect_agent' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // provider: the moved leg's transfer event (fixtures/provider-docs/event-transfer.json), delivered to the other instance.
+    const moved = await signVonageRequest({ url: `${base}/event`, body: { conversation_uuid_from: 'CON-1', type: 'transfer', uuid: callIds[0], conversation_uuid_to: 'CON-2', timestamp: '2027-01-15T08:00:00.000Z' }, signatureSecret, issuedAt: 1_800_000_000 });
+    expect((await second(moved)).status).toBe(204);
+    advanceSeconds(31);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId, 'the moved caller is not back at the front').toBe(callIds[1]);
+    expect(await second.connectNextCaller('agents', { node: 'connect_agent' })).toBeUndefined();
+    expect(transferred).toEqual([callIds[1]]);
+  });
+
+  it('a transfer event for a caller put back in the queue since (a new enqueue) leaves them waiting', async () => {
+    const { second, transferred } = await twoInstances();
+    // No move of this caller is in flight: the event (e.g. from an earlier move, late) does not take them out.
+    const late = await signVonageRequest({ url: `${base}/event`, body: { type: 'transfer', uuid: callIds[0], conversation_uuid_from: 'CON-1', conversation_uuid_to: 'CON-2', timestamp: '2027-01-15T08:00:00.000Z' }, signatureSecret, issuedAt: 1_800_000_000 });
+    expect((await second(late)).status).toBe(204);
+    expect((await second.queuedCallers('agents')).map((caller) => caller.callId)).toEqual(callIds);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId).toBe(callIds[0]);
+    expect(transferred).toEqual([callIds[0]]);
+  });
 });

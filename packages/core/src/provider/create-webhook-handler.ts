@@ -7,7 +7,7 @@ import { textReply, webHandler, type FetchHandler, type Reply, type WebhookReque
 import { createMemoryStore } from '../store/memory-store.js';
 import { claimOnce } from '../store/store.js';
 import { checkHandlerOptions } from './check-handler-options.js';
-import type { CommandDelivery, PositionAnswer, Provider, ProviderHandlerOptions, ProviderInstance, RawWebhook, RefusalReason, ReplyDelivery, WebhookEvent } from './provider.js';
+import { retryLaterReason, type CommandDelivery, type PositionAnswer, type Provider, type ProviderHandlerOptions, type ProviderInstance, type RawWebhook, type RefusalReason, type ReplyDelivery, type WebhookEvent } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
 import { createReplyOnce, endedPosition } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
@@ -23,6 +23,11 @@ const refusalStatus: Record<RefusalReason, number> = { 'unknown-path': 404, 'wro
 export type WebhookHandler<Extras extends object> = FetchHandler & { readonly engine: Engine } & Extras;
 
 const utf8 = new TextDecoder();
+
+/** A failure the provider's redelivery can fix: the store is down, or a provider API is still failing. */
+function isRetryLater(error: unknown): boolean {
+  return isCallFlowError(error, 'store-unavailable') || (isCallFlowError(error) && error.reason === retryLaterReason);
+}
 const noBytes = new Uint8Array(0);
 
 /**
@@ -120,7 +125,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     const running = work()
       .then(() => (eventKey ? store.set(eventKey, 'done', { ttlSeconds: 86_400 }) : undefined))
       .catch(async (error: unknown) => {
-        if (isCallFlowError(error, 'store-unavailable')) {
+        if (isRetryLater(error)) {
           storeFailure = true;
           // Free the event id (if the store lets us; else the lease runs out) so the redelivery finishes the work.
           if (eventKey) await store.delete(eventKey).catch(() => undefined);
@@ -132,7 +137,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       return commands.acknowledge();
     }
     await running;
-    return storeFailure ? textReply(503, `${prefix} store unavailable; try again`) : commands.acknowledge();
+    return storeFailure ? textReply(503, `${prefix} temporarily unavailable; try again`) : commands.acknowledge();
   }
 
   function isOutcome<T>(answer: PositionAnswer<T>): answer is Outcome {
@@ -223,7 +228,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       logger.info?.(`${prefix} ignored: ${error.message}`, { callId });
       return acknowledge();
     }
-    if (isCallFlowError(error, 'store-unavailable') || delivery.kind === 'commands' || call === undefined) {
+    if (isRetryLater(error) || delivery.kind === 'commands' || call === undefined) {
       // The provider redelivers on a 503 (Vonage once, Telnyx with backoff); an apology would end a call the retry can save.
       logger.error(`${prefix} webhook failed; answering 503 so the provider retries: ${error instanceof Error ? error.message : String(error)}`, { callId });
       return textReply(503, `${prefix} temporarily unavailable; try again`);
@@ -239,6 +244,16 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   }
 
   async function handle(request: WebhookRequest): Promise<Reply> {
+    const verified: { release?: () => Promise<void> } = {};
+    const reply = await handleVerified(request, verified);
+    if (reply.status >= 500 && verified.release) {
+      // The provider retries a 5xx: what the signature check recorded (a JWT's jti) must not refuse that retry.
+      await verified.release().catch((error: unknown) => logger.warn(`${prefix} could not release the signature's replay record: ${error instanceof Error ? error.message : String(error)}`));
+    }
+    return reply;
+  }
+
+  async function handleVerified(request: WebhookRequest, verified: { release?: () => Promise<void> }): Promise<Reply> {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -270,12 +285,18 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       } catch (error) {
         // A body the signature cannot even be computed over (a form with a bad escape): malformed, never a flow turn.
         if (isCallFlowError(error, 'invalid-webhook')) return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''));
+        // A check that needs the store (a replay guard) while the store is down: the provider's retry can pass it.
+        if (isRetryLater(error)) {
+          logger.error(`${prefix} the signature check needs the store, which is unavailable; answering 503 so the provider retries`);
+          return textReply(503, `${prefix} temporarily unavailable; try again`);
+        }
         verdict = { ok: false as const, reason: 'verifier-error', message: error instanceof Error ? error.message : String(error) };
       }
       if (!verdict.ok) {
         refuse(`signature-${verdict.reason}`, `${prefix} webhook refused (403): ${verdict.message}`, { path: url.pathname });
         return textReply(403, `${prefix} signature refused (${verdict.reason})`);
       }
+      verified.release = verdict.release;
     }
     let event: WebhookEvent<Output>;
     try {

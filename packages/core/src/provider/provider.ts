@@ -19,8 +19,18 @@ export interface RawWebhook {
   readonly text: string;
 }
 
-/** What a signature check decided; `reason` is short and safe to log (never the signature or a secret). */
-export type Verdict = { ok: true } | { ok: false; reason: string; message: string };
+/**
+ * What a signature check decided; `reason` is short and safe to log (never the signature or a secret). `release`
+ * undoes what the check recorded (a JWT `jti` marked seen): the pipeline calls it when it answers 5xx, since the
+ * provider's retry of that request is then expected and must not be refused as a replay.
+ */
+export type Verdict = { ok: true; release?: () => Promise<void> } | { ok: false; reason: string; message: string };
+
+/**
+ * The `reason` of a `CallFlowError` thrown for a failure a redelivery can fix (a provider API still failing after the
+ * retries the delivery allows): the pipeline answers 503 and frees the event, so the provider's retry does the work.
+ */
+export const retryLaterReason = 'retry-later';
 
 /** What a provider says about an outcome event once the pipeline has verified the position it answers. */
 export type PositionAnswer<Output> =
