@@ -110,9 +110,9 @@ describe.each(cases)('transfer parity: $name', (testCase) => {
     calls.get(testCase.name)!.set(provider, call);
     const unsupported = testCase.unsupported?.[provider];
     if (unsupported) {
-      // The provider cannot: the render fails with unsupported-step (logged by name); a reply provider plays the apology,
-      // Telnyx's command delivery hangs up the turn it cannot plan.
-      expect(call.entries).toEqual(provider === 'telnyx' ? [{ type: 'hangup', by: 'flow' }] : [{ type: 'say', text: defaultApology }, { type: 'hangup', by: 'flow' }]);
+      // The provider cannot: the render fails with unsupported-step (logged by name), and the caller hears the apology
+      // on every provider (Telnyx's command delivery speaks it before hanging up the turn it cannot plan).
+      expect(call.entries).toEqual([{ type: 'say', text: defaultApology }, { type: 'hangup', by: 'flow' }]);
       expect(logged.join('\n')).toMatch(unsupported);
       return;
     }
