@@ -23,3 +23,5 @@ export { connectAgentToQueue, dequeueTwilioCaller, moveTwilioCall, twilioNodeUrl
 export type { TwilioFlowEndpoint, TwilioLiveClient } from './twilio-live-call.js';
 export { attributes, element, escapeAttribute, escapeText, textElement } from './xml.js';
 export type { AttributeValue } from './xml.js';
+export { startTwilioCall, twilioAnsweredBy } from './twilio-start-call.js';
+export type { TwilioCallsClient } from './twilio-start-call.js';
