@@ -213,6 +213,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
 
   async function resume(event: Extract<WebhookEvent<Output>, { type: 'outcome' }>): Promise<Reply> {
     const { call, token } = event;
+    if (event.callEvent) await events.report(call.callId, event.callEvent);
     let position: CallPosition | undefined;
     let orphaned: CallFlowError | undefined;
     try {

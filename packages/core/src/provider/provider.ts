@@ -68,6 +68,8 @@ export type WebhookEvent<Output> =
       effectsOnly?: boolean;
       /** A store key claimed before the turn's hooks run, so they run once across deliveries that share it. */
       hooksOnce?: string;
+      /** A lifecycle report the same webhook carries (Telnyx's call.hangup ends the call and answers its position). */
+      callEvent?: CallEventReport;
     }
   /** A status report (call ended, conference over): its side effects, then acknowledged. */
   | { type: 'status'; callId?: string; apply?: () => Promise<void>; note?: string; deliveryId?: string; /** A lifecycle report (call started, ended) for `onCallEvent`. */ callEvent?: CallEventReport }
