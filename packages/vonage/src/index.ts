@@ -32,3 +32,5 @@ export { transferCallToNcco, transferCallToUrl } from './vonage-live-call.js';
 export type { VonageVoiceClient } from './vonage-live-call.js';
 export { addToQueue, listQueue, removeFromQueue, takeFromQueue } from './vonage-queue.js';
 export type { QueuedCaller } from './vonage-queue.js';
+export { startVonageCall } from './vonage-start-call.js';
+export type { VonageCallsClient, VonageFlowEndpoint } from './vonage-start-call.js';
