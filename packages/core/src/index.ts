@@ -109,5 +109,5 @@ export { createReplyOnce, endedPosition } from './provider/reply-once.js';
 export { createCallEvents } from './provider/call-events.js';
 export type { AnsweredBy, CallEvent, CallEventHook, CallEventReport, CallEvents, EndedBy } from './provider/call-events.js';
 export { answerRoute, checkStartCall, outboundCallId, signOutboundStart } from './provider/outbound-start.js';
-export type { OutboundStart, OutboundTarget, StartCallOptions } from './provider/outbound-start.js';
+export type { CallFeature, CallFeatures, OutboundStart, OutboundTarget, StartCallOptions } from './provider/outbound-start.js';
 export type { ReplyOnce } from './provider/reply-once.js';

@@ -1,6 +1,6 @@
 export { continuationStates, nativeGatherRetries, planCommands, splitGatherPrompt, telnyxVoice } from './plan-commands.js';
 export type { NativeGatherRetries, PlanCommandsOptions, TelnyxAction, TelnyxCommand, TelnyxConferenceBody, TelnyxResumeEvent } from './plan-commands.js';
-export { telnyxCapabilities } from './telnyx-capabilities.js';
+export { telnyxCallFeatures, telnyxCapabilities } from './telnyx-capabilities.js';
 export { dialStatusOf, parseTelnyxEvent } from './parse-telnyx-event.js';
 export type { ParsedTelnyxEvent, TelnyxEvent } from './parse-telnyx-event.js';
 export {

@@ -1,6 +1,6 @@
 export { callbackUrl, emptyTwiml, renderEnqueueWait, renderTwiml, twilioAdapter, twilioDefaultHoldMusic, twimlWarnings } from './render-twiml.js';
 export type { TwilioCallbackEvent, TwimlContext } from './render-twiml.js';
-export { twilioCapabilities } from './twilio-capabilities.js';
+export { twilioCallFeatures, twilioCapabilities } from './twilio-capabilities.js';
 export { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, queueResultOf, twilioCallInfo } from './parse-twilio-webhook.js';
 export type { TwilioParams, TwilioWebhookKind } from './parse-twilio-webhook.js';
 export {

@@ -17,7 +17,7 @@ export type {
   NccoTalk,
   NccoWait,
 } from './ncco-types.js';
-export { vonageAdapter, vonageCapabilities } from './vonage-capabilities.js';
+export { vonageAdapter, vonageCallFeatures, vonageCapabilities } from './vonage-capabilities.js';
 export { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
 export type { VonageAnswerWebhook, VonageCallEvent, VonageConnectEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
 export { createVonageJwt, jtiSeenIn, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';

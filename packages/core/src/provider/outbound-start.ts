@@ -1,6 +1,13 @@
 import { CallFlowError } from '../errors.js';
 import type { Engine } from '../engine/create-engine.js';
+import type { Support } from '../engine/adapter.js';
 import type { AnsweredBy } from './call-events.js';
+
+/** What a provider can do for a call beside its steps: place it, tell a machine from a person, report its lifecycle. */
+export type CallFeature = 'start-call' | 'machine-detection' | 'call-events';
+
+/** How each call feature runs on a provider; the capability matrix lists them under the steps. */
+export type CallFeatures = Record<CallFeature, { support: Support; note?: string }>;
 
 /** What an outbound call runs once answered: a node (default the flow's start) with call variables. */
 export interface OutboundTarget {
