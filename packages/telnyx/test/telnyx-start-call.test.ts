@@ -75,4 +75,31 @@ describe('startTelnyxCall on the Telnyx emulator', () => {
     await expect(startTelnyxCall(client(), handler, { connectionId: '', to: '+15551230000', from: '+15559870000' })).rejects.toThrow(/connectionId is required/);
     await expect(startTelnyxCall({ calls: {} }, handler, { connectionId: 'c', to: '+15551230000', from: '+15559870000' })).rejects.toThrow(/no calls.dial/);
   });
+
+  it('reports each lifecycle event once when every event is delivered twice, and routes not_sure to the unknown route', async () => {
+    const seen: CallEvent[] = [];
+    let twice!: FetchHandler;
+    const local = createServer(toNodeListener((request) => twice(request)));
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    const doubled = await createTelnyxEmulator({ webhookUrl: `http://127.0.0.1:${(local.address() as AddressInfo).port}/telnyx`, deliveries: { duplicate: true } });
+    try {
+      const doubledClient = createCallControlClient({ apiKey: 'KEY-test', baseUrl: doubled.apiBaseUrl });
+      const routed = defineFlow({ ...flow, machineDetection: { onMachine: 'voicemail', onUnknown: 'confirmed' } });
+      const duplicateHandler = createTelnyxHandler({ flow: routed, secret: 'outbound-secret-0123456789abcdef', publicKey: doubled.publicKey, client: doubledClient, onCallEvent: (event) => void seen.push(event) });
+      twice = duplicateHandler;
+      doubled.scriptOutbound({ pickup: 'unknown' });
+      await startTelnyxCall(doubledClient, duplicateHandler, { connectionId: 'conn-1', to: '+15551230000', from: '+15559870000' });
+      const transcript = await doubled.outboundCalls[0]!.transcript;
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Confirmed.']);
+      expect(seen.map((event) => [event.type, event.type === 'call-answered' ? event.answeredBy : event.type === 'call-ended' ? event.endedBy : event.direction])).toEqual([
+        ['call-started', 'outbound'],
+        ['call-answered', 'unknown'],
+        ['call-ended', 'flow'],
+      ]);
+    } finally {
+      await doubled.close();
+      await new Promise<void>((resolve) => local.close(() => resolve()));
+    }
+  });
 });

@@ -48,7 +48,7 @@ export async function startVonageCall(client: VonageCallsClient, endpoint: Vonag
     answerMethod: 'POST',
     eventUrl: [`${base}/${vonageWebhookPaths.event}?${query}`],
     eventMethod: 'POST',
-    // provider: ringing_timer, seconds before an unanswered call ends with `timeout` (1-120 s in the Voice API reference).
+    // provider: ringing_timer, seconds of ringing before `timeout` (CommonOutboundCall.d.ts `ringingTimer`); the Voice API reference allows 1-120.
     ringingTimer: Math.min(120, checked.ringSeconds),
   };
   // provider: advanced machine detection with behavior `continue` reports `human`/`machine` on the event URL, and with
