@@ -92,7 +92,7 @@ describe('startTelnyxCall on the Telnyx emulator', () => {
       const transcript = await doubled.outboundCalls[0]!.transcript;
       expect(transcript.errors).toEqual([]);
       expect(spoken(transcript)).toEqual(['Confirmed.']);
-      expect(seen.map((event) => [event.type, event.type === 'call-answered' ? event.answeredBy : event.type === 'call-ended' ? event.endedBy : event.direction])).toEqual([
+      expect(seen.map((event) => [event.type, event.type === 'call-answered' ? event.answeredBy : event.type === 'call-ended' ? event.endedBy : event.type === 'call-started' ? event.direction : event.status])).toEqual([
         ['call-started', 'outbound'],
         ['call-answered', 'unknown'],
         ['call-ended', 'flow'],
