@@ -53,7 +53,7 @@ async function onVonage(): Promise<Run> {
   closers.push(() => vonage.close());
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
   const client = new Vonage({ applicationId: 'app-1', privateKey }, { apiHost: vonage.apiUrl });
-  app = createReminderApp({ provider: { name: 'vonage', signatureSecret, client: client as never }, publicUrl: url, secret, from: clinic });
+  app = createReminderApp({ provider: { name: 'vonage', signatureSecret, client }, publicUrl: url, secret, from: clinic });
   vonage.scriptOutbound(...scripts);
   const records = await app.remindAll(list);
   return { records, transcripts: await Promise.all(vonage.outboundCalls.map((placed) => placed.transcript)) };

@@ -33,4 +33,4 @@ export type { VonageVoiceClient } from './vonage-live-call.js';
 export { addToQueue, listQueue, removeFromQueue, takeFromQueue } from './vonage-queue.js';
 export type { QueuedCaller } from './vonage-queue.js';
 export { startVonageCall } from './vonage-start-call.js';
-export type { VonageCallsClient, VonageFlowEndpoint } from './vonage-start-call.js';
+export type { VonageCallsClient, VonageFlowEndpoint, VonageOutboundCallRequest } from './vonage-start-call.js';

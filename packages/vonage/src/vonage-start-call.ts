@@ -8,17 +8,21 @@ import { vonageWebhookPaths } from './render-ncco.js';
  */
 export interface VonageCallsClient {
   voice: {
-    createOutboundCall(call: {
-      to: Array<{ type: 'phone'; number: string } | { type: 'sip'; uri: string }>;
-      from: { type: 'phone'; number: string };
-      answerUrl: string[];
-      answerMethod?: 'GET' | 'POST';
-      eventUrl?: string[];
-      eventMethod?: 'GET' | 'POST';
-      ringingTimer?: number;
-      advancedMachineDetection?: { behavior: 'continue' | 'hangup'; mode: 'default' | 'detect' | 'detect_beep'; beepTimeout?: number };
-    }): Promise<{ uuid?: string }>;
+    /** Takes a `VonageOutboundCallRequest`; typed `never` so the SDK's method (its request typed with enums) fits. */
+    createOutboundCall(call: never): Promise<{ uuid?: string }>;
   };
+}
+
+/** The request `startVonageCall` passes to `createOutboundCall`: fields of the SDK's `CallWithAnswerURL`. */
+export interface VonageOutboundCallRequest {
+  to: Array<{ type: 'phone'; number: string } | { type: 'sip'; uri: string }>;
+  from: { type: 'phone'; number: string };
+  answerUrl: string[];
+  answerMethod?: 'GET' | 'POST';
+  eventUrl?: string[];
+  eventMethod?: 'GET' | 'POST';
+  ringingTimer?: number;
+  advancedMachineDetection?: { behavior: 'continue' | 'hangup'; mode: 'default' | 'detect' | 'detect_beep'; beepTimeout?: number };
 }
 
 /** What `startVonageCall` needs from a handler: its engine and public URL (a `VonageHandler` fits). */
@@ -40,7 +44,7 @@ export async function startVonageCall(client: VonageCallsClient, endpoint: Vonag
   const detection = !checked.machineDetection ? undefined : checked.waitForBeep ? 'beep' : 'detect';
   const query = `o=${start.nonce}&s=${encodeURIComponent(start.token)}${detection ? `&d=${detection}` : ''}`;
   const base = endpoint.publicBaseUrl.replace(/\/+$/, '');
-  const request: Parameters<VonageCallsClient['voice']['createOutboundCall']>[0] = {
+  const request: VonageOutboundCallRequest = {
     // provider: Vonage numbers are E.164 without the leading + (webhook reference, answer webhook `to`/`from`).
     to: ['phone' in checked.to ? { type: 'phone', number: checked.to.phone.slice(1) } : { type: 'sip', uri: checked.to.sip }],
     from: { type: 'phone', number: options.from.replace(/^\+/, '') },
@@ -56,7 +60,7 @@ export async function startVonageCall(client: VonageCallsClient, endpoint: Vonag
   if (detection) request.advancedMachineDetection = { behavior: 'continue', mode: detection === 'beep' ? 'detect_beep' : 'detect', ...(detection === 'beep' ? { beepTimeout: 45 } : {}) };
   let created: { uuid?: string };
   try {
-    created = await client.voice.createOutboundCall(request);
+    created = await client.voice.createOutboundCall(request as never);
   } catch (error) {
     throw new CallFlowError('provider-request-failed', `createOutboundCall failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'vonage', cause: error });
   }

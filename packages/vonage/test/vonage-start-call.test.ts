@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 const last = () => vonage.outboundCalls[vonage.outboundCalls.length - 1]!;
-const calls = () => client as unknown as VonageCallsClient;
+const calls = (): VonageCallsClient => client;
 
 describe('startVonageCall on the Vonage emulator', () => {
   it('creates the call through the SDK (snake_case on the wire) and runs the flow from the signed answer URL', async () => {
