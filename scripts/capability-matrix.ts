@@ -1,11 +1,17 @@
-import { providerRegistry, stepTypes, type Capabilities, type ProviderName } from '@callflow/core';
-import { telnyxCapabilities } from '@callflow/telnyx';
-import { twilioCapabilities } from '@callflow/twilio';
-import { vonageCapabilities } from '@callflow/vonage';
+import { providerRegistry, stepTypes, type CallFeature, type CallFeatures, type Capabilities, type ProviderName } from '@callflow/core';
+import { telnyxCallFeatures, telnyxCapabilities } from '@callflow/telnyx';
+import { twilioCallFeatures, twilioCapabilities } from '@callflow/twilio';
+import { vonageCallFeatures, vonageCapabilities } from '@callflow/vonage';
 
 /** Each registry provider's capability map (a provider added to the registry fails to compile until it is here). */
 const capabilitiesOf: Record<ProviderName, Capabilities> = { twilio: twilioCapabilities, vonage: vonageCapabilities, telnyx: telnyxCapabilities };
 const providers: Array<[string, Capabilities]> = providerRegistry.map(({ name, displayName }) => [displayName, capabilitiesOf[name]]);
+const featuresOf: Record<ProviderName, CallFeatures> = { twilio: twilioCallFeatures, vonage: vonageCallFeatures, telnyx: telnyxCallFeatures };
+const callFeatures: Array<[CallFeature, string]> = [
+  ['start-call', 'outbound call (`startCall`)'],
+  ['machine-detection', 'machine detection (`flow.machineDetection`)'],
+  ['call-events', 'lifecycle events (`onCallEvent`)'],
+];
 
 const mark = { native: '✅ native', emulated: '🟡 emulated', unsupported: '❌ unsupported' } as const;
 
@@ -32,6 +38,17 @@ export function capabilityMatrix(): string {
     for (const [name, capabilities] of providers) {
       const { support, note } = capabilities[step];
       lines.push(`- **${name}** (${support}): ${note ? cell(note) : '—'}`);
+    }
+    lines.push('');
+  }
+  lines.push('## Calls beyond the steps', '', `| feature | ${providers.map(([name]) => name).join(' | ')} |`, `|---|${providers.map(() => '---').join('|')}|`);
+  for (const [feature, title] of callFeatures) lines.push(`| ${title} | ${providerRegistry.map(({ name }) => mark[featuresOf[name][feature].support]).join(' | ')} |`);
+  lines.push('');
+  for (const [feature, title] of callFeatures) {
+    lines.push(`### ${title}`, '');
+    for (const { name, displayName } of providerRegistry) {
+      const { support, note } = featuresOf[name][feature];
+      lines.push(`- **${displayName}** (${support}): ${note ? cell(note) : '—'}`);
     }
     lines.push('');
   }

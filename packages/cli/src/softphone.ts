@@ -26,6 +26,10 @@ export function describeEntry(entry: TranscriptEntry): string {
       return `👥 joined conference '${entry.room}'`;
     case 'hangup':
       return entry.by === 'caller' ? '📴 you hung up' : '📴 the call ended';
+    case 'answered':
+      return `📞 answered by a ${entry.by === 'unknown' ? 'party detection cannot classify' : entry.by}`;
+    case 'unanswered':
+      return `📵 not answered: ${entry.status}`;
   }
 }
 

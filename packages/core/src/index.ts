@@ -13,6 +13,7 @@ export type {
   EnqueueStep,
   Flow,
   FlowDefaults,
+  MachineDetection,
   GatherStep,
   GotoStep,
   HangupStep,
@@ -89,6 +90,7 @@ export type { WebhookHandler } from './provider/create-webhook-handler.js';
 export type {
   CommandDelivery,
   OptionProblem,
+  OutboundAnswer,
   PositionAnswer,
   Provider,
   ProviderContext,
@@ -107,4 +109,8 @@ export { consoleLogger, redactingLogger, refusalLogger } from './provider/webhoo
 export { countFormFields, readWebhookBody } from './provider/read-webhook-body.js';
 export type { BodyFailure, LimitedBodySource } from './provider/read-webhook-body.js';
 export { createReplyOnce, endedPosition } from './provider/reply-once.js';
+export { createCallEvents } from './provider/call-events.js';
+export type { AnsweredBy, CallEvent, CallEventHook, CallEventReport, CallEvents, EndedBy } from './provider/call-events.js';
+export { answerRoute, checkStartCall, outboundCallId, signOutboundStart } from './provider/outbound-start.js';
+export type { CallFeature, CallFeatures, OutboundStart, OutboundTarget, StartCallOptions } from './provider/outbound-start.js';
 export type { ReplyOnce } from './provider/reply-once.js';

@@ -9,6 +9,7 @@ const seed = {
   name: 'everything',
   start: 'menu',
   defaults: { voice: 'alice', language: 'en-US', apology: 'Sorry.' },
+  machineDetection: { onHuman: 'menu', onMachine: 'bye', onUnknown: 'menu', waitForBeep: true },
   schedules: {
     office: {
       timezone: 'Europe/Paris',

@@ -109,7 +109,7 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     actions[method] = async (callControlId, body, requestOptions) => post(`/calls/${pathSegment(callControlId)}/actions/${action}`, body, requestOptions);
   }
   return {
-    calls: { actions },
+    calls: { actions, dial: (body, requestOptions) => post('/calls', body, requestOptions) as Promise<{ data?: { call_control_id?: string } }> },
     conferences: {
       create: (body, requestOptions) => post('/conferences', body, requestOptions) as Promise<{ data?: { id?: string } }>,
       actions: { join: async (conferenceId, body, requestOptions) => post(`/conferences/${pathSegment(conferenceId)}/actions/join`, body, requestOptions) },

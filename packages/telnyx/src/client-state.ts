@@ -19,6 +19,13 @@ export type ClientState = (
     }
   | { kind: 'peer'; /** The caller's leg the far leg belongs to. */ callControlId: string }
   | { kind: 'left-queue'; digit: string }
+  | {
+      kind: 'outbound';
+      /** The nonce the start token is bound to (the call control id is not known before `calls.dial`). */
+      nonce: string;
+      /** Machine detection: `off`, `detect` (route at call.machine.detection.ended), or `beep` (a machine at call.machine.greeting.ended). */
+      detection: 'off' | 'detect' | 'beep';
+    }
 ) & {
   /** The continuation token. */
   token: string;
@@ -39,7 +46,9 @@ export function encodeClientState(state: ClientState): string {
         : `call ${state.callControlId} ${position}`
       : state.kind === 'peer'
         ? `peer ${state.callControlId} ${position}`
-        : `left ${state.digit} ${position}`;
+        : state.kind === 'outbound'
+          ? `out ${state.nonce} ${state.detection} ${position}`
+          : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
     throw new CallFlowError('flow-failed', `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`, { provider: 'telnyx' });
@@ -65,6 +74,9 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   if (parts.length === 4 && parts[0] === 'call' && parts[1]) return { kind: 'position', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1])) return { kind: 'left-queue', digit: parts[1], sequence, token };
+  if (parts.length === 5 && parts[0] === 'out' && /^[0-9a-f]{8,64}$/.test(parts[1] ?? '') && (parts[2] === 'off' || parts[2] === 'detect' || parts[2] === 'beep')) {
+    return { kind: 'outbound', nonce: parts[1]!, detection: parts[2], sequence, token };
+  }
   return undefined;
 }
 

@@ -37,11 +37,27 @@ export interface TelnyxCallActions {
  * the parsed response body in `error`; a network failure or timeout, with no `status`.
  */
 export interface TelnyxClient {
-  calls: { actions: TelnyxCallActions };
+  calls: {
+    actions: TelnyxCallActions;
+    /** `POST /calls` (telnyx SDK `client.calls.dial`), used by `startTelnyxCall` only. */
+    dial?(body: TelnyxDialParams, options?: TelnyxRequestOptions): Promise<{ data?: { call_control_id?: string } } | unknown>;
+  };
   conferences: {
     create(body: ConferenceCreateParams, options?: TelnyxRequestOptions): Promise<{ data?: { id?: string } }>;
     actions: { join(conferenceId: string, body: ActionJoinParams, options?: TelnyxRequestOptions): Promise<unknown> };
   };
+}
+
+/** The `calls.dial` parameters callflow sends (telnyx SDK resources/calls/calls.d.ts `CallDialParams`). */
+export interface TelnyxDialParams {
+  connection_id: string;
+  to: string;
+  from: string;
+  timeout_secs?: number;
+  client_state?: string;
+  command_id?: string;
+  answering_machine_detection?: 'premium' | 'detect' | 'detect_beep' | 'detect_words' | 'greeting_end' | 'disabled';
+  webhook_url?: string;
 }
 
 /** How the executor sends commands. */

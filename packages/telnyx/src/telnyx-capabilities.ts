@@ -1,4 +1,4 @@
-import type { Capabilities } from '@callflow/core';
+import type { Capabilities, CallFeatures } from '@callflow/core';
 
 /** What Telnyx Call Control does per step; the capability matrix in the docs is generated from it. */
 export const telnyxCapabilities: Capabilities = {
@@ -17,4 +17,11 @@ export const telnyxCapabilities: Capabilities = {
   hangup: { support: 'native', note: 'hangup' },
   reject: { support: 'native', note: 'reject with cause USER_BUSY or CALL_REJECTED instead of answer' },
   hours: { support: 'native', note: 'decided by the engine' },
+};
+
+/** How outbound calls, machine detection and lifecycle events run on Telnyx; listed in the capability matrix. */
+export const telnyxCallFeatures: CallFeatures = {
+  'start-call': { support: 'native', note: 'startTelnyxCall: calls.dial with client_state carrying the signed start, timeout_secs; no answer command on the outgoing leg' },
+  'machine-detection': { support: 'native', note: 'answering_machine_detection detect_beep: call.machine.detection.ended (human, machine, not_sure), then call.machine.greeting.ended for a machine' },
+  'call-events': { support: 'native', note: 'call.initiated and call.hangup (hangup_cause, start_time)' },
 };

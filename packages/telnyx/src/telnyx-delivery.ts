@@ -171,7 +171,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
           await finishUnfinished(call, '', raw);
           return 'stale';
         }
-        return { call, current: undefined, raw, ended: false, outcome, position, planning: { answer: true, seed: 'start', sequence: 1 } };
+        // An outbound leg is answered by the far end; an inbound one waits for callflow's answer.
+        return { call, current: undefined, raw, ended: false, outcome, position, planning: { answer: event.outbound === undefined, seed: 'start', sequence: 1 } };
       }
       const current = event.position!;
       if (raw === undefined) {

@@ -1,5 +1,6 @@
-import { CallFlowError, type CallInfo, type CallPosition, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
+import { CallFlowError, type AnsweredBy, type CallEventReport, type CallInfo, type CallPosition, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
 import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
+import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
 import { forgetConference, type TelnyxClient } from './execute-commands.js';
 import { parseTelnyxEvent } from './parse-telnyx-event.js';
 import { continuationStates, nativeGatherRetries, planCommands, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
@@ -53,6 +54,20 @@ function publicKeyProblem(value: unknown): string | undefined {
   // provider: Telnyx's key is a raw 32-byte Ed25519 key, https://developers.telnyx.com/docs/messaging/messages/receiving-webhooks
   if (length !== 32) return `must decode to a 32-byte Ed25519 key (it decodes to ${length} bytes)`;
   return undefined;
+}
+
+/**
+ * A `call.hangup` as a lifecycle report: the cause as a status (a leg that never answered: busy, no-answer), and the
+ * seconds from `start_time` to the event (provider: telnyx SDK resources/webhooks.d.ts `CallHangup.Payload`).
+ */
+function hangupReport(event: TelnyxEvent): Extract<CallEventReport, { type: 'ended' }> {
+  const cause = typeof event.payload.hangup_cause === 'string' ? event.payload.hangup_cause : undefined;
+  const report: Extract<CallEventReport, { type: 'ended' }> = { type: 'ended', status: cause === undefined ? 'completed' : dialStatusOf(cause) };
+  if (cause !== undefined) report.cause = cause;
+  const started = Date.parse(typeof event.payload.start_time === 'string' ? event.payload.start_time : '');
+  const ended = Date.parse(event.occurredAt ?? '');
+  if (Number.isFinite(started) && Number.isFinite(ended)) report.durationSeconds = Math.max(0, Math.round((ended - started) / 1000));
+  return report;
 }
 
 /**
@@ -114,6 +129,34 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       }
     }
 
+    /**
+     * An event of an outbound leg before the flow runs: its start (answered, or machine detection's verdict), or a
+     * lifecycle report (initiated; a hang-up before answer: busy, no answer).
+     */
+    function outboundEvent(event: TelnyxEvent, state: Extract<ClientState, { kind: 'outbound' }>): WebhookEvent<TelnyxCommand[]> {
+      const call: CallInfo = { callId: event.callControlId!, from: event.from, to: event.to, provider: 'telnyx' };
+      const start = (answeredBy?: AnsweredBy): WebhookEvent<TelnyxCommand[]> => ({ type: 'start', deliveryId: event.id, call, outbound: { token: state.token, nonce: state.nonce, ...(answeredBy ? { answeredBy } : {}) } });
+      const result = typeof event.payload.result === 'string' ? event.payload.result : undefined;
+      switch (event.type) {
+        case 'call.initiated':
+          return { type: 'status', callId: call.callId, deliveryId: event.id, callEvent: { type: 'started', direction: 'outbound', from: event.from, to: event.to } };
+        case 'call.answered':
+          return state.detection === 'off' ? start() : { type: 'ignore', reason: 'answered; waiting for machine detection' };
+        // provider: telnyx SDK resources/webhooks.d.ts CallMachineDetectionEnded.Payload.result: human, machine, not_sure.
+        case 'call.machine.detection.ended':
+          if (result === 'human') return start('human');
+          if (result === 'machine') return state.detection === 'beep' ? { type: 'ignore', reason: 'machine; waiting for the end of its greeting' } : start('machine');
+          return start('unknown');
+        // provider: CallMachineGreetingEnded.Payload.result: beep_detected, ended, not_sure; each means the greeting is over.
+        case 'call.machine.greeting.ended':
+          return start('machine');
+        case 'call.hangup':
+          return { type: 'status', callId: call.callId, deliveryId: event.id, callEvent: { ...hangupReport(event), direction: 'outbound' } };
+        default:
+          return { type: 'ignore', reason: `${event.type} before the flow started` };
+      }
+    }
+
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
@@ -127,8 +170,10 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       }
       const state = event.clientState;
       if (!state || !event.callControlId) return { type: 'ignore', reason: 'no callflow state' };
+      if (state.kind === 'outbound') return outboundEvent(event, state);
       const call: CallInfo = state.kind === 'peer' ? { callId: state.callControlId, provider: 'telnyx' } : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
-      const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: `${state.sequence} ${state.token}` };
+      const callEvent = event.type === 'call.hangup' && state.kind === 'position' ? hangupReport(event) : undefined;
+      const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: `${state.sequence} ${state.token}`, ...(callEvent ? { callEvent } : {}) };
       if (event.type === 'call.dtmf.received' && state.kind === 'position' && typeof event.payload.digit === 'string') {
         const digit = event.payload.digit;
         return {

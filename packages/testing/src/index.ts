@@ -1,5 +1,5 @@
 export { calleeKey, calleeOf, nextCallerAction, spoken } from './script.js';
-export type { CalleeBehaviour, CallerAction, CallScript, CallTranscript, TranscriptEntry, TransferScript } from './script.js';
+export type { CalleeBehaviour, CallerAction, CallScript, CallTranscript, OutboundPickup, TranscriptEntry, TransferScript } from './script.js';
 export { createTwilioEmulator } from './twilio/create-twilio-emulator.js';
 export type { TwilioEmulator, TwilioEmulatorOptions, TwilioEmulatorRequest } from './twilio/create-twilio-emulator.js';
 export { canonicalXml, parseXml, textOf, XmlSyntaxError } from './twilio/parse-xml.js';

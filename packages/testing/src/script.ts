@@ -54,6 +54,11 @@ export interface CallScript {
   queues?: Array<{ result: 'bridged' | 'timeout' | 'hangup' | 'left'; waitSeconds?: number; digit?: string }>;
   /** What happens at successive conferences; default the conference ends. */
   conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true }>;
+  /**
+   * Who picks up an outbound call (placed through the emulator's fake REST API): a person, an answering machine (whose
+   * greeting ends with a beep), something detection cannot classify, or nobody (`busy`, `no-answer`, `failed`). Default `human`.
+   */
+  pickup?: OutboundPickup;
   /** Webhook round trips allowed before the emulator stops the call (loop guard); default 200. */
   maxWebhooks?: number;
   /**
@@ -62,6 +67,9 @@ export interface CallScript {
    */
   answer?: (heard: readonly TranscriptEntry[]) => CallerAction | undefined | Promise<CallerAction | undefined>;
 }
+
+/** Who (or what) answers an outbound call in the emulators. */
+export type OutboundPickup = 'human' | 'machine' | 'unknown' | 'busy' | 'no-answer' | 'failed';
 
 /** The caller's action at the `index`-th gather: the scripted one, else the `answer` callback's, else silence. */
 export async function nextCallerAction(script: CallScript, index: number, entries: readonly TranscriptEntry[]): Promise<CallerAction> {
@@ -93,7 +101,11 @@ export type TranscriptEntry =
   | { type: 'record'; durationSeconds: number; url?: string }
   | { type: 'enqueue'; queue: string; result: 'bridged' | 'timeout' | 'hangup' | 'left' }
   | { type: 'conference'; room: string }
-  | { type: 'hangup'; by: 'flow' | 'caller' };
+  | { type: 'hangup'; by: 'flow' | 'caller' }
+  /** An outbound call was answered (by whom, in the script; the first entry of an answered outbound call). */
+  | { type: 'answered'; by: 'human' | 'machine' | 'unknown' }
+  /** An outbound call nobody answered: the only entry of its transcript. */
+  | { type: 'unanswered'; status: 'busy' | 'no-answer' | 'failed' };
 
 /** What a whole emulated call produced. */
 export interface CallTranscript {

@@ -1,6 +1,6 @@
 export { callbackUrl, emptyTwiml, renderCalleeTwiml, renderEnqueueWait, renderScreenAnswerTwiml, renderTwiml, twilioAdapter, twilioDefaultHoldMusic, twimlWarnings } from './render-twiml.js';
 export type { TwilioCallbackEvent, TwimlContext } from './render-twiml.js';
-export { twilioCapabilities } from './twilio-capabilities.js';
+export { twilioCallFeatures, twilioCapabilities } from './twilio-capabilities.js';
 export { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, queueResultOf, twilioCallInfo } from './parse-twilio-webhook.js';
 export type { TwilioParams, TwilioWebhookKind } from './parse-twilio-webhook.js';
 export {
@@ -23,3 +23,5 @@ export { connectAgentToQueue, dequeueTwilioCaller, moveTwilioCall, twilioNodeUrl
 export type { TwilioFlowEndpoint, TwilioLiveClient } from './twilio-live-call.js';
 export { attributes, element, escapeAttribute, escapeText, textElement } from './xml.js';
 export type { AttributeValue } from './xml.js';
+export { startTwilioCall, twilioAnsweredBy } from './twilio-start-call.js';
+export type { TwilioCallsClient } from './twilio-start-call.js';

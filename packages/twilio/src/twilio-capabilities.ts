@@ -1,4 +1,4 @@
-import type { Capabilities } from '@callflow/core';
+import type { Capabilities, CallFeatures } from '@callflow/core';
 
 /** How each step runs on Twilio; the capability matrix in the docs is generated from this. */
 export const twilioCapabilities: Capabilities = {
@@ -14,4 +14,11 @@ export const twilioCapabilities: Capabilities = {
   hangup: { support: 'native', note: '<Hangup/>' },
   reject: { support: 'native', note: '<Reject reason="busy|rejected"/> as the only verb: the call is never answered' },
   hours: { support: 'native', note: 'resolved by the engine with its clock' },
+};
+
+/** How outbound calls, machine detection and lifecycle events run on Twilio; listed in the capability matrix. */
+export const twilioCallFeatures: CallFeatures = {
+  'start-call': { support: 'native', note: 'startTwilioCall: calls.create with Url carrying the signed start, timeout, status callbacks for initiated, ringing, answered, completed' },
+  'machine-detection': { support: 'native', note: 'MachineDetection=DetectMessageEnd (Enable when waitForBeep is false); AnsweredBy on the answer webhook picks the route' },
+  'call-events': { support: 'native', note: 'status callbacks (CallStatus, CallDuration, Direction); who hung up is not reported by Twilio, callflow knows when its flow ended the call' },
 };

@@ -1,8 +1,9 @@
-import { CallFlowError, requiredCredential, xmlReply, type CallPosition, type Outcome, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
-import { isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo } from './parse-twilio-webhook.js';
+import { CallFlowError, requiredCredential, xmlReply, type CallEventReport, type CallPosition, type Outcome, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
+import { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo } from './parse-twilio-webhook.js';
 import { readTwilioFields } from './read-twilio-form.js';
 import { callbackUrl, emptyTwiml, renderCalleeTwiml, renderEnqueueWait, renderScreenAnswerTwiml, renderTwiml, twimlWarnings } from './render-twiml.js';
 import { twilioCapabilities } from './twilio-capabilities.js';
+import { twilioAnsweredBy } from './twilio-start-call.js';
 import { verifyTwilioSignature } from './verify-twilio-signature.js';
 import { reencodedBodyHeader } from '@callflow/core';
 
@@ -43,6 +44,24 @@ function bodyHash(text: string): string {
   h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
   return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+/**
+ * A status callback as a lifecycle report: `initiated`/`ringing` start an outbound call, the final statuses end any call
+ * (provider: https://www.twilio.com/docs/voice/api/call-resource#statuscallback, CallStatus, CallDuration, Direction).
+ */
+function twilioCallEvent(params: Record<string, string | undefined>): CallEventReport | undefined {
+  const status = params.CallStatus ?? '';
+  const direction = params.Direction === undefined ? undefined : params.Direction === 'inbound' ? 'inbound' : 'outbound';
+  if (status === 'initiated' || status === 'queued' || status === 'ringing') {
+    return direction === 'outbound' ? { type: 'started', direction, from: params.From, to: params.To } : undefined;
+  }
+  if (!isTwilioCallEnded(params)) return undefined;
+  const report: CallEventReport = { type: 'ended', status: status === 'completed' ? 'completed' : dialStatusOf(status), cause: status };
+  const durationSeconds = numberOf(params.CallDuration);
+  if (durationSeconds !== undefined) report.durationSeconds = durationSeconds;
+  if (direction) report.direction = direction;
+  return report;
 }
 
 function numberOf(value: string | undefined): number | undefined {
@@ -103,7 +122,16 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
             },
           };
         }
-        if (kind === 'status' || (token === null && isTwilioCallEnded(params))) return { type: 'status', callId: call.callId, note: `call ended (${params.CallStatus ?? 'status'})` };
+        if (kind === 'status' || (token === null && isTwilioCallEnded(params))) {
+          const callEvent = twilioCallEvent(params);
+          return { type: 'status', callId: call.callId, note: `call status ${params.CallStatus ?? 'unknown'}`, ...(callEvent ? { callEvent } : {}) };
+        }
+        const start = query.get('s');
+        const nonce = query.get('o');
+        if (token === null && start !== null && nonce !== null) {
+          const answeredBy = twilioAnsweredBy(params.AnsweredBy);
+          return { type: 'start', call, outbound: { token: start, nonce, ...(answeredBy ? { answeredBy } : {}) } };
+        }
         if (token === null) return { type: 'start', call };
         const deliveryId = options.store ? `${token.slice(-22)}:${bodyHash(webhook.text)}` : undefined;
         if (kind === 'wait') {

@@ -17,7 +17,7 @@ export type {
   NccoTalk,
   NccoWait,
 } from './ncco-types.js';
-export { vonageAdapter, vonageCapabilities } from './vonage-capabilities.js';
+export { vonageAdapter, vonageCallFeatures, vonageCapabilities } from './vonage-capabilities.js';
 export { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
 export type { VonageAnswerWebhook, VonageCallEvent, VonageConnectEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
 export { createVonageJwt, jtiSeenIn, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
@@ -32,3 +32,5 @@ export { transferCallToNcco, transferCallToUrl } from './vonage-live-call.js';
 export type { VonageVoiceClient } from './vonage-live-call.js';
 export { addToQueue, listQueue, removeFromQueue, takeFromQueue } from './vonage-queue.js';
 export type { QueuedCaller } from './vonage-queue.js';
+export { startVonageCall } from './vonage-start-call.js';
+export type { VonageCallsClient, VonageFlowEndpoint, VonageOutboundCallRequest } from './vonage-start-call.js';

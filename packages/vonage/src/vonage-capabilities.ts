@@ -1,4 +1,4 @@
-import type { Capabilities, ProviderAdapter, Rendered } from '@callflow/core';
+import type { CallFeatures, Capabilities, ProviderAdapter, Rendered } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
 import { renderNcco, type RenderNccoContext } from './render-ncco.js';
 
@@ -25,4 +25,11 @@ export const vonageAdapter: ProviderAdapter<Ncco, RenderNccoContext> = {
   render(turn, context): Rendered<Ncco> {
     return renderNcco(turn, context);
   },
+};
+
+/** How outbound calls, machine detection and lifecycle events run on Vonage; listed in the capability matrix. */
+export const vonageCallFeatures: CallFeatures = {
+  'start-call': { support: 'native', note: 'startVonageCall: createOutboundCall with answer and event URLs carrying the signed start, ringing_timer' },
+  'machine-detection': { support: 'emulated', note: 'advanced_machine_detection (detect_beep): the human route starts on answer; a machine event (after beep_start) moves the call by REST transfer (voiceClient); no unknown result is documented' },
+  'call-events': { support: 'native', note: 'event webhook: started, then completed, busy, timeout, unanswered, rejected, cancelled or failed with duration' },
 };

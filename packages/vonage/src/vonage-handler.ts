@@ -9,6 +9,8 @@ export type { QueueTarget } from './vonage-queue-control.js';
 export interface VonageHandler extends VonageQueueControl {
   (request: Request): Promise<Response>;
   readonly engine: Engine;
+  /** The handler's public URL without a trailing slash (callbacks and `startVonageCall`'s answer URL are under it). */
+  readonly publicBaseUrl: string;
 }
 
 /**

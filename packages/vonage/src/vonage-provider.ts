@@ -4,8 +4,10 @@ import {
   emptyReply,
   endedPosition,
   jsonTextReply,
+  type CallEventReport,
   type CallInfo,
   type CallPosition,
+  type DialStatus,
   type Outcome,
   type PositionAnswer,
   type Provider,
@@ -18,7 +20,7 @@ import { nccoActions, type Ncco } from './ncco-types.js';
 import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderCalleeNcco, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
-import type { VonageVoiceClient } from './vonage-live-call.js';
+import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import { addToQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
@@ -58,6 +60,25 @@ export async function vonageCallInfo(store: Store, callId: string, fallback: Par
   return { callId, from: known.from ?? fallback.from, to: known.to ?? fallback.to, provider: 'vonage' };
 }
 
+/**
+ * The event statuses that end a call, as a final status (provider: https://developer.vonage.com/en/voice/voice-api/webhook-reference,
+ * "Event webhook": completed, busy, cancelled, unanswered, rejected, failed, timeout). A declined call (rejected) counts as busy, as on Twilio.
+ */
+const endedStatuses: Record<string, DialStatus> = {
+  completed: 'completed',
+  busy: 'busy',
+  rejected: 'busy',
+  timeout: 'no-answer',
+  unanswered: 'no-answer',
+  cancelled: 'canceled',
+  failed: 'failed',
+};
+
+/** A Vonage number (E.164 without +) as callflow writes numbers elsewhere. */
+function plus(number: string | undefined): string | undefined {
+  return number !== undefined && /^[0-9]+$/.test(number) ? `+${number}` : number;
+}
+
 function signatureSecretsOf(value: VonageHandlerOptions['signatureSecret']): readonly string[] | undefined {
   if (value === undefined) return undefined;
   return typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
@@ -83,7 +104,7 @@ function fieldsOf(webhook: RawWebhook): Record<string, unknown> {
  * Vonage on the provider seam: NCCOs in the reply, signed-webhook JWTs, one call position per call in the store
  * (Vonage retries and reorders webhooks), and the emulated queue's control beside the handler.
  */
-export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueControl> = {
+export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueControl & { readonly publicBaseUrl: string }> = {
   name: 'vonage',
   capabilities: vonageCapabilities,
   checkOptions(options) {
@@ -154,13 +175,20 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       const query = webhook.url.searchParams;
       const token = query.get('t') ?? undefined;
       const callParam = query.get('call') ?? undefined;
+      const start = query.get('s');
+      const nonce = query.get('o');
+      const detection = query.get('d');
+      const outbound = start !== null && nonce !== null ? { token: start, nonce } : undefined;
       if (path === vonageWebhookPaths.answer) {
         const call = parseVonageAnswer(fields);
         await store.set(vonageKeys.call(call.callId), JSON.stringify({ from: call.from, to: call.to }), { ttlSeconds });
-        return { type: 'start', call: { callId: call.callId, from: call.from, to: call.to, provider: 'vonage' }, deliveryId: 'answer' };
+        const info: CallInfo = { callId: call.callId, from: call.from, to: call.to, provider: 'vonage' };
+        // provider: machine detection starts once the call is answered; its result comes later on the event URL.
+        if (outbound) return { type: 'start', call: info, deliveryId: 'answer', outbound: { ...outbound, ...(detection ? { detectionPending: true } : {}) } };
+        return { type: 'start', call: info, deliveryId: 'answer' };
       }
       if (path === vonageWebhookPaths.event) {
-        const event = parseVonageEvent(fields);
+        const event = parseVonageEvent(fields) as ReturnType<typeof parseVonageEvent> & { sub_state?: string };
         if (event.status === undefined && fields.type === 'transfer' && event.callId) {
           const callId = event.callId;
           // provider: a leg moved by a REST transfer reports `type: "transfer"` on the event URL (webhook reference, "Event
@@ -185,12 +213,28 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           };
         }
         if (event.status === undefined && event.reason) logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
-        const over = event.status === 'completed' || event.status === 'failed' || event.status === 'rejected' || event.status === 'cancelled';
+        if (outbound && event.callId) {
+          const call = await vonageCallInfo(store, event.callId, { from: event.from, to: event.to });
+          if (event.status === 'started') return { type: 'status', callId: event.callId, callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) } };
+          if (event.status === 'human') return { type: 'start', call, outbound: { ...outbound, answeredBy: 'human', liveCall: true } };
+          if (event.status === 'machine') {
+            // provider: with detect_beep a first `machine` event, then one with sub_state beep_start (or beep_timeout).
+            if (detection === 'beep' && event.sub_state !== 'beep_start' && event.sub_state !== 'beep_timeout') return { type: 'ignore', reason: 'machine; waiting for the beep' };
+            return { type: 'start', call, outbound: { ...outbound, answeredBy: 'machine', liveCall: true } };
+          }
+        }
+        const status = event.status ?? '';
+        const over = Object.hasOwn(endedStatuses, status);
         if (!event.callId || !over) return { type: 'ignore', reason: `call event ${event.status ?? 'without status'}` };
         const callId = event.callId;
+        const callEvent: CallEventReport = { type: 'ended', status: endedStatuses[status]!, cause: status };
+        const durationSeconds = Number(event.duration);
+        if (event.duration !== undefined && Number.isFinite(durationSeconds)) callEvent.durationSeconds = durationSeconds;
+        if (outbound || event.direction === 'outbound') callEvent.direction = 'outbound';
         return {
           type: 'status',
           callId,
+          callEvent,
           apply: async () => {
             const queue = await removeFromQueue(store, callId);
             if (queue) logger.info?.(`[callflow:vonage] caller left queue '${queue}' by hanging up`, { callId });
@@ -337,7 +381,11 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         return renderNcco(turn, { eventUrl: base, queuePosition: input.prepared as number | undefined, queuePrefix });
       },
       deliver: { kind: 'reply', serialize: stringifyNcco, reply: (json) => jsonTextReply(json), acknowledge: () => emptyReply(), once: true },
-      extras: createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }),
+      async moveLiveCall(call, ncco) {
+        if (!options.voiceClient) throw new CallFlowError('invalid-options', 'moving an outbound call to its machine-detection route needs the voiceClient option', { provider: 'vonage' });
+        await transferCallToNcco(options.voiceClient, call.callId, ncco);
+      },
+      extras: { ...createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }), publicBaseUrl: base },
     };
   },
 };

@@ -5,6 +5,7 @@ import type {
   EnqueueStep,
   Flow,
   FlowDefaults,
+  MachineDetection,
   GatherStep,
   GotoStep,
   HangupStep,
@@ -28,6 +29,8 @@ export interface FlowDefinition<N extends string, S extends string> {
   nodes: { [K in N]: Step<NoInfer<N>, NoInfer<S>>[] | DynamicNode<NoInfer<N>, NoInfer<S>> };
   schedules?: { [K in S]: Schedule };
   defaults?: FlowDefaults;
+  /** Routes of outbound calls placed with machine detection (`startCall`). */
+  machineDetection?: MachineDetection<NoInfer<N>>;
 }
 
 /**

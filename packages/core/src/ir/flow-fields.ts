@@ -17,7 +17,7 @@ import {
   type InferFields,
   type Same,
 } from './field-kinds.js';
-import type { Flow, FlowDefaults, ProviderOptions, Schedule, StaticFlow, Step, StepType } from './types.js';
+import type { Flow, FlowDefaults, MachineDetection, ProviderOptions, Schedule, StaticFlow, Step, StepType } from './types.js';
 
 // The flow format, each field once. The validator, the problem reporter, the "did you mean" hints, the node
 // references and the docs check are derived from these tables; the IR types in types.ts are held to them below.
@@ -179,6 +179,14 @@ const defaultsFields = {
   apology: optional(text({ minLength: 1 })),
 } satisfies Fields;
 
+/** The routes of an outbound call placed with answering machine detection. */
+export const machineDetectionFields = {
+  onHuman: optional(nodeRef()),
+  onMachine: nodeRef(),
+  onUnknown: optional(nodeRef()),
+  waitForBeep: optional(boolean()),
+} satisfies Fields;
+
 const nodeId = text({ pattern: /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, message: 'node ids are identifiers: letters, digits, _ and -' });
 const steps = list(step(['say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours']));
 const flowHead = {
@@ -187,6 +195,7 @@ const flowHead = {
   start: nodeRef(),
   schedules: optional(record(text({ minLength: 1 }), object(scheduleFields))),
   defaults: optional(object(defaultsFields)),
+  machineDetection: optional(object(machineDetectionFields)),
 } satisfies Fields;
 
 /** The top-level fields of a static flow (JSON or YAML files). */
@@ -206,6 +215,7 @@ export type FieldTableMatchesTypes = Check<
     Same<{ [K in StepType]: TableStep<K> }, { [K in StepType]: Extract<Step, { type: K }> }>,
     Same<InferFields<typeof scheduleFields>, Schedule>,
     Same<InferFields<typeof defaultsFields>, FlowDefaults>,
+    Same<InferFields<typeof machineDetectionFields>, MachineDetection>,
     Same<InferFields<typeof commonStepFields>['providerOptions'], ProviderOptions | undefined>,
     Same<InferFields<typeof flowFields>, StaticFlow>,
     Same<InferFields<typeof dynamicFlowFields>, Flow>,

@@ -293,6 +293,21 @@ export interface FlowDefaults {
   apology?: string;
 }
 
+/**
+ * Where an outbound call placed with machine detection goes once the provider says who answered: the human route
+ * defaults to the node the call was started at, the unknown route to the human one.
+ */
+export interface MachineDetection<N extends string = string> {
+  /** Answered by a person; default: the node `startCall` named (else `start`). */
+  onHuman?: N;
+  /** Answered by a voicemail or answering machine; runs after its greeting ends (the beep) unless `waitForBeep` is false. */
+  onMachine: N;
+  /** The provider could not tell; default `onHuman`. */
+  onUnknown?: N;
+  /** Start the machine route only once the greeting has ended (to leave a message after the beep); default true. */
+  waitForBeep?: boolean;
+}
+
 /** A call flow: named nodes, each a list of steps (or a function of the call). */
 export interface Flow<N extends string = string, S extends string = string> {
   version: 1;
@@ -301,6 +316,8 @@ export interface Flow<N extends string = string, S extends string = string> {
   nodes: Record<N, Step<N, S>[] | DynamicNode<N, S>>;
   schedules?: Record<S, Schedule>;
   defaults?: FlowDefaults;
+  /** Routes for outbound calls placed with answering machine detection. */
+  machineDetection?: MachineDetection<N>;
 }
 
 /** A flow with only static nodes, as JSON/YAML files hold. */

@@ -144,6 +144,7 @@ function checkGraph(flow: Flow): Problem[] {
     problems.push({ path, message: `unknown node '${node}'`, hint: didYouMean(node, nodeIds) ?? (nodeIds.length ? `nodes are ${nodeIds.slice(0, 8).join(', ')}` : undefined), severity: 'error' });
   };
   if (typeof flow.start === 'string' && !(flow.start in nodes)) missing('start', flow.start);
+  for (const [field, node] of machineDetectionRoutes(flow)) if (!(node in nodes)) missing(`machineDetection.${field}`, node);
 
   // Each node's references, gathered once here and walked again by the reachability check.
   const targetsOf = new Map<string, string[]>();
@@ -237,12 +238,21 @@ function checkGather(step: GatherStep, id: string, index: number, problems: Prob
   }
 }
 
+/** The node references of `flow.machineDetection` (roots, like `start`: an outbound call may begin at each). */
+function machineDetectionRoutes(flow: Flow): Array<[string, string]> {
+  const routes = typeof flow.machineDetection === 'object' && flow.machineDetection !== null ? flow.machineDetection : {};
+  return (['onHuman', 'onMachine', 'onUnknown'] as const).flatMap((field) => {
+    const node = (routes as Record<string, unknown>)[field];
+    return typeof node === 'string' ? [[field, node] as [string, string]] : [];
+  });
+}
+
 /** Nodes that can be reached from `start`; dynamic nodes count as reaching every node. */
 function checkReachability(flow: Flow, targetsOf: Map<string, string[]>): Problem[] {
   const nodes = typeof flow.nodes === 'object' && flow.nodes !== null ? flow.nodes : {};
   if (typeof flow.start !== 'string') return [];
   const reached = new Set<string>();
-  const queue = [flow.start];
+  const queue = [flow.start, ...machineDetectionRoutes(flow).map(([, node]) => node)];
   let sawDynamic = false;
   while (queue.length) {
     const id = queue.pop()!;

@@ -31,6 +31,7 @@ export function commonOptionProblems(options: ProviderHandlerOptions, needsPubli
     for (const [name, hook] of Object.entries(options.hooks ?? {})) if (typeof hook !== 'function') problems.push({ option: `hooks.${name}`, message: 'must be a function' });
   }
   if (options.now !== undefined && typeof options.now !== 'function') problems.push({ option: 'now', message: 'must be a function returning ms since the epoch' });
+  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function') problems.push({ option: 'onCallEvent', message: 'must be a function taking a call event' });
   return problems;
 }
 

@@ -6,7 +6,9 @@ import { runEffects } from '../http/handler-options.js';
 import { textReply, webHandler, type FetchHandler, type Reply, type WebhookRequest } from '../http/reply.js';
 import { createMemoryStore } from '../store/memory-store.js';
 import { claimOnce } from '../store/store.js';
+import { createCallEvents } from './call-events.js';
 import { checkHandlerOptions } from './check-handler-options.js';
+import { answerRoute, outboundCallId } from './outbound-start.js';
 import { retryLaterReason, type CommandDelivery, type PositionAnswer, type Provider, type ProviderHandlerOptions, type ProviderInstance, type RawWebhook, type RefusalReason, type ReplyDelivery, type WebhookEvent } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
 import { createReplyOnce, endedPosition } from './reply-once.js';
@@ -61,6 +63,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   // `playTurn` reaches `instance` only when called, after `create` returned.
   const instance: ProviderInstance<Output, Extras, Handle> = provider.create({ options, engine, store, logger, now, playTurn: (turn) => playTurn(turn) });
   const delivery = instance.deliver;
+  const events = createCallEvents({ provider: name, store, logger, hook: options.onCallEvent });
   const replies = delivery.kind === 'reply' && delivery.once ? createReplyOnce(store, name, logger) : undefined;
 
   function refusal(status: number, reason: string, message: string, callId?: string): Reply {
@@ -85,11 +88,43 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   }
 
   /** Hooks, render, and (for a tracked delivery) the call's new position; the document. */
-  async function playTurn(turn: Turn, hooksOnce?: string): Promise<Output> {
+  async function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome): Promise<Output> {
     await runHooks(turn, hooksOnce);
+    await noteEnd(turn, outcome);
     const { output } = await render(turn);
     if (replies) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
     return output;
+  }
+
+  /** A turn that ends the call ends it by the flow (unless the caller hung up first), for `call-ended`. */
+  async function noteEnd(turn: Turn, outcome: Outcome | undefined): Promise<void> {
+    if (turn.ended && outcome?.type !== 'hangup') await events.flowEnded(turn.call.callId);
+  }
+
+  /** The first turn of a call: the flow's start, or an outbound call's signed start and its machine-detection route. */
+  async function startTurn(event: Extract<WebhookEvent<Output>, { type: 'start' }>): Promise<Turn> {
+    const { call, outbound } = event;
+    if (!outbound) {
+      await events.report(call.callId, { type: 'started', direction: 'inbound', from: call.from, to: call.to });
+      await events.answered(call.callId, 'inbound');
+      return engine.start(call);
+    }
+    const { state } = await engine.inspect(outbound.token, { callId: outboundCallId(outbound.nonce), provider: name });
+    if (!outbound.detectionPending) await events.answered(call.callId, 'outbound', outbound.answeredBy);
+    return engine.goTo(answerRoute(engine, state.node, outbound.detectionPending ? 'human' : outbound.answeredBy), call, state.vars);
+  }
+
+  /** A detection result for a call already running the human route (Vonage): moved when its route differs. */
+  async function moveOutbound(event: Extract<WebhookEvent<Output>, { type: 'start' }>): Promise<Reply> {
+    const { call, outbound } = event;
+    const { state } = await engine.inspect(outbound!.token, { callId: outboundCallId(outbound!.nonce), provider: name });
+    await events.answered(call.callId, 'outbound', outbound!.answeredBy);
+    const route = answerRoute(engine, state.node, outbound!.answeredBy);
+    if (route === answerRoute(engine, state.node, 'human')) return acknowledge('the route already running');
+    if (!instance.moveLiveCall || !(await claimOnce(store, `callflow:outbound-move:${call.callId}`))) return acknowledge('already moved');
+    const output = await playTurn(await engine.goTo(route, call, state.vars));
+    await instance.moveLiveCall(call, output);
+    return acknowledge();
   }
 
   function replyDelivery(): ReplyDelivery<Output> {
@@ -97,9 +132,9 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   }
 
   /** A reply provider's answer to a start or a resume, once per delivery when the delivery tracks positions. */
-  async function replyWith(callId: string, deliveryId: string | undefined, position: string | undefined, makeTurn: () => Promise<Turn>, hooksOnce?: string): Promise<Reply> {
+  async function replyWith(callId: string, deliveryId: string | undefined, position: string | undefined, makeTurn: () => Promise<Turn>, hooksOnce?: string, outcome?: Outcome): Promise<Reply> {
     const documents = replyDelivery();
-    const work = async () => documents.serialize(await playTurn(await makeTurn(), hooksOnce));
+    const work = async () => documents.serialize(await playTurn(await makeTurn(), hooksOnce, outcome));
     if (!replies || deliveryId === undefined) return documents.reply(await work());
     if (position === undefined) {
       const cached = await replies.cached(callId, deliveryId);
@@ -153,18 +188,26 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         return acknowledge(event.reason);
       case 'status':
         if (event.note) logger.info?.(`${prefix} ${event.note}`, { callId: event.callId });
-        if (delivery.kind === 'commands') return commandWork(delivery, event.deliveryId, event.callId ?? '', async () => event.apply?.());
+        if (delivery.kind === 'commands') {
+          return commandWork(delivery, event.deliveryId, event.callId ?? '', async () => {
+            if (event.callEvent && event.callId) await events.report(event.callId, event.callEvent);
+            await event.apply?.();
+          });
+        }
+        if (event.callEvent && event.callId) await events.report(event.callId, event.callEvent);
         await event.apply?.();
         return acknowledge();
       case 'start': {
         const { call } = event;
-        if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, undefined, () => engine.start(call));
+        if (event.outbound?.liveCall) return moveOutbound(event);
+        if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, undefined, () => startTurn(event));
         const commands = delivery;
         return commandWork(commands, event.deliveryId, call.callId, async () => {
           const handle = await commands.open(event, undefined, undefined);
           if (handle === 'stale') return;
-          const turn = await engine.start(call);
+          const turn = await startTurn(event);
           await runHooks(turn);
+          await noteEnd(turn, undefined);
           await commands.send(handle, turn, (planning) => render(turn, planning));
         });
       }
@@ -175,6 +218,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
 
   async function resume(event: Extract<WebhookEvent<Output>, { type: 'outcome' }>): Promise<Reply> {
     const { call, token } = event;
+    if (event.callEvent) await events.report(call.callId, event.callEvent);
     let position: CallPosition | undefined;
     let orphaned: CallFlowError | undefined;
     try {
@@ -191,13 +235,14 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       return replyDelivery().reply(replyDelivery().serialize(answer.answer));
     }
     const outcome = answer;
+    if (outcome.type === 'dial') await events.transferEnded(call.callId, event.position ?? token, outcome);
     const makeTurn = (): Promise<Turn> =>
       position ? engine.resumeAt(position, outcome, call) : engine.refusedTurn(orphaned, call, { hungUp: outcome.type === 'hangup' });
     if (event.effectsOnly) {
       await runHooks(await makeTurn(), event.hooksOnce);
       return acknowledge();
     }
-    if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce);
+    if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome);
     const commands = delivery;
     return commandWork(commands, event.deliveryId, call.callId, async () => {
       const handle = await commands.open(event, outcome, position);
@@ -211,6 +256,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         return;
       }
       await runHooks(turn, event.hooksOnce);
+      await noteEnd(turn, outcome);
       await commands.send(handle, turn, (planning) => render(turn, planning));
     });
   }

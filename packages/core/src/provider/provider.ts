@@ -5,6 +5,18 @@ import type { BaseHandlerOptions } from '../http/handler-options.js';
 import type { Reply } from '../http/reply.js';
 import type { Store } from '../store/store.js';
 import type { CallState } from '../token/call-token.js';
+import type { AnsweredBy, CallEventHook, CallEventReport } from './call-events.js';
+import type { OutboundStart } from './outbound-start.js';
+
+/** The answer webhook of an outbound call placed by `startCall`: its signed start, and what machine detection said. */
+export interface OutboundAnswer extends OutboundStart {
+  /** Who answered, once the provider has said (calls placed with machine detection). */
+  answeredBy?: AnsweredBy;
+  /** Detection is still running: start the human route now; `call-answered` waits for the result (Vonage). */
+  detectionPending?: boolean;
+  /** The call already runs the human route: move it (`moveLiveCall`) when the result routes elsewhere (Vonage's detection event). */
+  liveCall?: boolean;
+}
 
 /** A webhook as the pipeline hands it to a provider: read within the limits, the URL parsed, nothing else decided. */
 export interface RawWebhook {
@@ -49,6 +61,8 @@ export type WebhookEvent<Output> =
       call: CallInfo;
       /** Identifies this delivery: a repeat is answered as the first was (reply providers) or acknowledged (command providers). */
       deliveryId?: string;
+      /** Set for an outbound call placed by `startCall`: the flow runs from its signed start instead of `flow.start`. */
+      outbound?: OutboundAnswer;
     }
   /** The provider reports on the position in `token`. */
   | {
@@ -64,9 +78,11 @@ export type WebhookEvent<Output> =
       effectsOnly?: boolean;
       /** A store key claimed before the turn's hooks run, so they run once across deliveries that share it. */
       hooksOnce?: string;
+      /** A lifecycle report the same webhook carries (Telnyx's call.hangup ends the call and answers its position). */
+      callEvent?: CallEventReport;
     }
   /** A status report (call ended, conference over): its side effects, then acknowledged. */
-  | { type: 'status'; callId?: string; apply?: () => Promise<void>; note?: string; deliveryId?: string }
+  | { type: 'status'; callId?: string; apply?: () => Promise<void>; note?: string; deliveryId?: string; /** A lifecycle report (call started, ended) for `onCallEvent`. */ callEvent?: CallEventReport }
   /** Nothing for callflow to do (another application's event, a progress report). */
   | { type: 'ignore'; reason: string }
   /** A request this endpoint does not serve: an unknown path (404), a wrong method (405), a callback without its token (400). */
@@ -151,6 +167,8 @@ export interface ProviderInstance<Output, Extras extends object, Handle = unknow
   /** Work a turn needs before it is rendered, e.g. joining an emulated queue; its result reaches `render` as `prepared`. */
   prepare?(turn: Turn): Promise<unknown>;
   deliver: ReplyDelivery<Output> | CommandDelivery<Output, Handle>;
+  /** Moves a live call to a rendered turn outside its webhook replies (Vonage's REST transfer, for a detection result). */
+  moveLiveCall?(call: CallInfo, output: Output): Promise<void>;
   /** What the handler carries beside the function (engine, queue control, live-call helpers). */
   extras?: Extras;
 }
@@ -187,4 +205,6 @@ export interface ProviderHandlerOptions extends Omit<BaseHandlerOptions, 'public
   maxBodyBytes?: number;
   /** Most fields accepted in a form body; default 1,000 (Twilio sends about 30). More is a 413, checked before anything is parsed. */
   maxFormFields?: number;
+  /** Lifecycle events (call started, answered, ended, transfer leg ended), once each, the same on every provider. */
+  onCallEvent?: CallEventHook;
 }

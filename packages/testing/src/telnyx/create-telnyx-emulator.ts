@@ -104,6 +104,10 @@ export interface TelnyxEmulator {
   failNext(action: string, options?: { status?: number; times?: number }): void;
   /** The conferences so far. */
   conferences(): EmulatedConference[];
+  /** Scripts for the next outbound calls (`POST /calls`, the SDK's `calls.dial`), in order; default a human who stays silent. */
+  scriptOutbound(...scripts: CallScript[]): void;
+  /** The outbound calls placed so far, with the dial request and the transcript once each ends. */
+  readonly outboundCalls: ReadonlyArray<{ callControlId: string; body: Record<string, unknown>; transcript: Promise<CallTranscript> }>;
   /** Webhook delivery counts so far (attempts, redeliveries, deliveries that failed for good). */
   readonly deliveryStats: WebhookDeliveryStats;
   close(): Promise<void>;
@@ -158,6 +162,8 @@ interface ConferenceState extends EmulatedConference {
 const documentedPayloadFields: Record<string, readonly string[]> = {
   'call.initiated': ['call_control_id', 'call_leg_id', 'call_session_id', 'caller_id_name', 'client_state', 'connection_id', 'direction', 'from', 'start_time', 'state', 'to'],
   'call.answered': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'start_time', 'state', 'to'],
+  'call.machine.detection.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'result', 'to'],
+  'call.machine.greeting.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'result', 'to'],
   'call.bridged': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'to'],
   'call.dtmf.received': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'digit', 'from', 'to'],
   'call.gather.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'digits', 'from', 'status', 'to'],
@@ -331,6 +337,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     enqueue: ['queue_name'],
   };
   const beforeAnswerAllowed = new Set(['answer', 'hangup', 'reject', 'transfer']);
+  const outboundScripts: CallScript[] = [];
+  const outboundCalls: Array<{ callControlId: string; body: Record<string, unknown>; transcript: Promise<CallTranscript> }> = [];
+  // provider: telnyx SDK resources/calls/calls.d.ts CallDialParams.answering_machine_detection.
+  const detectionModes = new Set(['premium', 'detect', 'detect_beep', 'detect_words', 'greeting_end', 'disabled']);
 
   async function onRequest(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
@@ -369,6 +379,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const missing = (required[action] ?? []).filter((field) => body[field] === undefined || body[field] === '');
       if (missing.length) return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
       if (!leg.answered && !beforeAnswerAllowed.has(action)) return record({ target: id, action, body }, 422, telnyxError('90034', 'Call is not answered yet', `${action} needs an answered call`));
+      if (action === 'answer' && leg.direction === 'outgoing') return record({ target: id, action, body }, 422, telnyxError('90018', 'Call already answered', 'an outgoing leg is answered by the called party'));
       if (commandId) leg.commandIds.add(commandId);
       if (typeof body.client_state === 'string') leg.clientState = body.client_state;
       if (action === 'answer') leg.answered = true;
@@ -427,7 +438,51 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       return record({ target: leg.id, action, body }, 200, { data: { result: 'ok' } });
     }
 
+    if (path === '/calls' && request.method === 'POST') {
+      // provider: connection_id, to and from are required (calls.d.ts CallDialParams).
+      const missing = ['connection_id', 'to', 'from'].filter((field) => typeof body[field] !== 'string' || body[field] === '');
+      if (missing.length) return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
+      if (body.answering_machine_detection !== undefined && !detectionModes.has(String(body.answering_machine_detection))) {
+        return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'answering_machine_detection'));
+      }
+      const timeout = body.timeout_secs;
+      if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 600)) return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'timeout_secs must be 5-600'));
+      const script = outboundScripts.shift() ?? {};
+      const run: CallRun = { script, options: {}, entries: [], errors: [], webhooks: 0, cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 } };
+      const leg = newLeg(run, String(body.from), String(body.to), 'outgoing', undefined, typeof body.client_state === 'string' ? body.client_state : undefined);
+      // The dial is answered first; the call's events follow.
+      const transcript = new Promise<void>((resolve) => setImmediate(resolve)).then(() => playOutbound(leg, body));
+      outboundCalls.push({ callControlId: leg.id, body, transcript });
+      return record({ action: 'dial', body }, 200, { data: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, is_alive: true, record_type: 'call' } });
+    }
+
     return record({ action, body }, 404, telnyxError('10005', 'Resource not found', `${request.method} ${path} is not emulated`));
+  }
+
+  /** An outbound leg: initiated, then answered (and machine detection's verdict) or hung up unanswered, then driven by the commands. */
+  async function playOutbound(leg: Leg, body: Record<string, unknown>): Promise<CallTranscript> {
+    const run = leg.run;
+    const startTime = new Date(clock()).toISOString();
+    const pickup = run.script.pickup ?? 'human';
+    await deliver(leg, 'call.initiated', { direction: 'outgoing', state: 'bridging', start_time: startTime });
+    if (pickup === 'busy' || pickup === 'no-answer' || pickup === 'failed') {
+      const { cause, sip } = hangupCauses[pickup];
+      run.entries.push({ type: 'unanswered', status: pickup });
+      leg.ended = true;
+      await deliver(leg, 'call.hangup', { hangup_cause: cause, hangup_source: 'callee', sip_hangup_cause: sip, state: 'hangup', start_time: startTime });
+      return { provider: 'telnyx', entries: run.entries, endedBy: run.errors.length ? 'error' : 'caller', webhooks: run.webhooks, errors: run.errors };
+    }
+    leg.answered = true;
+    run.entries.push({ type: 'answered', by: pickup });
+    await deliver(leg, 'call.answered', { state: 'answered', start_time: startTime });
+    const detection = body.answering_machine_detection;
+    if (detection !== undefined && detection !== 'disabled') {
+      // provider: call.machine.detection.ended (human, machine, not_sure), then for a machine with detect_beep
+      // call.machine.greeting.ended once its greeting ends (calls.d.ts `answering_machine_detection`; webhooks.d.ts results).
+      await deliver(leg, 'call.machine.detection.ended', { result: pickup === 'unknown' ? 'not_sure' : pickup });
+      if (pickup === 'machine' && detection === 'detect_beep') await deliver(leg, 'call.machine.greeting.ended', { result: 'beep_detected' });
+    }
+    return driveLeg(leg, 'call.answered');
   }
 
   function conferenceData(conference: ConferenceState) {
@@ -792,8 +847,14 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   async function play(script: CallScript, callOptions: TelnyxCallOptions): Promise<CallTranscript> {
     const run: CallRun = { script, options: callOptions, entries: [], errors: [], webhooks: 0, cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 } };
     const leg = newLeg(run, script.from ?? '+15551230000', script.to ?? '+15559870000', 'incoming');
-    let last = 'call.initiated';
     await deliver(leg, 'call.initiated', { direction: 'incoming', state: 'parked', caller_id_name: script.from ?? '+15551230000', start_time: new Date(clock()).toISOString() });
+    return driveLeg(leg, 'call.initiated');
+  }
+
+  /** Runs the commands the application sends for a leg until it ends. */
+  async function driveLeg(leg: Leg, after: string): Promise<CallTranscript> {
+    const run = leg.run;
+    let last = after;
     while (!leg.ended && run.endedBy !== 'error') {
       const command = await nextCommand(leg);
       if (!command) {
@@ -827,6 +888,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     requests,
     deliveryStats,
     call: (script, callOptions = {}) => play(script, callOptions),
+    scriptOutbound: (...scripts) => void outboundScripts.push(...scripts),
+    outboundCalls,
     failNext(action, failure = {}) {
       failures.push({ action, status: failure.status ?? 500, times: failure.times ?? 1 });
     },

@@ -41,10 +41,42 @@ export interface TwilioEmulatorRequest {
   body: string;
 }
 
+/** The parameters of `calls.create` the emulator runs (twilio SDK lib/rest/api/v2010/account/call.d.ts `CallListInstanceCreateOptions`). */
+export interface TwilioCreateCallParams {
+  to: string;
+  from: string;
+  url?: string;
+  method?: string;
+  timeout?: number;
+  statusCallback?: string;
+  statusCallbackMethod?: string;
+  statusCallbackEvent?: string[];
+  machineDetection?: string;
+  machineDetectionTimeout?: number;
+  [other: string]: unknown;
+}
+
+/** An outbound call placed through the emulator's REST client. */
+export interface TwilioOutboundCall {
+  sid: string;
+  params: TwilioCreateCallParams;
+  /** Resolves once the call has ended. */
+  transcript: Promise<CallTranscript>;
+}
+
 /** A running emulator. */
 export interface TwilioEmulator {
   /** Places one inbound call and runs it to the end, following every document the application returns. */
   call(script?: CallScript): Promise<CallTranscript>;
+  /**
+   * The fake REST API, shaped as the twilio client's `calls.create`: validates the parameters as Twilio would, answers
+   * with the call's sid, and plays the call in the background with the next script of `scriptOutbound` (default a human who stays silent).
+   */
+  readonly client: { calls: { create(params: TwilioCreateCallParams): Promise<{ sid: string }> } };
+  /** Scripts for the next outbound calls, in order. */
+  scriptOutbound(...scripts: CallScript[]): void;
+  /** The outbound calls placed so far. */
+  readonly outboundCalls: readonly TwilioOutboundCall[];
   /** Every request of the last call, in order. */
   readonly requests: readonly TwilioEmulatorRequest[];
   /** The TwiML documents of the last call, in order. */
@@ -126,12 +158,35 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     return { status: response.status, body: text, type: response.headers.get('content-type') ?? '' };
   }
 
-  async function call(script: CallScript = {}): Promise<CallTranscript> {
+  const outboundScripts: CallScript[] = [];
+  const outboundCalls: TwilioOutboundCall[] = [];
+
+  /** Twilio's 400 for a create request it refuses, as the twilio client rejects (RestException-like). */
+  function refuseCreate(message: string): never {
+    throw Object.assign(new Error(message), { status: 400, code: 21205 });
+  }
+
+  async function create(params: TwilioCreateCallParams): Promise<{ sid: string }> {
+    // provider: To, From and one of Url/Twiml/ApplicationSid are required (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
+    if (typeof params.to !== 'string' || params.to === '') refuseCreate("Required parameter 'to' missing");
+    if (typeof params.from !== 'string' || params.from === '') refuseCreate("Required parameter 'from' missing");
+    if (typeof params.url !== 'string' || !isApplicationUrl(params.url)) refuseCreate('url must be the application (the emulator fetches no other URL)');
+    const events = params.statusCallbackEvent ?? [];
+    for (const event of events) if (!['initiated', 'ringing', 'answered', 'completed'].includes(event)) refuseCreate(`statusCallbackEvent '${event}' is not initiated, ringing, answered or completed`);
+    if (params.machineDetection !== undefined && params.machineDetection !== 'Enable' && params.machineDetection !== 'DetectMessageEnd') refuseCreate('machineDetection must be Enable or DetectMessageEnd');
+    const sid = `CA${hex(16)}`;
+    const script = outboundScripts.shift() ?? {};
+    const transcript = call(script, { sid, params });
+    outboundCalls.push({ sid, params, transcript });
+    return { sid };
+  }
+
+  async function call(script: CallScript = {}, outbound?: { sid: string; params: TwilioCreateCallParams }): Promise<CallTranscript> {
     requests = [];
     documents = [];
-    const callSid = `CA${hex(16)}`;
-    const from = script.from ?? '+15005550001';
-    const to = script.to ?? '+15005550002';
+    const callSid = outbound?.sid ?? `CA${hex(16)}`;
+    const from = outbound?.params.from ?? script.from ?? '+15005550001';
+    const to = outbound?.params.to ?? script.to ?? '+15005550002';
     const entries: TranscriptEntry[] = [];
     const errors: string[] = [];
     const maxWebhooks = script.maxWebhooks ?? 200;
@@ -147,7 +202,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       CallStatus: status,
       Called: to,
       Caller: from,
-      Direction: 'inbound',
+      // provider: a call placed with calls.create is `outbound-api`.
+      Direction: outbound ? 'outbound-api' : 'inbound',
       From: from,
       To: to,
     });
@@ -508,9 +564,42 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       return { end: 'flow' };
     }
 
+    /** A status callback of the outbound call, when its event was asked for (`completed` always is). */
+    async function outboundStatus(event: string, status: string, extra: Params = {}): Promise<void> {
+      const url = outbound?.params.statusCallback;
+      if (!url || (event !== 'completed' && !(outbound.params.statusCallbackEvent ?? []).includes(event))) return;
+      webhooks++;
+      try {
+        const response = await send(url, methodOf(outbound.params.statusCallbackMethod), { ...baseParams(status), CallbackSource: 'call-progress-events', SequenceNumber: String(webhooks), ...extra });
+        if (response.status < 200 || response.status >= 300) errors.push(`HTTP ${response.status} from status callback ${url}`);
+      } catch (error) {
+        errors.push(`status callback failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+
     let endedBy: End;
+    let first: Next = { url: options.voiceUrl, method: options.voiceMethod ?? 'POST', params: baseParams('ringing') };
+    if (outbound) {
+      const pickup = script.pickup ?? 'human';
+      await outboundStatus('initiated', 'initiated');
+      await outboundStatus('ringing', 'ringing');
+      if (pickup === 'busy' || pickup === 'no-answer' || pickup === 'failed') {
+        entries.push({ type: 'unanswered', status: pickup });
+        await outboundStatus('completed', pickup, { CallDuration: '0' });
+        return { provider: 'twilio', entries, endedBy: errors.length ? 'error' : 'caller', webhooks, errors };
+      }
+      entries.push({ type: 'answered', by: pickup });
+      await outboundStatus('answered', 'in-progress');
+      const params = baseParams('in-progress');
+      if (outbound.params.machineDetection !== undefined) {
+        // provider: with DetectMessageEnd the Url is requested once the greeting ends: machine_end_beep for a machine
+        // (https://www.twilio.com/docs/voice/answering-machine-detection, "AnsweredBy"); with Enable, machine_start.
+        params.AnsweredBy = pickup === 'human' ? 'human' : pickup === 'unknown' ? 'unknown' : outbound.params.machineDetection === 'DetectMessageEnd' ? 'machine_end_beep' : 'machine_start';
+      }
+      first = { url: outbound.params.url!, method: methodOf(outbound.params.method), params };
+    }
     try {
-      let next: Next = { url: options.voiceUrl, method: options.voiceMethod ?? 'POST', params: baseParams('ringing') };
+      let next: Next = first;
       while (!('end' in next)) {
         const root = await fetchDocument(next.url, next.method, next.params);
         next = await runDocument(root, next.url);
@@ -520,7 +609,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       if (!(error instanceof CallError)) errors.push(`emulator failure: ${error instanceof Error ? error.message : String(error)}`);
       endedBy = 'error';
     }
-    if (options.statusCallbackUrl) {
+    if (outbound) await outboundStatus('completed', 'completed', { CallDuration: String(Math.round((Date.now() - startedAt) / 1000)) });
+    else if (options.statusCallbackUrl) {
       const params = { ...baseParams('completed'), CallDuration: String(Math.round((Date.now() - startedAt) / 1000)) };
       try {
         webhooks++;
@@ -535,7 +625,12 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
   }
 
   return {
-    call,
+    call: (script) => call(script),
+    client: { calls: { create } },
+    scriptOutbound: (...scripts) => void outboundScripts.push(...scripts),
+    get outboundCalls() {
+      return outboundCalls;
+    },
     get requests() {
       return requests;
     },

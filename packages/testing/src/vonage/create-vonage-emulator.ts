@@ -61,7 +61,23 @@ export interface VonageEmulator {
   readonly restRequests: ReadonlyArray<{ method: string; path: string; body: unknown; status: number }>;
   /** Webhook delivery counts over every call so far: attempts, retries, and deliveries that failed for good. */
   readonly deliveryStats: { attempts: number; retries: number; failed: number };
+  /** Scripts for the next outbound calls (`POST /v1/calls`, the SDK's `voice.createOutboundCall`), in order; default a human who stays silent. */
+  scriptOutbound(...scripts: CallScript[]): void;
+  /** The outbound calls placed so far, with the request body (snake_case, as on the wire) and the transcript once each ends. */
+  readonly outboundCalls: ReadonlyArray<{ uuid: string; body: Record<string, unknown>; transcript: Promise<CallTranscript> }>;
   close(): Promise<void>;
+}
+
+/** An outbound call as the REST API accepted it. */
+interface OutboundRequest {
+  uuid: string;
+  body: Record<string, unknown>;
+  answerUrl: string;
+  answerMethod: 'GET' | 'POST';
+  eventUrl?: string;
+  eventMethod: 'GET' | 'POST';
+  from: string;
+  to: string;
 }
 
 type End = 'flow' | 'caller' | 'error';
@@ -185,6 +201,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       return reply(400, { title: 'Bad Request', detail: 'body is not JSON' });
     }
     if (!/^Bearer\s+\S+\.\S+\.\S+$/.test(request.headers.authorization ?? '')) return reply(401, { title: 'Unauthorized', detail: 'Authorization: Bearer <application JWT> required' });
+    if (path === '/v1/calls' && request.method === 'POST') return createCall(body as Record<string, unknown> | undefined, reply);
     const match = /^\/v1\/calls\/([^/]+)$/.exec(path);
     if (!match) return reply(404, { title: 'Not Found' });
     const call = live.get(decodeURIComponent(match[1]!));
@@ -216,13 +233,53 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     return reply(204);
   }
 
-  async function call(script: CallScript = {}): Promise<CallTranscript> {
+  const outboundScripts: CallScript[] = [];
+  const outboundCalls: Array<{ uuid: string; body: Record<string, unknown>; transcript: Promise<CallTranscript> }> = [];
+
+  /** `POST /v1/calls`: checks the request as the Voice API would, answers 201, and plays the call in the background. */
+  function createCall(body: Record<string, unknown> | undefined, reply: (status: number, value?: unknown) => void): void {
+    const bad = (detail: string) => reply(400, { title: 'Bad Request', detail, type: 'https://developer.vonage.com/api-errors#bad-request' });
+    if (!body) return bad('body required');
+    // provider: Voice API reference, "Create an outbound call": `to` (endpoints), `from` (phone) unless random_from_number, answer_url or ncco.
+    const toEndpoint = Array.isArray(body.to) ? (body.to[0] as Record<string, unknown> | undefined) : undefined;
+    const to = toEndpoint?.type === 'phone' ? toEndpoint.number : toEndpoint?.type === 'sip' ? toEndpoint.uri : undefined;
+    if (typeof to !== 'string' || to === '') return bad('to must hold a phone or sip endpoint');
+    const fromEndpoint = body.from as Record<string, unknown> | undefined;
+    if (body.random_from_number !== true && (fromEndpoint?.type !== 'phone' || typeof fromEndpoint.number !== 'string')) return bad('from must be a phone endpoint');
+    const answerUrl = Array.isArray(body.answer_url) ? body.answer_url[0] : undefined;
+    if (typeof answerUrl !== 'string') return bad('answer_url is required (an NCCO in the request is not emulated)');
+    const detection = body.advanced_machine_detection as Record<string, unknown> | undefined;
+    if (detection !== undefined) {
+      // provider: @vonage/voice enums AdvancedMachineDetectionMode (default, detect, detect_beep), MachineDetctionBehavior (continue, hangup).
+      if (!['default', 'detect', 'detect_beep'].includes(String(detection.mode)) || !['continue', 'hangup'].includes(String(detection.behavior))) return bad('advanced_machine_detection needs behavior and mode');
+      if (detection.beep_timeout !== undefined && (typeof detection.beep_timeout !== 'number' || detection.beep_timeout < 45 || detection.beep_timeout > 120)) return bad('beep_timeout must be 45-120');
+    }
+    const uuid = randomUUID();
+    const method = (value: unknown, fallback: 'GET' | 'POST'): 'GET' | 'POST' => (value === 'GET' || value === 'POST' ? value : fallback);
+    const outbound: OutboundRequest = {
+      uuid,
+      body,
+      answerUrl,
+      answerMethod: method(body.answer_method, 'GET'),
+      eventUrl: Array.isArray(body.event_url) && typeof body.event_url[0] === 'string' ? body.event_url[0] : options.eventUrl,
+      eventMethod: method(body.event_method, 'POST'),
+      from: typeof fromEndpoint?.number === 'string' ? fromEndpoint.number : vonageNumber,
+      to,
+    };
+    const script = outboundScripts.shift() ?? {};
+    const transcript = new Promise<void>((resolve) => setImmediate(resolve)).then(() => call(script, outbound));
+    outboundCalls.push({ uuid, body, transcript });
+    reply(201, { uuid, status: 'started', direction: 'outbound', conversation_uuid: `CON-${randomUUID()}` });
+  }
+
+  async function call(script: CallScript = {}, outbound?: OutboundRequest): Promise<CallTranscript> {
     requests = [];
     nccos = [];
-    const uuid = randomUUID();
+    const uuid = outbound?.uuid ?? randomUUID();
     const conversationUuid = `CON-${randomUUID()}`;
-    const from = (script.from ?? '+447700900001').replace(/^\+/, '');
-    const to = (script.to ?? vonageNumber).replace(/^\+/, '');
+    const from = outbound?.from ?? (script.from ?? '+447700900001').replace(/^\+/, '');
+    const to = outbound?.to ?? (script.to ?? vonageNumber).replace(/^\+/, '');
+    const eventUrl = outbound ? outbound.eventUrl : options.eventUrl;
     const entries: TranscriptEntry[] = [];
     const errors: string[] = [];
     const maxWebhooks = script.maxWebhooks ?? 200;
@@ -276,8 +333,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     }
 
     async function event(status: string, extra: Record<string, unknown> = {}) {
-      if (!options.eventUrl) return;
-      await webhook(options.eventUrl, 'POST', { ...common(), status, direction: 'inbound', ...extra });
+      if (!eventUrl) return;
+      await webhook(eventUrl, outbound?.eventMethod ?? 'POST', { ...common(), status, direction: outbound ? 'outbound' : 'inbound', ...extra });
     }
 
     /** Waits for a REST transfer or hangup while the caller holds; true when one arrived. */
@@ -502,7 +559,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
           // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
           const movedTo = `CON-${randomUUID()}`;
-          if (options.eventUrl) await webhook(options.eventUrl, 'POST', { conversation_uuid_from: conversationUuid, type: 'transfer', uuid, conversation_uuid_to: movedTo, timestamp: new Date().toISOString() });
+          if (eventUrl) await webhook(eventUrl, 'POST', { conversation_uuid_from: conversationUuid, type: 'transfer', uuid, conversation_uuid_to: movedTo, timestamp: new Date().toISOString() });
           continue;
         }
         const action = actions.shift();
@@ -552,11 +609,33 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
     let endedBy: End;
     try {
-      const answer = await webhook(options.answerUrl, options.answerMethod ?? 'GET', { to, from, uuid, conversation_uuid: conversationUuid, region_url: 'https://api-eu-1.vonage.com', endpoint_type: 'phone' });
+      const pickup = script.pickup ?? 'human';
+      if (outbound) {
+        await event('started');
+        await event('ringing');
+        if (pickup === 'busy' || pickup === 'no-answer' || pickup === 'failed') {
+          // provider: the final status of a call nobody answered (webhook reference, "Event webhook"): busy, timeout (rang out), failed.
+          entries.push({ type: 'unanswered', status: pickup });
+          await event(pickup === 'no-answer' ? 'timeout' : pickup);
+          return { provider: 'vonage', entries, endedBy: errors.length ? 'error' : 'caller', webhooks, errors };
+        }
+        entries.push({ type: 'answered', by: pickup });
+      }
+      const answer = await webhook(outbound?.answerUrl ?? options.answerUrl, outbound?.answerMethod ?? options.answerMethod ?? 'GET', { to, from, uuid, conversation_uuid: conversationUuid, region_url: 'https://api-eu-1.vonage.com', endpoint_type: 'phone' });
       const ncco = readNcco(answer, 'answer');
-      await event('started');
-      await event('ringing');
+      if (!outbound) {
+        await event('started');
+        await event('ringing');
+      }
       await event('answered');
+      const detection = outbound?.body.advanced_machine_detection as { mode?: string } | undefined;
+      if (detection && pickup !== 'unknown') {
+        // provider: `human` or `machine` once detected; with detect_beep a second `machine` event with sub_state beep_start
+        // (developer.vonage.com voice-api concepts advanced-machine-detection). Vonage documents no "unknown" result:
+        // for an unclassified party the emulator sends nothing and the human route runs on.
+        await event(pickup);
+        if (pickup === 'machine' && detection.mode === 'detect_beep') await event('machine', { sub_state: 'beep_start' });
+      }
       if (!ncco) {
         errors.push('answer: empty reply; Vonage needs an NCCO to answer the call');
         throw new CallEnded('error');
@@ -571,12 +650,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     for (const url of asyncRecordings) {
       await send(url, 'POST', { recording_url: `${apiUrl}/v1/files/${randomUUID()}`, recording_uuid: randomUUID(), conversation_uuid: conversationUuid, timestamp: new Date().toISOString() }).catch(() => undefined);
     }
-    if (endedBy !== 'error') await event('completed', { duration: '60' }).catch(() => undefined);
+    if (endedBy !== 'error') await event('completed', { duration: outbound ? '30' : '60' }).catch(() => undefined);
     return { provider: 'vonage', entries, endedBy, webhooks, errors };
   }
 
   return {
-    call,
+    call: (script) => call(script),
     apiUrl,
     get requests() {
       return requests;
@@ -586,6 +665,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     },
     restRequests,
     deliveryStats,
+    scriptOutbound: (...scripts) => void outboundScripts.push(...scripts),
+    outboundCalls,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
