@@ -237,7 +237,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
   const outboundCalls: Array<{ uuid: string; body: Record<string, unknown>; transcript: Promise<CallTranscript> }> = [];
 
   /** `POST /v1/calls`: checks the request as the Voice API would, answers 201, and plays the call in the background. */
-  function createCall(body: Record<string, unknown> | undefined, reply: (status: number, value?: unknown) => void): void {
+  function createCall(body: Record<string, unknown> | undefined, reply: (status: number, value?: unknown) => void) {
     const bad = (detail: string) => reply(400, { title: 'Bad Request', detail, type: 'https://developer.vonage.com/api-errors#bad-request' });
     if (!body) return bad('body required');
     // provider: Voice API reference, "Create an outbound call": `to` (endpoints), `from` (phone) unless random_from_number, answer_url or ncco.
