@@ -195,10 +195,13 @@ export interface NativeGatherRetries {
 
 /**
  * Decides whether a gather's retries can run natively on Telnyx: re-asking in place (no onInvalid/onNoInput detours,
- * no no-input message), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
+ * no no-input message, no per-kind limits), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
  * that `valid_digits` + min/max express exactly. `defaults` are the flow's, so a raw step and its planned form agree.
  */
 export function nativeGatherRetries(step: GatherStep, state: CallState, defaults: FlowDefaults = {}): NativeGatherRetries | undefined {
+  // provider: maximum_tries counts silent and invalid tries together and call.gather.ended reports only the last one's
+  // status (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak), so per-kind limits re-ask in the app.
+  if (step.noInput !== undefined || step.invalid !== undefined) return undefined;
   if (step.onInvalid !== undefined || step.onNoInput !== undefined || (step.noInputPrompt?.length ?? 0) > 0) return undefined;
   if (state.reask !== undefined || state.promptOffset !== 0 || (step.input ?? 'dtmf') !== 'dtmf') return undefined;
   const prompt = step.prompt.map((media) => withVoiceDefaults(media, defaults));
