@@ -124,6 +124,14 @@ function outcomeOf(event: TelnyxEvent): Outcome | undefined {
       if (status === 'call_hangup') return { type: 'hangup' };
       return undefined;
     }
+    case 'call.transcription': {
+      // provider: the final result is the utterance; interim ones (is_final false) only say the caller is speaking
+      // (https://developers.telnyx.com/api-reference/callbacks/transcription, telnyx SDK resources/webhooks.d.ts Transcription).
+      const data = typeof payload.transcription_data === 'object' && payload.transcription_data !== null ? (payload.transcription_data as Record<string, unknown>) : {};
+      const transcript = text(data.transcript)?.trim() ?? '';
+      if (data.is_final !== true || transcript === '') return undefined;
+      return typeof data.confidence === 'number' ? { type: 'speech', text: transcript, confidence: data.confidence } : { type: 'speech', text: transcript };
+    }
     case 'call.recording.saved': {
       const urls = (payload.recording_urls ?? payload.public_recording_urls) as { mp3?: string | null; wav?: string | null } | undefined;
       const url = urls?.mp3 ?? urls?.wav ?? undefined;

@@ -95,6 +95,18 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       }
     }
 
+    /**
+     * The caller started speaking in a speech gather (an interim transcription): stop its DTMF gather, the no-input
+     * timer, so it cannot time out while the caller is still talking; the final transcription then resumes the flow.
+     */
+    async function speaking(call: CallInfo, clientState: ClientState, position: CallPosition): Promise<void> {
+      const current = `${clientState.sequence} ${clientState.token}`;
+      const raw = await store.get(telnyxPositionKey(call.callId));
+      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      if (position.step?.type !== 'gather' || position.state.kind !== 'gather') return;
+      await delivery.execute(call.callId, [{ action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } }]);
+    }
+
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
@@ -117,6 +129,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           outcome: async (position) => {
             if (position) await pressed(call, state, digit, position);
             return { done: 'key press' };
+          },
+        };
+      }
+      if (event.type === 'call.transcription' && !outcome && state.kind === 'position') {
+        return {
+          ...base,
+          outcome: async (position) => {
+            if (position) await speaking(call, state, position);
+            return { done: 'interim transcription' };
           },
         };
       }
@@ -150,7 +171,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       parse,
       continuationStates,
       render(turn, input) {
-        const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'seed' | 'sequence'>;
+        const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'>;
         const waitNode = turn.wait?.state.node;
         return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function' });
       },
