@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createEngine, defineFlow, gather, gatherLimits, hangup, parseFlow, say, validateFlow, type GatherStep, type Outcome, type Turn } from '../src/index.js';
 
@@ -140,5 +141,31 @@ nodes:
   it('warns when a kind limit can never be reached before the overall one', () => {
     const { problems } = validateFlow({ version: 1, name: 'unreachable', start: 'menu', nodes: { menu: [{ type: 'gather', prompt: [], routes: { '1': 'menu' }, attempts: 2, invalid: { attempts: 3 } }] } });
     expect(problems).toContainEqual(expect.objectContaining({ path: 'nodes.menu[0].invalid.attempts', severity: 'warning' }));
+  });
+});
+
+describe('the per-kind example in docs/flow-format.md', () => {
+  const page = readFileSync(new URL('../../../docs/flow-format.md', import.meta.url), 'utf8');
+  const section = page.slice(page.indexOf('#### Limits per kind'));
+  const block = (fence: string) => new RegExp('```' + fence + '\\n([\\s\\S]*?)```').exec(section)![1]!;
+  const wrap = (nodes: string) => `version: 1\nname: docs-example\nstart: menu\nnodes:\n${nodes.replace(/^/gm, '  ')}\n  appointments: [{ type: hangup }]\n  prescriptions: [{ type: hangup }]\n  operator: [{ type: hangup }]\n  goodbye: [{ type: hangup }]\n`;
+
+  it('reads the same in JSON and YAML, and as the DSL builds it', () => {
+    const yaml = parseFlow(wrap(block('yaml')));
+    const json = parseFlow(JSON.stringify({ version: 1, name: 'docs-example', start: 'menu', nodes: { ...JSON.parse(`{${block('json')}}`), appointments: [{ type: 'hangup' }], prescriptions: [{ type: 'hangup' }], operator: [{ type: 'hangup' }], goodbye: [{ type: 'hangup' }] } }));
+    expect(json).toEqual(yaml);
+    // The TypeScript block, as written on the page.
+    const menu = gather({
+      prompt: 'Press 1 for appointments, or 2 for prescriptions.',
+      numDigits: 1,
+      routes: { '1': 'appointments', '2': 'prescriptions' },
+      noInputPrompt: 'Sorry, we did not hear a choice.',
+      invalidPrompt: 'That is not one of the options.',
+      noInput: { attempts: 2, then: 'operator' },
+      invalid: { attempts: 3, then: 'goodbye' },
+    });
+    expect((yaml.nodes.menu as GatherStep[])[0]).toEqual(menu);
+    const written = block('ts').replace(/\s+/g, ' ');
+    for (const line of ["noInput: { attempts: 2, then: 'operator' }", "invalid: { attempts: 3, then: 'goodbye' }", "noInputPrompt: 'Sorry, we did not hear a choice.'", 'numDigits: 1']) expect(written).toContain(line);
   });
 });
