@@ -118,7 +118,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       const sequence = Number(current.slice(0, current.indexOf(' ')));
       const planning: TelnyxHandle['planning'] = { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' };
       // A speech gather leaves its transcription running, and its DTMF gather too when the caller spoke.
-      if (position?.step?.type === 'gather' && position.state.kind === 'gather' && (position.step.input ?? 'dtmf') !== 'dtmf') planning.stopListening = { gather: outcome?.type === 'speech' };
+      const answered = outcome?.type === 'speech' || outcome?.type === 'digits' || outcome?.type === 'no-input';
+      if (answered && position?.step?.type === 'gather' && position.state.kind === 'gather' && (position.step.input ?? 'dtmf') !== 'dtmf') planning.stopListening = { gather: outcome.type === 'speech' };
       return { call, current, raw, ended, outcome, position, planning };
     },
     async send(handle, turn, render) {

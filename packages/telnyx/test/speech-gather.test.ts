@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineFlow, gather, hangup, say } from '@callflow/core';
+import { defineFlow, gather, hangup, play, say } from '@callflow/core';
 import { spoken } from '@callflow/testing';
 import { createCallControlClient, parseTelnyxEvent } from '../src/index.js';
 import { sdkClient, startRig, type ClientFactory, type Rig } from './harness.js';
@@ -56,6 +56,29 @@ describe.each([
     const transcript = await rig.emulator.call({ input: [{ speech: 'sales' }] });
     expect(spoken(transcript)).toEqual(['Say sales or tech support.', 'Sales.']);
     expect(transcript.endedBy).toBe('flow');
+  });
+});
+
+describe('a speech gather whose prompt starts with a play', () => {
+  const intro = defineFlow({
+    name: 'speech-intro',
+    start: 'menu',
+    nodes: {
+      menu: [gather({ prompt: [play('https://audio.example.com/chime.mp3'), say('Say sales.')], input: 'speech', routes: { sales: 'sales' } })],
+      sales: [say('Sales.'), hangup()],
+    },
+  });
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig(intro);
+  });
+  afterAll(() => rig.close());
+
+  it('starts the transcription with the gather command, after the leading play, and stops it once', async () => {
+    const transcript = await rig.emulator.call({ input: [{ speech: 'sales' }] });
+    expect(transcript.errors).toEqual([]);
+    expect(spoken(transcript)).toEqual(['Say sales.', 'Sales.']);
+    expect(rig.emulator.requests.map((request) => request.action)).toEqual(['answer', 'playback_start', 'transcription_start', 'gather_using_speak', 'gather_stop', 'transcription_stop', 'speak', 'hangup']);
   });
 });
 
