@@ -102,6 +102,15 @@ export function parseTelnyxEvent(body: unknown): ParsedTelnyxEvent {
   return { event, outcome: outcomeOf(event) };
 }
 
+/** True for an interim `call.transcription` with words in it: the caller has started speaking (provider: telnyx SDK resources/webhooks.d.ts Transcription). */
+export function isInterimTranscription(event: TelnyxEvent): boolean {
+  if (event.type !== 'call.transcription') return false;
+  const data = event.payload.transcription_data;
+  if (typeof data !== 'object' || data === null) return false;
+  const { is_final: isFinal, transcript } = data as Record<string, unknown>;
+  return isFinal === false && typeof transcript === 'string' && transcript.trim() !== '';
+}
+
 /** The caller's leg a `client_state` names, for events documented without `call_control_id` (call.recording.saved). */
 function callControlIdOf(state: ClientState | undefined): string | undefined {
   return state?.kind === 'position' ? state.callControlId : undefined;

@@ -1,11 +1,14 @@
 import { CallFlowError, type CallInfo, type CallPosition, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
 import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
 import { forgetConference, type TelnyxClient } from './execute-commands.js';
-import { parseTelnyxEvent } from './parse-telnyx-event.js';
+import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.js';
 import { continuationStates, nativeGatherRetries, planCommands, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
 import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
+
+/** How long callflow waits for the final transcription once the caller has started speaking. */
+const speechWatchdogMillis = 60_000;
 
 /** Options of the Telnyx handler. */
 export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
@@ -97,14 +100,20 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
 
     /**
      * The caller started speaking in a speech gather (an interim transcription): stop its DTMF gather, the no-input
-     * timer, so it cannot time out while the caller is still talking; the final transcription then resumes the flow.
+     * timer, so it cannot time out while the caller is still talking, and start a silent one as a watchdog, so a final
+     * transcription that never comes ends as no input instead of silence; the final transcription resumes the flow.
      */
     async function speaking(call: CallInfo, clientState: ClientState, position: CallPosition): Promise<void> {
-      const current = `${clientState.sequence} ${clientState.token}`;
+      const { token, sequence } = clientState;
+      const current = `${sequence} ${token}`;
       const raw = await store.get(telnyxPositionKey(call.callId));
       if (raw === undefined || raw.split('\n')[0] !== current) return;
       if (position.step?.type !== 'gather' || position.state.kind !== 'gather') return;
-      await delivery.execute(call.callId, [{ action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } }]);
+      await delivery.execute(call.callId, [
+        { action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } },
+        // provider: 60 s, the longest utterance Twilio (maxSpeechTime) and Vonage (speech.maxDuration) wait for by default.
+        { action: 'gather', body: { initial_timeout_millis: speechWatchdogMillis, maximum_digits: 1, client_state: encodeClientState({ kind: 'position', sequence, token }), command_id: commandIdOf(call.callId, current, 1, 'gather') } },
+      ]);
     }
 
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
@@ -132,7 +141,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           },
         };
       }
-      if (event.type === 'call.transcription' && !outcome && state.kind === 'position') {
+      if (isInterimTranscription(event) && state.kind === 'position') {
         return {
           ...base,
           outcome: async (position) => {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineFlow, gather, hangup, play, say } from '@callflow/core';
 import { spoken } from '@callflow/testing';
 import { createCallControlClient, parseTelnyxEvent } from '../src/index.js';
+import { isInterimTranscription } from '../src/parse-telnyx-event.js';
 import { sdkClient, startRig, type ClientFactory, type Rig } from './harness.js';
 
 // provider: Call Control has no plain speech gather; callflow runs transcription_start beside the DTMF gather
@@ -36,7 +37,10 @@ describe.each([
     expect(transcript.errors).toEqual([]);
     expect(spoken(transcript)).toEqual(['Say sales or tech support.', 'Support.']);
     const actions = rig.emulator.requests.slice(before).filter((request) => !request.duplicate).map((request) => request.action);
-    expect(actions).toEqual(['answer', 'transcription_start', 'gather_using_speak', 'gather_stop', 'gather_stop', 'transcription_stop', 'speak', 'hangup']);
+    // The interim result stops the gather and starts the silent watchdog gather; the final result's turn stops both listeners.
+    expect(actions).toEqual(['answer', 'transcription_start', 'gather_using_speak', 'gather_stop', 'gather', 'gather_stop', 'transcription_stop', 'speak', 'hangup']);
+    const watchdog = rig.emulator.requests.slice(before).find((request) => request.action === 'gather')!;
+    expect(watchdog.body).toMatchObject({ initial_timeout_millis: 60_000 });
     const start = rig.emulator.requests.slice(before).find((request) => request.action === 'transcription_start')!;
     expect(start.body).toMatchObject({ transcription_tracks: 'inbound', transcription_engine_config: { language: 'en', interim_results: true } });
   });
@@ -90,8 +94,11 @@ describe('call.transcription events', () => {
     expect(parseTelnyxEvent(event({ is_final: true, transcript: 'sales', confidence: null })).outcome).toEqual({ type: 'speech', text: 'sales' });
   });
 
-  it('an interim or empty result moves nothing', () => {
+  it('an interim or empty result moves nothing; only an interim one with words means the caller is speaking', () => {
     expect(parseTelnyxEvent(event({ is_final: false, transcript: 'tech' })).outcome).toBeUndefined();
+    expect(isInterimTranscription(parseTelnyxEvent(event({ is_final: false, transcript: 'tech' })).event)).toBe(true);
+    expect(isInterimTranscription(parseTelnyxEvent(event({ is_final: false, transcript: ' ' })).event)).toBe(false);
+    expect(isInterimTranscription(parseTelnyxEvent(event({ is_final: true, transcript: '' })).event)).toBe(false);
     expect(parseTelnyxEvent(event({ is_final: true, transcript: '   ' })).outcome).toBeUndefined();
     expect(parseTelnyxEvent(event({})).outcome).toBeUndefined();
   });

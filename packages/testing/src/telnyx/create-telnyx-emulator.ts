@@ -655,6 +655,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     if (stop !== -1) {
       leg.queue.splice(stop, 1);
       await deliver(leg, 'call.gather.ended', { status: 'cancelled', digits: '' });
+      // A gather started after the stop (callflow's watchdog) is still waiting when the final result comes.
+      const watchdog = leg.queue.findIndex((queued) => queued.action === 'gather');
+      if (watchdog !== -1) leg.queue.splice(watchdog, 1);
       await deliver(leg, 'call.transcription', { transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 } });
       return;
     }
