@@ -43,15 +43,28 @@ const examples: StepExample[] = [
   },
   {
     step: 'gather',
-    summary: 'A menu: the prompt plays while listening, and the engine routes on the digits with retries. The provider reports back once per try.',
-    code: "gather({ prompt: 'Press 1 for sales or 2 for support.', numDigits: 1, timeoutSeconds: 5, routes: { '1': 'sales', '2': 'support' }, invalidPrompt: [say('Sorry, that is not an option.')], attempts: 3 })",
+    summary: 'A menu: the prompt plays while listening for keys and words, and the engine routes on them, with limits for silence and for wrong input apart. The provider reports back once per try; Telnyx listens for speech with a transcription beside the DTMF gather.',
+    code: "gather({ prompt: 'Press 1 or say sales, press 2 or say support.', input: 'both', numDigits: 1, timeoutSeconds: 5, routes: { '1': 'sales', '2': 'support', sales: 'sales', support: 'support' }, invalidPrompt: 'Sorry, that is not an option.', noInput: { attempts: 2, then: 'operator' }, invalid: { attempts: 3, then: 'goodbye' } })",
     flow: defineFlow({
       name: 'gather',
       start: 'menu',
       nodes: {
-        menu: [gather({ prompt: 'Press 1 for sales or 2 for support.', numDigits: 1, timeoutSeconds: 5, routes: { '1': 'sales', '2': 'support' }, invalidPrompt: [say('Sorry, that is not an option.')], attempts: 3 })],
+        menu: [
+          gather({
+            prompt: 'Press 1 or say sales, press 2 or say support.',
+            input: 'both',
+            numDigits: 1,
+            timeoutSeconds: 5,
+            routes: { '1': 'sales', '2': 'support', sales: 'sales', support: 'support' },
+            invalidPrompt: 'Sorry, that is not an option.',
+            noInput: { attempts: 2, then: 'operator' },
+            invalid: { attempts: 3, then: 'goodbye' },
+          }),
+        ],
         sales: [say('Sales.')],
         support: [say('Support.')],
+        operator: [say('Operator.')],
+        goodbye: [say('Goodbye.')],
       },
     }),
   },

@@ -13,6 +13,7 @@ export type {
   EnqueueStep,
   Flow,
   FlowDefaults,
+  GatherRetryLimit,
   MachineDetection,
   GatherStep,
   GotoStep,
@@ -51,7 +52,7 @@ export { checkHours, isOpen, nextChange } from './hours/business-hours.js';
 export type { HoursStatus } from './hours/business-hours.js';
 
 export { createEngine } from './engine/create-engine.js';
-export { applyGather, matchRoute } from './engine/apply-gather.js';
+export { applyGather, gatherLimits, matchRoute, type GatherLimits } from './engine/apply-gather.js';
 export type { GatherOutcome } from './engine/apply-gather.js';
 export { defaultApology } from './engine/default-apology.js';
 export type { CallPosition, Engine, EngineOptions } from './engine/create-engine.js';

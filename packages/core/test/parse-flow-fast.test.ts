@@ -42,6 +42,8 @@ const seed = {
         noInputPrompt: [{ type: 'pause', seconds: 1 }],
         attempts: 3,
         onExhausted: 'bye',
+        noInput: { attempts: 2, then: 'queue' },
+        invalid: { attempts: 3, then: 'bye' },
       },
     ],
     sales: [

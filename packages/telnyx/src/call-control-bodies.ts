@@ -110,6 +110,33 @@ export interface GatherBody extends GatherDigitsBody {
   initial_timeout_millis?: number;
 }
 
+/** Stop current gather. provider: https://developers.telnyx.com/api-reference/call-commands/gather-stop */
+export type StopGatherBody = CallCommandBody;
+
+/** The languages of the Google transcription engine. provider: telnyx SDK resources/calls/actions.d.ts `GoogleTranscriptionLanguage` (https://developers.telnyx.com/api-reference/call-commands/transcription-start) */
+export const googleTranscriptionLanguages = [
+  'af', 'sq', 'am', 'ar', 'hy', 'az', 'eu', 'bn', 'bs', 'bg', 'my', 'ca', 'yue', 'zh', 'hr', 'cs', 'da', 'nl', 'en', 'et', 'fil', 'fi', 'fr', 'gl', 'ka', 'de', 'el',
+  'gu', 'iw', 'hi', 'hu', 'is', 'id', 'it', 'ja', 'jv', 'kn', 'kk', 'km', 'ko', 'lo', 'lv', 'lt', 'mk', 'ms', 'ml', 'mr', 'mn', 'ne', 'no', 'fa', 'pl', 'pt', 'pa',
+  'ro', 'ru', 'rw', 'sr', 'si', 'sk', 'sl', 'ss', 'st', 'es', 'su', 'sw', 'sv', 'ta', 'te', 'th', 'tn', 'tr', 'ts', 'uk', 'ur', 'uz', 've', 'vi', 'xh', 'zu',
+] as const;
+
+/** Transcription start (real-time speech recognition, `call.transcription` events). provider: https://developers.telnyx.com/api-reference/call-commands/transcription-start */
+export interface StartTranscriptionBody extends CallCommandBody {
+  transcription_engine?: 'Google';
+  transcription_engine_config?: {
+    transcription_engine?: 'Google';
+    language?: (typeof googleTranscriptionLanguages)[number];
+    hints?: string[];
+    /** Interim results let callflow stop the DTMF gather (its no-input timer) as soon as the caller starts speaking. */
+    interim_results?: boolean;
+  };
+  /** `inbound`: the caller's own speech. */
+  transcription_tracks?: string;
+}
+
+/** Transcription stop. provider: https://developers.telnyx.com/api-reference/call-commands/transcription-stop */
+export type StopTranscriptionBody = CallCommandBody;
+
 /** Recording start. provider: https://developers.telnyx.com/api/call-control/start-call-record */
 export interface StartRecordingBody extends CallCommandBody {
   channels: 'single' | 'dual';

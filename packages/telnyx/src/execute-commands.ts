@@ -22,6 +22,9 @@ export interface TelnyxCallActions {
   gatherUsingSpeak(callControlId: string, body: CommandBody<'gather_using_speak'>, options?: TelnyxRequestOptions): Promise<unknown>;
   gatherUsingAudio(callControlId: string, body: CommandBody<'gather_using_audio'>, options?: TelnyxRequestOptions): Promise<unknown>;
   gather(callControlId: string, body: CommandBody<'gather'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  stopGather(callControlId: string, body: CommandBody<'gather_stop'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  startTranscription(callControlId: string, body: CommandBody<'transcription_start'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  stopTranscription(callControlId: string, body: CommandBody<'transcription_stop'>, options?: TelnyxRequestOptions): Promise<unknown>;
   startRecording(callControlId: string, body: CommandBody<'record_start'>, options?: TelnyxRequestOptions): Promise<unknown>;
   stopRecording(callControlId: string, body: CommandBody<'record_stop'>, options?: TelnyxRequestOptions): Promise<unknown>;
   transfer(callControlId: string, body: CommandBody<'transfer'>, options?: TelnyxRequestOptions): Promise<unknown>;
@@ -107,6 +110,9 @@ function classify(error: unknown): ErrorKind {
   return 'fatal';
 }
 
+/** Stops that may find nothing running: refused, they are skipped instead of hanging the call up. */
+const stopActions = new Set<string>(['gather_stop', 'transcription_stop']);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const maxRetryDelayMs = 2_000;
@@ -141,6 +147,12 @@ export async function executeCommands(callControlId: string, commands: readonly 
         return void (await calls.gatherUsingAudio(callControlId, command.body, requestOptions));
       case 'gather':
         return void (await calls.gather(callControlId, command.body, requestOptions));
+      case 'gather_stop':
+        return void (await calls.stopGather(callControlId, command.body, requestOptions));
+      case 'transcription_start':
+        return void (await calls.startTranscription(callControlId, command.body, requestOptions));
+      case 'transcription_stop':
+        return void (await calls.stopTranscription(callControlId, command.body, requestOptions));
       case 'record_start':
         return void (await calls.startRecording(callControlId, command.body, requestOptions));
       case 'record_stop':
@@ -177,6 +189,11 @@ export async function executeCommands(callControlId: string, commands: readonly 
           options.logger.info?.(`[callflow:telnyx] call ended before ${command.action}; dropping the rest`, { callId: callControlId });
           report.callEnded = true;
           return report;
+        }
+        if (kind === 'fatal' && stopActions.has(command.action)) {
+          // A stop of a gather or transcription that already ended on its own is refused; nothing is left to stop.
+          options.logger.info?.(`[callflow:telnyx] ${command.action} refused (${message}); nothing to stop`, { callId: callControlId });
+          break;
         }
         if (kind === 'retry') {
           const delayMs = Math.min(retryDelayMs * 2 ** attempt, maxRetryDelayMs);

@@ -102,6 +102,15 @@ export function parseTelnyxEvent(body: unknown): ParsedTelnyxEvent {
   return { event, outcome: outcomeOf(event) };
 }
 
+/** True for an interim `call.transcription` with words in it: the caller has started speaking (provider: telnyx SDK resources/webhooks.d.ts Transcription). */
+export function isInterimTranscription(event: TelnyxEvent): boolean {
+  if (event.type !== 'call.transcription') return false;
+  const data = event.payload.transcription_data;
+  if (typeof data !== 'object' || data === null) return false;
+  const { is_final: isFinal, transcript } = data as Record<string, unknown>;
+  return isFinal === false && typeof transcript === 'string' && transcript.trim() !== '';
+}
+
 /** The caller's leg a `client_state` names, for events documented without `call_control_id` (call.recording.saved). */
 function callControlIdOf(state: ClientState | undefined): string | undefined {
   return state?.kind === 'position' ? state.callControlId : undefined;
@@ -123,6 +132,14 @@ function outcomeOf(event: TelnyxEvent): Outcome | undefined {
       if (status === 'timeout') return digits === '' ? { type: 'no-input' } : { type: 'digits', digits };
       if (status === 'call_hangup') return { type: 'hangup' };
       return undefined;
+    }
+    case 'call.transcription': {
+      // provider: the final result is the utterance; interim ones (is_final false) only say the caller is speaking
+      // (https://developers.telnyx.com/api-reference/callbacks/transcription, telnyx SDK resources/webhooks.d.ts Transcription).
+      const data = typeof payload.transcription_data === 'object' && payload.transcription_data !== null ? (payload.transcription_data as Record<string, unknown>) : {};
+      const transcript = text(data.transcript)?.trim() ?? '';
+      if (data.is_final !== true || transcript === '') return undefined;
+      return typeof data.confidence === 'number' ? { type: 'speech', text: transcript, confidence: data.confidence } : { type: 'speech', text: transcript };
     }
     case 'call.recording.saved': {
       const urls = (payload.recording_urls ?? payload.public_recording_urls) as { mp3?: string | null; wav?: string | null } | undefined;

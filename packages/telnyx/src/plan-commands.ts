@@ -27,10 +27,14 @@ import type {
   SpeakTextBody as ActionSpeakParams,
   StartPlaybackBody as ActionStartPlaybackParams,
   StartRecordingBody as ActionStartRecordingParams,
+  StartTranscriptionBody as ActionStartTranscriptionParams,
+  StopGatherBody as ActionStopGatherParams,
   StopPlaybackBody as ActionStopPlaybackParams,
   StopRecordingBody as ActionStopRecordingParams,
+  StopTranscriptionBody as ActionStopTranscriptionParams,
   TransferCallBody as ActionTransferParams,
 } from './call-control-bodies.js';
+import { googleTranscriptionLanguages } from './call-control-bodies.js';
 import { commandIdOf, encodeClientState } from './client-state.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
@@ -61,6 +65,9 @@ export type TelnyxCommand =
   | Command<'gather_using_speak', ActionGatherUsingSpeakParams>
   | Command<'gather_using_audio', ActionGatherUsingAudioParams>
   | Command<'gather', ActionGatherParams>
+  | Command<'gather_stop', ActionStopGatherParams>
+  | Command<'transcription_start', ActionStartTranscriptionParams>
+  | Command<'transcription_stop', ActionStopTranscriptionParams>
   | Command<'record_start', ActionStartRecordingParams>
   | Command<'record_stop', ActionStopRecordingParams>
   | Command<'transfer', ActionTransferParams>
@@ -85,6 +92,8 @@ export interface PlanCommandsOptions {
   seed?: string;
   /** The call's move number after this turn, carried in every `client_state` beside the token; default 1. */
   sequence?: number;
+  /** Stop what the speech gather the turn follows left running: its transcription, and its DTMF gather after speech. */
+  stopListening?: { gather: boolean };
   /** Let Telnyx re-ask natively where the menu maps onto it; default true. Off for dynamic nodes, whose step the handler cannot re-read. */
   nativeRetries?: boolean;
 }
@@ -133,6 +142,8 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
   }
   if (options.answer) commands.push({ action: 'answer', body: {} });
   if (options.stopPlayback) commands.push({ action: 'playback_stop', body: { stop: 'all' } });
+  if (options.stopListening?.gather) commands.push({ action: 'gather_stop', body: {} });
+  if (options.stopListening) commands.push({ action: 'transcription_stop', body: {} });
   for (const media of turn.steps) commands.push(mediaCommand(media.step, position(tokens.shift()!), warnings));
 
   const wait = turn.wait;
@@ -142,6 +153,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
       case 'gather': {
         const { leading } = splitGatherPrompt(wait.step.prompt);
         for (const part of leading) commands.push(mediaCommand(part, position(tokens.shift()!), warnings));
+        if ((wait.step.input ?? 'dtmf') !== 'dtmf') commands.push(transcriptionCommand(wait.step, state, warnings));
         commands.push(gatherCommand(wait.step, wait.state, state, warnings, options.nativeRetries ?? true));
         break;
       }
@@ -203,10 +215,13 @@ export interface NativeGatherRetries {
 
 /**
  * Decides whether a gather's retries can run natively on Telnyx: re-asking in place (no onInvalid/onNoInput detours,
- * no no-input message), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
+ * no no-input message, no per-kind limits), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
  * that `valid_digits` + min/max express exactly. `defaults` are the flow's, so a raw step and its planned form agree.
  */
 export function nativeGatherRetries(step: GatherStep, state: CallState, defaults: FlowDefaults = {}): NativeGatherRetries | undefined {
+  // provider: maximum_tries counts silent and invalid tries together and call.gather.ended reports only the last one's
+  // status (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak), so per-kind limits re-ask in the app.
+  if (step.noInput !== undefined || step.invalid !== undefined) return undefined;
   if (step.onInvalid !== undefined || step.onNoInput !== undefined || (step.noInputPrompt?.length ?? 0) > 0) return undefined;
   if (state.reask !== undefined || state.promptOffset !== 0 || (step.input ?? 'dtmf') !== 'dtmf') return undefined;
   const prompt = step.prompt.map((media) => withVoiceDefaults(media, defaults));
@@ -242,7 +257,8 @@ function withVoiceDefaults(media: MediaStep, defaults: FlowDefaults): MediaStep 
 }
 
 function digitBounds(step: GatherStep): { minimumDigits: number; maximumDigits: number } {
-  const longestRoute = step.routes ? Math.max(0, ...Object.keys(step.routes).map((key) => key.length)) : 0;
+  // Word routes (speech) say nothing about how many keys to collect.
+  const longestRoute = step.routes ? Math.max(0, ...Object.keys(step.routes).filter((key) => /^[0-9*#]+$/.test(key)).map((key) => key.length)) : 0;
   const maximumDigits = Math.min(128, step.numDigits ?? step.maxDigits ?? (longestRoute > 0 ? longestRoute : 20));
   const minimumDigits = Math.max(1, Math.min(maximumDigits, step.numDigits ?? step.minDigits ?? 1));
   return { minimumDigits, maximumDigits };
@@ -324,12 +340,37 @@ function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
   };
 }
 
-function gatherCommand(step: GatherStep, state: CallState, clientState: string, warnings: string[], allowNative: boolean): TelnyxCommand {
-  const input = step.input ?? 'dtmf';
-  if (input === 'speech') {
-    throw new CallFlowError('unsupported-step', 'gather with input "speech": Call Control has no plain speech gather (gather_using_ai is an LLM agent); use dtmf', { provider: 'telnyx', node: state.node });
+// provider: Call Control has no plain speech gather (gather_using_ai is an LLM agent), so speech is real-time transcription
+// (https://developers.telnyx.com/api-reference/call-commands/transcription-start): its final `call.transcription`
+// (https://developers.telnyx.com/api-reference/callbacks/transcription) is the utterance, matched to routes in core as on
+// Twilio and Vonage; the DTMF gather beside it plays the prompt and is the no-input timer (timeout → no input).
+function transcriptionCommand(step: GatherStep, clientState: string, warnings: string[]): TelnyxCommand {
+  const config: NonNullable<ActionStartTranscriptionParams['transcription_engine_config']> = { transcription_engine: 'Google', interim_results: true };
+  const language = step.speech?.language ?? step.prompt.find((media): media is SayStep => media.type === 'say')?.language;
+  if (language !== undefined) {
+    const base = language.toLowerCase().split('-')[0]!;
+    const code = base === 'he' ? 'iw' : base;
+    if ((googleTranscriptionLanguages as readonly string[]).includes(code)) config.language = code as (typeof googleTranscriptionLanguages)[number];
+    else warnings.push(`speech language '${language}' is not a Telnyx (Google) transcription language; recognising the default`);
   }
-  if (input === 'both') warnings.push(`gather in '${state.node}': speech input is not available on Telnyx Call Control; listening for digits only`);
+  if (step.speech?.hints?.length) config.hints = [...step.speech.hints];
+  if (step.speech?.endSilenceSeconds !== undefined) warnings.push('speech.endSilenceSeconds: Telnyx transcription ends utterances by itself; the setting is not sent');
+  return { action: 'transcription_start', body: { transcription_engine: 'Google', transcription_engine_config: config, transcription_tracks: 'inbound', client_state: clientState } };
+}
+
+// provider: gather_using_speak takes one payload, text or SSML (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak);
+// several says become SSML paragraphs, each spoken as its own utterance with a pause after it, as consecutive <Say>s and talks are
+// (<p>: https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html), so the caller can still barge in over all of them.
+function gatherPayload(says: readonly SayStep[]): Pick<ActionGatherUsingSpeakParams, 'payload' | 'payload_type'> {
+  if (says.length === 1) return { payload: checkText(says[0]!.text, 'gather prompt') };
+  return { payload: checkText(`<speak>${says.map((say) => `<p>${escapeXml(say.text)}</p>`).join('')}</speak>`, 'gather prompt'), payload_type: 'ssml' };
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+}
+
+function gatherCommand(step: GatherStep, state: CallState, clientState: string, warnings: string[], allowNative: boolean): TelnyxCommand {
   const native = allowNative ? nativeGatherRetries(step, state) : undefined;
   const { minimumDigits, maximumDigits } = digitBounds(step);
   const timeoutMillis = Math.round((step.timeoutSeconds ?? 5) * 1000);
@@ -346,12 +387,16 @@ function gatherCommand(step: GatherStep, state: CallState, clientState: string, 
   if (own.type === 'speak') {
     const first = own.says[0]!;
     const body: ActionGatherUsingSpeakParams = {
-      payload: checkText(own.says.map((say) => say.text).join(' '), 'gather prompt'),
+      ...gatherPayload(own.says),
       ...speakSettings(first, warnings),
       ...common,
       maximum_tries: native?.maximumTries ?? 1,
     };
-    if (native?.invalidPrompt?.type === 'say') body.invalid_payload = checkText(native.invalidPrompt.text, 'invalid prompt');
+    if (native?.invalidPrompt?.type === 'say') {
+      // invalid_payload is read as the payload is, text or SSML.
+      const text = native.invalidPrompt.text;
+      body.invalid_payload = checkText(body.payload_type === 'ssml' ? `<speak><p>${escapeXml(text)}</p></speak>` : text, 'invalid prompt');
+    }
     return { action: 'gather_using_speak', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
   }
   if (own.type === 'audio') {

@@ -7,7 +7,7 @@ export const telnyxCapabilities: Capabilities = {
   pause: { support: 'emulated', note: 'no pause command: a speak of SSML <break> tags' },
   gather: {
     support: 'native',
-    note: "DTMF only (gather_using_speak / gather_using_audio / gather): input 'speech' is unsupported, 'both' listens for digits with a warning; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place",
+    note: "gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits",
   },
   record: { support: 'native', note: 'record_start; finishOnKey emulated with call.dtmf.received → record_stop; silence timeout is charged and starts after speech' },
   transfer: { support: 'native', note: "transfer; busy / no-answer / failed read from the far leg's call.hangup cause, the caller's leg goes on" },

@@ -41,7 +41,7 @@ export interface TelnyxHandle {
   ended: boolean;
   outcome: Outcome | undefined;
   position: CallPosition | undefined;
-  planning: Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'seed' | 'sequence'>;
+  planning: Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'>;
 }
 
 /** How the Telnyx delivery sends commands. */
@@ -196,7 +196,11 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         return 'stale';
       }
       const sequence = Number(current.slice(0, current.indexOf(' ')));
-      return { call, current, raw, ended, outcome, position, planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' } };
+      const planning: TelnyxHandle['planning'] = { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' };
+      // A speech gather leaves its transcription running, and its DTMF gather too when the caller spoke.
+      const answered = outcome?.type === 'speech' || outcome?.type === 'digits' || outcome?.type === 'no-input';
+      if (answered && position?.step?.type === 'gather' && position.state.kind === 'gather' && (position.step.input ?? 'dtmf') !== 'dtmf') planning.stopListening = { gather: outcome.type === 'speech' };
+      return { call, current, raw, ended, outcome, position, planning };
     },
     async send(handle, turn, render) {
       const { call, outcome, position } = handle;

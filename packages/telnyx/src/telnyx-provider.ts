@@ -2,11 +2,14 @@ import { CallFlowError, type AnsweredBy, type CallEventReport, type CallInfo, ty
 import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
 import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
 import { forgetConference, type TelnyxClient } from './execute-commands.js';
-import { parseTelnyxEvent } from './parse-telnyx-event.js';
+import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.js';
 import { continuationStates, nativeGatherRetries, planCommands, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
 import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
+
+/** How long callflow waits for the final transcription once the caller has started speaking. */
+const speechWatchdogMillis = 60_000;
 
 /** Options of the Telnyx handler. */
 export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
@@ -157,6 +160,24 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       }
     }
 
+    /**
+     * The caller started speaking in a speech gather (an interim transcription): stop its DTMF gather, the no-input
+     * timer, so it cannot time out while the caller is still talking, and start a silent one as a watchdog, so a final
+     * transcription that never comes ends as no input instead of silence; the final transcription resumes the flow.
+     */
+    async function speaking(call: CallInfo, clientState: ClientState, position: CallPosition): Promise<void> {
+      const { token, sequence } = clientState;
+      const current = `${sequence} ${token}`;
+      const raw = await store.get(telnyxPositionKey(call.callId));
+      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      if (position.step?.type !== 'gather' || position.state.kind !== 'gather') return;
+      await delivery.execute(call.callId, [
+        { action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } },
+        // provider: 60 s, the longest utterance Twilio (maxSpeechTime) and Vonage (speech.maxDuration) wait for by default.
+        { action: 'gather', body: { initial_timeout_millis: speechWatchdogMillis, maximum_digits: 1, client_state: encodeClientState({ kind: 'position', sequence, token }), command_id: commandIdOf(call.callId, current, 1, 'gather') } },
+      ]);
+    }
+
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
@@ -181,6 +202,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           outcome: async (position) => {
             if (position) await pressed(call, state, digit, position);
             return { done: 'key press' };
+          },
+        };
+      }
+      if (isInterimTranscription(event) && state.kind === 'position') {
+        return {
+          ...base,
+          outcome: async (position) => {
+            if (position) await speaking(call, state, position);
+            return { done: 'interim transcription' };
           },
         };
       }
@@ -214,7 +244,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       parse,
       continuationStates,
       render(turn, input) {
-        const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'seed' | 'sequence'>;
+        const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'>;
         const waitNode = turn.wait?.state.node;
         return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function' });
       },

@@ -13,6 +13,9 @@ describe('Call Control bodies fit the telnyx SDK parameters', () => {
     expectTypeOf<Bodies.GatherUsingSpeakBody>().toExtend<Telnyx.Calls.ActionGatherUsingSpeakParams>();
     expectTypeOf<Bodies.GatherUsingAudioBody>().toExtend<Telnyx.Calls.ActionGatherUsingAudioParams>();
     expectTypeOf<Bodies.GatherBody>().toExtend<Telnyx.Calls.ActionGatherParams>();
+    expectTypeOf<Bodies.StopGatherBody>().toExtend<Telnyx.Calls.ActionStopGatherParams>();
+    expectTypeOf<Bodies.StartTranscriptionBody>().toExtend<Telnyx.Calls.ActionStartTranscriptionParams>();
+    expectTypeOf<Bodies.StopTranscriptionBody>().toExtend<Telnyx.Calls.ActionStopTranscriptionParams>();
     expectTypeOf<Bodies.StartRecordingBody>().toExtend<Telnyx.Calls.ActionStartRecordingParams>();
     expectTypeOf<Bodies.StopRecordingBody>().toExtend<Telnyx.Calls.ActionStopRecordingParams>();
     expectTypeOf<Bodies.TransferCallBody>().toExtend<Telnyx.Calls.ActionTransferParams>();

@@ -27,7 +27,7 @@ function walker(flow: Flow) {
   let sequence = 0;
   return {
     engine,
-    async plan(turn: Turn, options: { answer?: boolean; stopPlayback?: boolean } = {}) {
+    async plan(turn: Turn, options: { answer?: boolean; stopPlayback?: boolean; stopListening?: { gather: boolean } } = {}) {
       const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
       const { output } = planCommands(turn, { continuations: tokens, sequence: ++sequence, seed: `golden-${sequence}`, ...options });
       // Every command's client_state is one line of base64 carrying the call's move number and a token for this call.
@@ -131,9 +131,19 @@ describe('golden command lists: the steps the examples do not use', () => {
     expectGolden('kitchen-sink', 'done', await walk.plan(await walk.resume(sip.token!, { type: 'dial', status: 'completed' })));
   });
 
-  it('refuses a speech-only gather at render time, naming the provider', async () => {
-    const flow = defineFlow({ name: 'speech', start: 'ask', nodes: { ask: [gather({ prompt: 'Say something.', input: 'speech', routes: { sales: 'ask' } })] } });
+  it('speech: transcription beside the gather, stopped after the utterance; several says as SSML paragraphs', async () => {
+    const flow = defineFlow({
+      name: 'speech',
+      start: 'ask',
+      nodes: {
+        ask: [gather({ prompt: [say('Welcome & hello.'), say('Say sales or support.')], input: 'both', speech: { language: 'en-GB', hints: ['sales', 'support'] }, routes: { sales: 'done', '1': 'done' } })],
+        done: [say('Thanks.'), hangup()],
+      },
+    });
     const walk = walker(flow);
-    await expect(walk.plan(await walk.engine.start(call))).rejects.toThrow(/\[callflow:telnyx\] gather with input "speech"/);
+    const ask = await walk.engine.start(call);
+    expectGolden('speech', 'ask', await walk.plan(ask, { answer: true }));
+    const done = await walk.resume(ask.token!, { type: 'speech', text: 'sales please', confidence: 0.9 });
+    expectGolden('speech', 'after-speech', await walk.plan(done, { stopListening: { gather: true } }));
   });
 });

@@ -36,6 +36,7 @@ const expected: Record<string, Outcome | undefined> = {
   'call.playback.started': undefined,
   'call.playback.ended': { type: 'media-done' },
   'call.gather.ended': { type: 'digits', digits: '123' },
+  'call.transcription': { type: 'speech', text: 'hello this is a test speech', confidence: 0.977219 },
   'call.recording.saved': { type: 'recording', url: 'http://example.com/recording.mp3', durationSeconds: 300 },
   'call.recording.error': { type: 'recording' },
   'call.hangup': { type: 'hangup', cause: 'call_rejected' },

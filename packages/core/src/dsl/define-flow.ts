@@ -68,13 +68,27 @@ export function pause(seconds: number, options: Options<PauseStep, 'seconds'> = 
   return { type: 'pause', seconds, ...options };
 }
 
-/** Collect digits or speech and route on them. `prompt` may be a single media step or text to say. */
+/** Media as the DSL takes it: text to say, one media step or a list. */
+type MediaInput = MediaStep[] | MediaStep | string;
+
+function mediaSteps(media: MediaInput): MediaStep[] {
+  return typeof media === 'string' ? [say(media)] : Array.isArray(media) ? media : [media];
+}
+
+/**
+ * Collect digits or speech and route on them. `prompt`, `invalidPrompt` and `noInputPrompt` may be a single media step or text to say.
+ * @example
+ * gather({ prompt: 'Press 1 for appointments.', routes: { '1': 'appointments' }, noInput: { attempts: 2, then: 'operator' }, invalid: { attempts: 3, then: 'goodbye' } })
+ */
 export function gather<const N extends string = never>(
-  options: Omit<GatherStep<N>, 'type' | 'prompt'> & { prompt: MediaStep[] | MediaStep | string },
+  options: Omit<GatherStep<N>, 'type' | 'prompt' | 'invalidPrompt' | 'noInputPrompt'> & { prompt: MediaInput; invalidPrompt?: MediaInput; noInputPrompt?: MediaInput },
 ): GatherStep<NoInfer<N>> {
   const { prompt, ...rest } = options;
-  const steps = typeof prompt === 'string' ? [say(prompt)] : Array.isArray(prompt) ? prompt : [prompt];
-  return { type: 'gather', prompt: steps, ...rest };
+  // Spread first so the fields keep the order they were written in (the flow version hashes it).
+  const step = { type: 'gather', prompt: mediaSteps(prompt), ...rest } as GatherStep<N>;
+  if (rest.invalidPrompt !== undefined) step.invalidPrompt = mediaSteps(rest.invalidPrompt);
+  if (rest.noInputPrompt !== undefined) step.noInputPrompt = mediaSteps(rest.noInputPrompt);
+  return step;
 }
 
 /** Connect the caller to a number or SIP address. */

@@ -8,7 +8,8 @@ export type GatherOutcome = Extract<Outcome, { type: 'digits' | 'speech' | 'no-i
 
 /**
  * The state after a gather's outcome: the matched route or the next step for accepted input, a re-ask with the
- * attempt counted, a detour (`onInvalid`, `onNoInput`), or `onExhausted` / the end once the attempts are used up.
+ * attempt counted, a detour (`onInvalid`, `onNoInput`), `noInput.then` / `invalid.then` once that kind's own limit is
+ * reached, or `onExhausted` / the end once the attempts in all are used up.
  */
 export function applyGather(state: CallState, step: GatherStep, outcome: GatherOutcome): CallState | 'end' {
   const key = `${state.node}:${state.step}`;
@@ -30,22 +31,59 @@ export function applyGather(state: CallState, step: GatherStep, outcome: GatherO
     return moveTo(state, route, 'next');
   }
   const reason = outcome.type === 'no-input' || (outcome.type === 'digits' && stripFinishKey(outcome.digits, step.finishOnKey ?? '#') === '') || (outcome.type === 'speech' && outcome.text.trim() === '') ? 'no-input' : 'invalid';
-  const used = (state.tries[key] ?? 0) + Math.max(1, outcome.attemptsUsed ?? 1);
-  if (used >= (step.attempts ?? 3)) {
+  const limits = gatherLimits(step);
+  const tries = Math.max(1, outcome.attemptsUsed ?? 1);
+  const used = (state.tries[key] ?? 0) + tries;
+  const kindKey = `${key}${reason === 'invalid' ? invalidSuffix : noInputSuffix}`;
+  const usedOfKind = (state.tries[kindKey] ?? 0) + tries;
+  const kindLimit = limits[reason];
+  if (usedOfKind >= kindLimit.attempts || used >= limits.attempts) {
     state = { ...state, tries: withoutTries(state.tries, key) };
-    return moveTo(state, step.onExhausted, 'end');
+    return moveTo(state, usedOfKind >= kindLimit.attempts ? (kindLimit.then ?? step.onExhausted) : step.onExhausted, 'end');
   }
-  state = { ...state, tries: { ...state.tries, [key]: used } };
+  state = { ...state, tries: { ...state.tries, [key]: used, ...(limits.perKind ? { [kindKey]: usedOfKind } : {}) } };
   const detour = reason === 'invalid' ? step.onInvalid : step.onNoInput;
   if (detour !== undefined) return moveTo(state, detour, 'end');
   return { ...state, kind: 'media', promptOffset: 0, reask: reason };
 }
 
+// The per-kind counts sit beside the overall one in the token, only for gathers that set `noInput` or `invalid`.
+const noInputSuffix = '~n';
+const invalidSuffix = '~i';
+
+/** A gather's limits as the engine applies them: the overall `attempts`, and each kind's own limit and target. */
+export interface GatherLimits {
+  /** True when `noInput` or `invalid` sets a limit of its own. */
+  perKind: boolean;
+  /** Tries in all before `onExhausted`. */
+  attempts: number;
+  'no-input': { attempts: number; then?: string };
+  invalid: { attempts: number; then?: string };
+}
+
+/**
+ * The limits of a gather, defaults applied: without per-kind limits, `attempts` (default 3) counts both kinds together;
+ * with one, `attempts` defaults to no overall limit and a kind without its own limit stops at 3 tries of it, or at `attempts` when set.
+ */
+export function gatherLimits(step: GatherStep): GatherLimits {
+  const perKind = step.noInput !== undefined || step.invalid !== undefined;
+  const attempts = step.attempts ?? (perKind ? Infinity : 3);
+  const kindDefault = perKind && step.attempts === undefined ? 3 : Infinity;
+  return {
+    perKind,
+    attempts,
+    'no-input': step.noInput ? { attempts: step.noInput.attempts, then: step.noInput.then } : { attempts: kindDefault },
+    invalid: step.invalid ? { attempts: step.invalid.attempts, then: step.invalid.then } : { attempts: kindDefault },
+  };
+}
+
 function withoutTries(tries: Record<string, number>, key: string): Record<string, number> {
   // `delete` turns an object into a slow dictionary; most turns have no tries to clear.
-  if (!Object.hasOwn(tries, key)) return { ...tries };
+  const kinds = [`${key}${noInputSuffix}`, `${key}${invalidSuffix}`];
+  if (!Object.hasOwn(tries, key) && !kinds.some((kind) => Object.hasOwn(tries, kind))) return { ...tries };
   const rest = { ...tries };
   delete rest[key];
+  for (const kind of kinds) delete rest[kind];
   return rest;
 }
 

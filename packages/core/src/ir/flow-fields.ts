@@ -76,6 +76,8 @@ export const stepFieldTable = {
     noInputPrompt: optional(list(media)),
     attempts: optional(integer(1, 10)),
     onExhausted: optional(nodeRef()),
+    noInput: optional(object({ attempts: integer(1, 10), then: optional(nodeRef()) })),
+    invalid: optional(object({ attempts: integer(1, 10), then: optional(nodeRef()) })),
   },
   transfer: {
     to: union([

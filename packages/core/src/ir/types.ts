@@ -85,10 +85,22 @@ export interface GatherStep<N extends string = string> extends StepBase {
   invalidPrompt?: MediaStep[];
   /** Played before asking again after no input. */
   noInputPrompt?: MediaStep[];
-  /** Total tries (invalid and no-input together) before `onExhausted`; default 3. */
+  /** Total tries (invalid and no-input together) before `onExhausted`; default 3, or no overall limit when `noInput` or `invalid` sets its own. */
   attempts?: number;
   /** Where to go when the tries run out; default: hang up. */
   onExhausted?: N;
+  /** Its own limit on silent tries and where the call goes when it is reached (e.g. an operator). */
+  noInput?: GatherRetryLimit<N>;
+  /** Its own limit on wrong input and where the call goes when it is reached (e.g. goodbye). */
+  invalid?: GatherRetryLimit<N>;
+}
+
+/** A limit on one kind of failed try in a gather (silence or wrong input), counted apart from the other kind. */
+export interface GatherRetryLimit<N extends string = string> {
+  /** Tries of this kind before `then`. */
+  attempts: number;
+  /** Where to go when they run out; default `onExhausted`, else hang up. */
+  then?: N;
 }
 
 /** A transfer target: a phone number (E.164) or a SIP URI. */

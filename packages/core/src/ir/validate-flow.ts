@@ -233,6 +233,12 @@ function checkGather(step: GatherStep, id: string, index: number, problems: Prob
   if (!step.routes && !step.saveAs) {
     problems.push({ path: `${at}`, message: 'a gather needs routes or saveAs, or its input is thrown away', severity: 'warning' });
   }
+  for (const kind of ['noInput', 'invalid'] as const) {
+    const limit = step[kind]?.attempts;
+    if (typeof limit === 'number' && step.attempts !== undefined && limit > step.attempts) {
+      problems.push({ path: `${at}.${kind}.attempts`, message: `${kind}.attempts ${limit} can never be reached: attempts ${step.attempts} counts every try`, hint: 'raise attempts or drop it', severity: 'warning' });
+    }
+  }
   if (input === 'dtmf' && step.speech) {
     problems.push({ path: `${at}.speech`, message: "speech settings are ignored when input is 'dtmf'", severity: 'warning' });
   }

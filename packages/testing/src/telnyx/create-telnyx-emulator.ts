@@ -144,6 +144,8 @@ interface Leg {
   commandIds: Set<string>;
   run: CallRun;
   endlessPlayback?: { url: string };
+  /** The settings of a running transcription_start, until transcription_stop. */
+  transcribing?: Record<string, unknown>;
   lastProgressEvent?: { type: string; payload: Record<string, unknown>; clientState: string | undefined };
   conferenceLeave?: () => void;
 }
@@ -174,6 +176,7 @@ const documentedPayloadFields: Record<string, readonly string[]> = {
   'call.playback.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'media_name', 'media_url', 'overlay', 'status', 'status_detail'],
   'call.speak.started': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id'],
   'call.speak.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'status'],
+  'call.transcription': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'transcription_data'],
   'call.recording.saved': ['call_leg_id', 'call_session_id', 'channels', 'client_state', 'connection_id', 'public_recording_urls', 'recording_ended_at', 'recording_started_at', 'recording_urls'],
   'conference.created': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id', 'occurred_at'],
   'conference.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id', 'occurred_at', 'reason'],
@@ -535,7 +538,17 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       leg.run.entries.push({ type: 'pause', seconds });
       return;
     }
-    leg.run.entries.push({ type: 'say', text: type === 'ssml' ? payload.replace(/<[^>]+>/g, '') : payload });
+    // provider: SSML paragraphs are spoken one after the other with a pause between (https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html).
+    const paragraphs = type === 'ssml' ? [...payload.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((match) => match[1]!) : [];
+    if (paragraphs.length > 0) {
+      for (const paragraph of paragraphs) leg.run.entries.push({ type: 'say', text: unescapeXml(paragraph.replace(/<[^>]+>/g, '')) });
+      return;
+    }
+    leg.run.entries.push({ type: 'say', text: type === 'ssml' ? unescapeXml(payload.replace(/<[^>]+>/g, '')) : payload });
+  }
+
+  function unescapeXml(text: string): string {
+    return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
   }
 
   function checkEndlessPlayback(leg: Leg, action: string): void {
@@ -585,6 +598,16 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       case 'gather':
         checkEndlessPlayback(leg, command.action);
         return gather(leg, command);
+      // provider: transcription_start runs until transcription_stop or hang-up (https://developers.telnyx.com/api-reference/call-commands/transcription-start).
+      case 'transcription_start':
+        leg.transcribing = body;
+        return;
+      case 'transcription_stop':
+        leg.transcribing = undefined;
+        return;
+      case 'gather_stop':
+        // Sent after the gather ended on its own: nothing left to stop.
+        return;
       case 'record_start':
         return recordCall(leg, body);
       case 'record_stop':
@@ -664,9 +687,13 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         status = collected === '' ? 'timeout' : 'invalid';
         digits = collected;
       } else {
+        if ('speech' in action && leg.transcribing) {
+          run.entries.push({ type: 'input', speech: action.speech });
+          return speechDuringGather(leg, action);
+        }
         if ('speech' in action) {
           run.entries.push({ type: 'input', speech: action.speech });
-          run.errors.push('the caller spoke, but Call Control gathers only listen for digits');
+          run.errors.push('the caller spoke, but Call Control gathers only listen for digits (no transcription_start)');
         } else {
           run.entries.push({ type: 'input', timeout: true });
         }
@@ -679,6 +706,38 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       }
     }
     await deliver(leg, 'call.gather.ended', status === 'invalid' ? { status, digits } : { status, digits: '' });
+  }
+
+  // provider: a running transcription reports the caller's speech as call.transcription events, interim ones
+  // (is_final false, when interim_results is set) while they talk and a final one with the utterance and its confidence
+  // (https://developers.telnyx.com/api-reference/callbacks/transcription; telnyx SDK resources/webhooks.d.ts Transcription,
+  // resources/calls/actions.d.ts TranscriptionEngineGoogleConfig.interim_results). The DTMF gather keeps waiting meanwhile,
+  // until gather_stop ends it with status cancelled (https://developers.telnyx.com/api-reference/call-commands/gather-stop);
+  // one that is not stopped times out while the caller is still talking.
+  async function speechDuringGather(leg: Leg, action: { speech: string; confidence?: number }): Promise<void> {
+    const run = leg.run;
+    const config = (leg.transcribing?.transcription_engine_config ?? {}) as Record<string, unknown>;
+    const words = action.speech.trim().split(/\s+/);
+    if (config.interim_results === true && words.length > 1) {
+      await deliver(leg, 'call.transcription', { transcription_data: { is_final: false, transcript: words[0], confidence: null } });
+    }
+    const stop = leg.queue.findIndex((queued) => queued.action === 'gather_stop');
+    if (stop !== -1) {
+      leg.queue.splice(stop, 1);
+      await deliver(leg, 'call.gather.ended', { status: 'cancelled', digits: '' });
+      // A gather started after the stop (callflow's watchdog) is still waiting when the final result comes.
+      const watchdog = leg.queue.findIndex((queued) => queued.action === 'gather');
+      if (watchdog !== -1) leg.queue.splice(watchdog, 1);
+      await deliver(leg, 'call.transcription', { transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 } });
+      return;
+    }
+    if (words.length > 1) {
+      run.errors.push('the caller started speaking but the application did not stop the gather: it timed out while they talked');
+      await deliver(leg, 'call.gather.ended', { status: 'timeout', digits: '' });
+      return;
+    }
+    // One short word: the final result comes before the gather's timeout.
+    await deliver(leg, 'call.transcription', { transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 } });
   }
 
   async function recordCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
