@@ -416,7 +416,7 @@ function enqueueCommands(step: EnqueueStep, clientState: string, warnings: strin
 
 // provider: Telnyx joins conferences by id, so the first caller creates the room and its id is kept under the name in the Store.
 function conferenceCommand(step: ConferenceStep, clientState: string, warnings: string[]): TelnyxCommand {
-  const beep = step.beep ?? true ? ('always' as const) : ('never' as const);
+  const beep = step.beep === true ? ('always' as const) : ('never' as const);
   const startOnEnter = step.startOnEnter ?? true;
   const create: TelnyxConferenceBody['create'] = {
     name: step.room,

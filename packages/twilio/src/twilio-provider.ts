@@ -1,7 +1,7 @@
 import { CallFlowError, requiredCredential, xmlReply, type CallPosition, type Outcome, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
 import { isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo } from './parse-twilio-webhook.js';
 import { readTwilioFields } from './read-twilio-form.js';
-import { emptyTwiml, renderEnqueueWait, renderTwiml, twimlWarnings } from './render-twiml.js';
+import { callbackUrl, emptyTwiml, renderEnqueueWait, renderTwiml, twimlWarnings } from './render-twiml.js';
 import { twilioCapabilities } from './twilio-capabilities.js';
 import { verifyTwilioSignature } from './verify-twilio-signature.js';
 import { reencodedBodyHeader } from '@callflow/core';
@@ -98,7 +98,14 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
               // An orphaned position: resuming gives the caller the apology instead of the wait music.
               if (!position) return { type: 'media-done' };
               if (position.step?.type !== 'enqueue') return { answer: emptyTwiml() };
-              return { answer: renderEnqueueWait(position.step, { position: numberOf(params.QueuePosition), queueTimeSeconds: numberOf(params.QueueTime) }) };
+              const wait = {
+                position: numberOf(params.QueuePosition),
+                queueTimeSeconds: numberOf(params.QueueTime),
+                averageWaitSeconds: numberOf(params.AvgQueueTime),
+                lastAnnouncedSeconds: numberOf(query.get('a') ?? undefined),
+                digits: params.Digits === undefined || params.Digits === '' ? undefined : params.Digits,
+              };
+              return { answer: renderEnqueueWait(position.step, wait, callbackUrl(actionUrl, token, 'wait')) };
             },
           };
         }

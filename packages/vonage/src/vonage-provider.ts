@@ -19,7 +19,7 @@ import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVona
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, listQueue, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
 
@@ -239,9 +239,17 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       parse,
       async prepare(turn) {
         if (turn.wait?.step.type !== 'enqueue' || !turn.token) return undefined;
-        return addToQueue(store, { callId: turn.call.callId, token: turn.token, queue: turn.wait.step.queue, enqueuedAt: now() });
+        const queue = turn.wait.step.queue;
+        const position = await addToQueue(store, { callId: turn.call.callId, token: turn.token, queue, enqueuedAt: now() });
+        // Twilio's AvgQueueTime and Telnyx's queue_avg_wait_time_secs: how long the others in the queue have waited, on average.
+        const others = (await listQueue(store, queue)).filter((caller) => caller.callId !== turn.call.callId);
+        const averageWaitSeconds = others.length === 0 ? 0 : others.reduce((total, caller) => total + Math.max(0, now() - caller.enqueuedAt), 0) / others.length / 1000;
+        return { position, averageWaitSeconds };
       },
-      render: (turn, input) => renderNcco(turn, { eventUrl: base, queuePosition: input.prepared as number | undefined, queuePrefix }),
+      render: (turn, input) => {
+        const queued = input.prepared as { position: number; averageWaitSeconds: number } | undefined;
+        return renderNcco(turn, { eventUrl: base, queuePosition: queued?.position, queueAverageWaitSeconds: queued?.averageWaitSeconds, queuePrefix });
+      },
       deliver: { kind: 'reply', serialize: stringifyNcco, reply: (json) => jsonTextReply(json), acknowledge: () => emptyReply(), once: true },
       extras: createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }),
     };
