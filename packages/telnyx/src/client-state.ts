@@ -19,6 +19,13 @@ export type ClientState = (
     }
   | { kind: 'peer'; /** The caller's leg the far leg belongs to. */ callControlId: string }
   | { kind: 'left-queue'; digit: string }
+  | {
+      kind: 'hold';
+      /** Which play of the hold music this is, from 1. */
+      segment: number;
+      /** The queue wait (seconds) at the last announcement of the caller's place; absent before the first. */
+      announcedAt?: number;
+    }
 ) & {
   /** The continuation token. */
   token: string;
@@ -39,7 +46,9 @@ export function encodeClientState(state: ClientState): string {
         : `call ${state.callControlId} ${position}`
       : state.kind === 'peer'
         ? `peer ${state.callControlId} ${position}`
-        : `left ${state.digit} ${position}`;
+        : state.kind === 'hold'
+          ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
+          : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
     throw new CallFlowError('flow-failed', `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`, { provider: 'telnyx' });
@@ -65,6 +74,9 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   if (parts.length === 4 && parts[0] === 'call' && parts[1]) return { kind: 'position', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1])) return { kind: 'left-queue', digit: parts[1], sequence, token };
+  if (parts.length === 5 && parts[0] === 'hold' && /^\d{1,9}$/.test(parts[1] ?? '') && /^(-|\d{1,9})$/.test(parts[2] ?? '')) {
+    return { kind: 'hold', segment: Number(parts[1]), ...(parts[2] === '-' ? {} : { announcedAt: Number(parts[2]) }), sequence, token };
+  }
   return undefined;
 }
 
