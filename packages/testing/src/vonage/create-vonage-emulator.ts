@@ -477,7 +477,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
             break;
           case 'stream': {
             const url = (action.streamUrl as string[])[0]!;
-            entries.push({ type: 'play', url });
+            // provider: stream `loop` is how many times the audio plays, 0 for ever (ncco-reference#stream); as talk's loop above.
+            for (let loop = 0; loop < Math.max(1, Number(action.loop ?? 1)); loop++) entries.push({ type: 'play', url });
             if (action.loop === 0 && action.bargeIn !== true && !(await hold(undefined, undefined))) {
               entries.push({ type: 'hangup', by: 'caller' });
               return 'caller';
