@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { conference, defaultHoldMusicUrl, defineFlow, enqueue, gather, goto, hangup, hours, isCallFlowError, pause, play, record, say, transfer, type Flow, type Schedule } from '@callflow/core';
+import { conference, defaultHoldMusicUrl, parseFlow, defineFlow, enqueue, gather, goto, hangup, hours, isCallFlowError, pause, play, record, say, transfer, type Flow, type Schedule } from '@callflow/core';
 import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
 
 // Issue 15: queues and conferences sound the same on every provider, and a flow that uses every step with every
@@ -284,5 +285,28 @@ describe('one flow with every step and every option', () => {
     expect(twilio).toMatchObject({ code: 'unsupported-step', provider: 'twilio' });
     expect(twilio.message).toContain('nodes.main[1] pause: seconds (not a whole number) is not supported on twilio');
     await sameCall(fractional, {}, ['vonage', 'telnyx']);
+  });
+});
+
+describe('the queue example of docs/flow-format.md', () => {
+  const page = readFileSync(new URL('../docs/flow-format.md', import.meta.url), 'utf8');
+  const section = page.slice(page.indexOf('#### Telling a queued caller their place'));
+  const block = (language: string) => new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(section)![1]!;
+
+  it('is one flow in its JSON and YAML forms, and it runs as written: the same call on Twilio and Telnyx, refused on Vonage', async () => {
+    const fromJson = parseFlow(block('json'), { format: 'json' });
+    const fromYaml = parseFlow(block('yaml'));
+    expect(fromYaml).toEqual(fromJson);
+    const hold = fromJson.nodes.hold as Flow['nodes'][string];
+    expect(Array.isArray(hold) && hold[1]).toMatchObject({ type: 'enqueue', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.', everySeconds: 60 }, escape: { digit: '0', to: 'voicemail' } });
+    const entries = await sameCall(fromYaml, { queues: [{ result: 'left', digit: '0', waitSeconds: 70, position: 2, averageWaitSeconds: 240 }], recordings: [{ durationSeconds: 3 }] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toEqual([
+      'All our nurses are busy. You are number 2 in line. Expected wait: 4 min.',
+      'You are number 2 in line. Expected wait: 4 min.',
+      'Please leave a message.',
+    ]);
+    const vonage = await refusal('vonage', fromJson);
+    expect(vonage.message).toContain('announce.everySeconds');
+    expect(vonage.message).toContain('escape');
   });
 });
