@@ -15,7 +15,7 @@ export const telnyxCapabilities: Capabilities = {
     support: 'native',
     note: "enqueue (max_wait_time_secs); from call.enqueued the hold music one playback_start at a time (callflow's default track when none is given), and at each call.playback.ended the flow's announcement when due, with the place and wait from GET /queues/{name}/calls/{id} and GET /queues/{name}; escape key via call.dtmf.received → leave_queue",
   },
-  conference: { support: 'native', note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store' },
+  conference: { support: 'native', note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store. Not yet the same: muted and endOnExit reach only callers who join, because conferences.create takes neither for the caller who creates the room' },
   goto: { support: 'native', note: 'decided by the engine' },
   hangup: { support: 'native', note: 'hangup' },
   hours: { support: 'native', note: 'decided by the engine' },
