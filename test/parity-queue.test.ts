@@ -108,6 +108,21 @@ describe('queue announcements worded by the flow', () => {
   });
 });
 
+describe('a queue in a dynamic node', () => {
+  it('on Telnyx loops its music from the start (the breaks need the step, which a dynamic node does not keep), and still reaches the agent', async () => {
+    const dynamic = defineFlow({ name: 'dynamic-queue', start: 'main', nodes: { main: () => [say('Please hold.'), enqueue('support', { holdMusic: hold, then: 'bye' })], bye: [say('Goodbye.')] } });
+    const call = await run('telnyx', dynamic, { queues: [{ result: 'bridged', waitSeconds: 60 }] });
+    expect(call.errors).toEqual([]);
+    expect(neutral(call.entries)).toEqual([
+      { type: 'say', text: 'Please hold.' },
+      { type: 'play', url: hold },
+      { type: 'enqueue', queue: 'support', result: 'bridged' },
+      { type: 'say', text: 'Goodbye.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+  });
+});
+
 describe('the queue escape key', () => {
   const escapable = defineFlow({
     name: 'escape-queue',

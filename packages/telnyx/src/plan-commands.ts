@@ -85,6 +85,8 @@ export interface PlanCommandsOptions {
   sequence?: number;
   /** Let Telnyx re-ask natively where the menu maps onto it; default true. Off for dynamic nodes, whose step the handler cannot re-read. */
   nativeRetries?: boolean;
+  /** The waiting step is in a dynamic node, whose step later events cannot re-read: a queue then loops its music from the start, unannounced. */
+  dynamicNode?: boolean;
 }
 
 const speakLimit = 3000;
@@ -145,7 +147,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
         break;
       case 'enqueue':
-        commands.push(...enqueueCommands(wait.step, state, warnings));
+        commands.push(...enqueueCommands(wait.step, state, warnings, options.dynamicNode ?? false));
         break;
       case 'conference':
         commands.push(conferenceCommand(wait.step, state, warnings));
@@ -405,8 +407,13 @@ function transferCommand(step: TransferStep, clientState: string, callControlId:
 
 // provider: Telnyx queues play no music by themselves (https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls);
 // the hold music and the flow's announcements start on call.enqueued (holdCommands), one play at a time.
-function enqueueCommands(step: EnqueueStep, clientState: string, _warnings: string[]): TelnyxCommand[] {
+function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[], dynamicNode: boolean): TelnyxCommand[] {
   const commands: TelnyxCommand[] = [];
+  if (dynamicNode) {
+    // The breaks in the music need the step, which a dynamic node does not keep: loop the music instead.
+    commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, loop: 'infinity', client_state: clientState } });
+    if (queueAnnouncementOf(step)) warnings.push(`enqueue '${step.queue}': in a dynamic node the place is not announced on Telnyx (put the enqueue in a static node)`);
+  }
   const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
   if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
   commands.push({ action: 'enqueue', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.dequeued' });

@@ -200,7 +200,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       render(turn, input) {
         const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'seed' | 'sequence'>;
         const waitNode = turn.wait?.state.node;
-        return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function' });
+        const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+        return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: !dynamicNode, dynamicNode });
       },
       deliver: delivery,
     };

@@ -736,6 +736,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const pressing = scripted.result === 'left';
     // A break is the start of the wait or the end of a play: only there does the outcome come (a speak runs into its play).
     let atBreak = true;
+    // Music looping since before the enqueue: no breaks, the outcome comes at the end of the wait.
+    if (leg.endlessPlayback) waiting.waitedSeconds = Math.max(waitSeconds, 1);
     for (let plays = 0; plays < 100 && !leg.ended; ) {
       if (atBreak && (waiting.waitedSeconds >= waitSeconds || waiting.waitedSeconds >= maxWait)) break;
       const command = await nextCommand(leg);
