@@ -2,6 +2,11 @@ import type { Capabilities, UnsupportedOption } from '../engine/adapter.js';
 import { CallFlowError } from '../errors.js';
 import type { Flow, Step } from '../ir/types.js';
 
+/** A step and the media steps nested in it (a gather's prompts). */
+function withNested(step: Step): Step[] {
+  return step.type === 'gather' ? [step, ...step.prompt, ...(step.invalidPrompt ?? []), ...(step.noInputPrompt ?? [])] : [step];
+}
+
 /** One step option a provider refuses, located in the flow. */
 export interface UnsupportedUse {
   node: string;
@@ -23,8 +28,7 @@ export function unsupportedUses(flow: Flow, capabilities: Capabilities): Unsuppo
   for (const [node, steps] of Object.entries(flow.nodes) as Array<[string, Flow['nodes'][string]]>) {
     if (typeof steps === 'function') continue;
     steps.forEach((step, index) => {
-      const nested = step.type === 'gather' ? [step, ...step.prompt, ...(step.invalidPrompt ?? []), ...(step.noInputPrompt ?? [])] : [step];
-      for (const part of nested) for (const refusal of unsupportedOptionsOf(part, capabilities)) uses.push({ node, index, step: part.type, ...refusal });
+      for (const part of withNested(step)) for (const refusal of unsupportedOptionsOf(part, capabilities)) uses.push({ node, index, step: part.type, ...refusal });
     });
   }
   return uses;
@@ -43,7 +47,7 @@ export function assertProviderSupport(flow: Flow, provider: string, capabilities
 
 /** The same check for the steps of one turn (dynamic nodes included), at render time. */
 export function assertStepsSupported(steps: readonly Step[], node: string, provider: string, capabilities: Capabilities): void {
-  for (const step of steps) {
+  for (const step of steps.flatMap(withNested)) {
     const [refusal] = unsupportedOptionsOf(step, capabilities);
     if (refusal) throw new CallFlowError('unsupported-step', `${node} ${step.type}: ${refusal.option} is not supported on ${provider}: ${refusal.why}`, { provider, node });
   }
