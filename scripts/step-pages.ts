@@ -89,19 +89,19 @@ const examples: StepExample[] = [
   },
   {
     step: 'enqueue',
-    summary: 'Holds the caller in a named queue with music until an agent takes the call. Vonage has no queue: it is emulated with a conversation and the store.',
-    code: "say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announcePosition: true, maxWaitSeconds: 300, onTimeout: 'voicemail' })",
+    summary: 'Holds the caller in a named queue with music until an agent takes the call, telling them their place in the words the flow gives. Vonage has no queue: it is emulated with a conversation and the store, and refuses `announce.everySeconds` and `escape`; Twilio and Telnyx repeat the announcement and hear the escape key at the breaks in the hold music.',
+    code: "say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.' }, maxWaitSeconds: 300, onTimeout: 'voicemail' })",
     flow: defineFlow({
       name: 'enqueue',
       start: 'main',
-      nodes: { main: [say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announcePosition: true, maxWaitSeconds: 300, onTimeout: 'voicemail' })], voicemail: [record()] },
+      nodes: { main: [say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.' }, maxWaitSeconds: 300, onTimeout: 'voicemail' })], voicemail: [record()] },
     }),
   },
   {
     step: 'conference',
-    summary: 'Joins a named conference room; callers with the same room talk together.',
-    code: "conference('team-standup', { startOnEnter: true, endOnExit: false, beep: true, holdMusic: 'https://audio.example.com/wait.mp3' })",
-    flow: defineFlow({ name: 'conference', start: 'main', nodes: { main: [conference('team-standup', { startOnEnter: true, endOnExit: false, beep: true, holdMusic: 'https://audio.example.com/wait.mp3' })] } }),
+    summary: 'Joins a named conference room; callers with the same room talk together. `beep: true` and `maxParticipants` work on Twilio and Telnyx; Vonage refuses them when the handler is created (its conversation has neither).',
+    code: "conference('team-standup', { startOnEnter: true, endOnExit: false, muted: false, holdMusic: 'https://audio.example.com/wait.mp3' })",
+    flow: defineFlow({ name: 'conference', start: 'main', nodes: { main: [conference('team-standup', { startOnEnter: true, endOnExit: false, muted: false, holdMusic: 'https://audio.example.com/wait.mp3' })] } }),
   },
   {
     step: 'goto',

@@ -179,7 +179,7 @@ describe('two instances, one Redis', () => {
     for (const [name, size] of [['steady', 60], ['faults', 40]] as const) {
       const announced = queueResults
         .filter((result) => result.wave === name)
-        .map((result) => Number(/You are number (\d+) in the queue/.exec(spoken(result.transcript).join(' '))?.[1]))
+        .map((result) => Number(/You are number (\d+) in line/.exec(spoken(result.transcript).join(' '))?.[1]))
         .sort((a, b) => a - b);
       announcementErrors += announced.filter((position, index) => position !== index + 1).length + Math.abs(size - announced.length);
     }

@@ -17,7 +17,9 @@ import { createInboundFlow } from '../examples/vonage-inbound/src/inbound-flow.j
 
 const configIvr = parseFlow(readFileSync(new URL('../examples/config-ivr/ivr.yaml', import.meta.url), 'utf8'));
 const hotline = parseFlow(readFileSync(new URL('../examples/telnyx-ivr/weather-hotline.json', import.meta.url), 'utf8'));
-const conferenceLine = createConferenceLine();
+// Seed 002 asks for a beep, which Vonage refuses when the handler is created (no conversation tone: docs/capabilities.md);
+// the same line without it is the same call everywhere. test/parity-queue.test.ts holds the refusal.
+const conferenceLine = withoutBeep(createConferenceLine());
 const inbound = (agentFree: boolean) => createInboundFlow({ agentNumber: '+447700900123', holdMusicUrl: 'https://audio.example.com/hold.mp3', isAgentFree: () => agentFree });
 
 const weekdayMorning = '2026-11-24T10:00:00Z'; // Tuesday 10:00 in London
@@ -33,6 +35,11 @@ interface ParityCase {
   /** What the caller must hear, in order, on every provider. */
   heard: string[];
   endedBy?: SimulatedCall['endedBy'];
+}
+
+function withoutBeep(flow: Flow): Flow {
+  const nodes = Object.fromEntries(Object.entries(flow.nodes).map(([id, steps]) => [id, Array.isArray(steps) ? steps.map((step) => (step.type === 'conference' ? { ...step, beep: false } : step)) : steps]));
+  return { ...flow, nodes } as Flow;
 }
 
 function neutral(entries: TranscriptEntry[]): TranscriptEntry[] {

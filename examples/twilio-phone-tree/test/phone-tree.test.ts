@@ -60,7 +60,7 @@ describe('phone tree on the Twilio emulator', () => {
   it('2 → support: queue with hold music and position, then goodbye after the agent', async () => {
     const transcript = await twilio.call({ input: ['2'], queues: [{ result: 'bridged', waitSeconds: 40 }] });
     expect(transcript.errors).toEqual([]);
-    expect(spoken(transcript)).toEqual([greeting, menu, 'Please hold while we connect you with a support agent.', 'You are next in line.', 'You are next in line.', goodbye]);
+    expect(spoken(transcript)).toEqual([greeting, menu, 'Please hold while we connect you with a support agent.', 'You are number 1 in line.', goodbye]);
     expect(transcript.entries.filter((entry) => entry.type === 'play')).toEqual([
       { type: 'play', url: 'https://audio.example.com/hold-music.mp3' },
       { type: 'play', url: 'https://audio.example.com/hold-music.mp3' },

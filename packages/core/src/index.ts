@@ -23,6 +23,7 @@ export type {
   PauseStep,
   PlayStep,
   ProviderOptions,
+  QueueAnnouncement,
   RecordStep,
   RejectStep,
   SayStep,
@@ -42,6 +43,9 @@ export type { Schema, SchemaIssue } from './ir/public-schemas.js';
 export { assertValidFlow, formatPath, invalidFlowError, stepReferences, validateFlow } from './ir/validate-flow.js';
 export type { FlowValidation } from './ir/validate-flow.js';
 export { checkFlowSource, parseFlow } from './ir/parse-flow.js';
+export { defaultHoldMusicUrl, defaultQueueAnnouncement, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from './ir/queue-announcement.js';
+export { assertProviderSupport, assertStepsSupported, unsupportedOptionsOf, unsupportedUses } from './provider/check-provider-support.js';
+export type { UnsupportedUse } from './provider/check-provider-support.js';
 export type { ParseFlowOptions } from './ir/parse-flow.js';
 export { didYouMean, editDistance, nearest } from './ir/suggest.js';
 
@@ -59,7 +63,7 @@ export type { CallPosition, Engine, EngineOptions } from './engine/create-engine
 export { flowVersionOf } from './engine/flow-version.js';
 export type { CallInfo, DialStatus, Effect, Outcome, OutcomeType, PlannedMedia, PlannedWait, Turn } from './engine/types.js';
 export { silentLogger } from './engine/adapter.js';
-export type { Capabilities, Logger, ProviderAdapter, Rendered, Support } from './engine/adapter.js';
+export type { Capabilities, Logger, ProviderAdapter, Rendered, StepCapability, Support, UnsupportedOption } from './engine/adapter.js';
 
 export { signToken, verifyToken } from './token/call-token.js';
 export type { CallState, TokenContent, TokenOptions } from './token/call-token.js';

@@ -57,6 +57,7 @@ const seed = {
     queue: [
       { type: 'enqueue', queue: 'support', holdMusic: 'https://example.com/hold.mp3', announcePosition: { everySeconds: 60 }, maxWaitSeconds: 600, onTimeout: 'voicemail', escape: { digit: '0', to: 'voicemail' }, then: 'bye' },
       { type: 'enqueue', queue: 'other', announcePosition: true },
+      { type: 'enqueue', queue: 'worded', announce: { template: 'You are number {position}; about {waitMinutes} minutes.', everySeconds: 60 } },
     ],
     room: [{ type: 'conference', room: 'team', startOnEnter: true, endOnExit: false, muted: false, beep: true, holdMusic: 'https://example.com/h.mp3', maxParticipants: 10, then: 'bye' }],
     loop: [{ type: 'goto', node: 'menu' }],

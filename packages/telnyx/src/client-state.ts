@@ -26,6 +26,13 @@ export type ClientState = (
       /** Machine detection: `off`, `detect` (route at call.machine.detection.ended), or `beep` (a machine at call.machine.greeting.ended). */
       detection: 'off' | 'detect' | 'beep';
     }
+  | {
+      kind: 'hold';
+      /** Which play of the hold music this is, from 1. */
+      segment: number;
+      /** The queue wait (seconds) at the last announcement of the caller's place; absent before the first. */
+      announcedAt?: number;
+    }
 ) & {
   /** The continuation token. */
   token: string;
@@ -48,6 +55,8 @@ export function encodeClientState(state: ClientState): string {
         ? `peer ${state.callControlId} ${position}`
         : state.kind === 'outbound'
           ? `out ${state.nonce} ${state.detection} ${position}`
+        : state.kind === 'hold'
+          ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
           : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
@@ -76,6 +85,9 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1])) return { kind: 'left-queue', digit: parts[1], sequence, token };
   if (parts.length === 5 && parts[0] === 'out' && /^[0-9a-f]{8,64}$/.test(parts[1] ?? '') && (parts[2] === 'off' || parts[2] === 'detect' || parts[2] === 'beep')) {
     return { kind: 'outbound', nonce: parts[1]!, detection: parts[2], sequence, token };
+  }
+  if (parts.length === 5 && parts[0] === 'hold' && /^\d{1,9}$/.test(parts[1] ?? '') && /^(-|\d{1,9})$/.test(parts[2] ?? '')) {
+    return { kind: 'hold', segment: Number(parts[1]), ...(parts[2] === '-' ? {} : { announcedAt: Number(parts[2]) }), sequence, token };
   }
   return undefined;
 }

@@ -49,6 +49,11 @@ export interface TelnyxClient {
     create(body: ConferenceCreateParams, options?: TelnyxRequestOptions): Promise<{ data?: { id?: string } }>;
     actions: { join(conferenceId: string, body: ActionJoinParams, options?: TelnyxRequestOptions): Promise<unknown> };
   };
+  /** Where a waiting caller is and how long the queue waits, for the flow's announcements (the SDK's `client.queues`); without it the place is announced on entry only. */
+  queues?: {
+    retrieve(queueName: string, options?: TelnyxRequestOptions): Promise<{ data?: { average_wait_time_secs?: number } }>;
+    calls: { retrieve(callControlId: string, params: { queue_name: string }, options?: TelnyxRequestOptions): Promise<{ data?: { queue_position?: number; wait_time_secs?: number } }> };
+  };
 }
 
 /** The `calls.dial` parameters callflow sends (telnyx SDK resources/calls/calls.d.ts `CallDialParams`). */

@@ -1,4 +1,4 @@
-import { CallFlowError } from '@callflow/core';
+import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from '@callflow/core';
 import type {
   CallState,
   ConferenceStep,
@@ -96,6 +96,8 @@ export interface PlanCommandsOptions {
   stopListening?: { gather: boolean };
   /** Let Telnyx re-ask natively where the menu maps onto it; default true. Off for dynamic nodes, whose step the handler cannot re-read. */
   nativeRetries?: boolean;
+  /** The waiting step is in a dynamic node, whose step later events cannot re-read: a queue then loops its music from the start, unannounced. */
+  dynamicNode?: boolean;
 }
 
 const speakLimit = 3000;
@@ -165,7 +167,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence, wait.state.node));
         break;
       case 'enqueue':
-        commands.push(...enqueueCommands(wait.step, state, warnings));
+        commands.push(...enqueueCommands(wait.step, state, warnings, options.dynamicNode ?? false));
         break;
       case 'conference':
         commands.push(conferenceCommand(wait.step, state, warnings));
@@ -471,20 +473,63 @@ function transferCommand(step: TransferStep, clientState: string, callControlId:
   return { action: 'transfer', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' };
 }
 
-// provider: Telnyx queues play no music by themselves; hold music is a looping playback started before enqueue.
-function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[]): TelnyxCommand[] {
+// provider: Telnyx queues play no music by themselves (https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls);
+// the hold music and the flow's announcements start on call.enqueued (holdCommands), one play at a time.
+function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[], dynamicNode: boolean): TelnyxCommand[] {
   const commands: TelnyxCommand[] = [];
-  if (step.holdMusic) commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic, loop: 'infinity', client_state: clientState } });
-  if (step.announcePosition) warnings.push(`enqueue '${step.queue}': position announcements are not played on Telnyx (call.enqueued reports the position)`);
+  if (dynamicNode) {
+    // The breaks in the music need the step, which a dynamic node does not keep: loop the music instead.
+    commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, loop: 'infinity', client_state: clientState } });
+    if (queueAnnouncementOf(step)) warnings.push(`enqueue '${step.queue}': in a dynamic node the place is not announced on Telnyx (put the enqueue in a static node)`);
+  }
   const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
   if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
   commands.push({ action: 'enqueue', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.dequeued' });
   return commands;
 }
 
+/** What the hold music's next play needs to know: which play it is, and what Telnyx reports about the wait. */
+export interface HoldSegment {
+  /** Which play of the hold music comes next, from 1. */
+  segment: number;
+  /** The queue wait at the last announcement; absent before the first. */
+  lastAnnouncedSeconds?: number;
+  /** `current_position` of call.enqueued, or `queue_position` of GET /queues/{name}/calls/{id}; absent when unknown. */
+  position?: number;
+  /** `queue_avg_wait_time_secs` of call.enqueued, or `average_wait_time_secs` of GET /queues/{name}. */
+  averageWaitSeconds?: number;
+  /** `wait_time_secs` of GET /queues/{name}/calls/{id}; 0 on entry. */
+  waitedSeconds: number;
+}
+
+/**
+ * The commands of one break in the hold music of a queued caller: the flow's announcement when it is due, then one play
+ * of the hold music, whose call.playback.ended is the next break. Pure; `client_state` marks both as the hold (kind `hold`).
+ * @example holdCommands(step, { segment: 1, position: 2, waitedSeconds: 0 }, { sequence: 3, token, callControlId })
+ */
+export function holdCommands(step: EnqueueStep, hold: HoldSegment, at: { sequence: number; token: string; callControlId: string }): TelnyxCommand[] {
+  const announcement = queueAnnouncementOf(step);
+  let announcedAt = hold.lastAnnouncedSeconds;
+  const commands: TelnyxCommand[] = [];
+  const due = announcement !== undefined && hold.position !== undefined && hold.position > 0 && queueAnnouncementDue(hold.waitedSeconds, announcedAt, announcement.everySeconds);
+  if (due) announcedAt = hold.waitedSeconds;
+  const clientState = encodeClientState({ kind: 'hold', segment: hold.segment, ...(announcedAt === undefined ? {} : { announcedAt }), sequence: at.sequence, token: at.token });
+  if (due) {
+    const payload = formatQueueAnnouncement(announcement!.template, { position: hold.position!, averageWaitSeconds: hold.averageWaitSeconds });
+    commands.push({ action: 'speak', body: { payload: checkText(payload, 'queue announcement'), ...telnyxVoice(undefined), client_state: clientState } });
+  }
+  // One play, not loop 'infinity': its call.playback.ended is where the next announcement may go.
+  commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, client_state: clientState } });
+  const seed = `${at.sequence} ${at.token} hold ${hold.segment}`;
+  commands.forEach((command, index) => {
+    (command.body as { command_id?: string }).command_id = commandIdOf(at.callControlId, seed, index, command.action);
+  });
+  return commands;
+}
+
 // provider: Telnyx joins conferences by id, so the first caller creates the room and its id is kept under the name in the Store.
 function conferenceCommand(step: ConferenceStep, clientState: string, warnings: string[]): TelnyxCommand {
-  const beep = step.beep ?? true ? ('always' as const) : ('never' as const);
+  const beep = step.beep === true ? ('always' as const) : ('never' as const);
   const startOnEnter = step.startOnEnter ?? true;
   const create: TelnyxConferenceBody['create'] = {
     name: step.room,

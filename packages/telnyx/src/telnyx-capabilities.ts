@@ -4,15 +4,18 @@ import type { Capabilities, CallFeatures } from '@callflow/core';
 export const telnyxCapabilities: Capabilities = {
   say: { support: 'native', note: 'speak; male/female map to the basic voices, Polly.X to AWS.Polly.X' },
   play: { support: 'native', note: 'playback_start' },
-  pause: { support: 'emulated', note: 'no pause command: a speak of SSML <break> tags' },
+  pause: { support: 'emulated', note: 'no pause command: a speak of SSML <break> tags (10 s each). The caller cannot tell: the speak says nothing, for exactly the pause' },
   gather: {
     support: 'native',
     note: "gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits",
   },
   record: { support: 'native', note: 'record_start; finishOnKey emulated with call.dtmf.received → record_stop; silence timeout is charged and starts after speech' },
   transfer: { support: 'native', note: "transfer; busy / no-answer / failed read from the far leg's call.hangup cause, the caller's leg goes on" },
-  enqueue: { support: 'native', note: 'enqueue + a looping playback_start for hold music; position is not announced; escape digit via call.dtmf.received → leave_queue' },
-  conference: { support: 'native', note: 'first caller creates the room (conferences.create), later callers join by the id kept under its name in the Store' },
+  enqueue: {
+    support: 'native',
+    note: "enqueue (max_wait_time_secs); from call.enqueued the hold music one playback_start at a time (callflow's default track when none is given), and at each call.playback.ended the flow's announcement when due, with the place and wait from GET /queues/{name}/calls/{id} and GET /queues/{name}; escape key via call.dtmf.received → leave_queue",
+  },
+  conference: { support: 'native', note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store. Not yet the same: muted and endOnExit reach only callers who join, because conferences.create takes neither for the caller who creates the room' },
   goto: { support: 'native', note: 'decided by the engine' },
   hangup: { support: 'native', note: 'hangup' },
   reject: { support: 'native', note: 'reject with cause USER_BUSY or CALL_REJECTED instead of answer' },

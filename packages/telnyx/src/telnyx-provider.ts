@@ -1,9 +1,9 @@
-import { CallFlowError, type AnsweredBy, type CallEventReport, type CallInfo, type CallPosition, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
+import { CallFlowError, type AnsweredBy, type CallEventReport, type CallInfo, type CallPosition, type EnqueueStep, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
 import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
 import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
 import { forgetConference, type TelnyxClient } from './execute-commands.js';
 import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.js';
-import { continuationStates, nativeGatherRetries, planCommands, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
+import { continuationStates, holdCommands, nativeGatherRetries, planCommands, type HoldSegment, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
 import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
@@ -44,6 +44,10 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
 
 /** What a Telnyx handler carries beside the function: nothing but the engine every handler has. */
 export type TelnyxExtras = Record<never, never>;
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
 
 function publicKeyProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '') return 'is required to verify webhooks (the Ed25519 public key from Mission Control); set verifySignatures: false only for local experiments';
@@ -178,6 +182,41 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       ]);
     }
 
+    /** Whether the call still stands at this position (a stale hold event must not start music after the caller left the queue). */
+    async function standsAt(call: CallInfo, current: string): Promise<boolean> {
+      const raw = await store.get(telnyxPositionKey(call.callId));
+      return raw !== undefined && raw.split('\n')[0] === current;
+    }
+
+    /** Where the queued caller is now and how long the queue waits, from the Call Control API (absent when it cannot say). */
+    async function queueReport(call: CallInfo, step: EnqueueStep): Promise<Pick<HoldSegment, 'position' | 'averageWaitSeconds' | 'waitedSeconds'> | 'gone'> {
+      const queues = options.client.queues;
+      if (!queues) return { waitedSeconds: 0 };
+      try {
+        // provider: GET /queues/{name}/calls/{id} (queue_position, wait_time_secs) and GET /queues/{name} (average_wait_time_secs), telnyx SDK resources/queues.
+        const [member, queue] = await Promise.all([queues.calls.retrieve(call.callId, { queue_name: step.queue }, { timeout: 10_000, maxRetries: 0 }), queues.retrieve(step.queue, { timeout: 10_000, maxRetries: 0 })]);
+        return { position: member.data?.queue_position, averageWaitSeconds: queue.data?.average_wait_time_secs, waitedSeconds: member.data?.wait_time_secs ?? 0 };
+      } catch (error) {
+        if ((error as { status?: number }).status === 404) return 'gone';
+        logger.warn(`[callflow:telnyx] cannot read queue '${step.queue}' (${error instanceof Error ? error.message : String(error)}); hold music goes on without the announcement`, { callId: call.callId });
+        return { waitedSeconds: 0 };
+      }
+    }
+
+    /** A break in the hold music (or the start of the wait): the flow's announcement when due, then the next play of the music. */
+    async function holdBreak(call: CallInfo, clientState: ClientState, position: CallPosition | undefined, entering?: { position?: number; averageWaitSeconds?: number }): Promise<void> {
+      const step = position?.step;
+      if (step?.type !== 'enqueue') return;
+      const { token, sequence } = clientState;
+      const current = `${sequence} ${token}`;
+      if (!(await standsAt(call, current))) return;
+      const report = entering ? { ...entering, waitedSeconds: 0 } : await queueReport(call, step);
+      if (report === 'gone') return;
+      const segment = clientState.kind === 'hold' ? clientState.segment + 1 : 1;
+      const lastAnnouncedSeconds = clientState.kind === 'hold' ? clientState.announcedAt : undefined;
+      await delivery.execute(call.callId, holdCommands(step, { segment, lastAnnouncedSeconds, ...report }, { sequence, token, callControlId: call.callId }));
+    }
+
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
@@ -195,7 +234,16 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       const call: CallInfo = state.kind === 'peer' ? { callId: state.callControlId, provider: 'telnyx' } : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
       const callEvent = event.type === 'call.hangup' && state.kind === 'position' ? hangupReport(event) : undefined;
       const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: `${state.sequence} ${state.token}`, ...(callEvent ? { callEvent } : {}) };
-      if (event.type === 'call.dtmf.received' && state.kind === 'position' && typeof event.payload.digit === 'string') {
+      if (event.type === 'call.enqueued' && state.kind === 'position') {
+        const entering = { position: numberOf(event.payload.current_position), averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs) };
+        return { ...base, outcome: async (position) => (await holdBreak(call, state, position, entering), { done: 'enqueued' }) };
+      }
+      if (state.kind === 'hold' && event.type === 'call.playback.ended') {
+        // provider: a play that ran to its end reports status completed; a stopped one (the caller left the queue) does not.
+        if (event.payload.status !== 'completed') return { ...base, outcome: () => ({ done: 'hold music stopped' }) };
+        return { ...base, outcome: async (position) => (await holdBreak(call, state, position), { done: 'hold music' }) };
+      }
+      if (event.type === 'call.dtmf.received' && (state.kind === 'position' || state.kind === 'hold') && typeof event.payload.digit === 'string') {
         const digit = event.payload.digit;
         return {
           ...base,
@@ -214,8 +262,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           },
         };
       }
-      // A far leg only matters when it ends; the caller's leg only through its own state.
-      if (!outcome || (state.kind === 'peer' && outcome.type !== 'dial')) return { ...base, outcome: () => ({ done: event.type }) };
+      // A far leg only matters when it ends; the caller's leg only through its own state; the hold music only through its breaks.
+      if (!outcome || (state.kind === 'peer' && outcome.type !== 'dial') || (state.kind === 'hold' && outcome.type !== 'queue' && outcome.type !== 'hangup')) return { ...base, outcome: () => ({ done: event.type }) };
       return {
         ...base,
         outcome: (position) => {
@@ -246,7 +294,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       render(turn, input) {
         const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'>;
         const waitNode = turn.wait?.state.node;
-        return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: waitNode === undefined || typeof engine.flow.nodes[waitNode] !== 'function' });
+        const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+        return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: !dynamicNode, dynamicNode });
       },
       deliver: delivery,
     };

@@ -61,10 +61,12 @@ describe('phone tree on Telnyx (emulator + real telnyx SDK over HTTP)', () => {
     const transcript = clean(await rig.emulator.call({ input: ['2'], queues: [{ result: 'bridged', waitSeconds: 40 }] }));
     expect(transcript.entries).toContainEqual({ type: 'play', url: 'https://audio.example.com/hold.mp3' });
     expect(transcript.entries).toContainEqual({ type: 'enqueue', queue: 'support', result: 'bridged' });
-    expect(spoken(transcript)).toEqual([greeting, menu, 'Please hold while we connect you with a support agent.', goodbye]);
+    // The flow's announcement (announcePosition: the default wording, once) on call.enqueued, then the music a play at a time.
+    expect(spoken(transcript)).toEqual([greeting, menu, 'Please hold while we connect you with a support agent.', 'You are number 1 in line.', goodbye]);
     const actions = rig.emulator.requests.map((request) => request.action);
-    expect(actions.slice(-5)).toEqual(['playback_start', 'enqueue', 'playback_stop', 'speak', 'hangup']);
-    expect(rig.emulator.requests.find((request) => request.action === 'playback_start')?.body).toMatchObject({ loop: 'infinity' });
+    const queued = actions.slice(actions.indexOf('enqueue'));
+    expect(queued.slice(0, 6)).toEqual(['enqueue', 'speak', 'playback_start', 'queues.calls.retrieve', 'queues.retrieve', 'playback_start']);
+    expect(queued.slice(-3)).toEqual(['playback_stop', 'speak', 'hangup']);
   });
 
   it('reception: transfer answered, the caller leg is parked after the bridge and hears goodbye', async () => {
@@ -85,7 +87,10 @@ describe('phone tree on Telnyx (emulator + real telnyx SDK over HTTP)', () => {
   it('a caller who hangs up during the queue ends the call with no command after it', async () => {
     const transcript = clean(await rig.emulator.call({ input: ['2'], queues: [{ result: 'hangup' }] }));
     expect(transcript.endedBy).toBe('caller');
-    expect(rig.emulator.requests.at(-1)?.action).toBe('enqueue');
+    // After the enqueue only the hold went on (music plays, queue look-ups): no playback_stop, goodbye or hangup for a gone caller.
+    const actions = rig.emulator.requests.map((request) => request.action);
+    expect(actions.slice(actions.indexOf('enqueue') + 1).filter((action) => action !== 'playback_start' && action !== 'speak' && !action.startsWith('queues.'))).toEqual([]);
+    expect(actions.slice(actions.indexOf('enqueue') + 1)).not.toContain('playback_stop');
   });
 });
 
@@ -106,7 +111,7 @@ describe('delivery faults', () => {
     const rig = await startRig(phoneTree, { emulator: { deliveries: { replayStale: true } } });
     try {
       const transcript = clean(await rig.emulator.call({ input: ['3', '1', '5', '2'], queues: [{ result: 'timeout' }] }));
-      expect(spoken(transcript)).toEqual([greeting, menu, hours, hours, menu, 'Please hold while we connect you with a support agent.']);
+      expect(spoken(transcript)).toEqual([greeting, menu, hours, hours, menu, 'Please hold while we connect you with a support agent.', 'You are number 1 in line.']);
       expect(rig.logger.lines.filter((line) => line.message.includes('stale')).length).toBeGreaterThanOrEqual(4);
     } finally {
       await rig.close();

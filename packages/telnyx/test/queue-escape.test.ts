@@ -19,8 +19,24 @@ describe('enqueue on Telnyx: escape key and timeout', () => {
       const transcript = await rig.emulator.call({ queues: [{ result: 'left', digit: '*' }], recordings: [{ durationSeconds: 8 }] });
       expect(transcript.errors).toEqual([]);
       expect(spoken(transcript)).toEqual(['Leave a message.', 'Bye.']);
-      expect(rig.emulator.requests.map((request) => request.action)).toEqual(['answer', 'playback_start', 'enqueue', 'leave_queue', 'playback_stop', 'speak', 'record_start', 'speak', 'hangup']);
-      expect(rig.emulator.requests[2]!.body).toMatchObject({ queue_name: 'sales', max_wait_time_secs: 300 });
+      // The music starts on call.enqueued, one play at a time; at each break callflow asks the queue where the caller is.
+      expect(rig.emulator.requests.map((request) => request.action)).toEqual([
+        'answer',
+        'enqueue',
+        'playback_start',
+        'queues.calls.retrieve',
+        'queues.retrieve',
+        'playback_start',
+        'leave_queue',
+        'playback_stop',
+        'speak',
+        'record_start',
+        'speak',
+        'hangup',
+      ]);
+      expect(rig.emulator.requests[1]!.body).toMatchObject({ queue_name: 'sales', max_wait_time_secs: 300 });
+      expect(rig.emulator.requests[2]!.body).toMatchObject({ audio_url: 'https://audio.example.com/hold.mp3' });
+      expect(rig.emulator.requests[2]!.body).not.toHaveProperty('loop');
     } finally {
       await rig.close();
     }

@@ -50,8 +50,12 @@ export interface CallScript {
   transfers?: TransferScript[];
   /** Successive recordings; default a 5-second message. `hangup` ends the call after `durationSeconds` (default 5) of recording. */
   recordings?: Array<{ durationSeconds: number } | { hangup: true; durationSeconds?: number }>;
-  /** What happens at successive queues; default the caller hangs up after waiting. */
-  queues?: Array<{ result: 'bridged' | 'timeout' | 'hangup' | 'left'; waitSeconds?: number; digit?: string }>;
+  /**
+   * What happens at successive queues, at the first break in the hold music once `waitSeconds` have passed; default the
+   * caller hangs up after waiting. `left` with a `digit` is the caller pressing the escape key; `position` (default 1) and
+   * `averageWaitSeconds` (default 0) are what the provider reports about the queue.
+   */
+  queues?: Array<{ result: 'bridged' | 'timeout' | 'hangup' | 'left'; waitSeconds?: number; digit?: string; position?: number; averageWaitSeconds?: number }>;
   /** What happens at successive conferences; default the conference ends. */
   conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true }>;
   /**

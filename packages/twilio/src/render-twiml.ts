@@ -1,4 +1,4 @@
-import { CallFlowError } from '@callflow/core';
+import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from '@callflow/core';
 import type { ConferenceStep, EnqueueStep, GatherStep, MediaStep, ProviderAdapter, RecordStep, TransferStep, Turn } from '@callflow/core';
 import { twilioCapabilities } from './twilio-capabilities.js';
 import { element, textElement, type AttributeValue } from './xml.js';
@@ -14,8 +14,8 @@ export type TwilioCallbackEvent = 'wait' | 'status' | 'callee' | 'screen';
 
 const declaration = '<?xml version="1.0" encoding="UTF-8"?>';
 
-/** Twilio's own default hold music, used when an emulated wait loop has none of its own. */
-export const twilioDefaultHoldMusic = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
+/** Twilio's own default hold music, used when an emulated wait loop has none of its own (callflow's default on every provider). */
+export const twilioDefaultHoldMusic = defaultHoldMusicUrl;
 
 /**
  * Adds the continuation token (and optionally the callback event) to the handler URL.
@@ -75,10 +75,6 @@ export function twimlWarnings(turn: Turn): string[] {
     if (planned.step.type === 'pause' && !Number.isInteger(planned.step.seconds)) warnings.push(`pause of ${planned.step.seconds} s rounded to whole seconds`);
   }
   const step = turn.wait?.step;
-  if (step?.type === 'enqueue') {
-    if (step.escape) warnings.push(`enqueue '${step.queue}': the escape digit is not supported on Twilio and is ignored`);
-    if (typeof step.announcePosition === 'object') warnings.push(`enqueue '${step.queue}': the position is announced once per hold-music loop, not every ${step.announcePosition.everySeconds} s`);
-  }
   if (step?.type === 'gather' && step.interDigitTimeoutSeconds !== undefined && step.interDigitTimeoutSeconds !== step.timeoutSeconds) {
     warnings.push('gather: Twilio uses one timeout for the first digit and between digits; interDigitTimeoutSeconds is ignored');
   }
@@ -94,16 +90,56 @@ export const twilioAdapter: ProviderAdapter<string, TwimlContext> = {
   },
 };
 
-/** The hold document served at an `<Enqueue waitUrl>`: position, hold music, or `<Leave/>` once the wait is over. */
-export function renderEnqueueWait(step: EnqueueStep, wait: { position?: number; queueTimeSeconds?: number }): string {
-  if (step.maxWaitSeconds !== undefined && (wait.queueTimeSeconds ?? 0) >= step.maxWaitSeconds) {
-    return `${declaration}<Response><Leave/></Response>`;
+/** What Twilio reports to a wait URL (provider: https://www.twilio.com/docs/voice/twiml/enqueue, "waitUrl" request parameters), and what callflow carried. */
+export interface EnqueueWaitRequest {
+  /** `QueuePosition`: 1 is next. */
+  position?: number;
+  /** `QueueTime`: seconds this caller has waited. */
+  queueTimeSeconds?: number;
+  /** `AvgQueueTime`: seconds callers in this queue wait on average. */
+  averageWaitSeconds?: number;
+  /** The `QueueTime` of the last announcement (the `a` query parameter callflow's own `<Redirect>` carries). */
+  lastAnnouncedSeconds?: number;
+  /** `Digits`, when the wait document's `<Gather>` heard a key. */
+  digits?: string;
+}
+
+/** Adds `name=value` to a URL's query, before any fragment. */
+function withQuery(url: string, name: string, value: string): string {
+  const hash = url.indexOf('#');
+  const base = hash === -1 ? url : url.slice(0, hash);
+  return `${base}${base.includes('?') ? '&' : '?'}${name}=${encodeURIComponent(value)}${hash === -1 ? '' : url.slice(hash)}`;
+}
+
+/**
+ * The hold document served at an `<Enqueue waitUrl>`, which Twilio runs again each time it ends: `<Leave/>` once the
+ * wait is over or the escape key was pressed, else the flow's announcement when due, then one play of the hold music
+ * inside a `<Gather>` for the escape key (a wait URL may hold Say, Play, Pause, Hangup, Redirect, Leave and Gather:
+ * provider: https://www.twilio.com/docs/voice/twiml/enqueue#attributes-waiturl), then a `<Redirect>` back to itself
+ * that carries when the caller last heard their place.
+ */
+export function renderEnqueueWait(step: EnqueueStep, wait: EnqueueWaitRequest, waitUrl: string): string {
+  const waited = wait.queueTimeSeconds ?? 0;
+  if (wait.digits !== undefined) {
+    // A key other than the escape key: back to waiting, with the same announcement rhythm.
+    if (step.escape && wait.digits === step.escape.digit) return `${declaration}<Response><Leave/></Response>`;
+    return `${declaration}${element('Response', {}, textElement('Redirect', { method: 'POST' }, wait.lastAnnouncedSeconds === undefined ? waitUrl : withQuery(waitUrl, 'a', String(wait.lastAnnouncedSeconds))))}`;
   }
+  if (step.maxWaitSeconds !== undefined && waited >= step.maxWaitSeconds) return `${declaration}<Response><Leave/></Response>`;
+  const announcement = queueAnnouncementOf(step);
+  let lastAnnounced = wait.lastAnnouncedSeconds;
   let body = '';
-  if (step.announcePosition && wait.position !== undefined && wait.position > 0) {
-    body += textElement('Say', {}, wait.position === 1 ? 'You are next in line.' : `You are number ${wait.position} in line.`);
+  if (announcement && wait.position !== undefined && wait.position > 0 && queueAnnouncementDue(waited, lastAnnounced, announcement.everySeconds)) {
+    body += textElement('Say', {}, formatQueueAnnouncement(announcement.template, { position: wait.position, averageWaitSeconds: wait.averageWaitSeconds }));
+    lastAnnounced = waited;
   }
-  body += textElement('Play', {}, step.holdMusic ?? twilioDefaultHoldMusic);
+  const music = textElement('Play', {}, step.holdMusic ?? twilioDefaultHoldMusic);
+  const again = lastAnnounced === undefined ? waitUrl : withQuery(waitUrl, 'a', String(lastAnnounced));
+  if (step.escape) {
+    // provider: the nested Play keeps playing while Gather listens; on a key Twilio requests the action with Digits (twilio.com/docs/voice/twiml/gather).
+    body += element('Gather', { input: 'dtmf', numDigits: 1, timeout: 1, action: again, method: 'POST' }, music);
+  } else body += music;
+  if (announcement || step.escape) body += textElement('Redirect', { method: 'POST' }, again);
   return `${declaration}${element('Response', {}, body)}`;
 }
 
@@ -236,12 +272,12 @@ function renderTransfer(step: TransferStep, url: string, node: string, calleeUrl
 }
 
 function renderEnqueue(step: EnqueueStep, url: string, waitUrl: string): string {
-  const needsWaitUrl = step.holdMusic !== undefined || Boolean(step.announcePosition) || step.maxWaitSeconds !== undefined;
+  // Always our own wait URL: the same hold music as the other providers, the flow's announcements, the escape key, the time limit.
   const attributes: Record<string, AttributeValue> = {
     action: url,
     method: 'POST',
-    waitUrl: needsWaitUrl ? waitUrl : undefined,
-    waitUrlMethod: needsWaitUrl ? 'POST' : undefined,
+    waitUrl,
+    waitUrlMethod: 'POST',
     ...extra(step),
   };
   return textElement('Enqueue', attributes, step.queue);
@@ -252,7 +288,7 @@ function renderConference(step: ConferenceStep, url: string): string {
     startConferenceOnEnter: step.startOnEnter ?? true,
     endConferenceOnExit: step.endOnExit ?? false,
     muted: step.muted ?? false,
-    beep: step.beep ?? true,
+    beep: step.beep ?? false,
     waitUrl: step.holdMusic,
     // provider: Twilio POSTs to a Conference waitUrl by default; a static MP3/WAV needs GET (https://www.twilio.com/docs/api/errors/13234).
     waitMethod: step.holdMusic === undefined ? undefined : 'GET',

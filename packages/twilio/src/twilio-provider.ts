@@ -143,7 +143,14 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
               // An orphaned position: resuming gives the caller the apology instead of the wait music.
               if (!position) return { type: 'media-done' };
               if (position.step?.type !== 'enqueue') return { answer: emptyTwiml() };
-              return { answer: renderEnqueueWait(position.step, { position: numberOf(params.QueuePosition), queueTimeSeconds: numberOf(params.QueueTime) }) };
+              const wait = {
+                position: numberOf(params.QueuePosition),
+                queueTimeSeconds: numberOf(params.QueueTime),
+                averageWaitSeconds: numberOf(params.AvgQueueTime),
+                lastAnnouncedSeconds: numberOf(query.get('a') ?? undefined),
+                digits: params.Digits === undefined || params.Digits === '' ? undefined : params.Digits,
+              };
+              return { answer: renderEnqueueWait(position.step, wait, callbackUrl(actionUrl, token, 'wait')) };
             },
           };
         }

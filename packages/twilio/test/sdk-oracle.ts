@@ -59,15 +59,14 @@ export function buildWithSdk(turn: Turn, context: TwimlContext): string {
       if (typeof step.to === 'string') dial.number(step.to);
       else dial.sip({ ...(step.to.username ? { username: step.to.username } : {}), ...(step.to.password ? { password: step.to.password } : {}) }, step.to.sip);
     } else if (step.type === 'enqueue') {
-      const needsWait = step.holdMusic !== undefined || Boolean(step.announcePosition) || step.maxWaitSeconds !== undefined;
-      response.enqueue({ action: url, method: 'POST', ...(needsWait ? { waitUrl: callbackUrl(context.actionUrl, turn.token, 'wait'), waitUrlMethod: 'POST' } : {}) }, step.queue);
+      response.enqueue({ action: url, method: 'POST', waitUrl: callbackUrl(context.actionUrl, turn.token, 'wait'), waitUrlMethod: 'POST' }, step.queue);
     } else if (step.type === 'conference') {
       response.dial({ action: url, method: 'POST' }).conference(
         {
           startConferenceOnEnter: step.startOnEnter ?? true,
           endConferenceOnExit: step.endOnExit ?? false,
           muted: step.muted ?? false,
-          beep: String(step.beep ?? true) as 'true' | 'false',
+          beep: String(step.beep ?? false) as 'true' | 'false',
           ...(step.holdMusic ? { waitUrl: step.holdMusic, waitMethod: 'GET' } : {}),
           ...(step.maxParticipants ? { maxParticipants: step.maxParticipants } : {}),
         },

@@ -215,7 +215,10 @@ describe('createTwilioHandler', () => {
     const first = await (await handler(await twilioPost('', callParams))).text();
     const query = actionQuery(first);
     const wait = await (await handler(await twilioPost(`${query}&e=wait`, { ...callParams, QueuePosition: '2', QueueTime: '30' }))).text();
-    expect(wait).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>You are number 2 in line.</Say><Play>https://cdn.example.com/hold.mp3</Play></Response>');
+    // The wait URL announces once, then redirects to itself carrying when (QueueTime 30), so the next run plays only the music.
+    expect(wait).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>You are number 2 in line.<\/Say><Play>https:\/\/cdn.example.com\/hold.mp3<\/Play><Redirect method="POST">https:\/\/ivr.example.com\/voice\?t=[^<]+&amp;e=wait&amp;a=30<\/Redirect><\/Response>$/);
+    const again = await (await handler(await twilioPost(`${query}&e=wait&a=30`, { ...callParams, QueuePosition: '1', QueueTime: '62' }))).text();
+    expect(again).not.toContain('<Say>');
     const late = await (await handler(await twilioPost(`${query}&e=wait`, { ...callParams, QueuePosition: '2', QueueTime: '125' }))).text();
     expect(late).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Leave/></Response>');
     const after = await (await handler(await twilioPost(query, { ...callParams, QueueResult: 'leave', QueueTime: '125' }))).text();

@@ -1,4 +1,4 @@
-import { CallFlowError, type ConferenceStep, type EnqueueStep, type GatherStep, type MediaStep, type RecordStep, type Rendered, type TransferStep, type TransferTarget, type Turn } from '@callflow/core';
+import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementOf, type ConferenceStep, type EnqueueStep, type GatherStep, type MediaStep, type RecordStep, type Rendered, type TransferStep, type TransferTarget, type Turn } from '@callflow/core';
 import { mp3Format, nccoActions, synchronousEventType, type Ncco, type NccoAction, type NccoConnect, type NccoInput, type NccoNotify, type NccoTalk } from './ncco-types.js';
 
 /** What the renderer needs beside the turn. */
@@ -7,6 +7,8 @@ export interface RenderNccoContext {
   eventUrl: string;
   /** The caller's place in the queue, when the turn enqueues (the handler computes it from the store). */
   queuePosition?: number;
+  /** How long the callers already in that queue have waited on average, in seconds (from the store). */
+  queueAverageWaitSeconds?: number;
   /** Prefix of the conversation that emulates a queue; default `callflow-queue-`. */
   queuePrefix?: string;
 }
@@ -89,7 +91,7 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
       );
       break;
     case 'conference':
-      ncco.push(renderConversation(step, warnings), notifyAction('conference', context.eventUrl, token, callId));
+      ncco.push(renderConversation(step, node), notifyAction('conference', context.eventUrl, token, callId));
       break;
     case 'enqueue':
       ncco.push(...renderEnqueue(step, callId, context, warnings), notifyAction('enqueue', context.eventUrl, token, callId));
@@ -286,9 +288,11 @@ function phoneDigits(number: string): string {
   return number.replace(/^\+/, '').replace(/[\s()-]/g, '');
 }
 
-function renderConversation(step: ConferenceStep, warnings: string[]): NccoAction {
-  if (step.beep === true) warnings.push(`conference '${step.room}': Vonage conversations play no entry/exit beep`);
-  if (step.maxParticipants !== undefined) warnings.push(`conference '${step.room}': Vonage has no per-room participant limit setting (the platform caps rooms itself)`);
+function renderConversation(step: ConferenceStep, node: string): NccoAction {
+  // provider: the conversation action has no beep and no size option (https://developer.vonage.com/en/voice/voice-api/ncco-reference#conversation);
+  // both are refused when the handler is created (vonageCapabilities), and here for dynamic nodes.
+  if (step.beep === true) throw new CallFlowError('unsupported-step', `${node} conference: beep: true is not supported on vonage: ${vonageConversationLimits.beep}`, { provider, node });
+  if (step.maxParticipants !== undefined) throw new CallFlowError('unsupported-step', `${node} conference: maxParticipants is not supported on vonage: ${vonageConversationLimits.maxParticipants}`, { provider, node });
   return {
     action: nccoActions.conversation,
     name: step.room,
@@ -299,6 +303,14 @@ function renderConversation(step: ConferenceStep, warnings: string[]): NccoActio
   };
 }
 
+/** Why Vonage refuses some conference and queue options (the capability matrix and the errors quote these). */
+export const vonageConversationLimits = {
+  beep: 'the NCCO conversation action has no entry/exit tone, and a tone streamed to the joining caller alone would not reach the others in the room',
+  maxParticipants: 'the NCCO conversation action has no size setting (the platform caps rooms itself), so a full room would not turn the caller away',
+  everySeconds: 'the emulated queue waits in a conversation, which takes no timed actions, so the place can only be announced once, on entry',
+  escape: 'the emulated queue waits in a conversation, which takes no keypad input',
+} as const;
+
 function renderEnqueue(step: EnqueueStep, callId: string, context: RenderNccoContext, warnings: string[]): NccoAction[] {
   const out: NccoAction[] = [];
   const name = queueConversationName(step.queue, callId, context.queuePrefix);
@@ -306,16 +318,19 @@ function renderEnqueue(step: EnqueueStep, callId: string, context: RenderNccoCon
   warnings.push(
     `enqueue '${step.queue}' is emulated on Vonage: the caller waits in conversation '${name}' (startOnEnter false, music on hold), queue order is kept in the Store, and the app moves the caller with connectNextCaller() when an agent frees up (or an agent joins that conversation)`,
   );
-  if (step.announcePosition && context.queuePosition !== undefined) {
-    out.push({ action: nccoActions.talk, text: `You are number ${context.queuePosition} in the queue.` });
+  const announcement = queueAnnouncementOf(step);
+  if (announcement?.everySeconds !== undefined) throw new CallFlowError('unsupported-step', `enqueue '${step.queue}': announce.everySeconds is not supported on vonage: ${vonageConversationLimits.everySeconds}`, { provider });
+  if (step.escape) throw new CallFlowError('unsupported-step', `enqueue '${step.queue}': escape is not supported on vonage: ${vonageConversationLimits.escape}`, { provider });
+  if (announcement && context.queuePosition !== undefined) {
+    // The flow's words, with the place and the average wait the store knows (Vonage keeps no queue of its own).
+    out.push({ action: nccoActions.talk, text: formatQueueAnnouncement(announcement.template, { position: context.queuePosition, averageWaitSeconds: context.queueAverageWaitSeconds }) });
   }
-  if (typeof step.announcePosition === 'object') warnings.push(`enqueue '${step.queue}': the position is announced once on entry; Vonage cannot repeat it while the caller waits`);
   if (step.maxWaitSeconds !== undefined) warnings.push(`enqueue '${step.queue}': maxWaitSeconds is enforced only when the app calls sweepQueue()`);
-  if (step.escape) warnings.push(`enqueue '${step.queue}': escape digit '${step.escape.digit}' is not available; Vonage takes no input inside a conversation`);
   out.push({
     action: nccoActions.conversation,
     name,
-    ...(step.holdMusic ? { musicOnHoldUrl: [step.holdMusic] } : {}),
+    // The same default track as Twilio and Telnyx play, so the wait sounds the same everywhere.
+    musicOnHoldUrl: [step.holdMusic ?? defaultHoldMusicUrl],
     startOnEnter: false,
     endOnExit: false,
   });

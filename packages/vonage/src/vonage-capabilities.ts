@@ -1,6 +1,7 @@
 import type { CallFeatures, Capabilities, ProviderAdapter, Rendered } from '@callflow/core';
+import { queueAnnouncementOf } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
-import { renderNcco, type RenderNccoContext } from './render-ncco.js';
+import { renderNcco, vonageConversationLimits, type RenderNccoContext } from './render-ncco.js';
 
 /** What Vonage does natively, what callflow emulates on it, and how. */
 export const vonageCapabilities: Capabilities = {
@@ -10,10 +11,24 @@ export const vonageCapabilities: Capabilities = {
   gather: { support: 'native', note: 'talk/stream with bargeIn + input (≤20 digits, submit on # only); retries and routing by the engine' },
   record: { support: 'native', note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue' },
   transfer: { support: 'native', note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case' },
-  enqueue: { support: 'emulated', note: 'conversation with startOnEnter false + musicOnHold; order in the Store; REST transfer when an agent frees up' },
-  conference: { support: 'native', note: 'conversation; no beep, no size setting' },
+  enqueue: {
+    support: 'emulated',
+    note: "a conversation of the caller's own with startOnEnter false and the hold music (callflow's default track when none is given); order and average wait in the Store, so the flow's announcement on entry names the same place; REST transfer when an agent frees up. The caller cannot tell: they hear the music and the words they would hear on Twilio or Telnyx",
+    unsupported: [
+      { option: 'announce.everySeconds', why: vonageConversationLimits.everySeconds, when: (step) => queueAnnouncementOf(step)?.everySeconds !== undefined },
+      { option: 'escape', why: vonageConversationLimits.escape, when: (step) => step.escape !== undefined },
+    ],
+  },
+  conference: {
+    support: 'native',
+    note: 'conversation with startOnEnter, endOnExit, mute and musicOnHoldUrl',
+    unsupported: [
+      { option: 'beep: true', why: vonageConversationLimits.beep, when: (step) => step.beep === true },
+      { option: 'maxParticipants', why: vonageConversationLimits.maxParticipants, when: (step) => step.maxParticipants !== undefined },
+    ],
+  },
   goto: { support: 'native', note: 'resolved by the engine' },
-  hangup: { support: 'emulated', note: 'no hangup action: the NCCO ends, and so does the call' },
+  hangup: { support: 'emulated', note: 'no hangup action: the NCCO ends, and so does the call. The caller cannot tell: the line drops the moment the last action ends, as a hangup would' },
   reject: { support: 'unsupported', note: 'Vonage answers every inbound call before it asks for the NCCO: there is no pre-answer reject; rendering it is an unsupported-step error' },
   hours: { support: 'native', note: 'resolved by the engine' },
 };

@@ -21,7 +21,7 @@ import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVona
 import { callbackUrl, defaultQueuePrefix, queueConversationName, renderCalleeNcco, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, listQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
 
@@ -372,13 +372,19 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       parse,
       async prepare(turn) {
         if (turn.wait?.step.type !== 'enqueue' || !turn.token) return undefined;
-        return addToQueue(store, { callId: turn.call.callId, token: turn.token, queue: turn.wait.step.queue, enqueuedAt: now() });
+        const queue = turn.wait.step.queue;
+        const position = await addToQueue(store, { callId: turn.call.callId, token: turn.token, queue, enqueuedAt: now() });
+        // Twilio's AvgQueueTime and Telnyx's queue_avg_wait_time_secs: how long the others in the queue have waited, on average.
+        const others = (await listQueue(store, queue)).filter((caller) => caller.callId !== turn.call.callId);
+        const averageWaitSeconds = others.length === 0 ? 0 : others.reduce((total, caller) => total + Math.max(0, now() - caller.enqueuedAt), 0) / others.length / 1000;
+        return { position, averageWaitSeconds };
       },
-      render(turn, input) {
+      render: (turn, input) => {
         if (turn.wait?.step.type === 'transfer' && turn.wait.step.screen && !options.voiceClient?.voice.hangupCall) {
           throw new CallFlowError('unsupported-step', `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`, { provider: 'vonage', node: turn.node });
         }
-        return renderNcco(turn, { eventUrl: base, queuePosition: input.prepared as number | undefined, queuePrefix });
+        const queued = input.prepared as { position: number; averageWaitSeconds: number } | undefined;
+        return renderNcco(turn, { eventUrl: base, queuePosition: queued?.position, queueAverageWaitSeconds: queued?.averageWaitSeconds, queuePrefix });
       },
       deliver: { kind: 'reply', serialize: stringifyNcco, reply: (json) => jsonTextReply(json), acknowledge: () => emptyReply(), once: true },
       async moveLiveCall(call, ncco) {

@@ -89,7 +89,7 @@ describe('phone tree on the Vonage emulator', () => {
     const transcript = await vonage.call({ input: ['2'], queues: [{ result: 'bridged' }] });
     expect(transcript.errors).toEqual([]);
     expect(transcript.entries).toContainEqual({ type: 'enqueue', queue: 'support', result: 'bridged' });
-    expect(spoken(transcript)).toContain('You are number 1 in the queue.');
+    expect(spoken(transcript)).toContain('You are number 1 in line.');
     expect(spoken(transcript).at(-1)).toBe('Thank you for calling ACME. Goodbye.');
     expect(await handler.queuedCallers('support')).toEqual([]);
   });

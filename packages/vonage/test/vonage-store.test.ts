@@ -125,7 +125,7 @@ describe('Vonage queue on a shared store', () => {
       const response = await instances[index % 2]!(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret }));
       announced.push(JSON.stringify(await response.json()));
     }
-    expect(announced.map((ncco) => /You are number (\d+) in the queue/.exec(ncco)?.[1])).toEqual(['1', '2', '3', '4', '5', '6']);
+    expect(announced.map((ncco) => /You are number (\d+) in line/.exec(ncco)?.[1])).toEqual(['1', '2', '3', '4', '5', '6']);
     // The third caller hangs up (event through instance 0): they leave the queue.
     await instances[0]!(await signVonageRequest({ url: `${base}/event`, body: { uuid: callIds[2], status: 'completed' }, signatureSecret }));
     const picked: string[] = [];

@@ -1,11 +1,29 @@
-import type { StepType } from '../ir/types.js';
+import type { Step, StepType } from '../ir/types.js';
 import type { Turn } from './types.js';
 
 /** How a provider supports a step: natively, emulated with other verbs (a warning), or not at all (an error). */
 export type Support = 'native' | 'emulated' | 'unsupported';
 
+/** An option of a step that a provider cannot honour: a flow that sets it is refused for that provider when its handler is created. */
+export interface UnsupportedOption<S extends Step = Step> {
+  /** The option as the flow spells it, e.g. `beep: true`. */
+  option: string;
+  /** Why the provider cannot do it, one sentence. */
+  why: string;
+  /** True when the step uses the option. */
+  when(step: S): boolean;
+}
+
+/** How one step kind runs on a provider. */
+export interface StepCapability<S extends Step = Step> {
+  support: Support;
+  note?: string;
+  /** Options refused on this provider (a `CallFlowError('unsupported-step')` naming step, option and provider). */
+  unsupported?: ReadonlyArray<UnsupportedOption<S>>;
+}
+
 /** What an adapter can do, per step kind; the capability matrix in the docs is generated from these. */
-export type Capabilities = Record<StepType, { support: Support; note?: string }>;
+export type Capabilities = { [K in StepType]: StepCapability<Extract<Step, { type: K }>> };
 
 /** A rendering and what was degraded to produce it. */
 export interface Rendered<Output> {

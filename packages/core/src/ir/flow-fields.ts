@@ -28,6 +28,11 @@ const absoluteUrl = text({ test: isAbsoluteUrl, message: 'must be an absolute UR
 const oneKey = text({ pattern: /^[0-9*#]?$/, message: 'must be one key: 0-9, * or #, or empty for none', doc: "one key or ''" });
 const identifier = text({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, message: 'must be an identifier', doc: 'identifier' });
 const name = text({ pattern: /^[A-Za-z0-9_.:-]{1,64}$/, message: 'must be 1-64 letters, digits, _ . : or -', doc: 'name' });
+const announcementTemplate = text({
+  test: (value) => value.trim() !== '' && value.length <= 500 && [...value.matchAll(/\{([^}]*)\}/g)].every((match) => match[1] === 'position' || match[1] === 'waitMinutes'),
+  message: 'must be 1-500 characters; the only placeholders are {position} and {waitMinutes}',
+  doc: 'text with {position}, {waitMinutes}',
+});
 const providerSettings = optional(record(text(), unknown()));
 const media = step(['say', 'play', 'pause']);
 
@@ -118,6 +123,7 @@ export const stepFieldTable = {
   enqueue: {
     queue: name,
     holdMusic: optional(absoluteUrl),
+    announce: optional(union([boolean(), object({ template: optional(announcementTemplate), everySeconds: optional(number(10, 3600)) })])),
     announcePosition: optional(union([boolean(), object({ everySeconds: number(10, 3600) })])),
     maxWaitSeconds: optional(number(10, 14400)),
     onTimeout: optional(nodeRef()),

@@ -161,13 +161,23 @@ export interface RecordStep<N extends string = string> extends StepBase {
   then?: N;
 }
 
+/** How a queued caller is told their place: the words, and how often. */
+export interface QueueAnnouncement {
+  /** The words, with `{position}` (1 = next) and `{waitMinutes}` (the provider's average wait, whole minutes, at least 1); default `You are number {position} in line.` */
+  template?: string;
+  /** Repeat it after this many seconds of waiting, at the next break in the hold music; default: once, on entry. */
+  everySeconds?: number;
+}
+
 /** Put the caller in a named queue with hold music until an agent takes the call. */
 export interface EnqueueStep<N extends string = string> extends StepBase {
   type: 'enqueue';
   queue: string;
   /** Audio URL looped while waiting. */
   holdMusic?: string;
-  /** Announce the caller's position; `everySeconds` repeats it. */
+  /** Announce the caller's place while they wait, worded by the flow; `true` is the default wording, once on entry. */
+  announce?: boolean | QueueAnnouncement;
+  /** Older spelling of `announce` (default wording); `announce` wins when both are given. */
   announcePosition?: boolean | { everySeconds: number };
   /** Longest wait before `onTimeout`. */
   maxWaitSeconds?: number;
@@ -188,7 +198,7 @@ export interface ConferenceStep<N extends string = string> extends StepBase {
   endOnExit?: boolean;
   /** Join muted; default false. */
   muted?: boolean;
-  /** Beep on enter and exit; default true. */
+  /** Beep to the room when someone enters or leaves; default false. */
   beep?: boolean;
   /** Audio URL played while the caller waits alone. */
   holdMusic?: string;

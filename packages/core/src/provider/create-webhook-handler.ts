@@ -8,6 +8,7 @@ import { createMemoryStore } from '../store/memory-store.js';
 import { claimOnce } from '../store/store.js';
 import { createCallEvents } from './call-events.js';
 import { checkHandlerOptions } from './check-handler-options.js';
+import { assertProviderSupport, assertStepsSupported } from './check-provider-support.js';
 import { answerRoute, outboundCallId } from './outbound-start.js';
 import { retryLaterReason, type CommandDelivery, type PositionAnswer, type Provider, type ProviderHandlerOptions, type ProviderInstance, type RawWebhook, type RefusalReason, type ReplyDelivery, type WebhookEvent } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
@@ -55,6 +56,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     tokenTtlSeconds: options.tokenTtlSeconds,
     onError: (error, call) => logger.error(`${prefix} flow failed; the caller hears the apology: ${error.message}`, { callId: call.callId, node: error.node }),
   });
+  assertProviderSupport(engine.flow, name, provider.capabilities);
   const store = options.store ?? createMemoryStore({ now });
   const verify = options.verifySignatures ?? true;
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
@@ -74,6 +76,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   async function render(turn: Turn, planning?: unknown): Promise<Rendered<Output>> {
     const states = instance.continuationStates?.(turn) ?? [];
     const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
+    assertStepsSupported([...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])], turn.node, name, provider.capabilities);
     const prepared = instance.prepare ? await instance.prepare(turn) : planning;
     const rendered = instance.render(turn, { continuations, prepared });
     for (const warning of rendered.warnings) logger.info?.(`${prefix} ${warning}`, { callId: turn.call.callId, node: turn.node });

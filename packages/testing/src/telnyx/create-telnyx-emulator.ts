@@ -42,6 +42,8 @@ export interface TelnyxEmulatorOptions {
   msPerSecond?: number;
   /** Milliseconds to wait for the application's next command before declaring the call stalled; default 2000. */
   idleMs?: number;
+  /** Seconds the emulator assumes one play of a queue's hold music lasts, for the queue clock; default 30 (as the Twilio emulator's). */
+  playSeconds?: number;
   /** `connection_id` reported in events. */
   connectionId?: string;
   /** The clock for event timestamps and signatures, in ms; default `Date.now` (inject the app's clock when it is faked). */
@@ -148,6 +150,8 @@ interface Leg {
   transcribing?: Record<string, unknown>;
   lastProgressEvent?: { type: string; payload: Record<string, unknown>; clientState: string | undefined };
   conferenceLeave?: () => void;
+  /** While the leg waits in a queue: which, its place, the average wait, and the queue clock (seconds waited). */
+  waiting?: { queue: string; position: number; averageWaitSeconds: number; waitedSeconds: number };
 }
 
 interface ConferenceState extends EmulatedConference {
@@ -213,6 +217,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   const requests: TelnyxApiRequest[] = [];
   const failures: Array<{ action: string; status: number; times: number }> = [];
   const msPerSecond = options.msPerSecond ?? 0;
+  const playSeconds = options.playSeconds ?? 30;
   const idleMs = options.idleMs ?? 2000;
   const connectionId = options.connectionId ?? '1684641123236054244';
   const retryDelaysMs = options.deliveries?.retryDelaysMs ?? [100, 500, 2000, 5000, 10000];
@@ -367,6 +372,23 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     if (failure) {
       failure.times--;
       return record({ target: actionMatch?.[1] ? decodeURIComponent(actionMatch[1]) : undefined, action, body }, failure.status, telnyxError('10007', 'Unexpected error (emulated)'));
+    }
+
+    const queueCall = /^\/queues\/([^/]+)\/calls\/([^/]+)$/.exec(path);
+    const queueInfo = /^\/queues\/([^/]+)$/.exec(path);
+    if (request.method === 'GET' && (queueCall || queueInfo)) {
+      // provider: GET /queues/{queue_name}/calls/{call_control_id} → QueueCall, GET /queues/{queue_name} → Queue (telnyx SDK resources/queues/calls.d.ts, queues.d.ts).
+      const name = decodeURIComponent((queueCall ?? queueInfo)![1]!);
+      const members = [...legs.values()].filter((leg) => leg.waiting?.queue === name && !leg.ended);
+      if (queueCall) {
+        const leg = legs.get(decodeURIComponent(queueCall[2]!));
+        if (!leg?.waiting || leg.waiting.queue !== name || leg.ended) return record({ action: 'queues.calls.retrieve', body: {} }, 404, telnyxError('90015', 'Call not found in queue'));
+        const data = { record_type: 'queue_call', call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, from: leg.from, to: leg.to, queue_id: name, queue_position: leg.waiting.position, wait_time_secs: Math.floor(leg.waiting.waitedSeconds), enqueued_at: new Date(clock()).toISOString(), is_alive: true };
+        return record({ target: leg.id, action: 'queues.calls.retrieve', body: {} }, 200, { data });
+      }
+      if (members.length === 0) return record({ action: 'queues.retrieve', body: {} }, 404, telnyxError('90015', 'Queue not found'));
+      const data = { record_type: 'queue', id: name, name, current_size: members.length, max_size: 100, average_wait_time_secs: members[0]!.waiting!.averageWaitSeconds, created_at: new Date(clock()).toISOString(), updated_at: new Date(clock()).toISOString() };
+      return record({ action: 'queues.retrieve', body: {} }, 200, { data });
     }
 
     if (actionMatch) {
@@ -830,29 +852,87 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
   }
 
+  /** Seconds a spoken text lasts on the queue clock: the same measure as the Twilio emulator's `<Say>`. */
+  const speakSeconds = (text: string) => Math.max(1, text.split(/\s+/).length / 2.5);
+
+  // provider: a queued call hears only what the app plays to it (no music of the queue's own:
+  // https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls); the scripted outcome happens at the first
+  // break in what it plays once `waitSeconds` are over, and max_wait_time_secs dequeues with reason timeout at such a break.
   async function enqueueCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
     const run = leg.run;
     const queue = String(body.queue_name);
     const scripted = run.script.queues?.[run.cursor.queues++] ?? { result: 'hangup' as const, waitSeconds: 30 };
     const waitSeconds = scripted.waitSeconds ?? 30;
-    run.entries.push({ type: 'enqueue', queue, result: scripted.result });
-    await deliver(leg, 'call.enqueued', { queue, current_position: 1, queue_avg_wait_time_secs: 0 });
-    await wait(waitSeconds);
-    const dequeued = (reason: string) => deliver(leg, 'call.dequeued', { queue, queue_position: 1, reason, wait_time_secs: waitSeconds });
+    const maxWait = typeof body.max_wait_time_secs === 'number' ? body.max_wait_time_secs : Infinity;
+    const waiting = { queue, position: scripted.position ?? 1, averageWaitSeconds: scripted.averageWaitSeconds ?? 0, waitedSeconds: 0 };
+    leg.waiting = waiting;
+    await deliver(leg, 'call.enqueued', { queue, current_position: waiting.position, queue_avg_wait_time_secs: waiting.averageWaitSeconds });
+    const pressing = scripted.result === 'left';
+    // A break is the start of the wait or the end of a play: only there does the outcome come (a speak runs into its play).
+    let atBreak = true;
+    // Music looping since before the enqueue: no breaks, the outcome comes at the end of the wait.
+    if (leg.endlessPlayback) waiting.waitedSeconds = Math.max(waitSeconds, 1);
+    for (let plays = 0; plays < 100 && !leg.ended; ) {
+      if (atBreak && (waiting.waitedSeconds >= waitSeconds || waiting.waitedSeconds >= maxWait)) break;
+      const command = await nextCommand(leg);
+      if (!command) {
+        // Nothing more to play: the caller waits in silence until the outcome.
+        waiting.waitedSeconds = Math.max(waitSeconds, 1);
+        break;
+      }
+      if (command.action === 'speak') {
+        say(leg, String(command.body.payload), command.body.payload_type);
+        waiting.waitedSeconds += speakSeconds(String(command.body.payload));
+        atBreak = false;
+        await deliver(leg, 'call.speak.started');
+        await deliver(leg, 'call.speak.ended', { status: 'completed' });
+      } else if (command.action === 'playback_start' && command.body.loop !== 'infinity') {
+        const url = String(command.body.audio_url ?? command.body.media_name ?? 'playback_content');
+        run.entries.push({ type: 'play', url });
+        plays++;
+        atBreak = true;
+        waiting.waitedSeconds += playSeconds;
+        await deliver(leg, 'call.playback.started', { media_url: url, overlay: false });
+        await deliver(leg, 'call.playback.ended', { media_url: url, overlay: false, status: 'completed' });
+      } else if (command.action === 'playback_start') {
+        // An endless play: no break until it is stopped, so the outcome comes at the end of the wait.
+        await perform(leg, command);
+        waiting.waitedSeconds = Math.max(waitSeconds, 1);
+      } else {
+        run.errors.push(`${command.action} sent while the caller waits in queue '${queue}' (the emulator expects speak and playback_start there)`);
+        await perform(leg, command);
+      }
+    }
+    // The outcome interrupts what the app queued for the next break: the caller never hears it.
+    leg.queue = leg.queue.filter((queued) => queued.action !== 'speak' && queued.action !== 'playback_start');
+    const waited = Math.floor(waiting.waitedSeconds);
+    const dequeued = async (reason: string) => {
+      leg.waiting = undefined;
+      await deliver(leg, 'call.dequeued', { queue, queue_position: waiting.position, reason, wait_time_secs: waited });
+    };
+    if (waiting.waitedSeconds >= maxWait && !(pressing && waitSeconds <= maxWait && waiting.waitedSeconds >= waitSeconds)) {
+      run.entries.push({ type: 'enqueue', queue, result: 'timeout' });
+      await dequeued('timeout');
+      return;
+    }
     switch (scripted.result) {
       case 'bridged':
+        run.entries.push({ type: 'enqueue', queue, result: 'bridged' });
         // An agent's leg is bridged to the caller, talks, and hangs up; the caller's leg is parked again.
         await deliver(leg, 'call.bridged', {});
         await dequeued(run.options.bridgedDequeueReason ?? 'bridged');
         return;
       case 'timeout':
+        run.entries.push({ type: 'enqueue', queue, result: 'timeout' });
         await dequeued('timeout');
         return;
       case 'hangup':
+        run.entries.push({ type: 'enqueue', queue, result: 'hangup' });
         await callerHangsUp(leg);
         await dequeued('hangup');
         return;
       case 'left': {
+        run.entries.push({ type: 'enqueue', queue, result: 'left' });
         const digit = scripted.digit ?? '*';
         await deliver(leg, 'call.dtmf.received', { digit });
         const leave = leg.queue.findIndex((queued) => queued.action === 'leave_queue');
@@ -863,6 +943,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
           return;
         }
         leg.queue.splice(leave, 1);
+        // Whatever the app queued after the key (the next hold play) is cut off by the leave as well.
+        leg.queue = leg.queue.filter((queued) => queued.action !== 'speak' && queued.action !== 'playback_start');
         await dequeued('leave');
         return;
       }

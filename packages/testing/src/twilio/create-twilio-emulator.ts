@@ -455,19 +455,29 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       const scripted = script.queues?.[cursor.queue] ?? { result: 'hangup' as const, waitSeconds: 60 };
       cursor.queue++;
       const waitLimit = scripted.waitSeconds ?? (scripted.result === 'timeout' ? 3600 : 60);
+      // The caller presses the escape key at the first break in the hold music once the scripted wait is over.
+      const pressAt = scripted.result === 'left' && scripted.digit !== undefined ? waitLimit : undefined;
+      let pressed = false;
       let queueTime = 0;
       let left = false;
       let hungUpByFlow = false;
+      const waitParams = (): Params => ({
+        ...baseParams('in-progress'),
+        QueueSid: queueSid,
+        QueuePosition: String(scripted.position ?? 1),
+        QueueTime: String(Math.floor(queueTime)),
+        AvgQueueTime: String(scripted.averageWaitSeconds ?? 0),
+        CurrentQueueSize: String(scripted.position ?? 1),
+        MaxQueueSize: '100',
+      });
       if (verb.attributes.waitUrl !== undefined) {
         let waitUrl = resolve(documentUrl, verb.attributes.waitUrl);
         let waitMethod = methodOf(verb.attributes.waitUrlMethod);
-        for (let loop = 0; loop < 100 && queueTime < waitLimit && !left && !hungUpByFlow; loop++) {
-          const root = await fetchDocument(
-            waitUrl,
-            waitMethod,
-            { ...baseParams('in-progress'), QueueSid: queueSid, QueuePosition: '1', QueueTime: String(Math.floor(queueTime)), AvgQueueTime: '0', CurrentQueueSize: '1', MaxQueueSize: '100' },
-            waitUrlVerbs,
-          );
+        let params = waitParams();
+        for (let loop = 0; loop < 100 && (queueTime < waitLimit || (pressAt !== undefined && !pressed)) && !left && !hungUpByFlow; loop++) {
+          const root = await fetchDocument(waitUrl, waitMethod, params, waitUrlVerbs);
+          // provider: Twilio requests the wait URL again when its document ends (twilio.com/docs/voice/twiml/enqueue#attributes-waiturl).
+          let next: { url: string; method: 'GET' | 'POST'; params: Params } | undefined;
           let elapsed = 0;
           for (const child of root.children) {
             if (child.type !== 'element') continue;
@@ -480,17 +490,31 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
               break;
             }
             if (child.name === 'Redirect') {
-              waitUrl = resolve(waitUrl, textOf(child));
-              waitMethod = methodOf(child.attributes.method);
+              next = { url: resolve(waitUrl, textOf(child)), method: methodOf(child.attributes.method), params: { ...waitParams(), QueueTime: String(Math.floor(queueTime + elapsed)) } };
               break;
             }
             if (child.name === 'Gather') {
-              errors.push('<Gather> in a waitUrl document is not emulated');
-              throw new CallError();
+              for (const media of child.children) if (media.type === 'element') elapsed += playMedia(media);
+              if (pressAt !== undefined && !pressed && queueTime + elapsed >= pressAt) {
+                pressed = true;
+                // provider: a key pressed during a wait URL's <Gather> requests its action with Digits; that document runs in the queue.
+                next = { url: resolve(waitUrl, child.attributes.action), method: methodOf(child.attributes.method), params: { ...waitParams(), QueueTime: String(Math.floor(queueTime + elapsed)), Digits: scripted.digit! } };
+                break;
+              }
+              continue;
             }
             elapsed += playMedia(child);
           }
-          queueTime += Math.max(1, elapsed);
+          queueTime += next?.params.Digits !== undefined ? elapsed : Math.max(1, elapsed);
+          if (next) {
+            waitUrl = next.url;
+            waitMethod = next.method;
+            params = { ...next.params, QueueTime: String(Math.floor(queueTime)) };
+          } else params = waitParams();
+          if (pressAt !== undefined && !pressed && queueTime >= waitLimit && !root.children.some((child) => child.type === 'element' && child.name === 'Gather')) {
+            errors.push(`the caller pressed ${scripted.digit} to leave queue '${queue}', but the wait document holds no <Gather> to hear it`);
+            throw new CallError();
+          }
         }
       } else queueTime = waitLimit;
       if (hungUpByFlow) {

@@ -27,6 +27,8 @@ export interface VonageEmulatorOptions {
   onHold?: (hold: { callId: string; conversation?: string; queue?: string }) => void | Promise<void>;
   /** The clock for JWT `iat` and event timestamps, in ms; default `Date.now` (inject the app's clock when it is faked). */
   now?: () => number;
+  /** Seconds the emulator assumes one play of a waiting room's music lasts, for the queue clock; default 30 (as the Twilio emulator's). */
+  playSeconds?: number;
   /** How long a held caller waits for a REST transfer after `onHold` resolved, in ms; default 250. */
   holdTimeoutMs?: number;
   /**
@@ -522,6 +524,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           entries.push({ type: 'enqueue', queue, result: scripted.result === 'hangup' ? 'bridged' : scripted.result });
           return undefined;
         }
+        // provider: musicOnHoldUrl plays, looped, while the conversation has not started (ncco-reference#conversation); one
+        // entry per play of it until the scripted wait is over, counted as the Twilio emulator counts its wait URL's plays.
+        const music = (action.musicOnHoldUrl as string[] | undefined)?.[0];
+        if (music !== undefined) for (let play = 0; play < Math.max(1, Math.ceil((scripted.waitSeconds ?? 30) / (options.playSeconds ?? 30))); play++) entries.push({ type: 'play', url: music });
         if (scripted.result === 'hangup') {
           entries.push({ type: 'enqueue', queue, result: 'hangup' }, { type: 'hangup', by: 'caller' });
           throw new CallEnded('caller');
@@ -575,7 +581,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
             break;
           case 'stream': {
             const url = (action.streamUrl as string[])[0]!;
-            entries.push({ type: 'play', url });
+            // provider: stream `loop` is how many times the audio plays, 0 for ever (ncco-reference#stream); as talk's loop above.
+            for (let loop = 0; loop < Math.max(1, Number(action.loop ?? 1)); loop++) entries.push({ type: 'play', url });
             if (action.loop === 0 && action.bargeIn !== true && !(await hold(undefined, undefined))) {
               entries.push({ type: 'hangup', by: 'caller' });
               return 'caller';

@@ -1,0 +1,327 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { conference, defaultHoldMusicUrl, parseFlow, defineFlow, enqueue, gather, goto, hangup, hours, isCallFlowError, pause, play, record, say, transfer, type Flow, type Schedule } from '@callflow/core';
+import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
+
+// Issue 15: queues and conferences sound the same on every provider, and a flow that uses every step with every
+// option is the same call on Twilio, Vonage and Telnyx. Each case runs on each provider through its emulator (real
+// HTTP, real signatures); the transcripts must be equal entry by entry, with two normalisations no caller can hear:
+// recording URLs are provider-specific (compared by presence), and a run of spoken texts is compared as one utterance
+// (Telnyx's gather_using_speak speaks a re-ask message and the menu as one payload). Where a provider cannot do an
+// option (docs/capabilities.md), the flow is refused when its handler is created, naming step, option and provider.
+//
+// The queue clock is the emulators' shared model: one play of hold music lasts 30 s, a spoken text one second per 2.5
+// words; the scripted outcome comes at the first break in the music once `waitSeconds` have passed.
+
+const hold = 'https://audio.example.com/hold.mp3';
+const roomMusic = 'https://audio.example.com/room.mp3';
+const chime = 'https://audio.example.com/chime.mp3';
+
+function neutral(entries: readonly TranscriptEntry[]): TranscriptEntry[] {
+  const out: TranscriptEntry[] = [];
+  for (const entry of entries) {
+    const previous = out.at(-1);
+    if (entry.type === 'say' && previous?.type === 'say') out[out.length - 1] = { type: 'say', text: `${previous.text} ${entry.text}` };
+    else out.push(entry.type === 'record' ? { type: 'record', durationSeconds: entry.durationSeconds, url: entry.url ? '<recording>' : undefined } : entry);
+  }
+  return out;
+}
+
+async function run(provider: SimulatedProvider, flow: Flow, script: CallScript & { at?: string }): Promise<SimulatedCall> {
+  return simulateCall({ provider, flow, hooks: { voicemail: () => {} }, ...script });
+}
+
+/** Runs the script on the providers and checks the transcripts are one call; returns it. */
+async function sameCall(flow: Flow, script: CallScript & { at?: string }, providers: readonly SimulatedProvider[] = simulatedProviders): Promise<TranscriptEntry[]> {
+  const calls = await Promise.all(providers.map((provider) => run(provider, flow, script)));
+  for (const [index, call] of calls.entries()) expect(call.errors, providers[index]).toEqual([]);
+  const [first, ...rest] = calls.map((call) => neutral(call.entries));
+  for (const [index, other] of rest.entries()) expect(other, `${providers[index + 1]} vs ${providers[0]}`).toEqual(first);
+  return first!;
+}
+
+/** The error a provider's handler throws for the flow. */
+async function refusal(provider: SimulatedProvider, flow: Flow): Promise<{ code: string; provider?: string; message: string }> {
+  try {
+    await run(provider, flow, {});
+  } catch (error) {
+    if (isCallFlowError(error)) return { code: error.code, provider: error.provider, message: error.message };
+    throw error;
+  }
+  throw new Error(`${provider} accepted the flow`);
+}
+
+const said = (entries: readonly TranscriptEntry[]) => entries.flatMap((entry) => (entry.type === 'say' ? [entry.text] : []));
+const plays = (entries: readonly TranscriptEntry[], url: string) => entries.filter((entry) => entry.type === 'play' && entry.url === url).length;
+
+describe('queue announcements worded by the flow', () => {
+  const worded = defineFlow({
+    name: 'worded-queue',
+    start: 'main',
+    nodes: {
+      main: [say('All our agents are busy.'), enqueue('support', { holdMusic: hold, announce: { template: 'You are caller number {position}. Expected wait: {waitMinutes} min.' }, then: 'bye' })],
+      bye: [say('Thank you for waiting. Goodbye.'), hangup()],
+    },
+  });
+
+  it('says the template once, on entry, then loops the music until the agent takes the call: the same on all three', async () => {
+    const entries = await sameCall(worded, { queues: [{ result: 'bridged', waitSeconds: 80 }] });
+    expect(said(entries)).toEqual(['All our agents are busy. You are caller number 1. Expected wait: 1 min.', 'Thank you for waiting. Goodbye.']);
+    expect(plays(entries, hold)).toBe(3);
+    expect(entries).toContainEqual({ type: 'enqueue', queue: 'support', result: 'bridged' });
+  });
+
+  it('a queue without music plays the same default track everywhere', async () => {
+    const plain = defineFlow({ name: 'plain-queue', start: 'main', nodes: { main: [enqueue('support', { announce: true, then: 'bye' })], bye: [say('Goodbye.')] } });
+    const entries = await sameCall(plain, { queues: [{ result: 'bridged', waitSeconds: 20 }] });
+    expect(said(entries)).toEqual(['You are number 1 in line.', 'Goodbye.']);
+    expect(plays(entries, defaultHoldMusicUrl)).toBe(1);
+  });
+
+  it('the place and average wait the provider reports fill the template (Twilio wait URL, Telnyx queue API)', async () => {
+    const entries = await sameCall(worded, { queues: [{ result: 'bridged', waitSeconds: 40, position: 4, averageWaitSeconds: 130 }] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toContain('All our agents are busy. You are caller number 4. Expected wait: 3 min.');
+  });
+
+  it('is said again at the interval the flow sets, at the next break in the music (Twilio, Telnyx)', async () => {
+    const repeating = defineFlow({
+      name: 'repeating-queue',
+      start: 'main',
+      nodes: { main: [enqueue('support', { holdMusic: hold, announce: { template: 'You are number {position} in line.', everySeconds: 60 }, then: 'bye' })], bye: [say('Goodbye.')] },
+    });
+    const entries = await sameCall(repeating, { queues: [{ result: 'bridged', waitSeconds: 150 }] }, ['twilio', 'telnyx']);
+    // 0 s: said; 62 s and 124 s: the first breaks a minute or more after the last one.
+    expect(entries.slice(0, 9)).toEqual([
+      { type: 'say', text: 'You are number 1 in line.' },
+      { type: 'play', url: hold },
+      { type: 'play', url: hold },
+      { type: 'say', text: 'You are number 1 in line.' },
+      { type: 'play', url: hold },
+      { type: 'play', url: hold },
+      { type: 'say', text: 'You are number 1 in line.' },
+      { type: 'play', url: hold },
+      { type: 'enqueue', queue: 'support', result: 'bridged' },
+    ]);
+    const vonage = await refusal('vonage', repeating);
+    expect(vonage.code).toBe('unsupported-step');
+    expect(vonage.message).toContain('nodes.main[0] enqueue: announce.everySeconds is not supported on vonage');
+  });
+});
+
+describe('a queue in a dynamic node', () => {
+  it('on Telnyx loops its music from the start (the breaks need the step, which a dynamic node does not keep), and still reaches the agent', async () => {
+    const dynamic = defineFlow({ name: 'dynamic-queue', start: 'main', nodes: { main: () => [say('Please hold.'), enqueue('support', { holdMusic: hold, then: 'bye' })], bye: [say('Goodbye.')] } });
+    const call = await run('telnyx', dynamic, { queues: [{ result: 'bridged', waitSeconds: 60 }] });
+    expect(call.errors).toEqual([]);
+    expect(neutral(call.entries)).toEqual([
+      { type: 'say', text: 'Please hold.' },
+      { type: 'play', url: hold },
+      { type: 'enqueue', queue: 'support', result: 'bridged' },
+      { type: 'say', text: 'Goodbye.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+  });
+});
+
+describe('the queue escape key', () => {
+  const escapable = defineFlow({
+    name: 'escape-queue',
+    start: 'main',
+    nodes: {
+      main: [enqueue('support', { holdMusic: hold, announce: { template: 'You are number {position}. Press 0 to leave a message.' }, escape: { digit: '0', to: 'voicemail' }, then: 'bye' })],
+      voicemail: [say('Please leave a message.'), record({ maxSeconds: 30 }), say('Thank you.'), hangup()],
+      bye: [say('Goodbye.')],
+    },
+  });
+
+  it('Twilio hears it through the wait URL <Gather>, Telnyx through call.dtmf.received: the same call', async () => {
+    const entries = await sameCall(escapable, { queues: [{ result: 'left', digit: '0', waitSeconds: 50 }], recordings: [{ durationSeconds: 6 }] }, ['twilio', 'telnyx']);
+    expect(entries).toEqual([
+      { type: 'say', text: 'You are number 1. Press 0 to leave a message.' },
+      { type: 'play', url: hold },
+      { type: 'play', url: hold },
+      { type: 'enqueue', queue: 'support', result: 'left' },
+      { type: 'say', text: 'Please leave a message.' },
+      { type: 'record', durationSeconds: 6, url: '<recording>' },
+      { type: 'say', text: 'Thank you.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+  });
+
+  it('a caller who does not press waits on to the agent', async () => {
+    const entries = await sameCall(escapable, { queues: [{ result: 'bridged', waitSeconds: 20 }] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toEqual(['You are number 1. Press 0 to leave a message.', 'Goodbye.']);
+  });
+
+  it('Vonage refuses it when the handler is created: its waiting room takes no keys', async () => {
+    const vonage = await refusal('vonage', escapable);
+    expect(vonage).toMatchObject({ code: 'unsupported-step', provider: 'vonage' });
+    expect(vonage.message).toContain('nodes.main[0] enqueue: escape is not supported on vonage');
+  });
+
+  it('maxWaitSeconds ends the wait at the same break on Twilio (<Leave/>) and Telnyx (max_wait_time_secs)', async () => {
+    const timed = defineFlow({
+      name: 'timed-queue',
+      start: 'main',
+      nodes: { main: [enqueue('support', { holdMusic: hold, maxWaitSeconds: 45, onTimeout: 'sorry' })], sorry: [say('Nobody is free. Goodbye.'), hangup()] },
+    });
+    const entries = await sameCall(timed, { queues: [{ result: 'timeout', waitSeconds: 600 }] }, ['twilio', 'telnyx']);
+    expect(entries).toEqual([
+      { type: 'play', url: hold },
+      { type: 'play', url: hold },
+      { type: 'enqueue', queue: 'support', result: 'timeout' },
+      { type: 'say', text: 'Nobody is free. Goodbye.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+  });
+});
+
+describe('conferences', () => {
+  const room = (options: Parameters<typeof conference>[1]) =>
+    defineFlow({ name: 'room', start: 'main', nodes: { main: [say('Joining the room.'), conference('standup', { ...options, then: 'bye' })], bye: [say('The room has closed.'), hangup()] } });
+
+  it('startOnEnter, endOnExit, muted, no beep and hold music: the same call on all three', async () => {
+    const entries = await sameCall(room({ startOnEnter: false, endOnExit: true, muted: true, beep: false, holdMusic: roomMusic }), { conferences: [{ status: 'ended', seconds: 30 }] });
+    expect(entries).toEqual([{ type: 'say', text: 'Joining the room.' }, { type: 'conference', room: 'standup' }, { type: 'say', text: 'The room has closed.' }, { type: 'hangup', by: 'flow' }]);
+  });
+
+  it('a beep and a size limit run on Twilio and Telnyx; Vonage refuses both when the handler is created, naming each', async () => {
+    const beeping = room({ beep: true, maxParticipants: 10 });
+    await sameCall(beeping, { conferences: [{ status: 'ended' }] }, ['twilio', 'telnyx']);
+    const vonage = await refusal('vonage', beeping);
+    expect(vonage).toMatchObject({ code: 'unsupported-step', provider: 'vonage' });
+    expect(vonage.message).toContain('nodes.main[1] conference: beep: true is not supported on vonage');
+    expect(vonage.message).toContain('nodes.main[1] conference: maxParticipants is not supported on vonage');
+  });
+});
+
+describe('one flow with every step and every option', () => {
+  const office: Schedule = { timezone: 'Europe/London', weekly: { weekdays: ['09:00-17:00'] }, closures: [{ date: '2026-12-25', name: 'Christmas Day' }] };
+  const everything = (extra: { vonageRefused: boolean }) =>
+    defineFlow({
+      name: 'everything',
+      start: 'start',
+      defaults: { voice: 'female', language: 'en-US', apology: 'Sorry, something went wrong.' },
+      schedules: { office },
+      nodes: {
+        start: [hours('office', { open: 'welcome', closed: 'closed', holiday: 'holiday' })],
+        welcome: [say('Welcome to the clinic.', { voice: 'female', language: 'en-US', loop: 1 }), play(chime, { loop: 2 }), pause(1), goto('menu')],
+        menu: [
+          gather({
+            prompt: [say('Press 1 for the front desk, or enter your four digit patient number.'), pause(1)],
+            input: 'dtmf',
+            minDigits: 1,
+            maxDigits: 4,
+            finishOnKey: '#',
+            timeoutSeconds: 5,
+            interDigitTimeoutSeconds: 5,
+            routes: { '1': 'desk', '1234': 'patient' },
+            saveAs: 'choice',
+            invalidPrompt: [say('That is not an option.')],
+            noInputPrompt: [say('We did not hear anything.')],
+            attempts: 3,
+            onExhausted: 'goodbye',
+          }),
+        ],
+        desk: [
+          say('Connecting you to the front desk.'),
+          transfer({ sip: 'sip:desk@clinic.example.com' }, { callerId: '+15005550006', ringSeconds: 20, maxSeconds: 600, record: true, then: 'goodbye', onBusy: 'voicemail', onNoAnswer: 'queue', onFailed: 'voicemail' }),
+        ],
+        patient: [say('Thank you. Connecting you to your care team.'), transfer('+15005550007', { onFailed: 'queue', then: 'goodbye' })],
+        voicemail: [
+          say('Please leave a message after the beep.'),
+          record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, saveAs: 'message', notify: 'voicemail', then: 'queue' }),
+        ],
+        queue: [
+          say('Please hold for the next nurse.'),
+          enqueue('nurses', {
+            holdMusic: hold,
+            announce: extra.vonageRefused ? { template: 'You are number {position}. About {waitMinutes} min.', everySeconds: 60 } : { template: 'You are number {position}. About {waitMinutes} min.' },
+            maxWaitSeconds: 600,
+            onTimeout: 'voicemail',
+            ...(extra.vonageRefused ? { escape: { digit: '0', to: 'goodbye' } } : {}),
+            then: 'huddle',
+          }),
+        ],
+        huddle: [
+          say('Joining the nurses huddle.'),
+          conference('huddle', { startOnEnter: true, endOnExit: false, muted: false, beep: extra.vonageRefused, holdMusic: roomMusic, ...(extra.vonageRefused ? { maxParticipants: 20 } : {}), then: 'goodbye' }),
+        ],
+        closed: [say('The clinic is closed.'), goto('voicemail')],
+        holiday: [say('The clinic is closed for the holiday.'), hangup()],
+        goodbye: [say('Goodbye.'), hangup()],
+      },
+    });
+  const portable = everything({ vonageRefused: false });
+  const full = everything({ vonageRefused: true });
+  const tuesday = '2026-11-24T10:00:00Z';
+
+  it('desk busy → voicemail → queue → huddle: every step kind on one call, the same on all three', async () => {
+    const entries = await sameCall(portable, {
+      at: tuesday,
+      input: ['1'],
+      transfers: ['busy'],
+      recordings: [{ durationSeconds: 9 }],
+      queues: [{ result: 'bridged', waitSeconds: 40 }],
+      conferences: [{ status: 'ended' }],
+    });
+    expect(entries.map((entry) => entry.type)).toEqual(['say', 'play', 'play', 'pause', 'say', 'pause', 'input', 'say', 'transfer', 'say', 'record', 'say', 'play', 'play', 'enqueue', 'say', 'conference', 'say', 'hangup']);
+    expect(said(entries).at(-1)).toBe('Goodbye.');
+  });
+
+  it.each([
+    ['silence, a wrong number, silence → goodbye', { at: tuesday, input: [{ silence: true }, '99', { silence: true }] }],
+    ['a patient number, the care team fails → queue → the wait times out → voicemail', { at: tuesday, input: ['1234'], transfers: ['failed'], queues: [{ result: 'timeout', waitSeconds: 900 }], recordings: [{ hangup: true, durationSeconds: 4 }] }],
+    ['desk no answer → queue → the caller hangs up while waiting', { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'hangup', waitSeconds: 20 }] }],
+    ['closed on Sunday → voicemail', { at: '2026-11-22T19:00:00Z', recordings: [{ hangup: true }] }],
+    ['Christmas Day → holiday', { at: '2026-12-25T11:00:00Z' }],
+  ] as const)('%s: the same on all three', async (_, script) => {
+    // A Vonage queue times out only when the app sweeps it (sweepQueue), which a scripted call does not do.
+    const providers = 'queues' in script && script.queues[0].result === 'timeout' ? (['twilio', 'telnyx'] as const) : simulatedProviders;
+    const entries = await sameCall(portable, script as CallScript & { at: string }, providers);
+    expect(entries.length).toBeGreaterThan(1);
+  });
+
+  it('with the options Vonage refuses (repeats, escape key, beep, room size): the same call on Twilio and Telnyx, refused on Vonage naming each', async () => {
+    const entries = await sameCall(full, { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'left', digit: '0', waitSeconds: 70 }] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toContain('Please hold for the next nurse. You are number 1. About 1 min.');
+    expect(entries).toContainEqual({ type: 'enqueue', queue: 'nurses', result: 'left' });
+    const huddle = await sameCall(full, { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'bridged', waitSeconds: 130 }], conferences: [{ status: 'ended' }] }, ['twilio', 'telnyx']);
+    // Said on entry, then at the first breaks a minute or more apart (62 s, 124 s) before the agent takes the call.
+    expect(said(huddle).filter((text) => text.includes('You are number 1.'))).toHaveLength(3);
+    const vonage = await refusal('vonage', full);
+    expect(vonage.code).toBe('unsupported-step');
+    for (const option of ['enqueue: announce.everySeconds', 'enqueue: escape', 'conference: beep: true', 'conference: maxParticipants']) expect(vonage.message).toContain(option);
+  });
+
+  it('Twilio refuses a pause it would round', async () => {
+    const fractional = defineFlow({ name: 'fractional', start: 'main', nodes: { main: [say('One moment.'), pause(1.5), hangup()] } });
+    const twilio = await refusal('twilio', fractional);
+    expect(twilio).toMatchObject({ code: 'unsupported-step', provider: 'twilio' });
+    expect(twilio.message).toContain('nodes.main[1] pause: seconds (not a whole number) is not supported on twilio');
+    await sameCall(fractional, {}, ['vonage', 'telnyx']);
+  });
+});
+
+describe('the queue example of docs/flow-format.md', () => {
+  const page = readFileSync(new URL('../docs/flow-format.md', import.meta.url), 'utf8');
+  const section = page.slice(page.indexOf('#### Telling a queued caller their place'));
+  const block = (language: string) => new RegExp('```' + language + '\\n([\\s\\S]*?)```').exec(section)![1]!;
+
+  it('is one flow in its JSON and YAML forms, and it runs as written: the same call on Twilio and Telnyx, refused on Vonage', async () => {
+    const fromJson = parseFlow(block('json'), { format: 'json' });
+    const fromYaml = parseFlow(block('yaml'));
+    expect(fromYaml).toEqual(fromJson);
+    const hold = fromJson.nodes.hold as Flow['nodes'][string];
+    expect(Array.isArray(hold) && hold[1]).toMatchObject({ type: 'enqueue', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.', everySeconds: 60 }, escape: { digit: '0', to: 'voicemail' } });
+    const entries = await sameCall(fromYaml, { queues: [{ result: 'left', digit: '0', waitSeconds: 70, position: 2, averageWaitSeconds: 240 }], recordings: [{ durationSeconds: 3 }] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toEqual([
+      'All our nurses are busy. You are number 2 in line. Expected wait: 4 min.',
+      'You are number 2 in line. Expected wait: 4 min.',
+      'Please leave a message.',
+    ]);
+    const vonage = await refusal('vonage', fromJson);
+    expect(vonage.message).toContain('announce.everySeconds');
+    expect(vonage.message).toContain('escape');
+  });
+});
