@@ -24,6 +24,7 @@ export type WebhookHandler<Extras extends object> = FetchHandler & { readonly en
 
 const utf8 = new TextDecoder();
 const noBytes = new Uint8Array(0);
+const noContinuations: string[] = [];
 
 /**
  * The one webhook pipeline: body limit → signature (on the raw bytes, before parsing) → neutral event → token →
@@ -67,6 +68,10 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     const states = instance.continuationStates?.(turn) ?? [];
     const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
     const prepared = instance.prepare ? await instance.prepare(turn) : planning;
+    return renderNow(turn, continuations, prepared);
+  }
+
+  function renderNow(turn: Turn, continuations: string[], prepared: unknown): Rendered<Output> {
     const rendered = instance.render(turn, { continuations, prepared });
     for (const warning of rendered.warnings) logger.info?.(`${prefix} ${warning}`, { callId: turn.call.callId, node: turn.node });
     return rendered;
@@ -81,8 +86,9 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
 
   /** Hooks, render, and (for a tracked delivery) the call's new position; the document. */
   async function playTurn(turn: Turn, hooksOnce?: string): Promise<Output> {
-    await runHooks(turn, hooksOnce);
-    const { output } = await render(turn);
+    if (turn.effects.length !== 0) await runHooks(turn, hooksOnce);
+    // A provider that signs nothing extra and prepares nothing renders at once: no promise per step of the way.
+    const { output } = instance.continuationStates || instance.prepare ? await render(turn) : renderNow(turn, noContinuations, undefined);
     if (replies) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
     return output;
   }
@@ -180,7 +186,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       orphaned = error;
       logger.warn(`${prefix} ${error.message}; the caller hears the apology`, { callId: call.callId, reason: error.reason });
     }
-    const answer = typeof event.outcome === 'function' ? await event.outcome(position) : event.outcome;
+    let answer = typeof event.outcome === 'function' ? event.outcome(position) : event.outcome;
+    if (answer instanceof Promise) answer = await answer;
     if (!isOutcome(answer)) {
       if ('done' in answer) return acknowledge(answer.done);
       return replyDelivery().reply(replyDelivery().serialize(answer.answer));
@@ -266,7 +273,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     if (verify) {
       let verdict;
       try {
-        verdict = await instance.verify(webhook);
+        verdict = instance.verify(webhook);
+        if (verdict instanceof Promise) verdict = await verdict;
       } catch (error) {
         // A body the signature cannot even be computed over (a form with a bad escape): malformed, never a flow turn.
         if (isCallFlowError(error, 'invalid-webhook')) return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''));
@@ -279,7 +287,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     }
     let event: WebhookEvent<Output>;
     try {
-      event = await instance.parse(webhook);
+      const parsed = instance.parse(webhook);
+      event = parsed instanceof Promise ? await parsed : parsed;
     } catch (error) {
       if (isCallFlowError(error) && error.code !== 'invalid-webhook') return failure(error, undefined);
       return refusal(400, 'malformed', error instanceof Error ? error.message.replace(/^\[callflow(:\w+)?\] /, '') : 'malformed webhook');
