@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { providerNames } from '../packages/core/src/providers/provider-registry.js';
 import type { ColdStartMeasurement } from './cold-start.js';
 import type { BenchRow } from './harness.js';
 import type { HttpResult } from './http.js';
@@ -12,7 +13,7 @@ export interface ChartData {
   caption: string;
 }
 
-const providers = ['twilio', 'vonage', 'telnyx'] as const;
+const providers = providerNames;
 const colours = { ours: '#2b6cb0', oursExpress: '#63b3ed', baseline: '#a0aec0', floor: '#e2e8f0' };
 
 function escape(text: string): string {
@@ -86,6 +87,8 @@ export function renderChart(data: ChartData): string {
       { label: 'callflow, node:http', value: find(provider, provider === 'telnyx' ? 'callflow node:http, built-in client' : 'callflow node:http'), colour: colours.ours },
       { label: 'callflow in Express', value: find(provider, provider === 'telnyx' ? 'callflow in Express, built-in client' : 'callflow in Express'), colour: colours.oursExpress },
       { label: 'seed-style Express + SDK', value: find(provider, 'seed-style Express + SDK'), colour: colours.baseline },
+      // The floor: node:http answering a fixed document, measured in the same rotation (Twilio's when a provider has none).
+      { label: 'bare node:http (floor)', value: find(provider, 'ceiling: node:http, no webhook work') || find('twilio', 'ceiling: node:http, no webhook work'), colour: colours.floor },
     ],
   })));
   const cold = data.cold
@@ -94,7 +97,7 @@ export function renderChart(data: ChartData): string {
         bars: [
           { label: 'callflow', value: data.cold!.results.find((result) => result.provider === provider && result.side === (provider === 'telnyx' ? 'callflow, built-in client' : 'callflow'))?.wallMs ?? 0, colour: colours.ours },
           { label: 'seed-style SDK', value: data.cold!.results.find((result) => result.provider === provider && result.side === 'seed-style SDK')?.wallMs ?? 0, colour: colours.baseline },
-          { label: "node -e '' (floor)", value: data.cold!.nodeFloorMs, colour: colours.floor },
+          { label: 'bare node (floor)', value: data.cold!.results.find((result) => result.provider === provider && result.side === 'bare node')?.wallMs ?? data.cold!.nodeFloorMs, colour: colours.floor },
         ],
       })))
     : '';
@@ -102,7 +105,7 @@ export function renderChart(data: ChartData): string {
 <rect width="${width}" height="${height}" fill="#ffffff"/>
 ${http}
 ${cold}
-${legend(20, 334, [[colours.ours, 'callflow, node:http'], [colours.oursExpress, 'callflow in Express'], [colours.baseline, 'seed-style: Express/SDK'], [colours.floor, "node -e '' (floor)"]])}
+${legend(20, 334, [[colours.ours, 'callflow, node:http'], [colours.oursExpress, 'callflow in Express'], [colours.baseline, 'seed-style: Express/SDK'], [colours.floor, 'floor: bare node:http / bare node']])}
 <text x="20" y="362" font-size="10" fill="#4a5568">${escape(`${data.caption} · Telnyx: callflow with its built-in Call Control client`)}</text>
 </svg>
 `;

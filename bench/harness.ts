@@ -44,3 +44,35 @@ export function medianMicrosSync(fn: () => unknown, options: { batch?: number; r
   samples.sort((a, b) => a - b);
   return samples[Math.floor(samples.length / 2)]!;
 }
+
+/** Per-call µs of each function, measured in alternating rounds (A B A B…) so background load falls on all alike. */
+export interface InterleavedMicros {
+  /** The fastest round: what the code costs when the shared machine lets it run. */
+  min: number;
+  median: number;
+}
+
+/**
+ * Measures several functions in alternating batches after a warm-up of each, and returns each one's fastest and median
+ * batch (µs per call). Ratios between the minimums are what the bench quotes: background load only ever slows a batch.
+ */
+export async function interleavedMicros(
+  functions: ReadonlyArray<() => unknown | Promise<unknown>>,
+  options: { batch?: number; rounds?: number; warmup?: number } = {},
+): Promise<InterleavedMicros[]> {
+  const batch = options.batch ?? 200;
+  const rounds = options.rounds ?? 30;
+  for (const fn of functions) for (let index = 0; index < (options.warmup ?? batch * 3); index++) await fn();
+  const samples = functions.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (const [position, fn] of functions.entries()) {
+      const started = performance.now();
+      for (let index = 0; index < batch; index++) await fn();
+      samples[position]!.push(((performance.now() - started) * 1000) / batch);
+    }
+  }
+  return samples.map((values) => {
+    values.sort((a, b) => a - b);
+    return { min: values[0]!, median: values[Math.floor(values.length / 2)]! };
+  });
+}

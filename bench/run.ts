@@ -10,6 +10,8 @@ const suites: ReadonlyArray<{ name: string; file: string; run: string }> = [
   { name: 'twilio', file: 'twilio.ts', run: 'run' },
   { name: 'vonage', file: 'vonage.ts', run: 'run' },
   { name: 'telnyx', file: 'telnyx.ts', run: 'run' },
+  { name: 'reply-path', file: 'reply-path.ts', run: 'run' },
+  { name: 'state', file: 'state.ts', run: 'run' },
   { name: 'scale', file: 'http.ts', run: 'runScale' },
   { name: 'http', file: 'http.ts', run: 'run' },
   { name: 'cold-start', file: 'cold-start.ts', run: 'run' },

@@ -1,4 +1,4 @@
-import { CallFlowError } from '@callflow/core';
+import { CallFlowError, lazyNodeCrypto } from '@callflow/core';
 
 /** Why a Telnyx signature was refused. */
 export type TelnyxSignatureFailure = 'missing-key' | 'bad-key' | 'missing-header' | 'bad-timestamp' | 'stale-timestamp' | 'bad-signature';
@@ -32,6 +32,33 @@ export const telnyxTimestampHeader = 'telnyx-timestamp';
 
 const encoder = new TextEncoder();
 const verifyKeys = new Map<string, Promise<CryptoKey>>();
+// node:crypto on Node, with one KeyObject per public key: a synchronous check there is ~20% faster than WebCrypto's
+// (63 against 78 µs, bench/telnyx.ts), which adds a promise and a thread-pool job. WebCrypto everywhere else.
+const nodeCrypto = lazyNodeCrypto();
+const nodeKeys = new Map<string, object>();
+// An Ed25519 SubjectPublicKeyInfo is this fixed DER prefix and the 32 key bytes (RFC 8410, section 4).
+const ed25519SpkiPrefix = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+
+/** The check through node:crypto, or `undefined` where the runtime has none (or refuses the key: WebCrypto then says why). */
+function verifyWithNode(publicKey: string, keyBytes: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean | undefined {
+  const node = nodeCrypto();
+  if (!node) return undefined;
+  let key = nodeKeys.get(publicKey);
+  if (!key) {
+    try {
+      key = node.createPublicKey({ key: new Uint8Array([...ed25519SpkiPrefix, ...keyBytes]), format: 'der', type: 'spki' });
+    } catch {
+      return undefined;
+    }
+    if (nodeKeys.size > 16) nodeKeys.clear();
+    nodeKeys.set(publicKey, key);
+  }
+  try {
+    return node.verify(null, message, key, signature);
+  } catch {
+    return undefined;
+  }
+}
 
 function strictBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
   if (value.length === 0 || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) return undefined;
@@ -64,8 +91,8 @@ function refuse(reason: TelnyxSignatureFailure, message: string): TelnyxSignatur
 }
 
 /**
- * Checks a Telnyx webhook's Ed25519 signature over `timestamp|rawBody` and its timestamp window, with WebCrypto
- * (no SDK). Fails closed: a missing key or header is a refusal, never a pass.
+ * Checks a Telnyx webhook's Ed25519 signature over `timestamp|rawBody` and its timestamp window, with node:crypto on
+ * Node and WebCrypto elsewhere (no SDK). Fails closed: a missing key or header is a refusal, never a pass.
  * @example
  * const check = await verifyTelnyxSignature({ publicKey, signature: request.headers.get('telnyx-signature-ed25519'), timestamp: request.headers.get('telnyx-timestamp'), rawBody });
  */
@@ -80,6 +107,9 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   if (skew > tolerance) return refuse('stale-timestamp', `timestamp is ${skew} s away from now, over ${tolerance} s (replay, or an unsynced clock)`);
   const signature = strictBase64(input.signature);
   if (signature?.length !== 64) return refuse('bad-signature', 'signature is not base64 of 64 bytes');
+  const message = signedMessage(input.timestamp, input.rawBody);
+  const checked = verifyWithNode(input.publicKey, keyBytes, message, signature);
+  if (checked !== undefined) return checked ? { ok: true } : mismatch();
   let key = verifyKeys.get(input.publicKey);
   if (!key) {
     key = crypto.subtle.importKey('raw', keyBytes, { name: 'Ed25519' }, false, ['verify']);
@@ -88,11 +118,15 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   }
   let valid: boolean;
   try {
-    valid = await crypto.subtle.verify('Ed25519', await key, signature, signedMessage(input.timestamp, input.rawBody));
+    valid = await crypto.subtle.verify('Ed25519', await key, signature, message);
   } catch {
     return refuse('bad-key', 'public key was refused by WebCrypto Ed25519');
   }
-  return valid ? { ok: true } : refuse('bad-signature', 'signature does not match the timestamp and body (tampered, re-encoded body, or another key)');
+  return valid ? { ok: true } : mismatch();
+}
+
+function mismatch(): TelnyxSignatureCheck {
+  return refuse('bad-signature', 'signature does not match the timestamp and body (tampered, re-encoded body, or another key)');
 }
 
 /** An Ed25519 key pair for signing test events: the public key as Telnyx shows it, the private key as base64 PKCS#8. */

@@ -186,7 +186,21 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     }
   }
 
+  // A gather asked for the first time, with no templated prompt, is the same defaulted copy every time: built once.
+  const plainGathers = new WeakMap<GatherStep, GatherStep>();
+
   function gatherForTurn(step: GatherStep, state: CallState): GatherStep {
+    const plain = state.reask === undefined && state.promptOffset === 0;
+    if (plain) {
+      const cached = plainGathers.get(step);
+      if (cached) return cached;
+    }
+    const out = defaultedGather(step, state);
+    if (plain && !step.prompt.some((media) => media.type === 'say' && media.text.includes('{{'))) plainGathers.set(step, out);
+    return out;
+  }
+
+  function defaultedGather(step: GatherStep, state: CallState): GatherStep {
     const extra = state.reask === 'invalid' ? (step.invalidPrompt ?? []) : state.reask === 'no-input' ? (step.noInputPrompt ?? []) : [];
     const prompt = [...extra, ...step.prompt].slice(state.promptOffset).map((media) => withDefaults(media, state.vars));
     const speech = step.speech && step.speech.language === undefined && flow.defaults?.language ? { ...step.speech, language: flow.defaults.language } : step.speech;

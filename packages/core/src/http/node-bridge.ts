@@ -46,10 +46,11 @@ export function toNodeListener(
 ): (req: NodeRequestLike, res: NodeResponseLike, next?: (error?: unknown) => void) => void {
   const handleReply = replyHandlerOf(handler);
   const readTimeoutMs = options.readTimeoutMs ?? 10_000;
+  const deadlines = readDeadlines(readTimeoutMs);
   return (req, res, next) => {
     void (async () => {
       if (handleReply) {
-        const request = nodeWebhookRequest(req as NodeRequest, readTimeoutMs);
+        const request = nodeWebhookRequest(req as NodeRequest, deadlines);
         const reply = await handleReply(request);
         res.statusCode = reply.status;
         for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
@@ -120,8 +121,45 @@ async function readChunks(req: NodeRequest): Promise<Uint8Array[]> {
 
 const utf8Decoder = new TextDecoder();
 
+/** The read deadlines of one listener's bodies in flight. */
+interface ReadDeadlines {
+  /** Calls `expire` once the read timeout has passed, unless removed before. */
+  add(expire: () => void): void;
+  remove(expire: () => void): void;
+}
+
+/**
+ * Read deadlines checked by one timer per listener, running only while a body is being read: a timer set and cleared
+ * per request cost more under load than reading a webhook's body. A stall is noticed within a quarter of the timeout
+ * after it (at most a second).
+ */
+function readDeadlines(timeoutMs: number): ReadDeadlines {
+  const pending = new Map<() => void, number>();
+  const sweepMs = Math.max(1, Math.min(1000, Math.ceil(timeoutMs / 4)));
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const sweep = () => {
+    const now = Date.now();
+    for (const [expire, deadline] of pending) {
+      if (deadline > now) continue;
+      pending.delete(expire);
+      expire();
+    }
+    if (pending.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+  return {
+    add(expire) {
+      pending.set(expire, Date.now() + timeoutMs);
+      timer ??= setInterval(sweep, sweepMs);
+    },
+    remove: (expire) => void pending.delete(expire),
+  };
+}
+
 /** The body's bytes up to `maxBytes`, or why it stopped: too large, or no end within the read timeout. */
-function readLimited(req: NodeRequest, maxBytes: number, timeoutMs: number): Promise<Uint8Array | 'too-large' | 'timeout'> {
+function readLimited(req: NodeRequest, maxBytes: number, deadlines: ReadDeadlines): Promise<Uint8Array | 'too-large' | 'timeout'> {
   if (req.readableEnded || typeof req.on !== 'function') {
     return readChunks(req).then((chunks) => {
       const bytes = concatBytes(chunks);
@@ -135,10 +173,11 @@ function readLimited(req: NodeRequest, maxBytes: number, timeoutMs: number): Pro
     const settle = (value: Uint8Array | 'too-large' | 'timeout') => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadlines.remove(expire);
       resolve(value);
     };
-    const timer = setTimeout(() => settle('timeout'), timeoutMs);
+    const expire = () => settle('timeout');
+    deadlines.add(expire);
     req.on!('data', (chunk) => {
       if (settled) return;
       const bytes = chunkBytes(chunk);
@@ -150,14 +189,14 @@ function readLimited(req: NodeRequest, maxBytes: number, timeoutMs: number): Pro
     req.on!('error', (error) => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
+      deadlines.remove(expire);
       reject(error);
     });
   });
 }
 
 /** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()` or, within limits, `readBytes()`. */
-function nodeWebhookRequest(req: NodeRequest, readTimeoutMs: number): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'>; abandoned: boolean } {
+function nodeWebhookRequest(req: NodeRequest, deadlines: ReadDeadlines): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'>; abandoned: boolean } {
   let reencoded = false;
   const get = (name: string): string | null => {
     const lower = name.toLowerCase();
@@ -183,7 +222,7 @@ function nodeWebhookRequest(req: NodeRequest, readTimeoutMs: number): WebhookReq
         reencoded = body.reencoded;
         return body.bytes.length > maxBytes ? 'too-large' : body.bytes;
       }
-      const read = await readLimited(req, maxBytes, readTimeoutMs);
+      const read = await readLimited(req, maxBytes, deadlines);
       if (typeof read === 'string') this.abandoned = true;
       return read;
     },

@@ -32,6 +32,7 @@ function isRetryLater(error: unknown): boolean {
   return isCallFlowError(error, 'store-unavailable') || (isCallFlowError(error) && error.reason === retryLaterReason);
 }
 const noBytes = new Uint8Array(0);
+const noContinuations: string[] = [];
 
 /**
  * The one webhook pipeline: body limit → signature (on the raw bytes, before parsing) → neutral event → token →
@@ -78,6 +79,16 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
     assertStepsSupported([...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])], turn.node, name, provider.capabilities);
     const prepared = instance.prepare ? await instance.prepare(turn) : planning;
+    return renderNow(turn, continuations, prepared);
+  }
+
+  /** The fast path of `render` for a provider without continuations or preparation: the support check, then render. */
+  function renderSupported(turn: Turn): Rendered<Output> {
+    assertStepsSupported([...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])], turn.node, name, provider.capabilities);
+    return renderNow(turn, noContinuations, undefined);
+  }
+
+  function renderNow(turn: Turn, continuations: string[], prepared: unknown): Rendered<Output> {
     const rendered = instance.render(turn, { continuations, prepared });
     for (const warning of rendered.warnings) logger.info?.(`${prefix} ${warning}`, { callId: turn.call.callId, node: turn.node });
     return rendered;
@@ -92,9 +103,10 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
 
   /** Hooks, render, and (for a tracked delivery) the call's new position; the document. */
   async function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome): Promise<Output> {
-    await runHooks(turn, hooksOnce);
+    if (turn.effects.length !== 0) await runHooks(turn, hooksOnce);
     await noteEnd(turn, outcome);
-    const { output } = await render(turn);
+    // A provider that signs nothing extra and prepares nothing renders at once: no promise per step of the way.
+    const { output } = instance.continuationStates || instance.prepare ? await render(turn) : renderSupported(turn);
     if (replies) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
     return output;
   }
@@ -232,7 +244,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       orphaned = error;
       logger.warn(`${prefix} ${error.message}; the caller hears the apology`, { callId: call.callId, reason: error.reason });
     }
-    const answer = typeof event.outcome === 'function' ? await event.outcome(position) : event.outcome;
+    let answer = typeof event.outcome === 'function' ? event.outcome(position) : event.outcome;
+    if (answer instanceof Promise) answer = await answer;
     if (!isOutcome(answer)) {
       if ('done' in answer) return acknowledge(answer.done);
       return replyDelivery().reply(replyDelivery().serialize(answer.answer));
@@ -330,7 +343,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     if (verify) {
       let verdict;
       try {
-        verdict = await instance.verify(webhook);
+        verdict = instance.verify(webhook);
+        if (verdict instanceof Promise) verdict = await verdict;
       } catch (error) {
         // A body the signature cannot even be computed over (a form with a bad escape): malformed, never a flow turn.
         if (isCallFlowError(error, 'invalid-webhook')) return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''));
@@ -349,7 +363,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     }
     let event: WebhookEvent<Output>;
     try {
-      event = await instance.parse(webhook);
+      const parsed = instance.parse(webhook);
+      event = parsed instanceof Promise ? await parsed : parsed;
     } catch (error) {
       if (isCallFlowError(error) && error.code !== 'invalid-webhook') return failure(error, undefined);
       return refusal(400, 'malformed', error instanceof Error ? error.message.replace(/^\[callflow(:\w+)?\] /, '') : 'malformed webhook');

@@ -5,6 +5,10 @@ export interface NodeCryptoLike {
   createHash(algorithm: 'sha256' | 'sha1'): { update(data: string): Digest };
   createHmac(algorithm: 'sha256' | 'sha1', key: string): { update(data: string): Digest };
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
+  /** A public key object (built once per key: building one costs more than the check it serves). */
+  createPublicKey(key: { key: Uint8Array; format: 'der'; type: 'spki' }): object;
+  /** One-shot signature check; `null` algorithm for Ed25519. */
+  verify(algorithm: null, data: Uint8Array, key: object, signature: Uint8Array): boolean;
 }
 
 /**

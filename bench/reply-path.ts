@@ -1,0 +1,104 @@
+import { replyHandlerOf, type FetchHandler, type ReplyHandler, type WebhookRequest } from '@callflow/core';
+import { createEngine } from '@callflow/core';
+import { phoneTree } from '@callflow/example-flows';
+import { computeTwilioSignature, createTwilioHandler } from '@callflow/twilio';
+import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
+import { interleavedMicros, type BenchRow } from './harness.js';
+
+const secret = 'bench-secret-0123456789abcdef';
+const authToken = 'bench-twilio-auth-token-0123456789';
+const signatureSecret = 'bench-vonage-signature-secret';
+const twilioUrl = 'https://ivr.example.com/voice';
+const vonageUrl = 'https://ivr.example.com/vonage';
+
+/** A prepared webhook: what the node:http bridge hands the reply handler (headers read in place, the body's bytes). */
+interface PreparedWebhook {
+  path: string;
+  headers: Record<string, string>;
+  bytes: Uint8Array;
+}
+
+function webhookRequest({ path, headers, bytes }: PreparedWebhook): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array> } {
+  return {
+    method: 'POST',
+    url: `http://127.0.0.1:3000${path}`,
+    headers: { get: (name) => headers[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in headers },
+    text: async () => new TextDecoder().decode(bytes),
+    readBytes: async () => bytes,
+  };
+}
+
+function replyHandler(handler: FetchHandler): ReplyHandler {
+  const handle = replyHandlerOf(handler);
+  if (!handle) throw new Error('the handler has no reply form');
+  return handle;
+}
+
+/** The Twilio menu press (3 → the hours turn) as one repeated signed request: the handler is stateless. */
+export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
+  const handle = replyHandler(createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: twilioUrl }));
+  const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
+  const menu = await createEngine(phoneTree, { secret }).start(call);
+  const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', ApiVersion: '2010-04-01', CallSid: call.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: call.from, To: call.to };
+  const query = `t=${menu.token!}`;
+  const prepared = {
+    path: `/voice?${query}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params) },
+    bytes: new TextEncoder().encode(new URLSearchParams(params).toString()),
+  };
+  const check = await handle(webhookRequest(prepared));
+  if (check.status !== 200 || !check.body?.includes('We are open')) throw new Error(`twilio reply path did not reach the hours node: ${check.status}`);
+  return async () => {
+    const reply = await handle(webhookRequest(prepared));
+    if (reply.status !== 200) throw new Error(`twilio reply path answered ${reply.status}`);
+  };
+}
+
+/** The Vonage menu press for `calls` distinct calls (the handler answers a repeated delivery from its store), memory store unless given. */
+export async function vonageReplyWebhook(calls: number, options: { store?: Parameters<typeof createVonageHandler>[0]['store'] } = {}): Promise<() => Promise<void>> {
+  const handle = replyHandler(createVonageHandler({ flow: phoneTree, secret, signatureSecret, publicBaseUrl: vonageUrl, store: options.store }));
+  const engine = createEngine(phoneTree, { secret });
+  const pool: PreparedWebhook[] = [];
+  for (let index = 0; index < calls; index++) {
+    const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
+    const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
+    const event = { uuid: callId, conversation_uuid: `CON-${callId}`, from: '447700900001', to: '447700900000', dtmf: { digits: '3', timed_out: false }, timestamp: new Date().toISOString() };
+    const request = await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret });
+    const url = new URL(request.url);
+    pool.push({ path: url.pathname + url.search, headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! }, bytes: new Uint8Array(await request.arrayBuffer()) });
+  }
+  let next = 0;
+  const one = async () => {
+    if (next >= pool.length) throw new Error(`vonage reply path ran out of distinct calls (${pool.length})`);
+    const reply = await handle(webhookRequest(pool[next++]!));
+    if (reply.status !== 200 || !reply.body?.includes('"input"')) throw new Error(`vonage reply path answered ${reply.status}`);
+  };
+  return one;
+}
+
+/** Rounds and batch of the reply-path measurements; the Vonage pool is sized from them (one distinct call per request). */
+const batch = 500;
+const rounds = 30;
+const warmup = 1_500;
+
+/** The Twilio and Vonage menu webhook through the reply form (what toNodeListener and toLambdaHandler call), in-process. */
+export async function run(): Promise<BenchRow[]> {
+  const twilio = await twilioReplyWebhook();
+  const vonage = await vonageReplyWebhook(warmup + batch * rounds + 10);
+  const [twilioMicros, vonageMicros] = await interleavedMicros([twilio, vonage], { batch, rounds, warmup });
+  return [
+    {
+      name: 'reply path twilio: menu webhook in-process (signature, form, token, resume, TwiML; no Request/Response)',
+      value: twilioMicros!.min,
+      unit: 'µs/op',
+      target: '≤15 µs',
+      note: `fastest of ${rounds} batches of ${batch}, alternating with Vonage; median ${twilioMicros!.median.toFixed(1)} µs`,
+    },
+    {
+      name: 'reply path vonage: menu webhook in-process (JWT + payload_hash, memory store, resume, NCCO)',
+      value: vonageMicros!.min,
+      unit: 'µs/op',
+      note: `a distinct call per request; fastest of ${rounds} batches of ${batch}; median ${vonageMicros!.median.toFixed(1)} µs`,
+    },
+  ];
+}
