@@ -12,7 +12,10 @@ export interface BundleEntry {
 }
 
 /** Bundled, minified and gzipped size in bytes of an entry, as esbuild would ship it for a Worker (ESM, browser-neutral platform). */
-export async function bundleSize(entry: BundleEntry, platform: 'neutral' | 'node' = 'neutral'): Promise<{ minified: number; gzipped: number }> {
+export async function bundleSize(
+  entry: BundleEntry,
+  platform: 'neutral' | 'node' = 'neutral',
+): Promise<{ minified: number; gzipped: number }> {
   const result = await build({
     stdin: { contents: entry.source, resolveDir: root, loader: 'ts', sourcefile: `${entry.name}.ts` },
     bundle: true,

@@ -41,7 +41,11 @@ export interface ColdResult {
 
 function runOnce(script: string, config: Record<string, unknown>): ColdSample {
   const started = performance.now();
-  const result = spawnSync(process.execPath, [`${root}bench/servers/${script}`], { cwd: root, env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) }, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [`${root}bench/servers/${script}`], {
+    cwd: root,
+    env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
+    encoding: 'utf8',
+  });
   const wallMs = performance.now() - started;
   if (result.status !== 0) throw new Error(`${script} failed: ${result.stderr}`);
   const out = JSON.parse(result.stdout) as { importMs: number; answerMs: number; status: number; ok: boolean };
@@ -52,8 +56,18 @@ function runOnce(script: string, config: Record<string, unknown>): ColdSample {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Runs ours and the baseline (and any other target) in turn, `runs` times each, after one unmeasured run of each (disk cache). */
-function compare(provider: ColdResult['provider'], ours: [string, Record<string, unknown>], seed: [string, Record<string, unknown>], others: ReadonlyArray<[ColdResult['side'], string, Record<string, unknown>]> = []): ColdResult[] {
-  const targets: Array<[ColdResult['side'], string, Record<string, unknown>]> = [['callflow', ...ours], ['seed-style SDK', ...seed], ...others, ['bare node', 'cold-bare-node.mjs', {}]];
+function compare(
+  provider: ColdResult['provider'],
+  ours: [string, Record<string, unknown>],
+  seed: [string, Record<string, unknown>],
+  others: ReadonlyArray<[ColdResult['side'], string, Record<string, unknown>]> = [],
+): ColdResult[] {
+  const targets: Array<[ColdResult['side'], string, Record<string, unknown>]> = [
+    ['callflow', ...ours],
+    ['seed-style SDK', ...seed],
+    ...others,
+    ['bare node', 'cold-bare-node.mjs', {}],
+  ];
   for (const [, script, config] of targets) runOnce(script, config);
   const samples = targets.map((): ColdSample[] => []);
   for (let run = 0; run < runs; run++) {
@@ -100,10 +114,22 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
         const twilioUrl = 'https://ivr.example.com/voice';
         const twilioCall = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
         const menu = await engine.start(twilioCall);
-        const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', ApiVersion: '2010-04-01', CallSid: twilioCall.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: twilioCall.from, To: twilioCall.to };
+        const params = {
+          AccountSid: 'AC0123456789abcdef0123456789abcdef',
+          ApiVersion: '2010-04-01',
+          CallSid: twilioCall.callId,
+          CallStatus: 'in-progress',
+          Digits: '3',
+          Direction: 'inbound',
+          From: twilioCall.from,
+          To: twilioCall.to,
+        };
         const twilioRequest = async (query: string) => ({
           url: `http://127.0.0.1:3000/voice?${query}`,
-          headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params) },
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params),
+          },
           body: new URLSearchParams(params).toString(),
         });
         const twilioConfig = { flowPath, secret, authToken, publicUrl: twilioUrl };
@@ -118,7 +144,13 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
         const vonageUrl = 'https://ivr.example.com/vonage';
         const vonageCall = { callId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee', from: '447700900001', to: '447700900000', provider: 'vonage' };
         const vonageMenu = await engine.start(vonageCall);
-        const event = { uuid: vonageCall.callId, from: vonageCall.from, to: vonageCall.to, dtmf: { digits: '3', timed_out: false }, timestamp: new Date().toISOString() };
+        const event = {
+          uuid: vonageCall.callId,
+          from: vonageCall.from,
+          to: vonageCall.to,
+          dtmf: { digits: '3', timed_out: false },
+          timestamp: new Date().toISOString(),
+        };
         const vonageRequest = async (url: string) => {
           const request = await signVonageRequest({ url, body: event, signatureSecret });
           return { url: request.url, headers: Object.fromEntries(request.headers), body: await request.text() };
@@ -126,8 +158,17 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
         const vonageConfig = { flowPath, secret, signatureSecret, publicUrl: vonageUrl };
         return compare(
           'vonage',
-          ['cold-vonage-callflow.mjs', { ...vonageConfig, ...(await vonageRequest(`http://127.0.0.1:3000/vonage/input?t=${vonageMenu.token!}&call=${vonageCall.callId}`)) }],
-          ['cold-vonage-seed.mjs', { ...vonageConfig, ...(await vonageRequest(`http://127.0.0.1:3000/vonage/input?state=menu&call=${vonageCall.callId}`)) }],
+          [
+            'cold-vonage-callflow.mjs',
+            {
+              ...vonageConfig,
+              ...(await vonageRequest(`http://127.0.0.1:3000/vonage/input?t=${vonageMenu.token!}&call=${vonageCall.callId}`)),
+            },
+          ],
+          [
+            'cold-vonage-seed.mjs',
+            { ...vonageConfig, ...(await vonageRequest(`http://127.0.0.1:3000/vonage/input?state=menu&call=${vonageCall.callId}`)) },
+          ],
         );
       },
       telnyx: async () => {
@@ -139,12 +180,32 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
             event_type: 'call.initiated',
             id: '0ccc7b54-4df3-4bca-a65a-3da1ecc777f0',
             occurred_at: new Date().toISOString(),
-            payload: { call_control_id: 'v3:cold-start-call', call_leg_id: 'leg', call_session_id: 'session', direction: 'incoming', from: '+15551230000', to: '+15559870000', state: 'parked' },
+            payload: {
+              call_control_id: 'v3:cold-start-call',
+              call_leg_id: 'leg',
+              call_session_id: 'session',
+              direction: 'incoming',
+              from: '+15551230000',
+              to: '+15559870000',
+              state: 'parked',
+            },
           },
         });
-        const telnyxConfig = { flowPath, secret, publicKey: keys.publicKey, url: 'http://127.0.0.1:3000/telnyx', headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) }, body };
+        const telnyxConfig = {
+          flowPath,
+          secret,
+          publicKey: keys.publicKey,
+          url: 'http://127.0.0.1:3000/telnyx',
+          headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+          body,
+        };
         // callflow twice: commands through the telnyx SDK client, and through the built-in createCallControlClient (no SDK).
-        return compare('telnyx', ['cold-telnyx-callflow.mjs', telnyxConfig], ['cold-telnyx-seed.mjs', telnyxConfig], [['callflow, built-in client', 'cold-telnyx-callflow-fetch.mjs', telnyxConfig]]);
+        return compare(
+          'telnyx',
+          ['cold-telnyx-callflow.mjs', telnyxConfig],
+          ['cold-telnyx-seed.mjs', telnyxConfig],
+          [['callflow, built-in client', 'cold-telnyx-callflow-fetch.mjs', telnyxConfig]],
+        );
       },
     };
     const results: ColdResult[] = [];
@@ -167,7 +228,9 @@ export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
     const seed = measured.results.find((result) => result.provider === provider && result.side === 'seed-style SDK');
     const bare = measured.results.find((result) => result.provider === provider && result.side === 'bare node');
     if (!seed || !bare) continue;
-    for (const ours of measured.results.filter((result) => result.provider === provider && (result.side === 'callflow' || result.side === 'callflow, built-in client'))) {
+    for (const ours of measured.results.filter(
+      (result) => result.provider === provider && (result.side === 'callflow' || result.side === 'callflow, built-in client'),
+    )) {
       const builtIn = ours.side === 'callflow, built-in client';
       // Telnyx is measured twice: with the telnyx SDK client the user passes, and with callflow's own fetch client.
       const label = provider !== 'telnyx' ? provider : builtIn ? 'telnyx (built-in client)' : 'telnyx (telnyx SDK client)';
@@ -195,7 +258,12 @@ export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
         baseline: seed.answerMs,
         baselineName: baselineName[provider],
         target: '≤15 ms',
-        note: provider !== 'telnyx' ? `median of ${runs}` : builtIn ? 'createCallControlClient sends the commands: the telnyx SDK is never loaded' : 'ours imports the telnyx SDK too (the client that sends its commands)',
+        note:
+          provider !== 'telnyx'
+            ? `median of ${runs}`
+            : builtIn
+              ? 'createCallControlClient sends the commands: the telnyx SDK is never loaded'
+              : 'ours imports the telnyx SDK too (the client that sends its commands)',
       });
       rows.push({
         name: `cold start ${label}: import time`,
@@ -204,7 +272,12 @@ export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
         baseline: seed.importMs,
         baselineName: baselineName[provider],
         target: provider === 'twilio' ? '≤1/5 of the SDK' : undefined,
-        note: provider !== 'telnyx' ? undefined : builtIn ? '@callflow/core + @callflow/telnyx vs telnyx' : '@callflow/core + @callflow/telnyx + telnyx vs telnyx',
+        note:
+          provider !== 'telnyx'
+            ? undefined
+            : builtIn
+              ? '@callflow/core + @callflow/telnyx vs telnyx'
+              : '@callflow/core + @callflow/telnyx + telnyx vs telnyx',
       });
     }
   }

@@ -86,27 +86,68 @@ async function resumeMicros(flow: Parameters<typeof createEngine>[0]): Promise<n
 /** Core figures: engine resume with token handling, token sign/verify, flow parse+validate at 10,000 nodes. */
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  rows.push({ name: 'core: resume phone-tree menu (verify + route + plan + sign)', value: await resumeMicros(phoneTree), unit: 'µs/op', target: '≤10 µs' });
+  rows.push({
+    name: 'core: resume phone-tree menu (verify + route + plan + sign)',
+    value: await resumeMicros(phoneTree),
+    unit: 'µs/op',
+    target: '≤10 µs',
+  });
   const state = { node: 'menu', step: 0, kind: 'gather' as const, tries: {}, vars: {}, promptOffset: 0 };
   const context = { callId: call.callId, flowVersion: 'abc' };
   const token = await signToken(state, context, { secret });
-  rows.push({ name: 'core: token sign', value: await medianMicros(() => signToken(state, context, { secret }), { batch: 500 }), unit: 'µs/op' });
-  rows.push({ name: 'core: token verify', value: await medianMicros(() => verifyToken(token, call, { secret }), { batch: 500 }), unit: 'µs/op' });
+  rows.push({
+    name: 'core: token sign',
+    value: await medianMicros(() => signToken(state, context, { secret }), { batch: 500 }),
+    unit: 'µs/op',
+  });
+  rows.push({
+    name: 'core: token verify',
+    value: await medianMicros(() => verifyToken(token, call, { secret }), { batch: 500 }),
+    unit: 'µs/op',
+  });
   for (const size of [10, 10_000]) {
-    rows.push({ name: `core: resume in a ${size}-node flow`, value: await resumeMicros(generateFlow(size)), unit: 'µs/op', target: 'flat in flow size' });
+    rows.push({
+      name: `core: resume in a ${size}-node flow`,
+      value: await resumeMicros(generateFlow(size)),
+      unit: 'µs/op',
+      target: 'flat in flow size',
+    });
   }
   for (const size of [1_000, 5_000, 10_000]) {
-    rows.push({ name: `core: parse + validate ${size}-node JSON flow`, value: parseMillis(size), unit: 'ms', target: size === 10_000 ? '≤200 ms, linear' : 'linear' });
+    rows.push({
+      name: `core: parse + validate ${size}-node JSON flow`,
+      value: parseMillis(size),
+      unit: 'ms',
+      target: size === 10_000 ? '≤200 ms, linear' : 'linear',
+    });
   }
   for (const size of [1_000, 10_000]) {
     const { median, first } = parseYamlMillis(size);
-    rows.push({ name: `core: parse + validate ${size}-node YAML flow`, value: median, unit: 'ms', target: size === 10_000 ? '≤500 ms' : '≤50 ms', note: `first parse ${first.toFixed(0)} ms` });
+    rows.push({
+      name: `core: parse + validate ${size}-node YAML flow`,
+      value: median,
+      unit: 'ms',
+      target: size === 10_000 ? '≤500 ms' : '≤50 ms',
+      note: `first parse ${first.toFixed(0)} ms`,
+    });
   }
   for (const size of [1_000, 10_000]) {
-    rows.push({ name: `core: check ${size}-node YAML flow with 10 problems (lines and hints)`, value: checkBrokenYamlMillis(size), unit: 'ms' });
+    rows.push({
+      name: `core: check ${size}-node YAML flow with 10 problems (lines and hints)`,
+      value: checkBrokenYamlMillis(size),
+      unit: 'ms',
+    });
   }
   rows.push({ name: 'core: validate 10000-node flow object (no parse)', value: validateMillis(generateFlow(10_000)), unit: 'ms' });
-  rows.push({ name: 'core: validate 1000-node flow object with 10 problems', value: validateMillis(breakFlow(generateFlow(1_000), 10)), unit: 'ms' });
-  rows.push({ name: 'core: validate 10000-node flow object with 10 problems', value: validateMillis(breakFlow(generateFlow(10_000), 10)), unit: 'ms' });
+  rows.push({
+    name: 'core: validate 1000-node flow object with 10 problems',
+    value: validateMillis(breakFlow(generateFlow(1_000), 10)),
+    unit: 'ms',
+  });
+  rows.push({
+    name: 'core: validate 10000-node flow object with 10 problems',
+    value: validateMillis(breakFlow(generateFlow(10_000), 10)),
+    unit: 'ms',
+  });
   return rows;
 }

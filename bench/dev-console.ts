@@ -12,7 +12,14 @@ export function manyNodeFlow(count: number): Record<string, unknown> {
     const next = (offset: number) => (index + offset < count ? `node_${index + offset}` : 'goodbye');
     nodes[`node_${index}`] = [
       { type: 'say', text: `This is menu ${index}.` },
-      { type: 'gather', prompt: [{ type: 'say', text: 'Press 1 or 2.' }], numDigits: 1, routes: { '1': next(1), '2': next(2) }, onNoInput: 'goodbye', onExhausted: 'goodbye' },
+      {
+        type: 'gather',
+        prompt: [{ type: 'say', text: 'Press 1 or 2.' }],
+        numDigits: 1,
+        routes: { '1': next(1), '2': next(2) },
+        onNoInput: 'goodbye',
+        onExhausted: 'goodbye',
+      },
     ];
   }
   nodes.goodbye = [{ type: 'say', text: 'Goodbye.' }, { type: 'hangup' }];

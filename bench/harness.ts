@@ -16,7 +16,10 @@ export interface BenchRow {
 }
 
 /** Median µs per call of `fn`, after warm-up, over `rounds` batches of `batch` calls. */
-export async function medianMicros(fn: () => unknown | Promise<unknown>, options: { batch?: number; rounds?: number; warmup?: number } = {}): Promise<number> {
+export async function medianMicros(
+  fn: () => unknown | Promise<unknown>,
+  options: { batch?: number; rounds?: number; warmup?: number } = {},
+): Promise<number> {
   const batch = options.batch ?? 200;
   const rounds = options.rounds ?? 15;
   for (let index = 0; index < (options.warmup ?? batch * 3); index++) await fn();

@@ -195,7 +195,9 @@ async function measureTargets(provider: HttpResult['provider'], targets: readonl
         const previous = best.get(target);
         const all = [...(previous?.rounds ?? []), measured.requestsPerSecond];
         // A round that ran out of distinct calls answered some repeats from the idempotency cache: never the best one.
-        const better = !previous || (measured.repeated === 0 && (previous.load.repeated > 0 || measured.requestsPerSecond > previous.load.requestsPerSecond));
+        const better =
+          !previous ||
+          (measured.repeated === 0 && (previous.load.repeated > 0 || measured.requestsPerSecond > previous.load.requestsPerSecond));
         if (better) best.set(target, { provider, target: target.target, load: measured, commands, rounds: all });
         else previous.rounds = all;
       }
@@ -208,7 +210,11 @@ async function measureTargets(provider: HttpResult['provider'], targets: readonl
 
 /** Sends one prepared request and returns the status and body text (the correctness check before a load). */
 async function send(port: number, request: PreparedRequest): Promise<{ status: number; text: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${request.path}`, { method: request.method, headers: request.headers, body: request.body });
+  const response = await fetch(`http://127.0.0.1:${port}${request.path}`, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body,
+  });
   return { status: response.status, text: await response.text() };
 }
 
@@ -224,17 +230,30 @@ async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
   const engine = createEngine(flow, { secret });
   const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
   const menu = await engine.start(call);
-  const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', ApiVersion: '2010-04-01', CallSid: call.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: call.from, To: call.to };
+  const params = {
+    AccountSid: 'AC0123456789abcdef0123456789abcdef',
+    ApiVersion: '2010-04-01',
+    CallSid: call.callId,
+    CallStatus: 'in-progress',
+    Digits: '3',
+    Direction: 'inbound',
+    From: call.from,
+    To: call.to,
+  };
   const body = new URLSearchParams(params).toString();
   const request = async (query: string): Promise<PreparedRequest> => ({
     method: 'POST',
     path: `/voice?${query}`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params),
+    },
     body,
   });
   const ours = await request(`t=${menu.token!}`);
   const seed = await request('state=menu');
-  if (seed.headers['x-twilio-signature'] !== twilio.getExpectedTwilioSignature(authToken, `${twilioUrl}?state=menu`, params)) throw new Error('twilio signatures disagree with the SDK');
+  if (seed.headers['x-twilio-signature'] !== twilio.getExpectedTwilioSignature(authToken, `${twilioUrl}?state=menu`, params))
+    throw new Error('twilio signatures disagree with the SDK');
   const config = { secret, authToken, publicUrl: twilioUrl, flowPath };
   const targets: Target[] = [];
   for (const [target, file, mode, prepared, execArgv] of [
@@ -265,14 +284,33 @@ async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpRe
   const seed: PreparedRequest[] = [];
   const toPrepared = async (request: Request): Promise<PreparedRequest> => {
     const url = new URL(request.url);
-    return { method: 'POST', path: url.pathname + url.search, headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! }, body: await request.text() };
+    return {
+      method: 'POST',
+      path: url.pathname + url.search,
+      headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
+      body: await request.text(),
+    };
   };
   for (let index = 0; index < poolSize; index++) {
     const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
     const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const event = { uuid: callId, conversation_uuid: `CON-${callId}`, from: '447700900001', to: '447700900000', dtmf: { digits: '3', timed_out: false }, timestamp: new Date().toISOString() };
-    ours.push(await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret })));
-    if (index < seedPoolSize) seed.push(await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?state=menu&call=${callId}`, body: event, signatureSecret })));
+    const event = {
+      uuid: callId,
+      conversation_uuid: `CON-${callId}`,
+      from: '447700900001',
+      to: '447700900000',
+      dtmf: { digits: '3', timed_out: false },
+      timestamp: new Date().toISOString(),
+    };
+    ours.push(
+      await toPrepared(
+        await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret }),
+      ),
+    );
+    if (index < seedPoolSize)
+      seed.push(
+        await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?state=menu&call=${callId}`, body: event, signatureSecret })),
+      );
   }
   const config = { secret, signatureSecret, publicUrl: vonageUrl, flowPath };
   const targets: Target[] = [];
@@ -303,7 +341,16 @@ function gatherEndedBody(index: number, clientState: string): string {
       event_type: 'call.gather.ended',
       id: `gather-ended-${index}`,
       occurred_at: new Date().toISOString(),
-      payload: { call_control_id: `v3:bench-${index}`, call_leg_id: `leg-${index}`, call_session_id: `session-${index}`, client_state: clientState, digits: '3', status: 'valid', from: '+15551230000', to: '+15559870000' },
+      payload: {
+        call_control_id: `v3:bench-${index}`,
+        call_leg_id: `leg-${index}`,
+        call_session_id: `session-${index}`,
+        client_state: clientState,
+        digits: '3',
+        status: 'valid',
+        from: '+15551230000',
+        to: '+15559870000',
+      },
     },
   });
 }
@@ -312,7 +359,12 @@ async function telnyxPool(privateKey: string, clientStates: ReadonlyArray<readon
   const pool: PreparedRequest[] = [];
   for (const [index, clientState] of clientStates) {
     const body = gatherEndedBody(index, clientState);
-    pool.push({ method: 'POST', path: '/telnyx', headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey })) }, body });
+    pool.push({
+      method: 'POST',
+      path: '/telnyx',
+      headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey })) },
+      body,
+    });
   }
   return pool;
 }
@@ -331,7 +383,10 @@ async function commandCount(port: number, action: string): Promise<number> {
 async function telnyxTargets(flowPath: string, directory: string, poolSize: number): Promise<HttpResult[]> {
   const keys = await generateTelnyxKeyPair();
   // The seed-style server keeps no state (its state is base64 'menu' in client_state): a small pool is enough.
-  const seedStates = Array.from({ length: Math.min(poolSize, 1_000) }, (_, index) => [index, Buffer.from('menu').toString('base64')] as const);
+  const seedStates = Array.from(
+    { length: Math.min(poolSize, 1_000) },
+    (_, index) => [index, Buffer.from('menu').toString('base64')] as const,
+  );
   const targets: Target[] = [];
   for (const [target, file, mode, client] of [
     ['callflow node:http', 'telnyx-callflow.mjs', 'node', 'sdk'],
@@ -342,14 +397,26 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
   ] as const) {
     const ours = file === 'telnyx-callflow.mjs';
     const clientStatesPath = join(directory, `client-states-${mode}-${client}.json`);
-    const server = await startServer(file, { secret, flowPath, publicKey: keys.publicKey, privateKey: keys.privateKey, mode, client, preseed: ours ? poolSize : 0, clientStatesPath });
+    const server = await startServer(file, {
+      secret,
+      flowPath,
+      publicKey: keys.publicKey,
+      privateKey: keys.privateKey,
+      mode,
+      client,
+      preseed: ours ? poolSize : 0,
+      clientStatesPath,
+    });
     // Signed once its server is up: the servers before it preseed their calls for minutes on a busy machine, and a
     // pool signed first went past Telnyx's 300 s timestamp tolerance, so the baseline answered refusals (counted as req/s).
     let pool: PreparedRequest[] = [];
     if (!ours) pool = await telnyxPool(keys.privateKey, seedStates);
     if (ours) {
       const states = JSON.parse(readFileSync(clientStatesPath, 'utf8')) as Record<string, string>;
-      pool = await telnyxPool(keys.privateKey, Object.entries(states).map(([callId, state]) => [Number(callId.slice('v3:bench-'.length)), state] as const));
+      pool = await telnyxPool(
+        keys.privateKey,
+        Object.entries(states).map(([callId, state]) => [Number(callId.slice('v3:bench-'.length)), state] as const),
+      );
     }
     const commands = () => commandCount(server.port, 'gather_using_speak');
     targets.push({ target, server, pool: pool.slice(0, -1), distinct: ours, commands });
@@ -373,17 +440,25 @@ export function httpRows(results: readonly HttpResult[]): BenchRow[] {
     const baseline = results.find((result) => result.provider === provider && result.target === 'seed-style Express + SDK');
     if (!baseline) continue;
     for (const ours of results.filter((result) => result.provider === provider && result.target.startsWith('callflow '))) {
-      const notes = [`p50 ${ours.load.p50Ms} / p99 ${ours.load.p99Ms} ms vs ${baseline.load.p50Ms} / ${baseline.load.p99Ms} ms`, `best of ${roundsText(ours)} vs ${roundsText(baseline)}`];
-      if (ours.load.non2xx || ours.load.errors || baseline.load.non2xx || baseline.load.errors) notes.push(`non-2xx/errors: ours ${ours.load.non2xx}/${ours.load.errors}, baseline ${baseline.load.non2xx}/${baseline.load.errors}`);
+      const notes = [
+        `p50 ${ours.load.p50Ms} / p99 ${ours.load.p99Ms} ms vs ${baseline.load.p50Ms} / ${baseline.load.p99Ms} ms`,
+        `best of ${roundsText(ours)} vs ${roundsText(baseline)}`,
+      ];
+      if (ours.load.non2xx || ours.load.errors || baseline.load.non2xx || baseline.load.errors)
+        notes.push(
+          `non-2xx/errors: ours ${ours.load.non2xx}/${ours.load.errors}, baseline ${baseline.load.non2xx}/${baseline.load.errors}`,
+        );
       if (ours.load.repeated) notes.push(`${ours.load.repeated} repeated deliveries (pool ran out)`);
-      if (ours.commands !== undefined) notes.push(`commands ${ours.commands} for ${ours.load.ok} 2xx (baseline ${baseline.commands} for ${baseline.load.ok})`);
+      if (ours.commands !== undefined)
+        notes.push(`commands ${ours.commands} for ${ours.load.ok} 2xx (baseline ${baseline.commands} for ${baseline.load.ok})`);
       rows.push({
         name: `http ${provider}: menu webhook, ${ours.target}`,
         value: ours.load.requestsPerSecond,
         unit: 'req/s',
         baseline: baseline.load.requestsPerSecond,
         baselineName: 'seed-style Express + SDK',
-        target: provider === 'telnyx' && ours.target.includes('built-in') && ours.target.includes('node:http') ? '≥3x the baseline' : undefined,
+        target:
+          provider === 'telnyx' && ours.target.includes('built-in') && ours.target.includes('node:http') ? '≥3x the baseline' : undefined,
         note: notes.join('; '),
       });
     }
@@ -411,8 +486,22 @@ export function httpRows(results: readonly HttpResult[]): BenchRow[] {
       });
     }
     if (node) {
-      rows.push({ name: `http ${provider}: p50 latency, callflow node:http`, value: node.load.p50Ms, unit: 'ms', baseline: baseline.load.p50Ms, baselineName: 'seed-style Express + SDK', note: `${connections} connections, ${seconds} s` });
-      rows.push({ name: `http ${provider}: p99 latency, callflow node:http`, value: node.load.p99Ms, unit: 'ms', baseline: baseline.load.p99Ms, baselineName: 'seed-style Express + SDK', note: `req/s ratio ${ratio(node.load.requestsPerSecond, baseline.load.requestsPerSecond)}` });
+      rows.push({
+        name: `http ${provider}: p50 latency, callflow node:http`,
+        value: node.load.p50Ms,
+        unit: 'ms',
+        baseline: baseline.load.p50Ms,
+        baselineName: 'seed-style Express + SDK',
+        note: `${connections} connections, ${seconds} s`,
+      });
+      rows.push({
+        name: `http ${provider}: p99 latency, callflow node:http`,
+        value: node.load.p99Ms,
+        unit: 'ms',
+        baseline: baseline.load.p99Ms,
+        baselineName: 'seed-style Express + SDK',
+        note: `req/s ratio ${ratio(node.load.requestsPerSecond, baseline.load.requestsPerSecond)}`,
+      });
     }
   }
   return rows;
@@ -469,11 +558,23 @@ export async function runScale(): Promise<BenchRow[]> {
     const buildMs = performance.now() - built;
     const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
     const start = await handler.engine.start(call);
-    const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', CallSid: call.callId, CallStatus: 'in-progress', Digits: '1', From: call.from, To: call.to };
+    const params = {
+      AccountSid: 'AC0123456789abcdef0123456789abcdef',
+      CallSid: call.callId,
+      CallStatus: 'in-progress',
+      Digits: '1',
+      From: call.from,
+      To: call.to,
+    };
     const query = `t=${start.token!}`;
     const signature = await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params);
     const body = new URLSearchParams(params).toString();
-    const request = () => new Request(`http://127.0.0.1:3000/voice?${query}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body });
+    const request = () =>
+      new Request(`http://127.0.0.1:3000/voice?${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        body,
+      });
     const check = await (await handler(request())).text();
     if (!check.includes('This is menu 1.')) throw new Error(`scale webhook did not reach node_1: ${check.slice(0, 200)}`);
     targets.push({ size, buildMs, webhook: async () => (await handler(request())).text(), samples: [] as number[] });

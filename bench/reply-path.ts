@@ -39,15 +39,28 @@ export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
   const handle = replyHandler(createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: twilioUrl }));
   const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
   const menu = await createEngine(phoneTree, { secret }).start(call);
-  const params = { AccountSid: 'AC0123456789abcdef0123456789abcdef', ApiVersion: '2010-04-01', CallSid: call.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: call.from, To: call.to };
+  const params = {
+    AccountSid: 'AC0123456789abcdef0123456789abcdef',
+    ApiVersion: '2010-04-01',
+    CallSid: call.callId,
+    CallStatus: 'in-progress',
+    Digits: '3',
+    Direction: 'inbound',
+    From: call.from,
+    To: call.to,
+  };
   const query = `t=${menu.token!}`;
   const prepared = {
     path: `/voice?${query}`,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params),
+    },
     bytes: new TextEncoder().encode(new URLSearchParams(params).toString()),
   };
   const check = await handle(webhookRequest(prepared));
-  if (check.status !== 200 || !check.body?.includes('We are open')) throw new Error(`twilio reply path did not reach the hours node: ${check.status}`);
+  if (check.status !== 200 || !check.body?.includes('We are open'))
+    throw new Error(`twilio reply path did not reach the hours node: ${check.status}`);
   return async () => {
     const reply = await handle(webhookRequest(prepared));
     if (reply.status !== 200) throw new Error(`twilio reply path answered ${reply.status}`);
@@ -55,17 +68,33 @@ export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
 }
 
 /** The Vonage menu press for `calls` distinct calls (the handler answers a repeated delivery from its store), memory store unless given. */
-export async function vonageReplyWebhook(calls: number, options: { store?: Parameters<typeof createVonageHandler>[0]['store'] } = {}): Promise<() => Promise<void>> {
-  const handle = replyHandler(createVonageHandler({ flow: phoneTree, secret, signatureSecret, publicBaseUrl: vonageUrl, store: options.store }));
+export async function vonageReplyWebhook(
+  calls: number,
+  options: { store?: Parameters<typeof createVonageHandler>[0]['store'] } = {},
+): Promise<() => Promise<void>> {
+  const handle = replyHandler(
+    createVonageHandler({ flow: phoneTree, secret, signatureSecret, publicBaseUrl: vonageUrl, store: options.store }),
+  );
   const engine = createEngine(phoneTree, { secret });
   const pool: PreparedWebhook[] = [];
   for (let index = 0; index < calls; index++) {
     const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
     const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const event = { uuid: callId, conversation_uuid: `CON-${callId}`, from: '447700900001', to: '447700900000', dtmf: { digits: '3', timed_out: false }, timestamp: new Date().toISOString() };
+    const event = {
+      uuid: callId,
+      conversation_uuid: `CON-${callId}`,
+      from: '447700900001',
+      to: '447700900000',
+      dtmf: { digits: '3', timed_out: false },
+      timestamp: new Date().toISOString(),
+    };
     const request = await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret });
     const url = new URL(request.url);
-    pool.push({ path: url.pathname + url.search, headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! }, bytes: new Uint8Array(await request.arrayBuffer()) });
+    pool.push({
+      path: url.pathname + url.search,
+      headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
+      bytes: new Uint8Array(await request.arrayBuffer()),
+    });
   }
   let next = 0;
   const one = async () => {

@@ -35,7 +35,10 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const unknown = only.filter((name) => !suites.some((suite) => suite.name === name));
   if (unknown.length) throw new Error(`unknown suite(s) ${unknown.join(', ')}; suites: ${suites.map((suite) => suite.name).join(', ')}`);
-  const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+  const load = () =>
+    loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ');
   startLoad = loadavg()[0]!.toFixed(1);
   console.log(`callflow bench: ${new Date().toISOString()} · ${machine()} · load ${load()}`);
   const rows: BenchRow[] = [];

@@ -92,7 +92,11 @@ export function packedSizes(): Array<{ name: string; size: number; unpackedSize:
   for (const directory of readdirSync(`${root}packages`).sort()) {
     const path = `${root}packages/${directory}`;
     if (!existsSync(`${path}/package.json`)) continue;
-    const text = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: path, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const text = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: path,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const [pack] = JSON.parse(text) as Array<{ name: string; size: number; unpackedSize: number; entryCount: number }>;
     if (pack) out.push({ name: pack.name, size: pack.size, unpackedSize: pack.unpackedSize, files: pack.entryCount });
   }
@@ -103,7 +107,10 @@ export function packedSizes(): Array<{ name: string; size: number; unpackedSize:
 export async function adapterBundleSizes(): Promise<Record<keyof typeof adapterBundles, { minified: number; gzipped: number }>> {
   const entries = Object.entries(adapterBundles) as Array<[keyof typeof adapterBundles, BundleEntry]>;
   const sizes = await Promise.all(entries.map(([, entry]) => bundleSize(entry)));
-  return Object.fromEntries(entries.map(([provider], index) => [provider, sizes[index]!])) as Record<keyof typeof adapterBundles, { minified: number; gzipped: number }>;
+  return Object.fromEntries(entries.map(([provider], index) => [provider, sizes[index]!])) as Record<
+    keyof typeof adapterBundles,
+    { minified: number; gzipped: number }
+  >;
 }
 
 const kib = (bytes: number) => bytes / 1024;
@@ -113,7 +120,12 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   if (!existsSync(`${root}packages/core/dist/index.js`)) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' });
   for (const pack of packedSizes()) {
-    rows.push({ name: `size: npm pack ${pack.name}`, value: kib(pack.size), unit: 'KiB', note: `${pack.files} files, ${kib(pack.unpackedSize).toFixed(0)} KiB unpacked` });
+    rows.push({
+      name: `size: npm pack ${pack.name}`,
+      value: kib(pack.size),
+      unit: 'KiB',
+      note: `${pack.files} files, ${kib(pack.unpackedSize).toFixed(0)} KiB unpacked`,
+    });
   }
   const ours = await adapterBundleSizes();
   for (const provider of providerNames) {

@@ -30,7 +30,8 @@ async function queueRound(store: Store, name: string, waiting: number): Promise<
   return async () => {
     const member = `joining-${next++}`;
     const position = await queue.push(member);
-    if (position !== waiting + 1 || (await queue.position(member)) !== position) throw new Error(`queue ${name}: position ${position}, expected ${waiting + 1}`);
+    if (position !== waiting + 1 || (await queue.position(member)) !== position)
+      throw new Error(`queue ${name}: position ${position}, expected ${waiting + 1}`);
     if (!(await queue.remove(member))) throw new Error(`queue ${name}: ${member} was not removed`);
   };
 }

@@ -20,7 +20,8 @@ import { interleavedMicros, type BenchRow } from './harness.js';
 
 const secret = 'bench-secret-0123456789abcdef';
 const hotline = parseFlow(readFileSync(new URL('../examples/telnyx-ivr/weather-hotline.json', import.meta.url), 'utf8'));
-const prompt = 'Thank you for calling the Weather Hotline. For weather in Chicago, Illinois press 1. For weather in Raleigh, North Carolina press 2.';
+const prompt =
+  'Thank you for calling the Weather Hotline. For weather in Chicago, Illinois press 1. For weather in Raleigh, North Carolina press 2.';
 
 /** The seed-000 tutorial's handler, ported line for line to the telnyx Node SDK (answer → on answered gather → on gather.ended transfer). */
 function seedHandler(client: Telnyx): FetchHandler {
@@ -58,7 +59,13 @@ async function countCall(make: (client: Telnyx, publicKey: string) => FetchHandl
   handler = make(new Telnyx({ apiKey: 'bench', baseURL: emulator.apiBaseUrl }), emulator.publicKey);
   const transcript = await emulator.call(script);
   const transferAt = emulator.requests.findIndex((entry) => entry.action === 'transfer');
-  const result = { commands: emulator.requests.filter((entry) => entry.status === 200).length, commandsToTransfer: transferAt + 1, hops, webhooks: transcript.webhooks, errors: transcript.errors };
+  const result = {
+    commands: emulator.requests.filter((entry) => entry.status === 200).length,
+    commandsToTransfer: transferAt + 1,
+    hops,
+    webhooks: transcript.webhooks,
+    errors: transcript.errors,
+  };
   await emulator.close();
   server.closeAllConnections();
   server.close();
@@ -78,13 +85,27 @@ export async function run(): Promise<BenchRow[]> {
       event_type: 'call.gather.ended',
       id: '0ccc7b54-4df3-4bca-a65a-3da1ecc777f0',
       occurred_at: new Date().toISOString(),
-      payload: { call_control_id: call.callId, call_leg_id: 'l1', call_session_id: 's1', client_state: encodeClientState({ kind: 'position', sequence: 1, token: start.token! }), digits: '1', status: 'valid', from: '+15551230000', to: '+15559870000' },
+      payload: {
+        call_control_id: call.callId,
+        call_leg_id: 'l1',
+        call_session_id: 's1',
+        client_state: encodeClientState({ kind: 'position', sequence: 1, token: start.token! }),
+        digits: '1',
+        status: 'valid',
+        from: '+15551230000',
+        to: '+15559870000',
+      },
     },
   });
   const headers = await signTelnyxEvent(body, { privateKey: keys.privateKey });
 
   const whole = async () => {
-    const check = await verifyTelnyxSignature({ publicKey: keys.publicKey, signature: headers['telnyx-signature-ed25519'], timestamp: headers['telnyx-timestamp'], rawBody: body });
+    const check = await verifyTelnyxSignature({
+      publicKey: keys.publicKey,
+      signature: headers['telnyx-signature-ed25519'],
+      timestamp: headers['telnyx-timestamp'],
+      rawBody: body,
+    });
     if (!check.ok) throw new Error(check.message);
     const { event, outcome } = parseTelnyxEvent(body);
     const turn = await engine.resume(event.clientState!.token, outcome!, call);
@@ -101,13 +122,18 @@ export async function run(): Promise<BenchRow[]> {
   const message = new TextEncoder().encode(`${headers['telnyx-timestamp']}|${body}`);
   const signatureBytes = Uint8Array.from(atob(headers['telnyx-signature-ed25519']!), (char) => char.charCodeAt(0));
   const rawKey = Uint8Array.from(atob(keys.publicKey), (char) => char.charCodeAt(0));
-  const keyObject = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), rawKey]), format: 'der', type: 'spki' });
+  const keyObject = createPublicKey({
+    key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), rawKey]),
+    format: 'der',
+    type: 'spki',
+  });
   const cryptoKey = await crypto.subtle.importKey('raw', rawKey, { name: 'Ed25519' }, false, ['verify']);
   const nodeCheck = () => {
     if (!verify(null, message, keyObject, signatureBytes)) throw new Error('node:crypto refused the bench signature');
   };
   const webCheck = async () => {
-    if (!(await crypto.subtle.verify('Ed25519', cryptoKey, signatureBytes, message))) throw new Error('WebCrypto refused the bench signature');
+    if (!(await crypto.subtle.verify('Ed25519', cryptoKey, signatureBytes, message)))
+      throw new Error('WebCrypto refused the bench signature');
   };
   const [event, sdk, node, web] = await interleavedMicros([whole, seedWay, nodeCheck, webCheck], { batch: 50, rounds: 30, warmup: 200 });
   rows.push({
@@ -135,7 +161,13 @@ export async function run(): Promise<BenchRow[]> {
   );
   const seed = await countCall((client) => seedHandler(client), { input: ['1'], transfers: ['completed'] });
   if (ours.errors.length || seed.errors.length) throw new Error(`bench call failed: ${[...ours.errors, ...seed.errors].join('; ')}`);
-  rows.push({ name: 'telnyx: API commands per seed-000 call (answer → menu → transfer)', value: ours.commands, unit: 'count', baseline: seed.commands, baselineName: 'hand-written seed-000 handler' });
+  rows.push({
+    name: 'telnyx: API commands per seed-000 call (answer → menu → transfer)',
+    value: ours.commands,
+    unit: 'count',
+    baseline: seed.commands,
+    baselineName: 'hand-written seed-000 handler',
+  });
   rows.push({
     name: 'telnyx: event → command round trips per seed-000 call',
     value: ours.hops,
@@ -145,9 +177,15 @@ export async function run(): Promise<BenchRow[]> {
     note: 'callflow sends answer and the menu on call.initiated; the seed waits for call.answered',
   });
   const invalidOurs = await countCall(
-    (client, publicKey) => createTelnyxHandler({ flow: hotline, secret, publicKey, client, store: createMemoryStore(), logger: silentLogger }),
+    (client, publicKey) =>
+      createTelnyxHandler({ flow: hotline, secret, publicKey, client, store: createMemoryStore(), logger: silentLogger }),
     { input: ['7', '1'], transfers: ['completed'] },
   );
-  rows.push({ name: 'telnyx: API commands per seed-000 call with one invalid key first', value: invalidOurs.commands, unit: 'count', note: 'native maximum_tries / invalid_payload: the retry costs no round trip' });
+  rows.push({
+    name: 'telnyx: API commands per seed-000 call with one invalid key first',
+    value: invalidOurs.commands,
+    unit: 'count',
+    note: 'native maximum_tries / invalid_payload: the retry costs no round trip',
+  });
   return rows;
 }

@@ -18,7 +18,15 @@ function importMillis(statement: string, runs = 5): number {
   const script = `const started = performance.now(); ${statement}; console.log(performance.now() - started);`;
   const samples: number[] = [];
   for (let run = 0; run < runs; run++) {
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', `import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/'); ${script}`], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/'); ${script}`,
+      ],
+      { cwd: root, encoding: 'utf8' },
+    );
     if (result.status !== 0) throw new Error(`import bench failed: ${result.stderr}`);
     samples.push(Number(result.stdout.trim().split('\n').at(-1)));
   }
@@ -38,7 +46,10 @@ export async function run(): Promise<BenchRow[]> {
     const response = new twilio.twiml.VoiceResponse();
     response.say(say, 'Hello, and welcome to ACME, Inc.');
     const gather = response.gather({ input: ['dtmf'], action: url, method: 'POST', actionOnEmptyResult: true, timeout: 5, numDigits: 1 });
-    gather.say(say, 'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.');
+    gather.say(
+      say,
+      'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.',
+    );
     response.redirect({ method: 'POST' }, url);
     return response.toString();
   };
@@ -58,10 +69,24 @@ export async function run(): Promise<BenchRow[]> {
 
   // One whole webhook: signature check (WebCrypto HMAC-SHA1), form parse, token verify, resume, render.
   const handler = createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: actionUrl });
-  const params = { AccountSid: 'AC1', ApiVersion: '2010-04-01', CallSid: call.callId, CallStatus: 'in-progress', Digits: '3', Direction: 'inbound', From: call.from, To: call.to };
+  const params = {
+    AccountSid: 'AC1',
+    ApiVersion: '2010-04-01',
+    CallSid: call.callId,
+    CallStatus: 'in-progress',
+    Digits: '3',
+    Direction: 'inbound',
+    From: call.from,
+    To: call.to,
+  };
   const signature = await computeTwilioSignature(authToken, url, params);
   const body = new URLSearchParams(params).toString();
-  const request = () => new Request(`http://127.0.0.1:3000/voice?t=${menu.token}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body });
+  const request = () =>
+    new Request(`http://127.0.0.1:3000/voice?t=${menu.token}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body,
+    });
   const check = await handler(request());
   if (check.status !== 200 || !(await check.text()).includes('We are open')) throw new Error('bench webhook did not reach the hours node');
   const webhookMicros = await medianMicros(
@@ -71,7 +96,12 @@ export async function run(): Promise<BenchRow[]> {
     },
     { batch: 200, rounds: 15, warmup: 400 },
   );
-  rows.push({ name: 'twilio: one action webhook in-process (verify, parse, resume, render)', value: webhookMicros, unit: 'µs/op', note: 'includes building the Request' });
+  rows.push({
+    name: 'twilio: one action webhook in-process (verify, parse, resume, render)',
+    value: webhookMicros,
+    unit: 'µs/op',
+    note: 'includes building the Request',
+  });
 
   // Import cost in a fresh process: the built package (dist) vs the SDK.
   if (!existsSync(`${root}packages/twilio/dist/index.js`) || !existsSync(`${root}packages/core/dist/index.js`)) {

@@ -19,8 +19,23 @@ export async function run(): Promise<BenchRow[]> {
     JSON.stringify(
       new NCCOBuilder()
         .addAction(new Talk('Hello, and welcome to ACME, Inc.', false, undefined, undefined, 'en-US'))
-        .addAction(new Talk('Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.', true, undefined, undefined, 'en-US'))
-        .addAction(new Input({ maxDigits: 1, timeOut: 5, submitOnHash: true }, undefined, `${eventUrl}/input?t=${menu.token}&call=${call.callId}`, 'POST'))
+        .addAction(
+          new Talk(
+            'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.',
+            true,
+            undefined,
+            undefined,
+            'en-US',
+          ),
+        )
+        .addAction(
+          new Input(
+            { maxDigits: 1, timeOut: 5, submitOnHash: true },
+            undefined,
+            `${eventUrl}/input?t=${menu.token}&call=${call.callId}`,
+            'POST',
+          ),
+        )
         .build(),
     );
   const ours = () => stringifyNcco(renderNcco(menu, { eventUrl }).output);

@@ -25,7 +25,10 @@ try {
   await page.waitForSelector('.call-status.waiting');
   await page.keyboard.press('4');
   await page.waitForFunction(() => document.querySelectorAll('#transcript li').length >= 4);
-  await page.locator('#turns details').first().evaluate((details) => ((details as HTMLDetailsElement).open = true));
+  await page
+    .locator('#turns details')
+    .first()
+    .evaluate((details) => ((details as HTMLDetailsElement).open = true));
   await page.screenshot({ path: join(images, 'dev-console-1280x800.png') });
   await page.screenshot({ path: join(images, 'dev-console-1280-full.png'), fullPage: true });
   await page.setViewportSize({ width: 420, height: 900 });

@@ -1,5 +1,22 @@
 import { isCallFlowError, providerRegistry, type ProviderName } from '@callflow/core';
-import { createEngine, defineFlow, conference, enqueue, gather, goto, hangup, hours, pause, play, record, reject, say, transfer, type Flow, type StepType } from '@callflow/core';
+import {
+  createEngine,
+  defineFlow,
+  conference,
+  enqueue,
+  gather,
+  goto,
+  hangup,
+  hours,
+  pause,
+  play,
+  record,
+  reject,
+  say,
+  transfer,
+  type Flow,
+  type StepType,
+} from '@callflow/core';
 import { continuationStates, planCommands } from '@callflow/telnyx';
 import { renderTwiml, twimlWarnings } from '@callflow/twilio';
 import { renderNcco } from '@callflow/vonage';
@@ -25,25 +42,38 @@ interface StepExample {
 const examples: StepExample[] = [
   {
     step: 'say',
-    summary: 'Speaks text with text-to-speech. `voice`, `language` and `loop` map to each provider\'s own names.',
+    summary: "Speaks text with text-to-speech. `voice`, `language` and `loop` map to each provider's own names.",
     code: "say('Welcome to ACME.', { voice: 'alice', language: 'en-US', loop: 2 }), hangup()",
-    flow: defineFlow({ name: 'say', start: 'main', nodes: { main: [say('Welcome to ACME.', { voice: 'alice', language: 'en-US', loop: 2 }), hangup()] } }),
+    flow: defineFlow({
+      name: 'say',
+      start: 'main',
+      nodes: { main: [say('Welcome to ACME.', { voice: 'alice', language: 'en-US', loop: 2 }), hangup()] },
+    }),
   },
   {
     step: 'play',
     summary: 'Plays an audio file from a URL.',
     code: "play('https://audio.example.com/chime.mp3', { loop: 2 }), hangup()",
-    flow: defineFlow({ name: 'play', start: 'main', nodes: { main: [play('https://audio.example.com/chime.mp3', { loop: 2 }), hangup()] } }),
+    flow: defineFlow({
+      name: 'play',
+      start: 'main',
+      nodes: { main: [play('https://audio.example.com/chime.mp3', { loop: 2 }), hangup()] },
+    }),
   },
   {
     step: 'pause',
     summary: 'Silence for a number of seconds. Telnyx has no pause command, so it is emulated.',
     code: "say('One moment.'), pause(2), say('Thanks for waiting.'), hangup()",
-    flow: defineFlow({ name: 'pause', start: 'main', nodes: { main: [say('One moment.'), pause(2), say('Thanks for waiting.'), hangup()] } }),
+    flow: defineFlow({
+      name: 'pause',
+      start: 'main',
+      nodes: { main: [say('One moment.'), pause(2), say('Thanks for waiting.'), hangup()] },
+    }),
   },
   {
     step: 'gather',
-    summary: 'A menu: the prompt plays while listening for keys and words, and the engine routes on them, with limits for silence and for wrong input apart. The provider reports back once per try; Telnyx listens for speech with a transcription beside the DTMF gather.',
+    summary:
+      'A menu: the prompt plays while listening for keys and words, and the engine routes on them, with limits for silence and for wrong input apart. The provider reports back once per try; Telnyx listens for speech with a transcription beside the DTMF gather.',
     code: "gather({ prompt: 'Press 1 or say sales, press 2 or say support.', input: 'both', numDigits: 1, timeoutSeconds: 5, routes: { '1': 'sales', '2': 'support', sales: 'sales', support: 'support' }, invalidPrompt: 'Sorry, that is not an option.', noInput: { attempts: 2, then: 'operator' }, invalid: { attempts: 3, then: 'goodbye' } })",
     flow: defineFlow({
       name: 'gather',
@@ -72,42 +102,92 @@ const examples: StepExample[] = [
     step: 'record',
     summary: 'Records the caller (voicemail). The recording comes back as an outcome; `notify` runs an application hook with it.',
     code: "say('Please leave a message after the beep.'), record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, notify: 'voicemail' }), say('Thank you.')",
-    flow: defineFlow({ name: 'record', start: 'main', nodes: { main: [say('Please leave a message after the beep.'), record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, notify: 'voicemail' }), say('Thank you.')] } }),
+    flow: defineFlow({
+      name: 'record',
+      start: 'main',
+      nodes: {
+        main: [
+          say('Please leave a message after the beep.'),
+          record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, notify: 'voicemail' }),
+          say('Thank you.'),
+        ],
+      },
+    }),
   },
   {
     step: 'transfer',
-    summary: 'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback. Here the called party also hears a whisper before it is connected, and an extension is dialled once it answers.',
+    summary:
+      'Connects the caller to a number or SIP address; busy, no answer and failure come back so the call goes on to its fallback. Here the called party also hears a whisper before it is connected, and an extension is dialled once it answers.',
     code: "transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, sendDigits: 'ww204', whisper: [play('https://audio.example.com/clinic-line.mp3')], onBusy: 'voicemail', onNoAnswer: 'voicemail' })",
     flow: defineFlow({
       name: 'transfer',
       start: 'main',
       nodes: {
-        main: [transfer('+14155550100', { callerId: '+14155550199', ringSeconds: 20, sendDigits: 'ww204', whisper: [play('https://audio.example.com/clinic-line.mp3')], onBusy: 'voicemail', onNoAnswer: 'voicemail' })],
+        main: [
+          transfer('+14155550100', {
+            callerId: '+14155550199',
+            ringSeconds: 20,
+            sendDigits: 'ww204',
+            whisper: [play('https://audio.example.com/clinic-line.mp3')],
+            onBusy: 'voicemail',
+            onNoAnswer: 'voicemail',
+          }),
+        ],
         voicemail: [record()],
       },
     }),
   },
   {
     step: 'enqueue',
-    summary: 'Holds the caller in a named queue with music until an agent takes the call, telling them their place in the words the flow gives. Vonage has no queue: it is emulated with a conversation and the store, and refuses `announce.everySeconds` and `escape`; Twilio and Telnyx repeat the announcement and hear the escape key at the breaks in the hold music.',
+    summary:
+      'Holds the caller in a named queue with music until an agent takes the call, telling them their place in the words the flow gives. Vonage has no queue: it is emulated with a conversation and the store, and refuses `announce.everySeconds` and `escape`; Twilio and Telnyx repeat the announcement and hear the escape key at the breaks in the hold music.',
     code: "say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.' }, maxWaitSeconds: 300, onTimeout: 'voicemail' })",
     flow: defineFlow({
       name: 'enqueue',
       start: 'main',
-      nodes: { main: [say('Please hold.'), enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.' }, maxWaitSeconds: 300, onTimeout: 'voicemail' })], voicemail: [record()] },
+      nodes: {
+        main: [
+          say('Please hold.'),
+          enqueue('support', {
+            holdMusic: 'https://audio.example.com/hold.mp3',
+            announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.' },
+            maxWaitSeconds: 300,
+            onTimeout: 'voicemail',
+          }),
+        ],
+        voicemail: [record()],
+      },
     }),
   },
   {
     step: 'conference',
-    summary: 'Joins a named conference room; callers with the same room talk together. `beep: true` and `maxParticipants` work on Twilio and Telnyx; Vonage refuses them when the handler is created (its conversation has neither).',
+    summary:
+      'Joins a named conference room; callers with the same room talk together. `beep: true` and `maxParticipants` work on Twilio and Telnyx; Vonage refuses them when the handler is created (its conversation has neither).',
     code: "conference('team-standup', { startOnEnter: true, endOnExit: false, muted: false, holdMusic: 'https://audio.example.com/wait.mp3' })",
-    flow: defineFlow({ name: 'conference', start: 'main', nodes: { main: [conference('team-standup', { startOnEnter: true, endOnExit: false, muted: false, holdMusic: 'https://audio.example.com/wait.mp3' })] } }),
+    flow: defineFlow({
+      name: 'conference',
+      start: 'main',
+      nodes: {
+        main: [
+          conference('team-standup', {
+            startOnEnter: true,
+            endOnExit: false,
+            muted: false,
+            holdMusic: 'https://audio.example.com/wait.mp3',
+          }),
+        ],
+      },
+    }),
   },
   {
     step: 'goto',
     summary: 'Continues at another node within the same turn: the engine follows it, so providers only see the steps it leads to.',
     code: "welcome: [say('Welcome.'), goto('main_menu')], main_menu: [say('This is the main menu.'), hangup()]",
-    flow: defineFlow({ name: 'goto', start: 'welcome', nodes: { welcome: [say('Welcome.'), goto('main_menu')], main_menu: [say('This is the main menu.'), hangup()] } }),
+    flow: defineFlow({
+      name: 'goto',
+      start: 'welcome',
+      nodes: { welcome: [say('Welcome.'), goto('main_menu')], main_menu: [say('This is the main menu.'), hangup()] },
+    }),
   },
   {
     step: 'hangup',
@@ -117,19 +197,25 @@ const examples: StepExample[] = [
   },
   {
     step: 'reject',
-    summary: 'Declines the call without answering it, as busy or rejected. Vonage answers every inbound call before it asks for the NCCO, so it cannot: rendering fails with unsupported-step.',
+    summary:
+      'Declines the call without answering it, as busy or rejected. Vonage answers every inbound call before it asks for the NCCO, so it cannot: rendering fails with unsupported-step.',
     code: "reject({ reason: 'busy' })",
     flow: defineFlow({ name: 'reject', start: 'main', nodes: { main: [reject({ reason: 'busy' })] } }),
   },
   {
     step: 'hours',
-    summary: 'Branches on business hours with the engine\'s clock (here a Monday at 10:00 in New York, so open). Providers only see the branch taken.',
+    summary:
+      "Branches on business hours with the engine's clock (here a Monday at 10:00 in New York, so open). Providers only see the branch taken.",
     code: "hours('office', { open: 'open', closed: 'closed' })",
     flow: defineFlow({
       name: 'hours',
       start: 'main',
       schedules: { office },
-      nodes: { main: [hours('office', { open: 'open', closed: 'closed' })], open: [say('We are open.'), hangup()], closed: [say('We are closed.'), hangup()] },
+      nodes: {
+        main: [hours('office', { open: 'open', closed: 'closed' })],
+        open: [say('We are open.'), hangup()],
+        closed: [say('We are closed.'), hangup()],
+      },
     }),
   },
 ];
@@ -138,7 +224,15 @@ type StepEngine = ReturnType<typeof createEngine>;
 type StepTurn = Awaited<ReturnType<StepEngine['start']>>;
 
 /** How each provider in the registry renders a step's first turn, and how its page shows the golden file. */
-const renderers: Record<ProviderName, { file: string; fence: 'xml' | 'json'; headingNote?: string; render(turn: StepTurn, engine: StepEngine): Promise<{ text: string; warnings: string[] }> }> = {
+const renderers: Record<
+  ProviderName,
+  {
+    file: string;
+    fence: 'xml' | 'json';
+    headingNote?: string;
+    render(turn: StepTurn, engine: StepEngine): Promise<{ text: string; warnings: string[] }>;
+  }
+> = {
   twilio: {
     file: 'twilio.xml',
     fence: 'xml',
@@ -198,7 +292,12 @@ function prettyXml(xml: string): string {
     if (token.startsWith('</')) {
       depth--;
       lines.push(`${'  '.repeat(depth)}${token}`);
-    } else if (token.startsWith('<') && !token.endsWith('/>') && tokens[index + 2]?.startsWith('</') && !tokens[index + 1]!.startsWith('<')) {
+    } else if (
+      token.startsWith('<') &&
+      !token.endsWith('/>') &&
+      tokens[index + 2]?.startsWith('</') &&
+      !tokens[index + 1]!.startsWith('<')
+    ) {
       lines.push(`${'  '.repeat(depth)}${token}${tokens[index + 1]}${tokens[index + 2]}`);
       index += 2;
     } else if (token.startsWith('<')) {
@@ -212,7 +311,12 @@ function prettyXml(xml: string): string {
 /** docs page path → markdown, built from the golden files. */
 export function stepPages(goldens: Map<string, string>): Map<string, string> {
   const pages = new Map<string, string>();
-  const index = ['# Steps on each provider', '', `Each page shows one step as ${inWords(providerRegistry.map(({ displayName, output }) => `${output} (${displayName})`))}, rendered from the same turn by the adapters. They are generated from the golden files in \`test/golden/steps/\`, so they cannot drift from the code. Field reference: [flow-format.md](../flow-format.md). Native, emulated or unsupported per provider: [capabilities.md](../capabilities.md).`, ''];
+  const index = [
+    '# Steps on each provider',
+    '',
+    `Each page shows one step as ${inWords(providerRegistry.map(({ displayName, output }) => `${output} (${displayName})`))}, rendered from the same turn by the adapters. They are generated from the golden files in \`test/golden/steps/\`, so they cannot drift from the code. Field reference: [flow-format.md](../flow-format.md). Native, emulated or unsupported per provider: [capabilities.md](../capabilities.md).`,
+    '',
+  ];
   for (const example of examples) {
     const dir = `test/golden/steps/${example.step}`;
     const warnings = JSON.parse(goldens.get(`${dir}/warnings.json`)!) as Record<string, string[]>;
@@ -231,7 +335,14 @@ export function stepPages(goldens: Map<string, string>): Map<string, string> {
       ...providerRegistry.flatMap(({ name, displayName, output }) => {
         const { file, fence, headingNote } = renderers[name];
         const golden = goldens.get(`${dir}/${file}`)!.trim();
-        return [`## ${displayName} (${output}${headingNote ? `, ${headingNote}` : ''})`, '', `\`\`\`${fence}`, fence === 'xml' ? prettyXml(golden) : golden, '```', ''];
+        return [
+          `## ${displayName} (${output}${headingNote ? `, ${headingNote}` : ''})`,
+          '',
+          `\`\`\`${fence}`,
+          fence === 'xml' ? prettyXml(golden) : golden,
+          '```',
+          '',
+        ];
       }),
       '## Warnings',
       '',

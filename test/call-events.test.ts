@@ -63,7 +63,13 @@ async function telnyxRun(hangUp: boolean): Promise<{ events: CallEvent[]; transc
   const url = `${await serve(() => handler)}/telnyx`;
   const telnyx = await createTelnyxEmulator({ webhookUrl: url });
   cleanups.push(() => telnyx.close());
-  handler = createTelnyxHandler({ flow, secret, publicKey: telnyx.publicKey, client: createCallControlClient({ apiKey: 'KEY-events', baseUrl: telnyx.apiBaseUrl }), onCallEvent: (event) => void events.push(event) });
+  handler = createTelnyxHandler({
+    flow,
+    secret,
+    publicKey: telnyx.publicKey,
+    client: createCallControlClient({ apiKey: 'KEY-events', baseUrl: telnyx.apiBaseUrl }),
+    onCallEvent: (event) => void events.push(event),
+  });
   const transcript = await telnyx.call(script(hangUp));
   return { events, transcript };
 }

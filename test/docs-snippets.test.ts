@@ -36,13 +36,21 @@ async function load<T>(file: string, env: Record<string, string>): Promise<T> {
   return (await import(`../docs/snippets/${file}`)) as T;
 }
 
-const twilioEnv = (url: string) => ({ CALLFLOW_SECRET: 'docs-snippet-secret-0123456789', TWILIO_AUTH_TOKEN: 'docs-snippet-auth-token', PUBLIC_BASE_URL: url });
+const twilioEnv = (url: string) => ({
+  CALLFLOW_SECRET: 'docs-snippet-secret-0123456789',
+  TWILIO_AUTH_TOKEN: 'docs-snippet-auth-token',
+  PUBLIC_BASE_URL: url,
+});
 const mondayMorning = { input: ['1'], transfers: ['completed' as const] };
-
 
 describe('docs snippets run', () => {
   it('embeds every snippet verbatim', () => {
-    const docs = ['README.md', ...readdirSync(new URL('docs/', root)).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+    const docs = [
+      'README.md',
+      ...readdirSync(new URL('docs/', root))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `docs/${name}`),
+    ];
     let embedded = 0;
     for (const doc of docs) {
       const text = readFileSync(new URL(doc, root), 'utf8');
@@ -79,9 +87,17 @@ describe('docs snippets run', () => {
   it('Hono, with Vonage', async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}/vonage`;
-    const { app } = await load<{ app: { fetch: FetchHandler } }>('serve-hono.ts', { CALLFLOW_SECRET: 'docs-snippet-secret-0123456789', VONAGE_SIGNATURE_SECRET: 'docs-vonage-signature-secret', PUBLIC_BASE_URL: base });
+    const { app } = await load<{ app: { fetch: FetchHandler } }>('serve-hono.ts', {
+      CALLFLOW_SECRET: 'docs-snippet-secret-0123456789',
+      VONAGE_SIGNATURE_SECRET: 'docs-vonage-signature-secret',
+      PUBLIC_BASE_URL: base,
+    });
     await serve(createServer(toNodeListener((request) => app.fetch(request))), port);
-    const vonage = await createVonageEmulator({ answerUrl: `${base}/answer`, eventUrl: `${base}/event`, signatureSecret: 'docs-vonage-signature-secret' });
+    const vonage = await createVonageEmulator({
+      answerUrl: `${base}/answer`,
+      eventUrl: `${base}/event`,
+      signatureSecret: 'docs-vonage-signature-secret',
+    });
     try {
       const transcript = await vonage.call({});
       expect(transcript.errors).toEqual([]);
@@ -94,7 +110,10 @@ describe('docs snippets run', () => {
   it('a Worker-style fetch handler', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/voice`;
-    const { default: worker } = await load<{ default: { fetch(request: Request, env: Record<string, string>): Promise<Response> } }>('worker.ts', {});
+    const { default: worker } = await load<{ default: { fetch(request: Request, env: Record<string, string>): Promise<Response> } }>(
+      'worker.ts',
+      {},
+    );
     await serve(createServer(toNodeListener((request) => worker.fetch(request, twilioEnv(url)))), port);
     const transcript = await createTwilioEmulator({ voiceUrl: url, authToken: 'docs-snippet-auth-token' }).call({});
     expect(transcript.errors).toEqual([]);
@@ -103,7 +122,9 @@ describe('docs snippets run', () => {
   it('AWS Lambda behind API Gateway (HTTP API v2 events)', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}/voice`;
-    const { handler } = await load<{ handler: (event: ApiGatewayEvent) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }> }>('lambda.ts', twilioEnv(url));
+    const { handler } = await load<{
+      handler: (event: ApiGatewayEvent) => Promise<{ statusCode: number; headers: Record<string, string>; body: string }>;
+    }>('lambda.ts', twilioEnv(url));
     // A local stand-in for API Gateway: each request becomes a v2 proxy event.
     const gateway = createServer(async (request, response) => {
       const chunks: Buffer[] = [];

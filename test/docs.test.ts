@@ -13,7 +13,8 @@ describe('generated docs are current', () => {
   it('every step renders as its golden TwiML, NCCO and Telnyx commands, and docs/steps embeds them', async () => {
     const goldens = await stepGoldens();
     expect(goldens.size).toBe(48);
-    for (const [path, content] of goldens) expect(onDisk(path), `${path}: review the diff, then run \`npx tsx scripts/step-pages.ts --write\``).toBe(content);
+    for (const [path, content] of goldens)
+      expect(onDisk(path), `${path}: review the diff, then run \`npx tsx scripts/step-pages.ts --write\``).toBe(content);
     for (const [path, content] of stepPages(goldens)) expect(onDisk(path), path).toBe(content);
   });
 });

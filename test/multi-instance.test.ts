@@ -5,7 +5,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { storeQueue } from '@callflow/core';
 import { createRedisStore, type RedisStore } from '@callflow/redis';
-import { createTelnyxEmulator, createVonageEmulator, spoken, type CallTranscript, type TelnyxEmulator, type VonageEmulator } from '@callflow/testing';
+import {
+  createTelnyxEmulator,
+  createVonageEmulator,
+  spoken,
+  type CallTranscript,
+  type TelnyxEmulator,
+  type VonageEmulator,
+} from '@callflow/testing';
 import { startRedisServer, type RedisServerProcess } from '../packages/redis/test/redis-server.js';
 import { startInstance, type InstanceProcess } from './multi-instance/instances.js';
 import { startRoundRobinProxy, type RoundRobinProxy } from './multi-instance/round-robin-proxy.js';
@@ -56,7 +63,12 @@ describe('two instances, one Redis', () => {
     redis = await startRedisServer({ persistent: true });
     proxy = await startRoundRobinProxy();
     let wave: Wave | undefined;
-    telnyx = await createTelnyxEmulator({ webhookUrl: `${proxy.url}/conference`, deliveries: { duplicate: true, replayStale: true }, msPerSecond: 20, idleMs: 20_000 });
+    telnyx = await createTelnyxEmulator({
+      webhookUrl: `${proxy.url}/conference`,
+      deliveries: { duplicate: true, replayStale: true },
+      msPerSecond: 20,
+      idleMs: 20_000,
+    });
     vonage = await createVonageEmulator({
       answerUrl: `${proxy.url}/queue/answer`,
       eventUrl: `${proxy.url}/queue/event`,
@@ -80,7 +92,11 @@ describe('two instances, one Redis', () => {
         });
       },
     });
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const env = {
       REDIS_URL: redis.url,
       PUBLIC_URL: proxy.url,
@@ -99,19 +115,34 @@ describe('two instances, one Redis', () => {
     const telnyxResults: Array<{ wave: string; transcript: CallTranscript }> = [];
     const queueResults: Array<{ wave: string; transcript: CallTranscript }> = [];
     const order = { violations: 0, picked: 0, crossInstance: 0 };
-    const backendOfAnswer = (callId: string) => proxy!.log.filter((entry) => entry.url.startsWith('/queue/answer') && entry.url.includes(callId) && entry.status === 200).at(-1)?.backend;
+    const backendOfAnswer = (callId: string) =>
+      proxy!.log.filter((entry) => entry.url.startsWith('/queue/answer') && entry.url.includes(callId) && entry.status === 200).at(-1)
+        ?.backend;
 
-    function placeCalls(name: string, conferenceCalls: number, queueCallers: number, hangUpEvery: number, spacingMs: number): Promise<unknown> {
+    function placeCalls(
+      name: string,
+      conferenceCalls: number,
+      queueCallers: number,
+      hangUpEvery: number,
+      spacingMs: number,
+    ): Promise<unknown> {
       wave = { name, queueCallers, hangUpEvery, holding: [], hangUps: new Set(), release: new Map() };
       const calls: Array<Promise<unknown>> = [];
       for (let index = 0; index < Math.max(conferenceCalls, queueCallers); index++) {
         const delay = sleep(index * spacingMs);
         if (index < conferenceCalls) {
-          const script = { from: `+1555${String(index).padStart(7, '0')}`, conferences: [{ status: 'ended' as const, seconds: 10 + (index % 20) }] };
+          const script = {
+            from: `+1555${String(index).padStart(7, '0')}`,
+            conferences: [{ status: 'ended' as const, seconds: 10 + (index % 20) }],
+          };
           calls.push(delay.then(() => telnyx!.call(script)).then((transcript) => telnyxResults.push({ wave: name, transcript })));
         }
         if (index < queueCallers) {
-          calls.push(delay.then(() => vonage!.call({ queues: [{ result: 'hangup' }] })).then((transcript) => queueResults.push({ wave: name, transcript })));
+          calls.push(
+            delay
+              .then(() => vonage!.call({ queues: [{ result: 'hangup' }] }))
+              .then((transcript) => queueResults.push({ wave: name, transcript })),
+          );
         }
       }
       return Promise.all(calls);
@@ -121,10 +152,17 @@ describe('two instances, one Redis', () => {
     async function drainQueue(current: Wave): Promise<void> {
       const stayers = () => current.holding.filter((callId) => !current.hangUps.has(callId));
       // A caller who never reaches the queue is a lost call: the report counts it; the agents serve whoever is there.
-      await waitFor('every caller of the wave holding', () => current.holding.length === current.queueCallers, 20_000).catch((error: Error) => console.log(`${current.name}: ${error.message} (${current.holding.length} of ${current.queueCallers})`));
-      await waitFor('hang-ups gone from the queue', async () => (await waiting.members().catch(() => [])).length === stayers().length, 10_000).catch((error: Error) => console.log(`${current.name}: ${error.message}`));
+      await waitFor('every caller of the wave holding', () => current.holding.length === current.queueCallers, 20_000).catch(
+        (error: Error) => console.log(`${current.name}: ${error.message} (${current.holding.length} of ${current.queueCallers})`),
+      );
+      await waitFor(
+        'hang-ups gone from the queue',
+        async () => (await waiting.members().catch(() => [])).length === stayers().length,
+        10_000,
+      ).catch((error: Error) => console.log(`${current.name}: ${error.message}`));
       const expected = await waiting.members();
-      if (JSON.stringify([...expected].sort()) !== JSON.stringify(stayers().sort())) console.log(`${current.name}: queue ${expected.length} callers, ${stayers().length} holding`);
+      if (JSON.stringify([...expected].sort()) !== JSON.stringify(stayers().sort()))
+        console.log(`${current.name}: queue ${expected.length} callers, ${stayers().length} holding`);
       const picked: string[] = [];
       for (let refused = 0; picked.length < expected.length + 1 && refused < 100; ) {
         const response = await fetch(`${proxy!.url}/agent-free`, { method: 'POST' });
@@ -142,7 +180,8 @@ describe('two instances, one Redis', () => {
         current.release.get(callId)?.();
       }
       order.picked += picked.length;
-      order.violations += expected.filter((callId, index) => picked[index] !== callId).length + Math.max(0, picked.length - expected.length);
+      order.violations +=
+        expected.filter((callId, index) => picked[index] !== callId).length + Math.max(0, picked.length - expected.length);
     }
 
     // Wave 1: 150 conference callers and 60 queue callers at once (every 6th hangs up while waiting).
@@ -168,15 +207,25 @@ describe('two instances, one Redis', () => {
 
     // ---- the report ------------------------------------------------------------------------------------------
     const conferenceCompleted = (transcript: CallTranscript) =>
-      transcript.errors.length === 0 && transcript.endedBy === 'flow' && transcript.entries.some((entry) => entry.type === 'conference') && spoken(transcript).at(-1) === goodbye;
+      transcript.errors.length === 0 &&
+      transcript.endedBy === 'flow' &&
+      transcript.entries.some((entry) => entry.type === 'conference') &&
+      spoken(transcript).at(-1) === goodbye;
     const queueCompleted = (transcript: CallTranscript) => {
       if (transcript.errors.length > 0) return false;
       if (transcript.entries.some((entry) => entry.type === 'enqueue' && entry.result === 'hangup')) return transcript.endedBy === 'caller';
-      return transcript.endedBy === 'flow' && spoken(transcript).includes('Now connecting you.') && transcript.entries.some((entry) => entry.type === 'transfer' && entry.to === agentNumber && entry.status === 'completed');
+      return (
+        transcript.endedBy === 'flow' &&
+        spoken(transcript).includes('Now connecting you.') &&
+        transcript.entries.some((entry) => entry.type === 'transfer' && entry.to === agentNumber && entry.status === 'completed')
+      );
     };
     // Position announcements: within a wave every caller was announced a different place, 1..N (all announced before anyone left).
     let announcementErrors = 0;
-    for (const [name, size] of [['steady', 60], ['faults', 40]] as const) {
+    for (const [name, size] of [
+      ['steady', 60],
+      ['faults', 40],
+    ] as const) {
       const announced = queueResults
         .filter((result) => result.wave === name)
         .map((result) => Number(/You are number (\d+) in line/.exec(spoken(result.transcript).join(' '))?.[1]))
@@ -195,10 +244,13 @@ describe('two instances, one Redis', () => {
     }
     const limits: Record<string, number> = { answer: 1, speak: 2, conference: 1, hangup: 1 };
     let duplicateCommands = 0;
-    for (const perLeg of accepted.values()) for (const [action, count] of perLeg) duplicateCommands += Math.max(0, count - (limits[action] ?? 1));
+    for (const perLeg of accepted.values())
+      for (const [action, count] of perLeg) duplicateCommands += Math.max(0, count - (limits[action] ?? 1));
 
     const calls = telnyxResults.length + queueResults.length;
-    const completed = telnyxResults.filter((result) => conferenceCompleted(result.transcript)).length + queueResults.filter((result) => queueCompleted(result.transcript)).length;
+    const completed =
+      telnyxResults.filter((result) => conferenceCompleted(result.transcript)).length +
+      queueResults.filter((result) => queueCompleted(result.transcript)).length;
     const report = {
       calls,
       'calls completed': completed,
@@ -217,10 +269,17 @@ describe('two instances, one Redis', () => {
       'requests refused by the dead instance, sent to the other': proxy.refused,
       'conferences created': telnyx.conferences().length,
       'Redis down (killed, restarted from its append-only file), ms': 500,
-      'seconds': Math.round((Date.now() - started) / 100) / 10,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
     };
-    console.log('\nmulti-instance report\n' + Object.entries(report).map(([name, value]) => `  ${name}: ${value}`).join('\n'));
-    const failures = [...telnyxResults, ...queueResults].filter((result) => !(result.transcript.provider === 'telnyx' ? conferenceCompleted(result.transcript) : queueCompleted(result.transcript)));
+    console.log(
+      '\nmulti-instance report\n' +
+        Object.entries(report)
+          .map(([name, value]) => `  ${name}: ${value}`)
+          .join('\n'),
+    );
+    const failures = [...telnyxResults, ...queueResults].filter(
+      (result) => !(result.transcript.provider === 'telnyx' ? conferenceCompleted(result.transcript) : queueCompleted(result.transcript)),
+    );
     if (failures.length) {
       const reasons = new Map<string, number>();
       for (const result of failures) {
@@ -229,9 +288,16 @@ describe('two instances, one Redis', () => {
       }
       console.log('lost calls:\n' + [...reasons].map(([reason, count]) => `  ${count} × ${reason}`).join('\n'));
     }
-    const errorLines = instances.flatMap((instance) => instance.errors.join('').split('\n').filter((line) => line.trim() !== ''));
+    const errorLines = instances.flatMap((instance) =>
+      instance.errors
+        .join('')
+        .split('\n')
+        .filter((line) => line.trim() !== ''),
+    );
     const storeErrors = errorLines.filter((line) => line.includes('[callflow:redis]')).length;
-    console.log(`instance error log: ${errorLines.length} lines, ${storeErrors} of them store-unavailable (answered 503, retried by the provider)`);
+    console.log(
+      `instance error log: ${errorLines.length} lines, ${storeErrors} of them store-unavailable (answered 503, retried by the provider)`,
+    );
     for (const line of errorLines.filter((line) => !line.includes('[callflow:redis]')).slice(0, 5)) console.log(`  ${line}`);
 
     expect(calls).toBe(400);

@@ -53,7 +53,10 @@ beforeAll(async () => {
   const everything = packed.map((info) => info.name);
   for (const [kind, project] of Object.entries(projects)) {
     mkdirSync(join(project, 'src'), { recursive: true });
-    const manifest = kind === 'esm' ? { name: 'consumer-esm', version: '1.0.0', private: true, type: 'module' } : { name: 'consumer-commonjs', version: '1.0.0', private: true, type: 'commonjs' };
+    const manifest =
+      kind === 'esm'
+        ? { name: 'consumer-esm', version: '1.0.0', private: true, type: 'module' }
+        : { name: 'consumer-commonjs', version: '1.0.0', private: true, type: 'commonjs' };
     writeFileSync(join(project, 'package.json'), JSON.stringify(manifest, null, 2));
     for (const [file, text] of Object.entries(flowFiles)) writeFileSync(join(project, file), text);
     await installPackages(project, packed, { dependencies: everything, devDependencies: ['@types/node'] });
@@ -76,14 +79,29 @@ async function callflow(project: string, args: string[], input = ''): Promise<{ 
 
 describe('packages installed from their tarballs', { timeout: 5 * 60_000 }, () => {
   it('packs every public package with its build output, README and LICENSE only', async () => {
-    expect(packed.map((info) => info.name)).toEqual(expect.arrayContaining(['@callflow/core', '@callflow/testing', '@callflow/cli', ...providerRegistry.map((entry) => entry.packageName)]));
+    expect(packed.map((info) => info.name)).toEqual(
+      expect.arrayContaining([
+        '@callflow/core',
+        '@callflow/testing',
+        '@callflow/cli',
+        ...providerRegistry.map((entry) => entry.packageName),
+      ]),
+    );
     for (const info of packed) {
       const { stdout } = await run('tar', ['-tzf', info.tarball]);
       const files = stdout.trim().split('\n');
       expect(files, info.name).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE']));
-      expect(files.filter((file) => file.startsWith('package/src/') || file.includes('.test.')), info.name).toEqual([]);
+      expect(
+        files.filter((file) => file.startsWith('package/src/') || file.includes('.test.')),
+        info.name,
+      ).toEqual([]);
       const manifest = JSON.parse(readFileSync(join(info.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-      expect(manifest, info.name).toMatchObject({ license: 'MIT', repository: expect.objectContaining({ url: expect.any(String), directory: expect.any(String) }), homepage: expect.any(String), keywords: expect.any(Array) });
+      expect(manifest, info.name).toMatchObject({
+        license: 'MIT',
+        repository: expect.objectContaining({ url: expect.any(String), directory: expect.any(String) }),
+        homepage: expect.any(String),
+        keywords: expect.any(Array),
+      });
     }
   });
 
@@ -108,9 +126,14 @@ describe('packages installed from their tarballs', { timeout: 5 * 60_000 }, () =
           expect(result.code, provider).toBe(0);
           outputs.set(provider, result.stdout);
         }
-        expect(outputs.get('twilio')).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather [^>]*numDigits="1"><Say>Press 1\.<\/Say><\/Gather>/);
+        expect(outputs.get('twilio')).toMatch(
+          /^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather [^>]*numDigits="1"><Say>Press 1\.<\/Say><\/Gather>/,
+        );
         expect((JSON.parse(outputs.get('vonage')!) as Array<{ action: string }>).map((action) => action.action)).toEqual(['talk', 'input']);
-        expect((JSON.parse(outputs.get('telnyx')!) as Array<{ action: string }>).map((command) => command.action)).toEqual(['answer', 'gather_using_speak']);
+        expect((JSON.parse(outputs.get('telnyx')!) as Array<{ action: string }>).map((command) => command.action)).toEqual([
+          'answer',
+          'gather_using_speak',
+        ]);
       });
 
       it.each(['flow.yaml', 'src/flow.ts'])('simulates a call of %s with --digits on every provider', async (file) => {
@@ -118,7 +141,11 @@ describe('packages installed from their tarballs', { timeout: 5 * 60_000 }, () =
           const result = await callflow(project, ['simulate', file, '--provider', provider, '--digits', '1']);
           expect(result, provider).toEqual({
             code: 0,
-            stdout: expect.stringMatching(new RegExp(`^🔊 Press 1\\.\\n☎  pressed 1\\n🔊 Thanks\\.\\n📴 the call ended\\n\\(${provider}: \\d+ webhooks, ended by flow\\)\\n$`)),
+            stdout: expect.stringMatching(
+              new RegExp(
+                `^🔊 Press 1\\.\\n☎  pressed 1\\n🔊 Thanks\\.\\n📴 the call ended\\n\\(${provider}: \\d+ webhooks, ended by flow\\)\\n$`,
+              ),
+            ),
             stderr: '',
           });
         }
@@ -181,36 +208,64 @@ const { simulateCall, simulatedProviders } = require('@callflow/testing');
 const flow = defineFlow(${flowSource});
 Promise.all(simulatedProviders.map((provider) => simulateCall({ provider, flow, input: ['1'] }).then((call) => [provider, call.heard]))).then((calls) => console.log(JSON.stringify(Object.fromEntries(calls))));`,
     );
-    const sdks = await run(process.execPath, ['-e', `console.log(JSON.stringify(${JSON.stringify(providerRegistry.map((entry) => entry.sdkPackage))}.filter((name) => { try { require.resolve(name); return true; } catch { return false; } })))`], { cwd: projects.commonjs });
+    const sdks = await run(
+      process.execPath,
+      [
+        '-e',
+        `console.log(JSON.stringify(${JSON.stringify(providerRegistry.map((entry) => entry.sdkPackage))}.filter((name) => { try { require.resolve(name); return true; } catch { return false; } })))`,
+      ],
+      { cwd: projects.commonjs },
+    );
     expect(JSON.parse(sdks.stdout), 'no provider SDK is installed in the consumer').toEqual([]);
     const { stdout } = await run(process.execPath, ['simulate.js'], { cwd: projects.commonjs });
     expect(JSON.parse(stdout)).toEqual(Object.fromEntries(providerNames.map((provider) => [provider, ['Press 1.', 'Thanks.']])));
   });
 
-  it('names the adapter package to install when it is missing', async () => {
-    const project = join(scratch, 'testing-only');
-    mkdirSync(project, { recursive: true });
-    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'testing-only', version: '1.0.0', private: true, type: 'module' }));
-    await installPackages(project, packed, { dependencies: ['@callflow/core', '@callflow/testing', '@callflow/twilio'] });
-    writeFileSync(
-      join(project, 'simulate.js'),
-      `import { defineFlow, say } from '@callflow/core';
+  it(
+    'names the adapter package to install when it is missing',
+    async () => {
+      const project = join(scratch, 'testing-only');
+      mkdirSync(project, { recursive: true });
+      writeFileSync(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'testing-only', version: '1.0.0', private: true, type: 'module' }),
+      );
+      await installPackages(project, packed, { dependencies: ['@callflow/core', '@callflow/testing', '@callflow/twilio'] });
+      writeFileSync(
+        join(project, 'simulate.js'),
+        `import { defineFlow, say } from '@callflow/core';
 import { simulateCall } from '@callflow/testing';
 const flow = defineFlow({ name: 'x', start: 'a', nodes: { a: [say('Hi.')] } });
 console.log(JSON.stringify((await simulateCall({ provider: 'twilio', flow })).heard));
 await simulateCall({ provider: 'vonage', flow }).catch((error) => console.log(JSON.stringify({ code: error.code, message: error.message })));`,
-    );
-    const { stdout } = await run(process.execPath, ['simulate.js'], { cwd: project });
-    expect(stdout.trim().split('\n').map((line) => JSON.parse(line) as unknown)).toEqual([
-      ['Hi.'],
-      { code: 'missing-package', message: '[callflow:testing] simulating a Vonage call needs the @callflow/vonage package: npm install @callflow/vonage' },
-    ]);
-  }, 10 * 60_000);
+      );
+      const { stdout } = await run(process.execPath, ['simulate.js'], { cwd: project });
+      expect(
+        stdout
+          .trim()
+          .split('\n')
+          .map((line) => JSON.parse(line) as unknown),
+      ).toEqual([
+        ['Hi.'],
+        {
+          code: 'missing-package',
+          message: '[callflow:testing] simulating a Vonage call needs the @callflow/vonage package: npm install @callflow/vonage',
+        },
+      ]);
+    },
+    10 * 60_000,
+  );
 
   it('loads every package both ways', async () => {
     for (const info of packed) {
-      const esm = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('${info.name}'); console.log(Object.keys(m).length)`], { cwd: projects.esm });
-      const cjs = await run(process.execPath, ['-e', `console.log(Object.keys(require('${info.name}')).length)`], { cwd: projects.commonjs });
+      const esm = await run(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import('${info.name}'); console.log(Object.keys(m).length)`],
+        { cwd: projects.esm },
+      );
+      const cjs = await run(process.execPath, ['-e', `console.log(Object.keys(require('${info.name}')).length)`], {
+        cwd: projects.commonjs,
+      });
       expect(Number(esm.stdout), info.name).toBeGreaterThan(0);
       expect(Number(cjs.stdout), info.name).toBe(Number(esm.stdout));
     }
@@ -247,7 +302,18 @@ export { name };`,
     expect(examples.length, 'README examples').toBeGreaterThanOrEqual(packed.length - 1);
     writeFileSync(
       join(project, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { module: 'node16', moduleResolution: 'node16', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] }, files: ['types.mts', ...examples] }),
+      JSON.stringify({
+        compilerOptions: {
+          module: 'node16',
+          moduleResolution: 'node16',
+          target: 'es2022',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
+        files: ['types.mts', ...examples],
+      }),
     );
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     const result = await run(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: project }).catch((error: { stdout: string }) => error);
@@ -258,11 +324,14 @@ export { name };`,
     const { publint } = await import('publint');
     for (const info of packed) {
       const { messages } = await publint({ pkgDir: info.dir, level: 'warning' });
-      expect(messages.map((message) => `${message.code} ${JSON.stringify(message.args)}`), info.name).toEqual([]);
+      expect(
+        messages.map((message) => `${message.code} ${JSON.stringify(message.args)}`),
+        info.name,
+      ).toEqual([]);
       const attw = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
-      const result = await run(process.execPath, [attw, info.tarball, '--format', 'json', '--profile', 'node16'], { maxBuffer: 64 * 1024 * 1024 }).catch(
-        (error: { stdout: string }) => error,
-      );
+      const result = await run(process.execPath, [attw, info.tarball, '--format', 'json', '--profile', 'node16'], {
+        maxBuffer: 64 * 1024 * 1024,
+      }).catch((error: { stdout: string }) => error);
       // attw's JSON lists problems as an array, or as an object keyed by kind (empty when there are none).
       const report = JSON.parse((result as { stdout: string }).stdout) as { problems?: unknown[] | Record<string, unknown[]> };
       const problems = Array.isArray(report.problems) ? report.problems : Object.values(report.problems ?? {}).flat();
@@ -272,45 +341,59 @@ export { name };`,
 });
 
 describe('a fresh checkout', () => {
-  it('runs the README\'s npx callflow lines after npm install', async () => {
-    const checkout = join(scratch, 'checkout');
-    const { stdout: listed } = await run('git', ['ls-files', '-co', '--exclude-standard', '-z'], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    for (const file of listed.split('\0').filter(Boolean)) {
-      mkdirSync(dirname(join(checkout, file)), { recursive: true });
-      try {
-        cpSync(join(root, file), join(checkout, file));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // a file deleted but not yet committed
-      }
-    }
-    // The third-party packages as a finished `npm install` leaves them (hard links: no copy, no network); the workspace's
-    // own packages and the bin links are left for `npm install` to make, as in a fresh clone. Then the README's first
-    // command, which links the workspace, links `callflow` and builds the packages (the root's prepare script).
-    mkdirSync(join(checkout, 'node_modules'));
-    for (const entry of readdirSync(join(root, 'node_modules'))) {
-      // npm's record of the finished install stays behind too: with it, npm would trust the copy and link no bins.
-      if (entry === '@callflow' || entry === '.bin' || entry === '.package-lock.json') continue;
-      await run('cp', ['-al', join(root, 'node_modules', entry), join(checkout, 'node_modules', entry)]);
-    }
-    // The workspace's node_modules may hold packages the lockfile has since moved on from: bring the copy to the
-    // lockfile's state first, then take away again what a fresh clone lacks (links, bins, npm's record, builds).
-    await run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: checkout, maxBuffer: 64 * 1024 * 1024 });
-    for (const made of ['node_modules/@callflow', 'node_modules/.bin', 'node_modules/.package-lock.json']) rmSync(join(checkout, made), { recursive: true, force: true });
-    for (const info of packed) rmSync(join(checkout, relative(root, info.dir), 'dist'), { recursive: true, force: true });
-    await run(npm, ['install', '--offline', '--no-audit', '--no-fund'], { cwd: checkout, maxBuffer: 64 * 1024 * 1024 });
-    const readme = readFileSync(join(checkout, 'README.md'), 'utf8');
-    const lines = [...readme.matchAll(/^npx callflow (.+?)(?:\s+#.*)?$/gm)].map((match) => match[1]!.trim());
-    expect(lines.length).toBeGreaterThanOrEqual(5);
-    for (const line of lines) {
-      const args = line.split(/\s+/);
-      const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-        const child = execFile(npm, ['exec', '--offline', '--', 'callflow', ...args], { cwd: checkout, timeout: 120_000 }, (error, stdout, stderr) =>
-          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-        );
-        child.stdin!.end('');
+  it(
+    "runs the README's npx callflow lines after npm install",
+    async () => {
+      const checkout = join(scratch, 'checkout');
+      const { stdout: listed } = await run('git', ['ls-files', '-co', '--exclude-standard', '-z'], {
+        cwd: root,
+        maxBuffer: 64 * 1024 * 1024,
       });
-      expect(result, `npx callflow ${line}: ${result.stderr}`).toMatchObject({ code: 0 });
-      expect(result.stdout.length, `npx callflow ${line} prints something`).toBeGreaterThan(0);
-    }
-  }, 20 * 60_000);
+      for (const file of listed.split('\0').filter(Boolean)) {
+        mkdirSync(dirname(join(checkout, file)), { recursive: true });
+        try {
+          cpSync(join(root, file), join(checkout, file));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error; // a file deleted but not yet committed
+        }
+      }
+      // The third-party packages as a finished `npm install` leaves them (hard links: no copy, no network); the workspace's
+      // own packages and the bin links are left for `npm install` to make, as in a fresh clone. Then the README's first
+      // command, which links the workspace, links `callflow` and builds the packages (the root's prepare script).
+      mkdirSync(join(checkout, 'node_modules'));
+      for (const entry of readdirSync(join(root, 'node_modules'))) {
+        // npm's record of the finished install stays behind too: with it, npm would trust the copy and link no bins.
+        if (entry === '@callflow' || entry === '.bin' || entry === '.package-lock.json') continue;
+        await run('cp', ['-al', join(root, 'node_modules', entry), join(checkout, 'node_modules', entry)]);
+      }
+      // The workspace's node_modules may hold packages the lockfile has since moved on from: bring the copy to the
+      // lockfile's state first, then take away again what a fresh clone lacks (links, bins, npm's record, builds).
+      await run(npm, ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], {
+        cwd: checkout,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      for (const made of ['node_modules/@callflow', 'node_modules/.bin', 'node_modules/.package-lock.json'])
+        rmSync(join(checkout, made), { recursive: true, force: true });
+      for (const info of packed) rmSync(join(checkout, relative(root, info.dir), 'dist'), { recursive: true, force: true });
+      await run(npm, ['install', '--offline', '--no-audit', '--no-fund'], { cwd: checkout, maxBuffer: 64 * 1024 * 1024 });
+      const readme = readFileSync(join(checkout, 'README.md'), 'utf8');
+      const lines = [...readme.matchAll(/^npx callflow (.+?)(?:\s+#.*)?$/gm)].map((match) => match[1]!.trim());
+      expect(lines.length).toBeGreaterThanOrEqual(5);
+      for (const line of lines) {
+        const args = line.split(/\s+/);
+        const result = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+          const child = execFile(
+            npm,
+            ['exec', '--offline', '--', 'callflow', ...args],
+            { cwd: checkout, timeout: 120_000 },
+            (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          );
+          child.stdin!.end('');
+        });
+        expect(result, `npx callflow ${line}: ${result.stderr}`).toMatchObject({ code: 0 });
+        expect(result.stdout.length, `npx callflow ${line} prints something`).toBeGreaterThan(0);
+      }
+    },
+    20 * 60_000,
+  );
 });

@@ -28,7 +28,10 @@ const buildOrder = ['core', 'twilio', 'vonage', 'telnyx', 'redis', 'testing', 'c
 
 const publishable = readdirSync(join(root, 'packages'))
   .filter((dir) => existsSync(join(root, 'packages', dir, 'package.json')))
-  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { name: string; private?: boolean } }))
+  .map((dir) => ({
+    dir,
+    manifest: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) as { name: string; private?: boolean },
+  }))
   .filter(({ manifest }) => !manifest.private);
 
 /** Every file the build reads, hashed: a change anywhere means a new build. */
@@ -88,7 +91,9 @@ async function buildAndPack(target: string): Promise<void> {
   for (const dir of dirs) await run(process.execPath, [tsup], { cwd: join(copy, 'packages', dir), ...bigOutput });
   const packed: Record<string, string> = {};
   for (const { dir, manifest } of publishable) {
-    const { stdout } = await run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs], { cwd: join(copy, 'packages', dir) });
+    const { stdout } = await run(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tarballs], {
+      cwd: join(copy, 'packages', dir),
+    });
     packed[manifest.name] = join(tarballs, (JSON.parse(stdout) as Array<{ filename: string }>)[0]!.filename);
   }
   writeFileSync(join(target, 'packed.json'), JSON.stringify(packed));
@@ -113,7 +118,8 @@ export async function packedPackages(): Promise<PackedPackage[]> {
         // checkout on this machine may be using a newer one).
         for (const old of readdirSync(tmpdir()).filter((name) => name.startsWith('callflow-packed-') && !name.endsWith('.lock'))) {
           const path = join(tmpdir(), old);
-          if (path !== target && !existsSync(`${path}.lock`) && Date.now() - statSync(path).mtimeMs > 24 * 60 * 60_000) rmSync(path, { recursive: true, force: true });
+          if (path !== target && !existsSync(`${path}.lock`) && Date.now() - statSync(path).mtimeMs > 24 * 60 * 60_000)
+            rmSync(path, { recursive: true, force: true });
         }
         await buildAndPack(target);
       } finally {
@@ -122,7 +128,11 @@ export async function packedPackages(): Promise<PackedPackage[]> {
     }
   }
   const packed = JSON.parse(readFileSync(done, 'utf8')) as Record<string, string>;
-  return publishable.map(({ dir, manifest }) => ({ name: manifest.name, dir: join(root, 'packages', dir), tarball: packed[manifest.name]! }));
+  return publishable.map(({ dir, manifest }) => ({
+    name: manifest.name,
+    dir: join(root, 'packages', dir),
+    tarball: packed[manifest.name]!,
+  }));
 }
 
 interface LockEntry {
@@ -134,7 +144,8 @@ interface LockEntry {
   [field: string]: unknown;
 }
 
-const workspaceLock = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> }).packages;
+const workspaceLock = (JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> })
+  .packages;
 
 /** Where Node would find `name` from the package installed at `from` (`''` is the project root), in the workspace's lockfile. */
 function lockedPath(from: string, name: string): string | undefined {
@@ -161,7 +172,8 @@ function lockedClosure(wanted: Array<[from: string, name: string]>): Record<stri
     closure[path] = entry;
     for (const dependency of Object.keys(entry.dependencies ?? {})) wanted.push([path, dependency]);
     // Optional dependencies (esbuild's per-platform binaries) may be missing from the lockfile on purpose.
-    for (const dependency of Object.keys(entry.optionalDependencies ?? {})) if (lockedPath(path, dependency)) wanted.push([path, dependency]);
+    for (const dependency of Object.keys(entry.optionalDependencies ?? {}))
+      if (lockedPath(path, dependency)) wanted.push([path, dependency]);
   }
   return closure;
 }
@@ -207,7 +219,10 @@ export async function installPackages(project: string, packed: PackedPackage[], 
     if (locked[`node_modules/${name}`]) return;
     const { stdout } = await run('tar', ['-xzOf', info.tarball, 'package/package.json']);
     const packedManifest = JSON.parse(stdout) as LockEntry;
-    locked[`node_modules/${name}`] = { ...pick(packedManifest, ['version', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines']), resolved: spec };
+    locked[`node_modules/${name}`] = {
+      ...pick(packedManifest, ['version', 'dependencies', 'peerDependencies', 'peerDependenciesMeta', 'bin', 'engines']),
+      resolved: spec,
+    };
     for (const dependency of Object.keys(packedManifest.dependencies ?? {})) {
       if (!ours.has(dependency)) wanted.push(['', dependency]);
       else if (![...options.dependencies, ...(options.devDependencies ?? [])].includes(dependency)) {
@@ -218,12 +233,20 @@ export async function installPackages(project: string, packed: PackedPackage[], 
   for (const name of options.dependencies) await add(name, 'dependencies');
   for (const name of options.devDependencies ?? []) await add(name, 'devDependencies');
   Object.assign(locked, lockedClosure(wanted));
-  const finalManifest = { ...manifest, ...(Object.keys(sections.dependencies).length ? { dependencies: sections.dependencies } : {}), ...(Object.keys(sections.devDependencies).length ? { devDependencies: sections.devDependencies } : {}) };
+  const finalManifest = {
+    ...manifest,
+    ...(Object.keys(sections.dependencies).length ? { dependencies: sections.dependencies } : {}),
+    ...(Object.keys(sections.devDependencies).length ? { devDependencies: sections.devDependencies } : {}),
+  };
   writeFileSync(manifestPath, `${JSON.stringify(finalManifest, null, 2)}\n`);
   const rootEntry = pick(finalManifest, ['name', 'version', 'dependencies', 'devDependencies']);
   writeFileSync(
     join(project, 'package-lock.json'),
-    JSON.stringify({ name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages: { '': rootEntry, ...locked } }, null, 2),
+    JSON.stringify(
+      { name: manifest.name, version: manifest.version, lockfileVersion: 3, requires: true, packages: { '': rootEntry, ...locked } },
+      null,
+      2,
+    ),
   );
   await run(npm, ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: project, ...bigOutput });
 }

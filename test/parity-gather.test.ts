@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { defineFlow, gather, goto, hangup, parseFlow, say, type Flow } from '@callflow/core';
-import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
+import {
+  simulateCall,
+  simulatedProviders,
+  type CallScript,
+  type SimulatedCall,
+  type SimulatedProvider,
+  type TranscriptEntry,
+} from '@callflow/testing';
 
 // Gathers on every provider, through the emulators (real HTTP, real signatures): retry limits per kind, speech and
 // both, re-ask messages before a prompt of several parts. The transcripts must be identical entry by entry; the
@@ -68,7 +75,16 @@ const overall = defineFlow({
   name: 'overall-attempts',
   start: 'menu',
   nodes: {
-    menu: [gather({ prompt: menuPrompt, numDigits: 1, routes: { '1': 'done', '2': 'done' }, invalidPrompt: wrongKey, attempts: 3, onExhausted: 'goodbye' })],
+    menu: [
+      gather({
+        prompt: menuPrompt,
+        numDigits: 1,
+        routes: { '1': 'done', '2': 'done' },
+        invalidPrompt: wrongKey,
+        attempts: 3,
+        onExhausted: 'goodbye',
+      }),
+    ],
     done: [say('Done.'), hangup()],
     goodbye: [say('Goodbye.'), hangup()],
   },
@@ -84,7 +100,11 @@ const speechMenu = (input: 'speech' | 'both') =>
           prompt: [say('Welcome to the clinic.'), say('Say appointments, or tech support.')],
           input,
           speech: { language: 'en-US', hints: ['appointments', 'tech support'] },
-          routes: { appointments: 'appointments', 'tech support': 'support', ...(input === 'both' ? { '1': 'appointments', '2': 'support' } : {}) },
+          routes: {
+            appointments: 'appointments',
+            'tech support': 'support',
+            ...(input === 'both' ? { '1': 'appointments', '2': 'support' } : {}),
+          },
           saveAs: 'choice',
           noInputPrompt: notHeard,
           invalidPrompt: 'Sorry, I did not understand.',
@@ -102,7 +122,11 @@ const sayAnything = defineFlow({
   name: 'free-speech',
   start: 'ask',
   nodes: {
-    ask: [gather({ prompt: 'After the tone, tell us your name.', input: 'speech', saveAs: 'name', attempts: 2, onExhausted: 'bye' }), say('Thank you, {{name}}.'), hangup()],
+    ask: [
+      gather({ prompt: 'After the tone, tell us your name.', input: 'speech', saveAs: 'name', attempts: 2, onExhausted: 'bye' }),
+      say('Thank you, {{name}}.'),
+      hangup(),
+    ],
     bye: [say('Goodbye.'), hangup()],
   },
 });
@@ -117,20 +141,49 @@ interface GatherCase {
   pressed?: string[];
 }
 
-const clinicTries = (...retries: string[]) => ['Welcome to the clinic.', menuPrompt, ...retries.flatMap((message) => [message, menuPrompt])];
+const clinicTries = (...retries: string[]) => [
+  'Welcome to the clinic.',
+  menuPrompt,
+  ...retries.flatMap((message) => [message, menuPrompt]),
+];
 
 const cases: GatherCase[] = [
-  { name: 'per kind: silence, wrong, wrong, silence → operator (second silence)', flow: clinic, script: { input: [{ silence: true }, '7', '8', { silence: true }] }, heard: [...clinicTries(notHeard, wrongKey, wrongKey), 'Connecting you to the operator.'] },
-  { name: 'per kind: wrong, silence, wrong, wrong → goodbye (third wrong key)', flow: clinic, script: { input: ['7', { silence: true }, '8', '9'] }, heard: [...clinicTries(wrongKey, notHeard, wrongKey), 'Sorry we could not help. Goodbye.'] },
-  { name: 'per kind: two silences → operator at once', flow: clinic, script: {}, heard: [...clinicTries(notHeard), 'Connecting you to the operator.'] },
-  { name: 'per kind: silence, wrong, then a valid key resets nothing audible', flow: clinic, script: { input: [{ silence: true }, '5', '2'] }, heard: [...clinicTries(notHeard, wrongKey), 'Prescriptions.'] },
+  {
+    name: 'per kind: silence, wrong, wrong, silence → operator (second silence)',
+    flow: clinic,
+    script: { input: [{ silence: true }, '7', '8', { silence: true }] },
+    heard: [...clinicTries(notHeard, wrongKey, wrongKey), 'Connecting you to the operator.'],
+  },
+  {
+    name: 'per kind: wrong, silence, wrong, wrong → goodbye (third wrong key)',
+    flow: clinic,
+    script: { input: ['7', { silence: true }, '8', '9'] },
+    heard: [...clinicTries(wrongKey, notHeard, wrongKey), 'Sorry we could not help. Goodbye.'],
+  },
+  {
+    name: 'per kind: two silences → operator at once',
+    flow: clinic,
+    script: {},
+    heard: [...clinicTries(notHeard), 'Connecting you to the operator.'],
+  },
+  {
+    name: 'per kind: silence, wrong, then a valid key resets nothing audible',
+    flow: clinic,
+    script: { input: [{ silence: true }, '5', '2'] },
+    heard: [...clinicTries(notHeard, wrongKey), 'Prescriptions.'],
+  },
   {
     name: 'seed 003: silence, wrong, silence, wrong, silence → voicemail (no-input max loops)',
     flow: seed003,
     script: { input: [{ silence: true }, '9', { silence: true }, '8', { silence: true }] },
     heard: [
       'For sales, press 1. To hear the menu again, press 4.',
-      ...['Sorry, we did not hear a choice.', 'That is not one of the options.', 'Sorry, we did not hear a choice.', 'That is not one of the options.'].flatMap((message) => [message, 'For sales, press 1. To hear the menu again, press 4.']),
+      ...[
+        'Sorry, we did not hear a choice.',
+        'That is not one of the options.',
+        'Sorry, we did not hear a choice.',
+        'That is not one of the options.',
+      ].flatMap((message) => [message, 'For sales, press 1. To hear the menu again, press 4.']),
       'Please leave a message after the tone.',
       'Thank you. Goodbye.',
     ],
@@ -139,34 +192,115 @@ const cases: GatherCase[] = [
     name: 'seed 003: 4 repeats the menu (a route, not a try), then three wrong keys → goodbye',
     flow: seed003,
     script: { input: ['4', '7', '8', '9'] },
-    heard: ['For sales, press 1. To hear the menu again, press 4.', 'For sales, press 1. To hear the menu again, press 4.', ...['That is not one of the options.', 'That is not one of the options.'].flatMap((message) => [message, 'For sales, press 1. To hear the menu again, press 4.']), 'Thank you for calling. Goodbye.'],
+    heard: [
+      'For sales, press 1. To hear the menu again, press 4.',
+      'For sales, press 1. To hear the menu again, press 4.',
+      ...['That is not one of the options.', 'That is not one of the options.'].flatMap((message) => [
+        message,
+        'For sales, press 1. To hear the menu again, press 4.',
+      ]),
+      'Thank you for calling. Goodbye.',
+    ],
   },
-  { name: 'overall attempts: silence, wrong, silence → exhausted after exactly 3 tries', flow: overall, script: { input: [{ silence: true }, '7', { silence: true }] }, heard: [menuPrompt, menuPrompt, wrongKey, menuPrompt, 'Goodbye.'] },
-  { name: 'overall attempts: wrong, silence, valid', flow: overall, script: { input: ['7', { silence: true }, '1'] }, heard: [menuPrompt, wrongKey, menuPrompt, menuPrompt, 'Done.'] },
+  {
+    name: 'overall attempts: silence, wrong, silence → exhausted after exactly 3 tries',
+    flow: overall,
+    script: { input: [{ silence: true }, '7', { silence: true }] },
+    heard: [menuPrompt, menuPrompt, wrongKey, menuPrompt, 'Goodbye.'],
+  },
+  {
+    name: 'overall attempts: wrong, silence, valid',
+    flow: overall,
+    script: { input: ['7', { silence: true }, '1'] },
+    heard: [menuPrompt, wrongKey, menuPrompt, menuPrompt, 'Done.'],
+  },
 
-  { name: 'speech: a phrase routes on its words', flow: speechMenu('speech'), script: { input: [{ speech: 'I need tech support please' }] }, heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Support: you said I need tech support please.'] },
-  { name: 'speech: one word routes', flow: speechMenu('speech'), script: { input: [{ speech: 'appointments' }] }, heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Appointments: you said appointments.'] },
+  {
+    name: 'speech: a phrase routes on its words',
+    flow: speechMenu('speech'),
+    script: { input: [{ speech: 'I need tech support please' }] },
+    heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Support: you said I need tech support please.'],
+  },
+  {
+    name: 'speech: one word routes',
+    flow: speechMenu('speech'),
+    script: { input: [{ speech: 'appointments' }] },
+    heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Appointments: you said appointments.'],
+  },
   {
     name: 'speech: not understood, silence → operator is not reached before its own limit, then understood',
     flow: speechMenu('speech'),
     script: { input: [{ speech: 'the weather today' }, { silence: true }, { speech: 'appointments' }] },
-    heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Sorry, I did not understand.', 'Welcome to the clinic.', 'Say appointments, or tech support.', notHeard, 'Welcome to the clinic.', 'Say appointments, or tech support.', 'Appointments: you said appointments.'],
+    heard: [
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Sorry, I did not understand.',
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      notHeard,
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Appointments: you said appointments.',
+    ],
   },
   {
     name: 'speech: two utterances that match nothing → operator (invalid limit)',
     flow: speechMenu('speech'),
     script: { input: [{ speech: 'the weather today' }, { speech: 'what time is it' }] },
-    heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Sorry, I did not understand.', 'Welcome to the clinic.', 'Say appointments, or tech support.', 'Connecting you to the operator.'],
+    heard: [
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Sorry, I did not understand.',
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Connecting you to the operator.',
+    ],
   },
-  { name: 'both: a key', flow: speechMenu('both'), script: { input: ['2'] }, heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Support: you said 2.'] },
-  { name: 'both: speech', flow: speechMenu('both'), script: { input: [{ speech: 'appointments' }] }, heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Appointments: you said appointments.'] },
-  { name: 'both: a wrong key, then speech', flow: speechMenu('both'), script: { input: ['9', { speech: 'tech support' }] }, heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Sorry, I did not understand.', 'Welcome to the clinic.', 'Say appointments, or tech support.', 'Support: you said tech support.'] },
-  { name: 'speech without routes: the utterance is saved', flow: sayAnything, script: { input: [{ speech: 'Ada Lovelace' }] }, heard: ['After the tone, tell us your name.', 'Thank you, Ada Lovelace.'] },
-  { name: 'speech without routes: silence twice → exhausted', flow: sayAnything, script: {}, heard: ['After the tone, tell us your name.', 'After the tone, tell us your name.', 'Goodbye.'] },
+  {
+    name: 'both: a key',
+    flow: speechMenu('both'),
+    script: { input: ['2'] },
+    heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Support: you said 2.'],
+  },
+  {
+    name: 'both: speech',
+    flow: speechMenu('both'),
+    script: { input: [{ speech: 'appointments' }] },
+    heard: ['Welcome to the clinic.', 'Say appointments, or tech support.', 'Appointments: you said appointments.'],
+  },
+  {
+    name: 'both: a wrong key, then speech',
+    flow: speechMenu('both'),
+    script: { input: ['9', { speech: 'tech support' }] },
+    heard: [
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Sorry, I did not understand.',
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Support: you said tech support.',
+    ],
+  },
+  {
+    name: 'speech without routes: the utterance is saved',
+    flow: sayAnything,
+    script: { input: [{ speech: 'Ada Lovelace' }] },
+    heard: ['After the tone, tell us your name.', 'Thank you, Ada Lovelace.'],
+  },
+  {
+    name: 'speech without routes: silence twice → exhausted',
+    flow: sayAnything,
+    script: {},
+    heard: ['After the tone, tell us your name.', 'After the tone, tell us your name.', 'Goodbye.'],
+  },
 ];
 
 function neutral(entries: TranscriptEntry[]): TranscriptEntry[] {
-  return entries.map((entry) => (entry.type === 'record' ? { type: 'record', durationSeconds: entry.durationSeconds, url: entry.url ? '<recording>' : undefined } : entry));
+  return entries.map((entry) =>
+    entry.type === 'record'
+      ? { type: 'record', durationSeconds: entry.durationSeconds, url: entry.url ? '<recording>' : undefined }
+      : entry,
+  );
 }
 
 const calls = new Map<string, Map<SimulatedProvider, SimulatedCall>>();
@@ -192,7 +326,12 @@ describe.each(cases)('parity of gathers: $name', (testCase) => {
 
 describe('the voicemail after the no-input loop', () => {
   it.each(simulatedProviders)('records on %s', async (provider) => {
-    const call = await simulateCall({ provider, flow: seed003, input: [{ silence: true }, { silence: true }, { silence: true }], recordings: [{ durationSeconds: 9 }] });
+    const call = await simulateCall({
+      provider,
+      flow: seed003,
+      input: [{ silence: true }, { silence: true }, { silence: true }],
+      recordings: [{ durationSeconds: 9 }],
+    });
     expect(call.recordings).toEqual([{ durationSeconds: 9, url: expect.any(String) }]);
     expect(call.heard.at(-1)).toBe('Thank you. Goodbye.');
   });

@@ -1,7 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { conference, defaultHoldMusicUrl, parseFlow, defineFlow, enqueue, gather, goto, hangup, hours, isCallFlowError, pause, play, record, say, transfer, type Flow, type Schedule } from '@callflow/core';
-import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
+import {
+  conference,
+  defaultHoldMusicUrl,
+  parseFlow,
+  defineFlow,
+  enqueue,
+  gather,
+  goto,
+  hangup,
+  hours,
+  isCallFlowError,
+  pause,
+  play,
+  record,
+  say,
+  transfer,
+  type Flow,
+  type Schedule,
+} from '@callflow/core';
+import {
+  simulateCall,
+  simulatedProviders,
+  type CallScript,
+  type SimulatedCall,
+  type SimulatedProvider,
+  type TranscriptEntry,
+} from '@callflow/testing';
 
 // Issue 15: queues and conferences sound the same on every provider, and a flow that uses every step with every
 // option is the same call on Twilio, Vonage and Telnyx. Each case runs on each provider through its emulator (real
@@ -22,7 +47,12 @@ function neutral(entries: readonly TranscriptEntry[]): TranscriptEntry[] {
   for (const entry of entries) {
     const previous = out.at(-1);
     if (entry.type === 'say' && previous?.type === 'say') out[out.length - 1] = { type: 'say', text: `${previous.text} ${entry.text}` };
-    else out.push(entry.type === 'record' ? { type: 'record', durationSeconds: entry.durationSeconds, url: entry.url ? '<recording>' : undefined } : entry);
+    else
+      out.push(
+        entry.type === 'record'
+          ? { type: 'record', durationSeconds: entry.durationSeconds, url: entry.url ? '<recording>' : undefined }
+          : entry,
+      );
   }
   return out;
 }
@@ -32,7 +62,11 @@ async function run(provider: SimulatedProvider, flow: Flow, script: CallScript &
 }
 
 /** Runs the script on the providers and checks the transcripts are one call; returns it. */
-async function sameCall(flow: Flow, script: CallScript & { at?: string }, providers: readonly SimulatedProvider[] = simulatedProviders): Promise<TranscriptEntry[]> {
+async function sameCall(
+  flow: Flow,
+  script: CallScript & { at?: string },
+  providers: readonly SimulatedProvider[] = simulatedProviders,
+): Promise<TranscriptEntry[]> {
   const calls = await Promise.all(providers.map((provider) => run(provider, flow, script)));
   for (const [index, call] of calls.entries()) expect(call.errors, providers[index]).toEqual([]);
   const [first, ...rest] = calls.map((call) => neutral(call.entries));
@@ -52,34 +86,52 @@ async function refusal(provider: SimulatedProvider, flow: Flow): Promise<{ code:
 }
 
 const said = (entries: readonly TranscriptEntry[]) => entries.flatMap((entry) => (entry.type === 'say' ? [entry.text] : []));
-const plays = (entries: readonly TranscriptEntry[], url: string) => entries.filter((entry) => entry.type === 'play' && entry.url === url).length;
+const plays = (entries: readonly TranscriptEntry[], url: string) =>
+  entries.filter((entry) => entry.type === 'play' && entry.url === url).length;
 
 describe('queue announcements worded by the flow', () => {
   const worded = defineFlow({
     name: 'worded-queue',
     start: 'main',
     nodes: {
-      main: [say('All our agents are busy.'), enqueue('support', { holdMusic: hold, announce: { template: 'You are caller number {position}. Expected wait: {waitMinutes} min.' }, then: 'bye' })],
+      main: [
+        say('All our agents are busy.'),
+        enqueue('support', {
+          holdMusic: hold,
+          announce: { template: 'You are caller number {position}. Expected wait: {waitMinutes} min.' },
+          then: 'bye',
+        }),
+      ],
       bye: [say('Thank you for waiting. Goodbye.'), hangup()],
     },
   });
 
   it('says the template once, on entry, then loops the music until the agent takes the call: the same on all three', async () => {
     const entries = await sameCall(worded, { queues: [{ result: 'bridged', waitSeconds: 80 }] });
-    expect(said(entries)).toEqual(['All our agents are busy. You are caller number 1. Expected wait: 1 min.', 'Thank you for waiting. Goodbye.']);
+    expect(said(entries)).toEqual([
+      'All our agents are busy. You are caller number 1. Expected wait: 1 min.',
+      'Thank you for waiting. Goodbye.',
+    ]);
     expect(plays(entries, hold)).toBe(3);
     expect(entries).toContainEqual({ type: 'enqueue', queue: 'support', result: 'bridged' });
   });
 
   it('a queue without music plays the same default track everywhere', async () => {
-    const plain = defineFlow({ name: 'plain-queue', start: 'main', nodes: { main: [enqueue('support', { announce: true, then: 'bye' })], bye: [say('Goodbye.')] } });
+    const plain = defineFlow({
+      name: 'plain-queue',
+      start: 'main',
+      nodes: { main: [enqueue('support', { announce: true, then: 'bye' })], bye: [say('Goodbye.')] },
+    });
     const entries = await sameCall(plain, { queues: [{ result: 'bridged', waitSeconds: 20 }] });
     expect(said(entries)).toEqual(['You are number 1 in line.', 'Goodbye.']);
     expect(plays(entries, defaultHoldMusicUrl)).toBe(1);
   });
 
   it('the place and average wait the provider reports fill the template (Twilio wait URL, Telnyx queue API)', async () => {
-    const entries = await sameCall(worded, { queues: [{ result: 'bridged', waitSeconds: 40, position: 4, averageWaitSeconds: 130 }] }, ['twilio', 'telnyx']);
+    const entries = await sameCall(worded, { queues: [{ result: 'bridged', waitSeconds: 40, position: 4, averageWaitSeconds: 130 }] }, [
+      'twilio',
+      'telnyx',
+    ]);
     expect(said(entries)).toContain('All our agents are busy. You are caller number 4. Expected wait: 3 min.');
   });
 
@@ -87,7 +139,16 @@ describe('queue announcements worded by the flow', () => {
     const repeating = defineFlow({
       name: 'repeating-queue',
       start: 'main',
-      nodes: { main: [enqueue('support', { holdMusic: hold, announce: { template: 'You are number {position} in line.', everySeconds: 60 }, then: 'bye' })], bye: [say('Goodbye.')] },
+      nodes: {
+        main: [
+          enqueue('support', {
+            holdMusic: hold,
+            announce: { template: 'You are number {position} in line.', everySeconds: 60 },
+            then: 'bye',
+          }),
+        ],
+        bye: [say('Goodbye.')],
+      },
     });
     const entries = await sameCall(repeating, { queues: [{ result: 'bridged', waitSeconds: 150 }] }, ['twilio', 'telnyx']);
     // 0 s: said; 62 s and 124 s: the first breaks a minute or more after the last one.
@@ -110,7 +171,11 @@ describe('queue announcements worded by the flow', () => {
 
 describe('a queue in a dynamic node', () => {
   it('on Telnyx loops its music from the start (the breaks need the step, which a dynamic node does not keep), and still reaches the agent', async () => {
-    const dynamic = defineFlow({ name: 'dynamic-queue', start: 'main', nodes: { main: () => [say('Please hold.'), enqueue('support', { holdMusic: hold, then: 'bye' })], bye: [say('Goodbye.')] } });
+    const dynamic = defineFlow({
+      name: 'dynamic-queue',
+      start: 'main',
+      nodes: { main: () => [say('Please hold.'), enqueue('support', { holdMusic: hold, then: 'bye' })], bye: [say('Goodbye.')] },
+    });
     const call = await run('telnyx', dynamic, { queues: [{ result: 'bridged', waitSeconds: 60 }] });
     expect(call.errors).toEqual([]);
     expect(neutral(call.entries)).toEqual([
@@ -128,14 +193,25 @@ describe('the queue escape key', () => {
     name: 'escape-queue',
     start: 'main',
     nodes: {
-      main: [enqueue('support', { holdMusic: hold, announce: { template: 'You are number {position}. Press 0 to leave a message.' }, escape: { digit: '0', to: 'voicemail' }, then: 'bye' })],
+      main: [
+        enqueue('support', {
+          holdMusic: hold,
+          announce: { template: 'You are number {position}. Press 0 to leave a message.' },
+          escape: { digit: '0', to: 'voicemail' },
+          then: 'bye',
+        }),
+      ],
       voicemail: [say('Please leave a message.'), record({ maxSeconds: 30 }), say('Thank you.'), hangup()],
       bye: [say('Goodbye.')],
     },
   });
 
   it('Twilio hears it through the wait URL <Gather>, Telnyx through call.dtmf.received: the same call', async () => {
-    const entries = await sameCall(escapable, { queues: [{ result: 'left', digit: '0', waitSeconds: 50 }], recordings: [{ durationSeconds: 6 }] }, ['twilio', 'telnyx']);
+    const entries = await sameCall(
+      escapable,
+      { queues: [{ result: 'left', digit: '0', waitSeconds: 50 }], recordings: [{ durationSeconds: 6 }] },
+      ['twilio', 'telnyx'],
+    );
     expect(entries).toEqual([
       { type: 'say', text: 'You are number 1. Press 0 to leave a message.' },
       { type: 'play', url: hold },
@@ -163,7 +239,10 @@ describe('the queue escape key', () => {
     const timed = defineFlow({
       name: 'timed-queue',
       start: 'main',
-      nodes: { main: [enqueue('support', { holdMusic: hold, maxWaitSeconds: 45, onTimeout: 'sorry' })], sorry: [say('Nobody is free. Goodbye.'), hangup()] },
+      nodes: {
+        main: [enqueue('support', { holdMusic: hold, maxWaitSeconds: 45, onTimeout: 'sorry' })],
+        sorry: [say('Nobody is free. Goodbye.'), hangup()],
+      },
     });
     const entries = await sameCall(timed, { queues: [{ result: 'timeout', waitSeconds: 600 }] }, ['twilio', 'telnyx']);
     expect(entries).toEqual([
@@ -178,11 +257,25 @@ describe('the queue escape key', () => {
 
 describe('conferences', () => {
   const room = (options: Parameters<typeof conference>[1]) =>
-    defineFlow({ name: 'room', start: 'main', nodes: { main: [say('Joining the room.'), conference('standup', { ...options, then: 'bye' })], bye: [say('The room has closed.'), hangup()] } });
+    defineFlow({
+      name: 'room',
+      start: 'main',
+      nodes: {
+        main: [say('Joining the room.'), conference('standup', { ...options, then: 'bye' })],
+        bye: [say('The room has closed.'), hangup()],
+      },
+    });
 
   it('startOnEnter, endOnExit, muted, no beep and hold music: the same call on all three', async () => {
-    const entries = await sameCall(room({ startOnEnter: false, endOnExit: true, muted: true, beep: false, holdMusic: roomMusic }), { conferences: [{ status: 'ended', seconds: 30 }] });
-    expect(entries).toEqual([{ type: 'say', text: 'Joining the room.' }, { type: 'conference', room: 'standup' }, { type: 'say', text: 'The room has closed.' }, { type: 'hangup', by: 'flow' }]);
+    const entries = await sameCall(room({ startOnEnter: false, endOnExit: true, muted: true, beep: false, holdMusic: roomMusic }), {
+      conferences: [{ status: 'ended', seconds: 30 }],
+    });
+    expect(entries).toEqual([
+      { type: 'say', text: 'Joining the room.' },
+      { type: 'conference', room: 'standup' },
+      { type: 'say', text: 'The room has closed.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
   });
 
   it('a beep and a size limit run on Twilio and Telnyx; Vonage refuses both when the handler is created, naming each', async () => {
@@ -196,7 +289,11 @@ describe('conferences', () => {
 });
 
 describe('one flow with every step and every option', () => {
-  const office: Schedule = { timezone: 'Europe/London', weekly: { weekdays: ['09:00-17:00'] }, closures: [{ date: '2026-12-25', name: 'Christmas Day' }] };
+  const office: Schedule = {
+    timezone: 'Europe/London',
+    weekly: { weekdays: ['09:00-17:00'] },
+    closures: [{ date: '2026-12-25', name: 'Christmas Day' }],
+  };
   const everything = (extra: { vonageRefused: boolean }) =>
     defineFlow({
       name: 'everything',
@@ -205,7 +302,12 @@ describe('one flow with every step and every option', () => {
       schedules: { office },
       nodes: {
         start: [hours('office', { open: 'welcome', closed: 'closed', holiday: 'holiday' })],
-        welcome: [say('Welcome to the clinic.', { voice: 'female', language: 'en-US', loop: 1 }), play(chime, { loop: 2 }), pause(1), goto('menu')],
+        welcome: [
+          say('Welcome to the clinic.', { voice: 'female', language: 'en-US', loop: 1 }),
+          play(chime, { loop: 2 }),
+          pause(1),
+          goto('menu'),
+        ],
         menu: [
           gather({
             prompt: [say('Press 1 for the front desk, or enter your four digit patient number.'), pause(1)],
@@ -225,18 +327,40 @@ describe('one flow with every step and every option', () => {
         ],
         desk: [
           say('Connecting you to the front desk.'),
-          transfer({ sip: 'sip:desk@clinic.example.com' }, { callerId: '+15005550006', ringSeconds: 20, maxSeconds: 600, record: true, then: 'goodbye', onBusy: 'voicemail', onNoAnswer: 'queue', onFailed: 'voicemail' }),
+          transfer(
+            { sip: 'sip:desk@clinic.example.com' },
+            {
+              callerId: '+15005550006',
+              ringSeconds: 20,
+              maxSeconds: 600,
+              record: true,
+              then: 'goodbye',
+              onBusy: 'voicemail',
+              onNoAnswer: 'queue',
+              onFailed: 'voicemail',
+            },
+          ),
         ],
         patient: [say('Thank you. Connecting you to your care team.'), transfer('+15005550007', { onFailed: 'queue', then: 'goodbye' })],
         voicemail: [
           say('Please leave a message after the beep.'),
-          record({ maxSeconds: 60, silenceSeconds: 5, finishOnKey: '#', beep: true, saveAs: 'message', notify: 'voicemail', then: 'queue' }),
+          record({
+            maxSeconds: 60,
+            silenceSeconds: 5,
+            finishOnKey: '#',
+            beep: true,
+            saveAs: 'message',
+            notify: 'voicemail',
+            then: 'queue',
+          }),
         ],
         queue: [
           say('Please hold for the next nurse.'),
           enqueue('nurses', {
             holdMusic: hold,
-            announce: extra.vonageRefused ? { template: 'You are number {position}. About {waitMinutes} min.', everySeconds: 60 } : { template: 'You are number {position}. About {waitMinutes} min.' },
+            announce: extra.vonageRefused
+              ? { template: 'You are number {position}. About {waitMinutes} min.', everySeconds: 60 }
+              : { template: 'You are number {position}. About {waitMinutes} min.' },
             maxWaitSeconds: 600,
             onTimeout: 'voicemail',
             ...(extra.vonageRefused ? { escape: { digit: '0', to: 'goodbye' } } : {}),
@@ -245,7 +369,15 @@ describe('one flow with every step and every option', () => {
         ],
         huddle: [
           say('Joining the nurses huddle.'),
-          conference('huddle', { startOnEnter: true, endOnExit: false, muted: false, beep: extra.vonageRefused, holdMusic: roomMusic, ...(extra.vonageRefused ? { maxParticipants: 20 } : {}), then: 'goodbye' }),
+          conference('huddle', {
+            startOnEnter: true,
+            endOnExit: false,
+            muted: false,
+            beep: extra.vonageRefused,
+            holdMusic: roomMusic,
+            ...(extra.vonageRefused ? { maxParticipants: 20 } : {}),
+            then: 'goodbye',
+          }),
         ],
         closed: [say('The clinic is closed.'), goto('voicemail')],
         holiday: [say('The clinic is closed for the holiday.'), hangup()],
@@ -265,14 +397,46 @@ describe('one flow with every step and every option', () => {
       queues: [{ result: 'bridged', waitSeconds: 40 }],
       conferences: [{ status: 'ended' }],
     });
-    expect(entries.map((entry) => entry.type)).toEqual(['say', 'play', 'play', 'pause', 'say', 'pause', 'input', 'say', 'transfer', 'say', 'record', 'say', 'play', 'play', 'enqueue', 'say', 'conference', 'say', 'hangup']);
+    expect(entries.map((entry) => entry.type)).toEqual([
+      'say',
+      'play',
+      'play',
+      'pause',
+      'say',
+      'pause',
+      'input',
+      'say',
+      'transfer',
+      'say',
+      'record',
+      'say',
+      'play',
+      'play',
+      'enqueue',
+      'say',
+      'conference',
+      'say',
+      'hangup',
+    ]);
     expect(said(entries).at(-1)).toBe('Goodbye.');
   });
 
   it.each([
     ['silence, a wrong number, silence → goodbye', { at: tuesday, input: [{ silence: true }, '99', { silence: true }] }],
-    ['a patient number, the care team fails → queue → the wait times out → voicemail', { at: tuesday, input: ['1234'], transfers: ['failed'], queues: [{ result: 'timeout', waitSeconds: 900 }], recordings: [{ hangup: true, durationSeconds: 4 }] }],
-    ['desk no answer → queue → the caller hangs up while waiting', { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'hangup', waitSeconds: 20 }] }],
+    [
+      'a patient number, the care team fails → queue → the wait times out → voicemail',
+      {
+        at: tuesday,
+        input: ['1234'],
+        transfers: ['failed'],
+        queues: [{ result: 'timeout', waitSeconds: 900 }],
+        recordings: [{ hangup: true, durationSeconds: 4 }],
+      },
+    ],
+    [
+      'desk no answer → queue → the caller hangs up while waiting',
+      { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'hangup', waitSeconds: 20 }] },
+    ],
     ['closed on Sunday → voicemail', { at: '2026-11-22T19:00:00Z', recordings: [{ hangup: true }] }],
     ['Christmas Day → holiday', { at: '2026-12-25T11:00:00Z' }],
   ] as const)('%s: the same on all three', async (_, script) => {
@@ -283,15 +447,30 @@ describe('one flow with every step and every option', () => {
   });
 
   it('with the options Vonage refuses (repeats, escape key, beep, room size): the same call on Twilio and Telnyx, refused on Vonage naming each', async () => {
-    const entries = await sameCall(full, { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'left', digit: '0', waitSeconds: 70 }] }, ['twilio', 'telnyx']);
+    const entries = await sameCall(
+      full,
+      { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'left', digit: '0', waitSeconds: 70 }] },
+      ['twilio', 'telnyx'],
+    );
     expect(said(entries)).toContain('Please hold for the next nurse. You are number 1. About 1 min.');
     expect(entries).toContainEqual({ type: 'enqueue', queue: 'nurses', result: 'left' });
-    const huddle = await sameCall(full, { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'bridged', waitSeconds: 130 }], conferences: [{ status: 'ended' }] }, ['twilio', 'telnyx']);
+    const huddle = await sameCall(
+      full,
+      {
+        at: tuesday,
+        input: ['1'],
+        transfers: ['no-answer'],
+        queues: [{ result: 'bridged', waitSeconds: 130 }],
+        conferences: [{ status: 'ended' }],
+      },
+      ['twilio', 'telnyx'],
+    );
     // Said on entry, then at the first breaks a minute or more apart (62 s, 124 s) before the agent takes the call.
     expect(said(huddle).filter((text) => text.includes('You are number 1.'))).toHaveLength(3);
     const vonage = await refusal('vonage', full);
     expect(vonage.code).toBe('unsupported-step');
-    for (const option of ['enqueue: announce.everySeconds', 'enqueue: escape', 'conference: beep: true', 'conference: maxParticipants']) expect(vonage.message).toContain(option);
+    for (const option of ['enqueue: announce.everySeconds', 'enqueue: escape', 'conference: beep: true', 'conference: maxParticipants'])
+      expect(vonage.message).toContain(option);
   });
 
   it('Twilio refuses a pause it would round', async () => {
@@ -313,8 +492,19 @@ describe('the queue example of docs/flow-format.md', () => {
     const fromYaml = parseFlow(block('yaml'));
     expect(fromYaml).toEqual(fromJson);
     const hold = fromJson.nodes.hold as Flow['nodes'][string];
-    expect(Array.isArray(hold) && hold[1]).toMatchObject({ type: 'enqueue', announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.', everySeconds: 60 }, escape: { digit: '0', to: 'voicemail' } });
-    const entries = await sameCall(fromYaml, { queues: [{ result: 'left', digit: '0', waitSeconds: 70, position: 2, averageWaitSeconds: 240 }], recordings: [{ durationSeconds: 3 }] }, ['twilio', 'telnyx']);
+    expect(Array.isArray(hold) && hold[1]).toMatchObject({
+      type: 'enqueue',
+      announce: { template: 'You are number {position} in line. Expected wait: {waitMinutes} min.', everySeconds: 60 },
+      escape: { digit: '0', to: 'voicemail' },
+    });
+    const entries = await sameCall(
+      fromYaml,
+      {
+        queues: [{ result: 'left', digit: '0', waitSeconds: 70, position: 2, averageWaitSeconds: 240 }],
+        recordings: [{ durationSeconds: 3 }],
+      },
+      ['twilio', 'telnyx'],
+    );
     expect(said(entries)).toEqual([
       'All our nurses are busy. You are number 2 in line. Expected wait: 4 min.',
       'You are number 2 in line. Expected wait: 4 min.',

@@ -1,7 +1,29 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEngine, defaultApology, defineFlow, gather, hangup, hours, isCallFlowError, parseFlow, play, record, reject, say, transfer, type Flow } from '@callflow/core';
-import { simulateCall, simulatedProviders, type CallScript, type SimulatedCall, type SimulatedProvider, type TranscriptEntry } from '@callflow/testing';
+import {
+  createEngine,
+  defaultApology,
+  defineFlow,
+  gather,
+  hangup,
+  hours,
+  isCallFlowError,
+  parseFlow,
+  play,
+  record,
+  reject,
+  say,
+  transfer,
+  type Flow,
+} from '@callflow/core';
+import {
+  simulateCall,
+  simulatedProviders,
+  type CallScript,
+  type SimulatedCall,
+  type SimulatedProvider,
+  type TranscriptEntry,
+} from '@callflow/testing';
 import { renderNcco } from '@callflow/vonage';
 
 // Transfers beyond a plain forward, and declining a call, on all three providers through their emulators:
@@ -32,7 +54,11 @@ const screened = defineFlow({
   nodes: {
     main: [
       say('Connecting you to the nurse.'),
-      transfer('+14155550100', { whisper: [say('Call from the clinic line.')], screen: { prompt: [say('Press 1 to accept.')], timeoutSeconds: 5 }, onNoAnswer: 'missed' }),
+      transfer('+14155550100', {
+        whisper: [say('Call from the clinic line.')],
+        screen: { prompt: [say('Press 1 to accept.')], timeoutSeconds: 5 },
+        onNoAnswer: 'missed',
+      }),
     ],
     missed: [say('The nurse is not available.'), hangup()],
   },
@@ -56,25 +82,43 @@ const cases: TransferCase[] = [
     name: 'sendDigits: the extension is dialled once the callee answers',
     flow: extension,
     script: { transfers: ['completed'] },
-    entries: [{ type: 'say', text: 'Connecting you to extension 204.' }, { type: 'transfer', to: '+14155550100', status: 'completed', sentDigits: 'ww204#' }, { type: 'hangup', by: 'flow' }],
+    entries: [
+      { type: 'say', text: 'Connecting you to extension 204.' },
+      { type: 'transfer', to: '+14155550100', status: 'completed', sentDigits: 'ww204#' },
+      { type: 'hangup', by: 'flow' },
+    ],
   },
   {
     name: 'sendDigits: nothing is sent when nobody answers',
     flow: extension,
     script: { transfers: ['no-answer'] },
-    entries: [{ type: 'say', text: 'Connecting you to extension 204.' }, { type: 'transfer', to: '+14155550100', status: 'no-answer' }, { type: 'say', text: 'Nobody answered.' }, { type: 'hangup', by: 'flow' }],
+    entries: [
+      { type: 'say', text: 'Connecting you to extension 204.' },
+      { type: 'transfer', to: '+14155550100', status: 'no-answer' },
+      { type: 'say', text: 'Nobody answered.' },
+      { type: 'hangup', by: 'flow' },
+    ],
   },
   {
     name: 'whisper: the called party hears it, the caller does not',
     flow: whispered,
     script: { transfers: ['completed'] },
-    entries: [{ type: 'say', text: 'Connecting you to the nurse.' }, { type: 'transfer', to: '+14155550100', status: 'completed', calleeHeard: [chime] }, { type: 'hangup', by: 'flow' }],
+    entries: [
+      { type: 'say', text: 'Connecting you to the nurse.' },
+      { type: 'transfer', to: '+14155550100', status: 'completed', calleeHeard: [chime] },
+      { type: 'hangup', by: 'flow' },
+    ],
   },
   {
     name: 'whisper: no answer plays nothing and goes to the fallback',
     flow: whispered,
     script: { transfers: ['no-answer'] },
-    entries: [{ type: 'say', text: 'Connecting you to the nurse.' }, { type: 'transfer', to: '+14155550100', status: 'no-answer' }, { type: 'say', text: 'The nurse is not available.' }, { type: 'hangup', by: 'flow' }],
+    entries: [
+      { type: 'say', text: 'Connecting you to the nurse.' },
+      { type: 'transfer', to: '+14155550100', status: 'no-answer' },
+      { type: 'say', text: 'The nurse is not available.' },
+      { type: 'hangup', by: 'flow' },
+    ],
   },
   ...(
     [
@@ -83,20 +127,40 @@ const cases: TransferCase[] = [
       ['times-out', '', 'no-answer'],
       ['voicemail', '', 'no-answer'],
     ] as const
-  ).map(([callee, pressed, status]): TransferCase => ({
-    name: `screening: the called party ${callee}`,
-    flow: screened,
-    script: { transfers: [{ status: 'completed', callee }] },
-    entries: [
-      { type: 'say', text: 'Connecting you to the nurse.' },
-      { type: 'transfer', to: '+14155550100', status, calleeHeard: ['Call from the clinic line.', 'Press 1 to accept.'], calleePressed: pressed },
-      ...(status === 'completed' ? [] : [{ type: 'say' as const, text: 'The nurse is not available.' }]),
-      { type: 'hangup', by: 'flow' },
-    ],
-    unsupported: { telnyx: /transfer\.screen is not supported on Telnyx/ },
-  })),
-  { name: 'reject as busy', flow: busyLine, script: {}, entries: [{ type: 'reject', reason: 'busy' }], unsupported: { vonage: /step 'reject' is not supported on Vonage/ } },
-  { name: 'reject as rejected', flow: declined, script: {}, entries: [{ type: 'reject', reason: 'rejected' }], unsupported: { vonage: /step 'reject' is not supported on Vonage/ } },
+  ).map(
+    ([callee, pressed, status]): TransferCase => ({
+      name: `screening: the called party ${callee}`,
+      flow: screened,
+      script: { transfers: [{ status: 'completed', callee }] },
+      entries: [
+        { type: 'say', text: 'Connecting you to the nurse.' },
+        {
+          type: 'transfer',
+          to: '+14155550100',
+          status,
+          calleeHeard: ['Call from the clinic line.', 'Press 1 to accept.'],
+          calleePressed: pressed,
+        },
+        ...(status === 'completed' ? [] : [{ type: 'say' as const, text: 'The nurse is not available.' }]),
+        { type: 'hangup', by: 'flow' },
+      ],
+      unsupported: { telnyx: /transfer\.screen is not supported on Telnyx/ },
+    }),
+  ),
+  {
+    name: 'reject as busy',
+    flow: busyLine,
+    script: {},
+    entries: [{ type: 'reject', reason: 'busy' }],
+    unsupported: { vonage: /step 'reject' is not supported on Vonage/ },
+  },
+  {
+    name: 'reject as rejected',
+    flow: declined,
+    script: {},
+    entries: [{ type: 'reject', reason: 'rejected' }],
+    unsupported: { vonage: /step 'reject' is not supported on Vonage/ },
+  },
 ];
 
 const calls = new Map<string, Map<SimulatedProvider, SimulatedCall>>();
@@ -112,7 +176,10 @@ describe.each(cases)('transfer parity: $name', (testCase) => {
     if (unsupported) {
       // The provider cannot: the render fails with unsupported-step (logged by name), and the caller hears the apology
       // on every provider (Telnyx's command delivery speaks it before hanging up the turn it cannot plan).
-      expect(call.entries).toEqual([{ type: 'say', text: defaultApology }, { type: 'hangup', by: 'flow' }]);
+      expect(call.entries).toEqual([
+        { type: 'say', text: defaultApology },
+        { type: 'hangup', by: 'flow' },
+      ]);
       expect(logged.join('\n')).toMatch(unsupported);
       return;
     }
@@ -147,7 +214,11 @@ describe('reject where the provider cannot', () => {
   });
 
   it('is a flow failure after the call was answered', async () => {
-    const late = defineFlow({ name: 'late-reject', start: 'menu', nodes: { menu: [gather({ prompt: 'Press 1.', routes: { '1': 'no' } })], no: [reject()] } });
+    const late = defineFlow({
+      name: 'late-reject',
+      start: 'menu',
+      nodes: { menu: [gather({ prompt: 'Press 1.', routes: { '1': 'no' } })], no: [reject()] },
+    });
     for (const provider of simulatedProviders) {
       const call = await simulateCall({ provider, flow: late, input: ['1'] });
       expect(call.entries.some((entry) => entry.type === 'reject')).toBe(false);
@@ -159,16 +230,34 @@ describe('reject where the provider cannot', () => {
 describe("the called party's webhooks", () => {
   const secret = 'transfer-parity-secret-0123456789';
   const callerId = 'CA0123456789abcdef0123456789abcdef';
-  const calleeParams = { CallSid: 'CAffffffffffffffffffffffffffffffff', ParentCallSid: callerId, CallStatus: 'in-progress', Direction: 'outbound-dial', From: '+15005550001', To: '+14155550100' };
+  const calleeParams = {
+    CallSid: 'CAffffffffffffffffffffffffffffffff',
+    ParentCallSid: callerId,
+    CallStatus: 'in-progress',
+    Direction: 'outbound-dial',
+    From: '+15005550001',
+    To: '+14155550100',
+  };
 
   async function calleeRequest(signedWith: string, parent = callerId): Promise<Response> {
     const { createTwilioHandler, callbackUrl } = await import('@callflow/twilio');
     const { twilioSignatureOf } = await import('../packages/testing/src/twilio/sign-twilio-webhook.js');
-    const handler = createTwilioHandler({ flow: screened, secret, authToken: 'right-token', publicBaseUrl: 'https://ivr.example.com/voice' });
+    const handler = createTwilioHandler({
+      flow: screened,
+      secret,
+      authToken: 'right-token',
+      publicBaseUrl: 'https://ivr.example.com/voice',
+    });
     const turn = await createEngine(screened, { secret }).start({ callId: callerId });
     const url = callbackUrl('https://ivr.example.com/voice', turn.token!, 'callee');
     const params = { ...calleeParams, ParentCallSid: parent };
-    return handler(new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignatureOf(signedWith, url, params) }, body: new URLSearchParams(params).toString() }));
+    return handler(
+      new Request(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilioSignatureOf(signedWith, url, params) },
+        body: new URLSearchParams(params).toString(),
+      }),
+    );
   }
 
   it('on Twilio answer the whisper and screen for a signed request bound to the caller', async () => {
@@ -189,9 +278,17 @@ describe("the called party's webhooks", () => {
     const { vonageProvider } = await import('@callflow/vonage');
     const { createMemoryStore, silentLogger } = await import('@callflow/core');
     const engine = createEngine(screened, { secret });
-    const created = vonageProvider.create({ options: { flow: screened, secret, signatureSecret: 'x', publicBaseUrl: 'https://ivr.example.com/vonage' }, engine, store: createMemoryStore(), logger: silentLogger, now: Date.now } as never);
+    const created = vonageProvider.create({
+      options: { flow: screened, secret, signatureSecret: 'x', publicBaseUrl: 'https://ivr.example.com/vonage' },
+      engine,
+      store: createMemoryStore(),
+      logger: silentLogger,
+      now: Date.now,
+    } as never);
     const turn = await engine.start({ callId: 'CALL-2', to: '+447700900000' });
-    expect(() => created.render(turn, { continuations: [] } as never)).toThrow(/transfer\.screen on Vonage needs the handler's voiceClient/);
+    expect(() => created.render(turn, { continuations: [] } as never)).toThrow(
+      /transfer\.screen on Vonage needs the handler's voiceClient/,
+    );
   });
 });
 
@@ -210,7 +307,11 @@ describe('docs/flow-format.md examples', () => {
     nodes: {
       main: [
         say('Connecting you to the on-call nurse.'),
-        transfer('+14155550100', { whisper: [say('Call from the clinic line.')], screen: { prompt: [say('Press 1 to accept.')], acceptKey: '1', timeoutSeconds: 5 }, onNoAnswer: 'voicemail' }),
+        transfer('+14155550100', {
+          whisper: [say('Call from the clinic line.')],
+          screen: { prompt: [say('Press 1 to accept.')], acceptKey: '1', timeoutSeconds: 5 },
+          onNoAnswer: 'voicemail',
+        }),
       ],
       voicemail: [say('The nurse is not available. Please leave a message.'), record({ maxSeconds: 60 }), hangup()],
     },
@@ -219,7 +320,11 @@ describe('docs/flow-format.md examples', () => {
     name: 'after-hours',
     start: 'incoming',
     schedules: { office: { timezone: 'Europe/London', weekly: { weekdays: ['09:00-17:00'] } } },
-    nodes: { incoming: [hours('office', { open: 'desk', closed: 'closed' })], desk: [say('Connecting you.'), transfer('+442079460000')], closed: [reject({ reason: 'busy' })] },
+    nodes: {
+      incoming: [hours('office', { open: 'desk', closed: 'closed' })],
+      desk: [say('Connecting you.'), transfer('+442079460000')],
+      closed: [reject({ reason: 'busy' })],
+    },
   });
 
   it.each([
@@ -234,7 +339,12 @@ describe('docs/flow-format.md examples', () => {
 
   it('the screened example declines to voicemail on Twilio and Vonage', async () => {
     for (const provider of ['twilio', 'vonage'] as const) {
-      const call = await simulateCall({ provider, flow: clinic, transfers: [{ status: 'completed', callee: 'declines' }], recordings: [{ durationSeconds: 4 }] });
+      const call = await simulateCall({
+        provider,
+        flow: clinic,
+        transfers: [{ status: 'completed', callee: 'declines' }],
+        recordings: [{ durationSeconds: 4 }],
+      });
       expect(call.errors).toEqual([]);
       expect(call.heard).toEqual(['Connecting you to the on-call nurse.', 'The nurse is not available. Please leave a message.']);
       expect(call.transfers).toEqual([{ to: '+14155550100', status: 'no-answer' }]);

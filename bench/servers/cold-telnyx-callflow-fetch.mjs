@@ -12,8 +12,21 @@ const fetch = async (url) => {
   sent.push(String(url).split('/').pop());
   return new Response('{"data":{"result":"ok"}}', { status: 200, headers: { 'content-type': 'application/json' } });
 };
-const handler = createTelnyxHandler({ flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))), secret: config.secret, publicKey: config.publicKey, client: createCallControlClient({ apiKey: 'bench', fetch }) });
+const handler = createTelnyxHandler({
+  flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))),
+  secret: config.secret,
+  publicKey: config.publicKey,
+  client: createCallControlClient({ apiKey: 'bench', fetch }),
+});
 const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
 await response.text();
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: response.status, ok: sent.includes('answer'), sent }));
+process.stdout.write(
+  JSON.stringify({
+    importMs: imported - started,
+    answerMs: answered - started,
+    status: response.status,
+    ok: sent.includes('answer'),
+    sent,
+  }),
+);

@@ -25,4 +25,12 @@ async function handler(request) {
 }
 const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: response.status, ok: sent.includes('answer'), sent }));
+process.stdout.write(
+  JSON.stringify({
+    importMs: imported - started,
+    answerMs: answered - started,
+    status: response.status,
+    ok: sent.includes('answer'),
+    sent,
+  }),
+);

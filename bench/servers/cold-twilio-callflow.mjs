@@ -7,14 +7,34 @@ const imported = performance.now();
 const { readFileSync } = await import('node:fs');
 const config = JSON.parse(process.env.BENCH_CONFIG);
 const handler = toLambdaHandler(
-  createTwilioHandler({ flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))), secret: config.secret, authToken: config.authToken, publicBaseUrl: config.publicUrl }),
+  createTwilioHandler({
+    flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))),
+    secret: config.secret,
+    authToken: config.authToken,
+    publicBaseUrl: config.publicUrl,
+  }),
 );
 const result = await handler(lambdaEvent(config));
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: result.statusCode, ok: result.body.includes('We are open') }));
+process.stdout.write(
+  JSON.stringify({
+    importMs: imported - started,
+    answerMs: answered - started,
+    status: result.statusCode,
+    ok: result.body.includes('We are open'),
+  }),
+);
 
 /** An API Gateway HTTP API (v2) event for the request the parent prepared. */
 function lambdaEvent({ url, headers, body }) {
   const parsed = new URL(url);
-  return { version: '2.0', rawPath: parsed.pathname, rawQueryString: parsed.search.slice(1), headers, body, isBase64Encoded: false, requestContext: { domainName: parsed.host, http: { method: 'POST' } } };
+  return {
+    version: '2.0',
+    rawPath: parsed.pathname,
+    rawQueryString: parsed.search.slice(1),
+    headers,
+    body,
+    isBase64Encoded: false,
+    requestContext: { domainName: parsed.host, http: { method: 'POST' } },
+  };
 }

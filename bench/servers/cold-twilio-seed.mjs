@@ -7,17 +7,24 @@ const imported = performance.now();
 const config = JSON.parse(process.env.BENCH_CONFIG);
 const voice = { voice: 'woman', language: 'en-US' };
 const action = (state) => `${config.publicUrl}?state=${state}`;
-const exits = { menu: (digits) => ({ 1: 'sales', 2: 'support', 3: 'hours', 0: 'reception', 9: 'menu' })[digits] ?? 'error', hours: (digits) => (digits === '1' ? 'hours' : 'menu') };
+const exits = {
+  menu: (digits) => ({ 1: 'sales', 2: 'support', 3: 'hours', 0: 'reception', 9: 'menu' })[digits] ?? 'error',
+  hours: (digits) => (digits === '1' ? 'hours' : 'menu'),
+};
 const enterHours = (response) => {
   const gather = response.gather({ input: ['dtmf'], action: action('hours'), method: 'POST', actionOnEmptyResult: true, numDigits: 1 });
-  gather.say(voice, 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.');
+  gather.say(
+    voice,
+    'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.',
+  );
   response.redirect({ method: 'POST' }, action('hours'));
 };
 async function handler(event) {
   const params = Object.fromEntries(new URLSearchParams(event.body ?? ''));
   const query = new URLSearchParams(event.rawQueryString);
   const signature = event.headers['x-twilio-signature'] ?? '';
-  if (!twilio.validateRequest(config.authToken, signature, `${config.publicUrl}?${event.rawQueryString}`, params)) return { statusCode: 403, body: 'forbidden' };
+  if (!twilio.validateRequest(config.authToken, signature, `${config.publicUrl}?${event.rawQueryString}`, params))
+    return { statusCode: 403, body: 'forbidden' };
   const next = exits[query.get('state')]?.(params.Digits) ?? 'menu';
   const response = new twilio.twiml.VoiceResponse();
   if (next === 'hours') enterHours(response);
@@ -25,10 +32,25 @@ async function handler(event) {
 }
 const result = await handler(lambdaEvent(config));
 const answered = performance.now();
-process.stdout.write(JSON.stringify({ importMs: imported - started, answerMs: answered - started, status: result.statusCode, ok: result.body.includes('We are open') }));
+process.stdout.write(
+  JSON.stringify({
+    importMs: imported - started,
+    answerMs: answered - started,
+    status: result.statusCode,
+    ok: result.body.includes('We are open'),
+  }),
+);
 
 /** An API Gateway HTTP API (v2) event for the request the parent prepared. */
 function lambdaEvent({ url, headers, body }) {
   const parsed = new URL(url);
-  return { version: '2.0', rawPath: parsed.pathname, rawQueryString: parsed.search.slice(1), headers, body, isBase64Encoded: false, requestContext: { domainName: parsed.host, http: { method: 'POST' } } };
+  return {
+    version: '2.0',
+    rawPath: parsed.pathname,
+    rawQueryString: parsed.search.slice(1),
+    headers,
+    body,
+    isBase64Encoded: false,
+    requestContext: { domainName: parsed.host, http: { method: 'POST' } },
+  };
 }

@@ -30,11 +30,20 @@ async function deliver(eventType, index, payload) {
       event_type: eventType,
       id: `${eventType}-${index}`,
       occurred_at: new Date().toISOString(),
-      payload: { call_control_id: `v3:bench-${index}`, call_leg_id: `leg-${index}`, call_session_id: `session-${index}`, from: '+15551230000', to: '+15559870000', ...payload },
+      payload: {
+        call_control_id: `v3:bench-${index}`,
+        call_leg_id: `leg-${index}`,
+        call_session_id: `session-${index}`,
+        from: '+15551230000',
+        to: '+15559870000',
+        ...payload,
+      },
     },
   });
   const headers = await signTelnyxEvent(body, { privateKey: config.privateKey });
-  const response = await handler(new Request('http://127.0.0.1/telnyx', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }));
+  const response = await handler(
+    new Request('http://127.0.0.1/telnyx', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }),
+  );
   if (response.status !== 200) throw new Error(`preseed ${eventType} answered ${response.status}`);
 }
 

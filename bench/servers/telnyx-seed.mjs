@@ -12,7 +12,8 @@ const encode = (state) => Buffer.from(state).toString('base64');
 const decode = (value) => (value ? Buffer.from(value, 'base64').toString() : undefined);
 const prompts = {
   menu: 'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.',
-  hours: 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.',
+  hours:
+    'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.',
 };
 const exits = {
   menu: (digits) => ({ 1: 'sales', 2: 'support', 3: 'hours', 0: 'reception', 9: 'menu' })[digits] ?? 'menu',
@@ -33,12 +34,26 @@ app.post('/telnyx', express.raw({ type: 'application/json' }), async (req, res) 
   if (data.event_type === 'call.initiated' && data.payload.direction === 'incoming') {
     await client.calls.actions.answer(id, { client_state: encode('answered') });
   } else if (data.event_type === 'call.answered') {
-    await client.calls.actions.gatherUsingSpeak(id, { payload: prompts.menu, valid_digits: '012349', maximum_digits: 1, language: 'en-US', voice: 'female', client_state: encode('menu') });
+    await client.calls.actions.gatherUsingSpeak(id, {
+      payload: prompts.menu,
+      valid_digits: '012349',
+      maximum_digits: 1,
+      language: 'en-US',
+      voice: 'female',
+      client_state: encode('menu'),
+    });
   } else if (data.event_type === 'call.gather.ended') {
     const state = decode(data.payload.client_state);
     const next = exits[state]?.(data.payload.digits) ?? 'menu';
     if (prompts[next]) {
-      await client.calls.actions.gatherUsingSpeak(id, { payload: prompts[next], valid_digits: '0123456789', maximum_digits: 1, language: 'en-US', voice: 'female', client_state: encode(next) });
+      await client.calls.actions.gatherUsingSpeak(id, {
+        payload: prompts[next],
+        valid_digits: '0123456789',
+        maximum_digits: 1,
+        language: 'en-US',
+        voice: 'female',
+        client_state: encode(next),
+      });
     } else {
       await client.calls.actions.transfer(id, { to: '+15005550006' });
     }

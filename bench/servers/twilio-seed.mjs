@@ -12,20 +12,36 @@ const action = (state) => `${config.publicUrl}?state=${state}`;
 
 const enterGreeting = (response) => response.say(voice, 'Hello, and welcome to ACME, Inc.');
 const enterMenu = (response) => {
-  const gather = response.gather({ input: ['dtmf'], action: action('menu'), method: 'POST', actionOnEmptyResult: true, timeout: 5, numDigits: 1 });
-  gather.say(voice, 'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.');
+  const gather = response.gather({
+    input: ['dtmf'],
+    action: action('menu'),
+    method: 'POST',
+    actionOnEmptyResult: true,
+    timeout: 5,
+    numDigits: 1,
+  });
+  gather.say(
+    voice,
+    'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.',
+  );
   response.redirect({ method: 'POST' }, action('menu'));
 };
 const exitMenu = (digits) => ({ 1: 'sales', 2: 'support', 3: 'hours', 0: 'reception', 9: 'menu' })[digits] ?? 'error';
 const enterHours = (response) => {
   const gather = response.gather({ input: ['dtmf'], action: action('hours'), method: 'POST', actionOnEmptyResult: true, numDigits: 1 });
-  gather.say(voice, 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.');
+  gather.say(
+    voice,
+    'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.',
+  );
   response.redirect({ method: 'POST' }, action('hours'));
 };
 const exitHours = (digits) => (digits === '1' ? 'hours' : 'menu');
 const enterError = (response) => response.say(voice, 'Sorry, that is not a valid option.');
 const enterSales = (response) => {
-  response.say(voice, 'All our sales representatives are busy. Please leave a message after the beep, and press the pound key when you are done.');
+  response.say(
+    voice,
+    'All our sales representatives are busy. Please leave a message after the beep, and press the pound key when you are done.',
+  );
   response.record({ maxLength: 120, finishOnKey: '#', playBeep: true });
 };
 const enterSupport = (response) => {

@@ -10,8 +10,10 @@ import { Input, NCCOBuilder, Talk } from '@vonage/voice';
 import { config, listen } from './common.mjs';
 
 const inputUrl = (state, uuid) => `${config.publicUrl}/input?state=${state}&call=${uuid}`;
-const menuPrompt = 'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.';
-const hoursPrompt = 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.';
+const menuPrompt =
+  'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.';
+const hoursPrompt =
+  'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.';
 
 const gatherNcco = (prompt, state, uuid) =>
   new NCCOBuilder()
@@ -22,7 +24,10 @@ const gatherNcco = (prompt, state, uuid) =>
 const enter = {
   menu: (uuid) => gatherNcco(menuPrompt, 'menu', uuid),
   hours: (uuid) => gatherNcco(hoursPrompt, 'hours', uuid),
-  error: (uuid) => [new Talk('Sorry, that is not a valid option.', false, undefined, undefined, 'en-US').serializeToNCCO(), ...enter.menu(uuid)],
+  error: (uuid) => [
+    new Talk('Sorry, that is not a valid option.', false, undefined, undefined, 'en-US').serializeToNCCO(),
+    ...enter.menu(uuid),
+  ],
 };
 const exits = {
   menu: (digits) => ({ 1: 'sales', 2: 'support', 3: 'hours', 0: 'reception', 9: 'menu' })[digits] ?? 'error',
@@ -36,7 +41,12 @@ function verified(req) {
   const token = (req.headers.authorization ?? '').split(' ')[1];
   if (!token || !verifySignature(token, config.signatureSecret)) return false;
   const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-  return claims.payload_hash === createHash('sha256').update(req.rawBody ?? '').digest('hex');
+  return (
+    claims.payload_hash ===
+    createHash('sha256')
+      .update(req.rawBody ?? '')
+      .digest('hex')
+  );
 }
 
 app.post('/vonage/input', (req, res) => {

@@ -33,6 +33,9 @@ export default defineConfig({
     options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
   },
   async onSuccess() {
-    writeFileSync('dist/index.cjs', "'use strict';\n// The ESM bundle, through require(esm): one copy of callflow for CommonJS and ESM callers.\nmodule.exports = require('./index.js');\n");
+    writeFileSync(
+      'dist/index.cjs',
+      "'use strict';\n// The ESM bundle, through require(esm): one copy of callflow for CommonJS and ESM callers.\nmodule.exports = require('./index.js');\n",
+    );
   },
 });

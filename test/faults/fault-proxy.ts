@@ -62,15 +62,22 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     const entry: ProxiedRequest = { method: request.method ?? 'GET', path, body, decision: decision.kind };
     log.push(entry);
     if (decision.kind === 'answer') {
-      response.writeHead(decision.status, { 'content-type': 'application/json' }).end(decision.body ?? JSON.stringify({ errors: [{ code: '10007', title: 'Unexpected error', detail: 'injected fault' }] }));
+      response
+        .writeHead(decision.status, { 'content-type': 'application/json' })
+        .end(decision.body ?? JSON.stringify({ errors: [{ code: '10007', title: 'Unexpected error', detail: 'injected fault' }] }));
       return;
     }
     if (decision.kind === 'forward' && decision.delayMs) await sleep(decision.delayMs);
     const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(request.headers)) if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection') headers[name] = value;
+    for (const [name, value] of Object.entries(request.headers))
+      if (typeof value === 'string' && name !== 'host' && name !== 'content-length' && name !== 'connection') headers[name] = value;
     let answer: Response;
     try {
-      answer = await fetch(`${proxy.target}${path}`, { method: request.method, headers, body: request.method === 'GET' || request.method === 'HEAD' ? undefined : body });
+      answer = await fetch(`${proxy.target}${path}`, {
+        method: request.method,
+        headers,
+        body: request.method === 'GET' || request.method === 'HEAD' ? undefined : body,
+      });
     } catch (error) {
       response.writeHead(502).end(error instanceof Error ? error.message : String(error));
       return;
@@ -84,7 +91,8 @@ export async function startFaultProxy(): Promise<FaultProxy> {
     }
     const out: Record<string, string> = {};
     answer.headers.forEach((value, name) => {
-      if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection' && name !== 'content-encoding') out[name] = value;
+      if (name !== 'content-length' && name !== 'transfer-encoding' && name !== 'connection' && name !== 'content-encoding')
+        out[name] = value;
     });
     entry.status = answer.status;
     response.writeHead(answer.status, out).end(text);

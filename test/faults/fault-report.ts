@@ -50,8 +50,15 @@ export function seededDraw(seed: number): (name: string) => number {
 
 /** The table as it goes in docs/reliability.md. */
 export function reliabilityTable(rows: readonly FaultRow[]): string {
-  const head = '| fault | calls placed | completed | apology | lost | duplicated commands | queue-order violations | notes |\n|---|---|---|---|---|---|---|---|';
-  return [head, ...rows.map((row) => `| ${row.fault} | ${row.placed} | ${row.completed} | ${row.apology} | ${row.lost} | ${row.duplicated} | ${row.queueOrderViolations} | ${row.notes} |`)].join('\n');
+  const head =
+    '| fault | calls placed | completed | apology | lost | duplicated commands | queue-order violations | notes |\n|---|---|---|---|---|---|---|---|';
+  return [
+    head,
+    ...rows.map(
+      (row) =>
+        `| ${row.fault} | ${row.placed} | ${row.completed} | ${row.apology} | ${row.lost} | ${row.duplicated} | ${row.queueOrderViolations} | ${row.notes} |`,
+    ),
+  ].join('\n');
 }
 
 /** The fault names of the table in a Markdown document (the rows between the table's head and its end). */

@@ -19,7 +19,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let commandsPerCall = 0;
 
 afterAll(() => {
-  console.log(`\nreliability table (seed ${seed})\n${reliabilityTable(faultNames.map((name) => rows.find((row) => row.fault === name)).filter((row): row is FaultRow => row !== undefined))}\n`);
+  console.log(
+    `\nreliability table (seed ${seed})\n${reliabilityTable(faultNames.map((name) => rows.find((row) => row.fault === name)).filter((row): row is FaultRow => row !== undefined))}\n`,
+  );
 });
 
 /** The row of a Telnyx phone-tree run: outcomes, and commands applied beyond what one completed call needs. */
@@ -27,7 +29,8 @@ function telnyxRow(fault: FaultName, rig: TelnyxFaultRig, results: Map<string, C
   const outcomes = [...results.values()].map(telnyxOutcome);
   const applied = rig.appliedPerCall();
   let duplicated = 0;
-  for (const [from, transcript] of results) if (telnyxOutcome(transcript) === 'completed') duplicated += Math.max(0, (applied.get(from) ?? 0) - commandsPerCall);
+  for (const [from, transcript] of results)
+    if (telnyxOutcome(transcript) === 'completed') duplicated += Math.max(0, (applied.get(from) ?? 0) - commandsPerCall);
   const row: FaultRow = {
     fault,
     placed: results.size,
@@ -42,15 +45,40 @@ function telnyxRow(fault: FaultName, rig: TelnyxFaultRig, results: Map<string, C
   if (row.lost > 0) {
     const lost = [...results.values()].filter((transcript) => telnyxOutcome(transcript) === 'lost').slice(0, 3);
     if (process.env.FAULT_DEBUG) {
-      const lostCallers = [...results].filter(([, transcript]) => telnyxOutcome(transcript) === 'lost').map(([from]) => from).slice(0, 2);
+      const lostCallers = [...results]
+        .filter(([, transcript]) => telnyxOutcome(transcript) === 'lost')
+        .map(([from]) => from)
+        .slice(0, 2);
       for (const from of lostCallers) {
-        const leg = [...new Set(rig.emulator.requests.map((request) => request.target))].find((target) => target && rig.callerOf(target) === from);
-        console.log(`${from} ${leg}\n  commands: ${rig.emulator.requests.filter((request) => request.target === leg).map((request) => `${request.action}:${request.status}${request.duplicate ? ':dup' : ''}`).join(' ')}`);
-        console.log(`  deliveries: ${rig.deliveries.log.filter((entry) => leg && entry.body.includes(leg)).map((entry) => { const data = JSON.parse(entry.body).data; return `${data.event_type}:${data.id.slice(0, 4)}:${entry.status}`; }).join(' ')}`);
-        for (const line of rig.logger.lines.filter((line) => line.callId === leg)) console.log(`  ${line.level} ${line.message.slice(0, 160)}`);
+        const leg = [...new Set(rig.emulator.requests.map((request) => request.target))].find(
+          (target) => target && rig.callerOf(target) === from,
+        );
+        console.log(
+          `${from} ${leg}\n  commands: ${rig.emulator.requests
+            .filter((request) => request.target === leg)
+            .map((request) => `${request.action}:${request.status}${request.duplicate ? ':dup' : ''}`)
+            .join(' ')}`,
+        );
+        console.log(
+          `  deliveries: ${rig.deliveries.log
+            .filter((entry) => leg && entry.body.includes(leg))
+            .map((entry) => {
+              const data = JSON.parse(entry.body).data;
+              return `${data.event_type}:${data.id.slice(0, 4)}:${entry.status}`;
+            })
+            .join(' ')}`,
+        );
+        for (const line of rig.logger.lines.filter((line) => line.callId === leg))
+          console.log(`  ${line.level} ${line.message.slice(0, 160)}`);
       }
     }
-    console.log(`${fault}: lost calls, e.g.\n${lost.map((transcript) => `  ended by ${transcript.endedBy}: ${transcript.errors.join('; ')} ${JSON.stringify(transcript.entries.slice(-2))}`).join('\n')}\n${rig.logger.lines.filter((line) => line.level === 'error').slice(0, 5).map((line) => `  ${line.message}`).join('\n')}`);
+    console.log(
+      `${fault}: lost calls, e.g.\n${lost.map((transcript) => `  ended by ${transcript.endedBy}: ${transcript.errors.join('; ')} ${JSON.stringify(transcript.entries.slice(-2))}`).join('\n')}\n${rig.logger.lines
+        .filter((line) => line.level === 'error')
+        .slice(0, 5)
+        .map((line) => `  ${line.message}`)
+        .join('\n')}`,
+    );
   }
   return row;
 }
@@ -112,7 +140,11 @@ describe('the fault suite', () => {
         const caller = leg ? rig.callerOf(leg) : undefined;
         if (!leg || !caller || refusedLegs.has(leg) || draw(`${caller} refused`) >= 0.25) return { kind: 'forward' };
         refusedLegs.add(leg);
-        return { kind: 'answer', status: 422, body: JSON.stringify({ errors: [{ code: '10032', title: 'Invalid value', detail: 'injected refusal' }] }) };
+        return {
+          kind: 'answer',
+          status: 422,
+          body: JSON.stringify({ errors: [{ code: '10032', title: 'Invalid value', detail: 'injected refusal' }] }),
+        };
       };
       const results = await rig.placeCalls(40, 10);
       const row = telnyxRow('a failing command (422, refused for good)', rig, results, `${refusedLegs.size} calls had a command refused`);
@@ -140,7 +172,12 @@ describe('the fault suite', () => {
         return { kind: 'swallow-answer' };
       };
       const results = await rig.placeCalls(40, 10);
-      const row = telnyxRow('a hanging command (applied, its answer never comes)', rig, results, `${swallowed} answers withheld (client timeout 2 s)`);
+      const row = telnyxRow(
+        'a hanging command (applied, its answer never comes)',
+        rig,
+        results,
+        `${swallowed} answers withheld (client timeout 2 s)`,
+      );
       expect(swallowed).toBeGreaterThan(0);
       expect(row).toMatchObject({ placed: 40, completed: 40, lost: 0, duplicated: 0 });
       expect(rig.repeatedCommandIds()).toBeGreaterThan(0);
@@ -156,7 +193,12 @@ describe('the fault suite', () => {
       let delivered = 0;
       rig.deliveries.decide = () => ({ kind: 'forward', delayMs: Math.floor(draw(`delivery ${delivered++}`) * 80) });
       const results = await rig.placeCalls(40, 10);
-      const row = telnyxRow('duplicate, late and reordered deliveries', rig, results, 'every event twice, the previous event again late, each held 0–80 ms');
+      const row = telnyxRow(
+        'duplicate, late and reordered deliveries',
+        rig,
+        results,
+        'every event twice, the previous event again late, each held 0–80 ms',
+      );
       expect(row).toMatchObject({ placed: 40, completed: 40, lost: 0, duplicated: 0 });
     } finally {
       await rig.close();
@@ -168,7 +210,12 @@ describe('the fault suite', () => {
     it(`${fault}: ${persistent ? 'no call lost' : 'every affected call continues from its token or hears the apology, none silent, and the warning fired at connect'}`, async () => {
       const redis = await startRedisServer({ persistent });
       const warnings: string[] = [];
-      const store = createRedisStore({ client: redis.url, prefix: 'faults:', timeoutMs: 500, logger: { info: () => undefined, warn: (message) => void warnings.push(message), error: (message) => void warnings.push(message) } });
+      const store = createRedisStore({
+        client: redis.url,
+        prefix: 'faults:',
+        timeoutMs: 500,
+        logger: { info: () => undefined, warn: (message) => void warnings.push(message), error: (message) => void warnings.push(message) },
+      });
       const rig = await startTelnyxFaultRig({ store, msPerSecond: 20 });
       try {
         const calls = rig.placeCalls(40, 25);
@@ -179,7 +226,12 @@ describe('the fault suite', () => {
         const results = await calls;
         const continued = rig.logger.lines.filter((line) => line.message.includes('no position record')).length;
         const persistenceWarnings = warnings.filter((line) => line.includes('can lose call state')).length;
-        const row = telnyxRow(fault, rig, results, `Redis down 500 ms; ${continued} events continued from their token; persistence warnings at connect: ${persistenceWarnings}`);
+        const row = telnyxRow(
+          fault,
+          rig,
+          results,
+          `Redis down 500 ms; ${continued} events continued from their token; persistence warnings at connect: ${persistenceWarnings}`,
+        );
         expect(row).toMatchObject({ placed: 40, lost: 0, duplicated: 0 });
         if (persistent) {
           expect(row.completed).toBe(40);

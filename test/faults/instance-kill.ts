@@ -41,7 +41,11 @@ export async function runInstanceKill(draw: (name: string) => number): Promise<{
     },
   });
   try {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
     const env = {
       REDIS_URL: redis.url,
       PUBLIC_URL: proxy.url,
@@ -58,7 +62,11 @@ export async function runInstanceKill(draw: (name: string) => number): Promise<{
     const conferenceCalls: Array<Promise<CallTranscript>> = [];
     const queueCalls: Array<Promise<CallTranscript>> = [];
     for (let index = 0; index < 40; index++) {
-      conferenceCalls.push(sleep(index * 25).then(() => telnyx.call({ from: `+1555${String(index).padStart(7, '0')}`, conferences: [{ status: 'ended', seconds: 10 + (index % 20) }] })));
+      conferenceCalls.push(
+        sleep(index * 25).then(() =>
+          telnyx.call({ from: `+1555${String(index).padStart(7, '0')}`, conferences: [{ status: 'ended', seconds: 10 + (index % 20) }] }),
+        ),
+      );
     }
     for (let index = 0; index < 10; index++) queueCalls.push(sleep(index * 60).then(() => vonage.call({ queues: [{ result: 'hangup' }] })));
     const killAtMs = 300 + Math.floor(draw('kill at') * 400);
@@ -90,14 +98,21 @@ export async function runInstanceKill(draw: (name: string) => number): Promise<{
       release.get(callId)?.();
     }
     const violations = expected.filter((callId, index) => picked[index] !== callId).length + Math.max(0, picked.length - expected.length);
-    if (violations > 0) console.log(`queue order: expected ${expected.join(' ')}\npicked ${picked.join(' ')}\nholding ${holding.join(' ')}`);
+    if (violations > 0)
+      console.log(`queue order: expected ${expected.join(' ')}\npicked ${picked.join(' ')}\nholding ${holding.join(' ')}`);
     const conferenceResults = await Promise.all(conferenceCalls);
     const queueResults = await Promise.all(queueCalls);
 
     const conferenceCompleted = (transcript: CallTranscript) =>
-      transcript.errors.length === 0 && transcript.endedBy === 'flow' && transcript.entries.some((entry) => entry.type === 'conference') && spoken(transcript).at(-1) === goodbye;
+      transcript.errors.length === 0 &&
+      transcript.endedBy === 'flow' &&
+      transcript.entries.some((entry) => entry.type === 'conference') &&
+      spoken(transcript).at(-1) === goodbye;
     const queueCompleted = (transcript: CallTranscript) =>
-      transcript.errors.length === 0 && transcript.endedBy === 'flow' && spoken(transcript).includes('Now connecting you.') && transcript.entries.some((entry) => entry.type === 'transfer' && entry.status === 'completed');
+      transcript.errors.length === 0 &&
+      transcript.endedBy === 'flow' &&
+      spoken(transcript).includes('Now connecting you.') &&
+      transcript.entries.some((entry) => entry.type === 'transfer' && entry.status === 'completed');
     const accepted = new Map<string, Map<string, number>>();
     for (const request of telnyx.requests) {
       if (request.duplicate || request.status !== 200 || !request.target) continue;
@@ -110,7 +125,9 @@ export async function runInstanceKill(draw: (name: string) => number): Promise<{
     let duplicated = 0;
     for (const perLeg of accepted.values()) for (const [action, count] of perLeg) duplicated += Math.max(0, count - (limits[action] ?? 1));
     // A queued caller transferred twice hears the connect message twice.
-    duplicated += queueResults.filter((transcript) => spoken(transcript).filter((line) => line === 'Now connecting you.').length > 1).length;
+    duplicated += queueResults.filter(
+      (transcript) => spoken(transcript).filter((line) => line === 'Now connecting you.').length > 1,
+    ).length;
     const placed = conferenceResults.length + queueResults.length;
     const completed = conferenceResults.filter(conferenceCompleted).length + queueResults.filter(queueCompleted).length;
     return {

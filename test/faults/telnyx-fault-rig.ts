@@ -45,7 +45,9 @@ export interface TelnyxFaultRig {
 }
 
 /** Starts the rig on `store` (default a memory store) with the emulator's delivery faults. */
-export async function startTelnyxFaultRig(options: { store?: Store; deliveries?: TelnyxDeliveryOptions; msPerSecond?: number } = {}): Promise<TelnyxFaultRig> {
+export async function startTelnyxFaultRig(
+  options: { store?: Store; deliveries?: TelnyxDeliveryOptions; msPerSecond?: number } = {},
+): Promise<TelnyxFaultRig> {
   let current: FetchHandler = async () => new Response('not ready', { status: 503 });
   const server: Server = createServer(toNodeListener((request) => current(request)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -54,7 +56,12 @@ export async function startTelnyxFaultRig(options: { store?: Store; deliveries?:
   const deliveries = await startFaultProxy();
   deliveries.target = appUrl;
   // A caller waits up to 30 s in silence before giving up (the 10 s brownout must not count as the caller leaving).
-  const emulator = await createTelnyxEmulator({ webhookUrl: `${deliveries.url}/telnyx`, deliveries: options.deliveries, idleMs: 30_000, msPerSecond: options.msPerSecond ?? 0 });
+  const emulator = await createTelnyxEmulator({
+    webhookUrl: `${deliveries.url}/telnyx`,
+    deliveries: options.deliveries,
+    idleMs: 30_000,
+    msPerSecond: options.msPerSecond ?? 0,
+  });
   const apiBase = new URL(emulator.apiBaseUrl);
   api.target = apiBase.origin;
   const logger = keepingLogger();
@@ -72,8 +79,10 @@ export async function startTelnyxFaultRig(options: { store?: Store; deliveries?:
     const legs = new Map<string, string>();
     for (const entry of deliveries.log) {
       try {
-        const data = (JSON.parse(entry.body) as { data?: { event_type?: string; payload?: { call_control_id?: string; from?: string } } }).data;
-        if (data?.event_type === 'call.initiated' && data.payload?.call_control_id && data.payload.from) legs.set(data.payload.call_control_id, data.payload.from);
+        const data = (JSON.parse(entry.body) as { data?: { event_type?: string; payload?: { call_control_id?: string; from?: string } } })
+          .data;
+        if (data?.event_type === 'call.initiated' && data.payload?.call_control_id && data.payload.from)
+          legs.set(data.payload.call_control_id, data.payload.from);
       } catch {
         // not JSON: not a delivery
       }
@@ -122,7 +131,14 @@ export async function startTelnyxFaultRig(options: { store?: Store; deliveries?:
 /** How a Telnyx phone-tree call ended: the whole tree heard, the apology, or neither (lost: silence, a stall). */
 export function telnyxOutcome(transcript: CallTranscript): 'completed' | 'apology' | 'lost' {
   const said = spoken(transcript);
-  if (transcript.errors.length === 0 && transcript.endedBy === 'flow' && said.length === expectedSpeech && said[0] === greeting && said.at(-1) === goodbye) return 'completed';
+  if (
+    transcript.errors.length === 0 &&
+    transcript.endedBy === 'flow' &&
+    said.length === expectedSpeech &&
+    said[0] === greeting &&
+    said.at(-1) === goodbye
+  )
+    return 'completed';
   if (transcript.endedBy === 'flow' && said.at(-1) === apology && transcript.entries.at(-1)?.type === 'hangup') return 'apology';
   return 'lost';
 }

@@ -33,7 +33,13 @@ export async function runVonageJwtFaults(draw: (name: string) => number): Promis
     const body = request.method === 'GET' ? '' : await request.clone().text();
     const response = await handler(request);
     const text = await response.clone().text();
-    captured.push({ url: request.url, authorization: request.headers.get('authorization') ?? '', body, status: response.status, response: text });
+    captured.push({
+      url: request.url,
+      authorization: request.headers.get('authorization') ?? '',
+      body,
+      status: response.status,
+      response: text,
+    });
     return response;
   };
   const server: Server = createServer(toNodeListener(tap));
@@ -50,7 +56,8 @@ export async function runVonageJwtFaults(draw: (name: string) => number): Promis
   const emulator = await createVonageEmulator({ answerUrl: `${base}/answer`, eventUrl: `${base}/event`, signatureSecret });
   try {
     const transcripts = [];
-    for (let index = 0; index < 10; index++) transcripts.push(await emulator.call({ from: `44770090${String(index).padStart(4, '0')}`, input: ['3', '1', '5', '9'] }));
+    for (let index = 0; index < 10; index++)
+      transcripts.push(await emulator.call({ from: `44770090${String(index).padStart(4, '0')}`, input: ['3', '1', '5', '9'] }));
     const completed = transcripts.filter((transcript) => transcript.errors.length === 0 && spoken(transcript).at(-1) === goodbye).length;
     const inputs = captured.filter((request) => new URL(request.url).pathname.endsWith('/input') && request.status === 200);
     const send = (url: string, authorization: string, body: string) =>
@@ -78,7 +85,11 @@ export async function runVonageJwtFaults(draw: (name: string) => number): Promis
     }
     // Correctly signed, but out of the time window: issued 10 minutes ago, expired a minute ago, valid only in an hour.
     const nowSeconds = Math.floor(Date.now() / 1000);
-    const windows: Array<{ issuedAt?: number; claims?: Record<string, unknown> }> = [{ issuedAt: nowSeconds - 600 }, { claims: { exp: nowSeconds - 60 } }, { claims: { nbf: nowSeconds + 3_600 } }];
+    const windows: Array<{ issuedAt?: number; claims?: Record<string, unknown> }> = [
+      { issuedAt: nowSeconds - 600 },
+      { claims: { exp: nowSeconds - 60 } },
+      { claims: { nbf: nowSeconds + 3_600 } },
+    ];
     let expired = 0;
     let expiredRefused = 0;
     for (const [index, request] of inputs.slice(0, 12).entries()) {

@@ -20,13 +20,20 @@ export const queueFlow = defineFlow({
   name: 'agent-queue',
   start: 'hold',
   nodes: {
-    hold: [say('All our agents are busy. Please hold.'), enqueue('agents', { announcePosition: true, holdMusic: 'https://audio.example.com/hold.mp3' })],
+    hold: [
+      say('All our agents are busy. Please hold.'),
+      enqueue('agents', { announcePosition: true, holdMusic: 'https://audio.example.com/hold.mp3' }),
+    ],
     connect_agent: [say('Now connecting you.'), transfer('+447700900123', { ringSeconds: 20 })],
   },
 });
 
 // Warnings are expected here (stale events, retried deliveries); errors go to stderr for the test log.
-const logger: Logger = { info: () => undefined, warn: () => undefined, error: (message, data) => console.error(`[instance ${process.pid}] ${message}`, data ?? '') };
+const logger: Logger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: (message, data) => console.error(`[instance ${process.pid}] ${message}`, data ?? ''),
+};
 // 2 s: an operation issued while Redis restarts waits for the reconnect instead of failing at once (see docs/deploying.md, "Riding out a Redis restart").
 const store = createRedisStore({ client: env('REDIS_URL'), prefix: 'multi-instance:', timeoutMs: 2_000 });
 const publicUrl = env('PUBLIC_URL');
@@ -45,7 +52,10 @@ const queue = createVonageHandler({
   publicBaseUrl: `${publicUrl}/queue`,
   store,
   logger,
-  voiceClient: new Vonage({ applicationId: 'multi-instance-app', privateKey: env('VONAGE_PRIVATE_KEY') }, { apiHost: env('VONAGE_API_URL') }),
+  voiceClient: new Vonage(
+    { applicationId: 'multi-instance-app', privateKey: env('VONAGE_PRIVATE_KEY') },
+    { apiHost: env('VONAGE_API_URL') },
+  ),
 });
 const queueListener = toNodeListener(queue);
 
@@ -55,8 +65,12 @@ const server = http.createServer((request, response) => {
   if (path.startsWith('/queue/')) return queueListener(request, response);
   if (path === '/agent-free' && request.method === 'POST') {
     queue.connectNextCaller('agents', { node: 'connect_agent' }).then(
-      (caller) => response.writeHead(200, { 'content-type': 'application/json', 'x-instance': String(process.pid) }).end(JSON.stringify({ callId: caller?.callId ?? null })),
-      (error: unknown) => response.writeHead(503, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error)),
+      (caller) =>
+        response
+          .writeHead(200, { 'content-type': 'application/json', 'x-instance': String(process.pid) })
+          .end(JSON.stringify({ callId: caller?.callId ?? null })),
+      (error: unknown) =>
+        response.writeHead(503, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error)),
     );
     return;
   }

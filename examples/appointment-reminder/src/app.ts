@@ -75,7 +75,8 @@ export function createReminderApp(options: ReminderAppOptions): ReminderApp {
     record.events.push(event);
     if (event.type === 'call-answered' && event.answeredBy === 'machine') record.outcome = 'voicemail';
     if (event.type !== 'call-ended') return;
-    if (event.status !== 'completed') record.outcome = event.status === 'busy' ? 'busy' : event.status === 'no-answer' ? 'no-answer' : 'failed';
+    if (event.status !== 'completed')
+      record.outcome = event.status === 'busy' ? 'busy' : event.status === 'no-answer' ? 'no-answer' : 'failed';
     else if (record.outcome !== 'voicemail') record.outcome = choices.get(record.callId) ?? 'no-reply';
     ended.get(record.callId)?.();
   }
@@ -91,7 +92,12 @@ export function createReminderApp(options: ReminderAppOptions): ReminderApp {
     handler = twilio;
     place = (reminder) => startTwilioCall(provider.client, twilio, call(reminder));
   } else if (provider.name === 'vonage') {
-    const vonage = createVonageHandler({ ...common, publicBaseUrl: options.publicUrl, signatureSecret: provider.signatureSecret, voiceClient: provider.client });
+    const vonage = createVonageHandler({
+      ...common,
+      publicBaseUrl: options.publicUrl,
+      signatureSecret: provider.signatureSecret,
+      voiceClient: provider.client,
+    });
     handler = vonage;
     place = (reminder) => startVonageCall(provider.client, vonage, call(reminder));
   } else {

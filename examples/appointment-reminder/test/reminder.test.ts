@@ -4,7 +4,15 @@ import type { AddressInfo } from 'node:net';
 import { Vonage } from '@vonage/server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCallControlClient } from '@callflow/telnyx';
-import { createTelnyxEmulator, createTwilioEmulator, createVonageEmulator, type CallScript, type CallTranscript, type TelnyxEmulator, type VonageEmulator } from '@callflow/testing';
+import {
+  createTelnyxEmulator,
+  createTwilioEmulator,
+  createVonageEmulator,
+  type CallScript,
+  type CallTranscript,
+  type TelnyxEmulator,
+  type VonageEmulator,
+} from '@callflow/testing';
 import { createReminderApp, type Reminder, type ReminderApp, type ReminderRecord } from '../src/app.js';
 
 const secret = 'reminder-secret-0123456789abcdef';
@@ -51,7 +59,11 @@ async function onVonage(): Promise<Run> {
   const signatureSecret = 'reminder-vonage-signature-secret';
   const vonage: VonageEmulator = await createVonageEmulator({ answerUrl: `${url}/answer`, eventUrl: `${url}/event`, signatureSecret });
   closers.push(() => vonage.close());
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const client = new Vonage({ applicationId: 'app-1', privateKey }, { apiHost: vonage.apiUrl });
   app = createReminderApp({ provider: { name: 'vonage', signatureSecret, client }, publicUrl: url, secret, from: clinic });
   vonage.scriptOutbound(...scripts);
@@ -65,7 +77,12 @@ async function onTelnyx(): Promise<Run> {
   const telnyx: TelnyxEmulator = await createTelnyxEmulator({ webhookUrl: url });
   closers.push(() => telnyx.close());
   const client = createCallControlClient({ apiKey: 'KEY-reminder', baseUrl: telnyx.apiBaseUrl });
-  app = createReminderApp({ provider: { name: 'telnyx', publicKey: telnyx.publicKey, client, connectionId: 'reminders' }, publicUrl: url, secret, from: clinic });
+  app = createReminderApp({
+    provider: { name: 'telnyx', publicKey: telnyx.publicKey, client, connectionId: 'reminders' },
+    publicUrl: url,
+    secret,
+    from: clinic,
+  });
   telnyx.scriptOutbound(...scripts);
   const records = await app.remindAll(list);
   return { records, transcripts: await Promise.all(telnyx.outboundCalls.map((placed) => placed.transcript)) };
@@ -93,38 +110,43 @@ const lifecycle = (record: ReminderRecord) =>
   });
 
 describe('appointment reminders through the emulators', () => {
-  it.each(['twilio', 'vonage', 'telnyx'] as const)('%s: every reminder gets its outcome from the lifecycle hooks and the keypress', (provider) => {
-    const { records, transcripts } = runs[provider];
-    expect(transcripts.flatMap((transcript) => transcript.errors)).toEqual([]);
-    expect(records.map((record) => [record.name, record.outcome])).toEqual([
-      ['Ada', 'confirmed'],
-      ['Grace', 'reschedule'],
-      ['Alan', 'voicemail'],
-      ['Edsger', 'no-answer'],
-      ['Barbara', 'busy'],
-    ]);
-    expect(transcripts[0]!.entries).toEqual([
-      { type: 'answered', by: 'human' },
-      { type: 'say', text: 'Hello Ada, this is Riverside Clinic with a reminder of your appointment on Monday at 9.' },
-      { type: 'say', text: 'Press 1 to confirm, or 2 to reschedule.' },
-      { type: 'input', digits: '1' },
-      { type: 'say', text: 'Thank you, your appointment is confirmed. Goodbye.' },
-      { type: 'hangup', by: 'flow' },
-    ]);
-    expect(transcripts[2]!.entries.filter((entry) => entry.type === 'say').map((entry) => (entry.type === 'say' ? entry.text : ''))).toEqual([
-      'Hello Alan, this is Riverside Clinic with a reminder of your appointment on Wednesday at 11.',
-      'Please call us back on 0 1 2 3 4 5 6 7 8 9 to confirm. Goodbye.',
-    ]);
-    expect(lifecycle(records[2]!)).toEqual([
-      { type: 'call-started', direction: 'outbound', from: clinic, to: '+15551230003' },
-      { type: 'call-answered', direction: 'outbound', answeredBy: 'machine' },
-      { type: 'call-ended', status: 'completed', endedBy: 'flow' },
-    ]);
-    expect(lifecycle(records[4]!)).toEqual([
-      { type: 'call-started', direction: 'outbound', from: clinic, to: '+15551230005' },
-      { type: 'call-ended', status: 'busy', endedBy: 'far-end' },
-    ]);
-  });
+  it.each(['twilio', 'vonage', 'telnyx'] as const)(
+    '%s: every reminder gets its outcome from the lifecycle hooks and the keypress',
+    (provider) => {
+      const { records, transcripts } = runs[provider];
+      expect(transcripts.flatMap((transcript) => transcript.errors)).toEqual([]);
+      expect(records.map((record) => [record.name, record.outcome])).toEqual([
+        ['Ada', 'confirmed'],
+        ['Grace', 'reschedule'],
+        ['Alan', 'voicemail'],
+        ['Edsger', 'no-answer'],
+        ['Barbara', 'busy'],
+      ]);
+      expect(transcripts[0]!.entries).toEqual([
+        { type: 'answered', by: 'human' },
+        { type: 'say', text: 'Hello Ada, this is Riverside Clinic with a reminder of your appointment on Monday at 9.' },
+        { type: 'say', text: 'Press 1 to confirm, or 2 to reschedule.' },
+        { type: 'input', digits: '1' },
+        { type: 'say', text: 'Thank you, your appointment is confirmed. Goodbye.' },
+        { type: 'hangup', by: 'flow' },
+      ]);
+      expect(
+        transcripts[2]!.entries.filter((entry) => entry.type === 'say').map((entry) => (entry.type === 'say' ? entry.text : '')),
+      ).toEqual([
+        'Hello Alan, this is Riverside Clinic with a reminder of your appointment on Wednesday at 11.',
+        'Please call us back on 0 1 2 3 4 5 6 7 8 9 to confirm. Goodbye.',
+      ]);
+      expect(lifecycle(records[2]!)).toEqual([
+        { type: 'call-started', direction: 'outbound', from: clinic, to: '+15551230003' },
+        { type: 'call-answered', direction: 'outbound', answeredBy: 'machine' },
+        { type: 'call-ended', status: 'completed', endedBy: 'flow' },
+      ]);
+      expect(lifecycle(records[4]!)).toEqual([
+        { type: 'call-started', direction: 'outbound', from: clinic, to: '+15551230005' },
+        { type: 'call-ended', status: 'busy', endedBy: 'far-end' },
+      ]);
+    },
+  );
 
   it('gives identical transcripts and identical lifecycle events on the three providers', () => {
     const entries = (run: Run) => run.transcripts.map((transcript) => transcript.entries);

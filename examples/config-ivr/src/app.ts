@@ -73,7 +73,9 @@ export interface RunningConfigIvr {
 }
 
 /** Starts the IVR on node:http at `/ivr` (port 0 picks a free one); `publicBaseUrl` defaults to the local URL. */
-export async function startConfigIvr(options: Omit<ConfigIvrOptions, 'publicBaseUrl'> & { publicBaseUrl?: string; port?: number; host?: string }): Promise<RunningConfigIvr> {
+export async function startConfigIvr(
+  options: Omit<ConfigIvrOptions, 'publicBaseUrl'> & { publicBaseUrl?: string; port?: number; host?: string },
+): Promise<RunningConfigIvr> {
   const server = http.createServer();
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));

@@ -4,7 +4,8 @@ import { startConfigIvr, type RunningConfigIvr, type SmsClient } from '../src/ap
 
 const authToken = 'config-ivr-auth-token-0123456789';
 const welcome = 'Thank you for calling Example Limited.';
-const menu = 'For sales, press 1. For support, press 2. To leave a message, press 3. To hear the menu again, press 4. To end this call, press 0.';
+const menu =
+  'For sales, press 1. For support, press 2. To leave a message, press 3. To hear the menu again, press 4. To end this call, press 0.';
 const voicemailPrompt = 'Please leave a message after the tone. Press the hash key when you are done.';
 const voicemailEnd = 'Thank you. We will call you back. Goodbye.';
 const closed = 'Our office is closed. We are open weekdays 9 to 12:30 and 1:30 to 5:30, and Saturdays 10 to 2.';
@@ -63,13 +64,23 @@ describe('config IVR (seed 003) on the Twilio emulator, office open (Monday 10:0
     expect(sms).toEqual([]);
   });
 
-  it.each(['busy', 'no-answer'] as const)('1 → sales %s: voicemail, and the SMS alert goes out through the twilio client', async (status) => {
-    const transcript = await callAt(open, { from: '+447700900555', input: ['1'], transfers: [status], recordings: [{ durationSeconds: 21 }] });
-    expect(spoken(transcript)).toEqual([welcome, menu, 'Connecting you to our sales team.', voicemailPrompt, voicemailEnd]);
-    expect(sms).toHaveLength(1);
-    expect(sms[0]).toMatchObject({ from: '+441632960000', to: '+447700900123' });
-    expect(sms[0]!.body).toMatch(/^New voicemail from \+447700900555 \(21 s\): https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC0+\/Recordings\/RE[0-9a-f]{32}\.mp3$/);
-  });
+  it.each(['busy', 'no-answer'] as const)(
+    '1 → sales %s: voicemail, and the SMS alert goes out through the twilio client',
+    async (status) => {
+      const transcript = await callAt(open, {
+        from: '+447700900555',
+        input: ['1'],
+        transfers: [status],
+        recordings: [{ durationSeconds: 21 }],
+      });
+      expect(spoken(transcript)).toEqual([welcome, menu, 'Connecting you to our sales team.', voicemailPrompt, voicemailEnd]);
+      expect(sms).toHaveLength(1);
+      expect(sms[0]).toMatchObject({ from: '+441632960000', to: '+447700900123' });
+      expect(sms[0]!.body).toMatch(
+        /^New voicemail from \+447700900555 \(21 s\): https:\/\/api\.twilio\.com\/2010-04-01\/Accounts\/AC0+\/Recordings\/RE[0-9a-f]{32}\.mp3$/,
+      );
+    },
+  );
 
   it.each(['failed', 'canceled'] as const)('1 → sales %s: sorry, then voicemail', async (status) => {
     const transcript = await callAt(open, { input: ['1'], transfers: [status] });
@@ -97,7 +108,16 @@ describe('config IVR (seed 003) on the Twilio emulator, office open (Monday 10:0
 
   it('no input loops the menu with the no-input sample, then the max-loops action (voicemail)', async () => {
     const transcript = await callAt(open, { input: [{ silence: true }, { silence: true }, { silence: true }] });
-    expect(spoken(transcript)).toEqual([welcome, menu, 'Sorry, we did not hear a choice.', menu, 'Sorry, we did not hear a choice.', menu, voicemailPrompt, voicemailEnd]);
+    expect(spoken(transcript)).toEqual([
+      welcome,
+      menu,
+      'Sorry, we did not hear a choice.',
+      menu,
+      'Sorry, we did not hear a choice.',
+      menu,
+      voicemailPrompt,
+      voicemailEnd,
+    ]);
   });
 
   it('an unused option is invalid: the invalid sample, then the menu again', async () => {

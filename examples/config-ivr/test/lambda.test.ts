@@ -17,7 +17,13 @@ const fields = {
   To: '+441632960000',
 };
 const ivr = toLambdaHandler(
-  createConfigIvr({ authToken, secret: 'lambda-secret-0123456789abcdef', publicBaseUrl, now: () => Date.parse('2026-01-12T10:00:00Z'), logger: { warn() {}, error() {} } }),
+  createConfigIvr({
+    authToken,
+    secret: 'lambda-secret-0123456789abcdef',
+    publicBaseUrl,
+    now: () => Date.parse('2026-01-12T10:00:00Z'),
+    logger: { warn() {}, error() {} },
+  }),
 );
 
 /** A REST API (v1) proxy event shaped like the ones API Gateway delivers; Twilio signs the public stage URL. */
@@ -28,9 +34,16 @@ function v1Event(query: Record<string, string>, params: Record<string, string>, 
     resource: '/ivr',
     path: '/ivr',
     httpMethod: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Host: 'abc123.execute-api.eu-west-2.amazonaws.com', 'X-Twilio-Signature': signature, 'X-Forwarded-Proto': 'https' },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      Host: 'abc123.execute-api.eu-west-2.amazonaws.com',
+      'X-Twilio-Signature': signature,
+      'X-Forwarded-Proto': 'https',
+    },
     queryStringParameters: Object.keys(query).length ? query : null,
-    multiValueQueryStringParameters: Object.keys(query).length ? Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]])) : null,
+    multiValueQueryStringParameters: Object.keys(query).length
+      ? Object.fromEntries(Object.entries(query).map(([name, value]) => [name, [value]]))
+      : null,
     requestContext: { domainName: 'abc123.execute-api.eu-west-2.amazonaws.com' },
     body: Buffer.from(new URLSearchParams(params).toString()).toString('base64'),
     isBase64Encoded: true,
@@ -44,7 +57,11 @@ function v2Event(rawQueryString: string, params: Record<string, string>): ApiGat
     version: '2.0',
     rawPath: '/prod/ivr',
     rawQueryString,
-    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature, host: 'abc123.execute-api.eu-west-2.amazonaws.com' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-twilio-signature': signature,
+      host: 'abc123.execute-api.eu-west-2.amazonaws.com',
+    },
     requestContext: { domainName: 'abc123.execute-api.eu-west-2.amazonaws.com', http: { method: 'POST' } },
     body: new URLSearchParams(params).toString(),
     isBase64Encoded: false,
@@ -78,7 +95,12 @@ describe('config IVR as an AWS Lambda handler', () => {
   });
 
   it('rebuilds v1 query strings from multiValueQueryStringParameters', () => {
-    const request = requestFromEvent({ path: '/ivr', httpMethod: 'GET', multiValueQueryStringParameters: { t: ['a.b'], e: ['wait'] }, requestContext: { domainName: 'x.example.com' } });
+    const request = requestFromEvent({
+      path: '/ivr',
+      httpMethod: 'GET',
+      multiValueQueryStringParameters: { t: ['a.b'], e: ['wait'] },
+      requestContext: { domainName: 'x.example.com' },
+    });
     expect(request.url).toBe('https://x.example.com/ivr?t=a.b&e=wait');
     expect(request.method).toBe('GET');
   });

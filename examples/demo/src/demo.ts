@@ -3,7 +3,11 @@ import { describeEntry, runSoftphone } from '@callflow/cli';
 import { phoneTree } from '@callflow/example-flows';
 import { simulateCall, simulatedProviders, type SimulatedProvider } from '@callflow/testing';
 
-const names: Record<SimulatedProvider, string> = { twilio: 'Twilio (TwiML)', vonage: 'Vonage (NCCO)', telnyx: 'Telnyx (Call Control commands)' };
+const names: Record<SimulatedProvider, string> = {
+  twilio: 'Twilio (TwiML)',
+  vonage: 'Vonage (NCCO)',
+  telnyx: 'Telnyx (Call Control commands)',
+};
 
 const banner = `
 callflow demo: the ACME phone tree (seed 001), one flow, three providers.
@@ -23,7 +27,11 @@ async function scripted(): Promise<void> {
     for (const entry of call.entries) console.log(`   ${describeEntry(entry)}`);
     heard.push(JSON.stringify(call.heard));
   }
-  console.log(heard.every((text) => text === heard[0]) ? '\nThe caller heard exactly the same call on all three providers.' : '\nThe providers differed: see above.');
+  console.log(
+    heard.every((text) => text === heard[0])
+      ? '\nThe caller heard exactly the same call on all three providers.'
+      : '\nThe providers differed: see above.',
+  );
   console.log('Run `npm start` in a terminal to make the calls yourself.');
 }
 

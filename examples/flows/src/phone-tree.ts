@@ -22,7 +22,8 @@ export function createPhoneTree(options: PhoneTreeOptions = {}) {
       greeting: [say('Hello, and welcome to ACME, Inc.'), goto('menu')],
       menu: [
         gather({
-          prompt: 'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.',
+          prompt:
+            'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.',
           numDigits: 1,
           timeoutSeconds: 5,
           routes: { '1': 'sales', '2': 'support', '3': 'hours', '0': 'reception', '9': 'menu' },
@@ -49,7 +50,8 @@ export function createPhoneTree(options: PhoneTreeOptions = {}) {
       ],
       hours: [
         gather({
-          prompt: 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.',
+          prompt:
+            'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.',
           numDigits: 1,
           routes: { '1': 'hours' },
           onInvalid: 'menu',

@@ -66,7 +66,9 @@ export function createApp(options: ConferenceAppOptions): { handler: TelnyxHandl
  * Starts the conference line on `port` (0 picks a free one).
  * @example const app = await startConferenceLine({ secret, publicKey, client: new Telnyx({ apiKey }), port: 3000 });
  */
-export async function startConferenceLine(options: ConferenceAppOptions & { port?: number; host?: string }): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
+export async function startConferenceLine(
+  options: ConferenceAppOptions & { port?: number; host?: string },
+): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
   const server = http.createServer(createApp(options).listener);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, host, resolve));

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryStore, silentLogger, type Store } from '@callflow/core';
-import { createTelnyxEmulator, spoken, } from '@callflow/testing';
+import { createTelnyxEmulator, spoken } from '@callflow/testing';
 import { Telnyx } from 'telnyx';
 import { createApp } from '../src/app.js';
 
@@ -13,9 +13,18 @@ const ended = 'The conference has ended. Goodbye.';
 async function twoInstances(stores: [Store, Store]) {
   const server = http.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const emulator = await createTelnyxEmulator({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/conference`, msPerSecond: 10 });
+  const emulator = await createTelnyxEmulator({
+    webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/conference`,
+    msPerSecond: 10,
+  });
   const instances = stores.map((store) =>
-    createApp({ secret: 'conference-line-secret-0123456789', publicKey: emulator.publicKey, client: new Telnyx({ apiKey: 'test', baseURL: emulator.apiBaseUrl }), store, logger: silentLogger }),
+    createApp({
+      secret: 'conference-line-secret-0123456789',
+      publicKey: emulator.publicKey,
+      client: new Telnyx({ apiKey: 'test', baseURL: emulator.apiBaseUrl }),
+      store,
+      logger: silentLogger,
+    }),
   );
   let turn = 0;
   const served = [0, 0];
@@ -63,13 +72,22 @@ describe('seed 002: the conference line on Telnyx, two server instances, one sha
     }
     const rooms = emulator.conferences();
     expect(rooms).toHaveLength(1);
-    expect(rooms[0]).toMatchObject({ name: 'demo-conference', beep: 'always', ended: true, participants: [], holdAudioUrl: 'https://audio.example.com/conference-hold.mp3' });
+    expect(rooms[0]).toMatchObject({
+      name: 'demo-conference',
+      beep: 'always',
+      ended: true,
+      participants: [],
+      holdAudioUrl: 'https://audio.example.com/conference-hold.mp3',
+    });
     expect(rooms[0]!.joined).toHaveLength(2);
     expect(rooms[0]!.heardHoldAudio).toHaveLength(1);
     const actions = emulator.requests.map((request) => request.action);
     expect(actions.filter((action) => action === 'conferences.create')).toHaveLength(1);
     expect(actions.filter((action) => action === 'conferences.join')).toHaveLength(1);
-    expect(emulator.requests.find((request) => request.action === 'conferences.join')?.body).toMatchObject({ beep_enabled: 'always', start_conference_on_enter: true });
+    expect(emulator.requests.find((request) => request.action === 'conferences.join')?.body).toMatchObject({
+      beep_enabled: 'always',
+      start_conference_on_enter: true,
+    });
     // Both instances served webhooks, and the room record is gone after conference.ended.
     expect(rig.served[0]).toBeGreaterThan(0);
     expect(rig.served[1]).toBeGreaterThan(0);

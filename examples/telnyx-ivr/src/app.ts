@@ -31,7 +31,13 @@ export interface IvrAppOptions {
 
 /** Two Call Control webhooks: `/hotline` (seed 000) and `/phone-tree` (the shared phone tree, unchanged). */
 export function createApp(options: IvrAppOptions): { hotline: TelnyxHandler; phoneTree: TelnyxHandler; listener: http.RequestListener } {
-  const common = { secret: options.secret, publicKey: options.publicKey, client: options.client, store: options.store, logger: options.logger ?? console };
+  const common = {
+    secret: options.secret,
+    publicKey: options.publicKey,
+    client: options.client,
+    store: options.store,
+    logger: options.logger ?? console,
+  };
   const hotline = createTelnyxHandler({ ...common, flow: loadHotline(options.hotlineFile) });
   const phoneTree = createTelnyxHandler({
     ...common,
@@ -52,7 +58,9 @@ export function createApp(options: IvrAppOptions): { hotline: TelnyxHandler; pho
  * Starts the IVR server on `port` (0 picks a free one).
  * @example const app = await startIvr({ secret, publicKey, client: new Telnyx({ apiKey }), port: 3000 });
  */
-export async function startIvr(options: IvrAppOptions & { port?: number; host?: string }): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
+export async function startIvr(
+  options: IvrAppOptions & { port?: number; host?: string },
+): Promise<{ server: http.Server; url: string; close(): Promise<void> }> {
   const { listener } = createApp(options);
   const server = http.createServer(listener);
   const host = options.host ?? '127.0.0.1';

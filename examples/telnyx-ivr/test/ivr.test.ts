@@ -6,7 +6,8 @@ import { createTelnyxEmulator, spoken, type TelnyxEmulator } from '@callflow/tes
 import { Telnyx } from 'telnyx';
 import { createApp } from '../src/app.js';
 
-const prompt = 'Thank you for calling the Weather Hotline. For weather in Chicago, Illinois press 1. For weather in Raleigh, North Carolina press 2.';
+const prompt =
+  'Thank you for calling the Weather Hotline. For weather in Chicago, Illinois press 1. For weather in Raleigh, North Carolina press 2.';
 
 describe('seed 000: the weather hotline on Telnyx, over real HTTP through the emulator', () => {
   let server: http.Server;
@@ -31,7 +32,9 @@ describe('seed 000: the weather hotline on Telnyx, over real HTTP through the em
       client: new Telnyx({ apiKey: 'test', baseURL: phoneTree.apiBaseUrl }),
       logger: silentLogger,
     });
-    server.on('request', (request, response) => ((request.url ?? '').startsWith('/phone-tree') ? treeListener(request, response) : listener(request, response)));
+    server.on('request', (request, response) =>
+      (request.url ?? '').startsWith('/phone-tree') ? treeListener(request, response) : listener(request, response),
+    );
   });
   afterAll(async () => {
     await hotline.close();
@@ -80,14 +83,29 @@ describe('seed 000: the weather hotline on Telnyx, over real HTTP through the em
       { type: 'transfer', to: '+18158340675', status: 'busy' },
     ]);
     // Back at the menu the caller stays silent: Telnyx replays the prompt itself, three tries in all.
-    expect(spoken(transcript)).toEqual([prompt, 'That weather line is not answering right now.', prompt, 'That weather line is not answering right now.', prompt, prompt, prompt, 'Thank you for calling. Goodbye.']);
+    expect(spoken(transcript)).toEqual([
+      prompt,
+      'That weather line is not answering right now.',
+      prompt,
+      'That weather line is not answering right now.',
+      prompt,
+      prompt,
+      prompt,
+      'Thank you for calling. Goodbye.',
+    ]);
   });
 
   it('three tries without a valid key (counted by Telnyx, reported as attemptsUsed) end the call', async () => {
     hotline.requests.length = 0;
     const transcript = await hotline.call({ input: ['9', { silence: true }, '0'] });
     expect(transcript.errors).toEqual([]);
-    expect(spoken(transcript)).toEqual([prompt, 'Sorry, that is not one of the options.', prompt, prompt, 'Thank you for calling. Goodbye.']);
+    expect(spoken(transcript)).toEqual([
+      prompt,
+      'Sorry, that is not one of the options.',
+      prompt,
+      prompt,
+      'Thank you for calling. Goodbye.',
+    ]);
     expect(hotline.requests.map((request) => request.action)).toEqual(['answer', 'gather_using_speak', 'speak', 'hangup']);
   });
 

@@ -36,7 +36,10 @@ export interface RunningPhoneTree {
 }
 
 /** The request handler of the phone tree: `/voice` for Twilio, `/agents/connect` to bridge an agent to the support queue. */
-export function createApp(options: PhoneTreeAppOptions & { publicBaseUrl: string }): { handler: TwilioHandler; listener: http.RequestListener } {
+export function createApp(options: PhoneTreeAppOptions & { publicBaseUrl: string }): {
+  handler: TwilioHandler;
+  listener: http.RequestListener;
+} {
   const handler = createTwilioHandler({
     flow: createPhoneTree({ receptionNumber: options.receptionNumber, holdMusicUrl: options.holdMusicUrl }),
     secret: options.secret,
@@ -48,7 +51,8 @@ export function createApp(options: PhoneTreeAppOptions & { publicBaseUrl: string
   });
   const voice = toNodeListener(handler);
   const agents = toNodeListener(async (request) => {
-    if (!options.twilioClient || !options.twilioNumber) return textResponse(501, 'set TWILIO_ACCOUNT_SID and TWILIO_NUMBER to connect agents');
+    if (!options.twilioClient || !options.twilioNumber)
+      return textResponse(501, 'set TWILIO_ACCOUNT_SID and TWILIO_NUMBER to connect agents');
     const agent = new URL(request.url).searchParams.get('agent');
     if (!agent) return textResponse(400, 'agent=<number> is required');
     const { agentCallSid } = await connectAgentToQueue(options.twilioClient, { queue: 'support', agent, from: options.twilioNumber });

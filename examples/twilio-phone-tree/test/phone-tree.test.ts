@@ -5,11 +5,14 @@ import { startPhoneTree, type RunningPhoneTree } from '../src/app.js';
 
 const authToken = 'test-auth-token-0123456789abcdef';
 const greeting = 'Hello, and welcome to ACME, Inc.';
-const menu = 'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.';
-const hours = 'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.';
+const menu =
+  'Press 1 for sales, 2 for support, 3 for our business hours, or 0 to speak with reception. Press 9 to hear these options again.';
+const hours =
+  'We are open Monday to Friday, from 9 in the morning to 5 in the afternoon. Press 1 to hear this again, or any other key to go back to the menu.';
 const invalid = 'Sorry, that is not a valid option.';
 const goodbye = 'Thank you for calling ACME. Goodbye.';
-const salesPrompt = 'All our sales representatives are busy. Please leave a message after the beep, and press the pound key when you are done.';
+const salesPrompt =
+  'All our sales representatives are busy. Please leave a message after the beep, and press the pound key when you are done.';
 const quietLogger = { warn() {}, error() {}, info() {} };
 
 let app: RunningPhoneTree;
@@ -60,7 +63,13 @@ describe('phone tree on the Twilio emulator', () => {
   it('2 → support: queue with hold music and position, then goodbye after the agent', async () => {
     const transcript = await twilio.call({ input: ['2'], queues: [{ result: 'bridged', waitSeconds: 40 }] });
     expect(transcript.errors).toEqual([]);
-    expect(spoken(transcript)).toEqual([greeting, menu, 'Please hold while we connect you with a support agent.', 'You are number 1 in line.', goodbye]);
+    expect(spoken(transcript)).toEqual([
+      greeting,
+      menu,
+      'Please hold while we connect you with a support agent.',
+      'You are number 1 in line.',
+      goodbye,
+    ]);
     expect(transcript.entries.filter((entry) => entry.type === 'play')).toEqual([
       { type: 'play', url: 'https://audio.example.com/hold-music.mp3' },
       { type: 'play', url: 'https://audio.example.com/hold-music.mp3' },
@@ -96,11 +105,21 @@ describe('phone tree on the Twilio emulator', () => {
     expect(transcript.endedBy).toBe('flow');
   });
 
-  it.each(['busy', 'no-answer', 'failed', 'canceled'] as const)('0 → reception %s: unavailable, then the sales voicemail', async (status) => {
-    const transcript = await twilio.call({ input: ['0'], transfers: [status] });
-    expect(transcript.errors).toEqual([]);
-    expect(spoken(transcript)).toEqual([greeting, menu, 'Connecting you to reception.', 'Reception is not available right now.', salesPrompt, 'Thank you for your message. Goodbye.']);
-  });
+  it.each(['busy', 'no-answer', 'failed', 'canceled'] as const)(
+    '0 → reception %s: unavailable, then the sales voicemail',
+    async (status) => {
+      const transcript = await twilio.call({ input: ['0'], transfers: [status] });
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual([
+        greeting,
+        menu,
+        'Connecting you to reception.',
+        'Reception is not available right now.',
+        salesPrompt,
+        'Thank you for your message. Goodbye.',
+      ]);
+    },
+  );
 
   it('9 repeats the menu', async () => {
     const transcript = await twilio.call({ input: ['9', { hangup: true }] });
@@ -147,7 +166,10 @@ describe('phone tree refuses what is not Twilio', () => {
     for (const name of Object.keys(action.params).sort()) data += name + action.params[name];
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': createHmac('sha1', authToken).update(data).digest('base64') },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-twilio-signature': createHmac('sha1', authToken).update(data).digest('base64'),
+      },
       body: new URLSearchParams(action.params).toString(),
     });
     expect(response.status).toBe(403);

@@ -42,7 +42,14 @@ export interface App {
 export function createApp(options: AppOptions): App {
   const base = options.publicUrl.replace(/\/+$/, '');
   let agentIsFree = options.agentFree ?? false;
-  const common = { secret: options.secret, signatureSecret: options.signatureSecret, now: options.now, store: options.store, logger: options.logger, voiceClient: options.voiceClient };
+  const common = {
+    secret: options.secret,
+    signatureSecret: options.signatureSecret,
+    now: options.now,
+    store: options.store,
+    logger: options.logger,
+    voiceClient: options.voiceClient,
+  };
   const inbound = createVonageHandler({
     ...common,
     flow: createInboundFlow({ agentNumber: options.agentNumber, holdMusicUrl: options.holdMusicUrl, isAgentFree: () => agentIsFree }),
@@ -77,7 +84,8 @@ export function createApp(options: AppOptions): App {
     if (request.method === 'POST' && path === '/agent-free') {
       agentFree().then(
         (callId) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ transferred: callId ?? null })),
-        (error: unknown) => response.writeHead(502, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error)),
+        (error: unknown) =>
+          response.writeHead(502, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error)),
       );
       return;
     }

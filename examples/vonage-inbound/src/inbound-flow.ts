@@ -33,7 +33,9 @@ export function createInboundFlow(options: InboundFlowOptions) {
         transfer(options.agentNumber, { ringSeconds: 30, onFailed: 'hold' }),
       ],
       hold: [
-        say("Hello, I'm sorry, but all our agents are helping customers right now. Please hold, and we will put you through as soon as possible."),
+        say(
+          "Hello, I'm sorry, but all our agents are helping customers right now. Please hold, and we will put you through as soon as possible.",
+        ),
         enqueue(agentQueue, { holdMusic: options.holdMusicUrl }),
       ],
       connect_agent: [say('Now connecting you. Thanks for waiting.'), transfer(options.agentNumber, { ringSeconds: 30, onFailed: 'hold' })],

@@ -13,7 +13,10 @@ function required(name: string): string {
 const privateKey = process.env.VONAGE_PRIVATE_KEY_PATH;
 const voiceClient =
   process.env.VONAGE_APPLICATION_ID && privateKey
-    ? new Vonage({ applicationId: process.env.VONAGE_APPLICATION_ID, privateKey }, process.env.VONAGE_API_HOST ? { apiHost: process.env.VONAGE_API_HOST } : {})
+    ? new Vonage(
+        { applicationId: process.env.VONAGE_APPLICATION_ID, privateKey },
+        process.env.VONAGE_API_HOST ? { apiHost: process.env.VONAGE_API_HOST } : {},
+      )
     : undefined;
 
 const app = createApp({

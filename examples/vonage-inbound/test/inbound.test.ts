@@ -13,7 +13,11 @@ const holdMusicUrl = 'https://audio.example.com/hold.mp3';
 // Tuesday 2026-03-10 11:00 and Saturday 2026-03-14 11:00, London time (GMT in March before the DST change).
 const weekdayMorning = Date.parse('2026-03-10T11:00:00Z');
 const saturday = Date.parse('2026-03-14T11:00:00Z');
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 
 let running: { server: Server; vonage: VonageEmulator } | undefined;
 
@@ -31,7 +35,16 @@ async function start(options: { now: number; agentFree?: boolean; onHold?: (url:
     onHold: options.onHold ? () => options.onHold!(url) : undefined,
   });
   const voiceClient = new Vonage({ applicationId: 'app-1', privateKey }, { apiHost: vonage.apiUrl });
-  const app = createApp({ publicUrl: url, secret: 'example-secret-0123456789', signatureSecret, agentNumber, holdMusicUrl, agentFree: options.agentFree, now: () => options.now, voiceClient });
+  const app = createApp({
+    publicUrl: url,
+    secret: 'example-secret-0123456789',
+    signatureSecret,
+    agentNumber,
+    holdMusicUrl,
+    agentFree: options.agentFree,
+    now: () => options.now,
+    voiceClient,
+  });
   listener = app.listener;
   running = { server, vonage };
   return { app, vonage, url };
@@ -80,9 +93,17 @@ describe('seed 004 on the Vonage emulator', () => {
     expect(transcript.entries).toContainEqual({ type: 'enqueue', queue: 'agents', result: 'bridged' });
     expect(transcript.entries).toContainEqual({ type: 'transfer', to: agentNumber, status: 'completed' });
     // The emulator's REST API saw the SDK's transfer, with an application JWT.
-    expect(vonage.restRequests).toEqual([expect.objectContaining({ method: 'PUT', status: 204, body: expect.objectContaining({ action: 'transfer' }) })]);
+    expect(vonage.restRequests).toEqual([
+      expect.objectContaining({ method: 'PUT', status: 204, body: expect.objectContaining({ action: 'transfer' }) }),
+    ]);
     // The waiting room was a conversation nobody starts, with the hold music.
-    expect(vonage.nccos[0]).toContainEqual({ action: 'conversation', name: expect.stringMatching(/^callflow-queue-agents\./), musicOnHoldUrl: [holdMusicUrl], startOnEnter: false, endOnExit: false });
+    expect(vonage.nccos[0]).toContainEqual({
+      action: 'conversation',
+      name: expect.stringMatching(/^callflow-queue-agents\./),
+      musicOnHoldUrl: [holdMusicUrl],
+      startOnEnter: false,
+      endOnExit: false,
+    });
     expect(await app.inbound.queuedCallers('agents')).toEqual([]);
   });
 
@@ -109,7 +130,12 @@ describe('seed 004 on the Vonage emulator', () => {
 describe('the shared phone tree on the same server', () => {
   it('runs unchanged on Vonage', async () => {
     const { url } = await start({ now: weekdayMorning });
-    const phoneTree = await createVonageEmulator({ answerUrl: `${url}/phone-tree/answer`, eventUrl: `${url}/phone-tree/event`, signatureSecret, now: () => weekdayMorning });
+    const phoneTree = await createVonageEmulator({
+      answerUrl: `${url}/phone-tree/answer`,
+      eventUrl: `${url}/phone-tree/event`,
+      signatureSecret,
+      now: () => weekdayMorning,
+    });
     try {
       const transcript = await phoneTree.call({ input: ['9', '0'], transfers: ['completed'] });
       expect(transcript.errors).toEqual([]);

@@ -75,7 +75,10 @@ export async function runCli(argv: string[]): Promise<CommandResult> {
       case 'diagram':
         return await diagramCommand(flowPath, parsed.values as Record<string, string | boolean | undefined>);
       case 'dev':
-        return await (await import('./dev/dev-command.js')).devCommand(flowPath, parsed.values as Record<string, string | boolean | undefined>);
+        return await (await import('./dev/dev-command.js')).devCommand(
+          flowPath,
+          parsed.values as Record<string, string | boolean | undefined>,
+        );
       default: {
         const handler = extraCommands.get(command);
         if (!handler) return { code: 2, stdout: '', stderr: `callflow: unknown command '${command}'\n\n${usage}\n` };
@@ -93,9 +96,18 @@ async function validate(flowPath: string): Promise<CommandResult> {
   const errors = result.problems.filter((problem) => problem.severity === 'error').length;
   const warnings = result.problems.length - errors;
   const report = result.problems.length ? `${formatProblems(result.problems)}\n` : '';
-  if (!result.ok) return { code: 1, stdout: '', stderr: `${report}${flowPath}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n` };
+  if (!result.ok)
+    return {
+      code: 1,
+      stdout: '',
+      stderr: `${report}${flowPath}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
+    };
   const nodes = Object.keys(result.flow!.nodes).length;
-  return { code: 0, stdout: `${report}${flowPath}: ok (${nodes} nodes${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})\n`, stderr: '' };
+  return {
+    code: 0,
+    stdout: `${report}${flowPath}: ok (${nodes} nodes${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''})\n`,
+    stderr: '',
+  };
 }
 
 export { usage };

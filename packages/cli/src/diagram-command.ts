@@ -14,16 +14,25 @@ export async function svgToPng(svg: string): Promise<Uint8Array> {
   try {
     ({ Resvg } = await import('@resvg/resvg-js'));
   } catch (error) {
-    throw new CallFlowError('invalid-flow', `--format png needs @resvg/resvg-js with its binary for ${process.platform}-${process.arch} (${error instanceof Error ? error.message : String(error)}); --format svg needs nothing`, { cause: error });
+    throw new CallFlowError(
+      'invalid-flow',
+      `--format png needs @resvg/resvg-js with its binary for ${process.platform}-${process.arch} (${error instanceof Error ? error.message : String(error)}); --format svg needs nothing`,
+      { cause: error },
+    );
   }
-  const renderer = new Resvg(svg, { fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans Mono', monospaceFamily: 'DejaVu Sans Mono' }, background: '#ffffff' });
+  const renderer = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: 2 },
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans Mono', monospaceFamily: 'DejaVu Sans Mono' },
+    background: '#ffffff',
+  });
   return renderer.render().asPng();
 }
 
 /** `callflow diagram <flow> [--format mermaid|svg|png] [--output file]`: Mermaid text by default, or a laid-out picture. */
 export async function diagramCommand(flowPath: string, options: Record<string, string | boolean | undefined>): Promise<CommandResult> {
   const format = typeof options.format === 'string' ? options.format : 'mermaid';
-  if (!(formats as readonly string[]).includes(format)) return { code: 2, stdout: '', stderr: `callflow diagram: unknown --format '${format}' (mermaid, svg or png)\n` };
+  if (!(formats as readonly string[]).includes(format))
+    return { code: 2, stdout: '', stderr: `callflow diagram: unknown --format '${format}' (mermaid, svg or png)\n` };
   const output = typeof options.output === 'string' ? options.output : undefined;
   if (format === 'png' && !output) return { code: 2, stdout: '', stderr: 'callflow diagram: --format png needs --output FILE.png\n' };
   const result = await loadFlow(flowPath);

@@ -96,7 +96,14 @@ export function flowGraph(flow: Flow, problems: readonly Problem[] = []): FlowGr
   for (const id of ids) {
     const node = flow.nodes[id]!;
     const dynamic = typeof node === 'function';
-    nodes.set(id, { id, steps: dynamic ? ['(dynamic)'] : node.map(describeStep), dynamic, start: id === flow.start, unreachable: false, problems: [] });
+    nodes.set(id, {
+      id,
+      steps: dynamic ? ['(dynamic)'] : node.map(describeStep),
+      dynamic,
+      start: id === flow.start,
+      unreachable: false,
+      problems: [],
+    });
   }
   const edges: FlowGraphEdge[] = [];
   const seen = new Map<string, FlowGraphEdge>();
@@ -105,7 +112,9 @@ export function flowGraph(flow: Flow, problems: readonly Problem[] = []): FlowGr
     if (typeof node === 'function') continue;
     for (const step of node) {
       for (const reference of stepReferences(step)) {
-        const label = reference.field.startsWith('routes.') ? reference.field.slice('routes.'.length) : (edgeLabels[reference.field] ?? reference.field);
+        const label = reference.field.startsWith('routes.')
+          ? reference.field.slice('routes.'.length)
+          : (edgeLabels[reference.field] ?? reference.field);
         if (!nodes.has(reference.node)) continue;
         // One edge per pair of nodes: several references between the same two nodes share it, labels joined.
         const key = JSON.stringify([id, reference.node]);
@@ -114,7 +123,8 @@ export function flowGraph(flow: Flow, problems: readonly Problem[] = []): FlowGr
           const edge = { from: id, to: reference.node, label };
           seen.set(key, edge);
           edges.push(edge);
-        } else if (label && !existing.label.split(', ').includes(label)) existing.label = existing.label ? `${existing.label}, ${label}` : label;
+        } else if (label && !existing.label.split(', ').includes(label))
+          existing.label = existing.label ? `${existing.label}, ${label}` : label;
       }
     }
   }

@@ -32,11 +32,16 @@ export async function loadFlow(path: string): Promise<FlowValidation> {
     if (error instanceof Error && (error as Partial<CallFlowError>).code === 'invalid-flow') {
       return { ok: false, problems: (error as CallFlowError).problems };
     }
-    throw new CallFlowError('invalid-flow', `cannot load ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new CallFlowError('invalid-flow', `cannot load ${path}: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
   }
   const exported = exportedFlow(module);
   if (exported === undefined) {
-    throw new CallFlowError('invalid-flow', `${path} exports no flow: export it as \`export const flow = defineFlow(…)\` or \`export default defineFlow(…)\``);
+    throw new CallFlowError(
+      'invalid-flow',
+      `${path} exports no flow: export it as \`export const flow = defineFlow(…)\` or \`export default defineFlow(…)\``,
+    );
   }
   return validateFlow(exported as Flow);
 }

@@ -14,7 +14,8 @@ function providerOf(value: unknown): { provider: SimulatedProvider } | { problem
 
 async function loadOrFail(flowPath: string) {
   const result = await loadFlow(flowPath);
-  if (!result.ok || !result.flow) return { failure: { code: 1, stdout: '', stderr: `${formatProblems(result.problems)}\n` } satisfies CommandResult };
+  if (!result.ok || !result.flow)
+    return { failure: { code: 1, stdout: '', stderr: `${formatProblems(result.problems)}\n` } satisfies CommandResult };
   return { flow: result.flow };
 }
 
@@ -37,7 +38,8 @@ export const simulateCommand: CommandHandler = async (flowPath, options) => {
   const loaded = await loadOrFail(flowPath);
   if (loaded.failure) return loaded.failure;
   const at = typeof options.at === 'string' ? options.at : undefined;
-  if (at !== undefined && Number.isNaN(Date.parse(at))) return { code: 2, stdout: '', stderr: `callflow simulate: --at '${at}' is not an ISO time\n` };
+  if (at !== undefined && Number.isNaN(Date.parse(at)))
+    return { code: 2, stdout: '', stderr: `callflow simulate: --at '${at}' is not an ISO time\n` };
   if (typeof options.digits !== 'string') {
     // Interactive softphone: what the caller hears is printed as it happens.
     const call = await runSoftphone({ flow: loaded.flow, provider, at });
@@ -47,5 +49,9 @@ export const simulateCommand: CommandHandler = async (flowPath, options) => {
   const call = await simulateCall({ provider, flow: loaded.flow, at, input, hooks: new Proxy({}, { get: () => () => undefined }) });
   const lines = call.entries.map(describeEntry);
   lines.push(`(${provider}: ${call.webhooks} webhooks, ended by ${call.endedBy})`);
-  return { code: call.endedBy === 'error' ? 1 : 0, stdout: `${lines.join('\n')}\n`, stderr: call.errors.map((error) => `error: ${error}\n`).join('') };
+  return {
+    code: call.endedBy === 'error' ? 1 : 0,
+    stdout: `${lines.join('\n')}\n`,
+    stderr: call.errors.map((error) => `error: ${error}\n`).join(''),
+  };
 };

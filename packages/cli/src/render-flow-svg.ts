@@ -7,7 +7,15 @@ export interface FlowLayout {
   height: number;
   nodes: Map<string, { x: number; y: number; width: number; height: number }>;
   start: { x: number; y: number; radius: number };
-  edges: Array<{ from: string; to: string; label: string; points: Array<{ x: number; y: number }>; loop?: boolean; stub?: boolean; labelAt?: { x: number; y: number; width: number } }>;
+  edges: Array<{
+    from: string;
+    to: string;
+    label: string;
+    points: Array<{ x: number; y: number }>;
+    loop?: boolean;
+    stub?: boolean;
+    labelAt?: { x: number; y: number; width: number };
+  }>;
   /** Small "→ node" connectors drawn under a source instead of a long edge into a node many nodes lead to. */
   stubs: Array<{ key: string; target: string; x: number; y: number; width: number; height: number }>;
 }
@@ -90,9 +98,16 @@ export function layoutFlowGraph(graph: FlowGraph): FlowLayout {
         from: edge.from,
         to: edge.to,
         label: edge.label,
-        points: [{ x: right, y: top }, { x: right + reach, y: top - 14 }, { x: right + reach, y: bottom + 14 }, { x: right, y: bottom }],
+        points: [
+          { x: right, y: top },
+          { x: right + reach, y: top - 14 },
+          { x: right + reach, y: bottom + 14 },
+          { x: right, y: bottom },
+        ],
         loop: true,
-        ...(edge.label ? { labelAt: { x: right + reach + textWidth(edge.label) / 2 + 6, y: box.y, width: textWidth(edge.label) + 8 } } : {}),
+        ...(edge.label
+          ? { labelAt: { x: right + reach + textWidth(edge.label) / 2 + 6, y: box.y, width: textWidth(edge.label) + 8 } }
+          : {}),
       });
       return;
     }
@@ -102,11 +117,24 @@ export function layoutFlowGraph(graph: FlowGraph): FlowLayout {
       label: edge.label,
       points: placed.points ?? [],
       ...(stub ? { stub: true } : {}),
-      ...(edge.label && placed.x !== undefined && placed.y !== undefined ? { labelAt: { x: placed.x, y: placed.y, width: textWidth(edge.label) + 8 } } : {}),
+      ...(edge.label && placed.x !== undefined && placed.y !== undefined
+        ? { labelAt: { x: placed.x, y: placed.y, width: textWidth(edge.label) + 8 } }
+        : {}),
     });
   });
-  const widest = Math.max(size.width ?? 0, ...edges.map((edge) => (edge.labelAt ? edge.labelAt.x + edge.labelAt.width / 2 + 8 : 0)), ...edges.flatMap((edge) => edge.points.map((point) => point.x + 8)));
-  return { width: Math.ceil(widest), height: Math.ceil(size.height ?? 0), nodes, start: { x: start.x, y: start.y, radius: startRadius }, edges, stubs };
+  const widest = Math.max(
+    size.width ?? 0,
+    ...edges.map((edge) => (edge.labelAt ? edge.labelAt.x + edge.labelAt.width / 2 + 8 : 0)),
+    ...edges.flatMap((edge) => edge.points.map((point) => point.x + 8)),
+  );
+  return {
+    width: Math.ceil(widest),
+    height: Math.ceil(size.height ?? 0),
+    nodes,
+    start: { x: start.x, y: start.y, radius: startRadius },
+    edges,
+    stubs,
+  };
 }
 
 /** Text made safe for XML character data and attribute values. */
@@ -181,7 +209,9 @@ export function renderFlowSvg(graph: FlowGraph, options: RenderFlowSvgOptions = 
   );
   out.push('<g class="cf-edges">');
   for (const edge of layout.edges) {
-    out.push(`<g class="cf-edge" data-from="${escapeXml(edge.from.trim())}" data-to="${escapeXml(edge.to)}"><path d="${pathOf(edge.points, edge.loop)}" marker-end="url(#cf-arrow)"/>`);
+    out.push(
+      `<g class="cf-edge" data-from="${escapeXml(edge.from.trim())}" data-to="${escapeXml(edge.to)}"><path d="${pathOf(edge.points, edge.loop)}" marker-end="url(#cf-arrow)"/>`,
+    );
     if (edge.labelAt) {
       const { x, y, width } = edge.labelAt;
       out.push(
@@ -209,7 +239,11 @@ export function renderFlowSvg(graph: FlowGraph, options: RenderFlowSvgOptions = 
     if (node.start) classes.push('cf-start');
     if (node.unreachable) classes.push('cf-unreachable');
     if (node.problems.length) classes.push(node.problems.some((problem) => problem.severity === 'error') ? 'cf-error' : 'cf-problem');
-    const notes = [node.start ? 'start node' : '', node.unreachable ? 'unreachable' : '', ...node.problems.map((problem) => `${problem.severity}: ${problem.text}`)].filter(Boolean);
+    const notes = [
+      node.start ? 'start node' : '',
+      node.unreachable ? 'unreachable' : '',
+      ...node.problems.map((problem) => `${problem.severity}: ${problem.text}`),
+    ].filter(Boolean);
     const label = `${node.id}: ${node.steps.join(', ')}${notes.length ? ` (${notes.join('; ')})` : ''}`;
     const attributes = options.interactive ? ` id="cf-node-${index}" role="group" aria-label="${escapeXml(label)}"` : '';
     out.push(`<g class="${classes.join(' ')}" data-node="${escapeXml(node.id)}"${attributes}>`);
@@ -217,9 +251,14 @@ export function renderFlowSvg(graph: FlowGraph, options: RenderFlowSvgOptions = 
     out.push(`<rect x="${left.toFixed(1)}" y="${top.toFixed(1)}" width="${box.width}" height="${box.height}" rx="6"/>`);
     out.push(`<text class="cf-id" x="${(left + padding).toFixed(1)}" y="${(top + padding + 12).toFixed(1)}">${escapeXml(node.id)}</text>`);
     node.steps.forEach((step, line) => {
-      out.push(`<text class="cf-step" x="${(left + padding).toFixed(1)}" y="${(top + padding + 12 + (line + 1) * lineHeight + 4).toFixed(1)}">${escapeXml(step)}</text>`);
+      out.push(
+        `<text class="cf-step" x="${(left + padding).toFixed(1)}" y="${(top + padding + 12 + (line + 1) * lineHeight + 4).toFixed(1)}">${escapeXml(step)}</text>`,
+      );
     });
-    if (node.problems.length) out.push(`<text class="cf-badge" x="${(left + box.width - padding - 12).toFixed(1)}" y="${(top + padding + 12).toFixed(1)}">⚠</text>`);
+    if (node.problems.length)
+      out.push(
+        `<text class="cf-badge" x="${(left + box.width - padding - 12).toFixed(1)}" y="${(top + padding + 12).toFixed(1)}">⚠</text>`,
+      );
     out.push('</g>');
   });
   out.push('</g>');

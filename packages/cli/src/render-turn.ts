@@ -27,7 +27,8 @@ export async function renderNode(flow: Flow, provider: ProviderName, node?: stri
   const engine = createEngine(flow, { secret: 'callflow-cli-render-secret-0123456789' });
   const call = { callId: 'CA-callflow-render', from: '+15550100001', to: '+15550100002', provider };
   const target = node ?? flow.start;
-  if (!(target in flow.nodes)) throw new CallFlowError('invalid-flow', `unknown node '${target}' (nodes: ${Object.keys(flow.nodes).join(', ')})`);
+  if (!(target in flow.nodes))
+    throw new CallFlowError('invalid-flow', `unknown node '${target}' (nodes: ${Object.keys(flow.nodes).join(', ')})`);
   const turn = await engine.goTo(target, call);
   return renderers[provider](turn, engine, call, target === flow.start);
 }

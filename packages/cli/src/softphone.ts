@@ -62,10 +62,12 @@ export async function runSoftphone(options: SoftphoneOptions): Promise<Simulated
   const output = options.output ?? process.stdout;
   const lines = options.readLine ? undefined : createInterface({ input: options.input ?? process.stdin, output, terminal: false });
   const iterator = lines?.[Symbol.asyncIterator]();
-  const readLine = options.readLine ?? (async () => {
-    const next = await iterator!.next();
-    return next.done ? undefined : next.value;
-  });
+  const readLine =
+    options.readLine ??
+    (async () => {
+      const next = await iterator!.next();
+      return next.done ? undefined : next.value;
+    });
   let shown = 0;
   const show = (entries: readonly TranscriptEntry[]) => {
     for (; shown < entries.length; shown++) output.write(`${describeEntry(entries[shown]!)}\n`);

@@ -25,7 +25,9 @@ describe('callflow validate', () => {
       "error: nodes.menu[0].timout (line 12): unknown field 'timout' (did you mean 'timeoutSeconds'?)",
       "error: nodes.weather[0].type (line 14): unknown step type 'sayy' (did you mean 'say'?)",
       "error: nodes.menu[0].routes.1 (line 11): unknown node 'wether' (did you mean 'weather'?)",
-      expect.stringMatching(/^error: nodes\.loop_b\[0\]\.node \(line \d+\): loop that never waits for the caller: loop_a → loop_b → loop_a/),
+      expect.stringMatching(
+        /^error: nodes\.loop_b\[0\]\.node \(line \d+\): loop that never waits for the caller: loop_a → loop_b → loop_a/,
+      ),
       "warning: nodes.loop_a (line 18): node 'loop_a' is unreachable from 'menu'",
       "warning: nodes.loop_b (line 21): node 'loop_b' is unreachable from 'menu'",
       expect.stringMatching(/broken\.yaml: 4 errors, 2 warnings$/),
@@ -71,7 +73,9 @@ describe('callflow validate', () => {
   it('runs as a real process with the right exit codes', async () => {
     const ok = await run(process.execPath, ['--import', 'tsx', bin, 'validate', fixture('hotline.yaml')]);
     expect(ok.stdout).toContain('ok (4 nodes)');
-    const failed = await run(process.execPath, ['--import', 'tsx', bin, 'validate', fixture('broken.yaml')]).catch((error: { code: number; stderr: string }) => error);
+    const failed = await run(process.execPath, ['--import', 'tsx', bin, 'validate', fixture('broken.yaml')]).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect(failed).toMatchObject({ code: 1 });
     expect((failed as { stderr: string }).stderr).toContain("unknown node 'wether'");
   });
@@ -102,10 +106,17 @@ describe('callflow render', () => {
   it('prints TwiML, NCCO and Telnyx commands for the start node', async () => {
     const twiml = await runCli(['render', fixture('hotline.yaml'), '--provider', 'twilio']);
     expect(twiml.code).toBe(0);
-    expect(twiml.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather input="dtmf" action="https:\/\/ivr\.example\.com\/voice\?t=[^"]+" method="POST" actionOnEmptyResult="true" numDigits="1"><Say>Press 1 for the weather, 2 for sales\.<\/Say><\/Gather><Redirect/);
-    const ncco = JSON.parse((await runCli(['render', fixture('hotline.yaml'), '--provider', 'vonage'])).stdout) as Array<{ action: string }>;
+    expect(twiml.stdout).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?><Response><Gather input="dtmf" action="https:\/\/ivr\.example\.com\/voice\?t=[^"]+" method="POST" actionOnEmptyResult="true" numDigits="1"><Say>Press 1 for the weather, 2 for sales\.<\/Say><\/Gather><Redirect/,
+    );
+    const ncco = JSON.parse((await runCli(['render', fixture('hotline.yaml'), '--provider', 'vonage'])).stdout) as Array<{
+      action: string;
+    }>;
     expect(ncco.map((action) => action.action)).toEqual(['talk', 'input']);
-    const commands = JSON.parse((await runCli(['render', fixture('hotline.yaml'), '-p', 'telnyx'])).stdout) as Array<{ action: string; body: Record<string, unknown> }>;
+    const commands = JSON.parse((await runCli(['render', fixture('hotline.yaml'), '-p', 'telnyx'])).stdout) as Array<{
+      action: string;
+      body: Record<string, unknown>;
+    }>;
     expect(commands.map((command) => command.action)).toEqual(['answer', 'gather_using_speak']);
     expect(commands[1]!.body).toMatchObject({ payload: 'Press 1 for the weather, 2 for sales.', valid_digits: '12', maximum_digits: 1 });
   });
@@ -138,7 +149,9 @@ describe('callflow simulate', () => {
   });
 
   it('refuses a bad --at', async () => {
-    expect(await runCli(['simulate', fixture('hotline.yaml'), '--provider', 'twilio', '--digits', '1', '--at', 'soon'])).toMatchObject({ code: 2 });
+    expect(await runCli(['simulate', fixture('hotline.yaml'), '--provider', 'twilio', '--digits', '1', '--at', 'soon'])).toMatchObject({
+      code: 2,
+    });
   });
 
   it('runs an interactive call from stdin as a real process', async () => {

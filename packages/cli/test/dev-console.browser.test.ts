@@ -30,7 +30,8 @@ beforeAll(async () => {
   page.on('requestfailed', (request) => pageErrors.push(`request failed: ${request.url()}`));
   // No network: every request the page makes goes to the console's own origin.
   page.on('request', (request) => {
-    if (!request.url().startsWith(server.url) && !request.url().startsWith('data:')) pageErrors.push(`off-origin request: ${request.url()}`);
+    if (!request.url().startsWith(server.url) && !request.url().startsWith('data:'))
+      pageErrors.push(`off-origin request: ${request.url()}`);
   });
   await page.goto(server.url);
   await page.waitForSelector('#graph g.cf-node', wait);
@@ -54,7 +55,9 @@ async function transcript(): Promise<string[]> {
 }
 
 async function turns(): Promise<Array<{ title: string; text: string }>> {
-  return page.$$eval('#turns > li', (items) => items.map((item) => ({ title: item.querySelector('summary')?.textContent ?? '', text: item.textContent ?? '' })));
+  return page.$$eval('#turns > li', (items) =>
+    items.map((item) => ({ title: item.querySelector('summary')?.textContent ?? '', text: item.textContent ?? '' })),
+  );
 }
 
 const sent: Record<string, RegExp> = {
@@ -76,7 +79,9 @@ describe('callflow dev in Chromium', { timeout: 60_000 }, () => {
     await expect.poll(() => page.textContent('#hours'), wait).toContain('welcome (office): open → open → welcome_open');
     await page.fill('#clock', '2026-12-25T10:00');
     await page.dispatchEvent('#clock', 'change');
-    await expect.poll(() => page.textContent('#hours'), wait).toMatch(/welcome \(office\): closed → holiday → holiday; closure: Christmas Day; next change 2026-12-\d\d/);
+    await expect
+      .poll(() => page.textContent('#hours'), wait)
+      .toMatch(/welcome \(office\): closed → holiday → holiday; closure: Christmas Day; next change 2026-12-\d\d/);
     await page.fill('#clock', '2026-11-23T10:00');
     await page.dispatchEvent('#clock', 'change');
     await expect.poll(() => page.textContent('#hours'), wait).toContain('→ open → welcome_open');
@@ -103,8 +108,18 @@ describe('callflow dev in Chromium', { timeout: 60_000 }, () => {
       await page.locator('body').press('1');
       await expect.poll(() => page.textContent('#call-status'), wait).toContain(`Call ended (flow) on ${provider}`);
       const heard = await transcript();
-      expect(heard).toEqual(expect.arrayContaining(['you pressed 1', '“Connecting you to our sales team.”', 'transfer to +441632960001: busy', 'recorded 5 s', 'the call ended']));
-      expect(heard.indexOf('transfer to +441632960001: busy')).toBeLessThan(heard.findIndex((line) => line.startsWith('“Please leave a message')));
+      expect(heard).toEqual(
+        expect.arrayContaining([
+          'you pressed 1',
+          '“Connecting you to our sales team.”',
+          'transfer to +441632960001: busy',
+          'recorded 5 s',
+          'the call ended',
+        ]),
+      );
+      expect(heard.indexOf('transfer to +441632960001: busy')).toBeLessThan(
+        heard.findIndex((line) => line.startsWith('“Please leave a message')),
+      );
       expect(await currentNode()).toBe('voicemail');
       const visited = await page.$$eval('#graph g.cf-visited', (items) => items.map((item) => item.getAttribute('data-node')));
       expect(visited).toEqual(expect.arrayContaining(['welcome', 'welcome_open', 'menu', 'sales', 'voicemail']));
@@ -136,13 +151,20 @@ describe('callflow dev in Chromium', { timeout: 60_000 }, () => {
 
   it('reloads on save, shows every problem of a broken file with its line, and keeps the last good flow usable', async () => {
     const good = readFileSync(flowPath, 'utf8');
-    const broken = good.replace('routes: { "1": sales,', 'routes: { "1": salse,').replace('{ type: say, text: Thank you for calling Example Limited. }', '{ type: sayy, text: Thank you for calling Example Limited. }');
+    const broken = good
+      .replace('routes: { "1": sales,', 'routes: { "1": salse,')
+      .replace(
+        '{ type: say, text: Thank you for calling Example Limited. }',
+        '{ type: sayy, text: Thank you for calling Example Limited. }',
+      );
     expect(broken).not.toBe(good);
     const lineOf = (text: string, needle: string) => text.split('\n').findIndex((line) => line.includes(needle)) + 1;
     writeFileSync(flowPath, broken);
     await page.waitForSelector('#problems:not([hidden])', wait);
     const problems = await page.$$eval('#problem-list li', (items) => items.map((item) => item.textContent ?? ''));
-    expect(problems.some((problem) => problem.includes(`line ${lineOf(broken, 'salse')}`) && problem.includes("unknown node 'salse'"))).toBe(true);
+    expect(
+      problems.some((problem) => problem.includes(`line ${lineOf(broken, 'salse')}`) && problem.includes("unknown node 'salse'")),
+    ).toBe(true);
     expect(problems.some((problem) => problem.includes(`line ${lineOf(broken, 'sayy')}`))).toBe(true);
     expect(await page.getAttribute('#problems', 'role')).toBe('alert');
     expect(await page.textContent('#flow-status')).toContain('showing the last good flow');

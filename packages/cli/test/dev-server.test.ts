@@ -25,7 +25,16 @@ writeFileSync(flowPath, source('Say billing or press 1.'));
 
 let server: DevServer;
 const api = async (path: string, body?: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(new URL(path, server.url), body === undefined ? { headers } : { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(
+    new URL(path, server.url),
+    body === undefined
+      ? { headers }
+      : {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        },
+  );
   return { status: response.status, body: (await response.json()) as Record<string, any> };
 };
 
@@ -66,10 +75,15 @@ describe('callflow dev server', { timeout: 60_000 }, () => {
   });
 
   it('refuses bad input with 400 and a reason, unknown calls with 404, other hosts with 403', async () => {
-    expect(await api('/api/calls', { provider: 'plivo' })).toEqual({ status: 400, body: { error: 'provider must be twilio, vonage or telnyx' } });
+    expect(await api('/api/calls', { provider: 'plivo' })).toEqual({
+      status: 400,
+      body: { error: 'provider must be twilio, vonage or telnyx' },
+    });
     expect((await api('/api/calls', '{not json')).status).toBe(400);
     expect((await api('/api/calls', { provider: 'twilio', at: 'yesterday' })).body.error).toMatch(/not an ISO time/);
-    expect((await api('/api/calls', { provider: 'twilio', outcomes: { transfer: 'maybe' } })).body.error).toMatch(/outcomes.transfer must be one of completed, busy/);
+    expect((await api('/api/calls', { provider: 'twilio', outcomes: { transfer: 'maybe' } })).body.error).toMatch(
+      /outcomes.transfer must be one of completed, busy/,
+    );
     const call = await api('/api/calls', { provider: 'twilio' });
     expect((await api(`/api/calls/${call.body.id}/act`, { digits: '12a' })).body.error).toMatch(/digits are 0-9/);
     expect((await api(`/api/calls/${call.body.id}/act`, { hangup: true })).body.endedBy).toBe('caller');
@@ -82,7 +96,7 @@ describe('callflow dev server', { timeout: 60_000 }, () => {
 
   it('reloads the TypeScript file on save and keeps the last good flow while it is broken', async () => {
     const before = (await api('/api/state')).body;
-    writeFileSync(flowPath, source('Say billing or press 1.').replace("say('Thanks.')", 'say((\'Thanks.\')'));
+    writeFileSync(flowPath, source('Say billing or press 1.').replace("say('Thanks.')", "say(('Thanks.')"));
     await expect.poll(async () => (await api('/api/state')).body.broken, { timeout: 30_000 }).toBe(true);
     const broken = (await api('/api/state')).body;
     expect(broken.version).toBeGreaterThan(before.version);
@@ -108,6 +122,10 @@ describe('callflow dev server', { timeout: 60_000 }, () => {
     expect(await page.text()).toContain('<title>callflow dev</title>');
     stop.abort();
     expect((await running).code).toBe(0);
-    expect(await devCommand(flowPath, { port: 'http' })).toEqual({ code: 2, stdout: '', stderr: "callflow dev: --port 'http' is not a port number (0-65535)\n" });
+    expect(await devCommand(flowPath, { port: 'http' })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "callflow dev: --port 'http' is not a port number (0-65535)\n",
+    });
   });
 });

@@ -18,7 +18,9 @@ const named: Record<string, string> = { quot: '"', lt: '<', gt: '>', amp: '&' };
 
 /** Mermaid keeps `#code;` entities as placeholders until it draws; this is its decoding for the names we use. */
 function decodeEntities(text: string): string {
-  return text.replace(/ﬂ°°(\d+)¶ß/g, (_, code: string) => String.fromCodePoint(Number(code))).replace(/ﬂ°(\w+)¶ß/g, (whole, name: string) => named[name] ?? whole);
+  return text
+    .replace(/ﬂ°°(\d+)¶ß/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/ﬂ°(\w+)¶ß/g, (whole, name: string) => named[name] ?? whole);
 }
 
 async function parseMermaid(text: string): Promise<ParsedDiagram> {
@@ -37,10 +39,36 @@ beforeAll(async () => {
   mermaid.initialize({ startOnLoad: false });
 });
 
-const awkwardIds = ['end', 'graph', 'style', 'class', 'subgraph', 'click', 'start', 'classDef', 'linkStyle', 'flowchart', 'direction', 'call-back', 'v1.2', 'café', '電話', 'o', 'x', 'A--B', 'a"b', 'semi;colon', 'hash#tag', '1st'];
+const awkwardIds = [
+  'end',
+  'graph',
+  'style',
+  'class',
+  'subgraph',
+  'click',
+  'start',
+  'classDef',
+  'linkStyle',
+  'flowchart',
+  'direction',
+  'call-back',
+  'v1.2',
+  'café',
+  '電話',
+  'o',
+  'x',
+  'A--B',
+  'a"b',
+  'semi;colon',
+  'hash#tag',
+  '1st',
+];
 
 function awkwardFlow(): Flow {
-  const nodes: Record<string, ReturnType<typeof say>[] | Array<ReturnType<typeof goto> | ReturnType<typeof say> | ReturnType<typeof hangup>>> = {};
+  const nodes: Record<
+    string,
+    ReturnType<typeof say>[] | Array<ReturnType<typeof goto> | ReturnType<typeof say> | ReturnType<typeof hangup>>
+  > = {};
   awkwardIds.forEach((id, index) => {
     const next = awkwardIds[index + 1];
     nodes[id] = next ? [say(`node <${id}> says "hi" #1`), goto(next)] : [hangup()];
@@ -69,7 +97,16 @@ describe('callflow diagram (Mermaid) through the real Mermaid parser', () => {
       name: 'labels',
       start: 'end',
       nodes: {
-        end: [gather({ prompt: 'Press 1', finishOnKey: '', routes: { '1': 'class', '#': 'style' }, onNoInput: 'click', attempts: 2, onExhausted: 'click' })],
+        end: [
+          gather({
+            prompt: 'Press 1',
+            finishOnKey: '',
+            routes: { '1': 'class', '#': 'style' },
+            onNoInput: 'click',
+            attempts: 2,
+            onExhausted: 'click',
+          }),
+        ],
         class: [hangup()],
         style: [hangup()],
         click: [hangup()],
@@ -79,7 +116,9 @@ describe('callflow diagram (Mermaid) through the real Mermaid parser', () => {
     const named = (id: string) => [...parsed.vertices].find(([, label]) => label.includes(`<b>${id}</b>`))![0];
     const edges = parsed.edges.map((edge) => `${edge.from}-${edge.label}-${edge.to}`);
     // Two references between the same nodes share one edge, both labels on it.
-    expect(edges).toEqual(expect.arrayContaining([`${named('end')}-1-${named('class')}`, `${named('end')}-no input, exhausted-${named('click')}`]));
+    expect(edges).toEqual(
+      expect.arrayContaining([`${named('end')}-1-${named('class')}`, `${named('end')}-no input, exhausted-${named('click')}`]),
+    );
     expect(parsed.edges.find((edge) => edge.to === named('style'))?.label).toBe('#');
   });
 

@@ -70,7 +70,15 @@ describe('callflow diagram --format svg', () => {
 
   it('draws edges into a node more than eight nodes lead to as connectors beside each source', () => {
     const nodes: Record<string, unknown> = { goodbye: [{ type: 'hangup' }] };
-    for (let index = 0; index < 12; index++) nodes[`menu_${index}`] = [{ type: 'gather', prompt: [{ type: 'say', text: 'Press 1.' }], routes: { '1': index < 11 ? `menu_${index + 1}` : 'goodbye' }, onNoInput: 'goodbye' }];
+    for (let index = 0; index < 12; index++)
+      nodes[`menu_${index}`] = [
+        {
+          type: 'gather',
+          prompt: [{ type: 'say', text: 'Press 1.' }],
+          routes: { '1': index < 11 ? `menu_${index + 1}` : 'goodbye' },
+          onNoInput: 'goodbye',
+        },
+      ];
     const hubFlow = { version: 1, name: 'hub', start: 'menu_0', nodes } as Flow;
     const document = parseSvg(renderFlowSvg(flowGraph(hubFlow)));
     const stubs = [...document.querySelectorAll('g.cf-stub')];
@@ -85,7 +93,12 @@ describe('callflow diagram --format svg', () => {
     const svg = await runCli(['diagram', fixture('hotline.yaml'), '--format', 'svg']);
     expect(svg.code).toBe(0);
     const document = parseSvg(svg.stdout);
-    expect([...document.querySelectorAll('g.cf-node')].map((node) => node.getAttribute('data-node'))).toEqual(['menu', 'weather', 'sales', 'bye']);
+    expect([...document.querySelectorAll('g.cf-node')].map((node) => node.getAttribute('data-node'))).toEqual([
+      'menu',
+      'weather',
+      'sales',
+      'bye',
+    ]);
     const output = join(mkdtempSync(join(tmpdir(), 'callflow-diagram-')), 'hotline.png');
     const png = await runCli(['diagram', fixture('hotline.yaml'), '--format', 'png', '--output', output]);
     expect(png.code).toBe(0);

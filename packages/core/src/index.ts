@@ -43,13 +43,33 @@ export type { Schema, SchemaIssue } from './ir/public-schemas.js';
 export { assertValidFlow, formatPath, invalidFlowError, stepReferences, validateFlow } from './ir/validate-flow.js';
 export type { FlowValidation } from './ir/validate-flow.js';
 export { checkFlowSource, parseFlow } from './ir/parse-flow.js';
-export { defaultHoldMusicUrl, defaultQueueAnnouncement, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from './ir/queue-announcement.js';
+export {
+  defaultHoldMusicUrl,
+  defaultQueueAnnouncement,
+  formatQueueAnnouncement,
+  queueAnnouncementDue,
+  queueAnnouncementOf,
+} from './ir/queue-announcement.js';
 export { assertProviderSupport, assertStepsSupported, unsupportedOptionsOf, unsupportedUses } from './provider/check-provider-support.js';
 export type { UnsupportedUse } from './provider/check-provider-support.js';
 export type { ParseFlowOptions } from './ir/parse-flow.js';
 export { didYouMean, editDistance, nearest } from './ir/suggest.js';
 
-export { conference, defineFlow, enqueue, gather, goto, hangup, hours, pause, play, record, reject, say, transfer } from './dsl/define-flow.js';
+export {
+  conference,
+  defineFlow,
+  enqueue,
+  gather,
+  goto,
+  hangup,
+  hours,
+  pause,
+  play,
+  record,
+  reject,
+  say,
+  transfer,
+} from './dsl/define-flow.js';
 export type { FlowDefinition } from './dsl/define-flow.js';
 
 export { checkHours, isOpen, nextChange } from './hours/business-hours.js';

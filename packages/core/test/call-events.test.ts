@@ -1,17 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { answerRoute, createCallEvents, createEngine, createMemoryStore, defineFlow, hangup, say, signOutboundStart, silentLogger, type CallEvent } from '../src/index.js';
+import {
+  answerRoute,
+  createCallEvents,
+  createEngine,
+  createMemoryStore,
+  defineFlow,
+  hangup,
+  say,
+  signOutboundStart,
+  silentLogger,
+  type CallEvent,
+} from '../src/index.js';
 
 const flow = defineFlow({
   name: 'outbound',
   start: 'hello',
   machineDetection: { onMachine: 'message', onUnknown: 'unsure' },
-  nodes: { hello: [say('Hi.'), hangup()], other: [say('Other.'), hangup()], message: [say('Message.'), hangup()], unsure: [say('Hello?'), hangup()] },
+  nodes: {
+    hello: [say('Hi.'), hangup()],
+    other: [say('Other.'), hangup()],
+    message: [say('Message.'), hangup()],
+    unsure: [say('Hello?'), hangup()],
+  },
 });
 
 describe('lifecycle events', () => {
   it('reports each event once under duplicate delivery, and says who ended the call', async () => {
     const seen: CallEvent[] = [];
-    const events = createCallEvents({ provider: 'test', store: createMemoryStore(), logger: silentLogger, hook: (event) => void seen.push(event) });
+    const events = createCallEvents({
+      provider: 'test',
+      store: createMemoryStore(),
+      logger: silentLogger,
+      hook: (event) => void seen.push(event),
+    });
     await events.report('c1', { type: 'started', direction: 'outbound', to: '+15551230000' });
     await events.report('c1', { type: 'started', direction: 'outbound', to: '+15551230000' });
     await events.answered('c1', 'outbound', 'human');
@@ -40,7 +61,12 @@ describe('lifecycle events', () => {
   it('logs a failing hook instead of throwing', async () => {
     const errors: string[] = [];
     const logger = { warn: () => undefined, error: (message: string) => void errors.push(message) };
-    const events = createCallEvents({ provider: 'test', store: createMemoryStore(), logger, hook: () => Promise.reject(new Error('database down')) });
+    const events = createCallEvents({
+      provider: 'test',
+      store: createMemoryStore(),
+      logger,
+      hook: () => Promise.reject(new Error('database down')),
+    });
     await events.report('c1', { type: 'started', direction: 'inbound' });
     expect(errors).toEqual(['[callflow:test] onCallEvent failed for call-started: database down']);
   });
@@ -54,15 +80,29 @@ describe('outbound starts', () => {
     expect(state).toMatchObject({ node: 'other', step: 0, vars: { name: 'Ada' } });
     await expect(engine.inspect(start.token, { callId: 'outbound:000000000000000000000000' })).rejects.toThrow(/another call/);
     await expect(signOutboundStart(engine, { node: 'nowhere' }, 'test')).rejects.toThrow(/unknown node 'nowhere'/);
-    await expect(signOutboundStart(engine, { vars: { count: 3 as unknown as string } }, 'test')).rejects.toThrow(/call variable 'count' must be a string/);
+    await expect(signOutboundStart(engine, { vars: { count: 3 as unknown as string } }, 'test')).rejects.toThrow(
+      /call variable 'count' must be a string/,
+    );
   });
 
   it('routes on who answered: the start node for a person, the flow routes for a machine or an unknown party', () => {
     const engine = createEngine(flow, { secret: 'outbound-secret-0123456789abcdef' });
-    expect(['human', 'machine', 'unknown', undefined].map((by) => answerRoute(engine, 'other', by as never))).toEqual(['other', 'message', 'unsure', 'other']);
+    expect(['human', 'machine', 'unknown', undefined].map((by) => answerRoute(engine, 'other', by as never))).toEqual([
+      'other',
+      'message',
+      'unsure',
+      'other',
+    ]);
   });
 
   it('refuses a flow whose machine-detection route names no node, with a hint', () => {
-    expect(() => defineFlow({ name: 'bad', start: 'a', machineDetection: { onMachine: 'voicemal' as 'a' }, nodes: { a: [hangup()], voicemail: [hangup()] } })).toThrow(/machineDetection\.onMachine: unknown node 'voicemal'.*voicemail/s);
+    expect(() =>
+      defineFlow({
+        name: 'bad',
+        start: 'a',
+        machineDetection: { onMachine: 'voicemal' as 'a' },
+        nodes: { a: [hangup()], voicemail: [hangup()] },
+      }),
+    ).toThrow(/machineDetection\.onMachine: unknown node 'voicemal'.*voicemail/s);
   });
 });

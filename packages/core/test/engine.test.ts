@@ -39,7 +39,12 @@ const flow = defineFlow({
     },
   },
   nodes: {
-    greeting: [say('Welcome, {{name}}.'), play('https://audio.example.com/chime.mp3'), pause(1), hours('office', { open: 'menu', closed: 'closed', holiday: 'holiday' })],
+    greeting: [
+      say('Welcome, {{name}}.'),
+      play('https://audio.example.com/chime.mp3'),
+      pause(1),
+      hours('office', { open: 'menu', closed: 'closed', holiday: 'holiday' }),
+    ],
     closed: [say('We are closed.'), hangup()],
     holiday: [say('Happy holidays.'), hangup()],
     menu: [
@@ -53,12 +58,29 @@ const flow = defineFlow({
         onExhausted: 'goodbye',
       }),
     ],
-    sales: [say('Connecting.'), transfer('+15550003333', { ringSeconds: 15, then: 'goodbye', onBusy: 'busy', onNoAnswer: 'voicemail' }), say('Transfer failed.'), hangup()],
+    sales: [
+      say('Connecting.'),
+      transfer('+15550003333', { ringSeconds: 15, then: 'goodbye', onBusy: 'busy', onNoAnswer: 'voicemail' }),
+      say('Transfer failed.'),
+      hangup(),
+    ],
     busy: [say('The line is busy.'), goto('voicemail')],
     voicemail: [say('Leave a message.'), record({ maxSeconds: 60, notify: 'sms', saveAs: 'message' }), say('Thanks.')],
-    support: [enqueue('support', { holdMusic: 'https://audio.example.com/hold.mp3', maxWaitSeconds: 600, onTimeout: 'voicemail', escape: { digit: '0', to: 'voicemail' }, then: 'goodbye' })],
+    support: [
+      enqueue('support', {
+        holdMusic: 'https://audio.example.com/hold.mp3',
+        maxWaitSeconds: 600,
+        onTimeout: 'voicemail',
+        escape: { digit: '0', to: 'voicemail' },
+        then: 'goodbye',
+      }),
+    ],
     conf: [conference('room-1', { startOnEnter: true, beep: false }), say('The conference has ended.')],
-    account: [gather({ prompt: 'Enter your account number, then press pound.', minDigits: 4, maxDigits: 8, saveAs: 'account' }), say('You entered {{account}}.'), hangup()],
+    account: [
+      gather({ prompt: 'Enter your account number, then press pound.', minDigits: 4, maxDigits: 8, saveAs: 'account' }),
+      say('You entered {{account}}.'),
+      hangup(),
+    ],
     goodbye: [say('Goodbye.'), hangup()],
   },
 });
@@ -124,7 +146,10 @@ describe('engine: gather with retries', () => {
   it('re-asks with the invalid prompt, then the no-input prompt, then gives up after three tries', async () => {
     const turns = await walk(monday10am, [{ type: 'digits', digits: '7' }, { type: 'no-input' }, { type: 'digits', digits: '8' }]);
     const reask = turns[1]!.wait!.step;
-    expect(reask.type === 'gather' && reask.prompt.map((step) => step.type === 'say' && step.text)).toEqual(['That is not an option.', 'Press 1 for sales, 2 for support.']);
+    expect(reask.type === 'gather' && reask.prompt.map((step) => step.type === 'say' && step.text)).toEqual([
+      'That is not an option.',
+      'Press 1 for sales, 2 for support.',
+    ]);
     expect(turns[1]!.wait!.state.tries).toEqual({ 'menu:0': 1 });
     const second = turns[2]!.wait!.step;
     expect(second.type === 'gather' && second.prompt[0]).toMatchObject({ text: 'I did not hear anything.' });
@@ -138,13 +163,19 @@ describe('engine: gather with retries', () => {
   });
 
   it('strips the finish key and saves variables for later prompts', async () => {
-    const turns = await walk(monday10am, [{ type: 'digits', digits: '4' }, { type: 'digits', digits: '123456#' }]);
+    const turns = await walk(monday10am, [
+      { type: 'digits', digits: '4' },
+      { type: 'digits', digits: '123456#' },
+    ]);
     expect(texts(turns[2]!)).toEqual(['You entered 123456.']);
     expect(turns[2]!.ended).toBe(true);
   });
 
   it('treats too-short input as invalid for a saveAs gather', async () => {
-    const turns = await walk(monday10am, [{ type: 'digits', digits: '4' }, { type: 'digits', digits: '12' }]);
+    const turns = await walk(monday10am, [
+      { type: 'digits', digits: '4' },
+      { type: 'digits', digits: '12' },
+    ]);
     expect(turns[2]!.wait?.state).toMatchObject({ node: 'account', reask: 'invalid', tries: { 'account:0': 1 } });
   });
 
@@ -153,7 +184,9 @@ describe('engine: gather with retries', () => {
       name: 'detour',
       start: 'menu',
       nodes: {
-        menu: [gather({ prompt: 'Choose.', routes: { '1': 'one' }, onInvalid: 'error', onNoInput: 'error', attempts: 2, onExhausted: 'bye' })],
+        menu: [
+          gather({ prompt: 'Choose.', routes: { '1': 'one' }, onInvalid: 'error', onNoInput: 'error', attempts: 2, onExhausted: 'bye' }),
+        ],
         error: [say('Invalid.'), goto('menu')],
         one: [say('One.'), goto('menu')],
         bye: [say('Bye.'), hangup()],
@@ -177,14 +210,18 @@ describe('engine: gather with retries', () => {
       name: 'speech',
       start: 'menu',
       nodes: {
-        menu: [gather({ prompt: 'Say sales or support.', input: 'both', routes: { '1': 'sales', 'sales': 'sales', 'tech support': 'support' } })],
+        menu: [
+          gather({ prompt: 'Say sales or support.', input: 'both', routes: { '1': 'sales', sales: 'sales', 'tech support': 'support' } }),
+        ],
         sales: [say('Sales.')],
         support: [say('Support.')],
       },
     });
     const engine = createEngine(speechFlow, { secret });
     const start = await engine.start(call);
-    expect(texts(await engine.resume(start.token!, { type: 'speech', text: 'I need Tech Support, please.', confidence: 0.9 }, call))).toEqual(['Support.']);
+    expect(
+      texts(await engine.resume(start.token!, { type: 'speech', text: 'I need Tech Support, please.', confidence: 0.9 }, call)),
+    ).toEqual(['Support.']);
     expect(texts(await engine.resume(start.token!, { type: 'speech', text: 'one' }, call))).toEqual(['Sales.']);
     const miss = await engine.resume(start.token!, { type: 'speech', text: 'billing' }, call);
     expect(miss.wait?.state.reask).toBe('invalid');
@@ -194,7 +231,12 @@ describe('engine: gather with retries', () => {
 describe('engine: transfer, record, queue, conference', () => {
   it('routes each dial status to its fallback', async () => {
     const outcome = async (status: 'completed' | 'busy' | 'no-answer' | 'failed' | 'canceled') =>
-      (await walk(monday10am, [{ type: 'digits', digits: '1' }, { type: 'dial', status }]))[2]!;
+      (
+        await walk(monday10am, [
+          { type: 'digits', digits: '1' },
+          { type: 'dial', status },
+        ])
+      )[2]!;
     expect(texts(await outcome('completed'))).toEqual(['Goodbye.']);
     expect(texts(await outcome('busy'))).toEqual(['The line is busy.', 'Leave a message.']);
     expect(texts(await outcome('no-answer'))).toEqual(['Leave a message.']);
@@ -213,7 +255,14 @@ describe('engine: transfer, record, queue, conference', () => {
     expect(texts(last)).toEqual(['Thanks.']);
     expect(last.ended).toBe(true);
     expect(last.effects).toEqual([
-      { type: 'notify', hook: 'sms', call, node: 'voicemail', recording: { url: 'https://recordings.example.com/RE1', durationSeconds: 12 }, vars: { message: 'https://recordings.example.com/RE1' } },
+      {
+        type: 'notify',
+        hook: 'sms',
+        call,
+        node: 'voicemail',
+        recording: { url: 'https://recordings.example.com/RE1', durationSeconds: 12 },
+        vars: { message: 'https://recordings.example.com/RE1' },
+      },
     ]);
   });
 
@@ -228,7 +277,10 @@ describe('engine: transfer, record, queue, conference', () => {
   });
 
   it('continues after a conference ends', async () => {
-    const turns = await walk(monday10am, [{ type: 'digits', digits: '3' }, { type: 'conference', status: 'ended' }]);
+    const turns = await walk(monday10am, [
+      { type: 'digits', digits: '3' },
+      { type: 'conference', status: 'ended' },
+    ]);
     expect(turns[1]!.wait?.step).toMatchObject({ type: 'conference', room: 'room-1', startOnEnter: true, beep: false });
     expect(texts(turns[2]!)).toEqual(['The conference has ended.']);
   });

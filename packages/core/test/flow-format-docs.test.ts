@@ -29,7 +29,10 @@ function tableAfter(heading: string): Row[] {
       continue;
     }
     inTable = true;
-    const cells = line.split(/(?<!\\)\|/).slice(1, -1).map((cell) => cell.trim());
+    const cells = line
+      .split(/(?<!\\)\|/)
+      .slice(1, -1)
+      .map((cell) => cell.trim());
     const name = /^`([^`]+)`$/.exec(cells[0] ?? '')?.[1];
     if (name) rows.push({ name, type: cells[1] ?? '', defaultValue: cells[2] ?? '' });
   }
@@ -47,11 +50,13 @@ function expectRowsMatch(rows: Row[], fields: Fields, where: string): void {
       expected.add(documentedName);
       const row = documented.get(documentedName);
       expect(row, `${where}: field '${documentedName}' has no row in docs/flow-format.md`).toBeDefined();
-      const described = documentedName === name ? field : (field as Extract<Field, { kind: 'object' }>).fields[documentedName.slice(name.length + 1)]!;
+      const described =
+        documentedName === name ? field : (field as Extract<Field, { kind: 'object' }>).fields[documentedName.slice(name.length + 1)]!;
       checkRow(row!, described, `${where}.${documentedName}`);
     }
   }
-  for (const name of documented.keys()) expect(expected.has(name), `${where}: docs/flow-format.md documents '${name}', which the field table does not know`).toBe(true);
+  for (const name of documented.keys())
+    expect(expected.has(name), `${where}: docs/flow-format.md documents '${name}', which the field table does not know`).toBe(true);
 }
 
 function checkRow(row: Row, field: Field, where: string): void {
@@ -71,19 +76,28 @@ describe('docs/flow-format.md', () => {
   });
 
   it('lists the fields of the steps that move the call, optional ones marked', () => {
-    const rows = page.slice(page.indexOf('## Steps that move the call')).split('\n').filter((line) => /^\| `(goto|hangup|reject|hours)` \|/.test(line));
+    const rows = page
+      .slice(page.indexOf('## Steps that move the call'))
+      .split('\n')
+      .filter((line) => /^\| `(goto|hangup|reject|hours)` \|/.test(line));
     expect(rows).toHaveLength(4);
     for (const line of rows) {
       const [, kind, fields] = /^\| `(\w+)` \| ([^|]*) \|/.exec(line)!;
       const documented = [...fields!.matchAll(/`(\w+)(\?)?`/g)].map((match) => `${match[1]}${match[2] ?? ''}`);
-      const table = Object.entries(stepFieldTable[kind as 'goto' | 'hangup' | 'reject' | 'hours']).map(([name, field]) => `${name}${isOptional(field) ? '?' : ''}`);
+      const table = Object.entries(stepFieldTable[kind as 'goto' | 'hangup' | 'reject' | 'hours']).map(
+        ([name, field]) => `${name}${isOptional(field) ? '?' : ''}`,
+      );
       expect(documented, kind).toEqual(table);
     }
   });
 
   it('documents the top-level fields and the fields every step accepts', () => {
     const { nodes, ...rest } = flowFields;
-    expectRowsMatch(tableAfter('## Top level').filter((row) => row.name !== 'nodes'), rest, 'flow');
+    expectRowsMatch(
+      tableAfter('## Top level').filter((row) => row.name !== 'nodes'),
+      rest,
+      'flow',
+    );
     expect(nodes.kind).toBe('record');
     const common = page.slice(page.indexOf('Every step also accepts'), page.indexOf('## Steps that play'));
     expect([...common.matchAll(/`(\w+)`\s+\(/g)].map((match) => match[1])).toEqual(Object.keys(commonStepFields));

@@ -33,7 +33,11 @@ const seen: string[] = [];
 const echo = webHandler(
   async (request) => {
     seen.push(request instanceof Request ? 'web' : 'reply');
-    return { status: 201, headers: { 'content-type': 'application/json', 'x-echo': 'yes' }, body: JSON.stringify(await describeRequest(request)) };
+    return {
+      status: 201,
+      headers: { 'content-type': 'application/json', 'x-echo': 'yes' },
+      body: JSON.stringify(await describeRequest(request)),
+    };
   },
   { label: 'echo' },
 );
@@ -70,11 +74,23 @@ describe('webHandler', () => {
     expect(echo.label).toBe('echo');
     expect(replyHandlerOf(echo)).toBeTypeOf('function');
     expect(replyHandlerOf(async () => new Response('plain'))).toBeUndefined();
-    const response = await echo(new Request('https://ivr.example.com/voice?t=1', { method: 'POST', headers: { 'content-type': 'text/plain', 'x-custom': 'a' }, body: 'hi' }));
+    const response = await echo(
+      new Request('https://ivr.example.com/voice?t=1', {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain', 'x-custom': 'a' },
+        body: 'hi',
+      }),
+    );
     expect(response).toBeInstanceOf(Response);
     expect(response.status).toBe(201);
     expect(response.headers.get('x-echo')).toBe('yes');
-    expect(await response.json()).toMatchObject({ method: 'POST', url: 'https://ivr.example.com/voice?t=1', body: 'hi', custom: 'a', missing: null });
+    expect(await response.json()).toMatchObject({
+      method: 'POST',
+      url: 'https://ivr.example.com/voice?t=1',
+      body: 'hi',
+      custom: 'a',
+      missing: null,
+    });
     expect(seen).toEqual(['web']);
   });
 
@@ -134,26 +150,53 @@ describe('toNodeListener', () => {
       headers: { host: 'ivr.example.com', 'x-custom': ['a', 'b'], 'content-type': undefined },
     }) as NodeRequestLike;
     const result = await runListener(listener, req);
-    expect(JSON.parse(result.body)).toMatchObject({ method: 'GET', url: 'http://ivr.example.com/answer?from=1', custom: 'a, b', body: '', contentType: null });
+    expect(JSON.parse(result.body)).toMatchObject({
+      method: 'GET',
+      url: 'http://ivr.example.com/answer?from=1',
+      custom: 'a, b',
+      body: '',
+      contentType: null,
+    });
   });
 
   it('uses rawBody when a framework kept it, and marks a body it had to re-encode', async () => {
     const listener = toNodeListener(echo);
-    const base = { method: 'POST', url: '/voice', headers: { host: 'h', 'content-type': 'application/x-www-form-urlencoded' }, readableEnded: true };
-    const raw = await runListener(listener, Object.assign((async function* () {})(), { ...base, rawBody: 'Digits=1&A=%20', body: { Digits: '1', A: ' ' } }) as NodeRequestLike);
+    const base = {
+      method: 'POST',
+      url: '/voice',
+      headers: { host: 'h', 'content-type': 'application/x-www-form-urlencoded' },
+      readableEnded: true,
+    };
+    const raw = await runListener(
+      listener,
+      Object.assign((async function* () {})(), { ...base, rawBody: 'Digits=1&A=%20', body: { Digits: '1', A: ' ' } }) as NodeRequestLike,
+    );
     expect(JSON.parse(raw.body)).toMatchObject({ body: 'Digits=1&A=%20', reencoded: null });
-    const parsed = await runListener(listener, Object.assign((async function* () {})(), { ...base, body: { Digits: '1', A: ' ' } }) as NodeRequestLike);
+    const parsed = await runListener(
+      listener,
+      Object.assign((async function* () {})(), { ...base, body: { Digits: '1', A: ' ' } }) as NodeRequestLike,
+    );
     expect(JSON.parse(parsed.body)).toMatchObject({ body: 'Digits=1&A=+', reencoded: '1' });
   });
 
   it('answers at once when a framework already read the stream and left no body', async () => {
     const listener = toNodeListener(echo);
-    const ended = Object.assign((async function* () {})(), { method: 'POST', url: '/voice', headers: { host: 'h' }, readableEnded: true, on: () => undefined }) as NodeRequestLike;
+    const ended = Object.assign((async function* () {})(), {
+      method: 'POST',
+      url: '/voice',
+      headers: { host: 'h' },
+      readableEnded: true,
+      on: () => undefined,
+    }) as NodeRequestLike;
     expect(JSON.parse((await runListener(listener, ended)).body)).toMatchObject({ method: 'POST', body: '' });
   });
 
   it('still serves any other web-standard handler through Request and Response', async () => {
-    const plain: FetchHandler = async (request) => new Response(`${request.method} ${new URL(request.url).search} ${await request.text()}`, { status: 202, headers: { 'x-plain': '1' } });
+    const plain: FetchHandler = async (request) =>
+      new Response(`${request.method} ${new URL(request.url).search} ${await request.text()}`, {
+        status: 202,
+        headers: { 'x-plain': '1' },
+      });
     const port = await listen(toNodeListener(plain));
     const answer = await send(port, { method: 'POST', path: '/x?q=1', chunks: [Buffer.from('body')] });
     expect(answer).toMatchObject({ status: 202, body: 'POST ?q=1 body' });
@@ -177,14 +220,22 @@ describe('toNodeListener', () => {
 });
 
 /** Runs a listener against an in-memory request and response. */
-function runListener(listener: ReturnType<typeof toNodeListener>, req: NodeRequestLike): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+function runListener(
+  listener: ReturnType<typeof toNodeListener>,
+  req: NodeRequestLike,
+): Promise<{ status: number; headers: Record<string, string>; body: string }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     const res: NodeResponseLike = {
       statusCode: 200,
       headersSent: false,
       setHeader: (name, value) => (headers[name] = value),
-      end: (chunk) => resolve({ status: res.statusCode, headers, body: typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk ?? new Uint8Array()) }),
+      end: (chunk) =>
+        resolve({
+          status: res.statusCode,
+          headers,
+          body: typeof chunk === 'string' ? chunk : new TextDecoder().decode(chunk ?? new Uint8Array()),
+        }),
     };
     listener(req, res, reject);
   });
@@ -204,7 +255,11 @@ describe('toLambdaHandler', () => {
   it('calls a callflow handler through its reply form, headers matched whatever their case', async () => {
     const result = await toLambdaHandler(echo)(v1);
     expect(seen).toEqual(['reply']);
-    expect(result).toMatchObject({ statusCode: 201, headers: { 'content-type': 'application/json', 'x-echo': 'yes' }, isBase64Encoded: false });
+    expect(result).toMatchObject({
+      statusCode: 201,
+      headers: { 'content-type': 'application/json', 'x-echo': 'yes' },
+      isBase64Encoded: false,
+    });
     expect(JSON.parse(result.body)).toEqual({
       method: 'POST',
       url: 'https://ivr.example.com/voice?t=a.b',
@@ -218,7 +273,8 @@ describe('toLambdaHandler', () => {
   });
 
   it('gives a plain web handler the same request (HTTP API v2 event)', async () => {
-    const plain: FetchHandler = async (request) => new Response(JSON.stringify(await describeRequest(request)), { headers: { 'content-type': 'application/json' } });
+    const plain: FetchHandler = async (request) =>
+      new Response(JSON.stringify(await describeRequest(request)), { headers: { 'content-type': 'application/json' } });
     const v2 = {
       version: '2.0',
       rawPath: '/voice',

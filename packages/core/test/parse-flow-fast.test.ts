@@ -13,8 +13,22 @@ const seed = {
   schedules: {
     office: {
       timezone: 'Europe/Paris',
-      weekly: { weekdays: ['09:00-12:00', '13:00-17:30'], mon: ['08:00-18:00'], tue: 'all-day', wed: 'closed', thu: [], fri: ['22:00-02:00'], sat: 'closed', sun: 'all-day', weekend: 'closed', daily: ['10:00-11:00'] },
-      closures: [{ date: '2026-12-25', name: 'Christmas' }, { from: '2026-08-01', to: '2026-08-15' }],
+      weekly: {
+        weekdays: ['09:00-12:00', '13:00-17:30'],
+        mon: ['08:00-18:00'],
+        tue: 'all-day',
+        wed: 'closed',
+        thu: [],
+        fri: ['22:00-02:00'],
+        sat: 'closed',
+        sun: 'all-day',
+        weekend: 'closed',
+        daily: ['10:00-11:00'],
+      },
+      closures: [
+        { date: '2026-12-25', name: 'Christmas' },
+        { from: '2026-08-01', to: '2026-08-15' },
+      ],
       special: [{ date: '2026-12-24', hours: ['09:00-12:00'], name: 'Eve' }],
     },
   },
@@ -25,7 +39,10 @@ const seed = {
       { type: 'pause', seconds: 1.5 },
       {
         type: 'gather',
-        prompt: [{ type: 'say', text: 'Press 1' }, { type: 'play', url: 'https://example.com/b.mp3' }],
+        prompt: [
+          { type: 'say', text: 'Press 1' },
+          { type: 'play', url: 'https://example.com/b.mp3' },
+        ],
         input: 'both',
         numDigits: 1,
         maxDigits: 1,
@@ -46,20 +63,68 @@ const seed = {
         invalid: { attempts: 3, then: 'bye' },
       },
     ],
-    sales: [
-      { type: 'hours', schedule: 'office', open: 'transfer', closed: 'voicemail', holiday: 'bye' },
-    ],
+    sales: [{ type: 'hours', schedule: 'office', open: 'transfer', closed: 'voicemail', holiday: 'bye' }],
     transfer: [
-      { type: 'transfer', to: '+14155550100', callerId: '+1415', ringSeconds: 30, maxSeconds: 600, record: true, then: 'bye', onBusy: 'voicemail', onNoAnswer: 'voicemail', onFailed: 'bye', sendDigits: 'ww12#', whisper: [{ type: 'say', text: 'Call from the clinic line.' }], screen: { prompt: [{ type: 'say', text: 'Press 1 to accept.' }], acceptKey: '1', timeoutSeconds: 5 } },
+      {
+        type: 'transfer',
+        to: '+14155550100',
+        callerId: '+1415',
+        ringSeconds: 30,
+        maxSeconds: 600,
+        record: true,
+        then: 'bye',
+        onBusy: 'voicemail',
+        onNoAnswer: 'voicemail',
+        onFailed: 'bye',
+        sendDigits: 'ww12#',
+        whisper: [{ type: 'say', text: 'Call from the clinic line.' }],
+        screen: { prompt: [{ type: 'say', text: 'Press 1 to accept.' }], acceptKey: '1', timeoutSeconds: 5 },
+      },
       { type: 'transfer', to: { sip: 'sip:alice@example.com', username: 'u', password: 'p' } },
     ],
-    voicemail: [{ type: 'record', maxSeconds: 120, silenceSeconds: 5, finishOnKey: '', beep: true, saveAs: 'message', notify: 'https://example.com/n', then: 'bye' }],
-    queue: [
-      { type: 'enqueue', queue: 'support', holdMusic: 'https://example.com/hold.mp3', announcePosition: { everySeconds: 60 }, maxWaitSeconds: 600, onTimeout: 'voicemail', escape: { digit: '0', to: 'voicemail' }, then: 'bye' },
-      { type: 'enqueue', queue: 'other', announcePosition: true },
-      { type: 'enqueue', queue: 'worded', announce: { template: 'You are number {position}; about {waitMinutes} minutes.', everySeconds: 60 } },
+    voicemail: [
+      {
+        type: 'record',
+        maxSeconds: 120,
+        silenceSeconds: 5,
+        finishOnKey: '',
+        beep: true,
+        saveAs: 'message',
+        notify: 'https://example.com/n',
+        then: 'bye',
+      },
     ],
-    room: [{ type: 'conference', room: 'team', startOnEnter: true, endOnExit: false, muted: false, beep: true, holdMusic: 'https://example.com/h.mp3', maxParticipants: 10, then: 'bye' }],
+    queue: [
+      {
+        type: 'enqueue',
+        queue: 'support',
+        holdMusic: 'https://example.com/hold.mp3',
+        announcePosition: { everySeconds: 60 },
+        maxWaitSeconds: 600,
+        onTimeout: 'voicemail',
+        escape: { digit: '0', to: 'voicemail' },
+        then: 'bye',
+      },
+      { type: 'enqueue', queue: 'other', announcePosition: true },
+      {
+        type: 'enqueue',
+        queue: 'worded',
+        announce: { template: 'You are number {position}; about {waitMinutes} minutes.', everySeconds: 60 },
+      },
+    ],
+    room: [
+      {
+        type: 'conference',
+        room: 'team',
+        startOnEnter: true,
+        endOnExit: false,
+        muted: false,
+        beep: true,
+        holdMusic: 'https://example.com/h.mp3',
+        maxParticipants: 10,
+        then: 'bye',
+      },
+    ],
     loop: [{ type: 'goto', node: 'menu' }],
     bye: [{ type: 'say', text: 'Bye' }, { type: 'hangup' }],
     busy: [{ type: 'reject', reason: 'busy' }],
@@ -93,7 +158,8 @@ function tableBounds(): number[] {
   const out = new Set<number>();
   const walk = (fields: Fields) => Object.values(fields).forEach(visit);
   const visit = (field: Field) => {
-    if (field.kind === 'number') for (const value of [field.min, field.max, field.min - 0.05, field.max + 1, field.min + 0.5]) out.add(value);
+    if (field.kind === 'number')
+      for (const value of [field.min, field.max, field.min - 0.05, field.max + 1, field.min + 0.5]) out.add(value);
     else if (field.kind === 'object') walk(field.fields);
     else if (field.kind === 'list') visit(field.of);
     else if (field.kind === 'union') field.options.forEach(visit);
@@ -107,14 +173,115 @@ const fieldNames = [...tableFieldNames(), 'twilio', '__proto__', 'constructor', 
 /** Fresh each time, so no mutation reaches a value another run uses. */
 const values = (): unknown[] => [
   ...tableBounds(),
-  undefined, null, true, false, 0, -1, 0.05, 0.1, 1, 1.5, 2, 3, 10, 100, 101, 128, 129, 250, 251, 600, 601, 14400, 14401, 2 ** 53, NaN, Infinity, -Infinity,
-  '', ' ', 'a', 'x', 'ab', '1', '12', '#', '*', '1#', 'A', 'menu', 'bye', 'nowhere', 'menu ', '_id', '9id', 'a-b', 'a.b', 'x'.repeat(65), 'x'.repeat(3001),
-  'https://example.com', ' https://example.com', 'https://exa\tmple.com', 'example.com', 'http:example.com', 'mailto:a@b.c',
-  '+14155550100', '14155550100', '+1', 'sip:a@b', 'sips:a@b', 'sip:a b@c', '09:00-17:00', '24:00-25:00', '00:00-24:00', '9:00-17:00',
-  '2026-02-30', '2026-13-01', '2026-01-01', 'Europe/Paris', 'Nowhere/Zone', 'UTC', 'closed', 'all-day', 'open',
-  'say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours', 'dtmf', 'speech', 'both', 'busy', 'rejected', 'w', '1w#',
-  [], [1], ['a'], [{ type: 'say', text: 'x' }], [{ type: 'hangup' }], {}, { sip: 'sip:a@b' }, { everySeconds: 60 }, { date: '2026-01-01' },
-  { twilio: {} }, { type: 'say', text: 'y' }, { type: 'gather', prompt: [] }, () => [], new Date(0), Object.create(null), [undefined], new Array(1),
+  undefined,
+  null,
+  true,
+  false,
+  0,
+  -1,
+  0.05,
+  0.1,
+  1,
+  1.5,
+  2,
+  3,
+  10,
+  100,
+  101,
+  128,
+  129,
+  250,
+  251,
+  600,
+  601,
+  14400,
+  14401,
+  2 ** 53,
+  NaN,
+  Infinity,
+  -Infinity,
+  '',
+  ' ',
+  'a',
+  'x',
+  'ab',
+  '1',
+  '12',
+  '#',
+  '*',
+  '1#',
+  'A',
+  'menu',
+  'bye',
+  'nowhere',
+  'menu ',
+  '_id',
+  '9id',
+  'a-b',
+  'a.b',
+  'x'.repeat(65),
+  'x'.repeat(3001),
+  'https://example.com',
+  ' https://example.com',
+  'https://exa\tmple.com',
+  'example.com',
+  'http:example.com',
+  'mailto:a@b.c',
+  '+14155550100',
+  '14155550100',
+  '+1',
+  'sip:a@b',
+  'sips:a@b',
+  'sip:a b@c',
+  '09:00-17:00',
+  '24:00-25:00',
+  '00:00-24:00',
+  '9:00-17:00',
+  '2026-02-30',
+  '2026-13-01',
+  '2026-01-01',
+  'Europe/Paris',
+  'Nowhere/Zone',
+  'UTC',
+  'closed',
+  'all-day',
+  'open',
+  'say',
+  'play',
+  'pause',
+  'gather',
+  'transfer',
+  'record',
+  'enqueue',
+  'conference',
+  'goto',
+  'hangup',
+  'reject',
+  'hours',
+  'dtmf',
+  'speech',
+  'both',
+  'busy',
+  'rejected',
+  'w',
+  '1w#',
+  [],
+  [1],
+  ['a'],
+  [{ type: 'say', text: 'x' }],
+  [{ type: 'hangup' }],
+  {},
+  { sip: 'sip:a@b' },
+  { everySeconds: 60 },
+  { date: '2026-01-01' },
+  { twilio: {} },
+  { type: 'say', text: 'y' },
+  { type: 'gather', prompt: [] },
+  () => [],
+  new Date(0),
+  Object.create(null),
+  [undefined],
+  new Array(1),
 ];
 
 /** A small deterministic generator, so a failure reproduces. */
@@ -159,7 +326,8 @@ function mutate(flow: unknown, next: () => number): unknown {
     else if (kind < 0.6) target[pick(fieldNames)] = pick(values());
     else if (kind < 0.65 && keys.length) Object.defineProperty(target, pick(keys), { enumerable: false });
     else if (kind < 0.68) target[Symbol('extra')] = 1;
-    else if (kind < 0.72 && !Array.isArray(target)) Object.defineProperty(target, '__proto__', { value: {}, enumerable: true, configurable: true, writable: true });
+    else if (kind < 0.72 && !Array.isArray(target))
+      Object.defineProperty(target, '__proto__', { value: {}, enumerable: true, configurable: true, writable: true });
     else if (kind < 0.76 && keys.length) {
       const key = pick(keys);
       const inner = target[key];
@@ -181,7 +349,11 @@ function describeValue(value: unknown): unknown {
   if (typeof value === 'number') return ['number', Object.is(value, -0) ? '-0' : String(value)];
   if (Array.isArray(value)) return ['array', value.length, Object.keys(value), value.map(describeValue)];
   if (typeof value === 'object' && value !== null) {
-    return ['object', Object.getPrototypeOf(value) === Object.prototype, Reflect.ownKeys(value).map((key) => [String(key), describeValue((value as Record<PropertyKey, unknown>)[key])])];
+    return [
+      'object',
+      Object.getPrototypeOf(value) === Object.prototype,
+      Reflect.ownKeys(value).map((key) => [String(key), describeValue((value as Record<PropertyKey, unknown>)[key])]),
+    ];
   }
   return value;
 }
@@ -198,7 +370,12 @@ function reachable(root: unknown, out = new Set<unknown>()): Set<unknown> {
 function isProviderSetting(value: unknown, flow: unknown): boolean {
   for (const container of containers(flow)) {
     const options = (container as { providerOptions?: Record<string, unknown> }).providerOptions;
-    if (typeof options === 'object' && options !== null && Object.values(options).some((settings) => settings !== value && reachable(settings).has(value))) return true;
+    if (
+      typeof options === 'object' &&
+      options !== null &&
+      Object.values(options).some((settings) => settings !== value && reachable(settings).has(value))
+    )
+      return true;
   }
   return false;
 }
@@ -237,7 +414,8 @@ describe('the field-table checker', () => {
         expect(describeValue(checked.data)).toEqual(describeValue(parsed.success ? parsed.data : undefined));
         if (accepted % 10 === 1) {
           const inputs = reachable(flow);
-          for (const value of reachable(checked.data)) if (typeof value !== 'function') expect(inputs.has(value) && !isProviderSetting(value, flow)).toBe(false);
+          for (const value of reachable(checked.data))
+            if (typeof value !== 'function') expect(inputs.has(value) && !isProviderSetting(value, flow)).toBe(false);
         }
         continue;
       }

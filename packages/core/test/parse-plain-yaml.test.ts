@@ -105,17 +105,108 @@ describe('the plain YAML reader', () => {
 
   it('declines, or agrees with the yaml package, on YAML outside the subset and on edge cases', () => {
     const cases = [
-      'a: &x 1\nb: *x\n', 'a: !!str 1\n', 'a: |\n  text\n', 'a: >\n  folded\n', 'a: plain\n  continued\n', 'a: 1\na: 2\n', 'a: b: c\n',
-      'a: 0x1F\n', 'a: 0o17\n', 'a: .inf\n', 'a: -.Inf\n', 'a: .nan\n', 'a: 1e3\n', 'a: +1\n', 'a: -0\n', 'a: 007\n', 'a: 1_000\n', 'a: 1.\n', 'a: .5\n',
-      'a: 12345678901234567890\n', 'a: yes\n', 'a: True\n', 'a: FALSE\n', 'a: ~\n', 'a:\n', 'a: null\n', 'a: Null # c\n', 'a: "x\\u00e9\\n"\n', 'a: "\\ud83d\\ude00"\n',
-      "a: 'it''s'\n", 'a: "a\\"b"\n', 'a: "unclosed\n', "a: 'unclosed\n", 'a: 1\r\nb: 2\r\n', 'a: 1\rb: 2\n', 'a:\t1\n', '\ta: 1\n', 'a: [1, 2,]\n',
-      'a: [1, , 2]\n', 'a: [x: y]\n', 'a: {x:y}\n', 'a: {x: }\n', 'a: { x: [1, { y: z }] }\n', 'a: {x: 1, x: 2}\n', 'a: [1, 2\n', 'null: 1\n', 'true: 1\n',
-      '1: a\n', '01: a\n', '1.5: a\n', '? a\n: b\n', '---\na: 1\n', 'a: 1\n...\n', '%YAML 1.2\n---\na: 1\n', '\ufeffa: 1\n', `${'k'.repeat(1100)}: 1\n`,
-      'a: b #c\n', 'a: b#c\n', 'a: "b"#c\n', 'a: "b" c\n', 'a: [b] c\n', '- a\n- b\n', 'a:\n- b\n- c\n', 'a:\n  - b\n - c\n', 'a:\n  b: 1\n c: 2\n',
-      'a: - b\n', '- - a\n', 'a:\n  -\n  - b\n', '__proto__: 1\n', '<<: 1\n', 'a: @b\n', 'a: `b`\n', 'a: %b\n', 'a: ? b\n', 'a: :b\n', 'a: -b\n', 'a: - \n',
-      '"a": 1\n', "'a': 1\n", '"a" : 1\n', '"a":1\n', 'a: "x": 1\n', 'a: {"x":1}\n', "a: {'x': 1}\n", 'a: [\'x\', "y"]\n', 'a:   spaced   \n', 'a: 1 # c\n# end\n',
-      'a: b\n   # comment at any indent\nc: d\n', 'a: x\u0001y\n', 'a: "x\ty"\n', 'a: [a, b] # c\n', 'a: {b: c} #c\n', 'a: {b: c}#c\n', '', '# only a comment\n', 'just text\n',
-      'a:\n    - b: 1\n      c: 2\n    - d\n', 'a:\n  - b: 1\n   c: 2\n', 'a: [{b: c}, {d: e}]\n', 'a: {b: [c, d], e: {f: g}}\n', 'a: "\\x41"\n', 'a: "\\/"\n',
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      'a: |\n  text\n',
+      'a: >\n  folded\n',
+      'a: plain\n  continued\n',
+      'a: 1\na: 2\n',
+      'a: b: c\n',
+      'a: 0x1F\n',
+      'a: 0o17\n',
+      'a: .inf\n',
+      'a: -.Inf\n',
+      'a: .nan\n',
+      'a: 1e3\n',
+      'a: +1\n',
+      'a: -0\n',
+      'a: 007\n',
+      'a: 1_000\n',
+      'a: 1.\n',
+      'a: .5\n',
+      'a: 12345678901234567890\n',
+      'a: yes\n',
+      'a: True\n',
+      'a: FALSE\n',
+      'a: ~\n',
+      'a:\n',
+      'a: null\n',
+      'a: Null # c\n',
+      'a: "x\\u00e9\\n"\n',
+      'a: "\\ud83d\\ude00"\n',
+      "a: 'it''s'\n",
+      'a: "a\\"b"\n',
+      'a: "unclosed\n',
+      "a: 'unclosed\n",
+      'a: 1\r\nb: 2\r\n',
+      'a: 1\rb: 2\n',
+      'a:\t1\n',
+      '\ta: 1\n',
+      'a: [1, 2,]\n',
+      'a: [1, , 2]\n',
+      'a: [x: y]\n',
+      'a: {x:y}\n',
+      'a: {x: }\n',
+      'a: { x: [1, { y: z }] }\n',
+      'a: {x: 1, x: 2}\n',
+      'a: [1, 2\n',
+      'null: 1\n',
+      'true: 1\n',
+      '1: a\n',
+      '01: a\n',
+      '1.5: a\n',
+      '? a\n: b\n',
+      '---\na: 1\n',
+      'a: 1\n...\n',
+      '%YAML 1.2\n---\na: 1\n',
+      '\ufeffa: 1\n',
+      `${'k'.repeat(1100)}: 1\n`,
+      'a: b #c\n',
+      'a: b#c\n',
+      'a: "b"#c\n',
+      'a: "b" c\n',
+      'a: [b] c\n',
+      '- a\n- b\n',
+      'a:\n- b\n- c\n',
+      'a:\n  - b\n - c\n',
+      'a:\n  b: 1\n c: 2\n',
+      'a: - b\n',
+      '- - a\n',
+      'a:\n  -\n  - b\n',
+      '__proto__: 1\n',
+      '<<: 1\n',
+      'a: @b\n',
+      'a: `b`\n',
+      'a: %b\n',
+      'a: ? b\n',
+      'a: :b\n',
+      'a: -b\n',
+      'a: - \n',
+      '"a": 1\n',
+      "'a': 1\n",
+      '"a" : 1\n',
+      '"a":1\n',
+      'a: "x": 1\n',
+      'a: {"x":1}\n',
+      "a: {'x': 1}\n",
+      'a: [\'x\', "y"]\n',
+      'a:   spaced   \n',
+      'a: 1 # c\n# end\n',
+      'a: b\n   # comment at any indent\nc: d\n',
+      'a: x\u0001y\n',
+      'a: "x\ty"\n',
+      'a: [a, b] # c\n',
+      'a: {b: c} #c\n',
+      'a: {b: c}#c\n',
+      '',
+      '# only a comment\n',
+      'just text\n',
+      'a:\n    - b: 1\n      c: 2\n    - d\n',
+      'a:\n  - b: 1\n   c: 2\n',
+      'a: [{b: c}, {d: e}]\n',
+      'a: {b: [c, d], e: {f: g}}\n',
+      'a: "\\x41"\n',
+      'a: "\\/"\n',
     ];
     const verdicts = cases.map(expectAgreement);
     // The subset is wide enough to matter: the plain forms above are read, not all declined.
@@ -124,7 +215,39 @@ describe('the plain YAML reader', () => {
 
   it('declines, or agrees, on thousands of texts mutated from flow files', () => {
     const next = random(20261201);
-    const pieces = [':', ': ', ' ', '  ', '-', '- ', '#', ' #', '"', "'", '{', '}', '[', ']', ',', '\n', '\n  ', '\t', '&a', '*a', '!', '|', '>', '?', '0', '.', '1e', '~', 'x', '\\', '\r'];
+    const pieces = [
+      ':',
+      ': ',
+      ' ',
+      '  ',
+      '-',
+      '- ',
+      '#',
+      ' #',
+      '"',
+      "'",
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      '\n',
+      '\n  ',
+      '\t',
+      '&a',
+      '*a',
+      '!',
+      '|',
+      '>',
+      '?',
+      '0',
+      '.',
+      '1e',
+      '~',
+      'x',
+      '\\',
+      '\r',
+    ];
     let fast = 0;
     const seeds = [sample, ...docBlocks];
     for (let run = 0; run < 3000; run++) {
@@ -144,24 +267,64 @@ describe('the plain YAML reader', () => {
   it('reads what the yaml package writes, in its several styles', () => {
     const next = random(7);
     const flow = reference(sample)!.value;
-    const styles = [{}, { indentSeq: false }, { defaultStringType: 'QUOTE_DOUBLE' as const }, { defaultStringType: 'QUOTE_SINGLE' as const, defaultKeyType: 'PLAIN' as const }, { indent: 4 }];
+    const styles = [
+      {},
+      { indentSeq: false },
+      { defaultStringType: 'QUOTE_DOUBLE' as const },
+      { defaultStringType: 'QUOTE_SINGLE' as const, defaultKeyType: 'PLAIN' as const },
+      { indent: 4 },
+    ];
     for (const style of styles) expect(expectAgreement(stringify(flow, style)), JSON.stringify(style)).toBe('fast');
     // Each node written as one-line flow collections, as hand-written files often are.
     const nodes = (flow as { nodes: Record<string, unknown[]> }).nodes;
     const oneLine = Object.entries(nodes)
-      .map(([id, steps]) => `  ${id}:\n${steps.map((item) => `    - ${stringify(item, { collectionStyle: 'flow', lineWidth: 0 }).trim()}`).join('\n')}`)
+      .map(
+        ([id, steps]) =>
+          `  ${id}:\n${steps.map((item) => `    - ${stringify(item, { collectionStyle: 'flow', lineWidth: 0 }).trim()}`).join('\n')}`,
+      )
       .join('\n');
     expect(expectAgreement(`version: 1\nname: one-line\nstart: menu\nnodes:\n${oneLine}\n`)).toBe('fast');
     // Odd text values round-trip too (the writer quotes what needs quoting).
-    const odd = ['yes', 'null', '1', '1.0', '-', '- a', 'a: b', 'a #b', '#', "it's", '"q"', ' lead', 'trail ', 'x,y', '[a]', '{a}', 'é', '😀', '', '0x1', '@at', 'a\\b'];
+    const odd = [
+      'yes',
+      'null',
+      '1',
+      '1.0',
+      '-',
+      '- a',
+      'a: b',
+      'a #b',
+      '#',
+      "it's",
+      '"q"',
+      ' lead',
+      'trail ',
+      'x,y',
+      '[a]',
+      '{a}',
+      'é',
+      '😀',
+      '',
+      '0x1',
+      '@at',
+      'a\\b',
+    ];
     for (let run = 0; run < 200; run++) {
-      const value = { version: 1, name: odd[Math.floor(next() * odd.length)], nodes: { [odd[Math.floor(next() * odd.length)]!]: [{ text: odd[Math.floor(next() * odd.length)] }] } };
+      const value = {
+        version: 1,
+        name: odd[Math.floor(next() * odd.length)],
+        nodes: { [odd[Math.floor(next() * odd.length)]!]: [{ text: odd[Math.floor(next() * odd.length)] }] },
+      };
       for (const style of styles) expectAgreement(stringify(value, style));
     }
   });
 
   it('places every key and item on the line the yaml package gives it', () => {
-    const texts = [sample, ...repoYaml.map((file) => readFileSync(`${root}${file}`, 'utf8')), stringify(reference(sample)!.value, { indentSeq: false })];
+    const texts = [
+      sample,
+      ...repoYaml.map((file) => readFileSync(`${root}${file}`, 'utf8')),
+      stringify(reference(sample)!.value, { indentSeq: false }),
+    ];
     for (const text of texts) {
       const located = parsePlainYaml(text, true)!;
       const lineCounter = new LineCounter();
@@ -173,7 +336,10 @@ describe('the plain YAML reader', () => {
   });
 
   it('gives checkFlowSource the same problems and lines whether or not the text is plain YAML', () => {
-    const broken = sample.replace('numDigits: 1', 'numDigits: 200').replace('ringSeconds: 20', 'ringSecs: 20').replace("text: It's fine", 'txt: fine');
+    const broken = sample
+      .replace('numDigits: 1', 'numDigits: 200')
+      .replace('ringSeconds: 20', 'ringSecs: 20')
+      .replace("text: It's fine", 'txt: fine');
     const plain = checkFlowSource(broken);
     expect(parsePlainYaml(broken)).toBeDefined();
     // An anchor puts the same flow outside the subset, so it takes the yaml package's path.

@@ -1,8 +1,28 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { base64UrlToText, createEngine, defineFlow, gather, goto, hangup, say, signToken, textToBase64Url, verifyToken, type CallState } from '../src/index.js';
+import {
+  base64UrlToText,
+  createEngine,
+  defineFlow,
+  gather,
+  goto,
+  hangup,
+  say,
+  signToken,
+  textToBase64Url,
+  verifyToken,
+  type CallState,
+} from '../src/index.js';
 
 const secret = 'token-secret-0123456789';
-const state: CallState = { node: 'menu', step: 2, kind: 'gather', tries: { 'menu:2': 1 }, vars: { account: '1234' }, promptOffset: 1, reask: 'invalid' };
+const state: CallState = {
+  node: 'menu',
+  step: 2,
+  kind: 'gather',
+  tries: { 'menu:2': 1 },
+  vars: { account: '1234' },
+  promptOffset: 1,
+  reask: 'invalid',
+};
 const context = { callId: 'CA1', flowVersion: 'v1abc' };
 const at = (ms: number) => () => ms;
 const t0 = Date.parse('2026-11-21T12:00:00Z');
@@ -51,7 +71,9 @@ describe('continuation tokens', () => {
   it('refuses a token from another call or another secret', async () => {
     const token = await signToken(state, context, { secret, now: at(t0) });
     expect(await refusal(verifyToken(token, { callId: 'CA2' }, { secret, now: at(t0) }))).toBe('foreign-call');
-    expect(await refusal(verifyToken(token, { callId: 'CA1' }, { secret: 'another-secret-0123456789', now: at(t0) }))).toBe('bad-signature');
+    expect(await refusal(verifyToken(token, { callId: 'CA1' }, { secret: 'another-secret-0123456789', now: at(t0) }))).toBe(
+      'bad-signature',
+    );
   });
 
   it('refuses an expired token and one issued in the future', async () => {
@@ -68,19 +90,32 @@ describe('continuation tokens', () => {
     const signed = async (body: unknown) => {
       const payload = textToBase64Url(JSON.stringify(body));
       const mac = new Uint8Array(await subtle.sign('HMAC', key, new TextEncoder().encode(`CA1\n${payload}`)), 0, 16);
-      return `${payload}.${btoa(String.fromCharCode(...mac)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+      return `${payload}.${btoa(String.fromCharCode(...mac))
+        .replace(/\+/g, '-')
+        .replace(/\//g, '_')
+        .replace(/=+$/, '')}`;
     };
     const options = { secret, now: at(t0) };
-    expect(await refusal(verifyToken(await signed([2, 'v', 'menu', 0, 1, 0, 0, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe('unsupported-version');
-    expect(await refusal(verifyToken(await signed([1, 'v', 'menu', 'zero', 1, 0, 0, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe('malformed');
-    expect(await refusal(verifyToken(await signed([1, 'v', 'menu', 0, 99, 0, 0, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe('malformed');
+    expect(await refusal(verifyToken(await signed([2, 'v', 'menu', 0, 1, 0, 0, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe(
+      'unsupported-version',
+    );
+    expect(await refusal(verifyToken(await signed([1, 'v', 'menu', 'zero', 1, 0, 0, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe(
+      'malformed',
+    );
+    expect(await refusal(verifyToken(await signed([1, 'v', 'menu', 0, 99, 0, 0, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe(
+      'malformed',
+    );
     expect(await refusal(verifyToken(await signed({ node: 'menu' }), { callId: 'CA1' }, options))).toBe('malformed');
-    expect(await refusal(verifyToken(await signed([1, 'v', 'menu', 0, 1, 0, { a: 1 }, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe('malformed');
+    expect(await refusal(verifyToken(await signed([1, 'v', 'menu', 0, 1, 0, { a: 1 }, 0, 0, t0 / 1000]), { callId: 'CA1' }, options))).toBe(
+      'malformed',
+    );
   });
 
   it('verifies with any secret in a rotation list and signs with the first', async () => {
     const token = await signToken(state, context, { secret: ['old-secret-0123456789'], now: at(t0) });
-    await expect(verifyToken(token, { callId: 'CA1' }, { secret: ['new-secret-0123456789', 'old-secret-0123456789'], now: at(t0) })).resolves.toBeDefined();
+    await expect(
+      verifyToken(token, { callId: 'CA1' }, { secret: ['new-secret-0123456789', 'old-secret-0123456789'], now: at(t0) }),
+    ).resolves.toBeDefined();
     const fresh = await signToken(state, context, { secret: ['new-secret-0123456789', 'old-secret-0123456789'], now: at(t0) });
     expect(await refusal(verifyToken(fresh, { callId: 'CA1' }, { secret: 'old-secret-0123456789', now: at(t0) }))).toBe('bad-signature');
   });
@@ -90,18 +125,23 @@ describe('HMAC implementations', () => {
   it('node:crypto and WebCrypto produce the same MAC', async () => {
     const { hmacSha256, webCryptoHmacSha256 } = await import('../src/token/hmac.js');
     for (const message of ['', 'CA1\npayload', 'ünïcødé ✓', 'x'.repeat(5000)]) {
-      expect(await hmacSha256('secret-0123456789abcdef', message, 16)).toBe(await webCryptoHmacSha256('secret-0123456789abcdef', message, 16));
+      expect(await hmacSha256('secret-0123456789abcdef', message, 16)).toBe(
+        await webCryptoHmacSha256('secret-0123456789abcdef', message, 16),
+      );
     }
   });
 
   it('agree on every message length around the block size, long and non-ASCII keys, and any output length', async () => {
     const { hmacSha256, webCryptoHmacSha256 } = await import('../src/token/hmac.js');
     const secrets = ['secret-0123456789abcdef', 'k'.repeat(64), 'long-key-'.repeat(12), 'clé-secrète-ünïcødé-🔑'];
-    const messages = Array.from({ length: 200 }, (_, length) => 'CA1\n'.concat('é✓'.repeat(length % 7), 'a'.repeat(length)).slice(0, length));
+    const messages = Array.from({ length: 200 }, (_, length) =>
+      'CA1\n'.concat('é✓'.repeat(length % 7), 'a'.repeat(length)).slice(0, length),
+    );
     messages.push('\ud800 lone surrogate', 'y'.repeat(70_000));
     for (const secret of secrets) {
       for (const message of messages) {
-        for (const length of [16, 32]) expect(await hmacSha256(secret, message, length)).toBe(await webCryptoHmacSha256(secret, message, length));
+        for (const length of [16, 32])
+          expect(await hmacSha256(secret, message, length)).toBe(await webCryptoHmacSha256(secret, message, length));
       }
     }
   });
@@ -135,12 +175,18 @@ describe('tokens without node:crypto (WebCrypto, as on Workers)', () => {
     const token = await webCrypto.token.signToken(state, context, options);
     expect(sign).toHaveBeenCalledTimes(1);
     expect(token).toBe(await signToken(state, context, options));
-    expect(await webCrypto.token.verifyToken(token, { callId: 'CA1' }, options)).toEqual(await verifyToken(token, { callId: 'CA1' }, options));
+    expect(await webCrypto.token.verifyToken(token, { callId: 'CA1' }, options)).toEqual(
+      await verifyToken(token, { callId: 'CA1' }, options),
+    );
     expect(sign).toHaveBeenCalledTimes(2);
     expect(await refusal(webCrypto.token.verifyToken(token, { callId: 'CA2' }, options))).toBe('foreign-call');
     const rotated = { secret: ['new-secret-0123456789', 'another-secret-0123456789', secret], now: at(t0) };
-    await expect(webCrypto.token.verifyToken(token, { callId: 'CA1' }, rotated)).resolves.toEqual(await verifyToken(token, { callId: 'CA1' }, rotated));
-    expect(await refusal(webCrypto.token.verifyToken(token, { callId: 'CA1' }, { secret: ['new-secret-0123456789'], now: at(t0) }))).toBe('bad-signature');
+    await expect(webCrypto.token.verifyToken(token, { callId: 'CA1' }, rotated)).resolves.toEqual(
+      await verifyToken(token, { callId: 'CA1' }, rotated),
+    );
+    expect(await refusal(webCrypto.token.verifyToken(token, { callId: 'CA1' }, { secret: ['new-secret-0123456789'], now: at(t0) }))).toBe(
+      'bad-signature',
+    );
   });
 
   it('runs the engine with asynchronous MACs: turns and tokens match the node:crypto engine', async () => {

@@ -12,8 +12,12 @@ describe('messages for numbers out of range', () => {
   it('says a whole number is out of range, naming the bound, instead of "must be a whole number"', () => {
     expect(problemsOf([gather({ numDigits: 200 })])).toEqual(['nodes.menu[0].numDigits: 200 is out of range: must be at most 128']);
     expect(problemsOf([gather({ attempts: 0 })])).toEqual(['nodes.menu[0].attempts: 0 is out of range: must be at least 1']);
-    expect(problemsOf([{ type: 'conference', room: 'r', maxParticipants: 251 }])).toEqual(['nodes.menu[0].maxParticipants: 251 is out of range: must be at most 250']);
-    expect(problemsOf([{ type: 'say', text: 'x', loop: 2 ** 53 }])).toEqual([`nodes.menu[0].loop: ${2 ** 53} is out of range: must be at most 100`]);
+    expect(problemsOf([{ type: 'conference', room: 'r', maxParticipants: 251 }])).toEqual([
+      'nodes.menu[0].maxParticipants: 251 is out of range: must be at most 250',
+    ]);
+    expect(problemsOf([{ type: 'say', text: 'x', loop: 2 ** 53 }])).toEqual([
+      `nodes.menu[0].loop: ${2 ** 53} is out of range: must be at most 100`,
+    ]);
   });
 
   it('keeps "must be a whole number" for fractions, and names the type for a value that is not a number', () => {
@@ -24,7 +28,8 @@ describe('messages for numbers out of range', () => {
   });
 
   it('gives the range message with the line in a YAML file', () => {
-    const yaml = 'version: 1\nname: x\nstart: menu\nnodes:\n  menu:\n    - type: gather\n      prompt: []\n      saveAs: x\n      numDigits: 200\n';
+    const yaml =
+      'version: 1\nname: x\nstart: menu\nnodes:\n  menu:\n    - type: gather\n      prompt: []\n      saveAs: x\n      numDigits: 200\n';
     expect(checkFlowSource(yaml).problems).toEqual([
       { path: 'nodes.menu[0].numDigits', message: '200 is out of range: must be at most 128', severity: 'error', line: 9 },
     ]);
@@ -40,7 +45,9 @@ describe('messages derived from the field table', () => {
   });
 
   it('picks the shape a union value was meant to have', () => {
-    expect(problemsOf([{ type: 'transfer', to: { sip: 'alice' } }])).toEqual(['nodes.menu[0].to.sip: must be a SIP URI, e.g. sip:alice@example.com']);
+    expect(problemsOf([{ type: 'transfer', to: { sip: 'alice' } }])).toEqual([
+      'nodes.menu[0].to.sip: must be a SIP URI, e.g. sip:alice@example.com',
+    ]);
     expect(problemsOf([{ type: 'transfer', to: 5 }])).toEqual(['nodes.menu[0].to: expected string or object, got number']);
     expect(problemsOf([{ type: 'enqueue', queue: 'q', announcePosition: { everySeconds: 5 } }])).toEqual([
       'nodes.menu[0].announcePosition.everySeconds: 5 is out of range: must be at least 10',
@@ -56,11 +63,15 @@ describe('messages derived from the field table', () => {
     expect(problemsOf([gather({ prompt: [{ type: 'gather', prompt: [] }] })])).toEqual([
       "nodes.menu[0].prompt[0].type: a 'gather' step is not allowed here (one of say, play, pause)",
     ]);
-    expect(problemsOf([gather({ prompt: [{ type: 'sya', text: 'x' }] })])).toEqual(["nodes.menu[0].prompt[0].type: unknown step type 'sya' (did you mean 'say'?)"]);
+    expect(problemsOf([gather({ prompt: [{ type: 'sya', text: 'x' }] })])).toEqual([
+      "nodes.menu[0].prompt[0].type: unknown step type 'sya' (did you mean 'say'?)",
+    ]);
     expect(problemsOf([{ type: 'hangup' }], { schedules: { office: { timezone: 'UTC', weekly: { mom: 'all-day' } } } })).toEqual([
       "schedules.office.weekly.mom: unknown field 'mom' (did you mean 'mon'?)",
     ]);
-    expect(problemsOf([gather({ speech: { hint: ['a'] } })])).toEqual(["nodes.menu[0].speech.hint: unknown field 'hint' (did you mean 'hints'?)"]);
+    expect(problemsOf([gather({ speech: { hint: ['a'] } })])).toEqual([
+      "nodes.menu[0].speech.hint: unknown field 'hint' (did you mean 'hints'?)",
+    ]);
   });
 
   it('lists the problems of the public schemas with their paths', () => {
@@ -84,7 +95,13 @@ describe('node references, read from the field table', () => {
       { type: 'hours', schedule: 'office', open: 'a', closed: 'b', holiday: 'c' },
       { type: 'say', text: 'no references' },
     ];
-    expect(steps.map((step) => stepReferences(step).map(({ field, node }) => `${field}=${node}`).join(' '))).toEqual([
+    expect(
+      steps.map((step) =>
+        stepReferences(step)
+          .map(({ field, node }) => `${field}=${node}`)
+          .join(' '),
+      ),
+    ).toEqual([
       'routes.1=a routes.2=b onInvalid=c onNoInput=d onExhausted=e',
       'onTimeout=a escape.to=b then=c',
       'then=a onBusy=b onNoAnswer=c onFailed=d',

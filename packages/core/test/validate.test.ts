@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { checkFlowSource, type CallFlowError, defineFlow, formatProblems, gather, goto, isCallFlowError, parseFlow, say, validateFlow } from '../src/index.js';
+import {
+  checkFlowSource,
+  type CallFlowError,
+  defineFlow,
+  formatProblems,
+  gather,
+  goto,
+  isCallFlowError,
+  parseFlow,
+  say,
+  validateFlow,
+} from '../src/index.js';
 
 const errorsOf = (input: unknown) => validateFlow(input).problems.filter((problem) => problem.severity === 'error');
 const warningsOf = (input: unknown) => validateFlow(input).problems.filter((problem) => problem.severity === 'warning');
@@ -22,7 +33,10 @@ describe('validateFlow', () => {
           { type: 'sayy', text: 'x' },
           { type: 'hours', schedule: 'ofice', open: 'sales', closed: 'sales' },
         ],
-        sales: [{ type: 'pause', seconds: -1 }, { type: 'transfer', to: 'not a number' }],
+        sales: [
+          { type: 'pause', seconds: -1 },
+          { type: 'transfer', to: 'not a number' },
+        ],
         support: [{ type: 'play', url: 'not-a-url' }],
       },
       schedules: { office: { timezone: 'Mars/Olympus', weekly: { mon: ['9-5'] } } },
@@ -46,11 +60,26 @@ describe('validateFlow', () => {
   });
 
   it('finds loops that never wait for the caller, but allows loops through a gather', () => {
-    const problems = errorsOf({ ...base, nodes: { menu: [{ type: 'say', text: 'a' }, { type: 'goto', node: 'other' }], other: [{ type: 'goto', node: 'menu' }] } });
+    const problems = errorsOf({
+      ...base,
+      nodes: {
+        menu: [
+          { type: 'say', text: 'a' },
+          { type: 'goto', node: 'other' },
+        ],
+        other: [{ type: 'goto', node: 'menu' }],
+      },
+    });
     expect(problems).toEqual([expect.objectContaining({ message: 'loop that never waits for the caller: menu → other → menu' })]);
     const fine = validateFlow({
       ...base,
-      nodes: { menu: [{ type: 'gather', prompt: [], routes: { '9': 'menu' }, onInvalid: 'error' }], error: [{ type: 'say', text: 'Invalid' }, { type: 'goto', node: 'menu' }] },
+      nodes: {
+        menu: [{ type: 'gather', prompt: [], routes: { '9': 'menu' }, onInvalid: 'error' }],
+        error: [
+          { type: 'say', text: 'Invalid' },
+          { type: 'goto', node: 'menu' },
+        ],
+      },
     });
     expect(fine.ok).toBe(true);
   });
@@ -69,8 +98,8 @@ describe('validateFlow', () => {
       ...base,
       nodes: {
         menu: [
-          { type: 'gather', prompt: [], routes: { '1#': 'menu', 'sales': 'menu' } },
-          { type: 'gather', prompt: [], input: 'speech', routes: { 'Sales': 'menu', 'sales': 'menu', 'a+b': 'menu' } },
+          { type: 'gather', prompt: [], routes: { '1#': 'menu', sales: 'menu' } },
+          { type: 'gather', prompt: [], input: 'speech', routes: { Sales: 'menu', sales: 'menu', 'a+b': 'menu' } },
           { type: 'gather', prompt: [], numDigits: 1, routes: { '12': 'menu' } },
           { type: 'gather', prompt: [], minDigits: 5, maxDigits: 2, saveAs: 'x' },
         ],
@@ -87,7 +116,10 @@ describe('validateFlow', () => {
   });
 
   it('warns about unreachable nodes and steps, and input thrown away', () => {
-    const warnings = warningsOf({ ...base, nodes: { menu: [{ type: 'hangup' }, { type: 'say', text: 'never' }], orphan: [{ type: 'gather', prompt: [] }] } });
+    const warnings = warningsOf({
+      ...base,
+      nodes: { menu: [{ type: 'hangup' }, { type: 'say', text: 'never' }], orphan: [{ type: 'gather', prompt: [] }] },
+    });
     expect(warnings.map((problem) => `${problem.path}: ${problem.message}`)).toEqual([
       'nodes.menu[1]: unreachable: the hangup before it never falls through',
       'nodes.orphan[0]: a gather needs routes or saveAs, or its input is thrown away',
@@ -99,7 +131,9 @@ describe('validateFlow', () => {
   it('rejects a non-object and a wrong version without throwing', () => {
     expect(errorsOf(null)[0]?.message).toMatch(/expected object/);
     expect(errorsOf({ ...base, version: 2, nodes: { menu: [] } })[0]).toMatchObject({ path: 'version', message: 'version must be 1' });
-    expect(errorsOf({ ...base, nodes: { menu: [], 'bad id!': [] } })[0]?.message).toBe("key 'bad id!' is invalid: node ids are identifiers: letters, digits, _ and -");
+    expect(errorsOf({ ...base, nodes: { menu: [], 'bad id!': [] } })[0]?.message).toBe(
+      "key 'bad id!' is invalid: node ids are identifiers: letters, digits, _ and -",
+    );
   });
 });
 
@@ -177,7 +211,9 @@ nodes:
   });
 
   it('reports duplicate keys in JSON, which JSON.parse would silently drop', () => {
-    const result = checkFlowSource('{"version":1,"name":"x","start":"menu","nodes":{"menu":[{"type":"hangup"}],"menu":[]}}', { format: 'json' });
+    const result = checkFlowSource('{"version":1,"name":"x","start":"menu","nodes":{"menu":[{"type":"hangup"}],"menu":[]}}', {
+      format: 'json',
+    });
     expect(result.ok).toBe(false);
     expect(result.problems[0]?.message).toMatch(/unique|duplicate/i);
   });
@@ -190,10 +226,14 @@ nodes:
     expect(result.ok).toBe(false);
     expect(result.problems[0]?.message).toMatch(/unique|duplicate/i);
     const unique = text.replace('"menu" :', '"other" :');
-    expect(checkFlowSource(unique, { format: 'json' }).problems.map((problem) => problem.message)).toEqual(["node 'other' is unreachable from 'menu'"]);
+    expect(checkFlowSource(unique, { format: 'json' }).problems.map((problem) => problem.message)).toEqual([
+      "node 'other' is unreachable from 'menu'",
+    ]);
   });
 
   it('throws CallFlowError with the file name', () => {
-    expect(() => parseFlow('version: 1\nname: x\nstart: nowhere\nnodes: {}\n', { fileName: 'ivr.yaml' })).toThrow(/invalid flow ivr.yaml: 1 problem/);
+    expect(() => parseFlow('version: 1\nname: x\nstart: nowhere\nnodes: {}\n', { fileName: 'ivr.yaml' })).toThrow(
+      /invalid flow ivr.yaml: 1 problem/,
+    );
   });
 });

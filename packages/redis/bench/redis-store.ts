@@ -31,7 +31,11 @@ export async function run(): Promise<BenchRow[]> {
       baselineName: 'memory store',
     });
     let event = 0;
-    rows.push({ name: 'redis: claimOnce (SET NX PX)', value: await medianMicros(() => claimOnce(store, `event:${event++}`)), unit: 'µs/op' });
+    rows.push({
+      name: 'redis: claimOnce (SET NX PX)',
+      value: await medianMicros(() => claimOnce(store, `event:${event++}`)),
+      unit: 'µs/op',
+    });
     const queue = storeQueue(store, 'support');
     let member = 0;
     rows.push({
@@ -47,17 +51,32 @@ export async function run(): Promise<BenchRow[]> {
     const concurrent = 10_000;
     let started = performance.now();
     await Promise.all(Array.from({ length: concurrent }, (_, index) => claimOnce(store, `burst:${index}`)));
-    rows.push({ name: `redis: ${concurrent} concurrent claimOnce`, value: concurrent / ((performance.now() - started) / 1000), unit: 'ops/s' });
+    rows.push({
+      name: `redis: ${concurrent} concurrent claimOnce`,
+      value: concurrent / ((performance.now() - started) / 1000),
+      unit: 'ops/s',
+    });
     started = performance.now();
     await Promise.all(Array.from({ length: 2_000 }, (_, index) => queue.push(`burst-${index}`)));
     rows.push({ name: 'redis: 2000 concurrent queue pushes', value: 2_000 / ((performance.now() - started) / 1000), unit: 'ops/s' });
     await server.stop();
     started = performance.now();
     await store.get('k').catch(() => undefined);
-    rows.push({ name: 'redis: reject, first operation after Redis died', value: performance.now() - started, unit: 'ms', target: '≤ timeoutMs (500)' });
+    rows.push({
+      name: 'redis: reject, first operation after Redis died',
+      value: performance.now() - started,
+      unit: 'ms',
+      target: '≤ timeoutMs (500)',
+    });
     started = performance.now();
     await store.get('k').catch(() => undefined);
-    rows.push({ name: 'redis: reject while reconnecting', value: performance.now() - started, unit: 'ms', target: '≤ timeoutMs (500)', note: 'waits for a reconnect up to timeoutMs' });
+    rows.push({
+      name: 'redis: reject while reconnecting',
+      value: performance.now() - started,
+      unit: 'ms',
+      target: '≤ timeoutMs (500)',
+      note: 'waits for a reconnect up to timeoutMs',
+    });
   } finally {
     await store.close();
     await server.dispose();

@@ -27,7 +27,8 @@ const parseInfo = (text: string): Map<string, string> => {
 
 const configValue = (reply: unknown, name: string): string | undefined => {
   if (!Array.isArray(reply)) return undefined;
-  for (let index = 0; index + 1 < reply.length; index += 2) if (String(reply[index]).toLowerCase() === name) return String(reply[index + 1]);
+  for (let index = 0; index + 1 < reply.length; index += 2)
+    if (String(reply[index]).toLowerCase() === name) return String(reply[index + 1]);
   return undefined;
 };
 
@@ -36,24 +37,33 @@ export function risksOf(settings: Omit<RedisServerSettings, 'risks'>): string[] 
   const risks: string[] = [];
   if (settings.source === 'unknown') {
     risks.push(
-      'could not read the server\'s persistence settings (CONFIG GET and INFO both refused); make sure it runs with appendonly yes and maxmemory-policy noeviction, or a restart or eviction strands live calls',
+      "could not read the server's persistence settings (CONFIG GET and INFO both refused); make sure it runs with appendonly yes and maxmemory-policy noeviction, or a restart or eviction strands live calls",
     );
     return risks;
   }
-  const via = settings.source === 'info' ? ' (read from INFO: CONFIG is disabled on this server, as on most managed Redis; change it in the provider\'s console or parameter group)' : '';
+  const via =
+    settings.source === 'info'
+      ? " (read from INFO: CONFIG is disabled on this server, as on most managed Redis; change it in the provider's console or parameter group)"
+      : '';
   if (settings.appendOnly === false) {
     if (settings.save === '') {
-      risks.push(`no persistence (appendonly no, save ''): a restart loses every queue, de-duplication record and call position; set appendonly yes${via}`);
+      risks.push(
+        `no persistence (appendonly no, save ''): a restart loses every queue, de-duplication record and call position; set appendonly yes${via}`,
+      );
     } else if (settings.save === undefined) {
       risks.push(`appendonly is off: a restart loses what was written since the last RDB snapshot, if any; set appendonly yes${via}`);
     } else {
-      risks.push(`appendonly is off (RDB snapshots only, save '${settings.save}'): a crash loses every write since the last snapshot; set appendonly yes${via}`);
+      risks.push(
+        `appendonly is off (RDB snapshots only, save '${settings.save}'): a crash loses every write since the last snapshot; set appendonly yes${via}`,
+      );
     }
   }
   const policy = settings.maxmemoryPolicy;
   if (policy !== undefined && policy !== 'noeviction') {
     const limit = settings.maxmemoryBytes === 0 ? ' (dormant while maxmemory is 0, active as soon as a limit is set)' : '';
-    risks.push(`maxmemory-policy is ${policy}: under memory pressure Redis deletes queues and call records (every callflow key has a TTL, so volatile-* policies evict them too)${limit}; set maxmemory-policy noeviction${via}`);
+    risks.push(
+      `maxmemory-policy is ${policy}: under memory pressure Redis deletes queues and call records (every callflow key has a TTL, so volatile-* policies evict them too)${limit}; set maxmemory-policy noeviction${via}`,
+    );
   }
   return risks;
 }
@@ -65,7 +75,9 @@ export function risksOf(settings: Omit<RedisServerSettings, 'risks'>): string[] 
 export async function readRedisServerSettings(client: Redis): Promise<RedisServerSettings> {
   try {
     const [appendOnly, save, policy, maxmemory] = await Promise.all(
-      ['appendonly', 'save', 'maxmemory-policy', 'maxmemory'].map(async (name) => configValue(await client.call('CONFIG', 'GET', name), name)),
+      ['appendonly', 'save', 'maxmemory-policy', 'maxmemory'].map(async (name) =>
+        configValue(await client.call('CONFIG', 'GET', name), name),
+      ),
     );
     const settings = {
       source: 'config' as const,

@@ -71,7 +71,9 @@ const { retryStrategy: _retryStrategy, enableOfflineQueue: _enableOfflineQueue, 
 const transientReply = /^(LOADING|READONLY|MASTERDOWN|BUSY|TRYAGAIN|CLUSTERDOWN|NOREPLICAS|MISCONF|OOM)\b/;
 
 const ttlMilliseconds = (options: StoreWriteOptions | undefined): string =>
-  options?.ttlSeconds === undefined || !Number.isFinite(options.ttlSeconds) ? '' : String(Math.max(1, Math.ceil(options.ttlSeconds * 1000)));
+  options?.ttlSeconds === undefined || !Number.isFinite(options.ttlSeconds)
+    ? ''
+    : String(Math.max(1, Math.ceil(options.ttlSeconds * 1000)));
 
 /**
  * The core `Store` on Redis (ioredis): single-key atomic operations (Lua where a read decides a write), TTLs, a key prefix per
@@ -134,14 +136,22 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     client.on('error', (error: Error) => {
       if (reported) return;
       reported = true;
-      logger.warn('[callflow:redis] connection problem; operations reject with store-unavailable until Redis is back', { error: error.message });
+      logger.warn('[callflow:redis] connection problem; operations reject with store-unavailable until Redis is back', {
+        error: error.message,
+      });
     });
     client.on('ready', () => {
       if (reported) logger.info?.('[callflow:redis] connected again');
       reported = false;
     });
-  } else if ((client instanceof Cluster ? client.options.redisOptions?.autoResendUnfulfilledCommands : client.options.autoResendUnfulfilledCommands) !== false) {
-    logger.warn('[callflow:redis] this client re-sends unanswered commands after a reconnect, so a write reported as failed may still happen; use recommendedRedisOptions');
+  } else if (
+    (client instanceof Cluster
+      ? client.options.redisOptions?.autoResendUnfulfilledCommands
+      : client.options.autoResendUnfulfilledCommands) !== false
+  ) {
+    logger.warn(
+      '[callflow:redis] this client re-sends unanswered commands after a reconnect, so a write reported as failed may still happen; use recommendedRedisOptions',
+    );
   }
 
   const unavailable = (message: string, cause?: unknown) => new CallFlowError('store-unavailable', message, { provider: 'redis', cause });
@@ -161,7 +171,10 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const withDeadline = <T>(work: Promise<T>, deadline: number, what: string): Promise<T> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(unavailable(`Redis did not answer ${what} within ${timeoutMs} ms`)), Math.max(0, deadline - Date.now()));
+      timer = setTimeout(
+        () => reject(unavailable(`Redis did not answer ${what} within ${timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
     });
     return Promise.race([work, expired]).finally(() => clearTimeout(timer));
   };
@@ -171,7 +184,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof Error && error.name === 'ReplyError') {
       if (transientReply.test(message)) return unavailable(`Redis cannot serve ${what} right now: ${message}`, error);
-      if (/not an integer/.test(message)) return new Error(`[callflow:redis] cannot increment non-integer value at '${key}'`, { cause: error });
+      if (/not an integer/.test(message))
+        return new Error(`[callflow:redis] cannot increment non-integer value at '${key}'`, { cause: error });
       return new Error(`[callflow:redis] ${what} failed: ${message}`, { cause: error });
     }
     return unavailable(`Redis is unreachable (${what}): ${message}`, error);
@@ -181,7 +195,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const run = async <T>(what: string, key: string, command: () => Promise<T>): Promise<T> => {
     try {
       // A socket the server closed can still read 'ready' until the close event is processed: not writable means not ready.
-      if (client.status === 'ready' && (client instanceof Cluster || client.stream?.writable !== false)) return await withDeadline(command(), Date.now() + timeoutMs, what);
+      if (client.status === 'ready' && (client instanceof Cluster || client.stream?.writable !== false))
+        return await withDeadline(command(), Date.now() + timeoutMs, what);
       if (client.status === 'end') throw unavailable(`the Redis client was closed (${what})`);
       const deadline = Date.now() + timeoutMs;
       if (client.status === 'wait') client.connect().catch(() => {});
@@ -222,14 +237,18 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       // Like the memory store: no options keeps the key's TTL, options without ttlSeconds clear it.
       if (writeOptions === undefined) return run(`increment '${key}'`, key, () => client.incrby(prefix + key, by));
       const ttl = ttlMilliseconds(writeOptions);
-      const result = await run(`increment '${key}'`, key, () => evaluate(incrementScript, prefix + key, [by, ttl === '' ? 'persist' : ttl]));
+      const result = await run(`increment '${key}'`, key, () =>
+        evaluate(incrementScript, prefix + key, [by, ttl === '' ? 'persist' : ttl]),
+      );
       return Number(result);
     },
     async compareAndSet(key, expected, value, writeOptions) {
       const ttl = ttlMilliseconds(writeOptions);
       const what = `compare-and-set '${key}'`;
       if (expected === undefined) {
-        const reply = await run(what, key, () => (ttl === '' ? client.set(prefix + key, value, 'NX') : client.set(prefix + key, value, 'PX', ttl, 'NX')));
+        const reply = await run(what, key, () =>
+          ttl === '' ? client.set(prefix + key, value, 'NX') : client.set(prefix + key, value, 'PX', ttl, 'NX'),
+        );
         return reply === 'OK';
       }
       return (await run(what, key, () => evaluate(compareAndSetScript, prefix + key, [expected, value, ttl]))) === 1;
@@ -263,7 +282,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       await run(`confirm move from queue '${queue}'`, queue, () => evaluate(queueConfirmScript, queueKeys(queue), [member]));
     },
     async queueRelease(queue, member) {
-      return Number(await run(`release move back to queue '${queue}'`, queue, () => evaluate(queueReleaseScript, queueKeys(queue), [member])));
+      return Number(
+        await run(`release move back to queue '${queue}'`, queue, () => evaluate(queueReleaseScript, queueKeys(queue), [member])),
+      );
     },
     async queueMembers(queue) {
       return run(`list queue '${queue}'`, queue, () => client.zrange(queueKey(queue), '0', '-1'));

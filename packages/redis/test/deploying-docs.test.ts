@@ -50,7 +50,12 @@ async function health(store: Store): Promise<Response> {
 // docs: "Beyond one Redis: Cluster and Sentinel" (compiled here; the cluster and Sentinel tests run the same options on real servers)
 export function createBeyondOneRedis() {
   // Redis Cluster: a few of its nodes; ioredis finds the rest and follows slot moves.
-  const clustered = createRedisStore({ cluster: [{ host: '10.0.0.1', port: 6379 }, { host: '10.0.0.2', port: 6379 }] });
+  const clustered = createRedisStore({
+    cluster: [
+      { host: '10.0.0.1', port: 6379 },
+      { host: '10.0.0.2', port: 6379 },
+    ],
+  });
   // A primary with replicas behind Sentinel: the store asks the Sentinels for the primary and follows a failover.
   const replicated = createRedisStore({ sentinel: { sentinels: [{ host: '10.0.0.5', port: 26379 }], name: 'mymaster' } });
   return { clustered, replicated };
@@ -107,7 +112,8 @@ describe('docs/deploying.md code', () => {
     await server.stop();
     expect((await health(store)).status).toBe(503);
     await server.start();
-    for (let attempt = 0; attempt < 100 && (await health(store)).status !== 200; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let attempt = 0; attempt < 100 && (await health(store)).status !== 200; attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     expect((await health(store)).status).toBe(200);
   });
 });

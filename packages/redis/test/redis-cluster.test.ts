@@ -63,7 +63,8 @@ describe('Redis Cluster: three primaries on loopback ports (real redis-server --
   it('reads the settings of every primary at connect: AOF on, noeviction, so no warning', async () => {
     const settings = await store.serverSettings();
     expect(settings).toHaveLength(3);
-    for (const entry of settings) expect(entry).toMatchObject({ source: 'config', appendOnly: true, maxmemoryPolicy: 'noeviction', risks: [] });
+    for (const entry of settings)
+      expect(entry).toMatchObject({ source: 'config', appendOnly: true, maxmemoryPolicy: 'noeviction', risks: [] });
     expect(warnings.filter((warning) => /lose call state/.test(warning))).toEqual([]);
   });
 });

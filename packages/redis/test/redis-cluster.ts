@@ -24,7 +24,18 @@ export async function startRedisCluster(primaries = 3): Promise<RedisClusterProc
       const busPort = await freePort();
       servers.push(
         await startRedisServer({
-          args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(busPort), '--cluster-node-timeout', '2000', '--appendonly', 'yes'],
+          args: [
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            'nodes.conf',
+            '--cluster-port',
+            String(busPort),
+            '--cluster-node-timeout',
+            '2000',
+            '--appendonly',
+            'yes',
+          ],
         }),
       );
     }

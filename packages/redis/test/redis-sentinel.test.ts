@@ -54,7 +54,8 @@ describe('Redis Sentinel: primary + replica + Sentinel (real servers), the prima
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
         // After the failover, 200 more webhooks succeed and the run ends.
-        if (killedAt && operations.filter((operation) => operation.outcome === 'ok' && operation.startedAt > killedAt).length >= 200) stop = true;
+        if (killedAt && operations.filter((operation) => operation.outcome === 'ok' && operation.startedAt > killedAt).length >= 200)
+          stop = true;
       }
     };
     const workers = Array.from({ length: 4 }, worker);
@@ -69,7 +70,10 @@ describe('Redis Sentinel: primary + replica + Sentinel (real servers), the prima
     const direct = new Redis({ host: '127.0.0.1', port: set.replica.port });
     try {
       const present = async (index: number) => {
-        const [event, rank] = await Promise.all([direct.get(`sentinel-test:event:${index}`), direct.zrank('sentinel-test:queue:{support}', `CA${index}`)]);
+        const [event, rank] = await Promise.all([
+          direct.get(`sentinel-test:event:${index}`),
+          direct.zrank('sentinel-test:queue:{support}', `CA${index}`),
+        ]);
         return { event: event !== null, queued: rank !== null };
       };
       const acknowledged = operations.filter((operation) => operation.outcome === 'ok');
@@ -86,7 +90,9 @@ describe('Redis Sentinel: primary + replica + Sentinel (real servers), the prima
       }
       const turns = Number(await direct.get('sentinel-test:turns'));
       const firstFailure = Math.min(...failed.map((operation) => operation.startedAt));
-      const firstSuccessAfter = Math.min(...acknowledged.filter((operation) => operation.startedAt > killedAt).map((operation) => operation.startedAt));
+      const firstSuccessAfter = Math.min(
+        ...acknowledged.filter((operation) => operation.startedAt > killedAt).map((operation) => operation.startedAt),
+      );
       const figures = {
         webhooks: operations.length,
         acknowledged: acknowledged.length,
@@ -101,7 +107,8 @@ describe('Redis Sentinel: primary + replica + Sentinel (real servers), the prima
       console.log(`[sentinel failover figures] ${JSON.stringify(figures)}`);
       expect(await direct.get('sentinel-test:before-failover'), 'a write long before the kill survived').toBe('yes');
       // Asynchronous replication: only writes acknowledged in the moment before the kill can be lost, never one after.
-      for (const index of lost) expect(operations.find((operation) => operation.index === index)!.endedAt).toBeLessThanOrEqual(killedAt + 50);
+      for (const index of lost)
+        expect(operations.find((operation) => operation.index === index)!.endedAt).toBeLessThanOrEqual(killedAt + 50);
       // A refused webhook whose event claim landed anyway is found claimed by the provider's retry; every refusal was a 503.
       expect(turns).toBeGreaterThanOrEqual(acknowledged.length - lost.length);
       expect(failed.length, 'the outage was seen').toBeGreaterThan(0);

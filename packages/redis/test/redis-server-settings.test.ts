@@ -49,7 +49,10 @@ describe('Redis server settings at connect (real redis-server)', () => {
   });
 
   it('--maxmemory-policy allkeys-lru (even with AOF): warns, naming maxmemory-policy noeviction', async () => {
-    const { warnings, settings } = await warningsAtConnect(['--appendonly', 'yes', '--maxmemory-policy', 'allkeys-lru', '--maxmemory', '64mb'], true);
+    const { warnings, settings } = await warningsAtConnect(
+      ['--appendonly', 'yes', '--maxmemory-policy', 'allkeys-lru', '--maxmemory', '64mb'],
+      true,
+    );
     expect(settings).toMatchObject({ appendOnly: true, maxmemoryPolicy: 'allkeys-lru', maxmemoryBytes: 64 * 1024 * 1024 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/maxmemory-policy is allkeys-lru: .*set maxmemory-policy noeviction$/);
@@ -57,23 +60,41 @@ describe('Redis server settings at connect (real redis-server)', () => {
   });
 
   it('CONFIG disabled (as on managed Redis): reads INFO instead and says where to change the setting', async () => {
-    const { warnings, settings } = await warningsAtConnect(['--save', '', '--appendonly', 'no', '--maxmemory-policy', 'volatile-lru', '--rename-command', 'CONFIG', '']);
+    const { warnings, settings } = await warningsAtConnect([
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'volatile-lru',
+      '--rename-command',
+      'CONFIG',
+      '',
+    ]);
     expect(settings).toMatchObject({ source: 'info', appendOnly: false, maxmemoryPolicy: 'volatile-lru', maxmemoryBytes: 0 });
     expect(settings.save).toBeUndefined();
     expect(warnings).toHaveLength(2);
     expect(warnings[0]).toMatch(/appendonly is off.*set appendonly yes \(read from INFO: CONFIG is disabled on this server/);
-    expect(warnings[1]).toMatch(/maxmemory-policy is volatile-lru.*dormant while maxmemory is 0.*set maxmemory-policy noeviction \(read from INFO/);
+    expect(warnings[1]).toMatch(
+      /maxmemory-policy is volatile-lru.*dormant while maxmemory is 0.*set maxmemory-policy noeviction \(read from INFO/,
+    );
   });
 
   it('a server that refuses CONFIG and INFO gets a warning that the settings are unknown', () => {
-    expect(risksOf({ source: 'unknown' })).toEqual([expect.stringMatching(/could not read .* appendonly yes and maxmemory-policy noeviction/)]);
+    expect(risksOf({ source: 'unknown' })).toEqual([
+      expect.stringMatching(/could not read .* appendonly yes and maxmemory-policy noeviction/),
+    ]);
   });
 
   it('checkServerSettings: false keeps quiet', async () => {
     const server = await startRedisServer();
     servers.push(server);
     const warnings: string[] = [];
-    const store = createRedisStore({ client: server.url, checkServerSettings: false, logger: { warn: (message) => warnings.push(message), error: () => {} } });
+    const store = createRedisStore({
+      client: server.url,
+      checkServerSettings: false,
+      logger: { warn: (message) => warnings.push(message), error: () => {} },
+    });
     await store.get('x');
     expect((await store.serverSettings())[0]!.risks).toHaveLength(1);
     await store.close();

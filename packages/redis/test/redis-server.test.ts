@@ -17,9 +17,12 @@ describe('redis-server for the tests', () => {
   it('fails naming the one command to run otherwise', () => {
     expect(redisServerPlan(fresh)).toEqual({
       action: 'fail',
-      message: 'redis-server is not installed, and the @callflow/redis tests run against a real Redis. Run: sudo .ci/install-redis-server (then npm test again).',
+      message:
+        'redis-server is not installed, and the @callflow/redis tests run against a real Redis. Run: sudo .ci/install-redis-server (then npm test again).',
     });
-    expect(redisServerPlan({ ...fresh, platform: 'darwin', aptGet: false })).toMatchObject({ message: expect.stringContaining('Run: brew install redis (then npm test again)') });
+    expect(redisServerPlan({ ...fresh, platform: 'darwin', aptGet: false })).toMatchObject({
+      message: expect.stringContaining('Run: brew install redis (then npm test again)'),
+    });
     expect(redisServerPlan({ ...fresh, root: true, aptGet: false })).toMatchObject({ action: 'fail' });
   });
 });

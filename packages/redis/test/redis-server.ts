@@ -71,7 +71,7 @@ export interface RedisServerHost {
 export function redisInstallCommand(host: Pick<RedisServerHost, 'platform' | 'aptGet'>): string {
   if (host.platform === 'darwin') return 'brew install redis';
   if (host.aptGet) return 'sudo .ci/install-redis-server';
-  return 'install redis-server with your system\'s package manager';
+  return "install redis-server with your system's package manager";
 }
 
 /**
@@ -119,7 +119,9 @@ export function provideRedisServer(): Promise<void> {
     try {
       const install = spawnSync(join(repositoryRoot, '.ci', 'install-redis-server'), [], { encoding: 'utf8', timeout: 10 * 60_000 });
       if (install.status !== 0 || !hasCommand('redis-server', ['--version'])) {
-        throw new Error(`installing redis-server failed (${install.error?.message ?? `exit ${install.status}`}):\n${install.stdout}${install.stderr}\nRun: ${redisInstallCommand({ platform: process.platform, aptGet: true })}`);
+        throw new Error(
+          `installing redis-server failed (${install.error?.message ?? `exit ${install.status}`}):\n${install.stdout}${install.stderr}\nRun: ${redisInstallCommand({ platform: process.platform, aptGet: true })}`,
+        );
       }
     } finally {
       rmSync(lock, { recursive: true, force: true });
@@ -139,9 +141,26 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
 
   const start = async () => {
     output = '';
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', ...persistence, '--dir', dataDirectory, '--protected-mode', 'yes', ...(options.args ?? [])], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        ...persistence,
+        '--dir',
+        dataDirectory,
+        '--protected-mode',
+        'yes',
+        ...(options.args ?? []),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout?.on('data', (chunk) => (output += chunk.toString()));
     child.stderr?.on('data', (chunk) => (output += chunk.toString()));
     const started = Date.now();

@@ -45,7 +45,11 @@ async function open(args: string[], persistent = false) {
   const server = await startRedisServer({ persistent, args });
   servers.push(server);
   const warnings: string[] = [];
-  const store = createRedisStore({ client: server.url, timeoutMs: 1_000, logger: { warn: (message) => warnings.push(message), error: () => {} } });
+  const store = createRedisStore({
+    client: server.url,
+    timeoutMs: 1_000,
+    logger: { warn: (message) => warnings.push(message), error: () => {} },
+  });
   stores.push(store);
   await eventually(() => store.get('ready'));
   return { server, store, warnings };

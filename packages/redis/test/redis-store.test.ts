@@ -9,7 +9,12 @@ let server: RedisServerProcess;
 const stores: RedisStore[] = [];
 const open = (options: Parameters<typeof createRedisStore>[0] = {}) => {
   // A generous command timeout: on a busy two-core machine a loopback Redis can take longer than the 500 ms default.
-  const store = createRedisStore({ client: server.url, prefix: `test-${Math.random().toString(36).slice(2, 8)}:`, timeoutMs: 5_000, ...options });
+  const store = createRedisStore({
+    client: server.url,
+    prefix: `test-${Math.random().toString(36).slice(2, 8)}:`,
+    timeoutMs: 5_000,
+    ...options,
+  });
   stores.push(store);
   return store;
 };
@@ -130,7 +135,9 @@ describe('Redis store', () => {
     expect(new Set(members).size).toBe(100);
     const claims = await Promise.all(Array.from({ length: 50 }, (_, index) => claimOnce(index % 2 === 0 ? first : second, 'event:abc')));
     expect(claims.filter(Boolean)).toHaveLength(1);
-    const counts = await Promise.all(Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? first : second).increment('agents-busy')));
+    const counts = await Promise.all(
+      Array.from({ length: 100 }, (_, index) => (index % 2 === 0 ? first : second).increment('agents-busy')),
+    );
     expect(Math.max(...counts)).toBe(100);
   });
 });
@@ -145,7 +152,11 @@ describe('the ACL of docs/deploying.md', () => {
     try {
       await admin.call(...(line!.replace('>password', '>acl-test-password').split(/\s+/) as [string, ...string[]]));
       const warnings: string[] = [];
-      const store = createRedisStore({ client: `redis://support-line:acl-test-password@127.0.0.1:${server.port}`, prefix: 'support-line:', logger: { warn: (message) => warnings.push(message), error: () => {} } });
+      const store = createRedisStore({
+        client: `redis://support-line:acl-test-password@127.0.0.1:${server.port}`,
+        prefix: 'support-line:',
+        logger: { warn: (message) => warnings.push(message), error: () => {} },
+      });
       stores.push(store);
       for (const conformanceCase of storeConformanceCases.filter((entry) => !/prefixes/.test(entry.name))) await conformanceCase.run(store);
       const settings = await store.serverSettings();

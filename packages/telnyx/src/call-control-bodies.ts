@@ -16,8 +16,35 @@ interface CallCommandBody {
 type RecordingFormat = 'wav' | 'mp3';
 /** The languages of the `female`/`male` voices. provider: https://developers.telnyx.com/api/call-control/speak-call */
 export type SpeakLanguage =
-  | 'arb' | 'cmn-CN' | 'cy-GB' | 'da-DK' | 'de-DE' | 'en-AU' | 'en-GB' | 'en-GB-WLS' | 'en-IN' | 'en-US' | 'es-ES' | 'es-MX' | 'es-US' | 'fr-CA' | 'fr-FR'
-  | 'hi-IN' | 'is-IS' | 'it-IT' | 'ja-JP' | 'ko-KR' | 'nb-NO' | 'nl-NL' | 'pl-PL' | 'pt-BR' | 'pt-PT' | 'ro-RO' | 'ru-RU' | 'sv-SE' | 'tr-TR';
+  | 'arb'
+  | 'cmn-CN'
+  | 'cy-GB'
+  | 'da-DK'
+  | 'de-DE'
+  | 'en-AU'
+  | 'en-GB'
+  | 'en-GB-WLS'
+  | 'en-IN'
+  | 'en-US'
+  | 'es-ES'
+  | 'es-MX'
+  | 'es-US'
+  | 'fr-CA'
+  | 'fr-FR'
+  | 'hi-IN'
+  | 'is-IS'
+  | 'it-IT'
+  | 'ja-JP'
+  | 'ko-KR'
+  | 'nb-NO'
+  | 'nl-NL'
+  | 'pl-PL'
+  | 'pt-BR'
+  | 'pt-PT'
+  | 'ro-RO'
+  | 'ru-RU'
+  | 'sv-SE'
+  | 'tr-TR';
 /** A repeat count, or `infinity`. provider: https://developers.telnyx.com/api/call-control/speak-call */
 type LoopCount = string | number;
 
@@ -115,9 +142,86 @@ export type StopGatherBody = CallCommandBody;
 
 /** The languages of the Google transcription engine. provider: telnyx SDK resources/calls/actions.d.ts `GoogleTranscriptionLanguage` (https://developers.telnyx.com/api-reference/call-commands/transcription-start) */
 export const googleTranscriptionLanguages = [
-  'af', 'sq', 'am', 'ar', 'hy', 'az', 'eu', 'bn', 'bs', 'bg', 'my', 'ca', 'yue', 'zh', 'hr', 'cs', 'da', 'nl', 'en', 'et', 'fil', 'fi', 'fr', 'gl', 'ka', 'de', 'el',
-  'gu', 'iw', 'hi', 'hu', 'is', 'id', 'it', 'ja', 'jv', 'kn', 'kk', 'km', 'ko', 'lo', 'lv', 'lt', 'mk', 'ms', 'ml', 'mr', 'mn', 'ne', 'no', 'fa', 'pl', 'pt', 'pa',
-  'ro', 'ru', 'rw', 'sr', 'si', 'sk', 'sl', 'ss', 'st', 'es', 'su', 'sw', 'sv', 'ta', 'te', 'th', 'tn', 'tr', 'ts', 'uk', 'ur', 'uz', 've', 'vi', 'xh', 'zu',
+  'af',
+  'sq',
+  'am',
+  'ar',
+  'hy',
+  'az',
+  'eu',
+  'bn',
+  'bs',
+  'bg',
+  'my',
+  'ca',
+  'yue',
+  'zh',
+  'hr',
+  'cs',
+  'da',
+  'nl',
+  'en',
+  'et',
+  'fil',
+  'fi',
+  'fr',
+  'gl',
+  'ka',
+  'de',
+  'el',
+  'gu',
+  'iw',
+  'hi',
+  'hu',
+  'is',
+  'id',
+  'it',
+  'ja',
+  'jv',
+  'kn',
+  'kk',
+  'km',
+  'ko',
+  'lo',
+  'lv',
+  'lt',
+  'mk',
+  'ms',
+  'ml',
+  'mr',
+  'mn',
+  'ne',
+  'no',
+  'fa',
+  'pl',
+  'pt',
+  'pa',
+  'ro',
+  'ru',
+  'rw',
+  'sr',
+  'si',
+  'sk',
+  'sl',
+  'ss',
+  'st',
+  'es',
+  'su',
+  'sw',
+  'sv',
+  'ta',
+  'te',
+  'th',
+  'tn',
+  'tr',
+  'ts',
+  'uk',
+  'ur',
+  'uz',
+  've',
+  'vi',
+  'xh',
+  'zu',
 ] as const;
 
 /** Transcription start (real-time speech recognition, `call.transcription` events). provider: https://developers.telnyx.com/api-reference/call-commands/transcription-start */

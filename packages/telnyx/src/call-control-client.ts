@@ -45,7 +45,8 @@ const callActions = {
 
 /** Percent-encodes a path parameter the way the telnyx SDK does (RFC 3986 pchar kept: `v3:…` stays as it is). */
 function pathSegment(value: string): string {
-  if (value === '' || value === '.' || value === '..') throw new CallFlowError('provider-request-failed', `'${value}' is not a valid id in a Call Control path`, { provider: 'telnyx' });
+  if (value === '' || value === '.' || value === '..')
+    throw new CallFlowError('provider-request-failed', `'${value}' is not a valid id in a Call Control path`, { provider: 'telnyx' });
   return value.replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@]+/g, encodeURIComponent);
 }
 
@@ -76,7 +77,12 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
   const baseUrl = (options.baseUrl ?? 'https://api.telnyx.com/v2').replace(/\/+$/, '');
   const headers = { accept: 'application/json', authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' };
 
-  async function post(path: string, body: unknown, requestOptions: TelnyxRequestOptions = {}, method: 'POST' | 'GET' = 'POST'): Promise<unknown> {
+  async function post(
+    path: string,
+    body: unknown,
+    requestOptions: TelnyxRequestOptions = {},
+    method: 'POST' | 'GET' = 'POST',
+  ): Promise<unknown> {
     const fetch = options.fetch ?? globalThis.fetch;
     const timeoutMs = requestOptions.timeout ?? defaultTimeoutMs;
     const controller = new AbortController();
@@ -84,17 +90,28 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${baseUrl}${path}`, method === 'GET' ? { method, headers: { accept: headers.accept, authorization: headers.authorization }, signal: controller.signal } : { method, headers, body: JSON.stringify(body), signal: controller.signal });
+      response = await fetch(
+        `${baseUrl}${path}`,
+        method === 'GET'
+          ? { method, headers: { accept: headers.accept, authorization: headers.authorization }, signal: controller.signal }
+          : { method, headers, body: JSON.stringify(body), signal: controller.signal },
+      );
       text = response.status === 204 ? '' : await response.text();
     } catch (cause) {
-      const message = controller.signal.aborted ? `${method} ${path} timed out after ${timeoutMs} ms` : `${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      const message = controller.signal.aborted
+        ? `${method} ${path} timed out after ${timeoutMs} ms`
+        : `${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`;
       throw new CallFlowError('provider-request-failed', message, { provider: 'telnyx', cause });
     } finally {
       clearTimeout(timer);
     }
     if (!response.ok) {
       const parsed = parseJson(text);
-      const error: CallControlRequestError = new CallFlowError('provider-request-failed', `${method} ${path} answered ${response.status}: ${describeFailure(parsed, text)}`, { provider: 'telnyx' });
+      const error: CallControlRequestError = new CallFlowError(
+        'provider-request-failed',
+        `${method} ${path} answered ${response.status}: ${describeFailure(parsed, text)}`,
+        { provider: 'telnyx' },
+      );
       throw Object.assign(error, { status: response.status, error: parsed });
     }
     // As the SDK: 204 → null, a JSON media type → the parsed body, anything else → the text.
@@ -103,26 +120,47 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     if (!mediaType.includes('application/json') && !mediaType.endsWith('+json')) return text;
     if (text === '') return undefined;
     const parsed = parseJson(text);
-    if (parsed === undefined) throw new CallFlowError('provider-request-failed', `${method} ${path} answered ${response.status} with a body that is not JSON`, { provider: 'telnyx' });
+    if (parsed === undefined)
+      throw new CallFlowError('provider-request-failed', `${method} ${path} answered ${response.status} with a body that is not JSON`, {
+        provider: 'telnyx',
+      });
     return parsed;
   }
 
-  const actions = {} as Record<keyof TelnyxCallActions, (callControlId: string, body: object, requestOptions?: TelnyxRequestOptions) => Promise<unknown>>;
+  const actions = {} as Record<
+    keyof TelnyxCallActions,
+    (callControlId: string, body: object, requestOptions?: TelnyxRequestOptions) => Promise<unknown>
+  >;
   for (const [method, action] of Object.entries(callActions) as Array<[keyof TelnyxCallActions, string]>) {
-    actions[method] = async (callControlId, body, requestOptions) => post(`/calls/${pathSegment(callControlId)}/actions/${action}`, body, requestOptions);
+    actions[method] = async (callControlId, body, requestOptions) =>
+      post(`/calls/${pathSegment(callControlId)}/actions/${action}`, body, requestOptions);
   }
   return {
-    calls: { actions, dial: (body, requestOptions) => post('/calls', body, requestOptions) as Promise<{ data?: { call_control_id?: string } }> },
+    calls: {
+      actions,
+      dial: (body, requestOptions) => post('/calls', body, requestOptions) as Promise<{ data?: { call_control_id?: string } }>,
+    },
     conferences: {
       create: (body, requestOptions) => post('/conferences', body, requestOptions) as Promise<{ data?: { id?: string } }>,
-      actions: { join: async (conferenceId, body, requestOptions) => post(`/conferences/${pathSegment(conferenceId)}/actions/join`, body, requestOptions) },
+      actions: {
+        join: async (conferenceId, body, requestOptions) =>
+          post(`/conferences/${pathSegment(conferenceId)}/actions/join`, body, requestOptions),
+      },
     },
     // provider: GET /queues/{queue_name} and GET /queues/{queue_name}/calls/{call_control_id} (telnyx SDK resources/queues/queues.js, calls.js).
     queues: {
-      retrieve: (queueName, requestOptions) => post(`/queues/${pathSegment(queueName)}`, undefined, requestOptions, 'GET') as Promise<{ data?: { average_wait_time_secs?: number } }>,
+      retrieve: (queueName, requestOptions) =>
+        post(`/queues/${pathSegment(queueName)}`, undefined, requestOptions, 'GET') as Promise<{
+          data?: { average_wait_time_secs?: number };
+        }>,
       calls: {
         retrieve: (callControlId, params, requestOptions) =>
-          post(`/queues/${pathSegment(params.queue_name)}/calls/${pathSegment(callControlId)}`, undefined, requestOptions, 'GET') as Promise<{ data?: { queue_position?: number; wait_time_secs?: number } }>,
+          post(
+            `/queues/${pathSegment(params.queue_name)}/calls/${pathSegment(callControlId)}`,
+            undefined,
+            requestOptions,
+            'GET',
+          ) as Promise<{ data?: { queue_position?: number; wait_time_secs?: number } }>,
       },
     },
   };

@@ -17,7 +17,7 @@ export type ClientState = (
        */
       callControlId?: string;
     }
-  | { kind: 'peer'; /** The caller's leg the far leg belongs to. */ callControlId: string }
+  | { kind: 'peer' /** The caller's leg the far leg belongs to. */; callControlId: string }
   | { kind: 'left-queue'; digit: string }
   | {
       kind: 'outbound';
@@ -55,19 +55,24 @@ export function encodeClientState(state: ClientState): string {
         ? `peer ${state.callControlId} ${position}`
         : state.kind === 'outbound'
           ? `out ${state.nonce} ${state.detection} ${position}`
-        : state.kind === 'hold'
-          ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
-          : `left ${state.digit} ${position}`;
+          : state.kind === 'hold'
+            ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
+            : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
-    throw new CallFlowError('flow-failed', `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`, { provider: 'telnyx' });
+    throw new CallFlowError(
+      'flow-failed',
+      `client_state is ${encoded.length} characters, over the ${maxClientStateLength} limit; save fewer variables`,
+      { provider: 'telnyx' },
+    );
   }
   return encoded;
 }
 
 /** Decodes a `client_state` written by `encodeClientState`; `undefined` for anything else (another app's state, garbage). */
 export function decodeClientState(value: unknown): ClientState | undefined {
-  if (typeof value !== 'string' || value === '' || value.length > maxClientStateLength || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > maxClientStateLength || !/^[A-Za-z0-9+/]+={0,2}$/.test(value))
+    return undefined;
   let text: string;
   try {
     text = base64UrlToText(value.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
@@ -82,8 +87,14 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   if (parts.length === 2) return { kind: 'position', sequence, token };
   if (parts.length === 4 && parts[0] === 'call' && parts[1]) return { kind: 'position', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
-  if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1])) return { kind: 'left-queue', digit: parts[1], sequence, token };
-  if (parts.length === 5 && parts[0] === 'out' && /^[0-9a-f]{8,64}$/.test(parts[1] ?? '') && (parts[2] === 'off' || parts[2] === 'detect' || parts[2] === 'beep')) {
+  if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1]))
+    return { kind: 'left-queue', digit: parts[1], sequence, token };
+  if (
+    parts.length === 5 &&
+    parts[0] === 'out' &&
+    /^[0-9a-f]{8,64}$/.test(parts[1] ?? '') &&
+    (parts[2] === 'off' || parts[2] === 'detect' || parts[2] === 'beep')
+  ) {
     return { kind: 'outbound', nonce: parts[1]!, detection: parts[2], sequence, token };
   }
   if (parts.length === 5 && parts[0] === 'hold' && /^\d{1,9}$/.test(parts[1] ?? '') && /^(-|\d{1,9})$/.test(parts[2] ?? '')) {

@@ -52,7 +52,13 @@ export interface TelnyxClient {
   /** Where a waiting caller is and how long the queue waits, for the flow's announcements (the SDK's `client.queues`); without it the place is announced on entry only. */
   queues?: {
     retrieve(queueName: string, options?: TelnyxRequestOptions): Promise<{ data?: { average_wait_time_secs?: number } }>;
-    calls: { retrieve(callControlId: string, params: { queue_name: string }, options?: TelnyxRequestOptions): Promise<{ data?: { queue_position?: number; wait_time_secs?: number } }> };
+    calls: {
+      retrieve(
+        callControlId: string,
+        params: { queue_name: string },
+        options?: TelnyxRequestOptions,
+      ): Promise<{ data?: { queue_position?: number; wait_time_secs?: number } }>;
+    };
   };
 }
 
@@ -127,7 +133,11 @@ const maxRetryDelayMs = 2_000;
  * (same `command_id`, exponential backoff) within a time budget; reports a command still failing after it as
  * `retryLater` and one refused for good as `failed`, and sends nothing after either (the caller decides: redelivery or apology).
  */
-export async function executeCommands(callControlId: string, commands: readonly TelnyxCommand[], options: ExecuteCommandsOptions): Promise<ExecutionReport> {
+export async function executeCommands(
+  callControlId: string,
+  commands: readonly TelnyxCommand[],
+  options: ExecuteCommandsOptions,
+): Promise<ExecutionReport> {
   const report: ExecutionReport = { sent: [], requests: 0 };
   const retries = options.retries ?? 10;
   const retryDelayMs = options.retryDelayMs ?? 200;
@@ -203,11 +213,17 @@ export async function executeCommands(callControlId: string, commands: readonly 
         if (kind === 'retry') {
           const delayMs = Math.min(retryDelayMs * 2 ** attempt, maxRetryDelayMs);
           if (attempt < retries && Date.now() + delayMs - firstTriedAt <= retryBudgetMs) {
-            options.logger.warn(`[callflow:telnyx] ${command.action} failed (${message}); retrying with the same command_id`, { callId: callControlId, attempt: attempt + 1 });
+            options.logger.warn(`[callflow:telnyx] ${command.action} failed (${message}); retrying with the same command_id`, {
+              callId: callControlId,
+              attempt: attempt + 1,
+            });
             await sleep(delayMs);
             continue;
           }
-          options.logger.warn(`[callflow:telnyx] ${command.action} still failing after ${attempt + 1} attempts (${message}); left for the event's redelivery`, { callId: callControlId });
+          options.logger.warn(
+            `[callflow:telnyx] ${command.action} still failing after ${attempt + 1} attempts (${message}); left for the event's redelivery`,
+            { callId: callControlId },
+          );
           report.retryLater = { index, action: command.action, message };
           return report;
         }
@@ -246,7 +262,11 @@ async function joinOrCreate(
     const record = raw === undefined ? undefined : (JSON.parse(raw) as RoomRecord | null);
     const mine = record?.state === 'creating' && record.by === callControlId;
     if (record === undefined || record === null || mine) {
-      const claimed = mine || (await store.compareAndSet(key, raw, JSON.stringify({ state: 'creating', by: callControlId } satisfies RoomRecord), { ttlSeconds: 30 }));
+      const claimed =
+        mine ||
+        (await store.compareAndSet(key, raw, JSON.stringify({ state: 'creating', by: callControlId } satisfies RoomRecord), {
+          ttlSeconds: 30,
+        }));
       if (!claimed) continue;
       try {
         countRequest();
@@ -258,7 +278,8 @@ async function joinOrCreate(
         return;
       } catch (error) {
         // Only a definite refusal frees the name; a retryable failure keeps the claim so the retry (same command_id) creates it.
-        if (classify(error) !== 'retry') await store.compareAndSet(key, JSON.stringify({ state: 'creating', by: callControlId }), JSON.stringify(null), { ttlSeconds: 1 });
+        if (classify(error) !== 'retry')
+          await store.compareAndSet(key, JSON.stringify({ state: 'creating', by: callControlId }), JSON.stringify(null), { ttlSeconds: 1 });
         throw error;
       }
     }
@@ -270,21 +291,27 @@ async function joinOrCreate(
       } catch (error) {
         if (classify(error) !== 'fatal') throw error;
         // The room ended between lookup and join: forget it and create a new one.
-        options.logger.warn(`[callflow:telnyx] conference '${body.room}' (${record.id}) refused the join; creating it again`, { callId: callControlId });
+        options.logger.warn(`[callflow:telnyx] conference '${body.room}' (${record.id}) refused the join; creating it again`, {
+          callId: callControlId,
+        });
         await store.compareAndSet(key, raw, JSON.stringify(null), { ttlSeconds: 1 });
         continue;
       }
     }
     await sleep(25);
   }
-  throw new CallFlowError('store-unavailable', `conference '${body.room}' is still being created by another call after 10 s`, { provider: 'telnyx' });
+  throw new CallFlowError('store-unavailable', `conference '${body.room}' is still being created by another call after 10 s`, {
+    provider: 'telnyx',
+  });
 }
 
 /** Forgets a room's name → id entry when Telnyx reports `conference.ended`, so the next caller creates a new room. */
 export async function forgetConference(store: Store, conferenceId: string): Promise<string | undefined> {
   const room = await store.get(conferenceKey(conferenceId));
   if (room === undefined) return undefined;
-  await updateJson<RoomRecord | null>(store, roomKey(room), (current) => (current?.id === conferenceId ? undefined : (current ?? undefined)));
+  await updateJson<RoomRecord | null>(store, roomKey(room), (current) =>
+    current?.id === conferenceId ? undefined : (current ?? undefined),
+  );
   await store.delete(conferenceKey(conferenceId));
   return room;
 }

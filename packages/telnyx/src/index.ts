@@ -1,5 +1,12 @@
 export { continuationStates, nativeGatherRetries, planCommands, splitGatherPrompt, telnyxVoice } from './plan-commands.js';
-export type { NativeGatherRetries, PlanCommandsOptions, TelnyxAction, TelnyxCommand, TelnyxConferenceBody, TelnyxResumeEvent } from './plan-commands.js';
+export type {
+  NativeGatherRetries,
+  PlanCommandsOptions,
+  TelnyxAction,
+  TelnyxCommand,
+  TelnyxConferenceBody,
+  TelnyxResumeEvent,
+} from './plan-commands.js';
 export { telnyxCallFeatures, telnyxCapabilities } from './telnyx-capabilities.js';
 export { dialStatusOf, parseTelnyxEvent } from './parse-telnyx-event.js';
 export type { ParsedTelnyxEvent, TelnyxEvent } from './parse-telnyx-event.js';
@@ -12,7 +19,14 @@ export {
 } from './verify-telnyx-signature.js';
 export type { TelnyxKeyPair, TelnyxSignatureCheck, TelnyxSignatureFailure, VerifyTelnyxSignatureInput } from './verify-telnyx-signature.js';
 export { executeCommands, forgetConference, roomKey } from './execute-commands.js';
-export type { ExecuteCommandsOptions, ExecutionReport, TelnyxCallActions, TelnyxClient, TelnyxDialParams, TelnyxRequestOptions } from './execute-commands.js';
+export type {
+  ExecuteCommandsOptions,
+  ExecutionReport,
+  TelnyxCallActions,
+  TelnyxClient,
+  TelnyxDialParams,
+  TelnyxRequestOptions,
+} from './execute-commands.js';
 export { createCallControlClient } from './call-control-client.js';
 export type { CallControlClientOptions, CallControlRequestError } from './call-control-client.js';
 export { createTelnyxHandler } from './telnyx-handler.js';

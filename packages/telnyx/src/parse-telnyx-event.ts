@@ -79,7 +79,8 @@ export function parseTelnyxEvent(body: unknown): ParsedTelnyxEvent {
     }
   }
   const data = typeof envelope === 'object' && envelope !== null ? (envelope as { data?: unknown }).data : undefined;
-  if (typeof data !== 'object' || data === null) throw new CallFlowError('invalid-webhook', 'no data object in the event', { provider: 'telnyx' });
+  if (typeof data !== 'object' || data === null)
+    throw new CallFlowError('invalid-webhook', 'no data object in the event', { provider: 'telnyx' });
   const record = data as Record<string, unknown>;
   const id = text(record.id);
   const type = text(record.event_type);
@@ -136,10 +137,15 @@ function outcomeOf(event: TelnyxEvent): Outcome | undefined {
     case 'call.transcription': {
       // provider: the final result is the utterance; interim ones (is_final false) only say the caller is speaking
       // (https://developers.telnyx.com/api-reference/callbacks/transcription, telnyx SDK resources/webhooks.d.ts Transcription).
-      const data = typeof payload.transcription_data === 'object' && payload.transcription_data !== null ? (payload.transcription_data as Record<string, unknown>) : {};
+      const data =
+        typeof payload.transcription_data === 'object' && payload.transcription_data !== null
+          ? (payload.transcription_data as Record<string, unknown>)
+          : {};
       const transcript = text(data.transcript)?.trim() ?? '';
       if (data.is_final !== true || transcript === '') return undefined;
-      return typeof data.confidence === 'number' ? { type: 'speech', text: transcript, confidence: data.confidence } : { type: 'speech', text: transcript };
+      return typeof data.confidence === 'number'
+        ? { type: 'speech', text: transcript, confidence: data.confidence }
+        : { type: 'speech', text: transcript };
     }
     case 'call.recording.saved': {
       const urls = (payload.recording_urls ?? payload.public_recording_urls) as { mp3?: string | null; wav?: string | null } | undefined;

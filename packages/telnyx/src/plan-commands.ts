@@ -54,7 +54,11 @@ export interface TelnyxConferenceBody {
   join: Omit<ActionJoinParams, 'call_control_id'>;
 }
 
-type Command<Action extends string, Body> = { action: Action; body: Body; /** Present when this command's event resumes the flow. */ resumeOn?: TelnyxResumeEvent };
+type Command<Action extends string, Body> = {
+  action: Action;
+  body: Body /** Present when this command's event resumes the flow. */;
+  resumeOn?: TelnyxResumeEvent;
+};
 
 /** One Call Control command as pure data: the action (URL segment) and its body, typed from the Telnyx API reference (call-control-bodies.ts). */
 export type TelnyxCommand =
@@ -131,7 +135,10 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
   const commands: TelnyxCommand[] = [];
   const expected = continuationStates(turn).length;
   if (options.continuations.length !== expected) {
-    throw new CallFlowError('flow-failed', `planCommands needs ${expected} continuation tokens, got ${options.continuations.length}`, { provider: 'telnyx', node: turn.node });
+    throw new CallFlowError('flow-failed', `planCommands needs ${expected} continuation tokens, got ${options.continuations.length}`, {
+      provider: 'telnyx',
+      node: turn.node,
+    });
   }
   const tokens = [...options.continuations];
   const position = (token: string) => encodeClientState({ kind: 'position', sequence, token });
@@ -161,7 +168,9 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
       }
       case 'record':
         // provider: call.recording.saved carries no call_control_id (telnyx SDK webhooks.d.ts CallRecordingSaved), so its client_state names the leg.
-        commands.push(recordCommand(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings));
+        commands.push(
+          recordCommand(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings),
+        );
         break;
       case 'transfer':
         commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence, wait.state.node));
@@ -190,7 +199,10 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
 }
 
 /** Where the prompt of a gather goes: parts played first as their own commands, then what the gather command itself speaks or plays. */
-export function splitGatherPrompt(prompt: readonly MediaStep[]): { leading: MediaStep[]; own: { type: 'speak'; says: SayStep[] } | { type: 'audio'; play: PlayStep } | { type: 'none' } } {
+export function splitGatherPrompt(prompt: readonly MediaStep[]): {
+  leading: MediaStep[];
+  own: { type: 'speak'; says: SayStep[] } | { type: 'audio'; play: PlayStep } | { type: 'none' };
+} {
   const last = prompt.at(-1);
   if (last === undefined) return { leading: [], own: { type: 'none' } };
   if (last.type === 'play' && (last.loop ?? 1) === 1) return { leading: prompt.slice(0, -1), own: { type: 'audio', play: last } };
@@ -260,7 +272,14 @@ function withVoiceDefaults(media: MediaStep, defaults: FlowDefaults): MediaStep 
 
 function digitBounds(step: GatherStep): { minimumDigits: number; maximumDigits: number } {
   // Word routes (speech) say nothing about how many keys to collect.
-  const longestRoute = step.routes ? Math.max(0, ...Object.keys(step.routes).filter((key) => /^[0-9*#]+$/.test(key)).map((key) => key.length)) : 0;
+  const longestRoute = step.routes
+    ? Math.max(
+        0,
+        ...Object.keys(step.routes)
+          .filter((key) => /^[0-9*#]+$/.test(key))
+          .map((key) => key.length),
+      )
+    : 0;
   const maximumDigits = Math.min(128, step.numDigits ?? step.maxDigits ?? (longestRoute > 0 ? longestRoute : 20));
   const minimumDigits = Math.max(1, Math.min(maximumDigits, step.numDigits ?? step.minDigits ?? 1));
   return { minimumDigits, maximumDigits };
@@ -278,9 +297,42 @@ export function telnyxVoice(voice: string | undefined): Pick<ActionSpeakParams, 
   return { voice };
 }
 
-const speakLanguages = new Set(['arb', 'cmn-CN', 'cy-GB', 'da-DK', 'de-DE', 'en-AU', 'en-GB', 'en-GB-WLS', 'en-IN', 'en-US', 'es-ES', 'es-MX', 'es-US', 'fr-CA', 'fr-FR', 'hi-IN', 'is-IS', 'it-IT', 'ja-JP', 'ko-KR', 'nb-NO', 'nl-NL', 'pl-PL', 'pt-BR', 'pt-PT', 'ro-RO', 'ru-RU', 'sv-SE', 'tr-TR']);
+const speakLanguages = new Set([
+  'arb',
+  'cmn-CN',
+  'cy-GB',
+  'da-DK',
+  'de-DE',
+  'en-AU',
+  'en-GB',
+  'en-GB-WLS',
+  'en-IN',
+  'en-US',
+  'es-ES',
+  'es-MX',
+  'es-US',
+  'fr-CA',
+  'fr-FR',
+  'hi-IN',
+  'is-IS',
+  'it-IT',
+  'ja-JP',
+  'ko-KR',
+  'nb-NO',
+  'nl-NL',
+  'pl-PL',
+  'pt-BR',
+  'pt-PT',
+  'ro-RO',
+  'ru-RU',
+  'sv-SE',
+  'tr-TR',
+]);
 
-function speakSettings(say: Pick<SayStep, 'voice' | 'language'>, warnings: string[]): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
+function speakSettings(
+  say: Pick<SayStep, 'voice' | 'language'>,
+  warnings: string[],
+): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
   const settings: Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> = telnyxVoice(say.voice);
   if (say.language !== undefined) {
     if (speakLanguages.has(say.language)) settings.language = say.language as ActionSpeakParams['language'];
@@ -293,7 +345,12 @@ function speakSettings(say: Pick<SayStep, 'voice' | 'language'>, warnings: strin
 }
 
 function checkText(text: string, what: string): string {
-  if (text.length > speakLimit) throw new CallFlowError('unsupported-step', `${what} is ${text.length} characters; Telnyx speaks at most ${speakLimit}: split it into several say steps`, { provider: 'telnyx' });
+  if (text.length > speakLimit)
+    throw new CallFlowError(
+      'unsupported-step',
+      `${what} is ${text.length} characters; Telnyx speaks at most ${speakLimit}: split it into several say steps`,
+      { provider: 'telnyx' },
+    );
   return text;
 }
 
@@ -309,7 +366,11 @@ function loopOf(loop: number | undefined): ActionSpeakParams['loop'] | undefined
 function mediaCommand(step: MediaStep, clientState: string, warnings: string[]): TelnyxCommand {
   switch (step.type) {
     case 'say': {
-      const body: ActionSpeakParams = { payload: checkText(step.text, 'say text'), ...speakSettings(step, warnings), client_state: clientState };
+      const body: ActionSpeakParams = {
+        payload: checkText(step.text, 'say text'),
+        ...speakSettings(step, warnings),
+        client_state: clientState,
+      };
       const loop = loopOf(step.loop);
       if (loop !== undefined) body.loop = loop;
       return { action: 'speak', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.speak.ended' };
@@ -337,7 +398,13 @@ function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
   }
   return {
     action: 'speak',
-    body: { payload: `<speak>${breaks}</speak>`, payload_type: 'ssml', voice: pauseVoice, client_state: clientState, ...telnyxOptions(step) },
+    body: {
+      payload: `<speak>${breaks}</speak>`,
+      payload_type: 'ssml',
+      voice: pauseVoice,
+      client_state: clientState,
+      ...telnyxOptions(step),
+    },
     resumeOn: 'call.speak.ended',
   };
 }
@@ -347,17 +414,30 @@ function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
 // (https://developers.telnyx.com/api-reference/callbacks/transcription) is the utterance, matched to routes in core as on
 // Twilio and Vonage; the DTMF gather beside it plays the prompt and is the no-input timer (timeout → no input).
 function transcriptionCommand(step: GatherStep, clientState: string, warnings: string[]): TelnyxCommand {
-  const config: NonNullable<ActionStartTranscriptionParams['transcription_engine_config']> = { transcription_engine: 'Google', interim_results: true };
+  const config: NonNullable<ActionStartTranscriptionParams['transcription_engine_config']> = {
+    transcription_engine: 'Google',
+    interim_results: true,
+  };
   const language = step.speech?.language ?? step.prompt.find((media): media is SayStep => media.type === 'say')?.language;
   if (language !== undefined) {
     const base = language.toLowerCase().split('-')[0]!;
     const code = base === 'he' ? 'iw' : base;
-    if ((googleTranscriptionLanguages as readonly string[]).includes(code)) config.language = code as (typeof googleTranscriptionLanguages)[number];
+    if ((googleTranscriptionLanguages as readonly string[]).includes(code))
+      config.language = code as (typeof googleTranscriptionLanguages)[number];
     else warnings.push(`speech language '${language}' is not a Telnyx (Google) transcription language; recognising the default`);
   }
   if (step.speech?.hints?.length) config.hints = [...step.speech.hints];
-  if (step.speech?.endSilenceSeconds !== undefined) warnings.push('speech.endSilenceSeconds: Telnyx transcription ends utterances by itself; the setting is not sent');
-  return { action: 'transcription_start', body: { transcription_engine: 'Google', transcription_engine_config: config, transcription_tracks: 'inbound', client_state: clientState } };
+  if (step.speech?.endSilenceSeconds !== undefined)
+    warnings.push('speech.endSilenceSeconds: Telnyx transcription ends utterances by itself; the setting is not sent');
+  return {
+    action: 'transcription_start',
+    body: {
+      transcription_engine: 'Google',
+      transcription_engine_config: config,
+      transcription_tracks: 'inbound',
+      client_state: clientState,
+    },
+  };
 }
 
 // provider: gather_using_speak takes one payload, text or SSML (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak);
@@ -365,7 +445,10 @@ function transcriptionCommand(step: GatherStep, clientState: string, warnings: s
 // (<p>: https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html), so the caller can still barge in over all of them.
 function gatherPayload(says: readonly SayStep[]): Pick<ActionGatherUsingSpeakParams, 'payload' | 'payload_type'> {
   if (says.length === 1) return { payload: checkText(says[0]!.text, 'gather prompt') };
-  return { payload: checkText(`<speak>${says.map((say) => `<p>${escapeXml(say.text)}</p>`).join('')}</speak>`, 'gather prompt'), payload_type: 'ssml' };
+  return {
+    payload: checkText(`<speak>${says.map((say) => `<p>${escapeXml(say.text)}</p>`).join('')}</speak>`, 'gather prompt'),
+    payload_type: 'ssml',
+  };
 }
 
 function escapeXml(text: string): string {
@@ -436,14 +519,29 @@ function recordCommand(step: RecordStep, clientState: string, warnings: string[]
 }
 
 // provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
-function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number, node: string): TelnyxCommand {
+function transferCommand(
+  step: TransferStep,
+  clientState: string,
+  callControlId: string,
+  token: string,
+  sequence: number,
+  node: string,
+): TelnyxCommand {
   if (step.screen) {
     // A screen needs the far leg dialled and held (dial, gather on it, then bridge); transfer bridges as soon as it answers.
-    throw new CallFlowError('unsupported-step', `${node}: transfer.screen is not supported on Telnyx yet (it needs dial + gather on the far leg + bridge; transfer bridges on answer)`, { provider: 'telnyx', node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: transfer.screen is not supported on Telnyx yet (it needs dial + gather on the far leg + bridge; transfer bridges on answer)`,
+      { provider: 'telnyx', node },
+    );
   }
   const whisper = step.whisper ?? [];
   if (whisper.length > 1 || (whisper.length === 1 && whisper[0]!.type !== 'play')) {
-    throw new CallFlowError('unsupported-step', `${node}: a transfer whisper on Telnyx must be one play step (transfer plays audio_url to the called party); say and pause are not supported`, { provider: 'telnyx', node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: a transfer whisper on Telnyx must be one play step (transfer plays audio_url to the called party); say and pause are not supported`,
+      { provider: 'telnyx', node },
+    );
   }
   const body: ActionTransferParams = {
     to: typeof step.to === 'string' ? step.to : step.to.sip,
@@ -459,7 +557,11 @@ function transferCommand(step: TransferStep, clientState: string, callControlId:
   if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
   // provider: audio_url is "played back when the transfer destination answers before bridging the call" (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.audio_url).
   if (whisper.length === 1 && whisper[0]!.type === 'play') {
-    if ((whisper[0]!.loop ?? 1) !== 1) throw new CallFlowError('unsupported-step', `${node}: a transfer whisper on Telnyx plays once (audio_url has no loop)`, { provider: 'telnyx', node });
+    if ((whisper[0]!.loop ?? 1) !== 1)
+      throw new CallFlowError('unsupported-step', `${node}: a transfer whisper on Telnyx plays once (audio_url has no loop)`, {
+        provider: 'telnyx',
+        node,
+      });
     body.audio_url = whisper[0]!.url;
   }
   // provider: DTMF sent once the destination answers; 'w' is a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.send_digits_on_answer).
@@ -479,8 +581,12 @@ function enqueueCommands(step: EnqueueStep, clientState: string, warnings: strin
   const commands: TelnyxCommand[] = [];
   if (dynamicNode) {
     // The breaks in the music need the step, which a dynamic node does not keep: loop the music instead.
-    commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, loop: 'infinity', client_state: clientState } });
-    if (queueAnnouncementOf(step)) warnings.push(`enqueue '${step.queue}': in a dynamic node the place is not announced on Telnyx (put the enqueue in a static node)`);
+    commands.push({
+      action: 'playback_start',
+      body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, loop: 'infinity', client_state: clientState },
+    });
+    if (queueAnnouncementOf(step))
+      warnings.push(`enqueue '${step.queue}': in a dynamic node the place is not announced on Telnyx (put the enqueue in a static node)`);
   }
   const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
   if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
@@ -507,16 +613,36 @@ export interface HoldSegment {
  * of the hold music, whose call.playback.ended is the next break. Pure; `client_state` marks both as the hold (kind `hold`).
  * @example holdCommands(step, { segment: 1, position: 2, waitedSeconds: 0 }, { sequence: 3, token, callControlId })
  */
-export function holdCommands(step: EnqueueStep, hold: HoldSegment, at: { sequence: number; token: string; callControlId: string }): TelnyxCommand[] {
+export function holdCommands(
+  step: EnqueueStep,
+  hold: HoldSegment,
+  at: { sequence: number; token: string; callControlId: string },
+): TelnyxCommand[] {
   const announcement = queueAnnouncementOf(step);
   let announcedAt = hold.lastAnnouncedSeconds;
   const commands: TelnyxCommand[] = [];
-  const due = announcement !== undefined && hold.position !== undefined && hold.position > 0 && queueAnnouncementDue(hold.waitedSeconds, announcedAt, announcement.everySeconds);
+  const due =
+    announcement !== undefined &&
+    hold.position !== undefined &&
+    hold.position > 0 &&
+    queueAnnouncementDue(hold.waitedSeconds, announcedAt, announcement.everySeconds);
   if (due) announcedAt = hold.waitedSeconds;
-  const clientState = encodeClientState({ kind: 'hold', segment: hold.segment, ...(announcedAt === undefined ? {} : { announcedAt }), sequence: at.sequence, token: at.token });
+  const clientState = encodeClientState({
+    kind: 'hold',
+    segment: hold.segment,
+    ...(announcedAt === undefined ? {} : { announcedAt }),
+    sequence: at.sequence,
+    token: at.token,
+  });
   if (due) {
-    const payload = formatQueueAnnouncement(announcement!.template, { position: hold.position!, averageWaitSeconds: hold.averageWaitSeconds });
-    commands.push({ action: 'speak', body: { payload: checkText(payload, 'queue announcement'), ...telnyxVoice(undefined), client_state: clientState } });
+    const payload = formatQueueAnnouncement(announcement!.template, {
+      position: hold.position!,
+      averageWaitSeconds: hold.averageWaitSeconds,
+    });
+    commands.push({
+      action: 'speak',
+      body: { payload: checkText(payload, 'queue announcement'), ...telnyxVoice(undefined), client_state: clientState },
+    });
   }
   // One play, not loop 'infinity': its call.playback.ended is where the next announcement may go.
   commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, client_state: clientState } });
@@ -548,6 +674,13 @@ function conferenceCommand(step: ConferenceStep, clientState: string, warnings: 
     client_state: clientState,
   };
   if (step.holdMusic) join.hold_audio_url = step.holdMusic;
-  if (step.muted || step.endOnExit) warnings.push(`conference '${step.room}': muted/endOnExit apply when joining; the caller who creates the room is neither muted nor ends it on exit`);
-  return { action: 'conference_join_or_create', body: { room: step.room, create: { ...create, ...telnyxOptions(step) }, join }, resumeOn: 'conference.participant.left' };
+  if (step.muted || step.endOnExit)
+    warnings.push(
+      `conference '${step.room}': muted/endOnExit apply when joining; the caller who creates the room is neither muted nor ends it on exit`,
+    );
+  return {
+    action: 'conference_join_or_create',
+    body: { room: step.room, create: { ...create, ...telnyxOptions(step) }, join },
+    resumeOn: 'conference.participant.left',
+  };
 }

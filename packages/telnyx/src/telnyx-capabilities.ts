@@ -4,18 +4,30 @@ import type { Capabilities, CallFeatures } from '@callflow/core';
 export const telnyxCapabilities: Capabilities = {
   say: { support: 'native', note: 'speak; male/female map to the basic voices, Polly.X to AWS.Polly.X' },
   play: { support: 'native', note: 'playback_start' },
-  pause: { support: 'emulated', note: 'no pause command: a speak of SSML <break> tags (10 s each). The caller cannot tell: the speak says nothing, for exactly the pause' },
+  pause: {
+    support: 'emulated',
+    note: 'no pause command: a speak of SSML <break> tags (10 s each). The caller cannot tell: the speak says nothing, for exactly the pause',
+  },
   gather: {
     support: 'native',
-    note: "gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits",
+    note: 'gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits',
   },
-  record: { support: 'native', note: 'record_start; finishOnKey emulated with call.dtmf.received → record_stop; silence timeout is charged and starts after speech' },
-  transfer: { support: 'native', note: "transfer; busy / no-answer / failed read from the far leg's call.hangup cause, the caller's leg goes on" },
+  record: {
+    support: 'native',
+    note: 'record_start; finishOnKey emulated with call.dtmf.received → record_stop; silence timeout is charged and starts after speech',
+  },
+  transfer: {
+    support: 'native',
+    note: "transfer; busy / no-answer / failed read from the far leg's call.hangup cause, the caller's leg goes on",
+  },
   enqueue: {
     support: 'native',
     note: "enqueue (max_wait_time_secs); from call.enqueued the hold music one playback_start at a time (callflow's default track when none is given), and at each call.playback.ended the flow's announcement when due, with the place and wait from GET /queues/{name}/calls/{id} and GET /queues/{name}; escape key via call.dtmf.received → leave_queue",
   },
-  conference: { support: 'native', note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store. Not yet the same: muted and endOnExit reach only callers who join, because conferences.create takes neither for the caller who creates the room' },
+  conference: {
+    support: 'native',
+    note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store. Not yet the same: muted and endOnExit reach only callers who join, because conferences.create takes neither for the caller who creates the room',
+  },
   goto: { support: 'native', note: 'decided by the engine' },
   hangup: { support: 'native', note: 'hangup' },
   reject: { support: 'native', note: 'reject with cause USER_BUSY or CALL_REJECTED instead of answer' },
@@ -24,7 +36,13 @@ export const telnyxCapabilities: Capabilities = {
 
 /** How outbound calls, machine detection and lifecycle events run on Telnyx; listed in the capability matrix. */
 export const telnyxCallFeatures: CallFeatures = {
-  'start-call': { support: 'native', note: 'startTelnyxCall: calls.dial with client_state carrying the signed start, timeout_secs; no answer command on the outgoing leg' },
-  'machine-detection': { support: 'native', note: 'answering_machine_detection detect_beep: call.machine.detection.ended (human, machine, not_sure), then call.machine.greeting.ended for a machine' },
+  'start-call': {
+    support: 'native',
+    note: 'startTelnyxCall: calls.dial with client_state carrying the signed start, timeout_secs; no answer command on the outgoing leg',
+  },
+  'machine-detection': {
+    support: 'native',
+    note: 'answering_machine_detection detect_beep: call.machine.detection.ended (human, machine, not_sure), then call.machine.greeting.ended for a machine',
+  },
   'call-events': { support: 'native', note: 'call.initiated and call.hangup (hangup_cause, start_time)' },
 };

@@ -1,4 +1,4 @@
-import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, } from '@callflow/core';
+import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store } from '@callflow/core';
 import { CallFlowError, jsonReply, retryLaterReason } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
@@ -28,7 +28,10 @@ function decodePosition(raw: string): PositionRecord {
   const first = raw.indexOf('\n');
   if (first === -1) return { at: raw };
   const second = raw.indexOf('\n', first + 1);
-  return { at: raw.slice(0, first), pending: { from: raw.slice(first + 1, second), commands: JSON.parse(raw.slice(second + 1)) as TelnyxCommand[] } };
+  return {
+    at: raw.slice(0, first),
+    pending: { from: raw.slice(first + 1, second), commands: JSON.parse(raw.slice(second + 1)) as TelnyxCommand[] },
+  };
 }
 
 /** What `open` read about the call, for `send`. */
@@ -62,7 +65,11 @@ export interface TelnyxDeliveryOptions {
    */
   samePosition?(token: string, position: CallPosition, call: CallInfo): Promise<boolean>;
   /** The apology turn's commands for a call whose turn Telnyx refused for good (the caller hears it, then the call ends). */
-  apologyCommands(call: CallInfo, reason: string, planning: Pick<PlanCommandsOptions, 'answer' | 'seed' | 'sequence'>): Promise<TelnyxCommand[]>;
+  apologyCommands(
+    call: CallInfo,
+    reason: string,
+    planning: Pick<PlanCommandsOptions, 'answer' | 'seed' | 'sequence'>,
+  ): Promise<TelnyxCommand[]>;
 }
 
 /** The move number of a position (`sequence token`). */
@@ -82,7 +89,14 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
   const { store, logger } = options;
   const retryBudgetMs = options.retryBudgetMs ?? (options.waitUntil ? 50_000 : 4_000);
   const execute = (callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport> =>
-    executeCommands(callId, commands, { client: options.client, store, logger, retries: options.commandRetries, retryDelayMs: options.retryDelayMs, retryBudgetMs });
+    executeCommands(callId, commands, {
+      client: options.client,
+      store,
+      logger,
+      retries: options.commandRetries,
+      retryDelayMs: options.retryDelayMs,
+      retryBudgetMs,
+    });
 
   /** Where the call will be once `commands` went out: the position its waiting command resumes, else ended. */
   function positionAfter(commands: TelnyxCommand[], from: string | undefined): { head: TelnyxCommand[]; next: string } {
@@ -107,13 +121,20 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     if (report.retryLater) {
       const { index, action, message } = report.retryLater;
       // Accepted commands leave the record, so a redelivery after Telnyx's 60 s command_id window cannot repeat them.
-      if (index > 0 && !(options.waitUntil)) await store.compareAndSet(key, raw, encodePosition({ at: record.at, pending: { from, commands: commands.slice(index) } }), dayTtl);
-      if (!options.waitUntil) throw new CallFlowError('provider-request-failed', `${action} still failing (${message}); answering 503 so Telnyx redelivers the event`, { provider: 'telnyx', reason: retryLaterReason });
+      if (index > 0 && !options.waitUntil)
+        await store.compareAndSet(key, raw, encodePosition({ at: record.at, pending: { from, commands: commands.slice(index) } }), dayTtl);
+      if (!options.waitUntil)
+        throw new CallFlowError(
+          'provider-request-failed',
+          `${action} still failing (${message}); answering 503 so Telnyx redelivers the event`,
+          { provider: 'telnyx', reason: retryLaterReason },
+        );
       // With waitUntil the webhook was answered already: no redelivery will come, so the caller hears the apology (if the API lets it through).
       await apologize(call, from, commands.slice(index), `${action} failed for ${Math.round(retryBudgetMs / 1000)} s: ${message}`);
       return;
     }
-    if (report.failed) return apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
+    if (report.failed)
+      return apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
     if (report.callEnded) await store.set(key, `${endedPrefix}${record.at}`, dayTtl);
     // A later event may already have moved the call on: then there is nothing to drop.
     else await store.compareAndSet(key, raw, record.at, dayTtl);
@@ -126,15 +147,24 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     let commands: TelnyxCommand[] = [];
     if (!(unsent.length === 1 && unsent[0]!.action === 'hangup')) {
       try {
-        commands = await options.apologyCommands(call, reason, { answer: unsent.some((command) => command.action === 'answer'), seed: `apology ${from}`, sequence: sequence + 2 });
+        commands = await options.apologyCommands(call, reason, {
+          answer: unsent.some((command) => command.action === 'answer'),
+          seed: `apology ${from}`,
+          sequence: sequence + 2,
+        });
       } catch (error) {
-        logger.error(`[callflow:telnyx] cannot plan the apology: ${error instanceof Error ? error.message : String(error)}`, { callId: call.callId });
+        logger.error(`[callflow:telnyx] cannot plan the apology: ${error instanceof Error ? error.message : String(error)}`, {
+          callId: call.callId,
+        });
       }
     }
     const { head, next } = positionAfter(commands, from);
     const raw = encodePosition({ at: next, pending: { from, commands: head } });
     await store.set(key, raw, dayTtl);
-    const report = commands.length > 0 ? await execute(call.callId, head) : { sent: [], requests: 0, failed: { index: 0, action: 'apology', message: 'no apology' } } satisfies ExecutionReport;
+    const report =
+      commands.length > 0
+        ? await execute(call.callId, head)
+        : ({ sent: [], requests: 0, failed: { index: 0, action: 'apology', message: 'no apology' } } satisfies ExecutionReport);
     if (report.callEnded) return void (await store.set(key, `${endedPrefix}${next}`, dayTtl));
     if (!report.failed && !report.retryLater) return void (await store.compareAndSet(key, raw, next, dayTtl));
     logger.error('[callflow:telnyx] the apology could not be played either; hanging up', { callId: call.callId });
@@ -172,23 +202,57 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
           return 'stale';
         }
         // An outbound leg is answered by the far end; an inbound one waits for callflow's answer.
-        return { call, current: undefined, raw, ended: false, outcome, position, planning: { answer: event.outbound === undefined, seed: 'start', sequence: 1 } };
+        return {
+          call,
+          current: undefined,
+          raw,
+          ended: false,
+          outcome,
+          position,
+          planning: { answer: event.outbound === undefined, seed: 'start', sequence: 1 },
+        };
       }
       const current = event.position!;
       if (raw === undefined) {
         // The record is gone (a store that forgot it, e.g. Redis restarted without persistence) but the token is
         // authentic: continue from the position it carries; the first event to move the call re-creates the record.
-        logger.warn('[callflow:telnyx] no position record for this call; continuing from the event\'s token', { callId: call.callId, outcome: outcome?.type });
+        logger.warn("[callflow:telnyx] no position record for this call; continuing from the event's token", {
+          callId: call.callId,
+          outcome: outcome?.type,
+        });
         const sequence = Number(current.slice(0, current.indexOf(' ')));
-        return { call, current, raw, ended: false, outcome, position, planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' } };
+        return {
+          call,
+          current,
+          raw,
+          ended: false,
+          outcome,
+          position,
+          planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' },
+        };
       }
       const stored = decodePosition(raw).at;
       const ended = stored?.startsWith(endedPrefix) ?? false;
       const recorded = ended ? stored.slice(endedPrefix.length) : stored;
-      if (recorded !== current && !ended && position && options.samePosition && sequenceOf(recorded) === sequenceOf(current) && (await options.samePosition(recorded.slice(recorded.indexOf(' ') + 1), position, call))) {
+      if (
+        recorded !== current &&
+        !ended &&
+        position &&
+        options.samePosition &&
+        sequenceOf(recorded) === sequenceOf(current) &&
+        (await options.samePosition(recorded.slice(recorded.indexOf(' ') + 1), position, call))
+      ) {
         // The same move signed twice (see samePosition): the event answers the recorded position.
         logger.info?.('[callflow:telnyx] event for the recorded position under an earlier signature; resuming', { callId: call.callId });
-        return { call, current: recorded, raw, ended, outcome, position, planning: { seed: recorded, sequence: sequenceOf(recorded) + 1, stopPlayback: position.state.kind === 'enqueue' } };
+        return {
+          call,
+          current: recorded,
+          raw,
+          ended,
+          outcome,
+          position,
+          planning: { seed: recorded, sequence: sequenceOf(recorded) + 1, stopPlayback: position.state.kind === 'enqueue' },
+        };
       }
       if (recorded !== current) {
         if (await finishUnfinished(call, current, raw)) return 'stale';
@@ -196,10 +260,15 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         return 'stale';
       }
       const sequence = Number(current.slice(0, current.indexOf(' ')));
-      const planning: TelnyxHandle['planning'] = { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' };
+      const planning: TelnyxHandle['planning'] = {
+        seed: current,
+        sequence: sequence + 1,
+        stopPlayback: position?.state.kind === 'enqueue',
+      };
       // A speech gather leaves its transcription running, and its DTMF gather too when the caller spoke.
       const answered = outcome?.type === 'speech' || outcome?.type === 'digits' || outcome?.type === 'no-input';
-      if (answered && position?.step?.type === 'gather' && position.state.kind === 'gather' && (position.step.input ?? 'dtmf') !== 'dtmf') planning.stopListening = { gather: outcome.type === 'speech' };
+      if (answered && position?.step?.type === 'gather' && position.state.kind === 'gather' && (position.step.input ?? 'dtmf') !== 'dtmf')
+        planning.stopListening = { gather: outcome.type === 'speech' };
       return { call, current, raw, ended, outcome, position, planning };
     },
     async send(handle, turn, render) {
@@ -209,19 +278,35 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         if (!handle.ended) await markEnded(handle);
         return;
       }
-      if (outcome?.type === 'dial' && outcome.status === 'completed' && turn.ended && turn.steps.length === 0 && position?.step?.type === 'transfer' && position.step.then === undefined) {
+      if (
+        outcome?.type === 'dial' &&
+        outcome.status === 'completed' &&
+        turn.ended &&
+        turn.steps.length === 0 &&
+        position?.step?.type === 'transfer' &&
+        position.step.then === undefined
+      ) {
         // provider: without park_after_unbridge Telnyx hangs the caller's leg up itself when the bridge ends.
         await markEnded(handle);
         return;
       }
       let commands: TelnyxCommand[];
       try {
-        commands = (await render(handle.planning) as Rendered<TelnyxCommand[]>).output;
+        commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        logger.error(`[callflow:telnyx] cannot plan the turn: ${message}; the caller hears the apology`, { callId: call.callId, node: turn.node });
-        if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl))) return;
-        return apologize(call, handle.current ?? '', handle.planning.answer ? [{ action: 'answer', body: {} }] : [], `cannot plan the turn: ${message}`);
+        logger.error(`[callflow:telnyx] cannot plan the turn: ${message}; the caller hears the apology`, {
+          callId: call.callId,
+          node: turn.node,
+        });
+        if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl)))
+          return;
+        return apologize(
+          call,
+          handle.current ?? '',
+          handle.planning.answer ? [{ action: 'answer', body: {} }] : [],
+          `cannot plan the turn: ${message}`,
+        );
       }
       const expected = handle.current;
       const { head, next } = positionAfter(commands, expected);

@@ -1,9 +1,28 @@
-import { CallFlowError, type AnsweredBy, type CallEventReport, type CallInfo, type CallPosition, type EnqueueStep, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
+import {
+  CallFlowError,
+  type AnsweredBy,
+  type CallEventReport,
+  type CallInfo,
+  type CallPosition,
+  type EnqueueStep,
+  type Provider,
+  type ProviderHandlerOptions,
+  type RawWebhook,
+  type WebhookEvent,
+} from '@callflow/core';
 import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
 import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
 import { forgetConference, type TelnyxClient } from './execute-commands.js';
 import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.js';
-import { continuationStates, holdCommands, nativeGatherRetries, planCommands, type HoldSegment, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
+import {
+  continuationStates,
+  holdCommands,
+  nativeGatherRetries,
+  planCommands,
+  type HoldSegment,
+  type PlanCommandsOptions,
+  type TelnyxCommand,
+} from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
 import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
@@ -50,7 +69,8 @@ function numberOf(value: unknown): number | undefined {
 }
 
 function publicKeyProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value === '') return 'is required to verify webhooks (the Ed25519 public key from Mission Control); set verifySignatures: false only for local experiments';
+  if (typeof value !== 'string' || value === '')
+    return 'is required to verify webhooks (the Ed25519 public key from Mission Control); set verifySignatures: false only for local experiments';
   if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value.trim())) return 'must be base64 (the Ed25519 public key from Mission Control)';
   let length: number;
   try {
@@ -69,7 +89,10 @@ function publicKeyProblem(value: unknown): string | undefined {
  */
 function hangupReport(event: TelnyxEvent): Extract<CallEventReport, { type: 'ended' }> {
   const cause = typeof event.payload.hangup_cause === 'string' ? event.payload.hangup_cause : undefined;
-  const report: Extract<CallEventReport, { type: 'ended' }> = { type: 'ended', status: cause === undefined ? 'completed' : dialStatusOf(cause) };
+  const report: Extract<CallEventReport, { type: 'ended' }> = {
+    type: 'ended',
+    status: cause === undefined ? 'completed' : dialStatusOf(cause),
+  };
   if (cause !== undefined) report.cause = cause;
   const started = Date.parse(typeof event.payload.start_time === 'string' ? event.payload.start_time : '');
   const ended = Date.parse(event.occurredAt ?? '');
@@ -92,7 +115,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       if (problem) problems.push({ option: 'publicKey', message: problem });
     }
     const client = options.client as Partial<TelnyxClient> | undefined;
-    if (!client || typeof client.calls?.actions !== 'object') problems.push({ option: 'client', message: 'is required: createCallControlClient({ apiKey }) or new Telnyx({ apiKey })' });
+    if (!client || typeof client.calls?.actions !== 'object')
+      problems.push({ option: 'client', message: 'is required: createCallControlClient({ apiKey }) or new Telnyx({ apiKey })' });
     return problems;
   },
   create({ options, engine, store, logger, now }) {
@@ -130,9 +154,20 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       if (step?.type === 'record') {
         const finishOnKey = step.finishOnKey ?? '#';
         // provider: Telnyx recordings have no end-on-key; stop on the key ourselves.
-        if (finishOnKey !== '' && finishOnKey.includes(digit)) await delivery.execute(call.callId, [{ action: 'record_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'record_stop') } }]);
+        if (finishOnKey !== '' && finishOnKey.includes(digit))
+          await delivery.execute(call.callId, [
+            { action: 'record_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'record_stop') } },
+          ]);
       } else if (step?.type === 'enqueue' && step.escape?.digit === digit) {
-        await delivery.execute(call.callId, [{ action: 'leave_queue', body: { client_state: encodeClientState({ kind: 'left-queue', digit, sequence, token }), command_id: commandIdOf(call.callId, current, 0, 'leave_queue') } }]);
+        await delivery.execute(call.callId, [
+          {
+            action: 'leave_queue',
+            body: {
+              client_state: encodeClientState({ kind: 'left-queue', digit, sequence, token }),
+              command_id: commandIdOf(call.callId, current, 0, 'leave_queue'),
+            },
+          },
+        ]);
       }
     }
 
@@ -142,23 +177,41 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
      */
     function outboundEvent(event: TelnyxEvent, state: Extract<ClientState, { kind: 'outbound' }>): WebhookEvent<TelnyxCommand[]> {
       const call: CallInfo = { callId: event.callControlId!, from: event.from, to: event.to, provider: 'telnyx' };
-      const start = (answeredBy?: AnsweredBy): WebhookEvent<TelnyxCommand[]> => ({ type: 'start', deliveryId: event.id, call, outbound: { token: state.token, nonce: state.nonce, ...(answeredBy ? { answeredBy } : {}) } });
+      const start = (answeredBy?: AnsweredBy): WebhookEvent<TelnyxCommand[]> => ({
+        type: 'start',
+        deliveryId: event.id,
+        call,
+        outbound: { token: state.token, nonce: state.nonce, ...(answeredBy ? { answeredBy } : {}) },
+      });
       const result = typeof event.payload.result === 'string' ? event.payload.result : undefined;
       switch (event.type) {
         case 'call.initiated':
-          return { type: 'status', callId: call.callId, deliveryId: event.id, callEvent: { type: 'started', direction: 'outbound', from: event.from, to: event.to } };
+          return {
+            type: 'status',
+            callId: call.callId,
+            deliveryId: event.id,
+            callEvent: { type: 'started', direction: 'outbound', from: event.from, to: event.to },
+          };
         case 'call.answered':
           return state.detection === 'off' ? start() : { type: 'ignore', reason: 'answered; waiting for machine detection' };
         // provider: telnyx SDK resources/webhooks.d.ts CallMachineDetectionEnded.Payload.result: human, machine, not_sure.
         case 'call.machine.detection.ended':
           if (result === 'human') return start('human');
-          if (result === 'machine') return state.detection === 'beep' ? { type: 'ignore', reason: 'machine; waiting for the end of its greeting' } : start('machine');
+          if (result === 'machine')
+            return state.detection === 'beep'
+              ? { type: 'ignore', reason: 'machine; waiting for the end of its greeting' }
+              : start('machine');
           return start('unknown');
         // provider: CallMachineGreetingEnded.Payload.result: beep_detected, ended, not_sure; each means the greeting is over.
         case 'call.machine.greeting.ended':
           return start('machine');
         case 'call.hangup':
-          return { type: 'status', callId: call.callId, deliveryId: event.id, callEvent: { ...hangupReport(event), direction: 'outbound' } };
+          return {
+            type: 'status',
+            callId: call.callId,
+            deliveryId: event.id,
+            callEvent: { ...hangupReport(event), direction: 'outbound' },
+          };
         default:
           return { type: 'ignore', reason: `${event.type} before the flow started` };
       }
@@ -178,7 +231,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       await delivery.execute(call.callId, [
         { action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } },
         // provider: 60 s, the longest utterance Twilio (maxSpeechTime) and Vonage (speech.maxDuration) wait for by default.
-        { action: 'gather', body: { initial_timeout_millis: speechWatchdogMillis, maximum_digits: 1, client_state: encodeClientState({ kind: 'position', sequence, token }), command_id: commandIdOf(call.callId, current, 1, 'gather') } },
+        {
+          action: 'gather',
+          body: {
+            initial_timeout_millis: speechWatchdogMillis,
+            maximum_digits: 1,
+            client_state: encodeClientState({ kind: 'position', sequence, token }),
+            command_id: commandIdOf(call.callId, current, 1, 'gather'),
+          },
+        },
       ]);
     }
 
@@ -189,22 +250,40 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     }
 
     /** Where the queued caller is now and how long the queue waits, from the Call Control API (absent when it cannot say). */
-    async function queueReport(call: CallInfo, step: EnqueueStep): Promise<Pick<HoldSegment, 'position' | 'averageWaitSeconds' | 'waitedSeconds'> | 'gone'> {
+    async function queueReport(
+      call: CallInfo,
+      step: EnqueueStep,
+    ): Promise<Pick<HoldSegment, 'position' | 'averageWaitSeconds' | 'waitedSeconds'> | 'gone'> {
       const queues = options.client.queues;
       if (!queues) return { waitedSeconds: 0 };
       try {
         // provider: GET /queues/{name}/calls/{id} (queue_position, wait_time_secs) and GET /queues/{name} (average_wait_time_secs), telnyx SDK resources/queues.
-        const [member, queue] = await Promise.all([queues.calls.retrieve(call.callId, { queue_name: step.queue }, { timeout: 10_000, maxRetries: 0 }), queues.retrieve(step.queue, { timeout: 10_000, maxRetries: 0 })]);
-        return { position: member.data?.queue_position, averageWaitSeconds: queue.data?.average_wait_time_secs, waitedSeconds: member.data?.wait_time_secs ?? 0 };
+        const [member, queue] = await Promise.all([
+          queues.calls.retrieve(call.callId, { queue_name: step.queue }, { timeout: 10_000, maxRetries: 0 }),
+          queues.retrieve(step.queue, { timeout: 10_000, maxRetries: 0 }),
+        ]);
+        return {
+          position: member.data?.queue_position,
+          averageWaitSeconds: queue.data?.average_wait_time_secs,
+          waitedSeconds: member.data?.wait_time_secs ?? 0,
+        };
       } catch (error) {
         if ((error as { status?: number }).status === 404) return 'gone';
-        logger.warn(`[callflow:telnyx] cannot read queue '${step.queue}' (${error instanceof Error ? error.message : String(error)}); hold music goes on without the announcement`, { callId: call.callId });
+        logger.warn(
+          `[callflow:telnyx] cannot read queue '${step.queue}' (${error instanceof Error ? error.message : String(error)}); hold music goes on without the announcement`,
+          { callId: call.callId },
+        );
         return { waitedSeconds: 0 };
       }
     }
 
     /** A break in the hold music (or the start of the wait): the flow's announcement when due, then the next play of the music. */
-    async function holdBreak(call: CallInfo, clientState: ClientState, position: CallPosition | undefined, entering?: { position?: number; averageWaitSeconds?: number }): Promise<void> {
+    async function holdBreak(
+      call: CallInfo,
+      clientState: ClientState,
+      position: CallPosition | undefined,
+      entering?: { position?: number; averageWaitSeconds?: number },
+    ): Promise<void> {
       const step = position?.step;
       if (step?.type !== 'enqueue') return;
       const { token, sequence } = clientState;
@@ -214,7 +293,10 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       if (report === 'gone') return;
       const segment = clientState.kind === 'hold' ? clientState.segment + 1 : 1;
       const lastAnnouncedSeconds = clientState.kind === 'hold' ? clientState.announcedAt : undefined;
-      await delivery.execute(call.callId, holdCommands(step, { segment, lastAnnouncedSeconds, ...report }, { sequence, token, callControlId: call.callId }));
+      await delivery.execute(
+        call.callId,
+        holdCommands(step, { segment, lastAnnouncedSeconds, ...report }, { sequence, token, callControlId: call.callId }),
+      );
     }
 
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
@@ -222,20 +304,42 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       const { event, outcome } = parseTelnyxEvent(webhook.text);
       if (event.type === 'conference.ended') {
         const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
-        return { type: 'status', deliveryId: event.id, apply: async () => void (conferenceId ? await forgetConference(store, conferenceId) : undefined) };
+        return {
+          type: 'status',
+          deliveryId: event.id,
+          apply: async () => void (conferenceId ? await forgetConference(store, conferenceId) : undefined),
+        };
       }
       if (event.type === 'call.initiated' && event.direction !== 'outgoing' && event.clientState === undefined) {
-        if (!event.callControlId) throw new CallFlowError('invalid-webhook', 'call.initiated without call_control_id', { provider: 'telnyx' });
-        return { type: 'start', deliveryId: event.id, call: { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' } };
+        if (!event.callControlId)
+          throw new CallFlowError('invalid-webhook', 'call.initiated without call_control_id', { provider: 'telnyx' });
+        return {
+          type: 'start',
+          deliveryId: event.id,
+          call: { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' },
+        };
       }
       const state = event.clientState;
       if (!state || !event.callControlId) return { type: 'ignore', reason: 'no callflow state' };
       if (state.kind === 'outbound') return outboundEvent(event, state);
-      const call: CallInfo = state.kind === 'peer' ? { callId: state.callControlId, provider: 'telnyx' } : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
+      const call: CallInfo =
+        state.kind === 'peer'
+          ? { callId: state.callControlId, provider: 'telnyx' }
+          : { callId: event.callControlId, from: event.from, to: event.to, provider: 'telnyx' };
       const callEvent = event.type === 'call.hangup' && state.kind === 'position' ? hangupReport(event) : undefined;
-      const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: `${state.sequence} ${state.token}`, ...(callEvent ? { callEvent } : {}) };
+      const base = {
+        type: 'outcome' as const,
+        call,
+        token: state.token,
+        deliveryId: event.id,
+        position: `${state.sequence} ${state.token}`,
+        ...(callEvent ? { callEvent } : {}),
+      };
       if (event.type === 'call.enqueued' && state.kind === 'position') {
-        const entering = { position: numberOf(event.payload.current_position), averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs) };
+        const entering = {
+          position: numberOf(event.payload.current_position),
+          averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs),
+        };
         return { ...base, outcome: async (position) => (await holdBreak(call, state, position, entering), { done: 'enqueued' }) };
       }
       if (state.kind === 'hold' && event.type === 'call.playback.ended') {
@@ -243,7 +347,11 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         if (event.payload.status !== 'completed') return { ...base, outcome: () => ({ done: 'hold music stopped' }) };
         return { ...base, outcome: async (position) => (await holdBreak(call, state, position), { done: 'hold music' }) };
       }
-      if (event.type === 'call.dtmf.received' && (state.kind === 'position' || state.kind === 'hold') && typeof event.payload.digit === 'string') {
+      if (
+        event.type === 'call.dtmf.received' &&
+        (state.kind === 'position' || state.kind === 'hold') &&
+        typeof event.payload.digit === 'string'
+      ) {
         const digit = event.payload.digit;
         return {
           ...base,
@@ -263,7 +371,12 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         };
       }
       // A far leg only matters when it ends; the caller's leg only through its own state; the hold music only through its breaks.
-      if (!outcome || (state.kind === 'peer' && outcome.type !== 'dial') || (state.kind === 'hold' && outcome.type !== 'queue' && outcome.type !== 'hangup')) return { ...base, outcome: () => ({ done: event.type }) };
+      if (
+        !outcome ||
+        (state.kind === 'peer' && outcome.type !== 'dial') ||
+        (state.kind === 'hold' && outcome.type !== 'queue' && outcome.type !== 'hangup')
+      )
+        return { ...base, outcome: () => ({ done: event.type }) };
       return {
         ...base,
         outcome: (position) => {
@@ -292,7 +405,10 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       parse,
       continuationStates,
       render(turn, input) {
-        const planning = (input.prepared ?? {}) as Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'>;
+        const planning = (input.prepared ?? {}) as Pick<
+          PlanCommandsOptions,
+          'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'
+        >;
         const waitNode = turn.wait?.state.node;
         const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
         return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: !dynamicNode, dynamicNode });

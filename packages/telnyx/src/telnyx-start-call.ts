@@ -19,10 +19,18 @@ export interface TelnyxStartCallOptions extends StartCallOptions {
  * `call.machine.greeting.ended`) starts the flow at the handler, and its `call.initiated` / `call.hangup` feed the lifecycle hooks.
  * @example const { callId } = await startTelnyxCall(client, handler, { connectionId, to: '+15551230000', from: '+15559870000', node: 'reminder' });
  */
-export async function startTelnyxCall(client: TelnyxDialClient, endpoint: { readonly engine: Engine }, options: TelnyxStartCallOptions): Promise<{ callId: string }> {
+export async function startTelnyxCall(
+  client: TelnyxDialClient,
+  endpoint: { readonly engine: Engine },
+  options: TelnyxStartCallOptions,
+): Promise<{ callId: string }> {
   const checked = checkStartCall(endpoint.engine, options, 'telnyx');
-  if (typeof options.connectionId !== 'string' || options.connectionId === '') throw new CallFlowError('invalid-options', 'startCall connectionId is required (the Call Control application id)', { provider: 'telnyx' });
-  if (typeof client.calls?.dial !== 'function') throw new CallFlowError('invalid-options', 'the Telnyx client has no calls.dial', { provider: 'telnyx' });
+  if (typeof options.connectionId !== 'string' || options.connectionId === '')
+    throw new CallFlowError('invalid-options', 'startCall connectionId is required (the Call Control application id)', {
+      provider: 'telnyx',
+    });
+  if (typeof client.calls?.dial !== 'function')
+    throw new CallFlowError('invalid-options', 'the Telnyx client has no calls.dial', { provider: 'telnyx' });
   const start = await signOutboundStart(endpoint.engine, options, 'telnyx');
   const detection = !checked.machineDetection ? 'off' : checked.waitForBeep ? 'beep' : 'detect';
   const body: TelnyxDialParams = {
@@ -41,9 +49,14 @@ export async function startTelnyxCall(client: TelnyxDialClient, endpoint: { read
   try {
     response = await client.calls.dial(body);
   } catch (error) {
-    throw new CallFlowError('provider-request-failed', `calls.dial to ${body.to} failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'telnyx', cause: error });
+    throw new CallFlowError(
+      'provider-request-failed',
+      `calls.dial to ${body.to} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { provider: 'telnyx', cause: error },
+    );
   }
   const callId = (response as { data?: { call_control_id?: unknown } } | undefined)?.data?.call_control_id;
-  if (typeof callId !== 'string') throw new CallFlowError('provider-request-failed', 'calls.dial answered without data.call_control_id', { provider: 'telnyx' });
+  if (typeof callId !== 'string')
+    throw new CallFlowError('provider-request-failed', 'calls.dial answered without data.call_control_id', { provider: 'telnyx' });
   return { callId };
 }

@@ -100,11 +100,14 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   if (!input.publicKey) return refuse('missing-key', 'no public key configured');
   const keyBytes = strictBase64(input.publicKey);
   if (keyBytes?.length !== 32) return refuse('bad-key', 'public key is not base64 of 32 bytes');
-  if (!input.signature || !input.timestamp) return refuse('missing-header', `missing ${!input.signature ? telnyxSignatureHeader : telnyxTimestampHeader} header`);
-  if (!/^\d{1,15}$/.test(input.timestamp)) return refuse('bad-timestamp', `timestamp '${input.timestamp.slice(0, 20)}' is not Unix seconds`);
+  if (!input.signature || !input.timestamp)
+    return refuse('missing-header', `missing ${!input.signature ? telnyxSignatureHeader : telnyxTimestampHeader} header`);
+  if (!/^\d{1,15}$/.test(input.timestamp))
+    return refuse('bad-timestamp', `timestamp '${input.timestamp.slice(0, 20)}' is not Unix seconds`);
   const skew = Math.abs(Math.floor((input.now ?? Date.now)() / 1000) - Number(input.timestamp));
   const tolerance = input.toleranceSeconds ?? 300;
-  if (skew > tolerance) return refuse('stale-timestamp', `timestamp is ${skew} s away from now, over ${tolerance} s (replay, or an unsynced clock)`);
+  if (skew > tolerance)
+    return refuse('stale-timestamp', `timestamp is ${skew} s away from now, over ${tolerance} s (replay, or an unsynced clock)`);
   const signature = strictBase64(input.signature);
   if (signature?.length !== 64) return refuse('bad-signature', 'signature is not base64 of 64 bytes');
   const message = signedMessage(input.timestamp, input.rawBody);
@@ -150,7 +153,10 @@ const signKeys = new Map<string, Promise<CryptoKey>>();
  * @example
  * const headers = await signTelnyxEvent(body, { privateKey: keys.privateKey });
  */
-export async function signTelnyxEvent(rawBody: string | Uint8Array, options: { privateKey: string; timestamp?: number }): Promise<Record<string, string>> {
+export async function signTelnyxEvent(
+  rawBody: string | Uint8Array,
+  options: { privateKey: string; timestamp?: number },
+): Promise<Record<string, string>> {
   let key = signKeys.get(options.privateKey);
   if (!key) {
     const bytes = strictBase64(options.privateKey);

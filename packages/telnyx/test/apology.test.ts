@@ -25,25 +25,56 @@ describe('the apology on Telnyx: spoken once, then the call is hung up', () => {
     const handlerBefore = createTelnyxHandler({ flow: phoneTree, secret, publicKey: keys.publicKey, client: before.client, store });
     const post = async (handler: typeof handlerBefore, data: Record<string, unknown>) => {
       const body = JSON.stringify({ data: { record_type: 'event', occurred_at: new Date().toISOString(), ...data } });
-      return handler(new Request('http://localhost/telnyx', { method: 'POST', body, headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) } }));
+      return handler(
+        new Request('http://localhost/telnyx', {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+        }),
+      );
     };
-    expect((await post(handlerBefore, { event_type: 'call.initiated', id: 'e1', payload: { call_control_id: callControlId, direction: 'incoming', from: '+15551230000', to: '+15559870000' } })).status).toBe(200);
+    expect(
+      (
+        await post(handlerBefore, {
+          event_type: 'call.initiated',
+          id: 'e1',
+          payload: { call_control_id: callControlId, direction: 'incoming', from: '+15551230000', to: '+15559870000' },
+        })
+      ).status,
+    ).toBe(200);
     const greeting = before.sent.find((command) => command.action === 'speak');
     expect(before.sent.map((command) => command.action)).toEqual(['answer', 'speak']);
-    await post(handlerBefore, { event_type: 'call.speak.ended', id: 'e1b', payload: { call_control_id: callControlId, client_state: greeting!.body.client_state, status: 'completed' } });
+    await post(handlerBefore, {
+      event_type: 'call.speak.ended',
+      id: 'e1b',
+      payload: { call_control_id: callControlId, client_state: greeting!.body.client_state, status: 'completed' },
+    });
     const gather = before.sent.find((command) => command.action === 'gather_using_speak');
     expect(gather?.body.client_state).toBeTypeOf('string');
 
     // The same store (as with Redis across a redeploy), a flow without the menu.
     const after = recordingApi();
-    const redeployed = defineFlow({ name: 'acme', start: 'welcome', defaults: { apology: 'Sorry, we changed our menu.' }, nodes: { welcome: [say('New menu.'), hangup()] } });
+    const redeployed = defineFlow({
+      name: 'acme',
+      start: 'welcome',
+      defaults: { apology: 'Sorry, we changed our menu.' },
+      nodes: { welcome: [say('New menu.'), hangup()] },
+    });
     const handlerAfter = createTelnyxHandler({ flow: redeployed, secret, publicKey: keys.publicKey, client: after.client, store });
-    const response = await post(handlerAfter, { event_type: 'call.gather.ended', id: 'e2', payload: { call_control_id: callControlId, client_state: gather!.body.client_state, status: 'valid', digits: '1' } });
+    const response = await post(handlerAfter, {
+      event_type: 'call.gather.ended',
+      id: 'e2',
+      payload: { call_control_id: callControlId, client_state: gather!.body.client_state, status: 'valid', digits: '1' },
+    });
     expect(response.status).toBe(200);
     expect(after.sent.map((command) => command.action)).toEqual(['speak']);
     expect(after.sent[0]!.body.payload).toBe('Sorry, we changed our menu.');
     // Once the apology has played, the call is hung up.
-    await post(handlerAfter, { event_type: 'call.speak.ended', id: 'e3', payload: { call_control_id: callControlId, client_state: after.sent[0]!.body.client_state, status: 'completed' } });
+    await post(handlerAfter, {
+      event_type: 'call.speak.ended',
+      id: 'e3',
+      payload: { call_control_id: callControlId, client_state: after.sent[0]!.body.client_state, status: 'completed' },
+    });
     expect(after.sent.map((command) => command.action)).toEqual(['speak', 'hangup']);
   });
 
@@ -65,12 +96,24 @@ describe('the apology on Telnyx: spoken once, then the call is hung up', () => {
     const handler = createTelnyxHandler({ flow, secret, publicKey: keys.publicKey, client: api.client });
     const post = async (data: Record<string, unknown>) => {
       const body = JSON.stringify({ data: { record_type: 'event', occurred_at: new Date().toISOString(), ...data } });
-      return handler(new Request('http://localhost/telnyx', { method: 'POST', body, headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) } }));
+      return handler(
+        new Request('http://localhost/telnyx', {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+        }),
+      );
     };
-    expect((await post({ event_type: 'call.initiated', id: 'f1', payload: { call_control_id: callControlId, direction: 'incoming' } })).status).toBe(200);
+    expect(
+      (await post({ event_type: 'call.initiated', id: 'f1', payload: { call_control_id: callControlId, direction: 'incoming' } })).status,
+    ).toBe(200);
     expect(api.sent.map((command) => command.action)).toEqual(['answer', 'speak']);
     expect(api.sent[1]!.body.payload).toBe('Sorry, our phone system is having trouble.');
-    await post({ event_type: 'call.speak.ended', id: 'f2', payload: { call_control_id: callControlId, client_state: api.sent[1]!.body.client_state, status: 'completed' } });
+    await post({
+      event_type: 'call.speak.ended',
+      id: 'f2',
+      payload: { call_control_id: callControlId, client_state: api.sent[1]!.body.client_state, status: 'completed' },
+    });
     expect(api.sent.map((command) => command.action)).toEqual(['answer', 'speak', 'hangup']);
     expect(attempts).toBe(1);
   });

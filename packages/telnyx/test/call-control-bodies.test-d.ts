@@ -29,7 +29,7 @@ describe('Call Control bodies fit the telnyx SDK parameters', () => {
     expectTypeOf<Bodies.JoinConferenceBody>().toExtend<Telnyx.Conferences.ActionJoinParams>();
   });
 
-  it('the required fields are the SDK\'s', () => {
+  it("the required fields are the SDK's", () => {
     // @ts-expect-error: speak needs a voice, as in the SDK
     expectTypeOf<{ payload: string }>().toExtend<Bodies.SpeakTextBody>();
     // @ts-expect-error: record_start needs channels and format, as in the SDK

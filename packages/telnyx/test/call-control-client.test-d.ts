@@ -11,7 +11,9 @@ describe('TelnyxClient: the built-in client and the telnyx SDK client both fit',
 
   it('the built-in client is assignable', () => {
     expectTypeOf(createCallControlClient).returns.toExtend<TelnyxClient>();
-    expectTypeOf(createCallControlClient({ apiKey: 'key', baseUrl: 'http://127.0.0.1:9/v2', fetch: globalThis.fetch })).toExtend<TelnyxHandlerOptions['client']>();
+    expectTypeOf(createCallControlClient({ apiKey: 'key', baseUrl: 'http://127.0.0.1:9/v2', fetch: globalThis.fetch })).toExtend<
+      TelnyxHandlerOptions['client']
+    >();
   });
 
   it('its bodies fit the SDK parameters', () => {

@@ -2,7 +2,23 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createEngine, defineFlow, gather, goto, hangup, parseFlow, pause, play, say, transfer, type CallInfo, type Engine, type Flow, type Outcome, type Turn } from '@callflow/core';
+import {
+  createEngine,
+  defineFlow,
+  gather,
+  goto,
+  hangup,
+  parseFlow,
+  pause,
+  play,
+  say,
+  transfer,
+  type CallInfo,
+  type Engine,
+  type Flow,
+  type Outcome,
+  type Turn,
+} from '@callflow/core';
 import { createPhoneTree } from '@callflow/example-flows';
 import { createConferenceLine } from '../../../examples/telnyx-conference/src/app.js';
 import { continuationStates, decodeClientState, planCommands, type TelnyxCommand } from '../src/index.js';
@@ -32,7 +48,12 @@ function walker(flow: Flow) {
       const { output } = planCommands(turn, { continuations: tokens, sequence: ++sequence, seed: `golden-${sequence}`, ...options });
       // Every command's client_state is one line of base64 carrying the call's move number and a token for this call.
       for (const command of output) {
-        const state = command.action === 'conference_join_or_create' ? command.body.create.client_state : 'client_state' in command.body ? command.body.client_state : undefined;
+        const state =
+          command.action === 'conference_join_or_create'
+            ? command.body.create.client_state
+            : 'client_state' in command.body
+              ? command.body.client_state
+              : undefined;
         if (state !== undefined) {
           expect(state).toMatch(/^[A-Za-z0-9+/]+=*$/);
           expect(decodeClientState(state)?.sequence).toBe(sequence);
@@ -61,21 +82,37 @@ describe('golden command lists: phone tree', () => {
     const sales = await walk.resume(menuToken, { type: 'digits', digits: '1' });
     expectGolden('phone-tree', 'menu-1-sales', await walk.plan(sales));
     const recordToken = (await walk.resume(await walk.afterMedia(sales), { type: 'media-done' })).token!;
-    const recorded = await walk.resume(recordToken, { type: 'recording', url: 'https://api.telnyx.com/v2/recordings/r1.mp3', durationSeconds: 12 });
+    const recorded = await walk.resume(recordToken, {
+      type: 'recording',
+      url: 'https://api.telnyx.com/v2/recordings/r1.mp3',
+      durationSeconds: 12,
+    });
     expect(recorded.effects).toHaveLength(1);
     expectGolden('phone-tree', 'sales-recorded', await walk.plan(recorded));
 
     const support = await walk.resume(menuToken, { type: 'digits', digits: '2' });
     expectGolden('phone-tree', 'menu-2-support', await walk.plan(support));
     const queueToken = (await walk.resume(await walk.afterMedia(support), { type: 'media-done' })).token!;
-    expectGolden('phone-tree', 'support-bridged', await walk.plan(await walk.resume(queueToken, { type: 'queue', result: 'bridged' }), { stopPlayback: true }));
+    expectGolden(
+      'phone-tree',
+      'support-bridged',
+      await walk.plan(await walk.resume(queueToken, { type: 'queue', result: 'bridged' }), { stopPlayback: true }),
+    );
 
     expectGolden('phone-tree', 'menu-3-hours', await walk.plan(await walk.resume(menuToken, { type: 'digits', digits: '3' })));
     const reception = await walk.resume(menuToken, { type: 'digits', digits: '0' });
     expectGolden('phone-tree', 'menu-0-reception', await walk.plan(reception));
     const transferToken = (await walk.resume(await walk.afterMedia(reception), { type: 'media-done' })).token!;
-    expectGolden('phone-tree', 'reception-no-answer', await walk.plan(await walk.resume(transferToken, { type: 'dial', status: 'no-answer', raw: 'timeout' })));
-    expectGolden('phone-tree', 'reception-completed', await walk.plan(await walk.resume(transferToken, { type: 'dial', status: 'completed', raw: 'normal_clearing' })));
+    expectGolden(
+      'phone-tree',
+      'reception-no-answer',
+      await walk.plan(await walk.resume(transferToken, { type: 'dial', status: 'no-answer', raw: 'timeout' })),
+    );
+    expectGolden(
+      'phone-tree',
+      'reception-completed',
+      await walk.plan(await walk.resume(transferToken, { type: 'dial', status: 'completed', raw: 'normal_clearing' })),
+    );
     expectGolden('phone-tree', 'menu-7-invalid', await walk.plan(await walk.resume(menuToken, { type: 'digits', digits: '7' })));
   });
 });
@@ -90,8 +127,16 @@ describe('golden command lists: weather hotline (seed 000)', () => {
     expectGolden('weather-hotline', 'start', startPlan);
     const chicago = await walk.resume(start.token!, { type: 'digits', digits: '1' });
     expectGolden('weather-hotline', 'menu-1-chicago', await walk.plan(chicago));
-    expectGolden('weather-hotline', 'chicago-busy', await walk.plan(await walk.resume(chicago.token!, { type: 'dial', status: 'busy', raw: 'user_busy' })));
-    expectGolden('weather-hotline', 'menu-exhausted', await walk.plan(await walk.resume(start.token!, { type: 'no-input', attemptsUsed: 3 })));
+    expectGolden(
+      'weather-hotline',
+      'chicago-busy',
+      await walk.plan(await walk.resume(chicago.token!, { type: 'dial', status: 'busy', raw: 'user_busy' })),
+    );
+    expectGolden(
+      'weather-hotline',
+      'menu-exhausted',
+      await walk.plan(await walk.resume(start.token!, { type: 'no-input', attemptsUsed: 3 })),
+    );
   });
 });
 
@@ -101,7 +146,11 @@ describe('golden command lists: conference line (seed 002)', () => {
     const start = await walk.engine.start(call);
     expectGolden('conference-line', 'start', await walk.plan(start, { answer: true }));
     const roomToken = (await walk.resume(await walk.afterMedia(start), { type: 'media-done' })).token!;
-    expectGolden('conference-line', 'conference-ended', await walk.plan(await walk.resume(roomToken, { type: 'conference', status: 'ended' })));
+    expectGolden(
+      'conference-line',
+      'conference-ended',
+      await walk.plan(await walk.resume(roomToken, { type: 'conference', status: 'ended' })),
+    );
   });
 });
 
@@ -111,10 +160,31 @@ describe('golden command lists: the steps the examples do not use', () => {
       name: 'kitchen-sink',
       start: 'start',
       nodes: {
-        start: [pause(12), gather({ prompt: [play('https://audio.example.com/intro.mp3'), say('Enter your PIN, then press hash.', { voice: 'Polly.Joanna' })], minDigits: 4, maxDigits: 6, saveAs: 'pin' }), goto('audio')],
-        audio: [gather({ prompt: [play('https://audio.example.com/menu.mp3')], routes: { '1': 'sip', '2': 'silent' }, invalidPrompt: [play('https://audio.example.com/invalid.mp3')], timeoutSeconds: 7 })],
+        start: [
+          pause(12),
+          gather({
+            prompt: [play('https://audio.example.com/intro.mp3'), say('Enter your PIN, then press hash.', { voice: 'Polly.Joanna' })],
+            minDigits: 4,
+            maxDigits: 6,
+            saveAs: 'pin',
+          }),
+          goto('audio'),
+        ],
+        audio: [
+          gather({
+            prompt: [play('https://audio.example.com/menu.mp3')],
+            routes: { '1': 'sip', '2': 'silent' },
+            invalidPrompt: [play('https://audio.example.com/invalid.mp3')],
+            timeoutSeconds: 7,
+          }),
+        ],
         silent: [gather({ prompt: [pause(1)], numDigits: 3, finishOnKey: '' }), hangup()],
-        sip: [transfer({ sip: 'sip:agent@example.com', username: 'alice', password: 's3cret' }, { callerId: '+15550001111', record: true, maxSeconds: 600, then: 'done' })],
+        sip: [
+          transfer(
+            { sip: 'sip:agent@example.com', username: 'alice', password: 's3cret' },
+            { callerId: '+15550001111', record: true, maxSeconds: 600, then: 'done' },
+          ),
+        ],
         done: [say('Thanks, {{pin}} is noted.', { loop: 2 }), hangup()],
       },
     });
@@ -136,7 +206,14 @@ describe('golden command lists: the steps the examples do not use', () => {
       name: 'speech',
       start: 'ask',
       nodes: {
-        ask: [gather({ prompt: [say('Welcome & hello.'), say('Say sales or support.')], input: 'both', speech: { language: 'en-GB', hints: ['sales', 'support'] }, routes: { sales: 'done', '1': 'done' } })],
+        ask: [
+          gather({
+            prompt: [say('Welcome & hello.'), say('Say sales or support.')],
+            input: 'both',
+            speech: { language: 'en-GB', hints: ['sales', 'support'] },
+            routes: { sales: 'done', '1': 'done' },
+          }),
+        ],
         done: [say('Thanks.'), hangup()],
       },
     });

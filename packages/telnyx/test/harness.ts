@@ -34,7 +34,12 @@ export const sdkClient: ClientFactory = (apiBaseUrl) => new Telnyx({ apiKey: 'te
 /** An application server on 127.0.0.1:0 running the Telnyx handler, and the emulator pointed at it, the client (default the SDK) pointed at the emulator. */
 export async function startRig(
   flow: Flow,
-  options: { emulator?: Omit<TelnyxEmulatorOptions, 'webhookUrl'>; handler?: Partial<TelnyxHandlerOptions>; store?: Store; client?: ClientFactory } = {},
+  options: {
+    emulator?: Omit<TelnyxEmulatorOptions, 'webhookUrl'>;
+    handler?: Partial<TelnyxHandlerOptions>;
+    store?: Store;
+    client?: ClientFactory;
+  } = {},
 ): Promise<Rig> {
   let current: FetchHandler = async () => new Response('not ready', { status: 503 });
   const server: Server = createServer(toNodeListener((request) => current(request)));

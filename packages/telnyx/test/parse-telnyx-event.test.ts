@@ -6,7 +6,16 @@ const position = encodeClientState({ kind: 'position', sequence: 3, token });
 const peer = encodeClientState({ kind: 'peer', sequence: 3, token, callControlId: 'v3:caller-leg_1' });
 
 function event(type: string, payload: Record<string, unknown>) {
-  return JSON.stringify({ data: { record_type: 'event', event_type: type, id: `id-${type}`, occurred_at: '2026-01-05T15:00:00Z', payload: { call_control_id: 'v3:leg', ...payload } }, meta: { attempt: 1 } });
+  return JSON.stringify({
+    data: {
+      record_type: 'event',
+      event_type: type,
+      id: `id-${type}`,
+      occurred_at: '2026-01-05T15:00:00Z',
+      payload: { call_control_id: 'v3:leg', ...payload },
+    },
+    meta: { attempt: 1 },
+  });
 }
 
 describe('client_state', () => {
@@ -26,7 +35,9 @@ describe('client_state', () => {
     expect(decodeClientState(Buffer.from('incoming').toString('base64'))).toBeUndefined();
     expect(decodeClientState('not base64!')).toBeUndefined();
     expect(decodeClientState(null)).toBeUndefined();
-    expect(() => encodeClientState({ kind: 'position', sequence: 1, token: `${'a'.repeat(maxClientStateLength)}.b` })).toThrow(/\[callflow:telnyx\] client_state is \d+ characters/);
+    expect(() => encodeClientState({ kind: 'position', sequence: 1, token: `${'a'.repeat(maxClientStateLength)}.b` })).toThrow(
+      /\[callflow:telnyx\] client_state is \d+ characters/,
+    );
   });
 });
 
@@ -40,7 +51,15 @@ describe('parseTelnyxEvent', () => {
     ['call.gather.ended', { status: 'invalid', digits: '9' }, { type: 'digits', digits: '9' }],
     ['call.gather.ended', { status: 'timeout', digits: '' }, { type: 'no-input' }],
     ['call.gather.ended', { status: 'call_hangup' }, { type: 'hangup' }],
-    ['call.recording.saved', { recording_urls: { mp3: 'https://r/1.mp3', wav: null }, recording_started_at: '2026-01-05T15:00:00Z', recording_ended_at: '2026-01-05T15:00:12.4Z' }, { type: 'recording', url: 'https://r/1.mp3', durationSeconds: 12 }],
+    [
+      'call.recording.saved',
+      {
+        recording_urls: { mp3: 'https://r/1.mp3', wav: null },
+        recording_started_at: '2026-01-05T15:00:00Z',
+        recording_ended_at: '2026-01-05T15:00:12.4Z',
+      },
+      { type: 'recording', url: 'https://r/1.mp3', durationSeconds: 12 },
+    ],
     ['call.hangup', { hangup_cause: 'normal_clearing' }, { type: 'hangup', cause: 'normal_clearing' }],
     ['call.dequeued', { reason: 'timeout', wait_time_secs: 30 }, { type: 'queue', result: 'timeout', waitSeconds: 30 }],
     ['call.dequeued', { reason: 'bridged' }, { type: 'queue', result: 'bridged' }],
@@ -68,7 +87,11 @@ describe('parseTelnyxEvent', () => {
 
   it('a queue left with a key carries the key', () => {
     const left = encodeClientState({ kind: 'left-queue', sequence: 2, token, digit: '*' });
-    expect(parseTelnyxEvent(event('call.dequeued', { client_state: left, reason: 'leave' })).outcome).toEqual({ type: 'queue', result: 'left', digit: '*' });
+    expect(parseTelnyxEvent(event('call.dequeued', { client_state: left, reason: 'leave' })).outcome).toEqual({
+      type: 'queue',
+      result: 'left',
+      digit: '*',
+    });
   });
 
   it('refuses what is not an event envelope', () => {

@@ -80,13 +80,21 @@ describe('Telnyx documented events through parseTelnyxEvent', () => {
     for (const [type, fixture] of fixtures) {
       let sent: string[];
       try {
-        sent = Object.keys(documentedTelnyxPayload(type, { ...fixture.data.payload, from: '+1', to: '+2', call_control_id: 'v3:x', extra: 1 }));
+        sent = Object.keys(
+          documentedTelnyxPayload(type, { ...fixture.data.payload, from: '+1', to: '+2', call_control_id: 'v3:x', extra: 1 }),
+        );
       } catch {
         continue; // not an event the emulator sends
       }
       const documented = Object.keys(fixture.data.payload);
-      expect(sent.filter((field) => !documented.includes(field)), `${type}: fields the docs do not list`).toEqual([]);
-      expect(documented.filter((field) => !sent.includes(field)), `${type}: documented fields the emulator drops`).toEqual([]);
+      expect(
+        sent.filter((field) => !documented.includes(field)),
+        `${type}: fields the docs do not list`,
+      ).toEqual([]);
+      expect(
+        documented.filter((field) => !sent.includes(field)),
+        `${type}: documented fields the emulator drops`,
+      ).toEqual([]);
     }
   });
 });
@@ -105,15 +113,32 @@ describe('every documented value of the enums callflow reads', () => {
   };
   it.each(enums['call.hangup hangup_cause']!)('hangup_cause %s on a far leg is a transfer outcome', (cause) => {
     expect(dialByCause[cause], `no expectation for documented cause ${cause}`).toBeDefined();
-    expect(parseTelnyxEvent(body('call.hangup', { client_state: peer, hangup_cause: cause })).outcome).toEqual({ type: 'dial', status: dialByCause[cause], raw: cause });
+    expect(parseTelnyxEvent(body('call.hangup', { client_state: peer, hangup_cause: cause })).outcome).toEqual({
+      type: 'dial',
+      status: dialByCause[cause],
+      raw: cause,
+    });
     expect(dialStatusOf(cause)).toBe(dialByCause[cause]);
-    expect(parseTelnyxEvent(body('call.hangup', { client_state: position, hangup_cause: cause })).outcome).toEqual({ type: 'hangup', cause });
+    expect(parseTelnyxEvent(body('call.hangup', { client_state: position, hangup_cause: cause })).outcome).toEqual({
+      type: 'hangup',
+      cause,
+    });
   });
 
-  const queueByReason: Record<string, string> = { bridged: 'bridged', 'bridging-in-process': 'bridged', hangup: 'hangup', leave: 'left', timeout: 'timeout' };
+  const queueByReason: Record<string, string> = {
+    bridged: 'bridged',
+    'bridging-in-process': 'bridged',
+    hangup: 'hangup',
+    leave: 'left',
+    timeout: 'timeout',
+  };
   it.each(enums['call.dequeued reason']!)('dequeue reason %s gives a queue outcome', (reason) => {
     expect(queueByReason[reason], `no expectation for documented reason ${reason}`).toBeDefined();
-    expect(parseTelnyxEvent(body('call.dequeued', { client_state: position, reason })).outcome).toEqual({ type: 'queue', result: queueByReason[reason], waitSeconds: 60 });
+    expect(parseTelnyxEvent(body('call.dequeued', { client_state: position, reason })).outcome).toEqual({
+      type: 'queue',
+      result: queueByReason[reason],
+      waitSeconds: 60,
+    });
   });
 
   const gatherByStatus: Record<string, Outcome | undefined> = {
@@ -130,18 +155,20 @@ describe('every documented value of the enums callflow reads', () => {
   });
 
   it('a gather that timed out with no digits is no input', () => {
-    expect(parseTelnyxEvent(body('call.gather.ended', { client_state: position, status: 'timeout', digits: '' })).outcome).toEqual({ type: 'no-input' });
+    expect(parseTelnyxEvent(body('call.gather.ended', { client_state: position, status: 'timeout', digits: '' })).outcome).toEqual({
+      type: 'no-input',
+    });
   });
 
-  it.each([...enums['call.playback.ended status']!.map((status) => ['call.playback.ended', status]), ...enums['call.speak.ended status']!.map((status) => ['call.speak.ended', status])])(
-    '%s status %s: media done, hang-up, or stopped by callflow',
-    (type, status) => {
-      const outcome = parseTelnyxEvent(body(type!, { client_state: position, status })).outcome;
-      if (status === 'call_hangup') expect(outcome).toEqual({ type: 'hangup' });
-      else if (status === 'cancelled' || status === 'cancelled_amd') expect(outcome).toBeUndefined();
-      else expect(outcome).toEqual({ type: 'media-done' });
-    },
-  );
+  it.each([
+    ...enums['call.playback.ended status']!.map((status) => ['call.playback.ended', status]),
+    ...enums['call.speak.ended status']!.map((status) => ['call.speak.ended', status]),
+  ])('%s status %s: media done, hang-up, or stopped by callflow', (type, status) => {
+    const outcome = parseTelnyxEvent(body(type!, { client_state: position, status })).outcome;
+    if (status === 'call_hangup') expect(outcome).toEqual({ type: 'hangup' });
+    else if (status === 'cancelled' || status === 'cancelled_amd') expect(outcome).toBeUndefined();
+    else expect(outcome).toEqual({ type: 'media-done' });
+  });
 
   it.each(enums['call.recording.error reason']!)('recording error %s still resumes the flow (without a recording)', (reason) => {
     expect(parseTelnyxEvent(body('call.recording.error', { client_state: position, reason })).outcome).toEqual({ type: 'recording' });

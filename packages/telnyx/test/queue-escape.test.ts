@@ -7,7 +7,14 @@ const flow = defineFlow({
   name: 'queue-escape',
   start: 'wait',
   nodes: {
-    wait: [enqueue('sales', { holdMusic: 'https://audio.example.com/hold.mp3', maxWaitSeconds: 300, escape: { digit: '*', to: 'voicemail' }, onTimeout: 'voicemail' })],
+    wait: [
+      enqueue('sales', {
+        holdMusic: 'https://audio.example.com/hold.mp3',
+        maxWaitSeconds: 300,
+        escape: { digit: '*', to: 'voicemail' },
+        onTimeout: 'voicemail',
+      }),
+    ],
     voicemail: [say('Leave a message.'), record({ maxSeconds: 60 }), say('Bye.'), hangup()],
   },
 });

@@ -29,7 +29,9 @@ describe('a voicemail on Telnyx, per the documented silence rule', () => {
     const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, turn.call)));
     const planned = planCommands(turn, { continuations: tokens, answer: true });
     expect(planned.output.find((command) => command.action === 'record_start')?.body).toMatchObject({ max_length: 45, timeout_secs: 4 });
-    expect(planned.warnings).toContain('record: Telnyx stops on 4 s of silence only after the caller has spoken (and bills transcription for it); a silent caller is recorded for maxSeconds (45 s)');
+    expect(planned.warnings).toContain(
+      'record: Telnyx stops on 4 s of silence only after the caller has spoken (and bills transcription for it); a silent caller is recorded for maxSeconds (45 s)',
+    );
   });
 
   it('a caller who speaks: the recording ends on the silence after it, resumes the flow, and runs the hook', async () => {

@@ -12,7 +12,16 @@ const flow = defineFlow({
   name: 'speech-menu',
   start: 'menu',
   nodes: {
-    menu: [gather({ prompt: 'Say sales or tech support.', input: 'both', speech: { language: 'en-GB' }, routes: { sales: 'sales', 'tech support': 'support', '1': 'sales' }, attempts: 2, onExhausted: 'bye' })],
+    menu: [
+      gather({
+        prompt: 'Say sales or tech support.',
+        input: 'both',
+        speech: { language: 'en-GB' },
+        routes: { sales: 'sales', 'tech support': 'support', '1': 'sales' },
+        attempts: 2,
+        onExhausted: 'bye',
+      }),
+    ],
     sales: [say('Sales.'), hangup()],
     support: [say('Support.'), hangup()],
     bye: [say('Goodbye.'), hangup()],
@@ -36,13 +45,29 @@ describe.each([
     const transcript = await rig.emulator.call({ input: [{ speech: 'I need tech support' }] });
     expect(transcript.errors).toEqual([]);
     expect(spoken(transcript)).toEqual(['Say sales or tech support.', 'Support.']);
-    const actions = rig.emulator.requests.slice(before).filter((request) => !request.duplicate).map((request) => request.action);
+    const actions = rig.emulator.requests
+      .slice(before)
+      .filter((request) => !request.duplicate)
+      .map((request) => request.action);
     // The interim result stops the gather and starts the silent watchdog gather; the final result's turn stops both listeners.
-    expect(actions).toEqual(['answer', 'transcription_start', 'gather_using_speak', 'gather_stop', 'gather', 'gather_stop', 'transcription_stop', 'speak', 'hangup']);
+    expect(actions).toEqual([
+      'answer',
+      'transcription_start',
+      'gather_using_speak',
+      'gather_stop',
+      'gather',
+      'gather_stop',
+      'transcription_stop',
+      'speak',
+      'hangup',
+    ]);
     const watchdog = rig.emulator.requests.slice(before).find((request) => request.action === 'gather')!;
     expect(watchdog.body).toMatchObject({ initial_timeout_millis: 60_000 });
     const start = rig.emulator.requests.slice(before).find((request) => request.action === 'transcription_start')!;
-    expect(start.body).toMatchObject({ transcription_tracks: 'inbound', transcription_engine_config: { language: 'en', interim_results: true } });
+    expect(start.body).toMatchObject({
+      transcription_tracks: 'inbound',
+      transcription_engine_config: { language: 'en', interim_results: true },
+    });
   });
 
   it('a key press still works, and the transcription is stopped after it', async () => {
@@ -68,7 +93,9 @@ describe('a speech gather whose prompt starts with a play', () => {
     name: 'speech-intro',
     start: 'menu',
     nodes: {
-      menu: [gather({ prompt: [play('https://audio.example.com/chime.mp3'), say('Say sales.')], input: 'speech', routes: { sales: 'sales' } })],
+      menu: [
+        gather({ prompt: [play('https://audio.example.com/chime.mp3'), say('Say sales.')], input: 'speech', routes: { sales: 'sales' } }),
+      ],
       sales: [say('Sales.'), hangup()],
     },
   });
@@ -82,16 +109,40 @@ describe('a speech gather whose prompt starts with a play', () => {
     const transcript = await rig.emulator.call({ input: [{ speech: 'sales' }] });
     expect(transcript.errors).toEqual([]);
     expect(spoken(transcript)).toEqual(['Say sales.', 'Sales.']);
-    expect(rig.emulator.requests.map((request) => request.action)).toEqual(['answer', 'playback_start', 'transcription_start', 'gather_using_speak', 'gather_stop', 'transcription_stop', 'speak', 'hangup']);
+    expect(rig.emulator.requests.map((request) => request.action)).toEqual([
+      'answer',
+      'playback_start',
+      'transcription_start',
+      'gather_using_speak',
+      'gather_stop',
+      'transcription_stop',
+      'speak',
+      'hangup',
+    ]);
   });
 });
 
 describe('call.transcription events', () => {
-  const event = (data: Record<string, unknown>) => ({ data: { record_type: 'event', event_type: 'call.transcription', id: 'e1', occurred_at: '2026-01-01T00:00:00Z', payload: { call_control_id: 'v3:x', transcription_data: data } } });
+  const event = (data: Record<string, unknown>) => ({
+    data: {
+      record_type: 'event',
+      event_type: 'call.transcription',
+      id: 'e1',
+      occurred_at: '2026-01-01T00:00:00Z',
+      payload: { call_control_id: 'v3:x', transcription_data: data },
+    },
+  });
 
   it('a final result is the utterance, with its confidence', () => {
-    expect(parseTelnyxEvent(event({ is_final: true, transcript: ' tech support ', confidence: 0.97 })).outcome).toEqual({ type: 'speech', text: 'tech support', confidence: 0.97 });
-    expect(parseTelnyxEvent(event({ is_final: true, transcript: 'sales', confidence: null })).outcome).toEqual({ type: 'speech', text: 'sales' });
+    expect(parseTelnyxEvent(event({ is_final: true, transcript: ' tech support ', confidence: 0.97 })).outcome).toEqual({
+      type: 'speech',
+      text: 'tech support',
+      confidence: 0.97,
+    });
+    expect(parseTelnyxEvent(event({ is_final: true, transcript: 'sales', confidence: null })).outcome).toEqual({
+      type: 'speech',
+      text: 'sales',
+    });
   });
 
   it('an interim or empty result moves nothing; only an interim one with words means the caller is speaking', () => {

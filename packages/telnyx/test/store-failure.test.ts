@@ -53,9 +53,13 @@ describe('Telnyx handler when the store fails inside the command work', () => {
       expect(spoken(transcript)).toEqual(['Joining the room.', 'The room has ended. Goodbye.']);
       expect(transcript.entries).toContainEqual({ type: 'conference', room: 'team' });
       // The first delivery failed on the store and was not hung up; Telnyx's redelivery was handled, not ignored.
-      expect(rig.logger.lines.some((line) => line.level === 'error' && /handling the event failed: .*redis unreachable/.test(line.message))).toBe(true);
+      expect(
+        rig.logger.lines.some((line) => line.level === 'error' && /handling the event failed: .*redis unreachable/.test(line.message)),
+      ).toBe(true);
       expect(rig.logger.lines.some((line) => line.message.includes('finishing a turn another delivery left half-sent'))).toBe(true);
-      expect(rig.emulator.requests.some((request) => request.action === 'hangup' && String(request.body.command_id).startsWith('cf-abort'))).toBe(false);
+      expect(
+        rig.emulator.requests.some((request) => request.action === 'hangup' && String(request.body.command_id).startsWith('cf-abort')),
+      ).toBe(false);
       expect(rig.emulator.deliveryStats.retries).toBe(1);
       // The redelivery sent the stored conference command; nothing was sent twice.
       const accepted = rig.emulator.requests.filter((request) => !request.duplicate && request.status === 200);

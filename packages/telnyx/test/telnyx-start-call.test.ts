@@ -25,7 +25,13 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   emulator = await createTelnyxEmulator({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/telnyx` });
   const client = createCallControlClient({ apiKey: 'KEY-test', baseUrl: emulator.apiBaseUrl });
-  handler = createTelnyxHandler({ flow, secret: 'outbound-secret-0123456789abcdef', publicKey: emulator.publicKey, client, onCallEvent: (event) => void events.push(event) });
+  handler = createTelnyxHandler({
+    flow,
+    secret: 'outbound-secret-0123456789abcdef',
+    publicKey: emulator.publicKey,
+    client,
+    onCallEvent: (event) => void events.push(event),
+  });
 });
 
 afterAll(async () => {
@@ -40,10 +46,22 @@ describe('startTelnyxCall on the Telnyx emulator', () => {
   it('dials with calls.dial parameters and runs the flow from the client_state start, without answering the leg', async () => {
     events.length = 0;
     emulator.scriptOutbound({ input: ['1'] });
-    const { callId } = await startTelnyxCall(client(), handler, { connectionId: 'conn-1', to: '+15551230000', from: '+15559870000', vars: { name: 'Ada' }, ringSeconds: 20 });
+    const { callId } = await startTelnyxCall(client(), handler, {
+      connectionId: 'conn-1',
+      to: '+15551230000',
+      from: '+15559870000',
+      vars: { name: 'Ada' },
+      ringSeconds: 20,
+    });
     const placed = last();
     expect(placed.callControlId).toBe(callId);
-    expect(placed.body).toMatchObject({ connection_id: 'conn-1', to: '+15551230000', from: '+15559870000', timeout_secs: 20, answering_machine_detection: 'detect_beep' });
+    expect(placed.body).toMatchObject({
+      connection_id: 'conn-1',
+      to: '+15551230000',
+      from: '+15559870000',
+      timeout_secs: 20,
+      answering_machine_detection: 'detect_beep',
+    });
     expect(decodeClientState(placed.body.client_state)).toMatchObject({ kind: 'outbound', detection: 'beep', sequence: 0 });
     const transcript = await placed.transcript;
     expect(transcript.errors).toEqual([]);
@@ -68,12 +86,19 @@ describe('startTelnyxCall on the Telnyx emulator', () => {
     expect(spoken(machine)).toEqual(['Message for Ada: call us back.']);
     expect(unanswered.entries).toEqual([{ type: 'unanswered', status: 'no-answer' }]);
     const ended = events.flatMap((event) => (event.type === 'call-ended' ? [[event.status, event.endedBy]] : []));
-    expect(ended).toEqual([['completed', 'flow'], ['no-answer', 'far-end']]);
+    expect(ended).toEqual([
+      ['completed', 'flow'],
+      ['no-answer', 'far-end'],
+    ]);
   });
 
   it('refuses a dial without its connection, and a client without calls.dial', async () => {
-    await expect(startTelnyxCall(client(), handler, { connectionId: '', to: '+15551230000', from: '+15559870000' })).rejects.toThrow(/connectionId is required/);
-    await expect(startTelnyxCall({ calls: {} }, handler, { connectionId: 'c', to: '+15551230000', from: '+15559870000' })).rejects.toThrow(/no calls.dial/);
+    await expect(startTelnyxCall(client(), handler, { connectionId: '', to: '+15551230000', from: '+15559870000' })).rejects.toThrow(
+      /connectionId is required/,
+    );
+    await expect(startTelnyxCall({ calls: {} }, handler, { connectionId: 'c', to: '+15551230000', from: '+15559870000' })).rejects.toThrow(
+      /no calls.dial/,
+    );
   });
 
   it('reports each lifecycle event once when every event is delivered twice, and routes not_sure to the unknown route', async () => {
@@ -81,18 +106,38 @@ describe('startTelnyxCall on the Telnyx emulator', () => {
     let twice!: FetchHandler;
     const local = createServer(toNodeListener((request) => twice(request)));
     await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
-    const doubled = await createTelnyxEmulator({ webhookUrl: `http://127.0.0.1:${(local.address() as AddressInfo).port}/telnyx`, deliveries: { duplicate: true } });
+    const doubled = await createTelnyxEmulator({
+      webhookUrl: `http://127.0.0.1:${(local.address() as AddressInfo).port}/telnyx`,
+      deliveries: { duplicate: true },
+    });
     try {
       const doubledClient = createCallControlClient({ apiKey: 'KEY-test', baseUrl: doubled.apiBaseUrl });
       const routed = defineFlow({ ...flow, machineDetection: { onMachine: 'voicemail', onUnknown: 'confirmed' } });
-      const duplicateHandler = createTelnyxHandler({ flow: routed, secret: 'outbound-secret-0123456789abcdef', publicKey: doubled.publicKey, client: doubledClient, onCallEvent: (event) => void seen.push(event) });
+      const duplicateHandler = createTelnyxHandler({
+        flow: routed,
+        secret: 'outbound-secret-0123456789abcdef',
+        publicKey: doubled.publicKey,
+        client: doubledClient,
+        onCallEvent: (event) => void seen.push(event),
+      });
       twice = duplicateHandler;
       doubled.scriptOutbound({ pickup: 'unknown' });
       await startTelnyxCall(doubledClient, duplicateHandler, { connectionId: 'conn-1', to: '+15551230000', from: '+15559870000' });
       const transcript = await doubled.outboundCalls[0]!.transcript;
       expect(transcript.errors).toEqual([]);
       expect(spoken(transcript)).toEqual(['Confirmed.']);
-      expect(seen.map((event) => [event.type, event.type === 'call-answered' ? event.answeredBy : event.type === 'call-ended' ? event.endedBy : event.type === 'call-started' ? event.direction : event.status])).toEqual([
+      expect(
+        seen.map((event) => [
+          event.type,
+          event.type === 'call-answered'
+            ? event.answeredBy
+            : event.type === 'call-ended'
+              ? event.endedBy
+              : event.type === 'call-started'
+                ? event.direction
+                : event.status,
+        ]),
+      ).toEqual([
         ['call-started', 'outbound'],
         ['call-answered', 'unknown'],
         ['call-ended', 'flow'],

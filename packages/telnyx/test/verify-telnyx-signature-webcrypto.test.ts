@@ -8,7 +8,9 @@ import { generateTelnyxKeyPair, signTelnyxEvent, verifyTelnyxSignature } from '.
 
 const processWithBuiltins = process as { getBuiltinModule?: unknown };
 const original = processWithBuiltins.getBuiltinModule;
-const body = JSON.stringify({ data: { record_type: 'event', event_type: 'call.initiated', id: 'e1', payload: { call_control_id: 'v3:abc', direction: 'incoming' } } });
+const body = JSON.stringify({
+  data: { record_type: 'event', event_type: 'call.initiated', id: 'e1', payload: { call_control_id: 'v3:abc', direction: 'incoming' } },
+});
 
 /** A fresh copy of the module on a runtime without node:crypto, until the test ends. */
 async function loadWithoutNodeCrypto() {
@@ -38,7 +40,12 @@ describe('verifyTelnyxSignature on node:crypto and on WebCrypto', () => {
     const signed = await signTelnyxEvent(body, { privateKey: keys.privateKey });
     const bytes = new Uint8Array([...new TextEncoder().encode(body.slice(0, -2)), 0xe9, 0xff, ...new TextEncoder().encode('}}')]);
     const signedBytes = await signTelnyxEvent(bytes, { privateKey: keys.privateKey });
-    const input = (publicKey: string, rawBody: string | Uint8Array, headers: Record<string, string>) => ({ publicKey, rawBody, signature: headers['telnyx-signature-ed25519'], timestamp: headers['telnyx-timestamp'] });
+    const input = (publicKey: string, rawBody: string | Uint8Array, headers: Record<string, string>) => ({
+      publicKey,
+      rawBody,
+      signature: headers['telnyx-signature-ed25519'],
+      timestamp: headers['telnyx-timestamp'],
+    });
     const tampered = bytes.slice();
     tampered[3] = tampered[3]! ^ 1;
     const cases = [
@@ -65,7 +72,12 @@ describe('verifyTelnyxSignature on node:crypto and on WebCrypto', () => {
     const keys = await generateTelnyxKeyPair();
     const signed = await signTelnyxEvent(body, { privateKey: keys.privateKey });
     const subtleVerify = vi.spyOn(crypto.subtle, 'verify');
-    const check = await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: body, signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] });
+    const check = await verifyTelnyxSignature({
+      publicKey: keys.publicKey,
+      rawBody: body,
+      signature: signed['telnyx-signature-ed25519'],
+      timestamp: signed['telnyx-timestamp'],
+    });
     expect(check).toEqual({ ok: true });
     expect(subtleVerify).not.toHaveBeenCalled();
   });

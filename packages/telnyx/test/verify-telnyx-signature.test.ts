@@ -4,7 +4,9 @@ import { phoneTree } from '@callflow/example-flows';
 import { Telnyx } from 'telnyx';
 import { createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent, verifyTelnyxSignature } from '../src/index.js';
 
-const body = JSON.stringify({ data: { record_type: 'event', event_type: 'call.initiated', id: 'e1', payload: { call_control_id: 'v3:abc', direction: 'incoming' } } });
+const body = JSON.stringify({
+  data: { record_type: 'event', event_type: 'call.initiated', id: 'e1', payload: { call_control_id: 'v3:abc', direction: 'incoming' } },
+});
 
 async function oracle(publicKey: string, rawBody: string, headers: Record<string, string>): Promise<boolean> {
   try {
@@ -16,7 +18,12 @@ async function oracle(publicKey: string, rawBody: string, headers: Record<string
 }
 
 async function ours(publicKey: string, rawBody: string, headers: Record<string, string>): Promise<boolean> {
-  const check = await verifyTelnyxSignature({ publicKey, rawBody, signature: headers['telnyx-signature-ed25519'], timestamp: headers['telnyx-timestamp'] });
+  const check = await verifyTelnyxSignature({
+    publicKey,
+    rawBody,
+    signature: headers['telnyx-signature-ed25519'],
+    timestamp: headers['telnyx-timestamp'],
+  });
   return check.ok;
 }
 
@@ -29,16 +36,64 @@ describe('verifyTelnyxSignature agrees with the telnyx SDK verifier', async () =
   const cases: Array<{ name: string; key: string; body: string; headers: Record<string, string>; expected: boolean }> = [
     { name: 'a valid signature', key: keys.publicKey, body, headers: signed, expected: true },
     { name: 'one byte of the body changed', key: keys.publicKey, body: body.replace('e1', 'e2'), headers: signed, expected: false },
-    { name: 're-encoded JSON (spaces)', key: keys.publicKey, body: JSON.stringify(JSON.parse(body), null, 1), headers: signed, expected: false },
+    {
+      name: 're-encoded JSON (spaces)',
+      key: keys.publicKey,
+      body: JSON.stringify(JSON.parse(body), null, 1),
+      headers: signed,
+      expected: false,
+    },
     { name: 'another key', key: other.publicKey, body, headers: signed, expected: false },
-    { name: 'timestamp changed after signing', key: keys.publicKey, body, headers: { ...signed, 'telnyx-timestamp': String(now + 1) }, expected: false },
+    {
+      name: 'timestamp changed after signing',
+      key: keys.publicKey,
+      body,
+      headers: { ...signed, 'telnyx-timestamp': String(now + 1) },
+      expected: false,
+    },
     // 330 s, not 301: the cases run seconds after `now` is read on a busy machine, and the SDK reads its own clock.
-    { name: 'stale timestamp (330 s old)', key: keys.publicKey, body, headers: await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now - 330 }), expected: false },
-    { name: 'future timestamp (330 s ahead)', key: keys.publicKey, body, headers: await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now + 330 }), expected: false },
-    { name: 'old but inside the window (250 s)', key: keys.publicKey, body, headers: await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now - 250 }), expected: true },
-    { name: 'signature header missing', key: keys.publicKey, body, headers: { 'telnyx-timestamp': signed['telnyx-timestamp']! }, expected: false },
-    { name: 'timestamp header missing', key: keys.publicKey, body, headers: { 'telnyx-signature-ed25519': signed['telnyx-signature-ed25519']! }, expected: false },
-    { name: 'signature truncated', key: keys.publicKey, body, headers: { ...signed, 'telnyx-signature-ed25519': signed['telnyx-signature-ed25519']!.slice(0, 40) }, expected: false },
+    {
+      name: 'stale timestamp (330 s old)',
+      key: keys.publicKey,
+      body,
+      headers: await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now - 330 }),
+      expected: false,
+    },
+    {
+      name: 'future timestamp (330 s ahead)',
+      key: keys.publicKey,
+      body,
+      headers: await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now + 330 }),
+      expected: false,
+    },
+    {
+      name: 'old but inside the window (250 s)',
+      key: keys.publicKey,
+      body,
+      headers: await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now - 250 }),
+      expected: true,
+    },
+    {
+      name: 'signature header missing',
+      key: keys.publicKey,
+      body,
+      headers: { 'telnyx-timestamp': signed['telnyx-timestamp']! },
+      expected: false,
+    },
+    {
+      name: 'timestamp header missing',
+      key: keys.publicKey,
+      body,
+      headers: { 'telnyx-signature-ed25519': signed['telnyx-signature-ed25519']! },
+      expected: false,
+    },
+    {
+      name: 'signature truncated',
+      key: keys.publicKey,
+      body,
+      headers: { ...signed, 'telnyx-signature-ed25519': signed['telnyx-signature-ed25519']!.slice(0, 40) },
+      expected: false,
+    },
     { name: 'timestamp not digits', key: keys.publicKey, body, headers: { ...signed, 'telnyx-timestamp': `${now}.5` }, expected: false },
   ];
 
@@ -51,9 +106,30 @@ describe('verifyTelnyxSignature agrees with the telnyx SDK verifier', async () =
 
   it('reports why it refused', async () => {
     const stale = await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now - 600 });
-    expect(await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: body, signature: stale['telnyx-signature-ed25519'], timestamp: stale['telnyx-timestamp'] })).toMatchObject({ ok: false, reason: 'stale-timestamp' });
-    expect(await verifyTelnyxSignature({ publicKey: '', rawBody: body, signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] })).toMatchObject({ ok: false, reason: 'missing-key' });
-    expect(await verifyTelnyxSignature({ publicKey: 'AAAA', rawBody: body, signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] })).toMatchObject({ ok: false, reason: 'bad-key' });
+    expect(
+      await verifyTelnyxSignature({
+        publicKey: keys.publicKey,
+        rawBody: body,
+        signature: stale['telnyx-signature-ed25519'],
+        timestamp: stale['telnyx-timestamp'],
+      }),
+    ).toMatchObject({ ok: false, reason: 'stale-timestamp' });
+    expect(
+      await verifyTelnyxSignature({
+        publicKey: '',
+        rawBody: body,
+        signature: signed['telnyx-signature-ed25519'],
+        timestamp: signed['telnyx-timestamp'],
+      }),
+    ).toMatchObject({ ok: false, reason: 'missing-key' });
+    expect(
+      await verifyTelnyxSignature({
+        publicKey: 'AAAA',
+        rawBody: body,
+        signature: signed['telnyx-signature-ed25519'],
+        timestamp: signed['telnyx-timestamp'],
+      }),
+    ).toMatchObject({ ok: false, reason: 'bad-key' });
   });
 });
 
@@ -61,8 +137,16 @@ describe('the handler fails closed', async () => {
   const keys = await generateTelnyxKeyPair();
   const client = new Telnyx({ apiKey: 'unused', baseURL: 'http://127.0.0.1:9/v2' });
   const handler = createTelnyxHandler({ flow: phoneTree, secret: 'telnyx-test-secret-0123456789', publicKey: keys.publicKey, client });
-  const post = (rawBody: string, headers: Record<string, string>) => handler(new Request('http://localhost/telnyx', { method: 'POST', body: rawBody, headers }));
-  const hangupBody = JSON.stringify({ data: { record_type: 'event', event_type: 'call.hangup', id: 'h1', payload: { call_control_id: 'v3:x', hangup_cause: 'normal_clearing' } } });
+  const post = (rawBody: string, headers: Record<string, string>) =>
+    handler(new Request('http://localhost/telnyx', { method: 'POST', body: rawBody, headers }));
+  const hangupBody = JSON.stringify({
+    data: {
+      record_type: 'event',
+      event_type: 'call.hangup',
+      id: 'h1',
+      payload: { call_control_id: 'v3:x', hangup_cause: 'normal_clearing' },
+    },
+  });
 
   it('refuses unsigned, tampered and stale webhooks with 403', async () => {
     expect((await post(hangupBody, {})).status).toBe(403);
@@ -80,13 +164,24 @@ describe('the handler fails closed', async () => {
 
   it('answers 403 to a signed event whose client_state carries a forged token', async () => {
     const forged = Buffer.from('1 eyJmb3JnZWQiOnRydWV9.AAAAAAAAAAAAAAAAAAAAAA').toString('base64');
-    const event = JSON.stringify({ data: { record_type: 'event', event_type: 'call.gather.ended', id: 'g1', payload: { call_control_id: 'v3:x', client_state: forged, status: 'valid', digits: '1' } } });
+    const event = JSON.stringify({
+      data: {
+        record_type: 'event',
+        event_type: 'call.gather.ended',
+        id: 'g1',
+        payload: { call_control_id: 'v3:x', client_state: forged, status: 'valid', digits: '1' },
+      },
+    });
     expect((await post(event, await signTelnyxEvent(event, { privateKey: keys.privateKey }))).status).toBe(403);
   });
 
   it('refuses to start without a public key unless verification is explicitly off', () => {
-    expect(() => createTelnyxHandler({ flow: phoneTree, secret: 'telnyx-test-secret-0123456789', client })).toThrow(/publicKey is required/);
-    expect(() => createTelnyxHandler({ flow: phoneTree, secret: 'telnyx-test-secret-0123456789', client, verifySignatures: false })).not.toThrow();
+    expect(() => createTelnyxHandler({ flow: phoneTree, secret: 'telnyx-test-secret-0123456789', client })).toThrow(
+      /publicKey is required/,
+    );
+    expect(() =>
+      createTelnyxHandler({ flow: phoneTree, secret: 'telnyx-test-secret-0123456789', client, verifySignatures: false }),
+    ).not.toThrow();
   });
 });
 
@@ -96,7 +191,12 @@ describe('verifyTelnyxSignature over the raw bytes', async () => {
   it('a Uint8Array body is checked as its bytes; the same UTF-8 text verifies alike, and the SDK agrees on the text', async () => {
     const bytes = new TextEncoder().encode(body);
     const signed = await signTelnyxEvent(bytes, { privateKey: keys.privateKey });
-    const check = await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: bytes, signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] });
+    const check = await verifyTelnyxSignature({
+      publicKey: keys.publicKey,
+      rawBody: bytes,
+      signature: signed['telnyx-signature-ed25519'],
+      timestamp: signed['telnyx-timestamp'],
+    });
     expect(check).toEqual({ ok: true });
     expect(await ours(keys.publicKey, body, signed)).toBe(true);
     expect(await oracle(keys.publicKey, body, signed)).toBe(true);
@@ -108,7 +208,10 @@ describe('verifyTelnyxSignature over the raw bytes', async () => {
     const headers = { signature: signed['telnyx-signature-ed25519'], timestamp: signed['telnyx-timestamp'] };
     expect(await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: bytes, ...headers })).toEqual({ ok: true });
     const decoded = new TextDecoder().decode(bytes);
-    expect(await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: decoded, ...headers })).toMatchObject({ ok: false, reason: 'bad-signature' });
+    expect(await verifyTelnyxSignature({ publicKey: keys.publicKey, rawBody: decoded, ...headers })).toMatchObject({
+      ok: false,
+      reason: 'bad-signature',
+    });
     expect(await oracle(keys.publicKey, decoded, signed), 'the SDK, given the decoded text, refuses it too').toBe(false);
   });
 });

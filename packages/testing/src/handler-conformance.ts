@@ -1,5 +1,17 @@
 import assert from 'node:assert/strict';
-import { CallFlowError, createMemoryStore, defineFlow, gather, hangup, replyHandlerOf, say, type FetchHandler, type Flow, type Logger, type Store } from '@callflow/core';
+import {
+  CallFlowError,
+  createMemoryStore,
+  defineFlow,
+  gather,
+  hangup,
+  replyHandlerOf,
+  say,
+  type FetchHandler,
+  type Flow,
+  type Logger,
+  type Store,
+} from '@callflow/core';
 
 /** The providers the conformance suite holds to the handler contract; a new one fails the type check until its driver and goldens exist. */
 export type ConformanceProvider = 'twilio' | 'vonage' | 'telnyx';
@@ -31,7 +43,12 @@ export const conformanceFlow: Flow = defineFlow({
 });
 
 /** The same flow after a redeploy that removed the menu: tokens of the old menu are authentic but orphaned. */
-const redeployed: Flow = defineFlow({ name: 'conformance', start: 'bye', defaults: { apology }, nodes: { bye: [say('Goodbye from the conformance flow.'), hangup()] } });
+const redeployed: Flow = defineFlow({
+  name: 'conformance',
+  start: 'bye',
+  defaults: { apology },
+  nodes: { bye: [say('Goodbye from the conformance flow.'), hangup()] },
+});
 
 /** What a provider's handler says at each step of the conformance call, as text found in its reply or commands. */
 export interface StepGoldens {
@@ -64,7 +81,8 @@ export const handlerStepGoldens: Record<ConformanceProvider, StepGoldens> = {
 
 /** Asserts that an output holds every golden fragment of a step, in the provider's words. */
 export function expectStepGolden(provider: ConformanceProvider, step: keyof StepGoldens, output: string): void {
-  for (const fragment of handlerStepGoldens[provider][step]) assert.ok(output.includes(fragment), `${provider} ${step}: expected ${JSON.stringify(fragment)} in ${output.slice(0, 400)}`);
+  for (const fragment of handlerStepGoldens[provider][step])
+    assert.ok(output.includes(fragment), `${provider} ${step}: expected ${JSON.stringify(fragment)} in ${output.slice(0, 400)}`);
 }
 
 /** A handler under test and how to read what it sent. */
@@ -113,7 +131,8 @@ function downStore(): Store {
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
-  const push = (level: string) => (message: string, fields?: Record<string, unknown>) => void lines.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`);
+  const push = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    void lines.push(`${level} ${message} ${fields ? JSON.stringify(fields) : ''}`);
   return { lines, info: push('info'), warn: push('warn'), error: push('error') };
 }
 
@@ -140,11 +159,20 @@ export function handlerConformanceCases(provider: ConformanceProvider, driver: H
       name: 'options are checked at creation, naming the option',
       async run() {
         const logger = recordingLogger();
-        assert.throws(() => driver.create({ logger }, { [driver.credentialOption]: undefined }), new RegExp(`invalid handler options: ${driver.credentialOption}`));
-        assert.throws(() => driver.create({ logger }, { [driver.credentialOption]: driver.unusableCredential }), new RegExp(`invalid handler options: ${driver.credentialOption}`));
+        assert.throws(
+          () => driver.create({ logger }, { [driver.credentialOption]: undefined }),
+          new RegExp(`invalid handler options: ${driver.credentialOption}`),
+        );
+        assert.throws(
+          () => driver.create({ logger }, { [driver.credentialOption]: driver.unusableCredential }),
+          new RegExp(`invalid handler options: ${driver.credentialOption}`),
+        );
         assert.throws(() => driver.create({ logger }, { secret: undefined }), /invalid handler options: secret/);
         assert.throws(() => driver.create({ logger }, { secret: 'short' }), /secret every secret must be/);
-        assert.throws(() => driver.create({ logger }, { publicBaseUrl: 'ivr.example.com/hook' }), /publicBaseUrl '.*' is not an absolute URL/);
+        assert.throws(
+          () => driver.create({ logger }, { publicBaseUrl: 'ivr.example.com/hook' }),
+          /publicBaseUrl '.*' is not an absolute URL/,
+        );
         assert.throws(() => driver.create({ logger }, { maxBodyBytes: -1 }), /maxBodyBytes must be a positive integer/);
         // The explicit local switch still works without credentials.
         driver.create({ logger }, { [driver.credentialOption]: undefined, verifySignatures: false });
@@ -171,7 +199,10 @@ export function handlerConformanceCases(provider: ConformanceProvider, driver: H
         const response = await made.handler(bad);
         assert.equal(response.status, 403);
         assert.ok(!driver.acted(await made.output(response)), 'no flow turn for an unauthenticated request');
-        assert.ok(made.lines.some((line) => line.includes('webhook refused (403)')), 'the refusal is logged');
+        assert.ok(
+          made.lines.some((line) => line.includes('webhook refused (403)')),
+          'the refusal is logged',
+        );
         made.done();
       },
     },
@@ -240,10 +271,16 @@ export function handlerConformanceCases(provider: ConformanceProvider, driver: H
       async run() {
         const made = subject({}, { maxBodyBytes: 2048 });
         const big = 'x'.repeat(4096);
-        const response = await made.handler(new Request(`${publicBaseUrl}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }));
+        const response = await made.handler(
+          new Request(`${publicBaseUrl}/answer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big }),
+        );
         assert.equal(response.status, 413);
         const fields = await made.handler(
-          new Request(publicBaseUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: Array.from({ length: 1500 }, (_, index) => `f${index}=1`).join('&') }),
+          new Request(publicBaseUrl, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: Array.from({ length: 1500 }, (_, index) => `f${index}=1`).join('&'),
+          }),
         );
         assert.equal(fields.status, 413);
         made.done();
@@ -255,7 +292,12 @@ export function handlerConformanceCases(provider: ConformanceProvider, driver: H
         const made = subject();
         const reply = replyHandlerOf(made.handler);
         assert.ok(reply, 'the handler has a reply form');
-        const result = await reply({ method: 'POST', url: 'http://bad host:x/hook', headers: { get: () => null, has: () => false }, text: async () => '' });
+        const result = await reply({
+          method: 'POST',
+          url: 'http://bad host:x/hook',
+          headers: { get: () => null, has: () => false },
+          text: async () => '',
+        });
         assert.equal(result.status, 400);
         made.done();
       },

@@ -1,5 +1,13 @@
 export { calleeKey, calleeOf, nextCallerAction, spoken } from './script.js';
-export type { CalleeBehaviour, CallerAction, CallScript, CallTranscript, OutboundPickup, TranscriptEntry, TransferScript } from './script.js';
+export type {
+  CalleeBehaviour,
+  CallerAction,
+  CallScript,
+  CallTranscript,
+  OutboundPickup,
+  TranscriptEntry,
+  TransferScript,
+} from './script.js';
 export { createTwilioEmulator } from './twilio/create-twilio-emulator.js';
 export type { TwilioEmulator, TwilioEmulatorOptions, TwilioEmulatorRequest } from './twilio/create-twilio-emulator.js';
 export { canonicalXml, parseXml, textOf, XmlSyntaxError } from './twilio/parse-xml.js';
@@ -12,14 +20,34 @@ export type { VonageEmulator, VonageEmulatorOptions, VonageEmulatorRequest } fro
 export { validateNcco } from './vonage/validate-ncco.js';
 export { createVonageRestClient } from './vonage/vonage-rest-client.js';
 export { createTelnyxEmulator } from './telnyx/create-telnyx-emulator.js';
-export type { EmulatedConference, TelnyxApiRequest, TelnyxCallOptions, TelnyxDeliveryOptions, TelnyxEmulator, TelnyxEmulatorOptions } from './telnyx/create-telnyx-emulator.js';
+export type {
+  EmulatedConference,
+  TelnyxApiRequest,
+  TelnyxCallOptions,
+  TelnyxDeliveryOptions,
+  TelnyxEmulator,
+  TelnyxEmulatorOptions,
+} from './telnyx/create-telnyx-emulator.js';
 export { createTelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
 export type { TelnyxWebhookSigner } from './telnyx/sign-telnyx-webhook.js';
 export { simulateCall, simulatedProviders } from './simulate-call.js';
 export type { SimulateCallOptions, SimulateServerCallOptions, SimulatedCall, SimulatedProvider } from './simulate-call.js';
 export { callflowMatchers } from './matchers.js';
 export type { CallflowMatchers } from './matchers.js';
-export { conformanceContext, conformanceFlow, expectStepGolden, handlerConformanceCases, handlerStepGoldens } from './handler-conformance.js';
-export type { ConformanceProvider, HandlerConformanceCase, HandlerConformanceDriver, HandlerConformanceSubject, HandlerConformanceSubjectOptions, StepGoldens } from './handler-conformance.js';
+export {
+  conformanceContext,
+  conformanceFlow,
+  expectStepGolden,
+  handlerConformanceCases,
+  handlerStepGoldens,
+} from './handler-conformance.js';
+export type {
+  ConformanceProvider,
+  HandlerConformanceCase,
+  HandlerConformanceDriver,
+  HandlerConformanceSubject,
+  HandlerConformanceSubjectOptions,
+  StepGoldens,
+} from './handler-conformance.js';
 export { startInteractiveCall } from './interactive-call.js';
 export type { CallExchange, CallOutcomes, InteractiveCall, InteractiveCallOptions } from './interactive-call.js';

@@ -11,7 +11,9 @@ describe.each(simulatedProviders)('startInteractiveCall on %s', (provider) => {
     try {
       await call.ready();
       expect(call.waiting).toBe(true);
-      expect(call.entries.filter((entry) => entry.type === 'say').map((entry) => entry.type === 'say' && entry.text)).toContain('Hello, and welcome to ACME, Inc.');
+      expect(call.entries.filter((entry) => entry.type === 'say').map((entry) => entry.type === 'say' && entry.text)).toContain(
+        'Hello, and welcome to ACME, Inc.',
+      );
       expect(call.visited.slice(0, 2)).toEqual(['greeting', 'menu']);
       call.outcomes.transfer = 'failed';
       await call.act('0');
@@ -23,9 +25,14 @@ describe.each(simulatedProviders)('startInteractiveCall on %s', (provider) => {
       const webhooks = call.exchanges.filter((exchange) => exchange.kind === 'webhook');
       expect(webhooks.length).toBeGreaterThan(1);
       for (const webhook of webhooks) expect(webhook.signature?.valid, `${webhook.request.url}: ${webhook.signature?.detail}`).toBe(true);
-      const sent = call.exchanges.map((exchange) => (exchange.kind === 'command' ? exchange.request.url + exchange.request.body : exchange.response.body)).join('\n');
+      const sent = call.exchanges
+        .map((exchange) => (exchange.kind === 'command' ? exchange.request.url + exchange.request.body : exchange.response.body))
+        .join('\n');
       expect(sent).toMatch(documentOf[provider]!);
-      if (provider === 'telnyx') expect(call.exchanges.some((exchange) => exchange.kind === 'command' && exchange.request.url.endsWith('/actions/answer'))).toBe(true);
+      if (provider === 'telnyx')
+        expect(call.exchanges.some((exchange) => exchange.kind === 'command' && exchange.request.url.endsWith('/actions/answer'))).toBe(
+          true,
+        );
     } finally {
       await call.close();
     }

@@ -80,7 +80,8 @@ function clockOf(at: InteractiveCallOptions['at']): (() => number) | undefined {
 
 function headersOf(request: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(request.headers))
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
   return out;
 }
 
@@ -108,7 +109,13 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
   const now = clockOf(options.at);
   const clock = now ?? Date.now;
   const startedAt = Date.now();
-  const outcomes: CallOutcomes = { transfer: 'completed', queue: 'bridged', recording: 'message', conference: 'ended', ...options.outcomes };
+  const outcomes: CallOutcomes = {
+    transfer: 'completed',
+    queue: 'bridged',
+    recording: 'message',
+    conference: 'ended',
+    ...options.outcomes,
+  };
   const entries: TranscriptEntry[] = [];
   const exchanges: CallExchange[] = [];
   const visited: string[] = [];
@@ -126,7 +133,12 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
   });
   const watchedFlow: Flow = { ...flow, nodes };
 
-  let verify: (request: { method: string; url: string; headers: Record<string, string>; body: string }) => Promise<CallExchange['signature']> = async () => undefined;
+  let verify: (request: {
+    method: string;
+    url: string;
+    headers: Record<string, string>;
+    body: string;
+  }) => Promise<CallExchange['signature']> = async () => undefined;
   let handler: FetchHandler | undefined;
   const server: Server = createServer((request, response) => {
     if (!handler) {
@@ -140,10 +152,21 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       const body = Buffer.concat(chunks).toString('utf8');
       const url = `${base}${request.url ?? '/'}`;
       const headers = headersOf(request);
-      const exchange: CallExchange = { kind: 'webhook', atMs: Date.now() - startedAt, request: { method: request.method ?? 'GET', url, headers, body }, response: { status: 0, contentType: '', body: '' }, nodes: [] };
+      const exchange: CallExchange = {
+        kind: 'webhook',
+        atMs: Date.now() - startedAt,
+        request: { method: request.method ?? 'GET', url, headers, body },
+        response: { status: 0, contentType: '', body: '' },
+        nodes: [],
+      };
       exchanges.push(exchange);
       void (async () => {
-        exchange.signature = await verify(exchange.request).catch((error: unknown) => ({ header: '', value: '', valid: false, detail: String(error) }));
+        exchange.signature = await verify(exchange.request).catch((error: unknown) => ({
+          header: '',
+          value: '',
+          valid: false,
+          detail: String(error),
+        }));
         entering = exchange.nodes;
         const init: RequestInit = { method: exchange.request.method, headers };
         if (body && exchange.request.method !== 'GET' && exchange.request.method !== 'HEAD') init.body = body;
@@ -196,7 +219,14 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
 
   let closeEmulator: () => Promise<void> = async () => {};
   let run: () => Promise<CallTranscript>;
-  const common = { flow: watchedFlow, secret, hooks: options.hooks, store: createMemoryStore(now ? { now } : {}), logger, ...(now ? { now } : {}) };
+  const common = {
+    flow: watchedFlow,
+    secret,
+    hooks: options.hooks,
+    store: createMemoryStore(now ? { now } : {}),
+    logger,
+    ...(now ? { now } : {}),
+  };
   if (provider === 'twilio') {
     const { createTwilioHandler, verifyTwilioSignature } = await loadAdapter('twilio');
     const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
@@ -207,8 +237,18 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       const value = request.headers['x-twilio-signature'] ?? '';
       const params: Record<string, string> = {};
       for (const [name, field] of new URLSearchParams(request.body)) params[name] = field;
-      const valid = await verifyTwilioSignature({ authToken, url: request.url, params: request.method === 'GET' ? {} : params, signature: value });
-      return { header: 'X-Twilio-Signature', value, valid, detail: valid ? 'HMAC-SHA1 of the URL and the sorted form fields matches' : 'HMAC-SHA1 does not match' };
+      const valid = await verifyTwilioSignature({
+        authToken,
+        url: request.url,
+        params: request.method === 'GET' ? {} : params,
+        signature: value,
+      });
+      return {
+        header: 'X-Twilio-Signature',
+        value,
+        valid,
+        detail: valid ? 'HMAC-SHA1 of the URL and the sorted form fields matches' : 'HMAC-SHA1 does not match',
+      };
     };
     run = () => emulator.call(script);
     closeEmulator = () => emulator.close();
@@ -217,11 +257,24 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
     const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
     const signatureSecret = 'interactive-vonage-signature-secret';
     handler = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage` });
-    const emulator = await createVonageEmulator({ answerUrl: `${base}/vonage/answer`, eventUrl: `${base}/vonage/event`, signatureSecret, ...(now ? { now } : {}) });
+    const emulator = await createVonageEmulator({
+      answerUrl: `${base}/vonage/answer`,
+      eventUrl: `${base}/vonage/event`,
+      signatureSecret,
+      ...(now ? { now } : {}),
+    });
     verify = async (request) => {
       const value = request.headers.authorization ?? '';
-      const verdict = await verifyVonageSignature({ method: request.method, url: request.url, authorization: value || null, body: request.body }, { signatureSecret, now: clock });
-      return { header: 'Authorization', value, valid: verdict.valid, detail: verdict.valid ? 'HS256 JWT verified; payload_hash matches the body' : verdict.message };
+      const verdict = await verifyVonageSignature(
+        { method: request.method, url: request.url, authorization: value || null, body: request.body },
+        { signatureSecret, now: clock },
+      );
+      return {
+        header: 'Authorization',
+        value,
+        valid: verdict.valid,
+        detail: verdict.valid ? 'HS256 JWT verified; payload_hash matches the body' : verdict.message,
+      };
     };
     run = () => emulator.call(script);
     closeEmulator = () => emulator.close();
@@ -237,18 +290,39 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       request.headers.forEach((value, name) => {
         headers[name] = name === 'authorization' ? 'Bearer (api key)' : value;
       });
-      const exchange: CallExchange = { kind: 'command', atMs: Date.now() - startedAt, request: { method: request.method, url: request.url, headers, body }, response: { status: 0, contentType: '', body: '' }, nodes: [] };
+      const exchange: CallExchange = {
+        kind: 'command',
+        atMs: Date.now() - startedAt,
+        request: { method: request.method, url: request.url, headers, body },
+        response: { status: 0, contentType: '', body: '' },
+        nodes: [],
+      };
       exchanges.push(exchange);
       const answer = await fetch(request);
-      exchange.response = { status: answer.status, contentType: answer.headers.get('content-type') ?? '', body: await answer.clone().text() };
+      exchange.response = {
+        status: answer.status,
+        contentType: answer.headers.get('content-type') ?? '',
+        body: await answer.clone().text(),
+      };
       return answer;
     };
     const client = createCallControlClient({ apiKey: 'interactive', baseUrl: emulator.apiBaseUrl, fetch: recordingFetch });
     handler = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client, publicBaseUrl: `${base}/telnyx` });
     verify = async (request) => {
       const value = request.headers['telnyx-signature-ed25519'] ?? '';
-      const verdict = await verifyTelnyxSignature({ publicKey: emulator.publicKey, signature: value, timestamp: request.headers['telnyx-timestamp'], rawBody: request.body, now: clock });
-      return { header: 'telnyx-signature-ed25519', value, valid: verdict.ok, detail: verdict.ok ? `Ed25519 over "${request.headers['telnyx-timestamp']}|body" verified` : verdict.message };
+      const verdict = await verifyTelnyxSignature({
+        publicKey: emulator.publicKey,
+        signature: value,
+        timestamp: request.headers['telnyx-timestamp'],
+        rawBody: request.body,
+        now: clock,
+      });
+      return {
+        header: 'telnyx-signature-ed25519',
+        value,
+        valid: verdict.ok,
+        detail: verdict.ok ? `Ed25519 over "${request.headers['telnyx-timestamp']}|body" verified` : verdict.message,
+      };
     };
     run = () => emulator.call(script);
     closeEmulator = () => emulator.close();
@@ -261,7 +335,13 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       entries.splice(0, entries.length, ...transcript.entries);
     })
     .catch((error: unknown) => {
-      result = { provider, entries: [...entries], endedBy: 'error', webhooks: exchanges.filter((exchange) => exchange.kind === 'webhook').length, errors: [error instanceof Error ? error.message : String(error)] };
+      result = {
+        provider,
+        entries: [...entries],
+        endedBy: 'error',
+        webhooks: exchanges.filter((exchange) => exchange.kind === 'webhook').length,
+        errors: [error instanceof Error ? error.message : String(error)],
+      };
     })
     .finally(() => {
       waiting = false;

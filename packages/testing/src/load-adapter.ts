@@ -17,8 +17,13 @@ export async function loadAdapter<Name extends ProviderName>(name: Name): Promis
     return (await import(/* @vite-ignore */ packageName)) as AdapterModules[Name];
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const missing = (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(packageName);
+    const missing =
+      (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes(packageName);
     if (!missing) throw error;
-    throw new CallFlowError('missing-package', `simulating a ${displayName} call needs the ${packageName} package: npm install ${packageName}`, { provider: 'testing', cause: error });
+    throw new CallFlowError(
+      'missing-package',
+      `simulating a ${displayName} call needs the ${packageName} package: npm install ${packageName}`,
+      { provider: 'testing', cause: error },
+    );
   }
 }

@@ -24,13 +24,22 @@ export const callflowMatchers = {
   /** The call was transferred to this number or SIP address, with this outcome if given. */
   toHaveTransferredTo(received: CallTranscript, to: string, status?: string): MatcherResult {
     const transfers = received.entries.flatMap((entry) => (entry.type === 'transfer' ? [`${entry.to} (${entry.status})`] : []));
-    const pass = received.entries.some((entry) => entry.type === 'transfer' && entry.to === to && (status === undefined || entry.status === status));
-    return { pass, message: () => `expected ${pass ? 'no ' : 'a '}transfer to ${to}${status ? ` (${status})` : ''}; transfers:\n${list(transfers)}` };
+    const pass = received.entries.some(
+      (entry) => entry.type === 'transfer' && entry.to === to && (status === undefined || entry.status === status),
+    );
+    return {
+      pass,
+      message: () => `expected ${pass ? 'no ' : 'a '}transfer to ${to}${status ? ` (${status})` : ''}; transfers:\n${list(transfers)}`,
+    };
   },
   /** The call ended this way: by the flow, by the caller, or on an error the emulator reported. */
   toHaveEndedBy(received: CallTranscript, endedBy: CallTranscript['endedBy']): MatcherResult {
     const pass = received.endedBy === endedBy;
-    return { pass, message: () => `expected the call ${pass ? 'not ' : ''}to be ended by ${endedBy}, it was ended by ${received.endedBy}${received.errors.length ? `\nerrors:\n${list(received.errors)}` : ''}` };
+    return {
+      pass,
+      message: () =>
+        `expected the call ${pass ? 'not ' : ''}to be ended by ${endedBy}, it was ended by ${received.endedBy}${received.errors.length ? `\nerrors:\n${list(received.errors)}` : ''}`,
+    };
   },
 };
 

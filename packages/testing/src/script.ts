@@ -55,7 +55,13 @@ export interface CallScript {
    * caller hangs up after waiting. `left` with a `digit` is the caller pressing the escape key; `position` (default 1) and
    * `averageWaitSeconds` (default 0) are what the provider reports about the queue.
    */
-  queues?: Array<{ result: 'bridged' | 'timeout' | 'hangup' | 'left'; waitSeconds?: number; digit?: string; position?: number; averageWaitSeconds?: number }>;
+  queues?: Array<{
+    result: 'bridged' | 'timeout' | 'hangup' | 'left';
+    waitSeconds?: number;
+    digit?: string;
+    position?: number;
+    averageWaitSeconds?: number;
+  }>;
   /** What happens at successive conferences; default the conference ends. */
   conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true }>;
   /**

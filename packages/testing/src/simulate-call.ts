@@ -91,7 +91,8 @@ async function close(server: Server): Promise<void> {
 }
 
 function summarise(transcript: CallTranscript): SimulatedCall {
-  const pick = <T extends TranscriptEntry['type']>(type: T) => transcript.entries.filter((entry): entry is Extract<TranscriptEntry, { type: T }> => entry.type === type);
+  const pick = <T extends TranscriptEntry['type']>(type: T) =>
+    transcript.entries.filter((entry): entry is Extract<TranscriptEntry, { type: T }> => entry.type === type);
   return {
     ...transcript,
     heard: pick('say').map((entry) => entry.text),
@@ -114,7 +115,8 @@ export async function simulateCall(options: SimulateCallOptions | SimulateServer
   if ('url' in options) return simulateServerCall(options);
   const { provider, flow, at, hooks, logger = silentLogger, ...script } = options;
   const run = localCalls[provider as ProviderName] as LocalCall | undefined;
-  if (!run) throw new CallFlowError('invalid-webhook', `unknown provider '${String(provider)}' (${providerNameList()})`, { provider: 'testing' });
+  if (!run)
+    throw new CallFlowError('invalid-webhook', `unknown provider '${String(provider)}' (${providerNameList()})`, { provider: 'testing' });
   const now = clockOf(at);
   const store = options.store ?? createMemoryStore(now ? { now } : {});
   const handler: { current?: FetchHandler } = {};
@@ -156,9 +158,19 @@ const localCalls: Record<ProviderName, LocalCall> = {
     const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
     const { createVonageRestClient } = await import('./vonage/vonage-rest-client.js');
     const signatureSecret = 'simulated-vonage-signature-secret';
-    const emulator = await createVonageEmulator({ answerUrl: `${base}/vonage/answer`, eventUrl: `${base}/vonage/event`, signatureSecret, ...(now ? { now } : {}) });
+    const emulator = await createVonageEmulator({
+      answerUrl: `${base}/vonage/answer`,
+      eventUrl: `${base}/vonage/event`,
+      signatureSecret,
+      ...(now ? { now } : {}),
+    });
     // The REST client hangs up a called party who declines a screened transfer (and moves queued callers).
-    handler.current = createVonageHandler({ ...common, signatureSecret, publicBaseUrl: `${base}/vonage`, voiceClient: createVonageRestClient(emulator.apiUrl) });
+    handler.current = createVonageHandler({
+      ...common,
+      signatureSecret,
+      publicBaseUrl: `${base}/vonage`,
+      voiceClient: createVonageRestClient(emulator.apiUrl),
+    });
     try {
       return await emulator.call(script);
     } finally {
@@ -184,7 +196,10 @@ async function simulateServerCall(options: SimulateServerCallOptions): Promise<S
   const { provider, url, authToken, signatureSecret, at, ...script } = options;
   const now = clockOf(at);
   if (provider === 'twilio') {
-    if (!authToken) throw new CallFlowError('invalid-webhook', 'simulateCall({ url }) on Twilio needs the authToken the server verifies with', { provider: 'testing' });
+    if (!authToken)
+      throw new CallFlowError('invalid-webhook', 'simulateCall({ url }) on Twilio needs the authToken the server verifies with', {
+        provider: 'testing',
+      });
     const { createTwilioEmulator } = await import('./twilio/create-twilio-emulator.js');
     const emulator = createTwilioEmulator({ voiceUrl: url, authToken });
     try {
@@ -194,10 +209,18 @@ async function simulateServerCall(options: SimulateServerCallOptions): Promise<S
     }
   }
   if (provider === 'vonage') {
-    if (!signatureSecret) throw new CallFlowError('invalid-webhook', 'simulateCall({ url }) on Vonage needs the signatureSecret the server verifies with', { provider: 'testing' });
+    if (!signatureSecret)
+      throw new CallFlowError('invalid-webhook', 'simulateCall({ url }) on Vonage needs the signatureSecret the server verifies with', {
+        provider: 'testing',
+      });
     const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
     const base = url.replace(/\/+$/, '');
-    const emulator = await createVonageEmulator({ answerUrl: `${base}/answer`, eventUrl: `${base}/event`, signatureSecret, ...(now ? { now } : {}) });
+    const emulator = await createVonageEmulator({
+      answerUrl: `${base}/answer`,
+      eventUrl: `${base}/event`,
+      signatureSecret,
+      ...(now ? { now } : {}),
+    });
     try {
       return summarise(await emulator.call(script));
     } finally {
@@ -207,7 +230,7 @@ async function simulateServerCall(options: SimulateServerCallOptions): Promise<S
   // provider: Telnyx is driven by REST commands, so the server's telnyx client must point at the emulator's API.
   throw new CallFlowError(
     'invalid-webhook',
-    'simulateCall({ url }) cannot drive a running Telnyx server: its telnyx client must send commands to the emulator. Start createTelnyxEmulator({ webhookUrl }) and build the server\'s client with baseURL: emulator.apiBaseUrl',
+    "simulateCall({ url }) cannot drive a running Telnyx server: its telnyx client must send commands to the emulator. Start createTelnyxEmulator({ webhookUrl }) and build the server's client with baseURL: emulator.apiBaseUrl",
     { provider: 'testing' },
   );
 }

@@ -1,4 +1,14 @@
-export { callbackUrl, emptyTwiml, renderCalleeTwiml, renderEnqueueWait, renderScreenAnswerTwiml, renderTwiml, twilioAdapter, twilioDefaultHoldMusic, twimlWarnings } from './render-twiml.js';
+export {
+  callbackUrl,
+  emptyTwiml,
+  renderCalleeTwiml,
+  renderEnqueueWait,
+  renderScreenAnswerTwiml,
+  renderTwiml,
+  twilioAdapter,
+  twilioDefaultHoldMusic,
+  twimlWarnings,
+} from './render-twiml.js';
 export type { TwilioCallbackEvent, TwimlContext } from './render-twiml.js';
 export { twilioCallFeatures, twilioCapabilities } from './twilio-capabilities.js';
 export { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, queueResultOf, twilioCallInfo } from './parse-twilio-webhook.js';

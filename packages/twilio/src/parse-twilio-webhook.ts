@@ -94,7 +94,9 @@ export function parseTwilioWebhook(params: TwilioParams, kind: TwilioWebhookKind
       const speech = params.SpeechResult;
       if (speech !== undefined && speech.trim() !== '') {
         const confidence = seconds(params.Confidence);
-        return confidence === undefined ? { type: 'speech', text: speech } : { type: 'speech', text: speech, confidence: Math.min(1, confidence) };
+        return confidence === undefined
+          ? { type: 'speech', text: speech }
+          : { type: 'speech', text: speech, confidence: Math.min(1, confidence) };
       }
       const digits = params.Digits;
       if (digits !== undefined && digits !== '' && digits !== 'hangup') return { type: 'digits', digits };

@@ -64,7 +64,8 @@ export function readTwilioFields(webhook: RawWebhook): TwilioFields {
       for (const [name, field] of Object.entries(value)) if (field !== null && typeof field !== 'object') params[name] = String(field);
       fields = { params, body: webhook.text };
     } else {
-      if (type !== '' && !type.includes('application/x-www-form-urlencoded')) throw malformed(`malformed webhook body: unexpected content type '${type.slice(0, 60)}'`);
+      if (type !== '' && !type.includes('application/x-www-form-urlencoded'))
+        throw malformed(`malformed webhook body: unexpected content type '${type.slice(0, 60)}'`);
       try {
         fields = readForm(webhook.text);
       } catch {

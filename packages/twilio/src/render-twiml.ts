@@ -60,7 +60,10 @@ export function renderTwiml(turn: Turn, context: TwimlContext): string {
         body += renderConference(step, url);
         break;
       default:
-        throw new CallFlowError('unsupported-step', `cannot render step '${(step as { type: string }).type}'`, { provider: 'twilio', node: turn.node });
+        throw new CallFlowError('unsupported-step', `cannot render step '${(step as { type: string }).type}'`, {
+          provider: 'twilio',
+          node: turn.node,
+        });
     }
   } else if (turn.ended) {
     body += '<Hangup/>';
@@ -72,7 +75,8 @@ export function renderTwiml(turn: Turn, context: TwimlContext): string {
 export function twimlWarnings(turn: Turn): string[] {
   const warnings: string[] = [];
   for (const planned of turn.steps) {
-    if (planned.step.type === 'pause' && !Number.isInteger(planned.step.seconds)) warnings.push(`pause of ${planned.step.seconds} s rounded to whole seconds`);
+    if (planned.step.type === 'pause' && !Number.isInteger(planned.step.seconds))
+      warnings.push(`pause of ${planned.step.seconds} s rounded to whole seconds`);
   }
   const step = turn.wait?.step;
   if (step?.type === 'gather' && step.interDigitTimeoutSeconds !== undefined && step.interDigitTimeoutSeconds !== step.timeoutSeconds) {
@@ -129,8 +133,17 @@ export function renderEnqueueWait(step: EnqueueStep, wait: EnqueueWaitRequest, w
   const announcement = queueAnnouncementOf(step);
   let lastAnnounced = wait.lastAnnouncedSeconds;
   let body = '';
-  if (announcement && wait.position !== undefined && wait.position > 0 && queueAnnouncementDue(waited, lastAnnounced, announcement.everySeconds)) {
-    body += textElement('Say', {}, formatQueueAnnouncement(announcement.template, { position: wait.position, averageWaitSeconds: wait.averageWaitSeconds }));
+  if (
+    announcement &&
+    wait.position !== undefined &&
+    wait.position > 0 &&
+    queueAnnouncementDue(waited, lastAnnounced, announcement.everySeconds)
+  ) {
+    body += textElement(
+      'Say',
+      {},
+      formatQueueAnnouncement(announcement.template, { position: wait.position, averageWaitSeconds: wait.averageWaitSeconds }),
+    );
     lastAnnounced = waited;
   }
   const music = textElement('Play', {}, step.holdMusic ?? twilioDefaultHoldMusic);
@@ -154,7 +167,14 @@ export function renderCalleeTwiml(step: TransferStep, screenUrl: string): string
   if (step.screen) {
     let prompt = '';
     for (const media of step.screen.prompt) prompt += renderMedia(media);
-    const attributes = { input: 'dtmf', numDigits: 1, timeout: step.screen.timeoutSeconds ?? 5, action: screenUrl, method: 'POST', actionOnEmptyResult: true };
+    const attributes = {
+      input: 'dtmf',
+      numDigits: 1,
+      timeout: step.screen.timeoutSeconds ?? 5,
+      action: screenUrl,
+      method: 'POST',
+      actionOnEmptyResult: true,
+    };
     // provider: a <Hangup/> in the called party's document ends its leg unconnected (https://www.twilio.com/docs/voice/twiml/number#url: "decline the phone call using <Gather> and <Hangup>").
     body += element('Gather', attributes, prompt) + '<Hangup/>';
   }
@@ -258,7 +278,11 @@ function renderTransfer(step: TransferStep, url: string, node: string, calleeUrl
   const target = step.to;
   if (step.sendDigits !== undefined && typeof target !== 'string') {
     // provider: <Sip> has no sendDigits attribute (twilio SDK VoiceResponse.SipAttributes); only <Number> does.
-    throw new CallFlowError('unsupported-step', `${node}: transfer.sendDigits to a SIP address is not available on Twilio (<Sip> has no sendDigits)`, { provider: 'twilio', node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: transfer.sendDigits to a SIP address is not available on Twilio (<Sip> has no sendDigits)`,
+      { provider: 'twilio', node },
+    );
   }
   // provider: the noun's url is TwiML run on the called party's end after it answers, before the parties are connected
   // (https://www.twilio.com/docs/voice/twiml/number#url; <Sip url method> in twilio SDK VoiceResponse.SipAttributes).
@@ -267,7 +291,11 @@ function renderTransfer(step: TransferStep, url: string, node: string, calleeUrl
     typeof target === 'string'
       ? // provider: <Number sendDigits> plays the DTMF once the called party answers; 'w' is a half-second pause (https://www.twilio.com/docs/voice/twiml/number#senddigits).
         textElement('Number', { sendDigits: step.sendDigits, ...callee }, target)
-      : textElement('Sip', { username: target.username, password: target.password, ...callee }, target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`);
+      : textElement(
+          'Sip',
+          { username: target.username, password: target.password, ...callee },
+          target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`,
+        );
   return element('Dial', attributes, noun);
 }
 

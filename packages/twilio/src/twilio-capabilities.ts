@@ -7,16 +7,28 @@ export const twilioCapabilities: Capabilities = {
   pause: {
     support: 'native',
     note: '<Pause length>, whole seconds',
-    unsupported: [{ option: 'seconds (not a whole number)', why: '<Pause length> takes whole seconds, so the silence would be longer or shorter than on Vonage and Telnyx', when: (step) => !Number.isInteger(step.seconds) }],
+    unsupported: [
+      {
+        option: 'seconds (not a whole number)',
+        why: '<Pause length> takes whole seconds, so the silence would be longer or shorter than on Vonage and Telnyx',
+        when: (step) => !Number.isInteger(step.seconds),
+      },
+    ],
   },
-  gather: { support: 'native', note: '<Gather actionOnEmptyResult> with the prompt nested, then a <Redirect> to the same action; retries and routing decided by the engine' },
+  gather: {
+    support: 'native',
+    note: '<Gather actionOnEmptyResult> with the prompt nested, then a <Redirect> to the same action; retries and routing decided by the engine',
+  },
   record: { support: 'native', note: '<Record> then a <Redirect> to the same action for an empty recording' },
   transfer: { support: 'native', note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed' },
   enqueue: {
     support: 'native',
     note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds",
   },
-  conference: { support: 'native', note: '<Dial action><Conference beep muted startConferenceOnEnter endConferenceOnExit waitUrl maxParticipants></Dial>' },
+  conference: {
+    support: 'native',
+    note: '<Dial action><Conference beep muted startConferenceOnEnter endConferenceOnExit waitUrl maxParticipants></Dial>',
+  },
   goto: { support: 'native', note: 'resolved by the engine within one document' },
   hangup: { support: 'native', note: '<Hangup/>' },
   reject: { support: 'native', note: '<Reject reason="busy|rejected"/> as the only verb: the call is never answered' },
@@ -25,7 +37,16 @@ export const twilioCapabilities: Capabilities = {
 
 /** How outbound calls, machine detection and lifecycle events run on Twilio; listed in the capability matrix. */
 export const twilioCallFeatures: CallFeatures = {
-  'start-call': { support: 'native', note: 'startTwilioCall: calls.create with Url carrying the signed start, timeout, status callbacks for initiated, ringing, answered, completed' },
-  'machine-detection': { support: 'native', note: 'MachineDetection=DetectMessageEnd (Enable when waitForBeep is false); AnsweredBy on the answer webhook picks the route' },
-  'call-events': { support: 'native', note: 'status callbacks (CallStatus, CallDuration, Direction); who hung up is not reported by Twilio, callflow knows when its flow ended the call' },
+  'start-call': {
+    support: 'native',
+    note: 'startTwilioCall: calls.create with Url carrying the signed start, timeout, status callbacks for initiated, ringing, answered, completed',
+  },
+  'machine-detection': {
+    support: 'native',
+    note: 'MachineDetection=DetectMessageEnd (Enable when waitForBeep is false); AnsweredBy on the answer webhook picks the route',
+  },
+  'call-events': {
+    support: 'native',
+    note: 'status callbacks (CallStatus, CallDuration, Direction); who hung up is not reported by Twilio, callflow knows when its flow ended the call',
+  },
 };

@@ -9,8 +9,17 @@ import { element, textElement } from './xml.js';
  */
 export interface TwilioLiveClient {
   calls: {
-    (callSid: string): { update(options: { url?: string; method?: 'GET' | 'POST'; twiml?: string; status?: 'completed' | 'canceled' }): Promise<unknown> };
-    create(options: { to: string; from: string; twiml?: string; url?: string; method?: 'GET' | 'POST'; timeout?: number }): Promise<{ sid: string }>;
+    (
+      callSid: string,
+    ): { update(options: { url?: string; method?: 'GET' | 'POST'; twiml?: string; status?: 'completed' | 'canceled' }): Promise<unknown> };
+    create(options: {
+      to: string;
+      from: string;
+      twiml?: string;
+      url?: string;
+      method?: 'GET' | 'POST';
+      timeout?: number;
+    }): Promise<{ sid: string }>;
   };
   queues: (queueSid: string) => {
     members: (callSidOrFront: string) => { update(options: { url: string; method?: 'GET' | 'POST' }): Promise<unknown> };
@@ -42,7 +51,10 @@ async function request<T>(what: string, run: () => Promise<T>): Promise<T> {
       }
     }
   } catch (error) {
-    throw new CallFlowError('provider-request-failed', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'twilio', cause: error });
+    throw new CallFlowError('provider-request-failed', `${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      provider: 'twilio',
+      cause: error,
+    });
   }
 }
 
@@ -50,8 +62,12 @@ async function request<T>(what: string, run: () => Promise<T>): Promise<T> {
  * A signed handler URL that starts `callSid` at `node` when Twilio fetches it (for `calls.update` or a queue member update).
  * @example const url = await twilioNodeUrl(handler, { callSid: 'CA…', node: 'support' });
  */
-export async function twilioNodeUrl(endpoint: TwilioFlowEndpoint, target: { callSid: string; node: string; vars?: Record<string, string> }): Promise<string> {
-  if (!(target.node in endpoint.engine.flow.nodes)) throw new CallFlowError('flow-failed', `unknown node '${target.node}'`, { provider: 'twilio', node: target.node });
+export async function twilioNodeUrl(
+  endpoint: TwilioFlowEndpoint,
+  target: { callSid: string; node: string; vars?: Record<string, string> },
+): Promise<string> {
+  if (!(target.node in endpoint.engine.flow.nodes))
+    throw new CallFlowError('flow-failed', `unknown node '${target.node}'`, { provider: 'twilio', node: target.node });
   const token = await endpoint.engine.sign(
     { node: target.node, step: 0, kind: 'media', tries: {}, vars: { ...(target.vars ?? {}) }, promptOffset: 0 },
     { callId: target.callSid, provider: 'twilio' },
@@ -63,7 +79,11 @@ export async function twilioNodeUrl(endpoint: TwilioFlowEndpoint, target: { call
  * Moves a live call to a node of the flow: Twilio leaves the current verb and fetches the node's TwiML from the handler.
  * @example await moveTwilioCall(twilio(accountSid, authToken), handler, { callSid, node: 'goodbye' });
  */
-export async function moveTwilioCall(client: TwilioLiveClient, endpoint: TwilioFlowEndpoint, target: { callSid: string; node: string; vars?: Record<string, string> }): Promise<void> {
+export async function moveTwilioCall(
+  client: TwilioLiveClient,
+  endpoint: TwilioFlowEndpoint,
+  target: { callSid: string; node: string; vars?: Record<string, string> },
+): Promise<void> {
   const url = await twilioNodeUrl(endpoint, target);
   await request(`moving call ${target.callSid} to '${target.node}'`, () => client.calls(target.callSid).update({ url, method: 'POST' }));
 }
@@ -94,5 +114,7 @@ export async function dequeueTwilioCaller(
   target: { queueSid: string; callSid: string; node: string; vars?: Record<string, string> },
 ): Promise<void> {
   const url = await twilioNodeUrl(endpoint, target);
-  await request(`dequeuing ${target.callSid} from ${target.queueSid}`, () => client.queues(target.queueSid).members(target.callSid).update({ url, method: 'POST' }));
+  await request(`dequeuing ${target.callSid} from ${target.queueSid}`, () =>
+    client.queues(target.queueSid).members(target.callSid).update({ url, method: 'POST' }),
+  );
 }

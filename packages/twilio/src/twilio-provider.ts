@@ -1,7 +1,26 @@
-import { CallFlowError, requiredCredential, xmlReply, type CallEventReport, type CallPosition, type Outcome, type Provider, type ProviderHandlerOptions, type RawWebhook, type WebhookEvent } from '@callflow/core';
+import {
+  CallFlowError,
+  requiredCredential,
+  xmlReply,
+  type CallEventReport,
+  type CallPosition,
+  type Outcome,
+  type Provider,
+  type ProviderHandlerOptions,
+  type RawWebhook,
+  type WebhookEvent,
+} from '@callflow/core';
 import { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo } from './parse-twilio-webhook.js';
 import { readTwilioFields } from './read-twilio-form.js';
-import { callbackUrl, emptyTwiml, renderCalleeTwiml, renderEnqueueWait, renderScreenAnswerTwiml, renderTwiml, twimlWarnings } from './render-twiml.js';
+import {
+  callbackUrl,
+  emptyTwiml,
+  renderCalleeTwiml,
+  renderEnqueueWait,
+  renderScreenAnswerTwiml,
+  renderTwiml,
+  twimlWarnings,
+} from './render-twiml.js';
 import { twilioCapabilities } from './twilio-capabilities.js';
 import { twilioAnsweredBy } from './twilio-start-call.js';
 import { verifyTwilioSignature } from './verify-twilio-signature.js';
@@ -87,7 +106,13 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
         const signature = webhook.headers.get('x-twilio-signature');
         if (!signature) return { ok: false, reason: 'missing', message: 'no X-Twilio-Signature header' };
         const fields = readTwilioFields(webhook);
-        const valid = await verifyTwilioSignature({ authToken, signature, url: actionUrl + webhook.url.search, params: fields.signedParams, body: fields.body });
+        const valid = await verifyTwilioSignature({
+          authToken,
+          signature,
+          url: actionUrl + webhook.url.search,
+          params: fields.signedParams,
+          body: fields.body,
+        });
         if (valid) return { ok: true };
         const hint = webhook.headers.has(reencodedBodyHeader)
           ? 'the body was re-encoded after a body parser ran; mount the handler before body parsers'
@@ -116,7 +141,8 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
             token,
             outcome: (position: CallPosition | undefined) => {
               // Not the transfer any more (a late request): hang the called party's leg up rather than connect it.
-              if (position?.step?.type !== 'transfer') return { answer: `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>` };
+              if (position?.step?.type !== 'transfer')
+                return { answer: `<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>` };
               if (kind === 'callee') return { answer: renderCalleeTwiml(position.step, callbackUrl(actionUrl, token, 'screen')) };
               return { answer: renderScreenAnswerTwiml(position.step, params.Digits) };
             },
@@ -124,7 +150,12 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
         }
         if (kind === 'status' || (token === null && isTwilioCallEnded(params))) {
           const callEvent = twilioCallEvent(params);
-          return { type: 'status', callId: call.callId, note: `call status ${params.CallStatus ?? 'unknown'}`, ...(callEvent ? { callEvent } : {}) };
+          return {
+            type: 'status',
+            callId: call.callId,
+            note: `call status ${params.CallStatus ?? 'unknown'}`,
+            ...(callEvent ? { callEvent } : {}),
+          };
         }
         const start = query.get('s');
         const nonce = query.get('o');
@@ -163,12 +194,24 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
             if (!position) return isTwilioCallEnded(params) ? { type: 'hangup' } : { type: 'media-done' };
             const outcome = parseTwilioWebhook(params, position.state.kind);
             const step = position.step;
-            if (outcome.type === 'dial' && outcome.status === 'completed' && params.DialBridged === 'false' && step?.type === 'transfer' && (step.screen || step.whisper?.length)) {
+            if (
+              outcome.type === 'dial' &&
+              outcome.status === 'completed' &&
+              params.DialBridged === 'false' &&
+              step?.type === 'transfer' &&
+              (step.screen || step.whisper?.length)
+            ) {
               // provider: DialBridged false: the called party answered but was never connected (declined or silent at the
               // screen, hung up in the whisper); Twilio's docs do not say which DialCallStatus that gives, so it is read here.
               return { ...outcome, status: 'no-answer', raw: `${outcome.raw ?? ''}:not-bridged` };
             }
-            if (outcome.type === 'queue' && outcome.result === 'left' && step?.type === 'enqueue' && step.maxWaitSeconds !== undefined && (outcome.waitSeconds ?? 0) >= step.maxWaitSeconds) {
+            if (
+              outcome.type === 'queue' &&
+              outcome.result === 'left' &&
+              step?.type === 'enqueue' &&
+              step.maxWaitSeconds !== undefined &&
+              (outcome.waitSeconds ?? 0) >= step.maxWaitSeconds
+            ) {
               // Our wait URL answered <Leave/> because the wait was over.
               return { ...outcome, result: 'timeout' };
             }
@@ -177,7 +220,13 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
         };
       },
       render: (turn) => ({ output: renderTwiml(turn, { actionUrl }), warnings: twimlWarnings(turn) }),
-      deliver: { kind: 'reply', serialize: (twiml) => twiml, reply: (twiml) => xmlReply(twiml), acknowledge: () => xmlReply(emptyTwiml()), once: options.store !== undefined },
+      deliver: {
+        kind: 'reply',
+        serialize: (twiml) => twiml,
+        reply: (twiml) => xmlReply(twiml),
+        acknowledge: () => xmlReply(emptyTwiml()),
+        once: options.store !== undefined,
+      },
       extras: { actionUrl },
     };
   },

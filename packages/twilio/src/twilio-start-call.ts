@@ -47,7 +47,11 @@ function withQuery(actionUrl: string, query: string): string {
  * `AnsweredBy` on it.
  * @example const { callId } = await startTwilioCall(twilio(sid, token), handler, { to: '+15551230000', from: '+15559870000', node: 'reminder', vars: { name: 'Ada' } });
  */
-export async function startTwilioCall(client: TwilioCallsClient, endpoint: TwilioFlowEndpoint, options: StartCallOptions): Promise<{ callId: string }> {
+export async function startTwilioCall(
+  client: TwilioCallsClient,
+  endpoint: TwilioFlowEndpoint,
+  options: StartCallOptions,
+): Promise<{ callId: string }> {
   const checked = checkStartCall(endpoint.engine, options, 'twilio');
   const start = await signOutboundStart(endpoint.engine, options, 'twilio');
   const request: Parameters<TwilioCallsClient['calls']['create']>[0] = {
@@ -71,6 +75,10 @@ export async function startTwilioCall(client: TwilioCallsClient, endpoint: Twili
     const call = await client.calls.create(request);
     return { callId: call.sid };
   } catch (error) {
-    throw new CallFlowError('provider-request-failed', `calls.create to ${request.to} failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'twilio', cause: error });
+    throw new CallFlowError(
+      'provider-request-failed',
+      `calls.create to ${request.to} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { provider: 'twilio', cause: error },
+    );
   }
 }

@@ -64,7 +64,11 @@ export async function twilioBodyHash(body: string): Promise<string> {
 }
 
 /** Computes the `X-Twilio-Signature` value for a URL and its form fields (HMAC-SHA1, base64) (node:crypto on Node, WebCrypto elsewhere). */
-export async function computeTwilioSignature(authToken: string, url: string, params: Record<string, string | readonly string[]> = {}): Promise<string> {
+export async function computeTwilioSignature(
+  authToken: string,
+  url: string,
+  params: Record<string, string | readonly string[]> = {},
+): Promise<string> {
   const node = nodeCrypto();
   if (node) return node.createHmac('sha1', authToken).update(twilioSignaturePayload(url, params)).digest('base64');
   const key = await hmacKey(authToken);
@@ -145,7 +149,9 @@ function withLegacyQuery(url: string): string {
     if (values) values.push(value);
     else groups.set(name, [value]);
   }
-  const query = [...groups].flatMap(([name, values]) => values.map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)).join('&');
+  const query = [...groups]
+    .flatMap(([name, values]) => values.map((value) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`))
+    .join('&');
   return `${url.slice(0, queryStart)}?${query}`;
 }
 

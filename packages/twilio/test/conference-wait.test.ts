@@ -16,7 +16,10 @@ beforeAll(async () => {
     name: 'waiting-room',
     start: 'room',
     nodes: {
-      room: [say('Joining the room.'), conference('standup', { startOnEnter: false, holdMusic: 'https://cdn.example.com/hold.mp3', then: 'bye' })],
+      room: [
+        say('Joining the room.'),
+        conference('standup', { startOnEnter: false, holdMusic: 'https://cdn.example.com/hold.mp3', then: 'bye' }),
+      ],
       bye: [say('The room has closed.'), hangup()],
     },
   });

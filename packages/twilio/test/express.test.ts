@@ -22,7 +22,13 @@ beforeAll(async () => {
   });
   origin = `http://127.0.0.1:${(listen.address() as AddressInfo).port}`;
   // Twilio calls the public https URL; the proxy forwards to this local port.
-  const handler = createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: 'https://ivr.example.com/twilio/voice', logger: { warn() {}, error() {} } });
+  const handler = createTwilioHandler({
+    flow: phoneTree,
+    secret,
+    authToken,
+    publicBaseUrl: 'https://ivr.example.com/twilio/voice',
+    logger: { warn() {}, error() {} },
+  });
   app.post('/twilio/voice', toNodeListener(handler));
   server = listen;
 });

@@ -47,12 +47,15 @@ describe('TwiML golden files', () => {
 });
 
 describe('the twilio SDK is the oracle', () => {
-  it.each(turnCases.map((turnCase) => [`${turnCase.flow}/${turnCase.name}`, turnCase] as const))('%s equals VoiceResponse up to attribute order', async (_, turnCase) => {
-    const turn = await turnCase.turn();
-    const ours = renderTwiml(turn, context);
-    const sdk = buildWithSdk(turn, context);
-    expect(canonical(ours)).toBe(canonical(sdk));
-  });
+  it.each(turnCases.map((turnCase) => [`${turnCase.flow}/${turnCase.name}`, turnCase] as const))(
+    '%s equals VoiceResponse up to attribute order',
+    async (_, turnCase) => {
+      const turn = await turnCase.turn();
+      const ours = renderTwiml(turn, context);
+      const sdk = buildWithSdk(turn, context);
+      expect(canonical(ours)).toBe(canonical(sdk));
+    },
+  );
 
   it('the wait documents equal VoiceResponse', () => {
     const queue = (kitchenSink.nodes.queue as Step[])[0]!;
@@ -69,12 +72,16 @@ describe('the twilio SDK is the oracle', () => {
     const escaping = new twilio.twiml.VoiceResponse();
     const withEscape = { ...queue, escape: { digit: '0', to: 'voicemail' } };
     escaping.say('You are number 2 in line.');
-    escaping.gather({ input: ['dtmf'], numDigits: 1, timeout: 1, action: `${waitUrl}&a=5`, method: 'POST' }).play('https://cdn.example.com/hold.mp3');
+    escaping
+      .gather({ input: ['dtmf'], numDigits: 1, timeout: 1, action: `${waitUrl}&a=5`, method: 'POST' })
+      .play('https://cdn.example.com/hold.mp3');
     escaping.redirect({ method: 'POST' }, `${waitUrl}&a=5`);
     expect(canonical(renderEnqueueWait(withEscape, { position: 2, queueTimeSeconds: 5 }, waitUrl))).toBe(canonical(escaping.toString()));
     const left = new twilio.twiml.VoiceResponse();
     left.leave();
-    expect(canonical(renderEnqueueWait(withEscape, { position: 2, queueTimeSeconds: 9, digits: '0' }, waitUrl))).toBe(canonical(left.toString()));
+    expect(canonical(renderEnqueueWait(withEscape, { position: 2, queueTimeSeconds: 9, digits: '0' }, waitUrl))).toBe(
+      canonical(left.toString()),
+    );
   });
 
   it('every golden document is accepted by the emulator validator', async () => {
@@ -87,7 +94,10 @@ describe('the twilio SDK is the oracle', () => {
   it('the adapter reports approximations as warnings, and an escape key is no longer one of them', async () => {
     const start = await turnCases.find((turnCase) => turnCase.flow === 'kitchen-sink' && turnCase.name === 'queue')!.turn();
     expect(twilioAdapter.render(start, context).warnings).toEqual([]);
-    const escaped = { ...start, wait: { ...start.wait!, step: { type: 'enqueue' as const, queue: 'q', escape: { digit: '*', to: 'start' } } } };
+    const escaped = {
+      ...start,
+      wait: { ...start.wait!, step: { type: 'enqueue' as const, queue: 'q', escape: { digit: '*', to: 'start' } } },
+    };
     expect(twilioAdapter.render(escaped, context).warnings).toEqual([]);
     expect(twilioAdapter.render(escaped, context).output).toContain('waitUrl=');
     const fractional = { ...start, steps: [{ step: { type: 'pause' as const, seconds: 1.5 }, after: start.wait!.state }] };

@@ -5,19 +5,38 @@ import { createTwilioHandler, signTwilioRequest } from '@callflow/twilio';
 
 const { secret, credential, callId, publicBaseUrl } = conformanceContext;
 const form = (params: Record<string, string>) => new URLSearchParams(params).toString();
-const twilioCall = { CallSid: callId, AccountSid: 'AC0', From: '+15550001', To: '+15550002', CallStatus: 'in-progress', Direction: 'inbound' };
+const twilioCall = {
+  CallSid: callId,
+  AccountSid: 'AC0',
+  From: '+15550001',
+  To: '+15550002',
+  CallStatus: 'in-progress',
+  Direction: 'inbound',
+};
 
 async function twilioRequest(query: string, params: Record<string, string>, raw?: string): Promise<Request> {
   const url = `${publicBaseUrl}${query}`;
   const signature = await signTwilioRequest({ authToken: credential, url, params });
-  return new Request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: raw ?? form(params) });
+  return new Request(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body: raw ?? form(params),
+  });
 }
 
 const twilioDriver: HandlerConformanceDriver = {
   credentialOption: 'authToken',
   unusableCredential: '',
   create: ({ flow, store, logger }, overrides) => {
-    const handler = createTwilioHandler({ flow: flow ?? conformanceFlow, secret, authToken: credential, publicBaseUrl, logger, store: store ?? createMemoryStore(), ...overrides });
+    const handler = createTwilioHandler({
+      flow: flow ?? conformanceFlow,
+      secret,
+      authToken: credential,
+      publicBaseUrl,
+      logger,
+      store: store ?? createMemoryStore(),
+      ...overrides,
+    });
     return {
       handler,
       output: (response) => response.text(),
@@ -25,10 +44,20 @@ const twilioDriver: HandlerConformanceDriver = {
     };
   },
   start: () => twilioRequest('', twilioCall),
-  digits: (token, digits, body = '') => twilioRequest(`?t=${encodeURIComponent(token)}`, { ...twilioCall, Digits: digits, ...(body ? { Note: body } : {}) }),
+  digits: (token, digits, body = '') =>
+    twilioRequest(`?t=${encodeURIComponent(token)}`, { ...twilioCall, Digits: digits, ...(body ? { Note: body } : {}) }),
   malformed: async () =>
-    new Request(publicBaseUrl, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' }, body: 'CallSid=%zz' }),
-  unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: await request.text() }),
+    new Request(publicBaseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' },
+      body: 'CallSid=%zz',
+    }),
+  unsigned: async (request) =>
+    new Request(request.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: await request.text(),
+    }),
   acted: (output) => output.includes('<Say') || output.includes('<Gather'),
 };
 

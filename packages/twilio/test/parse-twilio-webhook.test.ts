@@ -18,7 +18,11 @@ describe('parseTwilioWebhook', () => {
   it('gather: digits, speech with confidence, empty results, hang-up', () => {
     expect(parseTwilioWebhook({ ...base, Digits: '1', FinishedOnKey: '' }, 'gather')).toEqual({ type: 'digits', digits: '1' });
     expect(parseTwilioWebhook({ ...base, Digits: '1234#' }, 'gather')).toEqual({ type: 'digits', digits: '1234#' });
-    expect(parseTwilioWebhook({ ...base, SpeechResult: 'Sales, please.', Confidence: '0.87123' }, 'gather')).toEqual({ type: 'speech', text: 'Sales, please.', confidence: 0.87123 });
+    expect(parseTwilioWebhook({ ...base, SpeechResult: 'Sales, please.', Confidence: '0.87123' }, 'gather')).toEqual({
+      type: 'speech',
+      text: 'Sales, please.',
+      confidence: 0.87123,
+    });
     expect(parseTwilioWebhook({ ...base, SpeechResult: 'yes' }, 'gather')).toEqual({ type: 'speech', text: 'yes' });
     expect(parseTwilioWebhook({ ...base }, 'gather')).toEqual({ type: 'no-input' });
     expect(parseTwilioWebhook({ ...base, Digits: '', SpeechResult: '  ' }, 'gather')).toEqual({ type: 'no-input' });
@@ -33,15 +37,33 @@ describe('parseTwilioWebhook', () => {
     ['failed', 'failed'],
     ['canceled', 'canceled'],
   ] as const)('dial: DialCallStatus=%s → %s', (raw, status) => {
-    expect(parseTwilioWebhook({ ...base, DialCallStatus: raw, DialCallDuration: '12', DialCallSid: 'CA2' }, 'transfer')).toEqual({ type: 'dial', status, raw, durationSeconds: 12 });
+    expect(parseTwilioWebhook({ ...base, DialCallStatus: raw, DialCallDuration: '12', DialCallSid: 'CA2' }, 'transfer')).toEqual({
+      type: 'dial',
+      status,
+      raw,
+      durationSeconds: 12,
+    });
   });
 
   it('dial: an unknown status is an invalid webhook', () => {
-    expect(() => parseTwilioWebhook({ ...base, DialCallStatus: 'exploded' }, 'transfer')).toThrow(/\[callflow:twilio\] unknown DialCallStatus 'exploded'/);
+    expect(() => parseTwilioWebhook({ ...base, DialCallStatus: 'exploded' }, 'transfer')).toThrow(
+      /\[callflow:twilio\] unknown DialCallStatus 'exploded'/,
+    );
   });
 
   it('record: URL and duration; the fall-through Redirect has none', () => {
-    expect(parseTwilioWebhook({ ...base, RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1', RecordingDuration: '14', RecordingSid: 'RE1', Digits: '#' }, 'record')).toEqual({
+    expect(
+      parseTwilioWebhook(
+        {
+          ...base,
+          RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1',
+          RecordingDuration: '14',
+          RecordingSid: 'RE1',
+          Digits: '#',
+        },
+        'record',
+      ),
+    ).toEqual({
       type: 'recording',
       url: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1',
       durationSeconds: 14,
@@ -57,12 +79,19 @@ describe('parseTwilioWebhook', () => {
     ['queue-full', 'error'],
     ['system-error', 'error'],
   ] as const)('enqueue: QueueResult=%s → %s', (raw, result) => {
-    expect(parseTwilioWebhook({ ...base, QueueResult: raw, QueueTime: '37', QueueSid: 'QU1' }, 'enqueue')).toEqual({ type: 'queue', result, waitSeconds: 37 });
+    expect(parseTwilioWebhook({ ...base, QueueResult: raw, QueueTime: '37', QueueSid: 'QU1' }, 'enqueue')).toEqual({
+      type: 'queue',
+      result,
+      waitSeconds: 37,
+    });
   });
 
   it('conference, status callbacks and moved calls', () => {
     expect(parseTwilioWebhook({ ...base, DialCallStatus: 'completed' }, 'conference')).toEqual({ type: 'conference', status: 'ended' });
-    expect(parseTwilioWebhook({ ...base, CallStatus: 'completed', CallDuration: '63' }, 'status')).toEqual({ type: 'hangup', cause: 'completed' });
+    expect(parseTwilioWebhook({ ...base, CallStatus: 'completed', CallDuration: '63' }, 'status')).toEqual({
+      type: 'hangup',
+      cause: 'completed',
+    });
     expect(parseTwilioWebhook({ ...base, CallStatus: 'no-answer' }, 'status')).toEqual({ type: 'hangup', cause: 'no-answer' });
     expect(() => parseTwilioWebhook({ ...base }, 'status')).toThrow(/does not end the call/);
     expect(parseTwilioWebhook({ ...base }, 'media')).toEqual({ type: 'media-done' });

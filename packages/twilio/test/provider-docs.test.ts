@@ -2,7 +2,16 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { defineFlow, enqueue, gather, hangup, record, say, transfer, type Outcome } from '@callflow/core';
-import { createTwilioHandler, dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, queueResultOf, twilioCallInfo, verifyTwilioSignature, type TwilioWebhookKind } from '../src/index.js';
+import {
+  createTwilioHandler,
+  dialStatusOf,
+  isTwilioCallEnded,
+  parseTwilioWebhook,
+  queueResultOf,
+  twilioCallInfo,
+  verifyTwilioSignature,
+  type TwilioWebhookKind,
+} from '../src/index.js';
 
 // The corpus: Twilio's documented webhooks (fixtures/provider-docs/*.json, each naming its source), fed through the public
 // parser and the handler, signed with the twilio SDK's own getExpectedTwilioSignature.
@@ -36,7 +45,11 @@ describe('Twilio documented webhooks through parseTwilioWebhook', () => {
   });
 
   it.each([...fixtures].map(([name, fixture]) => [name, fixture] as const))('%s', (name, fixture) => {
-    expect(twilioCallInfo(fixture.params)).toMatchObject({ callId: fixture.params.CallSid, from: fixture.params.From, to: fixture.params.To });
+    expect(twilioCallInfo(fixture.params)).toMatchObject({
+      callId: fixture.params.CallSid,
+      from: fixture.params.From,
+      to: fixture.params.To,
+    });
     const outcome = expected[name]!;
     if (outcome === 'start' || outcome === 'wait') return;
     expect(parseTwilioWebhook(fixture.params, fixture._kind as TwilioWebhookKind)).toEqual(outcome);
@@ -44,7 +57,14 @@ describe('Twilio documented webhooks through parseTwilioWebhook', () => {
 });
 
 describe('every documented enum value', () => {
-  const dialByStatus: Record<string, string> = { completed: 'completed', answered: 'completed', busy: 'busy', 'no-answer': 'no-answer', failed: 'failed', canceled: 'canceled' };
+  const dialByStatus: Record<string, string> = {
+    completed: 'completed',
+    answered: 'completed',
+    busy: 'busy',
+    'no-answer': 'no-answer',
+    failed: 'failed',
+    canceled: 'canceled',
+  };
   it.each(enums.DialCallStatus!)('DialCallStatus %s', (status) => {
     expect(dialByStatus[status], `no expectation for ${status}`).toBeDefined();
     expect(dialStatusOf(status)).toBe(dialByStatus[status]);
@@ -88,7 +108,13 @@ describe('through the handler: every documented value is a TwiML answer, never a
     name: 'corpus',
     start: 'menu',
     nodes: {
-      menu: [gather({ prompt: [say('Press 1 for the queue, 2 for sales, 3 for voicemail.')], numDigits: 1, routes: { '1': 'queue', '2': 'sales', '3': 'voicemail' } })],
+      menu: [
+        gather({
+          prompt: [say('Press 1 for the queue, 2 for sales, 3 for voicemail.')],
+          numDigits: 1,
+          routes: { '1': 'queue', '2': 'sales', '3': 'voicemail' },
+        }),
+      ],
       queue: [enqueue('support', { then: 'after' })],
       sales: [transfer('+15005550006', { then: 'after', onBusy: 'after', onNoAnswer: 'after', onFailed: 'after' })],
       voicemail: [record({ maxSeconds: 30, then: 'after' })],
@@ -99,7 +125,13 @@ describe('through the handler: every documented value is a TwiML answer, never a
 
   async function post(query: string, params: Record<string, string>): Promise<Response> {
     const signature = twilio.getExpectedTwilioSignature(authToken, `${publicBaseUrl}${query}`, params);
-    return handler(new Request(`http://10.0.0.7:3000/voice${query}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() }));
+    return handler(
+      new Request(`http://10.0.0.7:3000/voice${query}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+        body: new URLSearchParams(params).toString(),
+      }),
+    );
   }
 
   async function actionAfter(digit: string): Promise<string> {
@@ -138,11 +170,18 @@ describe('through the handler: every documented value is a TwiML answer, never a
 
 describe("twilio-node's own validateRequest cases", () => {
   const vectors = read<{ authToken: string; cases: Array<{ signed: string; checked: string; valid: boolean }> }>('signature-cases.json');
-  it.each(vectors.cases.map((testCase) => [testCase.signed, testCase.checked, testCase] as const))('signed %s, checked %s', async (_, __, testCase) => {
-    const signature = twilio.getExpectedTwilioSignature(vectors.authToken, testCase.signed, {});
-    expect(twilio.validateRequest(vectors.authToken, signature, testCase.checked, {})).toBe(testCase.valid);
-    expect(await verifyTwilioSignature({ authToken: vectors.authToken, signature, url: testCase.checked, params: {} })).toBe(testCase.valid);
-    // What the handler sees of the checked URL: its WHATWG form.
-    expect(await verifyTwilioSignature({ authToken: vectors.authToken, signature, url: new URL(testCase.checked).toString(), params: {} })).toBe(testCase.valid);
-  });
+  it.each(vectors.cases.map((testCase) => [testCase.signed, testCase.checked, testCase] as const))(
+    'signed %s, checked %s',
+    async (_, __, testCase) => {
+      const signature = twilio.getExpectedTwilioSignature(vectors.authToken, testCase.signed, {});
+      expect(twilio.validateRequest(vectors.authToken, signature, testCase.checked, {})).toBe(testCase.valid);
+      expect(await verifyTwilioSignature({ authToken: vectors.authToken, signature, url: testCase.checked, params: {} })).toBe(
+        testCase.valid,
+      );
+      // What the handler sees of the checked URL: its WHATWG form.
+      expect(
+        await verifyTwilioSignature({ authToken: vectors.authToken, signature, url: new URL(testCase.checked).toString(), params: {} }),
+      ).toBe(testCase.valid);
+    },
+  );
 });

@@ -7,7 +7,16 @@ type MediaParent = Pick<VoiceResponse, 'say' | 'play' | 'pause'>;
 
 function media(parent: MediaParent, step: MediaStep): void {
   const extra = (step.providerOptions?.twilio ?? {}) as Record<string, never>;
-  if (step.type === 'say') parent.say({ voice: step.voice as never, language: step.language as never, ...(step.loop && step.loop !== 1 ? { loop: step.loop } : {}), ...extra }, step.text);
+  if (step.type === 'say')
+    parent.say(
+      {
+        voice: step.voice as never,
+        language: step.language as never,
+        ...(step.loop && step.loop !== 1 ? { loop: step.loop } : {}),
+        ...extra,
+      },
+      step.text,
+    );
   else if (step.type === 'play') parent.play({ ...(step.loop && step.loop !== 1 ? { loop: step.loop } : {}), ...extra }, step.url);
   else parent.pause({ length: Math.max(1, Math.round(step.seconds)), ...extra });
 }
@@ -45,7 +54,14 @@ export function buildWithSdk(turn: Turn, context: TwimlContext): string {
       for (const prompt of step.prompt) media(gather, prompt);
       response.redirect({ method: 'POST' }, url);
     } else if (step.type === 'record') {
-      response.record({ action: url, method: 'POST', maxLength: step.maxSeconds ?? 120, timeout: step.silenceSeconds ?? 5, finishOnKey: step.finishOnKey ?? '#', playBeep: step.beep ?? true });
+      response.record({
+        action: url,
+        method: 'POST',
+        maxLength: step.maxSeconds ?? 120,
+        timeout: step.silenceSeconds ?? 5,
+        finishOnKey: step.finishOnKey ?? '#',
+        playBeep: step.beep ?? true,
+      });
       response.redirect({ method: 'POST' }, url);
     } else if (step.type === 'transfer') {
       const dial = response.dial({
@@ -57,9 +73,16 @@ export function buildWithSdk(turn: Turn, context: TwimlContext): string {
         ...(step.record ? { record: 'record-from-answer' as const } : {}),
       });
       if (typeof step.to === 'string') dial.number(step.to);
-      else dial.sip({ ...(step.to.username ? { username: step.to.username } : {}), ...(step.to.password ? { password: step.to.password } : {}) }, step.to.sip);
+      else
+        dial.sip(
+          { ...(step.to.username ? { username: step.to.username } : {}), ...(step.to.password ? { password: step.to.password } : {}) },
+          step.to.sip,
+        );
     } else if (step.type === 'enqueue') {
-      response.enqueue({ action: url, method: 'POST', waitUrl: callbackUrl(context.actionUrl, turn.token, 'wait'), waitUrlMethod: 'POST' }, step.queue);
+      response.enqueue(
+        { action: url, method: 'POST', waitUrl: callbackUrl(context.actionUrl, turn.token, 'wait'), waitUrlMethod: 'POST' },
+        step.queue,
+      );
     } else if (step.type === 'conference') {
       response.dial({ action: url, method: 'POST' }).conference(
         {

@@ -1,5 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { conference, createEngine, parseFlow, defineFlow, enqueue, gather, hangup, pause, play, record, say, transfer, type Flow, type Outcome, type Turn } from '@callflow/core';
+import {
+  conference,
+  createEngine,
+  parseFlow,
+  defineFlow,
+  enqueue,
+  gather,
+  hangup,
+  pause,
+  play,
+  record,
+  say,
+  transfer,
+  type Flow,
+  type Outcome,
+  type Turn,
+} from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 
 /** A fixed clock and call, so tokens (and golden files) are deterministic. */
@@ -28,9 +44,31 @@ export const kitchenSink = defineFlow({
         routes: { sales: 'sip', support: 'room', '1': 'queue' },
       }),
     ],
-    sip: [transfer({ sip: 'sip:agent@pbx.example.com;transport=tls', username: 'u&1', password: 'p"w' }, { callerId: '+15550001111', ringSeconds: 15, maxSeconds: 600, record: true, onFailed: 'queue' })],
-    room: [conference('team-and-friends', { startOnEnter: false, endOnExit: true, muted: true, beep: false, holdMusic: 'https://cdn.example.com/wait.mp3', maxParticipants: 10, then: 'queue' })],
-    queue: [enqueue('vip', { holdMusic: 'https://cdn.example.com/hold.mp3', announcePosition: true, maxWaitSeconds: 300, onTimeout: 'voicemail' })],
+    sip: [
+      transfer(
+        { sip: 'sip:agent@pbx.example.com;transport=tls', username: 'u&1', password: 'p"w' },
+        { callerId: '+15550001111', ringSeconds: 15, maxSeconds: 600, record: true, onFailed: 'queue' },
+      ),
+    ],
+    room: [
+      conference('team-and-friends', {
+        startOnEnter: false,
+        endOnExit: true,
+        muted: true,
+        beep: false,
+        holdMusic: 'https://cdn.example.com/wait.mp3',
+        maxParticipants: 10,
+        then: 'queue',
+      }),
+    ],
+    queue: [
+      enqueue('vip', {
+        holdMusic: 'https://cdn.example.com/hold.mp3',
+        announcePosition: true,
+        maxWaitSeconds: 300,
+        onTimeout: 'voicemail',
+      }),
+    ],
     voicemail: [record({ maxSeconds: 60, silenceSeconds: 3, finishOnKey: '*', beep: false }), hangup()],
   },
 });
@@ -64,7 +102,11 @@ const recorded: Outcome = { type: 'recording', url: 'https://api.twilio.com/rec/
 export const turnCases: TurnCase[] = [
   { flow: 'phone-tree', name: 'start', turn: walk(phoneTree, []) },
   { flow: 'phone-tree', name: 'sales', turn: walk(phoneTree, [digits('1')]) },
-  { flow: 'phone-tree', name: 'sales-recorded', turn: walk(phoneTree, [digits('1'), { type: 'recording', url: 'https://api.twilio.com/rec/RE1', durationSeconds: 9 }]) },
+  {
+    flow: 'phone-tree',
+    name: 'sales-recorded',
+    turn: walk(phoneTree, [digits('1'), { type: 'recording', url: 'https://api.twilio.com/rec/RE1', durationSeconds: 9 }]),
+  },
   { flow: 'phone-tree', name: 'support', turn: walk(phoneTree, [digits('2')]) },
   { flow: 'phone-tree', name: 'support-bridged', turn: walk(phoneTree, [digits('2'), { type: 'queue', result: 'bridged' }]) },
   { flow: 'phone-tree', name: 'hours', turn: walk(phoneTree, [digits('3')]) },

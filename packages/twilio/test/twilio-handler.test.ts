@@ -16,7 +16,14 @@ import {
 const authToken = 'handler-auth-token-0123456789abcd';
 const secret = 'handler-secret-0123456789abcdef';
 const publicBaseUrl = 'https://ivr.example.com/voice';
-const callParams = { CallSid: 'CA11111111111111111111111111111111', From: '+15551230000', To: '+15559870000', CallStatus: 'ringing', AccountSid: 'AC1', Direction: 'inbound' };
+const callParams = {
+  CallSid: 'CA11111111111111111111111111111111',
+  From: '+15551230000',
+  To: '+15559870000',
+  CallStatus: 'ringing',
+  AccountSid: 'AC1',
+  Direction: 'inbound',
+};
 
 function recordingLogger() {
   const lines: Array<{ level: string; message: string; fields?: Record<string, unknown> }> = [];
@@ -31,7 +38,11 @@ function handlerFor(overrides: Partial<TwilioHandlerOptions> = {}) {
 }
 
 /** A request as it reaches the app behind a TLS-terminating proxy: http, internal host, port 3000. */
-async function twilioPost(query: string, params: Record<string, string>, options: { signUrl?: string; token?: string } = {}): Promise<Request> {
+async function twilioPost(
+  query: string,
+  params: Record<string, string>,
+  options: { signUrl?: string; token?: string } = {},
+): Promise<Request> {
   const signedUrl = options.signUrl ?? `${publicBaseUrl}${query}`;
   const signature = await signTwilioRequest({ authToken: options.token ?? authToken, url: signedUrl, params });
   return new Request(`http://10.0.0.7:3000/voice${query}`, {
@@ -80,7 +91,11 @@ describe('createTwilioHandler', () => {
 
   it('refuses a request without a signature, or signed with another token', async () => {
     const { handler } = handlerFor();
-    const unsigned = new Request('http://10.0.0.7:3000/voice', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(callParams).toString() });
+    const unsigned = new Request('http://10.0.0.7:3000/voice', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(callParams).toString(),
+    });
     expect((await handler(unsigned)).status).toBe(403);
     expect((await handler(await twilioPost('', callParams, { token: 'another-token-0123456789abcdef00' }))).status).toBe(403);
   });
@@ -92,14 +107,22 @@ describe('createTwilioHandler', () => {
 
   it('skips the check only when told to', async () => {
     const { handler } = handlerFor({ verifySignatures: false, authToken: undefined });
-    const unsigned = new Request('http://localhost:3000/voice', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(callParams).toString() });
+    const unsigned = new Request('http://localhost:3000/voice', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(callParams).toString(),
+    });
     expect((await handler(unsigned)).status).toBe(200);
   });
 
   it('keeps the port when the public URL has one', async () => {
     const { handler } = handlerFor({ publicBaseUrl: 'https://ivr.example.com:8443/voice' });
     const signature = await signTwilioRequest({ authToken, url: 'https://ivr.example.com:8443/voice', params: callParams });
-    const request = new Request('http://127.0.0.1:8443/voice', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(callParams).toString() });
+    const request = new Request('http://127.0.0.1:8443/voice', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: new URLSearchParams(callParams).toString(),
+    });
     expect((await handler(request)).status).toBe(200);
   });
 
@@ -117,16 +140,25 @@ describe('createTwilioHandler', () => {
     const body = JSON.stringify(callParams);
     const url = await withTwilioBodyHash(publicBaseUrl, body);
     const signature = await signTwilioRequest({ authToken, url, body });
-    const request = new Request(`http://10.0.0.7/voice${new URL(url).search}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-twilio-signature': signature }, body });
+    const request = new Request(`http://10.0.0.7/voice${new URL(url).search}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-twilio-signature': signature },
+      body,
+    });
     const response = await handler(request);
     expect(response.status).toBe(200);
-    const tampered = new Request(request.url, { method: 'POST', headers: request.headers, body: body.replace('+15551230000', '+15550000000') });
+    const tampered = new Request(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: body.replace('+15551230000', '+15550000000'),
+    });
     expect((await handler(tampered)).status).toBe(403);
   });
 
   it('answers 400 to a malformed body, an unknown content type, or a webhook without CallSid', async () => {
     const { handler } = handlerFor({ verifySignatures: false });
-    const post = (body: string, type = 'application/x-www-form-urlencoded') => handler(new Request('http://localhost/voice', { method: 'POST', headers: { 'content-type': type }, body }));
+    const post = (body: string, type = 'application/x-www-form-urlencoded') =>
+      handler(new Request('http://localhost/voice', { method: 'POST', headers: { 'content-type': type }, body }));
     expect((await post('CallSid=%E0%A4%A')).status).toBe(400);
     expect((await post('<xml/>', 'text/xml')).status).toBe(400);
     expect((await post('{not json', 'application/json')).status).toBe(400);
@@ -141,17 +173,27 @@ describe('createTwilioHandler', () => {
     expect((await handler(await twilioPost(forged, { ...callParams, Digits: '1' }))).status).toBe(403);
     const otherCall = { ...callParams, CallSid: 'CA22222222222222222222222222222222', Digits: '1' };
     expect((await handler(await twilioPost(query, otherCall))).status).toBe(403);
-    expect(lines.filter((line) => line.message.includes('invalid continuation token')).map((line) => line.fields?.reason)).toEqual(['token-bad-signature', 'token-foreign-call']);
+    expect(lines.filter((line) => line.message.includes('invalid continuation token')).map((line) => line.fields?.reason)).toEqual([
+      'token-bad-signature',
+      'token-foreign-call',
+    ]);
   });
 
   it('an authentic token for a position a redeploy removed: the caller hears the apology, not a 403', async () => {
     const before = handlerFor().handler;
     const query = actionQuery(await (await before(await twilioPost('', callParams))).text());
-    const redeployed = defineFlow({ name: 'acme', start: 'welcome', defaults: { apology: 'Sorry, we changed our menu. Please call again.' }, nodes: { welcome: [say('New menu.'), hangup()] } });
+    const redeployed = defineFlow({
+      name: 'acme',
+      start: 'welcome',
+      defaults: { apology: 'Sorry, we changed our menu. Please call again.' },
+      nodes: { welcome: [say('New menu.'), hangup()] },
+    });
     const { handler, lines } = handlerFor({ flow: redeployed });
     const response = await handler(await twilioPost(query, { ...callParams, CallStatus: 'in-progress', Digits: '1' }));
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we changed our menu. Please call again.</Say><Hangup/></Response>');
+    expect(await response.text()).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, we changed our menu. Please call again.</Say><Hangup/></Response>',
+    );
     expect(lines.find((line) => line.level === 'error')?.message).toContain('no longer has');
   });
 
@@ -176,7 +218,9 @@ describe('createTwilioHandler', () => {
     const { handler, lines } = handlerFor({ flow });
     const response = await handler(await twilioPost('', callParams));
     expect(response.status).toBe(200);
-    expect(await response.text()).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, our phone system is having trouble.</Say><Hangup/></Response>');
+    expect(await response.text()).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Sorry, our phone system is having trouble.</Say><Hangup/></Response>',
+    );
     expect(lines.find((line) => line.level === 'error')).toMatchObject({ fields: { callId: callParams.CallSid } });
     expect(lines.find((line) => line.level === 'error')?.message).toContain('database down');
   });
@@ -193,7 +237,13 @@ describe('createTwilioHandler', () => {
     });
     const menu = actionQuery(await (await handler(await twilioPost('', callParams))).text());
     const recordQuery = actionQuery(await (await handler(await twilioPost(menu, { ...callParams, Digits: '1' }))).text());
-    const recorded = { ...callParams, RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1', RecordingDuration: '14', RecordingSid: 'RE1', Digits: '#' };
+    const recorded = {
+      ...callParams,
+      RecordingUrl: 'https://api.twilio.com/2010-04-01/Accounts/AC1/Recordings/RE1',
+      RecordingDuration: '14',
+      RecordingSid: 'RE1',
+      Digits: '#',
+    };
     const response = await handler(await twilioPost(recordQuery, recorded));
     expect(await response.text()).toContain('Thank you for your message. Goodbye.</Say><Hangup/>');
     expect(seen).toHaveLength(1);
@@ -207,7 +257,14 @@ describe('createTwilioHandler', () => {
       name: 'timed-queue',
       start: 'queue',
       nodes: {
-        queue: [enqueue('sales', { holdMusic: 'https://cdn.example.com/hold.mp3', announcePosition: true, maxWaitSeconds: 120, onTimeout: 'sorry' })],
+        queue: [
+          enqueue('sales', {
+            holdMusic: 'https://cdn.example.com/hold.mp3',
+            announcePosition: true,
+            maxWaitSeconds: 120,
+            onTimeout: 'sorry',
+          }),
+        ],
         sorry: [say('Nobody is free, sorry.'), hangup()],
       },
     });
@@ -216,8 +273,12 @@ describe('createTwilioHandler', () => {
     const query = actionQuery(first);
     const wait = await (await handler(await twilioPost(`${query}&e=wait`, { ...callParams, QueuePosition: '2', QueueTime: '30' }))).text();
     // The wait URL announces once, then redirects to itself carrying when (QueueTime 30), so the next run plays only the music.
-    expect(wait).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>You are number 2 in line.<\/Say><Play>https:\/\/cdn.example.com\/hold.mp3<\/Play><Redirect method="POST">https:\/\/ivr.example.com\/voice\?t=[^<]+&amp;e=wait&amp;a=30<\/Redirect><\/Response>$/);
-    const again = await (await handler(await twilioPost(`${query}&e=wait&a=30`, { ...callParams, QueuePosition: '1', QueueTime: '62' }))).text();
+    expect(wait).toMatch(
+      /^<\?xml version="1.0" encoding="UTF-8"\?><Response><Say>You are number 2 in line.<\/Say><Play>https:\/\/cdn.example.com\/hold.mp3<\/Play><Redirect method="POST">https:\/\/ivr.example.com\/voice\?t=[^<]+&amp;e=wait&amp;a=30<\/Redirect><\/Response>$/,
+    );
+    const again = await (
+      await handler(await twilioPost(`${query}&e=wait&a=30`, { ...callParams, QueuePosition: '1', QueueTime: '62' }))
+    ).text();
     expect(again).not.toContain('<Say>');
     const late = await (await handler(await twilioPost(`${query}&e=wait`, { ...callParams, QueuePosition: '2', QueueTime: '125' }))).text();
     expect(late).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Leave/></Response>');
@@ -239,7 +300,9 @@ describe('live-call control through a user-passed twilio client', () => {
     });
     const client: TwilioLiveClient = {
       calls,
-      queues: (queueSid: string) => ({ members: (member: string) => ({ update: async (options: unknown) => void memberUpdates.push({ queueSid, member, options }) }) }),
+      queues: (queueSid: string) => ({
+        members: (member: string) => ({ update: async (options: unknown) => void memberUpdates.push({ queueSid, member, options }) }),
+      }),
     };
     return { client, updates, creates, memberUpdates };
   }
@@ -260,7 +323,9 @@ describe('live-call control through a user-passed twilio client', () => {
 
   it('refuses to move a call to a node the flow does not have', async () => {
     const { handler } = handlerFor();
-    await expect(moveTwilioCall(fakeClient().client, handler, { callSid: 'CA1', node: 'nowhere' })).rejects.toThrow("unknown node 'nowhere'");
+    await expect(moveTwilioCall(fakeClient().client, handler, { callSid: 'CA1', node: 'nowhere' })).rejects.toThrow(
+      "unknown node 'nowhere'",
+    );
   });
 
   it('connects an agent to the caller at the front of a queue with <Dial><Queue>', async () => {
@@ -268,7 +333,12 @@ describe('live-call control through a user-passed twilio client', () => {
     const result = await connectAgentToQueue(client, { queue: 'support & care', agent: '+15550001111', from: '+15559870000' });
     expect(result).toEqual({ agentCallSid: 'CAagent' });
     expect(creates).toEqual([
-      { to: '+15550001111', from: '+15559870000', twiml: '<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Queue>support &amp; care</Queue></Dial></Response>', timeout: undefined },
+      {
+        to: '+15550001111',
+        from: '+15559870000',
+        twiml: '<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Queue>support &amp; care</Queue></Dial></Response>',
+        timeout: undefined,
+      },
     ]);
     const sdk = new twilio.twiml.VoiceResponse();
     sdk.dial().queue('support & care');
@@ -288,7 +358,13 @@ describe('live-call control through a user-passed twilio client', () => {
   it('wraps client failures in a provider-request-failed error', async () => {
     const { handler } = handlerFor();
     const client = fakeClient().client;
-    const failing: TwilioLiveClient = { ...client, calls: Object.assign(() => ({ update: vi.fn().mockRejectedValue(new Error('20404 not found')) }), { create: client.calls.create }) };
-    await expect(moveTwilioCall(failing, handler, { callSid: 'CA1', node: 'menu' })).rejects.toMatchObject({ code: 'provider-request-failed', provider: 'twilio' });
+    const failing: TwilioLiveClient = {
+      ...client,
+      calls: Object.assign(() => ({ update: vi.fn().mockRejectedValue(new Error('20404 not found')) }), { create: client.calls.create }),
+    };
+    await expect(moveTwilioCall(failing, handler, { callSid: 'CA1', node: 'menu' })).rejects.toMatchObject({
+      code: 'provider-request-failed',
+      provider: 'twilio',
+    });
   });
 });

@@ -25,7 +25,13 @@ beforeAll(async () => {
   server = createServer(toNodeListener((request) => handler(request)));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/voice`;
-  handler = createTwilioHandler({ flow, secret: 'outbound-secret-0123456789abcdef', authToken, publicBaseUrl: url, onCallEvent: (event) => void events.push(event) });
+  handler = createTwilioHandler({
+    flow,
+    secret: 'outbound-secret-0123456789abcdef',
+    authToken,
+    publicBaseUrl: url,
+    onCallEvent: (event) => void events.push(event),
+  });
 });
 
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -37,10 +43,21 @@ describe('startTwilioCall on the Twilio emulator', () => {
     events.length = 0;
     const twilio = createTwilioEmulator({ voiceUrl: url, authToken });
     twilio.scriptOutbound({ input: ['1'] });
-    const { callId } = await startTwilioCall(twilio.client, handler, { to: '+15551230000', from: '+15559870000', vars: { name: 'Ada' }, ringSeconds: 20 });
+    const { callId } = await startTwilioCall(twilio.client, handler, {
+      to: '+15551230000',
+      from: '+15559870000',
+      vars: { name: 'Ada' },
+      ringSeconds: 20,
+    });
     const [placed] = twilio.outboundCalls;
     expect(placed!.sid).toBe(callId);
-    expect(placed!.params).toMatchObject({ to: '+15551230000', from: '+15559870000', timeout: 20, method: 'POST', machineDetection: 'DetectMessageEnd' });
+    expect(placed!.params).toMatchObject({
+      to: '+15551230000',
+      from: '+15559870000',
+      timeout: 20,
+      method: 'POST',
+      machineDetection: 'DetectMessageEnd',
+    });
     const transcript = await placed!.transcript;
     expect(transcript.errors).toEqual([]);
     expect(spoken(transcript)).toEqual(['Hello Ada.', 'Press 1 to confirm.', 'Confirmed.']);
@@ -62,22 +79,42 @@ describe('startTwilioCall on the Twilio emulator', () => {
     expect(machine!.entries[0]).toEqual({ type: 'answered', by: 'machine' });
     expect(spoken(machine!)).toEqual(['Message for Ada: call us back.']);
     expect(busy!.entries).toEqual([{ type: 'unanswered', status: 'busy' }]);
-    const ended = events.filter((event) => event.type === 'call-ended').map((event) => (event.type === 'call-ended' ? [event.status, event.endedBy] : []));
-    expect(ended).toEqual(expect.arrayContaining([['completed', 'flow'], ['busy', 'far-end']]));
-    expect(events.filter((event) => event.type === 'call-answered').map((event) => (event.type === 'call-answered' ? event.answeredBy : ''))).toEqual(['machine']);
+    const ended = events
+      .filter((event) => event.type === 'call-ended')
+      .map((event) => (event.type === 'call-ended' ? [event.status, event.endedBy] : []));
+    expect(ended).toEqual(
+      expect.arrayContaining([
+        ['completed', 'flow'],
+        ['busy', 'far-end'],
+      ]),
+    );
+    expect(
+      events.filter((event) => event.type === 'call-answered').map((event) => (event.type === 'call-answered' ? event.answeredBy : '')),
+    ).toEqual(['machine']);
   });
 
   it('refuses a start token that was tampered with (403) and a bad number before calling Twilio', async () => {
     const twilio = createTwilioEmulator({ voiceUrl: url, authToken });
-    await expect(startTwilioCall(twilio.client, handler, { to: 'alice', from: '+15559870000' })).rejects.toThrow(/startCall to must be a phone number/);
-    await expect(startTwilioCall(twilio.client, handler, { to: '+15551230000', from: '+15559870000', node: 'nowhere' })).rejects.toThrow(/unknown node 'nowhere'/);
-    const forged = { calls: { create: (params: Parameters<typeof twilio.client.calls.create>[0]) => twilio.client.calls.create({ ...params, url: params.url!.replace(/o=[0-9a-f]+/, 'o=000000000000000000000000') }) } };
+    await expect(startTwilioCall(twilio.client, handler, { to: 'alice', from: '+15559870000' })).rejects.toThrow(
+      /startCall to must be a phone number/,
+    );
+    await expect(startTwilioCall(twilio.client, handler, { to: '+15551230000', from: '+15559870000', node: 'nowhere' })).rejects.toThrow(
+      /unknown node 'nowhere'/,
+    );
+    const forged = {
+      calls: {
+        create: (params: Parameters<typeof twilio.client.calls.create>[0]) =>
+          twilio.client.calls.create({ ...params, url: params.url!.replace(/o=[0-9a-f]+/, 'o=000000000000000000000000') }),
+      },
+    };
     await startTwilioCall(forged, handler, { to: '+15551230000', from: '+15559870000' });
     const transcript = await twilio.outboundCalls[0]!.transcript;
     expect(transcript.errors.join('\n')).toMatch(/HTTP 403/);
   });
 
   it('maps every documented AnsweredBy value', () => {
-    expect(['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'].map(twilioAnsweredBy)).toEqual(['human', 'machine', 'machine', 'machine', 'machine', 'machine', 'unknown']);
+    expect(
+      ['human', 'machine_start', 'machine_end_beep', 'machine_end_silence', 'machine_end_other', 'fax', 'unknown'].map(twilioAnsweredBy),
+    ).toEqual(['human', 'machine', 'machine', 'machine', 'machine', 'machine', 'unknown']);
   });
 });

@@ -20,7 +20,31 @@ function random(seed: number): () => number {
 
 // Characters a configured voice URL may hold, among them those WHATWG parsing re-encodes (' " < > ` { }), escapes
 // Node's legacy querystring writes differently (%27, +, %20), reserved sub-delims and non-ASCII.
-const pathPieces = ['voice', 'a', 'O\'Brien', '%27', '%20', '~x', '!', '*', '(1)', ';v=1', ':', '@', ',', '$', 'é', '%C3%A9', '{id}', '`', '"q"', '<x>', '-', '_', '.'];
+const pathPieces = [
+  'voice',
+  'a',
+  "O'Brien",
+  '%27',
+  '%20',
+  '~x',
+  '!',
+  '*',
+  '(1)',
+  ';v=1',
+  ':',
+  '@',
+  ',',
+  '$',
+  'é',
+  '%C3%A9',
+  '{id}',
+  '`',
+  '"q"',
+  '<x>',
+  '-',
+  '_',
+  '.',
+];
 const queryPieces = [...pathPieces, '+', 'a+b', '%2B', '=', '%3D', '&amp', '?', '/', '%zz', '%', ''];
 
 function pick<T>(next: () => number, items: readonly T[]): T {
@@ -39,7 +63,7 @@ function generatedUrl(next: () => number): string {
   const port = pick(next, ['', '', '', scheme === 'https' ? ':443' : ':80', ':8443']);
   const path = Array.from({ length: 1 + Math.floor(next() * 3) }, () => word(next, pathPieces, 3)).join('/');
   const pairs = Array.from({ length: Math.floor(next() * 4) }, () => {
-    const name = word(next, ['t', 'name', 'e', 'x', 'O\'', 'a b'.replace(' ', '+')], 1);
+    const name = word(next, ['t', 'name', 'e', 'x', "O'", 'a b'.replace(' ', '+')], 1);
     return next() < 0.15 ? name : `${name}=${word(next, queryPieces, 4)}`;
   });
   if (pairs.length > 1 && next() < 0.3) pairs.push(pairs[0]!);
@@ -69,7 +93,11 @@ const normalised = (url: string) => new URL(url).toString();
 
 describe('verifyTwilioSignature accepts every URL twilio.validateRequest accepts', () => {
   const next = random(20261201);
-  const samples = Array.from({ length: 400 }, () => ({ url: generatedUrl(next), params: generatedParams(next), signs: pick(next, ['raw', 'normalised'] as const) }));
+  const samples = Array.from({ length: 400 }, () => ({
+    url: generatedUrl(next),
+    params: generatedParams(next),
+    signs: pick(next, ['raw', 'normalised'] as const),
+  }));
 
   it('for the URL as Twilio sent it, and for the same URL after WHATWG normalisation (a web Request)', async () => {
     const disagreements: string[] = [];
@@ -85,7 +113,11 @@ describe('verifyTwilioSignature accepts every URL twilio.validateRequest accepts
       }
       // The handler only ever sees the normalised URL: what the SDK accepts with the raw one, it must accept, where the
       // raw form can be told from the normalised one (no dot segments, at most 4 re-encoded characters).
-      if (recoverable(sample.url) && twilio.validateRequest(authToken, signature, sample.url, sample.params) && !(await verifyTwilioSignature({ authToken, signature, url: normalised(sample.url), params: sample.params }))) {
+      if (
+        recoverable(sample.url) &&
+        twilio.validateRequest(authToken, signature, sample.url, sample.params) &&
+        !(await verifyTwilioSignature({ authToken, signature, url: normalised(sample.url), params: sample.params }))
+      ) {
         disagreements.push(`${signedUrl} signed, raw accepted by the SDK, normalised ${normalised(sample.url)} refused`);
       }
     }
@@ -116,10 +148,22 @@ describe('verifyTwilioSignature accepts every URL twilio.validateRequest accepts
 describe("a voice URL with ' in its query (WHATWG sends %27 to the handler)", () => {
   it('is accepted by the handler, as twilio.validateRequest accepts the request Twilio signed', async () => {
     const configured = "https://ivr.example.com/voice?campaign=O'Brien";
-    const params = { CallSid: 'CA11111111111111111111111111111111', From: '+15551230000', To: '+15559870000', CallStatus: 'ringing', AccountSid: 'AC1', Direction: 'inbound' };
+    const params = {
+      CallSid: 'CA11111111111111111111111111111111',
+      From: '+15551230000',
+      To: '+15559870000',
+      CallStatus: 'ringing',
+      AccountSid: 'AC1',
+      Direction: 'inbound',
+    };
     const signature = twilio.getExpectedTwilioSignature(authToken, configured, params);
     expect(twilio.validateRequest(authToken, signature, configured, params)).toBe(true);
-    const handler = createTwilioHandler({ flow: phoneTree, secret: 'handler-secret-0123456789abcdef', authToken, publicBaseUrl: 'https://ivr.example.com/voice' });
+    const handler = createTwilioHandler({
+      flow: phoneTree,
+      secret: 'handler-secret-0123456789abcdef',
+      authToken,
+      publicBaseUrl: 'https://ivr.example.com/voice',
+    });
     const request = new Request("http://10.0.0.7:3000/voice?campaign=O'Brien", {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },

@@ -3,7 +3,14 @@ import twilio from 'twilio';
 import { computeTwilioSignature, signTwilioRequest, twilioBodyHash, verifyTwilioSignature, withTwilioBodyHash } from '../src/index.js';
 
 const authToken = '12345678901234567890123456789012';
-const params = { CallSid: 'CA1234567890ABCDE', Caller: '+12349013030', Digits: '1234', From: '+12349013030', To: '+18005551212', Empty: '' };
+const params = {
+  CallSid: 'CA1234567890ABCDE',
+  Caller: '+12349013030',
+  Digits: '1234',
+  From: '+12349013030',
+  To: '+18005551212',
+  Empty: '',
+};
 
 interface Case {
   name: string;
@@ -17,20 +24,54 @@ interface Case {
 const base = 'https://mycompany.com/myapp.php?foo=1&bar=2';
 const cases: Case[] = [
   { name: 'exact URL and fields', signedUrl: base, checkedUrl: base },
-  { name: 'Twilio signed without the port, the server knows it with :443', signedUrl: base, checkedUrl: 'https://mycompany.com:443/myapp.php?foo=1&bar=2' },
-  { name: 'Twilio signed with :443 (status callbacks), the server knows it without', signedUrl: 'https://mycompany.com:443/myapp.php?foo=1&bar=2', checkedUrl: base },
-  { name: 'a non-default port signed and checked', signedUrl: 'https://mycompany.com:8443/voice?t=a.b', checkedUrl: 'https://mycompany.com:8443/voice?t=a.b' },
-  { name: 'a non-default port signed, checked without it (refused)', signedUrl: 'https://mycompany.com:8443/voice', checkedUrl: 'https://mycompany.com/voice' },
-  { name: 'proxy rewrote https to http (the request URL, not the public one)', signedUrl: base, checkedUrl: 'http://mycompany.com/myapp.php?foo=1&bar=2' },
+  {
+    name: 'Twilio signed without the port, the server knows it with :443',
+    signedUrl: base,
+    checkedUrl: 'https://mycompany.com:443/myapp.php?foo=1&bar=2',
+  },
+  {
+    name: 'Twilio signed with :443 (status callbacks), the server knows it without',
+    signedUrl: 'https://mycompany.com:443/myapp.php?foo=1&bar=2',
+    checkedUrl: base,
+  },
+  {
+    name: 'a non-default port signed and checked',
+    signedUrl: 'https://mycompany.com:8443/voice?t=a.b',
+    checkedUrl: 'https://mycompany.com:8443/voice?t=a.b',
+  },
+  {
+    name: 'a non-default port signed, checked without it (refused)',
+    signedUrl: 'https://mycompany.com:8443/voice',
+    checkedUrl: 'https://mycompany.com/voice',
+  },
+  {
+    name: 'proxy rewrote https to http (the request URL, not the public one)',
+    signedUrl: base,
+    checkedUrl: 'http://mycompany.com/myapp.php?foo=1&bar=2',
+  },
   { name: 'proxy host instead of the public host', signedUrl: base, checkedUrl: 'https://10.0.0.5/myapp.php?foo=1&bar=2' },
   { name: 'query string dropped', signedUrl: base, checkedUrl: 'https://mycompany.com/myapp.php' },
   { name: 'path prefix stripped by the proxy', signedUrl: 'https://mycompany.com/api/voice', checkedUrl: 'https://mycompany.com/voice' },
   { name: 'a field changed', signedUrl: base, checkedUrl: base, checkedParams: { ...params, Digits: '9' } },
   { name: 'a field added', signedUrl: base, checkedUrl: base, checkedParams: { ...params, Extra: 'x' } },
-  { name: 'an empty field dropped', signedUrl: base, checkedUrl: base, checkedParams: Object.fromEntries(Object.entries(params).filter(([name]) => name !== 'Empty')) },
+  {
+    name: 'an empty field dropped',
+    signedUrl: base,
+    checkedUrl: base,
+    checkedParams: Object.fromEntries(Object.entries(params).filter(([name]) => name !== 'Empty')),
+  },
   { name: 'another auth token', signedUrl: base, checkedUrl: base, token: 'another-token-000000000000000000' },
-  { name: 'unicode and reserved characters in fields', signedUrl: base, checkedUrl: base, signedParams: { SpeechResult: 'Ça va? 1+1=2 & "ok"', CallSid: 'CA1' } },
-  { name: 'an apostrophe in the query, as Twilio sent it', signedUrl: "https://mycompany.com/voice?name=O'Brien", checkedUrl: "https://mycompany.com/voice?name=O'Brien" },
+  {
+    name: 'unicode and reserved characters in fields',
+    signedUrl: base,
+    checkedUrl: base,
+    signedParams: { SpeechResult: 'Ça va? 1+1=2 & "ok"', CallSid: 'CA1' },
+  },
+  {
+    name: 'an apostrophe in the query, as Twilio sent it',
+    signedUrl: "https://mycompany.com/voice?name=O'Brien",
+    checkedUrl: "https://mycompany.com/voice?name=O'Brien",
+  },
 ];
 
 describe('verifyTwilioSignature agrees with twilio.validateRequest', () => {
@@ -38,7 +79,12 @@ describe('verifyTwilioSignature agrees with twilio.validateRequest', () => {
     const signedParams = testCase.signedParams ?? params;
     const checkedParams = testCase.checkedParams ?? signedParams;
     const signature = twilio.getExpectedTwilioSignature(authToken, testCase.signedUrl, signedParams);
-    const ours = await verifyTwilioSignature({ authToken: testCase.token ?? authToken, signature, url: testCase.checkedUrl, params: checkedParams });
+    const ours = await verifyTwilioSignature({
+      authToken: testCase.token ?? authToken,
+      signature,
+      url: testCase.checkedUrl,
+      params: checkedParams,
+    });
     const oracle = twilio.validateRequest(testCase.token ?? authToken, signature, testCase.checkedUrl, checkedParams);
     expect(ours).toBe(oracle);
   });
@@ -48,7 +94,12 @@ describe('verifyTwilioSignature agrees with twilio.validateRequest', () => {
       cases.map(async (testCase) => {
         const signedParams = testCase.signedParams ?? params;
         const signature = twilio.getExpectedTwilioSignature(authToken, testCase.signedUrl, signedParams);
-        return verifyTwilioSignature({ authToken: testCase.token ?? authToken, signature, url: testCase.checkedUrl, params: testCase.checkedParams ?? signedParams });
+        return verifyTwilioSignature({
+          authToken: testCase.token ?? authToken,
+          signature,
+          url: testCase.checkedUrl,
+          params: testCase.checkedParams ?? signedParams,
+        });
       }),
     );
     expect(results).toEqual([true, true, true, true, false, false, false, false, false, false, false, false, false, true, true]);

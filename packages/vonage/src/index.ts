@@ -1,4 +1,14 @@
-export { renderNcco, renderCalleeNcco, stringifyNcco, callbackUrl, queueConversationName, defaultQueuePrefix, toEndpoint, vonageLimits, vonageWebhookPaths } from './render-ncco.js';
+export {
+  renderNcco,
+  renderCalleeNcco,
+  stringifyNcco,
+  callbackUrl,
+  queueConversationName,
+  defaultQueuePrefix,
+  toEndpoint,
+  vonageLimits,
+  vonageWebhookPaths,
+} from './render-ncco.js';
 export type { RenderNccoContext } from './render-ncco.js';
 export { nccoActions, mp3Format, synchronousEventType } from './ncco-types.js';
 export type {
@@ -18,10 +28,36 @@ export type {
   NccoWait,
 } from './ncco-types.js';
 export { vonageAdapter, vonageCallFeatures, vonageCapabilities } from './vonage-capabilities.js';
-export { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
-export type { VonageAnswerWebhook, VonageCallEvent, VonageConnectEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
-export { createVonageJwt, jtiSeenIn, queryPayload, sha256Hex, signVonageRequest, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
-export type { SignVonageRequestOptions, VerifyVonageSignatureOptions, VonageJwtClaims, VonageSignatureResult, VonageSignedRequest } from './verify-vonage-signature.js';
+export {
+  parseVonageAnswer,
+  parseVonageConnectEvent,
+  parseVonageEvent,
+  parseVonageInput,
+  parseVonageRecordEvent,
+} from './parse-vonage-webhook.js';
+export type {
+  VonageAnswerWebhook,
+  VonageCallEvent,
+  VonageConnectEvent,
+  VonageInputWebhook,
+  VonageRecordEvent,
+} from './parse-vonage-webhook.js';
+export {
+  createVonageJwt,
+  jtiSeenIn,
+  queryPayload,
+  sha256Hex,
+  signVonageRequest,
+  verifyVonageSignature,
+  vonageJtiKeyPrefix,
+} from './verify-vonage-signature.js';
+export type {
+  SignVonageRequestOptions,
+  VerifyVonageSignatureOptions,
+  VonageJwtClaims,
+  VonageSignatureResult,
+  VonageSignedRequest,
+} from './verify-vonage-signature.js';
 export { createVonageHandler } from './vonage-handler.js';
 export type { VonageHandler } from './vonage-handler.js';
 export { vonageCallInfo, vonageKeys, vonageProvider } from './vonage-provider.js';

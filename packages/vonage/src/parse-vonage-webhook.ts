@@ -91,7 +91,9 @@ export function parseVonageInput(body: unknown): Outcome {
   const best = record.speech?.results?.[0];
   if (best && typeof best.text === 'string' && best.text.trim() !== '') {
     const confidence = best.confidence === undefined ? undefined : Number(best.confidence);
-    return confidence === undefined || Number.isNaN(confidence) ? { type: 'speech', text: best.text } : { type: 'speech', text: best.text, confidence };
+    return confidence === undefined || Number.isNaN(confidence)
+      ? { type: 'speech', text: best.text }
+      : { type: 'speech', text: best.text, confidence };
   }
   return { type: 'no-input' };
 }
@@ -103,7 +105,24 @@ export function parseVonageInput(body: unknown): Outcome {
  * On a connect leg the failures are the attempt's outcome; the rest is progress: `disconnected` is a WebSocket the
  * application closed, `transfer` the leg moving between conversations, `record`/`input` belong to other actions.
  */
-export const vonageEventStatuses = ['started', 'ringing', 'answered', 'busy', 'cancelled', 'unanswered', 'disconnected', 'rejected', 'failed', 'human', 'machine', 'timeout', 'completed', 'record', 'input', 'transfer'] as const;
+export const vonageEventStatuses = [
+  'started',
+  'ringing',
+  'answered',
+  'busy',
+  'cancelled',
+  'unanswered',
+  'disconnected',
+  'rejected',
+  'failed',
+  'human',
+  'machine',
+  'timeout',
+  'completed',
+  'record',
+  'input',
+  'transfer',
+] as const;
 
 const dialStatusOf: Record<string, DialStatus> = {
   busy: 'busy',
@@ -127,7 +146,8 @@ export function parseVonageConnectEvent(body: unknown): VonageConnectEvent {
   // provider: the transfer event carries `type: "transfer"` and no status (Vonage/vonage-php-sdk-core
   // test/Voice/requests/event-post-transfer.txt; the webhook reference's table lists no status field for it), and an
   // error event only `reason` (test/Voice/requests/error-get.txt): both are progress on a connect leg.
-  if (record.status === undefined && (record.type === 'transfer' || typeof record.reason === 'string')) return { kind: 'progress', status: record.type === 'transfer' ? 'transfer' : 'error' };
+  if (record.status === undefined && (record.type === 'transfer' || typeof record.reason === 'string'))
+    return { kind: 'progress', status: record.type === 'transfer' ? 'transfer' : 'error' };
   const status = typeof record.status === 'string' ? record.status : '';
   const dial = Object.hasOwn(dialStatusOf, status) ? dialStatusOf[status] : undefined;
   if (dial) return { kind: 'outcome', outcome: { type: 'dial', status: dial, raw: record.detail ? `${status}:${record.detail}` : status } };
@@ -141,7 +161,11 @@ export function parseVonageRecordEvent(body: unknown): Extract<Outcome, { type: 
   const started = record.start_time ? Date.parse(record.start_time) : NaN;
   const ended = record.end_time ? Date.parse(record.end_time) : NaN;
   const durationSeconds = Number.isNaN(started) || Number.isNaN(ended) ? undefined : Math.max(0, Math.round((ended - started) / 1000));
-  return { type: 'recording', url: optionalString(record as Record<string, unknown>, 'recording_url'), ...(durationSeconds === undefined ? {} : { durationSeconds }) };
+  return {
+    type: 'recording',
+    url: optionalString(record as Record<string, unknown>, 'recording_url'),
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+  };
 }
 
 /** Reads a call-progress event from the application's event_url. */

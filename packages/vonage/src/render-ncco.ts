@@ -1,5 +1,29 @@
-import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementOf, type ConferenceStep, type EnqueueStep, type GatherStep, type MediaStep, type RecordStep, type Rendered, type TransferStep, type TransferTarget, type Turn } from '@callflow/core';
-import { mp3Format, nccoActions, synchronousEventType, type Ncco, type NccoAction, type NccoConnect, type NccoInput, type NccoNotify, type NccoTalk } from './ncco-types.js';
+import {
+  CallFlowError,
+  defaultHoldMusicUrl,
+  formatQueueAnnouncement,
+  queueAnnouncementOf,
+  type ConferenceStep,
+  type EnqueueStep,
+  type GatherStep,
+  type MediaStep,
+  type RecordStep,
+  type Rendered,
+  type TransferStep,
+  type TransferTarget,
+  type Turn,
+} from '@callflow/core';
+import {
+  mp3Format,
+  nccoActions,
+  synchronousEventType,
+  type Ncco,
+  type NccoAction,
+  type NccoConnect,
+  type NccoInput,
+  type NccoNotify,
+  type NccoTalk,
+} from './ncco-types.js';
 
 /** What the renderer needs beside the turn. */
 export interface RenderNccoContext {
@@ -14,7 +38,16 @@ export interface RenderNccoContext {
 }
 
 /** The webhook paths the rendered NCCO calls back on, relative to `eventUrl`. */
-export const vonageWebhookPaths = { answer: 'answer', event: 'event', input: 'input', connect: 'connect', record: 'record', notify: 'notify', callee: 'callee', screen: 'screen' } as const;
+export const vonageWebhookPaths = {
+  answer: 'answer',
+  event: 'event',
+  input: 'input',
+  connect: 'connect',
+  record: 'record',
+  notify: 'notify',
+  callee: 'callee',
+  screen: 'screen',
+} as const;
 
 /** Default prefix of the conversation that emulates a queue. */
 export const defaultQueuePrefix = 'callflow-queue-';
@@ -66,7 +99,11 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
   const ncco: Ncco = [];
   if (turn.rejected) {
     // provider: Vonage answers an inbound call before it fetches the NCCO (https://api.support.vonage.com/hc/en-us/articles/115000664408); no NCCO action declines it.
-    throw new CallFlowError('unsupported-step', `${turn.node}: step 'reject' is not supported on Vonage (an inbound call is answered before the NCCO runs); use hangup, or a message and hangup`, { provider, node: turn.node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${turn.node}: step 'reject' is not supported on Vonage (an inbound call is answered before the NCCO runs); use hangup, or a message and hangup`,
+      { provider, node: turn.node },
+    );
   }
   for (const planned of turn.steps) ncco.push(renderMedia(planned.step, false, turn.node));
   const wait = turn.wait;
@@ -81,12 +118,28 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
       ncco.push(renderInput(step, node, warnings, callbackUrl(context.eventUrl, vonageWebhookPaths.input, token, callId)));
       break;
     case 'record':
-      ncco.push(renderRecord(step, node, callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId)), notifyAction('record', context.eventUrl, token, callId));
+      ncco.push(
+        renderRecord(step, node, callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId)),
+        notifyAction('record', context.eventUrl, token, callId),
+      );
       break;
     case 'transfer':
-      if (step.record) ncco.push({ action: nccoActions.record, format: mp3Format, eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId, { async: '1' })], eventMethod: 'POST' });
+      if (step.record)
+        ncco.push({
+          action: nccoActions.record,
+          format: mp3Format,
+          eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId, { async: '1' })],
+          eventMethod: 'POST',
+        });
       ncco.push(
-        renderConnect(step, turn, callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId), node, warnings, callbackUrl(context.eventUrl, vonageWebhookPaths.callee, token, callId)),
+        renderConnect(
+          step,
+          turn,
+          callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId),
+          node,
+          warnings,
+          callbackUrl(context.eventUrl, vonageWebhookPaths.callee, token, callId),
+        ),
         notifyAction('transfer', context.eventUrl, token, callId),
       );
       break;
@@ -101,7 +154,12 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
 }
 
 function notifyAction(after: string, base: string, token: string, callId: string): NccoNotify {
-  return { action: nccoActions.notify, payload: { after }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, token, callId)], eventMethod: 'POST' };
+  return {
+    action: nccoActions.notify,
+    payload: { after },
+    eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, token, callId)],
+    eventMethod: 'POST',
+  };
 }
 
 function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoAction {
@@ -116,7 +174,12 @@ function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoActio
       return talk;
     }
     case 'play':
-      return { action: nccoActions.stream, streamUrl: [step.url], ...(bargeIn ? { bargeIn: true } : {}), ...(step.loop !== undefined && step.loop !== 1 ? { loop: step.loop } : {}) };
+      return {
+        action: nccoActions.stream,
+        streamUrl: [step.url],
+        ...(bargeIn ? { bargeIn: true } : {}),
+        ...(step.loop !== undefined && step.loop !== 1 ? { loop: step.loop } : {}),
+      };
     case 'pause':
       if (bargeIn) {
         // provider: a barge-in prompt must run straight into input, so a pause inside it is an SSML break, not a wait action.
@@ -152,15 +215,23 @@ function renderInput(step: GatherStep, node: string, warnings: string[], eventUr
   if (input !== 'speech') {
     const maxDigits = step.numDigits ?? step.maxDigits ?? longestRouteKey(step) ?? vonageLimits.maxDigits;
     if (!Number.isInteger(maxDigits) || maxDigits < 1 || maxDigits > vonageLimits.maxDigits) {
-      throw new CallFlowError('unsupported-step', `${node}: gather collects up to ${maxDigits} digits; Vonage input takes 1 to ${vonageLimits.maxDigits}`, { provider, node });
+      throw new CallFlowError(
+        'unsupported-step',
+        `${node}: gather collects up to ${maxDigits} digits; Vonage input takes 1 to ${vonageLimits.maxDigits}`,
+        { provider, node },
+      );
     }
     // provider: Vonage's dtmf.timeOut is the silence after the last key (0–10 s); it also bounds the wait for the first key.
     const timeOut = step.interDigitTimeoutSeconds ?? step.timeoutSeconds ?? 5;
     checkRange(timeOut, vonageLimits.dtmfTimeoutSeconds, 'gather.timeoutSeconds', node);
     const finishOnKey = step.finishOnKey ?? '#';
-    if (finishOnKey !== '#' && finishOnKey !== '') warnings.push(`${node}: Vonage can only end digit entry with '#'; finishOnKey '${finishOnKey}' is not sent, input ends on maxDigits or the timeout`);
+    if (finishOnKey !== '#' && finishOnKey !== '')
+      warnings.push(
+        `${node}: Vonage can only end digit entry with '#'; finishOnKey '${finishOnKey}' is not sent, input ends on maxDigits or the timeout`,
+      );
     out.dtmf = { maxDigits, timeOut, submitOnHash: finishOnKey === '#' };
-    if ((step.minDigits ?? 1) > 1) warnings.push(`${node}: Vonage has no minimum digit count; shorter input is judged invalid by the engine`);
+    if ((step.minDigits ?? 1) > 1)
+      warnings.push(`${node}: Vonage has no minimum digit count; shorter input is judged invalid by the engine`);
   }
   if (input !== 'speech' && input !== 'dtmf') warnings.push(`${node}: speech and DTMF share one input action; the first to finish wins`);
   if (input !== 'dtmf') {
@@ -203,7 +274,10 @@ function renderRecord(step: RecordStep, node: string, eventUrl: string): NccoAct
   checkRange(endOnSilence, vonageLimits.recordSilenceSeconds, 'record.silenceSeconds', node);
   const finishOnKey = step.finishOnKey ?? '#';
   if (finishOnKey !== '' && !/^[0-9*#]$/.test(finishOnKey)) {
-    throw new CallFlowError('unsupported-step', `${node}: record.finishOnKey '${finishOnKey}' must be one key of 0-9, * or # on Vonage`, { provider, node });
+    throw new CallFlowError('unsupported-step', `${node}: record.finishOnKey '${finishOnKey}' must be one key of 0-9, * or # on Vonage`, {
+      provider,
+      node,
+    });
   }
   return {
     action: nccoActions.record,
@@ -240,10 +314,14 @@ export function toEndpoint(target: TransferTarget, node: string, warnings: strin
   if (typeof target === 'string') {
     if (target.startsWith('sip:') || target.startsWith('sips:')) return { type: 'sip', uri: target };
     const number = phoneDigits(target);
-    if (!/^[0-9]{6,15}$/.test(number)) throw new CallFlowError('unsupported-step', `${node}: '${target}' is not an E.164 number Vonage can connect to`, { provider, node });
+    if (!/^[0-9]{6,15}$/.test(number))
+      throw new CallFlowError('unsupported-step', `${node}: '${target}' is not an E.164 number Vonage can connect to`, { provider, node });
     return { type: 'phone', number };
   }
-  if (target.username !== undefined || target.password !== undefined) warnings.push(`${node}: Vonage SIP endpoints take no digest credentials; username/password are not sent (authenticate the trunk by IP or headers)`);
+  if (target.username !== undefined || target.password !== undefined)
+    warnings.push(
+      `${node}: Vonage SIP endpoints take no digest credentials; username/password are not sent (authenticate the trunk by IP or headers)`,
+    );
   return { type: 'sip', uri: target.sip };
 }
 
@@ -252,18 +330,31 @@ function withDigits(endpoint: NccoConnect['endpoint'][number], step: TransferSte
   if (step.sendDigits === undefined) return endpoint;
   if (endpoint.type !== 'phone') {
     // provider: only the phone endpoint documents dtmfAnswer (@vonage/voice types/Endpoint/PhoneEndpoint.d.ts; SIPEndpoint.d.ts has none).
-    throw new CallFlowError('unsupported-step', `${node}: transfer.sendDigits to a SIP address is not available on Vonage (only phone endpoints take dtmfAnswer)`, { provider, node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: transfer.sendDigits to a SIP address is not available on Vonage (only phone endpoints take dtmfAnswer)`,
+      { provider, node },
+    );
   }
   // provider: dtmfAnswer digits, 'p' = 500 ms pause (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
   return { ...endpoint, dtmfAnswer: step.sendDigits.replace(/w/g, 'p') };
 }
 
 /** The endpoint with the NCCO the called party runs before it joins (whisper, screening), when the transfer has one. */
-function withCallee(endpoint: NccoConnect['endpoint'][number], step: TransferStep, node: string, calleeUrl: string): NccoConnect['endpoint'][number] {
+function withCallee(
+  endpoint: NccoConnect['endpoint'][number],
+  step: TransferStep,
+  node: string,
+  calleeUrl: string,
+): NccoConnect['endpoint'][number] {
   if (!step.whisper?.length && !step.screen) return endpoint;
   if (endpoint.type !== 'phone') {
     // provider: onAnswer is documented for the phone endpoint only (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
-    throw new CallFlowError('unsupported-step', `${node}: transfer whisper/screen to a SIP address is not available on Vonage (only phone endpoints take onAnswer)`, { provider, node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: transfer whisper/screen to a SIP address is not available on Vonage (only phone endpoints take onAnswer)`,
+      { provider, node },
+    );
   }
   // provider: onAnswer.url serves an NCCO run on the called party before it is joined to the conversation (NCCO reference, phone endpoint).
   return { ...endpoint, onAnswer: { url: calleeUrl } };
@@ -279,7 +370,13 @@ export function renderCalleeNcco(step: TransferStep, node: string, screenUrl: st
     for (const media of step.screen.prompt) ncco.push(renderMedia(media, true, node));
     const timeOut = step.screen.timeoutSeconds ?? 5;
     checkRange(timeOut, vonageLimits.dtmfTimeoutSeconds, 'transfer.screen.timeoutSeconds', node);
-    ncco.push({ action: nccoActions.input, type: ['dtmf'], dtmf: { maxDigits: 1, timeOut, submitOnHash: false }, eventUrl: [screenUrl], eventMethod: 'POST' });
+    ncco.push({
+      action: nccoActions.input,
+      type: ['dtmf'],
+      dtmf: { maxDigits: 1, timeOut, submitOnHash: false },
+      eventUrl: [screenUrl],
+      eventMethod: 'POST',
+    });
   }
   return ncco;
 }
@@ -291,8 +388,18 @@ function phoneDigits(number: string): string {
 function renderConversation(step: ConferenceStep, node: string): NccoAction {
   // provider: the conversation action has no beep and no size option (https://developer.vonage.com/en/voice/voice-api/ncco-reference#conversation);
   // both are refused when the handler is created (vonageCapabilities), and here for dynamic nodes.
-  if (step.beep === true) throw new CallFlowError('unsupported-step', `${node} conference: beep: true is not supported on vonage: ${vonageConversationLimits.beep}`, { provider, node });
-  if (step.maxParticipants !== undefined) throw new CallFlowError('unsupported-step', `${node} conference: maxParticipants is not supported on vonage: ${vonageConversationLimits.maxParticipants}`, { provider, node });
+  if (step.beep === true)
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node} conference: beep: true is not supported on vonage: ${vonageConversationLimits.beep}`,
+      { provider, node },
+    );
+  if (step.maxParticipants !== undefined)
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node} conference: maxParticipants is not supported on vonage: ${vonageConversationLimits.maxParticipants}`,
+      { provider, node },
+    );
   return {
     action: nccoActions.conversation,
     name: step.room,
@@ -306,8 +413,10 @@ function renderConversation(step: ConferenceStep, node: string): NccoAction {
 /** Why Vonage refuses some conference and queue options (the capability matrix and the errors quote these). */
 export const vonageConversationLimits = {
   beep: 'the NCCO conversation action has no entry/exit tone, and a tone streamed to the joining caller alone would not reach the others in the room',
-  maxParticipants: 'the NCCO conversation action has no size setting (the platform caps rooms itself), so a full room would not turn the caller away',
-  everySeconds: 'the emulated queue waits in a conversation, which takes no timed actions, so the place can only be announced once, on entry',
+  maxParticipants:
+    'the NCCO conversation action has no size setting (the platform caps rooms itself), so a full room would not turn the caller away',
+  everySeconds:
+    'the emulated queue waits in a conversation, which takes no timed actions, so the place can only be announced once, on entry',
   escape: 'the emulated queue waits in a conversation, which takes no keypad input',
 } as const;
 
@@ -319,13 +428,30 @@ function renderEnqueue(step: EnqueueStep, callId: string, context: RenderNccoCon
     `enqueue '${step.queue}' is emulated on Vonage: the caller waits in conversation '${name}' (startOnEnter false, music on hold), queue order is kept in the Store, and the app moves the caller with connectNextCaller() when an agent frees up (or an agent joins that conversation)`,
   );
   const announcement = queueAnnouncementOf(step);
-  if (announcement?.everySeconds !== undefined) throw new CallFlowError('unsupported-step', `enqueue '${step.queue}': announce.everySeconds is not supported on vonage: ${vonageConversationLimits.everySeconds}`, { provider });
-  if (step.escape) throw new CallFlowError('unsupported-step', `enqueue '${step.queue}': escape is not supported on vonage: ${vonageConversationLimits.escape}`, { provider });
+  if (announcement?.everySeconds !== undefined)
+    throw new CallFlowError(
+      'unsupported-step',
+      `enqueue '${step.queue}': announce.everySeconds is not supported on vonage: ${vonageConversationLimits.everySeconds}`,
+      { provider },
+    );
+  if (step.escape)
+    throw new CallFlowError(
+      'unsupported-step',
+      `enqueue '${step.queue}': escape is not supported on vonage: ${vonageConversationLimits.escape}`,
+      { provider },
+    );
   if (announcement && context.queuePosition !== undefined) {
     // The flow's words, with the place and the average wait the store knows (Vonage keeps no queue of its own).
-    out.push({ action: nccoActions.talk, text: formatQueueAnnouncement(announcement.template, { position: context.queuePosition, averageWaitSeconds: context.queueAverageWaitSeconds }) });
+    out.push({
+      action: nccoActions.talk,
+      text: formatQueueAnnouncement(announcement.template, {
+        position: context.queuePosition,
+        averageWaitSeconds: context.queueAverageWaitSeconds,
+      }),
+    });
   }
-  if (step.maxWaitSeconds !== undefined) warnings.push(`enqueue '${step.queue}': maxWaitSeconds is enforced only when the app calls sweepQueue()`);
+  if (step.maxWaitSeconds !== undefined)
+    warnings.push(`enqueue '${step.queue}': maxWaitSeconds is enforced only when the app calls sweepQueue()`);
   out.push({
     action: nccoActions.conversation,
     name,
@@ -341,7 +467,11 @@ function checkTalkText(text: string, node: string): void {
   if (text.length <= vonageLimits.talkTextChars) return;
   const spoken = text.replace(/<[^>]*>/g, '');
   if (spoken.length > vonageLimits.talkTextChars) {
-    throw new CallFlowError('unsupported-step', `${node}: say text is ${spoken.length} characters; Vonage talk takes at most ${vonageLimits.talkTextChars} (split it into several say steps)`, { provider, node });
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: say text is ${spoken.length} characters; Vonage talk takes at most ${vonageLimits.talkTextChars} (split it into several say steps)`,
+      { provider, node },
+    );
   }
 }
 
@@ -378,7 +508,52 @@ const plainDepthLimit = 32;
 const jsonSafeString = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
 
 // The NCCO reference's field names, pre-quoted; any other key is quoted on the fly.
-const nccoFieldNames = ['action', 'text', 'bargeIn', 'loop', 'language', 'style', 'premium', 'streamUrl', 'level', 'timeout', 'type', 'dtmf', 'speech', 'timeOut', 'maxDigits', 'submitOnHash', 'context', 'endOnSilence', 'startTimeout', 'maxDuration', 'eventUrl', 'eventMethod', 'format', 'endOnKey', 'beepStart', 'endpoint', 'number', 'dtmfAnswer', 'onAnswer', 'url', 'uri', 'headers', 'from', 'randomFromNumber', 'eventType', 'limit', 'name', 'musicOnHoldUrl', 'startOnEnter', 'endOnExit', 'record', 'mute', 'payload', 'after'];
+const nccoFieldNames = [
+  'action',
+  'text',
+  'bargeIn',
+  'loop',
+  'language',
+  'style',
+  'premium',
+  'streamUrl',
+  'level',
+  'timeout',
+  'type',
+  'dtmf',
+  'speech',
+  'timeOut',
+  'maxDigits',
+  'submitOnHash',
+  'context',
+  'endOnSilence',
+  'startTimeout',
+  'maxDuration',
+  'eventUrl',
+  'eventMethod',
+  'format',
+  'endOnKey',
+  'beepStart',
+  'endpoint',
+  'number',
+  'dtmfAnswer',
+  'onAnswer',
+  'url',
+  'uri',
+  'headers',
+  'from',
+  'randomFromNumber',
+  'eventType',
+  'limit',
+  'name',
+  'musicOnHoldUrl',
+  'startOnEnter',
+  'endOnExit',
+  'record',
+  'mute',
+  'payload',
+  'after',
+];
 const firstFieldPrefix = new Map(nccoFieldNames.map((name) => [name, `{"${name}":`]));
 const nextFieldPrefix = new Map(nccoFieldNames.map((name) => [name, `,"${name}":`]));
 
@@ -408,7 +583,8 @@ function writeJson(value: unknown, depth: number): string | undefined {
         if (Object.getPrototypeOf(value) !== Array.prototype || Object.hasOwn(value, 'toJSON')) throw notPlainData;
         if (value.length === 1) return `[${writeJson(value[0], depth + 1) ?? 'null'}]`;
         let json = '[';
-        for (let index = 0; index < value.length; index++) json += (index === 0 ? '' : ',') + (writeJson(value[index], depth + 1) ?? 'null');
+        for (let index = 0; index < value.length; index++)
+          json += (index === 0 ? '' : ',') + (writeJson(value[index], depth + 1) ?? 'null');
         return `${json}]`;
       }
       // Boxed primitives, dates and class instances are not plain; a plain object's own `toJSON` method shows up as a key.
@@ -422,7 +598,8 @@ function writeJson(value: unknown, depth: number): string | undefined {
           if (key === 'toJSON') throw notPlainData;
           continue;
         }
-        json += ((json === '' ? firstFieldPrefix : nextFieldPrefix).get(key) ?? `${json === '' ? '{' : ','}${JSON.stringify(key)}:`) + field;
+        json +=
+          ((json === '' ? firstFieldPrefix : nextFieldPrefix).get(key) ?? `${json === '' ? '{' : ','}${JSON.stringify(key)}:`) + field;
       }
       return json === '' ? '{}' : `${json}}`;
     }

@@ -1,4 +1,12 @@
-import { base64UrlToBytes, base64UrlToText, bytesToBase64Url, claimOnce, lazyNodeCrypto, textToBase64Url, type Store } from '@callflow/core';
+import {
+  base64UrlToBytes,
+  base64UrlToText,
+  bytesToBase64Url,
+  claimOnce,
+  lazyNodeCrypto,
+  textToBase64Url,
+  type Store,
+} from '@callflow/core';
 
 /** Options for checking a Vonage signed webhook. */
 export interface VerifyVonageSignatureOptions {
@@ -37,7 +45,16 @@ export type VonageSignatureResult =
   | { valid: true; claims: VonageJwtClaims }
   | {
       valid: false;
-      reason: 'missing-header' | 'malformed' | 'algorithm' | 'bad-signature' | 'expired' | 'not-yet-valid' | 'payload-hash' | 'replayed' | 'no-secret';
+      reason:
+        | 'missing-header'
+        | 'malformed'
+        | 'algorithm'
+        | 'bad-signature'
+        | 'expired'
+        | 'not-yet-valid'
+        | 'payload-hash'
+        | 'replayed'
+        | 'no-secret';
       message: string;
     };
 
@@ -70,7 +87,11 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 export async function sha256Hex(input: string | Uint8Array): Promise<string> {
   const node = nodeCrypto();
   // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
-  if (node) return node.createHash('sha256').update(input as string).digest('hex');
+  if (node)
+    return node
+      .createHash('sha256')
+      .update(input as string)
+      .digest('hex');
   const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';
@@ -91,7 +112,10 @@ export function queryPayload(url: string): string {
  * its `payload_hash` against the raw body (the SDK skips this), and the `iat` window against replay. Fails closed.
  * @example const result = await verifyVonageSignature({ method: 'POST', url, authorization: request.headers.get('authorization'), body }, { signatureSecret });
  */
-export async function verifyVonageSignature(request: VonageSignedRequest, options: VerifyVonageSignatureOptions): Promise<VonageSignatureResult> {
+export async function verifyVonageSignature(
+  request: VonageSignedRequest,
+  options: VerifyVonageSignatureOptions,
+): Promise<VonageSignatureResult> {
   const secrets = typeof options.signatureSecret === 'string' ? [options.signatureSecret] : [...options.signatureSecret];
   if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
     return { valid: false, reason: 'no-secret', message: 'no signature secret configured' };
@@ -109,8 +133,10 @@ export async function verifyVonageSignature(request: VonageSignedRequest, option
   } catch {
     return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON' };
   }
-  if (!isObject(jwtHeader) || !isObject(claims)) return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON objects' };
-  if (jwtHeader.alg !== 'HS256') return { valid: false, reason: 'algorithm', message: `JWT alg ${String(jwtHeader.alg)} refused; only HS256` };
+  if (!isObject(jwtHeader) || !isObject(claims))
+    return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON objects' };
+  if (jwtHeader.alg !== 'HS256')
+    return { valid: false, reason: 'algorithm', message: `JWT alg ${String(jwtHeader.alg)} refused; only HS256` };
   let signature: Uint8Array<ArrayBuffer>;
   try {
     signature = new Uint8Array(base64UrlToBytes(signaturePart));
@@ -149,29 +175,43 @@ export async function verifyVonageSignature(request: VonageSignedRequest, option
   if (!isTime(claims.iat)) return malformed('JWT iat is missing or not a number of seconds');
   if (claims.exp !== undefined && !isTime(claims.exp)) return malformed('JWT exp is not a number of seconds');
   if (claims.nbf !== undefined && !isTime(claims.nbf)) return malformed('JWT nbf is not a number of seconds');
-  if (claims.jti !== undefined && (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 256)) return malformed('JWT jti is not a string of 1 to 256 characters');
+  if (claims.jti !== undefined && (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 256))
+    return malformed('JWT jti is not a string of 1 to 256 characters');
   if (claims.payload_hash !== undefined && (typeof claims.payload_hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(claims.payload_hash))) {
     return { valid: false, reason: 'payload-hash', message: 'JWT payload_hash is not a SHA-256 hex digest' };
   }
   const age = nowSeconds - claims.iat;
   if (age > maxAge) return { valid: false, reason: 'expired', message: `JWT issued ${Math.round(age)} s ago, over ${maxAge} s` };
-  if (-age > skew) return { valid: false, reason: 'not-yet-valid', message: `JWT issued ${Math.round(-age)} s in the future, over the ${skew} s clock skew` };
-  if (claims.exp !== undefined && nowSeconds >= claims.exp + skew) return { valid: false, reason: 'expired', message: `JWT expired ${Math.round(nowSeconds - claims.exp)} s ago` };
-  if (claims.nbf !== undefined && claims.nbf > nowSeconds + skew) return { valid: false, reason: 'not-yet-valid', message: `JWT not valid for another ${Math.round(claims.nbf - nowSeconds)} s` };
+  if (-age > skew)
+    return {
+      valid: false,
+      reason: 'not-yet-valid',
+      message: `JWT issued ${Math.round(-age)} s in the future, over the ${skew} s clock skew`,
+    };
+  if (claims.exp !== undefined && nowSeconds >= claims.exp + skew)
+    return { valid: false, reason: 'expired', message: `JWT expired ${Math.round(nowSeconds - claims.exp)} s ago` };
+  if (claims.nbf !== undefined && claims.nbf > nowSeconds + skew)
+    return { valid: false, reason: 'not-yet-valid', message: `JWT not valid for another ${Math.round(claims.nbf - nowSeconds)} s` };
   const isGet = request.method.toUpperCase() === 'GET';
   const payload: string | Uint8Array = isGet ? queryPayload(request.url) : request.body;
   if (claims.payload_hash === undefined) {
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
-    if (!isEmptyPayload(payload)) return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
+    if (!isEmptyPayload(payload))
+      return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
   } else if (claims.payload_hash.toLowerCase() !== (await sha256Hex(payload))) {
-    return { valid: false, reason: 'payload-hash', message: 'payload_hash does not match the body (tampered or re-encoded by a body parser)' };
+    return {
+      valid: false,
+      reason: 'payload-hash',
+      message: 'payload_hash does not match the body (tampered or re-encoded by a body parser)',
+    };
   }
   if (options.seen) {
     if (claims.jti === undefined) return { valid: false, reason: 'replayed', message: 'JWT has no jti, so a replay cannot be told apart' };
     // Long enough to cover every moment the token could still pass the checks above.
     const lastAccepted = Math.min(claims.iat + maxAge, claims.exp === undefined ? Infinity : claims.exp + skew);
     const ttlSeconds = Math.max(1, Math.ceil(lastAccepted - nowSeconds + skew));
-    if (await options.seen(claims.jti, ttlSeconds)) return { valid: false, reason: 'replayed', message: `JWT jti '${claims.jti.slice(0, 64)}' was already used (a replayed request)` };
+    if (await options.seen(claims.jti, ttlSeconds))
+      return { valid: false, reason: 'replayed', message: `JWT jti '${claims.jti.slice(0, 64)}' was already used (a replayed request)` };
   }
   return { valid: true, claims };
 }

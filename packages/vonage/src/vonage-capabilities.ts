@@ -15,7 +15,11 @@ export const vonageCapabilities: Capabilities = {
     support: 'emulated',
     note: "a conversation of the caller's own with startOnEnter false and the hold music (callflow's default track when none is given); order and average wait in the Store, so the flow's announcement on entry names the same place; REST transfer when an agent frees up. The caller cannot tell: they hear the music and the words they would hear on Twilio or Telnyx",
     unsupported: [
-      { option: 'announce.everySeconds', why: vonageConversationLimits.everySeconds, when: (step) => queueAnnouncementOf(step)?.everySeconds !== undefined },
+      {
+        option: 'announce.everySeconds',
+        why: vonageConversationLimits.everySeconds,
+        when: (step) => queueAnnouncementOf(step)?.everySeconds !== undefined,
+      },
       { option: 'escape', why: vonageConversationLimits.escape, when: (step) => step.escape !== undefined },
     ],
   },
@@ -28,8 +32,14 @@ export const vonageCapabilities: Capabilities = {
     ],
   },
   goto: { support: 'native', note: 'resolved by the engine' },
-  hangup: { support: 'emulated', note: 'no hangup action: the NCCO ends, and so does the call. The caller cannot tell: the line drops the moment the last action ends, as a hangup would' },
-  reject: { support: 'unsupported', note: 'Vonage answers every inbound call before it asks for the NCCO: there is no pre-answer reject; rendering it is an unsupported-step error' },
+  hangup: {
+    support: 'emulated',
+    note: 'no hangup action: the NCCO ends, and so does the call. The caller cannot tell: the line drops the moment the last action ends, as a hangup would',
+  },
+  reject: {
+    support: 'unsupported',
+    note: 'Vonage answers every inbound call before it asks for the NCCO: there is no pre-answer reject; rendering it is an unsupported-step error',
+  },
   hours: { support: 'native', note: 'resolved by the engine' },
 };
 
@@ -44,7 +54,16 @@ export const vonageAdapter: ProviderAdapter<Ncco, RenderNccoContext> = {
 
 /** How outbound calls, machine detection and lifecycle events run on Vonage; listed in the capability matrix. */
 export const vonageCallFeatures: CallFeatures = {
-  'start-call': { support: 'native', note: 'startVonageCall: createOutboundCall with answer and event URLs carrying the signed start, ringing_timer' },
-  'machine-detection': { support: 'emulated', note: 'advanced_machine_detection (detect_beep): the human route starts on answer; a machine event (after beep_start) moves the call by REST transfer (voiceClient); no unknown result is documented' },
-  'call-events': { support: 'native', note: 'event webhook: started, then completed, busy, timeout, unanswered, rejected, cancelled or failed with duration' },
+  'start-call': {
+    support: 'native',
+    note: 'startVonageCall: createOutboundCall with answer and event URLs carrying the signed start, ringing_timer',
+  },
+  'machine-detection': {
+    support: 'emulated',
+    note: 'advanced_machine_detection (detect_beep): the human route starts on answer; a machine event (after beep_start) moves the call by REST transfer (voiceClient); no unknown result is documented',
+  },
+  'call-events': {
+    support: 'native',
+    note: 'event webhook: started, then completed, busy, timeout, unanswered, rejected, cancelled or failed with duration',
+  },
 };

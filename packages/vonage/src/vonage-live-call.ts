@@ -46,7 +46,10 @@ export async function transferCallToNcco(client: VonageVoiceClient, callId: stri
   try {
     await withRefusedRetries(() => client.voice.transferCallWithNCCO(callId, ncco));
   } catch (error) {
-    throw new CallFlowError('provider-request-failed', `transfer of call ${callId} to a new NCCO failed: ${describe(error)}`, { provider: 'vonage', cause: error });
+    throw new CallFlowError('provider-request-failed', `transfer of call ${callId} to a new NCCO failed: ${describe(error)}`, {
+      provider: 'vonage',
+      cause: error,
+    });
   }
 }
 
@@ -55,7 +58,10 @@ export async function transferCallToUrl(client: VonageVoiceClient, callId: strin
   try {
     await withRefusedRetries(() => client.voice.transferCallWithURL(callId, url));
   } catch (error) {
-    throw new CallFlowError('provider-request-failed', `transfer of call ${callId} to ${url} failed: ${describe(error)}`, { provider: 'vonage', cause: error });
+    throw new CallFlowError('provider-request-failed', `transfer of call ${callId} to ${url} failed: ${describe(error)}`, {
+      provider: 'vonage',
+      cause: error,
+    });
   }
 }
 

@@ -17,8 +17,22 @@ import {
   type WebhookEvent,
 } from '@callflow/core';
 import { nccoActions, type Ncco } from './ncco-types.js';
-import { parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent } from './parse-vonage-webhook.js';
-import { callbackUrl, defaultQueuePrefix, queueConversationName, renderCalleeNcco, renderNcco, stringifyNcco, vonageWebhookPaths } from './render-ncco.js';
+import {
+  parseVonageAnswer,
+  parseVonageConnectEvent,
+  parseVonageEvent,
+  parseVonageInput,
+  parseVonageRecordEvent,
+} from './parse-vonage-webhook.js';
+import {
+  callbackUrl,
+  defaultQueuePrefix,
+  queueConversationName,
+  renderCalleeNcco,
+  renderNcco,
+  stringifyNcco,
+  vonageWebhookPaths,
+} from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import { addToQueue, listQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
@@ -111,9 +125,16 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     const secrets = signatureSecretsOf(options.signatureSecret);
     if (options.verifySignatures === false && (secrets === undefined || secrets.length === 0)) return [];
     if (secrets === undefined || secrets.length === 0) {
-      return [{ option: 'signatureSecret', message: 'is required to verify signed webhooks (the account signature secret); set verifySignatures: false only for local experiments' }];
+      return [
+        {
+          option: 'signatureSecret',
+          message:
+            'is required to verify signed webhooks (the account signature secret); set verifySignatures: false only for local experiments',
+        },
+      ];
     }
-    if (secrets.some((secret) => typeof secret !== 'string' || secret === '')) return [{ option: 'signatureSecret', message: 'every secret must be a non-empty string' }];
+    if (secrets.some((secret) => typeof secret !== 'string' || secret === ''))
+      return [{ option: 'signatureSecret', message: 'every secret must be a non-empty string' }];
     return [];
   },
   secretsOf: (options) => signatureSecretsOf(options.signatureSecret) ?? [],
@@ -152,25 +173,45 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
 
     async function hangUpCallee(calleeUuid: string): Promise<void> {
       const client = options.voiceClient;
-      if (!client?.voice.hangupCall) throw new CallFlowError('invalid-options', 'a screened transfer on Vonage needs voiceClient (with voice.hangupCall) to hang up a called party who declines', { provider: 'vonage' });
+      if (!client?.voice.hangupCall)
+        throw new CallFlowError(
+          'invalid-options',
+          'a screened transfer on Vonage needs voiceClient (with voice.hangupCall) to hang up a called party who declines',
+          { provider: 'vonage' },
+        );
       try {
         await client.voice.hangupCall(calleeUuid);
       } catch (error) {
-        throw new CallFlowError('provider-request-failed', `hanging up the declined called party ${calleeUuid} failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'vonage', cause: error });
+        throw new CallFlowError(
+          'provider-request-failed',
+          `hanging up the declined called party ${calleeUuid} failed: ${error instanceof Error ? error.message : String(error)}`,
+          { provider: 'vonage', cause: error },
+        );
       }
     }
 
     function holdNcco(caller: QueuedCaller): Ncco {
       // Re-rendering the enqueue step itself would need the flow's step; the waiting room is the same conversation.
       return [
-        { action: nccoActions.conversation, name: queueConversationName(caller.queue, caller.callId, queuePrefix), startOnEnter: false, endOnExit: false },
-        { action: nccoActions.notify, payload: { after: 'enqueue' }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)], eventMethod: 'POST' },
+        {
+          action: nccoActions.conversation,
+          name: queueConversationName(caller.queue, caller.callId, queuePrefix),
+          startOnEnter: false,
+          endOnExit: false,
+        },
+        {
+          action: nccoActions.notify,
+          payload: { after: 'enqueue' },
+          eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)],
+          eventMethod: 'POST',
+        },
       ];
     }
 
     async function parse(webhook: RawWebhook): Promise<WebhookEvent<Ncco>> {
       const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      if (!(Object.values(vonageWebhookPaths) as string[]).includes(path)) return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
+      if (!(Object.values(vonageWebhookPaths) as string[]).includes(path))
+        return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
       const fields = fieldsOf(webhook);
       const query = webhook.url.searchParams;
       const token = query.get('t') ?? undefined;
@@ -184,7 +225,13 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         await store.set(vonageKeys.call(call.callId), JSON.stringify({ from: call.from, to: call.to }), { ttlSeconds });
         const info: CallInfo = { callId: call.callId, from: call.from, to: call.to, provider: 'vonage' };
         // provider: machine detection starts once the call is answered; its result comes later on the event URL.
-        if (outbound) return { type: 'start', call: info, deliveryId: 'answer', outbound: { ...outbound, ...(detection ? { detectionPending: true } : {}) } };
+        if (outbound)
+          return {
+            type: 'start',
+            call: info,
+            deliveryId: 'answer',
+            outbound: { ...outbound, ...(detection ? { detectionPending: true } : {}) },
+          };
         return { type: 'start', call: info, deliveryId: 'answer' };
       }
       if (path === vonageWebhookPaths.event) {
@@ -212,14 +259,21 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             },
           };
         }
-        if (event.status === undefined && event.reason) logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
+        if (event.status === undefined && event.reason)
+          logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
         if (outbound && event.callId) {
           const call = await vonageCallInfo(store, event.callId, { from: event.from, to: event.to });
-          if (event.status === 'started') return { type: 'status', callId: event.callId, callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) } };
+          if (event.status === 'started')
+            return {
+              type: 'status',
+              callId: event.callId,
+              callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) },
+            };
           if (event.status === 'human') return { type: 'start', call, outbound: { ...outbound, answeredBy: 'human', liveCall: true } };
           if (event.status === 'machine') {
             // provider: with detect_beep a first `machine` event, then one with sub_state beep_start (or beep_timeout).
-            if (detection === 'beep' && event.sub_state !== 'beep_start' && event.sub_state !== 'beep_timeout') return { type: 'ignore', reason: 'machine; waiting for the beep' };
+            if (detection === 'beep' && event.sub_state !== 'beep_start' && event.sub_state !== 'beep_timeout')
+              return { type: 'ignore', reason: 'machine; waiting for the beep' };
             return { type: 'start', call, outbound: { ...outbound, answeredBy: 'machine', liveCall: true } };
           }
         }
@@ -246,7 +300,11 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       const callId = callParam;
       // A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input).
       const deliveryId = (await sha256Hex(`${token}\n${webhook.text}`)).slice(0, 32);
-      const resume = (call: CallInfo, outcome: Outcome | ((position: CallPosition | undefined) => Promise<PositionAnswer<Ncco>> | PositionAnswer<Ncco>), more: { hooksOnce?: string } = {}): WebhookEvent<Ncco> => ({
+      const resume = (
+        call: CallInfo,
+        outcome: Outcome | ((position: CallPosition | undefined) => Promise<PositionAnswer<Ncco>> | PositionAnswer<Ncco>),
+        more: { hooksOnce?: string } = {},
+      ): WebhookEvent<Ncco> => ({
         type: 'outcome',
         call,
         token,
@@ -267,7 +325,10 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             outcome: async (position): Promise<PositionAnswer<Ncco>> => {
               const step = position?.step;
               if (step?.type !== 'transfer') return { done: 'not a transfer any more' };
-              if (path === vonageWebhookPaths.callee) return { answer: renderCalleeNcco(step, position!.state.node, callbackUrl(base, vonageWebhookPaths.screen, token, callId)) };
+              if (path === vonageWebhookPaths.callee)
+                return {
+                  answer: renderCalleeNcco(step, position!.state.node, callbackUrl(base, vonageWebhookPaths.screen, token, callId)),
+                };
               const outcome = parseVonageInput(fields);
               if (outcome.type === 'digits' && outcome.digits === (step.screen?.acceptKey ?? '1')) {
                 await store.set(vonageKeys.screenAccepted(callId, tokenHash), '1', { ttlSeconds });
@@ -282,7 +343,10 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           };
         }
         case vonageWebhookPaths.input: {
-          const call = await vonageCallInfo(store, callId, { from: typeof fields.from === 'string' ? fields.from : undefined, to: typeof fields.to === 'string' ? fields.to : undefined });
+          const call = await vonageCallInfo(store, callId, {
+            from: typeof fields.from === 'string' ? fields.from : undefined,
+            to: typeof fields.to === 'string' ? fields.to : undefined,
+          });
           return resume(call, parseVonageInput(fields));
         }
         case vonageWebhookPaths.connect: {
@@ -295,7 +359,9 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             const queue = position.step?.type === 'enqueue' ? position.step.queue : '';
             const caller: QueuedCaller = { callId, token, queue, enqueuedAt: now() };
             await addToQueue(store, caller, 'front');
-            logger.warn(`[callflow:vonage] agent attempt ended '${event.outcome.raw}'; caller back at the front of '${caller.queue}'`, { callId });
+            logger.warn(`[callflow:vonage] agent attempt ended '${event.outcome.raw}'; caller back at the front of '${caller.queue}'`, {
+              callId,
+            });
             return { answer: holdNcco(caller) };
           });
         }
@@ -325,12 +391,18 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             case 'record': {
               const tokenHash = await tokenHashOf(token);
               // The recording's hooks run once, from the record event; here only if that event never arrived.
-              return resume(call, async () => (await waitForRecording(callId, tokenHash)) ?? { type: 'recording' }, { hooksOnce: vonageKeys.recordingEffects(callId, tokenHash) });
+              return resume(call, async () => (await waitForRecording(callId, tokenHash)) ?? { type: 'recording' }, {
+                hooksOnce: vonageKeys.recordingEffects(callId, tokenHash),
+              });
             }
             case 'transfer':
               return resume(call, async (position) => {
                 const step = position?.step;
-                if (step?.type === 'transfer' && step.screen && (await store.get(vonageKeys.screenAccepted(callId, await tokenHashOf(token)))) === undefined) {
+                if (
+                  step?.type === 'transfer' &&
+                  step.screen &&
+                  (await store.get(vonageKeys.screenAccepted(callId, await tokenHashOf(token)))) === undefined
+                ) {
                   // The called party answered but never pressed the accept key: declined, silent, or a voicemail.
                   return { type: 'dial', status: 'no-answer', raw: 'completed:screen-not-accepted' };
                 }
@@ -358,7 +430,9 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     return {
       async verify(webhook) {
         // The body's bytes as received (payload_hash covers them), and each jti accepted once across instances.
-        const fingerprint = await sha256Hex(`${webhook.method} ${webhook.url.pathname}${webhook.url.search}\n${await sha256Hex(webhook.bytes)}`);
+        const fingerprint = await sha256Hex(
+          `${webhook.method} ${webhook.url.pathname}${webhook.url.search}\n${await sha256Hex(webhook.bytes)}`,
+        );
         const result = await verifyVonageSignature(
           { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.bytes },
           { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now, seen: seenExcept(fingerprint) },
@@ -376,22 +450,48 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         const position = await addToQueue(store, { callId: turn.call.callId, token: turn.token, queue, enqueuedAt: now() });
         // Twilio's AvgQueueTime and Telnyx's queue_avg_wait_time_secs: how long the others in the queue have waited, on average.
         const others = (await listQueue(store, queue)).filter((caller) => caller.callId !== turn.call.callId);
-        const averageWaitSeconds = others.length === 0 ? 0 : others.reduce((total, caller) => total + Math.max(0, now() - caller.enqueuedAt), 0) / others.length / 1000;
+        const averageWaitSeconds =
+          others.length === 0
+            ? 0
+            : others.reduce((total, caller) => total + Math.max(0, now() - caller.enqueuedAt), 0) / others.length / 1000;
         return { position, averageWaitSeconds };
       },
       render: (turn, input) => {
         if (turn.wait?.step.type === 'transfer' && turn.wait.step.screen && !options.voiceClient?.voice.hangupCall) {
-          throw new CallFlowError('unsupported-step', `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`, { provider: 'vonage', node: turn.node });
+          throw new CallFlowError(
+            'unsupported-step',
+            `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`,
+            { provider: 'vonage', node: turn.node },
+          );
         }
         const queued = input.prepared as { position: number; averageWaitSeconds: number } | undefined;
-        return renderNcco(turn, { eventUrl: base, queuePosition: queued?.position, queueAverageWaitSeconds: queued?.averageWaitSeconds, queuePrefix });
+        return renderNcco(turn, {
+          eventUrl: base,
+          queuePosition: queued?.position,
+          queueAverageWaitSeconds: queued?.averageWaitSeconds,
+          queuePrefix,
+        });
       },
-      deliver: { kind: 'reply', serialize: stringifyNcco, reply: (json) => jsonTextReply(json), acknowledge: () => emptyReply(), once: true },
+      deliver: {
+        kind: 'reply',
+        serialize: stringifyNcco,
+        reply: (json) => jsonTextReply(json),
+        acknowledge: () => emptyReply(),
+        once: true,
+      },
       async moveLiveCall(call, ncco) {
-        if (!options.voiceClient) throw new CallFlowError('invalid-options', 'moving an outbound call to its machine-detection route needs the voiceClient option', { provider: 'vonage' });
+        if (!options.voiceClient)
+          throw new CallFlowError(
+            'invalid-options',
+            'moving an outbound call to its machine-detection route needs the voiceClient option',
+            { provider: 'vonage' },
+          );
         await transferCallToNcco(options.voiceClient, call.callId, ncco);
       },
-      extras: { ...createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }), publicBaseUrl: base },
+      extras: {
+        ...createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }),
+        publicBaseUrl: base,
+      },
     };
   },
 };

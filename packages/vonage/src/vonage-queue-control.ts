@@ -1,4 +1,13 @@
-import { CallFlowError, endedPosition, type Engine, type Logger, type ReplyOnce, type Store, type TransferTarget, type Turn } from '@callflow/core';
+import {
+  CallFlowError,
+  endedPosition,
+  type Engine,
+  type Logger,
+  type ReplyOnce,
+  type Store,
+  type TransferTarget,
+  type Turn,
+} from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
 import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
@@ -7,7 +16,7 @@ import { addToQueue, confirmTaken, listQueue, queuedCaller, removeFromQueue, tak
 
 /** Where `connectNextCaller` sends the caller at the front of a queue. */
 export type QueueTarget =
-  | { to: TransferTarget; callerId?: string; ringSeconds?: number; /** Said to the caller before connecting. */ say?: string }
+  | { to: TransferTarget; callerId?: string; ringSeconds?: number /** Said to the caller before connecting. */; say?: string }
   | { node: string };
 
 /** The emulated queue's control and the live-call moves a Vonage handler carries. */
@@ -42,7 +51,10 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
 
   function clientOf(client: VonageVoiceClient | undefined): VonageVoiceClient {
     const chosen = client ?? options.voiceClient;
-    if (!chosen) throw new CallFlowError('provider-request-failed', 'no Vonage client: pass one, or set voiceClient in the handler options', { provider: 'vonage' });
+    if (!chosen)
+      throw new CallFlowError('provider-request-failed', 'no Vonage client: pass one, or set voiceClient in the handler options', {
+        provider: 'vonage',
+      });
     return chosen;
   }
 
@@ -59,7 +71,9 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
     const caller = await takeFromQueue(store, queue);
     if (!caller) return undefined;
     // Vonage's transfer event confirms this move if this instance dies before `confirmTaken` (see the event webhook).
-    await store.set(vonageKeys.moving(caller.callId), JSON.stringify({ token: caller.token, enqueuedAt: caller.enqueuedAt }), { ttlSeconds: 3_600 });
+    await store.set(vonageKeys.moving(caller.callId), JSON.stringify({ token: caller.token, enqueuedAt: caller.enqueuedAt }), {
+      ttlSeconds: 3_600,
+    });
     const call = await vonageCallInfo(store, caller.callId);
     let ncco: Ncco;
     try {
@@ -80,15 +94,23 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
             eventUrl: [callbackUrl(base, vonageWebhookPaths.connect, caller.token, caller.callId)],
             eventMethod: 'POST',
           },
-          { action: nccoActions.notify, payload: { after: 'bridged' }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)], eventMethod: 'POST' },
+          {
+            action: nccoActions.notify,
+            payload: { after: 'bridged' },
+            eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)],
+            eventMethod: 'POST',
+          },
         ] as Ncco;
       }
       await transferCallToNcco(voice, caller.callId, ncco);
     } catch (error) {
-      const status = (error instanceof Error ? (error.cause as { response?: { status?: number } } | undefined) : undefined)?.response?.status;
+      const status = (error instanceof Error ? (error.cause as { response?: { status?: number } } | undefined) : undefined)?.response
+        ?.status;
       if (status === 404) {
         // Back at the front, this caller would block the queue for good.
-        logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, { callId: caller.callId });
+        logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, {
+          callId: caller.callId,
+        });
         await confirmTaken(store, caller);
         return 'gone';
       }
@@ -108,7 +130,14 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
       const limit = step?.type === 'enqueue' ? step.maxWaitSeconds : undefined;
       if (limit === undefined || now() - caller.enqueuedAt < limit * 1000) continue;
       if (!(await removeFromQueue(store, caller.callId))) continue;
-      const ncco: Ncco = [{ action: nccoActions.notify, payload: { after: 'timeout' }, eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)], eventMethod: 'POST' }];
+      const ncco: Ncco = [
+        {
+          action: nccoActions.notify,
+          payload: { after: 'timeout' },
+          eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)],
+          eventMethod: 'POST',
+        },
+      ];
       try {
         await transferCallToNcco(voice, caller.callId, ncco);
       } catch (error) {

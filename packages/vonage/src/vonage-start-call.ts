@@ -38,7 +38,11 @@ export interface VonageFlowEndpoint {
  * machine route by REST transfer, through the handler's `voiceClient`.
  * @example const { callId } = await startVonageCall(vonage, handler, { to: '+447700900001', from: '+447700900000', node: 'reminder' });
  */
-export async function startVonageCall(client: VonageCallsClient, endpoint: VonageFlowEndpoint, options: StartCallOptions): Promise<{ callId: string }> {
+export async function startVonageCall(
+  client: VonageCallsClient,
+  endpoint: VonageFlowEndpoint,
+  options: StartCallOptions,
+): Promise<{ callId: string }> {
   const checked = checkStartCall(endpoint.engine, options, 'vonage');
   const start = await signOutboundStart(endpoint.engine, options, 'vonage');
   const detection = !checked.machineDetection ? undefined : checked.waitForBeep ? 'beep' : 'detect';
@@ -57,13 +61,23 @@ export async function startVonageCall(client: VonageCallsClient, endpoint: Vonag
   };
   // provider: advanced machine detection with behavior `continue` reports `human`/`machine` on the event URL, and with
   // `detect_beep` a further `machine` event with `sub_state: beep_start` (developer.vonage.com voice-api concepts advanced-machine-detection).
-  if (detection) request.advancedMachineDetection = { behavior: 'continue', mode: detection === 'beep' ? 'detect_beep' : 'detect', ...(detection === 'beep' ? { beepTimeout: 45 } : {}) };
+  if (detection)
+    request.advancedMachineDetection = {
+      behavior: 'continue',
+      mode: detection === 'beep' ? 'detect_beep' : 'detect',
+      ...(detection === 'beep' ? { beepTimeout: 45 } : {}),
+    };
   let created: { uuid?: string };
   try {
     created = await client.voice.createOutboundCall(request as never);
   } catch (error) {
-    throw new CallFlowError('provider-request-failed', `createOutboundCall failed: ${error instanceof Error ? error.message : String(error)}`, { provider: 'vonage', cause: error });
+    throw new CallFlowError(
+      'provider-request-failed',
+      `createOutboundCall failed: ${error instanceof Error ? error.message : String(error)}`,
+      { provider: 'vonage', cause: error },
+    );
   }
-  if (typeof created?.uuid !== 'string') throw new CallFlowError('provider-request-failed', 'createOutboundCall answered without a uuid', { provider: 'vonage' });
+  if (typeof created?.uuid !== 'string')
+    throw new CallFlowError('provider-request-failed', 'createOutboundCall answered without a uuid', { provider: 'vonage' });
   return { callId: created.uuid };
 }

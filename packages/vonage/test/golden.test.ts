@@ -43,7 +43,11 @@ describe('golden NCCO: phone tree', () => {
     golden('phone-tree', 'answer', start);
     const sales = await after(start, { type: 'digits', digits: '1' });
     golden('phone-tree', 'sales-voicemail', sales);
-    golden('phone-tree', 'voicemail-saved', await after(sales, { type: 'recording', url: 'https://api.nexmo.com/v1/files/abc', durationSeconds: 12 }));
+    golden(
+      'phone-tree',
+      'voicemail-saved',
+      await after(sales, { type: 'recording', url: 'https://api.nexmo.com/v1/files/abc', durationSeconds: 12 }),
+    );
     const warnings = golden('phone-tree', 'support-queue', await after(start, { type: 'digits', digits: '2' }), { queuePosition: 1 });
     expect(warnings.join('\n')).toMatch(/enqueue 'support' is emulated on Vonage/);
     golden('phone-tree', 'hours', await after(start, { type: 'digits', digits: '3' }));
@@ -60,7 +64,10 @@ describe('golden NCCO: seed 004 inbound', () => {
   const options = { agentNumber: '+447700900123', holdMusicUrl: 'https://audio.example.com/hold.mp3' };
 
   it('renders the out-of-hours message as a single talk (the NCCO ends, so does the call)', async () => {
-    const engine = createEngine(createInboundFlow({ ...options, isAgentFree: () => true }), { secret: 'golden-secret-0123456789', now: () => Date.parse('2026-03-14T11:00:00Z') });
+    const engine = createEngine(createInboundFlow({ ...options, isAgentFree: () => true }), {
+      secret: 'golden-secret-0123456789',
+      now: () => Date.parse('2026-03-14T11:00:00Z'),
+    });
     golden('inbound', 'closed', await engine.start(call));
   });
 

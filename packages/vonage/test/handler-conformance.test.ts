@@ -9,22 +9,42 @@ const vonageDriver: HandlerConformanceDriver = {
   credentialOption: 'signatureSecret',
   unusableCredential: [''],
   create: ({ flow, store, logger }, overrides) => {
-    const handler = createVonageHandler({ flow: flow ?? conformanceFlow, secret, signatureSecret: credential, publicBaseUrl, logger, store: store ?? createMemoryStore(), ...overrides });
+    const handler = createVonageHandler({
+      flow: flow ?? conformanceFlow,
+      secret,
+      signatureSecret: credential,
+      publicBaseUrl,
+      logger,
+      store: store ?? createMemoryStore(),
+      ...overrides,
+    });
     return {
       handler,
       output: async (response) => (response.status === 204 ? '' : response.text()),
       lastToken: (output) => decodeURIComponent(/[?&]t=([^&"]+)/.exec(output)?.[1] ?? ''),
     };
   },
-  start: () => signVonageRequest({ url: `${publicBaseUrl}/answer`, body: { uuid: callId, conversation_uuid: 'CON-1', from: '15550001', to: '15550002' }, signatureSecret: credential }),
+  start: () =>
+    signVonageRequest({
+      url: `${publicBaseUrl}/answer`,
+      body: { uuid: callId, conversation_uuid: 'CON-1', from: '15550001', to: '15550002' },
+      signatureSecret: credential,
+    }),
   digits: (token, digits, body = '') =>
     signVonageRequest({
       url: `${publicBaseUrl}/input?t=${encodeURIComponent(token)}&call=${callId}`,
-      body: { uuid: callId, conversation_uuid: 'CON-1', dtmf: { digits, timed_out: false }, speech: { results: [] }, timestamp: body || '2026-01-01T00:00:00.000Z' },
+      body: {
+        uuid: callId,
+        conversation_uuid: 'CON-1',
+        dtmf: { digits, timed_out: false },
+        speech: { results: [] },
+        timestamp: body || '2026-01-01T00:00:00.000Z',
+      },
       signatureSecret: credential,
     }),
   malformed: () => signVonageRequest({ url: `${publicBaseUrl}/answer`, body: '{"uuid":', signatureSecret: credential }),
-  unsigned: async (request) => new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }),
+  unsigned: async (request) =>
+    new Request(request.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: await request.text() }),
   acted: (output) => output.includes('"action"'),
 };
 

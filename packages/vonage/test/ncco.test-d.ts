@@ -1,7 +1,27 @@
 import type { Vonage } from '@vonage/server-sdk';
-import type { Action, ConnectAction, ConversationAction, InputAction, NotifyAction, RecordAction, StreamAction, TalkAction, WaitAction } from '@vonage/voice';
+import type {
+  Action,
+  ConnectAction,
+  ConversationAction,
+  InputAction,
+  NotifyAction,
+  RecordAction,
+  StreamAction,
+  TalkAction,
+  WaitAction,
+} from '@vonage/voice';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { NccoConnect, NccoConversation, NccoInput, NccoNotify, NccoRecord, NccoStream, NccoTalk, NccoWait, VonageVoiceClient } from '@callflow/vonage';
+import type {
+  NccoConnect,
+  NccoConversation,
+  NccoInput,
+  NccoNotify,
+  NccoRecord,
+  NccoStream,
+  NccoTalk,
+  NccoWait,
+  VonageVoiceClient,
+} from '@callflow/vonage';
 import { renderNcco } from '@callflow/vonage';
 
 // Our NCCO types need no @vonage/voice. The SDK types action names and a few fields as string enums; on the wire they

@@ -18,7 +18,13 @@ describe('phone tree on the Vonage emulator', () => {
     const lazy = (request: Request) => handler(request);
     server = await serve(lazy);
     publicBaseUrl = `${server.url}/vonage`;
-    handler = createVonageHandler({ flow: phoneTree, secret, publicBaseUrl, signatureSecret, hooks: { voicemail: (effect) => void voicemails.push(effect.recording?.url) } });
+    handler = createVonageHandler({
+      flow: phoneTree,
+      secret,
+      publicBaseUrl,
+      signatureSecret,
+      hooks: { voicemail: (effect) => void voicemails.push(effect.recording?.url) },
+    });
     vonage = await createVonageEmulator({ answerUrl: `${publicBaseUrl}/answer`, eventUrl: `${publicBaseUrl}/event`, signatureSecret });
   });
   afterAll(async () => {

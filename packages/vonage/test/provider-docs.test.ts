@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { defineFlow, gather, hangup, say, transfer, type Outcome } from '@callflow/core';
-import { createVonageHandler, parseVonageAnswer, parseVonageConnectEvent, parseVonageEvent, parseVonageInput, parseVonageRecordEvent, signVonageRequest } from '@callflow/vonage';
+import {
+  createVonageHandler,
+  parseVonageAnswer,
+  parseVonageConnectEvent,
+  parseVonageEvent,
+  parseVonageInput,
+  parseVonageRecordEvent,
+  signVonageRequest,
+} from '@callflow/vonage';
 
 // The corpus: Vonage's documented webhooks (fixtures/provider-docs/*.json, each naming its source), fed through the
 // public parsers and, for a connect leg's events, through the handler.
@@ -16,7 +24,12 @@ const enums = JSON.parse(readFileSync(new URL('enums.json', folder), 'utf8')) as
 const eventFixtures = [...fixtures].filter(([name]) => name.startsWith('event-'));
 /** The documented status of an event; the transfer event says it in `type` instead. */
 const statusOf = (body: Record<string, unknown>) => (body.status ?? body.type) as string;
-const bodyFor = (status: string) => eventFixtures.find(([, fixture]) => statusOf(fixture.body!) === status)?.[1].body ?? { uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', status, timestamp: '2020-01-01T12:00:00.000Z' };
+const bodyFor = (status: string) =>
+  eventFixtures.find(([, fixture]) => statusOf(fixture.body!) === status)?.[1].body ?? {
+    uuid: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+    status,
+    timestamp: '2020-01-01T12:00:00.000Z',
+  };
 
 // What each documented status means on a connect leg: the failed attempt's outcome, or progress to ignore.
 const connectOutcome: Record<string, Outcome['type'] | 'progress'> = {
@@ -37,12 +50,20 @@ const connectOutcome: Record<string, Outcome['type'] | 'progress'> = {
   failed: 'dial',
   timeout: 'dial',
 };
-const dialStatus: Record<string, string> = { busy: 'busy', cancelled: 'canceled', unanswered: 'no-answer', timeout: 'no-answer', rejected: 'failed', failed: 'failed' };
+const dialStatus: Record<string, string> = {
+  busy: 'busy',
+  cancelled: 'canceled',
+  unanswered: 'no-answer',
+  timeout: 'no-answer',
+  rejected: 'failed',
+  failed: 'failed',
+};
 
 describe('Vonage documented webhooks through the parsers', () => {
   it('every documented event status has a payload in the corpus or its own webhook, each naming its source', () => {
     const statuses = eventFixtures.map(([, fixture]) => statusOf(fixture.body!));
-    for (const status of enums['event status']!) expect(statuses.includes(status) || ['record', 'input'].includes(status), status).toBe(true);
+    for (const status of enums['event status']!)
+      expect(statuses.includes(status) || ['record', 'input'].includes(status), status).toBe(true);
     for (const [name, fixture] of fixtures) expect(fixture._source.length, name).toBeGreaterThan(0);
   });
 
@@ -59,14 +80,23 @@ describe('Vonage documented webhooks through the parsers', () => {
   });
 
   it("captured events from Vonage's PHP SDK tests: a failure with its detail, an error event", () => {
-    expect(parseVonageConnectEvent(fixtures.get('sdk-event-failed-detail')!.body)).toEqual({ kind: 'outcome', outcome: { type: 'dial', status: 'failed', raw: 'failed:cannot_route' } });
+    expect(parseVonageConnectEvent(fixtures.get('sdk-event-failed-detail')!.body)).toEqual({
+      kind: 'outcome',
+      outcome: { type: 'dial', status: 'failed', raw: 'failed:cannot_route' },
+    });
     expect(parseVonageConnectEvent(fixtures.get('sdk-error')!.body)).toEqual({ kind: 'progress', status: 'error' });
   });
 
   it('the answer webhook, GET and POST', () => {
     const query = Object.fromEntries(new URLSearchParams(fixtures.get('answer-get')!.query));
     for (const fields of [query, fixtures.get('answer-post')!.body!] as Array<Record<string, unknown>>) {
-      expect(parseVonageAnswer(fields)).toEqual({ callId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', from: fields.from, to: fields.to, provider: 'vonage', conversationId: 'CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab' });
+      expect(parseVonageAnswer(fields)).toEqual({
+        callId: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+        from: fields.from,
+        to: fields.to,
+        provider: 'vonage',
+        conversationId: 'CON-aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+      });
     }
   });
 
@@ -84,7 +114,11 @@ describe('Vonage documented webhooks through the parsers', () => {
   });
 
   it('the record event', () => {
-    expect(parseVonageRecordEvent(fixtures.get('record')!.body)).toEqual({ type: 'recording', url: 'https://api.nexmo.com/v1/files/bbbbbbbb-aaaa-cccc-dddd-0123456789ab', durationSeconds: 14 });
+    expect(parseVonageRecordEvent(fixtures.get('record')!.body)).toEqual({
+      type: 'recording',
+      url: 'https://api.nexmo.com/v1/files/bbbbbbbb-aaaa-cccc-dddd-0123456789ab',
+      durationSeconds: 14,
+    });
   });
 });
 
@@ -106,9 +140,13 @@ describe("through the handler: every documented status on a connect leg's eventU
     const handler = createVonageHandler({ flow, secret: 'corpus-secret-0123456789', publicBaseUrl: base, signatureSecret });
     const post = async (url: string, body: unknown) => handler(await signVonageRequest({ url, body, signatureSecret }));
     const answer = fixtures.get('answer-get')!.query!;
-    const first = (await (await handler(await signVonageRequest({ url: `${base}/answer?${answer}`, method: 'GET', signatureSecret }))).json()) as Array<Record<string, unknown>>;
+    const first = (await (
+      await handler(await signVonageRequest({ url: `${base}/answer?${answer}`, method: 'GET', signatureSecret }))
+    ).json()) as Array<Record<string, unknown>>;
     const inputUrl = (first.find((action) => action.action === 'input')!.eventUrl as string[])[0]!;
-    const second = (await (await post(inputUrl, { ...fixtures.get('input-dtmf')!.body, dtmf: { digits: '1', timed_out: false } })).json()) as Array<Record<string, unknown>>;
+    const second = (await (
+      await post(inputUrl, { ...fixtures.get('input-dtmf')!.body, dtmf: { digits: '1', timed_out: false } })
+    ).json()) as Array<Record<string, unknown>>;
     const connect = second.find((action) => action.action === 'connect')!;
     return { post, url: (connect.eventUrl as string[])[0]! };
   }

@@ -112,7 +112,10 @@ describe('verifyVonageSignature: jti replay through the Store', () => {
     nowMs += 199_000;
     expect(await verify(token, { seen, now: () => nowMs })).toMatchObject({ valid: false, reason: 'replayed' });
     nowMs += 2_000;
-    expect(await verify(token, { seen, now: () => nowMs }), 'past its window the token is refused as expired anyway').toMatchObject({ valid: false, reason: 'expired' });
+    expect(await verify(token, { seen, now: () => nowMs }), 'past its window the token is refused as expired anyway').toMatchObject({
+      valid: false,
+      reason: 'expired',
+    });
     nowMs += 60_000;
     expect(await store.get(`${vonageJtiKeyPrefix}jti-window`), 'the record expired after the window and the skew').toBeUndefined();
   });
@@ -126,13 +129,19 @@ describe('verifyVonageSignature: jti replay through the Store', () => {
     expect(await verify(await tokenWith({ jti: undefined }), { seen })).toMatchObject({ valid: false, reason: 'replayed' });
     const forged = await createVonageJwt({ iat: nowSeconds(), jti: 'forged', payload_hash: await sha256Hex(body) }, 'another-secret');
     expect(await verify(forged, { seen })).toMatchObject({ valid: false, reason: 'bad-signature' });
-    expect(await verify(await tokenWith({ jti: 'tampered' }), { seen }, body.replace('answered', 'completed'))).toMatchObject({ valid: false, reason: 'payload-hash' });
+    expect(await verify(await tokenWith({ jti: 'tampered' }), { seen }, body.replace('answered', 'completed'))).toMatchObject({
+      valid: false,
+      reason: 'payload-hash',
+    });
     expect(calls).toEqual([]);
   });
 
   it('a store that is down makes the guard throw store-unavailable (a 503 for the handler), not a verdict', async () => {
     const down = withKeyPrefix(createMemoryStore(), 'x:');
-    const failing = { ...down, compareAndSet: async () => Promise.reject(new (await import('@callflow/core')).CallFlowError('store-unavailable', 'redis down')) };
+    const failing = {
+      ...down,
+      compareAndSet: async () => Promise.reject(new (await import('@callflow/core')).CallFlowError('store-unavailable', 'redis down')),
+    };
     const error = await verify(await tokenWith({}), { seen: jtiSeenIn(failing) }).catch((caught: unknown) => caught);
     expect(isCallFlowError(error, 'store-unavailable')).toBe(true);
   });
@@ -156,7 +165,10 @@ describe('verifyVonageSignature: payload_hash over the raw bytes', () => {
   it('a request signed by signVonageRequest still verifies with a byte body', async () => {
     const request = await signVonageRequest({ url, body, signatureSecret });
     const bytes = new Uint8Array(await request.arrayBuffer());
-    const result = await verifyVonageSignature({ method: 'POST', url, authorization: request.headers.get('authorization'), body: bytes }, { signatureSecret });
+    const result = await verifyVonageSignature(
+      { method: 'POST', url, authorization: request.headers.get('authorization'), body: bytes },
+      { signatureSecret },
+    );
     expect(result.valid).toBe(true);
   });
 });

@@ -6,7 +6,9 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 // WebCrypto. This hides process.getBuiltinModule, as on those runtimes, loads a fresh copy of the module,
 // and checks the WebCrypto path gives the same answers (jsonwebtoken and node:crypto as independent oracles).
 
-const jsonwebtoken = createRequire(import.meta.url)('jsonwebtoken') as { sign(payload: object, secret: string, options: { algorithm: 'HS256' }): string };
+const jsonwebtoken = createRequire(import.meta.url)('jsonwebtoken') as {
+  sign(payload: object, secret: string, options: { algorithm: 'HS256' }): string;
+};
 const signatureSecret = 'vonage-signature-secret-1';
 const now = () => 1_800_000_000_000;
 const url = 'https://ivr.example.com/vonage/input?t=abc.def&call=uuid-1';
@@ -32,11 +34,21 @@ describe('verifyVonageSignature through WebCrypto (no node:crypto)', () => {
     const verify = vi.spyOn(crypto.subtle, 'verify');
     const digest = vi.spyOn(crypto.subtle, 'digest');
     expect(await web.sha256Hex(body)).toBe(createHash('sha256').update(body).digest('hex'));
-    const token = jsonwebtoken.sign({ iat: now() / 1000, jti: 'j-1', iss: 'Vonage', payload_hash: createHash('sha256').update(body).digest('hex') }, signatureSecret, { algorithm: 'HS256' });
+    const token = jsonwebtoken.sign(
+      { iat: now() / 1000, jti: 'j-1', iss: 'Vonage', payload_hash: createHash('sha256').update(body).digest('hex') },
+      signatureSecret,
+      { algorithm: 'HS256' },
+    );
     const request = { method: 'POST', url, authorization: `Bearer ${token}`, body };
     expect(await web.verifyVonageSignature(request, { signatureSecret, now })).toMatchObject({ valid: true });
-    expect(await web.verifyVonageSignature(request, { signatureSecret: 'another-secret', now })).toMatchObject({ valid: false, reason: 'bad-signature' });
-    expect(await web.verifyVonageSignature({ ...request, body: body.replace('"1"', '"9"') }, { signatureSecret, now })).toMatchObject({ valid: false, reason: 'payload-hash' });
+    expect(await web.verifyVonageSignature(request, { signatureSecret: 'another-secret', now })).toMatchObject({
+      valid: false,
+      reason: 'bad-signature',
+    });
+    expect(await web.verifyVonageSignature({ ...request, body: body.replace('"1"', '"9"') }, { signatureSecret, now })).toMatchObject({
+      valid: false,
+      reason: 'payload-hash',
+    });
     expect(verify).toHaveBeenCalled();
     expect(digest).toHaveBeenCalled();
   });
@@ -49,7 +61,10 @@ describe('verifyVonageSignature through WebCrypto (no node:crypto)', () => {
     const token = jsonwebtoken.sign({ iat: now() / 1000, jti: 'j-bytes', payload_hash: hash }, signatureSecret, { algorithm: 'HS256' });
     const request = { method: 'POST', url, authorization: `Bearer ${token}`, body: bytes };
     expect(await web.verifyVonageSignature(request, { signatureSecret, now })).toMatchObject({ valid: true });
-    expect(await web.verifyVonageSignature({ ...request, body: new TextDecoder().decode(bytes) }, { signatureSecret, now })).toMatchObject({ valid: false, reason: 'payload-hash' });
+    expect(await web.verifyVonageSignature({ ...request, body: new TextDecoder().decode(bytes) }, { signatureSecret, now })).toMatchObject({
+      valid: false,
+      reason: 'payload-hash',
+    });
   });
 
   it('uses node:crypto on Node (no WebCrypto round trip) and agrees with the WebCrypto copy', async () => {
@@ -63,8 +78,13 @@ describe('verifyVonageSignature through WebCrypto (no node:crypto)', () => {
     const verify = vi.spyOn(crypto.subtle, 'verify');
     const digest = vi.spyOn(crypto.subtle, 'digest');
     const request = { method: 'POST', url, authorization: `Bearer ${token}`, body };
-    expect(await fast.verifyVonageSignature(request, { signatureSecret: ['old-secret', signatureSecret], now })).toMatchObject({ valid: true });
-    expect(await fast.verifyVonageSignature(request, { signatureSecret: 'old-secret', now })).toMatchObject({ valid: false, reason: 'bad-signature' });
+    expect(await fast.verifyVonageSignature(request, { signatureSecret: ['old-secret', signatureSecret], now })).toMatchObject({
+      valid: true,
+    });
+    expect(await fast.verifyVonageSignature(request, { signatureSecret: 'old-secret', now })).toMatchObject({
+      valid: false,
+      reason: 'bad-signature',
+    });
     expect(await fast.sha256Hex('')).toBe(emptyHash);
     expect(verify).not.toHaveBeenCalled();
     expect(digest).not.toHaveBeenCalled();

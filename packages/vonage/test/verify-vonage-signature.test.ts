@@ -4,7 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { createVonageJwt, sha256Hex, signVonageRequest, verifyVonageSignature } from '@callflow/vonage';
 
 // jsonwebtoken (what @vonage/jwt uses) ships no types; only sign() is needed, as an independent HS256 implementation.
-const jsonwebtoken = createRequire(import.meta.url)('jsonwebtoken') as { sign(payload: object, secret: string, options: { algorithm: 'HS256' }): string };
+const jsonwebtoken = createRequire(import.meta.url)('jsonwebtoken') as {
+  sign(payload: object, secret: string, options: { algorithm: 'HS256' }): string;
+};
 const signatureSecret = 'vonage-signature-secret-1';
 const now = () => 1_800_000_000_000;
 const iat = now() / 1000;
@@ -13,7 +15,10 @@ const body = JSON.stringify({ uuid: 'uuid-1', dtmf: { digits: '1', timed_out: fa
 
 async function check(request: Request, options: Partial<Parameters<typeof verifyVonageSignature>[1]> = {}) {
   const text = request.method === 'GET' ? '' : await request.text();
-  return verifyVonageSignature({ method: request.method, url: request.url, authorization: request.headers.get('authorization'), body: text }, { signatureSecret, now, ...options });
+  return verifyVonageSignature(
+    { method: request.method, url: request.url, authorization: request.headers.get('authorization'), body: text },
+    { signatureSecret, now, ...options },
+  );
 }
 
 describe('verifyVonageSignature', () => {
@@ -27,7 +32,9 @@ describe('verifyVonageSignature', () => {
   });
 
   it('accepts a JWT made by jsonwebtoken (the SDK dependency) with payload_hash over the raw body', async () => {
-    const token = jsonwebtoken.sign({ iat, jti: 'j-1', iss: 'Vonage', payload_hash: await sha256Hex(body) }, signatureSecret, { algorithm: 'HS256' });
+    const token = jsonwebtoken.sign({ iat, jti: 'j-1', iss: 'Vonage', payload_hash: await sha256Hex(body) }, signatureSecret, {
+      algorithm: 'HS256',
+    });
     const result = await verifyVonageSignature({ method: 'POST', url, authorization: `Bearer ${token}`, body }, { signatureSecret, now });
     expect(result.valid).toBe(true);
   });
@@ -37,7 +44,10 @@ describe('verifyVonageSignature', () => {
     const token = request.headers.get('authorization')!.replace(/^Bearer /, '');
     const tampered = body.replace('"1"', '"9"');
     expect(verifySignature(token, signatureSecret)).toBe(true);
-    const result = await verifyVonageSignature({ method: 'POST', url, authorization: `Bearer ${token}`, body: tampered }, { signatureSecret, now });
+    const result = await verifyVonageSignature(
+      { method: 'POST', url, authorization: `Bearer ${token}`, body: tampered },
+      { signatureSecret, now },
+    );
     expect(result).toMatchObject({ valid: false, reason: 'payload-hash' });
   });
 
@@ -51,12 +61,19 @@ describe('verifyVonageSignature', () => {
   });
 
   it('refuses a wrong secret, a missing header, alg none and a body without payload_hash', async () => {
-    expect(await check(await signVonageRequest({ url, body, signatureSecret: 'wrong', issuedAt: iat }))).toMatchObject({ valid: false, reason: 'bad-signature' });
+    expect(await check(await signVonageRequest({ url, body, signatureSecret: 'wrong', issuedAt: iat }))).toMatchObject({
+      valid: false,
+      reason: 'bad-signature',
+    });
     expect(await check(new Request(url, { method: 'POST', body }))).toMatchObject({ valid: false, reason: 'missing-header' });
     const none = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iat })).toString('base64url')}.x`;
-    expect(await verifyVonageSignature({ method: 'POST', url, authorization: `Bearer ${none}`, body }, { signatureSecret, now })).toMatchObject({ valid: false, reason: 'algorithm' });
+    expect(
+      await verifyVonageSignature({ method: 'POST', url, authorization: `Bearer ${none}`, body }, { signatureSecret, now }),
+    ).toMatchObject({ valid: false, reason: 'algorithm' });
     const unhashed = await createVonageJwt({ iat, iss: 'Vonage' }, signatureSecret);
-    expect(await verifyVonageSignature({ method: 'POST', url, authorization: `Bearer ${unhashed}`, body }, { signatureSecret, now })).toMatchObject({ valid: false, reason: 'payload-hash' });
+    expect(
+      await verifyVonageSignature({ method: 'POST', url, authorization: `Bearer ${unhashed}`, body }, { signatureSecret, now }),
+    ).toMatchObject({ valid: false, reason: 'payload-hash' });
   });
 
   it('accepts any of several secrets (rotation) and fails closed without one', async () => {

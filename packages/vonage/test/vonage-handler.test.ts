@@ -11,7 +11,13 @@ function setup(flow: Flow = phoneTree) {
   const handler = createVonageHandler({ flow, secret: 'handler-secret-0123456789', publicBaseUrl: base, signatureSecret });
   const post = async (url: string, body: unknown) => handler(await signVonageRequest({ url, body, signatureSecret }));
   const answer = async () => {
-    const response = await handler(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${uuid}&conversation_uuid=CON-1`, method: 'GET', signatureSecret }));
+    const response = await handler(
+      await signVonageRequest({
+        url: `${base}/answer?to=447700900000&from=447700900001&uuid=${uuid}&conversation_uuid=CON-1`,
+        method: 'GET',
+        signatureSecret,
+      }),
+    );
     return (await response.json()) as Array<Record<string, unknown>>;
   };
   const inputUrlOf = (ncco: Array<Record<string, unknown>>) => (ncco.find((action) => action.action === 'input')!.eventUrl as string[])[0]!;
@@ -69,7 +75,12 @@ describe('createVonageHandler', () => {
   it('an authentic token for a position a redeploy removed: the caller hears the apology, not a 403', async () => {
     const before = setup();
     const menuUrl = before.inputUrlOf(await before.answer());
-    const redeployed = defineFlow({ name: 'acme', start: 'welcome', defaults: { apology: 'Sorry, we changed our menu.' }, nodes: { welcome: [say('New menu.')] } });
+    const redeployed = defineFlow({
+      name: 'acme',
+      start: 'welcome',
+      defaults: { apology: 'Sorry, we changed our menu.' },
+      nodes: { welcome: [say('New menu.')] },
+    });
     const after = setup(redeployed);
     const response = await after.post(menuUrl, { uuid, dtmf: { digits: '1', timed_out: false } });
     expect(response.status).toBe(200);
@@ -107,6 +118,8 @@ describe('createVonageHandler', () => {
   });
 
   it('fails closed without a signature secret', () => {
-    expect(() => createVonageHandler({ flow: phoneTree, secret: 'handler-secret-0123456789', publicBaseUrl: base })).toThrow(/\[callflow:vonage\] invalid handler options: signatureSecret is required/);
+    expect(() => createVonageHandler({ flow: phoneTree, secret: 'handler-secret-0123456789', publicBaseUrl: base })).toThrow(
+      /\[callflow:vonage\] invalid handler options: signatureSecret is required/,
+    );
   });
 });

@@ -17,10 +17,12 @@ async function sameRequestTwice(request: Request): Promise<[Request, Request]> {
 }
 
 describe('Vonage jti replay guard', () => {
-  it('the very same request again is answered as the first time; its JWT on another call\'s URL is refused 403', async () => {
+  it("the very same request again is answered as the first time; its JWT on another call's URL is refused 403", async () => {
     const store = createMemoryStore();
     const handler = createVonageHandler({ flow: phoneTree, secret, publicBaseUrl: base, signatureSecret, store });
-    const [first, again] = await sameRequestTwice(await signVonageRequest({ url: answerUrl('00000000-0000-4000-8000-000000000001'), method: 'GET', signatureSecret }));
+    const [first, again] = await sameRequestTwice(
+      await signVonageRequest({ url: answerUrl('00000000-0000-4000-8000-000000000001'), method: 'GET', signatureSecret }),
+    );
     const answered = await handler(first);
     expect(answered.status).toBe(200);
     const document = await answered.text();
@@ -45,8 +47,17 @@ describe('Vonage jti replay guard', () => {
       compareAndSet: (key, expected, value, options) => (failing(key) ? reject() : memory.compareAndSet(key, expected, value, options)),
       increment: (key, by, options) => (failing(key) ? reject() : memory.increment(key, by, options)),
     };
-    const handler = createVonageHandler({ flow: phoneTree, secret, publicBaseUrl: base, signatureSecret, store, logger: { info: () => undefined, warn: () => undefined, error: () => undefined } });
-    const [first, retry] = await sameRequestTwice(await signVonageRequest({ url: answerUrl('00000000-0000-4000-8000-000000000003'), method: 'GET', signatureSecret }));
+    const handler = createVonageHandler({
+      flow: phoneTree,
+      secret,
+      publicBaseUrl: base,
+      signatureSecret,
+      store,
+      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
+    const [first, retry] = await sameRequestTwice(
+      await signVonageRequest({ url: answerUrl('00000000-0000-4000-8000-000000000003'), method: 'GET', signatureSecret }),
+    );
     expect((await handler(first)).status).toBe(503);
     const jti = JSON.parse(atob(first.headers.get('authorization')!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).jti as string;
     expect(await memory.get(`${vonageJtiKeyPrefix}${jti}`)).toBeUndefined();

@@ -8,7 +8,11 @@ import { createVonageEmulator, spoken, type VonageEmulator } from '@callflow/tes
 import { createVonageHandler, startVonageCall, type VonageCallsClient, type VonageHandler } from '../src/index.js';
 
 const signatureSecret = 'outbound-signature-secret';
-const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+const { privateKey } = generateKeyPairSync('rsa', {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  publicKeyEncoding: { type: 'spki', format: 'pem' },
+});
 const flow = defineFlow({
   name: 'reminder',
   start: 'intro',
@@ -31,7 +35,14 @@ beforeAll(async () => {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/vonage`;
   vonage = await createVonageEmulator({ answerUrl: `${url}/answer`, eventUrl: `${url}/event`, signatureSecret });
   client = new Vonage({ applicationId: 'app-1', privateKey }, { apiHost: vonage.apiUrl });
-  handler = createVonageHandler({ flow, secret: 'outbound-secret-0123456789abcdef', publicBaseUrl: url, signatureSecret, voiceClient: client, onCallEvent: (event) => void events.push(event) });
+  handler = createVonageHandler({
+    flow,
+    secret: 'outbound-secret-0123456789abcdef',
+    publicBaseUrl: url,
+    signatureSecret,
+    voiceClient: client,
+    onCallEvent: (event) => void events.push(event),
+  });
 });
 
 afterAll(async () => {
@@ -46,10 +57,21 @@ describe('startVonageCall on the Vonage emulator', () => {
   it('creates the call through the SDK (snake_case on the wire) and runs the flow from the signed answer URL', async () => {
     events.length = 0;
     vonage.scriptOutbound({ input: ['1'] });
-    const { callId } = await startVonageCall(calls(), handler, { to: '+447700900001', from: '+447700900000', vars: { name: 'Ada' }, ringSeconds: 20 });
+    const { callId } = await startVonageCall(calls(), handler, {
+      to: '+447700900001',
+      from: '+447700900000',
+      vars: { name: 'Ada' },
+      ringSeconds: 20,
+    });
     const placed = last();
     expect(placed.uuid).toBe(callId);
-    expect(placed.body).toMatchObject({ to: [{ type: 'phone', number: '447700900001' }], from: { type: 'phone', number: '447700900000' }, answer_method: 'POST', ringing_timer: 20, advanced_machine_detection: { behavior: 'continue', mode: 'detect_beep', beep_timeout: 45 } });
+    expect(placed.body).toMatchObject({
+      to: [{ type: 'phone', number: '447700900001' }],
+      from: { type: 'phone', number: '447700900000' },
+      answer_method: 'POST',
+      ringing_timer: 20,
+      advanced_machine_detection: { behavior: 'continue', mode: 'detect_beep', beep_timeout: 45 },
+    });
     const transcript = await placed.transcript;
     expect(transcript.errors).toEqual([]);
     expect(spoken(transcript)).toEqual(['Hello Ada.', 'Press 1 to confirm.', 'Confirmed.']);
@@ -69,10 +91,15 @@ describe('startVonageCall on the Vonage emulator', () => {
     const busy = await last().transcript;
     expect(machine.errors).toEqual([]);
     expect(spoken(machine)).toEqual(['Message for Ada: call us back.']);
-    expect(vonage.restRequests.some((request) => request.method === 'PUT' && request.path === `/v1/calls/${vonage.outboundCalls.at(-2)!.uuid}`)).toBe(true);
+    expect(
+      vonage.restRequests.some((request) => request.method === 'PUT' && request.path === `/v1/calls/${vonage.outboundCalls.at(-2)!.uuid}`),
+    ).toBe(true);
     expect(busy.entries).toEqual([{ type: 'unanswered', status: 'busy' }]);
     const ended = events.flatMap((event) => (event.type === 'call-ended' ? [[event.status, event.endedBy]] : []));
-    expect(ended).toEqual([['completed', 'flow'], ['busy', 'far-end']]);
+    expect(ended).toEqual([
+      ['completed', 'flow'],
+      ['busy', 'far-end'],
+    ]);
     expect(events.flatMap((event) => (event.type === 'call-answered' ? [event.answeredBy] : []))).toEqual(['machine']);
   });
 });

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CallFlowError, createMemoryStore, defineFlow, enqueue, say, transfer, type Store } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
-import { addToQueue, createVonageHandler, listQueue, removeFromQueue, signVonageRequest, takeFromQueue, type VonageVoiceClient } from '@callflow/vonage';
+import {
+  addToQueue,
+  createVonageHandler,
+  listQueue,
+  removeFromQueue,
+  signVonageRequest,
+  takeFromQueue,
+  type VonageVoiceClient,
+} from '@callflow/vonage';
 
 const signatureSecret = 'store-signature-secret';
 const secret = 'store-test-secret-0123456789';
@@ -25,7 +33,8 @@ function flakyStore(): Store & { down: boolean; downAfterWriteOf(prefix: string)
     get: (key: string) => guard(() => inner.get(key)),
     set: (key: string, value: string, options?: { ttlSeconds?: number }) => guard(() => inner.set(key, value, options)),
     increment: (key: string, by?: number, options?: { ttlSeconds?: number }) => guard(() => inner.increment(key, by, options)),
-    compareAndSet: (key: string, expected: string | undefined, value: string, options?: { ttlSeconds?: number }) => guard(() => inner.compareAndSet(key, expected, value, options), value),
+    compareAndSet: (key: string, expected: string | undefined, value: string, options?: { ttlSeconds?: number }) =>
+      guard(() => inner.compareAndSet(key, expected, value, options), value),
     delete: (key: string) => guard(() => inner.delete(key)),
     downAfterWriteOf(prefix: string) {
       trigger = prefix;
@@ -36,7 +45,14 @@ function flakyStore(): Store & { down: boolean; downAfterWriteOf(prefix: string)
 function rig(store: Store) {
   const handler = createVonageHandler({ flow: phoneTree, secret, publicBaseUrl: base, signatureSecret, store });
   const uuid = '11111111-2222-4333-8444-555555555555';
-  const answer = async () => handler(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${uuid}&conversation_uuid=CON-1`, method: 'GET', signatureSecret }));
+  const answer = async () =>
+    handler(
+      await signVonageRequest({
+        url: `${base}/answer?to=447700900000&from=447700900001&uuid=${uuid}&conversation_uuid=CON-1`,
+        method: 'GET',
+        signatureSecret,
+      }),
+    );
   const post = async (url: string, body: unknown) => handler(await signVonageRequest({ url, body, signatureSecret }));
   const inputUrlOf = (ncco: Array<Record<string, unknown>>) => (ncco.find((action) => action.action === 'input')!.eventUrl as string[])[0]!;
   return { handler, uuid, answer, post, inputUrlOf };
@@ -90,7 +106,9 @@ describe('Vonage queue on a shared store', () => {
   it('200 concurrent enqueues get distinct positions 1..200, and concurrent takers each get a different caller', async () => {
     const store = createMemoryStore();
     const positions = await Promise.all(
-      Array.from({ length: 200 }, (_, index) => addToQueue(store, { callId: `call-${index}`, token: `token-${index}`, queue: 'agents', enqueuedAt: index })),
+      Array.from({ length: 200 }, (_, index) =>
+        addToQueue(store, { callId: `call-${index}`, token: `token-${index}`, queue: 'agents', enqueuedAt: index }),
+      ),
     );
     expect([...positions].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, index) => index + 1));
     const order = (await listQueue(store, 'agents')).map((caller) => caller.callId);
@@ -118,16 +136,22 @@ describe('Vonage queue on a shared store', () => {
         transferCallWithURL: async () => undefined,
       },
     };
-    const instances = [0, 1].map(() => createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, voiceClient }));
+    const instances = [0, 1].map(() =>
+      createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, voiceClient }),
+    );
     const callIds = Array.from({ length: 6 }, (_, index) => `00000000-0000-4000-8000-00000000000${index}`);
     const announced: string[] = [];
     for (const [index, callId] of callIds.entries()) {
-      const response = await instances[index % 2]!(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret }));
+      const response = await instances[index % 2]!(
+        await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret }),
+      );
       announced.push(JSON.stringify(await response.json()));
     }
     expect(announced.map((ncco) => /You are number (\d+) in line/.exec(ncco)?.[1])).toEqual(['1', '2', '3', '4', '5', '6']);
     // The third caller hangs up (event through instance 0): they leave the queue.
-    await instances[0]!(await signVonageRequest({ url: `${base}/event`, body: { uuid: callIds[2], status: 'completed' }, signatureSecret }));
+    await instances[0]!(
+      await signVonageRequest({ url: `${base}/event`, body: { uuid: callIds[2], status: 'completed' }, signatureSecret }),
+    );
     const picked: string[] = [];
     for (let agent = 0; agent < 6; agent++) {
       const caller = await instances[(agent + 1) % 2]!.connectNextCaller('agents', { node: 'connect_agent' });
@@ -152,7 +176,9 @@ describe('Vonage queue on a shared store', () => {
     };
     const handler = createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, voiceClient });
     for (const callId of ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002']) {
-      await handler(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret }));
+      await handler(
+        await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret }),
+      );
     }
     const caller = await handler.connectNextCaller('agents', { node: 'connect_agent' });
     expect(caller?.callId).toBe('00000000-0000-4000-8000-000000000002');
@@ -177,7 +203,9 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     const store = createMemoryStore({ now });
     const transferred: string[] = [];
     // The first instance's transfer never returns: the process was killed while the REST call was out.
-    const dying: VonageVoiceClient = { voice: { transferCallWithNCCO: () => new Promise<void>(() => {}), transferCallWithURL: async () => undefined } };
+    const dying: VonageVoiceClient = {
+      voice: { transferCallWithNCCO: () => new Promise<void>(() => {}), transferCallWithURL: async () => undefined },
+    };
     const healthy: VonageVoiceClient = {
       voice: {
         transferCallWithNCCO: async (callId) => {
@@ -189,7 +217,14 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     const first = createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, now, voiceClient: dying });
     const second = createVonageHandler({ flow: queueFlow, secret, publicBaseUrl: base, signatureSecret, store, now, voiceClient: healthy });
     for (const callId of callIds) {
-      await first(await signVonageRequest({ url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`, method: 'GET', signatureSecret, issuedAt: nowMs / 1000 }));
+      await first(
+        await signVonageRequest({
+          url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`,
+          method: 'GET',
+          signatureSecret,
+          issuedAt: nowMs / 1000,
+        }),
+      );
     }
     return { first, second, transferred, advanceSeconds: (seconds: number) => (nowMs += seconds * 1000) };
   }
@@ -198,11 +233,19 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     const { first, second, transferred, advanceSeconds } = await twoInstances();
     void first.connectNextCaller('agents', { node: 'connect_agent' });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    expect((await second.queuedCallers('agents')).map((caller) => caller.callId), 'while the move is held, the caller is not offered twice').toEqual([callIds[1]]);
+    expect(
+      (await second.queuedCallers('agents')).map((caller) => caller.callId),
+      'while the move is held, the caller is not offered twice',
+    ).toEqual([callIds[1]]);
     expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId).toBe(callIds[1]);
-    expect(await second.connectNextCaller('agents', { node: 'connect_agent' }), 'the held caller is not handed out within the lease').toBeUndefined();
+    expect(
+      await second.connectNextCaller('agents', { node: 'connect_agent' }),
+      'the held caller is not handed out within the lease',
+    ).toBeUndefined();
     advanceSeconds(31);
-    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId, 'the lapsed move is back at the front').toBe(callIds[0]);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId, 'the lapsed move is back at the front').toBe(
+      callIds[0],
+    );
     expect(transferred).toEqual([callIds[1], callIds[0]]);
     expect(await second.connectNextCaller('agents', { node: 'connect_agent' })).toBeUndefined();
     advanceSeconds(31);
@@ -213,7 +256,12 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     const { first, second, transferred, advanceSeconds } = await twoInstances();
     void first.connectNextCaller('agents', { node: 'connect_agent' });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const hangUp = await signVonageRequest({ url: `${base}/event`, body: { uuid: callIds[0], status: 'completed' }, signatureSecret, issuedAt: 1_800_000_000 });
+    const hangUp = await signVonageRequest({
+      url: `${base}/event`,
+      body: { uuid: callIds[0], status: 'completed' },
+      signatureSecret,
+      issuedAt: 1_800_000_000,
+    });
     expect((await second(hangUp)).status).toBe(204);
     advanceSeconds(31);
     expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId).toBe(callIds[1]);
@@ -226,10 +274,23 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     void first.connectNextCaller('agents', { node: 'connect_agent' });
     await new Promise((resolve) => setTimeout(resolve, 20));
     // provider: the moved leg's transfer event (fixtures/provider-docs/event-transfer.json), delivered to the other instance.
-    const moved = await signVonageRequest({ url: `${base}/event`, body: { conversation_uuid_from: 'CON-1', type: 'transfer', uuid: callIds[0], conversation_uuid_to: 'CON-2', timestamp: '2027-01-15T08:00:00.000Z' }, signatureSecret, issuedAt: 1_800_000_000 });
+    const moved = await signVonageRequest({
+      url: `${base}/event`,
+      body: {
+        conversation_uuid_from: 'CON-1',
+        type: 'transfer',
+        uuid: callIds[0],
+        conversation_uuid_to: 'CON-2',
+        timestamp: '2027-01-15T08:00:00.000Z',
+      },
+      signatureSecret,
+      issuedAt: 1_800_000_000,
+    });
     expect((await second(moved)).status).toBe(204);
     advanceSeconds(31);
-    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId, 'the moved caller is not back at the front').toBe(callIds[1]);
+    expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId, 'the moved caller is not back at the front').toBe(
+      callIds[1],
+    );
     expect(await second.connectNextCaller('agents', { node: 'connect_agent' })).toBeUndefined();
     expect(transferred).toEqual([callIds[1]]);
   });
@@ -237,7 +298,18 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
   it('a transfer event for a caller put back in the queue since (a new enqueue) leaves them waiting', async () => {
     const { second, transferred } = await twoInstances();
     // No move of this caller is in flight: the event (e.g. from an earlier move, late) does not take them out.
-    const late = await signVonageRequest({ url: `${base}/event`, body: { type: 'transfer', uuid: callIds[0], conversation_uuid_from: 'CON-1', conversation_uuid_to: 'CON-2', timestamp: '2027-01-15T08:00:00.000Z' }, signatureSecret, issuedAt: 1_800_000_000 });
+    const late = await signVonageRequest({
+      url: `${base}/event`,
+      body: {
+        type: 'transfer',
+        uuid: callIds[0],
+        conversation_uuid_from: 'CON-1',
+        conversation_uuid_to: 'CON-2',
+        timestamp: '2027-01-15T08:00:00.000Z',
+      },
+      signatureSecret,
+      issuedAt: 1_800_000_000,
+    });
     expect((await second(late)).status).toBe(204);
     expect((await second.queuedCallers('agents')).map((caller) => caller.callId)).toEqual(callIds);
     expect((await second.connectNextCaller('agents', { node: 'connect_agent' }))?.callId).toBe(callIds[0]);

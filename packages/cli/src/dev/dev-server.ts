@@ -4,7 +4,14 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { GatherStep } from '@callflow/core';
-import { simulatedProviders, startInteractiveCall, type CallerAction, type CallOutcomes, type InteractiveCall, type SimulatedProvider } from '@callflow/testing';
+import {
+  simulatedProviders,
+  startInteractiveCall,
+  type CallerAction,
+  type CallOutcomes,
+  type InteractiveCall,
+  type SimulatedProvider,
+} from '@callflow/testing';
 import { flowSvgStyle } from '../render-flow-svg.js';
 import { hoursReport } from './hours-report.js';
 import { watchFlow, type WatchedFlowState } from './watch-flow.js';
@@ -54,7 +61,8 @@ function outcomesOf(value: unknown): Partial<CallOutcomes> {
   const pick = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
     const chosen = input[name];
     if (chosen === undefined) return undefined;
-    if (typeof chosen !== 'string' || !(allowed as readonly string[]).includes(chosen)) throw new BadRequest(`outcomes.${name} must be one of ${allowed.join(', ')}`);
+    if (typeof chosen !== 'string' || !(allowed as readonly string[]).includes(chosen))
+      throw new BadRequest(`outcomes.${name} must be one of ${allowed.join(', ')}`);
     return chosen as T;
   };
   const transfer = pick('transfer', transferStatuses);
@@ -69,7 +77,8 @@ function outcomesOf(value: unknown): Partial<CallOutcomes> {
 }
 
 function actionOf(value: unknown): CallerAction {
-  if (typeof value !== 'object' || value === null) throw new BadRequest('send { digits } , { speech }, { silence: true } or { hangup: true }');
+  if (typeof value !== 'object' || value === null)
+    throw new BadRequest('send { digits } , { speech }, { silence: true } or { hangup: true }');
   const input = value as Record<string, unknown>;
   if (typeof input.digits === 'string') {
     if (!/^[0-9*#]{1,32}$/.test(input.digits)) throw new BadRequest('digits are 0-9, * and # (at most 32)');
@@ -119,7 +128,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const calls = new Map<string, ConsoleCall>();
   let callCount = 0;
   const watcher = await watchFlow(options.flowPath, (state) => {
-    for (const listener of listeners) listener.write(`event: flow\ndata: ${JSON.stringify({ version: state.version, broken: state.broken })}\n\n`);
+    for (const listener of listeners)
+      listener.write(`event: flow\ndata: ${JSON.stringify({ version: state.version, broken: state.broken })}\n\n`);
   });
 
   function statePayload(state: WatchedFlowState) {
@@ -150,7 +160,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const steps = node && flow ? flow.nodes[node] : undefined;
     const gather = Array.isArray(steps) ? (steps.find((step) => step.type === 'gather') as GatherStep | undefined) : undefined;
     if (!node || !gather) return node ? { node, input: 'dtmf', finishOnKey: '#' } : undefined;
-    return { node, input: gather.input ?? 'dtmf', ...(gather.numDigits ? { numDigits: gather.numDigits } : {}), finishOnKey: gather.finishOnKey ?? '#' };
+    return {
+      node,
+      input: gather.input ?? 'dtmf',
+      ...(gather.numDigits ? { numDigits: gather.numDigits } : {}),
+      finishOnKey: gather.finishOnKey ?? '#',
+    };
   }
 
   function snapshot(consoleCall: ConsoleCall) {
@@ -186,9 +201,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     const method = request.method ?? 'GET';
     const host = request.headers.host ?? '';
     // Only this machine's own names: a page on another site cannot reach the console through DNS rebinding.
-    if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host)) return send(response, 403, { error: 'callflow dev answers only on 127.0.0.1' });
+    if (!/^(127\.0\.0\.1|localhost|\[::1\])(:\d+)?$/.test(host))
+      return send(response, 403, { error: 'callflow dev answers only on 127.0.0.1' });
     if (method === 'GET' && (url.pathname === '/' || url.pathname === '/index.html')) {
-      response.setHeader('content-security-policy', "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'");
+      response.setHeader(
+        'content-security-policy',
+        "default-src 'self'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'",
+      );
       return send(response, 200, await readFile(`${folder}index.html`), assetTypes['index.html']);
     }
     const asset = /^\/assets\/(console\.js|console\.css)$/.exec(url.pathname)?.[1];
@@ -213,7 +232,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (method === 'POST' && url.pathname === '/api/calls') {
       const body = (await bodyOf(request)) as Record<string, unknown>;
       const provider = body.provider;
-      if (typeof provider !== 'string' || !(simulatedProviders as readonly string[]).includes(provider)) throw new BadRequest('provider must be twilio, vonage or telnyx');
+      if (typeof provider !== 'string' || !(simulatedProviders as readonly string[]).includes(provider))
+        throw new BadRequest('provider must be twilio, vonage or telnyx');
       const at = typeof body.at === 'string' && body.at ? body.at : undefined;
       if (at !== undefined && Number.isNaN(Date.parse(at))) throw new BadRequest(`'${at}' is not an ISO time`);
       const state = watcher.state();
@@ -223,7 +243,13 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         calls.delete(id);
         void previous.call.close();
       }
-      const call = await startInteractiveCall({ provider: provider as SimulatedProvider, flow: state.good.flow, ...(at ? { at } : {}), outcomes: outcomesOf(body.outcomes), hooks: new Proxy({}, { get: () => () => undefined }) });
+      const call = await startInteractiveCall({
+        provider: provider as SimulatedProvider,
+        flow: state.good.flow,
+        ...(at ? { at } : {}),
+        outcomes: outcomesOf(body.outcomes),
+        hooks: new Proxy({}, { get: () => () => undefined }),
+      });
       const consoleCall: ConsoleCall = { id: `call-${++callCount}`, call, flowVersion: state.version, ...(at ? { at } : {}) };
       calls.set(consoleCall.id, consoleCall);
       await call.ready();
@@ -240,7 +266,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       }
       if (method === 'POST' && callRoute[2] === 'act') {
         const action = actionOf(await bodyOf(request));
-        if (!consoleCall.call.waiting) throw new BadRequest(consoleCall.call.result ? 'the call has ended' : 'the call is not waiting for the caller');
+        if (!consoleCall.call.waiting)
+          throw new BadRequest(consoleCall.call.result ? 'the call has ended' : 'the call is not waiting for the caller');
         await consoleCall.call.act(action);
         return send(response, 200, snapshot(consoleCall));
       }

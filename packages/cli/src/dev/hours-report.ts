@@ -29,8 +29,19 @@ export function hoursReport(flow: Flow, instant: number): HoursBranch[] {
       const status = checkHours(schedule, instant, { withNextChange: true });
       const branch = status.open ? 'open' : status.source === 'holiday' && step.holiday ? 'holiday' : 'closed';
       const target = status.open ? step.open : status.source === 'holiday' ? (step.holiday ?? step.closed) : step.closed;
-      const reason = status.source === 'weekly' ? 'weekly hours' : `${status.source === 'holiday' ? 'closure' : 'special hours'}${status.name ? `: ${status.name}` : ''}`;
-      out.push({ node, schedule: step.schedule, open: status.open, branch, target, reason, nextChange: status.nextChange?.toISOString() ?? null });
+      const reason =
+        status.source === 'weekly'
+          ? 'weekly hours'
+          : `${status.source === 'holiday' ? 'closure' : 'special hours'}${status.name ? `: ${status.name}` : ''}`;
+      out.push({
+        node,
+        schedule: step.schedule,
+        open: status.open,
+        branch,
+        target,
+        reason,
+        nextChange: status.nextChange?.toISOString() ?? null,
+      });
     }
   }
   return out;

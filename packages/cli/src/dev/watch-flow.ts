@@ -34,7 +34,10 @@ export async function loadAndDraw(path: string): Promise<{ loaded?: LoadedFlow; 
     if (!result.ok || !result.flow) return { problems: result.problems };
     const problems = result.problems.length ? result.problems : validateFlow(result.flow).problems;
     const graph = flowGraph(result.flow, problems);
-    return { loaded: { flow: result.flow, graph, svg: renderFlowSvg(graph, { layout: layoutFlowGraph(graph), interactive: true }), problems }, problems };
+    return {
+      loaded: { flow: result.flow, graph, svg: renderFlowSvg(graph, { layout: layoutFlowGraph(graph), interactive: true }), problems },
+      problems,
+    };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const line = /:(\d+):\d+/.exec(message)?.[1] ?? /line (\d+)/.exec(message)?.[1];
@@ -46,7 +49,10 @@ export async function loadAndDraw(path: string): Promise<{ loaded?: LoadedFlow; 
  * Loads a flow file and reloads it whenever it is saved (the folder is watched, so editors that replace the file on
  * save are seen), calling `onChange` after each reload.
  */
-export async function watchFlow(path: string, onChange: (state: WatchedFlowState) => void): Promise<{ state: () => WatchedFlowState; reload: () => Promise<void>; close: () => void }> {
+export async function watchFlow(
+  path: string,
+  onChange: (state: WatchedFlowState) => void,
+): Promise<{ state: () => WatchedFlowState; reload: () => Promise<void>; close: () => void }> {
   const absolute = resolve(path);
   let state: WatchedFlowState = { version: 0, path, broken: true, problems: [], loadedAt: new Date().toISOString() };
   let running: Promise<void> | undefined;
@@ -60,7 +66,14 @@ export async function watchFlow(path: string, onChange: (state: WatchedFlowState
       do {
         again = false;
         const { loaded, problems } = await loadAndDraw(absolute);
-        state = { version: state.version + 1, path, good: loaded ?? state.good, broken: !loaded, problems, loadedAt: new Date().toISOString() };
+        state = {
+          version: state.version + 1,
+          path,
+          good: loaded ?? state.good,
+          broken: !loaded,
+          problems,
+          loadedAt: new Date().toISOString(),
+        };
         onChange(state);
       } while (again);
     })().finally(() => (running = undefined));

@@ -81,7 +81,11 @@ function mediaSteps(media: MediaInput): MediaStep[] {
  * gather({ prompt: 'Press 1 for appointments.', routes: { '1': 'appointments' }, noInput: { attempts: 2, then: 'operator' }, invalid: { attempts: 3, then: 'goodbye' } })
  */
 export function gather<const N extends string = never>(
-  options: Omit<GatherStep<N>, 'type' | 'prompt' | 'invalidPrompt' | 'noInputPrompt'> & { prompt: MediaInput; invalidPrompt?: MediaInput; noInputPrompt?: MediaInput },
+  options: Omit<GatherStep<N>, 'type' | 'prompt' | 'invalidPrompt' | 'noInputPrompt'> & {
+    prompt: MediaInput;
+    invalidPrompt?: MediaInput;
+    noInputPrompt?: MediaInput;
+  },
 ): GatherStep<NoInfer<N>> {
   const { prompt, ...rest } = options;
   // Spread first so the fields keep the order they were written in (the flow version hashes it).
@@ -92,7 +96,10 @@ export function gather<const N extends string = never>(
 }
 
 /** Connect the caller to a number or SIP address. */
-export function transfer<const N extends string = never>(to: TransferTarget, options: Options<TransferStep<N>, 'to'> = {}): TransferStep<NoInfer<N>> {
+export function transfer<const N extends string = never>(
+  to: TransferTarget,
+  options: Options<TransferStep<N>, 'to'> = {},
+): TransferStep<NoInfer<N>> {
   return { type: 'transfer', to, ...options };
 }
 
@@ -102,12 +109,18 @@ export function record<const N extends string = never>(options: Options<RecordSt
 }
 
 /** Wait in a named queue until an agent takes the call. */
-export function enqueue<const N extends string = never>(queue: string, options: Options<EnqueueStep<N>, 'queue'> = {}): EnqueueStep<NoInfer<N>> {
+export function enqueue<const N extends string = never>(
+  queue: string,
+  options: Options<EnqueueStep<N>, 'queue'> = {},
+): EnqueueStep<NoInfer<N>> {
   return { type: 'enqueue', queue, ...options };
 }
 
 /** Join a conference room. */
-export function conference<const N extends string = never>(room: string, options: Options<ConferenceStep<N>, 'room'> = {}): ConferenceStep<NoInfer<N>> {
+export function conference<const N extends string = never>(
+  room: string,
+  options: Options<ConferenceStep<N>, 'room'> = {},
+): ConferenceStep<NoInfer<N>> {
   return { type: 'conference', room, ...options };
 }
 

@@ -30,7 +30,12 @@ export function applyGather(state: CallState, step: GatherStep, outcome: GatherO
     state = { ...state, vars, tries: withoutTries(state.tries, key) };
     return moveTo(state, route, 'next');
   }
-  const reason = outcome.type === 'no-input' || (outcome.type === 'digits' && stripFinishKey(outcome.digits, step.finishOnKey ?? '#') === '') || (outcome.type === 'speech' && outcome.text.trim() === '') ? 'no-input' : 'invalid';
+  const reason =
+    outcome.type === 'no-input' ||
+    (outcome.type === 'digits' && stripFinishKey(outcome.digits, step.finishOnKey ?? '#') === '') ||
+    (outcome.type === 'speech' && outcome.text.trim() === '')
+      ? 'no-input'
+      : 'invalid';
   const limits = gatherLimits(step);
   const tries = Math.max(1, outcome.attemptsUsed ?? 1);
   const used = (state.tries[key] ?? 0) + tries;
@@ -100,14 +105,30 @@ function lengthOk(step: GatherStep, input: string, type: 'digits' | 'speech'): b
   return true;
 }
 
-const digitWords: Record<string, string> = { zero: '0', oh: '0', one: '1', two: '2', three: '3', four: '4', five: '5', six: '6', seven: '7', eight: '8', nine: '9' };
+const digitWords: Record<string, string> = {
+  zero: '0',
+  oh: '0',
+  one: '1',
+  two: '2',
+  three: '3',
+  four: '4',
+  five: '5',
+  six: '6',
+  seven: '7',
+  eight: '8',
+  nine: '9',
+};
 
 /** The node a digit string or utterance routes to, if any. Speech matches whole words of a route key, or a spoken digit. */
 export function matchRoute(step: GatherStep, input: string, type: 'digits' | 'speech'): string | undefined {
   const routes = step.routes;
   if (!routes) return undefined;
   if (type === 'digits') return Object.hasOwn(routes, input) ? routes[input] : undefined;
-  const spoken = input.toLowerCase().replace(/[^\p{L}\p{N}' ]+/gu, ' ').replace(/\s+/g, ' ').trim();
+  const spoken = input
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}' ]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (spoken === '') return undefined;
   const words = spoken.split(' ');
   const asDigits = words.map((word) => digitWords[word] ?? word).join('');

@@ -4,7 +4,15 @@ import { flowSchemas } from '../ir/schema.js';
 import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow.js';
 import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
-import { secretsOf, signCallState, signToken, verifyCallToken, type CallState, type TokenContent, type TokenOptions } from '../token/call-token.js';
+import {
+  secretsOf,
+  signCallState,
+  signToken,
+  verifyCallToken,
+  type CallState,
+  type TokenContent,
+  type TokenOptions,
+} from '../token/call-token.js';
 import { applyGather } from './apply-gather.js';
 import { defaultApology } from './default-apology.js';
 import { flowVersionOf } from './flow-version.js';
@@ -82,7 +90,10 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     try {
       steps = await definition({ callId: call.callId, from: call.from, to: call.to, provider: call.provider, vars, now: new Date(now()) });
     } catch (error) {
-      throw new CallFlowError('flow-failed', `dynamic node '${node}' threw: ${error instanceof Error ? error.message : String(error)}`, { node, cause: error });
+      throw new CallFlowError('flow-failed', `dynamic node '${node}' threw: ${error instanceof Error ? error.message : String(error)}`, {
+        node,
+        cause: error,
+      });
     }
     if (!Array.isArray(steps)) throw new CallFlowError('flow-failed', `dynamic node '${node}' did not return a list of steps`, { node });
     return assertDynamicSteps(steps, node);
@@ -94,13 +105,15 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     steps.forEach((step, index) => {
       const parsed = flowSchemas().stepSchema.safeParse(step);
       if (!parsed.success) {
-        for (const issue of parsed.error.issues) problems.push(`[${index}]${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`);
+        for (const issue of parsed.error.issues)
+          problems.push(`[${index}]${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`);
         return;
       }
       for (const reference of stepReferences(step)) {
         if (!(reference.node in flow.nodes)) problems.push(`[${index}].${reference.field}: unknown node '${reference.node}'`);
       }
-      if (step.type === 'hours' && !(step.schedule in (flow.schedules ?? {}))) problems.push(`[${index}].schedule: unknown schedule '${step.schedule}'`);
+      if (step.type === 'hours' && !(step.schedule in (flow.schedules ?? {})))
+        problems.push(`[${index}].schedule: unknown schedule '${step.schedule}'`);
     });
     if (problems.length) {
       throw new CallFlowError('flow-failed', `dynamic node '${node}' returned invalid steps: ${problems.join('; ')}`, { node });
@@ -129,7 +142,15 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
    * Plays on from `from` until a step waits or the call ends. Synchronous while the nodes are static and the HMAC is
    * (node:crypto); a dynamic node or WebCrypto continues the same walk after its promise.
    */
-  function plan(from: CallState, call: CallInfo, effects: Effect[], media: PlannedMedia[] = [], hops = 0, resolved?: Step[], unanswered = false): Turn | Promise<Turn> {
+  function plan(
+    from: CallState,
+    call: CallInfo,
+    effects: Effect[],
+    media: PlannedMedia[] = [],
+    hops = 0,
+    resolved?: Step[],
+    unanswered = false,
+  ): Turn | Promise<Turn> {
     if (from.step === endOfCall) return { call, steps: media, ended: true, effects, node: from.node };
     let state: CallState = { ...from };
     for (;;) {
@@ -171,7 +192,11 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         case 'reject':
           // Declining is only possible before anything answers the call: in the first turn, before any media.
           if (!unanswered || media.length > 0) {
-            throw new CallFlowError('flow-failed', `reject at ${state.node}[${state.step}] after the call was answered; reject must come before anything plays`, { node: state.node });
+            throw new CallFlowError(
+              'flow-failed',
+              `reject at ${state.node}[${state.step}] after the call was answered; reject must come before anything plays`,
+              { node: state.node },
+            );
           }
           return { call, steps: [], ended: true, rejected: step.reason ?? 'rejected', effects, node: state.node };
         default: {
@@ -179,7 +204,8 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
           const wait = { step: step.type === 'gather' ? gatherForTurn(step, waitState) : step, state: waitState };
           const node = state.node;
           const token = signCallState(waitState, { callId: call.callId, flowVersion }, tokenOptions);
-          if (typeof token !== 'string') return token.then((signed): Turn => ({ call, steps: media, wait, token: signed, ended: false, effects, node }));
+          if (typeof token !== 'string')
+            return token.then((signed): Turn => ({ call, steps: media, wait, token: signed, ended: false, effects, node }));
           return { call, steps: media, wait, token, ended: false, effects, node };
         }
       }
@@ -203,7 +229,10 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   function defaultedGather(step: GatherStep, state: CallState): GatherStep {
     const extra = state.reask === 'invalid' ? (step.invalidPrompt ?? []) : state.reask === 'no-input' ? (step.noInputPrompt ?? []) : [];
     const prompt = [...extra, ...step.prompt].slice(state.promptOffset).map((media) => withDefaults(media, state.vars));
-    const speech = step.speech && step.speech.language === undefined && flow.defaults?.language ? { ...step.speech, language: flow.defaults.language } : step.speech;
+    const speech =
+      step.speech && step.speech.language === undefined && flow.defaults?.language
+        ? { ...step.speech, language: flow.defaults.language }
+        : step.speech;
     const out: GatherStep = { ...step, prompt };
     if (speech) out.speech = speech;
     return out;
@@ -226,7 +255,14 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         const vars = step.saveAs && outcome.url ? { ...state.vars, [step.saveAs]: outcome.url } : state.vars;
         state = { ...state, vars };
         if (step.notify) {
-          effects.push({ type: 'notify', hook: step.notify, call, node: state.node, recording: { url: outcome.url, durationSeconds: outcome.durationSeconds }, vars });
+          effects.push({
+            type: 'notify',
+            hook: step.notify,
+            call,
+            node: state.node,
+            recording: { url: outcome.url, durationSeconds: outcome.durationSeconds },
+            vars,
+          });
         }
         return moveTo(state, step.then, 'next');
       }
@@ -235,7 +271,8 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         if (outcome.result === 'bridged') return moveTo(state, step.then, 'end');
         if (outcome.result === 'hangup') return 'end';
         if (outcome.result === 'timeout') return moveTo(state, step.onTimeout, 'next');
-        if (outcome.result === 'left' && step.escape && (outcome.digit === undefined || outcome.digit === step.escape.digit)) return moveTo(state, step.escape.to, 'next');
+        if (outcome.result === 'left' && step.escape && (outcome.digit === undefined || outcome.digit === step.escape.digit))
+          return moveTo(state, step.escape.to, 'next');
         return moveTo(state, undefined, 'next');
       }
       case 'conference':
@@ -252,7 +289,14 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     if (flow.defaults?.language) step.language = flow.defaults.language;
     // After the apology the call ends: step -1 is that position (command providers resume there once it has played),
     // at the start node, which always exists, so it never leads back into the failing node or a removed one.
-    return { call, steps: [{ step, after: { node: flow.start, step: endOfCall, kind: 'media', tries: {}, vars: {}, promptOffset: 0 } }], ended: true, effects: [], error, node };
+    return {
+      call,
+      steps: [{ step, after: { node: flow.start, step: endOfCall, kind: 'media', tries: {}, vars: {}, promptOffset: 0 } }],
+      ended: true,
+      effects: [],
+      error,
+      node,
+    };
   }
 
   async function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
@@ -261,7 +305,12 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return turn instanceof Promise ? await turn : turn;
     } catch (error) {
       if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
-      const failure = isCallFlowError(error) ? error : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, { node, cause: error });
+      const failure = isCallFlowError(error)
+        ? error
+        : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
+            node,
+            cause: error,
+          });
       return apology(call, failure, failure.node ?? node);
     }
   }
@@ -274,13 +323,19 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   function locate({ state }: TokenContent): CallPosition {
     const node = flow.nodes[state.node];
     if (node === undefined) {
-      throw new CallFlowError('invalid-token', `token points at node '${state.node}', which this flow no longer has`, { reason: 'unknown-position', node: state.node });
+      throw new CallFlowError('invalid-token', `token points at node '${state.node}', which this flow no longer has`, {
+        reason: 'unknown-position',
+        node: state.node,
+      });
     }
     if (typeof node === 'function') return { state, step: undefined };
     const step = node[state.step];
     const fits = state.kind === 'media' ? state.step <= node.length : step !== undefined && step.type === state.kind;
     if (!fits) {
-      throw new CallFlowError('invalid-token', `token points at ${state.node}[${state.step}], which is no longer a ${state.kind} step`, { reason: 'unknown-position', node: state.node });
+      throw new CallFlowError('invalid-token', `token points at ${state.node}[${state.step}], which is no longer a ${state.kind} step`, {
+        reason: 'unknown-position',
+        node: state.node,
+      });
     }
     return { state, step };
   }
@@ -288,7 +343,9 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   /** A refused token: an authentic one for a position a redeployed flow no longer has ends the call politely, not with a 403. */
   async function refused(error: unknown, call: CallInfo, hungUp: boolean): Promise<Turn> {
     if (isCallFlowError(error, 'invalid-token') && error.reason === 'unknown-position') {
-      return hungUp ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start } : apology(call, error, error.node ?? flow.start);
+      return hungUp
+        ? { call, steps: [], ended: true, effects: [], node: error.node ?? flow.start }
+        : apology(call, error, error.node ?? flow.start);
     }
     throw error;
   }
@@ -302,7 +359,10 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       }
       return plan(state, call, []);
     }
-    if (state.kind === 'media') throw new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' arrived for a position that waits for nothing`, { node: state.node });
+    if (state.kind === 'media')
+      throw new CallFlowError('unexpected-outcome', `outcome '${outcome.type}' arrived for a position that waits for nothing`, {
+        node: state.node,
+      });
     const found = stepsOf(state.node, call, state.vars);
     if (!Array.isArray(found)) return found.then((steps) => proceedWith(steps, state, outcome, call));
     return proceedWith(found, state, outcome, call);
@@ -323,7 +383,9 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     flow,
     flowVersion,
     start(call) {
-      return guarded(call, flow.start, () => plan({ node: flow.start, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 }, call, [], [], 0, undefined, true));
+      return guarded(call, flow.start, () =>
+        plan({ node: flow.start, step: 0, kind: 'media', tries: {}, vars: {}, promptOffset: 0 }, call, [], [], 0, undefined, true),
+      );
     },
     goTo(node, call, vars = {}) {
       if (!(node in flow.nodes)) return Promise.reject(new CallFlowError('flow-failed', `unknown node '${node}'`, { node }));
@@ -373,4 +435,3 @@ function interpolate(text: string, vars: Record<string, string>): string {
   if (!text.includes('{{')) return text;
   return text.replace(/\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g, (_, name: string) => vars[name] ?? '');
 }
-

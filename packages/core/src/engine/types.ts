@@ -16,11 +16,11 @@ export type DialStatus = 'completed' | 'busy' | 'no-answer' | 'failed' | 'cancel
 
 /** What happened while the provider ran a waiting step, in provider-neutral words. */
 export type Outcome =
-  | { type: 'digits'; digits: string; /** Tries the provider used natively (Telnyx `maximum_tries`). */ attemptsUsed?: number }
+  | { type: 'digits'; digits: string /** Tries the provider used natively (Telnyx `maximum_tries`). */; attemptsUsed?: number }
   | { type: 'speech'; text: string; confidence?: number; attemptsUsed?: number }
   | { type: 'no-input'; attemptsUsed?: number }
   | { type: 'media-done' }
-  | { type: 'dial'; status: DialStatus; durationSeconds?: number; /** The provider's own status or cause. */ raw?: string }
+  | { type: 'dial'; status: DialStatus; durationSeconds?: number /** The provider's own status or cause. */; raw?: string }
   | { type: 'recording'; url?: string; durationSeconds?: number }
   | { type: 'queue'; result: 'bridged' | 'left' | 'timeout' | 'hangup' | 'error'; waitSeconds?: number; digit?: string }
   | { type: 'conference'; status: 'ended' }

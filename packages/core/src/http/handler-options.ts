@@ -35,7 +35,11 @@ export async function runEffects(effects: readonly Effect[], hooks: Record<strin
     try {
       await hook(effect);
     } catch (error) {
-      logger.error(`hook '${effect.hook}' failed`, { callId: effect.call.callId, node: effect.node, error: error instanceof Error ? error.message : String(error) });
+      logger.error(`hook '${effect.hook}' failed`, {
+        callId: effect.call.callId,
+        node: effect.node,
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   }
 }

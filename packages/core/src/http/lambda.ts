@@ -48,13 +48,25 @@ function partsOf(event: ApiGatewayEvent): EventParts {
     path = event.path ?? '/';
     const search = new URLSearchParams();
     if (event.multiValueQueryStringParameters) {
-      for (const [name, values] of Object.entries(event.multiValueQueryStringParameters)) for (const value of values ?? []) search.append(name, value);
-    } else for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) search.append(name, value);
+      for (const [name, values] of Object.entries(event.multiValueQueryStringParameters))
+        for (const value of values ?? []) search.append(name, value);
+    } else
+      for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) search.append(name, value);
     query = search.toString();
     method = event.httpMethod ?? 'POST';
   }
-  const body = event.body == null ? undefined : event.isBase64Encoded ? new TextDecoder().decode(Uint8Array.from(atob(event.body), (char) => char.charCodeAt(0))) : event.body;
-  return { method, url: `https://${host}${path}${query ? `?${query}` : ''}`, headers, body: method === 'GET' || method === 'HEAD' ? undefined : body };
+  const body =
+    event.body == null
+      ? undefined
+      : event.isBase64Encoded
+        ? new TextDecoder().decode(Uint8Array.from(atob(event.body), (char) => char.charCodeAt(0)))
+        : event.body;
+  return {
+    method,
+    url: `https://${host}${path}${query ? `?${query}` : ''}`,
+    headers,
+    body: method === 'GET' || method === 'HEAD' ? undefined : body,
+  };
 }
 
 /** Builds a web `Request` from a proxy event; v1 events carry no raw query string, so it is re-encoded. */

@@ -196,7 +196,10 @@ function readLimited(req: NodeRequest, maxBytes: number, deadlines: ReadDeadline
 }
 
 /** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()` or, within limits, `readBytes()`. */
-function nodeWebhookRequest(req: NodeRequest, deadlines: ReadDeadlines): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'>; abandoned: boolean } {
+function nodeWebhookRequest(
+  req: NodeRequest,
+  deadlines: ReadDeadlines,
+): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'>; abandoned: boolean } {
   let reencoded = false;
   const get = (name: string): string | null => {
     const lower = name.toLowerCase();

@@ -38,7 +38,13 @@ export function compileField(field: Field, stepCheckers: StepCheckers): Checker 
       const { integer, min, max } = field;
       return (value, report) => {
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          return fail(report, 'invalid_type', typeof value === 'number' ? `must be a finite number, got ${value}` : typeMessage(value, integer ? 'a whole number' : 'number', 'number'));
+          return fail(
+            report,
+            'invalid_type',
+            typeof value === 'number'
+              ? `must be a finite number, got ${value}`
+              : typeMessage(value, integer ? 'a whole number' : 'number', 'number'),
+          );
         }
         if (integer && !Number.isInteger(value)) return fail(report, 'invalid_type', 'must be a whole number');
         if (value < min) return fail(report, 'too_small', `${value} is out of range: must be at least ${min}`);
@@ -47,7 +53,8 @@ export function compileField(field: Field, stepCheckers: StepCheckers): Checker 
       };
     }
     case 'boolean':
-      return (value, report) => (typeof value === 'boolean' ? value : fail(report, 'invalid_type', typeMessage(value, 'boolean', 'boolean')));
+      return (value, report) =>
+        typeof value === 'boolean' ? value : fail(report, 'invalid_type', typeMessage(value, 'boolean', 'boolean'));
     case 'literal': {
       const { values } = field;
       const message = field.message ?? `must be ${values.map((item) => JSON.stringify(item)).join(' or ')}`;
@@ -134,7 +141,8 @@ function compileString(field: Extract<Field, { kind: 'string' }>): Checker {
     if (typeof value !== 'string') return fail(report, 'invalid_type', typeMessage(value, 'string', 'string'));
     if (value.length < minLength) return fail(report, 'too_small', tooShort);
     if (value.length > maxLength) return fail(report, 'too_big', tooLong);
-    if ((pattern !== undefined && !pattern.test(value)) || (test !== undefined && !test(value))) return fail(report, 'invalid_format', message);
+    if ((pattern !== undefined && !pattern.test(value)) || (test !== undefined && !test(value)))
+      return fail(report, 'invalid_format', message);
     return value;
   };
 }
@@ -170,7 +178,11 @@ function compileRecord(key: Checker, element: Checker): Checker {
         if (!report) return rejected;
         const inner: Report = { path: [], issues: [] };
         key(name, inner);
-        report.issues.push({ code: 'invalid_key', path: [...report.path, name], message: `key '${name}' is invalid: ${inner.issues[0]?.message ?? 'is invalid'}` });
+        report.issues.push({
+          code: 'invalid_key',
+          path: [...report.path, name],
+          message: `key '${name}' is invalid: ${inner.issues[0]?.message ?? 'is invalid'}`,
+        });
         failed = true;
         continue;
       }

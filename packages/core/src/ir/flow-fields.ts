@@ -29,7 +29,10 @@ const oneKey = text({ pattern: /^[0-9*#]?$/, message: 'must be one key: 0-9, * o
 const identifier = text({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, message: 'must be an identifier', doc: 'identifier' });
 const name = text({ pattern: /^[A-Za-z0-9_.:-]{1,64}$/, message: 'must be 1-64 letters, digits, _ . : or -', doc: 'name' });
 const announcementTemplate = text({
-  test: (value) => value.trim() !== '' && value.length <= 500 && [...value.matchAll(/\{([^}]*)\}/g)].every((match) => match[1] === 'position' || match[1] === 'waitMinutes'),
+  test: (value) =>
+    value.trim() !== '' &&
+    value.length <= 500 &&
+    [...value.matchAll(/\{([^}]*)\}/g)].every((match) => match[1] === 'position' || match[1] === 'waitMinutes'),
   message: 'must be 1-500 characters; the only placeholders are {position} and {waitMinutes}',
   doc: 'text with {position}, {waitMinutes}',
 });
@@ -45,7 +48,12 @@ export const commonStepFields = {
 /** The fields of each step kind, `type` aside, in output order. */
 export const stepFieldTable = {
   say: {
-    text: text({ minLength: 1, maxLength: 3000, tooShort: 'text must not be empty', tooLong: 'text is longer than 3000 characters; split it' }),
+    text: text({
+      minLength: 1,
+      maxLength: 3000,
+      tooShort: 'text must not be empty',
+      tooLong: 'text is longer than 3000 characters; split it',
+    }),
     voice: optional(text({ minLength: 1 })),
     language: optional(text({ minLength: 2 })),
     loop: optional(integer(1, 100)),
@@ -101,7 +109,9 @@ export const stepFieldTable = {
     onBusy: optional(nodeRef()),
     onNoAnswer: optional(nodeRef()),
     onFailed: optional(nodeRef()),
-    sendDigits: optional(text({ pattern: /^[0-9*#w]{1,64}$/, message: 'must be 1-64 of 0-9, *, # and w (a half-second pause)', doc: 'DTMF digits' })),
+    sendDigits: optional(
+      text({ pattern: /^[0-9*#w]{1,64}$/, message: 'must be 1-64 of 0-9, *, # and w (a half-second pause)', doc: 'DTMF digits' }),
+    ),
     whisper: optional(list(media)),
     screen: optional(
       object({
@@ -177,7 +187,9 @@ export const scheduleFields = {
     weekend: optional(dayHours),
     daily: optional(dayHours),
   }),
-  closures: optional(list(union([object({ date: isoDate, name: optional(text()) }), object({ from: isoDate, to: isoDate, name: optional(text()) })]))),
+  closures: optional(
+    list(union([object({ date: isoDate, name: optional(text()) }), object({ from: isoDate, to: isoDate, name: optional(text()) })])),
+  ),
   special: optional(list(object({ date: isoDate, hours: dayHours, name: optional(text()) }))),
 } satisfies Fields;
 
@@ -196,7 +208,9 @@ export const machineDetectionFields = {
 } satisfies Fields;
 
 const nodeId = text({ pattern: /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, message: 'node ids are identifiers: letters, digits, _ and -' });
-const steps = list(step(['say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours']));
+const steps = list(
+  step(['say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours']),
+);
 const flowHead = {
   version: oneOf([1], 'version must be 1'),
   name: text({ minLength: 1 }),
@@ -210,10 +224,15 @@ const flowHead = {
 export const flowFields = { ...flowHead, nodes: record(nodeId, steps) } satisfies Fields;
 
 /** The top-level fields of a flow whose nodes may be functions (the DSL). */
-export const dynamicFlowFields = { ...flowHead, nodes: record(nodeId, union([steps, func('must be a list of steps or a function')])) } satisfies Fields;
+export const dynamicFlowFields = {
+  ...flowHead,
+  nodes: record(nodeId, union([steps, func('must be a list of steps or a function')])),
+} satisfies Fields;
 
 /** The step of a kind as the table describes it. */
-type TableStep<K extends StepType> = InferFields<{ type: { kind: 'literal'; values: readonly K[] } } & (typeof stepFieldTable)[K] & typeof commonStepFields>;
+type TableStep<K extends StepType> = InferFields<
+  { type: { kind: 'literal'; values: readonly K[] } } & (typeof stepFieldTable)[K] & typeof commonStepFields
+>;
 
 /** Each kind's hand-written type equals the table's; a field added to one and not the other fails the type check here. */
 type Check<T extends readonly true[]> = T;

@@ -109,7 +109,6 @@ export function lineOf(document: Document, lineCounter: Yaml.LineCounter, path: 
   return offset === undefined ? undefined : lineCounter.linePos(offset).line;
 }
 
-
 /** Keys in a parsed JSON value, counted through every object. */
 function countKeys(value: unknown): number {
   if (typeof value !== 'object' || value === null) return 0;

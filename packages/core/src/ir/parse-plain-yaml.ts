@@ -83,7 +83,11 @@ class Reader {
         if (first === 0x09) leave();
         if (first !== hash) {
           // Directives and document markers (`%YAML`, `---`, `...`) are left to the yaml package.
-          if (start === begin && (first === 0x25 || ((first === dash || first === 0x2e) && /^(---|\.\.\.)(\s|$)/.test(text.slice(start, start + 4))))) leave();
+          if (
+            start === begin &&
+            (first === 0x25 || ((first === dash || first === 0x2e) && /^(---|\.\.\.)(\s|$)/.test(text.slice(start, start + 4))))
+          )
+            leave();
           this.starts.push(start);
           this.ends.push(contentEnd);
           this.indents.push(start - begin);
@@ -232,7 +236,11 @@ class Reader {
     if (first === 0x22) return this.doubleQuoted(end);
     if (first === 0x27) return this.singleQuoted(end);
     if (first === 0x7b || first === 0x5b) return this.flow(end);
-    if (isIndicator(first) || ((first === dash || first === 0x3f || first === colon) && (this.pos + 1 === end || text.charCodeAt(this.pos + 1) === space))) leave();
+    if (
+      isIndicator(first) ||
+      ((first === dash || first === 0x3f || first === colon) && (this.pos + 1 === end || text.charCodeAt(this.pos + 1) === space))
+    )
+      leave();
     const start = this.pos;
     let stop = end;
     for (let index = start; index < end; index++) {
@@ -421,8 +429,20 @@ const simpleEscapes: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', 
 function isIndicator(code: number): boolean {
   // ! & * | > % @ ` # , [ ] { }
   return (
-    code === 0x21 || code === 0x26 || code === 0x2a || code === 0x7c || code === 0x3e || code === 0x25 || code === 0x40 || code === 0x60 || code === hash ||
-    code === 0x2c || code === 0x5b || code === 0x5d || code === 0x7b || code === 0x7d
+    code === 0x21 ||
+    code === 0x26 ||
+    code === 0x2a ||
+    code === 0x7c ||
+    code === 0x3e ||
+    code === 0x25 ||
+    code === 0x40 ||
+    code === 0x60 ||
+    code === hash ||
+    code === 0x2c ||
+    code === 0x5b ||
+    code === 0x5d ||
+    code === 0x7b ||
+    code === 0x7d
   );
 }
 
@@ -467,7 +487,17 @@ function plainScalar(raw: string): unknown {
 
 /** After a leading `-`, `?` or `:`, a character that keeps the scalar plain (not a space, flow punctuation or the line end). */
 function isPlainSafe(code: number): boolean {
-  return !Number.isNaN(code) && code !== space && code !== 0x2c && code !== 0x5b && code !== 0x5d && code !== 0x7b && code !== 0x7d && code !== 0x0d && code !== 0x0a;
+  return (
+    !Number.isNaN(code) &&
+    code !== space &&
+    code !== 0x2c &&
+    code !== 0x5b &&
+    code !== 0x5d &&
+    code !== 0x7b &&
+    code !== 0x7d &&
+    code !== 0x0d &&
+    code !== 0x0a
+  );
 }
 
 function isMap(value: unknown): boolean {

@@ -15,7 +15,9 @@ export function queueAnnouncementOf(step: EnqueueStep): { template: string; ever
   if (setting === undefined || setting === false) return undefined;
   if (setting === true) return { template: defaultQueueAnnouncement };
   const template = 'template' in setting ? setting.template : undefined;
-  return setting.everySeconds === undefined ? { template: template ?? defaultQueueAnnouncement } : { template: template ?? defaultQueueAnnouncement, everySeconds: setting.everySeconds };
+  return setting.everySeconds === undefined
+    ? { template: template ?? defaultQueueAnnouncement }
+    : { template: template ?? defaultQueueAnnouncement, everySeconds: setting.everySeconds };
 }
 
 /**
@@ -31,7 +33,11 @@ export function formatQueueAnnouncement(template: string, values: { position: nu
  * Whether an announcement is due at a break in the hold music: on entering the queue, then (with `everySeconds`) once
  * that long has passed since the last one. Every provider asks this at the same points, so the caller hears the same rhythm.
  */
-export function queueAnnouncementDue(waitedSeconds: number, lastAnnouncedSeconds: number | undefined, everySeconds: number | undefined): boolean {
+export function queueAnnouncementDue(
+  waitedSeconds: number,
+  lastAnnouncedSeconds: number | undefined,
+  everySeconds: number | undefined,
+): boolean {
   if (lastAnnouncedSeconds === undefined) return true;
   return everySeconds !== undefined && waitedSeconds - lastAnnouncedSeconds >= everySeconds;
 }

@@ -22,7 +22,10 @@ export function nearest(name: string, candidates: Iterable<string>): string | un
   for (const candidate of candidates) {
     const other = candidate.toLowerCase();
     // A prefix typo ('timout' for 'timeoutSeconds') counts as close too.
-    const distance = Math.min(editDistance(lower, other), other.length > lower.length + 1 ? editDistance(lower, other.slice(0, lower.length + 1)) + 1 : Infinity);
+    const distance = Math.min(
+      editDistance(lower, other),
+      other.length > lower.length + 1 ? editDistance(lower, other.slice(0, lower.length + 1)) + 1 : Infinity,
+    );
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;

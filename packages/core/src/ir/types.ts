@@ -237,12 +237,7 @@ export interface HoursStep<N extends string = string, S extends string = string>
 }
 
 /** A step that makes the provider report back before the flow goes on. */
-export type WaitingStep<N extends string = string> =
-  | GatherStep<N>
-  | TransferStep<N>
-  | RecordStep<N>
-  | EnqueueStep<N>
-  | ConferenceStep<N>;
+export type WaitingStep<N extends string = string> = GatherStep<N> | TransferStep<N> | RecordStep<N> | EnqueueStep<N> | ConferenceStep<N>;
 
 /** Any step of a flow. */
 export type Step<N extends string = string, S extends string = string> =
@@ -285,9 +280,7 @@ export interface CallContext {
 }
 
 /** A node computed per call (TypeScript flows only). Re-evaluated on resume: keep it a function of the call. */
-export type DynamicNode<N extends string = string, S extends string = string> = (
-  call: CallContext,
-) => Step<N, S>[] | Promise<Step<N, S>[]>;
+export type DynamicNode<N extends string = string, S extends string = string> = (call: CallContext) => Step<N, S>[] | Promise<Step<N, S>[]>;
 
 /** Opening hours of one day: closed, all day, or `HH:MM-HH:MM` ranges (`22:00-02:00` runs past midnight). */
 export type DayHours = 'closed' | 'all-day' | string[];
@@ -350,11 +343,7 @@ export interface StaticFlow<N extends string = string, S extends string = string
 /** True for steps that make the provider report back. */
 export function isWaitingStep(step: Step): step is WaitingStep {
   return (
-    step.type === 'gather' ||
-    step.type === 'transfer' ||
-    step.type === 'record' ||
-    step.type === 'enqueue' ||
-    step.type === 'conference'
+    step.type === 'gather' || step.type === 'transfer' || step.type === 'record' || step.type === 'enqueue' || step.type === 'conference'
   );
 }
 

@@ -39,7 +39,13 @@ export function validateFlow(input: unknown): FlowValidation {
     problems.push(...checkGraph(checked.data));
     return finish(problems, checked.data);
   }
-  for (const issue of checked.issues) problems.push({ path: formatPath(issue.path), message: issue.message, ...(issue.hint === undefined ? {} : { hint: issue.hint }), severity: 'error' });
+  for (const issue of checked.issues)
+    problems.push({
+      path: formatPath(issue.path),
+      message: issue.message,
+      ...(issue.hint === undefined ? {} : { hint: issue.hint }),
+      severity: 'error',
+    });
   // Graph checks still run on what is there, so one pass reports everything.
   if (typeof input === 'object' && input !== null) problems.push(...checkGraph(input as Flow));
   return finish(problems, undefined);
@@ -71,7 +77,13 @@ function finish(problems: Problem[], flow: Flow | undefined): FlowValidation {
 }
 
 /** The fields holding node ids and schedule names, read from the field table once. */
-let references: { nodes: Record<StepType, ReferenceField[]>; schedules: Record<StepType, ReferenceField[]>; collect: Record<string, (step: Step, into: string[]) => void> } | undefined;
+let references:
+  | {
+      nodes: Record<StepType, ReferenceField[]>;
+      schedules: Record<StepType, ReferenceField[]>;
+      collect: Record<string, (step: Step, into: string[]) => void>;
+    }
+  | undefined;
 
 function referenceTables(): NonNullable<typeof references> {
   if (references) return references;
@@ -83,7 +95,8 @@ function referenceTables(): NonNullable<typeof references> {
       if (each) {
         return (step: Step, into: string[]) => {
           const map = read(step);
-          if (typeof map === 'object' && map !== null) for (const key of Object.keys(map)) pushNode(into, (map as Record<string, unknown>)[key]);
+          if (typeof map === 'object' && map !== null)
+            for (const key of Object.keys(map)) pushNode(into, (map as Record<string, unknown>)[key]);
         };
       }
       if (keys.length === 1) {
@@ -116,7 +129,8 @@ export function stepReferences(step: Step): Array<{ field: string; node: string 
     const value = valueAt(step, keys);
     const field = keys.join('.');
     if (each) {
-      if (typeof value === 'object' && value !== null) for (const [key, node] of Object.entries(value)) if (typeof node === 'string') out.push({ field: `${field}.${key}`, node });
+      if (typeof value === 'object' && value !== null)
+        for (const [key, node] of Object.entries(value)) if (typeof node === 'string') out.push({ field: `${field}.${key}`, node });
     } else if (typeof value === 'string') out.push({ field, node: value });
   }
   return out;
@@ -141,7 +155,12 @@ function checkGraph(flow: Flow): Problem[] {
   const missing = (path: string, node: string) => {
     const guess = nearest(node, nodeIds);
     if (guess !== undefined) suggested.add(guess);
-    problems.push({ path, message: `unknown node '${node}'`, hint: didYouMean(node, nodeIds) ?? (nodeIds.length ? `nodes are ${nodeIds.slice(0, 8).join(', ')}` : undefined), severity: 'error' });
+    problems.push({
+      path,
+      message: `unknown node '${node}'`,
+      hint: didYouMean(node, nodeIds) ?? (nodeIds.length ? `nodes are ${nodeIds.slice(0, 8).join(', ')}` : undefined),
+      severity: 'error',
+    });
   };
   if (typeof flow.start === 'string' && !(flow.start in nodes)) missing('start', flow.start);
   for (const [field, node] of machineDetectionRoutes(flow)) if (!(node in nodes)) missing(`machineDetection.${field}`, node);
@@ -168,12 +187,21 @@ function checkGraph(flow: Flow): Problem[] {
       for (const { keys } of (typeof type === 'string' && scheduleFieldsOf[type as StepType]) || []) {
         const schedule = valueAt(step, keys);
         if (typeof schedule === 'string' && !scheduleIds.includes(schedule)) {
-          problems.push({ path: `${stepPath(id, index)}.${keys.join('.')}`, message: `unknown schedule '${schedule}'`, hint: didYouMean(schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'), severity: 'error' });
+          problems.push({
+            path: `${stepPath(id, index)}.${keys.join('.')}`,
+            message: `unknown schedule '${schedule}'`,
+            hint: didYouMean(schedule, scheduleIds) ?? (scheduleIds.length ? undefined : 'the flow defines no schedules'),
+            severity: 'error',
+          });
         }
       }
       if (type === 'gather') checkGather(step as GatherStep, id, index, problems);
       if ((type === 'goto' || type === 'hangup' || type === 'reject' || type === 'hours') && index < node.length - 1) {
-        problems.push({ path: stepPath(id, index + 1), message: `unreachable: the ${type} before it never falls through`, severity: 'warning' });
+        problems.push({
+          path: stepPath(id, index + 1),
+          message: `unreachable: the ${type} before it never falls through`,
+          severity: 'warning',
+        });
       }
     }
   }
@@ -181,14 +209,21 @@ function checkGraph(flow: Flow): Problem[] {
     for (const [name, schedule] of Object.entries(flow.schedules)) {
       for (const [index, closure] of (schedule?.closures ?? []).entries()) {
         if ('from' in closure && typeof closure.from === 'string' && typeof closure.to === 'string' && closure.from > closure.to) {
-          problems.push({ path: `schedules.${name}.closures[${index}]`, message: `'from' ${closure.from} is after 'to' ${closure.to}`, severity: 'error' });
+          problems.push({
+            path: `schedules.${name}.closures[${index}]`,
+            message: `'from' ${closure.from} is after 'to' ${closure.to}`,
+            severity: 'error',
+          });
         }
       }
     }
   }
   // These two run on whatever is well-formed enough, so one pass reports everything.
   // A node only unreachable because a reference to it is misspelled gets the error, not a second warning.
-  problems.push(...checkReachability(flow, targetsOf).filter((problem) => !suggested.has(problem.path.slice('nodes.'.length))), ...checkSilentCycles(flow));
+  problems.push(
+    ...checkReachability(flow, targetsOf).filter((problem) => !suggested.has(problem.path.slice('nodes.'.length))),
+    ...checkSilentCycles(flow),
+  );
   return problems;
 }
 
@@ -204,28 +239,55 @@ function checkGather(step: GatherStep, id: string, index: number, problems: Prob
   for (const key of Object.keys(step.routes ?? {})) {
     const isDigits = /^[0-9*#]+$/.test(key);
     if (!isDigits && input === 'dtmf') {
-      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' is not digits (0-9, *, #) but the gather only takes dtmf`, hint: "set input: 'speech' or 'both' to route on words", severity: 'error' });
+      problems.push({
+        path: `${at}.routes.${key}`,
+        message: `route '${key}' is not digits (0-9, *, #) but the gather only takes dtmf`,
+        hint: "set input: 'speech' or 'both' to route on words",
+        severity: 'error',
+      });
     }
     if (!isDigits && !/^[\p{L}\p{N}' -]+$/u.test(key)) {
       problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' is neither digits nor words`, severity: 'error' });
     }
     const normal = key.trim().toLowerCase();
     const previous = seen.get(normal);
-    if (previous !== undefined) problems.push({ path: `${at}.routes.${key}`, message: `duplicate route: '${key}' matches the same input as '${previous}'`, severity: 'error' });
+    if (previous !== undefined)
+      problems.push({
+        path: `${at}.routes.${key}`,
+        message: `duplicate route: '${key}' matches the same input as '${previous}'`,
+        severity: 'error',
+      });
     seen.set(normal, key);
     const finishOnKey = step.finishOnKey ?? '#';
     if (isDigits && finishOnKey !== '' && key.includes(finishOnKey)) {
-      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' contains the finish key '${finishOnKey}', so it can never be entered`, hint: "set finishOnKey to another key or ''", severity: 'error' });
+      problems.push({
+        path: `${at}.routes.${key}`,
+        message: `route '${key}' contains the finish key '${finishOnKey}', so it can never be entered`,
+        hint: "set finishOnKey to another key or ''",
+        severity: 'error',
+      });
     }
     if (isDigits && step.numDigits !== undefined && key.length !== step.numDigits) {
-      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' has ${key.length} digits but numDigits is ${step.numDigits}`, severity: 'error' });
+      problems.push({
+        path: `${at}.routes.${key}`,
+        message: `route '${key}' has ${key.length} digits but numDigits is ${step.numDigits}`,
+        severity: 'error',
+      });
     }
     if (isDigits && step.maxDigits !== undefined && key.length > step.maxDigits) {
-      problems.push({ path: `${at}.routes.${key}`, message: `route '${key}' is longer than maxDigits ${step.maxDigits}`, severity: 'error' });
+      problems.push({
+        path: `${at}.routes.${key}`,
+        message: `route '${key}' is longer than maxDigits ${step.maxDigits}`,
+        severity: 'error',
+      });
     }
   }
   if (step.minDigits !== undefined && step.maxDigits !== undefined && step.minDigits > step.maxDigits) {
-    problems.push({ path: `${at}.minDigits`, message: `minDigits ${step.minDigits} is greater than maxDigits ${step.maxDigits}`, severity: 'error' });
+    problems.push({
+      path: `${at}.minDigits`,
+      message: `minDigits ${step.minDigits} is greater than maxDigits ${step.maxDigits}`,
+      severity: 'error',
+    });
   }
   if (step.numDigits !== undefined && step.maxDigits !== undefined && step.numDigits !== step.maxDigits) {
     problems.push({ path: `${at}.numDigits`, message: 'give numDigits or maxDigits, not both with different values', severity: 'error' });
@@ -236,7 +298,12 @@ function checkGather(step: GatherStep, id: string, index: number, problems: Prob
   for (const kind of ['noInput', 'invalid'] as const) {
     const limit = step[kind]?.attempts;
     if (typeof limit === 'number' && step.attempts !== undefined && limit > step.attempts) {
-      problems.push({ path: `${at}.${kind}.attempts`, message: `${kind}.attempts ${limit} can never be reached: attempts ${step.attempts} counts every try`, hint: 'raise attempts or drop it', severity: 'warning' });
+      problems.push({
+        path: `${at}.${kind}.attempts`,
+        message: `${kind}.attempts ${limit} can never be reached: attempts ${step.attempts} counts every try`,
+        hint: 'raise attempts or drop it',
+        severity: 'warning',
+      });
     }
   }
   if (input === 'dtmf' && step.speech) {
@@ -320,7 +387,12 @@ function checkSilentCycles(flow: Flow): Problem[] {
         const key = [...cycle].slice(0, -1).sort().join(',');
         if (!reported.has(key)) {
           reported.add(key);
-          problems.push({ path: edge.path, message: `loop that never waits for the caller: ${cycle.join(' → ')}`, hint: 'add a gather, record or other waiting step inside the loop', severity: 'error' });
+          problems.push({
+            path: edge.path,
+            message: `loop that never waits for the caller: ${cycle.join(' → ')}`,
+            hint: 'add a gather, record or other waiting step inside the loop',
+            severity: 'error',
+          });
         }
       } else if (seen === undefined && edges.has(edge.to)) visit(edge.to);
     }

@@ -14,7 +14,11 @@ export type EndedBy = 'caller' | 'far-end' | 'flow' | 'error';
  */
 export type CallEvent = { callId: string; provider: string } & (
   | { type: 'call-started'; direction: 'inbound' | 'outbound'; from?: string; to?: string }
-  | { type: 'call-answered'; direction: 'inbound' | 'outbound'; /** Set when the call was placed with machine detection. */ answeredBy?: AnsweredBy }
+  | {
+      type: 'call-answered';
+      direction: 'inbound' | 'outbound' /** Set when the call was placed with machine detection. */;
+      answeredBy?: AnsweredBy;
+    }
   | {
       type: 'call-ended';
       /** `completed` once answered; `busy`, `no-answer`, `failed` or `canceled` for an outbound call that never was. */
@@ -60,7 +64,10 @@ export function createCallEvents(options: { provider: string; store: Store; logg
     try {
       await hook(event);
     } catch (error) {
-      logger.error(`[callflow:${provider}] onCallEvent failed for ${event.type}: ${error instanceof Error ? error.message : String(error)}`, { callId });
+      logger.error(
+        `[callflow:${provider}] onCallEvent failed for ${event.type}: ${error instanceof Error ? error.message : String(error)}`,
+        { callId },
+      );
     }
   }
 

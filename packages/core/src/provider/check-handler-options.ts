@@ -5,14 +5,20 @@ import type { OptionProblem, Provider, ProviderHandlerOptions } from './provider
 export function commonOptionProblems(options: ProviderHandlerOptions, needsPublicBaseUrl: boolean): OptionProblem[] {
   const problems: OptionProblem[] = [];
   if (options === null || typeof options !== 'object') return [{ option: 'options', message: 'must be an object' }];
-  if (options.flow === null || typeof options.flow !== 'object') problems.push({ option: 'flow', message: 'is required (a flow from defineFlow or parseFlow)' });
+  if (options.flow === null || typeof options.flow !== 'object')
+    problems.push({ option: 'flow', message: 'is required (a flow from defineFlow or parseFlow)' });
   const secrets = typeof options.secret === 'string' ? [options.secret] : Array.isArray(options.secret) ? options.secret : undefined;
-  if (secrets === undefined) problems.push({ option: 'secret', message: 'is required: 16 or more random characters that sign continuation tokens' });
+  if (secrets === undefined)
+    problems.push({ option: 'secret', message: 'is required: 16 or more random characters that sign continuation tokens' });
   else if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 16)) {
     problems.push({ option: 'secret', message: 'every secret must be a string of 16 or more characters' });
   }
   if (options.publicBaseUrl === undefined || options.publicBaseUrl === '') {
-    if (needsPublicBaseUrl) problems.push({ option: 'publicBaseUrl', message: 'is required: the exact public URL the provider calls, e.g. https://ivr.example.com/voice' });
+    if (needsPublicBaseUrl)
+      problems.push({
+        option: 'publicBaseUrl',
+        message: 'is required: the exact public URL the provider calls, e.g. https://ivr.example.com/voice',
+      });
   } else {
     const problem = urlProblem(options.publicBaseUrl);
     if (problem) problems.push({ option: 'publicBaseUrl', message: problem });
@@ -20,7 +26,8 @@ export function commonOptionProblems(options: ProviderHandlerOptions, needsPubli
   positive(problems, 'tokenTtlSeconds', options.tokenTtlSeconds);
   positive(problems, 'maxBodyBytes', options.maxBodyBytes, true);
   positive(problems, 'maxFormFields', options.maxFormFields, true);
-  if (options.verifySignatures !== undefined && typeof options.verifySignatures !== 'boolean') problems.push({ option: 'verifySignatures', message: 'must be true or false' });
+  if (options.verifySignatures !== undefined && typeof options.verifySignatures !== 'boolean')
+    problems.push({ option: 'verifySignatures', message: 'must be true or false' });
   if (options.store !== undefined && (typeof options.store?.get !== 'function' || typeof options.store?.compareAndSet !== 'function')) {
     problems.push({ option: 'store', message: 'must be a Store (get, set, compareAndSet, delete)' });
   }
@@ -28,10 +35,13 @@ export function commonOptionProblems(options: ProviderHandlerOptions, needsPubli
     problems.push({ option: 'logger', message: 'must have warn and error methods (console fits; silentLogger silences)' });
   }
   if (options.hooks !== undefined) {
-    for (const [name, hook] of Object.entries(options.hooks ?? {})) if (typeof hook !== 'function') problems.push({ option: `hooks.${name}`, message: 'must be a function' });
+    for (const [name, hook] of Object.entries(options.hooks ?? {}))
+      if (typeof hook !== 'function') problems.push({ option: `hooks.${name}`, message: 'must be a function' });
   }
-  if (options.now !== undefined && typeof options.now !== 'function') problems.push({ option: 'now', message: 'must be a function returning ms since the epoch' });
-  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function') problems.push({ option: 'onCallEvent', message: 'must be a function taking a call event' });
+  if (options.now !== undefined && typeof options.now !== 'function')
+    problems.push({ option: 'now', message: 'must be a function returning ms since the epoch' });
+  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function')
+    problems.push({ option: 'onCallEvent', message: 'must be a function taking a call event' });
   return problems;
 }
 
@@ -55,14 +65,21 @@ function positive(problems: OptionProblem[], option: string, value: unknown, int
 }
 
 /** Throws one `invalid-options` error naming every problem with a handler's options; the same checks for every provider. */
-export function checkHandlerOptions<Options extends ProviderHandlerOptions>(provider: Provider<Options, unknown, object, unknown>, options: Options): void {
+export function checkHandlerOptions<Options extends ProviderHandlerOptions>(
+  provider: Provider<Options, unknown, object, unknown>,
+  options: Options,
+): void {
   const problems = commonOptionProblems(options, provider.needsPublicBaseUrl ?? true);
   if (problems.length === 0 || problems[0]!.option !== 'options') problems.push(...provider.checkOptions(options));
   if (problems.length === 0) return;
-  throw new CallFlowError('invalid-options', `invalid handler options: ${problems.map((problem) => `${problem.option} ${problem.message}`).join('; ')}`, {
-    provider: provider.name,
-    reason: problems[0]!.option,
-  });
+  throw new CallFlowError(
+    'invalid-options',
+    `invalid handler options: ${problems.map((problem) => `${problem.option} ${problem.message}`).join('; ')}`,
+    {
+      provider: provider.name,
+      reason: problems[0]!.option,
+    },
+  );
 }
 
 /** For providers: a credential option that must be a non-empty string unless `verifySignatures` is false. */

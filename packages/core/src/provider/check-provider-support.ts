@@ -28,7 +28,8 @@ export function unsupportedUses(flow: Flow, capabilities: Capabilities): Unsuppo
   for (const [node, steps] of Object.entries(flow.nodes) as Array<[string, Flow['nodes'][string]]>) {
     if (typeof steps === 'function') continue;
     steps.forEach((step, index) => {
-      for (const part of withNested(step)) for (const refusal of unsupportedOptionsOf(part, capabilities)) uses.push({ node, index, step: part.type, ...refusal });
+      for (const part of withNested(step))
+        for (const refusal of unsupportedOptionsOf(part, capabilities)) uses.push({ node, index, step: part.type, ...refusal });
     });
   }
   return uses;
@@ -49,6 +50,11 @@ export function assertProviderSupport(flow: Flow, provider: string, capabilities
 export function assertStepsSupported(steps: readonly Step[], node: string, provider: string, capabilities: Capabilities): void {
   for (const step of steps.flatMap(withNested)) {
     const [refusal] = unsupportedOptionsOf(step, capabilities);
-    if (refusal) throw new CallFlowError('unsupported-step', `${node} ${step.type}: ${refusal.option} is not supported on ${provider}: ${refusal.why}`, { provider, node });
+    if (refusal)
+      throw new CallFlowError(
+        'unsupported-step',
+        `${node} ${step.type}: ${refusal.option} is not supported on ${provider}: ${refusal.why}`,
+        { provider, node },
+      );
   }
 }

@@ -10,7 +10,18 @@ import { createCallEvents } from './call-events.js';
 import { checkHandlerOptions } from './check-handler-options.js';
 import { assertProviderSupport, assertStepsSupported } from './check-provider-support.js';
 import { answerRoute, outboundCallId } from './outbound-start.js';
-import { retryLaterReason, type CommandDelivery, type PositionAnswer, type Provider, type ProviderHandlerOptions, type ProviderInstance, type RawWebhook, type RefusalReason, type ReplyDelivery, type WebhookEvent } from './provider.js';
+import {
+  retryLaterReason,
+  type CommandDelivery,
+  type PositionAnswer,
+  type Provider,
+  type ProviderHandlerOptions,
+  type ProviderInstance,
+  type RawWebhook,
+  type RefusalReason,
+  type ReplyDelivery,
+  type WebhookEvent,
+} from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
 import { createReplyOnce, endedPosition } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
@@ -55,7 +66,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     secret: options.secret,
     now,
     tokenTtlSeconds: options.tokenTtlSeconds,
-    onError: (error, call) => logger.error(`${prefix} flow failed; the caller hears the apology: ${error.message}`, { callId: call.callId, node: error.node }),
+    onError: (error, call) =>
+      logger.error(`${prefix} flow failed; the caller hears the apology: ${error.message}`, { callId: call.callId, node: error.node }),
   });
   assertProviderSupport(engine.flow, name, provider.capabilities);
   const store = options.store ?? createMemoryStore({ now });
@@ -64,7 +76,14 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   const maxFormFields = options.maxFormFields ?? defaultMaxFormFields;
 
   // `playTurn` reaches `instance` only when called, after `create` returned.
-  const instance: ProviderInstance<Output, Extras, Handle> = provider.create({ options, engine, store, logger, now, playTurn: (turn) => playTurn(turn) });
+  const instance: ProviderInstance<Output, Extras, Handle> = provider.create({
+    options,
+    engine,
+    store,
+    logger,
+    now,
+    playTurn: (turn) => playTurn(turn),
+  });
   const delivery = instance.deliver;
   const events = createCallEvents({ provider: name, store, logger, hook: options.onCallEvent });
   const replies = delivery.kind === 'reply' && delivery.once ? createReplyOnce(store, name, logger) : undefined;
@@ -77,14 +96,24 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   async function render(turn: Turn, planning?: unknown): Promise<Rendered<Output>> {
     const states = instance.continuationStates?.(turn) ?? [];
     const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
-    assertStepsSupported([...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])], turn.node, name, provider.capabilities);
+    assertStepsSupported(
+      [...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])],
+      turn.node,
+      name,
+      provider.capabilities,
+    );
     const prepared = instance.prepare ? await instance.prepare(turn) : planning;
     return renderNow(turn, continuations, prepared);
   }
 
   /** The fast path of `render` for a provider without continuations or preparation: the support check, then render. */
   function renderSupported(turn: Turn): Rendered<Output> {
-    assertStepsSupported([...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])], turn.node, name, provider.capabilities);
+    assertStepsSupported(
+      [...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])],
+      turn.node,
+      name,
+      provider.capabilities,
+    );
     return renderNow(turn, noContinuations, undefined);
   }
 
@@ -147,7 +176,14 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   }
 
   /** A reply provider's answer to a start or a resume, once per delivery when the delivery tracks positions. */
-  async function replyWith(callId: string, deliveryId: string | undefined, position: string | undefined, makeTurn: () => Promise<Turn>, hooksOnce?: string, outcome?: Outcome): Promise<Reply> {
+  async function replyWith(
+    callId: string,
+    deliveryId: string | undefined,
+    position: string | undefined,
+    makeTurn: () => Promise<Turn>,
+    hooksOnce?: string,
+    outcome?: Outcome,
+  ): Promise<Reply> {
     const documents = replyDelivery();
     const work = async () => documents.serialize(await playTurn(await makeTurn(), hooksOnce, outcome));
     if (!replies || deliveryId === undefined) return documents.reply(await work());
@@ -163,7 +199,12 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   }
 
   /** A command provider's work for an event: claimed by delivery id, run now or handed to `waitUntil`. */
-  async function commandWork(commands: CommandDelivery<Output, Handle>, deliveryId: string | undefined, callId: string, work: () => Promise<void>): Promise<Reply> {
+  async function commandWork(
+    commands: CommandDelivery<Output, Handle>,
+    deliveryId: string | undefined,
+    callId: string,
+    work: () => Promise<void>,
+  ): Promise<Reply> {
     const eventKey = deliveryId === undefined ? undefined : `${name}:event:${deliveryId}`;
     if (eventKey !== undefined && !(await store.compareAndSet(eventKey, undefined, 'handling', { ttlSeconds: commands.leaseSeconds }))) {
       // Claimed for a lease while handled, then for a day: a repeat meanwhile is asked to come back, since the
@@ -258,7 +299,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       await runHooks(await makeTurn(), event.hooksOnce);
       return acknowledge();
     }
-    if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome);
+    if (delivery.kind === 'reply')
+      return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome);
     const commands = delivery;
     return commandWork(commands, event.deliveryId, call.callId, async () => {
       const handle = await commands.open(event, outcome, position);
@@ -284,23 +326,36 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   /** The one table from a failure to what the provider gets back. */
   async function failure(error: unknown, call: CallInfo | undefined): Promise<Reply> {
     const callId = call?.callId;
-    if (isCallFlowError(error, 'invalid-token')) return refusal(403, `token-${error.reason ?? 'refused'}`, `invalid continuation token (${error.reason ?? 'refused'})`, callId);
-    if (isCallFlowError(error, 'invalid-webhook')) return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''), callId);
+    if (isCallFlowError(error, 'invalid-token'))
+      return refusal(403, `token-${error.reason ?? 'refused'}`, `invalid continuation token (${error.reason ?? 'refused'})`, callId);
+    if (isCallFlowError(error, 'invalid-webhook'))
+      return refusal(400, 'malformed', error.message.replace(/^\[callflow(:\w+)?\] /, ''), callId);
     if (isCallFlowError(error, 'unexpected-outcome')) {
       logger.info?.(`${prefix} ignored: ${error.message}`, { callId });
       return acknowledge();
     }
     if (isRetryLater(error) || delivery.kind === 'commands' || call === undefined) {
       // The provider redelivers on a 503 (Vonage once, Telnyx with backoff); an apology would end a call the retry can save.
-      logger.error(`${prefix} webhook failed; answering 503 so the provider retries: ${error instanceof Error ? error.message : String(error)}`, { callId });
+      logger.error(
+        `${prefix} webhook failed; answering 503 so the provider retries: ${error instanceof Error ? error.message : String(error)}`,
+        { callId },
+      );
       return textReply(503, `${prefix} temporarily unavailable; try again`);
     }
-    const failed = isCallFlowError(error) ? error : new CallFlowError('flow-failed', `webhook failed: ${error instanceof Error ? error.message : String(error)}`, { provider: name, cause: error });
+    const failed = isCallFlowError(error)
+      ? error
+      : new CallFlowError('flow-failed', `webhook failed: ${error instanceof Error ? error.message : String(error)}`, {
+          provider: name,
+          cause: error,
+        });
     try {
       const { output } = await render(engine.apology(call, failed));
       return replyDelivery().reply(replyDelivery().serialize(output));
     } catch (renderError) {
-      logger.error(`${prefix} the apology could not be rendered: ${renderError instanceof Error ? renderError.message : String(renderError)}`, { callId });
+      logger.error(
+        `${prefix} the apology could not be rendered: ${renderError instanceof Error ? renderError.message : String(renderError)}`,
+        { callId },
+      );
       return textReply(503, `${prefix} temporarily unavailable; try again`);
     }
   }
@@ -310,7 +365,13 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     const reply = await handleVerified(request, verified);
     if (reply.status >= 500 && verified.release) {
       // The provider retries a 5xx: what the signature check recorded (a JWT's jti) must not refuse that retry.
-      await verified.release().catch((error: unknown) => logger.warn(`${prefix} could not release the signature's replay record: ${error instanceof Error ? error.message : String(error)}`));
+      await verified
+        .release()
+        .catch((error: unknown) =>
+          logger.warn(
+            `${prefix} could not release the signature's replay record: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
     }
     return reply;
   }
@@ -336,7 +397,10 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       bytes = read;
     }
     const text = bytes.length === 0 ? '' : utf8.decode(bytes);
-    if ((request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded') && countFormFields(text, maxFormFields) > maxFormFields) {
+    if (
+      (request.headers.get('content-type') ?? '').includes('application/x-www-form-urlencoded') &&
+      countFormFields(text, maxFormFields) > maxFormFields
+    ) {
       return refusal(413, 'too-many-fields', `form with more than ${maxFormFields} fields (maxFormFields)`);
     }
     const webhook: RawWebhook = { method, url, headers: request.headers, bytes, text };

@@ -50,7 +50,10 @@ export async function signOutboundStart(engine: Engine, target: OutboundTarget, 
     vars[name] = value;
   }
   const nonce = randomNonce();
-  const token = await engine.sign({ node, step: 0, kind: 'media', tries: {}, vars, promptOffset: 0 }, { callId: outboundCallId(nonce), provider });
+  const token = await engine.sign(
+    { node, step: 0, kind: 'media', tries: {}, vars, promptOffset: 0 },
+    { callId: outboundCallId(nonce), provider },
+  );
   return { nonce, token };
 }
 
@@ -77,7 +80,11 @@ export interface StartCallOptions extends OutboundTarget {
 }
 
 /** The checked parts of `StartCallOptions` an adapter needs; throws `invalid-options` naming the field. */
-export function checkStartCall(engine: Engine, options: StartCallOptions, provider: string): { to: { phone: string } | { sip: string }; ringSeconds: number; machineDetection: boolean; waitForBeep: boolean } {
+export function checkStartCall(
+  engine: Engine,
+  options: StartCallOptions,
+  provider: string,
+): { to: { phone: string } | { sip: string }; ringSeconds: number; machineDetection: boolean; waitForBeep: boolean } {
   const fail = (field: string, message: string): never => {
     throw new CallFlowError('invalid-options', `startCall ${field} ${message}`, { provider });
   };
@@ -91,7 +98,8 @@ export function checkStartCall(engine: Engine, options: StartCallOptions, provid
         : fail('to.sip', 'must be a SIP URI, e.g. sip:alice@example.com');
   if (typeof options.from !== 'string' || !/^\+?[0-9]{3,15}$/.test(options.from)) fail('from', 'must be a phone number in E.164 form');
   const ringSeconds = options.ringSeconds ?? 30;
-  if (typeof ringSeconds !== 'number' || !Number.isFinite(ringSeconds) || ringSeconds < 5 || ringSeconds > 600) fail('ringSeconds', 'must be 5 to 600');
+  if (typeof ringSeconds !== 'number' || !Number.isFinite(ringSeconds) || ringSeconds < 5 || ringSeconds > 600)
+    fail('ringSeconds', 'must be 5 to 600');
   const routes = engine.flow.machineDetection;
   const machineDetection = options.machineDetection ?? routes !== undefined;
   if (machineDetection && !routes) fail('machineDetection', "needs the flow's machineDetection routes (onMachine at least)");

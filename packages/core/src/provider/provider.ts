@@ -82,7 +82,14 @@ export type WebhookEvent<Output> =
       callEvent?: CallEventReport;
     }
   /** A status report (call ended, conference over): its side effects, then acknowledged. */
-  | { type: 'status'; callId?: string; apply?: () => Promise<void>; note?: string; deliveryId?: string; /** A lifecycle report (call started, ended) for `onCallEvent`. */ callEvent?: CallEventReport }
+  | {
+      type: 'status';
+      callId?: string;
+      apply?: () => Promise<void>;
+      note?: string;
+      deliveryId?: string /** A lifecycle report (call started, ended) for `onCallEvent`. */;
+      callEvent?: CallEventReport;
+    }
   /** Nothing for callflow to do (another application's event, a progress report). */
   | { type: 'ignore'; reason: string }
   /** A request this endpoint does not serve: an unknown path (404), a wrong method (405), a callback without its token (400). */

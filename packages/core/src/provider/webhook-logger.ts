@@ -41,7 +41,8 @@ export function redactingLogger(logger: Logger, secrets: readonly string[]): Log
     for (const [name, item] of Object.entries(value).slice(0, 20)) out[name] = cleanValue(item, depth + 1);
     return out;
   };
-  const fieldsOf = (fields: Record<string, unknown> | undefined) => (fields === undefined ? undefined : (cleanValue(fields, 0) as Record<string, unknown>));
+  const fieldsOf = (fields: Record<string, unknown> | undefined) =>
+    fields === undefined ? undefined : (cleanValue(fields, 0) as Record<string, unknown>);
   return {
     info: logger.info ? (message, fields) => logger.info!(clean(message), fieldsOf(fields)) : undefined,
     warn: (message, fields) => logger.warn(clean(message), fieldsOf(fields)),
@@ -50,13 +51,18 @@ export function redactingLogger(logger: Logger, secrets: readonly string[]): Log
 }
 
 /** Logs refusals (403, 400, 413…) as warnings, at most `perMinute` lines per reason per minute, then one line saying how many were dropped. */
-export function refusalLogger(logger: Logger, now: () => number, perMinute = 10): (reason: string, message: string, fields?: Record<string, unknown>) => void {
+export function refusalLogger(
+  logger: Logger,
+  now: () => number,
+  perMinute = 10,
+): (reason: string, message: string, fields?: Record<string, unknown>) => void {
   const windows = new Map<string, { startedMs: number; count: number }>();
   return (reason, message, fields) => {
     const at = now();
     let window = windows.get(reason);
     if (!window || at - window.startedMs >= 60_000) {
-      if (window && window.count > perMinute) logger.warn(`${window.count - perMinute} more refusals (${reason}) in the last minute were not logged`);
+      if (window && window.count > perMinute)
+        logger.warn(`${window.count - perMinute} more refusals (${reason}) in the last minute were not logged`);
       window = { startedMs: at, count: 0 };
       if (windows.size > 100) windows.clear();
       windows.set(reason, window);

@@ -21,9 +21,30 @@ export interface ProviderEntry {
 
 /** Every provider, in the order the docs, the parity suite and the CLI list them. */
 export const providerRegistry = [
-  { name: 'twilio', displayName: 'Twilio', packageName: '@callflow/twilio', output: 'TwiML', sdkPackage: 'twilio', docsPage: 'docs/providers/twilio.md' },
-  { name: 'vonage', displayName: 'Vonage', packageName: '@callflow/vonage', output: 'NCCO', sdkPackage: '@vonage/server-sdk', docsPage: 'docs/providers/vonage.md' },
-  { name: 'telnyx', displayName: 'Telnyx', packageName: '@callflow/telnyx', output: 'Call Control commands', sdkPackage: 'telnyx', docsPage: 'docs/providers/telnyx.md' },
+  {
+    name: 'twilio',
+    displayName: 'Twilio',
+    packageName: '@callflow/twilio',
+    output: 'TwiML',
+    sdkPackage: 'twilio',
+    docsPage: 'docs/providers/twilio.md',
+  },
+  {
+    name: 'vonage',
+    displayName: 'Vonage',
+    packageName: '@callflow/vonage',
+    output: 'NCCO',
+    sdkPackage: '@vonage/server-sdk',
+    docsPage: 'docs/providers/vonage.md',
+  },
+  {
+    name: 'telnyx',
+    displayName: 'Telnyx',
+    packageName: '@callflow/telnyx',
+    output: 'Call Control commands',
+    sdkPackage: 'telnyx',
+    docsPage: 'docs/providers/telnyx.md',
+  },
 ] as const satisfies readonly ProviderEntry[];
 
 /** The name of a provider in the registry: `'twilio' | 'vonage' | 'telnyx'`. */

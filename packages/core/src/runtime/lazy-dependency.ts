@@ -13,7 +13,9 @@ export function lazyDependency<T>(name: string, bundled: () => unknown): () => T
     if (typeof __CALLFLOW_BUNDLED__ !== 'undefined') {
       loaded = bundled() as T;
     } else {
-      const { createRequire } = (globalThis as unknown as { process: { getBuiltinModule(id: string): { createRequire(url: string): (id: string) => unknown } } }).process.getBuiltinModule('node:module');
+      const { createRequire } = (
+        globalThis as unknown as { process: { getBuiltinModule(id: string): { createRequire(url: string): (id: string) => unknown } } }
+      ).process.getBuiltinModule('node:module');
       loaded = createRequire(import.meta.url)(name) as T;
     }
     return loaded;

@@ -34,7 +34,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store & { s
       if (!Number.isInteger(number)) throw new Error(`[callflow] cannot increment non-integer value at '${key}'`);
       const next = number + by;
       const existing = entries.get(key);
-      write(key, String(next), writeOptions ?? (existing && existing.expiresAt !== Infinity ? { ttlSeconds: (existing.expiresAt - now()) / 1000 } : {}));
+      write(
+        key,
+        String(next),
+        writeOptions ?? (existing && existing.expiresAt !== Infinity ? { ttlSeconds: (existing.expiresAt - now()) / 1000 } : {}),
+      );
       return next;
     },
     async compareAndSet(key, expected, value, writeOptions) {

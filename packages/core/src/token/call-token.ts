@@ -54,12 +54,20 @@ export function secretsOf(options: Pick<TokenOptions, 'secret'>): readonly strin
  * Signs a call state into a compact URL-safe token bound to one call id.
  * Layout: base64url(JSON [version, flowVersion, node, step, kind, tries, vars, promptOffset, reask, issuedAt, callTag]) "." base64url(HMAC-SHA256[0..16)).
  */
-export async function signToken(state: CallState, context: { callId: string; flowVersion: string }, options: TokenOptions): Promise<string> {
+export async function signToken(
+  state: CallState,
+  context: { callId: string; flowVersion: string },
+  options: TokenOptions,
+): Promise<string> {
   return signCallState(state, context, options);
 }
 
 /** `signToken`, returning the token directly where the HMAC is synchronous (node:crypto), so the engine skips a promise round trip. */
-export function signCallState(state: CallState, context: { callId: string; flowVersion: string }, options: TokenOptions): string | Promise<string> {
+export function signCallState(
+  state: CallState,
+  context: { callId: string; flowVersion: string },
+  options: TokenOptions,
+): string | Promise<string> {
   const [secret] = secretsOf(options);
   const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
   const body = [
@@ -101,7 +109,10 @@ export function verifyCallToken(token: string, context: { callId: string }, opti
   const message = `${context.callId}\n${payload}`;
   for (let index = 0; index < secrets.length; index++) {
     const mac = hmacSha256(secrets[index]!, message, macBytes);
-    if (typeof mac !== 'string') return matchLater(mac, secrets.slice(index + 1), message, signature).then((matched) => readPayload(matched, payload, context, options));
+    if (typeof mac !== 'string')
+      return matchLater(mac, secrets.slice(index + 1), message, signature).then((matched) =>
+        readPayload(matched, payload, context, options),
+      );
     if (constantTimeEqual(mac, signature)) return readPayload(true, payload, context, options);
   }
   return readPayload(false, payload, context, options);

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DialStatus } from '@callflow/core';
-import { nextCallerAction, type CallerAction, type CallScript, type CallTranscript, type TranscriptEntry, type TransferScript } from '../script.js';
+import {
+  nextCallerAction,
+  type CallerAction,
+  type CallScript,
+  type CallTranscript,
+  type TranscriptEntry,
+  type TransferScript,
+} from '../script.js';
 import { createTelnyxWebhookSigner, type TelnyxWebhookSigner } from './sign-telnyx-webhook.js';
 
 /** How the emulator delivers events, to test at-least-once, unordered delivery. */
@@ -166,24 +173,153 @@ interface ConferenceState extends EmulatedConference {
  * provider: telnyx SDK resources/webhooks.d.ts (the `<Event>.Payload` interfaces of `UnwrapWebhookEvent`), telnyx 7.24.0.
  */
 const documentedPayloadFields: Record<string, readonly string[]> = {
-  'call.initiated': ['call_control_id', 'call_leg_id', 'call_session_id', 'caller_id_name', 'client_state', 'connection_id', 'direction', 'from', 'start_time', 'state', 'to'],
-  'call.answered': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'start_time', 'state', 'to'],
-  'call.machine.detection.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'result', 'to'],
-  'call.machine.greeting.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'result', 'to'],
+  'call.initiated': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'caller_id_name',
+    'client_state',
+    'connection_id',
+    'direction',
+    'from',
+    'start_time',
+    'state',
+    'to',
+  ],
+  'call.answered': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'from',
+    'start_time',
+    'state',
+    'to',
+  ],
+  'call.machine.detection.ended': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'from',
+    'result',
+    'to',
+  ],
+  'call.machine.greeting.ended': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'from',
+    'result',
+    'to',
+  ],
   'call.bridged': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'to'],
   'call.dtmf.received': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'digit', 'from', 'to'],
-  'call.gather.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'digits', 'from', 'status', 'to'],
-  'call.hangup': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'from', 'hangup_cause', 'hangup_source', 'sip_hangup_cause', 'start_time', 'state', 'to'],
-  'call.enqueued': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'current_position', 'queue', 'queue_avg_wait_time_secs'],
-  'call.dequeued': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'queue', 'queue_position', 'reason', 'wait_time_secs'],
-  'call.playback.started': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'media_name', 'media_url', 'overlay'],
-  'call.playback.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'media_name', 'media_url', 'overlay', 'status', 'status_detail'],
+  'call.gather.ended': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'digits',
+    'from',
+    'status',
+    'to',
+  ],
+  'call.hangup': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'from',
+    'hangup_cause',
+    'hangup_source',
+    'sip_hangup_cause',
+    'start_time',
+    'state',
+    'to',
+  ],
+  'call.enqueued': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'current_position',
+    'queue',
+    'queue_avg_wait_time_secs',
+  ],
+  'call.dequeued': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'queue',
+    'queue_position',
+    'reason',
+    'wait_time_secs',
+  ],
+  'call.playback.started': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'media_name',
+    'media_url',
+    'overlay',
+  ],
+  'call.playback.ended': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'connection_id',
+    'media_name',
+    'media_url',
+    'overlay',
+    'status',
+    'status_detail',
+  ],
   'call.speak.started': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id'],
   'call.speak.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'status'],
   'call.transcription': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'connection_id', 'transcription_data'],
-  'call.recording.saved': ['call_leg_id', 'call_session_id', 'channels', 'client_state', 'connection_id', 'public_recording_urls', 'recording_ended_at', 'recording_started_at', 'recording_urls'],
-  'conference.created': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id', 'occurred_at'],
-  'conference.ended': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id', 'occurred_at', 'reason'],
+  'call.recording.saved': [
+    'call_leg_id',
+    'call_session_id',
+    'channels',
+    'client_state',
+    'connection_id',
+    'public_recording_urls',
+    'recording_ended_at',
+    'recording_started_at',
+    'recording_urls',
+  ],
+  'conference.created': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'conference_id',
+    'connection_id',
+    'occurred_at',
+  ],
+  'conference.ended': [
+    'call_control_id',
+    'call_leg_id',
+    'call_session_id',
+    'client_state',
+    'conference_id',
+    'connection_id',
+    'occurred_at',
+    'reason',
+  ],
   'conference.participant.joined': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id'],
   'conference.participant.left': ['call_control_id', 'call_leg_id', 'call_session_id', 'client_state', 'conference_id', 'connection_id'],
 };
@@ -195,7 +331,14 @@ export function documentedTelnyxPayload(type: string, payload: Record<string, un
   return Object.fromEntries(Object.entries(payload).filter(([name]) => fields.includes(name)));
 }
 
-const progressEvents = new Set(['call.speak.ended', 'call.playback.ended', 'call.gather.ended', 'call.recording.saved', 'call.dequeued', 'conference.participant.left']);
+const progressEvents = new Set([
+  'call.speak.ended',
+  'call.playback.ended',
+  'call.gather.ended',
+  'call.recording.saved',
+  'call.dequeued',
+  'conference.participant.left',
+]);
 
 function telnyxError(code: string, title: string, detail?: string) {
   return { errors: [{ code, title, detail: detail ?? title }] };
@@ -260,7 +403,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       deliveryStats.attempts++;
       if (attempt > 0) deliveryStats.retries++;
       try {
-        const response = await fetch(options.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: text, signal: AbortSignal.timeout(timeoutMs) });
+        const response = await fetch(options.webhookUrl, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: text,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
         await response.arrayBuffer();
         if (response.status >= 200 && response.status <= 299) return;
         failure = `${type} was answered ${response.status}`;
@@ -279,11 +427,32 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   }
 
   function legFields(leg: Leg, clientState: string | undefined): Record<string, unknown> {
-    return { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, client_state: clientState ?? null, from: leg.from, to: leg.to };
+    return {
+      call_control_id: leg.id,
+      call_leg_id: leg.legId,
+      call_session_id: leg.sessionId,
+      connection_id: connectionId,
+      client_state: clientState ?? null,
+      from: leg.from,
+      to: leg.to,
+    };
   }
 
-  function envelope(leg: Leg, type: string, payload: Record<string, unknown>, id: string, attempt: number, clientState: string | undefined): string {
-    const data = { record_type: 'event', event_type: type, id, occurred_at: new Date(clock()).toISOString(), payload: documentedTelnyxPayload(type, { ...legFields(leg, clientState), ...payload }) };
+  function envelope(
+    leg: Leg,
+    type: string,
+    payload: Record<string, unknown>,
+    id: string,
+    attempt: number,
+    clientState: string | undefined,
+  ): string {
+    const data = {
+      record_type: 'event',
+      event_type: type,
+      id,
+      occurred_at: new Date(clock()).toISOString(),
+      payload: documentedTelnyxPayload(type, { ...legFields(leg, clientState), ...payload }),
+    };
     return JSON.stringify({ data, meta: { attempt, delivered_to: options.webhookUrl } });
   }
 
@@ -301,7 +470,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     // A redelivery is the same event: the client_state of the moment it happened, not the leg's latest.
     const clientState = leg.clientState;
     if (options.deliveries?.duplicate) {
-      await Promise.all([post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt, clientState), type), post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt + 1, clientState), type)]);
+      await Promise.all([
+        post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt, clientState), type),
+        post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt + 1, clientState), type),
+      ]);
     } else {
       await post(leg, (attempt) => envelope(leg, type, fullPayload, id, attempt, clientState), type);
     }
@@ -363,15 +535,26 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       requests.push({ ...entry, status });
       reply(response, status, answer);
     };
-    if (!/^Bearer \S+/.test(request.headers.authorization ?? '')) return record({ action: path, body }, 401, telnyxError('10009', 'Authentication failed'));
+    if (!/^Bearer \S+/.test(request.headers.authorization ?? ''))
+      return record({ action: path, body }, 401, telnyxError('10009', 'Authentication failed'));
 
     const actionMatch = /^\/calls\/([^/]+)\/actions\/([a-z_]+)$/.exec(path);
     const conferenceJoin = /^\/conferences\/([^/]+)\/actions\/join$/.exec(path);
-    const action = actionMatch ? actionMatch[2]! : conferenceJoin ? 'conferences.join' : path === '/conferences' && request.method === 'POST' ? 'conferences.create' : path;
+    const action = actionMatch
+      ? actionMatch[2]!
+      : conferenceJoin
+        ? 'conferences.join'
+        : path === '/conferences' && request.method === 'POST'
+          ? 'conferences.create'
+          : path;
     const failure = failures.find((entry) => entry.action === action && entry.times > 0);
     if (failure) {
       failure.times--;
-      return record({ target: actionMatch?.[1] ? decodeURIComponent(actionMatch[1]) : undefined, action, body }, failure.status, telnyxError('10007', 'Unexpected error (emulated)'));
+      return record(
+        { target: actionMatch?.[1] ? decodeURIComponent(actionMatch[1]) : undefined, action, body },
+        failure.status,
+        telnyxError('10007', 'Unexpected error (emulated)'),
+      );
     }
 
     const queueCall = /^\/queues\/([^/]+)\/calls\/([^/]+)$/.exec(path);
@@ -382,12 +565,35 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const members = [...legs.values()].filter((leg) => leg.waiting?.queue === name && !leg.ended);
       if (queueCall) {
         const leg = legs.get(decodeURIComponent(queueCall[2]!));
-        if (!leg?.waiting || leg.waiting.queue !== name || leg.ended) return record({ action: 'queues.calls.retrieve', body: {} }, 404, telnyxError('90015', 'Call not found in queue'));
-        const data = { record_type: 'queue_call', call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, connection_id: connectionId, from: leg.from, to: leg.to, queue_id: name, queue_position: leg.waiting.position, wait_time_secs: Math.floor(leg.waiting.waitedSeconds), enqueued_at: new Date(clock()).toISOString(), is_alive: true };
+        if (!leg?.waiting || leg.waiting.queue !== name || leg.ended)
+          return record({ action: 'queues.calls.retrieve', body: {} }, 404, telnyxError('90015', 'Call not found in queue'));
+        const data = {
+          record_type: 'queue_call',
+          call_control_id: leg.id,
+          call_leg_id: leg.legId,
+          call_session_id: leg.sessionId,
+          connection_id: connectionId,
+          from: leg.from,
+          to: leg.to,
+          queue_id: name,
+          queue_position: leg.waiting.position,
+          wait_time_secs: Math.floor(leg.waiting.waitedSeconds),
+          enqueued_at: new Date(clock()).toISOString(),
+          is_alive: true,
+        };
         return record({ target: leg.id, action: 'queues.calls.retrieve', body: {} }, 200, { data });
       }
       if (members.length === 0) return record({ action: 'queues.retrieve', body: {} }, 404, telnyxError('90015', 'Queue not found'));
-      const data = { record_type: 'queue', id: name, name, current_size: members.length, max_size: 100, average_wait_time_secs: members[0]!.waiting!.averageWaitSeconds, created_at: new Date(clock()).toISOString(), updated_at: new Date(clock()).toISOString() };
+      const data = {
+        record_type: 'queue',
+        id: name,
+        name,
+        current_size: members.length,
+        max_size: 100,
+        average_wait_time_secs: members[0]!.waiting!.averageWaitSeconds,
+        created_at: new Date(clock()).toISOString(),
+        updated_at: new Date(clock()).toISOString(),
+      };
       return record({ action: 'queues.retrieve', body: {} }, 200, { data });
     }
 
@@ -395,16 +601,32 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const id = decodeURIComponent(actionMatch[1]!);
       const leg = legs.get(id);
       if (!leg) return record({ target: id, action, body }, 404, telnyxError('90015', 'Call not found'));
-      if (leg.ended) return record({ target: id, action, body }, 422, telnyxError('90018', 'Call has already ended', 'This call is no longer active and can no longer receive commands.'));
+      if (leg.ended)
+        return record(
+          { target: id, action, body },
+          422,
+          telnyxError('90018', 'Call has already ended', 'This call is no longer active and can no longer receive commands.'),
+        );
       const commandId = typeof body.command_id === 'string' ? body.command_id : undefined;
       if (commandId && leg.commandIds.has(commandId)) {
         requests.push({ target: id, action, body, status: 200, duplicate: true });
         return reply(response, 200, { data: { result: 'ok' } });
       }
       const missing = (required[action] ?? []).filter((field) => body[field] === undefined || body[field] === '');
-      if (missing.length) return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
-      if (!leg.answered && !beforeAnswerAllowed.has(action)) return record({ target: id, action, body }, 422, telnyxError('90034', 'Call is not answered yet', `${action} needs an answered call`));
-      if (action === 'answer' && leg.direction === 'outgoing') return record({ target: id, action, body }, 422, telnyxError('90018', 'Call already answered', 'an outgoing leg is answered by the called party'));
+      if (missing.length)
+        return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
+      if (!leg.answered && !beforeAnswerAllowed.has(action))
+        return record(
+          { target: id, action, body },
+          422,
+          telnyxError('90034', 'Call is not answered yet', `${action} needs an answered call`),
+        );
+      if (action === 'answer' && leg.direction === 'outgoing')
+        return record(
+          { target: id, action, body },
+          422,
+          telnyxError('90018', 'Call already answered', 'an outgoing leg is answered by the called party'),
+        );
       if (commandId) leg.commandIds.add(commandId);
       if (typeof body.client_state === 'string') leg.clientState = body.client_state;
       if (action === 'answer') leg.answered = true;
@@ -417,7 +639,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       if (!leg || leg.ended) return record({ action, body }, 422, telnyxError('90018', 'Call has already ended'));
       if (!body.name) return record({ action, body }, 422, telnyxError('10015', 'Invalid parameter', 'missing name'));
       const commandId = typeof body.command_id === 'string' ? body.command_id : undefined;
-      const existing = commandId ? [...conferences.values()].find((conference) => conference.creator === leg.id && leg.commandIds.has(commandId)) : undefined;
+      const existing = commandId
+        ? [...conferences.values()].find((conference) => conference.creator === leg.id && leg.commandIds.has(commandId))
+        : undefined;
       if (existing) {
         requests.push({ target: leg.id, action, body, status: 200, duplicate: true });
         return reply(response, 200, { data: conferenceData(existing) });
@@ -466,19 +690,37 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     if (path === '/calls' && request.method === 'POST') {
       // provider: connection_id, to and from are required (calls.d.ts CallDialParams).
       const missing = ['connection_id', 'to', 'from'].filter((field) => typeof body[field] !== 'string' || body[field] === '');
-      if (missing.length) return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
+      if (missing.length)
+        return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
       if (body.answering_machine_detection !== undefined && !detectionModes.has(String(body.answering_machine_detection))) {
         return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'answering_machine_detection'));
       }
       const timeout = body.timeout_secs;
-      if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 600)) return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'timeout_secs must be 5-600'));
+      if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 600))
+        return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'timeout_secs must be 5-600'));
       const script = outboundScripts.shift() ?? {};
-      const run: CallRun = { script, options: {}, entries: [], errors: [], webhooks: 0, cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 } };
-      const leg = newLeg(run, String(body.from), String(body.to), 'outgoing', undefined, typeof body.client_state === 'string' ? body.client_state : undefined);
+      const run: CallRun = {
+        script,
+        options: {},
+        entries: [],
+        errors: [],
+        webhooks: 0,
+        cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 },
+      };
+      const leg = newLeg(
+        run,
+        String(body.from),
+        String(body.to),
+        'outgoing',
+        undefined,
+        typeof body.client_state === 'string' ? body.client_state : undefined,
+      );
       // The dial is answered first; the call's events follow.
       const transcript = new Promise<void>((resolve) => setImmediate(resolve)).then(() => playOutbound(leg, body));
       outboundCalls.push({ callControlId: leg.id, body, transcript });
-      return record({ action: 'dial', body }, 200, { data: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, is_alive: true, record_type: 'call' } });
+      return record({ action: 'dial', body }, 200, {
+        data: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, is_alive: true, record_type: 'call' },
+      });
     }
 
     return record({ action, body }, 404, telnyxError('10005', 'Resource not found', `${request.method} ${path} is not emulated`));
@@ -494,8 +736,20 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const { cause, sip } = hangupCauses[pickup];
       run.entries.push({ type: 'unanswered', status: pickup });
       leg.ended = true;
-      await deliver(leg, 'call.hangup', { hangup_cause: cause, hangup_source: 'callee', sip_hangup_cause: sip, state: 'hangup', start_time: startTime });
-      return { provider: 'telnyx', entries: run.entries, endedBy: run.errors.length ? 'error' : 'caller', webhooks: run.webhooks, errors: run.errors };
+      await deliver(leg, 'call.hangup', {
+        hangup_cause: cause,
+        hangup_source: 'callee',
+        sip_hangup_cause: sip,
+        state: 'hangup',
+        start_time: startTime,
+      });
+      return {
+        provider: 'telnyx',
+        entries: run.entries,
+        endedBy: run.errors.length ? 'error' : 'caller',
+        webhooks: run.webhooks,
+        errors: run.errors,
+      };
     }
     leg.answered = true;
     run.entries.push({ type: 'answered', by: pickup });
@@ -505,7 +759,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       // provider: call.machine.detection.ended (human, machine, not_sure), then for a machine with detect_beep
       // call.machine.greeting.ended once its greeting ends (calls.d.ts `answering_machine_detection`; webhooks.d.ts results).
       await deliver(leg, 'call.machine.detection.ended', { result: pickup === 'unknown' ? 'not_sure' : pickup });
-      if (pickup === 'machine' && detection === 'detect_beep') await deliver(leg, 'call.machine.greeting.ended', { result: 'beep_detected' });
+      if (pickup === 'machine' && detection === 'detect_beep')
+        await deliver(leg, 'call.machine.greeting.ended', { result: 'beep_detected' });
     }
     return driveLeg(leg, 'call.answered');
   }
@@ -550,13 +805,21 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     leg.run.entries.push({ type: 'hangup', by: 'caller' });
     leg.run.endedBy ??= 'caller';
     leg.ended = true;
-    await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'caller', sip_hangup_cause: '200', state: 'hangup' });
+    await deliver(leg, 'call.hangup', {
+      hangup_cause: 'normal_clearing',
+      hangup_source: 'caller',
+      sip_hangup_cause: '200',
+      state: 'hangup',
+    });
   }
 
   function say(leg: Leg, payload: string, type: unknown): void {
     const pause = /^<speak>((?:<break time="\d+(?:ms|s)"\/>)+)<\/speak>$/.exec(payload);
     if (type === 'ssml' && pause) {
-      const seconds = [...pause[1]!.matchAll(/time="(\d+)(ms|s)"/g)].reduce((total, match) => total + Number(match[1]) / (match[2] === 'ms' ? 1000 : 1), 0);
+      const seconds = [...pause[1]!.matchAll(/time="(\d+)(ms|s)"/g)].reduce(
+        (total, match) => total + Number(match[1]) / (match[2] === 'ms' ? 1000 : 1),
+        0,
+      );
       leg.run.entries.push({ type: 'pause', seconds });
       return;
     }
@@ -570,12 +833,19 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   }
 
   function unescapeXml(text: string): string {
-    return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    return text
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&');
   }
 
   function checkEndlessPlayback(leg: Leg, action: string): void {
     if (leg.endlessPlayback) {
-      leg.run.errors.push(`${action} queued behind the endless playback of ${leg.endlessPlayback.url}: the caller would never hear it (send playback_stop first)`);
+      leg.run.errors.push(
+        `${action} queued behind the endless playback of ${leg.endlessPlayback.url}: the caller would never hear it (send playback_stop first)`,
+      );
     }
   }
 
@@ -647,7 +917,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         run.entries.push({ type: 'hangup', by: 'flow' });
         run.endedBy ??= 'flow';
         leg.ended = true;
-        await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'unknown', sip_hangup_cause: '200', state: 'hangup' });
+        await deliver(leg, 'call.hangup', {
+          hangup_cause: 'normal_clearing',
+          hangup_source: 'unknown',
+          sip_hangup_cause: '200',
+          state: 'hangup',
+        });
         return;
       case 'reject': {
         // provider: reject declines the unanswered call, cause CALL_REJECTED | USER_BUSY (telnyx SDK resources/calls/actions.d.ts ActionRejectParams).
@@ -661,7 +936,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         run.endedBy ??= 'flow';
         leg.ended = true;
         // The event after a reject is not documented; the documented call.hangup causes user_busy / call_rejected are used.
-        await deliver(leg, 'call.hangup', { hangup_cause: busy ? 'user_busy' : 'call_rejected', hangup_source: 'callee', sip_hangup_cause: busy ? '486' : '603', state: 'hangup' });
+        await deliver(leg, 'call.hangup', {
+          hangup_cause: busy ? 'user_busy' : 'call_rejected',
+          hangup_source: 'callee',
+          sip_hangup_cause: busy ? '486' : '603',
+          state: 'hangup',
+        });
         return;
       }
       default:
@@ -689,7 +969,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         run.entries.push({ type: 'hangup', by: 'caller' });
         run.endedBy ??= 'caller';
         await deliver(leg, 'call.gather.ended', { status: 'call_hangup', digits: '' });
-        await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'caller', sip_hangup_cause: '200', state: 'hangup' });
+        await deliver(leg, 'call.hangup', {
+          hangup_cause: 'normal_clearing',
+          hangup_source: 'caller',
+          sip_hangup_cause: '200',
+          state: 'hangup',
+        });
         return;
       }
       if (typeof action === 'string') {
@@ -701,7 +986,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
           collected += key;
           if (collected.length >= maximum) break;
         }
-        const valid = collected.length >= minimum && collected.length <= maximum && [...collected].every((key) => validDigits.includes(key));
+        const valid =
+          collected.length >= minimum && collected.length <= maximum && [...collected].every((key) => validDigits.includes(key));
         if (valid) {
           await deliver(leg, 'call.gather.ended', { status: 'valid', digits: collected });
           return;
@@ -750,7 +1036,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       // A gather started after the stop (callflow's watchdog) is still waiting when the final result comes.
       const watchdog = leg.queue.findIndex((queued) => queued.action === 'gather');
       if (watchdog !== -1) leg.queue.splice(watchdog, 1);
-      await deliver(leg, 'call.transcription', { transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 } });
+      await deliver(leg, 'call.transcription', {
+        transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 },
+      });
       return;
     }
     if (words.length > 1) {
@@ -759,7 +1047,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       return;
     }
     // One short word: the final result comes before the gather's timeout.
-    await deliver(leg, 'call.transcription', { transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 } });
+    await deliver(leg, 'call.transcription', {
+      transcription_data: { is_final: true, transcript: action.speech, confidence: action.confidence ?? 0.92 },
+    });
   }
 
   async function recordCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
@@ -786,7 +1076,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     // (a scripted 0-second message) and a recording without timeout_secs both run until max_length.
     const maxLength = typeof body.max_length === 'number' && body.max_length > 0 ? body.max_length : Infinity;
     const silenceStops = typeof body.timeout_secs === 'number' && body.timeout_secs > 0 && script.durationSeconds > 0;
-    const seconds = run.options.recordingsEndWithKey && script.durationSeconds > 0 ? Math.min(script.durationSeconds, maxLength) : silenceStops ? Math.min(script.durationSeconds, maxLength) : maxLength;
+    const seconds =
+      run.options.recordingsEndWithKey && script.durationSeconds > 0
+        ? Math.min(script.durationSeconds, maxLength)
+        : silenceStops
+          ? Math.min(script.durationSeconds, maxLength)
+          : maxLength;
     if (seconds === Infinity) {
       run.errors.push('record_start without max_length or a silence stop the caller triggers: recorded until the caller hung up');
       run.entries.push({ type: 'record', durationSeconds: script.durationSeconds, url });
@@ -816,14 +1111,23 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   async function transferCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
     const run = leg.run;
     const scripted: TransferScript = run.script.transfers?.[run.cursor.transfers++] ?? { status: 'completed', durationSeconds: 30 };
-    const { status, durationSeconds } = typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
+    const { status, durationSeconds } =
+      typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
     const to = String(body.to);
-    const far = newLeg(run, typeof body.from === 'string' ? body.from : leg.to, to, 'outgoing', leg.sessionId, typeof body.target_leg_client_state === 'string' ? body.target_leg_client_state : undefined);
+    const far = newLeg(
+      run,
+      typeof body.from === 'string' ? body.from : leg.to,
+      to,
+      'outgoing',
+      leg.sessionId,
+      typeof body.target_leg_client_state === 'string' ? body.target_leg_client_state : undefined,
+    );
     const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to, status };
     // provider: send_digits_on_answer is sent once the destination answers (telnyx SDK resources/calls/actions.d.ts ActionTransferParams).
     if (status === 'completed' && typeof body.send_digits_on_answer === 'string') entry.sentDigits = body.send_digits_on_answer;
     // provider: audio_url (or media_name) is played to the destination when it answers, before the bridge (ActionTransferParams.audio_url).
-    if (status === 'completed' && (typeof body.audio_url === 'string' || typeof body.media_name === 'string')) entry.calleeHeard = [String(body.audio_url ?? body.media_name)];
+    if (status === 'completed' && (typeof body.audio_url === 'string' || typeof body.media_name === 'string'))
+      entry.calleeHeard = [String(body.audio_url ?? body.media_name)];
     run.entries.push(entry);
     await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging' });
     const { cause, sip } = hangupCauses[status];
@@ -837,18 +1141,29 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       await wait(typeof body.timeout_secs === 'number' ? body.timeout_secs : 30);
     }
     far.ended = true;
-    await deliver(far, 'call.hangup', { hangup_cause: cause, hangup_source: status === 'canceled' ? 'caller' : 'callee', sip_hangup_cause: sip, state: 'hangup' });
+    await deliver(far, 'call.hangup', {
+      hangup_cause: cause,
+      hangup_source: status === 'canceled' ? 'caller' : 'callee',
+      sip_hangup_cause: sip,
+      state: 'hangup',
+    });
     if (status === 'completed' && body.park_after_unbridge !== 'self' && !leg.ended) {
       // provider: without park_after_unbridge the caller's leg is hung up when the bridge ends.
       const hangup = leg.queue.findIndex((queued) => queued.action === 'hangup');
       const others = leg.queue.filter((queued) => queued.action !== 'hangup');
-      if (others.length) run.errors.push(`commands after the bridge ended on an unparked leg: ${others.map((queued) => queued.action).join(', ')}`);
+      if (others.length)
+        run.errors.push(`commands after the bridge ended on an unparked leg: ${others.map((queued) => queued.action).join(', ')}`);
       leg.queue = [];
       if (hangup === -1) run.entries.push({ type: 'hangup', by: 'flow' });
       else run.entries.push({ type: 'hangup', by: 'flow' });
       run.endedBy ??= 'flow';
       leg.ended = true;
-      await deliver(leg, 'call.hangup', { hangup_cause: 'normal_clearing', hangup_source: 'callee', sip_hangup_cause: '200', state: 'hangup' });
+      await deliver(leg, 'call.hangup', {
+        hangup_cause: 'normal_clearing',
+        hangup_source: 'callee',
+        sip_hangup_cause: '200',
+        state: 'hangup',
+      });
     }
   }
 
@@ -866,7 +1181,11 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const maxWait = typeof body.max_wait_time_secs === 'number' ? body.max_wait_time_secs : Infinity;
     const waiting = { queue, position: scripted.position ?? 1, averageWaitSeconds: scripted.averageWaitSeconds ?? 0, waitedSeconds: 0 };
     leg.waiting = waiting;
-    await deliver(leg, 'call.enqueued', { queue, current_position: waiting.position, queue_avg_wait_time_secs: waiting.averageWaitSeconds });
+    await deliver(leg, 'call.enqueued', {
+      queue,
+      current_position: waiting.position,
+      queue_avg_wait_time_secs: waiting.averageWaitSeconds,
+    });
     const pressing = scripted.result === 'left';
     // A break is the start of the wait or the end of a play: only there does the outcome come (a speak runs into its play).
     let atBreak = true;
@@ -899,7 +1218,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         await perform(leg, command);
         waiting.waitedSeconds = Math.max(waitSeconds, 1);
       } else {
-        run.errors.push(`${command.action} sent while the caller waits in queue '${queue}' (the emulator expects speak and playback_start there)`);
+        run.errors.push(
+          `${command.action} sent while the caller waits in queue '${queue}' (the emulator expects speak and playback_start there)`,
+        );
         await perform(leg, command);
       }
     }
@@ -980,15 +1301,31 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       conference.ended = true;
       const saved = leg.clientState;
       leg.clientState = conference.creatorClientState;
-      await deliver(leg, 'conference.ended', { conference_id: conference.id, reason: endOnExit ? 'host_left' : 'all_left', occurred_at: new Date(clock()).toISOString() });
+      await deliver(leg, 'conference.ended', {
+        conference_id: conference.id,
+        reason: endOnExit ? 'host_left' : 'all_left',
+        occurred_at: new Date(clock()).toISOString(),
+      });
       leg.clientState = saved;
     }
   }
 
   async function play(script: CallScript, callOptions: TelnyxCallOptions): Promise<CallTranscript> {
-    const run: CallRun = { script, options: callOptions, entries: [], errors: [], webhooks: 0, cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 } };
+    const run: CallRun = {
+      script,
+      options: callOptions,
+      entries: [],
+      errors: [],
+      webhooks: 0,
+      cursor: { input: 0, transfers: 0, recordings: 0, queues: 0, conferences: 0 },
+    };
     const leg = newLeg(run, script.from ?? '+15551230000', script.to ?? '+15559870000', 'incoming');
-    await deliver(leg, 'call.initiated', { direction: 'incoming', state: 'parked', caller_id_name: script.from ?? '+15551230000', start_time: new Date(clock()).toISOString() });
+    await deliver(leg, 'call.initiated', {
+      direction: 'incoming',
+      state: 'parked',
+      caller_id_name: script.from ?? '+15551230000',
+      start_time: new Date(clock()).toISOString(),
+    });
     return driveLeg(leg, 'call.initiated');
   }
 
@@ -1015,7 +1352,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
 
   const server: Server = createServer((request, response) => {
     onRequest(request, response).catch((error: unknown) => {
-      if (!response.headersSent) reply(response, 500, telnyxError('10007', 'Unexpected error', error instanceof Error ? error.message : String(error)));
+      if (!response.headersSent)
+        reply(response, 500, telnyxError('10007', 'Unexpected error', error instanceof Error ? error.message : String(error)));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -1035,7 +1373,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       failures.push({ action, status: failure.status ?? 500, times: failure.times ?? 1 });
     },
     conferences() {
-      return [...conferences.values()].map(({ legs: _legs, creator: _creator, creatorClientState: _state, ...conference }) => ({ ...conference, participants: [...conference.participants], joined: [...conference.joined], heardHoldAudio: [...conference.heardHoldAudio] }));
+      return [...conferences.values()].map(({ legs: _legs, creator: _creator, creatorClientState: _state, ...conference }) => ({
+        ...conference,
+        participants: [...conference.participants],
+        joined: [...conference.joined],
+        heardHoldAudio: [...conference.heardHoldAudio],
+      }));
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -1,5 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { calleeKey, calleeOf, nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry, type TransferScript } from '../script.js';
+import {
+  calleeKey,
+  calleeOf,
+  nextCallerAction,
+  type CallScript,
+  type CallTranscript,
+  type TranscriptEntry,
+  type TransferScript,
+} from '../script.js';
 import { parseXml, textOf, XmlSyntaxError, type XmlElement } from './parse-xml.js';
 import { twilioSignatureOf } from './sign-twilio-webhook.js';
 import { conferenceWaitVerbs, emulatedVerbs, validateTwiml, waitUrlVerbs } from './validate-twiml.js';
@@ -170,10 +178,14 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
     // provider: To, From and one of Url/Twiml/ApplicationSid are required (https://www.twilio.com/docs/voice/api/call-resource#create-a-call-resource).
     if (typeof params.to !== 'string' || params.to === '') refuseCreate("Required parameter 'to' missing");
     if (typeof params.from !== 'string' || params.from === '') refuseCreate("Required parameter 'from' missing");
-    if (typeof params.url !== 'string' || !isApplicationUrl(params.url)) refuseCreate('url must be the application (the emulator fetches no other URL)');
+    if (typeof params.url !== 'string' || !isApplicationUrl(params.url))
+      refuseCreate('url must be the application (the emulator fetches no other URL)');
     const events = params.statusCallbackEvent ?? [];
-    for (const event of events) if (!['initiated', 'ringing', 'answered', 'completed'].includes(event)) refuseCreate(`statusCallbackEvent '${event}' is not initiated, ringing, answered or completed`);
-    if (params.machineDetection !== undefined && params.machineDetection !== 'Enable' && params.machineDetection !== 'DetectMessageEnd') refuseCreate('machineDetection must be Enable or DetectMessageEnd');
+    for (const event of events)
+      if (!['initiated', 'ringing', 'answered', 'completed'].includes(event))
+        refuseCreate(`statusCallbackEvent '${event}' is not initiated, ringing, answered or completed`);
+    if (params.machineDetection !== undefined && params.machineDetection !== 'Enable' && params.machineDetection !== 'DetectMessageEnd')
+      refuseCreate('machineDetection must be Enable or DetectMessageEnd');
     const sid = `CA${hex(16)}`;
     const script = outboundScripts.shift() ?? {};
     const transcript = call(script, { sid, params });
@@ -234,7 +246,9 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       try {
         root = parseXml(response.body);
       } catch (error) {
-        errors.push(`document from ${url} is not valid XML (Twilio error 12100): ${error instanceof XmlSyntaxError ? error.message : String(error)}`);
+        errors.push(
+          `document from ${url} is not valid XML (Twilio error 12100): ${error instanceof XmlSyntaxError ? error.message : String(error)}`,
+        );
         throw new CallError();
       }
       const problems = validateTwiml(root, { allowed });
@@ -270,7 +284,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       return seconds;
     }
 
-    const resolve = (documentUrl: string, target: string | undefined): string => new URL(target && target.trim() !== '' ? target.trim() : documentUrl, documentUrl).toString();
+    const resolve = (documentUrl: string, target: string | undefined): string =>
+      new URL(target && target.trim() !== '' ? target.trim() : documentUrl, documentUrl).toString();
     const methodOf = (value: string | undefined): 'GET' | 'POST' => (value?.toUpperCase() === 'GET' ? 'GET' : 'POST');
 
     async function gather(verb: XmlElement, documentUrl: string): Promise<Next | undefined> {
@@ -323,14 +338,20 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       const base = { RecordingUrl: url, RecordingSid: recordingSid, RecordingDuration: String(durationSeconds) };
       if ('hangup' in scripted) {
         // provider: Twilio still posts the recording to the action after a hang-up, and ignores the reply.
-        await fetchDocument(action, methodOf(verb.attributes.method), { ...baseParams('completed'), ...base, Digits: 'hangup' }).catch(() => undefined);
+        await fetchDocument(action, methodOf(verb.attributes.method), { ...baseParams('completed'), ...base, Digits: 'hangup' }).catch(
+          () => undefined,
+        );
         entries.push({ type: 'hangup', by: 'caller' });
         return { end: 'caller' };
       }
       // provider: an empty recording skips the action and falls through.
       if (durationSeconds <= 0) return undefined;
       const finishOnKey = verb.attributes.finishOnKey ?? '1234567890*#';
-      return { url: action, method: methodOf(verb.attributes.method), params: { ...baseParams('in-progress'), ...base, Digits: finishOnKey.includes('#') ? '#' : (finishOnKey[0] ?? '') } };
+      return {
+        url: action,
+        method: methodOf(verb.attributes.method),
+        params: { ...baseParams('in-progress'), ...base, Digits: finishOnKey.includes('#') ? '#' : (finishOnKey[0] ?? '') },
+      };
     }
 
     /**
@@ -344,7 +365,9 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       const parsed = new URL(waitUrl);
       if (/\.(mp3|wav|wave|aif|aiff|gsm|ulaw)$/i.test(parsed.pathname)) {
         if (waitMethod !== 'GET') {
-          errors.push(`<Conference waitUrl="${waitUrl}"> is a static audio file requested with ${waitMethod}: set waitMethod="GET" (Twilio error 13234)`);
+          errors.push(
+            `<Conference waitUrl="${waitUrl}"> is a static audio file requested with ${waitMethod}: set waitMethod="GET" (Twilio error 13234)`,
+          );
           return false;
         }
         requests.push({ url: waitUrl, method: 'GET', params: {}, status: 200, body: '(audio, not fetched)' });
@@ -354,7 +377,12 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
         errors.push(`<Conference waitUrl="${waitUrl}"> is TwiML outside the application: not emulated`);
         return false;
       }
-      const root = await fetchDocument(waitUrl, waitMethod, { ...baseParams('in-progress'), ConferenceSid: `CF${hex(16)}` }, conferenceWaitVerbs);
+      const root = await fetchDocument(
+        waitUrl,
+        waitMethod,
+        { ...baseParams('in-progress'), ConferenceSid: `CF${hex(16)}` },
+        conferenceWaitVerbs,
+      );
       for (const child of root.children) if (child.type === 'element' && child.name !== 'Redirect') playMedia(child);
       return true;
     }
@@ -372,10 +400,19 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
           entries.push({ type: 'hangup', by: 'caller' });
           return { end: 'caller' };
         }
-        if (conference.attributes.waitUrl !== undefined && conference.attributes.waitUrl !== '' && conference.attributes.startConferenceOnEnter === 'false') {
+        if (
+          conference.attributes.waitUrl !== undefined &&
+          conference.attributes.waitUrl !== '' &&
+          conference.attributes.startConferenceOnEnter === 'false'
+        ) {
           if (!(await conferenceWait(conference, documentUrl))) return { end: 'error' };
         }
-        const params = { ...baseParams('in-progress'), DialCallStatus: 'completed', DialCallDuration: String(scripted.seconds ?? 60), DialCallSid: `CA${hex(16)}` };
+        const params = {
+          ...baseParams('in-progress'),
+          DialCallStatus: 'completed',
+          DialCallDuration: String(scripted.seconds ?? 60),
+          DialCallSid: `CA${hex(16)}`,
+        };
         return action ? { url: action, method, params } : undefined;
       }
       if (nouns.some((noun) => noun.name === 'Queue')) {
@@ -386,7 +423,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       const scripted = script.transfers?.[cursor.transfer] ?? 'completed';
       cursor.transfer++;
       const status = typeof scripted === 'string' ? scripted : scripted.status;
-      const durationSeconds = typeof scripted === 'string' ? (status === 'completed' ? 30 : 0) : (scripted.durationSeconds ?? (status === 'completed' ? 30 : 0));
+      const durationSeconds =
+        typeof scripted === 'string' ? (status === 'completed' ? 30 : 0) : (scripted.durationSeconds ?? (status === 'completed' ? 30 : 0));
       const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
       // provider: <Number sendDigits> plays the DTMF once the called party answers (https://www.twilio.com/docs/voice/twiml/number#senddigits).
       const sendDigits = nouns.find((noun) => noun.name === 'Number')?.attributes.sendDigits;
@@ -394,10 +432,17 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       entries.push(entry);
       const childSid = `CA${hex(16)}`;
       const calleeNoun = nouns.find((noun) => noun.attributes.url !== undefined);
-      const bridged = status === 'completed' && calleeNoun ? await calleeLeg(calleeNoun, documentUrl, childSid, target, scripted, entry) : status === 'completed';
+      const bridged =
+        status === 'completed' && calleeNoun
+          ? await calleeLeg(calleeNoun, documentUrl, childSid, target, scripted, entry)
+          : status === 'completed';
       // In neutral words a called party who answered but was never connected did not answer.
       if (status === 'completed' && !bridged) entry.status = 'no-answer';
-      const params: Params = { ...baseParams('in-progress'), DialCallStatus: status, DialCallDuration: String(bridged ? durationSeconds : 0) };
+      const params: Params = {
+        ...baseParams('in-progress'),
+        DialCallStatus: status,
+        DialCallDuration: String(bridged ? durationSeconds : 0),
+      };
       if (status === 'completed') {
         params.DialCallSid = childSid;
         // provider: DialBridged tells whether the dialed call was connected to the caller (https://www.twilio.com/docs/voice/twiml/dial#action).
@@ -413,15 +458,37 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
      * and connects the parties when the document ends; a <Hangup/> there ends the leg unconnected
      * (https://www.twilio.com/docs/voice/twiml/number#url). Returns true when the parties were connected.
      */
-    async function calleeLeg(noun: XmlElement, documentUrl: string, childSid: string, target: string, scripted: TransferScript, entry: Extract<TranscriptEntry, { type: 'transfer' }>): Promise<boolean> {
+    async function calleeLeg(
+      noun: XmlElement,
+      documentUrl: string,
+      childSid: string,
+      target: string,
+      scripted: TransferScript,
+      entry: Extract<TranscriptEntry, { type: 'transfer' }>,
+    ): Promise<boolean> {
       const behaviour = calleeOf(scripted);
       const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
       // provider: the child leg's request carries its own CallSid and the caller's as ParentCallSid, Direction outbound-dial
       // (https://www.twilio.com/docs/voice/twiml#request-parameters).
-      const calleeParams: Params = { AccountSid: accountSid, ApiVersion: '2010-04-01', CallSid: childSid, ParentCallSid: callSid, CallStatus: 'in-progress', Direction: 'outbound-dial', From: from, To: target, Called: target, Caller: from };
+      const calleeParams: Params = {
+        AccountSid: accountSid,
+        ApiVersion: '2010-04-01',
+        CallSid: childSid,
+        ParentCallSid: callSid,
+        CallStatus: 'in-progress',
+        Direction: 'outbound-dial',
+        From: from,
+        To: target,
+        Called: target,
+        Caller: from,
+      };
       const heard: string[] = [];
       entry.calleeHeard = heard;
-      let next: { url: string; method: 'GET' | 'POST'; params: Params } | undefined = { url: resolve(documentUrl, noun.attributes.url!), method: methodOf(noun.attributes.method), params: calleeParams };
+      let next: { url: string; method: 'GET' | 'POST'; params: Params } | undefined = {
+        url: resolve(documentUrl, noun.attributes.url!),
+        method: methodOf(noun.attributes.method),
+        params: calleeParams,
+      };
       for (let documents = 0; next && documents < 10; documents++) {
         const root = await fetchDocument(next.url, next.method, next.params, calleeVerbs);
         const current: { url: string; method: 'GET' | 'POST'; params: Params } = next;
@@ -435,7 +502,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
             next = { url: resolve(current.url, textOf(verb)), method: methodOf(verb.attributes.method), params: calleeParams };
             break;
           } else if (verb.name === 'Gather') {
-            for (const child of verb.children) if (child.type === 'element' && (child.name === 'Say' || child.name === 'Play')) heard.push(textOf(child).trim());
+            for (const child of verb.children)
+              if (child.type === 'element' && (child.name === 'Say' || child.name === 'Play')) heard.push(textOf(child).trim());
             const pressed = calleeKey(behaviour, acceptKey);
             entry.calleePressed = pressed ?? '';
             // provider: without a key, <Gather> falls through to the next verb unless actionOnEmptyResult is true.
@@ -490,7 +558,11 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
               break;
             }
             if (child.name === 'Redirect') {
-              next = { url: resolve(waitUrl, textOf(child)), method: methodOf(child.attributes.method), params: { ...waitParams(), QueueTime: String(Math.floor(queueTime + elapsed)) } };
+              next = {
+                url: resolve(waitUrl, textOf(child)),
+                method: methodOf(child.attributes.method),
+                params: { ...waitParams(), QueueTime: String(Math.floor(queueTime + elapsed)) },
+              };
               break;
             }
             if (child.name === 'Gather') {
@@ -498,7 +570,11 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
               if (pressAt !== undefined && !pressed && queueTime + elapsed >= pressAt) {
                 pressed = true;
                 // provider: a key pressed during a wait URL's <Gather> requests its action with Digits; that document runs in the queue.
-                next = { url: resolve(waitUrl, child.attributes.action), method: methodOf(child.attributes.method), params: { ...waitParams(), QueueTime: String(Math.floor(queueTime + elapsed)), Digits: scripted.digit! } };
+                next = {
+                  url: resolve(waitUrl, child.attributes.action),
+                  method: methodOf(child.attributes.method),
+                  params: { ...waitParams(), QueueTime: String(Math.floor(queueTime + elapsed)), Digits: scripted.digit! },
+                };
                 break;
               }
               continue;
@@ -511,8 +587,15 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
             waitMethod = next.method;
             params = { ...next.params, QueueTime: String(Math.floor(queueTime)) };
           } else params = waitParams();
-          if (pressAt !== undefined && !pressed && queueTime >= waitLimit && !root.children.some((child) => child.type === 'element' && child.name === 'Gather')) {
-            errors.push(`the caller pressed ${scripted.digit} to leave queue '${queue}', but the wait document holds no <Gather> to hear it`);
+          if (
+            pressAt !== undefined &&
+            !pressed &&
+            queueTime >= waitLimit &&
+            !root.children.some((child) => child.type === 'element' && child.name === 'Gather')
+          ) {
+            errors.push(
+              `the caller pressed ${scripted.digit} to leave queue '${queue}', but the wait document holds no <Gather> to hear it`,
+            );
             throw new CallError();
           }
         }
@@ -531,7 +614,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       const result = scripted.result === 'timeout' ? 'hangup' : scripted.result;
       entries.push({ type: 'enqueue', queue, result });
       if (result === 'hangup') {
-        if (action) await fetchDocument(action, method, { ...params, ...baseParams('completed'), QueueResult: 'hangup' }).catch(() => undefined);
+        if (action)
+          await fetchDocument(action, method, { ...params, ...baseParams('completed'), QueueResult: 'hangup' }).catch(() => undefined);
         entries.push({ type: 'hangup', by: 'caller' });
         return { end: 'caller' };
       }
@@ -594,7 +678,12 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       if (!url || (event !== 'completed' && !(outbound.params.statusCallbackEvent ?? []).includes(event))) return;
       webhooks++;
       try {
-        const response = await send(url, methodOf(outbound.params.statusCallbackMethod), { ...baseParams(status), CallbackSource: 'call-progress-events', SequenceNumber: String(webhooks), ...extra });
+        const response = await send(url, methodOf(outbound.params.statusCallbackMethod), {
+          ...baseParams(status),
+          CallbackSource: 'call-progress-events',
+          SequenceNumber: String(webhooks),
+          ...extra,
+        });
         if (response.status < 200 || response.status >= 300) errors.push(`HTTP ${response.status} from status callback ${url}`);
       } catch (error) {
         errors.push(`status callback failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -618,7 +707,14 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       if (outbound.params.machineDetection !== undefined) {
         // provider: with DetectMessageEnd the Url is requested once the greeting ends: machine_end_beep for a machine
         // (https://www.twilio.com/docs/voice/answering-machine-detection, "AnsweredBy"); with Enable, machine_start.
-        params.AnsweredBy = pickup === 'human' ? 'human' : pickup === 'unknown' ? 'unknown' : outbound.params.machineDetection === 'DetectMessageEnd' ? 'machine_end_beep' : 'machine_start';
+        params.AnsweredBy =
+          pickup === 'human'
+            ? 'human'
+            : pickup === 'unknown'
+              ? 'unknown'
+              : outbound.params.machineDetection === 'DetectMessageEnd'
+                ? 'machine_end_beep'
+                : 'machine_start';
       }
       first = { url: outbound.params.url!, method: methodOf(outbound.params.method), params };
     }
@@ -639,7 +735,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       try {
         webhooks++;
         const response = await send(options.statusCallbackUrl, 'POST', params);
-        if (response.status < 200 || response.status >= 300) errors.push(`HTTP ${response.status} from status callback ${options.statusCallbackUrl}`);
+        if (response.status < 200 || response.status >= 300)
+          errors.push(`HTTP ${response.status} from status callback ${options.statusCallbackUrl}`);
       } catch (error) {
         errors.push(`status callback failed: ${error instanceof Error ? error.message : String(error)}`);
       }

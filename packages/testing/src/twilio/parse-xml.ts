@@ -17,7 +17,10 @@ export type XmlNode = XmlElement | XmlText;
 
 /** Thrown for a document that is not well-formed XML. */
 export class XmlSyntaxError extends Error {
-  constructor(message: string, readonly offset: number) {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
     super(`${message} at offset ${offset}`);
     this.name = 'XmlSyntaxError';
   }
@@ -41,7 +44,11 @@ function decodeEntities(raw: string, offset: number): string {
       case 'apos':
         return "'";
     }
-    const code = body.startsWith('#x') ? Number.parseInt(body.slice(2), 16) : body.startsWith('#') ? Number.parseInt(body.slice(1), 10) : Number.NaN;
+    const code = body.startsWith('#x')
+      ? Number.parseInt(body.slice(2), 16)
+      : body.startsWith('#')
+        ? Number.parseInt(body.slice(1), 10)
+        : Number.NaN;
     if (!Number.isInteger(code) || code <= 0 || code > 0x10ffff) throw new XmlSyntaxError(`unknown entity '&${body};'`, offset);
     return String.fromCodePoint(code);
   });
@@ -183,7 +190,10 @@ export function canonicalXml(node: XmlNode): string {
   if (node.type === 'text') return node.text.replace(/[&<>]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;' })[character]!);
   const attributes = Object.keys(node.attributes)
     .sort()
-    .map((name) => ` ${name}="${node.attributes[name]!.replace(/[&<"]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '"': '&quot;' })[character]!)}"`)
+    .map(
+      (name) =>
+        ` ${name}="${node.attributes[name]!.replace(/[&<"]/g, (character) => ({ '&': '&amp;', '<': '&lt;', '"': '&quot;' })[character]!)}"`,
+    )
     .join('');
   const hasElements = node.children.some((child) => child.type === 'element');
   const children = node.children.filter((child) => !(hasElements && child.type === 'text' && child.text.trim() === ''));

@@ -24,7 +24,12 @@ beforeAll(async () => {
     request.on('end', () => {
       const url = new URL(request.url ?? '/', base);
       const params = new URLSearchParams(Buffer.concat(chunks).toString());
-      const valid = twilio.validateRequest(authToken, String(request.headers['x-twilio-signature'] ?? ''), url.toString(), Object.fromEntries(params));
+      const valid = twilio.validateRequest(
+        authToken,
+        String(request.headers['x-twilio-signature'] ?? ''),
+        url.toString(),
+        Object.fromEntries(params),
+      );
       seen.push({ path: url.pathname + url.search, params, valid });
       const route = routes.get(url.pathname);
       const answer = route ? route(params, url) : { status: 404, body: 'no route' };
@@ -45,7 +50,7 @@ function emulator(path = '/voice') {
 }
 
 describe('the Twilio emulator runs any valid TwiML', () => {
-  it('signs every request so that twilio.validateRequest accepts it, with Twilio\'s call fields', async () => {
+  it("signs every request so that twilio.validateRequest accepts it, with Twilio's call fields", async () => {
     routes.set('/signed', () => xml('<Say>Hi</Say><Redirect>/signed-2?x=1&amp;y=2</Redirect>'));
     routes.set('/signed-2', () => xml('<Hangup/>'));
     const transcript = await emulator('/signed').call({ from: '+15550001111', to: '+15550002222' });
@@ -54,7 +59,13 @@ describe('the Twilio emulator runs any valid TwiML', () => {
       ['/signed', true],
       ['/signed-2?x=1&y=2', true],
     ]);
-    expect(Object.fromEntries(seen[0]!.params)).toMatchObject({ From: '+15550001111', To: '+15550002222', CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' });
+    expect(Object.fromEntries(seen[0]!.params)).toMatchObject({
+      From: '+15550001111',
+      To: '+15550002222',
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+      ApiVersion: '2010-04-01',
+    });
     expect(seen[0]!.params.get('CallSid')).toMatch(/^CA[0-9a-f]{32}$/);
     expect(seen[1]!.params.get('CallSid')).toBe(seen[0]!.params.get('CallSid'));
   });
@@ -74,7 +85,11 @@ describe('the Twilio emulator runs any valid TwiML', () => {
   });
 
   it('finishOnKey ends digit entry and is not reported; speech is ignored by a dtmf-only Gather', async () => {
-    routes.set('/pin', (params, url) => (url.searchParams.has('done') ? xml(`<Say>${params.get('Digits') ?? ''}|${params.get('SpeechResult') ?? ''}|${params.get('Confidence') ?? ''}</Say>`) : xml('<Gather input="dtmf speech" actionOnEmptyResult="true" action="/pin?done=1"/>')));
+    routes.set('/pin', (params, url) =>
+      url.searchParams.has('done')
+        ? xml(`<Say>${params.get('Digits') ?? ''}|${params.get('SpeechResult') ?? ''}|${params.get('Confidence') ?? ''}</Say>`)
+        : xml('<Gather input="dtmf speech" actionOnEmptyResult="true" action="/pin?done=1"/>'),
+    );
     expect(spoken(await emulator('/pin').call({ input: ['1234#9'] }))).toEqual(['1234||']);
     expect(spoken(await emulator('/pin').call({ input: [{ speech: 'my pin', confidence: 0.5 }] }))).toEqual(['|my pin|0.5']);
     expect(spoken(await emulator('/pin').call({ input: [{ silence: true }] }))).toEqual(['||']);
@@ -83,18 +98,31 @@ describe('the Twilio emulator runs any valid TwiML', () => {
   });
 
   it('Dial reports DialCallStatus to its action, or goes on with the next verb without one', async () => {
-    routes.set('/dial', (params) => (params.has('DialCallStatus') ? xml(`<Say>${params.get('DialCallStatus')} after ${params.get('DialCallDuration')}</Say>`) : xml('<Dial action="/dial" timeout="10">+15551112222</Dial>')));
+    routes.set('/dial', (params) =>
+      params.has('DialCallStatus')
+        ? xml(`<Say>${params.get('DialCallStatus')} after ${params.get('DialCallDuration')}</Say>`)
+        : xml('<Dial action="/dial" timeout="10">+15551112222</Dial>'),
+    );
     const busy = await emulator('/dial').call({ transfers: ['busy'] });
     expect(busy.entries).toContainEqual({ type: 'transfer', to: '+15551112222', status: 'busy' });
     expect(spoken(busy)).toEqual(['busy after 0']);
-    expect(spoken(await emulator('/dial').call({ transfers: [{ status: 'completed', durationSeconds: 17 }] }))).toEqual(['completed after 17']);
+    expect(spoken(await emulator('/dial').call({ transfers: [{ status: 'completed', durationSeconds: 17 }] }))).toEqual([
+      'completed after 17',
+    ]);
     routes.set('/dial-plain', () => xml('<Dial><Sip>sip:a@example.com</Sip></Dial><Say>after the call</Say>'));
     const plain = await emulator('/dial-plain').call();
-    expect(plain.entries.slice(0, 2)).toEqual([{ type: 'transfer', to: 'sip:a@example.com', status: 'completed' }, { type: 'say', text: 'after the call' }]);
+    expect(plain.entries.slice(0, 2)).toEqual([
+      { type: 'transfer', to: 'sip:a@example.com', status: 'completed' },
+      { type: 'say', text: 'after the call' },
+    ]);
   });
 
   it('Record posts RecordingUrl and RecordingDuration; an empty recording falls through', async () => {
-    routes.set('/vm', (params) => (params.has('RecordingUrl') ? xml(`<Say>${params.get('RecordingDuration')} seconds</Say>`) : xml('<Record maxLength="30"/><Say>no message</Say>')));
+    routes.set('/vm', (params) =>
+      params.has('RecordingUrl')
+        ? xml(`<Say>${params.get('RecordingDuration')} seconds</Say>`)
+        : xml('<Record maxLength="30"/><Say>no message</Say>'),
+    );
     const left = await emulator('/vm').call({ recordings: [{ durationSeconds: 8 }] });
     expect(spoken(left)).toEqual(['8 seconds']);
     expect(seen[1]!.params.get('RecordingUrl')).toMatch(/\/Recordings\/RE[0-9a-f]{32}$/);
@@ -102,8 +130,14 @@ describe('the Twilio emulator runs any valid TwiML', () => {
   });
 
   it('Enqueue runs the wait URL with QueuePosition and QueueTime, and reports QueueResult', async () => {
-    routes.set('/queue', (params) => (params.has('QueueResult') ? xml(`<Say>${params.get('QueueResult')}</Say>`) : xml('<Enqueue waitUrl="/hold" action="/queue">help</Enqueue>')));
-    routes.set('/hold', (params) => xml(`<Say>position ${params.get('QueuePosition')} at ${params.get('QueueTime')}</Say><Pause length="20"/>`));
+    routes.set('/queue', (params) =>
+      params.has('QueueResult')
+        ? xml(`<Say>${params.get('QueueResult')}</Say>`)
+        : xml('<Enqueue waitUrl="/hold" action="/queue">help</Enqueue>'),
+    );
+    routes.set('/hold', (params) =>
+      xml(`<Say>position ${params.get('QueuePosition')} at ${params.get('QueueTime')}</Say><Pause length="20"/>`),
+    );
     const bridged = await emulator('/queue').call({ queues: [{ result: 'bridged', waitSeconds: 30 }] });
     expect(spoken(bridged)).toEqual(['position 1 at 0', 'position 1 at 21', 'bridged']);
     routes.set('/hold', (params) => (Number(params.get('QueueTime')) >= 20 ? xml('<Leave/>') : xml('<Pause length="25"/>')));
@@ -113,13 +147,21 @@ describe('the Twilio emulator runs any valid TwiML', () => {
   });
 
   it('Conference joins the room and reports to the Dial action when it ends', async () => {
-    routes.set('/conf', (params) => (params.has('DialCallStatus') ? xml('<Say>conference over</Say>') : xml('<Dial action="/conf"><Conference beep="onEnter">room-1</Conference></Dial>')));
+    routes.set('/conf', (params) =>
+      params.has('DialCallStatus')
+        ? xml('<Say>conference over</Say>')
+        : xml('<Dial action="/conf"><Conference beep="onEnter">room-1</Conference></Dial>'),
+    );
     const transcript = await emulator('/conf').call();
-    expect(transcript.entries.slice(0, 2)).toEqual([{ type: 'conference', room: 'room-1' }, { type: 'say', text: 'conference over' }]);
+    expect(transcript.entries.slice(0, 2)).toEqual([
+      { type: 'conference', room: 'room-1' },
+      { type: 'say', text: 'conference over' },
+    ]);
   });
 
   it('Conference waitUrl: a static MP3 is requested with GET only (Twilio error 13234), TwiML there is fetched and played', async () => {
-    const room = (attributes: string) => xml(`<Dial action="/conf-wait-done"><Conference startConferenceOnEnter="false" ${attributes}>room-2</Conference></Dial>`);
+    const room = (attributes: string) =>
+      xml(`<Dial action="/conf-wait-done"><Conference startConferenceOnEnter="false" ${attributes}>room-2</Conference></Dial>`);
     routes.set('/conf-wait-done', () => xml('<Say>done</Say>'));
     routes.set('/conf-post', () => room('waitUrl="https://cdn.example.com/hold.mp3"'));
     const posted = await emulator('/conf-post').call();
@@ -149,7 +191,9 @@ describe('the Twilio emulator runs any valid TwiML', () => {
     routes.set('/hang', () => xml('<Gather><Say>Press</Say></Gather>'));
     routes.set('/status', () => xml(''));
     seen.length = 0;
-    const transcript = await createTwilioEmulator({ voiceUrl: `${base}/hang`, authToken, statusCallbackUrl: `${base}/status` }).call({ input: [{ hangup: true }] });
+    const transcript = await createTwilioEmulator({ voiceUrl: `${base}/hang`, authToken, statusCallbackUrl: `${base}/status` }).call({
+      input: [{ hangup: true }],
+    });
     expect(transcript.endedBy).toBe('caller');
     expect(transcript.entries.at(-1)).toEqual({ type: 'hangup', by: 'caller' });
     expect(seen.at(-1)).toMatchObject({ path: '/status', valid: true });
@@ -195,16 +239,38 @@ describe('the Twilio emulator rejects what Twilio would reject', () => {
 
 describe("the emulator's own signer agrees with the twilio SDK", () => {
   it('for URLs with every kind of character and for repeated fields', () => {
-    const urls = ['https://a.example.com/voice', "https://a.example.com/v?name=O'Brien&x=%27", 'http://a.example.com:8080/v/é?q=a+b&q=c', 'https://a.example.com/p;x=1?e=%zz&f', 'https://a.example.com/{id}?"q"=<x>'];
-    const params: Array<Record<string, string | string[]>> = [{}, { CallSid: 'CA1', Digits: '1#', SpeechResult: 'Ça va? 1+1=2 & "ok"' }, { To: '+1', Tags: ['b', 'a', 'b'] }, { Empty: '' }];
-    for (const url of urls) for (const fields of params) expect(twilioSignatureOf(authToken, url, fields), `${url} ${JSON.stringify(fields)}`).toBe(twilio.getExpectedTwilioSignature(authToken, url, fields));
+    const urls = [
+      'https://a.example.com/voice',
+      "https://a.example.com/v?name=O'Brien&x=%27",
+      'http://a.example.com:8080/v/é?q=a+b&q=c',
+      'https://a.example.com/p;x=1?e=%zz&f',
+      'https://a.example.com/{id}?"q"=<x>',
+    ];
+    const params: Array<Record<string, string | string[]>> = [
+      {},
+      { CallSid: 'CA1', Digits: '1#', SpeechResult: 'Ça va? 1+1=2 & "ok"' },
+      { To: '+1', Tags: ['b', 'a', 'b'] },
+      { Empty: '' },
+    ];
+    for (const url of urls)
+      for (const fields of params)
+        expect(twilioSignatureOf(authToken, url, fields), `${url} ${JSON.stringify(fields)}`).toBe(
+          twilio.getExpectedTwilioSignature(authToken, url, fields),
+        );
   });
 });
 
 describe('parseXml and validateTwiml', () => {
   it('decodes entities, CDATA and character references', () => {
-    const root = parseXml('<?xml version="1.0"?><!-- c --><Response><Say a="x &amp; &quot;y&quot;">&lt;b&gt; &#65;&#x42; <![CDATA[<raw>]]></Say></Response>');
-    expect(root.children[0]).toEqual({ type: 'element', name: 'Say', attributes: { a: 'x & "y"' }, children: [{ type: 'text', text: '<b> AB <raw>' }] });
+    const root = parseXml(
+      '<?xml version="1.0"?><!-- c --><Response><Say a="x &amp; &quot;y&quot;">&lt;b&gt; &#65;&#x42; <![CDATA[<raw>]]></Say></Response>',
+    );
+    expect(root.children[0]).toEqual({
+      type: 'element',
+      name: 'Say',
+      attributes: { a: 'x & "y"' },
+      children: [{ type: 'text', text: '<b> AB <raw>' }],
+    });
   });
 
   it('throws XmlSyntaxError on duplicate attributes and trailing content', () => {

@@ -1,10 +1,42 @@
 import type { XmlElement } from './parse-xml.js';
 
 /** Verbs Twilio accepts under `<Response>` in a voice document. */
-export const twilioVoiceVerbs = new Set(['Say', 'Play', 'Pause', 'Gather', 'Record', 'Dial', 'Enqueue', 'Leave', 'Hangup', 'Redirect', 'Reject', 'Refer', 'Connect', 'Start', 'Stop', 'Pay', 'Prompt', 'Sms', 'Echo']);
+export const twilioVoiceVerbs = new Set([
+  'Say',
+  'Play',
+  'Pause',
+  'Gather',
+  'Record',
+  'Dial',
+  'Enqueue',
+  'Leave',
+  'Hangup',
+  'Redirect',
+  'Reject',
+  'Refer',
+  'Connect',
+  'Start',
+  'Stop',
+  'Pay',
+  'Prompt',
+  'Sms',
+  'Echo',
+]);
 
 /** Verbs the emulator can run; the others are valid TwiML it reports as not emulated. */
-export const emulatedVerbs = new Set(['Say', 'Play', 'Pause', 'Gather', 'Record', 'Dial', 'Enqueue', 'Leave', 'Hangup', 'Redirect', 'Reject']);
+export const emulatedVerbs = new Set([
+  'Say',
+  'Play',
+  'Pause',
+  'Gather',
+  'Record',
+  'Dial',
+  'Enqueue',
+  'Leave',
+  'Hangup',
+  'Redirect',
+  'Reject',
+]);
 
 /** The verbs a `<Conference waitUrl>` document may hold (provider: https://www.twilio.com/docs/api/errors/13238). */
 export const conferenceWaitVerbs = new Set(['Say', 'Play', 'Pause', 'Redirect']);
@@ -31,9 +63,17 @@ const booleanAttributes: Record<string, string[]> = {
   Conference: ['startConferenceOnEnter', 'endConferenceOnExit', 'muted'],
 };
 const enumAttributes: Record<string, Record<string, RegExp>> = {
-  Gather: { input: /^(dtmf|speech|dtmf speech|speech dtmf)$/, finishOnKey: /^[0-9#*]?$/, method: /^(GET|POST)$/, speechTimeout: /^(auto|\d+)$/ },
+  Gather: {
+    input: /^(dtmf|speech|dtmf speech|speech dtmf)$/,
+    finishOnKey: /^[0-9#*]?$/,
+    method: /^(GET|POST)$/,
+    speechTimeout: /^(auto|\d+)$/,
+  },
   Record: { method: /^(GET|POST)$/, finishOnKey: /^[0-9#*]*$/ },
-  Dial: { method: /^(GET|POST)$/, record: /^(do-not-record|record-from-answer|record-from-ringing|record-from-answer-dual|record-from-ringing-dual|true|false)$/ },
+  Dial: {
+    method: /^(GET|POST)$/,
+    record: /^(do-not-record|record-from-answer|record-from-ringing|record-from-answer-dual|record-from-ringing-dual|true|false)$/,
+  },
   Enqueue: { method: /^(GET|POST)$/, waitUrlMethod: /^(GET|POST)$/ },
   Redirect: { method: /^(GET|POST)$/ },
   Conference: { beep: /^(true|false|onEnter|onExit)$/ },
@@ -107,7 +147,8 @@ function checkVerb(verb: XmlElement, path: string, problems: string[]): void {
       if (hasText(verb)) problems.push(`${path}: <Gather> takes no text; nest <Say> or <Play>`);
       childElements(verb).forEach((child, index) => {
         const childPath = `${path}/${child.name}[${index}]`;
-        if (child.name !== 'Say' && child.name !== 'Play' && child.name !== 'Pause') problems.push(`${childPath}: <${child.name}> is not allowed in <Gather> (only Say, Play, Pause)`);
+        if (child.name !== 'Say' && child.name !== 'Play' && child.name !== 'Pause')
+          problems.push(`${childPath}: <${child.name}> is not allowed in <Gather> (only Say, Play, Pause)`);
         else checkVerb(child, childPath, problems);
       });
       return;

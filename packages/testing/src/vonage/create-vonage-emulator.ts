@@ -1,7 +1,15 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { calleeKey, calleeOf, nextCallerAction, type CallScript, type CallTranscript, type TranscriptEntry, type TransferScript } from '../script.js';
+import {
+  calleeKey,
+  calleeOf,
+  nextCallerAction,
+  type CallScript,
+  type CallTranscript,
+  type TranscriptEntry,
+  type TransferScript,
+} from '../script.js';
 import { validateNcco, type RawAction } from './validate-ncco.js';
 
 /** Settings of the local Vonage emulator. */
@@ -130,7 +138,11 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     return `${unsigned}.${createHmac('sha256', options.signatureSecret).update(unsigned).digest('base64url')}`;
   }
 
-  async function send(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>): Promise<{ status: number; text: string; type: string }> {
+  async function send(
+    url: string,
+    method: 'GET' | 'POST',
+    fields: Record<string, unknown>,
+  ): Promise<{ status: number; text: string; type: string }> {
     let target = url;
     let body: string | undefined;
     let payload: string;
@@ -152,7 +164,11 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       try {
         response = await fetch(target, {
           method,
-          headers: { authorization: `Bearer ${jwt(payload)}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'Vonage (callflow emulator)' },
+          headers: {
+            authorization: `Bearer ${jwt(payload)}`,
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            'user-agent': 'Vonage (callflow emulator)',
+          },
           body,
           signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
         });
@@ -202,7 +218,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     } catch {
       return reply(400, { title: 'Bad Request', detail: 'body is not JSON' });
     }
-    if (!/^Bearer\s+\S+\.\S+\.\S+$/.test(request.headers.authorization ?? '')) return reply(401, { title: 'Unauthorized', detail: 'Authorization: Bearer <application JWT> required' });
+    if (!/^Bearer\s+\S+\.\S+\.\S+$/.test(request.headers.authorization ?? ''))
+      return reply(401, { title: 'Unauthorized', detail: 'Authorization: Bearer <application JWT> required' });
     if (path === '/v1/calls' && request.method === 'POST') return createCall(body as Record<string, unknown> | undefined, reply);
     const match = /^\/v1\/calls\/([^/]+)$/.exec(path);
     if (!match) return reply(404, { title: 'Not Found' });
@@ -216,7 +233,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       call.wake?.();
       return reply(204);
     }
-    if (action !== 'transfer') return reply(400, { title: 'Bad Request', detail: `action '${String(action)}' is not emulated (transfer, hangup)` });
+    if (action !== 'transfer')
+      return reply(400, { title: 'Bad Request', detail: `action '${String(action)}' is not emulated (transfer, hangup)` });
     const destination = (body as { destination?: { type?: unknown; ncco?: unknown; url?: unknown } }).destination;
     if (destination?.type !== 'ncco') return reply(400, { title: 'Bad Request', detail: "destination.type must be 'ncco'" });
     let ncco: unknown = destination.ncco;
@@ -240,21 +258,31 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
   /** `POST /v1/calls`: checks the request as the Voice API would, answers 201, and plays the call in the background. */
   function createCall(body: Record<string, unknown> | undefined, reply: (status: number, value?: unknown) => void) {
-    const bad = (detail: string) => reply(400, { title: 'Bad Request', detail, type: 'https://developer.vonage.com/api-errors#bad-request' });
+    const bad = (detail: string) =>
+      reply(400, { title: 'Bad Request', detail, type: 'https://developer.vonage.com/api-errors#bad-request' });
     if (!body) return bad('body required');
     // provider: Voice API reference, "Create an outbound call": `to` (endpoints), `from` (phone) unless random_from_number, answer_url or ncco.
     const toEndpoint = Array.isArray(body.to) ? (body.to[0] as Record<string, unknown> | undefined) : undefined;
     const to = toEndpoint?.type === 'phone' ? toEndpoint.number : toEndpoint?.type === 'sip' ? toEndpoint.uri : undefined;
     if (typeof to !== 'string' || to === '') return bad('to must hold a phone or sip endpoint');
     const fromEndpoint = body.from as Record<string, unknown> | undefined;
-    if (body.random_from_number !== true && (fromEndpoint?.type !== 'phone' || typeof fromEndpoint.number !== 'string')) return bad('from must be a phone endpoint');
+    if (body.random_from_number !== true && (fromEndpoint?.type !== 'phone' || typeof fromEndpoint.number !== 'string'))
+      return bad('from must be a phone endpoint');
     const answerUrl = Array.isArray(body.answer_url) ? body.answer_url[0] : undefined;
     if (typeof answerUrl !== 'string') return bad('answer_url is required (an NCCO in the request is not emulated)');
     const detection = body.advanced_machine_detection as Record<string, unknown> | undefined;
     if (detection !== undefined) {
       // provider: @vonage/voice enums AdvancedMachineDetectionMode (default, detect, detect_beep), MachineDetctionBehavior (continue, hangup).
-      if (!['default', 'detect', 'detect_beep'].includes(String(detection.mode)) || !['continue', 'hangup'].includes(String(detection.behavior))) return bad('advanced_machine_detection needs behavior and mode');
-      if (detection.beep_timeout !== undefined && (typeof detection.beep_timeout !== 'number' || detection.beep_timeout < 45 || detection.beep_timeout > 120)) return bad('beep_timeout must be 45-120');
+      if (
+        !['default', 'detect', 'detect_beep'].includes(String(detection.mode)) ||
+        !['continue', 'hangup'].includes(String(detection.behavior))
+      )
+        return bad('advanced_machine_detection needs behavior and mode');
+      if (
+        detection.beep_timeout !== undefined &&
+        (typeof detection.beep_timeout !== 'number' || detection.beep_timeout < 45 || detection.beep_timeout > 120)
+      )
+        return bad('beep_timeout must be 45-120');
     }
     const uuid = randomUUID();
     const method = (value: unknown, fallback: 'GET' | 'POST'): 'GET' | 'POST' => (value === 'GET' || value === 'POST' ? value : fallback);
@@ -336,7 +364,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
     async function event(status: string, extra: Record<string, unknown> = {}) {
       if (!eventUrl) return;
-      await webhook(eventUrl, outbound?.eventMethod ?? 'POST', { ...common(), status, direction: outbound ? 'outbound' : 'inbound', ...extra });
+      await webhook(eventUrl, outbound?.eventMethod ?? 'POST', {
+        ...common(),
+        status,
+        direction: outbound ? 'outbound' : 'inbound',
+        ...extra,
+      });
     }
 
     /** Waits for a REST transfer or hangup while the caller holds; true when one arrived. */
@@ -395,14 +428,20 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       } else if ('speech' in scripted) {
         if (types.includes('speech')) {
           entries.push({ type: 'input', speech: scripted.speech });
-          result.speech = { results: [{ text: scripted.speech, confidence: String(scripted.confidence ?? 0.92) }], timeout_reason: 'end_on_silence_timeout' };
+          result.speech = {
+            results: [{ text: scripted.speech, confidence: String(scripted.confidence ?? 0.92) }],
+            timeout_reason: 'end_on_silence_timeout',
+          };
         } else timedOut();
       } else if ('hangup' in scripted) {
         entries.push({ type: 'hangup', by: 'caller' });
         throw new CallEnded('caller');
       } else timedOut();
       const url = (action.eventUrl as string[])[0]!;
-      return readNcco(await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', { ...common(), ...result }), 'input reply');
+      return readNcco(
+        await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', { ...common(), ...result }),
+        'input reply',
+      );
     }
 
     async function connect(action: RawAction): Promise<RawAction[] | undefined> {
@@ -414,19 +453,33 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       const durationSeconds = typeof scripted === 'string' ? 30 : (scripted.durationSeconds ?? 30);
       const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
       // provider: a phone endpoint's dtmfAnswer is sent as the call is answered, 'p' a 500 ms pause (NCCO reference, connect → phone endpoint).
-      if (status === 'completed' && endpoint.type === 'phone' && endpoint.dtmfAnswer) entry.sentDigits = endpoint.dtmfAnswer.replace(/p/g, 'w');
+      if (status === 'completed' && endpoint.type === 'phone' && endpoint.dtmfAnswer)
+        entry.sentDigits = endpoint.dtmfAnswer.replace(/p/g, 'w');
       entries.push(entry);
       const url = (action.eventUrl as string[] | undefined)?.[0] ?? options.eventUrl;
       const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
       const legUuid = randomUUID();
       const legEvent = (legStatus: string, extra: Record<string, unknown> = {}) =>
-        url ? webhook(url, method, { uuid: legUuid, conversation_uuid: conversationUuid, from: action.from ?? to, to: endpoint.number ?? target, direction: 'outbound', status: legStatus, timestamp: new Date().toISOString(), ...extra }) : undefined;
+        url
+          ? webhook(url, method, {
+              uuid: legUuid,
+              conversation_uuid: conversationUuid,
+              from: action.from ?? to,
+              to: endpoint.number ?? target,
+              direction: 'outbound',
+              status: legStatus,
+              timestamp: new Date().toISOString(),
+              ...extra,
+            })
+          : undefined;
       await legEvent('started');
       await legEvent('ringing');
       if (status === 'completed') {
         await legEvent('answered');
         const onAnswer = endpoint.type === 'phone' ? (endpoint as unknown as { onAnswer?: { url?: string } }).onAnswer : undefined;
-        const joined = onAnswer?.url ? await calleeLeg(onAnswer.url, legUuid, endpoint.number ?? target, action.from as string | undefined, scripted, entry) : true;
+        const joined = onAnswer?.url
+          ? await calleeLeg(onAnswer.url, legUuid, endpoint.number ?? target, action.from as string | undefined, scripted, entry)
+          : true;
         // In neutral words a called party who answered but was never joined did not answer.
         if (!joined) entry.status = 'no-answer';
         await legEvent('completed', { duration: String(joined ? durationSeconds : 0) });
@@ -434,7 +487,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       }
       // provider: the failure event's status and detail (webhook reference "Event webhook"; a failed leg's
       // detail as captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-failed.txt).
-      const failure = { busy: ['busy', undefined], 'no-answer': ['timeout', undefined], failed: ['failed', 'cannot_route'], canceled: ['cancelled', undefined] }[status] as [string, string | undefined];
+      const failure = {
+        busy: ['busy', undefined],
+        'no-answer': ['timeout', undefined],
+        failed: ['failed', 'cannot_route'],
+        canceled: ['cancelled', undefined],
+      }[status] as [string, string | undefined];
       const failureStatus = typeof scripted === 'string' ? failure[0] : (scripted.vonageStatus ?? failure[0]);
       const result = await legEvent(failureStatus, failure[1] && failureStatus === failure[0] ? { detail: failure[1] } : {});
       // provider: only a synchronous connect lets the failure event's reply replace the NCCO.
@@ -447,26 +505,51 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
      * and joins it to the caller when the NCCO ends (NCCO reference, connect → phone endpoint `onAnswer`). No NCCO action
      * ends a leg; the application hangs a declining called party up over REST, which this leg serves. True when joined.
      */
-    async function calleeLeg(url: string, legUuid: string, number: string, callerId: string | undefined, scripted: TransferScript, entry: Extract<TranscriptEntry, { type: 'transfer' }>): Promise<boolean> {
+    async function calleeLeg(
+      url: string,
+      legUuid: string,
+      number: string,
+      callerId: string | undefined,
+      scripted: TransferScript,
+      entry: Extract<TranscriptEntry, { type: 'transfer' }>,
+    ): Promise<boolean> {
       const leg: LiveCall = { uuid: legUuid };
       live.set(legUuid, leg);
       const heard: string[] = [];
       entry.calleeHeard = heard;
       const behaviour = calleeOf(scripted);
       const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
-      const fields = { uuid: legUuid, conversation_uuid: conversationUuid, from: callerId ?? to, to: number, direction: 'outbound', timestamp: new Date().toISOString() };
+      const fields = {
+        uuid: legUuid,
+        conversation_uuid: conversationUuid,
+        from: callerId ?? to,
+        to: number,
+        direction: 'outbound',
+        timestamp: new Date().toISOString(),
+      };
       try {
         // provider: the onAnswer URL is fetched like an answer_url (GET with the leg's fields; the method is not documented).
         let ncco = readNcco(await webhook(url, 'GET', fields), 'onAnswer NCCO') ?? [];
         for (let index = 0; index < ncco.length && !leg.hangup; index++) {
           const current = ncco[index]!;
-          if (current.action === 'talk') heard.push(String(current.text).replace(/<[^>]*>/g, '').trim());
+          if (current.action === 'talk')
+            heard.push(
+              String(current.text)
+                .replace(/<[^>]*>/g, '')
+                .trim(),
+            );
           else if (current.action === 'stream') heard.push(String((current.streamUrl as string[])[0]));
           else if (current.action === 'input') {
             const pressed = calleeKey(behaviour, acceptKey);
             entry.calleePressed = pressed ?? '';
             const dtmf = pressed === undefined ? { digits: '', timed_out: true } : { digits: pressed, timed_out: false };
-            const reply = readNcco(await webhook((current.eventUrl as string[])[0]!, (current.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', { ...fields, dtmf }), 'callee input reply');
+            const reply = readNcco(
+              await webhook((current.eventUrl as string[])[0]!, (current.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', {
+                ...fields,
+                dtmf,
+              }),
+              'callee input reply',
+            );
             if (reply) {
               ncco = reply;
               index = -1;
@@ -493,7 +576,8 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       }
       const scripted = script.recordings?.[cursor.recording] ?? { durationSeconds: 5 };
       cursor.recording++;
-      const durationSeconds = 'hangup' in scripted ? (scripted.durationSeconds ?? 5) : Math.min(scripted.durationSeconds, Number(action.timeOut ?? 7200));
+      const durationSeconds =
+        'hangup' in scripted ? (scripted.durationSeconds ?? 5) : Math.min(scripted.durationSeconds, Number(action.timeOut ?? 7200));
       entries.push({ type: 'record', durationSeconds, url: recordingUrl });
       const start = new Date(Date.now() - durationSeconds * 1000);
       if (url) {
@@ -527,7 +611,9 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         // provider: musicOnHoldUrl plays, looped, while the conversation has not started (ncco-reference#conversation); one
         // entry per play of it until the scripted wait is over, counted as the Twilio emulator counts its wait URL's plays.
         const music = (action.musicOnHoldUrl as string[] | undefined)?.[0];
-        if (music !== undefined) for (let play = 0; play < Math.max(1, Math.ceil((scripted.waitSeconds ?? 30) / (options.playSeconds ?? 30))); play++) entries.push({ type: 'play', url: music });
+        if (music !== undefined)
+          for (let play = 0; play < Math.max(1, Math.ceil((scripted.waitSeconds ?? 30) / (options.playSeconds ?? 30))); play++)
+            entries.push({ type: 'play', url: music });
         if (scripted.result === 'hangup') {
           entries.push({ type: 'enqueue', queue, result: 'hangup' }, { type: 'hangup', by: 'caller' });
           throw new CallEnded('caller');
@@ -537,7 +623,9 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           entries.push({ type: 'enqueue', queue, result: 'bridged' });
           return undefined;
         }
-        errors.push(`queue '${queue}': scripted '${scripted.result}' needs the app to move the caller (Vonage has no queue timeout or leave key), and nothing did`);
+        errors.push(
+          `queue '${queue}': scripted '${scripted.result}' needs the app to move the caller (Vonage has no queue timeout or leave key), and nothing did`,
+        );
         throw new CallEnded('error');
       }
       entries.push({ type: 'conference', room: name });
@@ -565,7 +653,14 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
           // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
           const movedTo = `CON-${randomUUID()}`;
-          if (eventUrl) await webhook(eventUrl, 'POST', { conversation_uuid_from: conversationUuid, type: 'transfer', uuid, conversation_uuid_to: movedTo, timestamp: new Date().toISOString() });
+          if (eventUrl)
+            await webhook(eventUrl, 'POST', {
+              conversation_uuid_from: conversationUuid,
+              type: 'transfer',
+              uuid,
+              conversation_uuid_to: movedTo,
+              timestamp: new Date().toISOString(),
+            });
           continue;
         }
         const action = actions.shift();
@@ -606,7 +701,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
             break;
           case 'notify': {
             const url = (action.eventUrl as string[])[0]!;
-            replacement = readNcco(await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', action.payload as Record<string, unknown>), 'notify reply');
+            replacement = readNcco(
+              await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', action.payload as Record<string, unknown>),
+              'notify reply',
+            );
             break;
           }
         }
@@ -628,7 +726,14 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         }
         entries.push({ type: 'answered', by: pickup });
       }
-      const answer = await webhook(outbound?.answerUrl ?? options.answerUrl, outbound?.answerMethod ?? options.answerMethod ?? 'GET', { to, from, uuid, conversation_uuid: conversationUuid, region_url: 'https://api-eu-1.vonage.com', endpoint_type: 'phone' });
+      const answer = await webhook(outbound?.answerUrl ?? options.answerUrl, outbound?.answerMethod ?? options.answerMethod ?? 'GET', {
+        to,
+        from,
+        uuid,
+        conversation_uuid: conversationUuid,
+        region_url: 'https://api-eu-1.vonage.com',
+        endpoint_type: 'phone',
+      });
       const ncco = readNcco(answer, 'answer');
       if (!outbound) {
         await event('started');
@@ -655,7 +760,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       live.delete(uuid);
     }
     for (const url of asyncRecordings) {
-      await send(url, 'POST', { recording_url: `${apiUrl}/v1/files/${randomUUID()}`, recording_uuid: randomUUID(), conversation_uuid: conversationUuid, timestamp: new Date().toISOString() }).catch(() => undefined);
+      await send(url, 'POST', {
+        recording_url: `${apiUrl}/v1/files/${randomUUID()}`,
+        recording_uuid: randomUUID(),
+        conversation_uuid: conversationUuid,
+        timestamp: new Date().toISOString(),
+      }).catch(() => undefined);
     }
     if (endedBy !== 'error') await event('completed', { duration: outbound ? '30' : '60' }).catch(() => undefined);
     return { provider: 'vonage', entries, endedBy, webhooks, errors };

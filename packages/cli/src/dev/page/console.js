@@ -1,6 +1,5 @@
 // The callflow dev console page: plain browser JavaScript, no dependencies, everything from this server.
 
-
 const $ = (selector) => document.querySelector(selector);
 const ui = {
   flowName: $('#flow-name'),
@@ -48,7 +47,10 @@ function element(tag, options = {}, children = []) {
 }
 
 async function api(path, body) {
-  const response = await fetch(path, body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(
+    path,
+    body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+  );
   const data = await response.json();
   if (!response.ok) throw new Error(data.error ?? `HTTP ${response.status}`);
   return data;
@@ -74,7 +76,9 @@ function renderFlow(state) {
     ui.flowStatus.textContent = `${state.path} loaded (reload ${state.version}, ${loadedAt})`;
     ui.flowStatus.className = '';
   }
-  ui.problemList.replaceChildren(...state.problems.map((problem) => element('li', { className: problem.severity, text: problemText(problem) })));
+  ui.problemList.replaceChildren(
+    ...state.problems.map((problem) => element('li', { className: problem.severity, text: problemText(problem) })),
+  );
   ui.problems.hidden = state.problems.length === 0;
   ui.problems.setAttribute('role', state.broken ? 'alert' : 'region');
   if (state.flow && (!previous?.flow || previous.flow.svg !== state.flow.svg)) {
@@ -122,23 +126,40 @@ function revealCurrent() {
 
 function describeEntry(entry) {
   switch (entry.type) {
-    case 'say': return ['heard', `“${entry.text}”`];
-    case 'play': return ['heard', `(audio) ${entry.url}`];
-    case 'pause': return ['event', `(${entry.seconds} s of silence)`];
-    case 'input': return ['caller', entry.timeout ? 'you stayed silent' : entry.speech !== undefined ? `you said “${entry.speech}”` : `you pressed ${entry.digits}`];
-    case 'transfer': return ['event', `transfer to ${entry.to}: ${entry.status}`];
-    case 'record': return ['event', `recorded ${entry.durationSeconds} s`];
-    case 'enqueue': return ['event', `queue ‘${entry.queue}’: ${entry.result}`];
-    case 'conference': return ['event', `conference ‘${entry.room}’`];
-    case 'hangup': return ['event', entry.by === 'caller' ? 'you hung up' : 'the call ended'];
-    default: return ['event', JSON.stringify(entry)];
+    case 'say':
+      return ['heard', `“${entry.text}”`];
+    case 'play':
+      return ['heard', `(audio) ${entry.url}`];
+    case 'pause':
+      return ['event', `(${entry.seconds} s of silence)`];
+    case 'input':
+      return [
+        'caller',
+        entry.timeout ? 'you stayed silent' : entry.speech !== undefined ? `you said “${entry.speech}”` : `you pressed ${entry.digits}`,
+      ];
+    case 'transfer':
+      return ['event', `transfer to ${entry.to}: ${entry.status}`];
+    case 'record':
+      return ['event', `recorded ${entry.durationSeconds} s`];
+    case 'enqueue':
+      return ['event', `queue ‘${entry.queue}’: ${entry.result}`];
+    case 'conference':
+      return ['event', `conference ‘${entry.room}’`];
+    case 'hangup':
+      return ['event', entry.by === 'caller' ? 'you hung up' : 'the call ended'];
+    default:
+      return ['event', JSON.stringify(entry)];
   }
 }
 
 function pretty(body, contentType) {
   if (!body) return '(empty)';
   if (/json/.test(contentType) || /^[[{]/.test(body.trim())) {
-    try { return JSON.stringify(JSON.parse(body), null, 2); } catch { /* not JSON after all */ }
+    try {
+      return JSON.stringify(JSON.parse(body), null, 2);
+    } catch {
+      /* not JSON after all */
+    }
   }
   if (/xml/.test(contentType) || body.trim().startsWith('<')) return indentXml(body);
   if (/form-urlencoded/.test(contentType)) return [...new URLSearchParams(body)].map(([name, value]) => `${name}=${value}`).join('\n');
@@ -147,12 +168,16 @@ function pretty(body, contentType) {
 
 function indentXml(xml) {
   let depth = 0;
-  return xml.replace(/>\s*</g, '>\n<').split('\n').map((line) => {
-    if (/^<\//.test(line)) depth = Math.max(0, depth - 1);
-    const out = `${'  '.repeat(depth)}${line}`;
-    if (/^<[^!?/][^>]*[^/]>$/.test(line) && !/<\/[^>]+>$/.test(line)) depth++;
-    return out;
-  }).join('\n');
+  return xml
+    .replace(/>\s*</g, '>\n<')
+    .split('\n')
+    .map((line) => {
+      if (/^<\//.test(line)) depth = Math.max(0, depth - 1);
+      const out = `${'  '.repeat(depth)}${line}`;
+      if (/^<[^!?/][^>]*[^/]>$/.test(line) && !/<\/[^>]+>$/.test(line)) depth++;
+      return out;
+    })
+    .join('\n');
 }
 
 function requestText(exchange) {
@@ -181,15 +206,35 @@ function renderTurns(snapshot) {
   const items = snapshot.exchanges.map((exchange, index) => {
     const summary = element('summary', {}, [turnTitle(exchange, index)]);
     if (exchange.signature) {
-      summary.append(' ', element('span', { className: exchange.signature.valid ? 'ok' : 'bad', text: exchange.signature.valid ? '✓ signature' : '✗ signature' }));
+      summary.append(
+        ' ',
+        element('span', {
+          className: exchange.signature.valid ? 'ok' : 'bad',
+          text: exchange.signature.valid ? '✓ signature' : '✗ signature',
+        }),
+      );
     }
-    const request = element('div', {}, [element('h3', { text: exchange.kind === 'webhook' ? 'Webhook the provider sent' : 'Command the application sent' }), element('pre', { text: requestText(exchange) })]);
+    const request = element('div', {}, [
+      element('h3', { text: exchange.kind === 'webhook' ? 'Webhook the provider sent' : 'Command the application sent' }),
+      element('pre', { text: requestText(exchange) }),
+    ]);
     const response = element('div', {}, [
-      element('h3', { text: exchange.kind === 'webhook' ? `Application's answer (${exchange.response.status})` : `Provider's answer (${exchange.response.status})` }),
+      element('h3', {
+        text:
+          exchange.kind === 'webhook'
+            ? `Application's answer (${exchange.response.status})`
+            : `Provider's answer (${exchange.response.status})`,
+      }),
       element('pre', { text: pretty(exchange.response.body, exchange.response.contentType) }),
     ]);
     const parts = [summary, element('div', { className: 'exchange' }, [request, response])];
-    if (exchange.signature) parts.push(element('p', { className: 'sig', text: `${exchange.signature.header}: ${exchange.signature.valid ? 'valid' : 'INVALID'}: ${exchange.signature.detail}` }));
+    if (exchange.signature)
+      parts.push(
+        element('p', {
+          className: 'sig',
+          text: `${exchange.signature.header}: ${exchange.signature.valid ? 'valid' : 'INVALID'}: ${exchange.signature.detail}`,
+        }),
+      );
     return element('li', { attributes: { 'data-kind': exchange.kind } }, [element('details', {}, parts)]);
   });
   ui.turns.replaceChildren(...items);
@@ -197,10 +242,12 @@ function renderTurns(snapshot) {
 
 function renderCall(snapshot) {
   call = snapshot;
-  ui.transcript.replaceChildren(...snapshot.entries.map((entry) => {
-    const [kind, text] = describeEntry(entry);
-    return element('li', { className: kind, text });
-  }));
+  ui.transcript.replaceChildren(
+    ...snapshot.entries.map((entry) => {
+      const [kind, text] = describeEntry(entry);
+      return element('li', { className: kind, text });
+    }),
+  );
   ui.transcript.scrollTop = ui.transcript.scrollHeight;
   renderTurns(snapshot);
   highlight(snapshot);
@@ -209,7 +256,9 @@ function renderCall(snapshot) {
     ui.callStatus.textContent = `Call ended (${snapshot.endedBy}) on ${snapshot.provider}.${snapshot.errors.length ? ` Errors: ${snapshot.errors.join('; ')}` : ''}`;
     ui.callStatus.className = 'call-status';
   } else if (snapshot.waiting) {
-    const keys = gather?.numDigits ? `${gather.numDigits} key${gather.numDigits > 1 ? 's' : ''}` : `keys ending with ${gather?.finishOnKey || 'Send'}`;
+    const keys = gather?.numDigits
+      ? `${gather.numDigits} key${gather.numDigits > 1 ? 's' : ''}`
+      : `keys ending with ${gather?.finishOnKey || 'Send'}`;
     ui.callStatus.textContent = `On ${snapshot.provider}, waiting at ${gather?.node ?? '?'} for ${gather?.input === 'speech' ? 'speech' : gather?.input === 'both' ? `${keys} or speech` : keys}.`;
     ui.callStatus.className = 'call-status waiting';
   }
@@ -299,11 +348,15 @@ async function refreshHours() {
     ui.hours.replaceChildren(element('li', { text: 'This flow has no hours step.' }));
     return;
   }
-  ui.hours.replaceChildren(...report.hours.map((entry) => element('li', {}, [
-    `${entry.node} (${entry.schedule}): `,
-    element('span', { className: entry.open ? 'open' : 'closed', text: entry.open ? 'open' : 'closed' }),
-    ` → ${entry.branch} → ${entry.target}; ${entry.reason}; next change ${entry.nextChange ? new Date(entry.nextChange).toISOString().replace(':00.000Z', 'Z').replace('T', ' ') : 'none within two years'}`,
-  ])));
+  ui.hours.replaceChildren(
+    ...report.hours.map((entry) =>
+      element('li', {}, [
+        `${entry.node} (${entry.schedule}): `,
+        element('span', { className: entry.open ? 'open' : 'closed', text: entry.open ? 'open' : 'closed' }),
+        ` → ${entry.branch} → ${entry.target}; ${entry.reason}; next change ${entry.nextChange ? new Date(entry.nextChange).toISOString().replace(':00.000Z', 'Z').replace('T', ' ') : 'none within two years'}`,
+      ]),
+    ),
+  );
 }
 
 function setClockNow() {
