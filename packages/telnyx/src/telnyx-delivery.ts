@@ -182,9 +182,16 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         const sequence = Number(current.slice(0, current.indexOf(' ')));
         return { call, current, raw, ended: false, outcome, position, planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' } };
       }
-      const stored = decodePosition(raw).at;
+      const record = decodePosition(raw);
+      const stored = record.at;
       const ended = stored?.startsWith(endedPrefix) ?? false;
       const recorded = ended ? stored.slice(endedPrefix.length) : stored;
+      if (ended && record.pending?.from === current && outcome?.type !== 'hangup') {
+        // A turn that ends the call records `ended <the position it moved from>`, which is this event's own position:
+        // its commands (the hangup) did not all go through, so this redelivery sends them, never a 200 without them.
+        await finishUnfinished(call, current, raw);
+        return 'stale';
+      }
       if (recorded !== current && !ended && position && options.samePosition && sequenceOf(recorded) === sequenceOf(current) && (await options.samePosition(recorded.slice(recorded.indexOf(' ') + 1), position, call))) {
         // The same move signed twice (see samePosition): the event answers the recorded position.
         logger.info?.('[callflow:telnyx] event for the recorded position under an earlier signature; resuming', { callId: call.callId });
