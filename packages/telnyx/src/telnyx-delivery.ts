@@ -231,9 +231,16 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
           planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' },
         };
       }
-      const stored = decodePosition(raw).at;
+      const record = decodePosition(raw);
+      const stored = record.at;
       const ended = stored?.startsWith(endedPrefix) ?? false;
       const recorded = ended ? stored.slice(endedPrefix.length) : stored;
+      if (ended && record.pending?.from === current && outcome?.type !== 'hangup') {
+        // A turn that ends the call records `ended <the position it moved from>`, which is this event's own position:
+        // its commands (the hangup) did not all go through, so this redelivery sends them, never a 200 without them.
+        await finishUnfinished(call, current, raw);
+        return 'stale';
+      }
       if (
         recorded !== current &&
         !ended &&
