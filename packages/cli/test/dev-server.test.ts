@@ -23,6 +23,22 @@ export default defineFlow({
 `;
 writeFileSync(flowPath, source('Say billing or press 1.'));
 
+/** The fields of the console's JSON replies these tests read (each reply carries some of them). */
+interface ConsoleReply {
+  readonly id?: string;
+  readonly waiting?: boolean;
+  readonly gather?: unknown;
+  readonly ended?: boolean;
+  readonly endedBy?: string;
+  readonly entries?: readonly unknown[];
+  readonly current?: string;
+  readonly error?: string;
+  readonly broken?: boolean;
+  readonly version: number;
+  readonly problems: readonly { readonly line: number; readonly message: string }[];
+  readonly flow: { readonly name: string; readonly svg: string };
+}
+
 let server: DevServer;
 const api = async (path: string, body?: unknown, headers: Record<string, string> = {}) => {
   const response = await fetch(
@@ -35,7 +51,7 @@ const api = async (path: string, body?: unknown, headers: Record<string, string>
           body: typeof body === 'string' ? body : JSON.stringify(body),
         },
   );
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as ConsoleReply };
 };
 
 /** fetch cannot set Host, so a plain node:http request shows what a page on another name (DNS rebinding) gets. */
@@ -100,8 +116,8 @@ describe('callflow dev server', { timeout: 60_000 }, () => {
     await expect.poll(async () => (await api('/api/state')).body.broken, { timeout: 30_000 }).toBe(true);
     const broken = (await api('/api/state')).body;
     expect(broken.version).toBeGreaterThan(before.version);
-    expect(broken.problems[0].line).toBe(8);
-    expect(broken.problems[0].message).toMatch(/flow\.ts/);
+    expect(broken.problems[0]?.line).toBe(8);
+    expect(broken.problems[0]?.message).toMatch(/flow\.ts/);
     expect(broken.flow.name).toBe('speech-desk');
     expect((await api('/api/calls', { provider: 'vonage' })).body.waiting).toBe(true);
     writeFileSync(flowPath, source('Tell us what you need.', 'Thank you, edited.'));
