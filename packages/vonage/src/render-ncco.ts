@@ -35,6 +35,8 @@ export interface RenderNccoContext {
   queueAverageWaitSeconds?: number;
   /** Prefix of the conversation that emulates a queue; default `callflow-queue-`. */
   queuePrefix?: string;
+  /** The waiting step is in a dynamic node, whose step a later webhook cannot re-read: a queue then waits in its conversation. */
+  dynamicNode?: boolean;
 }
 
 /** The webhook paths the rendered NCCO calls back on, relative to `eventUrl`. */
@@ -530,7 +532,11 @@ function renderEnqueue(step: EnqueueStep, turn: Turn, context: RenderNccoContext
           averageWaitSeconds: context.queueAverageWaitSeconds,
         })
       : undefined;
-  if (usesHoldLoop(step)) {
+  if (usesHoldLoop(step) && context.dynamicNode)
+    warnings.push(
+      `enqueue '${step.queue}': in a dynamic node the wait on Vonage is a conversation, so repeats, the escape key and maxWaitSeconds are not heard (put the enqueue in a static node)`,
+    );
+  if (usesHoldLoop(step) && !context.dynamicNode) {
     // provider: Vonage has no queue action; the caller waits in a loop of stream + input/notify whose webhooks come at each break.
     warnings.push(
       `enqueue '${step.queue}' is emulated on Vonage: the caller hears the hold music one play at a time, the break after each play is a webhook that answers the announcement when due${step.escape ? ', hears the escape key' : ''} and checks maxWaitSeconds; queue order is kept in the Store, and the app moves the caller with connectNextCaller() when an agent frees up`,

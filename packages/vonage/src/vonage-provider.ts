@@ -534,6 +534,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           queuePosition: queued?.position,
           queueAverageWaitSeconds: queued?.averageWaitSeconds,
           queuePrefix,
+          dynamicNode: turn.wait !== undefined && typeof engine.flow.nodes[turn.wait.state.node] === 'function',
         });
       },
       deliver: {

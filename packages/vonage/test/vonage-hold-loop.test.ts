@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, defineFlow, enqueue, hangup, say, type Store } from '@callflow/core';
-import { validateNcco } from '@callflow/testing';
+import { createVonageEmulator, createVonageRestClient, validateNcco } from '@callflow/testing';
 import { createVonageHandler, listQueue, removeFromQueue, signVonageRequest, vonageCapabilities } from '@callflow/vonage';
+import { serve } from './serve.js';
 
 // The hold loop: a queue with a repeated announcement, an escape key or a longest wait waits in stretches of one play of
 // the music ending in a break (input or notify), whose webhook answers the next stretch, the escape route or the timeout.
@@ -179,5 +180,94 @@ describe('the Vonage hold loop', () => {
     expect(await removeFromQueue(store, 'call-g')).toBe('support');
     const response = await atBreak(first);
     expect(response.status).toBe(204);
+  });
+
+  it('in a dynamic node (whose step a break cannot re-read) the caller waits in the conversation, with a warning', async () => {
+    const warnings: string[] = [];
+    const flow = defineFlow({
+      name: 'dynamic-hold',
+      start: 'main',
+      nodes: { main: () => [enqueue('support', { holdMusic: hold, escape: { digit: '0', to: 'bye' } })], bye: [say('Goodbye.')] },
+    });
+    const logger = { info: (message: string) => void warnings.push(message), warn: () => {}, error: () => {} };
+    const handler = createVonageHandler({ flow, secret, publicBaseUrl: base, signatureSecret, logger });
+    const response = await handler(
+      await signVonageRequest({
+        url: `${base}/answer?to=447700900000&from=447700900001&uuid=call-h&conversation_uuid=CON-h`,
+        signatureSecret,
+      }),
+    );
+    const ncco = (await response.json()) as Action[];
+    expect(ncco.map((action) => action.action)).toEqual(['conversation', 'notify']);
+    expect(warnings.join('\n')).toContain('in a dynamic node the wait on Vonage is a conversation');
+  });
+});
+
+describe('an agent for a caller in the hold loop, on the Vonage emulator', () => {
+  it('a REST transfer to an agent who does not answer puts the caller back in the loop, at the front; the next agent takes them', async () => {
+    const flow = defineFlow({
+      name: 'hold-loop-agent',
+      start: 'main',
+      nodes: {
+        main: [enqueue('support', { holdMusic: hold, escape: { digit: '0', to: 'bye' }, then: 'bye' })],
+        bye: [say('Goodbye.')],
+      },
+    });
+    let handler: ReturnType<typeof createVonageHandler> | undefined;
+    const server = await serve((request) => handler!(request));
+    const publicBaseUrl = `${server.url}/vonage`;
+    const vonage = await createVonageEmulator({
+      answerUrl: `${publicBaseUrl}/answer`,
+      eventUrl: `${publicBaseUrl}/event`,
+      signatureSecret,
+      advanceClock: true,
+      // The first free agent does not answer (scripted below); the second agent is taken into the caller's room.
+      onAgentFree: async ({ queue }) => {
+        const first = (await handler!.queuedCallers(queue)).length === 1 && agents++ === 0;
+        await handler!.connectNextCaller(queue, first ? { to: '+447700900123' } : { room: true });
+      },
+    });
+    let agents = 0;
+    handler = createVonageHandler({
+      flow,
+      secret,
+      publicBaseUrl,
+      signatureSecret,
+      now: vonage.now,
+      voiceClient: createVonageRestClient(vonage.apiUrl),
+    });
+    try {
+      const transcript = await vonage.call({
+        transfers: ['no-answer'],
+        queues: [
+          { result: 'bridged', waitSeconds: 20 },
+          { result: 'bridged', waitSeconds: 50 },
+        ],
+      });
+      expect(transcript.errors).toEqual([]);
+      expect(transcript.entries).toEqual([
+        { type: 'play', url: hold },
+        { type: 'enqueue', queue: 'support', result: 'bridged' },
+        { type: 'transfer', to: '+447700900123', status: 'no-answer' },
+        { type: 'play', url: hold },
+        { type: 'play', url: hold },
+        { type: 'enqueue', queue: 'support', result: 'bridged' },
+        { type: 'say', text: 'Goodbye.' },
+        { type: 'hangup', by: 'flow' },
+      ]);
+      // Back on hold after the unanswered agent: the loop's first stretch again, then the room for the second agent.
+      expect(vonage.nccos.map((ncco) => (ncco as Action[]).map((action) => action.action).join('+'))).toEqual([
+        'stream+input',
+        'connect+notify',
+        'stream+input',
+        'stream+input',
+        'conversation+notify',
+        'talk',
+      ]);
+      expect(await handler.queuedCallers('support')).toEqual([]);
+    } finally {
+      await vonage.close();
+      await server.close();
+    }
   });
 });

@@ -372,6 +372,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
     /** Starts or ends the hold loop as a new NCCO begins: it is one while it holds a break of callflow's hold loop. */
     function entered(ncco: RawAction[], byTransfer: boolean): void {
+      if (!byTransfer) bridging = undefined;
       const queue = ncco.map(holdQueueOf).find((name) => name !== undefined);
       if (holding && (byTransfer || queue !== holding.queue)) {
         // Moved by REST while waiting: an agent took the call, as for a conversation hold; else the app ended the wait.
@@ -504,6 +505,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           );
           throw new CallEnded('error');
         }
+        // provider: notify posts its payload; a reply NCCO replaces the current one, an empty one lets it go on (ncco-reference#notify).
         return readNcco(await webhook(url, method, action.payload as Record<string, unknown>), 'hold notify reply');
       }
       let result: Record<string, unknown>;
@@ -517,6 +519,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         // listen is left off the queue clock, as the Twilio emulator leaves off its wait document's <Gather timeout>.
         result = { dtmf: { digits: '', timed_out: true } };
       }
+      // provider: the input's result goes to its eventUrl, whose reply NCCO replaces the current one (ncco-reference#input).
       return readNcco(await webhook(url, method, { ...common(), ...result }), 'hold input reply');
     }
 
@@ -779,9 +782,9 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           return 'flow';
         }
         if (state.transfer) {
-          actions = state.transfer;
+          actions = [...state.transfer];
           state.transfer = undefined;
-          nccos.push(actions);
+          nccos.push(actions.slice());
           entered(actions, true);
           // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
           // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
