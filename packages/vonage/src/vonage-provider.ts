@@ -231,7 +231,9 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           if (step?.type !== 'enqueue') return { done: 'hold break of a call not in a queue' };
           const cached = await positions.cached(callId, deliveryId);
           if (cached !== undefined) return { answer: JSON.parse(cached) as Ncco };
-          if ((await positions.current(callId)) !== token) return { done: 'stale hold break: the call has moved on' };
+          // Unknown (a delivery of this break is being handled) is not stale: only a position the call has left is.
+          const current = await positions.current(callId);
+          if (current !== undefined && current !== token) return { done: 'stale hold break: the call has moved on' };
           let caller = await queuedCaller(store, callId);
           if (!caller || caller.token !== token) return { done: 'hold break of a caller no longer waiting' };
           if (segment === 0) caller = await restartWait(store, caller, now());

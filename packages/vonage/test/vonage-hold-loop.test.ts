@@ -271,3 +271,36 @@ describe('an agent for a caller in the hold loop, on the Vonage emulator', () =>
     }
   });
 });
+
+describe('a hold break for a call that moved on', () => {
+  it('is answered with nothing once the call left the queue by the escape key (a late redelivery of an older break)', async () => {
+    const flow = defineFlow({
+      name: 'late-break',
+      start: 'main',
+      nodes: {
+        main: [enqueue('support', { holdMusic: hold, escape: { digit: '0', to: 'away' } })],
+        away: [say('Bye.'), hangup()],
+      },
+    });
+    const handler = createVonageHandler({ flow, secret, publicBaseUrl: base, signatureSecret });
+    const first = (await (
+      await handler(
+        await signVonageRequest({
+          url: `${base}/answer?to=447700900000&from=447700900001&uuid=call-i&conversation_uuid=CON-i`,
+          signatureSecret,
+        }),
+      )
+    ).json()) as Action[];
+    const url = ((first.at(-1) as Action).eventUrl as string[])[0]!;
+    const pressed = {
+      uuid: 'call-i',
+      conversation_uuid: 'CON-i',
+      timestamp: '2026-11-24T10:00:31.000Z',
+      dtmf: { digits: '0', timed_out: false },
+    };
+    const left = await handler(await signVonageRequest({ url, body: pressed, signatureSecret }));
+    expect(JSON.stringify(await left.json())).toContain('Bye.');
+    const late = { ...pressed, timestamp: '2026-11-24T10:00:32.000Z', dtmf: { digits: '', timed_out: true } };
+    expect((await handler(await signVonageRequest({ url, body: late, signatureSecret }))).status).toBe(204);
+  });
+});
