@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, defineFlow, enqueue, hangup, say, type Store } from '@callflow/core';
-import { createVonageEmulator, createVonageRestClient, validateNcco } from '@callflow/testing';
+import { createVonageEmulator, createVonageRestClient, simulateCall, validateNcco } from '@callflow/testing';
 import { createVonageHandler, listQueue, removeFromQueue, signVonageRequest, vonageCapabilities } from '@callflow/vonage';
 import { serve } from './serve.js';
 
@@ -302,5 +302,42 @@ describe('a hold break for a call that moved on', () => {
     expect(JSON.stringify(await left.json())).toContain('Bye.');
     const late = { ...pressed, timestamp: '2026-11-24T10:00:32.000Z', dtmf: { digits: '', timed_out: true } };
     expect((await handler(await signVonageRequest({ url, body: late, signatureSecret }))).status).toBe(204);
+  });
+});
+
+describe('the emulator on the hold loop', () => {
+  it('a scripted key in a loop without an escape key is an error: a notify break cannot hear it', async () => {
+    const flow = defineFlow({
+      name: 'deaf-loop',
+      start: 'main',
+      nodes: { main: [enqueue('support', { holdMusic: hold, announce: { everySeconds: 60 }, then: 'bye' })], bye: [say('Goodbye.')] },
+    });
+    const call = await simulateCall({ provider: 'vonage', flow, queues: [{ result: 'left', digit: '0', waitSeconds: 40 }] });
+    expect(call.errors).toEqual(["the caller pressed 0 to leave queue 'support', but the hold NCCO holds no input to hear it"]);
+  });
+
+  it('a scripted agent with nothing to move the caller is an error, not a silent bridge', async () => {
+    const flow = defineFlow({
+      name: 'no-desk',
+      start: 'main',
+      nodes: { main: [enqueue('support', { holdMusic: hold, maxWaitSeconds: 600 })] },
+    });
+    let handler: ReturnType<typeof createVonageHandler> | undefined;
+    const server = await serve((request) => handler!(request));
+    const vonage = await createVonageEmulator({
+      answerUrl: `${server.url}/vonage/answer`,
+      eventUrl: `${server.url}/vonage/event`,
+      signatureSecret,
+      holdTimeoutMs: 20,
+    });
+    handler = createVonageHandler({ flow, secret, publicBaseUrl: `${server.url}/vonage`, signatureSecret });
+    try {
+      const transcript = await vonage.call({ queues: [{ result: 'bridged', waitSeconds: 10 }] });
+      expect(transcript.endedBy).toBe('error');
+      expect(transcript.errors[0]).toContain("scripted 'bridged' needs the app to move the caller");
+    } finally {
+      await vonage.close();
+      await server.close();
+    }
   });
 });
