@@ -158,19 +158,26 @@ const localCalls: Record<ProviderName, LocalCall> = {
     const { createVonageEmulator } = await import('./vonage/create-vonage-emulator.js');
     const { createVonageRestClient } = await import('./vonage/vonage-rest-client.js');
     const signatureSecret = 'simulated-vonage-signature-secret';
+    let vonage: ReturnType<typeof createVonageHandler> | undefined;
     const emulator = await createVonageEmulator({
       answerUrl: `${base}/vonage/answer`,
       eventUrl: `${base}/vonage/event`,
       signatureSecret,
       ...(now ? { now } : {}),
+      // The hold loop's wait passes on the handler's clock too, and a scripted agent takes the caller as an app would:
+      // a REST transfer into the caller's room, which the agent is in.
+      advanceClock: true,
+      onAgentFree: async ({ queue }) => void (await vonage?.connectNextCaller(queue, { room: true })),
     });
     // The REST client hangs up a called party who declines a screened transfer (and moves queued callers).
-    handler.current = createVonageHandler({
+    vonage = createVonageHandler({
       ...common,
+      now: emulator.now,
       signatureSecret,
       publicBaseUrl: `${base}/vonage`,
       voiceClient: createVonageRestClient(emulator.apiUrl),
     });
+    handler.current = vonage;
     try {
       return await emulator.call(script);
     } finally {

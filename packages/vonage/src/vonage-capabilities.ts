@@ -1,5 +1,4 @@
 import type { CallFeatures, Capabilities, ProviderAdapter, Rendered } from '@callflow/core';
-import { queueAnnouncementOf } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
 import { renderNcco, vonageConversationLimits, type RenderNccoContext } from './render-ncco.js';
 
@@ -13,15 +12,7 @@ export const vonageCapabilities: Capabilities = {
   transfer: { support: 'native', note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case' },
   enqueue: {
     support: 'emulated',
-    note: "a conversation of the caller's own with startOnEnter false and the hold music (callflow's default track when none is given); order and average wait in the Store, so the flow's announcement on entry names the same place; REST transfer when an agent frees up. The caller cannot tell: they hear the music and the words they would hear on Twilio or Telnyx",
-    unsupported: [
-      {
-        option: 'announce.everySeconds',
-        why: vonageConversationLimits.everySeconds,
-        when: (step) => queueAnnouncementOf(step)?.everySeconds !== undefined,
-      },
-      { option: 'escape', why: vonageConversationLimits.escape, when: (step) => step.escape !== undefined },
-    ],
+    note: "no queue action: order and average wait in the Store, and a REST transfer when an agent frees up. The caller waits in a conversation of their own (startOnEnter false, the hold music; callflow's default track when none is given), or, when the flow repeats the announcement, has an escape key or a longest wait, in a loop of one play of the music (bargeIn) then input or notify, whose webhook at each break answers the announcement when due, the escape route or the timeout route. The caller cannot tell: they hear the music and the words, at the breaks, they would hear on Twilio or Telnyx",
   },
   conference: {
     support: 'native',

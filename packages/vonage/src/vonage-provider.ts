@@ -3,11 +3,15 @@ import {
   createReplyOnce,
   emptyReply,
   endedPosition,
+  formatQueueAnnouncement,
   jsonTextReply,
+  queueAnnouncementDue,
+  queueAnnouncementOf,
   type CallEventReport,
   type CallInfo,
   type CallPosition,
   type DialStatus,
+  type EnqueueStep,
   type Outcome,
   type PositionAnswer,
   type Provider,
@@ -16,7 +20,7 @@ import {
   type Store,
   type WebhookEvent,
 } from '@callflow/core';
-import { nccoActions, type Ncco } from './ncco-types.js';
+import type { Ncco } from './ncco-types.js';
 import {
   parseVonageAnswer,
   parseVonageConnectEvent,
@@ -27,15 +31,17 @@ import {
 import {
   callbackUrl,
   defaultQueuePrefix,
-  queueConversationName,
   renderCalleeNcco,
+  renderHoldSegment,
   renderNcco,
+  renderQueueRoom,
   stringifyNcco,
+  usesHoldLoop,
   vonageWebhookPaths,
 } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, listQueue, queuedCaller, removeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import { addToQueue, queuedCaller, queueStanding, removeFromQueue, restartWait, type QueuedCaller } from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
 
@@ -190,22 +196,81 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       }
     }
 
-    function holdNcco(caller: QueuedCaller): Ncco {
-      // Re-rendering the enqueue step itself would need the flow's step; the waiting room is the same conversation.
-      return [
-        {
-          action: nccoActions.conversation,
-          name: queueConversationName(caller.queue, caller.callId, queuePrefix),
-          startOnEnter: false,
-          endOnExit: false,
+    /** Back on hold after an agent attempt failed: the loop from its first break, or the caller's waiting room. */
+    function backOnHold(caller: QueuedCaller, step: EnqueueStep): Ncco {
+      return usesHoldLoop(step)
+        ? renderHoldSegment(step, { segment: 1 }, base, caller.token, caller.callId)
+        : renderQueueRoom(caller.queue, step.holdMusic, base, caller.token, caller.callId, queuePrefix);
+    }
+
+    /**
+     * A break in the hold loop's music (its input or notify webhook): the escape route for the escape key, the timeout route
+     * once `maxWaitSeconds` have passed, else the next stretch, with the flow's announcement when it is due. A repeated
+     * delivery gets the same answer; a break of a caller no longer waiting (moved by REST, or the call moved on) gets nothing.
+     */
+    function holdBreak(
+      call: CallInfo,
+      token: string,
+      deliveryId: string,
+      query: URLSearchParams,
+      digits: string | undefined,
+    ): WebhookEvent<Ncco> {
+      const callId = call.callId;
+      const segment = Number(query.get('n') ?? '1');
+      const announced = query.get('a');
+      const lastAnnouncedSeconds = announced === null || !/^[0-9]+$/.test(announced) ? undefined : Number(announced);
+      return {
+        type: 'outcome',
+        call,
+        token,
+        deliveryId,
+        outcome: async (position): Promise<PositionAnswer<Ncco>> => {
+          const step = position?.step;
+          // An orphaned position (a redeployed flow): resuming gives the caller the apology rather than silence.
+          if (!position) return { type: 'queue', result: 'left' };
+          if (step?.type !== 'enqueue') return { done: 'hold break of a call not in a queue' };
+          const cached = await positions.cached(callId, deliveryId);
+          if (cached !== undefined) return { answer: JSON.parse(cached) as Ncco };
+          // Unknown (a delivery of this break is being handled) is not stale: only a position the call has left is.
+          const current = await positions.current(callId);
+          if (current !== undefined && current !== token) return { done: 'stale hold break: the call has moved on' };
+          let caller = await queuedCaller(store, callId);
+          if (!caller || caller.token !== token) return { done: 'hold break of a caller no longer waiting' };
+          if (segment === 0) caller = await restartWait(store, caller, now());
+          if (digits !== undefined && step.escape && digits === step.escape.digit) {
+            await removeFromQueue(store, callId);
+            return { type: 'queue', result: 'left', digit: digits };
+          }
+          const waitedSeconds = Math.max(0, now() - caller.enqueuedAt) / 1000;
+          if (step.maxWaitSeconds !== undefined && waitedSeconds >= step.maxWaitSeconds) {
+            await removeFromQueue(store, callId);
+            return { type: 'queue', result: 'timeout', waitSeconds: Math.floor(waitedSeconds) };
+          }
+          const announcement = queueAnnouncementOf(step);
+          let words: string | undefined;
+          let announcedAt = lastAnnouncedSeconds;
+          if (announcement && queueAnnouncementDue(waitedSeconds, lastAnnouncedSeconds, announcement.everySeconds)) {
+            const standing = await queueStanding(store, step.queue, callId, now());
+            if (standing.position !== undefined) {
+              words = formatQueueAnnouncement(announcement.template, standing as { position: number; averageWaitSeconds: number });
+              announcedAt = waitedSeconds;
+            }
+          }
+          const answer = renderHoldSegment(
+            step,
+            {
+              segment: Number.isInteger(segment) && segment >= 0 ? segment + 1 : 2,
+              ...(words !== undefined ? { announcement: words } : {}),
+              ...(announcedAt !== undefined ? { lastAnnouncedSeconds: announcedAt } : {}),
+            },
+            base,
+            token,
+            callId,
+          );
+          await positions.remember(callId, deliveryId, stringifyNcco(answer));
+          return { answer };
         },
-        {
-          action: nccoActions.notify,
-          payload: { after: 'enqueue' },
-          eventUrl: [callbackUrl(base, vonageWebhookPaths.notify, caller.token, caller.callId)],
-          eventMethod: 'POST',
-        },
-      ];
+      };
     }
 
     async function parse(webhook: RawWebhook): Promise<WebhookEvent<Ncco>> {
@@ -347,7 +412,10 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             from: typeof fields.from === 'string' ? fields.from : undefined,
             to: typeof fields.to === 'string' ? fields.to : undefined,
           });
-          return resume(call, parseVonageInput(fields));
+          const input = parseVonageInput(fields);
+          if (query.get('hold') !== null)
+            return holdBreak(call, token, deliveryId, query, input.type === 'digits' ? input.digits : undefined);
+          return resume(call, input);
         }
         case vonageWebhookPaths.connect: {
           const event = parseVonageConnectEvent(fields);
@@ -356,13 +424,13 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           return resume(call, async (position) => {
             if (position?.state.kind !== 'enqueue') return event.outcome;
             // The agent did not take the call: back to the front of the queue, back on hold.
-            const queue = position.step?.type === 'enqueue' ? position.step.queue : '';
-            const caller: QueuedCaller = { callId, token, queue, enqueuedAt: now() };
+            const step = position.step?.type === 'enqueue' ? position.step : ({ type: 'enqueue', queue: '' } as EnqueueStep);
+            const caller: QueuedCaller = { callId, token, queue: step.queue, enqueuedAt: now() };
             await addToQueue(store, caller, 'front');
             logger.warn(`[callflow:vonage] agent attempt ended '${event.outcome.raw}'; caller back at the front of '${caller.queue}'`, {
               callId,
             });
-            return { answer: holdNcco(caller) };
+            return { answer: backOnHold(caller, step) };
           });
         }
         case vonageWebhookPaths.record: {
@@ -419,6 +487,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
               });
             case 'timeout':
               return resume(call, { type: 'queue', result: 'timeout' });
+            case 'hold':
+              return holdBreak(call, token, deliveryId, query, undefined);
             default:
               throw malformed(`notify with unknown payload.after '${after.slice(0, 40)}'`);
           }
@@ -449,11 +519,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         const queue = turn.wait.step.queue;
         const position = await addToQueue(store, { callId: turn.call.callId, token: turn.token, queue, enqueuedAt: now() });
         // Twilio's AvgQueueTime and Telnyx's queue_avg_wait_time_secs: how long the others in the queue have waited, on average.
-        const others = (await listQueue(store, queue)).filter((caller) => caller.callId !== turn.call.callId);
-        const averageWaitSeconds =
-          others.length === 0
-            ? 0
-            : others.reduce((total, caller) => total + Math.max(0, now() - caller.enqueuedAt), 0) / others.length / 1000;
+        const { averageWaitSeconds } = await queueStanding(store, queue, turn.call.callId, now());
         return { position, averageWaitSeconds };
       },
       render: (turn, input) => {
@@ -470,6 +536,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           queuePosition: queued?.position,
           queueAverageWaitSeconds: queued?.averageWaitSeconds,
           queuePrefix,
+          dynamicNode: turn.wait !== undefined && typeof engine.flow.nodes[turn.wait.state.node] === 'function',
         });
       },
       deliver: {

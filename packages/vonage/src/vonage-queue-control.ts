@@ -9,7 +9,7 @@ import {
   type Turn,
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
-import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, renderQueueRoom, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCallInfo, vonageKeys, type VonageHandlerOptions } from './vonage-provider.js';
 import { addToQueue, confirmTaken, listQueue, queuedCaller, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
@@ -17,7 +17,13 @@ import { addToQueue, confirmTaken, listQueue, queuedCaller, removeFromQueue, tak
 /** Where `connectNextCaller` sends the caller at the front of a queue. */
 export type QueueTarget =
   | { to: TransferTarget; callerId?: string; ringSeconds?: number /** Said to the caller before connecting. */; say?: string }
-  | { node: string };
+  | { node: string }
+  /**
+   * Into the caller's own waiting room (`queueConversationName`, startOnEnter false, the hold music) for an agent the app
+   * brings into it (`conversation` with startOnEnter and endOnExit true): the caller hears the music, not a ringback, until
+   * the agent is there, and goes on to the step's `then` when the agent leaves.
+   */
+  | { room: true };
 
 /** The emulated queue's control and the live-call moves a Vonage handler carries. */
 export interface VonageQueueControl {
@@ -80,6 +86,10 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
       if ('node' in target) {
         const { state } = await engine.inspect(caller.token, call);
         ncco = await playTurn(await engine.goTo(target.node, call, state.vars));
+      } else if ('room' in target) {
+        const { step } = await engine.inspect(caller.token, call);
+        const holdMusic = step?.type === 'enqueue' ? step.holdMusic : undefined;
+        ncco = renderQueueRoom(queue, holdMusic, base, caller.token, caller.callId, context.queuePrefix);
       } else {
         const warnings: string[] = [];
         const from = target.callerId ?? call.to;

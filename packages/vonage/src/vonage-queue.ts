@@ -82,3 +82,27 @@ export async function listQueue(store: Store, queue: string): Promise<QueuedCall
   const callers = await Promise.all(members.map((callId) => readCaller(store, callId)));
   return callers.filter((caller): caller is QueuedCaller => caller !== undefined);
 }
+
+/**
+ * A queued caller's 1-based place (undefined when not waiting) and how long the others in the queue have waited on average,
+ * in seconds: what Twilio reports as QueuePosition and AvgQueueTime, and Telnyx as queue_position and average_wait_time_secs.
+ */
+export async function queueStanding(
+  store: Store,
+  queue: string,
+  callId: string,
+  nowMs: number,
+): Promise<{ position: number | undefined; averageWaitSeconds: number }> {
+  const position = await queueOf(store, queue).position(callId);
+  const others = (await listQueue(store, queue)).filter((caller) => caller.callId !== callId);
+  const averageWaitSeconds =
+    others.length === 0 ? 0 : others.reduce((total, caller) => total + Math.max(0, nowMs - caller.enqueuedAt), 0) / others.length / 1000;
+  return { position, averageWaitSeconds };
+}
+
+/** Restarts a waiting caller's wait clock (the media before the queue have played): their place in the queue is kept. */
+export async function restartWait(store: Store, caller: QueuedCaller, nowMs: number): Promise<QueuedCaller> {
+  const restarted = { ...caller, enqueuedAt: nowMs };
+  await store.set(memberKey(caller.callId), JSON.stringify(restarted), { ttlSeconds: memberTtlSeconds });
+  return restarted;
+}

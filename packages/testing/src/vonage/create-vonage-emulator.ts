@@ -37,6 +37,16 @@ export interface VonageEmulatorOptions {
   now?: () => number;
   /** Seconds the emulator assumes one play of a waiting room's music lasts, for the queue clock; default 30 (as the Twilio emulator's). */
   playSeconds?: number;
+  /**
+   * Called at a break of callflow's hold loop once a scripted queue result `bridged` is due (the agent frees up): the test
+   * moves the caller here with a REST transfer (e.g. `handler.connectNextCaller(queue, { room: true })`), which the emulator follows.
+   */
+  onAgentFree?: (hold: { callId: string; queue: string }) => void | Promise<void>;
+  /**
+   * Advance `now()` (JWT `iat`, webhook timestamps) by the modelled length of what a held caller hears in callflow's hold
+   * loop, so a handler given `now: emulator.now` sees the wait pass; default false (the clock is the real one, or `now`).
+   */
+  advanceClock?: boolean;
   /** How long a held caller waits for a REST transfer after `onHold` resolved, in ms; default 250. */
   holdTimeoutMs?: number;
   /**
@@ -61,6 +71,8 @@ export interface VonageEmulatorRequest {
 export interface VonageEmulator {
   /** Places one inbound call and runs it to the end, following every NCCO the application returns. */
   call(script?: CallScript): Promise<CallTranscript>;
+  /** The emulator's clock in ms: `now` (or the real clock), advanced through hold loops when `advanceClock` is set. */
+  readonly now: () => number;
   /** The fake Voice REST API's base URL (pass it as `apiHost` to the @vonage/server-sdk client). */
   readonly apiUrl: string;
   /** Every webhook of the last call, in order. */
@@ -107,6 +119,30 @@ interface LiveCall {
 
 const base64Url = (input: string | Buffer) => Buffer.from(input).toString('base64url');
 
+type QueueScript = NonNullable<CallScript['queues']>[number];
+
+/** The `n` (which break of the loop) of a hold-loop callback URL. */
+function holdSegmentOf(action: RawAction): number | undefined {
+  const url = (action.eventUrl as string[] | undefined)?.[0];
+  const value = typeof url === 'string' ? new URL(url).searchParams.get('n') : null;
+  return value === null ? undefined : Number(value);
+}
+
+/**
+ * The queue of a break in callflow's hold loop: an input or notify whose callback URL carries `hold=<queue>` (the emulated
+ * queue's marker, as `callflow-queue-` names its waiting rooms); undefined for any other action.
+ */
+function holdQueueOf(action: RawAction): string | undefined {
+  if (action.action !== 'input' && action.action !== 'notify') return undefined;
+  const url = (action.eventUrl as string[] | undefined)?.[0];
+  if (typeof url !== 'string') return undefined;
+  try {
+    return new URL(url).searchParams.get('hold') ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * A local Vonage: fetches the answer URL, runs the NCCO as Vonage would (talk/stream/wait to the transcript, input
  * from the script, connect with a scripted outcome through its synchronous event, record, conversation, notify),
@@ -124,10 +160,13 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
   let nccos: unknown[] = [];
   const restRequests: Array<{ method: string; path: string; body: unknown; status: number }> = [];
   const deliveryStats = { attempts: 0, retries: 0, failed: 0 };
+  let clockOffsetMs = 0;
+  const now = () => (options.now ?? Date.now)() + clockOffsetMs;
+  const playSeconds = options.playSeconds ?? 30;
 
   function jwt(payload: string): string {
     const claims = {
-      iat: Math.floor((options.now ?? Date.now)() / 1000),
+      iat: Math.floor(now() / 1000),
       jti: randomUUID(),
       iss: 'Vonage',
       payload_hash: createHash('sha256').update(payload).digest('hex'),
@@ -318,7 +357,35 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     let webhooks = 0;
     const state: LiveCall = { uuid };
     live.set(uuid, state);
-    const common = () => ({ uuid, conversation_uuid: conversationUuid, from, to, timestamp: new Date().toISOString() });
+    const common = () => ({ uuid, conversation_uuid: conversationUuid, from, to, timestamp: new Date(now()).toISOString() });
+    /** The hold loop the caller is in (callflow's emulated queue with timed breaks), and its modelled clock. */
+    let holding: { queue: string; scripted: QueueScript; seconds: number; pressed: boolean } | undefined;
+    /** A queue whose caller the app moved at a hold break: the waiting room it moves them into has the agent at once. */
+    let bridging: string | undefined;
+
+    /** Time passing for a held caller: the queue's clock, and the emulator's when `advanceClock` is set. */
+    function elapse(seconds: number): void {
+      if (!holding) return;
+      holding.seconds += seconds;
+      if (options.advanceClock) clockOffsetMs += Math.round(seconds * 1000);
+    }
+
+    /** Starts or ends the hold loop as a new NCCO begins: it is one while it holds a break of callflow's hold loop. */
+    function entered(ncco: RawAction[], byTransfer: boolean): void {
+      if (!byTransfer) bridging = undefined;
+      const queue = ncco.map(holdQueueOf).find((name) => name !== undefined);
+      if (holding && (byTransfer || queue !== holding.queue)) {
+        // Moved by REST while waiting: an agent took the call, as for a conversation hold; else the app ended the wait.
+        const result = byTransfer ? 'bridged' : holding.pressed ? 'left' : 'timeout';
+        entries.push({ type: 'enqueue', queue: holding.queue, result });
+        if (byTransfer) bridging = holding.queue;
+        holding = undefined;
+      }
+      if (queue !== undefined && !holding) {
+        holding = { queue, scripted: script.queues?.[cursor.queue] ?? { result: 'hangup' }, seconds: 0, pressed: false };
+        cursor.queue++;
+      }
+    }
 
     async function webhook(url: string, method: 'GET' | 'POST', fields: Record<string, unknown>) {
       if (++webhooks > maxWebhooks) {
@@ -391,8 +458,69 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
     function say(text: string) {
       const breakOnly = /^<speak>\s*<break time="(\d+)ms"\/>\s*<\/speak>$/.exec(text.trim());
-      if (breakOnly) entries.push({ type: 'pause', seconds: Number(breakOnly[1]) / 1000 });
-      else entries.push({ type: 'say', text: text.replace(/<[^>]*>/g, '').trim() });
+      if (breakOnly) {
+        entries.push({ type: 'pause', seconds: Number(breakOnly[1]) / 1000 });
+        elapse(Number(breakOnly[1]) / 1000);
+        return;
+      }
+      const words = text.replace(/<[^>]*>/g, '').trim();
+      entries.push({ type: 'say', text: words });
+      // The queue clock the Twilio emulator keeps too: a spoken text lasts one second per 2.5 words, at least one.
+      elapse(Math.max(1, words.split(/\s+/).length / 2.5));
+    }
+
+    /**
+     * A break of callflow's hold loop (the input or notify after one play of the hold music): what the scripted queue does
+     * once its wait is over, at the first break after it, as the Twilio emulator's wait URL: an agent frees up (the test moves
+     * the caller in `onAgentFree`), the caller hangs up (also when a scripted timeout never came), or presses the escape key,
+     * which only an input hears. Before that the break's webhook goes out: an input times out after its `dtmf.timeOut`.
+     */
+    async function holdBreak(action: RawAction): Promise<RawAction[] | undefined | 'moved'> {
+      const session = holding!;
+      const { scripted } = session;
+      const limit = scripted.waitSeconds ?? (scripted.result === 'timeout' ? 3600 : 60);
+      const url = (action.eventUrl as string[])[0]!;
+      const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
+      // callflow's first break after the turn's other media: the caller reaches the queue here, so its clock starts here.
+      if (holdSegmentOf(action) === 0) session.seconds = 0;
+      const due = session.seconds >= limit && !session.pressed;
+      if (due && scripted.result === 'bridged') {
+        const agentFree = options.onAgentFree;
+        if (agentFree) await agentFree({ callId: uuid, queue: session.queue });
+        if (state.transfer || state.hangup || (await hold(undefined, session.queue))) return 'moved';
+        errors.push(
+          `queue '${session.queue}': scripted 'bridged' needs the app to move the caller (onAgentFree → connectNextCaller), and nothing did`,
+        );
+        throw new CallEnded('error');
+      }
+      if (due && (scripted.result === 'hangup' || scripted.result === 'timeout')) {
+        entries.push({ type: 'enqueue', queue: session.queue, result: 'hangup' }, { type: 'hangup', by: 'caller' });
+        holding = undefined;
+        throw new CallEnded('caller');
+      }
+      if (action.action === 'notify') {
+        if (due && scripted.result === 'left') {
+          errors.push(
+            `the caller pressed ${scripted.digit ?? 'a key'} to leave queue '${session.queue}', but the hold NCCO holds no input to hear it`,
+          );
+          throw new CallEnded('error');
+        }
+        // provider: notify posts its payload; a reply NCCO replaces the current one, an empty one lets it go on (ncco-reference#notify).
+        return readNcco(await webhook(url, method, action.payload as Record<string, unknown>), 'hold notify reply');
+      }
+      let result: Record<string, unknown>;
+      if (due && scripted.result === 'left') {
+        // provider: a key ends a bargeIn stream and the input that follows gets it (ncco-reference#stream, #input); maxDigits 1 submits at once.
+        // The key is reported by the queue's result (left), as the Twilio and Telnyx emulators report it.
+        session.pressed = true;
+        result = { dtmf: { digits: scripted.digit ?? '', timed_out: false } };
+      } else {
+        // provider: with no key the input reports timed_out after dtmf.timeOut seconds (default 3; ncco-reference#input). That
+        // listen is left off the queue clock, as the Twilio emulator leaves off its wait document's <Gather timeout>.
+        result = { dtmf: { digits: '', timed_out: true } };
+      }
+      // provider: the input's result goes to its eventUrl, whose reply NCCO replaces the current one (ncco-reference#input).
+      return readNcco(await webhook(url, method, { ...common(), ...result }), 'hold input reply');
     }
 
     async function input(action: RawAction): Promise<RawAction[] | undefined> {
@@ -468,7 +596,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
               to: endpoint.number ?? target,
               direction: 'outbound',
               status: legStatus,
-              timestamp: new Date().toISOString(),
+              timestamp: new Date(now()).toISOString(),
               ...extra,
             })
           : undefined;
@@ -525,7 +653,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         from: callerId ?? to,
         to: number,
         direction: 'outbound',
-        timestamp: new Date().toISOString(),
+        timestamp: new Date(now()).toISOString(),
       };
       try {
         // provider: the onAnswer URL is fetched like an answer_url (GET with the leg's fields; the method is not documented).
@@ -579,16 +707,16 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       const durationSeconds =
         'hangup' in scripted ? (scripted.durationSeconds ?? 5) : Math.min(scripted.durationSeconds, Number(action.timeOut ?? 7200));
       entries.push({ type: 'record', durationSeconds, url: recordingUrl });
-      const start = new Date(Date.now() - durationSeconds * 1000);
+      const start = new Date(now() - durationSeconds * 1000);
       if (url) {
         await webhook(url, method, {
           start_time: start.toISOString(),
           recording_url: recordingUrl,
           size: durationSeconds * 16000,
           recording_uuid: randomUUID(),
-          end_time: new Date().toISOString(),
+          end_time: new Date(now()).toISOString(),
           conversation_uuid: conversationUuid,
-          timestamp: new Date().toISOString(),
+          timestamp: new Date(now()).toISOString(),
         });
       }
       if ('hangup' in scripted) {
@@ -602,6 +730,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       const waiting = action.startOnEnter === false;
       if (waiting && name.startsWith(queuePrefix)) {
         const queue = name.slice(queuePrefix.length).replace(new RegExp(`\\.${uuid}$`), '');
+        if (bridging === queue) {
+          // The app moved the caller from the hold loop into their room for an agent it brought there: the agent is in the
+          // room already, talks and leaves (endOnExit), so the NCCO goes on.
+          bridging = undefined;
+          return undefined;
+        }
         const scripted = script.queues?.[cursor.queue] ?? { result: 'hangup' as const };
         cursor.queue++;
         if (await hold(name, queue)) {
@@ -641,15 +775,17 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
     async function run(first: RawAction[]): Promise<End> {
       let actions = [...first];
+      entered(actions, false);
       for (;;) {
         if (state.hangup) {
           entries.push({ type: 'hangup', by: 'flow' });
           return 'flow';
         }
         if (state.transfer) {
-          actions = state.transfer;
+          actions = [...state.transfer];
           state.transfer = undefined;
-          nccos.push(actions);
+          nccos.push(actions.slice());
+          entered(actions, true);
           // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
           // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
           const movedTo = `CON-${randomUUID()}`;
@@ -659,7 +795,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
               type: 'transfer',
               uuid,
               conversation_uuid_to: movedTo,
-              timestamp: new Date().toISOString(),
+              timestamp: new Date(now()).toISOString(),
             });
           continue;
         }
@@ -677,7 +813,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           case 'stream': {
             const url = (action.streamUrl as string[])[0]!;
             // provider: stream `loop` is how many times the audio plays, 0 for ever (ncco-reference#stream); as talk's loop above.
-            for (let loop = 0; loop < Math.max(1, Number(action.loop ?? 1)); loop++) entries.push({ type: 'play', url });
+            for (let loop = 0; loop < Math.max(1, Number(action.loop ?? 1)); loop++) {
+              entries.push({ type: 'play', url });
+              elapse(playSeconds);
+            }
             if (action.loop === 0 && action.bargeIn !== true && !(await hold(undefined, undefined))) {
               entries.push({ type: 'hangup', by: 'caller' });
               return 'caller';
@@ -686,9 +825,14 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           }
           case 'wait':
             entries.push({ type: 'pause', seconds: Number(action.timeout ?? 10) });
+            elapse(Number(action.timeout ?? 10));
             break;
           case 'input':
-            replacement = await input(action);
+            if (holding && holdQueueOf(action) === holding.queue) {
+              const next = await holdBreak(action);
+              if (next === 'moved') continue;
+              replacement = next;
+            } else replacement = await input(action);
             break;
           case 'connect':
             replacement = await connect(action);
@@ -700,6 +844,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
             replacement = await conversation(action);
             break;
           case 'notify': {
+            if (holding && holdQueueOf(action) === holding.queue) {
+              const next = await holdBreak(action);
+              if (next === 'moved') continue;
+              replacement = next;
+              break;
+            }
             const url = (action.eventUrl as string[])[0]!;
             replacement = readNcco(
               await webhook(url, (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST', action.payload as Record<string, unknown>),
@@ -708,7 +858,10 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
             break;
           }
         }
-        if (replacement) actions = [...replacement];
+        if (replacement) {
+          actions = [...replacement];
+          entered(actions, false);
+        }
       }
     }
 
@@ -764,7 +917,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         recording_url: `${apiUrl}/v1/files/${randomUUID()}`,
         recording_uuid: randomUUID(),
         conversation_uuid: conversationUuid,
-        timestamp: new Date().toISOString(),
+        timestamp: new Date(now()).toISOString(),
       }).catch(() => undefined);
     }
     if (endedBy !== 'error') await event('completed', { duration: outbound ? '30' : '60' }).catch(() => undefined);
@@ -773,6 +926,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
 
   return {
     call: (script) => call(script),
+    now,
     apiUrl,
     get requests() {
       return requests;
