@@ -142,4 +142,37 @@ describe('business hours, loaded lazily', () => {
     await core.loadBusinessHours();
     expect(core.nextChange(office, mondayOpen)).toEqual(new Date('2026-11-23T22:00:00Z'));
   });
+
+  it('on a runtime without process.getBuiltinModule (Workers), a direct call before loadBusinessHours() says what to do', async () => {
+    const core = await freshCore();
+    const original = process.getBuiltinModule;
+    Object.defineProperty(process, 'getBuiltinModule', { value: undefined, configurable: true, writable: true });
+    try {
+      let thrown: unknown;
+      try {
+        core.isOpen(office, mondayOpen);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(core.isCallFlowError(thrown, 'missing-package')).toBe(true);
+      expect((thrown as Error).message).toMatch(/await loadBusinessHours\(\)/);
+      // The chunk itself loads through import(), which every runtime has.
+      await core.loadBusinessHours();
+      expect(core.isOpen(office, mondayOpen)).toBe(true);
+    } finally {
+      Object.defineProperty(process, 'getBuiltinModule', { value: original, configurable: true, writable: true });
+    }
+  });
+
+  it('an engine on such a runtime loads luxon itself before its first hours check', async () => {
+    const core = await freshCore();
+    const original = process.getBuiltinModule;
+    Object.defineProperty(process, 'getBuiltinModule', { value: undefined, configurable: true, writable: true });
+    try {
+      const engine = core.createEngine(hoursFlow(core), { secret: 'lazy-secret-0123456789', now: () => mondayClosed });
+      expect(spoken(await engine.start(call))).toEqual(['Welcome.', 'We are closed.']);
+    } finally {
+      Object.defineProperty(process, 'getBuiltinModule', { value: original, configurable: true, writable: true });
+    }
+  });
 });
