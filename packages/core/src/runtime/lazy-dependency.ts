@@ -6,11 +6,12 @@ declare const __CALLFLOW_BUNDLED__: boolean | undefined;
 export interface LazyDependency<T> {
   /** The module if it has been loaded, else undefined. */
   loaded(): T | undefined;
-  /** Loads the module's chunk once (a dynamic `import()`, on every runtime); later calls share the same promise. */
+  /** Loads the module's chunk once (by `require` on Node, else a dynamic `import()`); later calls share the same promise. */
   load(): Promise<T>;
   /**
    * The module now, for synchronous callers: loaded on Node by `require` if `load()` has not resolved yet; on a runtime
-   * without `process.getBuiltinModule` (Workers, browsers) it throws until `load()` has resolved.
+   * without `process.getBuiltinModule` (Workers, browsers), or where the package was bundled again, it throws until
+   * `load()` has resolved.
    */
   now(): T;
 }
@@ -24,33 +25,50 @@ export interface LazyDependency<T> {
 export function lazyDependency<T>(options: { chunk: string; source: string; load: () => Promise<T>; preload: string }): LazyDependency<T> {
   let module: T | undefined;
   let loading: Promise<T> | undefined;
+  /**
+   * The module through `require`, where the runtime has it and the chunk sits where the published bundle puts it; else
+   * undefined. On Node every load goes this way: a `require` of an ES module that an `import()` is still loading throws
+   * (ERR_INTERNAL_ASSERTION, "not yet fully loaded"), so the two must never race.
+   */
+  function required(): T | undefined {
+    const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+    const nodeModule = builtin?.('node:module') as { createRequire(url: string): (id: string) => unknown } | undefined;
+    if (!nodeModule) return undefined;
+    // The published bundle requires its own chunk (require of an ES module, Node ≥ 20.19); from source, the package.
+    const id = typeof __CALLFLOW_BUNDLED__ !== 'undefined' ? `./${options.chunk}.js` : options.source;
+    try {
+      return nodeModule.createRequire(import.meta.url)(id) as T;
+    } catch {
+      // Not there: the package was bundled again (a Lambda built with esbuild), so the chunk has another name; import() finds it.
+      return undefined;
+    }
+  }
   return {
     loaded: () => module,
     load() {
       if (module !== undefined) return Promise.resolve(module);
-      loading ??= options.load().then(
-        (loadedModule) => (module ??= loadedModule),
-        (error: unknown) => {
-          // A failed load (a missing chunk, a network error in a browser) is tried again by the next caller.
-          loading = undefined;
-          throw error;
-        },
-      );
+      loading ??= Promise.resolve()
+        .then(() => required() ?? options.load())
+        .then(
+          (loadedModule) => (module ??= loadedModule),
+          (error: unknown) => {
+            // A failed load (a missing chunk, a network error in a browser) is tried again by the next caller.
+            loading = undefined;
+            throw error;
+          },
+        );
       return loading;
     },
     now() {
       if (module !== undefined) return module;
-      const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-      const nodeModule = builtin?.('node:module') as { createRequire(url: string): (id: string) => unknown } | undefined;
-      if (!nodeModule) {
+      const loadedModule = required();
+      if (loadedModule === undefined) {
         throw new CallFlowError(
           'missing-package',
           `${options.chunk} is loaded on first use; on this runtime call \`await ${options.preload}()\` once before using it synchronously`,
         );
       }
-      // The published bundle requires its own chunk (require of an ES module, Node ≥ 20.19); from source, the package.
-      const id = typeof __CALLFLOW_BUNDLED__ !== 'undefined' ? `./${options.chunk}.js` : options.source;
-      module = nodeModule.createRequire(import.meta.url)(id) as T;
+      module = loadedModule;
       return module;
     },
   };
