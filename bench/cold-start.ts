@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createEngine, defineFlow, gather, hours, type Flow } from '@callflow/core';
+import { createEngine, defineFlow, type gather, hours, type Flow } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { computeTwilioSignature } from '@callflow/twilio';
 import { signVonageRequest } from '@callflow/vonage';
