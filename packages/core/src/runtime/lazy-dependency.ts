@@ -65,7 +65,7 @@ export function lazyDependency<T>(options: { chunk: string; source: string; load
       if (loadedModule === undefined) {
         throw new CallFlowError(
           'missing-package',
-          `${options.chunk} is loaded on first use; on this runtime call \`await ${options.preload}()\` once before using it synchronously`,
+          `${options.chunk} is a chunk of its own, loaded on first use, and this runtime cannot load it synchronously (no Node require, or the package was bundled again): call \`await ${options.preload}()\` once before using it synchronously`,
         );
       }
       module = loadedModule;
