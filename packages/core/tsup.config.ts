@@ -12,8 +12,8 @@ const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js'
 // luxon's ES module build, for the same reason: its CommonJS build, inlined, would make the ESM output look like CommonJS.
 const luxonEsm = fileURLToPath(new URL('../../node_modules/luxon/build/es6/luxon.mjs', import.meta.url));
 
-// One bundle, ESM, split into the main file and the lazily loaded chunks (their names are fixed: on Node a synchronous
-// caller requires them, see src/runtime/lazy-dependency.ts). The CommonJS build is replaced by a file that loads that
+// One bundle, ESM, split into the main file and the lazily loaded chunks (their names are fixed: on Node they are
+// loaded by require, see src/runtime/lazy-dependency.ts; bundlers follow the main file's import() of them). The CommonJS build is replaced by a file that loads that
 // same bundle through Node's require(esm) (Node 20.19+, 22.12+), so the package ships the bundled dependencies once
 // (packed size ≤ 150 KiB, test/size-budget.test.ts) and CommonJS and ESM callers share one copy of the module. No
 // source maps: they carried the bundled dependencies' sources (788 KiB packed); identifiers are not minified, so

@@ -15,7 +15,8 @@ export interface HoursStatus {
 
 /**
  * luxon, in its own chunk: a handler whose flow has no business hours never loads it. The engine awaits
- * `loadBusinessHours()` before its first hours check; a direct synchronous call loads it by `require` on Node.
+ * `loadBusinessHours()` before its first hours check; a direct synchronous call loads it by `require` on Node (unless
+ * callflow was bundled again, where the chunk has another name).
  */
 const luxon = lazyDependency<typeof import('./luxon-chunk.js')>({
   chunk: 'luxon',
@@ -26,7 +27,8 @@ const luxon = lazyDependency<typeof import('./luxon-chunk.js')>({
 
 /**
  * Loads what business hours need (luxon, in its own chunk) once; `checkHours`, `isOpen` and `nextChange` are then
- * synchronous on every runtime. On Node they also work without it (loading luxon on the first call).
+ * synchronous on every runtime. On Node they also work without it (loading luxon on the first call), unless callflow
+ * was bundled again (esbuild for a Lambda): there, and on Workers, they throw until it has resolved.
  * @example await loadBusinessHours(); isOpen(schedule, Date.now());
  */
 export async function loadBusinessHours(): Promise<void> {
