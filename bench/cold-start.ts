@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createEngine } from '@callflow/core';
+import { createEngine, defineFlow, type gather, hours, type Flow } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { computeTwilioSignature } from '@callflow/twilio';
 import { signVonageRequest } from '@callflow/vonage';
@@ -31,9 +31,11 @@ export interface ColdResult {
   provider: ProviderName;
   /**
    * `callflow` sends Telnyx commands through the telnyx SDK client; `callflow, built-in client` through createCallControlClient;
-   * `bare node` is a process that loads one module and answers nothing (the floor, run in the same rotation).
+   * `callflow, flow with hours`: the same webhook for a phone tree whose hours node checks a schedule first (its first
+   * webhook loads luxon, the business-hours chunk); `bare node` is a process that loads one module and answers nothing
+   * (the floor, run in the same rotation).
    */
-  side: 'callflow' | 'callflow, built-in client' | 'seed-style SDK' | 'bare node';
+  side: 'callflow' | 'callflow, built-in client' | 'callflow, flow with hours' | 'seed-style SDK' | 'bare node';
   wallMs: number;
   importMs: number;
   answerMs: number;
@@ -82,6 +84,20 @@ function compare(
   }));
 }
 
+/**
+ * The phone tree with business hours: pressing 3 reaches an hours step (a weekday schedule) before the same prompt, so
+ * the webhook measured is the same document, and the process has to load luxon (its own chunk) to answer it.
+ */
+function phoneTreeWithHours(): Flow {
+  const { hours: hoursNode, ...nodes } = phoneTree.nodes as Record<string, Flow['nodes'][string]>;
+  const prompt = (hoursNode as ReturnType<typeof gather>[])[0]!;
+  return defineFlow({
+    ...phoneTree,
+    schedules: { office: { timezone: 'America/New_York', weekly: { weekdays: ['09:00-17:00'] } } },
+    nodes: { ...nodes, hours: [hours('office', { open: 'hours_info', closed: 'hours_info' })], hours_info: [prompt] },
+  } as Parameters<typeof defineFlow>[0]) as Flow;
+}
+
 /** Everything the cold-start suite measured. */
 export interface ColdStartMeasurement {
   results: ColdResult[];
@@ -107,6 +123,10 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
     const flowPath = join(directory, 'phone-tree.json');
     writeFileSync(flowPath, JSON.stringify(phoneTree));
     const engine = createEngine(phoneTree, { secret });
+    const withHours = phoneTreeWithHours();
+    const hoursFlowPath = join(directory, 'phone-tree-hours.json');
+    writeFileSync(hoursFlowPath, JSON.stringify(withHours));
+    const hoursEngine = createEngine(withHours, { secret });
     // One entry per provider in the registry: a provider without its cold-start scripts does not compile.
     const measure: Record<ProviderName, () => Promise<ColdResult[]>> = {
       twilio: async () => {
@@ -133,10 +153,18 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
           body: new URLSearchParams(params).toString(),
         });
         const twilioConfig = { flowPath, secret, authToken, publicUrl: twilioUrl };
+        const hoursMenu = await hoursEngine.start(twilioCall);
         return compare(
           'twilio',
           ['cold-twilio-callflow.mjs', { ...twilioConfig, ...(await twilioRequest(`t=${menu.token!}`)) }],
           ['cold-twilio-seed.mjs', { ...twilioConfig, ...(await twilioRequest('state=menu')) }],
+          [
+            [
+              'callflow, flow with hours',
+              'cold-twilio-callflow.mjs',
+              { ...twilioConfig, flowPath: hoursFlowPath, ...(await twilioRequest(`t=${hoursMenu.token!}`)) },
+            ],
+          ],
         );
       },
       vonage: async () => {
@@ -279,6 +307,24 @@ export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
               ? '@callflow/core + @callflow/telnyx vs telnyx'
               : '@callflow/core + @callflow/telnyx + telnyx vs telnyx',
       });
+      if (ours.side === 'callflow') {
+        // The same webhook for a flow whose path checks business hours: what loading the luxon chunk adds to a cold start.
+        const withHours = measured.results.find((result) => result.provider === provider && result.side === 'callflow, flow with hours');
+        if (withHours) {
+          rows.push({
+            name: `cold start ${provider}, a flow with business hours: whole process above bare node`,
+            value: withHours.wallMs - bare.wallMs,
+            unit: 'ms',
+            note: `${withHours.wallMs.toFixed(0)} − ${bare.wallMs.toFixed(0)} ms; its first webhook loads luxon (the business-hours chunk); ${(withHours.wallMs - ours.wallMs).toFixed(1)} ms above the same flow without hours`,
+          });
+          rows.push({
+            name: `cold start ${provider}, a flow with business hours: first line → response, in-process`,
+            value: withHours.answerMs,
+            unit: 'ms',
+            note: `the flow without hours: ${ours.answerMs.toFixed(1)} ms in the same rotation`,
+          });
+        }
+      }
     }
   }
   return rows;

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adapterBundleSizes, adapterBundles } from '../bench/size.js';
+import { adapterBundleSizes, adapterBundles, hoursChunkOf } from '../bench/size.js';
 import { packedPackages } from './packed-packages.js';
 
 // The size budget: each "core + adapter handler" bundle, as a Worker or Lambda ships it (esbuild, minified, gzipped),
@@ -33,6 +33,25 @@ describe('size budget', () => {
       if (gzipped > limit) over.push(`${entry.name}: ${gzipped} B gzipped > budget ${limit} B (+${gzipped - limit} B)`);
     }
     expect(over, 'bundle grew past size-budget.json; shrink it or raise the budget on purpose').toEqual([]);
+  });
+
+  it('keeps luxon and the YAML parser off the handler path: a flow without business hours loads neither', async () => {
+    const sizes = await adapterBundleSizes();
+    for (const [provider, size] of Object.entries(sizes)) {
+      // The files loaded up front (the entry chunk and what it imports statically, from esbuild's metafile).
+      expect(
+        size.staticInputs.some((input) => input.includes('packages/core/src/engine/create-engine.ts')),
+        provider,
+      ).toBe(true);
+      expect(
+        size.staticInputs.filter((input) => /node_modules\/(luxon|yaml)\//.test(input)),
+        `${provider}: luxon or yaml loaded up front`,
+      ).toEqual([]);
+      // luxon is still reachable, as a chunk of its own behind the engine's dynamic import(): flows with hours load it.
+      const hours = hoursChunkOf(size);
+      expect(hours, `${provider}: no business-hours chunk`).toBeDefined();
+      expect(hours!.gzipped, `${provider}: the business-hours chunk is implausibly small`).toBeGreaterThan(10_000);
+    }
   });
 
   it(

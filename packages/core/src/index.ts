@@ -42,7 +42,7 @@ export { flowSchema, dynamicFlowSchema, scheduleSchema, stepSchema } from './ir/
 export type { Schema, SchemaIssue } from './ir/public-schemas.js';
 export { assertValidFlow, formatPath, invalidFlowError, stepReferences, validateFlow } from './ir/validate-flow.js';
 export type { FlowValidation } from './ir/validate-flow.js';
-export { checkFlowSource, parseFlow } from './ir/parse-flow.js';
+export { checkFlowSource, loadYamlParser, parseFlow } from './ir/parse-flow.js';
 export {
   defaultHoldMusicUrl,
   defaultQueueAnnouncement,
@@ -72,7 +72,7 @@ export {
 } from './dsl/define-flow.js';
 export type { FlowDefinition } from './dsl/define-flow.js';
 
-export { checkHours, isOpen, nextChange } from './hours/business-hours.js';
+export { businessHoursLoaded, checkHours, isOpen, loadBusinessHours, nextChange } from './hours/business-hours.js';
 export type { HoursStatus } from './hours/business-hours.js';
 
 export { createEngine } from './engine/create-engine.js';

@@ -1,5 +1,5 @@
 import { CallFlowError, isCallFlowError } from '../errors.js';
-import { checkHours } from '../hours/business-hours.js';
+import { businessHoursLoaded, checkHours, loadBusinessHours } from '../hours/business-hours.js';
 import { flowSchemas } from '../ir/schema.js';
 import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow.js';
 import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
@@ -76,6 +76,9 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   const maxHops = options.maxHops ?? 100;
   // Fail at construction, not on the first call, when the secret is unusable.
   secretsOf(tokenOptions);
+  // A flow with schedules starts loading luxon (its own chunk) now, so its first hours check rarely waits; a flow
+  // without never loads it. A failed load is retried, and reported, by the first hours step that needs it.
+  if (flow.schedules && Object.keys(flow.schedules).length > 0 && !businessHoursLoaded()) loadBusinessHours().catch(() => {});
 
   /** Steps of a node; synchronous for static nodes so the common path never waits on a microtask. */
   function stepsOf(node: string, call: CallInfo, vars: Record<string, string>): Step[] | Promise<Step[]> {
@@ -181,6 +184,13 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
         case 'hours': {
           const schedule = flow.schedules?.[step.schedule];
           if (!schedule) throw new CallFlowError('flow-failed', `unknown schedule '${step.schedule}'`, { node: state.node });
+          if (!businessHoursLoaded()) {
+            // The first hours check of this process: load luxon, then continue the same walk at this step.
+            const at = state;
+            const hopsSoFar = hops;
+            const current = steps;
+            return loadBusinessHours().then(() => plan(at, call, effects, media, hopsSoFar, current, unanswered));
+          }
           const status = checkHours(schedule, now(), { withNextChange: false });
           const target = status.open ? step.open : status.source === 'holiday' ? (step.holiday ?? step.closed) : step.closed;
           if (++hops > maxHops) throw tooManyHops(maxHops, target);

@@ -1,4 +1,3 @@
-import type * as Luxon from 'luxon';
 import type { DateTime } from 'luxon';
 import type { DayHours, Schedule, Weekday } from '../ir/types.js';
 import { lazyDependency } from '../runtime/lazy-dependency.js';
@@ -14,13 +13,32 @@ export interface HoursStatus {
   nextChange: Date | null;
 }
 
-declare const require: (id: string) => unknown;
+/**
+ * luxon, in its own chunk: a handler whose flow has no business hours never loads it. The engine awaits
+ * `loadBusinessHours()` before its first hours check; a direct synchronous call loads it by `require` on Node (unless
+ * callflow was bundled again, where the chunk has another name).
+ */
+const luxon = lazyDependency<typeof import('./luxon-chunk.js')>({
+  chunk: 'luxon',
+  source: 'luxon',
+  load: () => import('./luxon-chunk.js'),
+  preload: 'loadBusinessHours',
+});
 
 /**
- * luxon, loaded the first time a schedule is checked: a handler whose flow has no business hours, or a webhook that
- * does not reach one, never pays the ~10 ms luxon costs to load.
+ * Loads what business hours need (luxon, in its own chunk) once; `checkHours`, `isOpen` and `nextChange` are then
+ * synchronous on every runtime. On Node they also work without it (loading luxon on the first call), unless callflow
+ * was bundled again (esbuild for a Lambda): there, and on Workers, they throw until it has resolved.
+ * @example await loadBusinessHours(); isOpen(schedule, Date.now());
  */
-const luxon = lazyDependency<typeof Luxon>('luxon', () => require('luxon'));
+export async function loadBusinessHours(): Promise<void> {
+  await luxon.load();
+}
+
+/** True once business hours can be checked without loading anything. */
+export function businessHoursLoaded(): boolean {
+  return luxon.loaded() !== undefined;
+}
 
 const weekdays: Weekday[] = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const dayMs = 86_400_000;
@@ -58,7 +76,7 @@ export function nextChange(schedule: Schedule, instant: Date | number): Date | n
 /** Open or closed at `instant`, why, and when that changes. */
 export function checkHours(schedule: Schedule, instant: Date | number, options: { withNextChange?: boolean } = {}): HoursStatus {
   const at = typeof instant === 'number' ? instant : instant.getTime();
-  const today = luxon().DateTime.fromMillis(at, { zone: schedule.timezone }).startOf('day');
+  const today = luxon.now().DateTime.fromMillis(at, { zone: schedule.timezone }).startOf('day');
   const intervals: Interval[] = [];
   for (let offset = -1; offset <= 0; offset++) intervals.push(...intervalsOn(schedule, today.plus({ days: offset })));
   const current = intervals.find((interval) => interval.start <= at && at < interval.end);
@@ -139,7 +157,7 @@ function minutesOf(time: string): number {
 /** The first instant at which the local clock in `zone` reads at least `minutes` past midnight on `date`. */
 export function wallToInstant(zone: string, date: DateTime, minutes: number): number {
   const wall = Date.UTC(date.year, date.month - 1, date.day) + minutes * 60_000;
-  const offsetAt = (instant: number) => luxon().DateTime.fromMillis(instant, { zone }).offset * 60_000;
+  const offsetAt = (instant: number) => luxon.now().DateTime.fromMillis(instant, { zone }).offset * 60_000;
   const candidates = new Set([offsetAt(wall - dayMs / 2), offsetAt(wall + dayMs / 2), offsetAt(wall)]);
   let best: number | undefined;
   for (const offset of candidates) {

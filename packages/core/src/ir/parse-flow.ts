@@ -1,15 +1,28 @@
-import type * as Yaml from 'yaml';
-import type { Document } from 'yaml';
+import type { Document, LineCounter } from 'yaml';
 import type { Problem } from '../errors.js';
 import type { StaticFlow } from './types.js';
 import { lazyDependency } from '../runtime/lazy-dependency.js';
 import { lineOfPath, parsePlainYaml } from './parse-plain-yaml.js';
 import { invalidFlowError, validateFlow, type FlowValidation } from './validate-flow.js';
 
-declare const require: (id: string) => unknown;
+/**
+ * The YAML parser, in its own chunk, loaded on first use: handlers never parse YAML, plain flow files are read
+ * without it, and cold starts should not pay for it. On Node it loads synchronously when needed.
+ */
+const yaml = lazyDependency<typeof import('./yaml-chunk.js')>({
+  chunk: 'yaml',
+  source: 'yaml',
+  load: () => import('./yaml-chunk.js'),
+  preload: 'loadYamlParser',
+});
 
-/** The YAML parser, loaded on first use: most handlers never parse YAML, and cold starts should not pay for it. */
-const yaml = lazyDependency<typeof Yaml>('yaml', () => require('yaml'));
+/**
+ * Loads the YAML parser (its own chunk) once, so `parseFlow` and `checkFlowSource` read any YAML on every runtime;
+ * on Node they load it themselves when a file needs it.
+ */
+export async function loadYamlParser(): Promise<void> {
+  await yaml.load();
+}
 
 /** Options for `parseFlow`. */
 export interface ParseFlowOptions {
@@ -46,7 +59,7 @@ export function checkFlowSource(source: string, options: ParseFlowOptions = {}):
       return result as FlowValidation<StaticFlow>;
     }
   }
-  const { LineCounter, parseDocument } = yaml();
+  const { LineCounter, parseDocument } = yaml.now();
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const syntax: Problem[] = [...document.errors, ...document.warnings].map((error) => ({
@@ -86,8 +99,8 @@ function jsonSyntaxProblem(source: string, error: unknown): Problem {
 }
 
 /** The line of a problem's path in a YAML document: the deepest key or item of it that exists. */
-export function lineOf(document: Document, lineCounter: Yaml.LineCounter, path: string): number | undefined {
-  const { isMap, isScalar, isSeq } = yaml();
+export function lineOf(document: Document, lineCounter: LineCounter, path: string): number | undefined {
+  const { isMap, isScalar, isSeq } = yaml.now();
   if (path === '') return undefined;
   const segments: Array<string | number> = [];
   for (const match of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) segments.push(match[2] !== undefined ? Number(match[2]) : match[1]!);

@@ -1,0 +1,113 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The published bundle's chunks, built the way packages/core/tsup.config.ts builds them (entries index, luxon and yaml,
+// code splitting, __CALLFLOW_BUNDLED__), and run in fresh node processes: the first webhook of a flow with hours loads
+// dist/luxon.js; a flow without schedules never does; a synchronous call while the engine's preload runs does not crash.
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+let directory: string;
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'callflow-hours-chunk-'));
+  await build({
+    entryPoints: {
+      index: `${root}packages/core/src/index.ts`,
+      luxon: `${root}packages/core/src/hours/luxon-chunk.ts`,
+      yaml: `${root}packages/core/src/ir/yaml-chunk.ts`,
+    },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: directory,
+    define: { __CALLFLOW_BUNDLED__: 'true' },
+    alias: {
+      luxon: `${root}node_modules/luxon/build/es6/luxon.mjs`,
+      yaml: `${root}node_modules/yaml/browser/index.js`,
+    },
+    logLevel: 'silent',
+  });
+  writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
+});
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Runs an ES module script in a fresh node process, next to the built chunks; returns what it printed as JSON. */
+function run(script: string): Record<string, unknown> {
+  const path = join(directory, `script-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(path, script);
+  const result = spawnSync(process.execPath, [path], { encoding: 'utf8' });
+  expect(result.stderr, 'the script wrote to stderr').toBe('');
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+const flowSource = (withHours: boolean) => `
+const flow = core.defineFlow({
+  name: 'chunk', start: 'entry',
+  ${withHours ? "schedules: { office: { timezone: 'America/New_York', weekly: { weekdays: ['09:00-17:00'] } } }," : ''}
+  nodes: {
+    entry: [core.say('Hello.'), ${withHours ? "core.hours('office', { open: 'open', closed: 'closed' })" : "core.goto('open')"}],
+    open: [core.say('Open.'), core.hangup()],
+    closed: [core.say('Closed.'), core.hangup()],
+  },
+});
+const call = { callId: 'CA1', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
+const spoken = (turn) => turn.steps.map(({ step }) => step.text);
+`;
+
+describe('the luxon chunk of the published bundle', () => {
+  it('is a file of its own that the main bundle only names in a dynamic import()', () => {
+    const main = readFileSync(join(directory, 'index.js'), 'utf8');
+    expect(main).toContain('import("./luxon.js")');
+    expect(main).not.toMatch(/from\s*"\.\/luxon\.js"/);
+    expect(readFileSync(join(directory, 'luxon.js'), 'utf8')).toContain('DateTime');
+    expect(main).not.toContain('class DateTime');
+  });
+
+  it("answers a flow's first hours check in a fresh process", () => {
+    const out = run(`
+const core = await import('./index.js');
+${flowSource(true)}
+const before = core.businessHoursLoaded();
+const open = await core.createEngine(flow, { secret: 'chunk-secret-0123456789', now: () => Date.parse('2026-11-23T15:00:00Z') }).start(call);
+const closed = await core.createEngine(flow, { secret: 'chunk-secret-0123456789', now: () => Date.parse('2026-11-24T01:00:00Z') }).start(call);
+process.stdout.write(JSON.stringify({ before, open: spoken(open), closed: spoken(closed), after: core.businessHoursLoaded() }));
+`);
+    expect(out).toEqual({ before: false, open: ['Hello.', 'Open.'], closed: ['Hello.', 'Closed.'], after: true });
+  });
+
+  it('is never loaded for a flow without schedules', () => {
+    const out = run(`
+const core = await import('./index.js');
+${flowSource(false)}
+const turn = await core.createEngine(flow, { secret: 'chunk-secret-0123456789' }).start(call);
+await new Promise((resolve) => setTimeout(resolve, 20));
+process.stdout.write(JSON.stringify({ spoken: spoken(turn), loaded: core.businessHoursLoaded() }));
+`);
+    expect(out).toEqual({ spoken: ['Hello.', 'Open.'], loaded: false });
+  });
+
+  it('answers a synchronous check made while the engine is still loading it', () => {
+    const out = run(`
+const core = await import('./index.js');
+${flowSource(true)}
+const engine = core.createEngine(flow, { secret: 'chunk-secret-0123456789' });
+const schedule = flow.schedules.office;
+await new Promise((resolve) => setImmediate(resolve));
+const during = core.isOpen(schedule, Date.parse('2026-11-23T15:00:00Z'));
+await core.loadBusinessHours();
+process.stdout.write(JSON.stringify({ during, after: core.isOpen(schedule, Date.parse('2026-11-24T01:00:00Z')) }));
+`);
+    expect(out).toEqual({ during: true, after: false });
+  });
+});
