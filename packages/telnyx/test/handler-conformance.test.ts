@@ -63,7 +63,14 @@ const telnyxDriver: HandlerConformanceDriver = {
       handler,
       async outboundAnswer({ node, forged }) {
         let placed: TelnyxDialParams | undefined;
-        const dialClient = { calls: { dial: async (body: TelnyxDialParams) => ((placed = body), { data: { call_control_id: callId } }) } };
+        const dialClient = {
+          calls: {
+            dial: async (body: TelnyxDialParams) => {
+              placed = body;
+              return { data: { call_control_id: callId } };
+            },
+          },
+        };
         await startTelnyxCall(dialClient, handler, { connectionId: 'conn-1', to: '+15550002', from: '+15550001', node });
         let clientState = placed!.client_state!;
         if (forged) {

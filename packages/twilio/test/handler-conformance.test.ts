@@ -41,7 +41,14 @@ const twilioDriver: HandlerConformanceDriver = {
       handler,
       async outboundAnswer({ node, forged }) {
         let placed: Parameters<TwilioCallsClient['calls']['create']>[0] | undefined;
-        const client: TwilioCallsClient = { calls: { create: async (params) => ((placed = params), { sid: callId }) } };
+        const client: TwilioCallsClient = {
+          calls: {
+            create: async (params) => {
+              placed = params;
+              return { sid: callId };
+            },
+          },
+        };
         await startTwilioCall(client, handler, { to: '+15550002', from: '+15550001', node });
         // provider: Twilio requests the call's Url with the call's parameters once answered, Direction outbound-api
         // (https://www.twilio.com/docs/voice/twiml#request-parameters).

@@ -23,7 +23,12 @@ const vonageDriver: HandlerConformanceDriver = {
       async outboundAnswer({ node, forged }) {
         let placed: VonageOutboundCallRequest | undefined;
         const client = {
-          voice: { createOutboundCall: async (call: never) => ((placed = call as VonageOutboundCallRequest), { uuid: callId }) },
+          voice: {
+            createOutboundCall: async (call: never) => {
+              placed = call as VonageOutboundCallRequest;
+              return { uuid: callId };
+            },
+          },
         };
         await startVonageCall(client, handler, { to: '+15550002', from: '+15550001', node });
         const url = new URL(placed!.answerUrl[0]!);
