@@ -632,6 +632,10 @@ function dialCommands(
     }),
   };
   if (step.callerId === undefined) body.bridge_intent = true;
+  // provider: detect sends call.machine.detection.ended (human, machine, not_sure) once the far leg answers (telnyx SDK
+  // resources/calls/calls.d.ts CallDialParams.answering_machine_detection): a screened transfer waits for it, so a
+  // voicemail is hung up before it records the whisper, and counts as no answer.
+  if (step.screen) body.answering_machine_detection = 'detect';
   if (typeof step.to !== 'string') {
     if (step.to.username !== undefined) body.sip_auth_username = step.to.username;
     if (step.to.password !== undefined) body.sip_auth_password = step.to.password;

@@ -369,10 +369,26 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           return {
             ...base,
             outcome: async (position) => {
-              await act(position, (step) => next(step, 0));
+              // A screened far leg was dialled with machine detection: its verdict starts the whisper.
+              await act(position, async (step) => (step.screen ? undefined : next(step, 0)));
               return { done: 'far leg answered' };
             },
           };
+        case 'call.machine.detection.ended': {
+          if (state.stage !== 'dial') return { ...base, outcome: () => ({ done: event.type }) };
+          // provider: result human, machine or not_sure (telnyx SDK resources/webhooks.d.ts CallMachineDetectionEnded.Payload.result).
+          const machine = event.payload.result === 'machine';
+          return {
+            ...base,
+            outcome: async (position) => {
+              await act(position, async (step) => {
+                if (machine) await delivery.execute(farId, farLegHangupCommands(farId, at));
+                else await next(step, 0);
+              });
+              return { done: machine ? 'far leg is a machine' : 'far leg is a person' };
+            },
+          };
+        }
         case 'call.speak.ended':
         case 'call.playback.ended':
           // provider: status call_hangup: the far leg hung up meanwhile; its call.hangup ends the transfer (telnyx SDK resources/webhooks.d.ts CallSpeakEnded, CallPlaybackEnded).

@@ -134,6 +134,48 @@ describe('Telnyx screened transfer outcomes', () => {
     }
   });
 
+  it('a voicemail picks up: machine detection on the far leg hangs it up before the whisper, as no answer', async () => {
+    const rig = await startRig(screenedFlow(), { handler: { connectionId } });
+    try {
+      const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee: 'voicemail' }] });
+      expect(transcript.errors).toEqual([]);
+      expect(transcript.entries.slice(1)).toEqual([
+        { type: 'play', url: defaultHoldMusicUrl },
+        { type: 'transfer', to: '+14155550100', status: 'no-answer', calleeHeard: [] },
+        { type: 'say', text: 'The nurse is not available.' },
+        { type: 'hangup', by: 'flow' },
+      ]);
+      const sent = rig.emulator.requests.filter((request) => request.status === 200 && !request.duplicate);
+      expect(sent.find((request) => request.action === 'dial')!.body.answering_machine_detection).toBe('detect');
+      const farId = sent.find((request) => request.action === 'hangup' && request.target !== sent[0]!.target)!.target;
+      expect(sent.filter((request) => request.target === farId).map((request) => request.action)).toEqual(['hangup']);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a whisper without a screen is dialled without machine detection and bridged once it is heard', async () => {
+    const flow = defineFlow({
+      name: 'whisper-only',
+      start: 'main',
+      nodes: { main: [transfer('+14155550100', { whisper: [say('Call from the clinic line.')] })] },
+    });
+    const rig = await startRig(flow, { handler: { connectionId } });
+    try {
+      const transcript = await rig.emulator.call({ transfers: ['completed'] });
+      expect(transcript.errors).toEqual([]);
+      expect(transcript.entries).toEqual([
+        { type: 'play', url: defaultHoldMusicUrl },
+        { type: 'transfer', to: '+14155550100', status: 'completed', calleeHeard: ['Call from the clinic line.'] },
+        { type: 'hangup', by: 'flow' },
+      ]);
+      const dial = rig.emulator.requests.find((request) => request.action === 'dial')!.body;
+      expect(dial.answering_machine_detection).toBeUndefined();
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('a busy far leg: its call.hangup cause (user_busy) is the transfer status; nothing is played to it', async () => {
     const flow = defineFlow({
       name: 'busy',

@@ -10,7 +10,10 @@ export const vonageCapabilities: Capabilities = {
   pause: { support: 'native', note: 'wait (0.1–7200 s); an SSML <break> inside a barge-in prompt' },
   gather: { support: 'native', note: 'talk/stream with bargeIn + input (≤20 digits, submit on # only); retries and routing by the engine' },
   record: { support: 'native', note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue' },
-  transfer: { support: 'native', note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case' },
+  transfer: {
+    support: 'native',
+    note: "connect with eventType synchronous (one endpoint); notify after it for the answered case. No machine detection on the called party: connect's machineDetection has no documented result event, so a voicemail is screened out by its silence",
+  },
   enqueue: {
     support: 'emulated',
     note: "a conversation of the caller's own with startOnEnter false and the hold music (callflow's default track when none is given); order and average wait in the Store, so the flow's announcement on entry names the same place; REST transfer when an agent frees up. The caller cannot tell: they hear the music and the words they would hear on Twilio or Telnyx",

@@ -859,6 +859,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const heard: string[] = [];
     entry.calleeHeard = heard;
     await deliver(far, 'call.answered', { state: 'answered', start_time: startTime });
+    const detection = body.answering_machine_detection;
+    if (detection !== undefined && detection !== 'disabled') {
+      // provider: call.machine.detection.ended with the analysis result once the leg answers (telnyx SDK resources/calls/calls.d.ts
+      // CallDialParams.answering_machine_detection; results human, machine, not_sure in resources/webhooks.d.ts): a scripted voicemail is a machine.
+      await deliver(far, 'call.machine.detection.ended', { result: behaviour === 'voicemail' ? 'machine' : 'human' });
+    }
     let last = 'call.answered';
     while (!far.ended && !caller.ended) {
       if (far.far!.bridge) return bridged(far, durationSeconds, hangUp);
