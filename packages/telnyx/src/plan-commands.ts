@@ -190,6 +190,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
               token: turn.token,
               connectionId: options.connectionId,
               callerNumber: options.callerNumber,
+              dynamicNode: options.dynamicNode ?? false,
             }),
           );
         else commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
@@ -591,10 +592,16 @@ export interface FarLegPosition {
 function dialCommands(
   step: TransferStep,
   turn: Turn,
-  at: { sequence: number; token: string; connectionId: string | undefined; callerNumber: string | undefined },
+  at: { sequence: number; token: string; connectionId: string | undefined; callerNumber: string | undefined; dynamicNode: boolean },
 ): TelnyxCommand[] {
   const node = turn.wait!.state.node;
   const callerId = turn.call.callId;
+  if (at.dynamicNode)
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: a screened or spoken-whisper transfer on Telnyx must be in a static node (the far leg's events read the step again, which a dynamic node does not keep)`,
+      { provider: 'telnyx', node },
+    );
   if (!at.connectionId)
     throw new CallFlowError(
       'invalid-options',

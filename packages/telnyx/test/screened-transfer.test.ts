@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultHoldMusicUrl, defineFlow, hangup, play, say, transfer, type Flow } from '@callflow/core';
+import { defaultHoldMusicUrl, defineFlow, hangup, play, say, transfer, type CallEvent, type Flow } from '@callflow/core';
 import { createCallControlClient } from '../src/index.js';
 import { decodeClientState } from '../src/client-state.js';
 import { startRig, type ClientFactory } from './harness.js';
@@ -231,6 +231,43 @@ describe('Telnyx screened transfer outcomes', () => {
       expect(accepted('dial')).toHaveLength(1);
       expect(accepted('bridge')).toHaveLength(1);
       expect(accepted('gather_using_speak')).toHaveLength(1);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a decline is one transfer-ended (no-answer) lifecycle event, even with every event delivered twice', async () => {
+    const events: CallEvent[] = [];
+    const rig = await startRig(screenedFlow(), {
+      handler: { connectionId, onCallEvent: (event) => void events.push(event) },
+      emulator: { deliveries: { duplicate: true } },
+    });
+    try {
+      const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee: 'declines' }] });
+      expect(transcript.errors).toEqual([]);
+      const transfers = events.filter((event) => event.type === 'transfer-ended');
+      expect(transfers).toHaveLength(1);
+      expect(transfers[0]).toMatchObject({ type: 'transfer-ended', status: 'no-answer' });
+      expect(events.filter((event) => event.type === 'call-ended')).toHaveLength(1);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('in a dynamic node it is an unsupported-step error (its far leg cannot read the step again): the caller hears the apology', async () => {
+    const flow = defineFlow({
+      name: 'dynamic-screen',
+      start: 'main',
+      nodes: {
+        main: async () => [transfer('+14155550100', { screen: { prompt: [say('Press 1 to accept.')] } })],
+      },
+    });
+    const rig = await startRig(flow, { handler: { connectionId } });
+    try {
+      const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee: 'accepts' }] });
+      expect(transcript.entries.some((entry) => entry.type === 'transfer')).toBe(false);
+      expect(rig.logger.lines.some((line) => /must be in a static node/.test(line.message))).toBe(true);
+      expect(rig.emulator.requests.some((request) => request.action === 'dial')).toBe(false);
     } finally {
       await rig.close();
     }
