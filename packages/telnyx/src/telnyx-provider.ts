@@ -140,8 +140,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       retryBudgetMs: options.commandRetryBudgetMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,
       waitUntil: options.waitUntil,
+      // Only flows with a dialled transfer (static nodes only: see dialCommands) pay the store write.
       remembersCaller: Object.values(engine.flow.nodes).some(
-        (steps) => typeof steps === 'function' || steps.some((step) => step.type === 'transfer' && dialsFarLeg(step)),
+        (steps) => typeof steps !== 'function' && steps.some((step) => step.type === 'transfer' && dialsFarLeg(step)),
       ),
       async samePosition(token, position, call) {
         try {
