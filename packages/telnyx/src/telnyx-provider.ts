@@ -333,12 +333,13 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return {
           ...base,
           outcome: async (): Promise<Outcome> => {
-            // provider: before the answer the cause says why (user_busy, timeout, …: telnyx SDK resources/webhooks.d.ts CallHangup.Payload.hangup_cause).
-            if (state.stage === 'dial') return { type: 'dial', status: dialStatusOf(cause), ...(cause ? { raw: cause } : {}) };
-            if (state.stage !== 'declined' && (await store.get(bridgedKey(farId))) !== undefined)
+            if (state.stage !== 'dial' && state.stage !== 'declined' && (await store.get(bridgedKey(farId))) !== undefined)
               return { type: 'dial', status: 'completed', ...(cause ? { raw: cause } : {}) };
-            // Answered but never connected: declined, silent at the screen, or hung up during the whisper.
-            return { type: 'dial', status: 'no-answer', raw: `${cause ?? 'hangup'}:not-bridged` };
+            // provider: a leg that never answered says why in its cause (user_busy, timeout, …: telnyx SDK resources/webhooks.d.ts CallHangup.Payload.hangup_cause).
+            const status = state.stage === 'dial' ? dialStatusOf(cause) : 'completed';
+            // Answered but never connected: declined, silent at the screen, a machine, or hung up before or during the whisper.
+            if (status === 'completed') return { type: 'dial', status: 'no-answer', raw: `${cause ?? 'hangup'}:not-bridged` };
+            return { type: 'dial', status, ...(cause ? { raw: cause } : {}) };
           },
         };
       }

@@ -285,3 +285,63 @@ describe('Telnyx screened transfer outcomes', () => {
     }
   });
 });
+
+describe("Telnyx screened transfer: the far leg's hang-up before it was connected", () => {
+  it('a far leg that answered and hung up before the whisper (normal_clearing, stage dial) is no answer, not completed', async () => {
+    const { createMemoryStore } = await import('@callflow/core');
+    const { createTelnyxWebhookSigner } = await import('@callflow/testing');
+    const { createTelnyxHandler } = await import('../src/index.js');
+    const signer = await createTelnyxWebhookSigner();
+    const sent: Array<{ action: string; target: string; body: Record<string, unknown> }> = [];
+    const record = (action: string) => async (target: string, body: Record<string, unknown>) => void sent.push({ action, target, body });
+    const client = {
+      calls: {
+        actions: new Proxy({}, { get: (_target, name) => record(String(name)) }),
+        dial: async (body: Record<string, unknown>) => {
+          sent.push({ action: 'dial', target: '', body });
+          return { data: { call_control_id: 'far-1' } };
+        },
+      },
+      conferences: { create: async () => ({ data: { id: 'conf-1' } }), actions: { join: async () => undefined } },
+    };
+    const flow = defineFlow({
+      name: 'screen-first',
+      start: 'main',
+      nodes: {
+        main: [transfer('+14155550100', { screen: { prompt: [say('Press 1 to accept.')] }, onNoAnswer: 'missed' })],
+        missed: [say('The nurse is not available.'), hangup()],
+      },
+    });
+    const handler = createTelnyxHandler({
+      flow,
+      secret: 'telnyx-test-secret-0123456789',
+      publicKey: signer.publicKey,
+      client: client as never,
+      connectionId,
+      store: createMemoryStore(),
+    });
+    const post = async (type: string, payload: Record<string, unknown>, id: string) => {
+      const body = JSON.stringify({ data: { record_type: 'event', id, event_type: type, occurred_at: new Date().toISOString(), payload } });
+      return handler(
+        new Request('https://ivr.example.com/telnyx', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(await signer.sign(body)) },
+          body,
+        }),
+      );
+    };
+    const caller = { call_control_id: 'caller-1', call_leg_id: 'leg-1', call_session_id: 'session-1', from: '+15550001', to: '+15550002' };
+    expect((await post('call.initiated', { ...caller, direction: 'incoming', state: 'parked' }, 'e1')).status).toBe(200);
+    const dial = sent.find((command) => command.action === 'dial')!;
+    expect(dial.body.link_to).toBe('caller-1');
+    const far = { ...caller, call_control_id: 'far-1', call_leg_id: 'leg-2', from: '+15550001', to: '+14155550100' };
+    // Answered (machine detection pending, so nothing is played), then hung up by the called party.
+    expect((await post('call.answered', { ...far, client_state: dial.body.client_state }, 'e2')).status).toBe(200);
+    expect(sent.filter((command) => command.target === 'far-1')).toEqual([]);
+    const farHangup = { ...far, client_state: dial.body.client_state, hangup_cause: 'normal_clearing', hangup_source: 'callee' };
+    expect((await post('call.hangup', farHangup, 'e3')).status).toBe(200);
+    const after = sent.slice(sent.indexOf(dial) + 1).filter((command) => command.target === 'caller-1');
+    expect(after.map((command) => command.action)).toEqual(['stopPlayback', 'speak']);
+    expect(after[1]!.body.payload).toBe('The nurse is not available.');
+  });
+});
