@@ -273,6 +273,36 @@ describe('Telnyx screened transfer outcomes', () => {
     }
   });
 
+  it.each(['accepts', 'declines'] as const)(
+    'the called party %s with every event delivered twice and stale events replayed: the same call',
+    async (callee) => {
+      const rig = await startRig(screenedFlow({ sendDigits: '12' }), {
+        handler: { connectionId },
+        emulator: { deliveries: { duplicate: true, replayStale: true } },
+      });
+      try {
+        const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee }] });
+        expect(transcript.errors).toEqual([]);
+        const accepted = callee === 'accepts';
+        expect(transcript.entries.slice(1)).toEqual([
+          { type: 'play', url: defaultHoldMusicUrl },
+          {
+            type: 'transfer',
+            to: '+14155550100',
+            status: accepted ? 'completed' : 'no-answer',
+            calleeHeard: ['Call from the clinic line.', chime, 'Press 1 to accept.'],
+            calleePressed: accepted ? '1' : '2',
+            ...(accepted ? { sentDigits: '12' } : {}),
+          },
+          ...(accepted ? [] : [{ type: 'say', text: 'The nurse is not available.' }]),
+          { type: 'hangup', by: 'flow' },
+        ]);
+      } finally {
+        await rig.close();
+      }
+    },
+  );
+
   it("without the handler's connectionId the caller hears the apology and the log names the option", async () => {
     const rig = await startRig(screenedFlow());
     try {
