@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createEngine,
   defaultApology,
+  defaultHoldMusicUrl,
   defineFlow,
   gather,
   hangup,
@@ -64,6 +65,22 @@ const screened = defineFlow({
   },
 });
 
+const announced = defineFlow({
+  name: 'announced',
+  start: 'main',
+  nodes: {
+    main: [
+      say('Connecting you to the ward.'),
+      transfer('+14155550100', {
+        whisper: [say('Call from the clinic line.'), play(chime)],
+        sendDigits: 'ww204#',
+        onNoAnswer: 'missed',
+      }),
+    ],
+    missed: [say('The ward is not answering.'), hangup()],
+  },
+});
+
 const busyLine = defineFlow({ name: 'busy-line', start: 'incoming', nodes: { incoming: [reject({ reason: 'busy' })] } });
 const declined = defineFlow({ name: 'declined', start: 'incoming', nodes: { incoming: [reject()] } });
 
@@ -75,6 +92,25 @@ interface TransferCase {
   entries: TranscriptEntry[];
   /** Providers that cannot run the flow, with the error the caller's call ends in. */
   unsupported?: Partial<Record<SimulatedProvider, RegExp>>;
+  /**
+   * What the caller hears, on providers that play it, while the called party is rung and screened. Twilio rings the
+   * caller and Vonage plays nothing (neither is in a transcript); Telnyx has no ringback for a leg it dials apart, so
+   * callflow plays the hold music, which its transcript shows before the transfer.
+   */
+  waitedTo?: Partial<Record<SimulatedProvider, string>>;
+  /** A provider whose call differs by a documented feature the others lack, with its own transcript (before `waitedTo`). */
+  entriesOn?: Partial<Record<SimulatedProvider, TranscriptEntry[]>>;
+}
+
+const screenedWait = { telnyx: defaultHoldMusicUrl };
+
+/** The transcript a provider gives: the case's, with what the caller hears while waiting (where it plays) before the transfer. */
+function expectedOn(testCase: TransferCase, provider: SimulatedProvider): TranscriptEntry[] {
+  const entries = testCase.entriesOn?.[provider] ?? testCase.entries;
+  const url = testCase.waitedTo?.[provider];
+  if (url === undefined) return entries;
+  const at = entries.findIndex((entry) => entry.type === 'transfer');
+  return [...entries.slice(0, at), { type: 'play', url }, ...entries.slice(at)];
 }
 
 const cases: TransferCase[] = [
@@ -120,6 +156,35 @@ const cases: TransferCase[] = [
       { type: 'hangup', by: 'flow' },
     ],
   },
+  {
+    name: 'spoken whisper: the called party hears every part, then the extension is dialled',
+    flow: announced,
+    script: { transfers: ['completed'] },
+    entries: [
+      { type: 'say', text: 'Connecting you to the ward.' },
+      {
+        type: 'transfer',
+        to: '+14155550100',
+        status: 'completed',
+        calleeHeard: ['Call from the clinic line.', chime],
+        sentDigits: 'ww204#',
+      },
+      { type: 'hangup', by: 'flow' },
+    ],
+    waitedTo: screenedWait,
+  },
+  {
+    name: 'spoken whisper: no answer goes to the fallback unheard',
+    flow: announced,
+    script: { transfers: ['no-answer'] },
+    entries: [
+      { type: 'say', text: 'Connecting you to the ward.' },
+      { type: 'transfer', to: '+14155550100', status: 'no-answer' },
+      { type: 'say', text: 'The ward is not answering.' },
+      { type: 'hangup', by: 'flow' },
+    ],
+    waitedTo: screenedWait,
+  },
   ...(
     [
       ['accepts', '1', 'completed'],
@@ -144,7 +209,22 @@ const cases: TransferCase[] = [
         ...(status === 'completed' ? [] : [{ type: 'say' as const, text: 'The nurse is not available.' }]),
         { type: 'hangup', by: 'flow' },
       ],
-      unsupported: { telnyx: /transfer\.screen is not supported on Telnyx/ },
+      waitedTo: screenedWait,
+      // Telnyx dials a screened far leg with answering machine detection and hangs a machine up before the whisper
+      // (Twilio reports <Number machineDetection> only to an amdStatusCallback, and Vonage documents no result event
+      // for a connect endpoint's machineDetection: there a voicemail hears the prompt and times out).
+      ...(callee === 'voicemail'
+        ? {
+            entriesOn: {
+              telnyx: [
+                { type: 'say' as const, text: 'Connecting you to the nurse.' },
+                { type: 'transfer' as const, to: '+14155550100', status: 'no-answer' as const, calleeHeard: [] },
+                { type: 'say' as const, text: 'The nurse is not available.' },
+                { type: 'hangup' as const, by: 'flow' as const },
+              ],
+            },
+          }
+        : {}),
     }),
   ),
   {
@@ -184,14 +264,25 @@ describe.each(cases)('transfer parity: $name', (testCase) => {
       return;
     }
     expect(call.errors).toEqual([]);
-    expect(call.entries).toEqual(testCase.entries);
+    expect(call.entries).toEqual(expectedOn(testCase, provider));
     expect(call.endedBy).toBe('flow');
   });
 
   it('is the same call on every provider that supports it', () => {
     const byProvider = calls.get(testCase.name)!;
-    const supported = simulatedProviders.filter((provider) => !testCase.unsupported?.[provider]);
-    const [first, ...rest] = supported.map((provider) => byProvider.get(provider)!.entries);
+    const supported = simulatedProviders.filter((provider) => !testCase.unsupported?.[provider] && !testCase.entriesOn?.[provider]);
+    // Beside what the caller hears while waiting (see waitedTo), the calls are one.
+    const withoutWait = (provider: SimulatedProvider) => {
+      const entries = [...byProvider.get(provider)!.entries];
+      const url = testCase.waitedTo?.[provider];
+      const at = entries.findIndex((entry) => entry.type === 'transfer');
+      if (url !== undefined) {
+        expect(entries[at - 1]).toEqual({ type: 'play', url });
+        entries.splice(at - 1, 1);
+      }
+      return entries;
+    };
+    const [first, ...rest] = supported.map(withoutWait);
     expect(first).toEqual(testCase.entries);
     for (const other of rest) expect(other).toEqual(first);
   });
@@ -337,8 +428,8 @@ describe('docs/flow-format.md examples', () => {
     expect(page.slice(page.indexOf(`<!-- ${marker} -->`))).toContain(`name: '${flow.name}'`);
   });
 
-  it('the screened example declines to voicemail on Twilio and Vonage', async () => {
-    for (const provider of ['twilio', 'vonage'] as const) {
+  it('the screened example declines to voicemail on every provider', async () => {
+    for (const provider of simulatedProviders) {
       const call = await simulateCall({
         provider,
         flow: clinic,

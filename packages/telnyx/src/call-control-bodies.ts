@@ -302,6 +302,47 @@ export interface TransferCallBody extends CallCommandBody {
   webhook_url_method?: 'POST' | 'GET';
 }
 
+/** Dial (POST /calls): the far leg of a screened or spoken-whisper transfer. provider: https://developers.telnyx.com/api-reference/call-commands/dial (telnyx SDK resources/calls/calls.d.ts CallDialParams) */
+export interface DialCallBody extends CallCommandBody {
+  connection_id: string;
+  to: string;
+  from: string;
+  answering_machine_detection?: 'premium' | 'detect' | 'detect_beep' | 'detect_words' | 'greeting_end' | 'disabled';
+  /** With `link_to`: the `from` is the linked call's. */
+  bridge_intent?: boolean;
+  from_display_name?: string;
+  /** The call whose session the new leg shares. */
+  link_to?: string;
+  sip_auth_password?: string;
+  sip_auth_username?: string;
+  time_limit_secs?: number;
+  /** Ringing time (5-600, default 30) before the leg is hung up with hangup_cause timeout. */
+  timeout_secs?: number;
+  webhook_url?: string;
+  webhook_url_method?: 'POST' | 'GET';
+}
+
+/** Bridge calls. provider: https://developers.telnyx.com/api-reference/call-commands/bridge-calls (telnyx SDK resources/calls/actions.d.ts ActionBridgeParams) */
+export interface BridgeCallBody extends CallCommandBody {
+  call_control_id_to_bridge_with: string;
+  hold_after_unbridge?: boolean;
+  mute_dtmf?: 'none' | 'both' | 'self' | 'opposite';
+  /** `self`: this leg is parked, not hung up, when the bridge ends. */
+  park_after_unbridge?: string;
+  play_ringtone?: boolean;
+  prevent_double_bridge?: boolean;
+  record?: 'record-from-answer';
+  record_channels?: 'single' | 'dual';
+  record_format?: RecordingFormat;
+}
+
+/** Send DTMF. provider: https://developers.telnyx.com/api-reference/call-commands/send-dtmf (telnyx SDK resources/calls/actions.d.ts ActionSendDtmfParams) */
+export interface SendDtmfBody extends CallCommandBody {
+  /** 0-9, A-D, `*`, `#`; `w` a 0.5 s pause, `W` 1 s. */
+  digits: string;
+  duration_millis?: number;
+}
+
 /** Enqueue call. provider: https://developers.telnyx.com/api/call-control/enqueue-call */
 export interface EnqueueCallBody extends CallCommandBody {
   queue_name: string;

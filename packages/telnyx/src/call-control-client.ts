@@ -41,6 +41,8 @@ const callActions = {
   leaveQueue: 'leave_queue',
   hangup: 'hangup',
   reject: 'reject',
+  bridge: 'bridge',
+  sendDtmf: 'send_dtmf',
 } as const satisfies Record<keyof TelnyxCallActions, string>;
 
 /** Percent-encodes a path parameter the way the telnyx SDK does (RFC 3986 pchar kept: `v3:…` stays as it is). */
@@ -135,6 +137,12 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     actions[method] = async (callControlId, body, requestOptions) =>
       post(`/calls/${pathSegment(callControlId)}/actions/${action}`, body, requestOptions);
   }
+  // provider: the SDK's call_control_id_to_bridge_with is call_control_id on the wire (telnyx SDK resources/calls/actions.js
+  // bridge; BridgeRequest in https://developers.telnyx.com/api-reference/call-commands/bridge-calls).
+  actions.bridge = async (callControlId, body, requestOptions) => {
+    const { call_control_id_to_bridge_with: other, ...rest } = body as { call_control_id_to_bridge_with: string };
+    return post(`/calls/${pathSegment(callControlId)}/actions/bridge`, { call_control_id: other, ...rest }, requestOptions);
+  };
   return {
     calls: {
       actions,

@@ -18,6 +18,16 @@ export type ClientState = (
       callControlId?: string;
     }
   | { kind: 'peer' /** The caller's leg the far leg belongs to. */; callControlId: string }
+  | {
+      /** The far leg of a transfer callflow dials itself (screening, a spoken whisper) and bridges once it is accepted. */
+      kind: 'far';
+      /** The caller's leg. */
+      callControlId: string;
+      /** `dial` ringing, `prompt` a part of the whisper (or of the screening prompt) playing, `screen` the accept-key gather, `declined` hung up by callflow. */
+      stage: FarLegStage;
+      /** Which part plays, at stage `prompt` (0 otherwise). */
+      part: number;
+    }
   | { kind: 'left-queue'; digit: string }
   | {
       kind: 'outbound';
@@ -43,6 +53,10 @@ export type ClientState = (
   sequence: number;
 };
 
+/** Where the far leg of a dialled transfer is. */
+export type FarLegStage = 'dial' | 'prompt' | 'screen' | 'declined';
+const farLegStages: readonly string[] = ['dial', 'prompt', 'screen', 'declined'];
+
 /** Encodes a client state as standard base64 on one line (Telnyx cuts `client_state` at the first newline), size-checked. */
 export function encodeClientState(state: ClientState): string {
   const position = `${state.sequence} ${state.token}`;
@@ -53,11 +67,13 @@ export function encodeClientState(state: ClientState): string {
         : `call ${state.callControlId} ${position}`
       : state.kind === 'peer'
         ? `peer ${state.callControlId} ${position}`
-        : state.kind === 'outbound'
-          ? `out ${state.nonce} ${state.detection} ${position}`
-          : state.kind === 'hold'
-            ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
-            : `left ${state.digit} ${position}`;
+        : state.kind === 'far'
+          ? `far ${state.callControlId} ${state.stage} ${state.part} ${position}`
+          : state.kind === 'outbound'
+            ? `out ${state.nonce} ${state.detection} ${position}`
+            : state.kind === 'hold'
+              ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
+              : `left ${state.digit} ${position}`;
   const encoded = toStandardBase64(textToBase64Url(text));
   if (encoded.length > maxClientStateLength) {
     throw new CallFlowError(
@@ -87,6 +103,8 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   if (parts.length === 2) return { kind: 'position', sequence, token };
   if (parts.length === 4 && parts[0] === 'call' && parts[1]) return { kind: 'position', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
+  if (parts.length === 6 && parts[0] === 'far' && parts[1] && farLegStages.includes(parts[2]!) && /^\d{1,4}$/.test(parts[3] ?? ''))
+    return { kind: 'far', callControlId: parts[1], stage: parts[2] as FarLegStage, part: Number(parts[3]), sequence, token };
   if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1]))
     return { kind: 'left-queue', digit: parts[1], sequence, token };
   if (

@@ -32,6 +32,10 @@ export interface TelnyxCallActions {
   leaveQueue(callControlId: string, body: CommandBody<'leave_queue'>, options?: TelnyxRequestOptions): Promise<unknown>;
   hangup(callControlId: string, body: CommandBody<'hangup'>, options?: TelnyxRequestOptions): Promise<unknown>;
   reject(callControlId: string, body: CommandBody<'reject'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  /** Connects two legs: a dialled transfer's far leg to the caller. */
+  bridge(callControlId: string, body: CommandBody<'bridge'>, options?: TelnyxRequestOptions): Promise<unknown>;
+  /** DTMF to a leg: a dialled transfer's `sendDigits` once bridged. */
+  sendDtmf(callControlId: string, body: CommandBody<'send_dtmf'>, options?: TelnyxRequestOptions): Promise<unknown>;
 }
 
 /**
@@ -42,7 +46,7 @@ export interface TelnyxCallActions {
 export interface TelnyxClient {
   calls: {
     actions: TelnyxCallActions;
-    /** `POST /calls` (telnyx SDK `client.calls.dial`), used by `startTelnyxCall` only. */
+    /** `POST /calls` (telnyx SDK `client.calls.dial`): `startTelnyxCall`, and the far leg of a screened or spoken-whisper transfer. */
     dial?(body: TelnyxDialParams, options?: TelnyxRequestOptions): Promise<{ data?: { call_control_id?: string } } | unknown>;
   };
   conferences: {
@@ -72,6 +76,11 @@ export interface TelnyxDialParams {
   command_id?: string;
   answering_machine_detection?: 'premium' | 'detect' | 'detect_beep' | 'detect_words' | 'greeting_end' | 'disabled';
   webhook_url?: string;
+  link_to?: string;
+  bridge_intent?: boolean;
+  sip_auth_username?: string;
+  sip_auth_password?: string;
+  time_limit_secs?: number;
 }
 
 /** How the executor sends commands. */
@@ -182,6 +191,16 @@ export async function executeCommands(
         return void (await calls.hangup(callControlId, command.body, requestOptions));
       case 'reject':
         return void (await calls.reject(callControlId, command.body, requestOptions));
+      case 'bridge':
+        return void (await calls.bridge(callControlId, command.body, requestOptions));
+      case 'send_dtmf':
+        return void (await calls.sendDtmf(callControlId, command.body, requestOptions));
+      case 'dial': {
+        // A definite refusal (no retry changes it): the client cannot place calls.
+        if (typeof options.client.calls.dial !== 'function')
+          throw Object.assign(new Error('the Telnyx client has no calls.dial'), { status: 400 });
+        return void (await options.client.calls.dial(command.body, requestOptions));
+      }
       case 'conference_join_or_create':
         return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
     }

@@ -33,9 +33,12 @@ import type {
   StopRecordingBody as ActionStopRecordingParams,
   StopTranscriptionBody as ActionStopTranscriptionParams,
   TransferCallBody as ActionTransferParams,
+  BridgeCallBody,
+  DialCallBody,
+  SendDtmfBody,
 } from './call-control-bodies.js';
 import { googleTranscriptionLanguages } from './call-control-bodies.js';
-import { commandIdOf, encodeClientState } from './client-state.js';
+import { commandIdOf, encodeClientState, type FarLegStage } from './client-state.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -75,6 +78,9 @@ export type TelnyxCommand =
   | Command<'record_start', ActionStartRecordingParams>
   | Command<'record_stop', ActionStopRecordingParams>
   | Command<'transfer', ActionTransferParams>
+  | Command<'dial', DialCallBody>
+  | Command<'bridge', BridgeCallBody>
+  | Command<'send_dtmf', SendDtmfBody>
   | Command<'enqueue', ActionEnqueueParams>
   | Command<'leave_queue', ActionLeaveQueueParams>
   | Command<'conference_join_or_create', TelnyxConferenceBody>
@@ -102,6 +108,10 @@ export interface PlanCommandsOptions {
   nativeRetries?: boolean;
   /** The waiting step is in a dynamic node, whose step later events cannot re-read: a queue then loops its music from the start, unannounced. */
   dynamicNode?: boolean;
+  /** The Call Control application a dialled transfer's far leg is placed on (`calls.dial` needs it); required for screened transfers. */
+  connectionId?: string;
+  /** The caller's number, kept from the call's first event: a dialled transfer presents it (events later in a call carry none). */
+  callerNumber?: string;
 }
 
 const speakLimit = 3000;
@@ -173,7 +183,17 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         );
         break;
       case 'transfer':
-        commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence, wait.state.node));
+        if (dialsFarLeg(wait.step))
+          commands.push(
+            ...dialCommands(wait.step, turn, {
+              sequence,
+              token: turn.token,
+              connectionId: options.connectionId,
+              callerNumber: options.callerNumber,
+              dynamicNode: options.dynamicNode ?? false,
+            }),
+          );
+        else commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
         break;
       case 'enqueue':
         commands.push(...enqueueCommands(wait.step, state, warnings, options.dynamicNode ?? false));
@@ -519,30 +539,7 @@ function recordCommand(step: RecordStep, clientState: string, warnings: string[]
 }
 
 // provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
-function transferCommand(
-  step: TransferStep,
-  clientState: string,
-  callControlId: string,
-  token: string,
-  sequence: number,
-  node: string,
-): TelnyxCommand {
-  if (step.screen) {
-    // A screen needs the far leg dialled and held (dial, gather on it, then bridge); transfer bridges as soon as it answers.
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node}: transfer.screen is not supported on Telnyx yet (it needs dial + gather on the far leg + bridge; transfer bridges on answer)`,
-      { provider: 'telnyx', node },
-    );
-  }
-  const whisper = step.whisper ?? [];
-  if (whisper.length > 1 || (whisper.length === 1 && whisper[0]!.type !== 'play')) {
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node}: a transfer whisper on Telnyx must be one play step (transfer plays audio_url to the called party); say and pause are not supported`,
-      { provider: 'telnyx', node },
-    );
-  }
+function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number): TelnyxCommand {
   const body: ActionTransferParams = {
     to: typeof step.to === 'string' ? step.to : step.to.sip,
     timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
@@ -556,14 +553,8 @@ function transferCommand(
   if (step.callerId !== undefined) body.from = step.callerId;
   if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
   // provider: audio_url is "played back when the transfer destination answers before bridging the call" (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.audio_url).
-  if (whisper.length === 1 && whisper[0]!.type === 'play') {
-    if ((whisper[0]!.loop ?? 1) !== 1)
-      throw new CallFlowError('unsupported-step', `${node}: a transfer whisper on Telnyx plays once (audio_url has no loop)`, {
-        provider: 'telnyx',
-        node,
-      });
-    body.audio_url = whisper[0]!.url;
-  }
+  const whisper = step.whisper ?? [];
+  if (whisper.length === 1 && whisper[0]!.type === 'play') body.audio_url = whisper[0]!.url;
   // provider: DTMF sent once the destination answers; 'w' is a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.send_digits_on_answer).
   if (step.sendDigits !== undefined) body.send_digits_on_answer = step.sendDigits;
   if (step.record) {
@@ -573,6 +564,184 @@ function transferCommand(
   // Keep the caller's leg after the bridge ends only when the flow goes on.
   if (step.then !== undefined) body.park_after_unbridge = 'self';
   return { action: 'transfer', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' };
+}
+
+/**
+ * Whether a transfer is dialled and bridged by callflow instead of Telnyx's `transfer`: a screen, or a whisper other
+ * than one play (transfer's `audio_url` is one file played once; it bridges as soon as the far leg answers).
+ */
+export function dialsFarLeg(step: TransferStep): boolean {
+  const whisper = step.whisper ?? [];
+  if (step.screen !== undefined || whisper.length > 1) return true;
+  return whisper.length === 1 && (whisper[0]!.type !== 'play' || (whisper[0]!.loop ?? 1) !== 1);
+}
+
+/** Where a dialled transfer stands: the caller's leg, its move and token (the far leg's `client_state` carries them). */
+export interface FarLegPosition {
+  /** The caller's leg. */
+  callerId: string;
+  sequence: number;
+  token: string;
+}
+
+// provider: Telnyx plays nothing to a caller whose far leg is dialled apart (no ringback: bridge's play_ringtone covers a
+// far leg not yet answered, not one hearing a whisper, telnyx SDK resources/calls/actions.d.ts ActionBridgeParams.play_ringtone),
+// so the caller hears the hold music, looped (playback_start loop infinity), until the bridge or the fallback stops it.
+// provider: dial with link_to shares the caller's session; bridge_intent takes the caller's number as `from`
+// (telnyx SDK resources/calls/calls.d.ts CallDialParams.link_to, bridge_intent); its call.hangup ends the transfer.
+function dialCommands(
+  step: TransferStep,
+  turn: Turn,
+  at: { sequence: number; token: string; connectionId: string | undefined; callerNumber: string | undefined; dynamicNode: boolean },
+): TelnyxCommand[] {
+  const node = turn.wait!.state.node;
+  const callerId = turn.call.callId;
+  if (at.dynamicNode)
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: a screened or spoken-whisper transfer on Telnyx must be in a static node (the far leg's events read the step again, which a dynamic node does not keep)`,
+      { provider: 'telnyx', node },
+    );
+  if (!at.connectionId)
+    throw new CallFlowError(
+      'invalid-options',
+      `${node}: a screened or spoken-whisper transfer on Telnyx dials the called party itself (calls.dial); set the handler's connectionId (the Call Control application id)`,
+      { provider: 'telnyx', node },
+    );
+  const from = step.callerId ?? turn.call.from ?? at.callerNumber;
+  if (from === undefined)
+    throw new CallFlowError(
+      'unsupported-step',
+      `${node}: the caller's number is not known here; set transfer.callerId (a number on the Telnyx account) for a screened transfer`,
+      { provider: 'telnyx', node },
+    );
+  const hold: TelnyxCommand = {
+    action: 'playback_start',
+    body: {
+      audio_url: defaultHoldMusicUrl,
+      loop: 'infinity',
+      client_state: encodeClientState({ kind: 'hold', segment: 0, sequence: at.sequence, token: at.token }),
+    },
+  };
+  const body: DialCallBody = {
+    connection_id: at.connectionId,
+    to: typeof step.to === 'string' ? step.to : step.to.sip,
+    from,
+    link_to: callerId,
+    timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
+    client_state: encodeClientState({
+      kind: 'far',
+      callControlId: callerId,
+      stage: 'dial',
+      part: 0,
+      sequence: at.sequence,
+      token: at.token,
+    }),
+  };
+  if (step.callerId === undefined) body.bridge_intent = true;
+  // provider: detect sends call.machine.detection.ended (human, machine, not_sure) once the far leg answers (telnyx SDK
+  // resources/calls/calls.d.ts CallDialParams.answering_machine_detection): a screened transfer waits for it, so a
+  // voicemail is hung up before it records the whisper, and counts as no answer.
+  if (step.screen) body.answering_machine_detection = 'detect';
+  if (typeof step.to !== 'string') {
+    if (step.to.username !== undefined) body.sip_auth_username = step.to.username;
+    if (step.to.password !== undefined) body.sip_auth_password = step.to.password;
+  }
+  if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
+  return [hold, { action: 'dial', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' }];
+}
+
+function farState(at: FarLegPosition, stage: FarLegStage, part = 0): string {
+  return encodeClientState({ kind: 'far', callControlId: at.callerId, stage, part, sequence: at.sequence, token: at.token });
+}
+
+function withFarCommandIds(commands: TelnyxCommand[], farId: string, at: FarLegPosition, what: string): TelnyxCommand[] {
+  commands.forEach((command, index) => {
+    delete command.resumeOn;
+    (command.body as { command_id?: string }).command_id = commandIdOf(farId, `${at.sequence} ${at.token} ${what}`, index, command.action);
+  });
+  return commands;
+}
+
+/**
+ * The next command for a dialled transfer's far leg, pure: part `part` of what it hears before the screen (the whisper,
+ * then the screening prompt's leading parts), one at a time (`client_state` stage `prompt`, whose end asks for the next);
+ * after the last, the screening prompt's one-key gather (stage `screen`), or, without a screen, `bridge: true`.
+ * @example farLegCommands(step, farId, { callerId, sequence, token }, 0) // on the far leg's call.answered
+ */
+export function farLegCommands(
+  step: TransferStep,
+  farId: string,
+  at: FarLegPosition,
+  part: number,
+): { output: TelnyxCommand[]; warnings: string[]; bridge: boolean } {
+  const warnings: string[] = [];
+  const { leading, own } = step.screen ? splitGatherPrompt(step.screen.prompt) : { leading: [], own: { type: 'none' as const } };
+  const parts = [...(step.whisper ?? []), ...leading];
+  if (part < parts.length) {
+    const command = mediaCommand(parts[part]!, farState(at, 'prompt', part), warnings);
+    return { output: withFarCommandIds([command], farId, at, `part ${part}`), warnings, bridge: false };
+  }
+  if (!step.screen) return { output: [], warnings, bridge: true };
+  const timeoutMillis = Math.round((step.screen.timeoutSeconds ?? 5) * 1000);
+  // One key, any key: the accept key bridges, another declines (as Twilio's numDigits 1 and Vonage's maxDigits 1).
+  const common = {
+    minimum_digits: 1,
+    maximum_digits: 1,
+    timeout_millis: timeoutMillis,
+    valid_digits: '0123456789*#',
+    client_state: farState(at, 'screen'),
+  };
+  let command: TelnyxCommand;
+  if (own.type === 'speak')
+    command = {
+      action: 'gather_using_speak',
+      body: { ...gatherPayload(own.says), ...speakSettings(own.says[0]!, warnings), ...common, maximum_tries: 1 },
+    };
+  else if (own.type === 'audio') command = { action: 'gather_using_audio', body: { audio_url: own.play.url, ...common, maximum_tries: 1 } };
+  else {
+    const { timeout_millis: _timeout, ...rest } = common;
+    command = { action: 'gather', body: { ...rest, initial_timeout_millis: timeoutMillis } };
+  }
+  return { output: withFarCommandIds([command], farId, at, 'screen'), warnings, bridge: false };
+}
+
+/**
+ * The commands that connect an accepted far leg, pure: on the caller's leg stop the hold music and bridge (parked
+ * after the bridge when the flow goes on); on the far leg the transfer's DTMF once bridged.
+ */
+export function farLegBridgeCommands(
+  step: TransferStep,
+  farId: string,
+  at: FarLegPosition,
+): { caller: TelnyxCommand[]; far: TelnyxCommand[] } {
+  const bridge: BridgeCallBody = { call_control_id_to_bridge_with: farId };
+  // Keep the caller's leg after the bridge ends only when the flow goes on.
+  if (step.then !== undefined) bridge.park_after_unbridge = 'self';
+  if (step.record) {
+    bridge.record = 'record-from-answer';
+    bridge.record_format = 'mp3';
+  }
+  const caller: TelnyxCommand[] = [
+    { action: 'playback_stop', body: { stop: 'all' } },
+    { action: 'bridge', body: bridge },
+  ];
+  caller.forEach((command, index) => {
+    (command.body as { command_id?: string }).command_id = commandIdOf(
+      at.callerId,
+      `${at.sequence} ${at.token} bridge`,
+      index,
+      command.action,
+    );
+  });
+  // provider: send_dtmf plays digits on the leg, 'w' a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionSendDtmfParams.digits).
+  const far: TelnyxCommand[] = step.sendDigits === undefined ? [] : [{ action: 'send_dtmf', body: { digits: step.sendDigits } }];
+  return { caller, far: withFarCommandIds(far, farId, at, 'bridged') };
+}
+
+/** The command that ends a far leg that declined, stayed silent at the screen, or is no longer wanted (stage `declined`: no answer). */
+export function farLegHangupCommands(farId: string, at: FarLegPosition): TelnyxCommand[] {
+  return withFarCommandIds([{ action: 'hangup', body: { client_state: farState(at, 'declined') } }], farId, at, 'declined');
 }
 
 // provider: Telnyx queues play no music by themselves (https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls);

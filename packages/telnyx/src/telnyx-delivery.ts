@@ -2,11 +2,13 @@ import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered
 import { CallFlowError, jsonReply, retryLaterReason } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
-import type { PlanCommandsOptions, TelnyxCommand } from './plan-commands.js';
+import { dialsFarLeg, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
 
 const dayTtl = { ttlSeconds: 86_400 };
 /** Store key of a call's position record. */
 export const telnyxPositionKey = (callId: string) => `telnyx:position:${callId}`;
+/** Store key of the caller's number, kept for the `from` of a transfer callflow dials itself. */
+const callerNumberKey = (callId: string) => `telnyx:caller:${callId}`;
 const endedPrefix = 'ended ';
 
 /**
@@ -44,7 +46,7 @@ export interface TelnyxHandle {
   ended: boolean;
   outcome: Outcome | undefined;
   position: CallPosition | undefined;
-  planning: Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'>;
+  planning: Pick<PlanCommandsOptions, 'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence' | 'callerNumber'>;
 }
 
 /** How the Telnyx delivery sends commands. */
@@ -58,6 +60,8 @@ export interface TelnyxDeliveryOptions {
   retryBudgetMs?: number;
   leaseSeconds: number;
   waitUntil?: (work: Promise<unknown>) => void;
+  /** Keep each caller's number from its first event: the flow may dial a transfer's far leg itself, presenting it. */
+  remembersCaller?: boolean;
   /**
    * Whether `token` (the call's recorded position) is the position the event's verified `position` is at: the same move
    * signed twice, as when a turn was planned again after its record was lost (Telnyx keeps running the first planning's
@@ -201,6 +205,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
           await finishUnfinished(call, '', raw);
           return 'stale';
         }
+        if (options.remembersCaller && call.from !== undefined) await store.set(callerNumberKey(call.callId), call.from, dayTtl);
         // An outbound leg is answered by the far end; an inbound one waits for callflow's answer.
         return {
           call,
@@ -270,7 +275,10 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       const planning: TelnyxHandle['planning'] = {
         seed: current,
         sequence: sequence + 1,
-        stopPlayback: position?.state.kind === 'enqueue',
+        // A queue's hold music, or the music a caller hears while callflow dials and screens a transfer's far leg.
+        stopPlayback:
+          position?.state.kind === 'enqueue' ||
+          (outcome?.type === 'dial' && position?.step?.type === 'transfer' && dialsFarLeg(position.step)),
       };
       // A speech gather leaves its transcription running, and its DTMF gather too when the caller spoke.
       const answered = outcome?.type === 'speech' || outcome?.type === 'digits' || outcome?.type === 'no-input';
@@ -297,6 +305,9 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         await markEnded(handle);
         return;
       }
+      const waiting = turn.wait?.step;
+      if (options.remembersCaller && waiting?.type === 'transfer' && dialsFarLeg(waiting) && turn.call.from === undefined)
+        handle.planning.callerNumber = await store.get(callerNumberKey(call.callId));
       let commands: TelnyxCommand[];
       try {
         commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;

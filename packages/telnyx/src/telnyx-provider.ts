@@ -5,6 +5,8 @@ import {
   type CallInfo,
   type CallPosition,
   type EnqueueStep,
+  type Outcome,
+  type TransferStep,
   type Provider,
   type ProviderHandlerOptions,
   type RawWebhook,
@@ -16,6 +18,10 @@ import { forgetConference, type TelnyxClient } from './execute-commands.js';
 import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.js';
 import {
   continuationStates,
+  dialsFarLeg,
+  farLegCommands,
+  farLegBridgeCommands,
+  farLegHangupCommands,
   holdCommands,
   nativeGatherRetries,
   planCommands,
@@ -36,6 +42,11 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
   publicBaseUrl?: string;
   /** The account's Ed25519 public key (base64, 32 bytes), from Mission Control. Required unless `verifySignatures` is false. */
   publicKey?: string;
+  /**
+   * The Call Control application (connection) id: a screened or spoken-whisper transfer dials the called party itself
+   * (`calls.dial` needs it) and bridges it once accepted.
+   */
+  connectionId?: string;
   /** Sends the commands: the built-in `createCallControlClient({ apiKey })` (no SDK to load), or a telnyx SDK client, `new Telnyx({ apiKey })`. */
   client: TelnyxClient;
   /** Seconds a signature timestamp may be off; default 300. */
@@ -129,6 +140,10 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       retryBudgetMs: options.commandRetryBudgetMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,
       waitUntil: options.waitUntil,
+      // Only flows with a dialled transfer (static nodes only: see dialCommands) pay the store write.
+      remembersCaller: Object.values(engine.flow.nodes).some(
+        (steps) => typeof steps !== 'function' && steps.some((step) => step.type === 'transfer' && dialsFarLeg(step)),
+      ),
       async samePosition(token, position, call) {
         try {
           const recorded = await engine.inspect(token, call);
@@ -299,6 +314,115 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       );
     }
 
+    /** Store key marking a dialled transfer's far leg as bridged (its later hang-up ends a completed transfer, not an unanswered one). */
+    const bridgedKey = (farId: string) => `telnyx:bridged:${farId}`;
+
+    /**
+     * An event of the far leg of a transfer callflow dialled itself (screening, a spoken whisper): its answer plays the
+     * whisper and the screen on that leg; the screen's key or the whisper's end bridges it to the caller; a decline,
+     * silence or a caller who is gone hangs it up; its `call.hangup` resumes the caller's flow with the transfer's status.
+     */
+    function farLegEvent(event: TelnyxEvent, state: Extract<ClientState, { kind: 'far' }>): WebhookEvent<TelnyxCommand[]> {
+      const farId = event.callControlId!;
+      const call: CallInfo = { callId: state.callControlId, provider: 'telnyx' };
+      const current = `${state.sequence} ${state.token}`;
+      const at = { callerId: state.callControlId, sequence: state.sequence, token: state.token };
+      const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: current };
+      if (event.type === 'call.hangup') {
+        const cause = typeof event.payload.hangup_cause === 'string' ? event.payload.hangup_cause : undefined;
+        return {
+          ...base,
+          outcome: async (): Promise<Outcome> => {
+            if (state.stage !== 'dial' && state.stage !== 'declined' && (await store.get(bridgedKey(farId))) !== undefined)
+              return { type: 'dial', status: 'completed', ...(cause ? { raw: cause } : {}) };
+            // provider: a leg that never answered says why in its cause (user_busy, timeout, …: telnyx SDK resources/webhooks.d.ts CallHangup.Payload.hangup_cause).
+            const status = state.stage === 'dial' ? dialStatusOf(cause) : 'completed';
+            // Answered but never connected: declined, silent at the screen, a machine, or hung up before or during the whisper.
+            if (status === 'completed') return { type: 'dial', status: 'no-answer', raw: `${cause ?? 'hangup'}:not-bridged` };
+            return { type: 'dial', status, ...(cause ? { raw: cause } : {}) };
+          },
+        };
+      }
+      const act = async (position: CallPosition | undefined, work: (step: TransferStep) => Promise<void>): Promise<void> => {
+        const step = position?.step;
+        if (!(await standsAt(call, current)) || step?.type !== 'transfer') {
+          // The caller is gone or has moved on: nobody to connect the far leg to.
+          await delivery.execute(farId, farLegHangupCommands(farId, at));
+          return;
+        }
+        await work(step);
+      };
+      const bridge = async (step: TransferStep): Promise<void> => {
+        const { caller, far } = farLegBridgeCommands(step, farId, at);
+        await store.set(bridgedKey(farId), state.callControlId, { ttlSeconds: 86_400 });
+        await delivery.execute(state.callControlId, caller);
+        if (far.length) await delivery.execute(farId, far);
+      };
+      /** The far leg hears part `part` next (the screen after the last part, or the bridge without a screen). */
+      const next = async (step: TransferStep, part: number): Promise<void> => {
+        const { output, warnings, bridge: connect } = farLegCommands(step, farId, at, part);
+        for (const warning of warnings) logger.info?.(`[callflow:telnyx] ${warning}`, { callId: state.callControlId });
+        if (connect) return bridge(step);
+        await delivery.execute(farId, output);
+      };
+      switch (event.type) {
+        case 'call.answered':
+          if (state.stage !== 'dial') return { ...base, outcome: () => ({ done: event.type }) };
+          return {
+            ...base,
+            outcome: async (position) => {
+              // A screened far leg was dialled with machine detection: its verdict starts the whisper.
+              await act(position, async (step) => (step.screen ? undefined : next(step, 0)));
+              return { done: 'far leg answered' };
+            },
+          };
+        case 'call.machine.detection.ended': {
+          if (state.stage !== 'dial') return { ...base, outcome: () => ({ done: event.type }) };
+          // provider: result human, machine or not_sure (telnyx SDK resources/webhooks.d.ts CallMachineDetectionEnded.Payload.result).
+          const machine = event.payload.result === 'machine';
+          return {
+            ...base,
+            outcome: async (position) => {
+              await act(position, async (step) => {
+                if (machine) await delivery.execute(farId, farLegHangupCommands(farId, at));
+                else await next(step, 0);
+              });
+              return { done: machine ? 'far leg is a machine' : 'far leg is a person' };
+            },
+          };
+        }
+        case 'call.speak.ended':
+        case 'call.playback.ended':
+          // provider: status call_hangup: the far leg hung up meanwhile; its call.hangup ends the transfer (telnyx SDK resources/webhooks.d.ts CallSpeakEnded, CallPlaybackEnded).
+          if (state.stage !== 'prompt' || event.payload.status === 'call_hangup') return { ...base, outcome: () => ({ done: event.type }) };
+          return {
+            ...base,
+            outcome: async (position) => {
+              await act(position, (step) => next(step, state.part + 1));
+              return { done: 'far leg heard a part' };
+            },
+          };
+        case 'call.gather.ended': {
+          if (state.stage !== 'screen') return { ...base, outcome: () => ({ done: event.type }) };
+          const digits = typeof event.payload.digits === 'string' ? event.payload.digits : '';
+          return {
+            ...base,
+            outcome: async (position) => {
+              await act(position, async (step) => {
+                // provider: call.gather.ended carries the digits and a status (valid, invalid, timeout, call_hangup, …: telnyx SDK resources/webhooks.d.ts CallGatherEnded.Payload).
+                if (event.payload.status === 'call_hangup') return;
+                if (digits === (step.screen?.acceptKey ?? '1')) await bridge(step);
+                else await delivery.execute(farId, farLegHangupCommands(farId, at));
+              });
+              return { done: 'screened' };
+            },
+          };
+        }
+        default:
+          return { ...base, outcome: () => ({ done: event.type }) };
+      }
+    }
+
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
@@ -322,6 +446,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       const state = event.clientState;
       if (!state || !event.callControlId) return { type: 'ignore', reason: 'no callflow state' };
       if (state.kind === 'outbound') return outboundEvent(event, state);
+      if (state.kind === 'far') return farLegEvent(event, state);
       const call: CallInfo =
         state.kind === 'peer'
           ? { callId: state.callControlId, provider: 'telnyx' }
@@ -407,11 +532,17 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       render(turn, input) {
         const planning = (input.prepared ?? {}) as Pick<
           PlanCommandsOptions,
-          'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence'
+          'answer' | 'stopPlayback' | 'stopListening' | 'seed' | 'sequence' | 'callerNumber'
         >;
         const waitNode = turn.wait?.state.node;
         const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
-        return planCommands(turn, { ...planning, continuations: input.continuations, nativeRetries: !dynamicNode, dynamicNode });
+        return planCommands(turn, {
+          ...planning,
+          continuations: input.continuations,
+          nativeRetries: !dynamicNode,
+          dynamicNode,
+          connectionId: options.connectionId,
+        });
       },
       deliver: delivery,
     };

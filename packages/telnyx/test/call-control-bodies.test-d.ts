@@ -22,6 +22,9 @@ describe('Call Control bodies fit the telnyx SDK parameters', () => {
     expectTypeOf<Bodies.EnqueueCallBody>().toExtend<Telnyx.Calls.ActionEnqueueParams>();
     expectTypeOf<Bodies.LeaveQueueBody>().toExtend<Telnyx.Calls.ActionLeaveQueueParams>();
     expectTypeOf<Bodies.HangupCallBody>().toExtend<Telnyx.Calls.ActionHangupParams>();
+    expectTypeOf<Bodies.BridgeCallBody>().toExtend<Telnyx.Calls.ActionBridgeParams>();
+    expectTypeOf<Bodies.SendDtmfBody>().toExtend<Telnyx.Calls.ActionSendDtmfParams>();
+    expectTypeOf<Bodies.DialCallBody>().toExtend<Telnyx.CallDialParams>();
   });
 
   it('conference commands', () => {

@@ -1,6 +1,13 @@
 import { describe, it } from 'vitest';
 import { createMemoryStore } from '@callflow/core';
-import { createTelnyxHandler, decodeClientState, type TelnyxClient } from '@callflow/telnyx';
+import {
+  createTelnyxHandler,
+  decodeClientState,
+  encodeClientState,
+  startTelnyxCall,
+  type TelnyxClient,
+  type TelnyxDialParams,
+} from '@callflow/telnyx';
 import {
   conformanceContext,
   conformanceFlow,
@@ -54,6 +61,31 @@ const telnyxDriver: HandlerConformanceDriver = {
     });
     return {
       handler,
+      async outboundAnswer({ node, forged }) {
+        let placed: TelnyxDialParams | undefined;
+        const dialClient = {
+          calls: {
+            dial: async (body: TelnyxDialParams) => {
+              placed = body;
+              return { data: { call_control_id: callId } };
+            },
+          },
+        };
+        await startTelnyxCall(dialClient, handler, { connectionId: 'conn-1', to: '+15550002', from: '+15550001', node });
+        let clientState = placed!.client_state!;
+        if (forged) {
+          const state = decodeClientState(clientState)!;
+          clientState = encodeClientState({ ...state, token: `${state.token.slice(0, -1)}${state.token.endsWith('A') ? 'B' : 'A'}` });
+        }
+        // provider: the dialled leg's call.answered echoes the dial's client_state (telnyx SDK resources/webhooks.d.ts CallAnswered.Payload).
+        return event('call.answered', {
+          ...callPayload,
+          from: '+15550001',
+          to: '+15550002',
+          direction: 'outgoing',
+          client_state: clientState,
+        });
+      },
       output: async (response) => [await response.text(), ...sent.splice(0)].join('\n'),
       lastToken: (output) => {
         const states = [...output.matchAll(/"client_state":"([^"]+)"/g)].map((match) => decodeClientState(match[1]!));
@@ -72,6 +104,21 @@ const telnyxDriver: HandlerConformanceDriver = {
       ...(body ? { note: body } : {}),
     });
   },
+  // provider: call.hangup with hangup_cause normal_clearing and start_time (telnyx SDK resources/webhooks.d.ts CallHangup.Payload); the event id names the delivery.
+  callEnded: (token, delivery) =>
+    event(
+      'call.hangup',
+      {
+        ...callPayload,
+        client_state: Buffer.from(`1 ${token}`).toString('base64'),
+        hangup_cause: 'normal_clearing',
+        hangup_source: 'caller',
+        sip_hangup_cause: '200',
+        start_time: '2025-12-31T23:59:48.000Z',
+        state: 'hangup',
+      },
+      `hangup-${delivery}`,
+    ),
   malformed: async () => {
     const body = '{"data": ';
     return new Request(`${publicBaseUrl}/telnyx`, {

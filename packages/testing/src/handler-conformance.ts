@@ -7,6 +7,7 @@ import {
   hangup,
   replyHandlerOf,
   say,
+  type CallEvent,
   type FetchHandler,
   type Flow,
   type Logger,
@@ -92,6 +93,12 @@ export interface HandlerConformanceSubject {
   output(response: Response): Promise<string>;
   /** The token of the position the last output waits at. */
   lastToken(output: string): string;
+  /**
+   * An outbound call placed with the provider's `startCall` through a fake REST client that keeps the request, and
+   * the signed answer webhook the provider then sends (the call answered by a human); `forged` alters the start's
+   * token before the webhook is signed, as an attacker who can sign nothing else would.
+   */
+  outboundAnswer(options: { node: string; forged?: boolean }): Promise<Request>;
 }
 
 /** What the suite passes when it builds a handler. */
@@ -115,6 +122,11 @@ export interface HandlerConformanceDriver {
   digits(token: string, digits: string, body?: string): Promise<Request>;
   /** A signed webhook whose body cannot be read. */
   malformed(): Promise<Request>;
+  /**
+   * The signed lifecycle webhook saying the call (at the position of `token`) ended, completed after some seconds:
+   * the same `delivery` gives the same webhook, as a provider's redelivery does.
+   */
+  callEnded(token: string, delivery: string): Promise<Request>;
   /** The same webhook without its signature. */
   unsigned(request: Request): Promise<Request>;
   /** Whether an output moved the call (a document with content, or commands sent). */
@@ -309,6 +321,67 @@ export function handlerConformanceCases(provider: ConformanceProvider, driver: H
         const response = await made.handler(await driver.malformed());
         assert.equal(response.status, 400);
         assert.ok(!driver.acted(await made.output(response)));
+        made.done();
+      },
+    },
+    {
+      name: 'a signed outbound start runs the flow from its node',
+      async run() {
+        const made = subject();
+        const response = await made.handler(await made.outboundAnswer({ node: 'bye' }));
+        assert.equal(response.status, 200, `${provider}: a signed outbound answer is 200`);
+        expectStepGolden(provider, 'bye', await made.output(response));
+        made.done();
+      },
+    },
+    {
+      name: 'a forged outbound start is 403 and never a flow turn',
+      async run() {
+        const made = subject();
+        const response = await made.handler(await made.outboundAnswer({ node: 'bye', forged: true }));
+        assert.equal(response.status, 403, `${provider}: a forged start token is refused (${response.status})`);
+        assert.ok(!driver.acted(await made.output(response)), 'no flow turn for a forged start');
+        made.done();
+      },
+    },
+    {
+      name: 'a lifecycle event delivered twice is reported once',
+      async run() {
+        const events: CallEvent[] = [];
+        const made = subject({}, { onCallEvent: (event: CallEvent) => void events.push(event) });
+        const { token } = await startCall(made);
+        const ended = await driver.callEnded(token, 'end-1');
+        const first = await made.handler(ended.clone());
+        const again = await made.handler(ended.clone());
+        for (const response of [first, again])
+          assert.ok(response.status >= 200 && response.status <= 299, `${provider}: the call's end is acknowledged (${response.status})`);
+        await made.output(again);
+        const endings = events.filter((event) => event.type === 'call-ended');
+        assert.equal(endings.length, 1, `${provider}: call-ended once, got ${JSON.stringify(endings)}`);
+        assert.equal(endings[0]!.callId, callId);
+        assert.deepEqual(
+          events.filter((event) => event.type === 'call-started').map((event) => event.callId),
+          [callId],
+        );
+        made.done();
+      },
+    },
+    {
+      name: 'a lifecycle event with a bad signature is 403 and reports nothing',
+      async run() {
+        const events: CallEvent[] = [];
+        const made = subject({}, { onCallEvent: (event: CallEvent) => void events.push(event) });
+        const { token } = await startCall(made);
+        const ended = await driver.callEnded(token, 'end-2');
+        const unsigned = await made.handler(await driver.unsigned(ended.clone()));
+        assert.equal(unsigned.status, 403);
+        const tampered = new Request(ended.url, { method: 'POST', headers: ended.headers, body: `${await ended.text()} ` });
+        assert.equal((await made.handler(tampered)).status, 403);
+        assert.deepEqual(
+          events.filter((event) => event.type === 'call-ended'),
+          [],
+          `${provider}: nothing reported for a refused webhook`,
+        );
         made.done();
       },
     },

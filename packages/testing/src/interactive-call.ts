@@ -307,7 +307,13 @@ export async function startInteractiveCall(options: InteractiveCallOptions): Pro
       return answer;
     };
     const client = createCallControlClient({ apiKey: 'interactive', baseUrl: emulator.apiBaseUrl, fetch: recordingFetch });
-    handler = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client, publicBaseUrl: `${base}/telnyx` });
+    handler = createTelnyxHandler({
+      ...common,
+      publicKey: emulator.publicKey,
+      client,
+      connectionId: emulator.connectionId,
+      publicBaseUrl: `${base}/telnyx`,
+    });
     verify = async (request) => {
       const value = request.headers['telnyx-signature-ed25519'] ?? '';
       const verdict = await verifyTelnyxSignature({

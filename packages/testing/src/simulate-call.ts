@@ -191,7 +191,13 @@ const localCalls: Record<ProviderName, LocalCall> = {
     try {
       // The built-in Call Control client (fetch only), pointed at the emulator's API: the telnyx SDK is not needed.
       const client = createCallControlClient({ apiKey: 'simulated', baseUrl: emulator.apiBaseUrl });
-      handler.current = createTelnyxHandler({ ...common, publicKey: emulator.publicKey, client, publicBaseUrl: `${base}/telnyx` });
+      handler.current = createTelnyxHandler({
+        ...common,
+        publicKey: emulator.publicKey,
+        client,
+        connectionId: emulator.connectionId,
+        publicBaseUrl: `${base}/telnyx`,
+      });
       return await emulator.call(script);
     } finally {
       await emulator.close();

@@ -20,7 +20,10 @@ export const twilioCapabilities: Capabilities = {
     note: '<Gather actionOnEmptyResult> with the prompt nested, then a <Redirect> to the same action; retries and routing decided by the engine',
   },
   record: { support: 'native', note: '<Record> then a <Redirect> to the same action for an empty recording' },
-  transfer: { support: 'native', note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed' },
+  transfer: {
+    support: 'native',
+    note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed. No machine detection on the called party: <Number machineDetection> reports only to amdStatusCallback (AsyncAmd is refused there), so a voicemail is screened out by its silence',
+  },
   enqueue: {
     support: 'native',
     note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds",

@@ -9,7 +9,10 @@ export const vonageCapabilities: Capabilities = {
   pause: { support: 'native', note: 'wait (0.1–7200 s); an SSML <break> inside a barge-in prompt' },
   gather: { support: 'native', note: 'talk/stream with bargeIn + input (≤20 digits, submit on # only); retries and routing by the engine' },
   record: { support: 'native', note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue' },
-  transfer: { support: 'native', note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case' },
+  transfer: {
+    support: 'native',
+    note: "connect with eventType synchronous (one endpoint); notify after it for the answered case. No machine detection on the called party: connect's machineDetection has no documented result event, so a voicemail is screened out by its silence",
+  },
   enqueue: {
     support: 'emulated',
     note: "no queue action: order and average wait in the Store, and a REST transfer when an agent frees up. The caller waits in a conversation of their own (startOnEnter false, the hold music; callflow's default track when none is given), or, when the flow repeats the announcement, has an escape key or a longest wait, in a loop of one play of the music (bargeIn) then input or notify, whose webhook at each break answers the announcement when due, the escape route or the timeout route. The caller cannot tell: they hear the music and the words, at the breaks, they would hear on Twilio or Telnyx",

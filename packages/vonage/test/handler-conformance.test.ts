@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { createMemoryStore } from '@callflow/core';
 import { conformanceContext, conformanceFlow, handlerConformanceCases, type HandlerConformanceDriver } from '@callflow/testing';
-import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
+import { createVonageHandler, signVonageRequest, startVonageCall, type VonageOutboundCallRequest } from '@callflow/vonage';
 
 const { secret, credential, callId, publicBaseUrl } = conformanceContext;
 
@@ -20,6 +20,27 @@ const vonageDriver: HandlerConformanceDriver = {
     });
     return {
       handler,
+      async outboundAnswer({ node, forged }) {
+        let placed: VonageOutboundCallRequest | undefined;
+        const client = {
+          voice: {
+            createOutboundCall: async (call: never) => {
+              placed = call as VonageOutboundCallRequest;
+              return { uuid: callId };
+            },
+          },
+        };
+        await startVonageCall(client, handler, { to: '+15550002', from: '+15550001', node });
+        const url = new URL(placed!.answerUrl[0]!);
+        const start = url.searchParams.get('s')!;
+        if (forged) url.searchParams.set('s', `${start.slice(0, -1)}${start.endsWith('A') ? 'B' : 'A'}`);
+        // provider: the answer webhook of an outbound call carries uuid, conversation_uuid, from and to (webhook reference, "Answer webhook").
+        return signVonageRequest({
+          url: url.href,
+          body: { uuid: callId, conversation_uuid: 'CON-1', from: '15550001', to: '15550002' },
+          signatureSecret: credential,
+        });
+      },
       output: async (response) => (response.status === 204 ? '' : response.text()),
       lastToken: (output) => decodeURIComponent(/[?&]t=([^&"]+)/.exec(output)?.[1] ?? ''),
     };
@@ -40,6 +61,13 @@ const vonageDriver: HandlerConformanceDriver = {
         speech: { results: [] },
         timestamp: body || '2026-01-01T00:00:00.000Z',
       },
+      signatureSecret: credential,
+    }),
+  // provider: the event webhook's final status completed, with duration in seconds (webhook reference, "Event webhook").
+  callEnded: (_token, delivery) =>
+    signVonageRequest({
+      url: `${publicBaseUrl}/event`,
+      body: { uuid: callId, conversation_uuid: 'CON-1', status: 'completed', duration: '12', timestamp: delivery, direction: 'inbound' },
       signatureSecret: credential,
     }),
   malformed: () => signVonageRequest({ url: `${publicBaseUrl}/answer`, body: '{"uuid":', signatureSecret: credential }),

@@ -258,6 +258,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         if (event.outbound?.liveCall) return moveOutbound(event);
         if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, undefined, () => startTurn(event));
         const commands = delivery;
+        // A forged outbound start is refused (403) before the event is claimed, as a forged continuation token is.
+        if (event.outbound) await engine.inspect(event.outbound.token, { callId: outboundCallId(event.outbound.nonce), provider: name });
         return commandWork(commands, event.deliveryId, call.callId, async () => {
           const handle = await commands.open(event, undefined, undefined);
           if (handle === 'stale') return;

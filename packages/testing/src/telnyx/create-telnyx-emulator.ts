@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { DialStatus } from '@callflow/core';
 import {
+  calleeKey,
+  calleeOf,
   nextCallerAction,
   type CallerAction,
   type CallScript,
@@ -105,6 +107,8 @@ export interface TelnyxEmulator {
   readonly apiBaseUrl: string;
   /** The public key events are signed with (base64, 32 bytes). */
   readonly publicKey: string;
+  /** The `connection_id` (Call Control application) its events report: give it to the handler's `connectionId`. */
+  readonly connectionId: string;
   /** The private key events are signed with (base64 PKCS#8), to sign extra test events. */
   readonly privateKey: string;
   /** Every API request received, in order. */
@@ -159,6 +163,27 @@ interface Leg {
   conferenceLeave?: () => void;
   /** While the leg waits in a queue: which, its place, the average wait, and the queue clock (seconds waited). */
   waiting?: { queue: string; position: number; averageWaitSeconds: number; waitedSeconds: number };
+  /** On the far leg of a transfer the application dialled itself (`link_to`): the caller's leg and the transfer's state. */
+  far?: FarLeg;
+  /** On a caller's leg: the far legs it waits on (dialled with `link_to` it), until each ends. */
+  pendingFar?: Promise<void>;
+  /** Commands queued on the leg so far, and those it has started to run. */
+  enqueued: number;
+  started: number;
+}
+
+interface FarLeg {
+  caller: Leg;
+  entry: Extract<TranscriptEntry, { type: 'transfer' }>;
+  /** Set when the application asked to bridge the caller to this leg; resolved once the bridged call ends. */
+  bridge?: { body: Record<string, unknown>; ended: Promise<void>; end: () => void };
+  /** A bridge request reached the API (send_dtmf after it is in order). */
+  bridgeRequested: boolean;
+  /** Commands queued on the caller's leg before the dial: they play (the hold music) before the far leg rings. */
+  queuedBefore: number;
+  /** Resolves once the caller's leg runs the bridge. */
+  bridgeRuns: Promise<void>;
+  bridgeRan: () => void;
 }
 
 interface ConferenceState extends EmulatedConference {
@@ -385,6 +410,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       queue: [],
       commandIds: new Set(),
       run,
+      enqueued: 0,
+      started: 0,
     };
     legs.set(leg.id, leg);
     return leg;
@@ -503,6 +530,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   }
 
   function enqueueCommand(leg: Leg, command: QueuedCommand) {
+    leg.enqueued++;
     leg.queue.push(command);
     const wake = leg.wake;
     leg.wake = undefined;
@@ -627,6 +655,20 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
           422,
           telnyxError('90018', 'Call already answered', 'an outgoing leg is answered by the called party'),
         );
+      if (action === 'bridge') {
+        // provider: BridgeRequest names the other leg in call_control_id, required (https://developers.telnyx.com/api-reference/call-commands/bridge-calls;
+        // the SDK's call_control_id_to_bridge_with is sent as call_control_id, telnyx SDK resources/calls/actions.js bridge).
+        if (typeof body.call_control_id !== 'string')
+          return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', 'missing call_control_id'));
+        const other = legs.get(body.call_control_id);
+        if (!other || other.ended)
+          return record(
+            { target: id, action, body },
+            422,
+            telnyxError('90018', 'Call has already ended', 'the call to bridge with is gone'),
+          );
+        if (other.far?.caller === leg) other.far.bridgeRequested = true;
+      }
       if (commandId) leg.commandIds.add(commandId);
       if (typeof body.client_state === 'string') leg.clientState = body.client_state;
       if (action === 'answer') leg.answered = true;
@@ -698,6 +740,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const timeout = body.timeout_secs;
       if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 600))
         return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'timeout_secs must be 5-600'));
+      if (typeof body.link_to === 'string') return dialFarLeg(body, record);
       const script = outboundScripts.shift() ?? {};
       const run: CallRun = {
         script,
@@ -724,6 +767,221 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
 
     return record({ action, body }, 404, telnyxError('10005', 'Resource not found', `${request.method} ${path} is not emulated`));
+  }
+
+  const farDials = new Map<string, Leg>();
+
+  /**
+   * A dial linked to a live call (`link_to`): the far leg of a transfer the application places itself. It shares the
+   * caller's session and plays the caller's next transfer script: rings, then hangs up unanswered (busy, no answer,
+   * failed) or answers and runs the commands sent to it (whisper, screening gather) until it is bridged or hung up.
+   * provider: telnyx SDK resources/calls/calls.d.ts CallDialParams (link_to, bridge_intent, timeout_secs, command_id).
+   */
+  function dialFarLeg(
+    body: Record<string, unknown>,
+    record: (entry: Omit<TelnyxApiRequest, 'status'>, status: number, answer: unknown) => void,
+  ): void {
+    const caller = legs.get(String(body.link_to));
+    if (!caller || caller.ended) {
+      record({ action: 'dial', body }, 422, telnyxError('90018', 'Call has already ended', 'the link_to call is gone'));
+      return;
+    }
+    const commandId = typeof body.command_id === 'string' ? body.command_id : undefined;
+    const existing = commandId ? farDials.get(`${caller.id} ${commandId}`) : undefined;
+    const answer = (leg: Leg) => ({
+      data: { call_control_id: leg.id, call_leg_id: leg.legId, call_session_id: leg.sessionId, is_alive: true, record_type: 'call' },
+    });
+    if (existing) {
+      // provider: "Telnyx will ignore others Dial commands with the same command_id" (CallDialParams.command_id).
+      record({ action: 'dial', body, duplicate: true }, 200, answer(existing));
+      return;
+    }
+    // provider: with bridge_intent the from is the linked call's (CallDialParams.bridge_intent).
+    const from = body.bridge_intent === true ? caller.from : String(body.from);
+    const far = newLeg(
+      caller.run,
+      from,
+      String(body.to),
+      'outgoing',
+      caller.sessionId,
+      typeof body.client_state === 'string' ? body.client_state : undefined,
+    );
+    if (commandId) farDials.set(`${caller.id} ${commandId}`, far);
+    let bridgeRan = () => {};
+    const bridgeRuns = new Promise<void>((resolve) => (bridgeRan = resolve));
+    far.far = {
+      caller,
+      queuedBefore: caller.enqueued,
+      entry: { type: 'transfer', to: String(body.to), status: 'completed' },
+      bridgeRequested: false,
+      bridgeRuns,
+      bridgeRan,
+    };
+    const previous = caller.pendingFar ?? Promise.resolve();
+    const work = new Promise<void>((resolve) => setImmediate(resolve)).then(() => playFarLeg(far, body));
+    caller.pendingFar = Promise.all([previous, work]).then(() => undefined);
+    record({ action: 'dial', body }, 200, answer(far));
+  }
+
+  /** The far leg of a dialled transfer, from call.initiated to its call.hangup. */
+  async function playFarLeg(far: Leg, body: Record<string, unknown>): Promise<void> {
+    const { caller, entry } = far.far!;
+    const run = caller.run;
+    const scripted: TransferScript = run.script.transfers?.[run.cursor.transfers++] ?? { status: 'completed', durationSeconds: 30 };
+    const { status, durationSeconds } =
+      typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
+    const behaviour = calleeOf(scripted);
+    const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
+    // What the application sent the caller before dialling (the hold music) starts first.
+    for (const deadline = Date.now() + idleMs; caller.started < far.far!.queuedBefore && !caller.ended && Date.now() < deadline; )
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    const startTime = new Date(clock()).toISOString();
+    await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging', start_time: startTime });
+    const hangUp = async (dialStatus: DialStatus, source: string) => {
+      const { cause, sip } = hangupCauses[dialStatus];
+      far.ended = true;
+      await deliver(far, 'call.hangup', {
+        hangup_cause: cause,
+        hangup_source: source,
+        sip_hangup_cause: sip,
+        state: 'hangup',
+        start_time: startTime,
+      });
+    };
+    if (status !== 'completed') {
+      entry.status = status;
+      // provider: timeout_secs of ringing, then call.hangup with hangup_cause timeout (CallDialParams.timeout_secs).
+      if (status === 'no-answer') await wait(typeof body.timeout_secs === 'number' ? body.timeout_secs : 30);
+      run.entries.push(entry);
+      return hangUp(status, status === 'canceled' ? 'caller' : 'callee');
+    }
+    far.answered = true;
+    const heard: string[] = [];
+    entry.calleeHeard = heard;
+    await deliver(far, 'call.answered', { state: 'answered', start_time: startTime });
+    const detection = body.answering_machine_detection;
+    if (detection !== undefined && detection !== 'disabled') {
+      // provider: call.machine.detection.ended with the analysis result once the leg answers (telnyx SDK resources/calls/calls.d.ts
+      // CallDialParams.answering_machine_detection; results human, machine, not_sure in resources/webhooks.d.ts): a scripted voicemail is a machine.
+      await deliver(far, 'call.machine.detection.ended', { result: behaviour === 'voicemail' ? 'machine' : 'human' });
+    }
+    let last = 'call.answered';
+    while (!far.ended && !caller.ended) {
+      if (far.far!.bridge) return bridged(far, durationSeconds, hangUp);
+      // Asked for already: the caller's leg runs it after what is queued there (the stop of its hold music).
+      if (far.far!.bridgeRequested) {
+        await Promise.race([far.far!.bridgeRuns, new Promise((resolve) => setTimeout(resolve, idleMs))]);
+        if (far.far!.bridge) continue;
+      }
+      const command = await nextCommand(far);
+      if (!command) {
+        if (far.far!.bridge) continue;
+        run.errors.push(`the application sent the called party nothing after ${last}: it hears silence`);
+        entry.status = 'no-answer';
+        run.entries.push(entry);
+        return hangUp('completed', 'callee');
+      }
+      last = command.action;
+      const { body: commandBody } = command;
+      switch (command.action) {
+        case 'speak':
+          for (const part of spoken(String(commandBody.payload), commandBody.payload_type)) if (part.type === 'say') heard.push(part.text);
+          await deliver(far, 'call.speak.started');
+          await deliver(far, 'call.speak.ended', { status: 'completed' });
+          break;
+        case 'playback_start': {
+          const url = String(commandBody.audio_url ?? commandBody.media_name ?? 'playback_content');
+          heard.push(url);
+          await deliver(far, 'call.playback.started', { media_url: url, overlay: false });
+          await deliver(far, 'call.playback.ended', { media_url: url, overlay: false, status: 'completed' });
+          break;
+        }
+        case 'gather_using_speak':
+        case 'gather_using_audio':
+        case 'gather': {
+          if (command.action === 'gather_using_speak')
+            for (const part of spoken(String(commandBody.payload), commandBody.payload_type))
+              if (part.type === 'say') heard.push(part.text);
+          if (command.action === 'gather_using_audio') heard.push(String(commandBody.audio_url ?? commandBody.media_name));
+          // The scripted called party presses the accept key, another key, or nothing (silence, a voicemail).
+          const pressed = calleeKey(behaviour, acceptKey);
+          entry.calleePressed = pressed ?? '';
+          const validDigits = typeof commandBody.valid_digits === 'string' ? commandBody.valid_digits : '0123456789#*';
+          if (pressed !== undefined) await deliver(far, 'call.dtmf.received', { digit: pressed });
+          // provider: call.gather.ended status valid, invalid or timeout (telnyx SDK resources/webhooks.d.ts CallGatherEnded.Payload.status).
+          const gatherStatus = pressed === undefined ? 'timeout' : validDigits.includes(pressed) ? 'valid' : 'invalid';
+          await deliver(far, 'call.gather.ended', { digits: pressed ?? '', status: gatherStatus });
+          break;
+        }
+        case 'hangup':
+          // The application hung the called party up before connecting it: the caller was never connected.
+          entry.status = 'no-answer';
+          run.entries.push(entry);
+          return hangUp('completed', 'unknown');
+        default:
+          run.errors.push(`${command.action} sent to the called party before it was bridged (not emulated there)`);
+      }
+    }
+    if (!far.ended) {
+      // The caller left while the called party was being screened: Telnyx would keep the far leg up; the emulator ends it.
+      entry.status = 'canceled';
+      run.entries.push(entry);
+      await hangUp('canceled', 'caller');
+    }
+  }
+
+  /** The caller and a far leg bridged: call.bridged on both, the talk, then the far end hangs up. */
+  async function bridged(far: Leg, durationSeconds: number, hangUp: (status: DialStatus, source: string) => Promise<void>): Promise<void> {
+    const { caller, entry, bridge } = far.far!;
+    caller.run.entries.push(entry);
+    // provider: "call.bridged for Leg A, call.bridged for Leg B" (https://developers.telnyx.com/api-reference/call-commands/bridge-calls).
+    await deliver(caller, 'call.bridged', {});
+    await deliver(far, 'call.bridged', {});
+    await wait(durationSeconds);
+    for (const command of far.queue.splice(0)) {
+      // provider: send_dtmf digits 0-9, A-D, *, #, with w / W pauses (telnyx SDK resources/calls/actions.d.ts ActionSendDtmfParams).
+      if (command.action === 'send_dtmf') entry.sentDigits = (entry.sentDigits ?? '') + String(command.body.digits);
+      else caller.run.errors.push(`${command.action} sent to the called party during the bridge (not emulated there)`);
+    }
+    await hangUp('completed', 'callee');
+    bridge!.end();
+  }
+
+  /** The caller's side of a bridge: it waits while bridged; without park_after_unbridge Telnyx hangs it up when the bridge ends. */
+  async function bridgeCall(leg: Leg, body: Record<string, unknown>): Promise<void> {
+    const far = legs.get(String(body.call_control_id));
+    if (!far?.far || far.far.caller !== leg) {
+      leg.run.errors.push('bridge to a call this caller did not dial (only a dialled transfer leg is emulated)');
+      return;
+    }
+    if (!far.answered || far.ended) {
+      leg.run.errors.push('bridge to a far leg that is not answered (play_ringtone is not emulated)');
+      return;
+    }
+    if (leg.endlessPlayback)
+      leg.run.errors.push(`bridged while ${leg.endlessPlayback.url} still plays to the caller (send playback_stop first)`);
+    let end = () => {};
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    far.far.bridge = { body, ended, end };
+    far.far.bridgeRan();
+    far.wake?.();
+    await ended;
+    // provider: after the bridge the leg is hung up unless park_after_unbridge is self (ActionBridgeParams.park_after_unbridge).
+    if (body.park_after_unbridge !== 'self' && !leg.ended) {
+      const others = leg.queue.filter((queued) => queued.action !== 'hangup');
+      if (others.length)
+        leg.run.errors.push(`commands after the bridge ended on an unparked leg: ${others.map((queued) => queued.action).join(', ')}`);
+      leg.queue = [];
+      leg.run.entries.push({ type: 'hangup', by: 'flow' });
+      leg.run.endedBy ??= 'flow';
+      leg.ended = true;
+      await deliver(leg, 'call.hangup', {
+        hangup_cause: 'normal_clearing',
+        hangup_source: 'callee',
+        sip_hangup_cause: '200',
+        state: 'hangup',
+      });
+    }
   }
 
   /** An outbound leg: initiated, then answered (and machine detection's verdict) or hung up unanswered, then driven by the commands. */
@@ -814,22 +1072,24 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   }
 
   function say(leg: Leg, payload: string, type: unknown): void {
+    leg.run.entries.push(...spoken(payload, type));
+  }
+
+  /** What a speak payload sounds like, as transcript entries. */
+  function spoken(payload: string, type: unknown): Array<Extract<TranscriptEntry, { type: 'say' | 'pause' }>> {
     const pause = /^<speak>((?:<break time="\d+(?:ms|s)"\/>)+)<\/speak>$/.exec(payload);
     if (type === 'ssml' && pause) {
       const seconds = [...pause[1]!.matchAll(/time="(\d+)(ms|s)"/g)].reduce(
         (total, match) => total + Number(match[1]) / (match[2] === 'ms' ? 1000 : 1),
         0,
       );
-      leg.run.entries.push({ type: 'pause', seconds });
-      return;
+      return [{ type: 'pause', seconds }];
     }
     // provider: SSML paragraphs are spoken one after the other with a pause between (https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html).
     const paragraphs = type === 'ssml' ? [...payload.matchAll(/<p>([\s\S]*?)<\/p>/g)].map((match) => match[1]!) : [];
-    if (paragraphs.length > 0) {
-      for (const paragraph of paragraphs) leg.run.entries.push({ type: 'say', text: unescapeXml(paragraph.replace(/<[^>]+>/g, '')) });
-      return;
-    }
-    leg.run.entries.push({ type: 'say', text: type === 'ssml' ? unescapeXml(payload.replace(/<[^>]+>/g, '')) : payload });
+    if (paragraphs.length > 0)
+      return paragraphs.map((paragraph) => ({ type: 'say', text: unescapeXml(paragraph.replace(/<[^>]+>/g, '')) }));
+    return [{ type: 'say', text: type === 'ssml' ? unescapeXml(payload.replace(/<[^>]+>/g, '')) : payload }];
   }
 
   function unescapeXml(text: string): string {
@@ -906,6 +1166,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         return;
       case 'transfer':
         return transferCall(leg, body);
+      case 'bridge':
+        return bridgeCall(leg, body);
       case 'enqueue':
         return enqueueCall(leg, body);
       case 'leave_queue':
@@ -1335,12 +1597,20 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     let last = after;
     while (!leg.ended && run.endedBy !== 'error') {
       const command = await nextCommand(leg);
+      if (!command && leg.pendingFar !== undefined) {
+        // The caller waits while the far leg of its transfer rings and is screened.
+        const pending = leg.pendingFar;
+        await pending;
+        if (leg.pendingFar === pending) leg.pendingFar = undefined;
+        continue;
+      }
       if (!command) {
         run.errors.push(`the application sent no command after ${last}: the caller hears silence`);
         run.endedBy = 'error';
         break;
       }
       last = command.action;
+      leg.started++;
       await perform(leg, command);
     }
     if (!leg.ended) {
@@ -1364,6 +1634,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     apiBaseUrl,
     publicKey: signer.publicKey,
     privateKey: signer.privateKey,
+    connectionId,
     requests,
     deliveryStats,
     call: (script, callOptions = {}) => play(script, callOptions),
