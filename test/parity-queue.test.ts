@@ -482,6 +482,62 @@ describe('one flow with every step and every option', () => {
   });
 });
 
+describe('digit entry timers and the key that ends it', () => {
+  const pin = (options: { interDigitTimeoutSeconds?: number; finishOnKey?: string }) =>
+    defineFlow({
+      name: 'pin',
+      start: 'main',
+      nodes: {
+        main: [
+          gather({
+            prompt: [say('Enter your PIN.')],
+            maxDigits: 6,
+            timeoutSeconds: 5,
+            ...options,
+            routes: { '1234': 'ok' },
+            invalid: { attempts: 1, then: 'bye' },
+            noInput: { attempts: 1, then: 'bye' },
+          }),
+        ],
+        ok: [say('Thank you.'), hangup()],
+        bye: [say('Goodbye.'), hangup()],
+      },
+    });
+
+  it('a pause between digits other than the first wait runs on Telnyx; Twilio and Vonage, with one timer for both, refuse it by name', async () => {
+    const flow = pin({ interDigitTimeoutSeconds: 3 });
+    const telnyx = await run('telnyx', flow, { input: ['1234'] });
+    expect(telnyx.errors).toEqual([]);
+    expect(said(telnyx.entries)).toEqual(['Enter your PIN.', 'Thank you.']);
+    for (const provider of ['twilio', 'vonage'] as const) {
+      const refused = await refusal(provider, flow);
+      expect(refused).toMatchObject({ code: 'unsupported-step', provider });
+      expect(refused.message).toContain(
+        `nodes.main[0] gather: interDigitTimeoutSeconds (other than timeoutSeconds) is not supported on ${provider}`,
+      );
+    }
+  });
+
+  it('the same pause between digits as the first wait is the same call on all three', async () => {
+    const entries = await sameCall(pin({ interDigitTimeoutSeconds: 5 }), { input: ['1234'] });
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Thank you.']);
+  });
+
+  it("finishOnKey '*' ends entry on Twilio and Telnyx alike (the key is not collected); Vonage, which ends early only on '#', refuses it by name", async () => {
+    const flow = pin({ finishOnKey: '*' });
+    const entries = await sameCall(flow, { input: ['1234*'] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Thank you.']);
+    const vonage = await refusal('vonage', flow);
+    expect(vonage).toMatchObject({ code: 'unsupported-step', provider: 'vonage' });
+    expect(vonage.message).toContain("nodes.main[0] gather: finishOnKey (other than '#') is not supported on vonage");
+  });
+
+  it("finishOnKey '#' and '' (none) are the same call on all three", async () => {
+    expect(said(await sameCall(pin({ finishOnKey: '#' }), { input: ['1234#'] }))).toEqual(['Enter your PIN.', 'Thank you.']);
+    expect(said(await sameCall(pin({ finishOnKey: '' }), { input: ['1234'] }))).toEqual(['Enter your PIN.', 'Thank you.']);
+  });
+});
+
 describe('the queue example of docs/flow-format.md', () => {
   const page = readFileSync(new URL('../docs/flow-format.md', import.meta.url), 'utf8');
   const section = page.slice(page.indexOf('#### Telling a queued caller their place'));

@@ -78,6 +78,7 @@ export type TelnyxCommand =
   | Command<'enqueue', ActionEnqueueParams>
   | Command<'leave_queue', ActionLeaveQueueParams>
   | Command<'conference_join_or_create', TelnyxConferenceBody>
+  | Command<'conference_leave_others', { conference_id: string; command_id?: string }>
   | Command<'hangup', ActionHangupParams>
   | Command<'reject', ActionRejectParams>;
 
@@ -179,7 +180,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         commands.push(...enqueueCommands(wait.step, state, warnings, options.dynamicNode ?? false));
         break;
       case 'conference':
-        commands.push(conferenceCommand(wait.step, state, warnings));
+        commands.push(conferenceCommand(wait.step, state));
         break;
     }
   } else if (turn.ended) {
@@ -654,7 +655,9 @@ export function holdCommands(
 }
 
 // provider: Telnyx joins conferences by id, so the first caller creates the room and its id is kept under the name in the Store.
-function conferenceCommand(step: ConferenceStep, clientState: string, warnings: string[]): TelnyxCommand {
+// `muted` reaches the creator by the mute action after create (the executor); `endOnExit` is not join's end_conference_on_exit,
+// which hangs the others up, but callflow making them leave when this caller's conference.participant.left comes (the handler).
+function conferenceCommand(step: ConferenceStep, clientState: string): TelnyxCommand {
   const beep = step.beep === true ? ('always' as const) : ('never' as const);
   const startOnEnter = step.startOnEnter ?? true;
   const create: TelnyxConferenceBody['create'] = {
@@ -669,15 +672,10 @@ function conferenceCommand(step: ConferenceStep, clientState: string, warnings: 
   const join: TelnyxConferenceBody['join'] = {
     beep_enabled: beep,
     start_conference_on_enter: startOnEnter,
-    end_conference_on_exit: step.endOnExit ?? false,
     mute: step.muted ?? false,
     client_state: clientState,
   };
   if (step.holdMusic) join.hold_audio_url = step.holdMusic;
-  if (step.muted || step.endOnExit)
-    warnings.push(
-      `conference '${step.room}': muted/endOnExit apply when joining; the caller who creates the room is neither muted nor ends it on exit`,
-    );
   return {
     action: 'conference_join_or_create',
     body: { room: step.room, create: { ...create, ...telnyxOptions(step) }, join },

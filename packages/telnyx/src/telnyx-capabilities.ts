@@ -26,7 +26,7 @@ export const telnyxCapabilities: Capabilities = {
   },
   conference: {
     support: 'native',
-    note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store. Not yet the same: muted and endOnExit reach only callers who join, because conferences.create takes neither for the caller who creates the room',
+    note: "first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store (join with mute, start_conference_on_enter). muted: create takes no mute, so the creator is muted by POST /conferences/{id}/actions/mute right after create, while alone in the room. endOnExit (emulated): when that caller leaves or hangs up (conference.participant.left), GET /conferences/{id}/participants and a leave for each other caller, who goes on with the flow as on Twilio and Vonage (join's end_conference_on_exit would hang them up instead). The caller cannot tell: the others leave when the room would end elsewhere",
   },
   goto: { support: 'native', note: 'decided by the engine' },
   hangup: { support: 'native', note: 'hangup' },

@@ -243,6 +243,21 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       ]);
     }
 
+    /**
+     * A caller whose conference step has `endOnExit` left the room: everyone else leaves it too and goes on with their
+     * flow, as on Twilio (endConferenceOnExit) and Vonage (endOnExit), instead of being hung up as join's
+     * end_conference_on_exit would.
+     */
+    async function endedOnExit(call: CallInfo, clientState: ClientState, conferenceId: string): Promise<void> {
+      const current = `${clientState.sequence} ${clientState.token}`;
+      await delivery.execute(call.callId, [
+        {
+          action: 'conference_leave_others',
+          body: { conference_id: conferenceId, command_id: commandIdOf(call.callId, current, 0, 'conference_leave_others') },
+        },
+      ]);
+    }
+
     /** Whether the call still stands at this position (a stale hold event must not start music after the caller left the queue). */
     async function standsAt(call: CallInfo, current: string): Promise<boolean> {
       const raw = await store.get(telnyxPositionKey(call.callId));
@@ -358,6 +373,17 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           outcome: async (position) => {
             if (position) await pressed(call, state, digit, position);
             return { done: 'key press' };
+          },
+        };
+      }
+      const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
+      if (event.type === 'conference.participant.left' && state.kind === 'position' && outcome && conferenceId) {
+        return {
+          ...base,
+          outcome: async (position) => {
+            // Also when this caller hung up (the event is then stale for the flow): the others must still leave.
+            if (position?.step?.type === 'conference' && position.step.endOnExit) await endedOnExit(call, state, conferenceId);
+            return outcome;
           },
         };
       }

@@ -18,6 +18,18 @@ export const twilioCapabilities: Capabilities = {
   gather: {
     support: 'native',
     note: '<Gather actionOnEmptyResult> with the prompt nested, then a <Redirect> to the same action; retries and routing decided by the engine',
+    unsupported: [
+      {
+        option: 'interDigitTimeoutSeconds (other than timeoutSeconds)',
+        // provider: "timeout … that Twilio will wait for the caller to press another digit" is the first wait and the wait
+        // between digits alike (https://www.twilio.com/docs/voice/twiml/gather#timeout); there is no second timer.
+        why: '<Gather timeout> is both the wait for the first key and the wait between keys, so a different pause between digits would end input sooner or later than on Telnyx',
+        when: (step) =>
+          step.input !== 'speech' &&
+          step.interDigitTimeoutSeconds !== undefined &&
+          step.interDigitTimeoutSeconds !== (step.timeoutSeconds ?? 5),
+      },
+    ],
   },
   record: { support: 'native', note: '<Record> then a <Redirect> to the same action for an empty recording' },
   transfer: { support: 'native', note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed' },

@@ -8,7 +8,29 @@ export const vonageCapabilities: Capabilities = {
   say: { support: 'native', note: 'talk (≤1500 characters)' },
   play: { support: 'native', note: 'stream' },
   pause: { support: 'native', note: 'wait (0.1–7200 s); an SSML <break> inside a barge-in prompt' },
-  gather: { support: 'native', note: 'talk/stream with bargeIn + input (≤20 digits, submit on # only); retries and routing by the engine' },
+  gather: {
+    support: 'native',
+    note: 'talk/stream with bargeIn + input (≤20 digits, submit on # only); retries and routing by the engine',
+    unsupported: [
+      {
+        option: 'interDigitTimeoutSeconds (other than timeoutSeconds)',
+        // provider: dtmf.timeOut is the one DTMF timer, "the duration to wait for the user to input DTMF digits" (@vonage/voice
+        // dist/cjs/types/NCCO/DTMFSettings.d.ts); the input action has no separate wait between keys.
+        why: 'the input action has one DTMF timer (dtmf.timeOut) for the first key and between keys, so a different pause between digits would end input sooner or later than on Telnyx',
+        when: (step) =>
+          step.input !== 'speech' &&
+          step.interDigitTimeoutSeconds !== undefined &&
+          step.interDigitTimeoutSeconds !== (step.timeoutSeconds ?? 5),
+      },
+      {
+        option: "finishOnKey (other than '#')",
+        // provider: only submitOnHash ends DTMF entry early; otherwise "the DTMF recognition ends when the maximum digits are
+        // collected or the timeout occurs" (@vonage/voice dist/cjs/types/NCCO/DTMFSettings.d.ts submitOnHash).
+        why: "the input action can end digit entry early only on '#' (dtmf.submitOnHash), so another key would be collected as a digit and the caller would wait for the timeout",
+        when: (step) => step.input !== 'speech' && step.finishOnKey !== undefined && step.finishOnKey !== '#' && step.finishOnKey !== '',
+      },
+    ],
+  },
   record: { support: 'native', note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue' },
   transfer: { support: 'native', note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case' },
   enqueue: {

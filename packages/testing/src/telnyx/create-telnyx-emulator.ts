@@ -95,6 +95,8 @@ export interface EmulatedConference {
   holdAudioUrl?: string;
   /** Legs that heard the hold audio while waiting for the conference to start. */
   heardHoldAudio: string[];
+  /** Legs muted now (joined with `mute`, or by the mute action). */
+  muted: string[];
 }
 
 /** A local fake of Telnyx Call Control that plays scripted calls against an application over real HTTP. */
@@ -156,7 +158,8 @@ interface Leg {
   /** The settings of a running transcription_start, until transcription_stop. */
   transcribing?: Record<string, unknown>;
   lastProgressEvent?: { type: string; payload: Record<string, unknown>; clientState: string | undefined };
-  conferenceLeave?: () => void;
+  /** Takes the leg out of its conference: it leaves (the leave action) or is hung up (another's end_conference_on_exit). */
+  conferenceLeave?: (how: 'leave' | 'hangup') => void;
   /** While the leg waits in a queue: which, its place, the average wait, and the queue clock (seconds waited). */
   waiting?: { queue: string; position: number; averageWaitSeconds: number; waitedSeconds: number };
 }
@@ -540,13 +543,19 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
 
     const actionMatch = /^\/calls\/([^/]+)\/actions\/([a-z_]+)$/.exec(path);
     const conferenceJoin = /^\/conferences\/([^/]+)\/actions\/join$/.exec(path);
+    const conferenceAction = /^\/conferences\/([^/]+)\/actions\/(mute|leave)$/.exec(path);
+    const conferenceParticipants = /^\/conferences\/([^/]+)\/participants$/.exec(path);
     const action = actionMatch
       ? actionMatch[2]!
       : conferenceJoin
         ? 'conferences.join'
-        : path === '/conferences' && request.method === 'POST'
-          ? 'conferences.create'
-          : path;
+        : conferenceAction
+          ? `conferences.${conferenceAction[2]}`
+          : conferenceParticipants && request.method === 'GET'
+            ? 'conferences.listParticipants'
+            : path === '/conferences' && request.method === 'POST'
+              ? 'conferences.create'
+              : path;
     const failure = failures.find((entry) => entry.action === action && entry.times > 0);
     if (failure) {
       failure.times--;
@@ -657,6 +666,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         beep: typeof body.beep_enabled === 'string' ? body.beep_enabled : 'never',
         holdAudioUrl: typeof body.hold_audio_url === 'string' ? body.hold_audio_url : undefined,
         heardHoldAudio: [],
+        muted: [],
         creator: leg.id,
         creatorClientState: typeof body.client_state === 'string' ? body.client_state : leg.clientState,
         legs: new Map(),
@@ -685,6 +695,55 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       conference.participants.push(leg.id);
       enqueueCommand(leg, { action: 'conference_enter', body, conference: { id: conference.id, creating: false } });
       return record({ target: leg.id, action, body }, 200, { data: { result: 'ok' } });
+    }
+
+    if (conferenceParticipants && request.method === 'GET') {
+      // provider: GET /conferences/{id}/participants lists the legs in the room (telnyx SDK resources/conferences/conferences.d.ts
+      // ConferenceListParticipantsResponse: id, call_control_id, muted, on_hold, status …); an ended room lists none.
+      const conference = conferences.get(decodeURIComponent(conferenceParticipants[1]!));
+      if (!conference) return record({ action, body: {} }, 404, telnyxError('90015', 'Conference not found'));
+      const size = Number(url.searchParams.get('page[size]') ?? 20);
+      const present = conference.ended ? [] : conference.participants;
+      const data = present.slice(0, size).map((id) => ({
+        record_type: 'participant',
+        id: `participant-${id}`,
+        call_control_id: id,
+        call_leg_id: legs.get(id)?.legId,
+        conference: { id: conference.id, name: conference.name },
+        muted: conference.muted.includes(id),
+        on_hold: false,
+        end_conference_on_exit: conference.legs.get(id)?.endOnExit ?? false,
+        status: 'joined',
+      }));
+      return record({ target: conference.id, action, body: {} }, 200, {
+        data,
+        meta: { page_number: 1, page_size: size, total_pages: 1, total_results: present.length },
+      });
+    }
+
+    if (conferenceAction) {
+      const conference = conferences.get(decodeURIComponent(conferenceAction[1]!));
+      if (!conference) return record({ action, body }, 404, telnyxError('90015', 'Conference not found'));
+      if (conference.ended) return record({ target: conference.id, action, body }, 422, telnyxError('90068', 'Conference has ended'));
+      if (conferenceAction[2] === 'mute') {
+        // provider: "Mute a list of participants"; call_control_ids empty or absent mutes all (ActionMuteParams).
+        const ids =
+          Array.isArray(body.call_control_ids) && body.call_control_ids.length
+            ? body.call_control_ids.map(String)
+            : conference.participants;
+        const strangers = ids.filter((id) => !conference.participants.includes(id));
+        if (strangers.length)
+          return record({ target: conference.id, action, body }, 422, telnyxError('10015', 'Invalid parameter', 'not in the conference'));
+        for (const id of ids) if (!conference.muted.includes(id)) conference.muted.push(id);
+        return record({ target: conference.id, action, body }, 200, { data: { result: 'ok' } });
+      }
+      // provider: leave "removes a call leg from a conference and moves it back to parked state", with
+      // conference.participant.left (telnyx SDK resources/conferences/actions.d.ts leave, ActionLeaveParams.call_control_id).
+      const leaving = legs.get(String(body.call_control_id));
+      if (!leaving || !conference.participants.includes(leaving.id) || !leaving.conferenceLeave)
+        return record({ target: conference.id, action, body }, 422, telnyxError('10015', 'Invalid parameter', 'not in the conference'));
+      leaving.conferenceLeave('leave');
+      return record({ target: conference.id, action, body }, 200, { data: { result: 'ok' } });
     }
 
     if (path === '/calls' && request.method === 'POST') {
@@ -1282,6 +1341,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
     const endOnExit = body.end_conference_on_exit === true;
     conference.legs.set(leg.id, { endOnExit });
+    // provider: join's `mute` (ActionJoinParams.mute); create has none (ConferenceCreateParams), so a creator starts unmuted.
+    if (body.mute === true && !conference.muted.includes(leg.id)) conference.muted.push(leg.id);
     if (!conference.participants.includes(leg.id)) conference.participants.push(leg.id);
     conference.joined.push(leg.id);
     run.entries.push({ type: 'conference', room: conference.name });
@@ -1291,12 +1352,28 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     await deliver(leg, 'conference.participant.joined', { conference_id: conference.id });
     const scripted = run.script.conferences?.[run.cursor.conferences++] ?? { status: 'ended' as const };
     const seconds = 'seconds' in scripted && scripted.seconds !== undefined ? scripted.seconds : 0;
-    await Promise.race([wait(seconds), new Promise<void>((resolve) => (leg.conferenceLeave = resolve))]);
+    const how = await Promise.race([
+      wait(seconds).then(() => 'scripted' as const),
+      new Promise<'leave' | 'hangup'>((resolve) => (leg.conferenceLeave = resolve)),
+    ]);
     leg.conferenceLeave = undefined;
     conference.participants = conference.participants.filter((id) => id !== leg.id);
-    if ('hangup' in scripted) await callerHangsUp(leg);
+    conference.muted = conference.muted.filter((id) => id !== leg.id);
+    if ('hangup' in scripted && how === 'scripted') await callerHangsUp(leg);
+    if (how === 'hangup') {
+      run.entries.push({ type: 'hangup', by: 'flow' });
+      run.endedBy ??= 'flow';
+      leg.ended = true;
+      await deliver(leg, 'call.hangup', {
+        hangup_cause: 'normal_clearing',
+        hangup_source: 'unknown',
+        sip_hangup_cause: '200',
+        state: 'hangup',
+      });
+    }
     await deliver(leg, 'conference.participant.left', { conference_id: conference.id });
-    if (endOnExit) for (const id of conference.participants) legs.get(id)?.conferenceLeave?.();
+    // provider: end_conference_on_exit ends the room with "all remaining participants be hung up" (ActionJoinParams).
+    if (endOnExit) for (const id of conference.participants) legs.get(id)?.conferenceLeave?.('hangup');
     if (conference.participants.length === 0 && !conference.ended) {
       conference.ended = true;
       const saved = leg.clientState;
