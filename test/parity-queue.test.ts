@@ -438,6 +438,10 @@ describe('one flow with every step and every option', () => {
       { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'hangup', waitSeconds: 20 }] },
     ],
     ['closed on Sunday → voicemail', { at: '2026-11-22T19:00:00Z', recordings: [{ hangup: true }] }],
+    [
+      'closed on Sunday → a caller who says nothing at the beep is let go after the silence, then waits in the queue',
+      { at: '2026-11-22T19:00:00Z', recordings: [{ durationSeconds: 0 }], queues: [{ result: 'hangup', waitSeconds: 20 }] },
+    ],
     ['Christmas Day → holiday', { at: '2026-12-25T11:00:00Z' }],
   ] as const)('%s: the same on all three', async (_, script) => {
     // A Vonage queue times out only when the app sweeps it (sweepQueue), which a scripted call does not do.

@@ -13,8 +13,8 @@ export const telnyxCapabilities: Capabilities = {
     note: 'gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits',
   },
   record: {
-    support: 'native',
-    note: 'record_start; finishOnKey emulated with call.dtmf.received → record_stop; silence timeout is charged and starts after speech',
+    support: 'emulated',
+    note: "record_start (max_length, trim-silence); finishOnKey emulated with call.dtmf.received → record_stop; the silence stop emulated, because timeout_secs starts counting only after speech (a silent caller would be recorded to max_length) and cannot run beside a transcription (error 90053): transcription_start says when the caller talks (call.transcription), a silent gather (initial_timeout_millis = silenceSeconds) is the timer, stopped while they talk and started again after each utterance, and its timeout sends record_stop. The caller cannot tell: silent or done, they are let go after the flow's silence, as on Twilio and Vonage (transcription is billed)",
   },
   transfer: {
     support: 'native',

@@ -1130,6 +1130,14 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       await deliver(leg, 'call.recording.saved', saved(recorded));
       return;
     }
+    if (leg.transcribing && typeof body.timeout_secs === 'number' && body.timeout_secs > 0) {
+      // provider: "Call recording can not be started with 'timeout_secs' while the call is being transcribed" (https://developers.telnyx.com/api/errors/90053).
+      run.errors.push('record_start with timeout_secs while the call is transcribed: Telnyx refuses it (90053)');
+    }
+    if (leg.transcribing) {
+      const timerSeconds = await silenceTimer(leg);
+      if (timerSeconds !== undefined) return recordTimed(leg, body, script, timerSeconds, saved, url);
+    }
     // provider: max_length 0 (the default) is infinite; timeout_secs (default 0, infinite) "only starts when the speech is
     // detected" (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams), so a caller who never speaks
     // (a scripted 0-second message) and a recording without timeout_secs both run until max_length.
@@ -1157,6 +1165,81 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       else leg.queue.splice(stop, 1);
     }
     await deliver(leg, 'call.recording.saved', saved(seconds));
+  }
+
+  /** The next command, when it is `action`; else it stays queued and the run notes what was missing. */
+  async function expectCommand(leg: Leg, action: string, why: string): Promise<QueuedCommand | undefined> {
+    const next = await nextCommand(leg);
+    if (next?.action === action) return next;
+    if (next) leg.queue.unshift(next);
+    leg.run.errors.push(`${why}, but the application sent no ${action}${next ? ` (it sent ${next.action})` : ''}`);
+    return undefined;
+  }
+
+  /** The seconds of the silent `gather` an application sends right after record_start to time the silence itself. */
+  async function silenceTimer(leg: Leg): Promise<number | undefined> {
+    const next = await nextCommand(leg);
+    const timer =
+      next?.action === 'gather' && typeof next.body.initial_timeout_millis === 'number'
+        ? next.body.initial_timeout_millis / 1000
+        : undefined;
+    if (timer === undefined && next) leg.queue.unshift(next);
+    return timer;
+  }
+
+  // provider: a running transcription reports speech as call.transcription, interim while the caller talks and final
+  // when an utterance ends (https://developers.telnyx.com/api-reference/callbacks/transcription); a gather with no digit
+  // ends with status timeout after initial_timeout_millis, and gather_stop ends it with status cancelled
+  // (https://developers.telnyx.com/api-reference/call-commands/gather, gather-stop); trim-silence drops the silence at the
+  // start and end of a recording (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams.trim).
+  async function recordTimed(
+    leg: Leg,
+    body: Record<string, unknown>,
+    script: { durationSeconds: number },
+    timerSeconds: number,
+    saved: (seconds: number) => Record<string, unknown>,
+    url: string,
+  ): Promise<void> {
+    const run = leg.run;
+    const maxLength = typeof body.max_length === 'number' && body.max_length > 0 ? body.max_length : Infinity;
+    const trimmed = body.trim === 'trim-silence';
+    const spoken = Math.min(script.durationSeconds, maxLength);
+    let recorded: number;
+    if (spoken <= 0) {
+      await wait(Math.min(timerSeconds, maxLength));
+      await deliver(leg, 'call.gather.ended', { status: 'timeout', digits: '' });
+      const stopped =
+        timerSeconds < maxLength && (await expectCommand(leg, 'record_stop', 'the caller stayed silent until the silent gather timed out'));
+      recorded = stopped ? (trimmed ? 0 : timerSeconds) : maxLength;
+    } else {
+      await deliver(leg, 'call.transcription', { transcription_data: { is_final: false, transcript: 'hello', confidence: null } });
+      if (await expectCommand(leg, 'gather_stop', 'the caller started speaking'))
+        await deliver(leg, 'call.gather.ended', { status: 'cancelled', digits: '' });
+      await wait(spoken);
+      recorded = spoken;
+      if (spoken >= maxLength) {
+        // max_length ends it while the caller is still talking.
+      } else if (run.options.recordingsEndWithKey) {
+        await deliver(leg, 'call.dtmf.received', { digit: '#' });
+        await expectCommand(leg, 'record_stop', 'the caller pressed #');
+      } else {
+        await deliver(leg, 'call.transcription', {
+          transcription_data: { is_final: true, transcript: 'hello, this is my message', confidence: 0.9 },
+        });
+        if (await expectCommand(leg, 'gather', 'an utterance ended while recording')) {
+          await wait(timerSeconds);
+          await deliver(leg, 'call.gather.ended', { status: 'timeout', digits: '' });
+          if (!(await expectCommand(leg, 'record_stop', 'the silence after the message ran out'))) recorded = maxLength;
+          else if (!trimmed) recorded = spoken + timerSeconds;
+        } else recorded = maxLength;
+      }
+    }
+    if (recorded === Infinity) {
+      run.errors.push('record_start without max_length whose silence was never stopped: recorded until the caller hung up');
+      recorded = spoken;
+    }
+    run.entries.push({ type: 'record', durationSeconds: recorded, url });
+    await deliver(leg, 'call.recording.saved', saved(recorded));
   }
 
   const hangupCauses: Record<DialStatus, { cause: string; sip: string }> = {
