@@ -536,6 +536,34 @@ describe('digit entry timers and the key that ends it', () => {
     expect(vonage.message).toContain("nodes.main[0] gather: finishOnKey (other than '#') is not supported on vonage");
   });
 
+  it('values outside what Vonage takes are refused when its handler is created, each named; Twilio and Telnyx run the call', async () => {
+    const wide = defineFlow({
+      name: 'wide',
+      start: 'main',
+      nodes: {
+        main: [
+          gather({ prompt: [say('Enter your PIN.')], maxDigits: 24, timeoutSeconds: 15, routes: { '1234': 'message' } }),
+          goto('message'),
+        ],
+        message: [say('Leave a message.'), record({ silenceSeconds: 2, maxSeconds: 30 }), transfer('+15005550006', { ringSeconds: 200 })],
+      },
+    });
+    const vonage = await refusal('vonage', wide);
+    expect(vonage).toMatchObject({ code: 'unsupported-step', provider: 'vonage' });
+    for (const option of [
+      'nodes.main[0] gather: numDigits / maxDigits (over 20)',
+      'nodes.main[0] gather: timeoutSeconds (over 10 for digits)',
+      'nodes.message[1] record: silenceSeconds (outside 3–10)',
+      'nodes.message[2] transfer: ringSeconds (over 120)',
+    ])
+      expect(vonage.message).toContain(`${option} is not supported on vonage`);
+    const entries = await sameCall(wide, { input: ['1234'], recordings: [{ durationSeconds: 4 }], transfers: ['completed'] }, [
+      'twilio',
+      'telnyx',
+    ]);
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Leave a message.']);
+  });
+
   it("finishOnKey '#' and '' (none) are the same call on all three", async () => {
     expect(said(await sameCall(pin({ finishOnKey: '#' }), { input: ['1234#'] }))).toEqual(['Enter your PIN.', 'Thank you.']);
     expect(said(await sameCall(pin({ finishOnKey: '' }), { input: ['1234'] }))).toEqual(['Enter your PIN.', 'Thank you.']);

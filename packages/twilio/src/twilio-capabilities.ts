@@ -35,7 +35,7 @@ export const twilioCapabilities: Capabilities = {
   transfer: { support: 'native', note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed' },
   enqueue: {
     support: 'native',
-    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds",
+    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds. Not yet the same (open): with an escape key, each play of the music is followed by the <Gather timeout> of 1 s, the shortest Twilio takes (a positive integer, https://www.twilio.com/docs/voice/twiml/gather#timeout), before the wait URL runs again, so the caller hears a 1 s gap between plays that Telnyx does not have",
   },
   conference: {
     support: 'native',

@@ -1,7 +1,15 @@
 import type { CallFeatures, Capabilities, ProviderAdapter, Rendered } from '@callflow/core';
 import { queueAnnouncementOf } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
-import { renderNcco, vonageConversationLimits, type RenderNccoContext } from './render-ncco.js';
+import { renderNcco, vonageConversationLimits, vonageLimits, type RenderNccoContext } from './render-ncco.js';
+
+/** True when a set value lies outside one of Vonage's documented ranges (an unset one takes callflow's default, inside them). */
+const outside = (value: number | undefined, [min, max]: readonly [number, number]) => value !== undefined && (value < min || value > max);
+
+// provider: the ranges are the NCCO reference's (https://developer.vonage.com/en/voice/voice-api/ncco-reference):
+// input dtmf.maxDigits ≤ 20 and dtmf.timeOut 0–10 s, speech.startTimeout 1–60 s and endOnSilence 0.4–10 s; record
+// endOnSilence 3–10 s and timeOut 3–7200 s; connect timeout 1–120 s and limit ≤ 7200 s. A flow set outside them is
+// refused when the handler is created (a render of a dynamic node still checks each value).
 
 /** What Vonage does natively, what callflow emulates on it, and how. */
 export const vonageCapabilities: Capabilities = {
@@ -29,10 +37,64 @@ export const vonageCapabilities: Capabilities = {
         why: "the input action can end digit entry early only on '#' (dtmf.submitOnHash), so another key would be collected as a digit and the caller would wait for the timeout",
         when: (step) => step.input !== 'speech' && step.finishOnKey !== undefined && step.finishOnKey !== '#' && step.finishOnKey !== '',
       },
+      {
+        option: `numDigits / maxDigits (over ${vonageLimits.maxDigits})`,
+        why: `the input action collects at most ${vonageLimits.maxDigits} digits (dtmf.maxDigits)`,
+        when: (step) => step.input !== 'speech' && (step.numDigits ?? step.maxDigits ?? 0) > vonageLimits.maxDigits,
+      },
+      {
+        option: `timeoutSeconds (over ${vonageLimits.dtmfTimeoutSeconds[1]} for digits)`,
+        why: `the input action waits at most ${vonageLimits.dtmfTimeoutSeconds[1]} s for keys (dtmf.timeOut)`,
+        when: (step) => step.input !== 'speech' && outside(step.timeoutSeconds, vonageLimits.dtmfTimeoutSeconds),
+      },
+      {
+        option: `timeoutSeconds (over ${vonageLimits.speechStartTimeoutSeconds[1]} for speech)`,
+        why: `the input action waits at most ${vonageLimits.speechStartTimeoutSeconds[1]} s for speech to start (speech.startTimeout)`,
+        when: (step) =>
+          step.input !== 'dtmf' && step.input !== undefined && outside(step.timeoutSeconds, vonageLimits.speechStartTimeoutSeconds),
+      },
+      {
+        option: `speech.endSilenceSeconds (outside ${vonageLimits.speechEndOnSilenceSeconds.join('–')})`,
+        why: `speech.endOnSilence takes ${vonageLimits.speechEndOnSilenceSeconds.join('–')} s`,
+        when: (step) =>
+          step.input !== 'dtmf' &&
+          step.input !== undefined &&
+          outside(step.speech?.endSilenceSeconds, vonageLimits.speechEndOnSilenceSeconds),
+      },
     ],
   },
-  record: { support: 'native', note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue' },
-  transfer: { support: 'native', note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case' },
+  record: {
+    support: 'native',
+    note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue',
+    unsupported: [
+      {
+        option: `silenceSeconds (outside ${vonageLimits.recordSilenceSeconds.join('–')})`,
+        why: `record endOnSilence takes ${vonageLimits.recordSilenceSeconds.join('–')} s, so the caller would be let go sooner or later than on Twilio and Telnyx`,
+        when: (step) => outside(step.silenceSeconds, vonageLimits.recordSilenceSeconds),
+      },
+      {
+        option: `maxSeconds (outside ${vonageLimits.recordTimeoutSeconds.join('–')})`,
+        why: `record timeOut takes ${vonageLimits.recordTimeoutSeconds.join('–')} s`,
+        when: (step) => outside(step.maxSeconds, vonageLimits.recordTimeoutSeconds),
+      },
+    ],
+  },
+  transfer: {
+    support: 'native',
+    note: 'connect with eventType synchronous (one endpoint); notify after it for the answered case',
+    unsupported: [
+      {
+        option: `ringSeconds (over ${vonageLimits.connectTimeoutSeconds[1]})`,
+        why: `connect rings at most ${vonageLimits.connectTimeoutSeconds[1]} s (timeout)`,
+        when: (step) => outside(step.ringSeconds, vonageLimits.connectTimeoutSeconds),
+      },
+      {
+        option: `maxSeconds (over ${vonageLimits.connectLimitSeconds[1]})`,
+        why: `connect limits a call to at most ${vonageLimits.connectLimitSeconds[1]} s (limit)`,
+        when: (step) => outside(step.maxSeconds, vonageLimits.connectLimitSeconds),
+      },
+    ],
+  },
   enqueue: {
     support: 'emulated',
     note: "a conversation of the caller's own with startOnEnter false and the hold music (callflow's default track when none is given); order and average wait in the Store, so the flow's announcement on entry names the same place; REST transfer when an agent frees up. The caller cannot tell: they hear the music and the words they would hear on Twilio or Telnyx",
