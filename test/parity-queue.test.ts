@@ -564,6 +564,43 @@ describe('digit entry timers and the key that ends it', () => {
     expect(said(entries)).toEqual(['Enter your PIN.', 'Leave a message.']);
   });
 
+  it('seconds Twilio would round (its timers take whole seconds) are refused when its handler is created, each named; Vonage and Telnyx run the call', async () => {
+    const fractional = (withTransfer: boolean) =>
+      defineFlow({
+        name: 'fractional-timers',
+        start: 'main',
+        nodes: {
+          main: [
+            gather({ prompt: [say('Enter your PIN.')], maxDigits: 4, timeoutSeconds: 4.5, routes: { '1234': 'message' } }),
+            goto('message'),
+          ],
+          message: [
+            say('Leave a message.'),
+            record({ silenceSeconds: 3.5, maxSeconds: 30.5 }),
+            ...(withTransfer ? [transfer('+15005550006', { ringSeconds: 20.5, maxSeconds: 60.5 })] : []),
+          ],
+        },
+      });
+    const twilio = await refusal('twilio', fractional(true));
+    expect(twilio).toMatchObject({ code: 'unsupported-step', provider: 'twilio' });
+    for (const option of [
+      'nodes.main[0] gather: timeoutSeconds (not a whole number)',
+      'nodes.message[1] record: silenceSeconds (not a whole number)',
+      'nodes.message[1] record: maxSeconds (not a whole number)',
+      'nodes.message[2] transfer: ringSeconds (not a whole number)',
+      'nodes.message[2] transfer: maxSeconds (not a whole number)',
+    ])
+      expect(twilio.message).toContain(`${option} is not supported on twilio`);
+    // Vonage's connect takes whole seconds too; its gather and record run the call as Telnyx does.
+    const vonage = await refusal('vonage', fractional(true));
+    expect(vonage.message).toContain('nodes.message[2] transfer: ringSeconds / maxSeconds (not a whole number) is not supported on vonage');
+    expect(vonage.message).not.toContain(' gather: ');
+    expect(vonage.message).not.toContain(' record: ');
+    const entries = await sameCall(fractional(false), { input: ['1234'], recordings: [{ durationSeconds: 4 }] }, ['vonage', 'telnyx']);
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Leave a message.']);
+    await sameCall(fractional(true), { input: ['1234'], recordings: [{ durationSeconds: 4 }], transfers: ['completed'] }, ['telnyx']);
+  });
+
   it("finishOnKey '#' and '' (none) are the same call on all three", async () => {
     expect(said(await sameCall(pin({ finishOnKey: '#' }), { input: ['1234#'] }))).toEqual(['Enter your PIN.', 'Thank you.']);
     expect(said(await sameCall(pin({ finishOnKey: '' }), { input: ['1234'] }))).toEqual(['Enter your PIN.', 'Thank you.']);

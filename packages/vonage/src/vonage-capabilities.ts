@@ -93,6 +93,14 @@ export const vonageCapabilities: Capabilities = {
         why: `connect limits a call to at most ${vonageLimits.connectLimitSeconds[1]} s (limit)`,
         when: (step) => outside(step.maxSeconds, vonageLimits.connectLimitSeconds),
       },
+      {
+        option: 'ringSeconds / maxSeconds (not a whole number)',
+        // provider: connect timeout and limit are integers (NCCO reference, connect; @callflow/testing validate-ncco.ts checks the same).
+        why: 'connect timeout and limit take whole seconds, so it would ring or last longer or shorter than on Telnyx',
+        when: (step) =>
+          (step.ringSeconds !== undefined && !Number.isInteger(step.ringSeconds)) ||
+          (step.maxSeconds !== undefined && !Number.isInteger(step.maxSeconds)),
+      },
     ],
   },
   enqueue: {
