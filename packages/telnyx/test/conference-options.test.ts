@@ -44,7 +44,7 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
 
   it('the host who creates the room is muted, as a host who joins is', async () => {
     const before = roomCount();
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 40 }] });
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 200 }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
     const room = current();
     const creator = room.participants[0]!;
@@ -58,7 +58,8 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
 
   it('when the host (endOnExit) leaves, the guest leaves too and hears the rest of the flow, not a hang-up', async () => {
     const before = roomCount();
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 30 }] });
+    // Long enough (2 s at 10 ms per second) for the guest to get through the menu and join on a busy machine.
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 200 }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
     const guest = await rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
     expect(guest.errors).toEqual([]);
@@ -75,7 +76,7 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
 
   it('when the host hangs up in the room, the guest still leaves and hears the rest of the flow', async () => {
     const before = roomCount();
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ hangup: true, seconds: 30 }] });
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ hangup: true, seconds: 200 }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
     const guest = await rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
     expect(guest.errors).toEqual([]);
@@ -85,9 +86,24 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
     expect(spoken(hostTranscript)).toEqual(['Press 1 to host, 2 to join.']);
   });
 
+  it('a host who joins a room a guest created: the guest (the creator) leaves when the host does, and hears the rest of the flow', async () => {
+    const before = roomCount();
+    const guest = rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
+    await waitFor(() => roomCount() > before && current().participants.length === 1);
+    const host = await rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 1 }] });
+    expect(host.errors).toEqual([]);
+    const guestTranscript = await guest;
+    expect(guestTranscript.errors).toEqual([]);
+    expect(spoken(guestTranscript)).toEqual(['Press 1 to host, 2 to join.', 'The room has closed.']);
+    const room = current();
+    const join = rig.emulator.requests.find((request) => request.action === 'conferences.join' && request.body.mute === true);
+    expect(join?.status).toBe(200);
+    expect(room).toMatchObject({ ended: true, participants: [] });
+  });
+
   it('a guest who leaves does not end the room for the host', async () => {
     const before = roomCount();
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 60 }] });
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 200 }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
     const guest = await rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 1 }] });
     expect(spoken(guest)).toEqual(['Press 1 to host, 2 to join.', 'The room has closed.']);
