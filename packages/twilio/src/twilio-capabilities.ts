@@ -26,7 +26,7 @@ export const twilioCapabilities: Capabilities = {
         option: 'interDigitTimeoutSeconds (other than timeoutSeconds)',
         // provider: "timeout … that Twilio will wait for the caller to press another digit" is the first wait and the wait
         // between digits alike (https://www.twilio.com/docs/voice/twiml/gather#timeout); there is no second timer.
-        why: '<Gather timeout> is both the wait for the first key and the wait between keys, so a different pause between digits would end input sooner or later than on Telnyx',
+        why: '<Gather timeout> is the wait for the first key and between keys alike',
         when: (step) =>
           step.input !== 'speech' &&
           step.interDigitTimeoutSeconds !== undefined &&
@@ -35,7 +35,7 @@ export const twilioCapabilities: Capabilities = {
       {
         option: 'timeoutSeconds (not a whole number)',
         // provider: <Gather timeout> is a positive integer (https://www.twilio.com/docs/voice/twiml/gather#timeout).
-        why: '<Gather timeout> takes whole seconds, so the wait would be longer or shorter than on Vonage and Telnyx',
+        why: '<Gather timeout> takes whole seconds',
         when: (step) => fractional(step.timeoutSeconds),
       },
       {
@@ -53,7 +53,7 @@ export const twilioCapabilities: Capabilities = {
       {
         option: 'silenceSeconds (not a whole number)',
         // provider: <Record timeout> and maxLength take whole seconds (https://www.twilio.com/docs/voice/twiml/record#attributes).
-        why: '<Record timeout> takes whole seconds, so the caller would be let go sooner or later than on Vonage and Telnyx',
+        why: '<Record timeout> takes whole seconds',
         when: (step) => fractional(step.silenceSeconds),
       },
       {
@@ -70,7 +70,7 @@ export const twilioCapabilities: Capabilities = {
       {
         option: 'ringSeconds (not a whole number)',
         // provider: <Dial timeout> and timeLimit take whole seconds (https://www.twilio.com/docs/voice/twiml/dial#attributes).
-        why: '<Dial timeout> takes whole seconds, so it would ring longer or shorter than on Vonage and Telnyx',
+        why: '<Dial timeout> takes whole seconds',
         when: (step) => fractional(step.ringSeconds),
       },
       {
@@ -82,7 +82,7 @@ export const twilioCapabilities: Capabilities = {
   },
   enqueue: {
     support: 'native',
-    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds. Not yet the same (open): with an escape key, each play of the music is followed by the <Gather timeout> of 1 s, the shortest Twilio takes (a positive integer, https://www.twilio.com/docs/voice/twiml/gather#timeout), before the wait URL runs again, so the caller hears a 1 s gap between plays that Telnyx does not have",
+    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds. Not yet the same (open): with an escape key each play is followed by the 1 s <Gather timeout> (the shortest Twilio takes), a gap Telnyx does not have",
   },
   conference: {
     support: 'native',
