@@ -472,6 +472,10 @@ describe('one flow with every step and every option', () => {
       { at: tuesday, input: ['1'], transfers: ['no-answer'], queues: [{ result: 'hangup', waitSeconds: 20 }] },
     ],
     ['closed on Sunday → voicemail', { at: '2026-11-22T19:00:00Z', recordings: [{ hangup: true }] }],
+    [
+      'closed on Sunday → a caller who says nothing at the beep is let go after the silence, then waits in the queue',
+      { at: '2026-11-22T19:00:00Z', recordings: [{ durationSeconds: 0 }], queues: [{ result: 'hangup', waitSeconds: 20 }] },
+    ],
     ['Christmas Day → holiday', { at: '2026-12-25T11:00:00Z' }],
   ] as const)('%s: the same on all three', async (_, script) => {
     const entries = await sameCall(portable, script as CallScript & { at: string });
@@ -524,6 +528,127 @@ describe('one flow with every step and every option', () => {
     expect(twilio).toMatchObject({ code: 'unsupported-step', provider: 'twilio' });
     expect(twilio.message).toContain('nodes.main[1] pause: seconds (not a whole number) is not supported on twilio');
     await sameCall(fractional, {}, ['vonage', 'telnyx']);
+  });
+});
+
+describe('digit entry timers and the key that ends it', () => {
+  const pin = (options: { interDigitTimeoutSeconds?: number; finishOnKey?: string }) =>
+    defineFlow({
+      name: 'pin',
+      start: 'main',
+      nodes: {
+        main: [
+          gather({
+            prompt: [say('Enter your PIN.')],
+            maxDigits: 6,
+            timeoutSeconds: 5,
+            ...options,
+            routes: { '1234': 'ok' },
+            invalid: { attempts: 1, then: 'bye' },
+            noInput: { attempts: 1, then: 'bye' },
+          }),
+        ],
+        ok: [say('Thank you.'), hangup()],
+        bye: [say('Goodbye.'), hangup()],
+      },
+    });
+
+  it('a pause between digits other than the first wait runs on Telnyx; Twilio and Vonage, with one timer for both, refuse it by name', async () => {
+    const flow = pin({ interDigitTimeoutSeconds: 3 });
+    const telnyx = await run('telnyx', flow, { input: ['1234'] });
+    expect(telnyx.errors).toEqual([]);
+    expect(said(telnyx.entries)).toEqual(['Enter your PIN.', 'Thank you.']);
+    for (const provider of ['twilio', 'vonage'] as const) {
+      const refused = await refusal(provider, flow);
+      expect(refused).toMatchObject({ code: 'unsupported-step', provider });
+      expect(refused.message).toContain(
+        `nodes.main[0] gather: interDigitTimeoutSeconds (other than timeoutSeconds) is not supported on ${provider}`,
+      );
+    }
+  });
+
+  it('the same pause between digits as the first wait is the same call on all three', async () => {
+    const entries = await sameCall(pin({ interDigitTimeoutSeconds: 5 }), { input: ['1234'] });
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Thank you.']);
+  });
+
+  it("finishOnKey '*' ends entry on Twilio and Telnyx alike (the key is not collected); Vonage, which ends early only on '#', refuses it by name", async () => {
+    const flow = pin({ finishOnKey: '*' });
+    const entries = await sameCall(flow, { input: ['1234*'] }, ['twilio', 'telnyx']);
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Thank you.']);
+    const vonage = await refusal('vonage', flow);
+    expect(vonage).toMatchObject({ code: 'unsupported-step', provider: 'vonage' });
+    expect(vonage.message).toContain("nodes.main[0] gather: finishOnKey (other than '#') is not supported on vonage");
+  });
+
+  it('values outside what Vonage takes are refused when its handler is created, each named; Twilio and Telnyx run the call', async () => {
+    const wide = defineFlow({
+      name: 'wide',
+      start: 'main',
+      nodes: {
+        main: [
+          gather({ prompt: [say('Enter your PIN.')], maxDigits: 24, timeoutSeconds: 15, routes: { '1234': 'message' } }),
+          goto('message'),
+        ],
+        message: [say('Leave a message.'), record({ silenceSeconds: 2, maxSeconds: 30 }), transfer('+15005550006', { ringSeconds: 200 })],
+      },
+    });
+    const vonage = await refusal('vonage', wide);
+    expect(vonage).toMatchObject({ code: 'unsupported-step', provider: 'vonage' });
+    for (const option of [
+      'nodes.main[0] gather: numDigits / maxDigits (over 20)',
+      'nodes.main[0] gather: timeoutSeconds (over 10 for digits)',
+      'nodes.message[1] record: silenceSeconds (outside 3–10)',
+      'nodes.message[2] transfer: ringSeconds (over 120)',
+    ])
+      expect(vonage.message).toContain(`${option} is not supported on vonage`);
+    const entries = await sameCall(wide, { input: ['1234'], recordings: [{ durationSeconds: 4 }], transfers: ['completed'] }, [
+      'twilio',
+      'telnyx',
+    ]);
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Leave a message.']);
+  });
+
+  it('seconds Twilio would round (its timers take whole seconds) are refused when its handler is created, each named; Vonage and Telnyx run the call', async () => {
+    const fractional = (withTransfer: boolean) =>
+      defineFlow({
+        name: 'fractional-timers',
+        start: 'main',
+        nodes: {
+          main: [
+            gather({ prompt: [say('Enter your PIN.')], maxDigits: 4, timeoutSeconds: 4.5, routes: { '1234': 'message' } }),
+            goto('message'),
+          ],
+          message: [
+            say('Leave a message.'),
+            record({ silenceSeconds: 3.5, maxSeconds: 30.5 }),
+            ...(withTransfer ? [transfer('+15005550006', { ringSeconds: 20.5, maxSeconds: 60.5 })] : []),
+          ],
+        },
+      });
+    const twilio = await refusal('twilio', fractional(true));
+    expect(twilio).toMatchObject({ code: 'unsupported-step', provider: 'twilio' });
+    for (const option of [
+      'nodes.main[0] gather: timeoutSeconds (not a whole number)',
+      'nodes.message[1] record: silenceSeconds (not a whole number)',
+      'nodes.message[1] record: maxSeconds (not a whole number)',
+      'nodes.message[2] transfer: ringSeconds (not a whole number)',
+      'nodes.message[2] transfer: maxSeconds (not a whole number)',
+    ])
+      expect(twilio.message).toContain(`${option} is not supported on twilio`);
+    // Vonage's connect takes whole seconds too; its gather and record run the call as Telnyx does.
+    const vonage = await refusal('vonage', fractional(true));
+    expect(vonage.message).toContain('nodes.message[2] transfer: ringSeconds / maxSeconds (not a whole number) is not supported on vonage');
+    expect(vonage.message).not.toContain(' gather: ');
+    expect(vonage.message).not.toContain(' record: ');
+    const entries = await sameCall(fractional(false), { input: ['1234'], recordings: [{ durationSeconds: 4 }] }, ['vonage', 'telnyx']);
+    expect(said(entries)).toEqual(['Enter your PIN.', 'Leave a message.']);
+    await sameCall(fractional(true), { input: ['1234'], recordings: [{ durationSeconds: 4 }], transfers: ['completed'] }, ['telnyx']);
+  });
+
+  it("finishOnKey '#' and '' (none) are the same call on all three", async () => {
+    expect(said(await sameCall(pin({ finishOnKey: '#' }), { input: ['1234#'] }))).toEqual(['Enter your PIN.', 'Thank you.']);
+    expect(said(await sameCall(pin({ finishOnKey: '' }), { input: ['1234'] }))).toEqual(['Enter your PIN.', 'Thank you.']);
   });
 });
 

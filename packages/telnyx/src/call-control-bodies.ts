@@ -394,3 +394,16 @@ export interface JoinConferenceBody extends CallCommandBody {
   supervisor_role?: 'barge' | 'monitor' | 'none' | 'whisper';
   whisper_call_control_ids?: string[];
 }
+
+/** Mute participants (POST /conferences/{id}/actions/mute). provider: telnyx SDK resources/conferences/actions.d.ts ActionMuteParams. */
+export interface MuteConferenceBody {
+  /** The legs to mute; empty or absent mutes everyone. */
+  call_control_ids?: string[];
+}
+
+/** Leave a conference, back to the parked state (POST /conferences/{id}/actions/leave). provider: telnyx SDK ActionLeaveParams. */
+export interface LeaveConferenceBody {
+  call_control_id: string;
+  beep_enabled?: BeepEnabled;
+  command_id?: string;
+}

@@ -153,6 +153,21 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
       actions: {
         join: async (conferenceId, body, requestOptions) =>
           post(`/conferences/${pathSegment(conferenceId)}/actions/join`, body, requestOptions),
+        // provider: POST /conferences/{id}/actions/mute and /leave (telnyx SDK resources/conferences/actions.js).
+        mute: async (conferenceId, body, requestOptions) =>
+          post(`/conferences/${pathSegment(conferenceId)}/actions/mute`, body, requestOptions),
+        leave: async (conferenceId, body, requestOptions) =>
+          post(`/conferences/${pathSegment(conferenceId)}/actions/leave`, body, requestOptions),
+      },
+      // provider: GET /conferences/{id}/participants, the query encoded as the SDK's qs does (resources/conferences/conferences.js).
+      listParticipants: (conferenceId, query, requestOptions) => {
+        const search = new URLSearchParams(Object.entries(query ?? {}).map(([key, value]) => [key, String(value)])).toString();
+        return post(
+          `/conferences/${pathSegment(conferenceId)}/participants${search ? `?${search}` : ''}`,
+          undefined,
+          requestOptions,
+          'GET',
+        ) as Promise<{ data?: Array<{ call_control_id?: string }> }>;
       },
     },
     // provider: GET /queues/{queue_name} and GET /queues/{queue_name}/calls/{call_control_id} (telnyx SDK resources/queues/queues.js, calls.js).

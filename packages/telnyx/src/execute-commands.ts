@@ -1,5 +1,10 @@
 import { CallFlowError, isCallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
-import type { CreateConferenceBody as ConferenceCreateParams, JoinConferenceBody as ActionJoinParams } from './call-control-bodies.js';
+import type {
+  CreateConferenceBody as ConferenceCreateParams,
+  JoinConferenceBody as ActionJoinParams,
+  LeaveConferenceBody,
+  MuteConferenceBody,
+} from './call-control-bodies.js';
 import type { TelnyxAction, TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
 
 /** The body of one planned command, typed with the telnyx SDK's parameters. */
@@ -51,7 +56,19 @@ export interface TelnyxClient {
   };
   conferences: {
     create(body: ConferenceCreateParams, options?: TelnyxRequestOptions): Promise<{ data?: { id?: string } }>;
-    actions: { join(conferenceId: string, body: ActionJoinParams, options?: TelnyxRequestOptions): Promise<unknown> };
+    actions: {
+      join(conferenceId: string, body: ActionJoinParams, options?: TelnyxRequestOptions): Promise<unknown>;
+      /** `POST /conferences/{id}/actions/mute`: mutes the caller who created a room with `muted: true` (create takes no mute). */
+      mute?(conferenceId: string, body: MuteConferenceBody, options?: TelnyxRequestOptions): Promise<unknown>;
+      /** `POST /conferences/{id}/actions/leave`: the others leave, back to their flows, when an `endOnExit` caller goes. */
+      leave?(conferenceId: string, body: LeaveConferenceBody, options?: TelnyxRequestOptions): Promise<unknown>;
+    };
+    /** `GET /conferences/{id}/participants`: who is still in the room when an `endOnExit` caller goes. */
+    listParticipants?(
+      conferenceId: string,
+      query?: { 'page[size]'?: number; 'page[number]'?: number },
+      options?: TelnyxRequestOptions,
+    ): PromiseLike<{ data?: Array<{ call_control_id?: string }> }>;
   };
   /** Where a waiting caller is and how long the queue waits, for the flow's announcements (the SDK's `client.queues`); without it the place is announced on entry only. */
   queues?: {
@@ -122,6 +139,7 @@ export interface ExecutionReport {
 type ErrorKind = 'retry' | 'gone' | 'fatal';
 
 function classify(error: unknown): ErrorKind {
+  if (isCallFlowError(error, 'invalid-options')) return 'fatal';
   const status = (error as { status?: unknown }).status;
   if (typeof status !== 'number') return 'retry';
   if (status === 408 || status === 429 || status >= 500) return 'retry';
@@ -203,6 +221,8 @@ export async function executeCommands(
       }
       case 'conference_join_or_create':
         return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
+      case 'conference_leave_others':
+        return leaveOthers(callControlId, command.body.conference_id, options, requestOptions, () => report.requests++);
     }
   };
 
@@ -258,8 +278,69 @@ export async function executeCommands(
 interface RoomRecord {
   state: 'creating' | 'ready';
   id?: string;
-  /** The leg creating the room. */
+  /** The leg creating (or that created) the room. */
   by?: string;
+}
+
+/** A conference command callflow cannot do without: the client in use lacks it. */
+function conferenceMethod<T>(method: T | undefined, name: string): T {
+  if (method === undefined)
+    throw new CallFlowError(
+      'invalid-options',
+      `the Telnyx client has no conferences.${name} (use createCallControlClient or the telnyx SDK)`,
+      {
+        provider: 'telnyx',
+      },
+    );
+  return method;
+}
+
+// provider: create takes no mute (telnyx SDK resources/conferences/conferences.d.ts ConferenceCreateParams), so the creator
+// is muted by POST /conferences/{id}/actions/mute with its call_control_id (actions.d.ts ActionMuteParams).
+async function muteCreator(
+  conferenceId: string,
+  callControlId: string,
+  options: ExecuteCommandsOptions,
+  requestOptions: TelnyxRequestOptions,
+) {
+  const actions = options.client.conferences.actions;
+  await conferenceMethod(actions.mute, 'actions.mute').call(actions, conferenceId, { call_control_ids: [callControlId] }, requestOptions);
+}
+
+/**
+ * The flow's `endOnExit` on Telnyx: everyone else leaves the room (`leave`, back to the parked state, with a
+ * conference.participant.left each, so each flow goes on as on Twilio and Vonage), which then ends as all have left.
+ * provider: join's end_conference_on_exit hangs the others up instead ("all remaining participants be hung up", telnyx SDK
+ * resources/conferences/actions.d.ts ActionJoinParams), as does POST /conferences/{id}/actions/end.
+ */
+async function leaveOthers(
+  callControlId: string,
+  conferenceId: string,
+  options: ExecuteCommandsOptions,
+  requestOptions: TelnyxRequestOptions,
+  countRequest: () => void,
+): Promise<void> {
+  const conferences = options.client.conferences;
+  countRequest();
+  // provider: GET /conferences/{id}/participants, up to 250 a page (the room's default size, ConferenceCreateParams.max_participants).
+  const page = await conferenceMethod(conferences.listParticipants, 'listParticipants').call(
+    conferences,
+    conferenceId,
+    { 'page[size]': 250 },
+    requestOptions,
+  );
+  const leave = conferenceMethod(conferences.actions.leave, 'actions.leave');
+  for (const participant of page.data ?? []) {
+    const other = participant.call_control_id;
+    if (!other || other === callControlId) continue;
+    countRequest();
+    try {
+      await leave.call(conferences.actions, conferenceId, { call_control_id: other }, requestOptions);
+    } catch (error) {
+      // A leg that left or hung up meanwhile is refused; the rest still leave.
+      if (classify(error) === 'retry') throw error;
+    }
+  }
 }
 
 /** Store key of a room's record (name → conference id). */
@@ -279,6 +360,11 @@ async function joinOrCreate(
   while (Date.now() < deadline) {
     const raw = await store.get(key);
     const record = raw === undefined ? undefined : (JSON.parse(raw) as RoomRecord | null);
+    if (record?.state === 'ready' && record.by === callControlId && record.id) {
+      // A retry after the room was created by this leg: it is in already; only the mute may be missing.
+      if (body.join.mute) await muteCreator(record.id, callControlId, options, requestOptions);
+      return;
+    }
     const mine = record?.state === 'creating' && record.by === callControlId;
     if (record === undefined || record === null || mine) {
       const claimed =
@@ -293,7 +379,11 @@ async function joinOrCreate(
         const id = created.data?.id;
         if (!id) throw new CallFlowError('provider-request-failed', 'conferences.create returned no id', { provider: 'telnyx' });
         await store.set(conferenceKey(id), body.room, { ttlSeconds: 86_400 });
-        await store.set(key, JSON.stringify({ state: 'ready', id } satisfies RoomRecord), { ttlSeconds: 86_400 });
+        await store.set(key, JSON.stringify({ state: 'ready', id, by: callControlId } satisfies RoomRecord), { ttlSeconds: 86_400 });
+        if (body.join.mute) {
+          countRequest();
+          await muteCreator(id, callControlId, options, requestOptions);
+        }
         return;
       } catch (error) {
         // Only a definite refusal frees the name; a retryable failure keeps the claim so the retry (same command_id) creates it.

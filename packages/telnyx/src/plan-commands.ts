@@ -84,6 +84,7 @@ export type TelnyxCommand =
   | Command<'enqueue', ActionEnqueueParams>
   | Command<'leave_queue', ActionLeaveQueueParams>
   | Command<'conference_join_or_create', TelnyxConferenceBody>
+  | Command<'conference_leave_others', { conference_id: string; command_id?: string }>
   | Command<'hangup', ActionHangupParams>
   | Command<'reject', ActionRejectParams>;
 
@@ -179,7 +180,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
       case 'record':
         // provider: call.recording.saved carries no call_control_id (telnyx SDK webhooks.d.ts CallRecordingSaved), so its client_state names the leg.
         commands.push(
-          recordCommand(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings),
+          ...recordCommands(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings),
         );
         break;
       case 'transfer':
@@ -199,7 +200,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
         commands.push(...enqueueCommands(wait.step, state, warnings, options.dynamicNode ?? false));
         break;
       case 'conference':
-        commands.push(conferenceCommand(wait.step, state, warnings));
+        commands.push(conferenceCommand(wait.step, state));
         break;
     }
   } else if (turn.ended) {
@@ -514,28 +515,56 @@ function gatherCommand(step: GatherStep, state: CallState, clientState: string, 
   return { action: 'gather', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
 }
 
-// provider: Telnyx records have no end-on-key; the handler sends record_stop on call.dtmf.received with the finish key.
-// provider: record_start timeout_secs "only starts when the speech is detected" and bills call transcription
-// (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams.timeout_secs; https://developers.telnyx.com/api-reference/call-commands/recording-start),
-// and cannot be used while the call is transcribed (https://developers.telnyx.com/api/errors/90053). A caller who never
-// speaks is recorded until max_length, where Twilio <Record timeout> and Vonage endOnSilence stop after the silence.
-function recordCommand(step: RecordStep, clientState: string, warnings: string[]): TelnyxCommand {
+/** The silence (seconds) that ends a recording, when it can end one before `maxSeconds`; callflow times it on Telnyx. */
+export function recordSilenceSeconds(step: RecordStep): number | undefined {
   const silenceSeconds = step.silenceSeconds ?? 5;
+  return silenceSeconds > 0 && silenceSeconds < (step.maxSeconds ?? 120) ? silenceSeconds : undefined;
+}
+
+/** The silent `gather` callflow times a recording's silence with: no prompt, one key at most, `initial_timeout_millis` the silence. */
+export function silenceTimerBody(silenceSeconds: number, clientState: string): ActionGatherParams {
+  return { initial_timeout_millis: Math.round(silenceSeconds * 1000), maximum_digits: 1, client_state: clientState };
+}
+
+// provider: Telnyx records have no end-on-key; the handler sends record_stop on call.dtmf.received with the finish key.
+// provider: record_start's own silence stop (timeout_secs) "only starts when the speech is detected" (telnyx SDK
+// resources/calls/actions.d.ts ActionStartRecordingParams.timeout_secs), so a caller who never speaks would be recorded until
+// max_length, where Twilio <Record timeout> and Vonage endOnSilence stop after the silence. callflow times the silence itself
+// instead: a real-time transcription (transcription_start, https://developers.telnyx.com/api-reference/call-commands/transcription-start)
+// says when the caller speaks (call.transcription, interim while they talk, final when an utterance ends), and a silent
+// `gather` is the timer (call.gather.ended status timeout after initial_timeout_millis): started with the recording and after
+// each utterance, stopped (gather_stop) when speech starts, and its timeout sends record_stop. timeout_secs is not sent:
+// "Call recording can not be started with 'timeout_secs' while the call is being transcribed" (https://developers.telnyx.com/api/errors/90053).
+// trim-silence, as Twilio's <Record trim> default, drops the silence the timer waited through.
+function recordCommands(step: RecordStep, clientState: string, warnings: string[]): TelnyxCommand[] {
   const maxSeconds = step.maxSeconds ?? 120;
+  const silenceSeconds = recordSilenceSeconds(step);
   const body: ActionStartRecordingParams = {
     format: 'mp3',
     channels: 'single',
     play_beep: step.beep ?? true,
     max_length: maxSeconds,
-    timeout_secs: silenceSeconds,
     client_state: clientState,
   };
-  if (silenceSeconds > 0 && silenceSeconds < maxSeconds) {
-    warnings.push(
-      `record: Telnyx stops on ${silenceSeconds} s of silence only after the caller has spoken (and bills transcription for it); a silent caller is recorded for maxSeconds (${maxSeconds} s)`,
-    );
-  }
-  return { action: 'record_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.recording.saved' };
+  if (silenceSeconds === undefined)
+    return [{ action: 'record_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.recording.saved' }];
+  warnings.push(
+    `record: the ${silenceSeconds} s silence stop is timed by callflow (transcription_start and a silent gather), since Telnyx's timeout_secs counts only after speech; the transcription is billed`,
+  );
+  return [
+    {
+      action: 'transcription_start',
+      body: {
+        transcription_engine: 'Google',
+        transcription_engine_config: { transcription_engine: 'Google', interim_results: true },
+        transcription_tracks: 'inbound',
+        client_state: clientState,
+      },
+    },
+    { action: 'record_start', body: { ...body, trim: 'trim-silence', ...telnyxOptions(step) } },
+    // All three carry the same client_state (the leg named, as call.recording.saved needs), whichever of them Telnyx echoes.
+    { action: 'gather', body: silenceTimerBody(silenceSeconds, clientState), resumeOn: 'call.recording.saved' },
+  ];
 }
 
 // provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
@@ -823,7 +852,9 @@ export function holdCommands(
 }
 
 // provider: Telnyx joins conferences by id, so the first caller creates the room and its id is kept under the name in the Store.
-function conferenceCommand(step: ConferenceStep, clientState: string, warnings: string[]): TelnyxCommand {
+// `muted` reaches the creator by the mute action after create (the executor); `endOnExit` is not join's end_conference_on_exit,
+// which hangs the others up, but callflow making them leave when this caller's conference.participant.left comes (the handler).
+function conferenceCommand(step: ConferenceStep, clientState: string): TelnyxCommand {
   const beep = step.beep === true ? ('always' as const) : ('never' as const);
   const startOnEnter = step.startOnEnter ?? true;
   const create: TelnyxConferenceBody['create'] = {
@@ -838,15 +869,10 @@ function conferenceCommand(step: ConferenceStep, clientState: string, warnings: 
   const join: TelnyxConferenceBody['join'] = {
     beep_enabled: beep,
     start_conference_on_enter: startOnEnter,
-    end_conference_on_exit: step.endOnExit ?? false,
     mute: step.muted ?? false,
     client_state: clientState,
   };
   if (step.holdMusic) join.hold_audio_url = step.holdMusic;
-  if (step.muted || step.endOnExit)
-    warnings.push(
-      `conference '${step.room}': muted/endOnExit apply when joining; the caller who creates the room is neither muted nor ends it on exit`,
-    );
   return {
     action: 'conference_join_or_create',
     body: { room: step.room, create: { ...create, ...telnyxOptions(step) }, join },

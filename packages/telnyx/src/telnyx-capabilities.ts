@@ -10,11 +10,11 @@ export const telnyxCapabilities: Capabilities = {
   },
   gather: {
     support: 'native',
-    note: 'gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits',
+    note: 'gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits. Not yet the same (open): a key pressed during a speech-only gather (input: speech) ends it with digits and cuts its prompt short ("Speech will be interrupted when a DTMF signal is received", gather_using_speak), where Twilio and Vonage ignore keys there; a speak prompt would not be cut, but Call Control documents no way to stop a speak when the caller starts talking (the barge-in both others do)',
   },
   record: {
-    support: 'native',
-    note: 'record_start; finishOnKey emulated with call.dtmf.received → record_stop; silence timeout is charged and starts after speech',
+    support: 'emulated',
+    note: "record_start (max_length, trim-silence); finishOnKey emulated with call.dtmf.received → record_stop; the silence stop emulated, because timeout_secs starts counting only after speech (a silent caller would be recorded to max_length) and cannot run beside a transcription (error 90053): transcription_start says when the caller talks (call.transcription), a silent gather (initial_timeout_millis = silenceSeconds) is the timer, stopped while they talk and started again after each utterance, and its timeout sends record_stop. The caller cannot tell: silent or done, they are let go after the flow's silence, as on Twilio and Vonage (transcription is billed)",
   },
   transfer: {
     support: 'native',
@@ -26,7 +26,7 @@ export const telnyxCapabilities: Capabilities = {
   },
   conference: {
     support: 'native',
-    note: 'first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store. Not yet the same: muted and endOnExit reach only callers who join, because conferences.create takes neither for the caller who creates the room',
+    note: "first caller creates the room (conferences.create with beep_enabled, max_participants, hold audio), later callers join by the id kept under its name in the Store (join with mute, start_conference_on_enter). muted: create takes no mute, so the creator is muted by POST /conferences/{id}/actions/mute right after create, while alone in the room. endOnExit (emulated): when that caller leaves or hangs up (conference.participant.left), GET /conferences/{id}/participants and a leave for each other caller, who goes on with the flow as on Twilio and Vonage (join's end_conference_on_exit would hang them up instead). The caller cannot tell: the others leave when the room would end elsewhere",
   },
   goto: { support: 'native', note: 'decided by the engine' },
   hangup: { support: 'native', note: 'hangup' },

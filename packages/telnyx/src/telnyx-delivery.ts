@@ -2,7 +2,7 @@ import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered
 import { CallFlowError, jsonReply, retryLaterReason } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
-import { dialsFarLeg, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
+import { dialsFarLeg, recordSilenceSeconds, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
 
 const dayTtl = { ttlSeconds: 86_400 };
 /** Store key of a call's position record. */
@@ -284,6 +284,9 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       const answered = outcome?.type === 'speech' || outcome?.type === 'digits' || outcome?.type === 'no-input';
       if (answered && position?.step?.type === 'gather' && position.state.kind === 'gather' && (position.step.input ?? 'dtmf') !== 'dtmf')
         planning.stopListening = { gather: outcome.type === 'speech' };
+      // A recording whose silence callflow timed leaves its transcription running, and maybe its silent gather.
+      if (position?.step?.type === 'record' && position.state.kind === 'record' && recordSilenceSeconds(position.step) !== undefined)
+        planning.stopListening = { gather: true };
       return { call, current, raw, ended, outcome, position, planning };
     },
     async send(handle, turn, render) {

@@ -1,5 +1,6 @@
 import {
   CallFlowError,
+  claimOnce,
   type AnsweredBy,
   type CallEventReport,
   type CallInfo,
@@ -25,6 +26,8 @@ import {
   holdCommands,
   nativeGatherRetries,
   planCommands,
+  recordSilenceSeconds,
+  silenceTimerBody,
   type HoldSegment,
   type PlanCommandsOptions,
   type TelnyxCommand,
@@ -258,6 +261,71 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       ]);
     }
 
+    /**
+     * A caller whose conference step has `endOnExit` left the room: everyone else leaves it too and goes on with their
+     * flow, as on Twilio (endConferenceOnExit) and Vonage (endOnExit), instead of being hung up as join's
+     * end_conference_on_exit would.
+     */
+    async function endedOnExit(call: CallInfo, clientState: ClientState, conferenceId: string): Promise<void> {
+      const current = `${clientState.sequence} ${clientState.token}`;
+      await delivery.execute(call.callId, [
+        {
+          action: 'conference_leave_others',
+          body: { conference_id: conferenceId, command_id: commandIdOf(call.callId, current, 0, 'conference_leave_others') },
+        },
+      ]);
+    }
+
+    /**
+     * What a transcription or gather event means for the silence of a recording (see recordCommands in plan-commands.ts):
+     * the caller started talking, finished an utterance, pressed a key, or the silence ran out.
+     */
+    function recordHeard(event: TelnyxEvent): 'speaking' | 'utterance' | 'key' | 'silence' | 'stopped' | undefined {
+      if (event.type === 'call.transcription') {
+        if (isInterimTranscription(event)) return 'speaking';
+        const data = event.payload.transcription_data as { is_final?: unknown } | undefined;
+        return data?.is_final === true ? 'utterance' : undefined;
+      }
+      if (event.type !== 'call.gather.ended') return undefined;
+      const status = event.payload.status;
+      if (status === 'timeout') return 'silence';
+      if (status === 'valid' || status === 'invalid') return 'key';
+      return status === 'cancelled' ? 'stopped' : undefined;
+    }
+
+    /**
+     * The recording's silence timer on Telnyx: speech stops it, the end of an utterance or a key starts it again, and
+     * its running out stops the recording, as Twilio's <Record timeout> and Vonage's endOnSilence do from the start.
+     */
+    async function recordSilence(
+      call: CallInfo,
+      clientState: ClientState,
+      position: CallPosition,
+      heard: NonNullable<ReturnType<typeof recordHeard>>,
+      eventId: string | undefined,
+    ): Promise<void> {
+      const step = position.step;
+      if (step?.type !== 'record' || heard === 'stopped') return;
+      const silenceSeconds = recordSilenceSeconds(step);
+      const current = `${clientState.sequence} ${clientState.token}`;
+      if (silenceSeconds === undefined || !(await standsAt(call, current))) return;
+      // A redelivered event (same id) was acted on already: Telnyx would ignore the repeated command_id, but send it once.
+      if (eventId !== undefined && !(await claimOnce(store, `telnyx:silence:${eventId}`, 3_600))) return;
+      // Each event's commands get their own ids: the same command is sent again for a later utterance.
+      const seed = `${current} ${eventId ?? ''}`;
+      const commandId = (action: TelnyxCommand['action']) => commandIdOf(call.callId, seed, 0, action);
+      const command: TelnyxCommand =
+        heard === 'speaking'
+          ? { action: 'gather_stop', body: { command_id: commandId('gather_stop') } }
+          : heard === 'silence'
+            ? { action: 'record_stop', body: { command_id: commandId('record_stop') } }
+            : {
+                action: 'gather',
+                body: { ...silenceTimerBody(silenceSeconds, encodeClientState(clientState)), command_id: commandId('gather') },
+              };
+      await delivery.execute(call.callId, [command]);
+    }
+
     /** Whether the call still stands at this position (a stale hold event must not start music after the caller left the queue). */
     async function standsAt(call: CallInfo, current: string): Promise<boolean> {
       const raw = await store.get(telnyxPositionKey(call.callId));
@@ -460,6 +528,29 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         position: `${state.sequence} ${state.token}`,
         ...(callEvent ? { callEvent } : {}),
       };
+      const answer = positionEvent(event, state, call, base, outcome);
+      // A transcription or silent gather at a recording is its silence timer (see recordCommands in plan-commands.ts).
+      const heard = state.kind === 'position' && answer.type === 'outcome' ? recordHeard(event) : undefined;
+      if (!heard || answer.type !== 'outcome') return answer;
+      return {
+        ...answer,
+        outcome: async (position) => {
+          if (position?.step?.type !== 'record' || position.state.kind !== 'record')
+            return typeof answer.outcome === 'function' ? answer.outcome(position) : answer.outcome;
+          await recordSilence(call, state, position, heard, event.id);
+          return { done: `${event.type} while recording` };
+        },
+      };
+    }
+
+    /** The outcome event of one of the call's own events, by what it reports (the recording's silence timer aside). */
+    function positionEvent(
+      event: TelnyxEvent,
+      state: ClientState,
+      call: CallInfo,
+      base: Omit<Extract<WebhookEvent<TelnyxCommand[]>, { type: 'outcome' }>, 'outcome'>,
+      outcome: ReturnType<typeof parseTelnyxEvent>['outcome'],
+    ): WebhookEvent<TelnyxCommand[]> {
       if (event.type === 'call.enqueued' && state.kind === 'position') {
         const entering = {
           position: numberOf(event.payload.current_position),
@@ -483,6 +574,17 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           outcome: async (position) => {
             if (position) await pressed(call, state, digit, position);
             return { done: 'key press' };
+          },
+        };
+      }
+      const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
+      if (event.type === 'conference.participant.left' && state.kind === 'position' && outcome && conferenceId) {
+        return {
+          ...base,
+          outcome: async (position) => {
+            // Also when this caller hung up (the event is then stale for the flow): the others must still leave.
+            if (position?.step?.type === 'conference' && position.step.endOnExit) await endedOnExit(call, state, conferenceId);
+            return outcome;
           },
         };
       }

@@ -180,6 +180,28 @@ describe('createCallControlClient sends the requests the telnyx SDK sends', () =
     });
   });
 
+  it("the conference commands of muted and endOnExit (mute, leave, the participant list): the SDK's requests", async () => {
+    const participants = () => Response.json({ data: [{ call_control_id: callId }], meta: { page_number: 1, total_pages: 1 } });
+    const requests = async (client: TelnyxClient) => {
+      const conferences = client.conferences;
+      await conferences.actions.mute!('conf/1 ü', { call_control_ids: [callId] });
+      await conferences.actions.leave!('conf/1 ü', { call_control_id: callId });
+      const page = await conferences.listParticipants!('conf/1 ü', { 'page[size]': 250 });
+      return page.data?.map((participant) => participant.call_control_id);
+    };
+    const sdk = recordingFetch((request) => (request.method === 'GET' ? participants() : ok()));
+    const ours = recordingFetch((request) => (request.method === 'GET' ? participants() : ok()));
+    expect(await requests(bothClients(ours.fetch).fetch)).toEqual(await requests(bothClients(sdk.fetch).sdk));
+    expect(ours.sent.map(({ method, url, body }) => ({ method, url, body }))).toEqual(
+      sdk.sent.map(({ method, url, body }) => ({ method, url, body })),
+    );
+    expect(ours.sent.map((request) => `${request.method} ${request.url}`)).toEqual([
+      `POST ${baseUrl}/conferences/conf%2F1%20%C3%BC/actions/mute`,
+      `POST ${baseUrl}/conferences/conf%2F1%20%C3%BC/actions/leave`,
+      `GET ${baseUrl}/conferences/conf%2F1%20%C3%BC/participants?page%5Bsize%5D=250`,
+    ]);
+  });
+
   it('the default base URL is the SDK default, https://api.telnyx.com/v2, and a trailing slash changes nothing', async () => {
     vi.stubEnv('TELNYX_BASE_URL', '');
     const sdk = recordingFetch();

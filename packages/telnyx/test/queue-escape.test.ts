@@ -37,7 +37,15 @@ describe('enqueue on Telnyx: escape key and timeout', () => {
         'leave_queue',
         'playback_stop',
         'speak',
+        // The voicemail: callflow times its silence (a transcription and a silent gather, stopped while the caller talks).
+        'transcription_start',
         'record_start',
+        'gather',
+        'gather_stop',
+        'gather',
+        'record_stop',
+        'gather_stop',
+        'transcription_stop',
         'speak',
         'hangup',
       ]);

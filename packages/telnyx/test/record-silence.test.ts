@@ -4,8 +4,11 @@ import { spoken } from '@callflow/testing';
 import { continuationStates, planCommands } from '../src/index.js';
 import { startRig, type Rig } from './harness.js';
 
-// provider: record_start timeout_secs "only starts when the speech is detected" and bills call transcription
-// (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams.timeout_secs); max_length bounds the rest.
+// provider: record_start's own silence stop, timeout_secs, "only starts when the speech is detected" (telnyx SDK
+// resources/calls/actions.d.ts ActionStartRecordingParams.timeout_secs), and cannot be combined with a transcription
+// (https://developers.telnyx.com/api/errors/90053). callflow times the silence itself: transcription_start says when the
+// caller speaks (call.transcription), and a silent gather is the timer, so a silent caller is stopped after the silence as
+// on Twilio (<Record timeout>) and Vonage (endOnSilence), not recorded until max_length.
 const flow = defineFlow({
   name: 'voicemail-box',
   start: 'box',
@@ -15,7 +18,7 @@ const flow = defineFlow({
   },
 });
 
-describe('a voicemail on Telnyx, per the documented silence rule', () => {
+describe('a voicemail on Telnyx: the silence timed by callflow', () => {
   let rig: Rig;
   const saved: Effect[] = [];
   beforeAll(async () => {
@@ -23,33 +26,63 @@ describe('a voicemail on Telnyx, per the documented silence rule', () => {
   });
   afterAll(() => rig.close());
 
-  it('plans timeout_secs and max_length, and warns that a silent caller is recorded for maxSeconds', async () => {
+  const sent = (action: string) => rig.emulator.requests.filter((request) => request.action === action && !request.duplicate);
+
+  it('plans a transcription, the recording (max_length, trim-silence, no timeout_secs) and a silent 4 s gather as the timer', async () => {
     const engine = createEngine(flow, { secret: 'telnyx-test-secret-0123456789' });
     const turn = await engine.start({ callId: 'v3:plan', provider: 'telnyx' });
     const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, turn.call)));
     const planned = planCommands(turn, { continuations: tokens, answer: true });
-    expect(planned.output.find((command) => command.action === 'record_start')?.body).toMatchObject({ max_length: 45, timeout_secs: 4 });
-    expect(planned.warnings).toContain(
-      'record: Telnyx stops on 4 s of silence only after the caller has spoken (and bills transcription for it); a silent caller is recorded for maxSeconds (45 s)',
-    );
+    expect(planned.output.map((command) => command.action)).toEqual(['answer', 'speak', 'transcription_start', 'record_start', 'gather']);
+    const recordStart = planned.output.find((command) => command.action === 'record_start')!;
+    expect(recordStart.body).toMatchObject({ max_length: 45, trim: 'trim-silence' });
+    expect(recordStart.body).not.toHaveProperty('timeout_secs');
+    expect(planned.output.at(-1)).toMatchObject({
+      body: { initial_timeout_millis: 4000, maximum_digits: 1 },
+      resumeOn: 'call.recording.saved',
+    });
+    expect(planned.output.find((command) => command.action === 'transcription_start')?.body).toMatchObject({
+      transcription_tracks: 'inbound',
+    });
+    expect(planned.warnings).toEqual([
+      "record: the 4 s silence stop is timed by callflow (transcription_start and a silent gather), since Telnyx's timeout_secs counts only after speech; the transcription is billed",
+    ]);
   });
 
-  it('a caller who speaks: the recording ends on the silence after it, resumes the flow, and runs the hook', async () => {
+  it('a caller who speaks: the timer stops while they talk, runs again after, and its timeout stops the recording', async () => {
     saved.length = 0;
+    const before = sent('record_stop').length;
     const transcript = await rig.emulator.call({ recordings: [{ durationSeconds: 9 }] });
     expect(transcript.errors).toEqual([]);
     expect(transcript.entries.find((entry) => entry.type === 'record')).toMatchObject({ durationSeconds: 9 });
     expect(spoken(transcript)).toEqual(['Leave a message.', 'Thank you.']);
     expect(saved).toHaveLength(1);
     expect(saved[0]!.recording).toMatchObject({ durationSeconds: 9 });
+    expect(sent('record_stop').length).toBe(before + 1);
   });
 
-  it('a silent caller: recorded until max_length, as Telnyx documents, then the flow goes on', async () => {
+  it('a silent caller: stopped after the 4 s of silence, as on Twilio and Vonage, then the flow goes on', async () => {
     saved.length = 0;
     const transcript = await rig.emulator.call({ recordings: [{ durationSeconds: 0 }] });
     expect(transcript.errors).toEqual([]);
-    expect(transcript.entries.find((entry) => entry.type === 'record')).toMatchObject({ durationSeconds: 45 });
+    // Trimmed of its silence, as Twilio's <Record trim-silence> default.
+    expect(transcript.entries.find((entry) => entry.type === 'record')).toMatchObject({ durationSeconds: 0 });
     expect(spoken(transcript)).toEqual(['Leave a message.', 'Thank you.']);
-    expect(saved[0]!.recording).toMatchObject({ durationSeconds: 45 });
+    expect(saved).toHaveLength(1);
+  });
+
+  it('the turn after the recording stops the transcription and the timer it left', async () => {
+    await rig.emulator.call({ recordings: [{ durationSeconds: 3 }] });
+    const actions = rig.emulator.requests.map((request) => request.action);
+    const stop = actions.lastIndexOf('transcription_stop');
+    expect(stop).toBeGreaterThan(actions.lastIndexOf('record_stop'));
+    expect(actions.slice(stop - 1, stop + 2)).toEqual(['gather_stop', 'transcription_stop', 'speak']);
+  });
+
+  it('# ends the recording while the caller talks', async () => {
+    const transcript = await rig.emulator.call({ recordings: [{ durationSeconds: 6 }] }, { recordingsEndWithKey: true });
+    expect(transcript.errors).toEqual([]);
+    expect(transcript.entries.find((entry) => entry.type === 'record')).toMatchObject({ durationSeconds: 6 });
+    expect(spoken(transcript)).toEqual(['Leave a message.', 'Thank you.']);
   });
 });

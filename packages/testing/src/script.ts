@@ -62,8 +62,11 @@ export interface CallScript {
     position?: number;
     averageWaitSeconds?: number;
   }>;
-  /** What happens at successive conferences; default the conference ends. */
-  conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true }>;
+  /**
+   * What happens at successive conferences; default the conference ends. `seconds` is how long the caller stays in the
+   * room first, on the Telnyx emulator's clock (where several callers share a room); the others end it at once.
+   */
+  conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true; seconds?: number }>;
   /**
    * Who picks up an outbound call (placed through the emulator's fake REST API): a person, an answering machine (whose
    * greeting ends with a beep), something detection cannot classify, or nobody (`busy`, `no-answer`, `failed`). Default `human`.

@@ -78,10 +78,6 @@ export function twimlWarnings(turn: Turn): string[] {
     if (planned.step.type === 'pause' && !Number.isInteger(planned.step.seconds))
       warnings.push(`pause of ${planned.step.seconds} s rounded to whole seconds`);
   }
-  const step = turn.wait?.step;
-  if (step?.type === 'gather' && step.interDigitTimeoutSeconds !== undefined && step.interDigitTimeoutSeconds !== step.timeoutSeconds) {
-    warnings.push('gather: Twilio uses one timeout for the first digit and between digits; interDigitTimeoutSeconds is ignored');
-  }
   return warnings;
 }
 

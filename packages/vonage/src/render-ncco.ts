@@ -227,9 +227,15 @@ function renderInput(step: GatherStep, node: string, warnings: string[], eventUr
     const timeOut = step.interDigitTimeoutSeconds ?? step.timeoutSeconds ?? 5;
     checkRange(timeOut, vonageLimits.dtmfTimeoutSeconds, 'gather.timeoutSeconds', node);
     const finishOnKey = step.finishOnKey ?? '#';
+    // provider: only '#' can end entry early (dtmf.submitOnHash); another finishOnKey is refused when the handler is created.
     if (finishOnKey !== '#' && finishOnKey !== '')
-      warnings.push(
-        `${node}: Vonage can only end digit entry with '#'; finishOnKey '${finishOnKey}' is not sent, input ends on maxDigits or the timeout`,
+      throw new CallFlowError(
+        'unsupported-step',
+        `${node}: gather.finishOnKey '${finishOnKey}': Vonage ends digit entry early only on '#'`,
+        {
+          provider,
+          node,
+        },
       );
     out.dtmf = { maxDigits, timeOut, submitOnHash: finishOnKey === '#' };
     if ((step.minDigits ?? 1) > 1)

@@ -42,7 +42,7 @@ describe('renderNcco limits', () => {
       gather({
         prompt: [say('Say or press'), pause(1)],
         input: 'both',
-        finishOnKey: '*',
+        finishOnKey: '',
         speech: { hints: ['sales'], endSilenceSeconds: 1.5 },
         routes: { sales: 'main' },
       }),
@@ -55,7 +55,11 @@ describe('renderNcco limits', () => {
       speech: { context: ['sales'], endOnSilence: 1.5, startTimeout: 5 },
       dtmf: { submitOnHash: false },
     });
-    expect(warnings.join('\n')).toMatch(/only end digit entry with '#'/);
+    expect(warnings.join('\n')).toMatch(/share one input action/);
+    // provider: only '#' ends entry early (dtmf.submitOnHash); another finishOnKey is refused, not dropped with a warning.
+    await expect(async () =>
+      renderNcco(await firstTurn(one([gather({ prompt: [say('Press')], finishOnKey: '*' })])), { eventUrl: 'https://x' }),
+    ).rejects.toThrow(/gather.finishOnKey '\*': Vonage ends digit entry early only on '#'/);
     const sip = renderNcco(await firstTurn(one([transfer({ sip: 'sip:agent@pbx.example.com', username: 'u', password: 'p' })])), {
       eventUrl: 'https://x.example',
     });

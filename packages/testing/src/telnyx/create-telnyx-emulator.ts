@@ -97,6 +97,8 @@ export interface EmulatedConference {
   holdAudioUrl?: string;
   /** Legs that heard the hold audio while waiting for the conference to start. */
   heardHoldAudio: string[];
+  /** Legs muted now (joined with `mute`, or by the mute action). */
+  muted: string[];
 }
 
 /** A local fake of Telnyx Call Control that plays scripted calls against an application over real HTTP. */
@@ -160,7 +162,8 @@ interface Leg {
   /** The settings of a running transcription_start, until transcription_stop. */
   transcribing?: Record<string, unknown>;
   lastProgressEvent?: { type: string; payload: Record<string, unknown>; clientState: string | undefined };
-  conferenceLeave?: () => void;
+  /** Takes the leg out of its conference: it leaves (the leave action) or is hung up (another's end_conference_on_exit). */
+  conferenceLeave?: (how: 'leave' | 'hangup') => void;
   /** While the leg waits in a queue: which, its place, the average wait, and the queue clock (seconds waited). */
   waiting?: { queue: string; position: number; averageWaitSeconds: number; waitedSeconds: number };
   /** On the far leg of a transfer the application dialled itself (`link_to`): the caller's leg and the transfer's state. */
@@ -568,13 +571,19 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
 
     const actionMatch = /^\/calls\/([^/]+)\/actions\/([a-z_]+)$/.exec(path);
     const conferenceJoin = /^\/conferences\/([^/]+)\/actions\/join$/.exec(path);
+    const conferenceAction = /^\/conferences\/([^/]+)\/actions\/(mute|leave)$/.exec(path);
+    const conferenceParticipants = /^\/conferences\/([^/]+)\/participants$/.exec(path);
     const action = actionMatch
       ? actionMatch[2]!
       : conferenceJoin
         ? 'conferences.join'
-        : path === '/conferences' && request.method === 'POST'
-          ? 'conferences.create'
-          : path;
+        : conferenceAction
+          ? `conferences.${conferenceAction[2]}`
+          : conferenceParticipants && request.method === 'GET'
+            ? 'conferences.listParticipants'
+            : path === '/conferences' && request.method === 'POST'
+              ? 'conferences.create'
+              : path;
     const failure = failures.find((entry) => entry.action === action && entry.times > 0);
     if (failure) {
       failure.times--;
@@ -699,6 +708,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         beep: typeof body.beep_enabled === 'string' ? body.beep_enabled : 'never',
         holdAudioUrl: typeof body.hold_audio_url === 'string' ? body.hold_audio_url : undefined,
         heardHoldAudio: [],
+        muted: [],
         creator: leg.id,
         creatorClientState: typeof body.client_state === 'string' ? body.client_state : leg.clientState,
         legs: new Map(),
@@ -727,6 +737,55 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       conference.participants.push(leg.id);
       enqueueCommand(leg, { action: 'conference_enter', body, conference: { id: conference.id, creating: false } });
       return record({ target: leg.id, action, body }, 200, { data: { result: 'ok' } });
+    }
+
+    if (conferenceParticipants && request.method === 'GET') {
+      // provider: GET /conferences/{id}/participants lists the legs in the room (telnyx SDK resources/conferences/conferences.d.ts
+      // ConferenceListParticipantsResponse: id, call_control_id, muted, on_hold, status …); an ended room lists none.
+      const conference = conferences.get(decodeURIComponent(conferenceParticipants[1]!));
+      if (!conference) return record({ action, body: {} }, 404, telnyxError('90015', 'Conference not found'));
+      const size = Number(url.searchParams.get('page[size]') ?? 20);
+      const present = conference.ended ? [] : conference.participants;
+      const data = present.slice(0, size).map((id) => ({
+        record_type: 'participant',
+        id: `participant-${id}`,
+        call_control_id: id,
+        call_leg_id: legs.get(id)?.legId,
+        conference: { id: conference.id, name: conference.name },
+        muted: conference.muted.includes(id),
+        on_hold: false,
+        end_conference_on_exit: conference.legs.get(id)?.endOnExit ?? false,
+        status: 'joined',
+      }));
+      return record({ target: conference.id, action, body: {} }, 200, {
+        data,
+        meta: { page_number: 1, page_size: size, total_pages: 1, total_results: present.length },
+      });
+    }
+
+    if (conferenceAction) {
+      const conference = conferences.get(decodeURIComponent(conferenceAction[1]!));
+      if (!conference) return record({ action, body }, 404, telnyxError('90015', 'Conference not found'));
+      if (conference.ended) return record({ target: conference.id, action, body }, 422, telnyxError('90068', 'Conference has ended'));
+      if (conferenceAction[2] === 'mute') {
+        // provider: "Mute a list of participants"; call_control_ids empty or absent mutes all (ActionMuteParams).
+        const ids =
+          Array.isArray(body.call_control_ids) && body.call_control_ids.length
+            ? body.call_control_ids.map(String)
+            : conference.participants;
+        const strangers = ids.filter((id) => !conference.participants.includes(id));
+        if (strangers.length)
+          return record({ target: conference.id, action, body }, 422, telnyxError('10015', 'Invalid parameter', 'not in the conference'));
+        for (const id of ids) if (!conference.muted.includes(id)) conference.muted.push(id);
+        return record({ target: conference.id, action, body }, 200, { data: { result: 'ok' } });
+      }
+      // provider: leave "removes a call leg from a conference and moves it back to parked state", with
+      // conference.participant.left (telnyx SDK resources/conferences/actions.d.ts leave, ActionLeaveParams.call_control_id).
+      const leaving = legs.get(String(body.call_control_id));
+      if (!leaving || !conference.participants.includes(leaving.id) || !leaving.conferenceLeave)
+        return record({ target: conference.id, action, body }, 422, telnyxError('10015', 'Invalid parameter', 'not in the conference'));
+      leaving.conferenceLeave('leave');
+      return record({ target: conference.id, action, body }, 200, { data: { result: 'ok' } });
     }
 
     if (path === '/calls' && request.method === 'POST') {
@@ -1333,6 +1392,14 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       await deliver(leg, 'call.recording.saved', saved(recorded));
       return;
     }
+    if (leg.transcribing && typeof body.timeout_secs === 'number' && body.timeout_secs > 0) {
+      // provider: "Call recording can not be started with 'timeout_secs' while the call is being transcribed" (https://developers.telnyx.com/api/errors/90053).
+      run.errors.push('record_start with timeout_secs while the call is transcribed: Telnyx refuses it (90053)');
+    }
+    if (leg.transcribing) {
+      const timerSeconds = await silenceTimer(leg);
+      if (timerSeconds !== undefined) return recordTimed(leg, body, script, timerSeconds, saved, url);
+    }
     // provider: max_length 0 (the default) is infinite; timeout_secs (default 0, infinite) "only starts when the speech is
     // detected" (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams), so a caller who never speaks
     // (a scripted 0-second message) and a recording without timeout_secs both run until max_length.
@@ -1360,6 +1427,81 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       else leg.queue.splice(stop, 1);
     }
     await deliver(leg, 'call.recording.saved', saved(seconds));
+  }
+
+  /** The next command, when it is `action`; else it stays queued and the run notes what was missing. */
+  async function expectCommand(leg: Leg, action: string, why: string): Promise<QueuedCommand | undefined> {
+    const next = await nextCommand(leg);
+    if (next?.action === action) return next;
+    if (next) leg.queue.unshift(next);
+    leg.run.errors.push(`${why}, but the application sent no ${action}${next ? ` (it sent ${next.action})` : ''}`);
+    return undefined;
+  }
+
+  /** The seconds of the silent `gather` an application sends right after record_start to time the silence itself. */
+  async function silenceTimer(leg: Leg): Promise<number | undefined> {
+    const next = await nextCommand(leg);
+    const timer =
+      next?.action === 'gather' && typeof next.body.initial_timeout_millis === 'number'
+        ? next.body.initial_timeout_millis / 1000
+        : undefined;
+    if (timer === undefined && next) leg.queue.unshift(next);
+    return timer;
+  }
+
+  // provider: a running transcription reports speech as call.transcription, interim while the caller talks and final
+  // when an utterance ends (https://developers.telnyx.com/api-reference/callbacks/transcription); a gather with no digit
+  // ends with status timeout after initial_timeout_millis, and gather_stop ends it with status cancelled
+  // (https://developers.telnyx.com/api-reference/call-commands/gather, gather-stop); trim-silence drops the silence at the
+  // start and end of a recording (telnyx SDK resources/calls/actions.d.ts ActionStartRecordingParams.trim).
+  async function recordTimed(
+    leg: Leg,
+    body: Record<string, unknown>,
+    script: { durationSeconds: number },
+    timerSeconds: number,
+    saved: (seconds: number) => Record<string, unknown>,
+    url: string,
+  ): Promise<void> {
+    const run = leg.run;
+    const maxLength = typeof body.max_length === 'number' && body.max_length > 0 ? body.max_length : Infinity;
+    const trimmed = body.trim === 'trim-silence';
+    const spoken = Math.min(script.durationSeconds, maxLength);
+    let recorded: number;
+    if (spoken <= 0) {
+      await wait(Math.min(timerSeconds, maxLength));
+      await deliver(leg, 'call.gather.ended', { status: 'timeout', digits: '' });
+      const stopped =
+        timerSeconds < maxLength && (await expectCommand(leg, 'record_stop', 'the caller stayed silent until the silent gather timed out'));
+      recorded = stopped ? (trimmed ? 0 : timerSeconds) : maxLength;
+    } else {
+      await deliver(leg, 'call.transcription', { transcription_data: { is_final: false, transcript: 'hello', confidence: null } });
+      if (await expectCommand(leg, 'gather_stop', 'the caller started speaking'))
+        await deliver(leg, 'call.gather.ended', { status: 'cancelled', digits: '' });
+      await wait(spoken);
+      recorded = spoken;
+      if (spoken >= maxLength) {
+        // max_length ends it while the caller is still talking.
+      } else if (run.options.recordingsEndWithKey) {
+        await deliver(leg, 'call.dtmf.received', { digit: '#' });
+        await expectCommand(leg, 'record_stop', 'the caller pressed #');
+      } else {
+        await deliver(leg, 'call.transcription', {
+          transcription_data: { is_final: true, transcript: 'hello, this is my message', confidence: 0.9 },
+        });
+        if (await expectCommand(leg, 'gather', 'an utterance ended while recording')) {
+          await wait(timerSeconds);
+          await deliver(leg, 'call.gather.ended', { status: 'timeout', digits: '' });
+          if (!(await expectCommand(leg, 'record_stop', 'the silence after the message ran out'))) recorded = maxLength;
+          else if (!trimmed) recorded = spoken + timerSeconds;
+        } else recorded = maxLength;
+      }
+    }
+    if (recorded === Infinity) {
+      run.errors.push('record_start without max_length whose silence was never stopped: recorded until the caller hung up');
+      recorded = spoken;
+    }
+    run.entries.push({ type: 'record', durationSeconds: recorded, url });
+    await deliver(leg, 'call.recording.saved', saved(recorded));
   }
 
   const hangupCauses: Record<DialStatus, { cause: string; sip: string }> = {
@@ -1544,6 +1686,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     }
     const endOnExit = body.end_conference_on_exit === true;
     conference.legs.set(leg.id, { endOnExit });
+    // provider: join's `mute` (ActionJoinParams.mute); create has none (ConferenceCreateParams), so a creator starts unmuted.
+    if (body.mute === true && !conference.muted.includes(leg.id)) conference.muted.push(leg.id);
     if (!conference.participants.includes(leg.id)) conference.participants.push(leg.id);
     conference.joined.push(leg.id);
     run.entries.push({ type: 'conference', room: conference.name });
@@ -1553,12 +1697,28 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     await deliver(leg, 'conference.participant.joined', { conference_id: conference.id });
     const scripted = run.script.conferences?.[run.cursor.conferences++] ?? { status: 'ended' as const };
     const seconds = 'seconds' in scripted && scripted.seconds !== undefined ? scripted.seconds : 0;
-    await Promise.race([wait(seconds), new Promise<void>((resolve) => (leg.conferenceLeave = resolve))]);
+    const how = await Promise.race([
+      wait(seconds).then(() => 'scripted' as const),
+      new Promise<'leave' | 'hangup'>((resolve) => (leg.conferenceLeave = resolve)),
+    ]);
     leg.conferenceLeave = undefined;
     conference.participants = conference.participants.filter((id) => id !== leg.id);
-    if ('hangup' in scripted) await callerHangsUp(leg);
+    conference.muted = conference.muted.filter((id) => id !== leg.id);
+    if ('hangup' in scripted && how === 'scripted') await callerHangsUp(leg);
+    if (how === 'hangup') {
+      run.entries.push({ type: 'hangup', by: 'flow' });
+      run.endedBy ??= 'flow';
+      leg.ended = true;
+      await deliver(leg, 'call.hangup', {
+        hangup_cause: 'normal_clearing',
+        hangup_source: 'unknown',
+        sip_hangup_cause: '200',
+        state: 'hangup',
+      });
+    }
     await deliver(leg, 'conference.participant.left', { conference_id: conference.id });
-    if (endOnExit) for (const id of conference.participants) legs.get(id)?.conferenceLeave?.();
+    // provider: end_conference_on_exit ends the room with "all remaining participants be hung up" (ActionJoinParams).
+    if (endOnExit) for (const id of conference.participants) legs.get(id)?.conferenceLeave?.('hangup');
     if (conference.participants.length === 0 && !conference.ended) {
       conference.ended = true;
       const saved = leg.clientState;
