@@ -229,6 +229,48 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
+/** HMAC-SHA1 of the signed string, base64: synchronous on node:crypto, a promise on WebCrypto. */
+function signatureOfText(authToken: string, data: string): string | Promise<string> {
+  const node = nodeCrypto();
+  if (node) return node.createHmac('sha1', authToken).update(data).digest('base64');
+  return hmacKey(authToken).then(async (key) => base64(await crypto.subtle.sign('HMAC', key, encoder.encode(data))));
+}
+
+/** Inputs of `verifyTwilioSignatureText`: the URL and the fields' part of the signed string, already built. */
+export interface TwilioSignedTextCheck {
+  authToken: string;
+  signature: string | null | undefined;
+  url: string;
+  /** Each field's name then its value, in name order (what `twilioSignaturePayload` appends to the URL). */
+  signedText: string;
+}
+
+/**
+ * `verifyTwilioSignature` for a form whose signed text is already built (the handler reads the form once): answers
+ * synchronously on node:crypto, with the same URL forms tried when the configured one does not match.
+ */
+export function verifyTwilioSignatureText(check: TwilioSignedTextCheck): boolean | Promise<boolean> {
+  if (!check.authToken || !check.signature) return false;
+  const signature = check.signature;
+  const first = signatureOfText(check.authToken, check.url + check.signedText);
+  if (typeof first === 'string') {
+    if (constantTimeEqual(first, signature)) return true;
+    for (const candidate of twilioUrlCandidates(check.url)) {
+      if (candidate !== check.url && constantTimeEqual(signatureOfText(check.authToken, candidate + check.signedText) as string, signature))
+        return true;
+    }
+    return false;
+  }
+  return (async () => {
+    if (constantTimeEqual(await first, signature)) return true;
+    for (const candidate of twilioUrlCandidates(check.url)) {
+      if (candidate !== check.url && constantTimeEqual(await signatureOfText(check.authToken, candidate + check.signedText), signature))
+        return true;
+    }
+    return false;
+  })();
+}
+
 /**
  * Checks `X-Twilio-Signature` (node:crypto on Node, WebCrypto on Workers and Deno). Fails closed: a missing token or header is `false`.
  * For a JSON body, the URL's `bodySHA256` must also equal the body's hash.
