@@ -33,9 +33,9 @@ export const telnyxTimestampHeader = 'telnyx-timestamp';
 const encoder = new TextEncoder();
 const verifyKeys = new Map<string, Promise<CryptoKey>>();
 // node:crypto on Node, with one KeyObject per public key: a synchronous check there is ~20% faster than WebCrypto's
-// (63 against 78 µs, bench/telnyx.ts), which adds a promise and a thread-pool job; but with many checks in flight
-// WebCrypto's thread pool answers sooner and the main thread spends ~6 µs a check instead of ~60 (bench/telnyx.ts), so
-// node:crypto serves a check alone and WebCrypto the ones that arrive while others are under way. WebCrypto elsewhere.
+// (63 against 78 µs, bench/telnyx.ts), which adds a promise and a thread-pool job. With many checks in flight WebCrypto's
+// thread pool answers sooner and holds the main thread ~6 µs a check instead of ~60, but costs more CPU in all (bench/telnyx.ts,
+// "16 in flight"); on a host whose cores are already busy that is a loss, so the synchronous check stays. WebCrypto elsewhere.
 const nodeCrypto = lazyNodeCrypto();
 const nodeKeys = new Map<string, object>();
 // An Ed25519 SubjectPublicKeyInfo is this fixed DER prefix and the 32 key bytes (RFC 8410, section 4).
@@ -127,25 +127,13 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   const signature = strictBase64(input.signature);
   if (signature?.length !== 64) return refuse('bad-signature', 'signature is not base64 of 64 bytes');
   const message = signedMessage(input.timestamp, input.rawBody);
-  // Several checks at once (a busy server): WebCrypto's, on libuv's thread pool, leaves the main thread free for the
-  // other events; one check alone runs synchronously, which is quicker one at a time.
-  const pooled = nodeCrypto() !== undefined && busyWithChecks();
-  if (!pooled) {
-    const checked = verifyWithNode(input.publicKey, keyBytes, message, signature);
-    if (checked !== undefined) return checked ? { ok: true } : mismatch();
-  }
-  const key = webCryptoKey(input.publicKey, keyBytes);
+  const checked = verifyWithNode(input.publicKey, keyBytes, message, signature);
+  if (checked !== undefined) return checked ? { ok: true } : mismatch();
   let valid: boolean;
-  pooledChecks++;
   try {
-    valid = await crypto.subtle.verify('Ed25519', await key, signature, message);
+    valid = await crypto.subtle.verify('Ed25519', await webCryptoKey(input.publicKey, keyBytes), signature, message);
   } catch {
-    // A key node:crypto takes but this runtime's WebCrypto refuses: the synchronous check answers instead.
-    const checked = pooled ? verifyWithNode(input.publicKey, keyBytes, message, signature) : undefined;
-    if (checked !== undefined) return checked ? { ok: true } : mismatch();
     return refuse('bad-key', 'public key was refused by WebCrypto Ed25519');
-  } finally {
-    pooledChecks--;
   }
   return valid ? { ok: true } : mismatch();
 }
@@ -158,27 +146,6 @@ function webCryptoKey(publicKey: string, keyBytes: Uint8Array<ArrayBuffer>): Pro
     key.catch(() => verifyKeys.delete(publicKey));
   }
   return key;
-}
-
-/** WebCrypto checks not yet answered. */
-let pooledChecks = 0;
-/** True from a synchronous check until the event loop's next check phase: events read in the same turn. */
-let checkedThisTurn = false;
-const setImmediateLike = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-
-/**
- * Whether other checks are under way: one on the thread pool, or one already run in this event-loop turn (node:http
- * hands over every request it has read in one turn before the loop moves on). Marks this turn as having run one.
- */
-function busyWithChecks(): boolean {
-  if (pooledChecks > 0 || checkedThisTurn) return true;
-  if (setImmediateLike) {
-    checkedThisTurn = true;
-    setImmediateLike(() => {
-      checkedThisTurn = false;
-    });
-  }
-  return false;
 }
 
 function mismatch(): TelnyxSignatureCheck {
