@@ -26,7 +26,6 @@ function decodeFormPart(part: string): string {
  */
 function readForm(text: string): TwilioFields {
   const params: TwilioParams = Object.create(null) as TwilioParams;
-  if (text === '') return { params, signedParams: {}, signedText: '' };
   let signedText = '';
   let previous: string | undefined;
   let ordered = true;
@@ -47,15 +46,11 @@ function readForm(text: string): TwilioFields {
     }
     start = end + 1;
   }
-  if (!ordered) {
-    const signedParams = groupForm(text);
-    return { params, signedParams, signedText: twilioSignaturePayload('', signedParams) };
-  }
-  let grouped: Record<string, string | string[]> | undefined;
+  // Grouped only when needed: for the signature of a form out of order, or for callers of the exported reader.
+  let grouped = ordered ? undefined : groupForm(text);
   return {
     params,
-    signedText,
-    // Grouped only when asked for (callers of the exported reader); the signature check uses the text.
+    signedText: grouped ? twilioSignaturePayload('', grouped) : signedText,
     get signedParams() {
       grouped ??= groupForm(text);
       return grouped;

@@ -90,8 +90,6 @@ function numberOf(value: string | undefined): number | undefined {
   return Number.isFinite(number) ? number : undefined;
 }
 
-const accepted: Verdict = { ok: true };
-
 /**
  * Twilio on the provider seam: TwiML documents in the reply, `X-Twilio-Signature` over the public URL and the form.
  * Stateless unless a `store` is passed; with one, repeated and late deliveries are answered once per position.
@@ -105,7 +103,7 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
     const actionUrl = twilioActionUrl(options.publicBaseUrl);
     const authToken = options.authToken ?? '';
     const verdictOf = (valid: boolean, webhook: RawWebhook): Verdict => {
-      if (valid) return accepted;
+      if (valid) return { ok: true };
       const hint = webhook.headers.has(reencodedBodyHeader)
         ? 'the body was re-encoded after a body parser ran; mount the handler before body parsers'
         : `publicBaseUrl (${actionUrl}) must be the exact URL configured at Twilio (scheme, host, port, path)`;
