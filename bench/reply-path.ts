@@ -1,9 +1,16 @@
-import { replyHandlerOf, type FetchHandler, type ReplyHandler, type WebhookRequest } from '@callflow/core';
-import { createEngine } from '@callflow/core';
+import type { FetchHandler, ReplyHandler, WebhookRequest } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
-import { computeTwilioSignature, createTwilioHandler } from '@callflow/twilio';
-import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
 import { interleavedMicros, type BenchRow } from './harness.js';
+
+type Core = typeof import('@callflow/core');
+type Twilio = typeof import('@callflow/twilio');
+type Vonage = typeof import('@callflow/vonage');
+
+/** The packages as this process resolves them: source under `npm run bench` (tsx and the root tsconfig), else the builds. */
+async function loadedPackages(): Promise<{ core: Core; twilio: Twilio; vonage: Vonage }> {
+  const [core, twilio, vonage] = await Promise.all([import('@callflow/core'), import('@callflow/twilio'), import('@callflow/vonage')]);
+  return { core, twilio, vonage };
+}
 
 const secret = 'bench-secret-0123456789abcdef';
 const authToken = 'bench-twilio-auth-token-0123456789';
@@ -18,27 +25,46 @@ interface PreparedWebhook {
   bytes: Uint8Array;
 }
 
-function webhookRequest({ path, headers, bytes }: PreparedWebhook): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array> } {
-  return {
-    method: 'POST',
-    url: `http://127.0.0.1:3000${path}`,
-    headers: { get: (name) => headers[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in headers },
-    text: async () => new TextDecoder().decode(bytes),
-    readBytes: async () => bytes,
-  };
+/** A delivery's headers as the node:http bridge reads them (in place, by lower-case name), built once per delivery. */
+function headerReader(headers: Record<string, string>): WebhookRequest['headers'] {
+  return { get: (name) => headers[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in headers };
 }
 
-function replyHandler(handler: FetchHandler): ReplyHandler {
-  const handle = replyHandlerOf(handler);
+/** What the node:http bridge hands the reply handler: a new object per request, with no closures made per request. */
+class PreparedRequest implements WebhookRequest {
+  readonly method = 'POST';
+  constructor(
+    readonly url: string,
+    readonly headers: WebhookRequest['headers'],
+    private readonly bytes: Uint8Array,
+  ) {}
+  async text(): Promise<string> {
+    return new TextDecoder().decode(this.bytes);
+  }
+  async readBytes(): Promise<Uint8Array> {
+    return this.bytes;
+  }
+}
+
+/** A request maker for one prepared delivery. */
+function webhookRequest({ path, headers, bytes }: PreparedWebhook): () => PreparedRequest {
+  const url = `http://127.0.0.1:3000${path}`;
+  const reader = headerReader(headers);
+  return () => new PreparedRequest(url, reader, bytes);
+}
+
+function replyHandler(core: Core, handler: FetchHandler): ReplyHandler {
+  const handle = core.replyHandlerOf(handler);
   if (!handle) throw new Error('the handler has no reply form');
   return handle;
 }
 
 /** The Twilio menu press (3 → the hours turn) as one repeated signed request: the handler is stateless. */
 export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
-  const handle = replyHandler(createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: twilioUrl }));
+  const { core, twilio } = await loadedPackages();
+  const handle = replyHandler(core, twilio.createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: twilioUrl }));
   const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
-  const menu = await createEngine(phoneTree, { secret }).start(call);
+  const menu = await core.createEngine(phoneTree, { secret }).start(call);
   const params = {
     AccountSid: 'AC0123456789abcdef0123456789abcdef',
     ApiVersion: '2010-04-01',
@@ -54,15 +80,16 @@ export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
     path: `/voice?${query}`,
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      'x-twilio-signature': await computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params),
+      'x-twilio-signature': await twilio.computeTwilioSignature(authToken, `${twilioUrl}?${query}`, params),
     },
     bytes: new TextEncoder().encode(new URLSearchParams(params).toString()),
   };
-  const check = await handle(webhookRequest(prepared));
+  const request = webhookRequest(prepared);
+  const check = await handle(request());
   if (check.status !== 200 || !check.body?.includes('We are open'))
     throw new Error(`twilio reply path did not reach the hours node: ${check.status}`);
   return async () => {
-    const reply = await handle(webhookRequest(prepared));
+    const reply = await handle(request());
     if (reply.status !== 200) throw new Error(`twilio reply path answered ${reply.status}`);
   };
 }
@@ -70,13 +97,15 @@ export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
 /** The Vonage menu press for `calls` distinct calls (the handler answers a repeated delivery from its store), memory store unless given. */
 export async function vonageReplyWebhook(
   calls: number,
-  options: { store?: Parameters<typeof createVonageHandler>[0]['store'] } = {},
+  options: { store?: Parameters<Vonage['createVonageHandler']>[0]['store'] } = {},
 ): Promise<() => Promise<void>> {
+  const { core, vonage } = await loadedPackages();
   const handle = replyHandler(
-    createVonageHandler({ flow: phoneTree, secret, signatureSecret, publicBaseUrl: vonageUrl, store: options.store }),
+    core,
+    vonage.createVonageHandler({ flow: phoneTree, secret, signatureSecret, publicBaseUrl: vonageUrl, store: options.store }),
   );
-  const engine = createEngine(phoneTree, { secret });
-  const pool: PreparedWebhook[] = [];
+  const engine = core.createEngine(phoneTree, { secret });
+  const pool: Array<() => PreparedRequest> = [];
   for (let index = 0; index < calls; index++) {
     const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
     const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
@@ -88,18 +117,24 @@ export async function vonageReplyWebhook(
       dtmf: { digits: '3', timed_out: false },
       timestamp: new Date().toISOString(),
     };
-    const request = await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret });
-    const url = new URL(request.url);
-    pool.push({
-      path: url.pathname + url.search,
-      headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
-      bytes: new Uint8Array(await request.arrayBuffer()),
+    const request = await vonage.signVonageRequest({
+      url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`,
+      body: event,
+      signatureSecret,
     });
+    const url = new URL(request.url);
+    pool.push(
+      webhookRequest({
+        path: url.pathname + url.search,
+        headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
+        bytes: new Uint8Array(await request.arrayBuffer()),
+      }),
+    );
   }
   let next = 0;
   const one = async () => {
     if (next >= pool.length) throw new Error(`vonage reply path ran out of distinct calls (${pool.length})`);
-    const reply = await handle(webhookRequest(pool[next++]!));
+    const reply = await handle(pool[next++]!());
     if (reply.status !== 200 || !reply.body?.includes('"input"')) throw new Error(`vonage reply path answered ${reply.status}`);
   };
   return one;

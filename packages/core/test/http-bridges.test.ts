@@ -142,6 +142,22 @@ describe('toNodeListener', () => {
     expect(viaWeb).toEqual(viaNode);
   });
 
+  it('writes a reply with no body as a bare 204, and keeps headers a framework set before', async () => {
+    const empty = webHandler(async () => ({ status: 204, headers: {}, body: null }), {});
+    const listener = toNodeListener(empty);
+    server = createServer((req, res) => {
+      res.setHeader('x-powered-by', 'framework');
+      listener(req, res);
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const answer = await send((server!.address() as AddressInfo).port, { method: 'POST', path: '/status' });
+    expect(answer.status).toBe(204);
+    expect(answer.body).toBe('');
+    expect(answer.headers['x-powered-by']).toBe('framework');
+    expect(answer.headers['content-length']).toBeUndefined();
+    expect(answer.headers['transfer-encoding']).toBeUndefined();
+  });
+
   it('reads no body for GET and joins repeated headers as Headers does', async () => {
     const listener = toNodeListener(echo);
     const req = Object.assign((async function* () {})(), {

@@ -33,7 +33,9 @@ export const telnyxTimestampHeader = 'telnyx-timestamp';
 const encoder = new TextEncoder();
 const verifyKeys = new Map<string, Promise<CryptoKey>>();
 // node:crypto on Node, with one KeyObject per public key: a synchronous check there is ~20% faster than WebCrypto's
-// (63 against 78 µs, bench/telnyx.ts), which adds a promise and a thread-pool job. WebCrypto everywhere else.
+// (63 against 78 µs, bench/telnyx.ts), which adds a promise and a thread-pool job. With many checks in flight WebCrypto's
+// thread pool answers sooner and holds the main thread ~6 µs a check instead of ~60, but costs more CPU in all (bench/telnyx.ts,
+// "16 in flight"); on a host whose cores are already busy that is a loss, so the synchronous check stays. WebCrypto elsewhere.
 const nodeCrypto = lazyNodeCrypto();
 const nodeKeys = new Map<string, object>();
 // An Ed25519 SubjectPublicKeyInfo is this fixed DER prefix and the 32 key bytes (RFC 8410, section 4).
@@ -58,6 +60,20 @@ function verifyWithNode(publicKey: string, keyBytes: Uint8Array, message: Uint8A
   } catch {
     return undefined;
   }
+}
+
+const decodedKeys = new Map<string, Uint8Array<ArrayBuffer>>();
+
+/** The 32 bytes of a base64 public key, decoded once per key (every event of an account carries the same one). */
+function publicKeyBytes(publicKey: string): Uint8Array<ArrayBuffer> | undefined {
+  let bytes = decodedKeys.get(publicKey);
+  if (bytes === undefined) {
+    bytes = strictBase64(publicKey);
+    if (bytes?.length !== 32) return undefined;
+    if (decodedKeys.size > 16) decodedKeys.clear();
+    decodedKeys.set(publicKey, bytes);
+  }
+  return bytes;
 }
 
 function strictBase64(value: string): Uint8Array<ArrayBuffer> | undefined {
@@ -98,8 +114,8 @@ function refuse(reason: TelnyxSignatureFailure, message: string): TelnyxSignatur
  */
 export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): Promise<TelnyxSignatureCheck> {
   if (!input.publicKey) return refuse('missing-key', 'no public key configured');
-  const keyBytes = strictBase64(input.publicKey);
-  if (keyBytes?.length !== 32) return refuse('bad-key', 'public key is not base64 of 32 bytes');
+  const keyBytes = publicKeyBytes(input.publicKey);
+  if (keyBytes === undefined) return refuse('bad-key', 'public key is not base64 of 32 bytes');
   if (!input.signature || !input.timestamp)
     return refuse('missing-header', `missing ${!input.signature ? telnyxSignatureHeader : telnyxTimestampHeader} header`);
   if (!/^\d{1,15}$/.test(input.timestamp))
@@ -113,19 +129,23 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   const message = signedMessage(input.timestamp, input.rawBody);
   const checked = verifyWithNode(input.publicKey, keyBytes, message, signature);
   if (checked !== undefined) return checked ? { ok: true } : mismatch();
-  let key = verifyKeys.get(input.publicKey);
-  if (!key) {
-    key = crypto.subtle.importKey('raw', keyBytes, { name: 'Ed25519' }, false, ['verify']);
-    verifyKeys.set(input.publicKey, key);
-    key.catch(() => verifyKeys.delete(input.publicKey));
-  }
   let valid: boolean;
   try {
-    valid = await crypto.subtle.verify('Ed25519', await key, signature, message);
+    valid = await crypto.subtle.verify('Ed25519', await webCryptoKey(input.publicKey, keyBytes), signature, message);
   } catch {
     return refuse('bad-key', 'public key was refused by WebCrypto Ed25519');
   }
   return valid ? { ok: true } : mismatch();
+}
+
+function webCryptoKey(publicKey: string, keyBytes: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
+  let key = verifyKeys.get(publicKey);
+  if (!key) {
+    key = crypto.subtle.importKey('raw', keyBytes, { name: 'Ed25519' }, false, ['verify']);
+    verifyKeys.set(publicKey, key);
+    key.catch(() => verifyKeys.delete(publicKey));
+  }
+  return key;
 }
 
 function mismatch(): TelnyxSignatureCheck {

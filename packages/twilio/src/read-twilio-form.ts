@@ -1,10 +1,13 @@
 import { CallFlowError, type RawWebhook } from '@callflow/core';
 import type { TwilioParams } from './parse-twilio-webhook.js';
+import { twilioSignaturePayload } from './verify-twilio-signature.js';
 
 /** A Twilio webhook's fields: as the flow reads them, and as Twilio signed them (form fields, or the JSON body's hash). */
 export interface TwilioFields {
   params: TwilioParams;
   signedParams?: Record<string, string | string[]>;
+  /** The fields' part of the signed string (each name then its value, in name order), when they came from a form. */
+  signedText?: string;
   /** The raw JSON body, signed through `bodySHA256` instead of its fields. */
   body?: string;
 }
@@ -16,13 +19,48 @@ function decodeFormPart(part: string): string {
 }
 
 /**
- * One pass over a form body: the fields as the flow reads them (a repeated name keeps its last value) and as
- * Twilio signed them (every value). Throws on a malformed escape. The pipeline has already capped the field count.
+ * One pass over a form body: the fields as the flow reads them (a repeated name keeps its last value) and the text
+ * Twilio signed. Twilio sends its fields in name order, so the signed text is built as the fields are read; only a
+ * form whose names arrive out of order or repeated has its fields grouped and sorted (`twilioSignaturePayload`).
+ * Throws on a malformed escape. The pipeline has already capped the field count.
  */
 function readForm(text: string): TwilioFields {
   const params: TwilioParams = Object.create(null) as TwilioParams;
+  let signedText = '';
+  let previous: string | undefined;
+  let ordered = true;
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('&', start);
+    if (end === -1) end = text.length;
+    if (end > start) {
+      const equals = text.indexOf('=', start);
+      const hasValue = equals !== -1 && equals < end;
+      const name = decodeFormPart(text.slice(start, hasValue ? equals : end));
+      const value = hasValue ? decodeFormPart(text.slice(equals + 1, end)) : '';
+      // String comparison is by UTF-16 code units, the order Array.prototype.sort gives the signature's names.
+      if (ordered && previous !== undefined && !(name > previous)) ordered = false;
+      if (ordered) signedText += name + value;
+      previous = name;
+      params[name] = value;
+    }
+    start = end + 1;
+  }
+  // Grouped only when needed: for the signature of a form out of order, or for callers of the exported reader.
+  let grouped = ordered ? undefined : groupForm(text);
+  return {
+    params,
+    signedText: grouped ? twilioSignaturePayload('', grouped) : signedText,
+    get signedParams() {
+      grouped ??= groupForm(text);
+      return grouped;
+    },
+  };
+}
+
+/** Every value of every field, repeated names as lists: what the signature covers when names repeat or arrive unsorted. */
+function groupForm(text: string): Record<string, string | string[]> {
   const signedParams: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  if (text === '') return { params, signedParams };
   for (const part of text.split('&')) {
     if (part === '') continue;
     const equals = part.indexOf('=');
@@ -30,9 +68,8 @@ function readForm(text: string): TwilioFields {
     const value = equals === -1 ? '' : decodeFormPart(part.slice(equals + 1));
     const existing = signedParams[name];
     signedParams[name] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
-    params[name] = value;
   }
-  return { params, signedParams };
+  return signedParams;
 }
 
 const read = new WeakMap<RawWebhook, TwilioFields>();
@@ -49,7 +86,7 @@ export function readTwilioFields(webhook: RawWebhook): TwilioFields {
   if (webhook.method === 'GET' || webhook.method === 'HEAD') {
     const params: TwilioParams = {};
     for (const [name, value] of webhook.url.searchParams) params[name] = value;
-    fields = { params, signedParams: {} };
+    fields = { params, signedParams: {}, signedText: '' };
   } else {
     const type = (webhook.headers.get('content-type') ?? '').toLowerCase();
     if (type.includes('application/json')) {

@@ -8,6 +8,7 @@ import {
   type Provider,
   type ProviderHandlerOptions,
   type RawWebhook,
+  type Verdict,
   type WebhookEvent,
 } from '@callflow/core';
 import { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, twilioCallInfo } from './parse-twilio-webhook.js';
@@ -23,7 +24,7 @@ import {
 } from './render-twiml.js';
 import { twilioCapabilities } from './twilio-capabilities.js';
 import { twilioAnsweredBy } from './twilio-start-call.js';
-import { verifyTwilioSignature } from './verify-twilio-signature.js';
+import { verifyTwilioSignature, verifyTwilioSignatureText } from './verify-twilio-signature.js';
 import { reencodedBodyHeader } from '@callflow/core';
 
 /** Options of the Twilio handler. */
@@ -101,23 +102,24 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
   create({ options }) {
     const actionUrl = twilioActionUrl(options.publicBaseUrl);
     const authToken = options.authToken ?? '';
+    const verdictOf = (valid: boolean, webhook: RawWebhook): Verdict => {
+      if (valid) return { ok: true };
+      const hint = webhook.headers.has(reencodedBodyHeader)
+        ? 'the body was re-encoded after a body parser ran; mount the handler before body parsers'
+        : `publicBaseUrl (${actionUrl}) must be the exact URL configured at Twilio (scheme, host, port, path)`;
+      return { ok: false, reason: 'mismatch', message: `X-Twilio-Signature does not match; ${hint}` };
+    };
     return {
-      async verify(webhook: RawWebhook) {
+      verify(webhook: RawWebhook) {
         const signature = webhook.headers.get('x-twilio-signature');
         if (!signature) return { ok: false, reason: 'missing', message: 'no X-Twilio-Signature header' };
         const fields = readTwilioFields(webhook);
-        const valid = await verifyTwilioSignature({
-          authToken,
-          signature,
-          url: actionUrl + webhook.url.search,
-          params: fields.signedParams,
-          body: fields.body,
-        });
-        if (valid) return { ok: true };
-        const hint = webhook.headers.has(reencodedBodyHeader)
-          ? 'the body was re-encoded after a body parser ran; mount the handler before body parsers'
-          : `publicBaseUrl (${actionUrl}) must be the exact URL configured at Twilio (scheme, host, port, path)`;
-        return { ok: false, reason: 'mismatch', message: `X-Twilio-Signature does not match; ${hint}` };
+        const url = actionUrl + webhook.url.search;
+        const valid =
+          fields.body === undefined
+            ? verifyTwilioSignatureText({ authToken, signature, url, signedText: fields.signedText ?? '' })
+            : verifyTwilioSignature({ authToken, signature, url, body: fields.body });
+        return typeof valid === 'boolean' ? verdictOf(valid, webhook) : valid.then((answer) => verdictOf(answer, webhook));
       },
       parse(webhook): WebhookEvent<string> {
         const { params } = readTwilioFields(webhook);

@@ -69,10 +69,7 @@ export async function computeTwilioSignature(
   url: string,
   params: Record<string, string | readonly string[]> = {},
 ): Promise<string> {
-  const node = nodeCrypto();
-  if (node) return node.createHmac('sha1', authToken).update(twilioSignaturePayload(url, params)).digest('base64');
-  const key = await hmacKey(authToken);
-  return base64(await crypto.subtle.sign('HMAC', key, encoder.encode(twilioSignaturePayload(url, params))));
+  return signatureOfText(authToken, twilioSignaturePayload(url, params));
 }
 
 /**
@@ -229,6 +226,45 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
+/** HMAC-SHA1 of the signed string, base64: synchronous on node:crypto, a promise on WebCrypto. */
+function signatureOfText(authToken: string, data: string): string | Promise<string> {
+  const node = nodeCrypto();
+  if (node) return node.createHmac('sha1', authToken).update(data).digest('base64');
+  return hmacKey(authToken).then(async (key) => base64(await crypto.subtle.sign('HMAC', key, encoder.encode(data))));
+}
+
+/** Inputs of `verifyTwilioSignatureText`: the URL and the fields' part of the signed string, already built. */
+export interface TwilioSignedTextCheck {
+  authToken: string;
+  signature: string | null | undefined;
+  url: string;
+  /** Each field's name then its value, in name order (what `twilioSignaturePayload` appends to the URL). */
+  signedText: string;
+}
+
+/**
+ * `verifyTwilioSignature` for a form whose signed text is already built (the handler reads the form once): answers
+ * synchronously on node:crypto, with the same URL forms tried when the configured one does not match.
+ */
+export function verifyTwilioSignatureText(check: TwilioSignedTextCheck): boolean | Promise<boolean> {
+  const { authToken, signature, url, signedText } = check;
+  if (!authToken || !signature) return false;
+  const first = signatureOfText(authToken, url + signedText);
+  // Only when the URL as configured did not match (it may come back among the candidates: checked again, in vain).
+  const others = () => twilioUrlCandidates(url);
+  if (typeof first === 'string')
+    return (
+      constantTimeEqual(first, signature) ||
+      others().some((candidate) => constantTimeEqual(signatureOfText(authToken, candidate + signedText) as string, signature))
+    );
+  return (async () => {
+    if (constantTimeEqual(await first, signature)) return true;
+    for (const candidate of others())
+      if (constantTimeEqual(await signatureOfText(authToken, candidate + signedText), signature)) return true;
+    return false;
+  })();
+}
+
 /**
  * Checks `X-Twilio-Signature` (node:crypto on Node, WebCrypto on Workers and Deno). Fails closed: a missing token or header is `false`.
  * For a JSON body, the URL's `bodySHA256` must also equal the body's hash.
@@ -237,17 +273,9 @@ function constantTimeEqual(a: string, b: string): boolean {
 export async function verifyTwilioSignature(check: TwilioSignatureCheck): Promise<boolean> {
   if (!check.authToken || !check.signature) return false;
   const usesBodyHash = check.body !== undefined;
-  const params = usesBodyHash ? {} : (check.params ?? {});
+  const signedText = usesBodyHash ? '' : twilioSignaturePayload('', check.params);
   // The URL as configured matches almost always; the other forms Twilio may have signed are tried only then.
-  let matched = constantTimeEqual(await computeTwilioSignature(check.authToken, check.url, params), check.signature);
-  if (!matched) {
-    for (const candidate of twilioUrlCandidates(check.url)) {
-      if (candidate !== check.url && constantTimeEqual(await computeTwilioSignature(check.authToken, candidate, params), check.signature)) {
-        matched = true;
-        break;
-      }
-    }
-  }
+  const matched = await verifyTwilioSignatureText({ authToken: check.authToken, signature: check.signature, url: check.url, signedText });
   if (!matched || !usesBodyHash) return matched;
   let claimed: string | null;
   try {

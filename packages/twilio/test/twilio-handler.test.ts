@@ -100,6 +100,59 @@ describe('createTwilioHandler', () => {
     expect((await handler(await twilioPost('', callParams, { token: 'another-token-0123456789abcdef00' }))).status).toBe(403);
   });
 
+  it('checks the signature over fields sent out of name order, repeated, or escaped, against the SDK (twilio.validateRequest)', async () => {
+    const { handler } = handlerFor();
+    const forms = [
+      // In name order, as Twilio sends them; an escaped value.
+      [
+        ['AccountSid', 'AC1'],
+        ['CallSid', callParams.CallSid],
+        ['CallStatus', 'ringing'],
+        ['From', '+15551230000'],
+        ['SpeechResult', 'Ça va? 1+1=2 & "ok"'],
+        ['To', '+15559870000'],
+      ],
+      // Out of order.
+      [
+        ['To', '+15559870000'],
+        ['From', '+15551230000'],
+        ['CallSid', callParams.CallSid],
+        ['AccountSid', 'AC1'],
+        ['CallStatus', 'ringing'],
+      ],
+      // A repeated name (the SDK signs every value, sorted), and a field without '='.
+      [
+        ['CallSid', callParams.CallSid],
+        ['From', '+15551230000'],
+        ['To', '+15559870000'],
+        ['Tag', 'b'],
+        ['Tag', 'a'],
+        ['Empty', ''],
+      ],
+    ];
+    for (const form of forms) {
+      const body = new URLSearchParams(form).toString().replace('Empty=', 'Empty');
+      const grouped: Record<string, string | string[]> = {};
+      for (const [name, value] of form) {
+        const existing = grouped[name!];
+        grouped[name!] = existing === undefined ? value! : [...(Array.isArray(existing) ? existing : [existing]), value!];
+      }
+      const signature = twilio.getExpectedTwilioSignature(authToken, publicBaseUrl, grouped as Record<string, string>);
+      expect(twilio.validateRequest(authToken, signature, publicBaseUrl, grouped as Record<string, string>)).toBe(true);
+      const post = (headerSignature: string) =>
+        handler(
+          new Request('http://10.0.0.7:3000/voice', {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': headerSignature },
+            body,
+          }),
+        );
+      expect((await post(signature)).status, body).toBe(200);
+      const forged = `${signature.slice(0, 4)}${signature[4] === 'A' ? 'B' : 'A'}${signature.slice(5)}`;
+      expect((await post(forged)).status, body).toBe(403);
+    }
+  });
+
   it('fails closed when the auth token is missing: the handler is not created', () => {
     expect(() => handlerFor({ authToken: undefined })).toThrow(/authToken is required/);
     expect(() => handlerFor({ authToken: '' })).toThrow(/authToken is required/);

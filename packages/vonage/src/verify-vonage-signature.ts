@@ -83,15 +83,21 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key;
 }
 
+/** node:crypto's one-shot digest (Node ≥ 20.12): no Hash object per call. */
+type OneShotHash = (algorithm: 'sha256', data: string | Uint8Array, outputEncoding: 'hex') => string;
+
 /** SHA-256 of a text (as UTF-8) or of bytes, as lowercase hex (Vonage's `payload_hash`). */
 export async function sha256Hex(input: string | Uint8Array): Promise<string> {
   const node = nodeCrypto();
-  // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
-  if (node)
+  if (node) {
+    const hash = (node as { hash?: OneShotHash }).hash;
+    if (typeof hash === 'function') return hash('sha256', input, 'hex');
+    // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
     return node
       .createHash('sha256')
       .update(input as string)
       .digest('hex');
+  }
   const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';
@@ -125,35 +131,43 @@ export async function verifyVonageSignature(
   const match = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
   if (!match) return { valid: false, reason: 'malformed', message: 'Authorization is not "Bearer <jwt>"' };
   const [, headerPart, claimsPart, signaturePart] = match as unknown as [string, string, string, string];
-  let jwtHeader: { alg?: unknown };
+  let jwtHeader: { alg?: unknown } | undefined;
   let claims: VonageJwtClaims;
   try {
-    jwtHeader = JSON.parse(base64UrlToText(headerPart)) as { alg?: unknown };
+    // Every webhook of an account carries the same JWT header: one already found to say HS256 is not decoded again.
+    if (!acceptedHeaders.has(headerPart)) jwtHeader = JSON.parse(base64UrlToText(headerPart)) as { alg?: unknown };
     claims = JSON.parse(base64UrlToText(claimsPart)) as VonageJwtClaims;
   } catch {
     return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON' };
   }
-  if (!isObject(jwtHeader) || !isObject(claims))
+  if ((jwtHeader !== undefined && !isObject(jwtHeader)) || !isObject(claims))
     return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON objects' };
-  if (jwtHeader.alg !== 'HS256')
-    return { valid: false, reason: 'algorithm', message: `JWT alg ${String(jwtHeader.alg)} refused; only HS256` };
-  let signature: Uint8Array<ArrayBuffer>;
-  try {
-    signature = new Uint8Array(base64UrlToBytes(signaturePart));
-  } catch {
-    return { valid: false, reason: 'malformed', message: 'JWT signature is not base64url' };
+  if (jwtHeader !== undefined) {
+    if (jwtHeader.alg !== 'HS256')
+      return { valid: false, reason: 'algorithm', message: `JWT alg ${String(jwtHeader.alg)} refused; only HS256` };
+    if (acceptedHeaders.size >= 16) acceptedHeaders.clear();
+    acceptedHeaders.add(headerPart);
   }
   let verified = false;
   const node = nodeCrypto();
   if (node) {
+    // The base64url text compared as it came, as jsonwebtoken (jws) does: a signature in another spelling is refused.
     for (const secret of secrets) {
-      const expected = node.createHmac('sha256', secret).update(`${headerPart}.${claimsPart}`).digest();
-      if (expected.length === signature.length && node.timingSafeEqual(expected, signature)) {
+      const expected = (node.createHmac('sha256', secret).update(`${headerPart}.${claimsPart}`) as unknown as Base64UrlDigest).digest(
+        'base64url',
+      );
+      if (constantTimeEqual(expected, signaturePart)) {
         verified = true;
         break;
       }
     }
   } else {
+    let signature: Uint8Array<ArrayBuffer>;
+    try {
+      signature = new Uint8Array(base64UrlToBytes(signaturePart));
+    } catch {
+      return { valid: false, reason: 'malformed', message: 'JWT signature is not base64url' };
+    }
     const signed = encoder.encode(`${headerPart}.${claimsPart}`);
     for (const secret of secrets) {
       if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, signed)) {
@@ -214,6 +228,18 @@ export async function verifyVonageSignature(
       return { valid: false, reason: 'replayed', message: `JWT jti '${claims.jti.slice(0, 64)}' was already used (a replayed request)` };
   }
   return { valid: true, claims };
+}
+
+/** JWT header parts already decoded and found to name HS256 (a few per account at most). */
+const acceptedHeaders = new Set<string>();
+
+type Base64UrlDigest = { digest(encoding: 'base64url'): string };
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -1,4 +1,4 @@
-import { replyHandlerOf, type FetchHandler, type WebhookRequest } from './reply.js';
+import { replyHandlerOf, type FetchHandler, type Reply, type WebhookRequest } from './reply.js';
 
 /** The parts of node:http's IncomingMessage the bridge reads (Express's req fits too). */
 export interface NodeRequestLike extends AsyncIterable<unknown> {
@@ -25,6 +25,36 @@ export interface NodeResponseLike {
   headersSent: boolean;
   setHeader(name: string, value: string): unknown;
   end(chunk?: Uint8Array | string): unknown;
+  /** node:http's (and Express's): status and every header at once, used when present. */
+  writeHead?(status: number, headers: string[]): unknown;
+}
+
+type BufferLike = { byteLength(text: string, encoding: 'utf8'): number };
+const nodeBuffer = (globalThis as { Buffer?: BufferLike }).Buffer;
+const encoder = new TextEncoder();
+
+/**
+ * Writes a reply: through `writeHead` with the headers as one flat list and an explicit `content-length` (no
+ * `setHeader` per header, and node:http still sends one packet), else header by header.
+ */
+function writeReply(res: NodeResponseLike, reply: Reply, abandoned: boolean): void {
+  const body = reply.body;
+  // A body cut short (too large, or stalled): answer, then close instead of reading the rest.
+  if (typeof res.writeHead === 'function' && !res.headersSent) {
+    const headers: string[] = [];
+    for (const name in reply.headers) headers.push(name, reply.headers[name]!);
+    const length = body === null ? 0 : nodeBuffer ? nodeBuffer.byteLength(body, 'utf8') : encoder.encode(body).length;
+    // A 204 or 304 carries no body and no length (RFC 9110, 8.6).
+    if (reply.status !== 204 && reply.status !== 304) headers.push('content-length', String(length));
+    if (abandoned) headers.push('connection', 'close');
+    res.writeHead(reply.status, headers);
+    res.end(body ?? undefined);
+    return;
+  }
+  res.statusCode = reply.status;
+  for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
+  if (abandoned) res.setHeader('connection', 'close');
+  res.end(body ?? undefined);
 }
 
 type NodeRequest = NodeRequestLike & { body?: unknown; rawBody?: unknown; originalUrl?: string };
@@ -51,12 +81,7 @@ export function toNodeListener(
     void (async () => {
       if (handleReply) {
         const request = nodeWebhookRequest(req as NodeRequest, deadlines);
-        const reply = await handleReply(request);
-        res.statusCode = reply.status;
-        for (const name in reply.headers) res.setHeader(name, reply.headers[name]!);
-        // A body cut short (too large, or stalled): answer, then close instead of reading the rest.
-        if (request.abandoned) res.setHeader('connection', 'close');
-        res.end(reply.body ?? undefined);
+        writeReply(res, await handleReply(request), request.abandoned);
         return;
       }
       const request = await toRequest(req as NodeRequest);

@@ -48,13 +48,29 @@ export function assertProviderSupport(flow: Flow, provider: string, capabilities
 
 /** The same check for the steps of one turn (dynamic nodes included), at render time. */
 export function assertStepsSupported(steps: readonly Step[], node: string, provider: string, capabilities: Capabilities): void {
-  for (const step of steps.flatMap(withNested)) {
-    const [refusal] = unsupportedOptionsOf(step, capabilities);
-    if (refusal)
-      throw new CallFlowError(
-        'unsupported-step',
-        `${node} ${step.type}: ${refusal.option} is not supported on ${provider}: ${refusal.why}`,
-        { provider, node },
-      );
+  for (const step of steps) assertStepSupported(step, node, provider, capabilities);
+}
+
+/**
+ * `assertStepsSupported` for one step and the media steps nested in it, allocating nothing when every option is
+ * supported (it runs on every render).
+ */
+export function assertStepSupported(step: Step, node: string, provider: string, capabilities: Capabilities): void {
+  checkOne(step, node, provider, capabilities);
+  if (step.type !== 'gather') return;
+  for (const part of step.prompt) checkOne(part, node, provider, capabilities);
+  if (step.invalidPrompt) for (const part of step.invalidPrompt) checkOne(part, node, provider, capabilities);
+  if (step.noInputPrompt) for (const part of step.noInputPrompt) checkOne(part, node, provider, capabilities);
+}
+
+function checkOne(step: Step, node: string, provider: string, capabilities: Capabilities): void {
+  const refusals = capabilities[step.type]?.unsupported as ReadonlyArray<UnsupportedOption> | undefined;
+  if (refusals === undefined) return;
+  for (const refusal of refusals) {
+    if (!refusal.when(step)) continue;
+    throw new CallFlowError('unsupported-step', `${node} ${step.type}: ${refusal.option} is not supported on ${provider}: ${refusal.why}`, {
+      provider,
+      node,
+    });
   }
 }

@@ -8,7 +8,7 @@ import { createMemoryStore } from '../store/memory-store.js';
 import { claimOnce } from '../store/store.js';
 import { createCallEvents } from './call-events.js';
 import { checkHandlerOptions } from './check-handler-options.js';
-import { assertProviderSupport, assertStepsSupported } from './check-provider-support.js';
+import { assertProviderSupport, assertStepSupported } from './check-provider-support.js';
 import { answerRoute, outboundCallId } from './outbound-start.js';
 import {
   retryLaterReason,
@@ -96,24 +96,20 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   async function render(turn: Turn, planning?: unknown): Promise<Rendered<Output>> {
     const states = instance.continuationStates?.(turn) ?? [];
     const continuations = states.length ? await Promise.all(states.map((state) => engine.sign(state, turn.call))) : [];
-    assertStepsSupported(
-      [...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])],
-      turn.node,
-      name,
-      provider.capabilities,
-    );
+    assertTurnSupported(turn);
     const prepared = instance.prepare ? await instance.prepare(turn) : planning;
     return renderNow(turn, continuations, prepared);
   }
 
+  /** Every step a turn plays (and the one it waits on) is one the provider supports; throws `unsupported-step`. */
+  function assertTurnSupported(turn: Turn): void {
+    for (const planned of turn.steps) assertStepSupported(planned.step, turn.node, name, provider.capabilities);
+    if (turn.wait) assertStepSupported(turn.wait.step, turn.node, name, provider.capabilities);
+  }
+
   /** The fast path of `render` for a provider without continuations or preparation: the support check, then render. */
   function renderSupported(turn: Turn): Rendered<Output> {
-    assertStepsSupported(
-      [...turn.steps.map((planned) => planned.step), ...(turn.wait ? [turn.wait.step] : [])],
-      turn.node,
-      name,
-      provider.capabilities,
-    );
+    assertTurnSupported(turn);
     return renderNow(turn, noContinuations, undefined);
   }
 
