@@ -192,9 +192,11 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     waitUntil: options.waitUntil,
     acknowledge: (note) => jsonReply(note ? { ok: true, ignored: note } : { ok: true }),
     execute,
-    async open(event, outcome, position) {
+    stateKeys: (callId) => [telnyxPositionKey(callId)],
+    async open(event, outcome, position, read) {
       const call = event.call;
-      const raw = await store.get(telnyxPositionKey(call.callId));
+      // Read with the pipeline's claim of the event when it claimed one.
+      const raw = read ? read[0] : await store.get(telnyxPositionKey(call.callId));
       if (event.type === 'start') {
         if (raw !== undefined) {
           // A redelivered call.initiated: finish what its first delivery started, or ignore it.

@@ -143,7 +143,13 @@ export interface CommandDelivery<Output, Handle> {
     event: Extract<WebhookEvent<Output>, { type: 'start' | 'outcome' }>,
     outcome: Outcome | undefined,
     position: CallPosition | undefined,
+    read?: Array<string | undefined>,
   ): Promise<Handle | 'stale'>;
+  /**
+   * The store keys `open` reads for a call: read in the same store step as the delivery's claim (one round trip on Redis),
+   * their values reach `open` as `read`, in order (absent when the delivery was not claimed, e.g. an event without an id).
+   */
+  stateKeys?(callId: string): string[];
   /**
    * Moves the call's position once and sends the turn; `render` runs the provider's pure renderer for this turn,
    * `planning` reaching it as `prepared` (what only the delivery knows: answer first, command ids' seed).
