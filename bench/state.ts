@@ -25,7 +25,7 @@ import { vonageReplyWebhook } from './reply-path.js';
 import { createCommandCounter } from './servers/common.mjs';
 
 const batch = 40;
-const rounds = 20;
+const rounds = 30;
 const warmup = 80;
 
 const inFlight = 10;

@@ -97,20 +97,22 @@ return 0
 `);
 
 /**
- * The store's `claim`. KEYS[1] the claimed key, then (when ARGV[3] is '1') the key whose presence refuses the claim, then the keys
- * read after it. ARGV[1] the value; ARGV[2] TTL in ms or ''; ARGV[4…] the values the claim replaces, 'a' for absent or 'v' and
- * the value. Returns {2, blocker} when refused by the blocker, else {1 when written or 0, the value it saw, the values read…}.
+ * The store's `claim`. KEYS[1] the claimed key, then (when ARGV[3] is '1') the key whose presence refuses the claim, then the
+ * ARGV[4] keys written whatever the claim's outcome, then the keys read. ARGV[1] the value; ARGV[2] TTL in ms or ''; ARGV[5…]
+ * a value and a TTL (or '') per written key, then the values the claim replaces, 'a' for absent or 'v' and the value.
+ * Returns {2, blocker} when refused by the blocker, else {1 when written or 0, the value it saw, the values read…}.
  */
 export const claimScript = script(`
-local first = 2
+local cursor = 2
 if ARGV[3] == '1' then
   local blocker = redis.call('GET', KEYS[2])
   if blocker then return {2, blocker} end
-  first = 3
+  cursor = 3
 end
+local writes = tonumber(ARGV[4])
 local previous = redis.call('GET', KEYS[1])
 local claimed = 0
-for index = 4, #ARGV do
+for index = 5 + writes * 2, #ARGV do
   local expected = ARGV[index]
   if (not previous and expected == 'a') or (previous and expected == 'v' .. previous) then
     claimed = 1
@@ -120,8 +122,13 @@ end
 if claimed == 1 then
   if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 end
+for index = 1, writes do
+  local key, value, ttl = KEYS[cursor], ARGV[3 + index * 2], ARGV[4 + index * 2]
+  if ttl == '' then redis.call('SET', key, value) else redis.call('SET', key, value, 'PX', ttl) end
+  cursor = cursor + 1
+end
 local reply = {claimed, previous}
-for index = first, #KEYS do reply[#reply + 1] = redis.call('GET', KEYS[index]) end
+for index = cursor, #KEYS do reply[#reply + 1] = redis.call('GET', KEYS[index]) end
 return reply
 `);
 

@@ -282,16 +282,21 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     },
     async claim(request) {
       const read = request.read ?? [];
+      const writes = request.alsoSet ?? [];
       const blocked = request.unlessPresent !== undefined;
-      if (!multiKeyScripts && (blocked || read.length > 0)) return claimStepByStep(store, request);
+      if (!multiKeyScripts && (blocked || read.length > 0 || writes.length > 0)) return claimStepByStep(store, request);
       const keys = [prefix + request.key];
       if (blocked) keys.push(prefix + request.unlessPresent);
+      const args: string[] = [request.value, ttlMilliseconds(request), blocked ? '1' : '0', String(writes.length)];
+      for (const write of writes) {
+        keys.push(prefix + write.key);
+        args.push(write.value, ttlMilliseconds(write));
+      }
       for (const key of read) keys.push(prefix + key);
-      const replaces = (request.replaces ?? [undefined]).map((value) => (value === undefined ? 'a' : `v${value}`));
-      const ttl = ttlMilliseconds(request);
-      const reply = (await run(`claim '${request.key}'`, request.key, () =>
-        evaluate(claimScript, keys, [request.value, ttl, blocked ? '1' : '0', ...replaces]),
-      )) as Array<number | string | null>;
+      for (const value of request.replaces ?? [undefined]) args.push(value === undefined ? 'a' : `v${value}`);
+      const reply = (await run(`claim '${request.key}'`, request.key, () => evaluate(claimScript, keys, args))) as Array<
+        number | string | null
+      >;
       if (reply[0] === 2) return { claimed: false, previous: undefined, blocker: String(reply[1]), values: [] };
       const result: StoreClaimResult = {
         claimed: reply[0] === 1,

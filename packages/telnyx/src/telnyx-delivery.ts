@@ -1,5 +1,5 @@
-import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store } from '@callflow/core';
-import { CallFlowError, jsonReply, retryLaterReason } from '@callflow/core';
+import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, StoreWrite } from '@callflow/core';
+import { CallFlowError, claimKey, jsonReply, retryLaterReason, setMany } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
 import type { PlanCommandsOptions, TelnyxCommand } from './plan-commands.js';
@@ -113,7 +113,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
    * throws `retry-later` (the webhook is answered 503, the redelivery sends them, same `command_id`s); one refused
    * for good gets the caller the apology instead of silence.
    */
-  async function finish(call: CallInfo, raw: string, record: PositionRecord): Promise<void> {
+  async function finish(call: CallInfo, raw: string, record: PositionRecord, done?: StoreWrite): Promise<void | 'done'> {
     const key = telnyxPositionKey(call.callId);
     const commands = record.pending?.commands ?? [];
     const from = record.pending?.from ?? '';
@@ -135,9 +135,12 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     }
     if (report.failed)
       return apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
-    if (report.callEnded) await store.set(key, `${endedPrefix}${record.at}`, dayTtl);
+    // With the pipeline's done marker when it gave one: the event's last store step is this one.
+    const alsoSet = done ? [done] : [];
+    if (report.callEnded) await setMany(store, [{ key, value: `${endedPrefix}${record.at}`, ...dayTtl }, ...alsoSet]);
     // A later event may already have moved the call on: then there is nothing to drop.
-    else await store.compareAndSet(key, raw, record.at, dayTtl);
+    else await claimKey(store, { key, value: record.at, replaces: [raw], ...dayTtl, alsoSet });
+    return done ? 'done' : undefined;
   }
 
   /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */
@@ -280,7 +283,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         planning.stopListening = { gather: outcome.type === 'speech' };
       return { call, current, raw, ended, outcome, position, planning };
     },
-    async send(handle, turn, render) {
+    async send(handle, turn, render, done) {
       const { call, outcome, position } = handle;
       if (handle.ended || outcome?.type === 'hangup') {
         // The leg is gone: hooks have run (a voicemail saved after hang-up still notifies); send nothing.
@@ -325,7 +328,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         logger.info?.('[callflow:telnyx] another delivery already moved this call on; ignoring', { callId: call.callId });
         return;
       }
-      await finish(call, raw, record);
+      return finish(call, raw, record, done);
     },
   };
 }

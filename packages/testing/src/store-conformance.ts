@@ -230,8 +230,35 @@ export const storeConformanceCases: StoreConformanceCase[] = [
         read: [`${key}call`],
       });
       assert.deepEqual(unblocked, { claimed: true, previous: undefined, blocker: undefined, values: ['numbers'] });
+      const done = await claimKey(store, {
+        key: `${key}position`,
+        value: 'next',
+        replaces: ['busy'],
+        alsoSet: [{ key: `${key}done`, value: 'done', ttlSeconds: 1 }],
+        read: [`${key}call`],
+      });
+      assert.deepEqual(done, { claimed: true, previous: 'busy', blocker: undefined, values: ['numbers'] });
+      assert.equal(await store.get(`${key}done`), 'done', 'alsoSet writes with the claim');
+      const refused = await claimKey(store, {
+        key: `${key}position`,
+        value: 'x',
+        replaces: ['busy'],
+        alsoSet: [{ key: `${key}kept`, value: 'written' }],
+      });
+      assert.equal(refused.claimed, false);
+      assert.equal(await store.get(`${key}position`), 'next');
+      assert.equal(await store.get(`${key}kept`), 'written', 'alsoSet writes when the claim is refused too');
+      const stopped = await claimKey(store, {
+        key: `${key}other`,
+        value: 'x',
+        unlessPresent: `${key}answer`,
+        alsoSet: [{ key: `${key}never`, value: 'x' }],
+      });
+      assert.equal(stopped.blocker, '{"ncco":[]}');
+      assert.equal(await store.get(`${key}never`), undefined, 'a blocked claim writes no alsoSet either');
       await clock.advanceSeconds(1.5);
       assert.equal(await store.get(`${key}event`), undefined, 'the claim honours ttlSeconds');
+      assert.equal(await store.get(`${key}done`), undefined, "alsoSet honours each write's ttlSeconds");
       assert.equal((await claimKey(store, { key: `${key}event`, value: 'again' })).claimed, true, 'an expired claim can be claimed again');
     },
   },

@@ -5,7 +5,7 @@ import type { CallInfo, Outcome, Turn } from '../engine/types.js';
 import { runEffects } from '../http/handler-options.js';
 import { textReply, webHandler, type FetchHandler, type Reply, type WebhookRequest } from '../http/reply.js';
 import { createMemoryStore } from '../store/memory-store.js';
-import { claimKey, claimOnce } from '../store/store.js';
+import { claimKey, claimOnce, type StoreWrite } from '../store/store.js';
 import { createCallEvents } from './call-events.js';
 import { checkHandlerOptions } from './check-handler-options.js';
 import { assertProviderSupport, assertStepsSupported } from './check-provider-support.js';
@@ -209,7 +209,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     deliveryId: string | undefined,
     callId: string,
     stateKeys: readonly string[] | undefined,
-    work: (read: Array<string | undefined> | undefined) => Promise<void>,
+    work: (read: Array<string | undefined> | undefined, done: StoreWrite | undefined) => Promise<void | 'done'>,
   ): Promise<Reply> {
     const eventKey = deliveryId === undefined ? undefined : `${name}:event:${deliveryId}`;
     // The claim reads the delivery's state keys in the same store step.
@@ -224,8 +224,10 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       return commands.acknowledge('duplicate');
     }
     let storeFailure = false;
-    const running = work(stateKeys?.length ? claim?.values : undefined)
-      .then(() => (eventKey ? store.set(eventKey, 'done', { ttlSeconds: 86_400 }) : undefined))
+    // The done marker, which the delivery may write in its own last store step (then it answers 'done').
+    const done = eventKey === undefined ? undefined : { key: eventKey, value: 'done', ttlSeconds: 86_400 };
+    const running = work(stateKeys?.length ? claim?.values : undefined, done)
+      .then((written) => (done && written !== 'done' ? store.set(done.key, done.value, done) : undefined))
       .catch(async (error: unknown) => {
         if (isRetryLater(error)) {
           storeFailure = true;
@@ -269,13 +271,13 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         if (event.outbound?.liveCall) return moveOutbound(event);
         if (delivery.kind === 'reply') return replyWith(call.callId, event.deliveryId, undefined, () => startTurn(event));
         const commands = delivery;
-        return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read) => {
+        return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read, done) => {
           const handle = await commands.open(event, undefined, undefined, read);
           if (handle === 'stale') return;
           const turn = await startTurn(event);
           await runHooks(turn);
           await noteEnd(turn, undefined);
-          await commands.send(handle, turn, (planning) => render(turn, planning));
+          return commands.send(handle, turn, (planning) => render(turn, planning), done);
         });
       }
       case 'outcome':
@@ -313,7 +315,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     if (delivery.kind === 'reply')
       return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome);
     const commands = delivery;
-    return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read) => {
+    return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read, done) => {
       const handle = await commands.open(event, outcome, position, read);
       if (handle === 'stale') return;
       let turn: Turn;
@@ -326,7 +328,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       }
       await runHooks(turn, event.hooksOnce);
       await noteEnd(turn, outcome);
-      await commands.send(handle, turn, (planning) => render(turn, planning));
+      return commands.send(handle, turn, (planning) => render(turn, planning), done);
     });
   }
 

@@ -22,6 +22,7 @@ export function withKeyPrefix(store: Store, prefix: string): Store {
         key: prefix + request.key,
         ...(request.unlessPresent === undefined ? {} : { unlessPresent: prefix + request.unlessPresent }),
         ...(request.read === undefined ? {} : { read: request.read.map((key) => prefix + key) }),
+        ...(request.alsoSet === undefined ? {} : { alsoSet: request.alsoSet.map((write) => ({ ...write, key: prefix + write.key })) }),
       });
   }
   if (store.setMany) {

@@ -36,6 +36,8 @@ export interface StoreClaim {
   unlessPresent?: string;
   /** Other keys read after the claim; their values come back in `values`, in order. */
   read?: readonly string[];
+  /** Other keys written in the same step, whether or not the claim succeeds (not when blocked), e.g. a delivery's done marker. */
+  alsoSet?: readonly StoreWrite[];
 }
 
 /** What `claimKey` found and did. */
@@ -62,7 +64,7 @@ const absentOnly: ReadonlyArray<string | undefined> = [undefined];
 
 /**
  * Writes `request.value` at `request.key` when the key's value is one the claim `replaces` and `unlessPresent` is absent, then
- * reads `request.read`: one atomic step (one round trip) on a store with a native `claim` (the Redis store), else get +
+ * writes `request.alsoSet` and reads `request.read`: one atomic step (one round trip) on a store with a native `claim` (the Redis store), else get +
  * compare-and-set, each atomic on its key, retried while another writer changes the key to a value the claim replaces.
  * @example
  * const { claimed, values: [callRecord] } = await claimKey(store, { key: `event:${id}`, value: 'handling', read: [`call:${callId}`] });
@@ -81,10 +83,10 @@ export async function claimStepByStep(store: Store, request: StoreClaim): Promis
   const options = request.ttlSeconds === undefined ? undefined : { ttlSeconds: request.ttlSeconds };
   let claimed = false;
   let previous: string | undefined;
-  if (replaces.length === 1 && replaces[0] === undefined) {
-    // The common claim (an absent key only): try the write first, read only when it was refused.
-    claimed = await store.compareAndSet(request.key, undefined, request.value, options);
-    if (!claimed) previous = await store.get(request.key);
+  if (replaces.length === 1) {
+    // One value to replace (an absent key, most often): try the write first, read only when it was refused.
+    claimed = await store.compareAndSet(request.key, replaces[0], request.value, options);
+    previous = claimed ? replaces[0] : await store.get(request.key);
   } else {
     for (let attempt = 0; attempt < 50; attempt++) {
       previous = await store.get(request.key);
@@ -95,6 +97,8 @@ export async function claimStepByStep(store: Store, request: StoreClaim): Promis
       }
     }
   }
+  for (const write of request.alsoSet ?? [])
+    await store.set(write.key, write.value, write.ttlSeconds === undefined ? undefined : { ttlSeconds: write.ttlSeconds });
   const values = request.read?.length ? await Promise.all(request.read.map((key) => store.get(key))) : [];
   return { claimed, previous, blocker: undefined, values };
 }
