@@ -113,7 +113,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
    * throws `retry-later` (the webhook is answered 503, the redelivery sends them, same `command_id`s); one refused
    * for good gets the caller the apology instead of silence.
    */
-  async function finish(call: CallInfo, raw: string, record: PositionRecord, done?: StoreWrite): Promise<void | 'done'> {
+  async function finish(call: CallInfo, raw: string, record: PositionRecord, done?: StoreWrite): Promise<'done' | undefined> {
     const key = telnyxPositionKey(call.callId);
     const commands = record.pending?.commands ?? [];
     const from = record.pending?.from ?? '';
@@ -133,8 +133,10 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       await apologize(call, from, commands.slice(index), `${action} failed for ${Math.round(retryBudgetMs / 1000)} s: ${message}`);
       return;
     }
-    if (report.failed)
-      return apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
+    if (report.failed) {
+      await apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
+      return undefined;
+    }
     // With the pipeline's done marker when it gave one: the event's last store step is this one.
     const alsoSet = done ? [done] : [];
     if (report.callEnded) await setMany(store, [{ key, value: `${endedPrefix}${record.at}`, ...dayTtl }, ...alsoSet]);
@@ -313,12 +315,13 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         });
         if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl)))
           return;
-        return apologize(
+        await apologize(
           call,
           handle.current ?? '',
           handle.planning.answer ? [{ action: 'answer', body: {} }] : [],
           `cannot plan the turn: ${message}`,
         );
+        return;
       }
       const expected = handle.current;
       const { head, next } = positionAfter(commands, expected);

@@ -209,7 +209,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     deliveryId: string | undefined,
     callId: string,
     stateKeys: readonly string[] | undefined,
-    work: (read: Array<string | undefined> | undefined, done: StoreWrite | undefined) => Promise<void | 'done'>,
+    work: (read: Array<string | undefined> | undefined, done: StoreWrite | undefined) => Promise<unknown>,
   ): Promise<Reply> {
     const eventKey = deliveryId === undefined ? undefined : `${name}:event:${deliveryId}`;
     // The claim reads the delivery's state keys in the same store step.

@@ -155,7 +155,12 @@ export interface CommandDelivery<Output, Handle> {
    * `planning` reaching it as `prepared` (what only the delivery knows: answer first, command ids' seed). `done` is the
    * delivery's done marker: a delivery that writes it in its own last store step (one round trip fewer) answers `done`.
    */
-  send(handle: Handle, turn: Turn, render: (planning: unknown) => Promise<Rendered<Output>>, done?: StoreWrite): Promise<void | 'done'>;
+  send(
+    handle: Handle,
+    turn: Turn,
+    render: (planning: unknown) => Promise<Rendered<Output>>,
+    done?: StoreWrite,
+  ): Promise<'done' | undefined>;
   /** Where to run the work so the webhook is answered at once (a Worker's `waitUntil`); default: before answering. */
   waitUntil?: (work: Promise<unknown>) => void;
   /** Seconds a delivery being handled stays claimed; a repeat meanwhile gets 503 (the provider redelivers later). */
