@@ -8,7 +8,7 @@ export const endedPosition = 'ended';
 const busyLeaseMs = 4_000;
 const busyMarker = (position: string, untilMs: number) => `busy:${untilMs}:${position}`;
 
-function parseBusy(value: string): { position: string; until: number } | undefined {
+function parseBusy(value = ''): { position: string; until: number } | undefined {
   const match = /^busy:(\d+):(.*)$/s.exec(value);
   return match ? { until: Number(match[1]), position: match[2]! } : undefined;
 }
@@ -46,15 +46,15 @@ export interface ReplyOnce {
 export function createReplyOnce(store: Store, provider: string, logger: Logger): ReplyOnce {
   const currentKey = (callId: string) => `${provider}:current:${callId}`;
   const responseKey = (callId: string, deliveryId: string) => `${provider}:response:${callId}:${deliveryId}`;
+  // The call's new position, then the document sent for the delivery: one store step where the store can.
+  const commit = (callId: string, deliveryId: string, document: string, moveTo?: string) =>
+    setMany(store, [
+      ...(moveTo === undefined ? [] : [{ key: currentKey(callId), value: moveTo, ttlSeconds }]),
+      { key: responseKey(callId, deliveryId), value: document, ttlSeconds },
+    ]);
   return {
     cached: (callId, deliveryId) => store.get(responseKey(callId, deliveryId)),
-    remember: (callId, deliveryId, document, moveTo) =>
-      moveTo === undefined
-        ? store.set(responseKey(callId, deliveryId), document, { ttlSeconds })
-        : setMany(store, [
-            { key: currentKey(callId), value: moveTo, ttlSeconds },
-            { key: responseKey(callId, deliveryId), value: document, ttlSeconds },
-          ]),
+    remember: commit,
     moveTo: (callId, position) => store.set(currentKey(callId), position, { ttlSeconds }),
     async current(callId) {
       const value = await store.get(currentKey(callId));
@@ -69,7 +69,7 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
       if (first.blocker !== undefined) return first.blocker;
       if (!first.claimed) {
         let current = first.previous;
-        let busy = current === undefined ? undefined : parseBusy(current);
+        let busy = parseBusy(current);
         if (busy?.position === position) {
           // Another delivery of this webhook is being processed: answer with its document once it is ready, or take
           // over when its lease ran out (the instance processing it died, or lost its store mid-way).
@@ -78,7 +78,7 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
             const ready = await store.get(cacheKey);
             if (ready !== undefined) return ready;
             current = await store.get(key);
-            busy = current === undefined ? undefined : parseBusy(current);
+            busy = parseBusy(current);
           }
           const ready = await store.get(cacheKey);
           if (ready !== undefined) return ready;
@@ -92,10 +92,7 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
       }
       try {
         const { document, moveTo } = await work();
-        await setMany(store, [
-          { key, value: moveTo, ttlSeconds },
-          { key: cacheKey, value: document, ttlSeconds },
-        ]);
+        await commit(callId, deliveryId, document, moveTo);
         return document;
       } catch (error) {
         // Put the position back so the provider's retry resumes it; if the store is down, the lease runs out instead.

@@ -75,32 +75,19 @@ export function claimKey(store: Store, request: StoreClaim): Promise<StoreClaimR
 
 /** `claimKey` through a store's single-key operations; what a store without a native `claim` (or a multi-slot claim) runs. */
 export async function claimStepByStep(store: Store, request: StoreClaim): Promise<StoreClaimResult> {
-  if (request.unlessPresent !== undefined) {
-    const blocker = await store.get(request.unlessPresent);
-    if (blocker !== undefined) return { claimed: false, previous: undefined, blocker, values: [] };
-  }
-  const replaces = request.replaces ?? absentOnly;
-  const options = request.ttlSeconds === undefined ? undefined : { ttlSeconds: request.ttlSeconds };
+  const { key, value, unlessPresent, read = [], alsoSet = [], replaces = absentOnly } = request;
+  const blocker = unlessPresent === undefined ? undefined : await store.get(unlessPresent);
   let claimed = false;
   let previous: string | undefined;
-  if (replaces.length === 1) {
-    // One value to replace (an absent key, most often): try the write first, read only when it was refused.
-    claimed = await store.compareAndSet(request.key, replaces[0], request.value, options);
-    previous = claimed ? replaces[0] : await store.get(request.key);
-  } else {
-    for (let attempt = 0; attempt < 50; attempt++) {
-      previous = await store.get(request.key);
-      if (!replaces.includes(previous)) break;
-      if (await store.compareAndSet(request.key, previous, request.value, options)) {
-        claimed = true;
-        break;
-      }
-    }
+  if (blocker !== undefined) return { claimed, previous, blocker, values: [] };
+  for (let attempt = 0; attempt < 50 && !claimed; attempt++) {
+    // With one value to replace (an absent key, most often) the first attempt writes without reading.
+    previous = attempt === 0 && replaces.length === 1 ? replaces[0] : await store.get(key);
+    if (!replaces.includes(previous)) break;
+    claimed = await store.compareAndSet(key, previous, value, request);
   }
-  for (const write of request.alsoSet ?? [])
-    await store.set(write.key, write.value, write.ttlSeconds === undefined ? undefined : { ttlSeconds: write.ttlSeconds });
-  const values = request.read?.length ? await Promise.all(request.read.map((key) => store.get(key))) : [];
-  return { claimed, previous, blocker: undefined, values };
+  await setMany(store, alsoSet);
+  return { claimed, previous, blocker, values: await Promise.all(read.map((readKey) => store.get(readKey))) };
 }
 
 /**
@@ -109,8 +96,7 @@ export async function claimStepByStep(store: Store, request: StoreClaim): Promis
  */
 export async function setMany(store: Store, writes: readonly StoreWrite[]): Promise<void> {
   if (store.setMany) return store.setMany(writes);
-  for (const write of writes)
-    await store.set(write.key, write.value, write.ttlSeconds === undefined ? undefined : { ttlSeconds: write.ttlSeconds });
+  for (const write of writes) await store.set(write.key, write.value, write);
 }
 
 /** Records `key` the first time it is seen; false on every later call within the TTL (webhook de-duplication). */
