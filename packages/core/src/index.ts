@@ -89,8 +89,8 @@ export { signToken, verifyToken } from './token/call-token.js';
 export type { CallState, TokenContent, TokenOptions } from './token/call-token.js';
 export { base64UrlToBytes, base64UrlToText, bytesToBase64Url, textToBase64Url } from './token/base64url.js';
 
-export { claimOnce, updateJson } from './store/store.js';
-export type { Store, StoreWriteOptions } from './store/store.js';
+export { claimKey, claimOnce, claimStepByStep, setMany, updateJson } from './store/store.js';
+export type { Store, StoreClaim, StoreClaimResult, StoreWrite, StoreWriteOptions } from './store/store.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStoreOptions } from './store/memory-store.js';
 export { hasNativeQueues, queueOperationsOf, storeQueue } from './store/store-queue.js';
@@ -138,4 +138,4 @@ export { createCallEvents } from './provider/call-events.js';
 export type { AnsweredBy, CallEvent, CallEventHook, CallEventReport, CallEvents, EndedBy } from './provider/call-events.js';
 export { answerRoute, checkStartCall, outboundCallId, signOutboundStart } from './provider/outbound-start.js';
 export type { CallFeature, CallFeatures, OutboundStart, OutboundTarget, StartCallOptions } from './provider/outbound-start.js';
-export type { ReplyOnce } from './provider/reply-once.js';
+export type { ReplyOnce, ReplyWork } from './provider/reply-once.js';

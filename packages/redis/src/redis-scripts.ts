@@ -95,3 +95,48 @@ local removed = redis.call('ZREM', KEYS[1], ARGV[1]) + redis.call('ZREM', KEYS[2
 if removed > 0 then return 1 end
 return 0
 `);
+
+/**
+ * The store's `claim`. KEYS[1] the claimed key, then (when ARGV[3] is '1') the key whose presence refuses the claim, then the
+ * ARGV[4] keys written whatever the claim's outcome, then the keys read. ARGV[1] the value; ARGV[2] TTL in ms or ''; ARGV[5…]
+ * a value and a TTL (or '') per written key, then the values the claim replaces, 'a' for absent or 'v' and the value.
+ * Returns {2, blocker} when refused by the blocker, else {1 when written or 0, the value it saw, the values read…}.
+ */
+export const claimScript = script(`
+local cursor = 2
+if ARGV[3] == '1' then
+  local blocker = redis.call('GET', KEYS[2])
+  if blocker then return {2, blocker} end
+  cursor = 3
+end
+local writes = tonumber(ARGV[4])
+local previous = redis.call('GET', KEYS[1])
+local claimed = 0
+for index = 5 + writes * 2, #ARGV do
+  local expected = ARGV[index]
+  if (not previous and expected == 'a') or (previous and expected == 'v' .. previous) then
+    claimed = 1
+    break
+  end
+end
+if claimed == 1 then
+  if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+end
+for index = 1, writes do
+  local key, value, ttl = KEYS[cursor], ARGV[3 + index * 2], ARGV[4 + index * 2]
+  if ttl == '' then redis.call('SET', key, value) else redis.call('SET', key, value, 'PX', ttl) end
+  cursor = cursor + 1
+end
+local reply = {claimed, previous}
+for index = cursor, #KEYS do reply[#reply + 1] = redis.call('GET', KEYS[index]) end
+return reply
+`);
+
+/** The store's `setMany`. KEYS the keys; ARGV a value and a TTL in ms (or '') per key, in order. */
+export const setManyScript = script(`
+for index = 1, #KEYS do
+  local ttl = ARGV[index * 2]
+  if ttl == '' then redis.call('SET', KEYS[index], ARGV[index * 2 - 1]) else redis.call('SET', KEYS[index], ARGV[index * 2 - 1], 'PX', ttl) end
+end
+return #KEYS
+`);

@@ -1,6 +1,16 @@
-import { CallFlowError, silentLogger, type Logger, type QueueOperations, type Store, type StoreWriteOptions } from '@callflow/core';
+import {
+  CallFlowError,
+  claimStepByStep,
+  silentLogger,
+  type Logger,
+  type QueueOperations,
+  type Store,
+  type StoreClaimResult,
+  type StoreWriteOptions,
+} from '@callflow/core';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import {
+  claimScript,
   compareAndSetScript,
   incrementScript,
   queueClaimScript,
@@ -8,6 +18,7 @@ import {
   queuePushScript,
   queueReleaseScript,
   queueRemoveScript,
+  setManyScript,
   type RedisScript,
 } from './redis-scripts.js';
 import { readRedisServerSettings, type RedisServerSettings } from './redis-server-settings.js';
@@ -53,10 +64,12 @@ export interface RedisStore extends Store, QueueOperations {
 
 /**
  * ioredis options the store uses for a client it creates, and recommends for one you pass:
- * no offline queue and no re-sending after a reconnect, so a command the store reported as failed never runs later.
+ * no offline queue and no re-sending after a reconnect, so a command the store reported as failed never runs later; and
+ * auto-pipelining, so the commands of webhooks handled at the same time share one write and one read.
  */
 export const recommendedRedisOptions = {
   enableOfflineQueue: false,
+  enableAutoPipelining: true,
   autoResendUnfulfilledCommands: false,
   maxRetriesPerRequest: 0,
   connectTimeout: 2_000,
@@ -168,16 +181,24 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     return nextReady;
   };
 
-  const withDeadline = <T>(work: Promise<T>, deadline: number, what: string): Promise<T> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+  // One timer and one promise per operation (no Promise.race, no finally): this runs on every store call of every webhook.
+  const withDeadline = <T>(work: Promise<T>, deadline: number, what: string): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
         () => reject(unavailable(`Redis did not answer ${what} within ${timeoutMs} ms`)),
         Math.max(0, deadline - Date.now()),
       );
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
     });
-    return Promise.race([work, expired]).finally(() => clearTimeout(timer));
-  };
 
   const translate = (error: unknown, what: string, key: string): Error => {
     if (error instanceof CallFlowError) return error;
@@ -221,7 +242,12 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const queueKey = (queue: string) => `${prefix}queue:{${queue}}`;
   const queueKeys = (queue: string) => [queueKey(queue), `${queueKey(queue)}:moving`];
 
-  return {
+  // A script over several keys needs them in one slot on a Cluster; the store's callers do not hash-tag theirs.
+  const multiKeyScripts = !(client instanceof Cluster);
+  // SET with both NX and GET: Redis 7.0 and later; false once a server refused it.
+  let setNxGet = true;
+
+  const store: RedisStore = {
     client,
     prefix,
     async get(key) {
@@ -255,6 +281,72 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     },
     async delete(key) {
       await run(`delete '${key}'`, key, () => client.del(prefix + key));
+    },
+    async claim(request) {
+      const read = request.read ?? [];
+      const writes = request.alsoSet ?? [];
+      const blocked = request.unlessPresent !== undefined;
+      const replaces = request.replaces ?? [undefined];
+      if (!blocked && writes.length === 0 && replaces.length === 1 && replaces[0] === undefined && setNxGet) {
+        // The common claim (a delivery id, a jti): SET NX GET (Redis 7.0+) and the reads leave in one pipeline; no script
+        // to run on the server (7.6 µs an EVALSHA against 1.4 for a SET, measured on redis-server 7.0).
+        const key = prefix + request.key;
+        const ttl = ttlMilliseconds(request);
+        try {
+          const [previous, ...values] = await run(`claim '${request.key}'`, request.key, () =>
+            Promise.all([
+              ttl === '' ? client.set(key, request.value, 'NX', 'GET') : client.set(key, request.value, 'PX', ttl, 'NX', 'GET'),
+              ...read.map((readKey) => client.get(prefix + readKey)),
+            ]),
+          );
+          return {
+            claimed: previous === null,
+            previous: previous ?? undefined,
+            blocker: undefined,
+            values: values.map((value) => value ?? undefined),
+          };
+        } catch (error) {
+          // A server before 7.0 refuses NX with GET (a syntax error, nothing written): the script from now on.
+          if (!(error instanceof Error && /syntax error/i.test(error.message))) throw error;
+          setNxGet = false;
+        }
+      }
+      if (!multiKeyScripts && (blocked || read.length > 0 || writes.length > 0)) return claimStepByStep(store, request);
+      const keys = [prefix + request.key];
+      if (blocked) keys.push(prefix + request.unlessPresent);
+      const args: string[] = [request.value, ttlMilliseconds(request), blocked ? '1' : '0', String(writes.length)];
+      for (const write of writes) {
+        keys.push(prefix + write.key);
+        args.push(write.value, ttlMilliseconds(write));
+      }
+      for (const key of read) keys.push(prefix + key);
+      for (const value of replaces) args.push(value === undefined ? 'a' : `v${value}`);
+      const reply = (await run(`claim '${request.key}'`, request.key, () => evaluate(claimScript, keys, args))) as Array<
+        number | string | null
+      >;
+      if (reply[0] === 2) return { claimed: false, previous: undefined, blocker: String(reply[1]), values: [] };
+      const result: StoreClaimResult = {
+        claimed: reply[0] === 1,
+        previous: (reply[1] as string | null) ?? undefined,
+        blocker: undefined,
+        values: [],
+      };
+      for (let index = 2; index < reply.length; index++) result.values.push((reply[index] as string | null) ?? undefined);
+      return result;
+    },
+    async setMany(writes) {
+      if (writes.length === 0) return;
+      if (!multiKeyScripts && writes.length > 1) {
+        for (const write of writes) await store.set(write.key, write.value, write);
+        return;
+      }
+      const keys: string[] = [];
+      const values: string[] = [];
+      for (const write of writes) {
+        keys.push(prefix + write.key);
+        values.push(write.value, ttlMilliseconds(write));
+      }
+      await run(`set '${writes[0]!.key}' and ${writes.length - 1} more`, writes[0]!.key, () => evaluate(setManyScript, keys, values));
     },
     async queuePush(queue, member, pushOptions = {}) {
       const position = await run(`push onto queue '${queue}'`, queue, () =>
@@ -296,4 +388,5 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       else client.disconnect();
     },
   };
+  return store;
 }

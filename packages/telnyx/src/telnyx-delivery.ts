@@ -1,5 +1,5 @@
-import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store } from '@callflow/core';
-import { CallFlowError, jsonReply, retryLaterReason } from '@callflow/core';
+import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, StoreWrite } from '@callflow/core';
+import { CallFlowError, claimKey, jsonReply, retryLaterReason, setMany } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
 import { dialsFarLeg, recordSilenceSeconds, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
@@ -117,7 +117,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
    * throws `retry-later` (the webhook is answered 503, the redelivery sends them, same `command_id`s); one refused
    * for good gets the caller the apology instead of silence.
    */
-  async function finish(call: CallInfo, raw: string, record: PositionRecord): Promise<void> {
+  async function finish(call: CallInfo, raw: string, record: PositionRecord, done?: StoreWrite): Promise<'done' | undefined> {
     const key = telnyxPositionKey(call.callId);
     const commands = record.pending?.commands ?? [];
     const from = record.pending?.from ?? '';
@@ -137,11 +137,16 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       await apologize(call, from, commands.slice(index), `${action} failed for ${Math.round(retryBudgetMs / 1000)} s: ${message}`);
       return;
     }
-    if (report.failed)
-      return apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
-    if (report.callEnded) await store.set(key, `${endedPrefix}${record.at}`, dayTtl);
+    if (report.failed) {
+      await apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
+      return undefined;
+    }
+    // With the pipeline's done marker when it gave one: the event's last store step is this one.
+    const alsoSet = done ? [done] : [];
+    if (report.callEnded) await setMany(store, [{ key, value: `${endedPrefix}${record.at}`, ...dayTtl }, ...alsoSet]);
     // A later event may already have moved the call on: then there is nothing to drop.
-    else await store.compareAndSet(key, raw, record.at, dayTtl);
+    else await claimKey(store, { key, value: record.at, replaces: [raw], ...dayTtl, alsoSet });
+    return done ? 'done' : undefined;
   }
 
   /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */
@@ -196,9 +201,11 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     waitUntil: options.waitUntil,
     acknowledge: (note) => jsonReply(note ? { ok: true, ignored: note } : { ok: true }),
     execute,
-    async open(event, outcome, position) {
+    stateKeys: (callId) => [telnyxPositionKey(callId)],
+    async open(event, outcome, position, read) {
       const call = event.call;
-      const raw = await store.get(telnyxPositionKey(call.callId));
+      // Read with the pipeline's claim of the event when it claimed one.
+      const raw = read ? read[0] : await store.get(telnyxPositionKey(call.callId));
       if (event.type === 'start') {
         if (raw !== undefined) {
           // A redelivered call.initiated: finish what its first delivery started, or ignore it.
@@ -289,7 +296,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         planning.stopListening = { gather: true };
       return { call, current, raw, ended, outcome, position, planning };
     },
-    async send(handle, turn, render) {
+    async send(handle, turn, render, done) {
       const { call, outcome, position } = handle;
       if (handle.ended || outcome?.type === 'hangup') {
         // The leg is gone: hooks have run (a voicemail saved after hang-up still notifies); send nothing.
@@ -322,12 +329,13 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         });
         if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl)))
           return;
-        return apologize(
+        await apologize(
           call,
           handle.current ?? '',
           handle.planning.answer ? [{ action: 'answer', body: {} }] : [],
           `cannot plan the turn: ${message}`,
         );
+        return;
       }
       const expected = handle.current;
       const { head, next } = positionAfter(commands, expected);
@@ -337,7 +345,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         logger.info?.('[callflow:telnyx] another delivery already moved this call on; ignoring', { callId: call.callId });
         return;
       }
-      await finish(call, raw, record);
+      return finish(call, raw, record, done);
     },
   };
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { claimOnce, storeQueue, updateJson, withKeyPrefix, type Store } from '@callflow/core';
+import { claimKey, claimOnce, setMany, storeQueue, updateJson, withKeyPrefix, type Store } from '@callflow/core';
 
 /** How a conformance case lets time pass: a fake clock for the memory store, real sleeping for a server. */
 export interface StoreConformanceClock {
@@ -194,6 +194,111 @@ export const storeConformanceCases: StoreConformanceCase[] = [
     },
   },
   {
+    name: 'claimKey writes only over a value it replaces, refuses when its blocker is present, and reads its other keys',
+    async run(store, clock = realClock) {
+      const key = keySpace('claim');
+      await store.set(`${key}call`, 'numbers');
+      const first = await claimKey(store, { key: `${key}event`, value: 'handling', ttlSeconds: 1, read: [`${key}call`, `${key}none`] });
+      assert.deepEqual(first, { claimed: true, previous: undefined, blocker: undefined, values: ['numbers', undefined] });
+      const again = await claimKey(store, { key: `${key}event`, value: 'handling', read: [`${key}none`, `${key}call`] });
+      assert.deepEqual(
+        again,
+        { claimed: false, previous: 'handling', blocker: undefined, values: [undefined, 'numbers'] },
+        'a claimed key is refused',
+      );
+      assert.equal(await store.get(`${key}event`), 'handling');
+      await store.set(`${key}position`, 'menu');
+      const moved = await claimKey(store, { key: `${key}position`, value: 'busy', replaces: [undefined, 'menu'] });
+      assert.deepEqual(moved, { claimed: true, previous: 'menu', blocker: undefined, values: [] }, 'a listed value is replaced');
+      const other = await claimKey(store, { key: `${key}position`, value: 'busy-2', replaces: [undefined, 'menu'] });
+      assert.deepEqual(other, { claimed: false, previous: 'busy', blocker: undefined, values: [] }, 'a value not listed is kept');
+      assert.equal(
+        (await claimKey(store, { key: `${key}position`, value: 'x', replaces: [''] })).claimed,
+        false,
+        'the empty string is not absence',
+      );
+      const fresh = await claimKey(store, { key: `${key}new`, value: 'busy', replaces: [undefined, 'menu'] });
+      assert.equal(fresh.claimed, true, 'an absent key is replaced when undefined is listed');
+      await store.set(`${key}answer`, '{"ncco":[]}');
+      const blocked = await claimKey(store, { key: `${key}blocked`, value: 'busy', unlessPresent: `${key}answer`, read: [`${key}call`] });
+      assert.deepEqual(blocked, { claimed: false, previous: undefined, blocker: '{"ncco":[]}', values: [] });
+      assert.equal(await store.get(`${key}blocked`), undefined, 'a blocked claim writes nothing');
+      const unblocked = await claimKey(store, {
+        key: `${key}blocked`,
+        value: 'busy',
+        unlessPresent: `${key}no-answer`,
+        read: [`${key}call`],
+      });
+      assert.deepEqual(unblocked, { claimed: true, previous: undefined, blocker: undefined, values: ['numbers'] });
+      const done = await claimKey(store, {
+        key: `${key}position`,
+        value: 'next',
+        replaces: ['busy'],
+        alsoSet: [{ key: `${key}done`, value: 'done', ttlSeconds: 1 }],
+        read: [`${key}call`],
+      });
+      assert.deepEqual(done, { claimed: true, previous: 'busy', blocker: undefined, values: ['numbers'] });
+      assert.equal(await store.get(`${key}done`), 'done', 'alsoSet writes with the claim');
+      const refused = await claimKey(store, {
+        key: `${key}position`,
+        value: 'x',
+        replaces: ['busy'],
+        alsoSet: [{ key: `${key}kept`, value: 'written' }],
+      });
+      assert.equal(refused.claimed, false);
+      assert.equal(await store.get(`${key}position`), 'next');
+      assert.equal(await store.get(`${key}kept`), 'written', 'alsoSet writes when the claim is refused too');
+      const stopped = await claimKey(store, {
+        key: `${key}other`,
+        value: 'x',
+        unlessPresent: `${key}answer`,
+        alsoSet: [{ key: `${key}never`, value: 'x' }],
+      });
+      assert.equal(stopped.blocker, '{"ncco":[]}');
+      assert.equal(await store.get(`${key}never`), undefined, 'a blocked claim writes no alsoSet either');
+      await clock.advanceSeconds(1.5);
+      assert.equal(await store.get(`${key}event`), undefined, 'the claim honours ttlSeconds');
+      assert.equal(await store.get(`${key}done`), undefined, "alsoSet honours each write's ttlSeconds");
+      assert.equal((await claimKey(store, { key: `${key}event`, value: 'again' })).claimed, true, 'an expired claim can be claimed again');
+    },
+  },
+  {
+    name: 'claimKey lets exactly one of 100 racing claimers through, from absent and from a replaced value',
+    async run(store) {
+      const key = keySpace('claim-race');
+      const fromAbsent = await Promise.all(times(100, (index) => claimKey(store, { key: `${key}a`, value: `winner-${index}` })));
+      assert.equal(fromAbsent.filter((result) => result.claimed).length, 1);
+      const winner = fromAbsent.findIndex((result) => result.claimed);
+      assert.equal(await store.get(`${key}a`), `winner-${winner}`);
+      for (const result of fromAbsent.filter((entry) => !entry.claimed)) assert.equal(result.previous, `winner-${winner}`);
+      await store.set(`${key}b`, 'menu');
+      const fromValue = await Promise.all(
+        times(100, (index) => claimKey(store, { key: `${key}b`, value: `busy-${index}`, replaces: [undefined, 'menu'] })),
+      );
+      assert.equal(fromValue.filter((result) => result.claimed).length, 1, 'one delivery holds the position');
+    },
+  },
+  {
+    name: 'setMany writes every key with its own TTL',
+    async run(store, clock = realClock) {
+      const key = keySpace('set-many');
+      await store.set(`${key}kept`, 'old', { ttlSeconds: 60 });
+      await setMany(store, [
+        { key: `${key}short`, value: 'one', ttlSeconds: 1 },
+        { key: `${key}kept`, value: 'new' },
+        { key: `${key}long`, value: 'three', ttlSeconds: 60 },
+      ]);
+      await setMany(store, []);
+      assert.equal(await store.get(`${key}short`), 'one');
+      assert.equal(await store.get(`${key}kept`), 'new');
+      assert.equal(await store.get(`${key}long`), 'three');
+      await clock.advanceSeconds(1.5);
+      assert.equal(await store.get(`${key}short`), undefined, 'gone after its TTL');
+      assert.equal(await store.get(`${key}kept`), 'new', 'a write without TTL keeps the key');
+      assert.equal(await store.get(`${key}long`), 'three');
+    },
+  },
+  {
     name: 'key prefixes isolate applications that share one store, queues included',
     async run(store) {
       const key = keySpace('prefix');
@@ -208,6 +313,15 @@ export const storeConformanceCases: StoreConformanceCase[] = [
       assert.equal(await support.increment('calls'), 1);
       assert.equal(await claimOnce(billing, 'event-1'), true);
       assert.equal(await claimOnce(support, 'event-1'), true);
+      const claim = await claimKey(billing, { key: 'position', value: 'busy', unlessPresent: 'answer', read: ['greeting'] });
+      assert.deepEqual(
+        claim,
+        { claimed: true, previous: undefined, blocker: undefined, values: ['billing'] },
+        'claimKey reads under the prefix',
+      );
+      await setMany(support, [{ key: 'answer', value: 'support answer' }]);
+      assert.equal(await store.get(`${key}support:answer`), 'support answer', 'setMany writes under the prefix');
+      assert.equal((await claimKey(support, { key: 'position', value: 'busy', unlessPresent: 'answer' })).blocker, 'support answer');
       await billing.delete('greeting');
       assert.equal(await support.get('greeting'), 'support');
       await storeQueue(billing, 'waiting').push('CA-billing');

@@ -1,5 +1,6 @@
 import {
   CallFlowError,
+  claimKey,
   createReplyOnce,
   emptyReply,
   endedPosition,
@@ -75,7 +76,10 @@ export const vonageKeys = {
 
 /** Who a call is, from what the answer webhook saved (Vonage's later webhooks do not all repeat it). */
 export async function vonageCallInfo(store: Store, callId: string, fallback: Partial<CallInfo> = {}): Promise<CallInfo> {
-  const saved = await store.get(vonageKeys.call(callId));
+  return callInfoFrom(callId, await store.get(vonageKeys.call(callId)), fallback);
+}
+
+function callInfoFrom(callId: string, saved: string | undefined, fallback: Partial<CallInfo>): CallInfo {
   const known = saved ? (JSON.parse(saved) as { from?: string; to?: string }) : {};
   return { callId, from: known.from ?? fallback.from, to: known.to ?? fallback.to, provider: 'vonage' };
 }
@@ -155,12 +159,37 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
      * very request it first came with (a retry of that webhook, which once-tracking answers without acting again); on
      * any other request (another callback URL, another body) it is a replay and refused.
      */
-    function seenExcept(fingerprint: string): (jti: string, ttlSeconds: number) => Promise<boolean> {
+    function seenExcept(fingerprint: string, webhook: RawWebhook): (jti: string, ttlSeconds: number) => Promise<boolean> {
       return async (jti, ttlSeconds) => {
         const key = `${vonageJtiKeyPrefix}${jti}`;
-        if (await store.compareAndSet(key, undefined, fingerprint, { ttlSeconds })) return false;
-        return (await store.get(key)) !== fingerprint;
+        // The call's saved numbers, which parse reads next, come back in the same store step as the jti claim.
+        const callId = callbackCallId(webhook);
+        const claim = await claimKey(store, {
+          key,
+          value: fingerprint,
+          ttlSeconds,
+          ...(callId === undefined ? {} : { read: [vonageKeys.call(callId)] }),
+        });
+        if (callId !== undefined) prefetchedCalls.set(webhook, { callId, saved: claim.values[0] });
+        return !claim.claimed && claim.previous !== fingerprint;
       };
+    }
+
+    // What the jti claim read about the call of a callback webhook, for parse (the same request, moments later).
+    const prefetchedCalls = new WeakMap<RawWebhook, { callId: string; saved: string | undefined }>();
+
+    /** The call id of a callback (the URLs callflow signs carry it), not of the answer or event webhooks, which carry it in the body. */
+    function callbackCallId(webhook: RawWebhook): string | undefined {
+      const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+      if (path === vonageWebhookPaths.answer || path === vonageWebhookPaths.event) return undefined;
+      return webhook.url.searchParams.get('call') ?? undefined;
+    }
+
+    /** `vonageCallInfo`, from what the signature check read when it did. */
+    function callInfoOf(webhook: RawWebhook, callId: string, fallback: Partial<CallInfo> = {}): Promise<CallInfo> | CallInfo {
+      const prefetched = prefetchedCalls.get(webhook);
+      if (prefetched?.callId !== callId) return vonageCallInfo(store, callId, fallback);
+      return callInfoFrom(callId, prefetched.saved, fallback);
     }
 
     async function tokenHashOf(token: string): Promise<string> {
@@ -385,7 +414,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           const tokenHash = await tokenHashOf(token);
           return {
             type: 'outcome',
-            call: await vonageCallInfo(store, callId),
+            call: await callInfoOf(webhook, callId),
             token,
             outcome: async (position): Promise<PositionAnswer<Ncco>> => {
               const step = position?.step;
@@ -408,7 +437,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           };
         }
         case vonageWebhookPaths.input: {
-          const call = await vonageCallInfo(store, callId, {
+          const call = await callInfoOf(webhook, callId, {
             from: typeof fields.from === 'string' ? fields.from : undefined,
             to: typeof fields.to === 'string' ? fields.to : undefined,
           });
@@ -420,7 +449,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         case vonageWebhookPaths.connect: {
           const event = parseVonageConnectEvent(fields);
           if (event.kind === 'progress') return { type: 'ignore', reason: 'connect progress' };
-          const call = await vonageCallInfo(store, callId);
+          const call = await callInfoOf(webhook, callId);
           return resume(call, async (position) => {
             if (position?.state.kind !== 'enqueue') return event.outcome;
             // The agent did not take the call: back to the front of the queue, back on hold.
@@ -436,7 +465,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         case vonageWebhookPaths.record: {
           if (query.get('async') === '1') return { type: 'ignore', reason: 'asynchronous record event' };
           const outcome = parseVonageRecordEvent(fields);
-          const call = await vonageCallInfo(store, callId);
+          const call = await callInfoOf(webhook, callId);
           const tokenHash = await tokenHashOf(token);
           // The record event is not a control point on Vonage; it only feeds the recording's hooks (once).
           return {
@@ -454,7 +483,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         case vonageWebhookPaths.notify: {
           const payload = fields.payload && typeof fields.payload === 'object' ? (fields.payload as Record<string, unknown>) : fields;
           const after = typeof payload.after === 'string' ? payload.after : '';
-          const call = await vonageCallInfo(store, callId);
+          const call = await callInfoOf(webhook, callId);
           switch (after) {
             case 'record': {
               const tokenHash = await tokenHashOf(token);
@@ -505,7 +534,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         );
         const result = await verifyVonageSignature(
           { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.bytes },
-          { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now, seen: seenExcept(fingerprint) },
+          { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now, seen: seenExcept(fingerprint, webhook) },
         );
         if (!result.valid) return { ok: false, reason: result.reason, message: result.message };
         const jti = result.claims.jti;

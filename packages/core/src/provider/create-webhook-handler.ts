@@ -5,7 +5,7 @@ import type { CallInfo, Outcome, Turn } from '../engine/types.js';
 import { runEffects } from '../http/handler-options.js';
 import { textReply, webHandler, type FetchHandler, type Reply, type WebhookRequest } from '../http/reply.js';
 import { createMemoryStore } from '../store/memory-store.js';
-import { claimOnce } from '../store/store.js';
+import { claimKey, claimOnce, type StoreWrite } from '../store/store.js';
 import { createCallEvents } from './call-events.js';
 import { checkHandlerOptions } from './check-handler-options.js';
 import { assertProviderSupport, assertStepSupported } from './check-provider-support.js';
@@ -23,7 +23,7 @@ import {
   type WebhookEvent,
 } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
-import { createReplyOnce, endedPosition } from './reply-once.js';
+import { createReplyOnce, endedPosition, type ReplyWork } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
 
 /** Provider webhooks are a few KB; 64 KiB leaves room for long speech results and custom headers. */
@@ -126,13 +126,13 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     await runEffects(turn.effects, options.hooks, logger);
   }
 
-  /** Hooks, render, and (for a tracked delivery) the call's new position; the document. */
-  async function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome): Promise<Output> {
+  /** Hooks, render, and (for a tracked delivery, unless the caller records it with the document) the call's new position; the document. */
+  async function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome, recordPosition = true): Promise<Output> {
     if (turn.effects.length !== 0) await runHooks(turn, hooksOnce);
     await noteEnd(turn, outcome);
     // A provider that signs nothing extra and prepares nothing renders at once: no promise per step of the way.
     const { output } = instance.continuationStates || instance.prepare ? await render(turn) : renderSupported(turn);
-    if (replies) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
+    if (replies && recordPosition) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
     return output;
   }
 
@@ -181,13 +181,18 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     outcome?: Outcome,
   ): Promise<Reply> {
     const documents = replyDelivery();
-    const work = async () => documents.serialize(await playTurn(await makeTurn(), hooksOnce, outcome));
-    if (!replies || deliveryId === undefined) return documents.reply(await work());
+    if (!replies || deliveryId === undefined)
+      return documents.reply(documents.serialize(await playTurn(await makeTurn(), hooksOnce, outcome)));
+    // The new position is recorded with the document, in one store step.
+    const work = async (): Promise<ReplyWork> => {
+      const turn = await makeTurn();
+      return { document: documents.serialize(await playTurn(turn, hooksOnce, outcome, false)), moveTo: turn.token ?? endedPosition };
+    };
     if (position === undefined) {
       const cached = await replies.cached(callId, deliveryId);
       if (cached !== undefined) return documents.reply(cached);
-      const document = await work();
-      await replies.remember(callId, deliveryId, document);
+      const { document, moveTo } = await work();
+      await replies.remember(callId, deliveryId, document, moveTo);
       return documents.reply(document);
     }
     const document = await replies.run(callId, position, deliveryId, work);
@@ -199,18 +204,26 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     commands: CommandDelivery<Output, Handle>,
     deliveryId: string | undefined,
     callId: string,
-    work: () => Promise<void>,
+    stateKeys: readonly string[] | undefined,
+    work: (read: Array<string | undefined> | undefined, done: StoreWrite | undefined) => Promise<unknown>,
   ): Promise<Reply> {
     const eventKey = deliveryId === undefined ? undefined : `${name}:event:${deliveryId}`;
-    if (eventKey !== undefined && !(await store.compareAndSet(eventKey, undefined, 'handling', { ttlSeconds: commands.leaseSeconds }))) {
+    // The claim reads the delivery's state keys in the same store step.
+    const claim =
+      eventKey === undefined
+        ? undefined
+        : await claimKey(store, { key: eventKey, value: 'handling', ttlSeconds: commands.leaseSeconds, read: stateKeys });
+    if (claim && !claim.claimed) {
       // Claimed for a lease while handled, then for a day: a repeat meanwhile is asked to come back, since the
       // instance handling it may die; after the lease it takes over.
-      if ((await store.get(eventKey)) === 'handling') return textReply(503, `${prefix} this event is being handled; try again`);
+      if (claim.previous === 'handling') return textReply(503, `${prefix} this event is being handled; try again`);
       return commands.acknowledge('duplicate');
     }
     let storeFailure = false;
-    const running = work()
-      .then(() => (eventKey ? store.set(eventKey, 'done', { ttlSeconds: 86_400 }) : undefined))
+    // The done marker, which the delivery may write in its own last store step (then it answers 'done').
+    const done = eventKey === undefined ? undefined : { key: eventKey, value: 'done', ttlSeconds: 86_400 };
+    const running = work(stateKeys?.length ? claim?.values : undefined, done)
+      .then((written) => (done && written !== 'done' ? store.set(done.key, done.value, done) : undefined))
       .catch(async (error: unknown) => {
         if (isRetryLater(error)) {
           storeFailure = true;
@@ -241,7 +254,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       case 'status':
         if (event.note) logger.info?.(`${prefix} ${event.note}`, { callId: event.callId });
         if (delivery.kind === 'commands') {
-          return commandWork(delivery, event.deliveryId, event.callId ?? '', async () => {
+          return commandWork(delivery, event.deliveryId, event.callId ?? '', undefined, async () => {
             if (event.callEvent && event.callId) await events.report(event.callId, event.callEvent);
             await event.apply?.();
           });
@@ -256,13 +269,13 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         const commands = delivery;
         // A forged outbound start is refused (403) before the event is claimed, as a forged continuation token is.
         if (event.outbound) await engine.inspect(event.outbound.token, { callId: outboundCallId(event.outbound.nonce), provider: name });
-        return commandWork(commands, event.deliveryId, call.callId, async () => {
-          const handle = await commands.open(event, undefined, undefined);
+        return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read, done) => {
+          const handle = await commands.open(event, undefined, undefined, read);
           if (handle === 'stale') return;
           const turn = await startTurn(event);
           await runHooks(turn);
           await noteEnd(turn, undefined);
-          await commands.send(handle, turn, (planning) => render(turn, planning));
+          return commands.send(handle, turn, (planning) => render(turn, planning), done);
         });
       }
       case 'outcome':
@@ -300,8 +313,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     if (delivery.kind === 'reply')
       return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome);
     const commands = delivery;
-    return commandWork(commands, event.deliveryId, call.callId, async () => {
-      const handle = await commands.open(event, outcome, position);
+    return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read, done) => {
+      const handle = await commands.open(event, outcome, position, read);
       if (handle === 'stale') return;
       let turn: Turn;
       try {
@@ -313,7 +326,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       }
       await runHooks(turn, event.hooksOnce);
       await noteEnd(turn, outcome);
-      await commands.send(handle, turn, (planning) => render(turn, planning));
+      return commands.send(handle, turn, (planning) => render(turn, planning), done);
     });
   }
 

@@ -3,7 +3,7 @@ import type { CallPosition, Engine } from '../engine/create-engine.js';
 import type { CallInfo, Outcome, Turn } from '../engine/types.js';
 import type { BaseHandlerOptions } from '../http/handler-options.js';
 import type { Reply } from '../http/reply.js';
-import type { Store } from '../store/store.js';
+import type { Store, StoreWrite } from '../store/store.js';
 import type { CallState } from '../token/call-token.js';
 import type { AnsweredBy, CallEventHook, CallEventReport } from './call-events.js';
 import type { OutboundStart } from './outbound-start.js';
@@ -143,12 +143,24 @@ export interface CommandDelivery<Output, Handle> {
     event: Extract<WebhookEvent<Output>, { type: 'start' | 'outcome' }>,
     outcome: Outcome | undefined,
     position: CallPosition | undefined,
+    read?: Array<string | undefined>,
   ): Promise<Handle | 'stale'>;
   /**
-   * Moves the call's position once and sends the turn; `render` runs the provider's pure renderer for this turn,
-   * `planning` reaching it as `prepared` (what only the delivery knows: answer first, command ids' seed).
+   * The store keys `open` reads for a call: read in the same store step as the delivery's claim (one round trip on Redis),
+   * their values reach `open` as `read`, in order (absent when the delivery was not claimed, e.g. an event without an id).
    */
-  send(handle: Handle, turn: Turn, render: (planning: unknown) => Promise<Rendered<Output>>): Promise<void>;
+  stateKeys?(callId: string): string[];
+  /**
+   * Moves the call's position once and sends the turn; `render` runs the provider's pure renderer for this turn,
+   * `planning` reaching it as `prepared` (what only the delivery knows: answer first, command ids' seed). `done` is the
+   * delivery's done marker: a delivery that writes it in its own last store step (one round trip fewer) answers `done`.
+   */
+  send(
+    handle: Handle,
+    turn: Turn,
+    render: (planning: unknown) => Promise<Rendered<Output>>,
+    done?: StoreWrite,
+  ): Promise<'done' | undefined>;
   /** Where to run the work so the webhook is answered at once (a Worker's `waitUntil`); default: before answering. */
   waitUntil?: (work: Promise<unknown>) => void;
   /** Seconds a delivery being handled stays claimed; a repeat meanwhile gets 503 (the provider redelivers later). */

@@ -1,5 +1,5 @@
 import type { Logger } from '../engine/adapter.js';
-import type { Store } from '../store/store.js';
+import { claimKey, setMany, type Store } from '../store/store.js';
 
 const ttlSeconds = 86_400;
 /** The position of a call that has ended. */
@@ -8,35 +8,53 @@ export const endedPosition = 'ended';
 const busyLeaseMs = 4_000;
 const busyMarker = (position: string, untilMs: number) => `busy:${untilMs}:${position}`;
 
-function parseBusy(value: string): { position: string; until: number } | undefined {
+function parseBusy(value = ''): { position: string; until: number } | undefined {
   const match = /^busy:(\d+):(.*)$/s.exec(value);
   return match ? { until: Number(match[1]), position: match[2]! } : undefined;
+}
+
+/** What a delivery's work produced: the document to send, and the position the call moves to with it. */
+export interface ReplyWork {
+  document: string;
+  /** A token, or `endedPosition`. */
+  moveTo: string;
 }
 
 /** Each call's position and the documents already sent, for a provider whose turns are documents in the reply. */
 export interface ReplyOnce {
   /** The document already sent for this delivery, if any. */
   cached(callId: string, deliveryId: string): Promise<string | undefined>;
-  /** Remembers the document sent for a delivery. */
-  remember(callId: string, deliveryId: string, document: string): Promise<void>;
+  /** Remembers the document sent for a delivery and, with `moveTo`, the call's new position in the same store step. */
+  remember(callId: string, deliveryId: string, document: string, moveTo?: string): Promise<void>;
   /**
-   * Runs `work` once for a position: a repeated delivery gets the same document back, one for a position the call
-   * has left is `stale`, one racing a delivery in progress waits for its document.
+   * Runs `work` once for a position, then records its document and the call's new position in one store step: a repeated
+   * delivery gets the same document back, one for a position the call has left is `stale`, one racing a delivery in
+   * progress waits for its document.
    */
-  run(callId: string, position: string, deliveryId: string, work: () => Promise<string>): Promise<string | 'stale'>;
+  run(callId: string, position: string, deliveryId: string, work: () => Promise<ReplyWork>): Promise<string | 'stale'>;
   /** Records the call's position (a token, or `endedPosition`). */
   moveTo(callId: string, position: string): Promise<void>;
   /** The call's recorded position, unless a delivery holds it. */
   current(callId: string): Promise<string | undefined>;
 }
 
-/** The position guard for document providers; keys are `<provider>:current:<callId>` and `<provider>:response:<callId>:<deliveryId>`. */
+/**
+ * The position guard for document providers; keys are `<provider>:current:<callId>` and `<provider>:response:<callId>:<deliveryId>`.
+ * A first delivery costs two store steps: the claim (the cached document, the position and the busy lease, `claimKey`) and the
+ * commit (the document and the new position, `setMany`).
+ */
 export function createReplyOnce(store: Store, provider: string, logger: Logger): ReplyOnce {
   const currentKey = (callId: string) => `${provider}:current:${callId}`;
   const responseKey = (callId: string, deliveryId: string) => `${provider}:response:${callId}:${deliveryId}`;
+  // The call's new position, then the document sent for the delivery: one store step where the store can.
+  const commit = (callId: string, deliveryId: string, document: string, moveTo?: string) =>
+    setMany(store, [
+      ...(moveTo === undefined ? [] : [{ key: currentKey(callId), value: moveTo, ttlSeconds }]),
+      { key: responseKey(callId, deliveryId), value: document, ttlSeconds },
+    ]);
   return {
     cached: (callId, deliveryId) => store.get(responseKey(callId, deliveryId)),
-    remember: (callId, deliveryId, document) => store.set(responseKey(callId, deliveryId), document, { ttlSeconds }),
+    remember: commit,
     moveTo: (callId, position) => store.set(currentKey(callId), position, { ttlSeconds }),
     async current(callId) {
       const value = await store.get(currentKey(callId));
@@ -44,11 +62,13 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
     },
     async run(callId, position, deliveryId, work) {
       const cacheKey = responseKey(callId, deliveryId);
-      const cached = await store.get(cacheKey);
-      if (cached !== undefined) return cached;
       const key = currentKey(callId);
-      let current = await store.get(key);
-      if (current !== undefined && current !== position) {
+      let claim = busyMarker(position, Date.now() + busyLeaseMs);
+      // The call at this position (or new to the store) and no document for this delivery yet: held by this delivery.
+      const first = await claimKey(store, { key, value: claim, replaces: [undefined, position], ttlSeconds, unlessPresent: cacheKey });
+      if (first.blocker !== undefined) return first.blocker;
+      if (!first.claimed) {
+        let current = first.previous;
         let busy = parseBusy(current);
         if (busy?.position === position) {
           // Another delivery of this webhook is being processed: answer with its document once it is ready, or take
@@ -58,7 +78,7 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
             const ready = await store.get(cacheKey);
             if (ready !== undefined) return ready;
             current = await store.get(key);
-            busy = current === undefined ? undefined : parseBusy(current);
+            busy = parseBusy(current);
           }
           const ready = await store.get(cacheKey);
           if (ready !== undefined) return ready;
@@ -67,12 +87,12 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
           logger.info?.(`[callflow:${provider}] stale webhook ignored: the call has moved on`, { callId });
           return 'stale';
         }
+        claim = busyMarker(position, Date.now() + busyLeaseMs);
+        if (!(await store.compareAndSet(key, current, claim, { ttlSeconds }))) return 'stale';
       }
-      const claim = busyMarker(position, Date.now() + busyLeaseMs);
-      if (!(await store.compareAndSet(key, current, claim, { ttlSeconds }))) return 'stale';
       try {
-        const document = await work();
-        await store.set(cacheKey, document, { ttlSeconds });
+        const { document, moveTo } = await work();
+        await commit(callId, deliveryId, document, moveTo);
         return document;
       } catch (error) {
         // Put the position back so the provider's retry resumes it; if the store is down, the lease runs out instead.

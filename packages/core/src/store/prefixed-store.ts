@@ -14,6 +14,21 @@ export function withKeyPrefix(store: Store, prefix: string): Store {
     compareAndSet: (key, expected, value, options) => store.compareAndSet(prefix + key, expected, value, options),
     delete: (key) => store.delete(prefix + key),
   };
+  if (store.claim) {
+    const claim = store.claim.bind(store);
+    prefixed.claim = (request) =>
+      claim({
+        ...request,
+        key: prefix + request.key,
+        ...(request.unlessPresent === undefined ? {} : { unlessPresent: prefix + request.unlessPresent }),
+        ...(request.read === undefined ? {} : { read: request.read.map((key) => prefix + key) }),
+        ...(request.alsoSet === undefined ? {} : { alsoSet: request.alsoSet.map((write) => ({ ...write, key: prefix + write.key })) }),
+      });
+  }
+  if (store.setMany) {
+    const setMany = store.setMany.bind(store);
+    prefixed.setMany = (writes) => setMany(writes.map((write) => ({ ...write, key: prefix + write.key })));
+  }
   if (!hasNativeQueues(store)) return prefixed;
   const queues: QueueOperations = {
     queuePush: (queue, member, options) => store.queuePush(prefix + queue, member, options),

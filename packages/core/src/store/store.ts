@@ -16,6 +16,87 @@ export interface Store {
   /** Writes `value` only if the current value is `expected` (`undefined`: only if absent). True when written. */
   compareAndSet(key: string, expected: string | undefined, value: string, options?: StoreWriteOptions): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Optional: `claimKey` in one step (one round trip); without it `claimKey` runs it through the operations above. */
+  claim?(request: StoreClaim): Promise<StoreClaimResult>;
+  /** Optional: `setMany` in one step (one round trip); without it `setMany` writes one key after the other. */
+  setMany?(writes: readonly StoreWrite[]): Promise<void>;
+}
+
+/** A claim of one key, with what a webhook reads beside it (see `claimKey`). */
+export interface StoreClaim {
+  /** The key to write. */
+  key: string;
+  /** The value written when the claim succeeds. */
+  value: string;
+  /** The values of `key` the claim may replace (`undefined`: absent); default `[undefined]`, an absent key only. */
+  replaces?: ReadonlyArray<string | undefined>;
+  /** Seconds until `key` disappears once claimed; default: never. */
+  ttlSeconds?: number;
+  /** A key whose presence refuses the claim (e.g. the answer already stored for this delivery); its value comes back as `blocker`. */
+  unlessPresent?: string;
+  /** Other keys read after the claim; their values come back in `values`, in order. */
+  read?: readonly string[];
+  /** Other keys written in the same step, whether or not the claim succeeds (not when blocked), e.g. a delivery's done marker. */
+  alsoSet?: readonly StoreWrite[];
+}
+
+/** What `claimKey` found and did. */
+export interface StoreClaimResult {
+  /** True when `value` was written. */
+  claimed: boolean;
+  /** The value of `key` the claim saw (replaced when claimed, kept when refused); `undefined` when absent or blocked. */
+  previous: string | undefined;
+  /** The value of `unlessPresent` when present: then nothing was written, and `key` and `read` were not read. */
+  blocker: string | undefined;
+  /** The values of `read`, in order (empty when blocked). */
+  values: Array<string | undefined>;
+}
+
+/** One write of `setMany`. */
+export interface StoreWrite {
+  key: string;
+  value: string;
+  /** Seconds until the key disappears; default: never. */
+  ttlSeconds?: number;
+}
+
+const absentOnly: ReadonlyArray<string | undefined> = [undefined];
+
+/**
+ * Writes `request.value` at `request.key` when the key's value is one the claim `replaces` and `unlessPresent` is absent, then
+ * writes `request.alsoSet` and reads `request.read`: one atomic step (one round trip) on a store with a native `claim` (the Redis store), else get +
+ * compare-and-set, each atomic on its key, retried while another writer changes the key to a value the claim replaces.
+ * @example
+ * const { claimed, values: [callRecord] } = await claimKey(store, { key: `event:${id}`, value: 'handling', read: [`call:${callId}`] });
+ */
+export function claimKey(store: Store, request: StoreClaim): Promise<StoreClaimResult> {
+  return store.claim ? store.claim(request) : claimStepByStep(store, request);
+}
+
+/** `claimKey` through a store's single-key operations; what a store without a native `claim` (or a multi-slot claim) runs. */
+export async function claimStepByStep(store: Store, request: StoreClaim): Promise<StoreClaimResult> {
+  const { key, value, unlessPresent, read = [], alsoSet = [], replaces = absentOnly } = request;
+  const blocker = unlessPresent === undefined ? undefined : await store.get(unlessPresent);
+  let claimed = false;
+  let previous: string | undefined;
+  if (blocker !== undefined) return { claimed, previous, blocker, values: [] };
+  for (let attempt = 0; attempt < 50 && !claimed; attempt++) {
+    // With one value to replace (an absent key, most often) the first attempt writes without reading.
+    previous = attempt === 0 && replaces.length === 1 ? replaces[0] : await store.get(key);
+    if (!replaces.includes(previous)) break;
+    claimed = await store.compareAndSet(key, previous, value, request);
+  }
+  await setMany(store, alsoSet);
+  return { claimed, previous, blocker, values: await Promise.all(read.map((readKey) => store.get(readKey))) };
+}
+
+/**
+ * Writes several keys: one step (one round trip, all or nothing) on a store with a native `setMany` (the Redis store), else one
+ * `set` after the other, in order.
+ */
+export async function setMany(store: Store, writes: readonly StoreWrite[]): Promise<void> {
+  if (store.setMany) return store.setMany(writes);
+  for (const write of writes) await store.set(write.key, write.value, write);
 }
 
 /** Records `key` the first time it is seen; false on every later call within the TTL (webhook de-duplication). */
