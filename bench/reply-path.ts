@@ -6,7 +6,7 @@ type Core = typeof import('@callflow/core');
 type Twilio = typeof import('@callflow/twilio');
 type Vonage = typeof import('@callflow/vonage');
 
-/** The packages as this process resolves them: source under `npm run bench` (tsx and the root tsconfig), else the builds. */
+/** The packages as this process resolves them: the builds under `npm run bench` (it builds first and runs tsx with tsconfig.base.json, which maps no package to its source), the source under tsx with the root tsconfig. */
 async function loadedPackages(): Promise<{ core: Core; twilio: Twilio; vonage: Vonage }> {
   const [core, twilio, vonage] = await Promise.all([import('@callflow/core'), import('@callflow/twilio'), import('@callflow/vonage')]);
   return { core, twilio, vonage };
