@@ -257,6 +257,33 @@ const cases: GatherCase[] = [
     ],
   },
   {
+    // A speech-only gather takes no keys: a key is no answer, the caller gets the same wait and re-ask as a silence.
+    name: 'speech: a key is not an answer (no input), then speech',
+    flow: speechMenu('speech'),
+    script: { input: ['1', { speech: 'appointments' }] },
+    heard: [
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      notHeard,
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Appointments: you said appointments.',
+    ],
+  },
+  {
+    name: 'speech: keys twice → operator (no-input limit)',
+    flow: speechMenu('speech'),
+    script: { input: ['2', '19'] },
+    heard: [
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      notHeard,
+      'Welcome to the clinic.',
+      'Say appointments, or tech support.',
+      'Connecting you to the operator.',
+    ],
+  },
+  {
     name: 'both: a key',
     flow: speechMenu('both'),
     script: { input: ['2'] },
@@ -286,6 +313,12 @@ const cases: GatherCase[] = [
     flow: sayAnything,
     script: { input: [{ speech: 'Ada Lovelace' }] },
     heard: ['After the tone, tell us your name.', 'Thank you, Ada Lovelace.'],
+  },
+  {
+    name: 'speech without routes: a key is not saved, then the utterance is',
+    flow: sayAnything,
+    script: { input: ['42', { speech: 'Ada Lovelace' }] },
+    heard: ['After the tone, tell us your name.', 'After the tone, tell us your name.', 'Thank you, Ada Lovelace.'],
   },
   {
     name: 'speech without routes: silence twice → exhausted',

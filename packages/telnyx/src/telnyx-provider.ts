@@ -6,6 +6,7 @@ import {
   type CallInfo,
   type CallPosition,
   type EnqueueStep,
+  type GatherStep,
   type Outcome,
   type TransferStep,
   type Provider,
@@ -256,6 +257,31 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
             maximum_digits: 1,
             client_state: encodeClientState({ kind: 'position', sequence, token }),
             command_id: commandIdOf(call.callId, current, 1, 'gather'),
+          },
+        },
+      ]);
+    }
+
+    /**
+     * A key ended the DTMF gather of a speech-only gather (input: speech), which takes no keys: the key does not route the
+     * call; a prompt-less gather starts the no-input timer again, so the caller gets the wait and re-ask a silence gets.
+     */
+    async function keyIgnored(call: CallInfo, clientState: ClientState, step: GatherStep, eventId: string): Promise<void> {
+      const { token, sequence } = clientState;
+      // provider: "Speech will be interrupted when a DTMF signal is received" and the gather ends with the key
+      // (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak). Twilio (<Gather input="speech">
+      // takes the inputs it names, https://www.twilio.com/docs/voice/twiml/gather#input) and Vonage (input type
+      // ["speech"] is "ASR only", https://developer.vonage.com/en/voice/voice-api/ncco-reference#input) take no key;
+      // on Vonage the key still ends the bargeIn prompt ("either with DTMF or ASR voice input", ncco-reference#talk).
+      // The transcription runs on. Each key event seeds its own command_id: a repeated command_id is ignored by Telnyx.
+      await delivery.execute(call.callId, [
+        {
+          action: 'gather',
+          body: {
+            initial_timeout_millis: Math.round((step.timeoutSeconds ?? 5) * 1000),
+            maximum_digits: 1,
+            client_state: encodeClientState({ kind: 'position', sequence, token }),
+            command_id: commandIdOf(call.callId, `${sequence} ${token} ${eventId}`, 0, 'gather'),
           },
         },
       ]);
@@ -606,7 +632,16 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return { ...base, outcome: () => ({ done: event.type }) };
       return {
         ...base,
-        outcome: (position) => {
+        outcome: async (position) => {
+          if (
+            position?.step?.type === 'gather' &&
+            position.step.input === 'speech' &&
+            outcome.type === 'digits' &&
+            state.kind === 'position'
+          ) {
+            await keyIgnored(call, state, position.step, event.id);
+            return { done: 'key ignored by a speech-only gather' };
+          }
           if (position?.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
             const native = nativeGatherRetries(position.step, position.state, engine.flow.defaults);
             // provider: Telnyx re-asks natively up to maximum_tries; an invalid/timeout result means all of them were used.

@@ -122,6 +122,68 @@ describe('a speech gather whose prompt starts with a play', () => {
   });
 });
 
+describe('a key during a speech-only gather', () => {
+  // provider: "Speech will be interrupted when a DTMF signal is received" (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak):
+  // the key ends the DTMF gather; a speech-only gather takes no keys on Twilio (<Gather input="speech">) and Vonage
+  // (input type ["speech"], "ASR only"), so the key must not route the call.
+  const speechOnly = defineFlow({
+    name: 'speech-only',
+    start: 'menu',
+    nodes: {
+      menu: [
+        gather({
+          prompt: 'Say sales.',
+          input: 'speech',
+          timeoutSeconds: 4,
+          routes: { sales: 'sales' },
+          attempts: 2,
+          onExhausted: 'bye',
+        }),
+      ],
+      sales: [say('Sales.'), hangup()],
+      bye: [say('Goodbye.'), hangup()],
+    },
+  });
+  let rig: Rig;
+  beforeAll(async () => {
+    rig = await startRig(speechOnly);
+  });
+  afterAll(() => rig.close());
+
+  it('is not an answer: the no-input timer starts again beside the running transcription, then the flow re-asks', async () => {
+    const before = rig.emulator.requests.length;
+    const transcript = await rig.emulator.call({ input: ['7', { speech: 'sales' }] });
+    expect(transcript.errors).toEqual([]);
+    expect(spoken(transcript)).toEqual(['Say sales.', 'Say sales.', 'Sales.']);
+    expect(transcript.entries.filter((entry) => entry.type === 'input')).toEqual([
+      { type: 'input', timeout: true },
+      { type: 'input', speech: 'sales' },
+    ]);
+    const requests = rig.emulator.requests.slice(before).filter((request) => !request.duplicate);
+    const actions = requests.map((request) => request.action);
+    // The key's gather.ended restarts the timer; its timeout is no input, whose re-ask stops the transcription and starts it again.
+    expect(actions.slice(0, 6)).toEqual([
+      'answer',
+      'transcription_start',
+      'gather_using_speak',
+      'gather',
+      'transcription_stop',
+      'transcription_start',
+    ]);
+    const [prompt, timer] = [requests[2]!, requests[3]!];
+    // One key ends the DTMF gather at once, so the caller is not held for an inter-digit timeout either.
+    expect(prompt.body).toMatchObject({ maximum_digits: 1, minimum_digits: 1, timeout_millis: 4000 });
+    expect(timer.body).toMatchObject({ initial_timeout_millis: 4000, maximum_digits: 1, client_state: prompt.body.client_state });
+    expect(timer.body.command_id).not.toBe(prompt.body.command_id);
+  });
+
+  it('twice is no input twice: the flow gives up as after two silences', async () => {
+    const transcript = await rig.emulator.call({ input: ['1', '2'] });
+    expect(transcript.errors).toEqual([]);
+    expect(spoken(transcript)).toEqual(['Say sales.', 'Say sales.', 'Goodbye.']);
+  });
+});
+
 describe('call.transcription events', () => {
   const event = (data: Record<string, unknown>) => ({
     data: {

@@ -161,6 +161,8 @@ interface Leg {
   endlessPlayback?: { url: string };
   /** The settings of a running transcription_start, until transcription_stop. */
   transcribing?: Record<string, unknown>;
+  /** The input entry of the key that just ended a gather, until the next gather command. */
+  keyEnded?: Extract<TranscriptEntry, { type: 'input' }>;
   lastProgressEvent?: { type: string; payload: Record<string, unknown>; clientState: string | undefined };
   /** Takes the leg out of its conference: it leaves (the leave action) or is hung up (another's end_conference_on_exit). */
   conferenceLeave?: (how: 'leave' | 'hangup') => void;
@@ -1281,6 +1283,18 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const terminating = typeof body.terminating_digit === 'string' ? body.terminating_digit : '#';
     let status: 'invalid' | 'timeout' = 'timeout';
     let digits = '';
+    const keyEnded = leg.keyEnded;
+    leg.keyEnded = undefined;
+    if (command.action === 'gather' && keyEnded && leg.transcribing) {
+      // A prompt-less gather right after a key ended one, while the call is transcribed: the application took the key
+      // for no input and times the silence after it again (a scripted key is one caller action, as on the other
+      // emulators). The flow heard no input, so the key is recorded as the Twilio and Vonage emulators record a key
+      // pressed to a speech-only gather.
+      delete keyEnded.digits;
+      keyEnded.timeout = true;
+      await deliver(leg, 'call.gather.ended', { status: 'timeout', digits: '' });
+      return;
+    }
     for (let attempt = 1; attempt <= tries; attempt++) {
       if (command.action === 'gather_using_speak') say(leg, String(body.payload), body.payload_type);
       if (command.action === 'gather_using_audio') run.entries.push({ type: 'play', url: String(body.audio_url ?? body.media_name) });
@@ -1299,7 +1313,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         return;
       }
       if (typeof action === 'string') {
-        run.entries.push({ type: 'input', digits: action });
+        // provider: "Speech will be interrupted when a DTMF signal is received"
+        // (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak; gather-using-audio alike): the
+        // prompt stops at the key and the gather ends once the keys end it (maximum_digits, terminating_digit).
+        const entry: Extract<TranscriptEntry, { type: 'input' }> = { type: 'input', digits: action };
+        run.entries.push(entry);
+        leg.keyEnded = entry;
         let collected = '';
         for (const key of action) {
           await deliver(leg, 'call.dtmf.received', { digit: key });
@@ -1316,6 +1335,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         status = collected === '' ? 'timeout' : 'invalid';
         digits = collected;
       } else {
+        leg.keyEnded = undefined;
         if ('speech' in action && leg.transcribing) {
           run.entries.push({ type: 'input', speech: action.speech });
           return speechDuringGather(leg, action);
