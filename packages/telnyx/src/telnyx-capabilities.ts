@@ -10,7 +10,7 @@ export const telnyxCapabilities: Capabilities = {
   },
   gather: {
     support: 'native',
-    note: 'gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits. Not yet the same (open): a key pressed during a speech-only gather (input: speech) ends it with digits and cuts its prompt short ("Speech will be interrupted when a DTMF signal is received", gather_using_speak), where Twilio and Vonage ignore keys there; a speak prompt would not be cut, but Call Control documents no way to stop a speak when the caller starts talking (the barge-in both others do)',
+    note: 'gather_using_speak / gather_using_audio / gather for digits; speech through transcription_start, its final call.transcription matched to routes by the engine, the DTMF gather beside it as the no-input timer; native maximum_tries / valid_digits / invalid_payload when the menu re-asks in place without per-kind limits. A key during a speech-only gather (input: speech) is no answer, as on Twilio and Vonage: it ends the DTMF gather (maximum_digits 1) and callflow starts the no-input timer again beside the running transcription, so the caller gets the wait and re-ask of a silence. The key still cuts the prompt short ("Speech will be interrupted when a DTMF signal is received", gather_using_speak), as it ends Vonage\'s bargeIn talk ("either with DTMF or ASR voice input"); Twilio\'s docs do not say whether a key stops the prompt of <Gather input="speech">',
   },
   record: {
     support: 'emulated',
