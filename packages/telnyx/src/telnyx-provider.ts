@@ -268,6 +268,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
      */
     async function keyIgnored(call: CallInfo, clientState: ClientState, step: GatherStep, eventId: string): Promise<void> {
       const { token, sequence } = clientState;
+      // Only while the call is still at this gather: a late event of a position it has left starts no timer.
+      const raw = await store.get(telnyxPositionKey(call.callId));
+      if (raw === undefined || raw.split('\n')[0] !== `${sequence} ${token}`) return;
       // provider: "Speech will be interrupted when a DTMF signal is received" and the gather ends with the key
       // (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak). Twilio (<Gather input="speech">
       // takes the inputs it names, https://www.twilio.com/docs/voice/twiml/gather#input) and Vonage (input type

@@ -177,6 +177,24 @@ describe('a key during a speech-only gather', () => {
     expect(timer.body.command_id).not.toBe(prompt.body.command_id);
   });
 
+  it.each([
+    ['every event delivered twice (same id)', { duplicate: true }],
+    ['late copies of earlier events (new ids)', { replayStale: true }],
+  ] as const)('%s: one timer per key, and the call goes the same', async (_name, deliveries) => {
+    const redelivering = await startRig(speechOnly, { emulator: { deliveries } });
+    try {
+      const transcript = await redelivering.emulator.call({ input: ['7', { speech: 'sales' }] });
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Say sales.', 'Say sales.', 'Sales.']);
+      const timers = redelivering.emulator.requests.filter(
+        (request) => request.action === 'gather' && !request.duplicate && request.body.initial_timeout_millis === 4000,
+      );
+      expect(timers).toHaveLength(1);
+    } finally {
+      await redelivering.close();
+    }
+  });
+
   it('twice is no input twice: the flow gives up as after two silences', async () => {
     const transcript = await rig.emulator.call({ input: ['1', '2'] });
     expect(transcript.errors).toEqual([]);
