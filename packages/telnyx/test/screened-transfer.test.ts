@@ -5,7 +5,7 @@ import { decodeClientState } from '../src/client-state.js';
 import { startRig, type ClientFactory } from './harness.js';
 
 // A screened or spoken-whisper transfer on Telnyx: callflow dials the far leg itself (link_to the caller), plays the
-// whisper and the screen on it, and bridges it to the caller once accepted; the caller hears the hold music meanwhile.
+// whisper and the screen on it, and bridges it to the caller once accepted; the caller hears callflow's ringback meanwhile.
 
 const chime = 'https://audio.example.com/clinic-line.mp3';
 const connectionId = '1684641123236054244';
@@ -81,7 +81,7 @@ describe.each([
       ]);
       const gather = sent.find((request) => request.action === 'gather_using_speak')!.body;
       expect(gather).toMatchObject({ payload: 'Press 1 to accept.', maximum_digits: 1, minimum_digits: 1, timeout_millis: 7000 });
-      // On the caller's leg: the hold music while waiting, stopped before the bridge; no park (the flow ends with the call).
+      // On the caller's leg: the ringback while waiting, stopped before the bridge; no park (the flow ends with the call).
       expect(sent.filter((request) => request.target === callerId).map((request) => request.action)).toEqual([
         'answer',
         'speak',
@@ -126,7 +126,7 @@ describe('Telnyx screened transfer outcomes', () => {
       const farId = sent.find((request) => request.action === 'gather_using_speak')!.target!;
       const hangupOfFar = sent.find((request) => request.action === 'hangup' && request.target === farId)!;
       expect(decodeClientState(hangupOfFar.body.client_state)).toMatchObject({ kind: 'far', stage: 'declined' });
-      // The fallback turn stops the hold music before it speaks.
+      // The fallback turn stops the ringback before it speaks.
       const callerActions = sent
         .filter((request) => request.target !== farId && request.action !== 'dial')
         .map((request) => request.action);
