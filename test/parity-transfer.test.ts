@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import {
   createEngine,
   defaultApology,
-  defaultHoldMusicUrl,
   defineFlow,
   gather,
   hangup,
@@ -92,25 +91,13 @@ interface TransferCase {
   entries: TranscriptEntry[];
   /** Providers that cannot run the flow, with the error the caller's call ends in. */
   unsupported?: Partial<Record<SimulatedProvider, RegExp>>;
-  /**
-   * What the caller hears, on providers that play it, while the called party is rung and screened. Twilio rings the
-   * caller and Vonage plays nothing (neither is in a transcript); Telnyx has no ringback for a leg it dials apart, so
-   * callflow plays the hold music, which its transcript shows before the transfer.
-   */
-  waitedTo?: Partial<Record<SimulatedProvider, string>>;
-  /** A provider whose call differs by a documented feature the others lack, with its own transcript (before `waitedTo`). */
+  /** A provider whose call differs by a documented feature the others lack, with its own transcript. */
   entriesOn?: Partial<Record<SimulatedProvider, TranscriptEntry[]>>;
 }
 
-const screenedWait = { telnyx: defaultHoldMusicUrl };
-
-/** The transcript a provider gives: the case's, with what the caller hears while waiting (where it plays) before the transfer. */
+/** The transcript a provider gives: the case's, or the provider's own where it differs by a documented feature. */
 function expectedOn(testCase: TransferCase, provider: SimulatedProvider): TranscriptEntry[] {
-  const entries = testCase.entriesOn?.[provider] ?? testCase.entries;
-  const url = testCase.waitedTo?.[provider];
-  if (url === undefined) return entries;
-  const at = entries.findIndex((entry) => entry.type === 'transfer');
-  return [...entries.slice(0, at), { type: 'play', url }, ...entries.slice(at)];
+  return testCase.entriesOn?.[provider] ?? testCase.entries;
 }
 
 const cases: TransferCase[] = [
@@ -171,7 +158,6 @@ const cases: TransferCase[] = [
       },
       { type: 'hangup', by: 'flow' },
     ],
-    waitedTo: screenedWait,
   },
   {
     name: 'spoken whisper: no answer goes to the fallback unheard',
@@ -183,7 +169,6 @@ const cases: TransferCase[] = [
       { type: 'say', text: 'The ward is not answering.' },
       { type: 'hangup', by: 'flow' },
     ],
-    waitedTo: screenedWait,
   },
   ...(
     [
@@ -209,7 +194,6 @@ const cases: TransferCase[] = [
         ...(status === 'completed' ? [] : [{ type: 'say' as const, text: 'The nurse is not available.' }]),
         { type: 'hangup', by: 'flow' },
       ],
-      waitedTo: screenedWait,
       // Telnyx dials a screened far leg with answering machine detection and hangs a machine up before the whisper
       // (Twilio reports <Number machineDetection> only to an amdStatusCallback, and Vonage documents no result event
       // for a connect endpoint's machineDetection: there a voicemail hears the prompt and times out).
@@ -271,18 +255,9 @@ describe.each(cases)('transfer parity: $name', (testCase) => {
   it('is the same call on every provider that supports it', () => {
     const byProvider = calls.get(testCase.name)!;
     const supported = simulatedProviders.filter((provider) => !testCase.unsupported?.[provider] && !testCase.entriesOn?.[provider]);
-    // Beside what the caller hears while waiting (see waitedTo), the calls are one.
-    const withoutWait = (provider: SimulatedProvider) => {
-      const entries = [...byProvider.get(provider)!.entries];
-      const url = testCase.waitedTo?.[provider];
-      const at = entries.findIndex((entry) => entry.type === 'transfer');
-      if (url !== undefined) {
-        expect(entries[at - 1]).toEqual({ type: 'play', url });
-        entries.splice(at - 1, 1);
-      }
-      return entries;
-    };
-    const [first, ...rest] = supported.map(withoutWait);
+    // What the caller hears while the called party rings and is screened is in the transfer entry
+    // (callerHeardWhileRinging, absent for a ringback): the calls are one, entry by entry.
+    const [first, ...rest] = supported.map((provider) => byProvider.get(provider)!.entries);
     expect(first).toEqual(testCase.entries);
     for (const other of rest) expect(other).toEqual(first);
   });

@@ -46,6 +46,7 @@ export { checkFlowSource, loadYamlParser, parseFlow } from './ir/parse-flow.js';
 export {
   defaultHoldMusicUrl,
   defaultQueueAnnouncement,
+  defaultRingbackUrl,
   formatQueueAnnouncement,
   queueAnnouncementDue,
   queueAnnouncementOf,

@@ -1,4 +1,11 @@
-import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from '@callflow/core';
+import {
+  CallFlowError,
+  defaultHoldMusicUrl,
+  defaultRingbackUrl,
+  formatQueueAnnouncement,
+  queueAnnouncementDue,
+  queueAnnouncementOf,
+} from '@callflow/core';
 import type {
   CallState,
   ConferenceStep,
@@ -617,7 +624,8 @@ export interface FarLegPosition {
 
 // provider: Telnyx plays nothing to a caller whose far leg is dialled apart (no ringback: bridge's play_ringtone covers a
 // far leg not yet answered, not one hearing a whisper, telnyx SDK resources/calls/actions.d.ts ActionBridgeParams.play_ringtone),
-// so the caller hears the hold music, looped (playback_start loop infinity), until the bridge or the fallback stops it.
+// so the caller hears callflow's ringback, looped (playback_start loop infinity), until the bridge or the fallback stops it:
+// the ringing a caller hears on Twilio (<Dial>) and Vonage (onAnswer.ringbackTone) while the called party is screened.
 // provider: dial with link_to shares the caller's session; bridge_intent takes the caller's number as `from`
 // (telnyx SDK resources/calls/calls.d.ts CallDialParams.link_to, bridge_intent); its call.hangup ends the transfer.
 function dialCommands(
@@ -646,10 +654,10 @@ function dialCommands(
       `${node}: the caller's number is not known here; set transfer.callerId (a number on the Telnyx account) for a screened transfer`,
       { provider: 'telnyx', node },
     );
-  const hold: TelnyxCommand = {
+  const ringback: TelnyxCommand = {
     action: 'playback_start',
     body: {
-      audio_url: defaultHoldMusicUrl,
+      audio_url: defaultRingbackUrl,
       loop: 'infinity',
       client_state: encodeClientState({ kind: 'hold', segment: 0, sequence: at.sequence, token: at.token }),
     },
@@ -679,7 +687,7 @@ function dialCommands(
     if (step.to.password !== undefined) body.sip_auth_password = step.to.password;
   }
   if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
-  return [hold, { action: 'dial', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' }];
+  return [ringback, { action: 'dial', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' }];
 }
 
 function farState(at: FarLegPosition, stage: FarLegStage, part = 0): string {
@@ -738,7 +746,7 @@ export function farLegCommands(
 }
 
 /**
- * The commands that connect an accepted far leg, pure: on the caller's leg stop the hold music and bridge (parked
+ * The commands that connect an accepted far leg, pure: on the caller's leg stop the ringback and bridge (parked
  * after the bridge when the flow goes on); on the far leg the transfer's DTMF once bridged.
  */
 export function farLegBridgeCommands(

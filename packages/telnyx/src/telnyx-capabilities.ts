@@ -18,7 +18,7 @@ export const telnyxCapabilities: Capabilities = {
   },
   transfer: {
     support: 'native',
-    note: "transfer; busy / no-answer / failed read from the far leg's call.hangup cause, the caller's leg goes on. A screen, or a whisper other than one play: dial (link_to the caller), the whisper and a one-key gather on the far leg, then bridge (needs the handler's connectionId); the caller hears the hold music meanwhile; a screened far leg is dialled with answering_machine_detection and a machine is hung up before the whisper, as no answer",
+    note: "transfer; busy / no-answer / failed read from the far leg's call.hangup cause, the caller's leg goes on. A screen, or a whisper other than one play: dial (link_to the caller), the whisper and a one-key gather on the far leg, then bridge (needs the handler's connectionId); the caller hears callflow's ringback (defaultRingbackUrl, looped on its own leg) meanwhile, as on Twilio and Vonage; a plain transfer passes the far end's ringback (early_media); a screened far leg is dialled with answering_machine_detection and a machine is hung up before the whisper, as no answer",
   },
   enqueue: {
     support: 'native',

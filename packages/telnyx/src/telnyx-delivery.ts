@@ -282,7 +282,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       const planning: TelnyxHandle['planning'] = {
         seed: current,
         sequence: sequence + 1,
-        // A queue's hold music, or the music a caller hears while callflow dials and screens a transfer's far leg.
+        // A queue's hold music, or the ringback a caller hears while callflow dials and screens a transfer's far leg.
         stopPlayback:
           position?.state.kind === 'enqueue' ||
           (outcome?.type === 'dial' && position?.step?.type === 'transfer' && dialsFarLeg(position.step)),

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { defaultHoldMusicUrl, defineFlow, hangup, play, say, transfer, type CallEvent, type Flow } from '@callflow/core';
+import { defaultRingbackUrl, defineFlow, hangup, play, say, transfer, type CallEvent, type Flow } from '@callflow/core';
 import { createCallControlClient } from '../src/index.js';
 import { decodeClientState } from '../src/client-state.js';
 import { startRig, type ClientFactory } from './harness.js';
 
 // A screened or spoken-whisper transfer on Telnyx: callflow dials the far leg itself (link_to the caller), plays the
-// whisper and the screen on it, and bridges it to the caller once accepted; the caller hears the hold music meanwhile.
+// whisper and the screen on it, and bridges it to the caller once accepted; the caller hears callflow's ringback meanwhile.
 
 const chime = 'https://audio.example.com/clinic-line.mp3';
 const connectionId = '1684641123236054244';
@@ -45,7 +45,6 @@ describe.each([
       expect(transcript.errors).toEqual([]);
       expect(transcript.entries).toEqual([
         { type: 'say', text: 'Connecting you to the nurse.' },
-        { type: 'play', url: defaultHoldMusicUrl },
         {
           type: 'transfer',
           to: '+14155550100',
@@ -67,6 +66,10 @@ describe.each([
         timeout_secs: 30,
       });
       expect(decodeClientState(dial.body.client_state)).toMatchObject({ kind: 'far', callControlId: callerId, stage: 'dial' });
+      // While the far leg rings and is screened, the caller hears callflow's ringback on its own leg (in the transcript's transfer entry).
+      const ringback = sent.find((request) => request.action === 'playback_start' && request.target === callerId)!;
+      expect(ringback.body).toMatchObject({ audio_url: defaultRingbackUrl, loop: 'infinity' });
+      expect(sent.indexOf(ringback)).toBeLessThan(sent.indexOf(dial));
       const farId = sent.find((request) => request.action === 'gather_using_speak')!.target!;
       expect(farId).not.toBe(callerId);
       // On the far leg, one part at a time, then the one-key gather.
@@ -78,7 +81,7 @@ describe.each([
       ]);
       const gather = sent.find((request) => request.action === 'gather_using_speak')!.body;
       expect(gather).toMatchObject({ payload: 'Press 1 to accept.', maximum_digits: 1, minimum_digits: 1, timeout_millis: 7000 });
-      // On the caller's leg: the hold music while waiting, stopped before the bridge; no park (the flow ends with the call).
+      // On the caller's leg: the ringback while waiting, stopped before the bridge; no park (the flow ends with the call).
       expect(sent.filter((request) => request.target === callerId).map((request) => request.action)).toEqual([
         'answer',
         'speak',
@@ -108,7 +111,6 @@ describe('Telnyx screened transfer outcomes', () => {
       const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee }] });
       expect(transcript.errors).toEqual([]);
       expect(transcript.entries.slice(1)).toEqual([
-        { type: 'play', url: defaultHoldMusicUrl },
         {
           type: 'transfer',
           to: '+14155550100',
@@ -124,7 +126,7 @@ describe('Telnyx screened transfer outcomes', () => {
       const farId = sent.find((request) => request.action === 'gather_using_speak')!.target!;
       const hangupOfFar = sent.find((request) => request.action === 'hangup' && request.target === farId)!;
       expect(decodeClientState(hangupOfFar.body.client_state)).toMatchObject({ kind: 'far', stage: 'declined' });
-      // The fallback turn stops the hold music before it speaks.
+      // The fallback turn stops the ringback before it speaks.
       const callerActions = sent
         .filter((request) => request.target !== farId && request.action !== 'dial')
         .map((request) => request.action);
@@ -140,7 +142,6 @@ describe('Telnyx screened transfer outcomes', () => {
       const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee: 'voicemail' }] });
       expect(transcript.errors).toEqual([]);
       expect(transcript.entries.slice(1)).toEqual([
-        { type: 'play', url: defaultHoldMusicUrl },
         { type: 'transfer', to: '+14155550100', status: 'no-answer', calleeHeard: [] },
         { type: 'say', text: 'The nurse is not available.' },
         { type: 'hangup', by: 'flow' },
@@ -165,7 +166,6 @@ describe('Telnyx screened transfer outcomes', () => {
       const transcript = await rig.emulator.call({ transfers: ['completed'] });
       expect(transcript.errors).toEqual([]);
       expect(transcript.entries).toEqual([
-        { type: 'play', url: defaultHoldMusicUrl },
         { type: 'transfer', to: '+14155550100', status: 'completed', calleeHeard: ['Call from the clinic line.'] },
         { type: 'hangup', by: 'flow' },
       ]);
@@ -190,7 +190,6 @@ describe('Telnyx screened transfer outcomes', () => {
       const transcript = await rig.emulator.call({ transfers: ['busy'] });
       expect(transcript.errors).toEqual([]);
       expect(transcript.entries).toEqual([
-        { type: 'play', url: defaultHoldMusicUrl },
         { type: 'transfer', to: '+14155550100', status: 'busy' },
         { type: 'say', text: 'The line is busy.' },
         { type: 'hangup', by: 'flow' },
@@ -225,7 +224,7 @@ describe('Telnyx screened transfer outcomes', () => {
     try {
       const transcript = await rig.emulator.call({ transfers: [{ status: 'completed', callee: 'accepts' }] });
       expect(transcript.errors).toEqual([]);
-      expect(transcript.entries.map((entry) => entry.type)).toEqual(['say', 'play', 'transfer', 'hangup']);
+      expect(transcript.entries.map((entry) => entry.type)).toEqual(['say', 'transfer', 'hangup']);
       const accepted = (action: string) =>
         rig.emulator.requests.filter((request) => request.action === action && request.status === 200 && !request.duplicate);
       expect(accepted('dial')).toHaveLength(1);
@@ -285,7 +284,6 @@ describe('Telnyx screened transfer outcomes', () => {
         expect(transcript.errors).toEqual([]);
         const accepted = callee === 'accepts';
         expect(transcript.entries.slice(1)).toEqual([
-          { type: 'play', url: defaultHoldMusicUrl },
           {
             type: 'transfer',
             to: '+14155550100',

@@ -109,6 +109,11 @@ export type TranscriptEntry =
       calleePressed?: string;
       /** DTMF sent to the called party after it answered. */
       sentDigits?: string;
+      /**
+       * What the caller heard while the called party was rung and screened, when it was not a ringing tone: `silence`, or
+       * the URL played. Absent for a ringback (the provider's, the carrier's, or callflow's `defaultRingbackUrl`).
+       */
+      callerHeardWhileRinging?: string;
     }
   | { type: 'reject'; reason: 'busy' | 'rejected' }
   | { type: 'record'; durationSeconds: number; url?: string }

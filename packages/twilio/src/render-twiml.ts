@@ -292,6 +292,8 @@ function renderTransfer(step: TransferStep, url: string, node: string, calleeUrl
           { username: target.username, password: target.password, ...callee },
           target.sip.startsWith('sip:') || target.sip.startsWith('sips:') ? target.sip : `sip:${target.sip}`,
         );
+  // provider: Twilio plays the ringback tone to the caller "while executing the Dial", whisper and screen included (twilio SDK
+  // lib/twiml/VoiceResponse.d.ts DialAttributes.ringTone): the ringing callflow gives the caller on Vonage and Telnyx too.
   return element('Dial', attributes, noun);
 }
 

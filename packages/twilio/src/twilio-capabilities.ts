@@ -65,7 +65,7 @@ export const twilioCapabilities: Capabilities = {
   },
   transfer: {
     support: 'native',
-    note: '<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed. No machine detection on the called party: <Number machineDetection> reports only to amdStatusCallback (AsyncAmd is refused there), so a voicemail is screened out by its silence',
+    note: "<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed. The caller hears Twilio's ringback while the called party rings and hears a whisper or screen. No machine detection on the called party: <Number machineDetection> reports only to amdStatusCallback (AsyncAmd is refused there), so a voicemail is screened out by its silence",
     unsupported: [
       {
         option: 'ringSeconds (not a whole number)',

@@ -1,6 +1,7 @@
 import {
   CallFlowError,
   defaultHoldMusicUrl,
+  defaultRingbackUrl,
   formatQueueAnnouncement,
   queueAnnouncementOf,
   type ConferenceStep,
@@ -364,8 +365,10 @@ function withCallee(
       { provider, node },
     );
   }
-  // provider: onAnswer.url serves an NCCO run on the called party before it is joined to the conversation (NCCO reference, phone endpoint).
-  return { ...endpoint, onAnswer: { url: calleeUrl } };
+  // provider: onAnswer.url serves an NCCO run on the called party before it is joined to the conversation; its ringbackTone
+  // is "played back on repeat to the caller, so they do not hear just silence" until the call is fully connected
+  // (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint): callflow's ringback, as on Twilio.
+  return { ...endpoint, onAnswer: { url: calleeUrl, ringbackTone: defaultRingbackUrl } };
 }
 
 /**

@@ -80,7 +80,7 @@ export const vonageCapabilities: Capabilities = {
   },
   transfer: {
     support: 'native',
-    note: "connect with eventType synchronous (one endpoint); notify after it for the answered case. No machine detection on the called party: connect's machineDetection has no documented result event, so a voicemail is screened out by its silence",
+    note: "connect with eventType synchronous (one endpoint); notify after it for the answered case. The caller hears the carrier's ringback while the phone rings, then, during a whisper or screen (onAnswer), callflow's ringback (onAnswer.ringbackTone, defaultRingbackUrl), not silence. No machine detection on the called party: connect's machineDetection has no documented result event, so a voicemail is screened out by its silence",
     unsupported: [
       {
         option: `ringSeconds (over ${vonageLimits.connectTimeoutSeconds[1]})`,

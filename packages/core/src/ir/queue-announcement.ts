@@ -9,6 +9,13 @@ export const defaultQueueAnnouncement = 'You are number {position} in line.';
  */
 export const defaultHoldMusicUrl = 'http://com.twilio.sounds.music.s3.amazonaws.com/MARKOVICHAMP-Borghestral.mp3';
 
+/**
+ * The ringing a caller hears while a transfer rings and screens the called party, where the provider plays a file, not
+ * its own tone (a Vonage whisper or screen, a Telnyx far leg dialled apart): Twilio's own ringback sound
+ * (provider: @twilio/voice-sdk lib/twilio/constants.ts SOUNDS_BASE_URL and lib/twilio/device.ts sound "outgoing").
+ */
+export const defaultRingbackUrl = 'https://sdk.twilio.com/js/client/sounds/releases/1.0.0/outgoing.mp3';
+
 /** A queue step's announcement with its defaults filled in, or `undefined` when the caller is not told their place. */
 export function queueAnnouncementOf(step: EnqueueStep): { template: string; everySeconds?: number } | undefined {
   const setting = step.announce ?? step.announcePosition;

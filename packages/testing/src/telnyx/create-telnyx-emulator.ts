@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DialStatus } from '@callflow/core';
+import { type DialStatus, defaultRingbackUrl } from '@callflow/core';
 import {
   calleeKey,
   calleeOf,
@@ -158,7 +158,7 @@ interface Leg {
   wake?: () => void;
   commandIds: Set<string>;
   run: CallRun;
-  endlessPlayback?: { url: string };
+  endlessPlayback?: { url: string; entry: TranscriptEntry };
   /** The settings of a running transcription_start, until transcription_stop. */
   transcribing?: Record<string, unknown>;
   /** The input entry of the key that just ended a gather, until the next gather command. */
@@ -896,6 +896,13 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     // What the application sent the caller before dialling (the hold music) starts first.
     for (const deadline = Date.now() + idleMs; caller.started < far.far!.queuedBefore && !caller.ended && Date.now() < deadline; )
       await new Promise((resolve) => setTimeout(resolve, 1));
+    // provider: a far leg dialled apart sends the caller nothing (it is not bridged yet; bridge's play_ringtone is for a leg
+    // not yet answered, telnyx SDK resources/calls/actions.d.ts ActionBridgeParams.play_ringtone): the caller hears what the
+    // application plays on its own leg meanwhile, or silence. That wait is part of the transfer, not a play of the flow.
+    const waitedTo = caller.endlessPlayback;
+    if (waitedTo) run.entries.splice(run.entries.indexOf(waitedTo.entry), 1);
+    const waitSound = waitedTo?.url ?? 'silence';
+    if (waitSound !== defaultRingbackUrl) entry.callerHeardWhileRinging = waitSound;
     const startTime = new Date(clock()).toISOString();
     await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging', start_time: startTime });
     const hangUp = async (dialStatus: DialStatus, source: string) => {
@@ -1188,8 +1195,9 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       case 'playback_start': {
         const url = String(body.audio_url ?? body.media_name ?? 'playback_content');
         if (body.loop === 'infinity') {
-          run.entries.push({ type: 'play', url });
-          leg.endlessPlayback = { url };
+          const entry: TranscriptEntry = { type: 'play', url };
+          run.entries.push(entry);
+          leg.endlessPlayback = { url, entry };
           await deliver(leg, 'call.playback.started', { media_url: url, overlay: false });
           return;
         }
@@ -1547,6 +1555,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       typeof body.target_leg_client_state === 'string' ? body.target_leg_client_state : undefined,
     );
     const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to, status };
+    // provider: transfer passes the far end's early media (its ringback) to the caller unless early_media is false
+    // (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.early_media); what plays while audio_url plays to the
+    // destination is not documented (docs/providers/telnyx.md), so nothing else is recorded.
+    if (body.early_media === false) entry.callerHeardWhileRinging = 'silence';
     // provider: send_digits_on_answer is sent once the destination answers (telnyx SDK resources/calls/actions.d.ts ActionTransferParams).
     if (status === 'completed' && typeof body.send_digits_on_answer === 'string') entry.sentDigits = body.send_digits_on_answer;
     // provider: audio_url (or media_name) is played to the destination when it answers, before the bridge (ActionTransferParams.audio_url).

@@ -425,6 +425,8 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
       const status = typeof scripted === 'string' ? scripted : scripted.status;
       const durationSeconds =
         typeof scripted === 'string' ? (status === 'completed' ? 30 : 0) : (scripted.durationSeconds ?? (status === 'completed' ? 30 : 0));
+      // provider: <Dial> plays the ringback tone to the caller while it executes, a <Number url> whisper or screen included
+      // (twilio SDK lib/twiml/VoiceResponse.d.ts DialAttributes.ringTone): a ringing tone, so callerHeardWhileRinging stays unset.
       const entry: Extract<TranscriptEntry, { type: 'transfer' }> = { type: 'transfer', to: target, status };
       // provider: <Number sendDigits> plays the DTMF once the called party answers (https://www.twilio.com/docs/voice/twiml/number#senddigits).
       const sendDigits = nouns.find((noun) => noun.name === 'Number')?.attributes.sendDigits;

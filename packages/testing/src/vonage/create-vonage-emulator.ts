@@ -1,6 +1,7 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { defaultRingbackUrl } from '@callflow/core';
 import {
   calleeKey,
   calleeOf,
@@ -583,6 +584,20 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       // provider: a phone endpoint's dtmfAnswer is sent as the call is answered, 'p' a 500 ms pause (NCCO reference, connect → phone endpoint).
       if (status === 'completed' && endpoint.type === 'phone' && endpoint.dtmfAnswer)
         entry.sentDigits = endpoint.dtmfAnswer.replace(/p/g, 'w');
+      const onAnswer = endpoint.type === 'phone' ? (endpoint as unknown as { onAnswer?: Record<string, string> }).onAnswer : undefined;
+      // provider: connect's ringbackTone is "played back on repeat to the caller, so they don't hear silence" until the call
+      // connects; a phone endpoint's carrier supplies its own ringback (NCCO reference, connect options), and a SIP one's
+      // 180 Ringing plays the ringing tone (https://api.support.vonage.com/hc/en-us/articles/26852571154972-Ringback-Tone-RBT).
+      const ringing =
+        endpoint.type === 'phone' || endpoint.type === 'sip'
+          ? (action.ringbackTone as string | undefined)
+          : ((action.ringbackTone as string | undefined) ?? 'silence');
+      // provider: once a phone endpoint answers, its onAnswer NCCO runs on the called party before the join; meanwhile the
+      // caller hears onAnswer.ringbackTone (or the older key ringback) on repeat, "so they do not hear just silence"
+      // (NCCO reference, connect → phone endpoint onAnswer).
+      const screening = onAnswer?.url && status === 'completed' ? (onAnswer.ringbackTone ?? onAnswer.ringback ?? 'silence') : undefined;
+      const heard = [ringing, screening].find((what) => what !== undefined && what !== defaultRingbackUrl);
+      if (heard !== undefined) entry.callerHeardWhileRinging = heard;
       entries.push(entry);
       const url = (action.eventUrl as string[] | undefined)?.[0] ?? options.eventUrl;
       const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
@@ -604,7 +619,6 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       await legEvent('ringing');
       if (status === 'completed') {
         await legEvent('answered');
-        const onAnswer = endpoint.type === 'phone' ? (endpoint as unknown as { onAnswer?: { url?: string } }).onAnswer : undefined;
         const joined = onAnswer?.url
           ? await calleeLeg(onAnswer.url, legUuid, endpoint.number ?? target, action.from as string | undefined, scripted, entry)
           : true;
