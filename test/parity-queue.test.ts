@@ -232,9 +232,12 @@ describe('the queue escape key', () => {
       queues: [{ result: 'left', digit: '0', waitSeconds: 50 }],
       recordings: [{ durationSeconds: 6 }],
     });
+    // After each play the key has a second of silence (Twilio's shortest <Gather timeout>, Vonage's input timeOut, a speak of
+    // one SSML break on Telnyx); the key, pressed as the play that ends past the wait finishes, cuts that second short.
     expect(entries).toEqual([
       { type: 'say', text: 'You are number 1. Press 0 to leave a message.' },
       { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
       { type: 'play', url: hold },
       { type: 'enqueue', queue: 'support', result: 'left' },
       { type: 'say', text: 'Please leave a message.' },
@@ -246,7 +249,50 @@ describe('the queue escape key', () => {
 
   it('a caller who does not press waits on to the agent', async () => {
     const entries = await sameCall(escapable, { queues: [{ result: 'bridged', waitSeconds: 20 }] });
-    expect(said(entries)).toEqual(['You are number 1. Press 0 to leave a message.', 'Goodbye.']);
+    // The agent comes at the break, after the second of silence that follows the play.
+    expect(entries).toEqual([
+      { type: 'say', text: 'You are number 1. Press 0 to leave a message.' },
+      { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
+      { type: 'enqueue', queue: 'support', result: 'bridged' },
+      { type: 'say', text: 'Goodbye.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+  });
+
+  it('with repeats and the escape key, the announcement lands after the same second of silence on all three', async () => {
+    const repeating = defineFlow({
+      name: 'repeating-escape',
+      start: 'main',
+      nodes: {
+        main: [
+          enqueue('support', {
+            holdMusic: hold,
+            announce: { template: 'You are number {position} in line.', everySeconds: 60 },
+            escape: { digit: '0', to: 'bye' },
+            then: 'bye',
+          }),
+        ],
+        bye: [say('Goodbye.')],
+      },
+    });
+    const entries = await sameCall(repeating, { queues: [{ result: 'left', digit: '0', waitSeconds: 100 }] });
+    // 0 s: said (2.4 s); breaks at 33.4 s and 64.4 s, each after its second of silence: the second is a minute on, so
+    // the place is said again there; the key is pressed as the play ending at 127.8 s (past the 100 s wait) ends.
+    expect(entries).toEqual([
+      { type: 'say', text: 'You are number 1 in line.' },
+      { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
+      { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
+      { type: 'say', text: 'You are number 1 in line.' },
+      { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
+      { type: 'play', url: hold },
+      { type: 'enqueue', queue: 'support', result: 'left' },
+      { type: 'say', text: 'Goodbye.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
   });
 
   it('maxWaitSeconds ends the wait at the same break on Twilio (<Leave/>), Telnyx (max_wait_time_secs) and Vonage (the hold loop)', async () => {
@@ -279,10 +325,14 @@ describe('the queue escape key', () => {
       },
     });
     const entries = await sameCall(both, { queues: [{ result: 'timeout', waitSeconds: 600 }] });
+    // Breaks at 31 s, 62 s and 93 s, each after the play's second of silence: the third is past the 90 s.
     expect(entries).toEqual([
       { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
       { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
       { type: 'play', url: hold },
+      { type: 'pause', seconds: 1 },
       { type: 'enqueue', queue: 'support', result: 'timeout' },
       { type: 'say', text: 'Nobody is free. Goodbye.' },
       { type: 'hangup', by: 'flow' },
@@ -445,7 +495,9 @@ describe('one flow with every step and every option', () => {
       'record',
       'say',
       'play',
+      'pause',
       'play',
+      'pause',
       'enqueue',
       'say',
       'conference',

@@ -124,6 +124,8 @@ export interface PlanCommandsOptions {
 
 const speakLimit = 3000;
 const ssmlBreakLimitSeconds = 10;
+/** The silence after each play of a queue's hold music when the flow has an escape key: Twilio's shortest <Gather timeout>. */
+const escapeGapSeconds = 1;
 const pauseVoice = 'AWS.Polly.Joanna';
 
 /** The states whose tokens `planCommands` needs, in order: each media step's `after`, then each gather prompt part played before the gather command. */
@@ -829,12 +831,14 @@ export function holdCommands(
   const announcement = queueAnnouncementOf(step);
   let announcedAt = hold.lastAnnouncedSeconds;
   const commands: TelnyxCommand[] = [];
+  // With an escape key the previous play is followed by the second of silence (queued with it), so this break comes after it.
+  const waitedSeconds = hold.waitedSeconds + (step.escape && hold.segment > 1 ? escapeGapSeconds : 0);
   const due =
     announcement !== undefined &&
     hold.position !== undefined &&
     hold.position > 0 &&
-    queueAnnouncementDue(hold.waitedSeconds, announcedAt, announcement.everySeconds);
-  if (due) announcedAt = hold.waitedSeconds;
+    queueAnnouncementDue(waitedSeconds, announcedAt, announcement.everySeconds);
+  if (due) announcedAt = waitedSeconds;
   const clientState = encodeClientState({
     kind: 'hold',
     segment: hold.segment,
@@ -854,6 +858,12 @@ export function holdCommands(
   }
   // One play, not loop 'infinity': its call.playback.ended is where the next announcement may go.
   commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, client_state: clientState } });
+  // provider: Twilio waits its <Gather timeout> (1 s, the shortest) after each play and Vonage its input timeOut (1 s) before the
+  // next; Telnyx hears a key any time (call.dtmf.received), so the same second of silence is a speak of one SSML break (see pauseCommand).
+  if (step.escape) {
+    const { action, body } = pauseCommand({ type: 'pause', seconds: escapeGapSeconds }, clientState);
+    commands.push({ action, body } as TelnyxCommand);
+  }
   const seed = `${at.sequence} ${at.token} hold ${hold.segment}`;
   commands.forEach((command, index) => {
     (command.body as { command_id?: string }).command_id = commandIdOf(at.callControlId, seed, index, command.action);

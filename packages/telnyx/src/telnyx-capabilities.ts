@@ -22,7 +22,7 @@ export const telnyxCapabilities: Capabilities = {
   },
   enqueue: {
     support: 'native',
-    note: "enqueue (max_wait_time_secs); from call.enqueued the hold music one playback_start at a time (callflow's default track when none is given), and at each call.playback.ended the flow's announcement when due, with the place and wait from GET /queues/{name}/calls/{id} and GET /queues/{name}; escape key via call.dtmf.received → leave_queue",
+    note: "enqueue (max_wait_time_secs); from call.enqueued the hold music one playback_start at a time (callflow's default track when none is given), and at each call.playback.ended the flow's announcement when due, with the place and wait from GET /queues/{name}/calls/{id} and GET /queues/{name}; escape key via call.dtmf.received → leave_queue. At a break the caller hears, with an escape key, 1 s of silence (a speak of one SSML break, queued after each play; the key is heard during it too) before the next play or announcement, as on Twilio and Vonage; without one, none",
   },
   conference: {
     support: 'native',

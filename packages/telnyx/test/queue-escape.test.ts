@@ -30,10 +30,13 @@ describe('enqueue on Telnyx: escape key and timeout', () => {
       expect(rig.emulator.requests.map((request) => request.action)).toEqual([
         'answer',
         'enqueue',
+        // With an escape key each play is followed by a second of silence (a speak of one SSML break), as on Twilio and Vonage.
         'playback_start',
+        'speak',
         'queues.calls.retrieve',
         'queues.retrieve',
         'playback_start',
+        'speak',
         'leave_queue',
         'playback_stop',
         'speak',
@@ -52,6 +55,12 @@ describe('enqueue on Telnyx: escape key and timeout', () => {
       expect(rig.emulator.requests[1]!.body).toMatchObject({ queue_name: 'sales', max_wait_time_secs: 300 });
       expect(rig.emulator.requests[2]!.body).toMatchObject({ audio_url: 'https://audio.example.com/hold.mp3' });
       expect(rig.emulator.requests[2]!.body).not.toHaveProperty('loop');
+      expect(rig.emulator.requests[3]!.body).toMatchObject({ payload: '<speak><break time="1000ms"/></speak>', payload_type: 'ssml' });
+      // The key is pressed as the first play ends (the 30 s wait is over): the caller never hears that play's silence, nor the
+      // second play, sent at the break and cut off by leave_queue.
+      expect(transcript.entries.filter((entry) => entry.type === 'pause' || entry.type === 'play')).toEqual([
+        { type: 'play', url: 'https://audio.example.com/hold.mp3' },
+      ]);
     } finally {
       await rig.close();
     }

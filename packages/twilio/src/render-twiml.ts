@@ -146,6 +146,8 @@ export function renderEnqueueWait(step: EnqueueStep, wait: EnqueueWaitRequest, w
   const again = lastAnnounced === undefined ? waitUrl : withQuery(waitUrl, 'a', String(lastAnnounced));
   if (step.escape) {
     // provider: the nested Play keeps playing while Gather listens; on a key Twilio requests the action with Digits (twilio.com/docs/voice/twiml/gather).
+    // provider: timeout must be a positive integer (https://www.twilio.com/docs/api/errors/13313): 1 s is the shortest silence
+    // after the music (https://www.twilio.com/docs/voice/twiml/gather#timeout); Telnyx and Vonage add the same second.
     body += element('Gather', { input: 'dtmf', numDigits: 1, timeout: 1, action: again, method: 'POST' }, music);
   } else body += music;
   if (announcement || step.escape) body += textElement('Redirect', { method: 'POST' }, again);

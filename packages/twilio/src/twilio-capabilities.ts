@@ -82,7 +82,7 @@ export const twilioCapabilities: Capabilities = {
   },
   enqueue: {
     support: 'native',
-    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds. Not yet the same (open): with an escape key each play is followed by the 1 s <Gather timeout> (the shortest Twilio takes), a gap Telnyx does not have",
+    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds. At a break the caller hears, with an escape key, 1 s of silence (the <Gather timeout>, the shortest Twilio takes) before the next play or announcement; without one, none",
   },
   conference: {
     support: 'native',

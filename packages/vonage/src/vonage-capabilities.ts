@@ -104,7 +104,7 @@ export const vonageCapabilities: Capabilities = {
   },
   enqueue: {
     support: 'emulated',
-    note: "no queue action: order and average wait in the Store, and a REST transfer when an agent frees up. The caller waits in a conversation of their own (startOnEnter false, the hold music; callflow's default track when none is given), or, when the flow repeats the announcement, has an escape key or a longest wait, in a loop of one play of the music (bargeIn) then input or notify, whose webhook at each break answers the announcement when due, the escape route or the timeout route. The caller cannot tell: they hear the music and the words, at the breaks, they would hear on Twilio or Telnyx",
+    note: "no queue action: order and average wait in the Store, and a REST transfer when an agent frees up. The caller waits in a conversation of their own (startOnEnter false, the hold music; callflow's default track when none is given), or, when the flow repeats the announcement, has an escape key or a longest wait, in a loop of one play of the music (bargeIn) then input or notify, whose webhook at each break answers the announcement when due, the escape route or the timeout route. At a break the caller hears, with an escape key, 1 s of silence (the input's dtmf.timeOut) before the next play or announcement; without one, none: the same as on Twilio and Telnyx",
   },
   conference: {
     support: 'native',

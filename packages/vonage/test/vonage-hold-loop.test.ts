@@ -246,11 +246,15 @@ describe('an agent for a caller in the hold loop, on the Vonage emulator', () =>
       });
       expect(transcript.errors).toEqual([]);
       expect(transcript.entries).toEqual([
+        // The input after each play listens its one-second timeOut: silence, before the break where the agent comes.
         { type: 'play', url: hold },
+        { type: 'pause', seconds: 1 },
         { type: 'enqueue', queue: 'support', result: 'bridged' },
         { type: 'transfer', to: '+447700900123', status: 'no-answer' },
         { type: 'play', url: hold },
+        { type: 'pause', seconds: 1 },
         { type: 'play', url: hold },
+        { type: 'pause', seconds: 1 },
         { type: 'enqueue', queue: 'support', result: 'bridged' },
         { type: 'say', text: 'Goodbye.' },
         { type: 'hangup', by: 'flow' },

@@ -1139,6 +1139,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     });
   }
 
+  /** Whether a queued speak is only SSML breaks: silence. */
+  function isSilence(command: QueuedCommand): boolean {
+    const heard = spoken(String(command.body.payload), command.body.payload_type);
+    return heard.length === 1 && heard[0]!.type === 'pause';
+  }
+
   function say(leg: Leg, payload: string, type: unknown): void {
     leg.run.entries.push(...spoken(payload, type));
   }
@@ -1636,19 +1642,26 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         break;
       }
       if (command.action === 'speak') {
-        say(leg, String(command.body.payload), command.body.payload_type);
-        waiting.waitedSeconds += speakSeconds(String(command.body.payload));
-        atBreak = false;
+        const heard = spoken(String(command.body.payload), command.body.payload_type);
+        leg.run.entries.push(...heard);
+        const silence = heard.length === 1 && heard[0]!.type === 'pause' ? heard[0]!.seconds : undefined;
+        // A silence after a play (a speak of SSML breaks, as callflow emulates a pause) is the break's own: the break ends with it.
+        waiting.waitedSeconds += silence ?? speakSeconds(String(command.body.payload));
+        // A key is heard as a play ends (see below), so for a caller who will press only the timeout is decided here.
+        atBreak = silence !== undefined && (!pressing || waiting.waitedSeconds >= maxWait);
         await deliver(leg, 'call.speak.started');
         await deliver(leg, 'call.speak.ended', { status: 'completed' });
       } else if (command.action === 'playback_start' && command.body.loop !== 'infinity') {
         const url = String(command.body.audio_url ?? command.body.media_name ?? 'playback_content');
         run.entries.push({ type: 'play', url });
         plays++;
-        atBreak = true;
         waiting.waitedSeconds += playSeconds;
         await deliver(leg, 'call.playback.started', { media_url: url, overlay: false });
         await deliver(leg, 'call.playback.ended', { media_url: url, overlay: false, status: 'completed' });
+        // provider: call.dtmf.received is sent whenever the caller presses a key (telnyx SDK resources/webhooks.d.ts CallDtmfReceived):
+        // a due key is pressed as the play ends; any other outcome waits for the silence queued after the play, if there is one.
+        const silenceNext = leg.queue[0]?.action === 'speak' && isSilence(leg.queue[0]);
+        atBreak = !silenceNext || (pressing && waiting.waitedSeconds >= waitSeconds);
       } else if (command.action === 'playback_start') {
         // An endless play: no break until it is stopped, so the outcome comes at the end of the wait.
         await perform(leg, command);

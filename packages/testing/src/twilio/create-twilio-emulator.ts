@@ -579,6 +579,11 @@ export function createTwilioEmulator(options: TwilioEmulatorOptions): TwilioEmul
                 };
                 break;
               }
+              // provider: after its nested verbs a <Gather> waits `timeout` seconds (default 5) for a first key, then goes on to the
+              // next verb (https://www.twilio.com/docs/voice/twiml/gather#timeout): silence the caller hears, on the queue clock.
+              const timeoutSeconds = Number(child.attributes.timeout ?? 5);
+              entries.push({ type: 'pause', seconds: timeoutSeconds });
+              elapsed += timeoutSeconds;
               continue;
             }
             elapsed += playMedia(child);

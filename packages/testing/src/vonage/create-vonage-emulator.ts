@@ -484,6 +484,15 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       const method = (action.eventMethod as 'GET' | 'POST' | undefined) ?? 'POST';
       // callflow's first break after the turn's other media: the caller reaches the queue here, so its clock starts here.
       if (holdSegmentOf(action) === 0) session.seconds = 0;
+      // A due key is pressed as the play ends (the input hears it at once); otherwise the input listens its dtmf.timeOut, silence
+      // the caller hears and the queue clock counts (as the Twilio emulator counts its wait document's <Gather timeout>).
+      const pressing = scripted.result === 'left' && session.seconds >= limit && !session.pressed;
+      if (action.action === 'input' && !pressing) {
+        // provider: with no key the input reports timed_out after dtmf.timeOut seconds (default 3; ncco-reference#input).
+        const timeOutSeconds = Number((action.dtmf as { timeOut?: number } | undefined)?.timeOut ?? 3);
+        entries.push({ type: 'pause', seconds: timeOutSeconds });
+        elapse(timeOutSeconds);
+      }
       const due = session.seconds >= limit && !session.pressed;
       if (due && scripted.result === 'bridged') {
         const agentFree = options.onAgentFree;
@@ -510,16 +519,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
         return readNcco(await webhook(url, method, action.payload as Record<string, unknown>), 'hold notify reply');
       }
       let result: Record<string, unknown>;
-      if (due && scripted.result === 'left') {
+      if (pressing) {
         // provider: a key ends a bargeIn stream and the input that follows gets it (ncco-reference#stream, #input); maxDigits 1 submits at once.
         // The key is reported by the queue's result (left), as the Twilio and Telnyx emulators report it.
         session.pressed = true;
         result = { dtmf: { digits: scripted.digit ?? '', timed_out: false } };
-      } else {
-        // provider: with no key the input reports timed_out after dtmf.timeOut seconds (default 3; ncco-reference#input). That
-        // listen is left off the queue clock, as the Twilio emulator leaves off its wait document's <Gather timeout>.
-        result = { dtmf: { digits: '', timed_out: true } };
-      }
+      } else result = { dtmf: { digits: '', timed_out: true } };
       // provider: the input's result goes to its eventUrl, whose reply NCCO replaces the current one (ncco-reference#input).
       return readNcco(await webhook(url, method, { ...common(), ...result }), 'hold input reply');
     }
