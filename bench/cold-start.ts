@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +115,37 @@ function nodeFloorMs(): number {
   return median(samples);
 }
 
+/** The stand-in Call Control API (bench/servers/cold-telnyx-callflow-api.mjs) in its own process; `stop` resolves the actions it received. */
+async function startStandInApi(): Promise<{ baseUrl: string; stop: () => Promise<string[]> }> {
+  const child = spawn(process.execPath, [`${root}bench/servers/cold-telnyx-callflow-api.mjs`], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout.setEncoding('utf8');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.on('data', (chunk: string) => {
+      output += chunk;
+      const first = output.split('\n')[0];
+      if (output.includes('\n') && first) resolve((JSON.parse(first) as { port: number }).port);
+    });
+    child.once('exit', (code) => reject(new Error(`the stand-in Telnyx API exited (${code}) before listening`)));
+  });
+  let stopped: Promise<string[]> | undefined;
+  return {
+    baseUrl: `http://127.0.0.1:${port}/v2`,
+    stop: () => {
+      stopped ??= (async () => {
+        child.kill('SIGTERM');
+        await exited;
+        return output.split('\n').slice(1).filter(Boolean);
+      })();
+      return stopped;
+    },
+  };
+}
+
 /** Every provider's cold start, ours vs the SDK-based baseline, plus the bare node floor. */
 export async function measureColdStart(): Promise<ColdStartMeasurement> {
   ensureBuilt();
@@ -227,13 +258,23 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
           headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
           body,
         };
-        // callflow twice: commands through the telnyx SDK client, and through the built-in createCallControlClient (no SDK).
-        return compare(
-          'telnyx',
-          ['cold-telnyx-callflow.mjs', telnyxConfig],
-          ['cold-telnyx-seed.mjs', telnyxConfig],
-          [['callflow, built-in client', 'cold-telnyx-callflow-fetch.mjs', telnyxConfig]],
-        );
+        // callflow twice: commands through the telnyx SDK client, and through the built-in createCallControlClient (no SDK),
+        // which sends them over real HTTP to a stand-in API in its own process (this one blocks in spawnSync meanwhile).
+        const api = await startStandInApi();
+        try {
+          const results = compare(
+            'telnyx',
+            ['cold-telnyx-callflow.mjs', telnyxConfig],
+            ['cold-telnyx-seed.mjs', telnyxConfig],
+            [['callflow, built-in client', 'cold-telnyx-callflow-fetch.mjs', { ...telnyxConfig, apiBaseUrl: api.baseUrl }]],
+          );
+          const answers = (await api.stop()).filter((action) => action === 'answer').length;
+          // One unmeasured run and `runs` measured ones, each answering the call once.
+          if (answers !== runs + 1) throw new Error(`the stand-in Telnyx API received ${answers} answer commands, not ${runs + 1}`);
+          return results;
+        } finally {
+          await api.stop();
+        }
       },
     };
     const results: ColdResult[] = [];
@@ -290,7 +331,7 @@ export function coldStartRows(measured: ColdStartMeasurement): BenchRow[] {
           provider !== 'telnyx'
             ? `median of ${runs}`
             : builtIn
-              ? 'createCallControlClient sends the commands: the telnyx SDK is never loaded'
+              ? 'through toLambdaHandler; createCallControlClient sends the commands over node:http to a local stand-in API: no telnyx SDK, no undici'
               : 'ours imports the telnyx SDK too (the client that sends its commands)',
       });
       rows.push({

@@ -1,32 +1,44 @@
-// Cold start, callflow on Telnyx with the built-in Call Control client (createCallControlClient, fetch only): from the
-// first line, import the handler, answer one call.initiated (→ answer, speak the greeting). No telnyx SDK is loaded.
-// The client's fetch counts, never sends.
+// Cold start, callflow on Telnyx with the built-in Call Control client (createCallControlClient, no fetch option), as a
+// Lambda runs it: from the first line, import the handler, answer one call.initiated API Gateway event through
+// toLambdaHandler (→ answer, speak the greeting). No telnyx SDK is loaded; the client sends its commands over real HTTP
+// (node:http, keep-alive) to the stand-in API the bench parent started on 127.0.0.1 (cold-telnyx-callflow-api.mjs),
+// which counts them.
 const started = performance.now();
-const { defineFlow } = await import('@callflow/core');
+const { defineFlow, toLambdaHandler } = await import('@callflow/core');
 const { createCallControlClient, createTelnyxHandler } = await import('@callflow/telnyx');
 const imported = performance.now();
 const { readFileSync } = await import('node:fs');
 const config = JSON.parse(process.env.BENCH_CONFIG);
-const sent = [];
-const fetch = async (url) => {
-  sent.push(String(url).split('/').pop());
-  return new Response('{"data":{"result":"ok"}}', { status: 200, headers: { 'content-type': 'application/json' } });
-};
-const handler = createTelnyxHandler({
-  flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))),
-  secret: config.secret,
-  publicKey: config.publicKey,
-  client: createCallControlClient({ apiKey: 'bench', fetch }),
-});
-const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
-await response.text();
+const handler = toLambdaHandler(
+  createTelnyxHandler({
+    flow: defineFlow(JSON.parse(readFileSync(config.flowPath, 'utf8'))),
+    secret: config.secret,
+    publicKey: config.publicKey,
+    client: createCallControlClient({ apiKey: 'bench', baseUrl: config.apiBaseUrl }),
+  }),
+);
+const result = await handler(lambdaEvent(config));
 const answered = performance.now();
 process.stdout.write(
   JSON.stringify({
     importMs: imported - started,
     answerMs: answered - started,
-    status: response.status,
-    ok: sent.includes('answer'),
-    sent,
+    status: result.statusCode,
+    // The commands are counted by the stand-in API; the parent checks every run's answer arrived there.
+    ok: result.statusCode === 200,
   }),
 );
+
+/** An API Gateway HTTP API (v2) event for the request the parent prepared. */
+function lambdaEvent({ url, headers, body }) {
+  const parsed = new URL(url);
+  return {
+    version: '2.0',
+    rawPath: parsed.pathname,
+    rawQueryString: parsed.search.slice(1),
+    headers,
+    body,
+    isBase64Encoded: false,
+    requestContext: { domainName: parsed.host, http: { method: 'POST' } },
+  };
+}

@@ -7,7 +7,10 @@ export interface CallControlClientOptions {
   apiKey: string;
   /** Default `https://api.telnyx.com/v2`, as the telnyx SDK's. */
   baseUrl?: string;
-  /** Default `globalThis.fetch`, read at each request. */
+  /**
+   * Sends through this `fetch` when given. Without it: node:http/node:https where the runtime has them (Node ≥ 20.16,
+   * keep-alive, no undici to load on a cold start), else `globalThis.fetch`, read at each request.
+   */
   fetch?: typeof globalThis.fetch;
 }
 
@@ -67,8 +70,126 @@ function parseJson(text: string): unknown {
   }
 }
 
+/** One request as either transport sends it. */
+interface OutgoingRequest {
+  method: 'POST' | 'GET';
+  url: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+  signal: AbortSignal;
+}
+
+/** What the response handling needs of an answer: status, media type, body text. */
+interface IncomingResponse {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+type Transport = (request: OutgoingRequest) => Promise<IncomingResponse>;
+
+function fetchTransport(fetch: typeof globalThis.fetch): Transport {
+  return async ({ method, url, headers, body, signal }) => {
+    const response = await fetch(url, body === undefined ? { method, headers, signal } : { method, headers, body, signal });
+    const text = response.status === 204 ? '' : await response.text();
+    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+  };
+}
+
+/** The part of node:http and node:https the node transport uses. */
+interface NodeIncomingLike {
+  statusCode?: number;
+  headers: Record<string, string | string[] | undefined>;
+  setEncoding(encoding: 'utf8'): void;
+  on(event: 'data', listener: (chunk: string) => void): void;
+  on(event: 'end' | 'aborted', listener: () => void): void;
+  on(event: 'error', listener: (error: Error) => void): void;
+}
+interface NodeHttpLike {
+  request(
+    url: URL,
+    options: { method: string; headers: Record<string, string>; signal: AbortSignal },
+    callback: (response: NodeIncomingLike) => void,
+  ): { on(event: 'error', listener: (error: Error) => void): void; end(body?: Uint8Array): void };
+}
+
+let nodeModules: { 'http:': NodeHttpLike; 'https:': NodeHttpLike } | null | undefined;
+
+/** node:http and node:https without a static import (`process.getBuiltinModule`, Node ≥ 20.16), so bundles stay platform neutral. */
+function nodeHttpModules(): { 'http:': NodeHttpLike; 'https:': NodeHttpLike } | null {
+  if (nodeModules !== undefined) return nodeModules;
+  const processLike = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const http =
+    typeof processLike?.getBuiltinModule === 'function' ? (processLike.getBuiltinModule('node:http') as NodeHttpLike) : undefined;
+  const https = http ? (processLike?.getBuiltinModule?.('node:https') as NodeHttpLike | undefined) : undefined;
+  nodeModules = http && https ? { 'http:': http, 'https:': https } : null;
+  return nodeModules;
+}
+
+/** Sends with `http.request`/`https.request` by the URL's protocol, on the global agent (keep-alive on Node ≥ 19). */
+function nodeTransport(modules: { 'http:': NodeHttpLike; 'https:': NodeHttpLike }): Transport {
+  return ({ method, url, headers, body, signal }) =>
+    new Promise<IncomingResponse>((resolve, reject) => {
+      const target = new URL(url);
+      const module = target.protocol === 'http:' || target.protocol === 'https:' ? modules[target.protocol] : undefined;
+      if (!module) {
+        reject(new Error(`unsupported protocol ${target.protocol}`));
+        return;
+      }
+      const bytes = body === undefined ? undefined : new TextEncoder().encode(body);
+      const sentHeaders = bytes === undefined ? headers : { ...headers, 'content-length': String(bytes.byteLength) };
+      const aborted = () => reject(new Error('aborted'));
+      signal.addEventListener('abort', aborted, { once: true });
+      const settle =
+        <Value>(finish: (value: Value) => void) =>
+        (value: Value) => {
+          signal.removeEventListener('abort', aborted);
+          finish(value);
+        };
+      const request = module.request(target, { method, headers: sentHeaders, signal }, (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk) => {
+          text += chunk;
+        });
+        response.on('aborted', () => settle(reject)(new Error('the response was cut off')));
+        response.on('error', settle(reject));
+        response.on('end', () => {
+          const contentType = response.headers['content-type'];
+          settle(resolve)({ status: response.statusCode ?? 0, contentType: String(contentType ?? ''), text });
+        });
+      });
+      request.on('error', settle(reject));
+      request.end(bytes);
+    });
+}
+
+/** As the SDK: a non-2xx status → an error with `status` and the parsed body; 204 → null; a JSON media type → the parsed body; else the text. */
+function handleResponse(method: string, path: string, response: IncomingResponse): unknown {
+  const { status, text } = response;
+  if (status < 200 || status > 299) {
+    const parsed = parseJson(text);
+    const error: CallControlRequestError = new CallFlowError(
+      'provider-request-failed',
+      `${method} ${path} answered ${status}: ${describeFailure(parsed, text)}`,
+      { provider: 'telnyx' },
+    );
+    throw Object.assign(error, { status, error: parsed });
+  }
+  if (status === 204) return null;
+  const mediaType = response.contentType.split(';')[0]?.trim() ?? '';
+  if (!mediaType.includes('application/json') && !mediaType.endsWith('+json')) return text;
+  if (text === '') return undefined;
+  const parsed = parseJson(text);
+  if (parsed === undefined)
+    throw new CallFlowError('provider-request-failed', `${method} ${path} answered ${status} with a body that is not JSON`, {
+      provider: 'telnyx',
+    });
+  return parsed;
+}
+
 /**
- * A Call Control client on `fetch` alone, for the commands callflow sends: the same requests as the telnyx SDK's
+ * A Call Control client on node:http/node:https (or `fetch`), for the commands callflow sends: the same requests as the telnyx SDK's
  * `client.calls.actions.*` and `client.conferences.*` (POST, JSON body, `Authorization: Bearer`), without loading the
  * SDK. It makes one attempt per call (the executor retries, with the same `command_id`); the per-request `timeout`
  * (ms) aborts it.
@@ -85,20 +206,20 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     requestOptions: TelnyxRequestOptions = {},
     method: 'POST' | 'GET' = 'POST',
   ): Promise<unknown> {
-    const fetch = options.fetch ?? globalThis.fetch;
+    const modules = options.fetch ? null : nodeHttpModules();
+    const send = modules ? nodeTransport(modules) : fetchTransport(options.fetch ?? globalThis.fetch);
     const timeoutMs = requestOptions.timeout ?? defaultTimeoutMs;
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let response: Response;
-    let text: string;
+    let response: IncomingResponse;
     try {
-      response = await fetch(
-        `${baseUrl}${path}`,
-        method === 'GET'
-          ? { method, headers: { accept: headers.accept, authorization: headers.authorization }, signal: controller.signal }
-          : { method, headers, body: JSON.stringify(body), signal: controller.signal },
-      );
-      text = response.status === 204 ? '' : await response.text();
+      response = await send({
+        method,
+        url: `${baseUrl}${path}`,
+        headers: method === 'GET' ? { accept: headers.accept, authorization: headers.authorization } : headers,
+        body: method === 'GET' ? undefined : JSON.stringify(body),
+        signal: controller.signal,
+      });
     } catch (cause) {
       const message = controller.signal.aborted
         ? `${method} ${path} timed out after ${timeoutMs} ms`
@@ -107,26 +228,7 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     } finally {
       clearTimeout(timer);
     }
-    if (!response.ok) {
-      const parsed = parseJson(text);
-      const error: CallControlRequestError = new CallFlowError(
-        'provider-request-failed',
-        `${method} ${path} answered ${response.status}: ${describeFailure(parsed, text)}`,
-        { provider: 'telnyx' },
-      );
-      throw Object.assign(error, { status: response.status, error: parsed });
-    }
-    // As the SDK: 204 → null, a JSON media type → the parsed body, anything else → the text.
-    if (response.status === 204) return null;
-    const mediaType = response.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
-    if (!mediaType.includes('application/json') && !mediaType.endsWith('+json')) return text;
-    if (text === '') return undefined;
-    const parsed = parseJson(text);
-    if (parsed === undefined)
-      throw new CallFlowError('provider-request-failed', `${method} ${path} answered ${response.status} with a body that is not JSON`, {
-        provider: 'telnyx',
-      });
-    return parsed;
+    return handleResponse(method, path, response);
   }
 
   const actions = {} as Record<
