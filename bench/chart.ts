@@ -216,7 +216,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const markdown = args.indexOf('--markdown');
   const [input, output = fileURLToPath(new URL('../docs/performance.svg', import.meta.url))] = args.filter(
-    (_, index) => index !== markdown && index !== markdown + 1,
+    (_, index) => markdown === -1 || (index !== markdown && index !== markdown + 1),
   );
   if (!input) throw new Error('usage: tsx bench/chart.ts <results.json> [out.svg] [--markdown <name prefix>]');
   const data = JSON.parse(readFileSync(input, 'utf8')) as ChartData & { rows: BenchRow[] };
