@@ -585,12 +585,24 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           position: numberOf(event.payload.current_position),
           averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs),
         };
-        return { ...base, outcome: async (position) => (await holdBreak(call, state, position, entering), { done: 'enqueued' }) };
+        return {
+          ...base,
+          outcome: async (position) => {
+            await holdBreak(call, state, position, entering);
+            return { done: 'enqueued' };
+          },
+        };
       }
       if (state.kind === 'hold' && event.type === 'call.playback.ended') {
         // provider: a play that ran to its end reports status completed; a stopped one (the caller left the queue) does not.
         if (event.payload.status !== 'completed') return { ...base, outcome: () => ({ done: 'hold music stopped' }) };
-        return { ...base, outcome: async (position) => (await holdBreak(call, state, position), { done: 'hold music' }) };
+        return {
+          ...base,
+          outcome: async (position) => {
+            await holdBreak(call, state, position);
+            return { done: 'hold music' };
+          },
+        };
       }
       if (
         event.type === 'call.dtmf.received' &&
