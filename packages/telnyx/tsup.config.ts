@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { writeNodeEntry } from '../../scripts/node-entry.js';
 
 export default defineConfig({
   entry: ['src/index.ts'],
@@ -7,5 +8,7 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   target: 'node20',
+  // On Node both import and require load the CommonJS build (dist/node.js re-exports it): one copy of the package.
+  onSuccess: async () => writeNodeEntry('dist/index.cjs'),
   external: ['telnyx', '@callflow/core'],
 });

@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
+import { writeNodeEntry } from '../../scripts/node-entry.js';
 
 export default defineConfig({
   entry: ['src/index.ts'],
@@ -7,4 +8,10 @@ export default defineConfig({
   clean: true,
   sourcemap: false,
   target: 'node20',
+  // On Node both import and require load the CommonJS build (dist/node.js re-exports it): one copy of the package.
+  onSuccess: async () => writeNodeEntry('dist/index.cjs'),
+  esbuildOptions(options, { format }) {
+    // The CommonJS build loads the adapter packages by require, not import(): CommonJS loaders such as Jest's cannot import().
+    if (format === 'cjs') options.supported = { ...options.supported, 'dynamic-import': false };
+  },
 });
