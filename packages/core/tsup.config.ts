@@ -1,8 +1,9 @@
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
-import { writeNodeEntry } from '../../scripts/node-entry.js';
 
 // yaml and luxon are bundled (a handful of files load in a few ms, where the same modules unbundled cost ~50 ms of
 // cold start), each in its own chunk that only the code needing it loads: dist/cjs/luxon.js (business hours: the engine
@@ -34,6 +35,20 @@ function chunkFiles(folder: string): Plugin {
       );
     },
   };
+}
+
+/**
+ * Writes dist/node.js, the ES module entry the "node" export condition names: every export of the CommonJS build at
+ * `file`, by name, so import and require on Node share its one copy (docs/architecture.md, "One copy on Node").
+ */
+function writeNodeEntry(file: string): void {
+  const names = Object.keys(createRequire(join(process.cwd(), 'package.json'))(`./dist/${file}`) as object).filter(
+    (name) => name !== 'default' && name !== '__esModule',
+  );
+  writeFileSync(
+    'dist/node.js',
+    `// On Node the CommonJS build is the package: import and require share its one copy.\nimport commonJs from './${file}';\nexport const { ${names.sort().join(', ')} } = commonJs;\n`,
+  );
 }
 
 const shared: Options = {
@@ -71,7 +86,7 @@ export default defineConfig([
     async onSuccess() {
       writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
       // Node's ES module entry: every export of the CommonJS build, by name (no reliance on Node's guess at them).
-      writeNodeEntry('dist/cjs/index.js');
+      writeNodeEntry('cjs/index.js');
     },
   },
   {
