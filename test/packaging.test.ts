@@ -294,6 +294,7 @@ const call = await simulateCall({ provider: 'twilio', flow, input: ['1'] });
 console.log(JSON.stringify({
   sameClass: imported.CallFlowError === required.CallFlowError,
   sameAdapter: createTwilioHandler === require('@callflow/twilio').createTwilioHandler,
+  sameCommandRegistry: (await import('@callflow/cli')).registerCommand === require('@callflow/cli').registerCommand,
   importedErrorIsRequiredClass: fromImport instanceof required.CallFlowError,
   requiredErrorIsImportedClass: fromRequire instanceof imported.CallFlowError,
   codes: [fromImport.code, fromRequire.code],
@@ -307,6 +308,7 @@ console.log(JSON.stringify({
       expect(JSON.parse(stdout), flags.join(' ')).toEqual({
         sameClass: true,
         sameAdapter: true,
+        sameCommandRegistry: true,
         importedErrorIsRequiredClass: true,
         requiredErrorIsImportedClass: true,
         codes: ['invalid-options', 'invalid-flow'],
