@@ -263,13 +263,173 @@ await simulateCall({ provider: 'vonage', flow }).catch((error) => console.log(JS
         ['--input-type=module', '-e', `const m = await import('${info.name}'); console.log(Object.keys(m).length)`],
         { cwd: projects.esm },
       );
-      const cjs = await run(process.execPath, ['-e', `console.log(Object.keys(require('${info.name}')).length)`], {
-        cwd: projects.commonjs,
-      });
+      // Without require(esm), as Jest's own module loader and older tools load packages: each package's CommonJS build
+      // must stand on its own, requiring only CommonJS.
+      const cjs = await run(
+        process.execPath,
+        ['--no-experimental-require-module', '-e', `console.log(Object.keys(require('${info.name}')).length)`],
+        { cwd: projects.commonjs },
+      );
       expect(Number(esm.stdout), info.name).toBeGreaterThan(0);
       expect(Number(cjs.stdout), info.name).toBe(Number(esm.stdout));
     }
   });
+
+  it('holds one copy of each package on Node when an app mixes import and require', async () => {
+    writeFileSync(
+      join(projects.esm, 'mixed.js'),
+      `import { createRequire } from 'node:module';
+import * as imported from '@callflow/core';
+import { gather, hangup, say } from '@callflow/core';
+import { createTwilioHandler } from '@callflow/twilio';
+const require = createRequire(import.meta.url);
+const required = require('@callflow/core');
+const { simulateCall } = require('@callflow/testing');
+const thrown = (run) => { try { run(); } catch (error) { return error; } };
+const flow = imported.defineFlow(${flowSource});
+const fromImport = thrown(() => createTwilioHandler({ flow, secret: 'short' }));
+const fromRequire = await simulateCall({ provider: 'twilio', flow: { name: 'broken' } }).catch((error) => error);
+await imported.loadBusinessHours();
+const call = await simulateCall({ provider: 'twilio', flow, input: ['1'] });
+console.log(JSON.stringify({
+  sameClass: imported.CallFlowError === required.CallFlowError,
+  sameAdapter: createTwilioHandler === require('@callflow/twilio').createTwilioHandler,
+  sameCommandRegistry: (await import('@callflow/cli')).registerCommand === require('@callflow/cli').registerCommand,
+  importedErrorIsRequiredClass: fromImport instanceof required.CallFlowError,
+  requiredErrorIsImportedClass: fromRequire instanceof imported.CallFlowError,
+  codes: [fromImport.code, fromRequire.code],
+  hoursLoadedSeenByRequire: required.businessHoursLoaded(),
+  heard: call.heard,
+}));`,
+    );
+    // Also without require(esm): on Node the ES module entries re-export the CommonJS builds, so nothing needs it.
+    for (const flags of [[], ['--no-experimental-require-module']]) {
+      const { stdout } = await run(process.execPath, [...flags, 'mixed.js'], { cwd: projects.esm });
+      expect(JSON.parse(stdout), flags.join(' ')).toEqual({
+        sameClass: true,
+        sameAdapter: true,
+        sameCommandRegistry: true,
+        importedErrorIsRequiredClass: true,
+        requiredErrorIsImportedClass: true,
+        codes: ['invalid-options', 'invalid-flow'],
+        hoursLoadedSeenByRequire: true,
+        heard: ['Press 1.', 'Thanks.'],
+      });
+    }
+  });
+
+  it('bundles the ES module build for a Worker: tree-shaken, one copy, luxon in a chunk of its own', async () => {
+    const { build } = await import('esbuild');
+    const outdir = join(projects.esm, 'worker-bundle');
+    const result = await build({
+      stdin: {
+        contents: `import { CallFlowError, businessHoursLoaded, loadBusinessHours } from '@callflow/core';
+const required = require('@callflow/core');
+export async function check() {
+  await loadBusinessHours();
+  return { sameClass: CallFlowError === required.CallFlowError, hoursLoaded: businessHoursLoaded() };
+}`,
+        resolveDir: projects.esm,
+        loader: 'js',
+      },
+      absWorkingDir: projects.esm,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      conditions: ['worker', 'browser'],
+      splitting: true,
+      outdir,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const outputs = Object.entries(result.metafile.outputs);
+    const entry = outputs.find(([, output]) => output.entryPoint === '<stdin>')!;
+    const inputs = outputs.flatMap(([, output]) => Object.keys(output.inputs));
+    expect(inputs.filter((input) => input.includes('@callflow/core/dist/')).sort()).toEqual([
+      'node_modules/@callflow/core/dist/cjs/luxon.js',
+      'node_modules/@callflow/core/dist/cjs/yaml.js',
+      'node_modules/@callflow/core/dist/index.js',
+    ]);
+    expect(Object.keys(entry[1].inputs), 'luxon is not loaded up front').not.toContain('node_modules/@callflow/core/dist/cjs/luxon.js');
+    const { stdout } = await run(
+      process.execPath,
+      ['--input-type=module', '-e', `const { check } = await import('./${entry[0]}'); console.log(JSON.stringify(await check()));`],
+      { cwd: projects.esm },
+    );
+    expect(JSON.parse(stdout)).toEqual({ sameClass: true, hoursLoaded: true });
+  });
+
+  it(
+    "runs a flow on the emulator in Jest's CommonJS runtime, which cannot require an ES module",
+    async () => {
+      const project = join(scratch, 'jest');
+      mkdirSync(join(project, 'test'), { recursive: true });
+      writeFileSync(
+        join(project, 'package.json'),
+        JSON.stringify({ name: 'consumer-jest', version: '1.0.0', private: true, type: 'commonjs', scripts: { test: 'jest' } }),
+      );
+      await installPackages(project, packed, {
+        dependencies: ['@callflow/core', '@callflow/twilio', '@callflow/testing'],
+        devDependencies: ['jest'],
+      });
+      writeFileSync(
+        join(project, 'test', 'flow.test.js'),
+        `const { CallFlowError, businessHoursLoaded, defineFlow, gather, hangup, hours, parseFlow, say } = require('@callflow/core');
+const { createTwilioHandler } = require('@callflow/twilio');
+const { simulateCall } = require('@callflow/testing');
+
+const flow = defineFlow({
+  name: 'jest',
+  start: 'entry',
+  schedules: { office: { timezone: 'America/New_York', weekly: { weekdays: ['09:00-17:00'] } } },
+  nodes: {
+    entry: [hours('office', { open: 'menu', closed: 'closed' })],
+    menu: [gather({ prompt: 'Press 1.', numDigits: 1, routes: { '1': 'done' } })],
+    done: [say('Thanks.'), hangup()],
+    closed: [say('Closed.'), hangup()],
+  },
+});
+
+test('runs a flow with business hours on the Twilio emulator', async () => {
+  expect(businessHoursLoaded()).toBe(false);
+  const open = await simulateCall({ provider: 'twilio', flow, input: ['1'], at: '2026-11-23T15:00:00Z' });
+  expect(open.heard).toEqual(['Press 1.', 'Thanks.']);
+  const closed = await simulateCall({ provider: 'twilio', flow, at: '2026-11-24T03:00:00Z' });
+  expect(closed.heard).toEqual(['Closed.']);
+  expect(businessHoursLoaded()).toBe(true);
+});
+
+test('parses YAML beyond the plain subset', () => {
+  expect(parseFlow('version: 1\\nname: &name anchored\\nstart: a\\nnodes: { a: [ { type: hangup } ] }\\n').name).toBe('anchored');
+});
+
+test('throws the one CallFlowError from every package', async () => {
+  expect(() => createTwilioHandler({ flow, secret: 'short' })).toThrow(CallFlowError);
+  const missing = await simulateCall({ provider: 'vonage', flow }).catch((error) => error);
+  expect(missing).toBeInstanceOf(CallFlowError);
+  expect(missing.code).toBe('missing-package');
+});
+`,
+      );
+      const jest = join(project, 'node_modules', 'jest', 'bin', 'jest.js');
+      const outcome = await run(process.execPath, [jest, '--ci', '--cacheDirectory', join(project, '.jest-cache'), '--json'], {
+        cwd: project,
+        maxBuffer: 64 * 1024 * 1024,
+      }).catch((error: { stdout: string; stderr: string }) => error);
+      const report = JSON.parse(outcome.stdout) as {
+        numFailedTestSuites: number;
+        testResults: Array<{ message: string; assertionResults: Array<{ title: string; status: string }> }>;
+      };
+      expect(report.testResults.map((file) => file.message).join('\n'), outcome.stderr).toBe('');
+      expect(report.testResults.flatMap((file) => file.assertionResults.map(({ title, status }) => [title, status]))).toEqual([
+        ['runs a flow with business hours on the Twilio emulator', 'passed'],
+        ['parses YAML beyond the plain subset', 'passed'],
+        ['throws the one CallFlowError from every package', 'passed'],
+      ]);
+      expect(report.numFailedTestSuites).toBe(0);
+    },
+    10 * 60_000,
+  );
 
   it.each(Object.keys(projects))('has types that check with skipLibCheck off and no provider SDK installed (%s project)', async (kind) => {
     const project = projects[kind as keyof typeof projects];

@@ -1,10 +1,39 @@
-import { cpSync } from 'node:fs';
+import { cpSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { defineConfig } from 'tsup';
 
 // The dev console's page (HTML, CSS, plain JS) ships as files beside the bundles: dist/dev/page.
 const copyPage = async () => cpSync('src/dev/page', 'dist/dev/page', { recursive: true });
 
+/**
+ * Writes dist/node.js, the ES module entry the "node" export condition names: every export of the CommonJS build at
+ * `file`, by name, so import and require on Node share its one copy (docs/architecture.md, "One copy on Node").
+ */
+function writeNodeEntry(file: string): void {
+  const names = Object.keys(createRequire(join(process.cwd(), 'package.json'))(`./dist/${file}`) as object).filter(
+    (name) => name !== 'default' && name !== '__esModule',
+  );
+  writeFileSync(
+    'dist/node.js',
+    `// On Node the CommonJS build is the package: import and require share its one copy.\nimport commonJs from './${file}';\nexport const { ${names.sort().join(', ')} } = commonJs;\n`,
+  );
+}
+
 export default defineConfig([
-  { entry: ['src/index.ts'], format: ['esm', 'cjs'], dts: true, clean: true, target: 'node20', onSuccess: copyPage },
+  {
+    entry: ['src/index.ts'],
+    format: ['esm', 'cjs'],
+    dts: true,
+    clean: true,
+    target: 'node20',
+    // On Node both import and require load the CommonJS build (dist/node.js re-exports it): one copy, one command
+    // registry. The shims give that build import.meta.url (loadFlow hands it to tsx).
+    shims: true,
+    onSuccess: async () => {
+      await copyPage();
+      writeNodeEntry('index.cjs');
+    },
+  },
   { entry: ['src/bin.ts'], format: ['esm'], target: 'node20', banner: { js: '#!/usr/bin/env node' }, onSuccess: copyPage },
 ]);

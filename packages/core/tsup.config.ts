@@ -1,48 +1,105 @@
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'tsup';
+import type { Plugin } from 'esbuild';
+import { defineConfig, type Options } from 'tsup';
 
 // yaml and luxon are bundled (a handful of files load in a few ms, where the same modules unbundled cost ~50 ms of
-// cold start), each in its own chunk that only the code needing it loads: dist/luxon.js (business hours: the engine
-// awaits it before a flow's first hours check) and dist/yaml.js (YAML beyond the plain subset flow files use). A
-// handler for a flow without schedules loads neither (issue 17): dist/index.js is what its cold start parses.
+// cold start), each in its own chunk that only the code needing it loads: dist/cjs/luxon.js (business hours: the engine
+// awaits it before a flow's first hours check) and dist/cjs/yaml.js (YAML beyond the plain subset flow files use). A
+// handler for a flow without schedules loads neither (issue 17).
 // yaml's ESM build (the one it ships for browsers, plain ES modules with no Node built-ins) keeps every output
 // portable; so does luxon's.
 const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js', import.meta.url));
 // luxon's ES module build, for the same reason: its CommonJS build, inlined, would make the ESM output look like CommonJS.
 const luxonEsm = fileURLToPath(new URL('../../node_modules/luxon/build/es6/luxon.mjs', import.meta.url));
 
-// One bundle, ESM, split into the main file and the lazily loaded chunks (their names are fixed: on Node they are
-// loaded by require, see src/runtime/lazy-dependency.ts; bundlers follow the main file's import() of them). The CommonJS build is replaced by a file that loads that
-// same bundle through Node's require(esm) (Node 20.19+, 22.12+), so the package ships the bundled dependencies once
-// (packed size ≤ 150 KiB, test/size-budget.test.ts) and CommonJS and ESM callers share one copy of the module. No
-// source maps: they carried the bundled dependencies' sources (788 KiB packed); identifiers are not minified, so
-// stack traces name our functions.
-export default defineConfig({
-  entry: { index: 'src/index.ts', luxon: 'src/hours/luxon-chunk.ts', yaml: 'src/ir/yaml-chunk.ts' },
-  format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
-  splitting: true,
-  clean: true,
+// One implementation per runtime, so no program ever holds two copies of callflow (docs/architecture.md, "One copy on
+// Node"). On Node the CommonJS build in dist/cjs is the package, for require and import alike: dist/node.js, the ES module
+// entry the "node" export condition names, re-exports it, and CommonJS loaders that cannot require an ES module (Jest's)
+// load it directly. Bundlers (Workers, browsers) get dist/index.js, an ES module build that tree-shakes. Both builds
+// load the same two chunk files, CommonJS ones in dist/cjs (by require on Node, see src/runtime/lazy-dependency.ts; a
+// bundler follows the import() of them), so the bundled dependencies ship once. No source maps: they carried the
+// bundled dependencies' sources (788 KiB packed); identifiers are not minified, so stack traces name our functions.
+
+/** The engine's import() of a chunk's source module becomes an import() of the chunk file (`folder` + its name). */
+function chunkFiles(folder: string): Plugin {
+  return {
+    name: 'callflow-chunk-files',
+    setup(build) {
+      build.onResolve({ filter: /[/\\](luxon|yaml)-chunk\.js$/ }, (args) =>
+        args.kind === 'dynamic-import'
+          ? { path: `${folder}${/luxon-chunk/.test(args.path) ? 'luxon' : 'yaml'}.js`, external: true }
+          : undefined,
+      );
+    },
+  };
+}
+
+/**
+ * Writes dist/node.js, the ES module entry the "node" export condition names: every export of the CommonJS build at
+ * `file`, by name, so import and require on Node share its one copy (docs/architecture.md, "One copy on Node").
+ */
+function writeNodeEntry(file: string): void {
+  const names = Object.keys(createRequire(join(process.cwd(), 'package.json'))(`./dist/${file}`) as object).filter(
+    (name) => name !== 'default' && name !== '__esModule',
+  );
+  writeFileSync(
+    'dist/node.js',
+    `// On Node the CommonJS build is the package: import and require share its one copy.\nimport commonJs from './${file}';\nexport const { ${names.sort().join(', ')} } = commonJs;\n`,
+  );
+}
+
+const shared: Options = {
   sourcemap: false,
   target: 'node20',
   noExternal: ['yaml', 'luxon'],
-  esbuildOptions(options) {
+  splitting: false,
+  esbuildOptions(options, { format }) {
     options.alias = { ...options.alias, yaml: yamlEsm, luxon: luxonEsm };
     // Less to parse at cold start; identifiers stay readable in stack traces.
     options.minifyWhitespace = true;
     options.minifySyntax = true;
-    // Marks the bundle so src/runtime/lazy-dependency.ts requires the chunks (dist/luxon.js, dist/yaml.js) by their file names.
-    options.define = { ...options.define, __CALLFLOW_BUNDLED__: 'true' };
+    // Marks the bundle so src/runtime/lazy-dependency.ts requires the chunks (luxon.js, yaml.js beside it) by their file
+    // names; in CommonJS, the module's own file is where that require starts.
+    options.define = {
+      ...options.define,
+      __CALLFLOW_BUNDLED__: 'true',
+      ...(format === 'cjs' ? { 'import.meta.url': '__filename' } : {}),
+    };
     // The source's non-bundled fallback reads import.meta; the define removes that branch from both outputs.
     options.logOverride = { ...options.logOverride, 'empty-import-meta': 'silent' };
   },
-  async onSuccess() {
-    // Only the ESM files ship: the CommonJS entry is a shim over them, and the CommonJS chunks are not needed.
-    for (const file of readdirSync('dist')) if (file.endsWith('.cjs') && file !== 'index.cjs') rmSync(`dist/${file}`);
-    writeFileSync(
-      'dist/index.cjs',
-      "'use strict';\n// The ESM bundle, through require(esm): one copy of callflow for CommonJS and ESM callers.\nmodule.exports = require('./index.js');\n",
-    );
+};
+
+export default defineConfig([
+  {
+    ...shared,
+    entry: { index: 'src/index.ts', luxon: 'src/hours/luxon-chunk.ts', yaml: 'src/ir/yaml-chunk.ts' },
+    format: ['cjs'],
+    outDir: 'dist/cjs',
+    outExtension: () => ({ js: '.js' }),
+    dts: { entry: { index: 'src/index.ts' } },
+    clean: true,
+    esbuildPlugins: [chunkFiles('./')],
+    async onSuccess() {
+      writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
+      // Node's ES module entry: every export of the CommonJS build, by name (no reliance on Node's guess at them).
+      writeNodeEntry('cjs/index.js');
+    },
   },
-});
+  {
+    ...shared,
+    entry: { index: 'src/index.ts' },
+    format: ['esm'],
+    outDir: 'dist',
+    // dist/cjs and dist/node.js are the other build's, written at the same time.
+    clean: ['!cjs/**', '!node.js'],
+    esbuildPlugins: [chunkFiles('./cjs/')],
+    async onSuccess() {
+      // The types are the CommonJS build's declarations (dist/cjs/index.d.cts), for every entry.
+      writeFileSync('dist/index.d.ts', "export * from './cjs/index.cjs';\n");
+    },
+  },
+]);
