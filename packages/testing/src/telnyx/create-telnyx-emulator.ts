@@ -893,6 +893,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
     const behaviour = calleeOf(scripted);
     const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
+    const callerLeaves = typeof scripted === 'string' ? undefined : scripted.callerHangsUp;
     // What the application sent the caller before dialling (the hold music) starts first.
     for (const deadline = Date.now() + idleMs; caller.started < far.far!.queuedBefore && !caller.ended && Date.now() < deadline; )
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -916,6 +917,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         start_time: startTime,
       });
     };
+    if (callerLeaves === 'ringing') return callerLeavesTransfer(far, 'ringing', hangUp);
     if (status !== 'completed') {
       entry.status = status;
       // provider: timeout_secs of ringing, then call.hangup with hangup_cause timeout (CallDialParams.timeout_secs).
@@ -933,6 +935,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       // CallDialParams.answering_machine_detection; results human, machine, not_sure in resources/webhooks.d.ts): a scripted voicemail is a machine.
       await deliver(far, 'call.machine.detection.ended', { result: behaviour === 'voicemail' ? 'machine' : 'human' });
     }
+    if (callerLeaves === 'screening') return callerLeavesTransfer(far, 'screening', hangUp);
     let last = 'call.answered';
     while (!far.ended && !caller.ended) {
       if (far.far!.bridge) return bridged(far, durationSeconds, hangUp);
@@ -996,6 +999,44 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       run.entries.push(entry);
       await hangUp('canceled', 'caller');
     }
+  }
+
+  /**
+   * The caller hangs up while the far leg of its transfer rings or hears the whisper and the screen: the caller's leg
+   * reports its call.hangup (hangup_source caller), then the application must hang the far leg up before that leg's next
+   * event; whatever else it sent the far leg is not played.
+   * provider: a leg dialled with link_to shares the linked call's session ("Use another call's control id for sharing the
+   * same call session id", telnyx SDK resources/calls/calls.d.ts CallDialParams.link_to); neither that nor the dial or
+   * hangup pages say the leg ends with the linked call, so the emulator keeps it up until the application hangs it up
+   * (docs/providers/telnyx.md says so).
+   */
+  async function callerLeavesTransfer(
+    far: Leg,
+    when: 'ringing' | 'screening',
+    hangUp: (status: DialStatus, source: string) => Promise<void>,
+  ): Promise<void> {
+    const { caller, entry } = far.far!;
+    entry.status = 'canceled';
+    caller.run.entries.push(entry);
+    await callerHangsUp(caller);
+    // The caller's leg stops waiting for commands: it has ended.
+    const wake = caller.wake;
+    caller.wake = undefined;
+    wake?.();
+    for (;;) {
+      const queued = far.queue.findIndex((command) => command.action === 'hangup');
+      if (queued !== -1) far.queue.splice(0, queued);
+      const command = await nextCommand(far);
+      if (!command) break;
+      // provider: a hangup ends the leg with call.hangup (https://developers.telnyx.com/api-reference/call-commands/hangup-call).
+      if (command.action === 'hangup') return hangUp(when === 'ringing' ? 'canceled' : 'completed', 'unknown');
+    }
+    caller.run.errors.push(
+      when === 'ringing'
+        ? 'the caller hung up while the called party was rung, but the application left its phone ringing (no hangup of the far leg)'
+        : 'the caller hung up while the called party was screened, but the application left it on the line (no hangup of the far leg)',
+    );
+    await hangUp('canceled', 'caller');
   }
 
   /** The caller and a far leg bridged: call.bridged on both, the talk, then the far end hangs up. */
