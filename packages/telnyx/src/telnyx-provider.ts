@@ -157,6 +157,27 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           return false;
         }
       },
+      async refusedTransferCommands(call, at, reason) {
+        // provider: a refused transfer or dial is a 4xx answer (https://developers.telnyx.com/development/api-fundamentals/api-errors:
+        // 10002 "Invalid phone number", 10016 "+E.164 format"); no call.hangup follows, so the flow resumes here, as failed.
+        const space = at.indexOf(' ');
+        const sequence = Number(at.slice(0, space));
+        const position = await engine.inspect(at.slice(space + 1), call);
+        const turn = await engine.resumeAt(position, { type: 'dial', status: 'failed', raw: reason }, call);
+        const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+        const waitNode = turn.wait?.state.node;
+        const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+        return planCommands(turn, {
+          continuations,
+          seed: at,
+          sequence: sequence + 1,
+          // The ringback callflow plays while it dials a far leg itself is still playing.
+          stopPlayback: position.step?.type === 'transfer' && dialsFarLeg(position.step),
+          nativeRetries: !dynamicNode,
+          dynamicNode,
+          connectionId: options.connectionId,
+        }).output;
+      },
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
         const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));

@@ -375,6 +375,26 @@ function telnyxError(code: string, title: string, detail?: string) {
 }
 
 /**
+ * The refusal of a number Telnyx cannot call, or undefined for a SIP URI or a +E.164 number: 10016 without the `+`,
+ * 10002 for one that is no E.164 number (a leading 0, too short or too long), answered 422 with the error's field.
+ * provider: https://developers.telnyx.com/development/api-fundamentals/api-errors (10002 "Invalid phone number",
+ * 10016 "Phone number must be in +E.164 format"); the envelope `errors[{ code, title, detail, source.pointer }]` as in
+ * https://developers.telnyx.com/docs/numbers/porting/api-errors ("the standard Telnyx error envelope").
+ */
+function numberRefusal(to: unknown, field: string) {
+  const number = String(to);
+  if (number.startsWith('sip:') || /^\+[1-9]\d{6,14}$/.test(number)) return undefined;
+  const error = number.startsWith('+')
+    ? { code: '10002', title: 'Invalid phone number', detail: 'The phone number is invalid.' }
+    : {
+        code: '10016',
+        title: 'Phone number must be in +E.164 format',
+        detail: 'The specified phone number parameter must be in +E.164 format.',
+      };
+  return { errors: [{ ...error, source: { pointer: `/${field}` } }] };
+}
+
+/**
  * Starts a fake Telnyx Call Control API on 127.0.0.1 (random port). Point the telnyx SDK at `apiBaseUrl`; each
  * `call(script)` sends a signed `call.initiated` to `webhookUrl` and plays the call as Telnyx would, driven by the
  * commands the application sends back.
@@ -654,6 +674,11 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const missing = (required[action] ?? []).filter((field) => body[field] === undefined || body[field] === '');
       if (missing.length)
         return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
+      const refusedNumber = action === 'transfer' ? numberRefusal(body.to, 'to') : undefined;
+      if (refusedNumber) {
+        enqueueCommand(leg, { action: 'transfer_refused', body });
+        return record({ target: id, action, body }, 422, refusedNumber);
+      }
       if (!leg.answered && !beforeAnswerAllowed.has(action))
         return record(
           { target: id, action, body },
@@ -801,6 +826,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const timeout = body.timeout_secs;
       if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 600))
         return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'timeout_secs must be 5-600'));
+      const refusedNumber = numberRefusal(body.to, 'to');
+      if (refusedNumber) {
+        const caller = typeof body.link_to === 'string' ? legs.get(body.link_to) : undefined;
+        if (caller && !caller.ended) enqueueCommand(caller, { action: 'transfer_refused', body });
+        return record({ action: 'dial', body }, 422, refusedNumber);
+      }
       if (typeof body.link_to === 'string') return dialFarLeg(body, record);
       const script = outboundScripts.shift() ?? {};
       const run: CallRun = {
@@ -1282,6 +1313,14 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         return;
       case 'transfer':
         return transferCall(leg, body);
+      case 'transfer_refused': {
+        // Not a command: where the API refused this caller's transfer or dial (a number Telnyx cannot call). The caller
+        // never hears the far end; the ringback played for it until now is part of the transfer, as for a dialled leg.
+        const ringback = leg.endlessPlayback;
+        if (ringback?.url === defaultRingbackUrl) run.entries.splice(run.entries.indexOf(ringback.entry), 1);
+        run.entries.push({ type: 'transfer', to: String(body.to), status: 'failed' });
+        return;
+      }
       case 'bridge':
         return bridgeCall(leg, body);
       case 'enqueue':
