@@ -73,7 +73,7 @@ export interface TelnyxDeliveryOptions {
    * call), the transfer at `position` (`sequence token`) resumed as failed: the flow's `onFailed` route, as Twilio's
    * `<Dial>` and Vonage's `connect` report a failed transfer. Without it the caller hears the apology.
    */
-  refusedTransferCommands?(call: CallInfo, position: string, reason: string): Promise<TelnyxCommand[]>;
+  refusedTransferCommands?(call: CallInfo, position: string, reason: string, callerNumber: string | undefined): Promise<TelnyxCommand[]>;
   /** The apology turn's commands for a call whose turn Telnyx refused for good (the caller hears it, then the call ends). */
   apologyCommands(
     call: CallInfo,
@@ -172,7 +172,9 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     if (!options.refusedTransferCommands) return false;
     let commands: TelnyxCommand[];
     try {
-      commands = await options.refusedTransferCommands(call, at, reason);
+      // The next route may dial a far leg itself too, presenting the caller's number.
+      const callerNumber = options.remembersCaller && call.from === undefined ? await store.get(callerNumberKey(call.callId)) : undefined;
+      commands = await options.refusedTransferCommands(call, at, reason, callerNumber);
     } catch (error) {
       logger.error(
         `[callflow:telnyx] cannot plan the turn after a refused transfer: ${error instanceof Error ? error.message : String(error)}`,

@@ -157,7 +157,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           return false;
         }
       },
-      async refusedTransferCommands(call, at, reason) {
+      async refusedTransferCommands(call, at, reason, callerNumber) {
         // provider: a refused transfer or dial is a 4xx answer (https://developers.telnyx.com/development/api-fundamentals/api-errors:
         // 10002 "Invalid phone number", 10016 "+E.164 format"); no call.hangup follows, so the flow resumes here, as failed.
         const space = at.indexOf(' ');
@@ -176,6 +176,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           nativeRetries: !dynamicNode,
           dynamicNode,
           connectionId: options.connectionId,
+          callerNumber,
         }).output;
       },
       async apologyCommands(call, reason, planning) {

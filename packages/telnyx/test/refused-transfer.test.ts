@@ -80,6 +80,42 @@ describe('Telnyx: a refused transfer without onFailed', () => {
     }
   });
 
+  it('an onFailed route that is another screened transfer dials it, presenting the caller’s number', async () => {
+    const flow = defineFlow({
+      name: 'refused-backup',
+      start: 'main',
+      nodes: {
+        // After a say: the event that resumes the flow (call.speak.ended) carries no from.
+        main: [say('Connecting you.'), transfer('14155550100', { ...screened, onFailed: 'backup' })],
+        backup: [transfer('+14155550199', screened)],
+      },
+    });
+    const rig = await startRig(flow, { handler: { connectionId } });
+    try {
+      const transcript = await rig.emulator.call({ from: '+15551230000', transfers: [{ status: 'completed', callee: 'accepts' }] });
+      expect(transcript.errors).toEqual([]);
+      expect(transcript.entries).toEqual([
+        { type: 'say', text: 'Connecting you.' },
+        { type: 'transfer', to: '14155550100', status: 'failed' },
+        {
+          type: 'transfer',
+          to: '+14155550199',
+          status: 'completed',
+          calleeHeard: ['Call from the clinic line.', 'Press 1 to accept.'],
+          calleePressed: '1',
+        },
+        { type: 'hangup', by: 'flow' },
+      ]);
+      const dials = rig.emulator.requests.filter((request) => request.action === 'dial');
+      expect(dials.map((request) => [request.body.to, request.body.from, request.status])).toEqual([
+        ['14155550100', '+15551230000', 422],
+        ['+14155550199', '+15551230000', 200],
+      ]);
+    } finally {
+      await rig.close();
+    }
+  });
+
   it('every event delivered twice: one refused dial, the onFailed route once', async () => {
     const rig = await startRig(flowTo('14155550100', screened), {
       handler: { connectionId },
