@@ -275,6 +275,19 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           const current = await positions.current(callId);
           if (current !== undefined && current !== token) return { done: 'stale hold break: the call has moved on' };
           let caller = await queuedCaller(store, callId);
+          if (!caller && current === undefined && (await queueExitOf(store, callId, token)) === undefined) {
+            // The store lost the queue and the call's position (a Redis restart without persistence): nothing moved this
+            // caller on (no claim on the wait), and the token says they wait here, so they join the queue again, at the
+            // back, their wait counted from now, instead of the NCCO running out at this break and the call ending.
+            caller = { callId, token, queue: step.queue, enqueuedAt: now() };
+            await addToQueue(store, caller);
+            logger.warn(
+              `[callflow:vonage] no queue record for a caller on hold in '${step.queue}' (the store lost it); queued again at the back`,
+              {
+                callId,
+              },
+            );
+          }
           if (!caller || caller.token !== token) return { done: 'hold break of a caller no longer waiting' };
           if (segment === 0) caller = await restartWait(store, caller, now());
           // An agent move of this caller (connectNextCaller): while it is in flight the caller holds on and neither the

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, defineFlow, enqueue, hangup, say } from '@callflow/core';
+import { createMemoryStore, defineFlow, enqueue, hangup, say, type Store } from '@callflow/core';
 import { createVonageEmulator, createVonageRestClient } from '@callflow/testing';
 import { createVonageHandler, signVonageRequest, type VonageVoiceClient } from '@callflow/vonage';
 import { serve } from './serve.js';
@@ -218,5 +218,47 @@ describe('Vonage queue: a move whose transfer got no answer and was not applied'
     expect(next.map((action) => action.action)).toEqual(['stream', 'input']);
     expect((await handler.connectNextCaller('support', { to: agent }))?.callId).toBe('call-x');
     expect(moved).toEqual(['call-x']);
+  });
+});
+
+describe('Vonage queue: a store that lost everything (a Redis restart without persistence)', () => {
+  it("a caller on hold is queued again at their next break, not cut off when the loop's NCCO runs out", async () => {
+    const base = 'https://ivr.example.com/vonage';
+    let inner: Store = createMemoryStore();
+    const store: Store = {
+      get: (key) => inner.get(key),
+      set: (key, value, options) => inner.set(key, value, options),
+      increment: (key, by, options) => inner.increment(key, by, options),
+      compareAndSet: (key, expected, value, options) => inner.compareAndSet(key, expected, value, options),
+      delete: (key) => inner.delete(key),
+    };
+    const moved: string[] = [];
+    const voiceClient: VonageVoiceClient = {
+      voice: { transferCallWithNCCO: async (uuid) => void moved.push(uuid), transferCallWithURL: async () => undefined },
+    };
+    const handler = createVonageHandler({ flow, secret, publicBaseUrl: base, signatureSecret, store, voiceClient });
+    const first = (await (
+      await handler(
+        await signVonageRequest({
+          url: `${base}/answer?to=447700900000&from=447700900001&uuid=call-y&conversation_uuid=CON-y`,
+          signatureSecret,
+        }),
+      )
+    ).json()) as Array<{ action: string; eventUrl?: string[] }>;
+    inner = createMemoryStore();
+    expect(await handler.queuedCallers('support')).toEqual([]);
+    const url = first.find((action) => action.action === 'input')!.eventUrl![0]!;
+    const heldOn = {
+      uuid: 'call-y',
+      conversation_uuid: 'CON-y',
+      timestamp: new Date().toISOString(),
+      dtmf: { digits: '', timed_out: true },
+    };
+    const response = await handler(await signVonageRequest({ url, body: heldOn, signatureSecret }));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as Array<{ action: string }>).map((action) => action.action)).toEqual(['stream', 'input']);
+    expect((await handler.queuedCallers('support')).map((caller) => caller.callId)).toEqual(['call-y']);
+    expect((await handler.connectNextCaller('support', { to: agent }))?.callId).toBe('call-y');
+    expect(moved).toEqual(['call-y']);
   });
 });
