@@ -15,6 +15,7 @@ import {
   say,
   transfer,
   type Flow,
+  type TransferStep,
 } from '@callflow/core';
 import {
   simulateCall,
@@ -209,6 +210,42 @@ const cases: TransferCase[] = [
             },
           }
         : {}),
+    }),
+  ),
+  // Telnyx refuses the number itself (its API answers 422, 10016: no +E.164); Twilio's and Vonage's emulators are
+  // scripted to fail the dial (a <Dial> DialCallStatus failed, a connect leg failed): the same onFailed route.
+  ...(
+    [
+      ['a plain transfer', {}],
+      ['a screened transfer', { whisper: [say('Call from the clinic line.')], screen: { prompt: [say('Press 1 to accept.')] } }],
+    ] satisfies Array<[string, Partial<Pick<TransferStep, 'whisper' | 'screen'>>]>
+  ).map(
+    ([kind, options]): TransferCase => ({
+      name: `${kind} to a number that cannot be called takes onFailed`,
+      flow: defineFlow({
+        name: 'bad-number',
+        start: 'main',
+        nodes: {
+          main: [say('Connecting you to the nurse.'), transfer('14155550100', { ...options, onFailed: 'failed' })],
+          failed: [say('We could not connect you.'), hangup()],
+        },
+      }),
+      script: { transfers: ['failed'] },
+      entries: [
+        { type: 'say', text: 'Connecting you to the nurse.' },
+        { type: 'transfer', to: '14155550100', status: 'failed' },
+        { type: 'say', text: 'We could not connect you.' },
+        { type: 'hangup', by: 'flow' },
+      ],
+      // The Vonage emulator names a connect endpoint's number with its +, as it names every number.
+      entriesOn: {
+        vonage: [
+          { type: 'say', text: 'Connecting you to the nurse.' },
+          { type: 'transfer', to: '+14155550100', status: 'failed' },
+          { type: 'say', text: 'We could not connect you.' },
+          { type: 'hangup', by: 'flow' },
+        ],
+      },
     }),
   ),
   {

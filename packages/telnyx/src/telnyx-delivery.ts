@@ -68,6 +68,12 @@ export interface TelnyxDeliveryOptions {
    * commands, whose repeated command_ids dropped the second's, so its events carry the first planning's tokens).
    */
   samePosition?(token: string, position: CallPosition, call: CallInfo): Promise<boolean>;
+  /**
+   * The commands of the turn after a transfer Telnyx refused (`transfer` or `calls.dial` answered 4xx: a number it cannot
+   * call), the transfer at `position` (`sequence token`) resumed as failed: the flow's `onFailed` route, as Twilio's
+   * `<Dial>` and Vonage's `connect` report a failed transfer. Without it the caller hears the apology.
+   */
+  refusedTransferCommands?(call: CallInfo, position: string, reason: string, callerNumber: string | undefined): Promise<TelnyxCommand[]>;
   /** The apology turn's commands for a call whose turn Telnyx refused for good (the caller hears it, then the call ends). */
   apologyCommands(
     call: CallInfo,
@@ -138,7 +144,16 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       return;
     }
     if (report.failed) {
-      await apologize(call, from, commands.slice(report.failed.index), `${report.failed.action} refused: ${report.failed.message}`);
+      const reason = `${report.failed.action} refused: ${report.failed.message}`;
+      const refused = commands[report.failed.index];
+      // The turn's waiting command is the transfer: the flow goes on from its failure, not from the apology.
+      if (
+        (refused?.action === 'transfer' || refused?.action === 'dial') &&
+        refused.resumeOn &&
+        (await transferFailed(call, record.at, reason))
+      )
+        return undefined;
+      await apologize(call, from, commands.slice(report.failed.index), reason);
       return undefined;
     }
     // With the pipeline's done marker when it gave one: the event's last store step is this one.
@@ -147,6 +162,41 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     // A later event may already have moved the call on: then there is nothing to drop.
     else await claimKey(store, { key, value: record.at, replaces: [raw], ...dayTtl, alsoSet });
     return done ? 'done' : undefined;
+  }
+
+  /**
+   * A transfer Telnyx refused, at `at` (the position the transfer waits at): the next turn runs as for a failed transfer.
+   * False when there is none to run or it failed to go out too (the caller then hears the apology).
+   */
+  async function transferFailed(call: CallInfo, at: string, reason: string): Promise<boolean> {
+    if (!options.refusedTransferCommands) return false;
+    let commands: TelnyxCommand[];
+    try {
+      // The next route may dial a far leg itself too, presenting the caller's number.
+      const callerNumber = options.remembersCaller && call.from === undefined ? await store.get(callerNumberKey(call.callId)) : undefined;
+      commands = await options.refusedTransferCommands(call, at, reason, callerNumber);
+    } catch (error) {
+      logger.error(
+        `[callflow:telnyx] cannot plan the turn after a refused transfer: ${error instanceof Error ? error.message : String(error)}`,
+        {
+          callId: call.callId,
+        },
+      );
+      return false;
+    }
+    logger.warn(`[callflow:telnyx] ${reason}; the transfer failed, the flow goes on from it`, { callId: call.callId });
+    const key = telnyxPositionKey(call.callId);
+    const { head, next } = positionAfter(commands, at);
+    const raw = encodePosition({ at: next, pending: { from: at, commands: head } });
+    await store.set(key, raw, dayTtl);
+    const report = await execute(call.callId, head);
+    if (report.callEnded) {
+      await store.set(key, `${endedPrefix}${next}`, dayTtl);
+      return true;
+    }
+    if (report.failed || report.retryLater) return false;
+    await store.compareAndSet(key, raw, next, dayTtl);
+    return true;
   }
 
   /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */

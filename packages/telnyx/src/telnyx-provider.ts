@@ -29,6 +29,7 @@ import {
   planCommands,
   recordSilenceSeconds,
   silenceTimerBody,
+  type FarLegPosition,
   type HoldSegment,
   type PlanCommandsOptions,
   type TelnyxCommand,
@@ -155,6 +156,28 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         } catch {
           return false;
         }
+      },
+      async refusedTransferCommands(call, at, reason, callerNumber) {
+        // provider: a refused transfer or dial is a 4xx answer (https://developers.telnyx.com/development/api-fundamentals/api-errors:
+        // 10002 "Invalid phone number", 10016 "+E.164 format"); no call.hangup follows, so the flow resumes here, as failed.
+        const space = at.indexOf(' ');
+        const sequence = Number(at.slice(0, space));
+        const position = await engine.inspect(at.slice(space + 1), call);
+        const turn = await engine.resumeAt(position, { type: 'dial', status: 'failed', raw: reason }, call);
+        const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
+        const waitNode = turn.wait?.state.node;
+        const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+        return planCommands(turn, {
+          continuations,
+          seed: at,
+          sequence: sequence + 1,
+          // The ringback callflow plays while it dials a far leg itself is still playing.
+          stopPlayback: position.step?.type === 'transfer' && dialsFarLeg(position.step),
+          nativeRetries: !dynamicNode,
+          dynamicNode,
+          connectionId: options.connectionId,
+          callerNumber,
+        }).output;
       },
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
@@ -413,6 +436,35 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
 
     /** Store key marking a dialled transfer's far leg as bridged (its later hang-up ends a completed transfer, not an unanswered one). */
     const bridgedKey = (farId: string) => `telnyx:bridged:${farId}`;
+    /**
+     * Store key of the far leg a caller's transfer (at move `sequence`) dialled: its call control id once its first event
+     * came, or `callerLeft` once the caller hung up first. Whichever side writes it first, the other finds it and hangs up.
+     */
+    const farLegKey = (callerId: string, sequence: number) => `telnyx:far-leg:${callerId}:${sequence}`;
+    const callerLeft = '-';
+
+    /**
+     * The caller hung up while callflow dialled or screened its transfer's far leg: hang that leg up now, not at its next
+     * event. A far leg not heard from yet is hung up on its first event (see `farLegPlaced`); a bridged one ends with the bridge.
+     */
+    async function callerLeftTransfer(call: CallInfo, clientState: ClientState): Promise<void> {
+      const key = farLegKey(call.callId, clientState.sequence);
+      if (await store.compareAndSet(key, undefined, callerLeft, { ttlSeconds: 86_400 })) return;
+      const farId = await store.get(key);
+      if (farId === undefined || farId === callerLeft || (await store.get(bridgedKey(farId))) !== undefined) return;
+      // The same command_id as any other hang-up of this far leg: Telnyx runs it once; one on an ended leg is dropped.
+      await delivery.execute(
+        farId,
+        farLegHangupCommands(farId, { callerId: call.callId, sequence: clientState.sequence, token: clientState.token }),
+      );
+    }
+
+    /** A far leg's first event: note its id for the caller's hang-up, or hang it up when the caller has gone already. */
+    async function farLegPlaced(farId: string, at: FarLegPosition): Promise<void> {
+      const key = farLegKey(at.callerId, at.sequence);
+      if (await store.compareAndSet(key, undefined, farId, { ttlSeconds: 86_400 })) return;
+      if ((await store.get(key)) === callerLeft) await delivery.execute(farId, farLegHangupCommands(farId, at));
+    }
 
     /**
      * An event of the far leg of a transfer callflow dialled itself (screening, a spoken whisper): its answer plays the
@@ -463,6 +515,14 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         await delivery.execute(farId, output);
       };
       switch (event.type) {
+        case 'call.initiated':
+          return {
+            ...base,
+            outcome: async () => {
+              await farLegPlaced(farId, at);
+              return { done: 'far leg placed' };
+            },
+          };
         case 'call.answered':
           if (state.stage !== 'dial') return { ...base, outcome: () => ({ done: event.type }) };
           return {
@@ -558,6 +618,16 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         ...(callEvent ? { callEvent } : {}),
       };
       const answer = positionEvent(event, state, call, base, outcome);
+      if (event.type === 'call.hangup' && (state.kind === 'position' || state.kind === 'hold') && answer.type === 'outcome') {
+        return {
+          ...answer,
+          outcome: async (position) => {
+            // provider: the docs do not say a leg dialled with link_to ends with the linked call (docs/providers/telnyx.md).
+            if (position?.step?.type === 'transfer' && dialsFarLeg(position.step)) await callerLeftTransfer(call, state);
+            return typeof answer.outcome === 'function' ? answer.outcome(position) : answer.outcome;
+          },
+        };
+      }
       // A transcription or silent gather at a recording is its silence timer (see recordCommands in plan-commands.ts).
       const heard = state.kind === 'position' && answer.type === 'outcome' ? recordHeard(event) : undefined;
       if (!heard || answer.type !== 'outcome') return answer;

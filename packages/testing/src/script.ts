@@ -23,6 +23,13 @@ export type TransferScript =
       callee?: CalleeBehaviour;
       /** The key the scripted callee presses to accept (the flow's `screen.acceptKey`); default `1`. */
       acceptKey?: string;
+      /**
+       * The caller hangs up before the called party is connected: `ringing` while its phone rings, `screening` once it
+       * answered and hears the whisper or the screening prompt. Played by the Telnyx emulator, where the application
+       * dials the called party itself (a screened or spoken-whisper transfer) and must hang that leg up; the Twilio and
+       * Vonage emulators ignore it (their `<Dial>` and `connect` legs belong to the provider).
+       */
+      callerHangsUp?: 'ringing' | 'screening';
     };
 
 /** How the called party of a transfer behaves once it answers. */

@@ -42,7 +42,18 @@ import {
 } from './render-ncco.js';
 import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
-import { addToQueue, queuedCaller, queueStanding, removeFromQueue, restartWait, type QueuedCaller } from './vonage-queue.js';
+import {
+  addToQueue,
+  claimQueueExit,
+  moveLeaseSeconds,
+  queueExitOf,
+  queuedCaller,
+  queueStanding,
+  releaseQueueExit,
+  removeFromQueue,
+  restartWait,
+  type QueuedCaller,
+} from './vonage-queue.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
 
@@ -264,14 +275,44 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           const current = await positions.current(callId);
           if (current !== undefined && current !== token) return { done: 'stale hold break: the call has moved on' };
           let caller = await queuedCaller(store, callId);
+          if (!caller && current === undefined && (await queueExitOf(store, callId, token)) === undefined) {
+            // The store lost the queue and the call's position (a Redis restart without persistence): nothing moved this
+            // caller on (no claim on the wait), and the token says they wait here, so they join the queue again, at the
+            // back, their wait counted from now, instead of the NCCO running out at this break and the call ending.
+            caller = { callId, token, queue: step.queue, enqueuedAt: now() };
+            await addToQueue(store, caller);
+            logger.warn(
+              `[callflow:vonage] no queue record for a caller on hold in '${step.queue}' (the store lost it); queued again at the back`,
+              {
+                callId,
+              },
+            );
+          }
           if (!caller || caller.token !== token) return { done: 'hold break of a caller no longer waiting' };
           if (segment === 0) caller = await restartWait(store, caller, now());
-          if (digits !== undefined && step.escape && digits === step.escape.digit) {
+          // An agent move of this caller (connectNextCaller): while it is in flight the caller holds on and neither the
+          // escape key nor the longest wait moves them (one way out per wait); one that failed without Vonage's answer, or
+          // outlived its lease, never happened, since the caller is still on hold here: back at the front of the queue.
+          const claim = await queueExitOf(store, callId, token);
+          const moving = claim?.by === 'move' && !claim.unknown && now() - claim.atMs < moveLeaseSeconds * 1000;
+          if (claim?.by === 'move' && !moving) {
+            await releaseQueueExit(store, callId, token);
+            await addToQueue(store, caller, 'front');
+            logger.info?.(
+              `[callflow:vonage] an unconfirmed agent move of this caller did not happen; back at the front of '${step.queue}'`,
+              {
+                callId,
+              },
+            );
+          }
+          const leaves = async (by: 'escape' | 'timeout') =>
+            !moving && (await claimQueueExit(store, callId, token, by, now())) === undefined;
+          if (digits !== undefined && step.escape && digits === step.escape.digit && (await leaves('escape'))) {
             await removeFromQueue(store, callId);
             return { type: 'queue', result: 'left', digit: digits };
           }
           const waitedSeconds = Math.max(0, now() - caller.enqueuedAt) / 1000;
-          if (step.maxWaitSeconds !== undefined && waitedSeconds >= step.maxWaitSeconds) {
+          if (step.maxWaitSeconds !== undefined && waitedSeconds >= step.maxWaitSeconds && (await leaves('timeout'))) {
             await removeFromQueue(store, callId);
             return { type: 'queue', result: 'timeout', waitSeconds: Math.floor(waitedSeconds) };
           }

@@ -1,6 +1,8 @@
 import {
   CallFlowError,
   endedPosition,
+  isCallFlowError,
+  type CallInfo,
   type Engine,
   type Logger,
   type ReplyOnce,
@@ -9,10 +11,23 @@ import {
   type Turn,
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
-import { callbackUrl, renderQueueRoom, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, renderQueueRoom, toEndpoint, usesHoldLoop, vonageWebhookPaths } from './render-ncco.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCallInfo, vonageKeys, type VonageHandlerOptions } from './vonage-provider.js';
-import { addToQueue, confirmTaken, listQueue, queuedCaller, removeFromQueue, takeFromQueue, type QueuedCaller } from './vonage-queue.js';
+import {
+  addToQueue,
+  claimQueueExit,
+  confirmTaken,
+  listQueue,
+  markQueueExitUnknown,
+  moveLeaseSeconds,
+  queuedCaller,
+  releaseQueueExit,
+  removeFromQueue,
+  takeFromQueue,
+  type QueueExitClaim,
+  type QueuedCaller,
+} from './vonage-queue.js';
 
 /** Where `connectNextCaller` sends the caller at the front of a queue. */
 export type QueueTarget =
@@ -76,11 +91,27 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
     const voice = clientOf(client);
     const caller = await takeFromQueue(store, queue);
     if (!caller) return undefined;
+    const call = await vonageCallInfo(store, caller.callId);
+    // One way out per wait: this move, or the escape key / the longest wait the caller's hold loop reached first.
+    const held = await claimQueueExit(store, caller.callId, caller.token, 'move', now(), (claim) => retakes(claim, caller, call));
+    if (held) {
+      if (held.by !== 'move') {
+        // The caller left by the escape key or the longest wait meanwhile: they leave the queue, the agent gets the next one.
+        await confirmTaken(store, caller);
+        return 'gone';
+      }
+      // An earlier move of this caller whose outcome is unknown (its instance stopped, or its transfer got no answer):
+      // never transferred twice; the hold loop's next break puts them back if they are still waiting.
+      logger.warn(
+        `[callflow:vonage] an earlier move of queued call ${caller.callId} is unconfirmed; not transferred again (its next hold break puts it back if it still waits)`,
+        { callId: caller.callId },
+      );
+      return 'gone';
+    }
     // Vonage's transfer event confirms this move if this instance dies before `confirmTaken` (see the event webhook).
     await store.set(vonageKeys.moving(caller.callId), JSON.stringify({ token: caller.token, enqueuedAt: caller.enqueuedAt }), {
       ttlSeconds: 3_600,
     });
-    const call = await vonageCallInfo(store, caller.callId);
     let ncco: Ncco;
     try {
       if ('node' in target) {
@@ -124,11 +155,33 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
         await confirmTaken(store, caller);
         return 'gone';
       }
+      if (status === undefined && isCallFlowError(error, 'provider-request-failed')) {
+        // No answer from Vonage (a timeout, a lost connection): the transfer may have been applied, so the caller is not
+        // offered again at once; they stay taken until their hold break or the lease says otherwise.
+        await markQueueExitUnknown(store, caller.callId, caller.token);
+        throw error;
+      }
+      // Vonage refused it (an HTTP status): not applied, so the caller waits at the front again and may leave any way.
+      await releaseQueueExit(store, caller.callId, caller.token);
       await addToQueue(store, caller, 'front');
       throw error;
     }
     await confirmTaken(store, caller);
     return caller;
+  }
+
+  /**
+   * Whether a move may replace an earlier move's claim on this wait: only once that claim's lease is over, and only for a
+   * caller in a conversation (no hold loop), where nothing else can tell whether the earlier transfer was applied; a
+   * hold-loop caller still waiting says so at its next break instead.
+   */
+  async function retakes(claim: QueueExitClaim, caller: QueuedCaller, call: CallInfo): Promise<boolean> {
+    if (claim.by !== 'move' || now() - claim.atMs < moveLeaseSeconds * 1000) return false;
+    const step = await engine.inspect(caller.token, call).then(
+      (position) => position.step,
+      () => undefined,
+    );
+    return !(step?.type === 'enqueue' && usesHoldLoop(step));
   }
 
   async function sweepQueue(queue: string, client?: VonageVoiceClient): Promise<number> {
@@ -139,6 +192,8 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
       const { step } = await engine.inspect(caller.token, call);
       const limit = step?.type === 'enqueue' ? step.maxWaitSeconds : undefined;
       if (limit === undefined || now() - caller.enqueuedAt < limit * 1000) continue;
+      // An agent move or the escape key claimed this wait first: it is theirs.
+      if (await claimQueueExit(store, caller.callId, caller.token, 'timeout', now())) continue;
       if (!(await removeFromQueue(store, caller.callId))) continue;
       const ncco: Ncco = [
         {
@@ -152,6 +207,7 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
         await transferCallToNcco(voice, caller.callId, ncco);
       } catch (error) {
         // Still on hold: back in the queue (at the front, where they were), so a later sweep or an agent still gets them.
+        await releaseQueueExit(store, caller.callId, caller.token);
         await addToQueue(store, caller, 'front');
         throw error;
       }

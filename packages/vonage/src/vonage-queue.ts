@@ -106,3 +106,64 @@ export async function restartWait(store: Store, caller: QueuedCaller, nowMs: num
   await store.set(memberKey(caller.callId), JSON.stringify(restarted), { ttlSeconds: memberTtlSeconds });
   return restarted;
 }
+
+/** What took a waiting caller out of the queue: an agent move (REST transfer), the escape key, or the longest wait. */
+export type QueueExit = 'move' | 'escape' | 'timeout';
+
+/** The claim on a waiting caller's way out: one per wait (the enqueue step's `token`), whoever made it first. */
+export interface QueueExitClaim {
+  token: string;
+  by: QueueExit;
+  /** When it was claimed, in ms since the epoch. */
+  atMs: number;
+  /** A move whose REST transfer failed without an answer from Vonage (a timeout): it may have been applied. */
+  unknown?: boolean;
+}
+
+const exitKey = (callId: string) => `vonage:exit:${callId}`;
+
+function parseExit(raw: string | undefined): QueueExitClaim | undefined {
+  return raw === undefined || raw === '' ? undefined : (JSON.parse(raw) as QueueExitClaim);
+}
+
+/** The claim on this wait's way out, if one was made. */
+export async function queueExitOf(store: Store, callId: string, token: string): Promise<QueueExitClaim | undefined> {
+  const claim = parseExit(await store.get(exitKey(callId)));
+  return claim?.token === token ? claim : undefined;
+}
+
+/**
+ * Claims a waiting caller's way out of the queue, so an agent move and the escape key (or the longest wait) never both
+ * move the caller: exactly one claim per wait wins, on any instance. Returns undefined when this one won, else the claim
+ * that holds it (`takeOver` may let a claim held by a move that never happened be replaced).
+ */
+export async function claimQueueExit(
+  store: Store,
+  callId: string,
+  token: string,
+  by: QueueExit,
+  nowMs: number,
+  takeOver?: (held: QueueExitClaim) => boolean | Promise<boolean>,
+): Promise<QueueExitClaim | undefined> {
+  for (;;) {
+    const raw = await store.get(exitKey(callId));
+    const held = parseExit(raw);
+    if (held?.token === token && !(takeOver && (await takeOver(held)))) return held;
+    const claim: QueueExitClaim = { token, by, atMs: nowMs };
+    if (await store.compareAndSet(exitKey(callId), raw, JSON.stringify(claim), { ttlSeconds: memberTtlSeconds })) return undefined;
+  }
+}
+
+/** Marks a move's claim as of unknown outcome (its transfer failed without Vonage's answer), keeping it claimed. */
+export async function markQueueExitUnknown(store: Store, callId: string, token: string): Promise<void> {
+  const raw = await store.get(exitKey(callId));
+  const held = parseExit(raw);
+  if (held?.token !== token || held.by !== 'move') return;
+  await store.compareAndSet(exitKey(callId), raw, JSON.stringify({ ...held, unknown: true }), { ttlSeconds: memberTtlSeconds });
+}
+
+/** Gives up a claim (a move Vonage refused, or one that never happened): the caller may leave the queue any way again. */
+export async function releaseQueueExit(store: Store, callId: string, token: string): Promise<void> {
+  const raw = await store.get(exitKey(callId));
+  if (parseExit(raw)?.token === token) await store.compareAndSet(exitKey(callId), raw, '', { ttlSeconds: 1 });
+}

@@ -375,6 +375,26 @@ function telnyxError(code: string, title: string, detail?: string) {
 }
 
 /**
+ * The refusal of a number Telnyx cannot call, or undefined for a SIP URI or a +E.164 number: 10016 without the `+`,
+ * 10002 for one that is no E.164 number (a leading 0, too short or too long), answered 422 with the error's field.
+ * provider: https://developers.telnyx.com/development/api-fundamentals/api-errors (10002 "Invalid phone number",
+ * 10016 "Phone number must be in +E.164 format"); the envelope `errors[{ code, title, detail, source.pointer }]` as in
+ * https://developers.telnyx.com/docs/numbers/porting/api-errors ("the standard Telnyx error envelope").
+ */
+function numberRefusal(to: unknown, field: string) {
+  const number = String(to);
+  if (number.startsWith('sip:') || /^\+[1-9]\d{6,14}$/.test(number)) return undefined;
+  const error = number.startsWith('+')
+    ? { code: '10002', title: 'Invalid phone number', detail: 'The phone number is invalid.' }
+    : {
+        code: '10016',
+        title: 'Phone number must be in +E.164 format',
+        detail: 'The specified phone number parameter must be in +E.164 format.',
+      };
+  return { errors: [{ ...error, source: { pointer: `/${field}` } }] };
+}
+
+/**
  * Starts a fake Telnyx Call Control API on 127.0.0.1 (random port). Point the telnyx SDK at `apiBaseUrl`; each
  * `call(script)` sends a signed `call.initiated` to `webhookUrl` and plays the call as Telnyx would, driven by the
  * commands the application sends back.
@@ -654,6 +674,11 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const missing = (required[action] ?? []).filter((field) => body[field] === undefined || body[field] === '');
       if (missing.length)
         return record({ target: id, action, body }, 422, telnyxError('10015', 'Invalid parameter', `missing ${missing.join(', ')}`));
+      const refusedNumber = action === 'transfer' ? numberRefusal(body.to, 'to') : undefined;
+      if (refusedNumber) {
+        enqueueCommand(leg, { action: 'transfer_refused', body });
+        return record({ target: id, action, body }, 422, refusedNumber);
+      }
       if (!leg.answered && !beforeAnswerAllowed.has(action))
         return record(
           { target: id, action, body },
@@ -801,6 +826,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       const timeout = body.timeout_secs;
       if (timeout !== undefined && (typeof timeout !== 'number' || timeout < 5 || timeout > 600))
         return record({ action: 'dial', body }, 422, telnyxError('10015', 'Invalid parameter', 'timeout_secs must be 5-600'));
+      const refusedNumber = numberRefusal(body.to, 'to');
+      if (refusedNumber) {
+        const caller = typeof body.link_to === 'string' ? legs.get(body.link_to) : undefined;
+        if (caller && !caller.ended) enqueueCommand(caller, { action: 'transfer_refused', body });
+        return record({ action: 'dial', body }, 422, refusedNumber);
+      }
       if (typeof body.link_to === 'string') return dialFarLeg(body, record);
       const script = outboundScripts.shift() ?? {};
       const run: CallRun = {
@@ -893,6 +924,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       typeof scripted === 'string' ? { status: scripted, durationSeconds: 30 } : { durationSeconds: 30, ...scripted };
     const behaviour = calleeOf(scripted);
     const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
+    const callerLeaves = typeof scripted === 'string' ? undefined : scripted.callerHangsUp;
     // What the application sent the caller before dialling (the hold music) starts first.
     for (const deadline = Date.now() + idleMs; caller.started < far.far!.queuedBefore && !caller.ended && Date.now() < deadline; )
       await new Promise((resolve) => setTimeout(resolve, 1));
@@ -916,6 +948,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         start_time: startTime,
       });
     };
+    if (callerLeaves === 'ringing') return callerLeavesTransfer(far, 'ringing', hangUp);
     if (status !== 'completed') {
       entry.status = status;
       // provider: timeout_secs of ringing, then call.hangup with hangup_cause timeout (CallDialParams.timeout_secs).
@@ -933,6 +966,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       // CallDialParams.answering_machine_detection; results human, machine, not_sure in resources/webhooks.d.ts): a scripted voicemail is a machine.
       await deliver(far, 'call.machine.detection.ended', { result: behaviour === 'voicemail' ? 'machine' : 'human' });
     }
+    if (callerLeaves === 'screening') return callerLeavesTransfer(far, 'screening', hangUp);
     let last = 'call.answered';
     while (!far.ended && !caller.ended) {
       if (far.far!.bridge) return bridged(far, durationSeconds, hangUp);
@@ -996,6 +1030,44 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       run.entries.push(entry);
       await hangUp('canceled', 'caller');
     }
+  }
+
+  /**
+   * The caller hangs up while the far leg of its transfer rings or hears the whisper and the screen: the caller's leg
+   * reports its call.hangup (hangup_source caller), then the application must hang the far leg up before that leg's next
+   * event; whatever else it sent the far leg is not played.
+   * provider: a leg dialled with link_to shares the linked call's session ("Use another call's control id for sharing the
+   * same call session id", telnyx SDK resources/calls/calls.d.ts CallDialParams.link_to); neither that nor the dial or
+   * hangup pages say the leg ends with the linked call, so the emulator keeps it up until the application hangs it up
+   * (docs/providers/telnyx.md says so).
+   */
+  async function callerLeavesTransfer(
+    far: Leg,
+    when: 'ringing' | 'screening',
+    hangUp: (status: DialStatus, source: string) => Promise<void>,
+  ): Promise<void> {
+    const { caller, entry } = far.far!;
+    entry.status = 'canceled';
+    caller.run.entries.push(entry);
+    await callerHangsUp(caller);
+    // The caller's leg stops waiting for commands: it has ended.
+    const wake = caller.wake;
+    caller.wake = undefined;
+    wake?.();
+    for (;;) {
+      const queued = far.queue.findIndex((command) => command.action === 'hangup');
+      if (queued !== -1) far.queue.splice(0, queued);
+      const command = await nextCommand(far);
+      if (!command) break;
+      // provider: a hangup ends the leg with call.hangup (https://developers.telnyx.com/api-reference/call-commands/hangup-call).
+      if (command.action === 'hangup') return hangUp(when === 'ringing' ? 'canceled' : 'completed', 'unknown');
+    }
+    caller.run.errors.push(
+      when === 'ringing'
+        ? 'the caller hung up while the called party was rung, but the application left its phone ringing (no hangup of the far leg)'
+        : 'the caller hung up while the called party was screened, but the application left it on the line (no hangup of the far leg)',
+    );
+    await hangUp('canceled', 'caller');
   }
 
   /** The caller and a far leg bridged: call.bridged on both, the talk, then the far end hangs up. */
@@ -1241,6 +1313,14 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         return;
       case 'transfer':
         return transferCall(leg, body);
+      case 'transfer_refused': {
+        // Not a command: where the API refused this caller's transfer or dial (a number Telnyx cannot call). The caller
+        // never hears the far end; the ringback played for it until now is part of the transfer, as for a dialled leg.
+        const ringback = leg.endlessPlayback;
+        if (ringback?.url === defaultRingbackUrl) run.entries.splice(run.entries.indexOf(ringback.entry), 1);
+        run.entries.push({ type: 'transfer', to: String(body.to), status: 'failed' });
+        return;
+      }
       case 'bridge':
         return bridgeCall(leg, body);
       case 'enqueue':

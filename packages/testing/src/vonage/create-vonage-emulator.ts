@@ -51,6 +51,11 @@ export interface VonageEmulatorOptions {
   /** How long a held caller waits for a REST transfer after `onHold` resolved, in ms; default 250. */
   holdTimeoutMs?: number;
   /**
+   * Whether a leg moved by a REST transfer reports it (`type: "transfer"` on the event_url); default true. `false` is
+   * that webhook lost, to test an application that must not rely on it.
+   */
+  transferEvents?: boolean;
+  /**
    * Delay before Vonage's one retry of a webhook that failed with a connection error, a timeout, or HTTP 429/503/504,
    * in ms; default 200. `false` turns the retry off. (The fallback answer URL that Vonage tries next is not emulated.)
    */
@@ -808,7 +813,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
           // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
           const movedTo = `CON-${randomUUID()}`;
-          if (eventUrl)
+          if (eventUrl && options.transferEvents !== false)
             await webhook(eventUrl, 'POST', {
               conversation_uuid_from: conversationUuid,
               type: 'transfer',

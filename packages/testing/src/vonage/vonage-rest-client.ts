@@ -19,7 +19,11 @@ export function createVonageRestClient(apiUrl: string): {
       body: JSON.stringify(body),
     });
     const text = await response.text();
-    if (!response.ok) throw new Error(`PUT /v1/calls/${uuid} answered ${response.status}: ${text.slice(0, 200)}`);
+    // As the SDK's errors: the answer's status in `response.status`, so a refusal is told apart from no answer at all.
+    if (!response.ok)
+      throw Object.assign(new Error(`PUT /v1/calls/${uuid} answered ${response.status}: ${text.slice(0, 200)}`), {
+        response: { status: response.status },
+      });
   }
   return {
     voice: {
