@@ -212,12 +212,18 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     return unavailable(`Redis is unreachable (${what}): ${message}`, error);
   };
 
+  // A single-server client whose own command timeout is within `timeoutMs` (one the store creates) times its commands itself:
+  // on a ready connection no second timer per operation. A Cluster can hold a command back (a redirection, a slots refresh)
+  // where no node's timeout runs, so its operations keep the store's deadline.
+  const ownTimeout = client instanceof Cluster ? undefined : client.options.commandTimeout;
+  const timesCommands = typeof ownTimeout === 'number' && ownTimeout > 0 && ownTimeout <= timeoutMs;
+
   // Sends only on a ready connection: nothing sits in an offline queue to run after the caller has been told it failed.
   const run = async <T>(what: string, key: string, command: () => Promise<T>): Promise<T> => {
     try {
       // A socket the server closed can still read 'ready' until the close event is processed: not writable means not ready.
       if (client.status === 'ready' && (client instanceof Cluster || client.stream?.writable !== false))
-        return await withDeadline(command(), Date.now() + timeoutMs, what);
+        return await (timesCommands ? command() : withDeadline(command(), Date.now() + timeoutMs, what));
       if (client.status === 'end') throw unavailable(`the Redis client was closed (${what})`);
       const deadline = Date.now() + timeoutMs;
       if (client.status === 'wait') client.connect().catch(() => {});
