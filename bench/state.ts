@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -287,6 +287,50 @@ async function pairedRatio(
   return { ratio: ratios[Math.floor(ratios.length / 2)]!, smallMin, largeMin, ratios };
 }
 
+/** CPU µs a process has used so far (user + system, from /proc at USER_HZ 100: Linux only), or undefined. */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU per webhook of each function (`inFlight` webhooks a call): this process and redis-server, summed over alternating rounds.
+ * What the shared machine's other load changes least: waiting for a core is not counted, only work.
+ */
+async function cpuPerWebhook(
+  functions: ReadonlyArray<() => Promise<void>>,
+  redisPid: number | undefined,
+  options: { batch: number; rounds: number },
+): Promise<Array<{ node: number; redis: number | undefined }>> {
+  const totals = functions.map(() => ({ node: 0, redis: 0 as number | undefined }));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [position, fn] of functions.entries()) {
+      const redisBefore = processCpuMicros(redisPid);
+      const before = process.cpuUsage();
+      for (let index = 0; index < options.batch; index++) await fn();
+      const used = process.cpuUsage(before);
+      const redisAfter = processCpuMicros(redisPid);
+      const total = totals[position]!;
+      total.node += used.user + used.system;
+      total.redis =
+        redisBefore === undefined || redisAfter === undefined || total.redis === undefined
+          ? undefined
+          : total.redis + redisAfter - redisBefore;
+    }
+  }
+  const webhooks = options.batch * options.rounds * inFlight;
+  return totals.map((total) => ({ node: total.node / webhooks, redis: total.redis === undefined ? undefined : total.redis / webhooks }));
+}
+
+const cpuRounds = 10;
+const cpuBatch = 30;
+const telnyxCpuBatch = 10;
+
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** Newest modification time under a directory, in ms. */
@@ -399,6 +443,25 @@ async function runInstances(redisUrl: string): Promise<BenchRow> {
   };
 }
 
+/** A bench row of CPU per webhook, the Redis store's against the memory store's. */
+function cpuRow(
+  name: string,
+  memory: { node: number; redis: number | undefined },
+  redis: { node: number; redis: number | undefined },
+): BenchRow {
+  const total = (cpu: { node: number; redis: number | undefined }) => cpu.node + (cpu.redis ?? 0);
+  return {
+    name,
+    value: total(redis),
+    unit: 'µs/op',
+    // The memory store's webhooks give redis-server nothing to do: only this process counts.
+    baseline: memory.node,
+    baselineName: 'memory store',
+    target: '≤1.5x the memory store',
+    note: `${(total(redis) / memory.node).toFixed(2)}x; this process ${redis.node.toFixed(0)} µs + redis-server ${redis.redis === undefined ? 'unknown (no /proc)' : `${redis.redis.toFixed(0)} µs`} against ${memory.node.toFixed(0)} µs; CPU time (user + system) summed over ${cpuRounds} alternating rounds, ${inFlight} in flight: what other load on the shared cores changes least (waiting for a core is not counted)`,
+  };
+}
+
 /**
  * State at scale, on a real redis-server (a child process on 127.0.0.1, on the same two cores): the Vonage and Telnyx menu
  * webhooks with @callflow/redis against the memory store, and queue operations with 10 and 100,000 callers waiting.
@@ -410,10 +473,10 @@ export async function run(): Promise<BenchRow[]> {
     // Under a prefix of its own: the measured pools below reuse the same call ids.
     const trips = await roundTripsPerWebhook(withKeyPrefix(store, 'round-trips:'));
     // Ten webhooks in flight at a time, as the load test's ten connections: a store round trip overlaps the others' work.
-    const calls = (warmup + batch * rounds) * inFlight + 10;
+    const calls = (warmup + batch * rounds + cpuBatch * cpuRounds) * inFlight + 10;
     const memory = await vonageStateWebhook(calls, createMemoryStore());
     const redis = await vonageStateWebhook(calls, store);
-    const telnyxCalls = (telnyxWarmup + telnyxBatch * rounds) * inFlight + 10;
+    const telnyxCalls = (telnyxWarmup + telnyxBatch * rounds + telnyxCpuBatch * cpuRounds) * inFlight + 10;
     const telnyxMemory = await telnyxStateWebhook(telnyxCalls, createMemoryStore());
     const telnyxRedis = await telnyxStateWebhook(telnyxCalls, store);
     const [memoryTen, redisTen] = await interleavedMicros([concurrently(memory), concurrently(redis)], { batch, rounds, warmup });
@@ -421,6 +484,14 @@ export async function run(): Promise<BenchRow[]> {
       batch: telnyxBatch,
       rounds,
       warmup: telnyxWarmup,
+    });
+    const [vonageMemoryCpu, vonageRedisCpu] = await cpuPerWebhook([concurrently(memory), concurrently(redis)], server.pid, {
+      batch: cpuBatch,
+      rounds: cpuRounds,
+    });
+    const [telnyxMemoryCpu, telnyxRedisCpu] = await cpuPerWebhook([concurrently(telnyxMemory), concurrently(telnyxRedis)], server.pid, {
+      batch: telnyxCpuBatch,
+      rounds: cpuRounds,
     });
     const memoryMicros = perWebhook(memoryTen!);
     const redisMicros = perWebhook(redisTen!);
@@ -451,6 +522,8 @@ export async function run(): Promise<BenchRow[]> {
         target: '≤1.5x the memory store',
         note: `${(telnyxRedisMicros!.min / telnyxMemoryMicros!.min).toFixed(2)}x; ${trips.telnyx} Redis round trips per event; ${where} (medians ${telnyxRedisMicros!.median.toFixed(0)} vs ${telnyxMemoryMicros!.median.toFixed(0)} µs)`,
       },
+      cpuRow('state vonage: CPU per menu webhook (this process + redis-server), @callflow/redis store', vonageMemoryCpu!, vonageRedisCpu!),
+      cpuRow('state telnyx: CPU per menu event (this process + redis-server), @callflow/redis store', telnyxMemoryCpu!, telnyxRedisCpu!),
       {
         name: 'state: queue join + position + leave with 100,000 waiting (redis)',
         value: queues.largeMin,
@@ -467,4 +540,3 @@ export async function run(): Promise<BenchRow[]> {
     await server.stop();
   }
 }
-
