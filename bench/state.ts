@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,11 +16,10 @@ import {
 import { phoneTree } from '@callflow/example-flows';
 import { createRedisStore } from '@callflow/redis';
 import { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
-import { signVonageRequest } from '@callflow/vonage';
+import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
 import { startRedisServer } from '../packages/redis/test/redis-server.js';
 import { interleavedMicros, type BenchRow } from './harness.js';
 import { ensureBuilt, load, startServer, type LoadResult } from './http.js';
-import { vonageReplyWebhook } from './reply-path.js';
 // @ts-expect-error: a plain .mjs module shared with the load-test servers (no types)
 import { createCommandCounter } from './servers/common.mjs';
 
@@ -94,6 +93,84 @@ function telnyxEvent(eventType: string, index: number, payload: Record<string, u
   });
 }
 
+/** A request as the node:http bridge hands it to the reply form, for the Vonage webhooks. */
+function vonageRequest(
+  url: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  bytes: Uint8Array,
+): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array> } {
+  const all: Record<string, string> = { ...headers };
+  const local = new URL(url);
+  return {
+    method,
+    url: `http://127.0.0.1:3000${local.pathname}${local.search}`,
+    headers: { get: (name) => all[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in all },
+    text: async () => new TextDecoder().decode(bytes),
+    readBytes: async () => bytes,
+  };
+}
+
+/**
+ * The Vonage menu press (digit 3 → the hours turn) for `calls` distinct calls, each first answered through the handler (its
+ * answer webhook records the call and its position, as in production), so every press is a first delivery at a recorded position.
+ */
+async function vonageStateWebhook(calls: number, store: Store): Promise<() => Promise<void>> {
+  const signatureSecret = 'bench-vonage-signature-secret';
+  const base = 'https://ivr.example.com/vonage';
+  const handler = createVonageHandler({
+    flow: phoneTree,
+    secret: 'bench-secret-0123456789abcdef',
+    signatureSecret,
+    publicBaseUrl: base,
+    store,
+  });
+  const handle = replyHandlerOf(handler);
+  if (!handle) throw new Error('the Vonage handler has no reply form');
+  const none = new Uint8Array();
+  const pool: Array<() => ReturnType<typeof vonageRequest>> = [];
+  for (let index = 0; index < calls; index += 50) {
+    const prepared = await Promise.all(
+      Array.from({ length: Math.min(50, calls - index) }, async (_, offset) => {
+        const callId = `cccccccc-bbbb-4ccc-8ddd-${String(index + offset).padStart(12, '0')}`;
+        const answer = await signVonageRequest({
+          url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`,
+          method: 'GET',
+          signatureSecret,
+        });
+        const answered = await handle(vonageRequest(answer.url, 'GET', { authorization: answer.headers.get('authorization')! }, none));
+        const ncco = JSON.parse(answered.body ?? '[]') as Array<{ action: string; eventUrl?: string[] }>;
+        const input = ncco.find((action) => action.action === 'input')?.eventUrl?.[0];
+        if (answered.status !== 200 || !input) throw new Error(`vonage state bench: the answer webhook answered ${answered.status}`);
+        const press = await signVonageRequest({
+          url: input,
+          body: {
+            uuid: callId,
+            conversation_uuid: `CON-${callId}`,
+            from: '447700900001',
+            to: '447700900000',
+            dtmf: { digits: '3', timed_out: false },
+            timestamp: new Date().toISOString(),
+          },
+          signatureSecret,
+        });
+        const headers = { 'content-type': 'application/json', authorization: press.headers.get('authorization')! };
+        const bytes = new Uint8Array(await press.arrayBuffer());
+        return () => vonageRequest(input, 'POST', headers, bytes);
+      }),
+    );
+    pool.push(...prepared);
+  }
+  let next = 0;
+  return async () => {
+    const request = pool[next++];
+    if (!request) throw new Error(`vonage state bench ran out of distinct calls (${pool.length})`);
+    const reply = await handle(request());
+    if (reply.status !== 200 || !reply.body?.includes('"input"'))
+      throw new Error(`vonage state bench: the menu press answered ${reply.status}`);
+  };
+}
+
 /**
  * The Telnyx menu press (call.gather.ended, digit 3 → the hours turn, its command sent through the built-in client to an
  * in-process counter) for `calls` distinct calls, each first brought to the menu (call.initiated, call.speak.ended).
@@ -150,7 +227,7 @@ async function telnyxStateWebhook(calls: number, store: Store): Promise<() => Pr
 /** Store calls of one more Vonage and one more Telnyx menu webhook on `store`. */
 async function roundTripsPerWebhook(store: Store): Promise<{ vonage: number; telnyx: number }> {
   const vonage = countingStore(store);
-  const vonageOne = await vonageReplyWebhook(1, { store: vonage.store });
+  const vonageOne = await vonageStateWebhook(1, vonage.store);
   const vonageBefore = vonage.calls();
   await vonageOne();
   const telnyx = countingStore(store);
@@ -175,6 +252,84 @@ async function queueRound(store: Store, name: string, waiting: number): Promise<
     if (!(await queue.remove(member))) throw new Error(`queue ${name}: ${member} was not removed`);
   };
 }
+
+/**
+ * `large` against `small`, paired: each round runs a batch of one right after a batch of the other (the order alternating), and
+ * the ratio of the pair is kept; the median of those ratios is what a load spike on the shared machine moves least.
+ */
+async function pairedRatio(
+  small: () => Promise<void>,
+  large: () => Promise<void>,
+  options: { batch: number; rounds: number; warmup: number },
+): Promise<{ ratio: number; smallMin: number; largeMin: number; ratios: number[] }> {
+  for (let index = 0; index < options.warmup; index++) {
+    await small();
+    await large();
+  }
+  const timed = async (fn: () => Promise<void>) => {
+    const started = performance.now();
+    for (let index = 0; index < options.batch; index++) await fn();
+    return ((performance.now() - started) * 1000) / options.batch;
+  };
+  const ratios: number[] = [];
+  let smallMin = Infinity;
+  let largeMin = Infinity;
+  for (let round = 0; round < options.rounds; round++) {
+    const first = round % 2 === 0 ? small : large;
+    const firstMicros = await timed(first);
+    const secondMicros = await timed(first === small ? large : small);
+    const [smallMicros, largeMicros] = first === small ? [firstMicros, secondMicros] : [secondMicros, firstMicros];
+    smallMin = Math.min(smallMin, smallMicros);
+    largeMin = Math.min(largeMin, largeMicros);
+    ratios.push(largeMicros / smallMicros);
+  }
+  ratios.sort((a, b) => a - b);
+  return { ratio: ratios[Math.floor(ratios.length / 2)]!, smallMin, largeMin, ratios };
+}
+
+/** CPU µs a process has used so far (user + system, from /proc at USER_HZ 100: Linux only), or undefined. */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU per webhook of each function (`inFlight` webhooks a call): this process and redis-server, summed over alternating rounds.
+ * What the shared machine's other load changes least: waiting for a core is not counted, only work.
+ */
+async function cpuPerWebhook(
+  functions: ReadonlyArray<() => Promise<void>>,
+  redisPid: number | undefined,
+  options: { batch: number; rounds: number },
+): Promise<Array<{ node: number; redis: number | undefined }>> {
+  const totals = functions.map(() => ({ node: 0, redis: 0 as number | undefined }));
+  for (let round = 0; round < options.rounds; round++) {
+    for (const [position, fn] of functions.entries()) {
+      const redisBefore = processCpuMicros(redisPid);
+      const before = process.cpuUsage();
+      for (let index = 0; index < options.batch; index++) await fn();
+      const used = process.cpuUsage(before);
+      const redisAfter = processCpuMicros(redisPid);
+      const total = totals[position]!;
+      total.node += used.user + used.system;
+      total.redis =
+        redisBefore === undefined || redisAfter === undefined || total.redis === undefined
+          ? undefined
+          : total.redis + redisAfter - redisBefore;
+    }
+  }
+  const webhooks = options.batch * options.rounds * inFlight;
+  return totals.map((total) => ({ node: total.node / webhooks, redis: total.redis === undefined ? undefined : total.redis / webhooks }));
+}
+
+const cpuRounds = 10;
+const cpuBatch = 30;
+const telnyxCpuBatch = 10;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -288,6 +443,25 @@ async function runInstances(redisUrl: string): Promise<BenchRow> {
   };
 }
 
+/** A bench row of CPU per webhook, the Redis store's against the memory store's. */
+function cpuRow(
+  name: string,
+  memory: { node: number; redis: number | undefined },
+  redis: { node: number; redis: number | undefined },
+): BenchRow {
+  const total = (cpu: { node: number; redis: number | undefined }) => cpu.node + (cpu.redis ?? 0);
+  return {
+    name,
+    value: total(redis),
+    unit: 'µs/op',
+    // The memory store's webhooks give redis-server nothing to do: only this process counts.
+    baseline: memory.node,
+    baselineName: 'memory store',
+    target: '≤1.5x the memory store',
+    note: `${(total(redis) / memory.node).toFixed(2)}x; this process ${redis.node.toFixed(0)} µs + redis-server ${redis.redis === undefined ? 'unknown (no /proc)' : `${redis.redis.toFixed(0)} µs`} against ${memory.node.toFixed(0)} µs; CPU time (user + system) summed over ${cpuRounds} alternating rounds, ${inFlight} in flight: what other load on the shared cores changes least (waiting for a core is not counted)`,
+  };
+}
+
 /**
  * State at scale, on a real redis-server (a child process on 127.0.0.1, on the same two cores): the Vonage and Telnyx menu
  * webhooks with @callflow/redis against the memory store, and queue operations with 10 and 100,000 callers waiting.
@@ -299,10 +473,10 @@ export async function run(): Promise<BenchRow[]> {
     // Under a prefix of its own: the measured pools below reuse the same call ids.
     const trips = await roundTripsPerWebhook(withKeyPrefix(store, 'round-trips:'));
     // Ten webhooks in flight at a time, as the load test's ten connections: a store round trip overlaps the others' work.
-    const calls = (warmup + batch * rounds) * inFlight + 10;
-    const memory = await vonageReplyWebhook(calls);
-    const redis = await vonageReplyWebhook(calls, { store });
-    const telnyxCalls = (telnyxWarmup + telnyxBatch * rounds) * inFlight + 10;
+    const calls = (warmup + batch * rounds + cpuBatch * cpuRounds) * inFlight + 10;
+    const memory = await vonageStateWebhook(calls, createMemoryStore());
+    const redis = await vonageStateWebhook(calls, store);
+    const telnyxCalls = (telnyxWarmup + telnyxBatch * rounds + telnyxCpuBatch * cpuRounds) * inFlight + 10;
     const telnyxMemory = await telnyxStateWebhook(telnyxCalls, createMemoryStore());
     const telnyxRedis = await telnyxStateWebhook(telnyxCalls, store);
     const [memoryTen, redisTen] = await interleavedMicros([concurrently(memory), concurrently(redis)], { batch, rounds, warmup });
@@ -311,13 +485,22 @@ export async function run(): Promise<BenchRow[]> {
       rounds,
       warmup: telnyxWarmup,
     });
+    const [vonageMemoryCpu, vonageRedisCpu] = await cpuPerWebhook([concurrently(memory), concurrently(redis)], server.pid, {
+      batch: cpuBatch,
+      rounds: cpuRounds,
+    });
+    const [telnyxMemoryCpu, telnyxRedisCpu] = await cpuPerWebhook([concurrently(telnyxMemory), concurrently(telnyxRedis)], server.pid, {
+      batch: telnyxCpuBatch,
+      rounds: cpuRounds,
+    });
     const memoryMicros = perWebhook(memoryTen!);
     const redisMicros = perWebhook(redisTen!);
     const telnyxMemoryMicros = perWebhook(telnyxMemoryTen!);
     const telnyxRedisMicros = perWebhook(telnyxRedisTen!);
     const small = await queueRound(store, 'bench-10', 10);
     const large = await queueRound(store, 'bench-100000', 100_000);
-    const [smallMicros, largeMicros] = await interleavedMicros([small, large], { batch: 100, rounds: 20, warmup: 200 });
+    // Short batches, many pairs: a burst of load on the shared cores spoils a few pairs, not the median.
+    const queues = await pairedRatio(small, large, { batch: 20, rounds: 101, warmup: 200 });
     const instances = process.env.BENCH_STATE_INSTANCES === '0' ? [] : [await runInstances(server.url)];
     const where = `${inFlight} in flight; redis-server on 127.0.0.1 on the same cores; fastest of ${rounds} interleaved batches`;
     return [
@@ -339,14 +522,16 @@ export async function run(): Promise<BenchRow[]> {
         target: '≤1.5x the memory store',
         note: `${(telnyxRedisMicros!.min / telnyxMemoryMicros!.min).toFixed(2)}x; ${trips.telnyx} Redis round trips per event; ${where} (medians ${telnyxRedisMicros!.median.toFixed(0)} vs ${telnyxMemoryMicros!.median.toFixed(0)} µs)`,
       },
+      cpuRow('state vonage: CPU per menu webhook (this process + redis-server), @callflow/redis store', vonageMemoryCpu!, vonageRedisCpu!),
+      cpuRow('state telnyx: CPU per menu event (this process + redis-server), @callflow/redis store', telnyxMemoryCpu!, telnyxRedisCpu!),
       {
         name: 'state: queue join + position + leave with 100,000 waiting (redis)',
-        value: largeMicros!.min,
+        value: queues.largeMin,
         unit: 'µs/op',
-        baseline: smallMicros!.min,
+        baseline: queues.smallMin,
         baselineName: '10 waiting',
         target: 'flat from 10 to 100,000',
-        note: `${(largeMicros!.min / smallMicros!.min).toFixed(2)}x the 10-caller queue; three round trips each (sorted set)`,
+        note: `${queues.ratio.toFixed(2)}x the 10-caller queue (median of ${queues.ratios.length} paired batches of 20, middle half ${queues.ratios[Math.floor(queues.ratios.length / 4)]!.toFixed(2)}-${queues.ratios[Math.floor((queues.ratios.length * 3) / 4)]!.toFixed(2)}x; fastest batches ${(queues.largeMin / queues.smallMin).toFixed(2)}x); three round trips each (sorted set)`,
       },
       ...instances,
     ];

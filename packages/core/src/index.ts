@@ -139,4 +139,4 @@ export { createCallEvents } from './provider/call-events.js';
 export type { AnsweredBy, CallEvent, CallEventHook, CallEventReport, CallEvents, EndedBy } from './provider/call-events.js';
 export { answerRoute, checkStartCall, outboundCallId, signOutboundStart } from './provider/outbound-start.js';
 export type { CallFeature, CallFeatures, OutboundStart, OutboundTarget, StartCallOptions } from './provider/outbound-start.js';
-export type { ReplyOnce, ReplyWork } from './provider/reply-once.js';
+export type { PositionClaim, ReplyOnce, ReplyWork } from './provider/reply-once.js';

@@ -97,22 +97,33 @@ return 0
 `);
 
 /**
- * The store's `claim`. KEYS[1] the claimed key, then (when ARGV[3] is '1') the key whose presence refuses the claim, then the
- * ARGV[4] keys written whatever the claim's outcome, then the keys read. ARGV[1] the value; ARGV[2] TTL in ms or ''; ARGV[5…]
- * a value and a TTL (or '') per written key, then the values the claim replaces, 'a' for absent or 'v' and the value.
- * Returns {2, blocker} when refused by the blocker, else {1 when written or 0, the value it saw, the values read…}.
+ * The store's `claim`. KEYS[1] the claimed key, then (when ARGV[5] is not '') the guard key, then (when ARGV[3] is '1') the key
+ * whose presence refuses the claim, then the ARGV[4] keys written whatever the claim's outcome, then the keys read. ARGV[1] the
+ * value; ARGV[2] TTL in ms or ''; ARGV[5] '' or 'v' and the guard's value, ARGV[6] its TTL in ms or ''; ARGV[7…] a value and a
+ * TTL (or '') per written key, then the values the claim replaces, 'a' for absent or 'v' and the value.
+ * Returns {3, held} when the guard holds another value, {2, blocker} when refused by the blocker, else {1 when written or 0,
+ * the value it saw, the values read…}.
  */
 export const claimScript = script(`
 local cursor = 2
-if ARGV[3] == '1' then
-  local blocker = redis.call('GET', KEYS[2])
-  if blocker then return {2, blocker} end
+if ARGV[5] ~= '' then
+  local held = redis.call('GET', KEYS[2])
+  if not held then
+    if ARGV[6] == '' then redis.call('SET', KEYS[2], string.sub(ARGV[5], 2)) else redis.call('SET', KEYS[2], string.sub(ARGV[5], 2), 'PX', ARGV[6]) end
+  elseif 'v' .. held ~= ARGV[5] then
+    return {3, held}
+  end
   cursor = 3
+end
+if ARGV[3] == '1' then
+  local blocker = redis.call('GET', KEYS[cursor])
+  if blocker then return {2, blocker} end
+  cursor = cursor + 1
 end
 local writes = tonumber(ARGV[4])
 local previous = redis.call('GET', KEYS[1])
 local claimed = 0
-for index = 5 + writes * 2, #ARGV do
+for index = 7 + writes * 2, #ARGV do
   local expected = ARGV[index]
   if (not previous and expected == 'a') or (previous and expected == 'v' .. previous) then
     claimed = 1
@@ -123,7 +134,7 @@ if claimed == 1 then
   if ARGV[2] == '' then redis.call('SET', KEYS[1], ARGV[1]) else redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 end
 for index = 1, writes do
-  local key, value, ttl = KEYS[cursor], ARGV[3 + index * 2], ARGV[4 + index * 2]
+  local key, value, ttl = KEYS[cursor], ARGV[5 + index * 2], ARGV[6 + index * 2]
   if ttl == '' then redis.call('SET', key, value) else redis.call('SET', key, value, 'PX', ttl) end
   cursor = cursor + 1
 end

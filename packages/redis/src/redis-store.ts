@@ -212,12 +212,18 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     return unavailable(`Redis is unreachable (${what}): ${message}`, error);
   };
 
+  // A single-server client whose own command timeout is within `timeoutMs` (one the store creates) times its commands itself:
+  // on a ready connection no second timer per operation. A Cluster can hold a command back (a redirection, a slots refresh)
+  // where no node's timeout runs, so its operations keep the store's deadline.
+  const ownTimeout = client instanceof Cluster ? undefined : client.options.commandTimeout;
+  const timesCommands = typeof ownTimeout === 'number' && ownTimeout > 0 && ownTimeout <= timeoutMs;
+
   // Sends only on a ready connection: nothing sits in an offline queue to run after the caller has been told it failed.
   const run = async <T>(what: string, key: string, command: () => Promise<T>): Promise<T> => {
     try {
       // A socket the server closed can still read 'ready' until the close event is processed: not writable means not ready.
       if (client.status === 'ready' && (client instanceof Cluster || client.stream?.writable !== false))
-        return await withDeadline(command(), Date.now() + timeoutMs, what);
+        return await (timesCommands ? command() : withDeadline(command(), Date.now() + timeoutMs, what));
       if (client.status === 'end') throw unavailable(`the Redis client was closed (${what})`);
       const deadline = Date.now() + timeoutMs;
       if (client.status === 'wait') client.connect().catch(() => {});
@@ -287,7 +293,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       const writes = request.alsoSet ?? [];
       const blocked = request.unlessPresent !== undefined;
       const replaces = request.replaces ?? [undefined];
-      if (!blocked && writes.length === 0 && replaces.length === 1 && replaces[0] === undefined && setNxGet) {
+      if (!blocked && !request.guard && writes.length === 0 && replaces.length === 1 && replaces[0] === undefined && setNxGet) {
         // The common claim (a delivery id, a jti): SET NX GET (Redis 7.0+) and the reads leave in one pipeline; no script
         // to run on the server (7.6 µs an EVALSHA against 1.4 for a SET, measured on redis-server 7.0).
         const key = prefix + request.key;
@@ -311,10 +317,19 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
           setNxGet = false;
         }
       }
-      if (!multiKeyScripts && (blocked || read.length > 0 || writes.length > 0)) return claimStepByStep(store, request);
+      const guard = request.guard;
+      if (!multiKeyScripts && (blocked || read.length > 0 || writes.length > 0 || guard)) return claimStepByStep(store, request);
       const keys = [prefix + request.key];
+      if (guard) keys.push(prefix + guard.key);
       if (blocked) keys.push(prefix + request.unlessPresent);
-      const args: string[] = [request.value, ttlMilliseconds(request), blocked ? '1' : '0', String(writes.length)];
+      const args: string[] = [
+        request.value,
+        ttlMilliseconds(request),
+        blocked ? '1' : '0',
+        String(writes.length),
+        guard ? `v${guard.value}` : '',
+        guard ? ttlMilliseconds(guard) : '',
+      ];
       for (const write of writes) {
         keys.push(prefix + write.key);
         args.push(write.value, ttlMilliseconds(write));
@@ -324,6 +339,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       const reply = (await run(`claim '${request.key}'`, request.key, () => evaluate(claimScript, keys, args))) as Array<
         number | string | null
       >;
+      if (reply[0] === 3) return { claimed: false, previous: undefined, blocker: undefined, values: [], guarded: String(reply[1]) };
       if (reply[0] === 2) return { claimed: false, previous: undefined, blocker: String(reply[1]), values: [] };
       const result: StoreClaimResult = {
         claimed: reply[0] === 1,

@@ -19,6 +19,8 @@ export interface RedisServerOptions {
 export interface RedisServerProcess {
   readonly port: number;
   readonly url: string;
+  /** The running server's process id (undefined while stopped). */
+  readonly pid: number | undefined;
   /** Kills the server (SIGKILL: like a crash) and waits for it to exit. */
   stop(): Promise<void>;
   /** Starts the server again on the same port: empty, or with its data when `persistent`. */
@@ -189,5 +191,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   // A crashed test run must not leave a server behind.
   process.once('exit', () => child?.kill('SIGKILL'));
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, start, stop, dispose };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return child?.pid;
+    },
+    start,
+    stop,
+    dispose,
+  };
 }

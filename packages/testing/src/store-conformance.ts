@@ -263,6 +263,52 @@ export const storeConformanceCases: StoreConformanceCase[] = [
     },
   },
   {
+    name: 'claimKey with a guard: written when absent, passed when it holds the same value, refusing everything when another',
+    async run(store, clock = realClock) {
+      const key = keySpace('claim-guard');
+      await store.set(`${key}position`, 'menu');
+      await store.set(`${key}call`, 'numbers');
+      const guard = { key: `${key}jti`, value: 'request-1', ttlSeconds: 1 };
+      const first = await claimKey(store, {
+        key: `${key}position`,
+        value: 'busy',
+        replaces: ['menu'],
+        unlessPresent: `${key}answer`,
+        read: [`${key}call`],
+        guard,
+      });
+      assert.deepEqual(first, { claimed: true, previous: 'menu', blocker: undefined, values: ['numbers'] });
+      assert.equal(await store.get(guard.key), 'request-1', 'the guard is written with the claim');
+      const replay = await claimKey(store, {
+        key: `${key}position`,
+        value: 'busy-2',
+        replaces: ['busy'],
+        read: [`${key}call`],
+        alsoSet: [{ key: `${key}never`, value: 'x' }],
+        guard: { ...guard, value: 'request-2' },
+      });
+      assert.deepEqual(replay, { claimed: false, previous: undefined, blocker: undefined, values: [], guarded: 'request-1' });
+      assert.equal(await store.get(`${key}position`), 'busy', 'a guarded claim writes nothing');
+      assert.equal(await store.get(`${key}never`), undefined, 'nor its alsoSet');
+      assert.equal(await store.get(guard.key), 'request-1', 'and keeps the guard');
+      await store.set(`${key}answer`, 'document');
+      const retry = await claimKey(store, { key: `${key}position`, value: 'x', replaces: ['menu'], unlessPresent: `${key}answer`, guard });
+      assert.deepEqual(
+        retry,
+        { claimed: false, previous: undefined, blocker: 'document', values: [] },
+        'the same request passes the guard',
+      );
+      const racing = await Promise.all(
+        times(20, (index) =>
+          claimKey(store, { key: `${key}race-${index}`, value: 'x', guard: { key: `${key}race-jti`, value: `request-${index}` } }),
+        ),
+      );
+      assert.equal(racing.filter((result) => result.guarded === undefined).length, 1, 'one of 20 racing guards wins');
+      await clock.advanceSeconds(1.5);
+      assert.equal(await store.get(guard.key), undefined, 'the guard honours its ttlSeconds');
+    },
+  },
+  {
     name: 'claimKey lets exactly one of 100 racing claimers through, from absent and from a replaced value',
     async run(store) {
       const key = keySpace('claim-race');

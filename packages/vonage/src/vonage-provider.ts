@@ -15,6 +15,7 @@ import {
   type EnqueueStep,
   type Outcome,
   type PositionAnswer,
+  type PositionClaim,
   type Provider,
   type ProviderHandlerOptions,
   type RawWebhook,
@@ -168,13 +169,25 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     /**
      * The jti replay guard, through the store so it holds across instances: a token id is accepted again only on the
      * very request it first came with (a retry of that webhook, which once-tracking answers without acting again); on
-     * any other request (another callback URL, another body) it is a replay and refused.
+     * any other request (another callback URL, another body) it is a replay and refused. A menu press claims its position
+     * in the same store step (one round trip: replay record, call's numbers, position, document already sent).
      */
     function seenExcept(fingerprint: string, webhook: RawWebhook): (jti: string, ttlSeconds: number) => Promise<boolean> {
       return async (jti, ttlSeconds) => {
         const key = `${vonageJtiKeyPrefix}${jti}`;
         // The call's saved numbers, which parse reads next, come back in the same store step as the jti claim.
         const callId = callbackCallId(webhook);
+        const token = webhook.url.searchParams.get('t');
+        if (callId !== undefined && token && claimsPositionAhead(webhook)) {
+          const deliveryId = await deliveryIdOf(token, webhook.text);
+          const positionClaim = await positions.claim(callId, token, deliveryId, {
+            guard: { key, value: fingerprint, ttlSeconds },
+            read: [vonageKeys.call(callId)],
+          });
+          if (positionClaim.result.guarded !== undefined) return true;
+          prefetchedCalls.set(webhook, { callId, saved: positionClaim.result.values[0], deliveryId, positionClaim });
+          return false;
+        }
         const claim = await claimKey(store, {
           key,
           value: fingerprint,
@@ -187,7 +200,21 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     }
 
     // What the jti claim read about the call of a callback webhook, for parse (the same request, moments later).
-    const prefetchedCalls = new WeakMap<RawWebhook, { callId: string; saved: string | undefined }>();
+    const prefetchedCalls = new WeakMap<
+      RawWebhook,
+      { callId: string; saved: string | undefined; deliveryId?: string; positionClaim?: PositionClaim }
+    >();
+
+    /** A menu press (an input webhook outside a hold loop): it always resumes the position of its token, so it can be claimed ahead. */
+    function claimsPositionAhead(webhook: RawWebhook): boolean {
+      const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+      return path === vonageWebhookPaths.input && webhook.url.searchParams.get('hold') === null;
+    }
+
+    /** A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input). */
+    async function deliveryIdOf(token: string, text: string): Promise<string> {
+      return (await sha256Hex(`${token}\n${text}`)).slice(0, 32);
+    }
 
     /** The call id of a callback (the URLs callflow signs carry it), not of the answer or event webhooks, which carry it in the body. */
     function callbackCallId(webhook: RawWebhook): string | undefined {
@@ -433,12 +460,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       }
       if (!token || !callParam) return { type: 'refuse', reason: 'missing-token', message: 'callback URL without its token' };
       const callId = callParam;
-      // A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input).
-      const deliveryId = (await sha256Hex(`${token}\n${webhook.text}`)).slice(0, 32);
+      const prefetched = prefetchedCalls.get(webhook);
+      const deliveryId = prefetched?.deliveryId ?? (await deliveryIdOf(token, webhook.text));
       const resume = (
         call: CallInfo,
         outcome: Outcome | ((position: CallPosition | undefined) => Promise<PositionAnswer<Ncco>> | PositionAnswer<Ncco>),
-        more: { hooksOnce?: string } = {},
+        more: { hooksOnce?: string; positionClaim?: PositionClaim } = {},
       ): WebhookEvent<Ncco> => ({
         type: 'outcome',
         call,
@@ -485,7 +512,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           const input = parseVonageInput(fields);
           if (query.get('hold') !== null)
             return holdBreak(call, token, deliveryId, query, input.type === 'digits' ? input.digits : undefined);
-          return resume(call, input);
+          // The position the signature check claimed with its replay record (see seenExcept).
+          return resume(call, input, prefetched?.positionClaim ? { positionClaim: prefetched.positionClaim } : {});
         }
         case vonageWebhookPaths.connect: {
           const event = parseVonageConnectEvent(fields);

@@ -23,7 +23,7 @@ import {
   type WebhookEvent,
 } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
-import { createReplyOnce, endedPosition, type ReplyWork } from './reply-once.js';
+import { createReplyOnce, endedPosition, type PositionClaim, type ReplyWork } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
 
 /** Provider webhooks are a few KB; 64 KiB leaves room for long speech results and custom headers. */
@@ -179,6 +179,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     makeTurn: () => Promise<Turn>,
     hooksOnce?: string,
     outcome?: Outcome,
+    positionClaim?: PositionClaim,
   ): Promise<Reply> {
     const documents = replyDelivery();
     if (!replies || deliveryId === undefined)
@@ -195,7 +196,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       await replies.remember(callId, deliveryId, document, moveTo);
       return documents.reply(document);
     }
-    const document = await replies.run(callId, position, deliveryId, work);
+    const document = await replies.run(callId, position, deliveryId, work, positionClaim);
     return document === 'stale' ? documents.acknowledge() : documents.reply(document);
   }
 
@@ -311,7 +312,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       return acknowledge();
     }
     if (delivery.kind === 'reply')
-      return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome);
+      return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome, event.positionClaim);
     const commands = delivery;
     return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read, done) => {
       const handle = await commands.open(event, outcome, position, read);

@@ -7,6 +7,7 @@ import type { Store, StoreWrite } from '../store/store.js';
 import type { CallState } from '../token/call-token.js';
 import type { AnsweredBy, CallEventHook, CallEventReport } from './call-events.js';
 import type { OutboundStart } from './outbound-start.js';
+import type { PositionClaim } from './reply-once.js';
 
 /** The answer webhook of an outbound call placed by `startCall`: its signed start, and what machine detection said. */
 export interface OutboundAnswer extends OutboundStart {
@@ -80,6 +81,8 @@ export type WebhookEvent<Output> =
       hooksOnce?: string;
       /** A lifecycle report the same webhook carries (Telnyx's call.hangup ends the call and answers its position). */
       callEvent?: CallEventReport;
+      /** The position, claimed already in the signature check's store step (`ReplyOnce.claim`); the pipeline does not claim it again. */
+      positionClaim?: PositionClaim;
     }
   /** A status report (call ended, conference over): its side effects, then acknowledged. */
   | {

@@ -1,5 +1,5 @@
 import type { Logger } from '../engine/adapter.js';
-import { claimKey, setMany, type Store } from '../store/store.js';
+import { claimKey, setMany, type Store, type StoreClaimResult, type StoreWrite } from '../store/store.js';
 
 const ttlSeconds = 86_400;
 /** The position of a call that has ended. */
@@ -20,6 +20,16 @@ export interface ReplyWork {
   moveTo: string;
 }
 
+/** A position claimed ahead of `run`, e.g. in the store step of the signature's replay check (see `ReplyOnce.claim`). */
+export interface PositionClaim {
+  readonly callId: string;
+  readonly position: string;
+  readonly deliveryId: string;
+  /** The busy marker written when claimed. */
+  readonly marker: string;
+  readonly result: StoreClaimResult;
+}
+
 /** Each call's position and the documents already sent, for a provider whose turns are documents in the reply. */
 export interface ReplyOnce {
   /** The document already sent for this delivery, if any. */
@@ -31,7 +41,24 @@ export interface ReplyOnce {
    * delivery gets the same document back, one for a position the call has left is `stale`, one racing a delivery in
    * progress waits for its document.
    */
-  run(callId: string, position: string, deliveryId: string, work: () => Promise<ReplyWork>): Promise<string | 'stale'>;
+  run(
+    callId: string,
+    position: string,
+    deliveryId: string,
+    work: () => Promise<ReplyWork>,
+    claimed?: PositionClaim,
+  ): Promise<string | 'stale'>;
+  /**
+   * `run`'s claim taken ahead, with a replay record (`guard`) and other keys to read in the same store step; only a call
+   * recorded at `position` is claimed (not one the store has no record of), so a token not yet verified writes nothing.
+   * Hand the result to `run`.
+   */
+  claim(
+    callId: string,
+    position: string,
+    deliveryId: string,
+    also: { guard?: StoreWrite; read?: readonly string[] },
+  ): Promise<PositionClaim>;
   /** Records the call's position (a token, or `endedPosition`). */
   moveTo(callId: string, position: string): Promise<void>;
   /** The call's recorded position, unless a delivery holds it. */
@@ -60,12 +87,35 @@ export function createReplyOnce(store: Store, provider: string, logger: Logger):
       const value = await store.get(currentKey(callId));
       return value === undefined || parseBusy(value) ? undefined : value;
     },
-    async run(callId, position, deliveryId, work) {
+    async claim(callId, position, deliveryId, also) {
+      const marker = busyMarker(position, Date.now() + busyLeaseMs);
+      const result = await claimKey(store, {
+        key: currentKey(callId),
+        value: marker,
+        replaces: [position],
+        ttlSeconds,
+        unlessPresent: responseKey(callId, deliveryId),
+        ...also,
+      });
+      return { callId, position, deliveryId, marker, result };
+    },
+    async run(callId, position, deliveryId, work, claimed) {
       const cacheKey = responseKey(callId, deliveryId);
       const key = currentKey(callId);
-      let claim = busyMarker(position, Date.now() + busyLeaseMs);
+      const ahead =
+        claimed?.callId === callId &&
+        claimed.position === position &&
+        claimed.deliveryId === deliveryId &&
+        claimed.result.guarded === undefined &&
+        // A call the store has no record of was not claimed ahead: the claim below may take it.
+        (claimed.result.blocker !== undefined || claimed.result.previous !== undefined)
+          ? claimed
+          : undefined;
+      let claim = ahead?.marker ?? busyMarker(position, Date.now() + busyLeaseMs);
       // The call at this position (or new to the store) and no document for this delivery yet: held by this delivery.
-      const first = await claimKey(store, { key, value: claim, replaces: [undefined, position], ttlSeconds, unlessPresent: cacheKey });
+      const first =
+        ahead?.result ??
+        (await claimKey(store, { key, value: claim, replaces: [undefined, position], ttlSeconds, unlessPresent: cacheKey }));
       if (first.blocker !== undefined) return first.blocker;
       if (!first.claimed) {
         let current = first.previous;

@@ -23,6 +23,7 @@ export function withKeyPrefix(store: Store, prefix: string): Store {
         ...(request.unlessPresent === undefined ? {} : { unlessPresent: prefix + request.unlessPresent }),
         ...(request.read === undefined ? {} : { read: request.read.map((key) => prefix + key) }),
         ...(request.alsoSet === undefined ? {} : { alsoSet: request.alsoSet.map((write) => ({ ...write, key: prefix + write.key })) }),
+        ...(request.guard === undefined ? {} : { guard: { ...request.guard, key: prefix + request.guard.key } }),
       });
   }
   if (store.setMany) {

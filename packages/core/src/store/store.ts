@@ -38,6 +38,11 @@ export interface StoreClaim {
   read?: readonly string[];
   /** Other keys written in the same step, whether or not the claim succeeds (not when blocked), e.g. a delivery's done marker. */
   alsoSet?: readonly StoreWrite[];
+  /**
+   * A replay record checked before anything else (e.g. a JWT's jti with the request it came with): written when absent, kept
+   * when it holds `guard.value`; when it holds another value nothing is written or read and that value comes back as `guarded`.
+   */
+  guard?: StoreWrite;
 }
 
 /** What `claimKey` found and did. */
@@ -50,6 +55,8 @@ export interface StoreClaimResult {
   blocker: string | undefined;
   /** The values of `read`, in order (empty when blocked). */
   values: Array<string | undefined>;
+  /** Present only when `guard.key` held another value than `guard.value`: that value; then nothing was written or read. */
+  guarded?: string;
 }
 
 /** One write of `setMany`. */
@@ -63,7 +70,7 @@ export interface StoreWrite {
 const absentOnly: ReadonlyArray<string | undefined> = [undefined];
 
 /**
- * Writes `request.value` at `request.key` when the key's value is one the claim `replaces` and `unlessPresent` is absent, then
+ * Writes `request.value` at `request.key` when `request.guard` allows it, the key's value is one the claim `replaces` and `unlessPresent` is absent, then
  * writes `request.alsoSet` and reads `request.read`: one atomic step (one round trip) on a store with a native `claim` (the Redis store), else get +
  * compare-and-set, each atomic on its key, retried while another writer changes the key to a value the claim replaces.
  * @example
@@ -75,7 +82,11 @@ export function claimKey(store: Store, request: StoreClaim): Promise<StoreClaimR
 
 /** `claimKey` through a store's single-key operations; what a store without a native `claim` (or a multi-slot claim) runs. */
 export async function claimStepByStep(store: Store, request: StoreClaim): Promise<StoreClaimResult> {
-  const { key, value, unlessPresent, read = [], alsoSet = [], replaces = absentOnly } = request;
+  const { key, value, unlessPresent, read = [], alsoSet = [], replaces = absentOnly, guard } = request;
+  if (guard) {
+    const guarded = await claimGuard(store, guard);
+    if (guarded !== undefined) return { claimed: false, previous: undefined, blocker: undefined, values: [], guarded };
+  }
   const blocker = unlessPresent === undefined ? undefined : await store.get(unlessPresent);
   let claimed = false;
   let previous: string | undefined;
@@ -88,6 +99,17 @@ export async function claimStepByStep(store: Store, request: StoreClaim): Promis
   }
   await setMany(store, alsoSet);
   return { claimed, previous, blocker, values: await Promise.all(read.map((readKey) => store.get(readKey))) };
+}
+
+/** Writes `guard` when absent; the value it holds when that is another value (a refusal), else undefined. */
+async function claimGuard(store: Store, guard: StoreWrite): Promise<string | undefined> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await store.compareAndSet(guard.key, undefined, guard.value, guard)) return undefined;
+    const held = await store.get(guard.key);
+    // Gone again (its TTL ran out between the two steps): try to write it once more.
+    if (held !== undefined) return held === guard.value ? undefined : held;
+  }
+  throw new Error(`[callflow] store contention on '${guard.key}' after 50 attempts`);
 }
 
 /**
