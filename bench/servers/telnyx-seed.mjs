@@ -1,5 +1,6 @@
-// The phone tree's menu event handled seed style: the Telnyx seeds (000, 002: Flask, `request.json['data']`) read the event
-// with no signature check at all (000 lists TELNYX_PUBLIC_KEY in its .env but never uses it); this server adds what the telnyx SDK's
+// The phone tree's menu event handled seed style. Seed 000 (Flask) and seed 002's Python server read `request.json['data']`
+// with no signature check; seed 002's PHP and Ruby versions check it (Webhook::constructEvent, Webhook::Signature.verify), as
+// this server does the way the telnyx SDK's
 // README does, so the baseline does the security work callflow does: Express + express.raw, client.webhooks.unwrap()
 // (Ed25519 check over WebCrypto, importing the key on every event, the 300 s timestamp window, then JSON.parse), the state in
 // client_state (base64), the next command sent through the SDK client. That client's `fetch` is the in-process counter of
