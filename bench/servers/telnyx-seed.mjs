@@ -1,8 +1,7 @@
 // The phone tree's menu event handled seed style. Seed 000 (Flask) and seed 002's Python server read `request.json['data']`
-// with no signature check; seed 002's PHP and Ruby versions check it (Webhook::constructEvent, Webhook::Signature.verify), as
-// this server does the way the telnyx SDK's
-// README does, so the baseline does the security work callflow does: Express + express.raw, client.webhooks.unwrap()
-// (Ed25519 check over WebCrypto, importing the key on every event, the 300 s timestamp window, then JSON.parse), the state in
+// with no signature check; seed 002's PHP and Ruby versions check it (Webhook::constructEvent, Webhook::Signature.verify).
+// This server checks it the way the telnyx SDK's README does, so the baseline does the security work callflow does:
+// Express + express.raw, client.webhooks.unwrap() (Ed25519 check over WebCrypto, importing the key on every event, the 300 s timestamp window, then JSON.parse), the state in
 // client_state (base64), the next command sent through the SDK client. That client's `fetch` is the in-process counter of
 // common.mjs (no network). It keeps no state and de-duplicates nothing.
 import { createServer } from 'node:http';
