@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { isCallFlowError } from '@callflow/core';
 import { createCallControlClient } from '../src/index.js';
 
@@ -35,6 +35,21 @@ afterEach(async () => {
 });
 
 describe('the built-in client over node:http', () => {
+  it('loads only the module its base URL needs: node:http for http://, never node:https (and node:tls with it)', async () => {
+    const api = await startApi();
+    servers.push(api.server);
+    const loaded = vi.spyOn(process, 'getBuiltinModule');
+    try {
+      const client = createCallControlClient({ apiKey: 'KEY-test', baseUrl: api.baseUrl });
+      await client.calls.actions.answer('v3:call', {});
+      const ids = loaded.mock.calls.map(([id]) => id);
+      expect(ids).toContain('node:http');
+      expect(ids).not.toContain('node:https');
+    } finally {
+      loaded.mockRestore();
+    }
+  });
+
   it('sends the commands of an event one after another over one kept-alive connection', async () => {
     const api = await startApi();
     servers.push(api.server);
