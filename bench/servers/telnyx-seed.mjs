@@ -1,6 +1,10 @@
-// The phone tree's menu event handled the way the Telnyx seeds (000, 002) and the telnyx SDK's README do it:
-// Express + express.raw, client.webhooks.unwrap() (ed25519 check and parse), the state in client_state (base64),
-// the next command sent through the SDK client. That client's `fetch` is the in-process counter (no network).
+// The phone tree's menu event handled seed style. Seed 000 (Flask) and seed 002's Python server read
+// `request.json['data']` with no signature check; seed 002's PHP and Ruby versions check it (Webhook::constructEvent,
+// Webhook::Signature.verify). This server checks it the way the telnyx SDK's README does, so the baseline does the
+// security work callflow does: Express + express.raw, client.webhooks.unwrap() (the Ed25519 check over WebCrypto, the
+// key imported on every event, the 300 s timestamp window, then JSON.parse), the state in client_state (base64), the
+// next command sent through the SDK client, whose `fetch` is the in-process counter of common.mjs (no network). It
+// keeps no state and de-duplicates nothing.
 import { createServer } from 'node:http';
 import express from 'express';
 import { Telnyx } from 'telnyx';

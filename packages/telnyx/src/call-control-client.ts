@@ -70,13 +70,13 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** One request as either transport sends it. */
+/** One request as either transport sends it; the transport aborts it after `timeoutMs` (rejecting with `TimedOut`). */
 interface OutgoingRequest {
   method: 'POST' | 'GET';
   url: string;
   headers: Record<string, string>;
   body: string | undefined;
-  signal: AbortSignal;
+  timeoutMs: number;
 }
 
 /** What the response handling needs of an answer: status, media type, body text. */
@@ -88,11 +88,23 @@ interface IncomingResponse {
 
 type Transport = (request: OutgoingRequest) => Promise<IncomingResponse>;
 
-function fetchTransport(fetch: typeof globalThis.fetch): Transport {
-  return async ({ method, url, headers, body, signal }) => {
-    const response = await fetch(url, body === undefined ? { method, headers, signal } : { method, headers, body, signal });
-    const text = response.status === 204 ? '' : await response.text();
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+/** What a transport rejects with when the request ran past its timeout. */
+class TimedOut extends Error {}
+
+function fetchTransport(fetch: () => typeof globalThis.fetch): Transport {
+  return async ({ method, url, headers, body, timeoutMs }) => {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    try {
+      const { signal } = controller;
+      const response = await fetch()(url, body === undefined ? { method, headers, signal } : { method, headers, body, signal });
+      const text = response.status === 204 ? '' : await response.text();
+      return { status: response.status, contentType: response.headers.get('content-type') ?? '', text };
+    } catch (error) {
+      throw controller.signal.aborted ? new TimedOut('timed out') : error;
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
@@ -105,48 +117,70 @@ interface NodeIncomingLike {
   on(event: 'end' | 'aborted', listener: () => void): void;
   on(event: 'error', listener: (error: Error) => void): void;
 }
+interface NodeRequestLike {
+  on(event: 'error', listener: (error: Error) => void): void;
+  end(body?: Uint8Array): void;
+  destroy(error?: Error): void;
+}
 interface NodeHttpLike {
   request(
     url: URL,
-    options: { method: string; headers: Record<string, string>; signal: AbortSignal },
+    options: { method: string; headers: Record<string, string> },
     callback: (response: NodeIncomingLike) => void,
-  ): { on(event: 'error', listener: (error: Error) => void): void; end(body?: Uint8Array): void };
+  ): NodeRequestLike;
 }
 
-let nodeModules: { 'http:': NodeHttpLike; 'https:': NodeHttpLike } | null | undefined;
+type NodeProtocol = 'http:' | 'https:';
+type GetBuiltinModule = (id: string) => unknown;
 
-/** node:http and node:https without a static import (`process.getBuiltinModule`, Node ≥ 20.16), so bundles stay platform neutral. */
-function nodeHttpModules(): { 'http:': NodeHttpLike; 'https:': NodeHttpLike } | null {
-  if (nodeModules !== undefined) return nodeModules;
-  const processLike = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const http =
-    typeof processLike?.getBuiltinModule === 'function' ? (processLike.getBuiltinModule('node:http') as NodeHttpLike) : undefined;
-  const https = http ? (processLike?.getBuiltinModule?.('node:https') as NodeHttpLike | undefined) : undefined;
-  nodeModules = http && https ? { 'http:': http, 'https:': https } : null;
-  return nodeModules;
+/** `process.getBuiltinModule` (Node ≥ 20.16), so bundles stay platform neutral; undefined elsewhere. */
+function builtinModuleLoader(): GetBuiltinModule | undefined {
+  const load = (globalThis as { process?: { getBuiltinModule?: GetBuiltinModule } }).process?.getBuiltinModule;
+  return typeof load === 'function' ? load : undefined;
 }
 
-/** Sends with `http.request`/`https.request` by the URL's protocol, on the global agent (keep-alive on Node ≥ 19). */
-function nodeTransport(modules: { 'http:': NodeHttpLike; 'https:': NodeHttpLike }): Transport {
-  return ({ method, url, headers, body, signal }) =>
+const encoder = new TextEncoder();
+const nodeModules: Partial<Record<NodeProtocol, NodeHttpLike>> = {};
+
+/**
+ * node:http or node:https, whichever the URL needs, loaded on first use (node:https pulls in node:tls: a client that
+ * only ever talks plain HTTP, to a local stand-in or a proxy, never loads it).
+ */
+function nodeHttpModule(load: GetBuiltinModule, protocol: NodeProtocol): NodeHttpLike {
+  let module = nodeModules[protocol];
+  if (!module) {
+    module = load(protocol === 'http:' ? 'node:http' : 'node:https') as NodeHttpLike;
+    nodeModules[protocol] = module;
+  }
+  return module;
+}
+
+/**
+ * Sends with `http.request`/`https.request` by the URL's protocol, on the global agent (keep-alive on Node ≥ 19). The
+ * timeout is a timer that destroys the request: no `signal` option, whose stream abort helper (`addAbortSignal`, an
+ * end-of-stream watcher) ran on every request and cost ~1 ms on a cold start's first command.
+ */
+function nodeTransport(load: GetBuiltinModule): Transport {
+  return ({ method, url, headers, body, timeoutMs }) =>
     new Promise<IncomingResponse>((resolve, reject) => {
       const target = new URL(url);
-      const module = target.protocol === 'http:' || target.protocol === 'https:' ? modules[target.protocol] : undefined;
-      if (!module) {
-        reject(new Error(`unsupported protocol ${target.protocol}`));
+      const protocol = target.protocol;
+      if (protocol !== 'http:' && protocol !== 'https:') {
+        reject(new Error(`unsupported protocol ${protocol}`));
         return;
       }
-      const bytes = body === undefined ? undefined : new TextEncoder().encode(body);
+      const bytes = body === undefined ? undefined : encoder.encode(body);
       const sentHeaders = bytes === undefined ? headers : { ...headers, 'content-length': String(bytes.byteLength) };
-      const aborted = () => reject(new Error('aborted'));
-      signal.addEventListener('abort', aborted, { once: true });
+      let settled = false;
       const settle =
         <Value>(finish: (value: Value) => void) =>
         (value: Value) => {
-          signal.removeEventListener('abort', aborted);
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
           finish(value);
         };
-      const request = module.request(target, { method, headers: sentHeaders, signal }, (response) => {
+      const request = nodeHttpModule(load, protocol).request(target, { method, headers: sentHeaders }, (response) => {
         let text = '';
         response.setEncoding('utf8');
         response.on('data', (chunk) => {
@@ -159,6 +193,11 @@ function nodeTransport(modules: { 'http:': NodeHttpLike; 'https:': NodeHttpLike 
           settle(resolve)({ status: response.statusCode ?? 0, contentType: String(contentType ?? ''), text });
         });
       });
+      const timer = setTimeout(() => {
+        const timedOut = new TimedOut('timed out');
+        settle(reject)(timedOut);
+        request.destroy(timedOut);
+      }, timeoutMs);
       request.on('error', settle(reject));
       request.end(bytes);
     });
@@ -199,6 +238,10 @@ function handleResponse(method: string, path: string, response: IncomingResponse
 export function createCallControlClient(options: CallControlClientOptions): TelnyxClient {
   const baseUrl = (options.baseUrl ?? 'https://api.telnyx.com/v2').replace(/\/+$/, '');
   const headers = { accept: 'application/json', authorization: `Bearer ${options.apiKey}`, 'content-type': 'application/json' };
+  const getHeaders = { accept: headers.accept, authorization: headers.authorization };
+  const load = options.fetch ? undefined : builtinModuleLoader();
+  // globalThis.fetch is read at each request (a test or polyfill may set it later).
+  const send = load ? nodeTransport(load) : fetchTransport(() => options.fetch ?? globalThis.fetch);
 
   async function post(
     path: string,
@@ -206,27 +249,22 @@ export function createCallControlClient(options: CallControlClientOptions): Teln
     requestOptions: TelnyxRequestOptions = {},
     method: 'POST' | 'GET' = 'POST',
   ): Promise<unknown> {
-    const modules = options.fetch ? null : nodeHttpModules();
-    const send = modules ? nodeTransport(modules) : fetchTransport(options.fetch ?? globalThis.fetch);
     const timeoutMs = requestOptions.timeout ?? defaultTimeoutMs;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
     let response: IncomingResponse;
     try {
       response = await send({
         method,
         url: `${baseUrl}${path}`,
-        headers: method === 'GET' ? { accept: headers.accept, authorization: headers.authorization } : headers,
+        headers: method === 'GET' ? getHeaders : headers,
         body: method === 'GET' ? undefined : JSON.stringify(body),
-        signal: controller.signal,
+        timeoutMs,
       });
     } catch (cause) {
-      const message = controller.signal.aborted
-        ? `${method} ${path} timed out after ${timeoutMs} ms`
-        : `${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`;
+      const message =
+        cause instanceof TimedOut
+          ? `${method} ${path} timed out after ${timeoutMs} ms`
+          : `${method} ${path} failed: ${cause instanceof Error ? cause.message : String(cause)}`;
       throw new CallFlowError('provider-request-failed', message, { provider: 'telnyx', cause });
-    } finally {
-      clearTimeout(timer);
     }
     return handleResponse(method, path, response);
   }

@@ -94,11 +94,13 @@ function bytesToBase64(bytes: Uint8Array): string {
 // parsed JSON" (https://developers.telnyx.com/docs/development/api-fundamentals/webhooks, .../sdk/python/webhooks; telnyx-node
 // lib/webhooks.js verify() encodes `${timestampHeader}|${payload}` from the payload string it is given).
 function signedMessage(timestamp: string, rawBody: string | Uint8Array): Uint8Array<ArrayBuffer> {
-  const body = typeof rawBody === 'string' ? encoder.encode(rawBody) : rawBody;
-  const prefix = encoder.encode(`${timestamp}|`);
-  const message = new Uint8Array(prefix.length + body.length);
-  message.set(prefix, 0);
-  message.set(body, prefix.length);
+  // Text: one encoding of the whole message (the prefix is ASCII, so this is the prefix's bytes and then the body's).
+  if (typeof rawBody === 'string') return encoder.encode(`${timestamp}|${rawBody}`);
+  // Bytes: the prefix written directly (the timestamp was checked to be ASCII digits), then the body's bytes as they came.
+  const message = new Uint8Array(timestamp.length + 1 + rawBody.length);
+  for (let index = 0; index < timestamp.length; index++) message[index] = timestamp.charCodeAt(index) & 0x7f;
+  message[timestamp.length] = 0x7c;
+  message.set(rawBody, timestamp.length + 1);
   return message;
 }
 
