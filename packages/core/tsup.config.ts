@@ -1,6 +1,7 @@
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
+import { unlinkChunks } from './unlink-chunks.js';
 
 // yaml and luxon are bundled (a handful of files load in a few ms, where the same modules unbundled cost ~50 ms of
 // cold start), each in its own chunk that only the code needing it loads: dist/luxon.js (business hours: the engine
@@ -27,6 +28,8 @@ export default defineConfig({
   sourcemap: false,
   target: 'node20',
   noExternal: ['yaml', 'luxon'],
+  // The chunks are linked statically only in source (src/runtime/linked-chunks.ts); the bundle reaches them by import().
+  esbuildPlugins: [unlinkChunks],
   esbuildOptions(options) {
     options.alias = { ...options.alias, yaml: yamlEsm, luxon: luxonEsm };
     // Less to parse at cold start; identifiers stay readable in stack traces.

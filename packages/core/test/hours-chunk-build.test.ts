@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unlinkChunks } from '../unlink-chunks.js';
 
 // The published bundle's chunks, built the way packages/core/tsup.config.ts builds them (entries index, luxon and yaml,
 // code splitting, __CALLFLOW_BUNDLED__), and run in fresh node processes: the first webhook of a flow with hours loads
@@ -32,6 +33,7 @@ beforeAll(async () => {
       luxon: `${root}node_modules/luxon/build/es6/luxon.mjs`,
       yaml: `${root}node_modules/yaml/browser/index.js`,
     },
+    plugins: [unlinkChunks],
     logLevel: 'silent',
   });
   writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
