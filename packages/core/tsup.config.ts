@@ -20,7 +20,12 @@ const luxonEsm = fileURLToPath(new URL('../../node_modules/luxon/build/es6/luxon
 // source maps: they carried the bundled dependencies' sources (788 KiB packed); identifiers are not minified, so
 // stack traces name our functions.
 export default defineConfig({
-  entry: { index: 'src/index.ts', luxon: 'src/hours/luxon-chunk.ts', yaml: 'src/ir/yaml-chunk.ts' },
+  entry: {
+    index: 'src/index.ts',
+    luxon: 'src/hours/luxon-chunk.ts',
+    yaml: 'src/ir/yaml-chunk.ts',
+    diagnostics: 'src/ir/flow-diagnostics.ts',
+  },
   format: ['esm', 'cjs'],
   dts: { entry: { index: 'src/index.ts' } },
   splitting: true,

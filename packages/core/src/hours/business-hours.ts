@@ -20,7 +20,7 @@ export interface HoursStatus {
  */
 const luxon = lazyDependency<typeof import('./luxon-chunk.js')>({
   chunk: 'luxon',
-  linked: linkedChunks.luxon,
+  linked: () => linkedChunks.luxon,
   load: () => import('./luxon-chunk.js'),
   preload: 'loadBusinessHours',
 });

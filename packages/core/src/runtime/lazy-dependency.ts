@@ -19,13 +19,13 @@ export interface LazyDependency<T> {
 /**
  * A dependency in its own chunk. `chunk` name: the published bundle's file for it (`dist/<chunk>.js`, a tsup entry in
  * packages/core/tsup.config.ts); when running from source (tests, tsx), `linked`: the chunk's module from
- * runtime/linked-chunks.ts, or `source`: a package Node requires; `load`: a literal `import()` of the chunk's source
+ * runtime/linked-chunks.ts (read when first needed, as modules may import each other), or `source`: a package Node requires; `load`: a literal `import()` of the chunk's source
  * module, which bundlers (tsup for the package, esbuild for a Worker) split out of the main bundle; `preload`: the name
  * of the public function that loads it, for the error a Worker gets when it did not.
  */
 export function lazyDependency<T>(options: {
   chunk: string;
-  linked?: T;
+  linked?: () => T | undefined;
   source?: string;
   load: () => Promise<T>;
   preload: string;
@@ -42,7 +42,8 @@ export function lazyDependency<T>(options: {
     const nodeModule = builtin?.('node:module') as { createRequire(url: string): (id: string) => unknown } | undefined;
     if (!nodeModule) return undefined;
     // From source the chunk is linked (a TypeScript module cannot be required), and taken where a require would work.
-    if (options.linked !== undefined) return options.linked;
+    const linked = options.linked?.();
+    if (linked !== undefined) return linked;
     // The published bundle requires its own chunk (require of an ES module, Node ≥ 20.19); from source, the package.
     const id = typeof __CALLFLOW_BUNDLED__ !== 'undefined' ? `./${options.chunk}.js` : options.source;
     if (id === undefined) return undefined;

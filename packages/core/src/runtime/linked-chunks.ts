@@ -1,4 +1,5 @@
 import * as luxon from '../hours/luxon-chunk.js';
+import * as diagnostics from '../ir/flow-diagnostics.js';
 
 // The lazily loaded chunks, linked statically when callflow runs from source (tests, tsx), where synchronous callers
 // cannot `require` a TypeScript module. Every bundled build (tsup for the package, esbuild in bench/bundle-size.ts)
@@ -6,4 +7,4 @@ import * as luxon from '../hours/luxon-chunk.js';
 // reached through its dynamic import() and stays off the up-front code.
 
 /** Each chunk's module, linked in source; `undefined` in a bundled build. */
-export const linkedChunks: { luxon?: typeof luxon } = { luxon };
+export const linkedChunks: { luxon?: typeof luxon; diagnostics?: typeof diagnostics } = { luxon, diagnostics };
