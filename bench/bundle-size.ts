@@ -1,6 +1,7 @@
 import { build, type Metafile } from 'esbuild';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { unlinkChunks } from '../packages/core/unlink-chunks.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -57,6 +58,8 @@ export async function bundleSize(entry: BundleEntry, platform: 'neutral' | 'node
     write: false,
     treeShaking: true,
     logLevel: 'silent',
+    // As the published bundle is built: core's lazily loaded chunks reached only by their dynamic import().
+    plugins: [unlinkChunks],
     external: platform === 'node' ? ['node:*'] : [],
     alias: {
       '@callflow/core': `${root}packages/core/src/index.ts`,

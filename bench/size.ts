@@ -121,6 +121,11 @@ export function hoursChunkOf(size: BundleSize): BundleSize['lazyChunks'][number]
   return size.lazyChunks.find((chunk) => chunk.inputs.some((input) => input.includes('node_modules/luxon/')));
 }
 
+/** The chunk of a bundle that lists a wrong flow's problems (messages, hints, warnings), if it has one. */
+export function diagnosticsChunkOf(size: BundleSize): BundleSize['lazyChunks'][number] | undefined {
+  return size.lazyChunks.find((chunk) => chunk.inputs.some((input) => input.endsWith('packages/core/src/ir/list-flow-problems.ts')));
+}
+
 const kib = (bytes: number) => bytes / 1024;
 
 /** The size suite: packed packages, and bundled+minified+gzipped "core + adapter" against the SDK doing the same job. */
@@ -147,7 +152,7 @@ export async function run(): Promise<BenchRow[]> {
         baseline: kib(measured[index]!.gzipped),
         baselineName: sdk.label,
         target: index === 0 ? '≤25 KiB' : undefined,
-        note: `minified ${kib(ours[provider].minified).toFixed(0)} KiB vs ${kib(measured[index]!.minified).toFixed(0)} KiB; what a flow without business hours loads (luxon is a separate chunk); ours platform neutral (Workers), SDK platform node`,
+        note: `minified ${kib(ours[provider].minified).toFixed(0)} KiB vs ${kib(measured[index]!.minified).toFixed(0)} KiB; what a flow without business hours loads (luxon and the flow diagnostics are separate chunks); ours platform neutral (Workers), SDK platform node`,
       });
     });
     const hours = hoursChunkOf(ours[provider]);
@@ -157,6 +162,15 @@ export async function run(): Promise<BenchRow[]> {
         value: kib(hours.gzipped),
         unit: 'KiB',
         note: `minified ${kib(hours.minified).toFixed(0)} KiB; with it a flow with hours loads ${kib(ours[provider].gzipped + hours.gzipped).toFixed(1)} KiB gzipped`,
+      });
+    }
+    const diagnostics = diagnosticsChunkOf(ours[provider]);
+    if (diagnostics) {
+      rows.push({
+        name: `size: core + ${provider} handler, the diagnostics chunk a wrong flow loads to list its problems, gzipped`,
+        value: kib(diagnostics.gzipped),
+        unit: 'KiB',
+        note: `minified ${kib(diagnostics.minified).toFixed(0)} KiB; a flow that is right never loads it`,
       });
     }
   }

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adapterBundleSizes, adapterBundles, hoursChunkOf } from '../bench/size.js';
+import { adapterBundleSizes, adapterBundles, diagnosticsChunkOf, hoursChunkOf } from '../bench/size.js';
 import { packedPackages } from './packed-packages.js';
 
 // The size budget: each "core + adapter handler" bundle, as a Worker or Lambda ships it (esbuild, minified, gzipped),
@@ -51,6 +51,24 @@ describe('size budget', () => {
       const hours = hoursChunkOf(size);
       expect(hours, `${provider}: no business-hours chunk`).toBeDefined();
       expect(hours!.gzipped, `${provider}: the business-hours chunk is implausibly small`).toBeGreaterThan(10_000);
+      // So is the hours logic: what only a flow with hours runs sits in that chunk too.
+      expect(hours!.inputs, provider).toContain('packages/core/src/hours/check-hours.ts');
+    }
+  });
+
+  it('keeps the flow diagnostics off the handler path: a flow that is right never loads them', async () => {
+    const sizes = await adapterBundleSizes();
+    const diagnosticSources = ['list-flow-problems.ts', 'check-fields.ts', 'schema.ts'].map((file) => `packages/core/src/ir/${file}`);
+    for (const [provider, size] of Object.entries(sizes)) {
+      expect(
+        size.staticInputs.filter((input) => diagnosticSources.includes(input)),
+        `${provider}: diagnostics loaded up front`,
+      ).toEqual([]);
+      // What tells a right flow from a wrong one is up front; what lists the problems is a chunk behind a dynamic import().
+      expect(size.staticInputs, provider).toContain('packages/core/src/ir/check-flow-graph.ts');
+      const diagnostics = diagnosticsChunkOf(size);
+      expect(diagnostics, `${provider}: no diagnostics chunk`).toBeDefined();
+      expect(diagnostics!.inputs, provider).toEqual(expect.arrayContaining(diagnosticSources));
     }
   });
 

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
+import { unlinkChunks } from './unlink-chunks.js';
 
 // yaml and luxon are bundled (a handful of files load in a few ms, where the same modules unbundled cost ~50 ms of
-// cold start), each in its own chunk that only the code needing it loads: dist/cjs/luxon.js (business hours: the engine
-// awaits it before a flow's first hours check) and dist/cjs/yaml.js (YAML beyond the plain subset flow files use). A
-// handler for a flow without schedules loads neither (issue 17).
+// cold start), each in its own chunk that only the code needing it loads: dist/cjs/luxon.js (business hours and their
+// logic: the engine awaits it before a flow's first hours check) and dist/cjs/yaml.js (YAML beyond the plain subset flow
+// files use); dist/cjs/diagnostics.js holds what lists a wrong flow's problems (a right flow is told apart without it).
+// A handler for a right flow without schedules loads none of them (issue 17).
 // yaml's ESM build (the one it ships for browsers, plain ES modules with no Node built-ins) keeps every output
 // portable; so does luxon's.
 const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js', import.meta.url));
@@ -23,14 +25,17 @@ const luxonEsm = fileURLToPath(new URL('../../node_modules/luxon/build/es6/luxon
 // bundler follows the import() of them), so the bundled dependencies ship once. No source maps: they carried the
 // bundled dependencies' sources (788 KiB packed); identifiers are not minified, so stack traces name our functions.
 
+/** Each chunk's source module (as the engine's import() names it) → the chunk's file name. */
+const chunkNames: Record<string, string> = { 'luxon-chunk': 'luxon', 'yaml-chunk': 'yaml', 'flow-diagnostics': 'diagnostics' };
+
 /** The engine's import() of a chunk's source module becomes an import() of the chunk file (`folder` + its name). */
 function chunkFiles(folder: string): Plugin {
   return {
     name: 'callflow-chunk-files',
     setup(build) {
-      build.onResolve({ filter: /[/\\](luxon|yaml)-chunk\.js$/ }, (args) =>
+      build.onResolve({ filter: /[/\\](luxon-chunk|yaml-chunk|flow-diagnostics)\.js$/ }, (args) =>
         args.kind === 'dynamic-import'
-          ? { path: `${folder}${/luxon-chunk/.test(args.path) ? 'luxon' : 'yaml'}.js`, external: true }
+          ? { path: `${folder}${chunkNames[/([\w-]+)\.js$/.exec(args.path)![1]!]}.js`, external: true }
           : undefined,
       );
     },
@@ -76,13 +81,19 @@ const shared: Options = {
 export default defineConfig([
   {
     ...shared,
-    entry: { index: 'src/index.ts', luxon: 'src/hours/luxon-chunk.ts', yaml: 'src/ir/yaml-chunk.ts' },
+    entry: {
+      index: 'src/index.ts',
+      luxon: 'src/hours/luxon-chunk.ts',
+      yaml: 'src/ir/yaml-chunk.ts',
+      diagnostics: 'src/ir/flow-diagnostics.ts',
+    },
     format: ['cjs'],
     outDir: 'dist/cjs',
     outExtension: () => ({ js: '.js' }),
     dts: { entry: { index: 'src/index.ts' } },
     clean: true,
-    esbuildPlugins: [chunkFiles('./')],
+    // The chunks are linked statically only in source (src/runtime/linked-chunks.ts); the builds reach them by import().
+    esbuildPlugins: [unlinkChunks, chunkFiles('./')],
     async onSuccess() {
       writeFileSync('dist/cjs/package.json', '{ "type": "commonjs" }\n');
       // Node's ES module entry: every export of the CommonJS build, by name (no reliance on Node's guess at them).
@@ -96,7 +107,7 @@ export default defineConfig([
     outDir: 'dist',
     // dist/cjs and dist/node.js are the other build's, written at the same time.
     clean: ['!cjs/**', '!node.js'],
-    esbuildPlugins: [chunkFiles('./cjs/')],
+    esbuildPlugins: [unlinkChunks, chunkFiles('./cjs/')],
     async onSuccess() {
       // The types are the CommonJS build's declarations (dist/cjs/index.d.cts), for every entry.
       writeFileSync('dist/index.d.ts', "export * from './cjs/index.cjs';\n");

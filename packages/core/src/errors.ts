@@ -45,6 +45,14 @@ export class CallFlowError extends Error {
   readonly reason?: string;
   readonly [marker] = true;
 
+  /**
+   * `instanceof` holds for a CallFlowError made by any copy of this class: a lazily loaded chunk's own copy (the
+   * diagnostics chunk), or a second copy of the package a bundler made.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return isCallFlowError(value);
+  }
+
   constructor(code: CallFlowErrorCode, message: string, options: CallFlowErrorOptions = {}) {
     const prefix = options.provider ? `[callflow:${options.provider}]` : '[callflow]';
     super(`${prefix} ${message}`, options.cause === undefined ? undefined : { cause: options.cause });

@@ -40,7 +40,7 @@ export type {
 } from './ir/types.js';
 export { flowSchema, dynamicFlowSchema, scheduleSchema, stepSchema } from './ir/public-schemas.js';
 export type { Schema, SchemaIssue } from './ir/public-schemas.js';
-export { assertValidFlow, formatPath, invalidFlowError, stepReferences, validateFlow } from './ir/validate-flow.js';
+export { assertValidFlow, formatPath, invalidFlowError, loadFlowDiagnostics, stepReferences, validateFlow } from './ir/validate-flow.js';
 export type { FlowValidation } from './ir/validate-flow.js';
 export { checkFlowSource, loadYamlParser, parseFlow } from './ir/parse-flow.js';
 export {

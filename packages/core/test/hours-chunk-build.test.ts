@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unlinkChunks } from '../unlink-chunks.js';
 
 // The published bundle's chunks, built the way packages/core/tsup.config.ts builds them (entries index, luxon and yaml,
 // code splitting, __CALLFLOW_BUNDLED__), and run in fresh node processes: the first webhook of a flow with hours loads
@@ -20,6 +21,7 @@ beforeAll(async () => {
       index: `${root}packages/core/src/index.ts`,
       luxon: `${root}packages/core/src/hours/luxon-chunk.ts`,
       yaml: `${root}packages/core/src/ir/yaml-chunk.ts`,
+      diagnostics: `${root}packages/core/src/ir/flow-diagnostics.ts`,
     },
     bundle: true,
     splitting: true,
@@ -32,6 +34,7 @@ beforeAll(async () => {
       luxon: `${root}node_modules/luxon/build/es6/luxon.mjs`,
       yaml: `${root}node_modules/yaml/browser/index.js`,
     },
+    plugins: [unlinkChunks],
     logLevel: 'silent',
   });
   writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
@@ -109,5 +112,39 @@ await core.loadBusinessHours();
 process.stdout.write(JSON.stringify({ during, after: core.isOpen(schedule, Date.parse('2026-11-24T01:00:00Z')) }));
 `);
     expect(out).toEqual({ during: true, after: false });
+  });
+});
+
+describe('the diagnostics chunk of the published bundle', () => {
+  it('is a file of its own that the rest of the bundle only names in a dynamic import()', () => {
+    // The main file and the chunks it shares with the diagnostics (esbuild splits shared code into chunk-*.js).
+    const upFront = readdirSync(directory)
+      .filter((file) => file.endsWith('.js') && !['diagnostics.js', 'luxon.js', 'yaml.js'].includes(file) && !file.startsWith('script-'))
+      .map((file) => readFileSync(join(directory, file), 'utf8'))
+      .join('\n');
+    expect(upFront).toContain('import("./diagnostics.js")');
+    expect(upFront).not.toMatch(/from\s*"\.\/diagnostics\.js"/);
+    // The messages of the graph rules and the "did you mean" hints of unknown fields live there, not up front.
+    expect(readFileSync(join(directory, 'diagnostics.js'), 'utf8')).toContain('loop that never waits for the caller');
+    expect(upFront).not.toContain('loop that never waits for the caller');
+    expect(upFront).not.toContain('unknown field');
+  });
+
+  it('lists every problem of a wrong flow in a fresh process, synchronously (loaded by require)', () => {
+    const out = run(`
+const core = await import('./index.js');
+let message;
+try {
+  core.defineFlow({ name: 'wrong', start: 'menu', nodes: { menu: [core.goto('salse')], sales: [core.hangup()] } });
+} catch (error) {
+  message = error.message;
+}
+const warnings = core.validateFlow({ version: 1, name: 'w', start: 'a', nodes: { a: [{ type: 'hangup' }], b: [{ type: 'hangup' }] } }).problems;
+process.stdout.write(JSON.stringify({ message, warnings: warnings.map((problem) => problem.message) }));
+`);
+    expect(out).toEqual({
+      message: "[callflow] invalid flow: 1 problem\n  nodes.menu[0].node: unknown node 'salse' (did you mean 'sales'?)",
+      warnings: ["node 'b' is unreachable from 'a'"],
+    });
   });
 });

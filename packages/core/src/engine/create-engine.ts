@@ -1,7 +1,8 @@
 import { CallFlowError, isCallFlowError } from '../errors.js';
 import { businessHoursLoaded, checkHours, loadBusinessHours } from '../hours/business-hours.js';
-import { flowSchemas } from '../ir/schema.js';
-import { assertValidFlow, formatPath, stepReferences } from '../ir/validate-flow.js';
+import { fastCheckStep, refused as refusedStep } from '../ir/fast-check.js';
+import { stepSchema } from '../ir/public-schemas.js';
+import { assertValidFlow, flowDiagnosticsLoaded, formatPath, stepReferences } from '../ir/validate-flow.js';
 import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
 import {
@@ -102,11 +103,13 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return assertDynamicSteps(steps, node);
   }
 
-  function assertDynamicSteps(steps: Step[], node: string): Step[] {
-    // Check only what the node returned: each step's shape, and that its references exist.
+  async function assertDynamicSteps(steps: Step[], node: string): Promise<Step[]> {
+    // Check only what the node returned: each step's shape, and that its references exist. The issues of a step that is
+    // wrong come from the diagnostics chunk, loaded then (on every runtime).
+    if (steps.some((step) => fastCheckStep(step) === refusedStep)) await flowDiagnosticsLoaded();
     const problems: string[] = [];
     steps.forEach((step, index) => {
-      const parsed = flowSchemas().stepSchema.safeParse(step);
+      const parsed = stepSchema.safeParse(step);
       if (!parsed.success) {
         for (const issue of parsed.error.issues)
           problems.push(`[${index}]${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`);

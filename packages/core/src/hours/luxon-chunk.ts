@@ -1,2 +1,3 @@
-// The part of luxon business hours use, in its own chunk (dist/luxon.js): only flows with schedules load it.
-export { DateTime } from 'luxon';
+// Business hours in their own chunk (dist/luxon.js): the hours logic and the part of luxon it uses. Only flows with
+// schedules load it.
+export { checkHours } from './check-hours.js';

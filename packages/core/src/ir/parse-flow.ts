@@ -3,7 +3,7 @@ import type { Problem } from '../errors.js';
 import type { StaticFlow } from './types.js';
 import { lazyDependency } from '../runtime/lazy-dependency.js';
 import { lineOfPath, parsePlainYaml } from './parse-plain-yaml.js';
-import { invalidFlowError, validateFlow, type FlowValidation } from './validate-flow.js';
+import { invalidFlowError, validateFlow, wellFormedFlow, type FlowValidation } from './validate-flow.js';
 
 /**
  * The YAML parser, in its own chunk, loaded on first use: handlers never parse YAML, plain flow files are read
@@ -80,6 +80,10 @@ export function checkFlowSource(source: string, options: ParseFlowOptions = {}):
  * listing every problem, with lines.
  */
 export function parseFlow(source: string, options: ParseFlowOptions = {}): StaticFlow {
+  // A file that is right, in JSON without duplicate keys or in plain YAML, is read without the diagnostics chunk.
+  const data = plainData(source, options);
+  const flow = data === undefined ? undefined : wellFormedFlow(data);
+  if (flow !== undefined) return flow as StaticFlow;
   const result = checkFlowSource(source, options);
   if (!result.ok || !result.flow) {
     const error = invalidFlowError(result.problems);
@@ -87,6 +91,19 @@ export function parseFlow(source: string, options: ParseFlowOptions = {}): Stati
     throw error;
   }
   return result.flow;
+}
+
+/** The value of JSON without duplicate keys, or of plain YAML; undefined for anything else (or text that does not parse). */
+function plainData(source: string, options: ParseFlowOptions): unknown {
+  const format = options.format ?? (/^\s*\{/.test(source) ? 'json' : 'yaml');
+  if (format === 'yaml') return parsePlainYaml(source)?.value;
+  let data: unknown;
+  try {
+    data = JSON.parse(source);
+  } catch {
+    return undefined;
+  }
+  return countKeysInText(source) === countKeys(data) ? data : undefined;
 }
 
 function jsonSyntaxProblem(source: string, error: unknown): Problem {

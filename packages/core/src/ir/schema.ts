@@ -94,28 +94,3 @@ function schemaOf<T>(check: Checker): Schema<T> {
 export function stepShape(type: StepType): Fields {
   return { type: oneOf([type]), ...stepFieldTable[type], ...commonStepFields };
 }
-
-/** Where a step holds a reference: a field path, and whether each value of the object there is one (routes). */
-export interface ReferenceField {
-  keys: string[];
-  each: boolean;
-}
-
-/** The fields of each step kind that hold a reference of the given kind, in table order. */
-export function referenceFields(kind: 'node' | 'schedule'): Record<StepType, ReferenceField[]> {
-  const out = {} as Record<StepType, ReferenceField[]>;
-  for (const type of stepTypes) {
-    const found: ReferenceField[] = [];
-    const walk = (fields: Fields, prefix: string[]) => {
-      for (const [key, field] of Object.entries(fields)) {
-        const keys = [...prefix, key];
-        if (field.kind === 'string' && field.ref === kind) found.push({ keys, each: false });
-        else if (field.kind === 'object') walk(field.fields, keys);
-        else if (field.kind === 'record' && field.of.kind === 'string' && field.of.ref === kind) found.push({ keys, each: true });
-      }
-    };
-    walk(stepFieldTable[type], []);
-    out[type] = found;
-  }
-  return out;
-}

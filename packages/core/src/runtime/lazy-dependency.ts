@@ -18,11 +18,18 @@ export interface LazyDependency<T> {
 
 /**
  * A dependency in its own chunk. `chunk` name: the published bundle's file for it (`dist/<chunk>.js`, a tsup entry in
- * packages/core/tsup.config.ts); `source`: what Node requires when running from source (tests, tsx); `load`: a literal
- * `import()` of the chunk's source module, which bundlers (tsup for the package, esbuild for a Worker) split out of the
- * main bundle; `preload`: the name of the public function that loads it, for the error a Worker gets when it did not.
+ * packages/core/tsup.config.ts); when running from source (tests, tsx), `linked`: the chunk's module from
+ * runtime/linked-chunks.ts (read when first needed, as modules may import each other), or `source`: a package Node requires; `load`: a literal `import()` of the chunk's source
+ * module, which bundlers (tsup for the package, esbuild for a Worker) split out of the main bundle; `preload`: the name
+ * of the public function that loads it, for the error a Worker gets when it did not.
  */
-export function lazyDependency<T>(options: { chunk: string; source: string; load: () => Promise<T>; preload: string }): LazyDependency<T> {
+export function lazyDependency<T>(options: {
+  chunk: string;
+  linked?: () => T | undefined;
+  source?: string;
+  load: () => Promise<T>;
+  preload: string;
+}): LazyDependency<T> {
   let module: T | undefined;
   let loading: Promise<T> | undefined;
   /**
@@ -34,8 +41,12 @@ export function lazyDependency<T>(options: { chunk: string; source: string; load
     const builtin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
     const nodeModule = builtin?.('node:module') as { createRequire(url: string): (id: string) => unknown } | undefined;
     if (!nodeModule) return undefined;
+    // From source the chunk is linked (a TypeScript module cannot be required), and taken where a require would work.
+    const linked = options.linked?.();
+    if (linked !== undefined) return linked;
     // The published bundle requires its own chunk (require of an ES module, Node ≥ 20.19); from source, the package.
     const id = typeof __CALLFLOW_BUNDLED__ !== 'undefined' ? `./${options.chunk}.js` : options.source;
+    if (id === undefined) return undefined;
     try {
       return nodeModule.createRequire(import.meta.url)(id) as T;
     } catch {

@@ -1,0 +1,62 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+// The flow diagnostics are a chunk of their own (issue 17): a flow that is right is accepted without them; a wrong one
+// loads them (by require on Node) to list its problems. Here, a runtime without process.getBuiltinModule (Workers, or
+// callflow bundled again) as it behaves before and after `loadFlowDiagnostics()`. Each test imports core afresh.
+
+type Core = typeof import('../src/index.js');
+const freshCore = async (): Promise<Core> => {
+  vi.resetModules();
+  return import('../src/index.js');
+};
+
+const original = process.getBuiltinModule;
+const call = { callId: 'CA-diagnostics', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
+
+describe('flow diagnostics on a runtime that cannot load them synchronously', () => {
+  beforeEach(() => {
+    Object.defineProperty(process, 'getBuiltinModule', { value: undefined, configurable: true, writable: true });
+  });
+  afterEach(() => {
+    Object.defineProperty(process, 'getBuiltinModule', { value: original, configurable: true, writable: true });
+  });
+
+  it('accepts a flow that is right without them', async () => {
+    const core = await freshCore();
+    const flow = core.defineFlow({ name: 'right', start: 'menu', nodes: { menu: [core.say('Hi.'), core.hangup()] } });
+    expect(core.createEngine(flow, { secret: 'diagnostics-secret-0123456789' }).flow).toBe(flow);
+    expect(core.stepSchema.safeParse({ type: 'say', text: 'Hi.' })).toEqual({ success: true, data: { type: 'say', text: 'Hi.' } });
+  });
+
+  it('refuses a wrong flow at once, saying how to get its problems; after loadFlowDiagnostics() it lists them', async () => {
+    const core = await freshCore();
+    // A misspelled reference, which the compiler would catch in a TypeScript flow: the flow comes from elsewhere.
+    const definition = { name: 'wrong', start: 'menu', nodes: { menu: [{ type: 'goto', node: 'salse' }], sales: [core.hangup()] } };
+    const wrong = () => core.defineFlow(definition as unknown as Parameters<Core['defineFlow']>[0]);
+    let thrown: unknown;
+    try {
+      wrong();
+    } catch (error) {
+      thrown = error;
+    }
+    expect(core.isCallFlowError(thrown, 'invalid-flow')).toBe(true);
+    expect((thrown as Error).message).toMatch(/await loadFlowDiagnostics\(\)/);
+    expect(() => core.validateFlow({})).toThrow(/await loadFlowDiagnostics\(\)/);
+    await core.loadFlowDiagnostics();
+    expect(wrong).toThrow("nodes.menu[0].node: unknown node 'salse' (did you mean 'sales'?)");
+    expect(core.validateFlow({}).ok).toBe(false);
+  });
+
+  it('lists the problems of a wrong step a dynamic node returns (the engine loads them itself)', async () => {
+    const core = await freshCore();
+    const flow = core.defineFlow({
+      name: 'dynamic',
+      start: 'menu',
+      nodes: { menu: () => [{ type: 'say', text: '' }], bye: [core.hangup()] },
+    });
+    const errors: string[] = [];
+    const engine = core.createEngine(flow, { secret: 'diagnostics-secret-0123456789', onError: (error) => errors.push(error.message) });
+    await engine.start(call);
+    expect(errors).toEqual(["[callflow] dynamic node 'menu' returned invalid steps: [0].text: text must not be empty"]);
+  });
+});
