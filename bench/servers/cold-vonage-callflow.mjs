@@ -4,7 +4,9 @@ const started = performance.now();
 const { defineFlow, toLambdaHandler } = await import('@callflow/core');
 const { createVonageHandler } = await import('@callflow/vonage');
 const imported = performance.now();
-const { readFileSync } = await import('node:fs');
+// The flow file through the CommonJS node:fs (loaded at startup already): `await import('node:fs')` builds its ES module
+// facade, whose export getters load fs streams, fs/promises and node:stream, a cost of this script, not of callflow.
+const { readFileSync } = process.getBuiltinModule('node:fs');
 const config = JSON.parse(process.env.BENCH_CONFIG);
 const handler = toLambdaHandler(
   createVonageHandler({
