@@ -4,6 +4,7 @@ import {
   bytesToBase64Url,
   claimOnce,
   lazyNodeCrypto,
+  syncHmac,
   textToBase64Url,
   type Store,
 } from '@callflow/core';
@@ -149,14 +150,12 @@ export async function verifyVonageSignature(
     acceptedHeaders.add(headerPart);
   }
   let verified = false;
-  const node = nodeCrypto();
-  if (node) {
+  const hmac = syncHmac();
+  if (hmac) {
     // The base64url text compared as it came, as jsonwebtoken (jws) does: a signature in another spelling is refused.
+    const signed = `${headerPart}.${claimsPart}`;
     for (const secret of secrets) {
-      const expected = (node.createHmac('sha256', secret).update(`${headerPart}.${claimsPart}`) as unknown as Base64UrlDigest).digest(
-        'base64url',
-      );
-      if (constantTimeEqual(expected, signaturePart)) {
+      if (constantTimeEqual(hmac('sha256', secret, signed, 'base64url'), signaturePart)) {
         verified = true;
         break;
       }
@@ -232,8 +231,6 @@ export async function verifyVonageSignature(
 
 /** JWT header parts already decoded and found to name HS256 (a few per account at most). */
 const acceptedHeaders = new Set<string>();
-
-type Base64UrlDigest = { digest(encoding: 'base64url'): string };
 
 function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;
