@@ -87,18 +87,23 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 /** node:crypto's one-shot digest (Node ≥ 20.12): no Hash object per call. */
 type OneShotHash = (algorithm: 'sha256', data: string | Uint8Array, outputEncoding: 'hex') => string;
 
+/** `sha256Hex` answered synchronously on node:crypto (no promise per hash); `undefined` elsewhere. */
+export function sha256HexNow(input: string | Uint8Array): string | undefined {
+  const node = nodeCrypto();
+  if (!node) return undefined;
+  const hash = (node as { hash?: OneShotHash }).hash;
+  if (typeof hash === 'function') return hash('sha256', input, 'hex');
+  // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
+  return node
+    .createHash('sha256')
+    .update(input as string)
+    .digest('hex');
+}
+
 /** SHA-256 of a text (as UTF-8) or of bytes, as lowercase hex (Vonage's `payload_hash`). */
 export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const node = nodeCrypto();
-  if (node) {
-    const hash = (node as { hash?: OneShotHash }).hash;
-    if (typeof hash === 'function') return hash('sha256', input, 'hex');
-    // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
-    return node
-      .createHash('sha256')
-      .update(input as string)
-      .digest('hex');
-  }
+  const now = sha256HexNow(input);
+  if (now !== undefined) return now;
   const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';
@@ -211,7 +216,7 @@ export async function verifyVonageSignature(
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
     if (!isEmptyPayload(payload))
       return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
-  } else if (claims.payload_hash.toLowerCase() !== (await sha256Hex(payload))) {
+  } else if (claims.payload_hash.toLowerCase() !== (sha256HexNow(payload) ?? (await sha256Hex(payload)))) {
     return {
       valid: false,
       reason: 'payload-hash',
