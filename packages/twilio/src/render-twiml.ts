@@ -1,7 +1,7 @@
 import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from '@callflow/core';
 import type { ConferenceStep, EnqueueStep, GatherStep, MediaStep, ProviderAdapter, RecordStep, TransferStep, Turn } from '@callflow/core';
 import { twilioCapabilities } from './twilio-capabilities.js';
-import { element, textElement, type AttributeValue } from './xml.js';
+import { attribute, element, elementWith, textContent, textElement, type AttributeValue } from './xml.js';
 
 /** Where the rendered TwiML sends Twilio back. */
 export interface TwimlContext {
@@ -207,6 +207,21 @@ function loopOf(loop: number | undefined): number | undefined {
 }
 
 function renderMedia(step: MediaStep): string {
+  // Without provider options (almost every step), the attributes are written straight out, in the same order.
+  if (!step.providerOptions?.twilio) {
+    switch (step.type) {
+      case 'say':
+        return elementWith(
+          'Say',
+          attribute('voice', step.voice) + attribute('language', step.language) + attribute('loop', loopOf(step.loop)),
+          textContent(step.text),
+        );
+      case 'play':
+        return elementWith('Play', attribute('loop', loopOf(step.loop)), textContent(step.url));
+      case 'pause':
+        return elementWith('Pause', attribute('length', Math.max(1, Math.round(step.seconds))));
+    }
+  }
   switch (step.type) {
     case 'say':
       return textElement('Say', { voice: step.voice, language: step.language, loop: loopOf(step.loop), ...extra(step) }, step.text);
@@ -217,18 +232,42 @@ function renderMedia(step: MediaStep): string {
   }
 }
 
+const routeKey = /^[0-9*]+$/;
+
 function gatherDigits(step: GatherStep): number | undefined {
   if (step.numDigits !== undefined) return step.numDigits;
   if (step.maxDigits !== undefined) return step.maxDigits;
-  const keys = Object.keys(step.routes ?? {}).filter((key) => /^[0-9*]+$/.test(key));
-  if (keys.length === 0 || keys.length !== Object.keys(step.routes ?? {}).length) return undefined;
-  // provider: Twilio waits for finishOnKey or the timeout unless numDigits is set; end input at the longest route key.
-  return Math.max(...keys.map((key) => key.length));
+  // provider: Twilio waits for finishOnKey or the timeout unless numDigits is set; end input at the longest route key,
+  // when every route is a key sequence.
+  let longest: number | undefined;
+  for (const key of Object.keys(step.routes ?? {})) {
+    if (!routeKey.test(key)) return undefined;
+    longest = Math.max(longest ?? 0, key.length);
+  }
+  return longest;
 }
 
 function renderGather(step: GatherStep, url: string): string {
   const input = step.input ?? 'dtmf';
   const speech = input !== 'dtmf';
+  let prompt = '';
+  for (const media of step.prompt) prompt += renderMedia(media);
+  if (!step.providerOptions?.twilio) {
+    // The same attributes as below, in the same order, written straight out.
+    const attributeText =
+      attribute('input', input === 'both' ? 'dtmf speech' : input) +
+      attribute('action', url) +
+      ' method="POST" actionOnEmptyResult="true"' +
+      attribute('timeout', step.timeoutSeconds) +
+      attribute('numDigits', input === 'speech' ? undefined : gatherDigits(step)) +
+      attribute('finishOnKey', step.finishOnKey) +
+      (speech
+        ? attribute('language', step.speech?.language) +
+          attribute('hints', step.speech?.hints?.length ? step.speech.hints.join(', ') : undefined) +
+          attribute('speechTimeout', step.speech?.endSilenceSeconds ?? 'auto')
+        : '');
+    return elementWith('Gather', attributeText, prompt) + elementWith('Redirect', ' method="POST"', textContent(url));
+  }
   const attributes: Record<string, AttributeValue> = {
     input: input === 'both' ? 'dtmf speech' : input,
     action: url,
@@ -243,8 +282,6 @@ function renderGather(step: GatherStep, url: string): string {
     speechTimeout: speech ? (step.speech?.endSilenceSeconds ?? 'auto') : undefined,
     ...extra(step),
   };
-  let prompt = '';
-  for (const media of step.prompt) prompt += renderMedia(media);
   // The Redirect is only reached if Twilio skipped the action anyway; it reports no input the same way.
   return element('Gather', attributes, prompt) + textElement('Redirect', { method: 'POST' }, url);
 }
