@@ -112,6 +112,15 @@ function malformed(message: string): CallFlowError {
   return new CallFlowError('invalid-webhook', message, { provider: 'vonage' });
 }
 
+const knownPaths = new Set<string>(Object.values(vonageWebhookPaths));
+
+/** The path's last segment, trailing slashes ignored (`/vonage/input/` → `input`). */
+function lastPathSegment(pathname: string): string {
+  let end = pathname.length;
+  while (end > 0 && pathname.charCodeAt(end - 1) === 47) end--;
+  return pathname.slice(pathname.lastIndexOf('/', end - 1) + 1, end);
+}
+
 function fieldsOf(webhook: RawWebhook): Record<string, unknown> {
   if (webhook.method === 'GET' || webhook.method === 'HEAD') return Object.fromEntries(webhook.url.searchParams);
   let parsed: unknown;
@@ -303,8 +312,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     }
 
     async function parse(webhook: RawWebhook): Promise<WebhookEvent<Ncco>> {
-      const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      if (!(Object.values(vonageWebhookPaths) as string[]).includes(path))
+      const path = lastPathSegment(webhook.url.pathname);
+      if (!knownPaths.has(path))
         return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
       const fields = fieldsOf(webhook);
       const query = webhook.url.searchParams;
