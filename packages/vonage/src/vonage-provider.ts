@@ -313,8 +313,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
 
     async function parse(webhook: RawWebhook): Promise<WebhookEvent<Ncco>> {
       const path = lastPathSegment(webhook.url.pathname);
-      if (!knownPaths.has(path))
-        return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
+      if (!knownPaths.has(path)) return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
       const fields = fieldsOf(webhook);
       const query = webhook.url.searchParams;
       const token = query.get('t') ?? undefined;
