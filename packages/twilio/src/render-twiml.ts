@@ -1,7 +1,7 @@
 import { CallFlowError, defaultHoldMusicUrl, formatQueueAnnouncement, queueAnnouncementDue, queueAnnouncementOf } from '@callflow/core';
 import type { ConferenceStep, EnqueueStep, GatherStep, MediaStep, ProviderAdapter, RecordStep, TransferStep, Turn } from '@callflow/core';
 import { twilioCapabilities } from './twilio-capabilities.js';
-import { attribute, element, elementWith, textContent, textElement, type AttributeValue } from './xml.js';
+import { element, textElement, type AttributeValue } from './xml.js';
 
 /** Where the rendered TwiML sends Twilio back. */
 export interface TwimlContext {
@@ -190,9 +190,12 @@ export function emptyTwiml(): string {
   return `${declaration}<Response/>`;
 }
 
+const noExtras: Record<string, AttributeValue> = Object.freeze({}) as Record<string, AttributeValue>;
+
 function extra(step: { providerOptions?: { twilio?: Record<string, unknown> } }): Record<string, AttributeValue> {
   const options = step.providerOptions?.twilio;
-  if (!options) return {};
+  // Most steps have none: one shared empty object, which a spread copies nothing from.
+  if (!options) return noExtras;
   const out: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(options)) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) continue;
@@ -207,21 +210,6 @@ function loopOf(loop: number | undefined): number | undefined {
 }
 
 function renderMedia(step: MediaStep): string {
-  // Without provider options (almost every step), the attributes are written straight out, in the same order.
-  if (!step.providerOptions?.twilio) {
-    switch (step.type) {
-      case 'say':
-        return elementWith(
-          'Say',
-          attribute('voice', step.voice) + attribute('language', step.language) + attribute('loop', loopOf(step.loop)),
-          textContent(step.text),
-        );
-      case 'play':
-        return elementWith('Play', attribute('loop', loopOf(step.loop)), textContent(step.url));
-      case 'pause':
-        return elementWith('Pause', attribute('length', Math.max(1, Math.round(step.seconds))));
-    }
-  }
   switch (step.type) {
     case 'say':
       return textElement('Say', { voice: step.voice, language: step.language, loop: loopOf(step.loop), ...extra(step) }, step.text);
@@ -252,22 +240,6 @@ function renderGather(step: GatherStep, url: string): string {
   const speech = input !== 'dtmf';
   let prompt = '';
   for (const media of step.prompt) prompt += renderMedia(media);
-  if (!step.providerOptions?.twilio) {
-    // The same attributes as below, in the same order, written straight out.
-    const attributeText =
-      attribute('input', input === 'both' ? 'dtmf speech' : input) +
-      attribute('action', url) +
-      ' method="POST" actionOnEmptyResult="true"' +
-      attribute('timeout', step.timeoutSeconds) +
-      attribute('numDigits', input === 'speech' ? undefined : gatherDigits(step)) +
-      attribute('finishOnKey', step.finishOnKey) +
-      (speech
-        ? attribute('language', step.speech?.language) +
-          attribute('hints', step.speech?.hints?.length ? step.speech.hints.join(', ') : undefined) +
-          attribute('speechTimeout', step.speech?.endSilenceSeconds ?? 'auto')
-        : '');
-    return elementWith('Gather', attributeText, prompt) + elementWith('Redirect', ' method="POST"', textContent(url));
-  }
   const attributes: Record<string, AttributeValue> = {
     input: input === 'both' ? 'dtmf speech' : input,
     action: url,

@@ -34,35 +34,23 @@ function clean(value: string): string {
   return hasForbidden.test(value) ? value.replace(forbidden, '') : value;
 }
 
-/** One attribute with its leading space, or nothing for `undefined`. */
-export function attribute(name: string, value: AttributeValue): string {
-  if (value === undefined) return '';
-  return typeof value === 'string' ? ` ${name}="${escapeAttribute(clean(value))}"` : ` ${name}="${value}"`;
-}
-
 /** Serialises attributes in the order given, skipping `undefined`. */
 export function attributes(values: Record<string, AttributeValue>): string {
   let out = '';
-  for (const name in values) out += attribute(name, values[name]);
+  for (const name in values) {
+    const value = values[name];
+    if (value === undefined) continue;
+    out += typeof value === 'string' ? ` ${name}="${escapeAttribute(clean(value))}"` : ` ${name}="${value}"`;
+  }
   return out;
-}
-
-/** One element from its attributes already serialised (`attribute`): self-closing when it has no content. */
-export function elementWith(name: string, attributeText: string, content = ''): string {
-  return content === '' ? `<${name}${attributeText}/>` : `<${name}${attributeText}>${content}</${name}>`;
 }
 
 /** One element: self-closing when it has no content; `content` is already-serialised XML. */
 export function element(name: string, values: Record<string, AttributeValue>, content = ''): string {
-  return elementWith(name, attributes(values), content);
-}
-
-/** Text content, escaped (what `textElement` puts between the tags). */
-export function textContent(text: string): string {
-  return escapeText(clean(text));
+  return content === '' ? `<${name}${attributes(values)}/>` : `<${name}${attributes(values)}>${content}</${name}>`;
 }
 
 /** One element whose content is text, escaped. */
 export function textElement(name: string, values: Record<string, AttributeValue>, text: string): string {
-  return element(name, values, textContent(text));
+  return element(name, values, escapeText(clean(text)));
 }

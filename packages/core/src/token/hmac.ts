@@ -7,14 +7,18 @@ export type HmacFunction = (secret: string, message: string, length: number) => 
 export type HmacAlgorithm = 'sha256' | 'sha1';
 export type HmacEncoding = 'base64' | 'base64url';
 
-/** A synchronous HMAC of a text (UTF-8), the whole digest in `encoding`. */
-export type SyncHmac = (algorithm: HmacAlgorithm, secret: string, message: string, encoding: HmacEncoding) => string;
+/** A synchronous HMAC of a text (UTF-8) in `encoding`: the whole digest, or its first `length` bytes. */
+export type SyncHmac = (algorithm: HmacAlgorithm, secret: string, message: string, encoding: HmacEncoding, length?: number) => string;
 
 /** node:crypto's one-shot digest (Node ≥ 20.12); a string out ('latin1' is the digest's bytes, one character each). */
 type OneShotHash = (algorithm: HmacAlgorithm, data: Uint8Array, outputEncoding: 'latin1' | HmacEncoding) => string;
-type NodeBuffer = Uint8Array & { write(text: string, offset: number, encoding: 'utf8' | 'latin1'): number };
+type NodeBuffer = Uint8Array & {
+  write(text: string, offset: number, encoding: 'utf8' | 'latin1'): number;
+  toString(encoding: HmacEncoding, start?: number, end?: number): string;
+  subarray(start?: number, end?: number): NodeBuffer;
+};
 type NodeCrypto = {
-  createHmac(algorithm: string, key: string): { update(data: string): { digest(encoding: HmacEncoding): string } };
+  createHmac(algorithm: string, key: string): { update(data: string): { digest(): NodeBuffer } };
   hash?: OneShotHash;
 };
 
@@ -45,67 +49,51 @@ const webCryptoHmac: HmacFunction = async (secret, message, length) => {
 };
 
 const blockBytes = 64;
-const digestBytes: Record<HmacAlgorithm, number> = { sha256: 32, sha1: 20 };
 
 /**
- * One key's scratch space (RFC 2104): the inner pad followed by room for the message, and the outer pad followed by
- * room for the inner digest; the pads are written once, the rest on each call.
+ * One key's scratch space (RFC 2104): the inner pad followed by room for the message, the outer pad followed by room
+ * for the inner digest (the pads written once), and room for the outer digest when it is cut short.
  */
 interface Keyed {
   inner: NodeBuffer;
   outer: NodeBuffer;
+  digest: NodeBuffer;
 }
 
 type BufferClass = { alloc(size: number): NodeBuffer };
 
-function keyedOf(hash: OneShotHash, allocate: BufferClass, algorithm: HmacAlgorithm, secret: string, messageBytes: number): Keyed {
-  let key: Uint8Array = utf8(secret);
-  if (key.length > blockBytes) {
-    const digest = allocate.alloc(digestBytes[algorithm]);
-    digest.write(hash(algorithm, key, 'latin1'), 0, 'latin1');
-    key = digest;
-  }
-  const keyed = { inner: allocate.alloc(blockBytes + messageBytes), outer: allocate.alloc(blockBytes + digestBytes[algorithm]) };
-  for (let index = 0; index < blockBytes; index++) {
-    keyed.inner[index] = (key[index] ?? 0) ^ 0x36;
-    keyed.outer[index] = (key[index] ?? 0) ^ 0x5c;
-  }
-  return keyed;
-}
-
 /**
  * HMAC as two one-shot hashes over cached pads: H(outer pad ‖ H(inner pad ‖ message)). `createHmac` spends more on
  * building its Hmac object than on hashing a webhook's few blocks, and a digest asked for as a Buffer costs more than
- * the hash: both digests come out as strings (the inner one as latin1, written back as its bytes).
+ * the hash: the digests come out as strings (latin1 is one character per byte, written back as the bytes).
  */
 function oneShotHmac(hash: OneShotHash, allocate: BufferClass): SyncHmac {
-  const caches: Record<HmacAlgorithm, Map<string, Keyed>> = { sha256: new Map(), sha1: new Map() };
-  return (algorithm, secret, message, encoding) => {
+  const caches = { sha256: new Map<string, Keyed>(), sha1: new Map<string, Keyed>() };
+  const bytesOf = (text: string, into: NodeBuffer) => into.write(text, 0, 'latin1');
+  return (algorithm, secret, message, encoding, length) => {
     const cache = caches[algorithm];
     let keyed = cache.get(secret);
     // UTF-8 takes at most 3 bytes per UTF-16 unit. Each call runs to completion synchronously, so the space is reused.
     if (keyed === undefined || keyed.inner.length - blockBytes < message.length * 3) {
-      keyed = keyedOf(hash, allocate, algorithm, secret, Math.max(256, message.length * 3));
+      let key: Uint8Array = utf8(secret);
+      const digest = allocate.alloc(32);
+      // A key longer than a block is hashed first.
+      if (key.length > blockBytes) key = digest.subarray(0, bytesOf(hash(algorithm, key, 'latin1'), digest));
+      keyed = { inner: allocate.alloc(blockBytes + Math.max(256, message.length * 3)), outer: allocate.alloc(blockBytes + 32), digest };
+      for (let index = 0; index < blockBytes; index++) {
+        keyed.inner[index] = (key[index] ?? 0) ^ 0x36;
+        keyed.outer[index] = (key[index] ?? 0) ^ 0x5c;
+      }
       // A handler has a few secrets; a caller passing a new one on every call does not grow the cache without end.
       if (cache.size >= 64) cache.clear();
       cache.set(secret, keyed);
     }
     const written = keyed.inner.write(message, blockBytes, 'utf8');
-    keyed.outer.write(hash(algorithm, keyed.inner.subarray(0, blockBytes + written), 'latin1'), blockBytes, 'latin1');
-    return hash(algorithm, keyed.outer, encoding);
+    const inner = hash(algorithm, keyed.inner.subarray(0, blockBytes + written), 'latin1');
+    const outer = keyed.outer.subarray(0, blockBytes + keyed.outer.write(inner, blockBytes, 'latin1'));
+    if (length === undefined) return hash(algorithm, outer, encoding);
+    return keyed.digest.toString(encoding, 0, Math.min(length, bytesOf(hash(algorithm, outer, 'latin1'), keyed.digest)));
   };
-}
-
-const base64UrlAlphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-
-/** The base64url of a digest's first `length` bytes, from the base64url of the whole digest (no padding). */
-function truncatedBase64Url(whole: string, length: number): string {
-  const characters = Math.ceil((length * 4) / 3);
-  const rest = length % 3;
-  if (rest === 0) return whole.slice(0, characters);
-  // The last character holds the cut byte's top bits and, in the whole digest, the next byte's: keep only the former.
-  const last = base64UrlAlphabet.indexOf(whole[characters - 1]!) & (rest === 1 ? 0x30 : 0x3c);
-  return whole.slice(0, characters - 1) + base64UrlAlphabet[last]!;
 }
 
 let syncSelected: SyncHmac | null | undefined;
@@ -115,7 +103,10 @@ function selectSyncHmac(): SyncHmac | null {
   if (!node) return null;
   const buffer = (globalThis as { Buffer?: BufferClass }).Buffer;
   if (node.hash && buffer) return oneShotHmac(node.hash.bind(node), buffer);
-  return (algorithm, secret, message, encoding) => node.createHmac(algorithm, secret).update(message).digest(encoding);
+  return (algorithm, secret, message, encoding, length) => {
+    const digest = node.createHmac(algorithm, secret).update(message).digest();
+    return digest.toString(encoding, 0, length ?? digest.length);
+  };
 }
 
 /**
@@ -129,11 +120,7 @@ export function syncHmac(): SyncHmac | undefined {
 
 function selectHmac(): HmacFunction {
   const sync = syncHmac();
-  if (!sync) return webCryptoHmac;
-  return (secret, message, length) => {
-    const whole = sync('sha256', secret, message, 'base64url');
-    return length >= 32 ? whole : truncatedBase64Url(whole, length);
-  };
+  return sync ? (secret, message, length) => sync('sha256', secret, message, 'base64url', length) : webCryptoHmac;
 }
 
 let selected: HmacFunction | undefined;
