@@ -3,8 +3,9 @@ import { bytesToBase64Url, utf8 } from './base64url.js';
 /** HMAC-SHA256 of `message`, first `length` bytes, as base64url. */
 export type HmacFunction = (secret: string, message: string, length: number) => string | Promise<string>;
 
-/** A hash node:crypto's one-shot HMAC can use, and how its whole digest is written out. */
+/** A hash `syncHmac` can use. */
 export type HmacAlgorithm = 'sha256' | 'sha1';
+/** How `syncHmac` writes the digest out. */
 export type HmacEncoding = 'base64' | 'base64url';
 
 /** A synchronous HMAC of a text (UTF-8) in `encoding`: the whole digest, or its first `length` bytes. */
