@@ -88,7 +88,9 @@ export type { Capabilities, Logger, ProviderAdapter, Rendered, StepCapability, S
 
 export { signToken, verifyToken } from './token/call-token.js';
 export type { CallState, TokenContent, TokenOptions } from './token/call-token.js';
-export { base64UrlToBytes, base64UrlToText, bytesToBase64Url, textToBase64Url } from './token/base64url.js';
+export { base64UrlToBytes, base64UrlToText, base64UrlToTextUnchecked, bytesToBase64Url, textToBase64Url } from './token/base64url.js';
+export { syncHmac } from './token/hmac.js';
+export type { HmacAlgorithm, HmacEncoding, SyncHmac } from './token/hmac.js';
 
 export { claimKey, claimOnce, claimStepByStep, setMany, updateJson } from './store/store.js';
 export type { Store, StoreClaim, StoreClaimResult, StoreWrite, StoreWriteOptions } from './store/store.js';

@@ -147,6 +147,31 @@ describe('HMAC implementations', () => {
   });
 });
 
+describe('syncHmac (node:crypto, two one-shot hashes over cached pads)', () => {
+  it('equals createHmac for SHA-256 and SHA-1, both encodings, short, block-sized, long and non-ASCII keys and messages', async () => {
+    const { syncHmac } = await import('../src/token/hmac.js');
+    const { createHmac } = await import('node:crypto');
+    const hmac = syncHmac()!;
+    const secrets = ['twilio-auth-token', 'k'.repeat(64), 'long-key-'.repeat(12), 'clé-secrète-🔑'];
+    // Lengths around the block size, then long enough to make the scratch space grow, then back to short (reused).
+    const messages = [...Array.from({ length: 140 }, (_, length) => 'é✓a'.repeat(length).slice(0, length)), 'z'.repeat(9_000), 'short'];
+    messages.push('\ud800 lone surrogate');
+    for (const algorithm of ['sha256', 'sha1'] as const)
+      for (const secret of secrets)
+        for (const message of messages)
+          for (const encoding of ['base64', 'base64url'] as const)
+            expect(hmac(algorithm, secret, message, encoding)).toBe(createHmac(algorithm, secret).update(message).digest(encoding));
+  });
+
+  it('tokens truncate the MAC to any byte length as WebCrypto does', async () => {
+    const { hmacSha256, webCryptoHmacSha256 } = await import('../src/token/hmac.js');
+    for (let length = 1; length <= 32; length++)
+      expect(await hmacSha256('secret-0123456789abcdef', 'CA1\npayload', length)).toBe(
+        await webCryptoHmacSha256('secret-0123456789abcdef', 'CA1\npayload', length),
+      );
+  });
+});
+
 // On Node the MAC comes from node:crypto; on Workers and Deno from WebCrypto. These load fresh copies of the modules
 // with process.getBuiltinModule hidden (or answering a node:crypto without the one-shot `hash`), as on those runtimes.
 const processWithBuiltins = process as { getBuiltinModule?: unknown };

@@ -72,7 +72,10 @@ function groupForm(text: string): Record<string, string | string[]> {
   return signedParams;
 }
 
-const read = new WeakMap<RawWebhook, TwilioFields>();
+// The webhook read last and its fields: the pipeline's verify and parse read the same webhook one after the other. A
+// WeakMap entry per webhook cost more than reading the form (its table grows and is swept with every short-lived key).
+let lastWebhook: RawWebhook | undefined;
+let lastFields: TwilioFields | undefined;
 
 function malformed(message: string): CallFlowError {
   return new CallFlowError('invalid-webhook', message, { provider: 'twilio' });
@@ -80,8 +83,7 @@ function malformed(message: string): CallFlowError {
 
 /** The fields of a Twilio webhook (query for GET, JSON, or form), read once per webhook; throws `invalid-webhook` when malformed. */
 export function readTwilioFields(webhook: RawWebhook): TwilioFields {
-  const known = read.get(webhook);
-  if (known) return known;
+  if (webhook === lastWebhook) return lastFields!;
   let fields: TwilioFields;
   if (webhook.method === 'GET' || webhook.method === 'HEAD') {
     const params: TwilioParams = {};
@@ -110,6 +112,7 @@ export function readTwilioFields(webhook: RawWebhook): TwilioFields {
       }
     }
   }
-  read.set(webhook, fields);
+  lastWebhook = webhook;
+  lastFields = fields;
   return fields;
 }

@@ -190,9 +190,12 @@ export function emptyTwiml(): string {
   return `${declaration}<Response/>`;
 }
 
+const noExtras: Record<string, AttributeValue> = Object.freeze({}) as Record<string, AttributeValue>;
+
 function extra(step: { providerOptions?: { twilio?: Record<string, unknown> } }): Record<string, AttributeValue> {
   const options = step.providerOptions?.twilio;
-  if (!options) return {};
+  // Most steps have none: one shared empty object, which a spread copies nothing from.
+  if (!options) return noExtras;
   const out: Record<string, AttributeValue> = {};
   for (const [name, value] of Object.entries(options)) {
     if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) continue;
@@ -217,18 +220,26 @@ function renderMedia(step: MediaStep): string {
   }
 }
 
+const routeKey = /^[0-9*]+$/;
+
 function gatherDigits(step: GatherStep): number | undefined {
   if (step.numDigits !== undefined) return step.numDigits;
   if (step.maxDigits !== undefined) return step.maxDigits;
-  const keys = Object.keys(step.routes ?? {}).filter((key) => /^[0-9*]+$/.test(key));
-  if (keys.length === 0 || keys.length !== Object.keys(step.routes ?? {}).length) return undefined;
-  // provider: Twilio waits for finishOnKey or the timeout unless numDigits is set; end input at the longest route key.
-  return Math.max(...keys.map((key) => key.length));
+  // provider: Twilio waits for finishOnKey or the timeout unless numDigits is set; end input at the longest route key,
+  // when every route is a key sequence.
+  let longest: number | undefined;
+  for (const key of Object.keys(step.routes ?? {})) {
+    if (!routeKey.test(key)) return undefined;
+    longest = Math.max(longest ?? 0, key.length);
+  }
+  return longest;
 }
 
 function renderGather(step: GatherStep, url: string): string {
   const input = step.input ?? 'dtmf';
   const speech = input !== 'dtmf';
+  let prompt = '';
+  for (const media of step.prompt) prompt += renderMedia(media);
   const attributes: Record<string, AttributeValue> = {
     input: input === 'both' ? 'dtmf speech' : input,
     action: url,
@@ -243,8 +254,6 @@ function renderGather(step: GatherStep, url: string): string {
     speechTimeout: speech ? (step.speech?.endSilenceSeconds ?? 'auto') : undefined,
     ...extra(step),
   };
-  let prompt = '';
-  for (const media of step.prompt) prompt += renderMedia(media);
   // The Redirect is only reached if Twilio skipped the action anyway; it reports no input the same way.
   return element('Gather', attributes, prompt) + textElement('Redirect', { method: 'POST' }, url);
 }

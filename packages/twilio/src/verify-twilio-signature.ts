@@ -1,4 +1,4 @@
-import { lazyNodeCrypto } from '@callflow/core';
+import { lazyNodeCrypto, syncHmac } from '@callflow/core';
 
 /** What a Twilio signature covers: the exact URL Twilio requested, and the form fields or the raw JSON body. */
 export interface TwilioSignedRequest {
@@ -228,8 +228,8 @@ function constantTimeEqual(a: string, b: string): boolean {
 
 /** HMAC-SHA1 of the signed string, base64: synchronous on node:crypto, a promise on WebCrypto. */
 function signatureOfText(authToken: string, data: string): string | Promise<string> {
-  const node = nodeCrypto();
-  if (node) return node.createHmac('sha1', authToken).update(data).digest('base64');
+  const hmac = syncHmac();
+  if (hmac) return hmac('sha1', authToken, data, 'base64');
   return hmacKey(authToken).then(async (key) => base64(await crypto.subtle.sign('HMAC', key, encoder.encode(data))));
 }
 

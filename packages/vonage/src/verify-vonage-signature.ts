@@ -1,9 +1,10 @@
 import {
   base64UrlToBytes,
-  base64UrlToText,
+  base64UrlToTextUnchecked,
   bytesToBase64Url,
   claimOnce,
   lazyNodeCrypto,
+  syncHmac,
   textToBase64Url,
   type Store,
 } from '@callflow/core';
@@ -86,18 +87,23 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 /** node:crypto's one-shot digest (Node ≥ 20.12): no Hash object per call. */
 type OneShotHash = (algorithm: 'sha256', data: string | Uint8Array, outputEncoding: 'hex') => string;
 
+/** `sha256Hex` answered synchronously on node:crypto (no promise per hash); `undefined` elsewhere. */
+export function sha256HexNow(input: string | Uint8Array): string | undefined {
+  const node = nodeCrypto();
+  if (!node) return undefined;
+  const hash = (node as { hash?: OneShotHash }).hash;
+  if (typeof hash === 'function') return hash('sha256', input, 'hex');
+  // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
+  return node
+    .createHash('sha256')
+    .update(input as string)
+    .digest('hex');
+}
+
 /** SHA-256 of a text (as UTF-8) or of bytes, as lowercase hex (Vonage's `payload_hash`). */
 export async function sha256Hex(input: string | Uint8Array): Promise<string> {
-  const node = nodeCrypto();
-  if (node) {
-    const hash = (node as { hash?: OneShotHash }).hash;
-    if (typeof hash === 'function') return hash('sha256', input, 'hex');
-    // node:crypto's update takes bytes as well (the lazy loader's type only spells out strings).
-    return node
-      .createHash('sha256')
-      .update(input as string)
-      .digest('hex');
-  }
+  const now = sha256HexNow(input);
+  if (now !== undefined) return now;
   const bytes = typeof input === 'string' ? encoder.encode(input) : new Uint8Array(input);
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   let hex = '';
@@ -135,8 +141,9 @@ export async function verifyVonageSignature(
   let claims: VonageJwtClaims;
   try {
     // Every webhook of an account carries the same JWT header: one already found to say HS256 is not decoded again.
-    if (!acceptedHeaders.has(headerPart)) jwtHeader = JSON.parse(base64UrlToText(headerPart)) as { alg?: unknown };
-    claims = JSON.parse(base64UrlToText(claimsPart)) as VonageJwtClaims;
+    // The parts are base64url already (the pattern above): decoded without checking the alphabet again.
+    if (!acceptedHeaders.has(headerPart)) jwtHeader = JSON.parse(base64UrlToTextUnchecked(headerPart)) as { alg?: unknown };
+    claims = JSON.parse(base64UrlToTextUnchecked(claimsPart)) as VonageJwtClaims;
   } catch {
     return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON' };
   }
@@ -149,14 +156,12 @@ export async function verifyVonageSignature(
     acceptedHeaders.add(headerPart);
   }
   let verified = false;
-  const node = nodeCrypto();
-  if (node) {
+  const hmac = syncHmac();
+  if (hmac) {
     // The base64url text compared as it came, as jsonwebtoken (jws) does: a signature in another spelling is refused.
+    const signed = `${headerPart}.${claimsPart}`;
     for (const secret of secrets) {
-      const expected = (node.createHmac('sha256', secret).update(`${headerPart}.${claimsPart}`) as unknown as Base64UrlDigest).digest(
-        'base64url',
-      );
-      if (constantTimeEqual(expected, signaturePart)) {
+      if (constantTimeEqual(hmac('sha256', secret, signed, 'base64url'), signaturePart)) {
         verified = true;
         break;
       }
@@ -212,7 +217,7 @@ export async function verifyVonageSignature(
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
     if (!isEmptyPayload(payload))
       return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
-  } else if (claims.payload_hash.toLowerCase() !== (await sha256Hex(payload))) {
+  } else if (claims.payload_hash.toLowerCase() !== (sha256HexNow(payload) ?? (await sha256Hex(payload)))) {
     return {
       valid: false,
       reason: 'payload-hash',
@@ -232,8 +237,6 @@ export async function verifyVonageSignature(
 
 /** JWT header parts already decoded and found to name HS256 (a few per account at most). */
 const acceptedHeaders = new Set<string>();
-
-type Base64UrlDigest = { digest(encoding: 'base64url'): string };
 
 function constantTimeEqual(a: string, b: string): boolean {
   if (a.length !== b.length) return false;

@@ -41,7 +41,7 @@ import {
   usesHoldLoop,
   vonageWebhookPaths,
 } from './render-ncco.js';
-import { sha256Hex, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
+import { sha256Hex, sha256HexNow, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import {
   addToQueue,
@@ -122,6 +122,15 @@ function signatureSecretsOf(value: VonageHandlerOptions['signatureSecret']): rea
 
 function malformed(message: string): CallFlowError {
   return new CallFlowError('invalid-webhook', message, { provider: 'vonage' });
+}
+
+const knownPaths = new Set<string>(Object.values(vonageWebhookPaths));
+
+/** The path's last segment, trailing slashes ignored (`/vonage/input/` → `input`). */
+function lastPathSegment(pathname: string): string {
+  let end = pathname.length;
+  while (end > 0 && pathname.charCodeAt(end - 1) === 47) end--;
+  return pathname.slice(pathname.lastIndexOf('/', end - 1) + 1, end);
 }
 
 function fieldsOf(webhook: RawWebhook): Record<string, unknown> {
@@ -213,7 +222,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
 
     /** A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input). */
     async function deliveryIdOf(token: string, text: string): Promise<string> {
-      return (await sha256Hex(`${token}\n${text}`)).slice(0, 32);
+      const deliveryText = `${token}\n${text}`;
+      return (sha256HexNow(deliveryText) ?? (await sha256Hex(deliveryText))).slice(0, 32);
     }
 
     /** The call id of a callback (the URLs callflow signs carry it), not of the answer or event webhooks, which carry it in the body. */
@@ -371,9 +381,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     }
 
     async function parse(webhook: RawWebhook): Promise<WebhookEvent<Ncco>> {
-      const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      if (!(Object.values(vonageWebhookPaths) as string[]).includes(path))
-        return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
+      const path = lastPathSegment(webhook.url.pathname);
+      if (!knownPaths.has(path)) return { type: 'refuse', reason: 'unknown-path', message: 'unknown Vonage webhook path' };
       const fields = fieldsOf(webhook);
       const query = webhook.url.searchParams;
       const token = query.get('t') ?? undefined;

@@ -129,7 +129,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   /** Hooks, render, and (for a tracked delivery, unless the caller records it with the document) the call's new position; the document. */
   async function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome, recordPosition = true): Promise<Output> {
     if (turn.effects.length !== 0) await runHooks(turn, hooksOnce);
-    await noteEnd(turn, outcome);
+    // A turn that goes on (most of them) has no end to note: no promise for it.
+    if (turn.ended) await noteEnd(turn, outcome);
     // A provider that signs nothing extra and prepares nothing renders at once: no promise per step of the way.
     const { output } = instance.continuationStates || instance.prepare ? await render(turn) : renderSupported(turn);
     if (replies && recordPosition) await replies.moveTo(turn.call.callId, turn.token ?? endedPosition);
@@ -447,7 +448,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     }
     const call = event.type === 'start' || event.type === 'outcome' ? event.call : undefined;
     try {
-      return await act(event);
+      // A resume (most webhooks) goes straight there, without act's promise around it.
+      return await (event.type === 'outcome' ? resume(event) : act(event));
     } catch (error) {
       return failure(error, call);
     }

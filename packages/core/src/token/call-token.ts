@@ -43,12 +43,22 @@ export interface TokenOptions {
 
 /** Throws `CallFlowError('invalid-token')` when the secret is missing or too short. */
 export function secretsOf(options: Pick<TokenOptions, 'secret'>): readonly string[] {
-  const secrets = typeof options.secret === 'string' ? [options.secret] : options.secret;
-  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 16)) {
-    throw new CallFlowError('invalid-token', 'token secret missing or shorter than 16 characters');
+  const secret = options.secret;
+  // Every token of a handler is signed and checked with the same secret: its one-item list is built once.
+  if (typeof secret === 'string' && secret === lastSecret) return lastSecrets;
+  const secrets = typeof secret === 'string' ? [secret] : secret;
+  let valid = secrets.length > 0;
+  for (let index = 0; valid && index < secrets.length; index++) valid = typeof secrets[index] === 'string' && secrets[index]!.length >= 16;
+  if (!valid) throw new CallFlowError('invalid-token', 'token secret missing or shorter than 16 characters');
+  if (typeof secret === 'string') {
+    lastSecret = secret;
+    lastSecrets = secrets;
   }
   return secrets;
 }
+
+let lastSecret: string | undefined;
+let lastSecrets: readonly string[] = [];
 
 /**
  * Signs a call state into a compact URL-safe token bound to one call id.

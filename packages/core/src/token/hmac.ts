@@ -3,11 +3,23 @@ import { bytesToBase64Url, utf8 } from './base64url.js';
 /** HMAC-SHA256 of `message`, first `length` bytes, as base64url. */
 export type HmacFunction = (secret: string, message: string, length: number) => string | Promise<string>;
 
-type NodeDigest = Uint8Array & { toString(encoding: 'base64url', start: number, end: number): string };
-/** node:crypto's one-shot digest (Node ≥ 20.12), with a Buffer out. */
-type OneShotHash = (algorithm: 'sha256', data: Uint8Array, outputEncoding: 'buffer') => NodeDigest;
+/** A hash `syncHmac` can use. */
+export type HmacAlgorithm = 'sha256' | 'sha1';
+/** How `syncHmac` writes the digest out. */
+export type HmacEncoding = 'base64' | 'base64url';
+
+/** A synchronous HMAC of a text (UTF-8) in `encoding`: the whole digest, or its first `length` bytes. */
+export type SyncHmac = (algorithm: HmacAlgorithm, secret: string, message: string, encoding: HmacEncoding, length?: number) => string;
+
+/** node:crypto's one-shot digest (Node ≥ 20.12); a string out ('latin1' is the digest's bytes, one character each). */
+type OneShotHash = (algorithm: HmacAlgorithm, data: Uint8Array, outputEncoding: 'latin1' | HmacEncoding) => string;
+type NodeBuffer = Uint8Array & {
+  write(text: string, offset: number, encoding: 'utf8' | 'latin1'): number;
+  toString(encoding: HmacEncoding, start?: number, end?: number): string;
+  subarray(start?: number, end?: number): NodeBuffer;
+};
 type NodeCrypto = {
-  createHmac(algorithm: string, key: string): { update(data: string): { digest(): NodeDigest } };
+  createHmac(algorithm: string, key: string): { update(data: string): { digest(): NodeBuffer } };
   hash?: OneShotHash;
 };
 
@@ -37,60 +49,79 @@ const webCryptoHmac: HmacFunction = async (secret, message, length) => {
   return bytesToBase64Url(new Uint8Array(signature, 0, length));
 };
 
-/** A key's two HMAC pads (RFC 2104): the key, hashed first when longer than a block, XORed with 0x36 and 0x5c. */
-interface Pads {
-  inner: Uint8Array;
-  outer: Uint8Array;
-}
-
 const blockBytes = 64;
 
-function padsOf(hash: OneShotHash, secret: string): Pads {
-  let key = utf8(secret);
-  if (key.length > blockBytes) key = new Uint8Array(hash('sha256', key, 'buffer'));
-  const pads = { inner: new Uint8Array(blockBytes), outer: new Uint8Array(blockBytes) };
-  for (let index = 0; index < blockBytes; index++) {
-    pads.inner[index] = (key[index] ?? 0) ^ 0x36;
-    pads.outer[index] = (key[index] ?? 0) ^ 0x5c;
-  }
-  return pads;
+/**
+ * One key's scratch space (RFC 2104): the inner pad followed by room for the message, the outer pad followed by room
+ * for the inner digest (the pads written once), and room for the outer digest when it is cut short.
+ */
+interface Keyed {
+  inner: NodeBuffer;
+  outer: NodeBuffer;
+  digest: NodeBuffer;
 }
 
+type BufferClass = { alloc(size: number): NodeBuffer };
+
 /**
- * HMAC-SHA256 as two one-shot SHA-256 calls over cached pads: H(outer pad ‖ H(inner pad ‖ message)).
- * `createHmac` spends more on building its Hmac object (~2.5 µs) than on hashing a token's few blocks.
+ * HMAC as two one-shot hashes over cached pads: H(outer pad ‖ H(inner pad ‖ message)). `createHmac` spends more on
+ * building its Hmac object than on hashing a webhook's few blocks, and a digest asked for as a Buffer costs more than
+ * the hash: the digests come out as strings (latin1 is one character per byte, written back as the bytes).
  */
-function oneShotHmac(hash: OneShotHash): HmacFunction {
-  const padCache = new Map<string, Pads>();
-  const encoder = new TextEncoder();
-  // Scratch space, reused: each call runs to completion synchronously.
-  let innerInput = new Uint8Array(blockBytes + 256);
-  let messageInput = innerInput.subarray(blockBytes);
-  const outerInput = new Uint8Array(blockBytes + 32);
-  return (secret, message, length) => {
-    let pads = padCache.get(secret);
-    if (pads === undefined) {
-      pads = padsOf(hash, secret);
-      padCache.set(secret, pads);
+function oneShotHmac(hash: OneShotHash, allocate: BufferClass): SyncHmac {
+  const caches = { sha256: new Map<string, Keyed>(), sha1: new Map<string, Keyed>() };
+  const bytesOf = (text: string, into: NodeBuffer) => into.write(text, 0, 'latin1');
+  return (algorithm, secret, message, encoding, length) => {
+    const cache = caches[algorithm];
+    let keyed = cache.get(secret);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit. Each call runs to completion synchronously, so the space is reused.
+    if (keyed === undefined || keyed.inner.length - blockBytes < message.length * 3) {
+      let key: Uint8Array = utf8(secret);
+      const digest = allocate.alloc(32);
+      // A key longer than a block is hashed first.
+      if (key.length > blockBytes) key = digest.subarray(0, bytesOf(hash(algorithm, key, 'latin1'), digest));
+      keyed = { inner: allocate.alloc(blockBytes + Math.max(256, message.length * 3)), outer: allocate.alloc(blockBytes + 32), digest };
+      for (let index = 0; index < blockBytes; index++) {
+        keyed.inner[index] = (key[index] ?? 0) ^ 0x36;
+        keyed.outer[index] = (key[index] ?? 0) ^ 0x5c;
+      }
+      // A handler has a few secrets; a caller passing a new one on every call does not grow the cache without end.
+      if (cache.size >= 64) cache.clear();
+      cache.set(secret, keyed);
     }
-    // UTF-8 takes at most 3 bytes per UTF-16 unit.
-    if (messageInput.length < message.length * 3) {
-      innerInput = new Uint8Array(blockBytes + message.length * 3);
-      messageInput = innerInput.subarray(blockBytes);
-    }
-    innerInput.set(pads.inner);
-    const { written } = encoder.encodeInto(message, messageInput);
-    outerInput.set(pads.outer);
-    outerInput.set(hash('sha256', innerInput.subarray(0, blockBytes + written), 'buffer'), blockBytes);
-    return hash('sha256', outerInput, 'buffer').toString('base64url', 0, length);
+    const written = keyed.inner.write(message, blockBytes, 'utf8');
+    const inner = hash(algorithm, keyed.inner.subarray(0, blockBytes + written), 'latin1');
+    const outer = keyed.outer.subarray(0, blockBytes + keyed.outer.write(inner, blockBytes, 'latin1'));
+    if (length === undefined) return hash(algorithm, outer, encoding);
+    return keyed.digest.toString(encoding, 0, Math.min(length, bytesOf(hash(algorithm, outer, 'latin1'), keyed.digest)));
   };
 }
 
-function selectHmac(): HmacFunction {
+let syncSelected: SyncHmac | null | undefined;
+
+function selectSyncHmac(): SyncHmac | null {
   const node = nodeCrypto();
-  if (!node) return webCryptoHmac;
-  if (node.hash) return oneShotHmac(node.hash.bind(node));
-  return (secret, message, length) => bytesToBase64Url(node.createHmac('sha256', secret).update(message).digest().subarray(0, length));
+  if (!node) return null;
+  const buffer = (globalThis as { Buffer?: BufferClass }).Buffer;
+  if (node.hash && buffer) return oneShotHmac(node.hash.bind(node), buffer);
+  return (algorithm, secret, message, encoding, length) => {
+    const digest = node.createHmac(algorithm, secret).update(message).digest();
+    return digest.toString(encoding, 0, length ?? digest.length);
+  };
+}
+
+/**
+ * node:crypto's HMAC where the runtime has it (synchronous: WebCrypto's promise round trip costs more than the hash on
+ * Node); `undefined` elsewhere, where callers use WebCrypto. node:crypto is loaded on the first call.
+ */
+export function syncHmac(): SyncHmac | undefined {
+  if (syncSelected === undefined) syncSelected = selectSyncHmac();
+  return syncSelected ?? undefined;
+}
+
+function selectHmac(): HmacFunction {
+  const sync = syncHmac();
+  return sync ? (secret, message, length) => sync('sha256', secret, message, 'base64url', length) : webCryptoHmac;
 }
 
 let selected: HmacFunction | undefined;
