@@ -47,6 +47,33 @@ describe('flow diagnostics on a runtime that cannot load them synchronously', ()
     expect(core.validateFlow({}).ok).toBe(false);
   });
 
+  it('refuses wrong handler options at once, naming each option; after loadFlowDiagnostics() it words each problem', async () => {
+    const core = await freshCore();
+    const provider = { name: 'test', checkOptions: () => [{ option: 'apiKey', message: 'is required' }] } as unknown as Parameters<
+      Core['checkHandlerOptions']
+    >[0];
+    const options = { flow: {}, secret: 'short', publicBaseUrl: 'ivr.example.com' } as unknown as Parameters<
+      Core['checkHandlerOptions']
+    >[1];
+    let thrown: unknown;
+    try {
+      core.checkHandlerOptions(provider, options);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(core.isCallFlowError(thrown, 'invalid-options')).toBe(true);
+    const { provider: named, reason } = thrown as InstanceType<Core['CallFlowError']>;
+    expect({ named, reason }).toEqual({ named: 'test', reason: 'secret' });
+    expect((thrown as Error).message).toMatch(
+      /^\[callflow:test\] invalid handler options: secret is wrong .*await loadFlowDiagnostics\(\)/,
+    );
+    expect((thrown as Error).message).toMatch(/; publicBaseUrl is wrong .*; apiKey is required$/);
+    await core.loadFlowDiagnostics();
+    expect(() => core.checkHandlerOptions(provider, options)).toThrow(
+      "invalid handler options: secret every secret must be a string of 16 or more characters; publicBaseUrl 'ivr.example.com' is not an absolute URL; include the scheme, e.g. https://ivr.example.com; apiKey is required",
+    );
+  });
+
   it('lists the problems of a wrong step a dynamic node returns (the engine loads them itself)', async () => {
     const core = await freshCore();
     const flow = core.defineFlow({

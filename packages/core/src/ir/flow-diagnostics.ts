@@ -1,5 +1,6 @@
-// The flow diagnostics, in their own chunk (dist/diagnostics.js): every problem of a flow with its path, message and
-// hint, and the schemas' issues. Loaded only when a flow or a value is wrong, or `validateFlow` is asked for the warnings
-// (see `loadFlowDiagnostics` in validate-flow.ts).
+// The diagnostics, in their own chunk (dist/diagnostics.js): every problem of a flow with its path, message and hint,
+// the schemas' issues, and the messages for a handler's wrong options. Loaded only when a flow, a value or an option is
+// wrong, or `validateFlow` is asked for the warnings (see `loadFlowDiagnostics` in validate-flow.ts).
+export { handlerOptionProblems } from '../provider/handler-option-problems.js';
 export { listFlowProblems } from './list-flow-problems.js';
 export { flowSchemas } from './schema.js';
