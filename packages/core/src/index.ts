@@ -54,7 +54,7 @@ export {
 export { assertProviderSupport, assertStepsSupported, unsupportedOptionsOf, unsupportedUses } from './provider/check-provider-support.js';
 export type { UnsupportedUse } from './provider/check-provider-support.js';
 export type { ParseFlowOptions } from './ir/parse-flow.js';
-export { didYouMean, editDistance, nearest } from './ir/suggest.js';
+export { didYouMean, editDistance, nearest } from './ir/did-you-mean.js';
 
 export {
   conference,

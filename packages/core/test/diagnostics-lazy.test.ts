@@ -47,7 +47,7 @@ describe('flow diagnostics on a runtime that cannot load them synchronously', ()
     expect(core.validateFlow({}).ok).toBe(false);
   });
 
-  it('refuses wrong handler options at once, naming each option; after loadFlowDiagnostics() it words each problem', async () => {
+  it('refuses wrong handler options at once, naming each option; after loadFlowDiagnostics() it words each problem (and did-you-mean works)', async () => {
     const core = await freshCore();
     const provider = { name: 'test', checkOptions: () => [{ option: 'apiKey', message: 'is required' }] } as unknown as Parameters<
       Core['checkHandlerOptions']
@@ -65,13 +65,17 @@ describe('flow diagnostics on a runtime that cannot load them synchronously', ()
     const { provider: named, reason } = thrown as InstanceType<Core['CallFlowError']>;
     expect({ named, reason }).toEqual({ named: 'test', reason: 'secret' });
     expect((thrown as Error).message).toMatch(
-      /^\[callflow:test\] invalid handler options: secret is wrong .*await loadFlowDiagnostics\(\)/,
+      /^\[callflow:test\] invalid handler options: secret is wrong; publicBaseUrl is wrong; apiKey is required \(.*`await loadFlowDiagnostics\(\)`.*\)$/,
     );
-    expect((thrown as Error).message).toMatch(/; publicBaseUrl is wrong .*; apiKey is required$/);
+    expect(() => core.commonOptionProblems(options, true)).toThrow(/await loadFlowDiagnostics\(\)/);
+    expect(() => core.didYouMean('salse', ['sales'])).toThrow(/await loadFlowDiagnostics\(\)/);
     await core.loadFlowDiagnostics();
     expect(() => core.checkHandlerOptions(provider, options)).toThrow(
       "invalid handler options: secret every secret must be a string of 16 or more characters; publicBaseUrl 'ivr.example.com' is not an absolute URL; include the scheme, e.g. https://ivr.example.com; apiKey is required",
     );
+    expect(core.didYouMean('salse', ['sales', 'support'])).toBe("did you mean 'sales'?");
+    expect(core.nearest('timout', ['timeoutSeconds'])).toBe('timeoutSeconds');
+    expect(core.editDistance('kitten', 'sitting')).toBe(3);
   });
 
   it('lists the problems of a wrong step a dynamic node returns (the engine loads them itself)', async () => {

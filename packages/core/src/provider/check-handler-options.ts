@@ -28,28 +28,28 @@ export interface OptionFault {
 /** What is wrong with the options every handler takes, as keys named by option (no messages: see `commonOptionProblems`). */
 export function commonOptionFaults(options: ProviderHandlerOptions, needsPublicBaseUrl: boolean): OptionFault[] {
   const faults: OptionFault[] = [];
-  const fault = (option: string, kind: OptionFault['fault']) => faults.push({ option, fault: kind });
+  const fault = (option: string, kind = option as OptionFault['fault']) => faults.push({ option, fault: kind });
   if (options === null || typeof options !== 'object') return [{ option: 'options', fault: 'object' }];
-  if (options.flow === null || typeof options.flow !== 'object') fault('flow', 'flow');
+  if (options.flow === null || typeof options.flow !== 'object') fault('flow');
   const secrets = typeof options.secret === 'string' ? [options.secret] : Array.isArray(options.secret) ? options.secret : undefined;
-  if (secrets === undefined) fault('secret', 'secret');
+  if (secrets === undefined) fault('secret');
   else if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 16)) fault('secret', 'secrets');
   if (options.publicBaseUrl === undefined || options.publicBaseUrl === '') {
-    if (needsPublicBaseUrl) fault('publicBaseUrl', 'publicBaseUrl');
+    if (needsPublicBaseUrl) fault('publicBaseUrl');
   } else if (!isHttpUrl(options.publicBaseUrl)) fault('publicBaseUrl', 'url');
   positive(fault, 'tokenTtlSeconds', options.tokenTtlSeconds);
   positive(fault, 'maxBodyBytes', options.maxBodyBytes, true);
   positive(fault, 'maxFormFields', options.maxFormFields, true);
   if (options.verifySignatures !== undefined && typeof options.verifySignatures !== 'boolean') fault('verifySignatures', 'boolean');
   if (options.store !== undefined && (typeof options.store?.get !== 'function' || typeof options.store?.compareAndSet !== 'function'))
-    fault('store', 'store');
+    fault('store');
   if (options.logger !== undefined && (typeof options.logger?.warn !== 'function' || typeof options.logger?.error !== 'function'))
-    fault('logger', 'logger');
+    fault('logger');
   if (options.hooks !== undefined) {
     for (const [name, hook] of Object.entries(options.hooks ?? {})) if (typeof hook !== 'function') fault(`hooks.${name}`, 'function');
   }
-  if (options.now !== undefined && typeof options.now !== 'function') fault('now', 'now');
-  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function') fault('onCallEvent', 'onCallEvent');
+  if (options.now !== undefined && typeof options.now !== 'function') fault('now');
+  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function') fault('onCallEvent');
   return faults;
 }
 
@@ -70,25 +70,12 @@ function positive(fault: (option: string, kind: OptionFault['fault']) => void, o
 }
 
 /**
- * The problems with the options every handler takes, named by option, with their messages (from the diagnostics
- * chunk: by `require` on Node; elsewhere after `await loadFlowDiagnostics()`, else a message saying so).
+ * The problems with the options every handler takes, named by option, with their messages (from the diagnostics chunk:
+ * by `require` on Node; on Workers, or where callflow was bundled again, after `await loadFlowDiagnostics()`).
  */
 export function commonOptionProblems(options: ProviderHandlerOptions, needsPublicBaseUrl: boolean): OptionProblem[] {
-  return worded(commonOptionFaults(options, needsPublicBaseUrl), options);
-}
-
-function worded(faults: OptionFault[], options: ProviderHandlerOptions): OptionProblem[] {
-  if (faults.length === 0) return [];
-  try {
-    return flowDiagnostics().handlerOptionProblems(faults, options);
-  } catch {
-    // A Worker (or a bundle of callflow) that did not load the diagnostics: each wrong option is named all the same.
-    return faults.map(({ option }) => ({
-      option,
-      message:
-        'is wrong (the reason is in the diagnostics chunk, which this runtime cannot load synchronously: `await loadFlowDiagnostics()` first)',
-    }));
-  }
+  const faults = commonOptionFaults(options, needsPublicBaseUrl);
+  return faults.length === 0 ? [] : flowDiagnostics().handlerOptionProblems(faults, options);
 }
 
 /** Throws one `invalid-options` error naming every problem with a handler's options; the same checks for every provider. */
@@ -99,14 +86,18 @@ export function checkHandlerOptions<Options extends ProviderHandlerOptions>(
   const faults = commonOptionFaults(options, provider.needsPublicBaseUrl ?? true);
   const problems = faults.length === 0 || faults[0]!.option !== 'options' ? provider.checkOptions(options) : [];
   if (faults.length === 0 && problems.length === 0) return;
-  problems.unshift(...worded(faults, options));
+  let unworded = '';
+  try {
+    if (faults.length) problems.unshift(...flowDiagnostics().handlerOptionProblems(faults, options));
+  } catch (error) {
+    // A Worker (or a bundle of callflow) that did not load the diagnostics: each wrong option is named all the same, at once.
+    problems.unshift(...faults.map(({ option }) => ({ option, message: 'is wrong' })));
+    unworded = ` (${(error as Error).message.replace('[callflow] ', '')})`;
+  }
   throw new CallFlowError(
     'invalid-options',
-    `invalid handler options: ${problems.map((problem) => `${problem.option} ${problem.message}`).join('; ')}`,
-    {
-      provider: provider.name,
-      reason: problems[0]!.option,
-    },
+    `invalid handler options: ${problems.map((problem) => `${problem.option} ${problem.message}`).join('; ')}${unworded}`,
+    { provider: provider.name, reason: problems[0]!.option },
   );
 }
 
