@@ -90,4 +90,36 @@ describe('flow diagnostics on a runtime that cannot load them synchronously', ()
     await engine.start(call);
     expect(errors).toEqual(["[callflow] dynamic node 'menu' returned invalid steps: [0].text: text must not be empty"]);
   });
+
+  it('names the nodes and schedules a dynamic node returns that the flow does not have, and runs right steps', async () => {
+    const core = await freshCore();
+    let right = false;
+    const flow = core.defineFlow({
+      name: 'dynamic',
+      start: 'menu',
+      nodes: {
+        menu: () =>
+          right
+            ? [core.say('Hi.'), core.goto('bye')]
+            : [core.say('Hi.'), { type: 'goto', node: 'salse' }, { type: 'hours', schedule: 'office', open: 'bye', closed: 'bye' }],
+        bye: [core.hangup()],
+      },
+    } as unknown as Parameters<Core['defineFlow']>[0]);
+    const errors: string[] = [];
+    const engine = core.createEngine(flow, { secret: 'diagnostics-secret-0123456789', onError: (error) => errors.push(error.message) });
+    await engine.start(call);
+    expect(errors).toEqual([
+      "[callflow] dynamic node 'menu' returned invalid steps: [1].node: unknown node 'salse'; [2].schedule: unknown schedule 'office'",
+    ]);
+    errors.length = 0;
+    right = true;
+    const turn = await engine.start(call);
+    expect(errors).toEqual([]);
+    expect({ error: turn.error, ended: turn.ended, node: turn.node, steps: turn.steps.length }).toEqual({
+      error: undefined,
+      ended: true,
+      node: 'bye',
+      steps: 1,
+    });
+  });
 });
