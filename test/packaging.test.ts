@@ -318,7 +318,7 @@ console.log(JSON.stringify({
     }
   });
 
-  it('bundles the ES module build for a Worker: tree-shaken, one copy, luxon in a chunk of its own', async () => {
+  it('bundles the ES module build for a Worker: tree-shaken, one copy, luxon and the diagnostics in chunks of their own', async () => {
     const { build } = await import('esbuild');
     const outdir = join(projects.esm, 'worker-bundle');
     const result = await build({
@@ -346,11 +346,15 @@ export async function check() {
     const entry = outputs.find(([, output]) => output.entryPoint === '<stdin>')!;
     const inputs = outputs.flatMap(([, output]) => Object.keys(output.inputs));
     expect(inputs.filter((input) => input.includes('@callflow/core/dist/')).sort()).toEqual([
+      'node_modules/@callflow/core/dist/cjs/diagnostics.js',
       'node_modules/@callflow/core/dist/cjs/luxon.js',
       'node_modules/@callflow/core/dist/cjs/yaml.js',
       'node_modules/@callflow/core/dist/index.js',
     ]);
     expect(Object.keys(entry[1].inputs), 'luxon is not loaded up front').not.toContain('node_modules/@callflow/core/dist/cjs/luxon.js');
+    expect(Object.keys(entry[1].inputs), 'the diagnostics are not loaded up front').not.toContain(
+      'node_modules/@callflow/core/dist/cjs/diagnostics.js',
+    );
     const { stdout } = await run(
       process.execPath,
       ['--input-type=module', '-e', `const { check } = await import('./${entry[0]}'); console.log(JSON.stringify(await check()));`],
