@@ -54,7 +54,7 @@ export {
 export { assertProviderSupport, assertStepsSupported, unsupportedOptionsOf, unsupportedUses } from './provider/check-provider-support.js';
 export type { UnsupportedUse } from './provider/check-provider-support.js';
 export type { ParseFlowOptions } from './ir/parse-flow.js';
-export { didYouMean, editDistance, nearest } from './ir/suggest.js';
+export { didYouMean, editDistance, nearest } from './ir/did-you-mean.js';
 
 export {
   conference,
@@ -84,6 +84,7 @@ export type { CallPosition, Engine, EngineOptions } from './engine/create-engine
 export { flowVersionOf } from './engine/flow-version.js';
 export type { CallInfo, DialStatus, Effect, Outcome, OutcomeType, PlannedMedia, PlannedWait, Turn } from './engine/types.js';
 export { silentLogger } from './engine/adapter.js';
+export { withCapabilityNotes } from './engine/capability-notes.js';
 export type { Capabilities, Logger, ProviderAdapter, Rendered, StepCapability, Support, UnsupportedOption } from './engine/adapter.js';
 
 export { signToken, verifyToken } from './token/call-token.js';
@@ -132,7 +133,13 @@ export type {
   WebhookEvent,
 } from './provider/provider.js';
 export { retryLaterReason } from './provider/provider.js';
-export { checkHandlerOptions, commonOptionProblems, requiredCredential } from './provider/check-handler-options.js';
+export {
+  checkHandlerOptions,
+  commonOptionFaults,
+  commonOptionProblems,
+  type OptionFault,
+  requiredCredential,
+} from './provider/check-handler-options.js';
 export { consoleLogger, redactingLogger, refusalLogger } from './provider/webhook-logger.js';
 export { countFormFields, readWebhookBody } from './provider/read-webhook-body.js';
 export type { BodyFailure, LimitedBodySource } from './provider/read-webhook-body.js';

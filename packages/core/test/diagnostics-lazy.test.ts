@@ -47,6 +47,37 @@ describe('flow diagnostics on a runtime that cannot load them synchronously', ()
     expect(core.validateFlow({}).ok).toBe(false);
   });
 
+  it('refuses wrong handler options at once, naming each option; after loadFlowDiagnostics() it words each problem (and did-you-mean works)', async () => {
+    const core = await freshCore();
+    const provider = { name: 'test', checkOptions: () => [{ option: 'apiKey', message: 'is required' }] } as unknown as Parameters<
+      Core['checkHandlerOptions']
+    >[0];
+    const options = { flow: {}, secret: 'short', publicBaseUrl: 'ivr.example.com' } as unknown as Parameters<
+      Core['checkHandlerOptions']
+    >[1];
+    let thrown: unknown;
+    try {
+      core.checkHandlerOptions(provider, options);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(core.isCallFlowError(thrown, 'invalid-options')).toBe(true);
+    const { provider: named, reason } = thrown as InstanceType<Core['CallFlowError']>;
+    expect({ named, reason }).toEqual({ named: 'test', reason: 'secret' });
+    expect((thrown as Error).message).toMatch(
+      /^\[callflow:test\] invalid handler options: secret is wrong; publicBaseUrl is wrong; apiKey is required \(.*`await loadFlowDiagnostics\(\)`.*\)$/,
+    );
+    expect(() => core.commonOptionProblems(options, true)).toThrow(/await loadFlowDiagnostics\(\)/);
+    expect(() => core.didYouMean('salse', ['sales'])).toThrow(/await loadFlowDiagnostics\(\)/);
+    await core.loadFlowDiagnostics();
+    expect(() => core.checkHandlerOptions(provider, options)).toThrow(
+      "invalid handler options: secret every secret must be a string of 16 or more characters; publicBaseUrl 'ivr.example.com' is not an absolute URL; include the scheme, e.g. https://ivr.example.com; apiKey is required",
+    );
+    expect(core.didYouMean('salse', ['sales', 'support'])).toBe("did you mean 'sales'?");
+    expect(core.nearest('timout', ['timeoutSeconds'])).toBe('timeoutSeconds');
+    expect(core.editDistance('kitten', 'sitting')).toBe(3);
+  });
+
   it('lists the problems of a wrong step a dynamic node returns (the engine loads them itself)', async () => {
     const core = await freshCore();
     const flow = core.defineFlow({
@@ -58,5 +89,37 @@ describe('flow diagnostics on a runtime that cannot load them synchronously', ()
     const engine = core.createEngine(flow, { secret: 'diagnostics-secret-0123456789', onError: (error) => errors.push(error.message) });
     await engine.start(call);
     expect(errors).toEqual(["[callflow] dynamic node 'menu' returned invalid steps: [0].text: text must not be empty"]);
+  });
+
+  it('names the nodes and schedules a dynamic node returns that the flow does not have, and runs right steps', async () => {
+    const core = await freshCore();
+    let right = false;
+    const flow = core.defineFlow({
+      name: 'dynamic',
+      start: 'menu',
+      nodes: {
+        menu: () =>
+          right
+            ? [core.say('Hi.'), core.goto('bye')]
+            : [core.say('Hi.'), { type: 'goto', node: 'salse' }, { type: 'hours', schedule: 'office', open: 'bye', closed: 'bye' }],
+        bye: [core.hangup()],
+      },
+    } as unknown as Parameters<Core['defineFlow']>[0]);
+    const errors: string[] = [];
+    const engine = core.createEngine(flow, { secret: 'diagnostics-secret-0123456789', onError: (error) => errors.push(error.message) });
+    await engine.start(call);
+    expect(errors).toEqual([
+      "[callflow] dynamic node 'menu' returned invalid steps: [1].node: unknown node 'salse'; [2].schedule: unknown schedule 'office'",
+    ]);
+    errors.length = 0;
+    right = true;
+    const turn = await engine.start(call);
+    expect(errors).toEqual([]);
+    expect({ error: turn.error, ended: turn.ended, node: turn.node, steps: turn.steps.length }).toEqual({
+      error: undefined,
+      ended: true,
+      node: 'bye',
+      steps: 1,
+    });
   });
 });

@@ -7,7 +7,8 @@ export type {
   TelnyxConferenceBody,
   TelnyxResumeEvent,
 } from './plan-commands.js';
-export { telnyxCallFeatures, telnyxCapabilities } from './telnyx-capabilities.js';
+export { telnyxCallFeatures } from './telnyx-capabilities.js';
+export { telnyxCapabilities, telnyxStepNotes } from './telnyx-capability-notes.js';
 export { dialStatusOf, parseTelnyxEvent } from './parse-telnyx-event.js';
 export type { ParsedTelnyxEvent, TelnyxEvent } from './parse-telnyx-event.js';
 export {

@@ -10,7 +10,8 @@ export {
   twimlWarnings,
 } from './render-twiml.js';
 export type { TwilioCallbackEvent, TwimlContext } from './render-twiml.js';
-export { twilioCallFeatures, twilioCapabilities } from './twilio-capabilities.js';
+export { twilioCallFeatures } from './twilio-capabilities.js';
+export { twilioCapabilities, twilioStepNotes } from './twilio-capability-notes.js';
 export { dialStatusOf, isTwilioCallEnded, parseTwilioWebhook, queueResultOf, twilioCallInfo } from './parse-twilio-webhook.js';
 export type { TwilioParams, TwilioWebhookKind } from './parse-twilio-webhook.js';
 export {

@@ -5,11 +5,10 @@ const fractional = (value: number | undefined) => value !== undefined && !Number
 
 /** How each step runs on Twilio; the capability matrix in the docs is generated from this. */
 export const twilioCapabilities: Capabilities = {
-  say: { support: 'native', note: '<Say voice language loop>' },
-  play: { support: 'native', note: '<Play loop>' },
+  say: { support: 'native' },
+  play: { support: 'native' },
   pause: {
     support: 'native',
-    note: '<Pause length>, whole seconds',
     unsupported: [
       {
         option: 'seconds (not a whole number)',
@@ -20,7 +19,6 @@ export const twilioCapabilities: Capabilities = {
   },
   gather: {
     support: 'native',
-    note: '<Gather actionOnEmptyResult> with the prompt nested, then a <Redirect> to the same action; retries and routing decided by the engine',
     unsupported: [
       {
         option: 'interDigitTimeoutSeconds (other than timeoutSeconds)',
@@ -48,7 +46,6 @@ export const twilioCapabilities: Capabilities = {
   },
   record: {
     support: 'native',
-    note: '<Record> then a <Redirect> to the same action for an empty recording',
     unsupported: [
       {
         option: 'silenceSeconds (not a whole number)',
@@ -65,7 +62,6 @@ export const twilioCapabilities: Capabilities = {
   },
   transfer: {
     support: 'native',
-    note: "<Dial action><Number>|<Sip></Dial>; DialCallStatus routes busy / no-answer / failed. The caller hears Twilio's ringback while the called party rings and hears a whisper or screen. No machine detection on the called party: <Number machineDetection> reports only to amdStatusCallback (AsyncAmd is refused there), so a voicemail is screened out by its silence",
     unsupported: [
       {
         option: 'ringSeconds (not a whole number)',
@@ -82,16 +78,14 @@ export const twilioCapabilities: Capabilities = {
   },
   enqueue: {
     support: 'native',
-    note: "<Enqueue waitUrl> to callflow's own wait URL, which Twilio runs again each time it ends: the flow's announcement when due (QueuePosition, AvgQueueTime; a <Redirect> to itself carries when it was last said), one play of the hold music inside a <Gather numDigits=1> for the escape key (its action answers <Leave/>), and <Leave/> once QueueTime reaches maxWaitSeconds. At a break the caller hears, with an escape key, 1 s of silence (the <Gather timeout>, the shortest Twilio takes) before the next play or announcement; without one, none",
   },
   conference: {
     support: 'native',
-    note: '<Dial action><Conference beep muted startConferenceOnEnter endConferenceOnExit waitUrl maxParticipants></Dial>',
   },
-  goto: { support: 'native', note: 'resolved by the engine within one document' },
-  hangup: { support: 'native', note: '<Hangup/>' },
-  reject: { support: 'native', note: '<Reject reason="busy|rejected"/> as the only verb: the call is never answered' },
-  hours: { support: 'native', note: 'resolved by the engine with its clock' },
+  goto: { support: 'native' },
+  hangup: { support: 'native' },
+  reject: { support: 'native' },
+  hours: { support: 'native' },
 };
 
 /** How outbound calls, machine detection and lifecycle events run on Twilio; listed in the capability matrix. */

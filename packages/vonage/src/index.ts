@@ -27,7 +27,8 @@ export type {
   NccoTalk,
   NccoWait,
 } from './ncco-types.js';
-export { vonageAdapter, vonageCallFeatures, vonageCapabilities } from './vonage-capabilities.js';
+export { vonageAdapter, vonageCallFeatures } from './vonage-capabilities.js';
+export { vonageCapabilities, vonageStepNotes } from './vonage-capability-notes.js';
 export {
   parseVonageAnswer,
   parseVonageConnectEvent,

@@ -12,12 +12,11 @@ const outside = (value: number | undefined, [min, max]: readonly [number, number
 
 /** What Vonage does natively, what callflow emulates on it, and how. */
 export const vonageCapabilities: Capabilities = {
-  say: { support: 'native', note: 'talk (≤1500 characters)' },
-  play: { support: 'native', note: 'stream' },
-  pause: { support: 'native', note: 'wait (0.1–7200 s); an SSML <break> inside a barge-in prompt' },
+  say: { support: 'native' },
+  play: { support: 'native' },
+  pause: { support: 'native' },
   gather: {
     support: 'native',
-    note: 'talk/stream with bargeIn + input (≤20 digits, submit on # only); retries and routing by the engine',
     unsupported: [
       {
         option: 'interDigitTimeoutSeconds (other than timeoutSeconds)',
@@ -64,7 +63,6 @@ export const vonageCapabilities: Capabilities = {
   },
   record: {
     support: 'native',
-    note: 'record with endOnSilence/endOnKey/timeOut, then notify to continue',
     unsupported: [
       {
         option: `silenceSeconds (outside ${vonageLimits.recordSilenceSeconds.join('–')})`,
@@ -80,7 +78,6 @@ export const vonageCapabilities: Capabilities = {
   },
   transfer: {
     support: 'native',
-    note: "connect with eventType synchronous (one endpoint); notify after it for the answered case. The caller hears the carrier's ringback while the phone rings, then, during a whisper or screen (onAnswer), callflow's ringback (onAnswer.ringbackTone, defaultRingbackUrl), not silence. No machine detection on the called party: connect's machineDetection has no documented result event, so a voicemail is screened out by its silence",
     unsupported: [
       {
         option: `ringSeconds (over ${vonageLimits.connectTimeoutSeconds[1]})`,
@@ -104,26 +101,22 @@ export const vonageCapabilities: Capabilities = {
   },
   enqueue: {
     support: 'emulated',
-    note: "no queue action: order and average wait in the Store, and a REST transfer when an agent frees up. The caller waits in a conversation of their own (startOnEnter false, the hold music; callflow's default track when none is given), or, when the flow repeats the announcement, has an escape key or a longest wait, in a loop of one play of the music (bargeIn) then input or notify, whose webhook at each break answers the announcement when due, the escape route or the timeout route. At a break the caller hears, with an escape key, 1 s of silence (the input's dtmf.timeOut) before the next play or announcement; without one, none: the same as on Twilio and Telnyx",
   },
   conference: {
     support: 'native',
-    note: 'conversation with startOnEnter, endOnExit, mute and musicOnHoldUrl',
     unsupported: [
       { option: 'beep: true', why: vonageConversationLimits.beep, when: (step) => step.beep === true },
       { option: 'maxParticipants', why: vonageConversationLimits.maxParticipants, when: (step) => step.maxParticipants !== undefined },
     ],
   },
-  goto: { support: 'native', note: 'resolved by the engine' },
+  goto: { support: 'native' },
   hangup: {
     support: 'emulated',
-    note: 'no hangup action: the NCCO ends, and so does the call. The caller cannot tell: the line drops the moment the last action ends, as a hangup would',
   },
   reject: {
     support: 'unsupported',
-    note: 'Vonage answers every inbound call before it asks for the NCCO: there is no pre-answer reject; rendering it is an unsupported-step error',
   },
-  hours: { support: 'native', note: 'resolved by the engine' },
+  hours: { support: 'native' },
 };
 
 /** The Vonage adapter as core's `ProviderAdapter`. */

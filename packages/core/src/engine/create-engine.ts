@@ -1,8 +1,7 @@
 import { CallFlowError, isCallFlowError } from '../errors.js';
 import { businessHoursLoaded, checkHours, loadBusinessHours } from '../hours/business-hours.js';
 import { fastCheckStep, refused as refusedStep } from '../ir/fast-check.js';
-import { stepSchema } from '../ir/public-schemas.js';
-import { assertValidFlow, flowDiagnosticsLoaded, formatPath, stepReferences } from '../ir/validate-flow.js';
+import { assertValidFlow, flowDiagnosticsLoaded, stepReferences } from '../ir/validate-flow.js';
 import type { DynamicNode, Flow, GatherStep, MediaStep, SayStep, Step, WaitingStep } from '../ir/types.js';
 import { isWaitingStep } from '../ir/types.js';
 import {
@@ -104,27 +103,19 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   }
 
   async function assertDynamicSteps(steps: Step[], node: string): Promise<Step[]> {
-    // Check only what the node returned: each step's shape, and that its references exist. The issues of a step that is
-    // wrong come from the diagnostics chunk, loaded then (on every runtime).
-    if (steps.some((step) => fastCheckStep(step) === refusedStep)) await flowDiagnosticsLoaded();
-    const problems: string[] = [];
-    steps.forEach((step, index) => {
-      const parsed = stepSchema.safeParse(step);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues)
-          problems.push(`[${index}]${issue.path.length ? `.${formatPath(issue.path)}` : ''}: ${issue.message}`);
-        return;
-      }
-      for (const reference of stepReferences(step)) {
-        if (!(reference.node in flow.nodes)) problems.push(`[${index}].${reference.field}: unknown node '${reference.node}'`);
-      }
-      if (step.type === 'hours' && !(step.schedule in (flow.schedules ?? {})))
-        problems.push(`[${index}].schedule: unknown schedule '${step.schedule}'`);
-    });
+    // Check only what the node returned: each step's shape, and that the nodes and schedule it names exist. Right steps
+    // pass without the diagnostics chunk; the words for wrong ones come from it, loaded then (on every runtime).
+    if (steps.every((step) => fastCheckStep(step) !== refusedStep && referencesExist(step))) return steps;
+    const problems = (await flowDiagnosticsLoaded()).dynamicStepProblems(steps, flow);
     if (problems.length) {
       throw new CallFlowError('flow-failed', `dynamic node '${node}' returned invalid steps: ${problems.join('; ')}`, { node });
     }
     return steps;
+  }
+
+  function referencesExist(step: Step): boolean {
+    for (const reference of stepReferences(step)) if (!(reference.node in flow.nodes)) return false;
+    return step.type !== 'hours' || step.schedule in (flow.schedules ?? {});
   }
 
   // Steps without templates get the same defaulted copy every time: compute it once.

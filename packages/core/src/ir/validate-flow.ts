@@ -84,11 +84,12 @@ export function assertValidFlow<F extends Flow>(input: F): F {
   let listed: typeof import('./flow-diagnostics.js');
   try {
     listed = diagnostics.now();
-  } catch {
-    // A Worker (or a bundle of callflow) that did not load the diagnostics: the flow is refused all the same, at once.
+  } catch (error) {
+    // A Worker (or a bundle of callflow) that did not load the diagnostics: the flow is refused all the same, at once,
+    // saying how to have its problems listed (the chunk's own message: call `await loadFlowDiagnostics()` first).
     throw new CallFlowError(
       'invalid-flow',
-      'invalid flow: it has errors, and listing them needs the diagnostics chunk, which this runtime cannot load synchronously: call `await loadFlowDiagnostics()` before defining the flow (or run `npx callflow validate` on it)',
+      `invalid flow: it has errors; to list them, load the diagnostics (or run \`npx callflow validate\` on it): ${(error as Error).message.replace('[callflow] ', '')}`,
       { problems: [] },
     );
   }

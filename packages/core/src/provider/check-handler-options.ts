@@ -1,67 +1,81 @@
 import { CallFlowError } from '../errors.js';
+import { flowDiagnostics } from '../ir/validate-flow.js';
 import type { OptionProblem, Provider, ProviderHandlerOptions } from './provider.js';
 
-/** The problems with the options every handler takes, named by option. */
-export function commonOptionProblems(options: ProviderHandlerOptions, needsPublicBaseUrl: boolean): OptionProblem[] {
-  const problems: OptionProblem[] = [];
-  if (options === null || typeof options !== 'object') return [{ option: 'options', message: 'must be an object' }];
-  if (options.flow === null || typeof options.flow !== 'object')
-    problems.push({ option: 'flow', message: 'is required (a flow from defineFlow or parseFlow)' });
+/**
+ * One thing wrong with an option every handler takes, as a short key; the diagnostics chunk words it
+ * (handler-option-problems.ts), so a handler whose options are right does not carry the messages.
+ */
+export interface OptionFault {
+  option: string;
+  fault:
+    | 'object'
+    | 'flow'
+    | 'secret'
+    | 'secrets'
+    | 'publicBaseUrl'
+    | 'url'
+    | 'number'
+    | 'integer'
+    | 'boolean'
+    | 'store'
+    | 'logger'
+    | 'function'
+    | 'now'
+    | 'onCallEvent';
+}
+
+/** What is wrong with the options every handler takes, as keys named by option (no messages: see `commonOptionProblems`). */
+export function commonOptionFaults(options: ProviderHandlerOptions, needsPublicBaseUrl: boolean): OptionFault[] {
+  const faults: OptionFault[] = [];
+  const fault = (option: string, kind = option as OptionFault['fault']) => faults.push({ option, fault: kind });
+  if (options === null || typeof options !== 'object') return [{ option: 'options', fault: 'object' }];
+  if (options.flow === null || typeof options.flow !== 'object') fault('flow');
   const secrets = typeof options.secret === 'string' ? [options.secret] : Array.isArray(options.secret) ? options.secret : undefined;
-  if (secrets === undefined)
-    problems.push({ option: 'secret', message: 'is required: 16 or more random characters that sign continuation tokens' });
-  else if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 16)) {
-    problems.push({ option: 'secret', message: 'every secret must be a string of 16 or more characters' });
-  }
+  if (secrets === undefined) fault('secret');
+  else if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret.length < 16)) fault('secret', 'secrets');
   if (options.publicBaseUrl === undefined || options.publicBaseUrl === '') {
-    if (needsPublicBaseUrl)
-      problems.push({
-        option: 'publicBaseUrl',
-        message: 'is required: the exact public URL the provider calls, e.g. https://ivr.example.com/voice',
-      });
-  } else {
-    const problem = urlProblem(options.publicBaseUrl);
-    if (problem) problems.push({ option: 'publicBaseUrl', message: problem });
-  }
-  positive(problems, 'tokenTtlSeconds', options.tokenTtlSeconds);
-  positive(problems, 'maxBodyBytes', options.maxBodyBytes, true);
-  positive(problems, 'maxFormFields', options.maxFormFields, true);
-  if (options.verifySignatures !== undefined && typeof options.verifySignatures !== 'boolean')
-    problems.push({ option: 'verifySignatures', message: 'must be true or false' });
-  if (options.store !== undefined && (typeof options.store?.get !== 'function' || typeof options.store?.compareAndSet !== 'function')) {
-    problems.push({ option: 'store', message: 'must be a Store (get, set, compareAndSet, delete)' });
-  }
-  if (options.logger !== undefined && (typeof options.logger?.warn !== 'function' || typeof options.logger?.error !== 'function')) {
-    problems.push({ option: 'logger', message: 'must have warn and error methods (console fits; silentLogger silences)' });
-  }
+    if (needsPublicBaseUrl) fault('publicBaseUrl');
+  } else if (!isHttpUrl(options.publicBaseUrl)) fault('publicBaseUrl', 'url');
+  positive(fault, 'tokenTtlSeconds', options.tokenTtlSeconds);
+  positive(fault, 'maxBodyBytes', options.maxBodyBytes, true);
+  positive(fault, 'maxFormFields', options.maxFormFields, true);
+  if (options.verifySignatures !== undefined && typeof options.verifySignatures !== 'boolean') fault('verifySignatures', 'boolean');
+  if (options.store !== undefined && (typeof options.store?.get !== 'function' || typeof options.store?.compareAndSet !== 'function'))
+    fault('store');
+  if (options.logger !== undefined && (typeof options.logger?.warn !== 'function' || typeof options.logger?.error !== 'function'))
+    fault('logger');
   if (options.hooks !== undefined) {
-    for (const [name, hook] of Object.entries(options.hooks ?? {}))
-      if (typeof hook !== 'function') problems.push({ option: `hooks.${name}`, message: 'must be a function' });
+    for (const [name, hook] of Object.entries(options.hooks ?? {})) if (typeof hook !== 'function') fault(`hooks.${name}`, 'function');
   }
-  if (options.now !== undefined && typeof options.now !== 'function')
-    problems.push({ option: 'now', message: 'must be a function returning ms since the epoch' });
-  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function')
-    problems.push({ option: 'onCallEvent', message: 'must be a function taking a call event' });
-  return problems;
+  if (options.now !== undefined && typeof options.now !== 'function') fault('now');
+  if (options.onCallEvent !== undefined && typeof options.onCallEvent !== 'function') fault('onCallEvent');
+  return faults;
 }
 
-function urlProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string') return 'must be a URL string';
-  let url: URL;
+function isHttpUrl(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
   try {
-    url = new URL(value);
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
   } catch {
-    return `'${value}' is not an absolute URL; include the scheme, e.g. https://${value.replace(/^\/+/, '')}`;
+    return false;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return `'${value}' must start with https:// (or http:// for local tests)`;
-  return undefined;
 }
 
-function positive(problems: OptionProblem[], option: string, value: unknown, integer = false): void {
+function positive(fault: (option: string, kind: OptionFault['fault']) => void, option: string, value: unknown, integer = false): void {
   if (value === undefined) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    problems.push({ option, message: `must be a positive ${integer ? 'integer' : 'number'}` });
-  }
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value)))
+    fault(option, integer ? 'integer' : 'number');
+}
+
+/**
+ * The problems with the options every handler takes, named by option, with their messages (from the diagnostics chunk:
+ * by `require` on Node; on Workers, or where callflow was bundled again, after `await loadFlowDiagnostics()`).
+ */
+export function commonOptionProblems(options: ProviderHandlerOptions, needsPublicBaseUrl: boolean): OptionProblem[] {
+  const faults = commonOptionFaults(options, needsPublicBaseUrl);
+  return faults.length === 0 ? [] : flowDiagnostics().handlerOptionProblems(faults, options);
 }
 
 /** Throws one `invalid-options` error naming every problem with a handler's options; the same checks for every provider. */
@@ -69,16 +83,21 @@ export function checkHandlerOptions<Options extends ProviderHandlerOptions>(
   provider: Provider<Options, unknown, object, unknown>,
   options: Options,
 ): void {
-  const problems = commonOptionProblems(options, provider.needsPublicBaseUrl ?? true);
-  if (problems.length === 0 || problems[0]!.option !== 'options') problems.push(...provider.checkOptions(options));
-  if (problems.length === 0) return;
+  const faults = commonOptionFaults(options, provider.needsPublicBaseUrl ?? true);
+  const problems = faults.length === 0 || faults[0]!.option !== 'options' ? provider.checkOptions(options) : [];
+  if (faults.length === 0 && problems.length === 0) return;
+  let unworded = '';
+  try {
+    if (faults.length) problems.unshift(...flowDiagnostics().handlerOptionProblems(faults, options));
+  } catch (error) {
+    // A Worker (or a bundle of callflow) that did not load the diagnostics: each wrong option is named all the same, at once.
+    problems.unshift(...faults.map(({ option }) => ({ option, message: 'is wrong' })));
+    unworded = ` (${(error as Error).message.replace('[callflow] ', '')})`;
+  }
   throw new CallFlowError(
     'invalid-options',
-    `invalid handler options: ${problems.map((problem) => `${problem.option} ${problem.message}`).join('; ')}`,
-    {
-      provider: provider.name,
-      reason: problems[0]!.option,
-    },
+    `invalid handler options: ${problems.map((problem) => `${problem.option} ${problem.message}`).join('; ')}${unworded}`,
+    { provider: provider.name, reason: problems[0]!.option },
   );
 }
 
