@@ -52,7 +52,7 @@ function writeNodeEntry(file: string): void {
   );
   writeFileSync(
     'dist/node.js',
-    `// On Node the CommonJS build is the package: import and require share its one copy.\nimport commonJs from './${file}';\nexport const { ${names.sort().join(', ')} } = commonJs;\n`,
+    `// On Node the CommonJS build is the package: import and require share its one copy. It is loaded by require, not by\n// an import of it, which would run Node's scan of CommonJS exports (about 10 ms more at cold start).\nimport { createRequire } from 'node:module';\nconst commonJs = createRequire(import.meta.url)('./${file}');\nexport const { ${names.sort().join(', ')} } = commonJs;\n`,
   );
 }
 
