@@ -939,14 +939,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     await deliver(far, 'call.initiated', { direction: 'outgoing', state: 'bridging', start_time: startTime });
     const hangUp = async (dialStatus: DialStatus, source: string) => {
       const { cause, sip } = hangupCauses[dialStatus];
-      far.ended = true;
-      await deliver(far, 'call.hangup', {
-        hangup_cause: cause,
-        hangup_source: source,
-        sip_hangup_cause: sip,
-        state: 'hangup',
-        start_time: startTime,
-      });
+      await endLeg(far, { source, cause, sip, startTime });
     };
     if (callerLeaves === 'ringing') return callerLeavesTransfer(far, 'ringing', hangUp);
     if (status !== 'completed') {
@@ -1112,15 +1105,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       if (others.length)
         leg.run.errors.push(`commands after the bridge ended on an unparked leg: ${others.map((queued) => queued.action).join(', ')}`);
       leg.queue = [];
-      leg.run.entries.push({ type: 'hangup', by: 'flow' });
-      leg.run.endedBy ??= 'flow';
-      leg.ended = true;
-      await deliver(leg, 'call.hangup', {
-        hangup_cause: 'normal_clearing',
-        hangup_source: 'callee',
-        sip_hangup_cause: '200',
-        state: 'hangup',
-      });
+      await endLeg(leg, { by: 'flow', source: 'callee' });
     }
   }
 
@@ -1133,14 +1118,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     if (pickup === 'busy' || pickup === 'no-answer' || pickup === 'failed') {
       const { cause, sip } = hangupCauses[pickup];
       run.entries.push({ type: 'unanswered', status: pickup });
-      leg.ended = true;
-      await deliver(leg, 'call.hangup', {
-        hangup_cause: cause,
-        hangup_source: 'callee',
-        sip_hangup_cause: sip,
-        state: 'hangup',
-        start_time: startTime,
-      });
+      await endLeg(leg, { source: 'callee', cause, sip, startTime });
       return {
         provider: 'telnyx',
         entries: run.entries,
@@ -1199,16 +1177,31 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     return action;
   }
 
-  async function callerHangsUp(leg: Leg): Promise<void> {
-    leg.run.entries.push({ type: 'hangup', by: 'caller' });
-    leg.run.endedBy ??= 'caller';
+  /**
+   * Ends a leg with its `call.hangup` (provider: telnyx SDK resources/webhooks.d.ts, `CallHangupWebhookEvent.Payload`:
+   * `hangup_cause`, `hangup_source`, `sip_hangup_cause`), recording in its transcript who hung up when `by` is given.
+   * The cause defaults to a normal clearing (SIP 200).
+   */
+  async function endLeg(
+    leg: Leg,
+    ending: { source: string; by?: 'caller' | 'flow'; cause?: string; sip?: string; startTime?: string },
+  ): Promise<void> {
+    if (ending.by) {
+      leg.run.entries.push({ type: 'hangup', by: ending.by });
+      leg.run.endedBy ??= ending.by;
+    }
     leg.ended = true;
     await deliver(leg, 'call.hangup', {
-      hangup_cause: 'normal_clearing',
-      hangup_source: 'caller',
-      sip_hangup_cause: '200',
+      hangup_cause: ending.cause ?? 'normal_clearing',
+      hangup_source: ending.source,
+      sip_hangup_cause: ending.sip ?? '200',
       state: 'hangup',
+      ...(ending.startTime === undefined ? {} : { start_time: ending.startTime }),
     });
+  }
+
+  async function callerHangsUp(leg: Leg): Promise<void> {
+    await endLeg(leg, { by: 'caller', source: 'caller' });
   }
 
   /** Whether a queued speak is only SSML breaks: silence. */
@@ -1331,15 +1324,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       case 'conference_enter':
         return enterConference(leg, command);
       case 'hangup':
-        run.entries.push({ type: 'hangup', by: 'flow' });
-        run.endedBy ??= 'flow';
-        leg.ended = true;
-        await deliver(leg, 'call.hangup', {
-          hangup_cause: 'normal_clearing',
-          hangup_source: 'unknown',
-          sip_hangup_cause: '200',
-          state: 'hangup',
-        });
+        await endLeg(leg, { by: 'flow', source: 'unknown' });
         return;
       case 'reject': {
         // provider: reject declines the unanswered call, cause CALL_REJECTED | USER_BUSY (telnyx SDK resources/calls/actions.d.ts ActionRejectParams).
@@ -1351,14 +1336,8 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         const busy = body.cause === 'USER_BUSY';
         run.entries.push({ type: 'reject', reason: busy ? 'busy' : 'rejected' });
         run.endedBy ??= 'flow';
-        leg.ended = true;
         // The event after a reject is not documented; the documented call.hangup causes user_busy / call_rejected are used.
-        await deliver(leg, 'call.hangup', {
-          hangup_cause: busy ? 'user_busy' : 'call_rejected',
-          hangup_source: 'callee',
-          sip_hangup_cause: busy ? '486' : '603',
-          state: 'hangup',
-        });
+        await endLeg(leg, { source: 'callee', cause: busy ? 'user_busy' : 'call_rejected', sip: busy ? '486' : '603' });
         return;
       }
       default:
@@ -1398,12 +1377,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
         run.entries.push({ type: 'hangup', by: 'caller' });
         run.endedBy ??= 'caller';
         await deliver(leg, 'call.gather.ended', { status: 'call_hangup', digits: '' });
-        await deliver(leg, 'call.hangup', {
-          hangup_cause: 'normal_clearing',
-          hangup_source: 'caller',
-          sip_hangup_cause: '200',
-          state: 'hangup',
-        });
+        await endLeg(leg, { source: 'caller' });
         return;
       }
       if (typeof action === 'string') {
@@ -1662,30 +1636,14 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     } else if (status === 'no-answer') {
       await wait(typeof body.timeout_secs === 'number' ? body.timeout_secs : 30);
     }
-    far.ended = true;
-    await deliver(far, 'call.hangup', {
-      hangup_cause: cause,
-      hangup_source: status === 'canceled' ? 'caller' : 'callee',
-      sip_hangup_cause: sip,
-      state: 'hangup',
-    });
+    await endLeg(far, { source: status === 'canceled' ? 'caller' : 'callee', cause, sip });
     if (status === 'completed' && body.park_after_unbridge !== 'self' && !leg.ended) {
       // provider: without park_after_unbridge the caller's leg is hung up when the bridge ends.
-      const hangup = leg.queue.findIndex((queued) => queued.action === 'hangup');
       const others = leg.queue.filter((queued) => queued.action !== 'hangup');
       if (others.length)
         run.errors.push(`commands after the bridge ended on an unparked leg: ${others.map((queued) => queued.action).join(', ')}`);
       leg.queue = [];
-      if (hangup === -1) run.entries.push({ type: 'hangup', by: 'flow' });
-      else run.entries.push({ type: 'hangup', by: 'flow' });
-      run.endedBy ??= 'flow';
-      leg.ended = true;
-      await deliver(leg, 'call.hangup', {
-        hangup_cause: 'normal_clearing',
-        hangup_source: 'callee',
-        sip_hangup_cause: '200',
-        state: 'hangup',
-      });
+      await endLeg(leg, { by: 'flow', source: 'callee' });
     }
   }
 
@@ -1830,17 +1788,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     conference.participants = conference.participants.filter((id) => id !== leg.id);
     conference.muted = conference.muted.filter((id) => id !== leg.id);
     if ('hangup' in scripted && how === 'scripted') await callerHangsUp(leg);
-    if (how === 'hangup') {
-      run.entries.push({ type: 'hangup', by: 'flow' });
-      run.endedBy ??= 'flow';
-      leg.ended = true;
-      await deliver(leg, 'call.hangup', {
-        hangup_cause: 'normal_clearing',
-        hangup_source: 'unknown',
-        sip_hangup_cause: '200',
-        state: 'hangup',
-      });
-    }
+    if (how === 'hangup') await endLeg(leg, { by: 'flow', source: 'unknown' });
     await deliver(leg, 'conference.participant.left', { conference_id: conference.id });
     // provider: end_conference_on_exit ends the room with "all remaining participants be hung up" (ActionJoinParams).
     if (endOnExit) for (const id of conference.participants) legs.get(id)?.conferenceLeave?.('hangup');
