@@ -79,3 +79,18 @@ export async function interleavedMicros(
     return { min: values[0]!, median: values[Math.floor(values.length / 2)]! };
   });
 }
+
+/**
+ * The body of a Vonage input webhook for a caller at the bench's menu pressing 3 (the NCCO input callback's `uuid`,
+ * `conversation_uuid`, `from`, `to`, `dtmf`, `timestamp`), shared by the in-process, HTTP and state suites.
+ */
+export function vonageMenuPress(callId: string): Record<string, unknown> {
+  return {
+    uuid: callId,
+    conversation_uuid: `CON-${callId}`,
+    from: '447700900001',
+    to: '447700900000',
+    dtmf: { digits: '3', timed_out: false },
+    timestamp: new Date().toISOString(),
+  };
+}

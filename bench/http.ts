@@ -11,7 +11,7 @@ import { computeTwilioSignature } from '@callflow/twilio';
 import { signVonageRequest } from '@callflow/vonage';
 import { generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
 import { providerNames, type ProviderName } from '../packages/core/src/providers/provider-registry.js';
-import type { BenchRow } from './harness.js';
+import { type BenchRow, vonageMenuPress } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const secret = 'bench-secret-0123456789abcdef';
@@ -294,14 +294,7 @@ async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpRe
   for (let index = 0; index < poolSize; index++) {
     const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
     const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const event = {
-      uuid: callId,
-      conversation_uuid: `CON-${callId}`,
-      from: '447700900001',
-      to: '447700900000',
-      dtmf: { digits: '3', timed_out: false },
-      timestamp: new Date().toISOString(),
-    };
+    const event = vonageMenuPress(callId);
     ours.push(
       await toPrepared(
         await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret }),

@@ -1,6 +1,6 @@
 import type { FetchHandler, ReplyHandler, WebhookRequest } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
-import { interleavedMicros, type BenchRow } from './harness.js';
+import { interleavedMicros, type BenchRow, vonageMenuPress } from './harness.js';
 
 type Core = typeof import('@callflow/core');
 type Twilio = typeof import('@callflow/twilio');
@@ -109,14 +109,7 @@ export async function vonageReplyWebhook(
   for (let index = 0; index < calls; index++) {
     const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
     const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const event = {
-      uuid: callId,
-      conversation_uuid: `CON-${callId}`,
-      from: '447700900001',
-      to: '447700900000',
-      dtmf: { digits: '3', timed_out: false },
-      timestamp: new Date().toISOString(),
-    };
+    const event = vonageMenuPress(callId);
     const request = await vonage.signVonageRequest({
       url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`,
       body: event,

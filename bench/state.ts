@@ -18,7 +18,7 @@ import { createRedisStore } from '@callflow/redis';
 import { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
 import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
 import { startRedisServer } from '../packages/redis/test/redis-server.js';
-import { interleavedMicros, type BenchRow } from './harness.js';
+import { interleavedMicros, type BenchRow, vonageMenuPress } from './harness.js';
 import { ensureBuilt, load, startServer, type LoadResult } from './http.js';
 // @ts-expect-error: a plain .mjs module shared with the load-test servers (no types)
 import { createCommandCounter } from './servers/common.mjs';
@@ -144,14 +144,7 @@ async function vonageStateWebhook(calls: number, store: Store): Promise<() => Pr
         if (answered.status !== 200 || !input) throw new Error(`vonage state bench: the answer webhook answered ${answered.status}`);
         const press = await signVonageRequest({
           url: input,
-          body: {
-            uuid: callId,
-            conversation_uuid: `CON-${callId}`,
-            from: '447700900001',
-            to: '447700900000',
-            dtmf: { digits: '3', timed_out: false },
-            timestamp: new Date().toISOString(),
-          },
+          body: vonageMenuPress(callId),
           signatureSecret,
         });
         const headers = { 'content-type': 'application/json', authorization: press.headers.get('authorization')! };
@@ -363,14 +356,7 @@ async function vonageHttpPool(count: number) {
   for (let index = 0; index < count; index++) {
     const callId = `bbbbbbbb-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
     const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const body = {
-      uuid: callId,
-      conversation_uuid: `CON-${callId}`,
-      from: '447700900001',
-      to: '447700900000',
-      dtmf: { digits: '3', timed_out: false },
-      timestamp: new Date().toISOString(),
-    };
+    const body = vonageMenuPress(callId);
     const request = await signVonageRequest({
       url: `https://ivr.example.com/vonage/input?t=${menu.token!}&call=${callId}`,
       body,
