@@ -1850,6 +1850,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       leg.ended = true;
       run.entries.push({ type: 'hangup', by: 'caller' });
     }
+    // The caller can end while the far leg of its transfer is still up (it hung up during the ringing or the screen):
+    // the call is over once that leg is too, with what the application sent it.
+    for (let pending = leg.pendingFar; pending !== undefined; pending = leg.pendingFar) {
+      await pending;
+      if (leg.pendingFar === pending) leg.pendingFar = undefined;
+    }
     return { provider: 'telnyx', entries: run.entries, endedBy: run.endedBy ?? 'caller', webhooks: run.webhooks, errors: run.errors };
   }
 
