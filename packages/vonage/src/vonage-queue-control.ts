@@ -129,9 +129,10 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
         return 'gone';
       }
       // An earlier move of this caller whose outcome is unknown (its instance stopped, or its transfer got no answer):
-      // never transferred twice; the hold loop's next break puts them back if they are still waiting.
+      // never transferred twice; the hold loop's next break puts them back if they are still waiting, and in a
+      // conversation a move after the lease asks Vonage (or asks again, when reading the call failed).
       logger.warn(
-        `[callflow:vonage] an earlier move of queued call ${caller.callId} is unconfirmed; not transferred again (its next hold break puts it back if it still waits)`,
+        `[callflow:vonage] an earlier move of queued call ${caller.callId} is unconfirmed; not transferred again (${inConversation ? 'a move after its 30 s lease asks Vonage where the call is' : 'its next hold break puts it back if it still waits'})`,
         { callId: caller.callId },
       );
       return 'gone';
