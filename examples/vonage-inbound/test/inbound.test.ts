@@ -92,8 +92,10 @@ describe('seed 004 on the Vonage emulator', () => {
     ]);
     expect(transcript.entries).toContainEqual({ type: 'enqueue', queue: 'agents', result: 'bridged' });
     expect(transcript.entries).toContainEqual({ type: 'transfer', to: agentNumber, status: 'completed' });
-    // The emulator's REST API saw the SDK's transfer, with an application JWT.
+    // The emulator's REST API saw the SDK's read of the call (where its leg is, before the move) and its transfer,
+    // with an application JWT.
     expect(vonage.restRequests).toEqual([
+      expect.objectContaining({ method: 'GET', status: 200 }),
       expect.objectContaining({ method: 'PUT', status: 204, body: expect.objectContaining({ action: 'transfer' }) }),
     ]);
     // The waiting room was a conversation nobody starts, with the hold music.

@@ -1,6 +1,7 @@
 import {
   CallFlowError,
   claimOnce,
+  createCallEvents,
   type AnsweredBy,
   type CallEventReport,
   type CallInfo,
@@ -136,6 +137,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     return problems;
   },
   create({ options, engine, store, logger, now }) {
+    // The lifecycle reporter the refused-transfer turn reports through: the pipeline's store keys, so each event is still once.
+    const callEvents = createCallEvents({ provider: 'telnyx', store, logger, hook: options.onCallEvent });
     const delivery = createTelnyxDelivery({
       client: options.client,
       store,
@@ -163,11 +166,17 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         const space = at.indexOf(' ');
         const sequence = Number(at.slice(0, space));
         const position = await engine.inspect(at.slice(space + 1), call);
-        const turn = await engine.resumeAt(position, { type: 'dial', status: 'failed', raw: reason }, call);
+        const outcome = { type: 'dial', status: 'failed', raw: reason } as const;
+        // What the pipeline does with a failed transfer's event, done here since no event comes: the transfer-ended report
+        // (once per position, the key any transfer's report uses) and, when the next turn hangs up, the flow's end. (A
+        // transfer's outcome brings no hooks: the engine's effects come only from a record's notify.)
+        await callEvents.transferEnded(call.callId, at, outcome);
+        const turn = await engine.resumeAt(position, outcome, call);
+        if (turn.ended) await callEvents.flowEnded(call.callId);
         const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
         const waitNode = turn.wait?.state.node;
         const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
-        return planCommands(turn, {
+        const commands = planCommands(turn, {
           continuations,
           seed: at,
           sequence: sequence + 1,
@@ -178,6 +187,13 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           connectionId: options.connectionId,
           callerNumber,
         }).output;
+        // provider: a command's client_state is added "to every subsequent webhook" (telnyx SDK resources/calls/actions.d.ts,
+        // ActionHangupParams.client_state). The refused transfer set none, so a hang-up straight after it carries the
+        // transfer's position: its call.hangup is the call's end (call-ended), not an event without callflow state.
+        const positionState = encodeClientState({ kind: 'position', sequence, token: at.slice(space + 1) });
+        for (const command of commands)
+          if (command.action === 'hangup' && command.body.client_state === undefined) command.body.client_state = positionState;
+        return commands;
       },
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineFlow, hangup, say, transfer, type TransferStep } from '@callflow/core';
+import { defineFlow, hangup, say, transfer, type CallEvent, type TransferStep } from '@callflow/core';
 import { createCallControlClient } from '../src/index.js';
 import { sdkClient, startRig, type ClientFactory } from './harness.js';
 
@@ -137,4 +137,38 @@ describe('Telnyx: a refused transfer without onFailed', () => {
       await rig.close();
     }
   });
+});
+
+describe('Telnyx: a refused transfer in the lifecycle events', () => {
+  const hangsUpAtOnce = defineFlow({
+    name: 'refused-hangup',
+    start: 'main',
+    nodes: { main: [transfer('14155550100', { onFailed: 'failed' })], failed: [hangup()] },
+  });
+  it.each([
+    ['a plain transfer (transfer)', flowTo('14155550100'), 'transfer'],
+    ['a screened transfer (calls.dial)', flowTo('14155550100', screened), 'dial'],
+    ['a transfer whose onFailed route only hangs up', hangsUpAtOnce, 'transfer'],
+  ] as const)(
+    '%s: one transfer-ended, failed, with the refusal as its cause, and the flow ends the call (every event delivered twice)',
+    async (_case, flow, action) => {
+      const events: CallEvent[] = [];
+      const rig = await startRig(flow, {
+        handler: { connectionId, onCallEvent: (event) => void events.push(event) },
+        emulator: { deliveries: { duplicate: true } },
+      });
+      try {
+        const transcript = await rig.emulator.call({});
+        expect(transcript.errors).toEqual([]);
+        expect(events.map((event) => event.type)).toEqual(['call-started', 'call-answered', 'transfer-ended', 'call-ended']);
+        const ended = events.find((event) => event.type === 'transfer-ended')!;
+        expect(ended).toMatchObject({ type: 'transfer-ended', status: 'failed', provider: 'telnyx' });
+        expect(ended.type === 'transfer-ended' && ended.cause).toMatch(new RegExp(`^${action} refused: .*10016`));
+        // The onFailed route hangs up: the flow ended the call, not the caller.
+        expect(events.at(-1)).toMatchObject({ type: 'call-ended', status: 'completed', endedBy: 'flow' });
+      } finally {
+        await rig.close();
+      }
+    },
+  );
 });

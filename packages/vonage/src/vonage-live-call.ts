@@ -9,6 +9,11 @@ export interface VonageVoiceClient {
     transferCallWithURL(uuid: string, url: string): Promise<void>;
     /** REST `PUT /v1/calls/{uuid}` `{ action: 'hangup' }`; needed to decline a screened transfer (no NCCO action hangs up). */
     hangupCall?(uuid: string): Promise<void>;
+    /**
+     * REST `GET /v1/calls/{uuid}` (SDK `voice.getCall`, a `CallDetail` with `status` and `conversationUUID`); lets a queue
+     * move of a caller in a conversation tell an applied transfer from one that never was, when its answer was lost.
+     */
+    getCall?(uuid: string): Promise<{ status?: string; conversationUUID?: string }>;
   };
 }
 

@@ -533,6 +533,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             // The agent did not take the call: back to the front of the queue, back on hold.
             const step = position.step?.type === 'enqueue' ? position.step : ({ type: 'enqueue', queue: '' } as EnqueueStep);
             const caller: QueuedCaller = { callId, token, queue: step.queue, enqueuedAt: now() };
+            // That move is over: its claim on the wait goes, so the next agent (or the escape key) can move them at once.
+            await releaseQueueExit(store, callId, token);
             await addToQueue(store, caller, 'front');
             logger.warn(`[callflow:vonage] agent attempt ended '${event.outcome.raw}'; caller back at the front of '${caller.queue}'`, {
               callId,

@@ -3,6 +3,7 @@ import {
   endedPosition,
   isCallFlowError,
   type CallInfo,
+  type CallPosition,
   type Engine,
   type Logger,
   type ReplyOnce,
@@ -12,7 +13,7 @@ import {
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
 import { callbackUrl, renderQueueRoom, toEndpoint, usesHoldLoop, vonageWebhookPaths } from './render-ncco.js';
-import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
+import { transferCallToNcco, vonageStatusOf, type VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCallInfo, vonageKeys, type VonageHandlerOptions } from './vonage-provider.js';
 import {
   addToQueue,
@@ -21,6 +22,7 @@ import {
   listQueue,
   markQueueExitUnknown,
   moveLeaseSeconds,
+  noteQueueExitConversation,
   queuedCaller,
   releaseQueueExit,
   removeFromQueue,
@@ -28,6 +30,12 @@ import {
   type QueueExitClaim,
   type QueuedCaller,
 } from './vonage-queue.js';
+
+/** What became of an earlier move of a queued caller, as far as can be told. */
+type EarlierMove = 'in-flight' | 'not-applied' | 'applied' | 'ended' | 'unknown';
+
+/** provider: the call statuses of a call that is over (@vonage/voice enums/CallStatus: completed, busy, cancelled, failed, rejected, timeout, unanswered). */
+const endedCallStatuses = new Set(['completed', 'busy', 'cancelled', 'failed', 'rejected', 'timeout', 'unanswered']);
 
 /** Where `connectNextCaller` sends the caller at the front of a queue. */
 export type QueueTarget =
@@ -92,21 +100,68 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
     const caller = await takeFromQueue(store, queue);
     if (!caller) return undefined;
     const call = await vonageCallInfo(store, caller.callId);
+    const step = await stepOf(caller, call);
+    // A caller in a queue's conversation sends no hold breaks: only Vonage can say where their leg is.
+    const inConversation = !(step?.type === 'enqueue' && usesHoldLoop(step));
     // One way out per wait: this move, or the escape key / the longest wait the caller's hold loop reached first.
-    const held = await claimQueueExit(store, caller.callId, caller.token, 'move', now(), (claim) => retakes(claim, caller, call));
+    let earlier: EarlierMove | undefined;
+    const held = await claimQueueExit(
+      store,
+      caller.callId,
+      caller.token,
+      'move',
+      now(),
+      async (claim) => (earlier = await earlierMove(claim, inConversation, caller.callId, voice)) === 'not-applied',
+    );
     if (held) {
       if (held.by !== 'move') {
         // The caller left by the escape key or the longest wait meanwhile: they leave the queue, the agent gets the next one.
         await confirmTaken(store, caller);
         return 'gone';
       }
+      if (earlier === 'applied' || earlier === 'ended') {
+        // The earlier move went through (the leg is in another conversation now), or the call is over: never moved again.
+        await confirmTaken(store, caller);
+        logger.info?.(
+          `[callflow:vonage] an earlier move of queued call ${caller.callId} ${earlier === 'applied' ? 'was applied (Vonage shows the leg in another conversation)' : 'ended with the call'}; it leaves '${queue}'`,
+          { callId: caller.callId },
+        );
+        return 'gone';
+      }
       // An earlier move of this caller whose outcome is unknown (its instance stopped, or its transfer got no answer):
-      // never transferred twice; the hold loop's next break puts them back if they are still waiting.
+      // never transferred twice; the hold loop's next break puts them back if they are still waiting, and in a
+      // conversation a move after the lease asks Vonage (or asks again, when reading the call failed).
       logger.warn(
-        `[callflow:vonage] an earlier move of queued call ${caller.callId} is unconfirmed; not transferred again (its next hold break puts it back if it still waits)`,
+        `[callflow:vonage] an earlier move of queued call ${caller.callId} is unconfirmed; not transferred again (${inConversation ? 'a move after its 30 s lease asks Vonage where the call is' : 'its next hold break puts it back if it still waits'})`,
         { callId: caller.callId },
       );
       return 'gone';
+    }
+    if (inConversation && voice.voice.getCall) {
+      // Where the leg is before the transfer: if its answer is lost (and the transfer event too), a later move compares.
+      let conversation: string | undefined;
+      try {
+        conversation = (await voice.voice.getCall(caller.callId)).conversationUUID;
+      } catch (error) {
+        if (vonageStatusOf(error) === 404) {
+          logger.warn(`[callflow:vonage] queued call ${caller.callId} no longer exists (404); dropped from '${queue}'`, {
+            callId: caller.callId,
+          });
+          await confirmTaken(store, caller);
+          return 'gone';
+        }
+        // Nothing was sent: the caller waits at the front again.
+        await releaseQueueExit(store, caller.callId, caller.token);
+        await addToQueue(store, caller, 'front');
+        throw new CallFlowError('provider-request-failed', `reading call ${caller.callId} before moving it failed: ${String(error)}`, {
+          provider: 'vonage',
+          cause: error,
+        });
+      }
+      if (conversation !== undefined && !(await noteQueueExitConversation(store, caller.callId, caller.token, conversation))) {
+        // The claim is no longer this move's (another instance took the wait over after a stall): leave it to that one.
+        return 'gone';
+      }
     }
     // Vonage's transfer event confirms this move if this instance dies before `confirmTaken` (see the event webhook).
     await store.set(vonageKeys.moving(caller.callId), JSON.stringify({ token: caller.token, enqueuedAt: caller.enqueuedAt }), {
@@ -170,18 +225,38 @@ export function createQueueControl(context: QueueControlContext): VonageQueueCon
     return caller;
   }
 
-  /**
-   * Whether a move may replace an earlier move's claim on this wait: only once that claim's lease is over, and only for a
-   * caller in a conversation (no hold loop), where nothing else can tell whether the earlier transfer was applied; a
-   * hold-loop caller still waiting says so at its next break instead.
-   */
-  async function retakes(claim: QueueExitClaim, caller: QueuedCaller, call: CallInfo): Promise<boolean> {
-    if (claim.by !== 'move' || now() - claim.atMs < moveLeaseSeconds * 1000) return false;
-    const step = await engine.inspect(caller.token, call).then(
+  /** The enqueue step a queued caller waits at (undefined when their token no longer reads). */
+  function stepOf(caller: QueuedCaller, call: CallInfo): Promise<CallPosition['step'] | undefined> {
+    return engine.inspect(caller.token, call).then(
       (position) => position.step,
       () => undefined,
     );
-    return !(step?.type === 'enqueue' && usesHoldLoop(step));
+  }
+
+  /**
+   * What became of an earlier move that holds this wait's claim: a move may replace it only once its lease is over, and
+   * only for a caller in a conversation (a hold-loop caller still waiting says so at its next break). There Vonage tells:
+   * the leg still in the conversation it was in before the transfer (`GET /v1/calls/{uuid}`) means it was never applied;
+   * another conversation, that it was ("Call transfer moves an active leg into a new conversation context",
+   * https://developer.vonage.com/en/voice/voice-api/concepts/in-app-calling/call-transfer; the transfer event's
+   * conversation_uuid_from and conversation_uuid_to). Without that record (a client without `getCall`, or an instance
+   * stopped before its transfer went out) it is taken as not applied.
+   */
+  async function earlierMove(
+    claim: QueueExitClaim,
+    inConversation: boolean,
+    callId: string,
+    voice: VonageVoiceClient,
+  ): Promise<EarlierMove> {
+    if (claim.by !== 'move' || now() - claim.atMs < moveLeaseSeconds * 1000 || !inConversation) return 'in-flight';
+    if (claim.conversation === undefined || !voice.voice.getCall) return 'not-applied';
+    try {
+      const leg = await voice.voice.getCall(callId);
+      if (leg.status !== undefined && endedCallStatuses.has(leg.status)) return 'ended';
+      return leg.conversationUUID === claim.conversation ? 'not-applied' : 'applied';
+    } catch (error) {
+      return vonageStatusOf(error) === 404 ? 'ended' : 'unknown';
+    }
   }
 
   async function sweepQueue(queue: string, client?: VonageVoiceClient): Promise<number> {

@@ -118,6 +118,12 @@ export interface QueueExitClaim {
   atMs: number;
   /** A move whose REST transfer failed without an answer from Vonage (a timeout): it may have been applied. */
   unknown?: boolean;
+  /**
+   * For a caller in a queue's conversation (no hold loop): the conversation their leg was in just before the move's
+   * transfer was sent (`GET /v1/calls/{uuid}`), written before it is sent. A transfer moves the leg into a new
+   * conversation, so the same conversation later says the transfer was never applied.
+   */
+  conversation?: string;
 }
 
 const exitKey = (callId: string) => `vonage:exit:${callId}`;
@@ -160,6 +166,14 @@ export async function markQueueExitUnknown(store: Store, callId: string, token: 
   const held = parseExit(raw);
   if (held?.token !== token || held.by !== 'move') return;
   await store.compareAndSet(exitKey(callId), raw, JSON.stringify({ ...held, unknown: true }), { ttlSeconds: memberTtlSeconds });
+}
+
+/** Records, on a move's claim, the conversation the caller's leg is in before its transfer is sent; false when the claim is no longer this move's. */
+export async function noteQueueExitConversation(store: Store, callId: string, token: string, conversation: string): Promise<boolean> {
+  const raw = await store.get(exitKey(callId));
+  const held = parseExit(raw);
+  if (held?.token !== token || held.by !== 'move') return false;
+  return store.compareAndSet(exitKey(callId), raw, JSON.stringify({ ...held, conversation }), { ttlSeconds: memberTtlSeconds });
 }
 
 /** Gives up a claim (a move Vonage refused, or one that never happened): the caller may leave the queue any way again. */

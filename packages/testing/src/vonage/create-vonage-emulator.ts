@@ -118,6 +118,10 @@ class CallEnded extends Error {
 
 interface LiveCall {
   uuid: string;
+  /** The conversation the leg is in: a REST transfer moves it into a new one (its transfer event names both). */
+  conversationUuid: string;
+  /** The conversation the last transfer moved the leg out of, for its transfer event. */
+  movedFrom?: string;
   transfer?: RawAction[];
   hangup?: boolean;
   wake?: () => void;
@@ -269,7 +273,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     const match = /^\/v1\/calls\/([^/]+)$/.exec(path);
     if (!match) return reply(404, { title: 'Not Found' });
     const call = live.get(decodeURIComponent(match[1]!));
-    if (request.method === 'GET') return call ? reply(200, { uuid: call.uuid, status: 'answered' }) : reply(404, { title: 'Not Found' });
+    // provider: GET /v1/calls/{uuid} answers the call's details with its conversation_uuid (https://developer.vonage.com/en/api/voice#getCall;
+    // @vonage/voice types/Responses/CallDetailResponse.d.mts); the leg's current conversation here, which a transfer changes.
+    if (request.method === 'GET')
+      return call
+        ? reply(200, { uuid: call.uuid, status: 'answered', conversation_uuid: call.conversationUuid })
+        : reply(404, { title: 'Not Found' });
     if (request.method !== 'PUT') return reply(405, { title: 'Method Not Allowed' });
     if (!call) return reply(404, { title: 'Not Found', detail: 'no such live call' });
     const action = (body as { action?: unknown } | undefined)?.action;
@@ -294,6 +303,9 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     const problems = validateNcco(ncco);
     if (problems.length) return reply(400, { title: 'Bad Request', detail: 'invalid NCCO', invalid_parameters: problems });
     call.transfer = ncco as RawAction[];
+    // provider: a transfer "moves an active leg into a new conversation context" (https://developer.vonage.com/en/voice/voice-api/concepts/in-app-calling/call-transfer).
+    call.movedFrom = call.conversationUuid;
+    call.conversationUuid = `CON-${randomUUID()}`;
     call.wake?.();
     return reply(204);
   }
@@ -361,7 +373,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
     const cursor = { input: 0, transfer: 0, recording: 0, queue: 0, conference: 0 };
     const asyncRecordings: string[] = [];
     let webhooks = 0;
-    const state: LiveCall = { uuid };
+    const state: LiveCall = { uuid, conversationUuid };
     live.set(uuid, state);
     const common = () => ({ uuid, conversation_uuid: conversationUuid, from, to, timestamp: new Date(now()).toISOString() });
     /** The hold loop the caller is in (callflow's emulated queue with timed breaks), and its modelled clock. */
@@ -665,7 +677,7 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
       scripted: TransferScript,
       entry: Extract<TranscriptEntry, { type: 'transfer' }>,
     ): Promise<boolean> {
-      const leg: LiveCall = { uuid: legUuid };
+      const leg: LiveCall = { uuid: legUuid, conversationUuid };
       live.set(legUuid, leg);
       const heard: string[] = [];
       entry.calleeHeard = heard;
@@ -812,13 +824,12 @@ export async function createVonageEmulator(options: VonageEmulatorOptions): Prom
           entered(actions, true);
           // provider: a leg moved by the transfer action reports it on the event_url with `type: "transfer"` and no status
           // (webhook reference "Event webhook: transfer"; captured in Vonage/vonage-php-sdk-core test/Voice/requests/event-post-transfer.txt).
-          const movedTo = `CON-${randomUUID()}`;
           if (eventUrl && options.transferEvents !== false)
             await webhook(eventUrl, 'POST', {
-              conversation_uuid_from: conversationUuid,
+              conversation_uuid_from: state.movedFrom ?? conversationUuid,
               type: 'transfer',
               uuid,
-              conversation_uuid_to: movedTo,
+              conversation_uuid_to: state.conversationUuid,
               timestamp: new Date(now()).toISOString(),
             });
           continue;
