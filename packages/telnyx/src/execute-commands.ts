@@ -172,52 +172,53 @@ export async function executeCommands(
   const requestOptions: TelnyxRequestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 2_000 };
   const calls = options.client.calls.actions;
 
-  const send = async (command: TelnyxCommand): Promise<void> => {
+  // The client's own promise, not one more around it (a throw comes out of the call and is caught where it is awaited).
+  const send = (command: TelnyxCommand): Promise<unknown> => {
     report.requests++;
     switch (command.action) {
       case 'answer':
-        return void (await calls.answer(callControlId, command.body, requestOptions));
+        return calls.answer(callControlId, command.body, requestOptions);
       case 'speak':
-        return void (await calls.speak(callControlId, command.body, requestOptions));
+        return calls.speak(callControlId, command.body, requestOptions);
       case 'playback_start':
-        return void (await calls.startPlayback(callControlId, command.body, requestOptions));
+        return calls.startPlayback(callControlId, command.body, requestOptions);
       case 'playback_stop':
-        return void (await calls.stopPlayback(callControlId, command.body, requestOptions));
+        return calls.stopPlayback(callControlId, command.body, requestOptions);
       case 'gather_using_speak':
-        return void (await calls.gatherUsingSpeak(callControlId, command.body, requestOptions));
+        return calls.gatherUsingSpeak(callControlId, command.body, requestOptions);
       case 'gather_using_audio':
-        return void (await calls.gatherUsingAudio(callControlId, command.body, requestOptions));
+        return calls.gatherUsingAudio(callControlId, command.body, requestOptions);
       case 'gather':
-        return void (await calls.gather(callControlId, command.body, requestOptions));
+        return calls.gather(callControlId, command.body, requestOptions);
       case 'gather_stop':
-        return void (await calls.stopGather(callControlId, command.body, requestOptions));
+        return calls.stopGather(callControlId, command.body, requestOptions);
       case 'transcription_start':
-        return void (await calls.startTranscription(callControlId, command.body, requestOptions));
+        return calls.startTranscription(callControlId, command.body, requestOptions);
       case 'transcription_stop':
-        return void (await calls.stopTranscription(callControlId, command.body, requestOptions));
+        return calls.stopTranscription(callControlId, command.body, requestOptions);
       case 'record_start':
-        return void (await calls.startRecording(callControlId, command.body, requestOptions));
+        return calls.startRecording(callControlId, command.body, requestOptions);
       case 'record_stop':
-        return void (await calls.stopRecording(callControlId, command.body, requestOptions));
+        return calls.stopRecording(callControlId, command.body, requestOptions);
       case 'transfer':
-        return void (await calls.transfer(callControlId, command.body, requestOptions));
+        return calls.transfer(callControlId, command.body, requestOptions);
       case 'enqueue':
-        return void (await calls.enqueue(callControlId, command.body, requestOptions));
+        return calls.enqueue(callControlId, command.body, requestOptions);
       case 'leave_queue':
-        return void (await calls.leaveQueue(callControlId, command.body, requestOptions));
+        return calls.leaveQueue(callControlId, command.body, requestOptions);
       case 'hangup':
-        return void (await calls.hangup(callControlId, command.body, requestOptions));
+        return calls.hangup(callControlId, command.body, requestOptions);
       case 'reject':
-        return void (await calls.reject(callControlId, command.body, requestOptions));
+        return calls.reject(callControlId, command.body, requestOptions);
       case 'bridge':
-        return void (await calls.bridge(callControlId, command.body, requestOptions));
+        return calls.bridge(callControlId, command.body, requestOptions);
       case 'send_dtmf':
-        return void (await calls.sendDtmf(callControlId, command.body, requestOptions));
+        return calls.sendDtmf(callControlId, command.body, requestOptions);
       case 'dial': {
         // A definite refusal (no retry changes it): the client cannot place calls.
         if (typeof options.client.calls.dial !== 'function')
           throw Object.assign(new Error('the Telnyx client has no calls.dial'), { status: 400 });
-        return void (await options.client.calls.dial(command.body, requestOptions));
+        return options.client.calls.dial(command.body, requestOptions);
       }
       case 'conference_join_or_create':
         return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);

@@ -45,7 +45,7 @@ import type {
   SendDtmfBody,
 } from './call-control-bodies.js';
 import { googleTranscriptionLanguages } from './call-control-bodies.js';
-import { commandIdOf, encodeClientState, type FarLegStage } from './client-state.js';
+import { commandIdOf, commandIdStem, encodeClientState, type FarLegStage } from './client-state.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -216,11 +216,12 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
     commands.push({ action: 'hangup', body: {} });
   }
 
+  const stem = commandIdStem(callControlId, seed);
   commands.forEach((command, index) => {
     const options = command.action === 'conference_join_or_create' ? undefined : command.body;
-    if (options) options.command_id = commandIdOf(callControlId, seed, index, command.action);
+    if (options) options.command_id = `${stem}-${index}-${command.action}`;
     else if (command.action === 'conference_join_or_create') {
-      const id = commandIdOf(callControlId, seed, index, command.action);
+      const id = `${stem}-${index}-${command.action}`;
       command.body.create.command_id = `${id}-create`;
       command.body.join.command_id = `${id}-join`;
     }
@@ -257,17 +258,44 @@ export interface NativeGatherRetries {
   invalidPrompt?: MediaStep;
 }
 
+const noDefaults: FlowDefaults = Object.freeze({});
+
 /**
  * Decides whether a gather's retries can run natively on Telnyx: re-asking in place (no onInvalid/onNoInput detours,
  * no no-input message, no per-kind limits), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
  * that `valid_digits` + min/max express exactly. `defaults` are the flow's, so a raw step and its planned form agree.
  */
-export function nativeGatherRetries(step: GatherStep, state: CallState, defaults: FlowDefaults = {}): NativeGatherRetries | undefined {
+export function nativeGatherRetries(
+  step: GatherStep,
+  state: CallState,
+  defaults: FlowDefaults = noDefaults,
+): NativeGatherRetries | undefined {
+  if (state.reask !== undefined || state.promptOffset !== 0) return undefined;
+  const shape = nativeGatherShapeOf(step, defaults);
+  if (shape === undefined) return undefined;
+  const used = state.tries[`${state.node}:${state.step}`] ?? 0;
+  const maximumTries = Math.max(1, (step.attempts ?? 3) - used);
+  return { maximumTries, ...shape };
+}
+
+/** What `nativeGatherRetries` reads from the step alone (not from the call's state), worked out once per step and defaults. */
+type NativeGatherShape = Omit<NativeGatherRetries, 'maximumTries'>;
+const nativeGatherShapes = new WeakMap<GatherStep, { defaults: FlowDefaults; shape: NativeGatherShape | undefined }>();
+
+function nativeGatherShapeOf(step: GatherStep, defaults: FlowDefaults): NativeGatherShape | undefined {
+  const cached = nativeGatherShapes.get(step);
+  if (cached?.defaults === defaults) return cached.shape;
+  const shape = nativeGatherShape(step, defaults);
+  nativeGatherShapes.set(step, { defaults, shape });
+  return shape;
+}
+
+function nativeGatherShape(step: GatherStep, defaults: FlowDefaults): NativeGatherShape | undefined {
   // provider: maximum_tries counts silent and invalid tries together and call.gather.ended reports only the last one's
   // status (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak), so per-kind limits re-ask in the app.
   if (step.noInput !== undefined || step.invalid !== undefined) return undefined;
   if (step.onInvalid !== undefined || step.onNoInput !== undefined || (step.noInputPrompt?.length ?? 0) > 0) return undefined;
-  if (state.reask !== undefined || state.promptOffset !== 0 || (step.input ?? 'dtmf') !== 'dtmf') return undefined;
+  if ((step.input ?? 'dtmf') !== 'dtmf') return undefined;
   const prompt = step.prompt.map((media) => withVoiceDefaults(media, defaults));
   const { leading, own } = splitGatherPrompt(prompt);
   if (leading.length > 0 || own.type === 'none') return undefined;
@@ -290,9 +318,7 @@ export function nativeGatherRetries(step: GatherStep, state: CallState, defaults
   } else {
     validDigits = '0123456789*#'.replace(terminating, '');
   }
-  const used = state.tries[`${state.node}:${state.step}`] ?? 0;
-  const maximumTries = Math.max(1, (step.attempts ?? 3) - used);
-  return { maximumTries, validDigits, minimumDigits, maximumDigits, invalidPrompt };
+  return { validDigits, minimumDigits, maximumDigits, invalidPrompt };
 }
 
 function withVoiceDefaults(media: MediaStep, defaults: FlowDefaults): MediaStep {

@@ -36,7 +36,12 @@ import {
 } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
-import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
+import {
+  checkTelnyxSignature,
+  telnyxSignatureHeader,
+  telnyxTimestampHeader,
+  type TelnyxSignatureCheck,
+} from './verify-telnyx-signature.js';
 
 /** How long callflow waits for the final transcription once the caller has started speaking. */
 const speechWatchdogMillis = 60_000;
@@ -79,6 +84,11 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
 
 /** What a Telnyx handler carries beside the function: nothing but the engine every handler has. */
 export type TelnyxExtras = Record<never, never>;
+
+/** The pipeline's verdict for a signature check. */
+function verdictOf(check: TelnyxSignatureCheck): { ok: true } | { ok: false; reason: string; message: string } {
+  return check.ok ? { ok: true } : { ok: false, reason: check.reason, message: check.message };
+}
 
 function numberOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -717,15 +727,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return { ...base, outcome: () => ({ done: event.type }) };
       return {
         ...base,
-        outcome: async (position) => {
+        // Synchronous but for a key at a speech-only gather: most events resume the flow without a promise here.
+        outcome: (position) => {
           if (
             position?.step?.type === 'gather' &&
             position.step.input === 'speech' &&
             outcome.type === 'digits' &&
             state.kind === 'position'
           ) {
-            await keyIgnored(call, state, position.step, event.id);
-            return { done: 'key ignored by a speech-only gather' };
+            return keyIgnored(call, state, position.step, event.id).then(() => ({ done: 'key ignored by a speech-only gather' }));
           }
           if (position?.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
             const native = nativeGatherRetries(position.step, position.state, engine.flow.defaults);
@@ -738,8 +748,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     }
 
     return {
-      async verify(webhook) {
-        const check = await verifyTelnyxSignature({
+      verify(webhook) {
+        // Synchronous on Node (node:crypto): no promise for the check the pipeline waits on.
+        const check = checkTelnyxSignature({
           publicKey: options.publicKey!,
           signature: webhook.headers.get(telnyxSignatureHeader),
           timestamp: webhook.headers.get(telnyxTimestampHeader),
@@ -747,7 +758,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           toleranceSeconds: options.signatureToleranceSeconds,
           now,
         });
-        return check.ok ? { ok: true } : { ok: false, reason: check.reason, message: check.message };
+        return check instanceof Promise ? check.then(verdictOf) : verdictOf(check);
       },
       parse,
       continuationStates,
