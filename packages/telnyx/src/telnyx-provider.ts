@@ -625,7 +625,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         token: state.token,
         deliveryId: event.id,
         position: `${state.sequence} ${state.token}`,
-        ...(callEvent ? { callEvent } : {}),
+        // Always present (undefined but on a hang-up): one shape for every event, which the spreads below copy fast.
+        callEvent,
       };
       const answer = positionEvent(event, state, call, base, outcome);
       if (event.type === 'call.hangup' && (state.kind === 'position' || state.kind === 'hold') && answer.type === 'outcome') {
@@ -769,9 +770,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         >;
         const waitNode = turn.wait?.state.node;
         const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+        // Every option named (no spread of the planning, whose shape varies by event): one object shape, built fast.
         return planCommands(turn, {
-          ...planning,
           continuations: input.continuations,
+          answer: planning.answer,
+          stopPlayback: planning.stopPlayback,
+          stopListening: planning.stopListening,
+          seed: planning.seed,
+          sequence: planning.sequence,
+          callerNumber: planning.callerNumber,
           nativeRetries: !dynamicNode,
           dynamicNode,
           connectionId: options.connectionId,
