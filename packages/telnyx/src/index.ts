@@ -2,6 +2,7 @@ export { continuationStates, nativeGatherRetries, planCommands, splitGatherPromp
 export type {
   NativeGatherRetries,
   PlanCommandsOptions,
+  PlannedCommands,
   TelnyxAction,
   TelnyxCommand,
   TelnyxConferenceBody,
