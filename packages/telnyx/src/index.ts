@@ -2,7 +2,6 @@ export { continuationStates, nativeGatherRetries, planCommands, splitGatherPromp
 export type {
   NativeGatherRetries,
   PlanCommandsOptions,
-  PlannedCommands,
   TelnyxAction,
   TelnyxCommand,
   TelnyxConferenceBody,

@@ -147,7 +147,7 @@ export function continuationStates(turn: Turn): CallState[] {
  * const tokens = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
  * const { output: commands } = planCommands(turn, { continuations: tokens, answer: true });
  */
-export function planCommands(turn: Turn, options: PlanCommandsOptions): PlannedCommands {
+export function planCommands(turn: Turn, options: PlanCommandsOptions): { output: TelnyxCommand[]; warnings: string[] } {
   const callControlId = turn.call.callId;
   const sequence = options.sequence ?? 1;
   const seed = `${sequence} ${options.seed ?? turn.token ?? ''}`;
@@ -161,13 +161,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): PlannedC
     });
   }
   let nextToken = 0;
-  // Each position's client_state, with the position it names, so the position the commands wait at needs no decoding.
-  const positions = new Map<string, string>();
-  const position = (token: string) => {
-    const encoded = encodeClientState({ kind: 'position', sequence, token });
-    positions.set(encoded, `${sequence} ${token}`);
-    return encoded;
-  };
+  const position = (token: string) => encodeClientState({ kind: 'position', sequence, token });
 
   if (turn.rejected) {
     // provider: reject instead of answer declines the call unanswered (telnyx SDK resources/calls/actions.d.ts ActionRejectParams.cause).
@@ -232,27 +226,8 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): PlannedC
       command.body.join.command_id = `${id}-join`;
     }
   });
-  const waiting = commands.find((command) => command.resumeOn !== undefined);
-  const clientState = waiting && 'client_state' in waiting.body ? waiting.body.client_state : undefined;
-  const waitsAt = clientState === undefined ? undefined : positions.get(clientState);
-  return waitsAt !== undefined && resumablePosition.test(waitsAt)
-    ? { output: commands, warnings, waitsAt }
-    : { output: commands, warnings };
+  return { output: commands, warnings };
 }
-
-/** What `planCommands` returns: the commands, what could not be mapped exactly, and where the call waits once they went out. */
-export interface PlannedCommands {
-  output: TelnyxCommand[];
-  warnings: string[];
-  /**
-   * The position (`sequence token`) the first waiting command's `client_state` names, when it is a plain position (media,
-   * gather, transfer): what decoding that `client_state` gives, known without decoding it.
-   */
-  waitsAt?: string;
-}
-
-/** A position `decodeClientState` reads back from a plain position's `client_state`: move number, then token. */
-const resumablePosition = /^\d{1,9} [A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
 /** Where the prompt of a gather goes: parts played first as their own commands, then what the gather command itself speaks or plays. */
 export function splitGatherPrompt(prompt: readonly MediaStep[]): {

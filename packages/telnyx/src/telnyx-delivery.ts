@@ -109,11 +109,9 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     });
 
   /** Where the call will be once `commands` went out: the position its waiting command resumes, else ended. */
-  function positionAfter(commands: TelnyxCommand[], from: string | undefined, planned?: string): { head: TelnyxCommand[]; next: string } {
+  function positionAfter(commands: TelnyxCommand[], from: string | undefined): { head: TelnyxCommand[]; next: string } {
     const waitsAt = commands.findIndex((command) => command.resumeOn !== undefined);
     const head = waitsAt === -1 ? commands : commands.slice(0, waitsAt + 1);
-    // The planner's own word for the waiting position when it gave one (the same as decoding its client_state).
-    if (planned !== undefined && waitsAt !== -1) return { head, next: planned };
     const waiting = waitsAt === -1 ? undefined : head[waitsAt];
     const waitingState = waiting ? decodeClientState(clientStateOf(waiting)) : undefined;
     return { head, next: waitingState ? `${waitingState.sequence} ${waitingState.token}` : `${endedPrefix}${from ?? ''}` };
@@ -371,11 +369,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       if (options.remembersCaller && waiting?.type === 'transfer' && dialsFarLeg(waiting) && turn.call.from === undefined)
         handle.planning.callerNumber = await store.get(callerNumberKey(call.callId));
       let commands: TelnyxCommand[];
-      let waitsAt: string | undefined;
       try {
-        const rendered = (await render(handle.planning)) as Rendered<TelnyxCommand[]> & { waitsAt?: string };
-        commands = rendered.output;
-        waitsAt = rendered.waitsAt;
+        commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         logger.error(`[callflow:telnyx] cannot plan the turn: ${message}; the caller hears the apology`, {
@@ -393,7 +388,7 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         return;
       }
       const expected = handle.current;
-      const { head, next } = positionAfter(commands, expected, waitsAt);
+      const { head, next } = positionAfter(commands, expected);
       const record: PositionRecord = { at: next, pending: { from: expected ?? '', commands: head } };
       const raw = encodePosition(record);
       if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, raw, dayTtl))) {
