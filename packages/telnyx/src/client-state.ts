@@ -1,4 +1,4 @@
-import { CallFlowError, textToBase64Url } from '@callflow/core';
+import { CallFlowError } from '@callflow/core';
 
 /**
  * Longest `client_state` (base64 characters) callflow sends. Telnyx documents no limit, so stay well under
@@ -75,7 +75,7 @@ export function encodeClientState(state: ClientState): string {
               ? `hold ${state.segment} ${state.announcedAt ?? '-'} ${position}`
               : `left ${state.digit} ${position}`;
   // Ids and tokens are ASCII, whose UTF-8 is the text itself: btoa encodes it in one step.
-  const encoded = asciiOnly.test(text) ? btoa(text) : toStandardBase64(textToBase64Url(text));
+  const encoded = btoa(asciiOnly.test(text) ? text : utf8Binary(text));
   if (encoded.length > maxClientStateLength) {
     throw new CallFlowError(
       'flow-failed',
@@ -126,24 +126,22 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * it is not whole bytes or not UTF-8. One `atob`, and for the usual ASCII state nothing more.
  */
 function base64ToText(value: string): string | undefined {
-  let end = value.length;
-  while (end > 0 && value.charCodeAt(end - 1) === 0x3d) end--;
-  if (end % 4 === 1) return undefined;
-  const bare = end === value.length ? value : value.slice(0, end);
-  const binary = atob(end % 4 === 0 ? bare : bare + '='.repeat(4 - (end % 4)));
+  const bare = value.replace(/=+$/, '');
+  if (bare.length % 4 === 1) return undefined;
+  const binary = atob(bare + '==='.slice((bare.length + 3) % 4));
   if (asciiOnly.test(binary)) return binary;
-  const bytes = new Uint8Array(binary.length);
-  for (let index = 0; index < binary.length; index++) bytes[index] = binary.charCodeAt(index);
   try {
-    return strictUtf8.decode(bytes);
+    return strictUtf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
   } catch {
     return undefined;
   }
 }
 
-function toStandardBase64(base64Url: string): string {
-  const standard = base64Url.replace(/-/g, '+').replace(/_/g, '/');
-  return standard + '='.repeat((4 - (standard.length % 4)) % 4);
+/** The UTF-8 bytes of a text as a binary string (one character per byte), what `btoa` encodes. */
+function utf8Binary(text: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return binary;
 }
 
 /** A deterministic `command_id`: the same call, position and command always give the same id, so a retried command is applied once. */

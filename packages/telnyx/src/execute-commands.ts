@@ -148,6 +148,34 @@ function classify(error: unknown): ErrorKind {
   return 'fatal';
 }
 
+type CallAction = (callControlId: string, body: unknown, options: TelnyxRequestOptions) => Promise<unknown>;
+
+/** Each call command's client method, as the telnyx SDK names it (`client.calls.actions.*`). */
+const callMethods = {
+  answer: 'answer',
+  speak: 'speak',
+  playback_start: 'startPlayback',
+  playback_stop: 'stopPlayback',
+  gather_using_speak: 'gatherUsingSpeak',
+  gather_using_audio: 'gatherUsingAudio',
+  gather: 'gather',
+  gather_stop: 'stopGather',
+  transcription_start: 'startTranscription',
+  transcription_stop: 'stopTranscription',
+  record_start: 'startRecording',
+  record_stop: 'stopRecording',
+  transfer: 'transfer',
+  enqueue: 'enqueue',
+  leave_queue: 'leaveQueue',
+  hangup: 'hangup',
+  reject: 'reject',
+  bridge: 'bridge',
+  send_dtmf: 'sendDtmf',
+} as const satisfies Record<
+  Exclude<TelnyxAction, 'dial' | 'conference_join_or_create' | 'conference_leave_others'>,
+  keyof TelnyxCallActions
+>;
+
 /** Stops that may find nothing running: refused, they are skipped instead of hanging the call up. */
 const stopActions = new Set<string>(['gather_stop', 'transcription_stop']);
 
@@ -176,54 +204,18 @@ export async function executeCommands(
   const send = (command: TelnyxCommand): Promise<unknown> => {
     report.requests++;
     switch (command.action) {
-      case 'answer':
-        return calls.answer(callControlId, command.body, requestOptions);
-      case 'speak':
-        return calls.speak(callControlId, command.body, requestOptions);
-      case 'playback_start':
-        return calls.startPlayback(callControlId, command.body, requestOptions);
-      case 'playback_stop':
-        return calls.stopPlayback(callControlId, command.body, requestOptions);
-      case 'gather_using_speak':
-        return calls.gatherUsingSpeak(callControlId, command.body, requestOptions);
-      case 'gather_using_audio':
-        return calls.gatherUsingAudio(callControlId, command.body, requestOptions);
-      case 'gather':
-        return calls.gather(callControlId, command.body, requestOptions);
-      case 'gather_stop':
-        return calls.stopGather(callControlId, command.body, requestOptions);
-      case 'transcription_start':
-        return calls.startTranscription(callControlId, command.body, requestOptions);
-      case 'transcription_stop':
-        return calls.stopTranscription(callControlId, command.body, requestOptions);
-      case 'record_start':
-        return calls.startRecording(callControlId, command.body, requestOptions);
-      case 'record_stop':
-        return calls.stopRecording(callControlId, command.body, requestOptions);
-      case 'transfer':
-        return calls.transfer(callControlId, command.body, requestOptions);
-      case 'enqueue':
-        return calls.enqueue(callControlId, command.body, requestOptions);
-      case 'leave_queue':
-        return calls.leaveQueue(callControlId, command.body, requestOptions);
-      case 'hangup':
-        return calls.hangup(callControlId, command.body, requestOptions);
-      case 'reject':
-        return calls.reject(callControlId, command.body, requestOptions);
-      case 'bridge':
-        return calls.bridge(callControlId, command.body, requestOptions);
-      case 'send_dtmf':
-        return calls.sendDtmf(callControlId, command.body, requestOptions);
-      case 'dial': {
+      case 'dial':
         // A definite refusal (no retry changes it): the client cannot place calls.
         if (typeof options.client.calls.dial !== 'function')
           throw Object.assign(new Error('the Telnyx client has no calls.dial'), { status: 400 });
         return options.client.calls.dial(command.body, requestOptions);
-      }
       case 'conference_join_or_create':
         return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
       case 'conference_leave_others':
         return leaveOthers(callControlId, command.body.conference_id, options, requestOptions, () => report.requests++);
+      default:
+        // Called as a method of `calls` (the SDK's methods read `this`).
+        return (calls as unknown as Record<string, CallAction>)[callMethods[command.action]]!(callControlId, command.body, requestOptions);
     }
   };
 

@@ -36,12 +36,7 @@ import {
 } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
-import {
-  checkTelnyxSignature,
-  telnyxSignatureHeader,
-  telnyxTimestampHeader,
-  type TelnyxSignatureCheck,
-} from './verify-telnyx-signature.js';
+import { checkTelnyxSignature, telnyxSignatureHeader, telnyxTimestampHeader } from './verify-telnyx-signature.js';
 
 /** How long callflow waits for the final transcription once the caller has started speaking. */
 const speechWatchdogMillis = 60_000;
@@ -84,11 +79,6 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
 
 /** What a Telnyx handler carries beside the function: nothing but the engine every handler has. */
 export type TelnyxExtras = Record<never, never>;
-
-/** The pipeline's verdict for a signature check. */
-function verdictOf(check: TelnyxSignatureCheck): { ok: true } | { ok: false; reason: string; message: string } {
-  return check.ok ? { ok: true } : { ok: false, reason: check.reason, message: check.message };
-}
 
 function numberOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
@@ -200,8 +190,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     async function pressed(call: CallInfo, clientState: ClientState, digit: string, position: CallPosition): Promise<void> {
       const { token, sequence } = clientState;
       const current = `${sequence} ${token}`;
-      const raw = await store.get(telnyxPositionKey(call.callId));
-      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      if (!(await standsAt(call, current))) return;
       const step = position.step;
       if (step?.type === 'record') {
         const finishOnKey = step.finishOnKey ?? '#';
@@ -277,8 +266,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     async function speaking(call: CallInfo, clientState: ClientState, position: CallPosition): Promise<void> {
       const { token, sequence } = clientState;
       const current = `${sequence} ${token}`;
-      const raw = await store.get(telnyxPositionKey(call.callId));
-      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      if (!(await standsAt(call, current))) return;
       if (position.step?.type !== 'gather' || position.state.kind !== 'gather') return;
       await delivery.execute(call.callId, [
         { action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } },
@@ -302,8 +290,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     async function keyIgnored(call: CallInfo, clientState: ClientState, step: GatherStep, eventId: string): Promise<void> {
       const { token, sequence } = clientState;
       // Only while the call is still at this gather: a late event of a position it has left starts no timer.
-      const raw = await store.get(telnyxPositionKey(call.callId));
-      if (raw === undefined || raw.split('\n')[0] !== `${sequence} ${token}`) return;
+      if (!(await standsAt(call, `${sequence} ${token}`))) return;
       // provider: "Speech will be interrupted when a DTMF signal is received" and the gather ends with the key
       // (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak). Twilio (<Gather input="speech">
       // takes the inputs it names, https://www.twilio.com/docs/voice/twiml/gather#input) and Vonage (input type
@@ -750,8 +737,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
 
     return {
       verify(webhook) {
-        // Synchronous on Node (node:crypto): no promise for the check the pipeline waits on.
-        const check = checkTelnyxSignature({
+        // Synchronous on Node (node:crypto): no promise for the check the pipeline waits on. A check is a verdict.
+        return checkTelnyxSignature({
           publicKey: options.publicKey!,
           signature: webhook.headers.get(telnyxSignatureHeader),
           timestamp: webhook.headers.get(telnyxTimestampHeader),
@@ -759,7 +746,6 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           toleranceSeconds: options.signatureToleranceSeconds,
           now,
         });
-        return check instanceof Promise ? check.then(verdictOf) : verdictOf(check);
       },
       parse,
       continuationStates,
