@@ -3,7 +3,16 @@ import { createServer } from 'node:http';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { createEngine, createMemoryStore, parseFlow, silentLogger, toNodeListener, type FetchHandler } from '@callflow/core';
+import {
+  createEngine,
+  createMemoryStore,
+  parseFlow,
+  replyHandlerOf,
+  silentLogger,
+  toNodeListener,
+  type FetchHandler,
+  type WebhookRequest,
+} from '@callflow/core';
 import { createTelnyxEmulator, type CallScript } from '@callflow/testing';
 import {
   continuationStates,
@@ -14,6 +23,7 @@ import {
   planCommands,
   signTelnyxEvent,
   verifyTelnyxSignature,
+  type TelnyxClient,
 } from '@callflow/telnyx';
 import { Telnyx } from 'telnyx';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks';
@@ -95,6 +105,76 @@ async function inFlightMicros(
   return { wallMicros, mainThreadMicros: (busy.active * 1000) / count };
 }
 
+/** A request as the node:http bridge hands it to the reply form. */
+function preparedRequest(body: string, headers: Record<string, string>): WebhookRequest & { readBytes(): Promise<Uint8Array> } {
+  const bytes = new TextEncoder().encode(body);
+  const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
+  return {
+    method: 'POST',
+    url: 'http://127.0.0.1:3000/telnyx',
+    headers: { get: (name) => all[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in all },
+    text: async () => body,
+    readBytes: async () => bytes,
+  };
+}
+
+/**
+ * The menu press (call.gather.ended, digit 1 → the transfer) through the whole handler, in its reply form, on `calls`
+ * distinct calls each first brought to the menu by its call.initiated (so each press is a first delivery at a recorded
+ * position): body limit, signature (unless `verify` is false), the event claim, parse, token, resume, the position
+ * record, planning and the command bodies, with a command client that answers in-process (no HTTP).
+ */
+async function handlerMenuPress(calls: number, verify: boolean): Promise<() => Promise<void>> {
+  const keys = await generateTelnyxKeyPair();
+  const lastState = new Map<string, string>();
+  const answer = async (callControlId: string, body: { client_state?: string }) => {
+    if (body.client_state) lastState.set(callControlId, body.client_state);
+    return { data: { result: 'ok' } };
+  };
+  const client = {
+    calls: { actions: new Proxy({}, { get: () => answer }) },
+    conferences: { create: async () => ({}), actions: { join: answer } },
+  } as unknown as TelnyxClient;
+  const handler = createTelnyxHandler({
+    flow: hotline,
+    secret,
+    ...(verify ? { publicKey: keys.publicKey } : { verifySignatures: false }),
+    client,
+    store: createMemoryStore(),
+    logger: silentLogger,
+  });
+  const handle = replyHandlerOf(handler)!;
+  const sign = async (body: string) => (verify ? signTelnyxEvent(body, { privateKey: keys.privateKey }) : {});
+  const event = (type: string, index: number, payload: Record<string, unknown>) =>
+    JSON.stringify({
+      data: {
+        record_type: 'event',
+        event_type: type,
+        id: `${type}-${index}`,
+        occurred_at: new Date().toISOString(),
+        payload: { call_control_id: `v3:bench-${index}`, call_leg_id: `l${index}`, call_session_id: `s${index}`, ...payload },
+      },
+    });
+  const pool: Array<{ callId: string; request: ReturnType<typeof preparedRequest> }> = [];
+  for (let index = 0; index < calls; index++) {
+    const initiated = event('call.initiated', index, { direction: 'incoming', from: '+15551230000', to: '+15559870000' });
+    if ((await handle(preparedRequest(initiated, await sign(initiated)))).status !== 200)
+      throw new Error('telnyx bench: call.initiated refused');
+    const callId = `v3:bench-${index}`;
+    const press = event('call.gather.ended', index, { client_state: lastState.get(callId), digits: '1', status: 'valid' });
+    pool.push({ callId, request: preparedRequest(press, await sign(press)) });
+  }
+  let next = 0;
+  return async () => {
+    const prepared = pool[next++];
+    if (!prepared) throw new Error(`telnyx bench ran out of distinct calls (${pool.length})`);
+    const before = lastState.get(prepared.callId);
+    const reply = await handle(prepared.request);
+    if (reply.status !== 200 || lastState.get(prepared.callId) === before)
+      throw new Error(`telnyx bench: the menu press answered ${reply.status} without sending the transfer`);
+  };
+}
+
 /** One whole Telnyx event in-process, and commands / round trips per seed-000 call against the hand-written seed handler. */
 export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
@@ -165,11 +245,16 @@ export async function run(): Promise<BenchRow[]> {
     if (!(await crypto.subtle.verify('Ed25519', cryptoKey, signatureBytes, message)))
       throw new Error('WebCrypto refused the bench signature');
   };
-  const [event, sdk, node, web, rest] = await interleavedMicros([whole, seedWay, nodeCheck, webCheck, afterCheck], {
-    batch: 50,
-    rounds: 30,
-    warmup: 200,
-  });
+  const batch = 50;
+  const rounds = 30;
+  const warmup = 200;
+  const handlerCalls = warmup + batch * rounds;
+  const throughHandler = await handlerMenuPress(handlerCalls, true);
+  const throughHandlerUnsigned = await handlerMenuPress(handlerCalls, false);
+  const [event, sdk, node, web, rest, handled, handledUnsigned] = await interleavedMicros(
+    [whole, seedWay, nodeCheck, webCheck, afterCheck, throughHandler, throughHandlerUnsigned],
+    { batch, rounds, warmup },
+  );
   rows.push({
     name: 'telnyx: one event in-process (verify ed25519, parse, resume, plan commands)',
     value: event!.min,
@@ -178,6 +263,21 @@ export async function run(): Promise<BenchRow[]> {
     baselineName: 'telnyx SDK TelnyxWebhook.verify + JSON.parse only',
     target: '≤ half the SDK',
     note: `fastest of 30 interleaved batches (medians ${event!.median.toFixed(0)} vs ${sdk!.median.toFixed(0)} µs); the baseline does no flow work; one Ed25519 check is most of both`,
+  });
+  rows.push({
+    name: 'telnyx: one menu event through the handler in-process (signature, event claim, token, resume, position record, command bodies; client stubbed)',
+    value: handled!.min,
+    unit: 'µs/op',
+    baseline: sdk!.min,
+    baselineName: 'telnyx SDK TelnyxWebhook.verify + JSON.parse only',
+    target: '≤ half the SDK',
+    note: `what a webhook costs before its commands leave: the reply form (no Request/Response), memory store, a distinct call per event; medians ${handled!.median.toFixed(0)} vs ${sdk!.median.toFixed(0)} µs`,
+  });
+  rows.push({
+    name: 'telnyx: the same menu event through the handler without the signature check (verifySignatures: false)',
+    value: handledUnsigned!.min,
+    unit: 'µs/op',
+    note: `the handler's own work beside one check: ${handledUnsigned!.min.toFixed(1)} µs; with the check (${node!.min.toFixed(1)} µs) ${(node!.min + handledUnsigned!.min).toFixed(1)} µs against half the SDK, ${(sdk!.min / 2).toFixed(1)} µs`,
   });
   rows.push({
     name: 'telnyx: Ed25519 check, node:crypto KeyObject (cached)',

@@ -4,6 +4,8 @@
 // (node:http, keep-alive) to the stand-in API the bench parent started on 127.0.0.1 (cold-telnyx-callflow-api.mjs),
 // which counts them.
 const started = performance.now();
+// CPU time too: other load on a shared machine stretches wall time far more than it does the process's own work.
+const startedCpu = process.cpuUsage();
 const { defineFlow, toLambdaHandler } = await import('@callflow/core');
 const { createCallControlClient, createTelnyxHandler } = await import('@callflow/telnyx');
 const imported = performance.now();
@@ -21,10 +23,13 @@ const handler = toLambdaHandler(
 );
 const result = await handler(lambdaEvent(config));
 const answered = performance.now();
+const answeredCpu = process.cpuUsage();
 process.stdout.write(
   JSON.stringify({
     importMs: imported - started,
     answerMs: answered - started,
+    answerCpuMs: (answeredCpu.user + answeredCpu.system - startedCpu.user - startedCpu.system) / 1000,
+    processCpuMs: (answeredCpu.user + answeredCpu.system) / 1000,
     status: result.statusCode,
     // The commands are counted by the stand-in API; the parent checks every run's answer arrived there.
     ok: result.statusCode === 200,

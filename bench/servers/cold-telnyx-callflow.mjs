@@ -1,6 +1,8 @@
 // Cold start, callflow on Telnyx: from the first line, import the handler and the telnyx SDK (the user's client sends
 // the commands), answer one call.initiated (→ answer, speak the greeting). The client's fetch counts, never sends.
 const started = performance.now();
+// CPU time too: other load on a shared machine stretches wall time far more than it does the process's own work.
+const startedCpu = process.cpuUsage();
 const { defineFlow } = await import('@callflow/core');
 const { createTelnyxHandler } = await import('@callflow/telnyx');
 const { Telnyx } = await import('telnyx');
@@ -23,10 +25,13 @@ const handler = createTelnyxHandler({
 const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
 await response.text();
 const answered = performance.now();
+const answeredCpu = process.cpuUsage();
 process.stdout.write(
   JSON.stringify({
     importMs: imported - started,
     answerMs: answered - started,
+    answerCpuMs: (answeredCpu.user + answeredCpu.system - startedCpu.user - startedCpu.system) / 1000,
+    processCpuMs: (answeredCpu.user + answeredCpu.system) / 1000,
     status: response.status,
     ok: sent.includes('answer'),
     sent,

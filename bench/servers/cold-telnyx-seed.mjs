@@ -1,6 +1,8 @@
 // Cold start, seed style on Telnyx (seed 000): from the first line, import the telnyx SDK, unwrap (verify ed25519 and
 // parse) one call.initiated and answer the call through the client. The client's fetch counts, never sends.
 const started = performance.now();
+// CPU time too: other load on a shared machine stretches wall time far more than it does the process's own work.
+const startedCpu = process.cpuUsage();
 const { Telnyx } = await import('telnyx');
 const imported = performance.now();
 const config = JSON.parse(process.env.BENCH_CONFIG);
@@ -25,10 +27,13 @@ async function handler(request) {
 }
 const response = await handler(new Request(config.url, { method: 'POST', headers: config.headers, body: config.body }));
 const answered = performance.now();
+const answeredCpu = process.cpuUsage();
 process.stdout.write(
   JSON.stringify({
     importMs: imported - started,
     answerMs: answered - started,
+    answerCpuMs: (answeredCpu.user + answeredCpu.system - startedCpu.user - startedCpu.system) / 1000,
+    processCpuMs: (answeredCpu.user + answeredCpu.system) / 1000,
     status: response.status,
     ok: sent.includes('answer'),
     sent,

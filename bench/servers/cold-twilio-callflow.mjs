@@ -1,6 +1,8 @@
 // Cold start, callflow on Twilio, as a Lambda runs it (seed 003): from the first line, import the handler, build it,
 // answer one API Gateway event (the menu's action webhook, press 3) through toLambdaHandler.
 const started = performance.now();
+// CPU time too: other load on a shared machine stretches wall time far more than it does the process's own work.
+const startedCpu = process.cpuUsage();
 const { defineFlow, toLambdaHandler } = await import('@callflow/core');
 const { createTwilioHandler } = await import('@callflow/twilio');
 const imported = performance.now();
@@ -18,10 +20,13 @@ const handler = toLambdaHandler(
 );
 const result = await handler(lambdaEvent(config));
 const answered = performance.now();
+const answeredCpu = process.cpuUsage();
 process.stdout.write(
   JSON.stringify({
     importMs: imported - started,
     answerMs: answered - started,
+    answerCpuMs: (answeredCpu.user + answeredCpu.system - startedCpu.user - startedCpu.system) / 1000,
+    processCpuMs: (answeredCpu.user + answeredCpu.system) / 1000,
     status: result.statusCode,
     ok: result.body.includes('We are open'),
   }),

@@ -148,6 +148,34 @@ function classify(error: unknown): ErrorKind {
   return 'fatal';
 }
 
+type CallAction = (callControlId: string, body: unknown, options: TelnyxRequestOptions) => Promise<unknown>;
+
+/** Each call command's client method, as the telnyx SDK names it (`client.calls.actions.*`). */
+const callMethods = {
+  answer: 'answer',
+  speak: 'speak',
+  playback_start: 'startPlayback',
+  playback_stop: 'stopPlayback',
+  gather_using_speak: 'gatherUsingSpeak',
+  gather_using_audio: 'gatherUsingAudio',
+  gather: 'gather',
+  gather_stop: 'stopGather',
+  transcription_start: 'startTranscription',
+  transcription_stop: 'stopTranscription',
+  record_start: 'startRecording',
+  record_stop: 'stopRecording',
+  transfer: 'transfer',
+  enqueue: 'enqueue',
+  leave_queue: 'leaveQueue',
+  hangup: 'hangup',
+  reject: 'reject',
+  bridge: 'bridge',
+  send_dtmf: 'sendDtmf',
+} as const satisfies Record<
+  Exclude<TelnyxAction, 'dial' | 'conference_join_or_create' | 'conference_leave_others'>,
+  keyof TelnyxCallActions
+>;
+
 /** Stops that may find nothing running: refused, they are skipped instead of hanging the call up. */
 const stopActions = new Set<string>(['gather_stop', 'transcription_stop']);
 
@@ -172,57 +200,22 @@ export async function executeCommands(
   const requestOptions: TelnyxRequestOptions = { maxRetries: 0, timeout: options.timeoutMs ?? 2_000 };
   const calls = options.client.calls.actions;
 
-  const send = async (command: TelnyxCommand): Promise<void> => {
+  // The client's own promise, not one more around it (a throw comes out of the call and is caught where it is awaited).
+  const send = (command: TelnyxCommand): Promise<unknown> => {
     report.requests++;
     switch (command.action) {
-      case 'answer':
-        return void (await calls.answer(callControlId, command.body, requestOptions));
-      case 'speak':
-        return void (await calls.speak(callControlId, command.body, requestOptions));
-      case 'playback_start':
-        return void (await calls.startPlayback(callControlId, command.body, requestOptions));
-      case 'playback_stop':
-        return void (await calls.stopPlayback(callControlId, command.body, requestOptions));
-      case 'gather_using_speak':
-        return void (await calls.gatherUsingSpeak(callControlId, command.body, requestOptions));
-      case 'gather_using_audio':
-        return void (await calls.gatherUsingAudio(callControlId, command.body, requestOptions));
-      case 'gather':
-        return void (await calls.gather(callControlId, command.body, requestOptions));
-      case 'gather_stop':
-        return void (await calls.stopGather(callControlId, command.body, requestOptions));
-      case 'transcription_start':
-        return void (await calls.startTranscription(callControlId, command.body, requestOptions));
-      case 'transcription_stop':
-        return void (await calls.stopTranscription(callControlId, command.body, requestOptions));
-      case 'record_start':
-        return void (await calls.startRecording(callControlId, command.body, requestOptions));
-      case 'record_stop':
-        return void (await calls.stopRecording(callControlId, command.body, requestOptions));
-      case 'transfer':
-        return void (await calls.transfer(callControlId, command.body, requestOptions));
-      case 'enqueue':
-        return void (await calls.enqueue(callControlId, command.body, requestOptions));
-      case 'leave_queue':
-        return void (await calls.leaveQueue(callControlId, command.body, requestOptions));
-      case 'hangup':
-        return void (await calls.hangup(callControlId, command.body, requestOptions));
-      case 'reject':
-        return void (await calls.reject(callControlId, command.body, requestOptions));
-      case 'bridge':
-        return void (await calls.bridge(callControlId, command.body, requestOptions));
-      case 'send_dtmf':
-        return void (await calls.sendDtmf(callControlId, command.body, requestOptions));
-      case 'dial': {
+      case 'dial':
         // A definite refusal (no retry changes it): the client cannot place calls.
         if (typeof options.client.calls.dial !== 'function')
           throw Object.assign(new Error('the Telnyx client has no calls.dial'), { status: 400 });
-        return void (await options.client.calls.dial(command.body, requestOptions));
-      }
+        return options.client.calls.dial(command.body, requestOptions);
       case 'conference_join_or_create':
         return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
       case 'conference_leave_others':
         return leaveOthers(callControlId, command.body.conference_id, options, requestOptions, () => report.requests++);
+      default:
+        // Called as a method of `calls` (the SDK's methods read `this`).
+        return (calls as unknown as Record<string, CallAction>)[callMethods[command.action]]!(callControlId, command.body, requestOptions);
     }
   };
 

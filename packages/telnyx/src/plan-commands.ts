@@ -45,7 +45,7 @@ import type {
   SendDtmfBody,
 } from './call-control-bodies.js';
 import { googleTranscriptionLanguages } from './call-control-bodies.js';
-import { commandIdOf, encodeClientState, type FarLegStage } from './client-state.js';
+import { commandIdOf, commandIdStem, encodeClientState, type FarLegStage } from './client-state.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -160,7 +160,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
       node: turn.node,
     });
   }
-  const tokens = [...options.continuations];
+  let nextToken = 0;
   const position = (token: string) => encodeClientState({ kind: 'position', sequence, token });
 
   if (turn.rejected) {
@@ -173,7 +173,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
   if (options.stopPlayback) commands.push({ action: 'playback_stop', body: { stop: 'all' } });
   if (options.stopListening?.gather) commands.push({ action: 'gather_stop', body: {} });
   if (options.stopListening) commands.push({ action: 'transcription_stop', body: {} });
-  for (const media of turn.steps) commands.push(mediaCommand(media.step, position(tokens.shift()!), warnings));
+  for (const media of turn.steps) commands.push(mediaCommand(media.step, position(options.continuations[nextToken++]!), warnings));
 
   const wait = turn.wait;
   if (wait && turn.token) {
@@ -181,7 +181,7 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
     switch (wait.step.type) {
       case 'gather': {
         const { leading } = splitGatherPrompt(wait.step.prompt);
-        for (const part of leading) commands.push(mediaCommand(part, position(tokens.shift()!), warnings));
+        for (const part of leading) commands.push(mediaCommand(part, position(options.continuations[nextToken++]!), warnings));
         if ((wait.step.input ?? 'dtmf') !== 'dtmf') commands.push(transcriptionCommand(wait.step, state, warnings));
         commands.push(gatherCommand(wait.step, wait.state, state, warnings, options.nativeRetries ?? true));
         break;
@@ -216,11 +216,12 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
     commands.push({ action: 'hangup', body: {} });
   }
 
+  const stem = commandIdStem(callControlId, seed);
   commands.forEach((command, index) => {
     const options = command.action === 'conference_join_or_create' ? undefined : command.body;
-    if (options) options.command_id = commandIdOf(callControlId, seed, index, command.action);
+    if (options) options.command_id = `${stem}-${index}-${command.action}`;
     else if (command.action === 'conference_join_or_create') {
-      const id = commandIdOf(callControlId, seed, index, command.action);
+      const id = `${stem}-${index}-${command.action}`;
       command.body.create.command_id = `${id}-create`;
       command.body.join.command_id = `${id}-join`;
     }
@@ -257,17 +258,44 @@ export interface NativeGatherRetries {
   invalidPrompt?: MediaStep;
 }
 
+const noDefaults: FlowDefaults = Object.freeze({});
+
 /**
  * Decides whether a gather's retries can run natively on Telnyx: re-asking in place (no onInvalid/onNoInput detours,
  * no no-input message, no per-kind limits), a prompt the gather command plays whole, an invalid message of the same kind, and valid input
  * that `valid_digits` + min/max express exactly. `defaults` are the flow's, so a raw step and its planned form agree.
  */
-export function nativeGatherRetries(step: GatherStep, state: CallState, defaults: FlowDefaults = {}): NativeGatherRetries | undefined {
+export function nativeGatherRetries(
+  step: GatherStep,
+  state: CallState,
+  defaults: FlowDefaults = noDefaults,
+): NativeGatherRetries | undefined {
+  if (state.reask !== undefined || state.promptOffset !== 0) return undefined;
+  const shape = nativeGatherShapeOf(step, defaults);
+  if (shape === undefined) return undefined;
+  const used = state.tries[`${state.node}:${state.step}`] ?? 0;
+  const maximumTries = Math.max(1, (step.attempts ?? 3) - used);
+  return { maximumTries, ...shape };
+}
+
+/** What `nativeGatherRetries` reads from the step alone (not from the call's state), worked out once per step and defaults. */
+type NativeGatherShape = Omit<NativeGatherRetries, 'maximumTries'>;
+const nativeGatherShapes = new WeakMap<GatherStep, { defaults: FlowDefaults; shape: NativeGatherShape | undefined }>();
+
+function nativeGatherShapeOf(step: GatherStep, defaults: FlowDefaults): NativeGatherShape | undefined {
+  const cached = nativeGatherShapes.get(step);
+  if (cached?.defaults === defaults) return cached.shape;
+  const shape = nativeGatherShape(step, defaults);
+  nativeGatherShapes.set(step, { defaults, shape });
+  return shape;
+}
+
+function nativeGatherShape(step: GatherStep, defaults: FlowDefaults): NativeGatherShape | undefined {
   // provider: maximum_tries counts silent and invalid tries together and call.gather.ended reports only the last one's
   // status (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak), so per-kind limits re-ask in the app.
   if (step.noInput !== undefined || step.invalid !== undefined) return undefined;
   if (step.onInvalid !== undefined || step.onNoInput !== undefined || (step.noInputPrompt?.length ?? 0) > 0) return undefined;
-  if (state.reask !== undefined || state.promptOffset !== 0 || (step.input ?? 'dtmf') !== 'dtmf') return undefined;
+  if ((step.input ?? 'dtmf') !== 'dtmf') return undefined;
   const prompt = step.prompt.map((media) => withVoiceDefaults(media, defaults));
   const { leading, own } = splitGatherPrompt(prompt);
   if (leading.length > 0 || own.type === 'none') return undefined;
@@ -290,9 +318,7 @@ export function nativeGatherRetries(step: GatherStep, state: CallState, defaults
   } else {
     validDigits = '0123456789*#'.replace(terminating, '');
   }
-  const used = state.tries[`${state.node}:${state.step}`] ?? 0;
-  const maximumTries = Math.max(1, (step.attempts ?? 3) - used);
-  return { maximumTries, validDigits, minimumDigits, maximumDigits, invalidPrompt };
+  return { validDigits, minimumDigits, maximumDigits, invalidPrompt };
 }
 
 function withVoiceDefaults(media: MediaStep, defaults: FlowDefaults): MediaStep {
@@ -388,6 +414,12 @@ function telnyxOptions(step: { providerOptions?: { telnyx?: Record<string, unkno
   return step.providerOptions?.telnyx ?? {};
 }
 
+/** A command body with the step's `providerOptions.telnyx` over it; the body itself (freshly built by its caller) when there are none. */
+function withTelnyxOptions<Body extends object>(body: Body, step: { providerOptions?: { telnyx?: Record<string, unknown> } }): Body {
+  const extra = step.providerOptions?.telnyx;
+  return extra === undefined ? body : { ...body, ...extra };
+}
+
 function loopOf(loop: number | undefined): ActionSpeakParams['loop'] | undefined {
   if (loop === undefined || loop === 1) return undefined;
   return loop === 0 ? 'infinity' : Math.min(100, loop);
@@ -403,13 +435,13 @@ function mediaCommand(step: MediaStep, clientState: string, warnings: string[]):
       };
       const loop = loopOf(step.loop);
       if (loop !== undefined) body.loop = loop;
-      return { action: 'speak', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.speak.ended' };
+      return { action: 'speak', body: withTelnyxOptions(body, step), resumeOn: 'call.speak.ended' };
     }
     case 'play': {
       const body: ActionStartPlaybackParams = { audio_url: step.url, client_state: clientState };
       const loop = loopOf(step.loop);
       if (loop !== undefined) body.loop = loop;
-      return { action: 'playback_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.playback.ended' };
+      return { action: 'playback_start', body: withTelnyxOptions(body, step), resumeOn: 'call.playback.ended' };
     }
     case 'pause':
       warnings.push(`pause of ${step.seconds} s is emulated with SSML breaks in a speak (Telnyx has no pause)`);
@@ -514,16 +546,16 @@ function gatherCommand(step: GatherStep, state: CallState, clientState: string, 
       const text = native.invalidPrompt.text;
       body.invalid_payload = checkText(body.payload_type === 'ssml' ? `<speak><p>${escapeXml(text)}</p></speak>` : text, 'invalid prompt');
     }
-    return { action: 'gather_using_speak', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
+    return { action: 'gather_using_speak', body: withTelnyxOptions(body, step), resumeOn: 'call.gather.ended' };
   }
   if (own.type === 'audio') {
     const body: ActionGatherUsingAudioParams = { audio_url: own.play.url, ...common, maximum_tries: native?.maximumTries ?? 1 };
     if (native?.invalidPrompt?.type === 'play') body.invalid_audio_url = native.invalidPrompt.url;
-    return { action: 'gather_using_audio', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
+    return { action: 'gather_using_audio', body: withTelnyxOptions(body, step), resumeOn: 'call.gather.ended' };
   }
   const body: ActionGatherParams = { ...common, initial_timeout_millis: timeoutMillis };
   delete (body as { timeout_millis?: number }).timeout_millis;
-  return { action: 'gather', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.gather.ended' };
+  return { action: 'gather', body: withTelnyxOptions(body, step), resumeOn: 'call.gather.ended' };
 }
 
 /** The silence (seconds) that ends a recording, when it can end one before `maxSeconds`; callflow times it on Telnyx. */
@@ -558,7 +590,7 @@ function recordCommands(step: RecordStep, clientState: string, warnings: string[
     client_state: clientState,
   };
   if (silenceSeconds === undefined)
-    return [{ action: 'record_start', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.recording.saved' }];
+    return [{ action: 'record_start', body: withTelnyxOptions(body, step), resumeOn: 'call.recording.saved' }];
   warnings.push(
     `record: the ${silenceSeconds} s silence stop is timed by callflow (transcription_start and a silent gather), since Telnyx's timeout_secs counts only after speech; the transcription is billed`,
   );
@@ -603,7 +635,7 @@ function transferCommand(step: TransferStep, clientState: string, callControlId:
   }
   // Keep the caller's leg after the bridge ends only when the flow goes on.
   if (step.then !== undefined) body.park_after_unbridge = 'self';
-  return { action: 'transfer', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' };
+  return { action: 'transfer', body: withTelnyxOptions(body, step), resumeOn: 'call.hangup' };
 }
 
 /**
@@ -689,7 +721,7 @@ function dialCommands(
     if (step.to.password !== undefined) body.sip_auth_password = step.to.password;
   }
   if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
-  return [ringback, { action: 'dial', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.hangup' }];
+  return [ringback, { action: 'dial', body: withTelnyxOptions(body, step), resumeOn: 'call.hangup' }];
 }
 
 function farState(at: FarLegPosition, stage: FarLegStage, part = 0): string {
@@ -800,7 +832,7 @@ function enqueueCommands(step: EnqueueStep, clientState: string, warnings: strin
   }
   const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
   if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
-  commands.push({ action: 'enqueue', body: { ...body, ...telnyxOptions(step) }, resumeOn: 'call.dequeued' });
+  commands.push({ action: 'enqueue', body: withTelnyxOptions(body, step), resumeOn: 'call.dequeued' });
   return commands;
 }
 

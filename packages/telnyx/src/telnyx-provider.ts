@@ -37,7 +37,7 @@ import {
 } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
-import { telnyxSignatureHeader, telnyxTimestampHeader, verifyTelnyxSignature } from './verify-telnyx-signature.js';
+import { checkTelnyxSignature, telnyxSignatureHeader, telnyxTimestampHeader } from './verify-telnyx-signature.js';
 
 /** How long callflow waits for the final transcription once the caller has started speaking. */
 const speechWatchdogMillis = 60_000;
@@ -206,8 +206,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     async function pressed(call: CallInfo, clientState: ClientState, digit: string, position: CallPosition): Promise<void> {
       const { token, sequence } = clientState;
       const current = `${sequence} ${token}`;
-      const raw = await store.get(telnyxPositionKey(call.callId));
-      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      if (!(await standsAt(call, current))) return;
       const step = position.step;
       if (step?.type === 'record') {
         const finishOnKey = step.finishOnKey ?? '#';
@@ -283,8 +282,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     async function speaking(call: CallInfo, clientState: ClientState, position: CallPosition): Promise<void> {
       const { token, sequence } = clientState;
       const current = `${sequence} ${token}`;
-      const raw = await store.get(telnyxPositionKey(call.callId));
-      if (raw === undefined || raw.split('\n')[0] !== current) return;
+      if (!(await standsAt(call, current))) return;
       if (position.step?.type !== 'gather' || position.state.kind !== 'gather') return;
       await delivery.execute(call.callId, [
         { action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } },
@@ -308,8 +306,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     async function keyIgnored(call: CallInfo, clientState: ClientState, step: GatherStep, eventId: string): Promise<void> {
       const { token, sequence } = clientState;
       // Only while the call is still at this gather: a late event of a position it has left starts no timer.
-      const raw = await store.get(telnyxPositionKey(call.callId));
-      if (raw === undefined || raw.split('\n')[0] !== `${sequence} ${token}`) return;
+      if (!(await standsAt(call, `${sequence} ${token}`))) return;
       // provider: "Speech will be interrupted when a DTMF signal is received" and the gather ends with the key
       // (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak). Twilio (<Gather input="speech">
       // takes the inputs it names, https://www.twilio.com/docs/voice/twiml/gather#input) and Vonage (input type
@@ -631,7 +628,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         token: state.token,
         deliveryId: event.id,
         position: `${state.sequence} ${state.token}`,
-        ...(callEvent ? { callEvent } : {}),
+        // Always present (undefined but on a hang-up): one shape for every event, which the spreads below copy fast.
+        callEvent,
       };
       const answer = positionEvent(event, state, call, base, outcome);
       if (event.type === 'call.hangup' && (state.kind === 'position' || state.kind === 'hold') && answer.type === 'outcome') {
@@ -733,15 +731,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return { ...base, outcome: () => ({ done: event.type }) };
       return {
         ...base,
-        outcome: async (position) => {
+        // Synchronous but for a key at a speech-only gather: most events resume the flow without a promise here.
+        outcome: (position) => {
           if (
             position?.step?.type === 'gather' &&
             position.step.input === 'speech' &&
             outcome.type === 'digits' &&
             state.kind === 'position'
           ) {
-            await keyIgnored(call, state, position.step, event.id);
-            return { done: 'key ignored by a speech-only gather' };
+            return keyIgnored(call, state, position.step, event.id).then(() => ({ done: 'key ignored by a speech-only gather' }));
           }
           if (position?.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
             const native = nativeGatherRetries(position.step, position.state, engine.flow.defaults);
@@ -754,8 +752,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     }
 
     return {
-      async verify(webhook) {
-        const check = await verifyTelnyxSignature({
+      verify(webhook) {
+        // Synchronous on Node (node:crypto): no promise for the check the pipeline waits on. A check is a verdict.
+        return checkTelnyxSignature({
           publicKey: options.publicKey!,
           signature: webhook.headers.get(telnyxSignatureHeader),
           timestamp: webhook.headers.get(telnyxTimestampHeader),
@@ -763,7 +762,6 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           toleranceSeconds: options.signatureToleranceSeconds,
           now,
         });
-        return check.ok ? { ok: true } : { ok: false, reason: check.reason, message: check.message };
       },
       parse,
       continuationStates,
@@ -774,9 +772,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         >;
         const waitNode = turn.wait?.state.node;
         const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+        // Every option named (no spread of the planning, whose shape varies by event): one object shape, built fast.
         return planCommands(turn, {
-          ...planning,
           continuations: input.continuations,
+          answer: planning.answer,
+          stopPlayback: planning.stopPlayback,
+          stopListening: planning.stopListening,
+          seed: planning.seed,
+          sequence: planning.sequence,
+          callerNumber: planning.callerNumber,
           nativeRetries: !dynamicNode,
           dynamicNode,
           connectionId: options.connectionId,

@@ -115,6 +115,11 @@ function refuse(reason: TelnyxSignatureFailure, message: string): TelnyxSignatur
  * const check = await verifyTelnyxSignature({ publicKey, signature: request.headers.get('telnyx-signature-ed25519'), timestamp: request.headers.get('telnyx-timestamp'), rawBody });
  */
 export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): Promise<TelnyxSignatureCheck> {
+  return checkTelnyxSignature(input);
+}
+
+/** `verifyTelnyxSignature`, answered without a promise where node:crypto checks it (Node), for the webhook pipeline. */
+export function checkTelnyxSignature(input: VerifyTelnyxSignatureInput): TelnyxSignatureCheck | Promise<TelnyxSignatureCheck> {
   if (!input.publicKey) return refuse('missing-key', 'no public key configured');
   const keyBytes = publicKeyBytes(input.publicKey);
   if (keyBytes === undefined) return refuse('bad-key', 'public key is not base64 of 32 bytes');
@@ -131,9 +136,18 @@ export async function verifyTelnyxSignature(input: VerifyTelnyxSignatureInput): 
   const message = signedMessage(input.timestamp, input.rawBody);
   const checked = verifyWithNode(input.publicKey, keyBytes, message, signature);
   if (checked !== undefined) return checked ? { ok: true } : mismatch();
+  return verifyWithWebCrypto(input.publicKey, keyBytes, message, signature);
+}
+
+async function verifyWithWebCrypto(
+  publicKey: string,
+  keyBytes: Uint8Array<ArrayBuffer>,
+  message: Uint8Array<ArrayBuffer>,
+  signature: Uint8Array<ArrayBuffer>,
+): Promise<TelnyxSignatureCheck> {
   let valid: boolean;
   try {
-    valid = await crypto.subtle.verify('Ed25519', await webCryptoKey(input.publicKey, keyBytes), signature, message);
+    valid = await crypto.subtle.verify('Ed25519', await webCryptoKey(publicKey, keyBytes), signature, message);
   } catch {
     return refuse('bad-key', 'public key was refused by WebCrypto Ed25519');
   }
