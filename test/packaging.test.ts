@@ -318,16 +318,18 @@ console.log(JSON.stringify({
     }
   });
 
-  it('bundles the ES module build for a Worker: tree-shaken, one copy, luxon and the diagnostics in chunks of their own', async () => {
+  it('bundles the ES module build for a Worker: tree-shaken, one copy, luxon, the diagnostics and the call events in chunks of their own', async () => {
     const { build } = await import('esbuild');
     const outdir = join(projects.esm, 'worker-bundle');
     const result = await build({
       stdin: {
-        contents: `import { CallFlowError, businessHoursLoaded, loadBusinessHours } from '@callflow/core';
+        contents: `import { CallFlowError, businessHoursLoaded, isOpen, loadBusinessHours } from '@callflow/core';
 const required = require('@callflow/core');
 export async function check() {
   await loadBusinessHours();
-  return { sameClass: CallFlowError === required.CallFlowError, hoursLoaded: businessHoursLoaded() };
+  // The chunk's functions, not only its load: a split-out CommonJS chunk comes back as a namespace with a default export.
+  const open = isOpen({ timezone: 'UTC', weekly: { daily: 'all-day' } }, Date.now());
+  return { sameClass: CallFlowError === required.CallFlowError, hoursLoaded: businessHoursLoaded(), open };
 }`,
         resolveDir: projects.esm,
         loader: 'js',
@@ -346,6 +348,7 @@ export async function check() {
     const entry = outputs.find(([, output]) => output.entryPoint === '<stdin>')!;
     const inputs = outputs.flatMap(([, output]) => Object.keys(output.inputs));
     expect(inputs.filter((input) => input.includes('@callflow/core/dist/')).sort()).toEqual([
+      'node_modules/@callflow/core/dist/cjs/call-events.js',
       'node_modules/@callflow/core/dist/cjs/diagnostics.js',
       'node_modules/@callflow/core/dist/cjs/luxon.js',
       'node_modules/@callflow/core/dist/cjs/yaml.js',
@@ -355,12 +358,15 @@ export async function check() {
     expect(Object.keys(entry[1].inputs), 'the diagnostics are not loaded up front').not.toContain(
       'node_modules/@callflow/core/dist/cjs/diagnostics.js',
     );
+    expect(Object.keys(entry[1].inputs), 'the call events are not loaded up front').not.toContain(
+      'node_modules/@callflow/core/dist/cjs/call-events.js',
+    );
     const { stdout } = await run(
       process.execPath,
       ['--input-type=module', '-e', `const { check } = await import('./${entry[0]}'); console.log(JSON.stringify(await check()));`],
       { cwd: projects.esm },
     );
-    expect(JSON.parse(stdout)).toEqual({ sameClass: true, hoursLoaded: true });
+    expect(JSON.parse(stdout)).toEqual({ sameClass: true, hoursLoaded: true, open: true });
   });
 
   it(

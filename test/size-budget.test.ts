@@ -58,7 +58,9 @@ describe('size budget', () => {
 
   it('keeps the flow diagnostics off the handler path: a flow that is right never loads them', async () => {
     const sizes = await adapterBundleSizes();
-    const diagnosticSources = ['list-flow-problems.ts', 'check-fields.ts', 'schema.ts'].map((file) => `packages/core/src/ir/${file}`);
+    const diagnosticSources = ['list-flow-problems.ts', 'check-fields.ts', 'schema.ts', 'flow-field-words.ts'].map(
+      (file) => `packages/core/src/ir/${file}`,
+    );
     for (const [provider, size] of Object.entries(sizes)) {
       expect(
         size.staticInputs.filter((input) => diagnosticSources.includes(input)),
@@ -69,6 +71,19 @@ describe('size budget', () => {
       const diagnostics = diagnosticsChunkOf(size);
       expect(diagnostics, `${provider}: no diagnostics chunk`).toBeDefined();
       expect(diagnostics!.inputs, provider).toEqual(expect.arrayContaining(diagnosticSources));
+    }
+  });
+
+  it('keeps the call events off the handler path: a handler without onCallEvent never loads them', async () => {
+    const sizes = await adapterBundleSizes();
+    const chunkSource = 'packages/core/src/provider/call-events-chunk.ts';
+    for (const [provider, size] of Object.entries(sizes)) {
+      expect(size.staticInputs, `${provider}: the call events loaded up front`).not.toContain(chunkSource);
+      // Still reachable, behind a dynamic import(), for a handler with the hook.
+      expect(
+        size.lazyChunks.some((chunk) => chunk.inputs.includes(chunkSource)),
+        `${provider}: no call-events chunk`,
+      ).toBe(true);
     }
   });
 

@@ -8,8 +8,9 @@ import { unlinkChunks } from './unlink-chunks.js';
 // yaml and luxon are bundled (a handful of files load in a few ms, where the same modules unbundled cost ~50 ms of
 // cold start), each in its own chunk that only the code needing it loads: dist/cjs/luxon.js (business hours and their
 // logic: the engine awaits it before a flow's first hours check) and dist/cjs/yaml.js (YAML beyond the plain subset flow
-// files use); dist/cjs/diagnostics.js holds what lists a wrong flow's problems (a right flow is told apart without it).
-// A handler for a right flow without schedules loads none of them (issue 17).
+// files use); dist/cjs/diagnostics.js holds what lists a wrong flow's problems (a right flow is told apart without it);
+// dist/cjs/call-events.js reports the lifecycle events to an onCallEvent hook. A handler for a right flow without
+// schedules and without onCallEvent loads none of them (issue 17).
 // yaml's ESM build (the one it ships for browsers, plain ES modules with no Node built-ins) keeps every output
 // portable; so does luxon's.
 const yamlEsm = fileURLToPath(new URL('../../node_modules/yaml/browser/index.js', import.meta.url));
@@ -25,14 +26,19 @@ const luxonEsm = fileURLToPath(new URL('../../node_modules/luxon/build/es6/luxon
 // bundled dependencies' sources (788 KiB packed); identifiers are not minified, so stack traces name our functions.
 
 /** Each chunk's source module (as the engine's import() names it) → the chunk's file name. */
-const chunkNames: Record<string, string> = { 'luxon-chunk': 'luxon', 'yaml-chunk': 'yaml', 'flow-diagnostics': 'diagnostics' };
+const chunkNames: Record<string, string> = {
+  'luxon-chunk': 'luxon',
+  'yaml-chunk': 'yaml',
+  'flow-diagnostics': 'diagnostics',
+  'call-events-chunk': 'call-events',
+};
 
 /** The engine's import() of a chunk's source module becomes an import() of the chunk file (`folder` + its name). */
 function chunkFiles(folder: string): Plugin {
   return {
     name: 'callflow-chunk-files',
     setup(build) {
-      build.onResolve({ filter: /[/\\](luxon-chunk|yaml-chunk|flow-diagnostics)\.js$/ }, (args) =>
+      build.onResolve({ filter: /[/\\](luxon-chunk|yaml-chunk|flow-diagnostics|call-events-chunk)\.js$/ }, (args) =>
         args.kind === 'dynamic-import'
           ? { path: `${folder}${chunkNames[/([\w-]+)\.js$/.exec(args.path)![1]!]}.js`, external: true }
           : undefined,
@@ -71,6 +77,7 @@ export default defineConfig([
       luxon: 'src/hours/luxon-chunk.ts',
       yaml: 'src/ir/yaml-chunk.ts',
       diagnostics: 'src/ir/flow-diagnostics.ts',
+      'call-events': 'src/provider/call-events-chunk.ts',
     },
     format: ['cjs'],
     outDir: 'dist/cjs',

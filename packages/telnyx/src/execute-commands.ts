@@ -5,7 +5,7 @@ import type {
   LeaveConferenceBody,
   MuteConferenceBody,
 } from './call-control-bodies.js';
-import type { TelnyxAction, TelnyxCommand, TelnyxConferenceBody } from './plan-commands.js';
+import type { TelnyxAction, TelnyxCommand } from './plan-commands.js';
 
 /** The body of one planned command, typed with the telnyx SDK's parameters. */
 type CommandBody<Action extends TelnyxAction> = Extract<TelnyxCommand, { action: Action }>['body'];
@@ -136,9 +136,11 @@ export interface ExecutionReport {
   retryLater?: { index: number; action: string; message: string };
 }
 
-type ErrorKind = 'retry' | 'gone' | 'fatal';
+/** How a failed command is handled: sent again, the call is gone, or refused for good. */
+export type ErrorKind = 'retry' | 'gone' | 'fatal';
 
-function classify(error: unknown): ErrorKind {
+/** The kind of a command's failure, from its HTTP status and body. */
+export function classify(error: unknown): ErrorKind {
   if (isCallFlowError(error, 'invalid-options')) return 'fatal';
   const status = (error as { status?: unknown }).status;
   if (typeof status !== 'number') return 'retry';
@@ -179,7 +181,8 @@ const callMethods = {
 /** Stops that may find nothing running: refused, they are skipped instead of hanging the call up. */
 const stopActions = new Set<string>(['gather_stop', 'transcription_stop']);
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits `ms` milliseconds. */
+export const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const maxRetryDelayMs = 2_000;
 
@@ -210,9 +213,13 @@ export async function executeCommands(
           throw Object.assign(new Error('the Telnyx client has no calls.dial'), { status: 400 });
         return options.client.calls.dial(command.body, requestOptions);
       case 'conference_join_or_create':
-        return joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++);
+        return conferenceCommands().then((kit) =>
+          kit.joinOrCreate(callControlId, command.body, options, requestOptions, () => report.requests++),
+        );
       case 'conference_leave_others':
-        return leaveOthers(callControlId, command.body.conference_id, options, requestOptions, () => report.requests++);
+        return conferenceCommands().then((kit) =>
+          kit.leaveOthers(callControlId, command.body.conference_id, options, requestOptions, () => report.requests++),
+        );
       default:
         // Called as a method of `calls` (the SDK's methods read `this`).
         return (calls as unknown as Record<string, CallAction>)[callMethods[command.action]]!(callControlId, command.body, requestOptions);
@@ -268,143 +275,34 @@ export async function executeCommands(
   return report;
 }
 
-interface RoomRecord {
+/** A room's record in the store (name → conference id), as the conference chunk keeps it. */
+export interface RoomRecord {
   state: 'creating' | 'ready';
   id?: string;
   /** The leg creating (or that created) the room. */
   by?: string;
 }
 
-/** A conference command callflow cannot do without: the client in use lacks it. */
-function conferenceMethod<T>(method: T | undefined, name: string): T {
-  if (method === undefined)
-    throw new CallFlowError(
-      'invalid-options',
-      `the Telnyx client has no conferences.${name} (use createCallControlClient or the telnyx SDK)`,
-      {
-        provider: 'telnyx',
-      },
-    );
-  return method;
-}
-
-// provider: create takes no mute (telnyx SDK resources/conferences/conferences.d.ts ConferenceCreateParams), so the creator
-// is muted by POST /conferences/{id}/actions/mute with its call_control_id (actions.d.ts ActionMuteParams).
-async function muteCreator(
-  conferenceId: string,
-  callControlId: string,
-  options: ExecuteCommandsOptions,
-  requestOptions: TelnyxRequestOptions,
-) {
-  const actions = options.client.conferences.actions;
-  await conferenceMethod(actions.mute, 'actions.mute').call(actions, conferenceId, { call_control_ids: [callControlId] }, requestOptions);
-}
-
-/**
- * The flow's `endOnExit` on Telnyx: everyone else leaves the room (`leave`, back to the parked state, with a
- * conference.participant.left each, so each flow goes on as on Twilio and Vonage), which then ends as all have left.
- * provider: join's end_conference_on_exit hangs the others up instead ("all remaining participants be hung up", telnyx SDK
- * resources/conferences/actions.d.ts ActionJoinParams), as does POST /conferences/{id}/actions/end.
- */
-async function leaveOthers(
-  callControlId: string,
-  conferenceId: string,
-  options: ExecuteCommandsOptions,
-  requestOptions: TelnyxRequestOptions,
-  countRequest: () => void,
-): Promise<void> {
-  const conferences = options.client.conferences;
-  countRequest();
-  // provider: GET /conferences/{id}/participants, up to 250 a page (the room's default size, ConferenceCreateParams.max_participants).
-  const page = await conferenceMethod(conferences.listParticipants, 'listParticipants').call(
-    conferences,
-    conferenceId,
-    { 'page[size]': 250 },
-    requestOptions,
-  );
-  const leave = conferenceMethod(conferences.actions.leave, 'actions.leave');
-  for (const participant of page.data ?? []) {
-    const other = participant.call_control_id;
-    if (!other || other === callControlId) continue;
-    countRequest();
-    try {
-      await leave.call(conferences.actions, conferenceId, { call_control_id: other }, requestOptions);
-    } catch (error) {
-      // A leg that left or hung up meanwhile is refused; the rest still leave.
-      if (classify(error) === 'retry') throw error;
-    }
-  }
-}
-
 /** Store key of a room's record (name → conference id). */
 export const roomKey = (room: string) => `telnyx:room:${room}`;
-const conferenceKey = (id: string) => `telnyx:conference:${id}`;
+/** Store key of a conference id's room name. */
+export const conferenceKey = (id: string) => `telnyx:conference:${id}`;
 
-async function joinOrCreate(
-  callControlId: string,
-  body: TelnyxConferenceBody,
-  options: ExecuteCommandsOptions,
-  requestOptions: TelnyxRequestOptions,
-  countRequest: () => void,
-): Promise<void> {
-  const { store } = options;
-  const key = roomKey(body.room);
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    const raw = await store.get(key);
-    const record = raw === undefined ? undefined : (JSON.parse(raw) as RoomRecord | null);
-    if (record?.state === 'ready' && record.by === callControlId && record.id) {
-      // A retry after the room was created by this leg: it is in already; only the mute may be missing.
-      if (body.join.mute) await muteCreator(record.id, callControlId, options, requestOptions);
-      return;
-    }
-    const mine = record?.state === 'creating' && record.by === callControlId;
-    if (record === undefined || record === null || mine) {
-      const claimed =
-        mine ||
-        (await store.compareAndSet(key, raw, JSON.stringify({ state: 'creating', by: callControlId } satisfies RoomRecord), {
-          ttlSeconds: 30,
-        }));
-      if (!claimed) continue;
-      try {
-        countRequest();
-        const created = await options.client.conferences.create({ ...body.create, call_control_id: callControlId }, requestOptions);
-        const id = created.data?.id;
-        if (!id) throw new CallFlowError('provider-request-failed', 'conferences.create returned no id', { provider: 'telnyx' });
-        await store.set(conferenceKey(id), body.room, { ttlSeconds: 86_400 });
-        await store.set(key, JSON.stringify({ state: 'ready', id, by: callControlId } satisfies RoomRecord), { ttlSeconds: 86_400 });
-        if (body.join.mute) {
-          countRequest();
-          await muteCreator(id, callControlId, options, requestOptions);
-        }
-        return;
-      } catch (error) {
-        // Only a definite refusal frees the name; a retryable failure keeps the claim so the retry (same command_id) creates it.
-        if (classify(error) !== 'retry')
-          await store.compareAndSet(key, JSON.stringify({ state: 'creating', by: callControlId }), JSON.stringify(null), { ttlSeconds: 1 });
-        throw error;
-      }
-    }
-    if (record.state === 'ready' && record.id) {
-      try {
-        countRequest();
-        await options.client.conferences.actions.join(record.id, { ...body.join, call_control_id: callControlId }, requestOptions);
-        return;
-      } catch (error) {
-        if (classify(error) !== 'fatal') throw error;
-        // The room ended between lookup and join: forget it and create a new one.
-        options.logger.warn(`[callflow:telnyx] conference '${body.room}' (${record.id}) refused the join; creating it again`, {
-          callId: callControlId,
-        });
-        await store.compareAndSet(key, raw, JSON.stringify(null), { ttlSeconds: 1 });
-        continue;
-      }
-    }
-    await sleep(25);
-  }
-  throw new CallFlowError('store-unavailable', `conference '${body.room}' is still being created by another call after 10 s`, {
-    provider: 'telnyx',
+let conferenceChunk: Promise<typeof import('./telnyx-conference.js')> | undefined;
+
+/**
+ * The conference commands, in a chunk of their own that only a flow with a conference step loads (its first
+ * conference command awaits it); given what they use from here and from core, so the chunk imports no code of the
+ * up-front bundle (what both imported, a bundler would split into a third file).
+ */
+function conferenceCommands(): Promise<typeof import('./telnyx-conference.js')> {
+  conferenceChunk ??= import('./telnyx-conference.js').then((chunk) => {
+    chunk.provideConferenceKit({ CallFlowError, classify, sleep, roomKey, conferenceKey });
+    return chunk;
   });
+  // A failed load is tried again by the next conference command.
+  conferenceChunk.catch(() => (conferenceChunk = undefined));
+  return conferenceChunk;
 }
 
 /** Forgets a room's name → id entry when Telnyx reports `conference.ended`, so the next caller creates a new room. */

@@ -1,4 +1,5 @@
 import { isOptional, type Field, type Fields, type StepField } from './field-kinds.js';
+import { wordsOf } from './flow-field-words.js';
 import { didYouMean } from './suggest.js';
 import { stepTypes } from './types.js';
 
@@ -57,7 +58,7 @@ export function compileField(field: Field, stepCheckers: StepCheckers): Checker 
         typeof value === 'boolean' ? value : fail(report, 'invalid_type', typeMessage(value, 'boolean', 'boolean'));
     case 'literal': {
       const { values } = field;
-      const message = field.message ?? `must be ${values.map((item) => JSON.stringify(item)).join(' or ')}`;
+      const message = wordsOf(field).message ?? `must be ${values.map((item) => JSON.stringify(item)).join(' or ')}`;
       if (values.length === 1) {
         const only = values[0];
         return (value, report) => (value === only ? value : fail(report, 'invalid_value', message));
@@ -73,12 +74,12 @@ export function compileField(field: Field, stepCheckers: StepCheckers): Checker 
     case 'union':
       return compileUnion(
         field.options.map((option) => ({ option, check: compileField(option, stepCheckers) })),
-        field.message,
+        wordsOf(field).message,
       );
     case 'step':
       return compileStep(field, stepCheckers);
     case 'function': {
-      const { message } = field;
+      const message = wordsOf(field).message ?? 'must be a function';
       return (value, report) => (typeof value === 'function' ? value : fail(report, 'invalid_type', message));
     }
     case 'unknown':
@@ -134,9 +135,10 @@ export function compileObject(fields: Fields, stepCheckers: StepCheckers): Check
 
 function compileString(field: Extract<Field, { kind: 'string' }>): Checker {
   const { minLength = 0, maxLength = Infinity, pattern, test } = field;
-  const tooShort = field.tooShort ?? (minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters long`);
-  const tooLong = field.tooLong ?? `must be at most ${maxLength} characters long`;
-  const message = field.message ?? 'is not in the expected form';
+  const words = wordsOf(field);
+  const tooShort = words.tooShort ?? (minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters long`);
+  const tooLong = words.tooLong ?? `must be at most ${maxLength} characters long`;
+  const message = words.message ?? 'is not in the expected form';
   return (value, report) => {
     if (typeof value !== 'string') return fail(report, 'invalid_type', typeMessage(value, 'string', 'string'));
     if (value.length < minLength) return fail(report, 'too_small', tooShort);

@@ -1,7 +1,7 @@
 import { stepReferences } from './flow-references.js';
-import { stepSchema } from './public-schemas.js';
+import { formatPath } from './format-path.js';
+import { flowSchemas } from './schema.js';
 import type { Flow, Step } from './types.js';
-import { formatPath } from './validate-flow.js';
 
 // In the diagnostics chunk: what is wrong with the steps a dynamic node returned, one line each. The engine tells right
 // steps from wrong ones without it (createEngine's check of a dynamic node's steps) and loads it only to word them.
@@ -9,6 +9,7 @@ import { formatPath } from './validate-flow.js';
 /** Every problem with the steps a dynamic node returned: each step's shape, and that the nodes and schedules it names exist. */
 export function dynamicStepProblems(steps: readonly unknown[], flow: Flow): string[] {
   const problems: string[] = [];
+  const { stepSchema } = flowSchemas();
   steps.forEach((step, index) => {
     const parsed = stepSchema.safeParse(step);
     if (!parsed.success) {

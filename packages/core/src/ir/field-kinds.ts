@@ -1,3 +1,4 @@
+import type { FieldWordsKey } from './flow-field-words.js';
 import type { DynamicNode, Step, StepType } from './types.js';
 
 // The vocabulary of the flow's field table (flow-fields.ts): plain descriptors, read by the checker
@@ -11,15 +12,9 @@ export interface StringField {
   pattern?: RegExp;
   /** Extra test, e.g. that a URL parses. */
   test?: (value: string) => boolean;
-  /** Message when `pattern` or `test` fails. */
-  message?: string;
-  /** Message when shorter than `minLength`. */
-  tooShort?: string;
-  /** Message when longer than `maxLength`. */
-  tooLong?: string;
   ref?: 'node' | 'schedule';
-  /** How the docs name the type, when not derived ("absolute URL", "identifier"). */
-  doc?: string;
+  /** Its words in flow-field-words.ts: the message when `pattern` or `test` fails, when too short or long, its docs type name. */
+  words?: FieldWordsKey;
 }
 
 /** A finite number within `min`–`max`, a whole one when `integer`. */
@@ -39,7 +34,8 @@ export interface BooleanField {
 export interface LiteralField<V extends string | number = string | number> {
   kind: 'literal';
   values: readonly V[];
-  message?: string;
+  /** Its words in flow-field-words.ts: the message when the value is none of them. */
+  words?: FieldWordsKey;
 }
 
 /** A list of one kind of value. */
@@ -66,8 +62,8 @@ export interface RecordField<F extends Field = Field> {
 export interface UnionField<O extends readonly Field[] = readonly Field[]> {
   kind: 'union';
   options: O;
-  /** Message when no shape fits the value's type. */
-  message?: string;
+  /** Its words in flow-field-words.ts: the message when no shape fits the value's type. */
+  words?: FieldWordsKey;
 }
 
 /** A step of one of the given kinds, told apart by its `type`. */
@@ -79,7 +75,8 @@ export interface StepField<T extends StepType = StepType> {
 /** A TypeScript function (a dynamic node). */
 export interface FunctionField {
   kind: 'function';
-  message: string;
+  /** Its words in flow-field-words.ts: the message for a value that is not a function. */
+  words: FieldWordsKey;
 }
 
 /** Anything, passed through (provider settings). */
@@ -114,7 +111,7 @@ export function text(options: Omit<StringField, 'kind'> = {}): StringField {
 
 /** A node id: resolved against `nodes` by the graph checks, and listed by `stepReferences`. */
 export function nodeRef(): StringField {
-  return { kind: 'string', minLength: 1, tooShort: 'node reference must not be empty', ref: 'node', doc: 'node' };
+  return { kind: 'string', minLength: 1, ref: 'node', words: 'nodeRef' };
 }
 
 /** A number within `min`–`max`. */
@@ -133,8 +130,8 @@ export function boolean(): BooleanField {
 }
 
 /** One of the given values. */
-export function oneOf<const V extends string | number>(values: readonly V[], message?: string): LiteralField<V> {
-  return message === undefined ? { kind: 'literal', values } : { kind: 'literal', values, message };
+export function oneOf<const V extends string | number>(values: readonly V[], words?: FieldWordsKey): LiteralField<V> {
+  return words === undefined ? { kind: 'literal', values } : { kind: 'literal', values, words };
 }
 
 /** A list of `of`. */
@@ -153,8 +150,8 @@ export function record<F extends Field>(key: StringField, of: F): RecordField<F>
 }
 
 /** One of several shapes. */
-export function union<const O extends readonly Field[]>(options: O, message?: string): UnionField<O> {
-  return message === undefined ? { kind: 'union', options } : { kind: 'union', options, message };
+export function union<const O extends readonly Field[]>(options: O, words?: FieldWordsKey): UnionField<O> {
+  return words === undefined ? { kind: 'union', options } : { kind: 'union', options, words };
 }
 
 /** A step of one of these kinds. */
@@ -163,8 +160,8 @@ export function step<const T extends StepType>(types: readonly T[]): StepField<T
 }
 
 /** A function (a dynamic node). */
-export function func(message: string): FunctionField {
-  return { kind: 'function', message };
+export function func(words: FieldWordsKey): FunctionField {
+  return { kind: 'function', words };
 }
 
 /** Any value. */

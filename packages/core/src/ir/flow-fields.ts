@@ -20,21 +20,21 @@ import {
 import type { Flow, FlowDefaults, MachineDetection, ProviderOptions, Schedule, StaticFlow, Step, StepType } from './types.js';
 
 // The flow format, each field once. The validator, the problem reporter, the "did you mean" hints, the node
-// references and the docs check are derived from these tables; the IR types in types.ts are held to them below.
+// references and the docs check are derived from these tables; the IR types in types.ts are held to them below. What a
+// field's problems say is its `words` entry in flow-field-words.ts (read only by the diagnostics chunk).
 // To add a field: one line here, its documented line in types.ts (the compiler insists), and its row in
 // docs/flow-format.md (the docs test insists).
 
-const absoluteUrl = text({ test: isAbsoluteUrl, message: 'must be an absolute URL', doc: 'absolute URL' });
-const oneKey = text({ pattern: /^[0-9*#]?$/, message: 'must be one key: 0-9, * or #, or empty for none', doc: "one key or ''" });
-const identifier = text({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, message: 'must be an identifier', doc: 'identifier' });
-const name = text({ pattern: /^[A-Za-z0-9_.:-]{1,64}$/, message: 'must be 1-64 letters, digits, _ . : or -', doc: 'name' });
+const absoluteUrl = text({ test: isAbsoluteUrl, words: 'absoluteUrl' });
+const oneKey = text({ pattern: /^[0-9*#]?$/, words: 'oneKeyOrNone' });
+const identifier = text({ pattern: /^[A-Za-z_][A-Za-z0-9_]*$/, words: 'identifier' });
+const name = text({ pattern: /^[A-Za-z0-9_.:-]{1,64}$/, words: 'name' });
 const announcementTemplate = text({
   test: (value) =>
     value.trim() !== '' &&
     value.length <= 500 &&
     [...value.matchAll(/\{([^}]*)\}/g)].every((match) => match[1] === 'position' || match[1] === 'waitMinutes'),
-  message: 'must be 1-500 characters; the only placeholders are {position} and {waitMinutes}',
-  doc: 'text with {position}, {waitMinutes}',
+  words: 'announcementTemplate',
 });
 const providerSettings = optional(record(text(), unknown()));
 const media = step(['say', 'play', 'pause']);
@@ -51,8 +51,7 @@ export const stepFieldTable = {
     text: text({
       minLength: 1,
       maxLength: 3000,
-      tooShort: 'text must not be empty',
-      tooLong: 'text is longer than 3000 characters; split it',
+      words: 'sayText',
     }),
     voice: optional(text({ minLength: 1 })),
     language: optional(text({ minLength: 2 })),
@@ -94,9 +93,9 @@ export const stepFieldTable = {
   },
   transfer: {
     to: union([
-      text({ pattern: /^\+?[0-9]{3,15}$/, message: 'must be a phone number in E.164 form, e.g. +14155550100' }),
+      text({ pattern: /^\+?[0-9]{3,15}$/, words: 'phoneNumber' }),
       object({
-        sip: text({ pattern: /^sips?:[^\s@]+@[^\s]+$/, message: 'must be a SIP URI, e.g. sip:alice@example.com' }),
+        sip: text({ pattern: /^sips?:[^\s@]+@[^\s]+$/, words: 'sipUri' }),
         username: optional(text()),
         password: optional(text()),
       }),
@@ -109,14 +108,12 @@ export const stepFieldTable = {
     onBusy: optional(nodeRef()),
     onNoAnswer: optional(nodeRef()),
     onFailed: optional(nodeRef()),
-    sendDigits: optional(
-      text({ pattern: /^[0-9*#w]{1,64}$/, message: 'must be 1-64 of 0-9, *, # and w (a half-second pause)', doc: 'DTMF digits' }),
-    ),
+    sendDigits: optional(text({ pattern: /^[0-9*#w]{1,64}$/, words: 'dtmfDigits' })),
     whisper: optional(list(media)),
     screen: optional(
       object({
         prompt: list(media),
-        acceptKey: optional(text({ pattern: /^[0-9*#]$/, message: 'must be one key: 0-9, * or #', doc: 'one key' })),
+        acceptKey: optional(text({ pattern: /^[0-9*#]$/, words: 'acceptKey' })),
         timeoutSeconds: optional(number(1, 60)),
       }),
     ),
@@ -137,7 +134,7 @@ export const stepFieldTable = {
     announcePosition: optional(union([boolean(), object({ everySeconds: number(10, 3600) })])),
     maxWaitSeconds: optional(number(10, 14400)),
     onTimeout: optional(nodeRef()),
-    escape: optional(object({ digit: text({ pattern: /^[0-9*#]$/, message: 'must be one key' }), to: nodeRef() })),
+    escape: optional(object({ digit: text({ pattern: /^[0-9*#]$/, words: 'escapeKey' }), to: nodeRef() })),
     then: optional(nodeRef()),
   },
   conference: {
@@ -158,7 +155,7 @@ export const stepFieldTable = {
     reason: optional(oneOf(['busy', 'rejected'])),
   },
   hours: {
-    schedule: text({ minLength: 1, ref: 'schedule', doc: 'schedule name' }),
+    schedule: text({ minLength: 1, ref: 'schedule', words: 'scheduleName' }),
     open: nodeRef(),
     closed: nodeRef(),
     holiday: optional(nodeRef()),
@@ -167,14 +164,14 @@ export const stepFieldTable = {
 
 const timeRange = text({
   pattern: /^([01][0-9]|2[0-3]):[0-5][0-9]-(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$/,
-  message: 'must be HH:MM-HH:MM, e.g. 09:00-17:30',
+  words: 'timeRange',
 });
-const dayHours = union([oneOf(['closed', 'all-day']), list(timeRange)], "must be 'closed', 'all-day' or a list of HH:MM-HH:MM ranges");
-const isoDate = text({ pattern: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, message: 'must be a date YYYY-MM-DD' });
+const dayHours = union([oneOf(['closed', 'all-day']), list(timeRange)], 'dayHours');
+const isoDate = text({ pattern: /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, words: 'isoDate' });
 
 /** The fields of a business-hours schedule. */
 export const scheduleFields = {
-  timezone: text({ test: isKnownZone, message: 'unknown IANA time zone' }),
+  timezone: text({ test: isKnownZone, words: 'timezone' }),
   weekly: object({
     mon: optional(dayHours),
     tue: optional(dayHours),
@@ -207,12 +204,12 @@ export const machineDetectionFields = {
   waitForBeep: optional(boolean()),
 } satisfies Fields;
 
-const nodeId = text({ pattern: /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, message: 'node ids are identifiers: letters, digits, _ and -' });
+const nodeId = text({ pattern: /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/, words: 'nodeId' });
 const steps = list(
   step(['say', 'play', 'pause', 'gather', 'transfer', 'record', 'enqueue', 'conference', 'goto', 'hangup', 'reject', 'hours']),
 );
 const flowHead = {
-  version: oneOf([1], 'version must be 1'),
+  version: oneOf([1], 'version'),
   name: text({ minLength: 1 }),
   start: nodeRef(),
   schedules: optional(record(text({ minLength: 1 }), object(scheduleFields))),
@@ -226,7 +223,7 @@ export const flowFields = { ...flowHead, nodes: record(nodeId, steps) } satisfie
 /** The top-level fields of a flow whose nodes may be functions (the DSL). */
 export const dynamicFlowFields = {
   ...flowHead,
-  nodes: record(nodeId, union([steps, func('must be a list of steps or a function')])),
+  nodes: record(nodeId, union([steps, func('dynamicNode')])),
 } satisfies Fields;
 
 /** The step of a kind as the table describes it. */

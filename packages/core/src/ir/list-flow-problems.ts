@@ -4,7 +4,8 @@ import { checkFlowFields } from './schema.js';
 import { didYouMean, nearest } from './suggest.js';
 import type { Flow, GatherStep, Step, StepType } from './types.js';
 import { isWaitingStep } from './types.js';
-import { formatPath, type FlowValidation } from './validate-flow.js';
+import { formatPath } from './format-path.js';
+import type { FlowValidation } from './validate-flow.js';
 
 // Every problem of a flow, each with its path, message and hint, errors and warnings: what `validateFlow` returns and
 // what the error of a flow that is wrong lists. In the diagnostics chunk (flow-diagnostics.ts): a flow that is right

@@ -5,6 +5,7 @@ import { flowHasGraphErrors } from './check-flow-graph.js';
 import { fastCheckFlow, refused } from './fast-check.js';
 import type { Flow } from './types.js';
 
+export { formatPath } from './format-path.js';
 export { stepReferences } from './flow-references.js';
 
 /** The result of checking a flow: the flow when there are no errors, and every problem found. */
@@ -46,16 +47,6 @@ export function flowDiagnosticsLoaded(): Promise<typeof import('./flow-diagnosti
 /** The diagnostics chunk now (synchronously: by `require` on Node; elsewhere once `loadFlowDiagnostics` resolved). */
 export function flowDiagnostics(): typeof import('./flow-diagnostics.js') {
   return diagnostics.now();
-}
-
-/** Formats a path array the way problems print it: `nodes.menu[0].routes.1`. */
-export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  let out = '';
-  for (const segment of path) {
-    if (typeof segment === 'number') out += `[${segment}]`;
-    else out += out === '' ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Logger } from '../engine/adapter.js';
 import type { DialStatus } from '../engine/types.js';
-import { claimOnce, type Store } from '../store/store.js';
+import { lazyDependency } from '../runtime/lazy-dependency.js';
+import { linkedChunks } from '../runtime/linked-chunks.js';
+import type { Store } from '../store/store.js';
 
 /** Who answered an outbound call placed with machine detection. */
 export type AnsweredBy = 'human' | 'machine' | 'unknown';
@@ -39,9 +41,6 @@ export type CallEventReport =
   | { type: 'started'; direction: 'inbound' | 'outbound'; from?: string; to?: string }
   | { type: 'ended'; status: DialStatus; durationSeconds?: number; cause?: string; direction?: 'inbound' | 'outbound' };
 
-const dayTtl = { ttlSeconds: 86_400 };
-const key = (callId: string, what: string) => `callflow:call-event:${callId}:${what}`;
-
 /** Reports lifecycle events once each, through the store's `claimOnce`, and remembers what `call-ended` needs (direction, a flow hang-up). */
 export interface CallEvents {
   /** A provider's lifecycle report for `callId`. */
@@ -54,59 +53,38 @@ export interface CallEvents {
   flowEnded(callId: string): Promise<void>;
 }
 
-/** The lifecycle reporter of one handler; with no hook it only keeps the few store keys nothing reads. */
+/**
+ * What reports the events to a hook, in its own chunk (dist/call-events.js): a handler without `onCallEvent` never loads
+ * it (with no hook there is nothing to report or remember). A handler with one starts loading it when it is created.
+ */
+const hooked = lazyDependency<typeof import('./call-events-chunk.js')>({
+  chunk: 'call-events',
+  linked: () => linkedChunks.callEvents,
+  load: () => import('./call-events-chunk.js'),
+  preload: 'createCallEvents',
+});
+
+const nothingToReport = async (): Promise<void> => {};
+const silent: CallEvents = {
+  report: nothingToReport,
+  answered: nothingToReport,
+  transferEnded: nothingToReport,
+  flowEnded: nothingToReport,
+};
+
+/** The lifecycle reporter of one handler: each event once, to `hook`; with no hook it does nothing (and stores nothing). */
 export function createCallEvents(options: { provider: string; store: Store; logger: Logger; hook?: CallEventHook }): CallEvents {
-  const { provider, store, logger, hook } = options;
-
-  async function emit(callId: string, once: string, event: CallEvent): Promise<void> {
-    if (!hook) return;
-    if (!(await claimOnce(store, key(callId, once)))) return;
-    try {
-      await hook(event);
-    } catch (error) {
-      logger.error(
-        `[callflow:${provider}] onCallEvent failed for ${event.type}: ${error instanceof Error ? error.message : String(error)}`,
-        { callId },
-      );
-    }
-  }
-
-  async function directionOf(callId: string): Promise<'inbound' | 'outbound' | undefined> {
-    const saved = await store.get(key(callId, 'direction'));
-    return saved === 'inbound' || saved === 'outbound' ? saved : undefined;
-  }
-
+  const { hook } = options;
+  if (!hook) return silent;
+  let events: CallEvents | undefined;
+  const loading = hooked.load();
+  // A failed load is tried again, and reported, by the first event that needs it.
+  loading.catch(() => {});
+  const ready = async (): Promise<CallEvents> => (events ??= (await hooked.load()).createHookedCallEvents({ ...options, hook }));
   return {
-    async report(callId, report) {
-      if (!hook) return;
-      if (report.type === 'started') {
-        await store.set(key(callId, 'direction'), report.direction, dayTtl);
-        const event: CallEvent = { type: 'call-started', callId, provider, direction: report.direction };
-        if (report.from !== undefined) event.from = report.from;
-        if (report.to !== undefined) event.to = report.to;
-        return emit(callId, 'started', event);
-      }
-      const direction = report.direction ?? (await directionOf(callId)) ?? 'inbound';
-      const byFlow = (await store.get(key(callId, 'flow-ended'))) !== undefined;
-      const endedBy: EndedBy = report.status === 'failed' ? 'error' : byFlow ? 'flow' : direction === 'outbound' ? 'far-end' : 'caller';
-      const event: CallEvent = { type: 'call-ended', callId, provider, status: report.status, endedBy };
-      if (report.durationSeconds !== undefined) event.durationSeconds = report.durationSeconds;
-      if (report.cause !== undefined) event.cause = report.cause;
-      return emit(callId, 'ended', event);
-    },
-    async answered(callId, direction, answeredBy) {
-      const event: CallEvent = { type: 'call-answered', callId, provider, direction };
-      if (answeredBy !== undefined) event.answeredBy = answeredBy;
-      return emit(callId, 'answered', event);
-    },
-    transferEnded(callId, position, outcome) {
-      const event: CallEvent = { type: 'transfer-ended', callId, provider, status: outcome.status };
-      if (outcome.durationSeconds !== undefined) event.durationSeconds = outcome.durationSeconds;
-      if (outcome.raw !== undefined) event.cause = outcome.raw;
-      return emit(callId, `transfer:${position.slice(-32)}`, event);
-    },
-    async flowEnded(callId) {
-      if (hook) await store.set(key(callId, 'flow-ended'), '1', dayTtl);
-    },
+    report: async (callId, report) => (await ready()).report(callId, report),
+    answered: async (callId, direction, answeredBy) => (await ready()).answered(callId, direction, answeredBy),
+    transferEnded: async (callId, position, outcome) => (await ready()).transferEnded(callId, position, outcome),
+    flowEnded: async (callId) => (await ready()).flowEnded(callId),
   };
 }

@@ -17,6 +17,15 @@ export interface LazyDependency<T> {
 }
 
 /**
+ * The chunk's exports from what its `import()` gave: the published chunks are CommonJS files, and a bundler that splits
+ * one out (esbuild for a Worker) hands back a namespace whose `default` is their `module.exports`; an ES module chunk
+ * (from source) has no `default`, its namespace is the module.
+ */
+function moduleOf<T>(namespace: T): T {
+  return (namespace as { default?: T }).default ?? namespace;
+}
+
+/**
  * A dependency in its own chunk. `chunk` name: the published bundle's file for it (`dist/<chunk>.js`, a tsup entry in
  * packages/core/tsup.config.ts); when running from source (tests, tsx), `linked`: the chunk's module from
  * runtime/linked-chunks.ts (read when first needed, as modules may import each other), or `source`: a package Node requires; `load`: a literal `import()` of the chunk's source
@@ -59,7 +68,7 @@ export function lazyDependency<T>(options: {
     load() {
       if (module !== undefined) return Promise.resolve(module);
       loading ??= Promise.resolve()
-        .then(() => required() ?? options.load())
+        .then(() => required() ?? options.load().then(moduleOf))
         .then(
           (loadedModule) => (module ??= loadedModule),
           (error: unknown) => {
