@@ -128,6 +128,18 @@ export async function verifyVonageSignature(
   request: VonageSignedRequest,
   options: VerifyVonageSignatureOptions,
 ): Promise<VonageSignatureResult> {
+  return checkVonageSignature(request, options, undefined);
+}
+
+/**
+ * `verifyVonageSignature`, given the body's SHA-256 (lowercase hex of `request.body`'s bytes) when the caller has already
+ * hashed it (the handler hashes the body once, for its replay fingerprint and for `payload_hash`). Internal to the package.
+ */
+export async function checkVonageSignature(
+  request: VonageSignedRequest,
+  options: VerifyVonageSignatureOptions,
+  bodySha256Hex: string | undefined,
+): Promise<VonageSignatureResult> {
   const secrets = typeof options.signatureSecret === 'string' ? [options.signatureSecret] : [...options.signatureSecret];
   if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
     return { valid: false, reason: 'no-secret', message: 'no signature secret configured' };
@@ -217,7 +229,9 @@ export async function verifyVonageSignature(
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
     if (!isEmptyPayload(payload))
       return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
-  } else if (claims.payload_hash.toLowerCase() !== (sha256HexNow(payload) ?? (await sha256Hex(payload)))) {
+  } else if (
+    claims.payload_hash.toLowerCase() !== ((isGet ? undefined : bodySha256Hex) ?? sha256HexNow(payload) ?? (await sha256Hex(payload)))
+  ) {
     return {
       valid: false,
       reason: 'payload-hash',
