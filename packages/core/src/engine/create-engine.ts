@@ -304,19 +304,30 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   }
 
   async function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
+    return guardedNow(call, node, run);
+  }
+
+  /** `guarded`, answering directly when `run` does (no promise for a turn planned synchronously). */
+  function guardedNow(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Turn | Promise<Turn> {
+    let turn: Turn | Promise<Turn>;
     try {
-      const turn = run();
-      return turn instanceof Promise ? await turn : turn;
+      turn = run();
     } catch (error) {
-      if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
-      const failure = isCallFlowError(error)
-        ? error
-        : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
-            node,
-            cause: error,
-          });
-      return apology(call, failure, failure.node ?? node);
+      return recover(error, call, node);
     }
+    return turn instanceof Promise ? turn.catch((error: unknown) => recover(error, call, node)) : turn;
+  }
+
+  /** A failure of the flow while planning a turn: the apology turn; any other failure is thrown again. */
+  function recover(error: unknown, call: CallInfo, node: string): Turn {
+    if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
+    const failure = isCallFlowError(error)
+      ? error
+      : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
+          node,
+          cause: error,
+        });
+    return apology(call, failure, failure.node ?? node);
   }
 
   function open(token: string, call: CallInfo): CallPosition | Promise<CallPosition> {
@@ -383,7 +394,11 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return plan(next, call, effects);
   }
 
-  return {
+  const now$: EngineNow = {
+    inspect: open,
+    resumeAt: ({ state }, outcome, call) => guardedNow(call, state.node, () => proceed(state, outcome, call)),
+  };
+  const engine: Engine = {
     flow,
     flowVersion,
     start(call) {
@@ -422,6 +437,30 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
     },
   };
+  Object.defineProperty(engine, engineNowKey, { value: now$ });
+  return engine;
+}
+
+/** `inspect` and `resumeAt` answering directly where nothing waits (node:crypto's HMAC, static nodes), else with a promise. */
+export interface EngineNow {
+  inspect(token: string, call: CallInfo): CallPosition | Promise<CallPosition>;
+  resumeAt(position: { state: CallState }, outcome: Outcome, call: CallInfo): Turn | Promise<Turn>;
+}
+
+const engineNowKey = Symbol('callflow.engineNow');
+
+/**
+ * The synchronous-when-possible form of an engine made by `createEngine` (the webhook pipeline uses it to spare a promise
+ * per step); the engine's own methods, each wrapped in a promise, for any other `Engine`.
+ */
+export function engineNowOf(engine: Engine): EngineNow {
+  const now = (engine as Engine & { [engineNowKey]?: EngineNow })[engineNowKey];
+  return (
+    now ?? {
+      inspect: (token, call) => engine.inspect(token, call),
+      resumeAt: (position, outcome, call) => engine.resumeAt(position, outcome, call),
+    }
+  );
 }
 
 /** A verified token's state and the step it points at (undefined in a dynamic node): what `inspect` returns. */
