@@ -394,10 +394,6 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return plan(next, call, effects);
   }
 
-  const now$: EngineNow = {
-    inspect: open,
-    resumeAt: ({ state }, outcome, call) => guardedNow(call, state.node, () => proceed(state, outcome, call)),
-  };
   const engine: Engine = {
     flow,
     flowVersion,
@@ -437,7 +433,11 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
     },
   };
-  Object.defineProperty(engine, engineNowKey, { value: now$ });
+  const direct: EngineNow = {
+    inspect: open,
+    resumeAt: ({ state }, outcome, call) => guardedNow(call, state.node, () => proceed(state, outcome, call)),
+  };
+  Object.defineProperty(engine, engineNowKey, { value: direct });
   return engine;
 }
 
@@ -451,16 +451,10 @@ const engineNowKey = Symbol('callflow.engineNow');
 
 /**
  * The synchronous-when-possible form of an engine made by `createEngine` (the webhook pipeline uses it to spare a promise
- * per step); the engine's own methods, each wrapped in a promise, for any other `Engine`.
+ * per step; only engines made by `createEngine` have one).
  */
 export function engineNowOf(engine: Engine): EngineNow {
-  const now = (engine as Engine & { [engineNowKey]?: EngineNow })[engineNowKey];
-  return (
-    now ?? {
-      inspect: (token, call) => engine.inspect(token, call),
-      resumeAt: (position, outcome, call) => engine.resumeAt(position, outcome, call),
-    }
-  );
+  return (engine as Engine & { [engineNowKey]: EngineNow })[engineNowKey];
 }
 
 /** A verified token's state and the step it points at (undefined in a dynamic node): what `inspect` returns. */

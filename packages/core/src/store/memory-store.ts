@@ -1,4 +1,4 @@
-import type { Store, StoreClaim, StoreClaimResult, StoreWrite, StoreWriteOptions } from './store.js';
+import type { Store, StoreWriteOptions } from './store.js';
 
 /** Options for the in-memory store. */
 export interface MemoryStoreOptions {
@@ -21,29 +21,22 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store & { s
   const write = (key: string, value: string, write: StoreWriteOptions = {}) => {
     entries.set(key, { value, expiresAt: write.ttlSeconds === undefined ? Infinity : now() + write.ttlSeconds * 1000 });
   };
-  /** `claimKey` in one synchronous step: nothing else runs in between, so it is atomic as the contract asks. */
-  const claim = (request: StoreClaim): StoreClaimResult => {
-    const guard = request.guard;
-    if (guard) {
-      const held = read(guard.key);
-      if (held === undefined) write(guard.key, guard.value, guard);
-      else if (held !== guard.value) return { claimed: false, previous: undefined, blocker: undefined, values: [], guarded: held };
-    }
-    const blocker = request.unlessPresent === undefined ? undefined : read(request.unlessPresent);
-    if (blocker !== undefined) return { claimed: false, previous: undefined, blocker, values: [] };
-    const previous = read(request.key);
-    const replaces = request.replaces;
-    const claimed = replaces === undefined ? previous === undefined : replaces.includes(previous);
-    if (claimed) write(request.key, request.value, request);
-    const alsoSet = request.alsoSet;
-    if (alsoSet) for (const each of alsoSet) write(each.key, each.value, each);
-    const values: Array<string | undefined> = [];
-    if (request.read) for (const key of request.read) values.push(read(key));
-    return { claimed, previous, blocker, values };
-  };
   return {
-    claim: async (request) => claim(request),
-    async setMany(writes: readonly StoreWrite[]) {
+    /** `claimKey` in one synchronous step: nothing else runs in between, so it is atomic as the contract asks. */
+    async claim({ key, value, replaces = [undefined], unlessPresent, read: keys = [], alsoSet = [], guard, ttlSeconds }) {
+      const held = guard && read(guard.key);
+      if (held !== undefined && held !== guard!.value)
+        return { claimed: false, previous: undefined, blocker: undefined, values: [], guarded: held };
+      if (guard && held === undefined) write(guard.key, guard.value, guard);
+      const blocker = unlessPresent === undefined ? undefined : read(unlessPresent);
+      if (blocker !== undefined) return { claimed: false, previous: undefined, blocker, values: [] };
+      const previous = read(key);
+      const claimed = replaces.includes(previous);
+      if (claimed) write(key, value, { ttlSeconds });
+      for (const each of alsoSet) write(each.key, each.value, each);
+      return { claimed, previous, blocker, values: keys.map((other) => read(other)) };
+    },
+    async setMany(writes) {
       for (const each of writes) write(each.key, each.value, each);
     },
     async get(key) {
