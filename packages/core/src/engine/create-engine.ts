@@ -304,30 +304,19 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
   }
 
   async function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
-    return guardedNow(call, node, run);
-  }
-
-  /** `guarded`, answering directly when `run` does (no promise for a turn planned synchronously). */
-  function guardedNow(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Turn | Promise<Turn> {
-    let turn: Turn | Promise<Turn>;
     try {
-      turn = run();
+      const turn = run();
+      return turn instanceof Promise ? await turn : turn;
     } catch (error) {
-      return recover(error, call, node);
+      if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
+      const failure = isCallFlowError(error)
+        ? error
+        : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
+            node,
+            cause: error,
+          });
+      return apology(call, failure, failure.node ?? node);
     }
-    return turn instanceof Promise ? turn.catch((error: unknown) => recover(error, call, node)) : turn;
-  }
-
-  /** A failure of the flow while planning a turn: the apology turn; any other failure is thrown again. */
-  function recover(error: unknown, call: CallInfo, node: string): Turn {
-    if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
-    const failure = isCallFlowError(error)
-      ? error
-      : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
-          node,
-          cause: error,
-        });
-    return apology(call, failure, failure.node ?? node);
   }
 
   function open(token: string, call: CallInfo): CallPosition | Promise<CallPosition> {
@@ -394,7 +383,7 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     return plan(next, call, effects);
   }
 
-  const engine: Engine = {
+  return {
     flow,
     flowVersion,
     start(call) {
@@ -433,28 +422,6 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       return signToken(state, { callId: call.callId, flowVersion }, tokenOptions);
     },
   };
-  const direct: EngineNow = {
-    inspect: open,
-    resumeAt: ({ state }, outcome, call) => guardedNow(call, state.node, () => proceed(state, outcome, call)),
-  };
-  Object.defineProperty(engine, engineNowKey, { value: direct });
-  return engine;
-}
-
-/** `inspect` and `resumeAt` answering directly where nothing waits (node:crypto's HMAC, static nodes), else with a promise. */
-export interface EngineNow {
-  inspect(token: string, call: CallInfo): CallPosition | Promise<CallPosition>;
-  resumeAt(position: { state: CallState }, outcome: Outcome, call: CallInfo): Turn | Promise<Turn>;
-}
-
-const engineNowKey = Symbol('callflow.engineNow');
-
-/**
- * The synchronous-when-possible form of an engine made by `createEngine` (the webhook pipeline uses it to spare a promise
- * per step; only engines made by `createEngine` have one).
- */
-export function engineNowOf(engine: Engine): EngineNow {
-  return (engine as Engine & { [engineNowKey]: EngineNow })[engineNowKey];
 }
 
 /** A verified token's state and the step it points at (undefined in a dynamic node): what `inspect` returns. */

@@ -1,6 +1,6 @@
 import { CallFlowError, isCallFlowError } from '../errors.js';
 import type { Logger, Rendered } from '../engine/adapter.js';
-import { createEngine, engineNowOf, type CallPosition, type Engine } from '../engine/create-engine.js';
+import { createEngine, type CallPosition, type Engine } from '../engine/create-engine.js';
 import type { CallInfo, Outcome, Turn } from '../engine/types.js';
 import { runEffects } from '../http/handler-options.js';
 import { textReply, webHandler, type FetchHandler, type Reply, type WebhookRequest } from '../http/reply.js';
@@ -23,7 +23,7 @@ import {
   type WebhookEvent,
 } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
-import { createReplyOnce, endedPosition, type PositionClaim, type ReplyOnce, type ReplyWork } from './reply-once.js';
+import { createReplyOnce, endedPosition, type PositionClaim, type ReplyWork } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
 
 /** Provider webhooks are a few KB; 64 KiB leaves room for long speech results and custom headers. */
@@ -70,7 +70,6 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       logger.error(`${prefix} flow failed; the caller hears the apology: ${error.message}`, { callId: call.callId, node: error.node }),
   });
   assertProviderSupport(engine.flow, name, provider.capabilities);
-  const engineNow = engineNowOf(engine);
   const store = options.store ?? createMemoryStore({ now });
   const verify = options.verifySignatures ?? true;
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
@@ -83,7 +82,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     store,
     logger,
     now,
-    playTurn: (turn) => playTurnLater(turn),
+    playTurn: (turn) => playTurn(turn),
   });
   const delivery = instance.deliver;
   const events = createCallEvents({ provider: name, store, logger, hook: options.onCallEvent });
@@ -127,17 +126,8 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     await runEffects(turn.effects, options.hooks, logger);
   }
 
-  /**
-   * Hooks, render, and (for a tracked delivery, unless the caller records it with the document) the call's new position;
-   * the document. Answers directly for a turn that has nothing to wait for (no hooks, no end, nothing to record or prepare).
-   */
-  function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome, recordPosition = true): Output | Promise<Output> {
-    if (turn.effects.length !== 0 || turn.ended || (replies && recordPosition) || instance.continuationStates || instance.prepare)
-      return playTurnLater(turn, hooksOnce, outcome, recordPosition);
-    return renderSupported(turn).output;
-  }
-
-  async function playTurnLater(turn: Turn, hooksOnce?: string, outcome?: Outcome, recordPosition = true): Promise<Output> {
+  /** Hooks, render, and (for a tracked delivery, unless the caller records it with the document) the call's new position; the document. */
+  async function playTurn(turn: Turn, hooksOnce?: string, outcome?: Outcome, recordPosition = true): Promise<Output> {
     if (turn.effects.length !== 0) await runHooks(turn, hooksOnce);
     // A turn that goes on (most of them) has no end to note: no promise for it.
     if (turn.ended) await noteEnd(turn, outcome);
@@ -183,40 +173,18 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   }
 
   /** A reply provider's answer to a start or a resume, once per delivery when the delivery tracks positions. */
-  function replyWith(
+  async function replyWith(
     callId: string,
     deliveryId: string | undefined,
     position: string | undefined,
-    makeTurn: () => Turn | Promise<Turn>,
-    hooksOnce?: string,
-    outcome?: Outcome,
-    positionClaim?: PositionClaim,
-  ): Reply | Promise<Reply> {
-    if (replies && deliveryId !== undefined)
-      return replyOnce(replies, callId, deliveryId, position, makeTurn, hooksOnce, outcome, positionClaim);
-    // Untracked (a stateless Twilio handler): directly, when nothing on the way waits.
-    const documents = replyDelivery();
-    const answer = (output: Output) => documents.reply(documents.serialize(output));
-    const play = (turn: Turn) => {
-      const output = playTurn(turn, hooksOnce, outcome);
-      return output instanceof Promise ? output.then(answer) : answer(output);
-    };
-    const turn = makeTurn();
-    return turn instanceof Promise ? turn.then(play) : play(turn);
-  }
-
-  /** `replyWith` for a delivery tracked once per position. */
-  async function replyOnce(
-    replies: ReplyOnce,
-    callId: string,
-    deliveryId: string,
-    position: string | undefined,
-    makeTurn: () => Turn | Promise<Turn>,
+    makeTurn: () => Promise<Turn>,
     hooksOnce?: string,
     outcome?: Outcome,
     positionClaim?: PositionClaim,
   ): Promise<Reply> {
     const documents = replyDelivery();
+    if (!replies || deliveryId === undefined)
+      return documents.reply(documents.serialize(await playTurn(await makeTurn(), hooksOnce, outcome)));
     // The new position is recorded with the document, in one store step.
     const work = async (): Promise<ReplyWork> => {
       const turn = await makeTurn();
@@ -323,8 +291,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     let position: CallPosition | undefined;
     let orphaned: CallFlowError | undefined;
     try {
-      const opened = engineNow.inspect(token, call);
-      position = opened instanceof Promise ? await opened : opened;
+      position = await engine.inspect(token, call);
     } catch (error) {
       // An authentic token whose position a redeployed flow no longer has: the caller hears the apology (below).
       if (!isCallFlowError(error, 'invalid-token') || error.reason !== 'unknown-position') throw error;
@@ -339,22 +306,14 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     }
     const outcome = answer;
     if (outcome.type === 'dial') await events.transferEnded(call.callId, event.position ?? token, outcome);
-    const makeTurn = (): Turn | Promise<Turn> =>
-      position ? engineNow.resumeAt(position, outcome, call) : engine.refusedTurn(orphaned, call, { hungUp: outcome.type === 'hangup' });
+    const makeTurn = (): Promise<Turn> =>
+      position ? engine.resumeAt(position, outcome, call) : engine.refusedTurn(orphaned, call, { hungUp: outcome.type === 'hangup' });
     if (event.effectsOnly) {
       await runHooks(await makeTurn(), event.hooksOnce);
       return acknowledge();
     }
     if (delivery.kind === 'reply')
-      return await replyWith(
-        call.callId,
-        event.deliveryId,
-        event.position ?? token,
-        makeTurn,
-        event.hooksOnce,
-        outcome,
-        event.positionClaim,
-      );
+      return replyWith(call.callId, event.deliveryId, event.position ?? token, makeTurn, event.hooksOnce, outcome, event.positionClaim);
     const commands = delivery;
     return commandWork(commands, event.deliveryId, call.callId, commands.stateKeys?.(call.callId), async (read, done) => {
       const handle = await commands.open(event, outcome, position, read);
@@ -414,17 +373,23 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     }
   }
 
-  /** A 5xx answer after the signature passed: what the check recorded (a JWT's jti) is released, so the provider's retry passes. */
-  async function released(reply: Reply, release: (() => Promise<void>) | undefined): Promise<Reply> {
-    if (reply.status >= 500 && release) {
-      await release().catch((error: unknown) =>
-        logger.warn(`${prefix} could not release the signature's replay record: ${error instanceof Error ? error.message : String(error)}`),
-      );
+  async function handle(request: WebhookRequest): Promise<Reply> {
+    const verified: { release?: () => Promise<void> } = {};
+    const reply = await handleVerified(request, verified);
+    if (reply.status >= 500 && verified.release) {
+      // The provider retries a 5xx: what the signature check recorded (a JWT's jti) must not refuse that retry.
+      await verified
+        .release()
+        .catch((error: unknown) =>
+          logger.warn(
+            `${prefix} could not release the signature's replay record: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
     }
     return reply;
   }
 
-  async function handle(request: WebhookRequest): Promise<Reply> {
+  async function handleVerified(request: WebhookRequest, verified: { release?: () => Promise<void> }): Promise<Reply> {
     let url: URL;
     try {
       url = new URL(request.url);
@@ -452,7 +417,6 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
       return refusal(413, 'too-many-fields', `form with more than ${maxFormFields} fields (maxFormFields)`);
     }
     const webhook: RawWebhook = { method, url, headers: request.headers, bytes, text };
-    let release: (() => Promise<void>) | undefined;
     if (verify) {
       let verdict;
       try {
@@ -472,25 +436,23 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
         refuse(`signature-${verdict.reason}`, `${prefix} webhook refused (403): ${verdict.message}`, { path: url.pathname });
         return textReply(403, `${prefix} signature refused (${verdict.reason})`);
       }
-      release = verdict.release;
+      verified.release = verdict.release;
     }
     let event: WebhookEvent<Output>;
     try {
       const parsed = instance.parse(webhook);
       event = parsed instanceof Promise ? await parsed : parsed;
     } catch (error) {
-      if (isCallFlowError(error) && error.code !== 'invalid-webhook') return released(await failure(error, undefined), release);
+      if (isCallFlowError(error) && error.code !== 'invalid-webhook') return failure(error, undefined);
       return refusal(400, 'malformed', error instanceof Error ? error.message.replace(/^\[callflow(:\w+)?\] /, '') : 'malformed webhook');
     }
     const call = event.type === 'start' || event.type === 'outcome' ? event.call : undefined;
-    let reply: Reply;
     try {
       // A resume (most webhooks) goes straight there, without act's promise around it.
-      reply = await (event.type === 'outcome' ? resume(event) : act(event));
+      return await (event.type === 'outcome' ? resume(event) : act(event));
     } catch (error) {
-      reply = await failure(error, call);
+      return failure(error, call);
     }
-    return reply.status >= 500 && release ? released(reply, release) : reply;
   }
 
   return webHandler(handle, { engine, ...(instance.extras ?? ({} as Extras)) }) as WebhookHandler<Extras>;
