@@ -198,7 +198,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         const callId = callbackCallId(webhook);
         const token = webhook.url.searchParams.get('t');
         if (callId !== undefined && token && claimsPositionAhead(webhook)) {
-          const deliveryId = await deliveryIdOf(token, webhook.text);
+          const found = deliveryIdOf(token, webhook.text);
+          const deliveryId = typeof found === 'string' ? found : await found;
           const positionClaim = await positions.claim(callId, token, deliveryId, {
             guard: { key, value: fingerprint, ttlSeconds },
             read: [vonageKeys.call(callId)],
@@ -231,9 +232,11 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     }
 
     /** A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input). */
-    async function deliveryIdOf(token: string, text: string): Promise<string> {
+    function deliveryIdOf(token: string, text: string): string | Promise<string> {
       const deliveryText = `${token}\n${text}`;
-      return (sha256HexNow(deliveryText) ?? (await sha256Hex(deliveryText))).slice(0, 32);
+      // Answered directly on node:crypto: no promise to wait for.
+      const hash = sha256HexNow(deliveryText);
+      return hash === undefined ? sha256Hex(deliveryText).then((later) => later.slice(0, 32)) : hash.slice(0, 32);
     }
 
     /** The call id of a callback (the URLs callflow signs carry it), not of the answer or event webhooks, which carry it in the body. */
@@ -524,10 +527,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           };
         }
         case vonageWebhookPaths.input: {
-          const call = await callInfoOf(webhook, callId, {
+          const known = callInfoOf(webhook, callId, {
             from: typeof fields.from === 'string' ? fields.from : undefined,
             to: typeof fields.to === 'string' ? fields.to : undefined,
           });
+          // What the signature check read (a menu press): no promise to wait for.
+          const call = known instanceof Promise ? await known : known;
           const input = parseVonageInput(fields);
           if (query.get('hold') !== null)
             return holdBreak(call, token, deliveryId, query, input.type === 'digits' ? input.digits : undefined);
