@@ -114,6 +114,17 @@ async function main(): Promise<void> {
           5,
         )} µs  (shares ${each.rows.map((row) => (100 * row.floorShare).toFixed(0)).join('/')}; load ${each.rows.map((row) => row.load.toFixed(1)).join('/')})`,
     );
+  // Paired by round (the same moment of the shared machine): new against old, CPU per request and share of the floor.
+  for (const provider of providers) {
+    const old = targets.find((each) => each.name === `${provider} old`);
+    const current = targets.find((each) => each.name === `${provider} new`);
+    if (!old || !current) continue;
+    const cpu = current.rows.map((row, round) => row.cpuMicrosPerRequest / old.rows[round]!.cpuMicrosPerRequest);
+    const share = current.rows.map((row, round) => row.floorShare / old.rows[round]!.floorShare);
+    console.log(
+      `${provider} new/old by round: cpu ${median(cpu).toFixed(2)}x (${cpu.map((value) => value.toFixed(2)).join('/')}), share of the floor ${median(share).toFixed(2)}x`,
+    );
+  }
 }
 
 await main();
