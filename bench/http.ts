@@ -26,7 +26,7 @@ const warmupSeconds = 1;
 const seconds = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
 
 /** One HTTP request as autocannon sends it. */
-interface PreparedRequest {
+export interface PreparedRequest {
   method: 'POST';
   path: string;
   headers: Record<string, string>;
@@ -87,16 +87,18 @@ export function ensureBuilt(): void {
   }
 }
 
-interface RunningServer {
+/** A benchmark server started by `startServer`. */
+export interface RunningServer {
   port: number;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts `bench/servers/<file>` in a child node process and waits for its port. */
+/** Starts `bench/servers/<file>` (or the server at an absolute path) in a child node process and waits for its port. */
 export async function startServer(file: string, config: Record<string, unknown>, execArgv: readonly string[] = []): Promise<RunningServer> {
   const nodeOptions = [...execArgv, ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)];
-  const child = spawn(process.execPath, [...nodeOptions, `${root}bench/servers/${file}`], {
+  const path = file.startsWith('/') ? file : `${root}bench/servers/${file}`;
+  const child = spawn(process.execPath, [...nodeOptions, path], {
     cwd: root,
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config), NODE_ENV: 'production' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -218,14 +220,17 @@ async function send(port: number, request: PreparedRequest): Promise<{ status: n
   return { status: response.status, text: await response.text() };
 }
 
-function writeFlow(directory: string, flow: object): string {
+/** Writes a flow as the JSON file the servers read. */
+export function writeFlow(directory: string, flow: object): string {
   const path = join(directory, 'phone-tree.json');
   writeFileSync(path, JSON.stringify(flow));
   return path;
 }
 
-/** Twilio: the same signed POST (Digits=3 at the menu) again and again; the handler is stateless. */
-async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
+/** The signed Twilio menu press (Digits=3) for callflow's server and for the seed-style one, and the servers' settings. */
+export async function twilioMenuRequests(
+  flowPath: string,
+): Promise<{ ours: PreparedRequest; seed: PreparedRequest; config: Record<string, unknown> }> {
   const flow = parseFlow(readFileSync(flowPath, 'utf8'), { format: 'json' });
   const engine = createEngine(flow, { secret });
   const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
@@ -254,7 +259,12 @@ async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
   const seed = await request('state=menu');
   if (seed.headers['x-twilio-signature'] !== twilio.getExpectedTwilioSignature(authToken, `${twilioUrl}?state=menu`, params))
     throw new Error('twilio signatures disagree with the SDK');
-  const config = { secret, authToken, publicUrl: twilioUrl, flowPath };
+  return { ours, seed, config: { secret, authToken, publicUrl: twilioUrl, flowPath } };
+}
+
+/** Twilio: the same signed POST (Digits=3 at the menu) again and again; the handler is stateless. */
+async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
+  const { ours, seed, config } = await twilioMenuRequests(flowPath);
   const targets: Target[] = [];
   for (const [target, file, mode, prepared, execArgv] of [
     ['callflow node:http', 'twilio-callflow.mjs', 'node', ours, []],
@@ -274,8 +284,11 @@ async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
   return measureTargets('twilio', targets);
 }
 
-/** Vonage: distinct calls (each press of 3 is a first delivery: the handler de-duplicates repeated ones). */
-async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpResult[]> {
+/** Signed Vonage menu presses of distinct calls for callflow's server and for the seed-style one, and the servers' settings. */
+export async function vonageMenuPools(
+  flowPath: string,
+  poolSize: number,
+): Promise<{ ours: PreparedRequest[]; seed: PreparedRequest[]; config: Record<string, unknown> }> {
   // The seed-style server keeps no state, so a repeated request is the same work for it: a small pool is enough.
   const seedPoolSize = Math.min(poolSize, 1_000);
   const flow = parseFlow(readFileSync(flowPath, 'utf8'), { format: 'json' });
@@ -305,7 +318,12 @@ async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpRe
         await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?state=menu&call=${callId}`, body: event, signatureSecret })),
       );
   }
-  const config = { secret, signatureSecret, publicUrl: vonageUrl, flowPath };
+  return { ours, seed, config: { secret, signatureSecret, publicUrl: vonageUrl, flowPath } };
+}
+
+/** Vonage: distinct calls (each press of 3 is a first delivery: the handler de-duplicates repeated ones). */
+async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpResult[]> {
+  const { ours, seed, config } = await vonageMenuPools(flowPath, poolSize);
   const targets: Target[] = [];
   for (const [target, file, mode, pool, distinct] of [
     ['callflow node:http', 'vonage-callflow.mjs', 'node', ours, true],

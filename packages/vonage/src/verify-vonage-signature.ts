@@ -128,10 +128,23 @@ export async function verifyVonageSignature(
   request: VonageSignedRequest,
   options: VerifyVonageSignatureOptions,
 ): Promise<VonageSignatureResult> {
-  const secrets = typeof options.signatureSecret === 'string' ? [options.signatureSecret] : [...options.signatureSecret];
-  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== 'string' || secret === '')) {
-    return { valid: false, reason: 'no-secret', message: 'no signature secret configured' };
-  }
+  return checkVonageSignature(request, options, undefined);
+}
+
+/**
+ * `verifyVonageSignature`, given the body's SHA-256 (lowercase hex of `request.body`'s bytes) when the caller has already
+ * hashed it (the handler hashes the body once, for its replay fingerprint and for `payload_hash`). Internal to the package.
+ */
+export async function checkVonageSignature(
+  request: VonageSignedRequest,
+  options: VerifyVonageSignatureOptions,
+  bodySha256Hex: string | undefined,
+): Promise<VonageSignatureResult> {
+  const secrets: readonly string[] = typeof options.signatureSecret === 'string' ? [options.signatureSecret] : options.signatureSecret;
+  let configured = secrets.length > 0;
+  for (let index = 0; configured && index < secrets.length; index++)
+    configured = typeof secrets[index] === 'string' && secrets[index] !== '';
+  if (!configured) return { valid: false, reason: 'no-secret', message: 'no signature secret configured' };
   const header = request.authorization;
   if (!header) return { valid: false, reason: 'missing-header', message: 'no Authorization header' };
   const match = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
@@ -190,7 +203,6 @@ export async function verifyVonageSignature(
   const nowSeconds = (options.now ?? Date.now)() / 1000;
   const skew = options.clockSkewSeconds ?? 60;
   const maxAge = options.maxAgeSeconds ?? 300;
-  const malformed = (message: string): VonageSignatureResult => ({ valid: false, reason: 'malformed', message });
   if (!isTime(claims.iat)) return malformed('JWT iat is missing or not a number of seconds');
   if (claims.exp !== undefined && !isTime(claims.exp)) return malformed('JWT exp is not a number of seconds');
   if (claims.nbf !== undefined && !isTime(claims.nbf)) return malformed('JWT nbf is not a number of seconds');
@@ -217,7 +229,9 @@ export async function verifyVonageSignature(
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
     if (!isEmptyPayload(payload))
       return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
-  } else if (claims.payload_hash.toLowerCase() !== (sha256HexNow(payload) ?? (await sha256Hex(payload)))) {
+  } else if (
+    claims.payload_hash.toLowerCase() !== ((isGet ? undefined : bodySha256Hex) ?? sha256HexNow(payload) ?? (await sha256Hex(payload)))
+  ) {
     return {
       valid: false,
       reason: 'payload-hash',
@@ -245,6 +259,7 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
+const malformed = (message: string): VonageSignatureResult => ({ valid: false, reason: 'malformed', message });
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const emptyObject = encoder.encode('{}');

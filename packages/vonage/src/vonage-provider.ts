@@ -41,7 +41,7 @@ import {
   usesHoldLoop,
   vonageWebhookPaths,
 } from './render-ncco.js';
-import { sha256Hex, sha256HexNow, verifyVonageSignature, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
+import { checkVonageSignature, sha256Hex, sha256HexNow, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
 import {
   addToQueue,
@@ -126,6 +126,16 @@ function malformed(message: string): CallFlowError {
 
 const knownPaths = new Set<string>(Object.values(vonageWebhookPaths));
 
+/** What the signature check read about a callback's call, for parse. */
+interface PrefetchedCall {
+  callId: string;
+  saved: string | undefined;
+  deliveryId?: string;
+  positionClaim?: PositionClaim;
+}
+const prefetchedCall = Symbol('callflow.vonage.prefetchedCall');
+type PrefetchSlot = RawWebhook & { [prefetchedCall]?: PrefetchedCall };
+
 /** The path's last segment, trailing slashes ignored (`/vonage/input/` → `input`). */
 function lastPathSegment(pathname: string): string {
   let end = pathname.length;
@@ -188,7 +198,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         const callId = callbackCallId(webhook);
         const token = webhook.url.searchParams.get('t');
         if (callId !== undefined && token && claimsPositionAhead(webhook)) {
-          const deliveryId = await deliveryIdOf(token, webhook.text);
+          const found = deliveryIdOf(token, webhook.text);
+          const deliveryId = typeof found === 'string' ? found : await found;
           const positionClaim = await positions.claim(callId, token, deliveryId, {
             guard: { key, value: fingerprint, ttlSeconds },
             read: [vonageKeys.call(callId)],
@@ -208,27 +219,29 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       };
     }
 
-    // What the jti claim read about the call of a callback webhook, for parse (the same request, moments later).
-    const prefetchedCalls = new WeakMap<
-      RawWebhook,
-      { callId: string; saved: string | undefined; deliveryId?: string; positionClaim?: PositionClaim }
-    >();
+    // What the jti claim read about the call of a callback webhook, for parse (the same request, moments later): kept on
+    // the webhook itself, since a WeakMap entry per webhook cost more than the lookup it saves.
+    const prefetchedCalls = {
+      get: (webhook: RawWebhook): PrefetchedCall | undefined => (webhook as PrefetchSlot)[prefetchedCall],
+      set: (webhook: RawWebhook, value: PrefetchedCall) => void ((webhook as PrefetchSlot)[prefetchedCall] = value),
+    };
 
     /** A menu press (an input webhook outside a hold loop): it always resumes the position of its token, so it can be claimed ahead. */
     function claimsPositionAhead(webhook: RawWebhook): boolean {
-      const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
-      return path === vonageWebhookPaths.input && webhook.url.searchParams.get('hold') === null;
+      return lastPathSegment(webhook.url.pathname) === vonageWebhookPaths.input && webhook.url.searchParams.get('hold') === null;
     }
 
     /** A repeated delivery has the same token and body; a later visit to the same position differs in its body (timestamp, input). */
-    async function deliveryIdOf(token: string, text: string): Promise<string> {
+    function deliveryIdOf(token: string, text: string): string | Promise<string> {
       const deliveryText = `${token}\n${text}`;
-      return (sha256HexNow(deliveryText) ?? (await sha256Hex(deliveryText))).slice(0, 32);
+      // Answered directly on node:crypto: no promise to wait for.
+      const hash = sha256HexNow(deliveryText);
+      return hash === undefined ? sha256Hex(deliveryText).then((later) => later.slice(0, 32)) : hash.slice(0, 32);
     }
 
     /** The call id of a callback (the URLs callflow signs carry it), not of the answer or event webhooks, which carry it in the body. */
     function callbackCallId(webhook: RawWebhook): string | undefined {
-      const path = webhook.url.pathname.replace(/\/+$/, '').split('/').pop() ?? '';
+      const path = lastPathSegment(webhook.url.pathname);
       if (path === vonageWebhookPaths.answer || path === vonageWebhookPaths.event) return undefined;
       return webhook.url.searchParams.get('call') ?? undefined;
     }
@@ -514,10 +527,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           };
         }
         case vonageWebhookPaths.input: {
-          const call = await callInfoOf(webhook, callId, {
+          const known = callInfoOf(webhook, callId, {
             from: typeof fields.from === 'string' ? fields.from : undefined,
             to: typeof fields.to === 'string' ? fields.to : undefined,
           });
+          // What the signature check read (a menu press): no promise to wait for.
+          const call = known instanceof Promise ? await known : known;
           const input = parseVonageInput(fields);
           if (query.get('hold') !== null)
             return holdBreak(call, token, deliveryId, query, input.type === 'digits' ? input.digits : undefined);
@@ -609,12 +624,14 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     return {
       async verify(webhook) {
         // The body's bytes as received (payload_hash covers them), and each jti accepted once across instances.
-        const fingerprint = await sha256Hex(
-          `${webhook.method} ${webhook.url.pathname}${webhook.url.search}\n${await sha256Hex(webhook.bytes)}`,
-        );
-        const result = await verifyVonageSignature(
+        // One hash of the body serves the fingerprint and the JWT's payload_hash.
+        const bodyHash = sha256HexNow(webhook.bytes) ?? (await sha256Hex(webhook.bytes));
+        const fingerprintText = `${webhook.method} ${webhook.url.pathname}${webhook.url.search}\n${bodyHash}`;
+        const fingerprint = sha256HexNow(fingerprintText) ?? (await sha256Hex(fingerprintText));
+        const result = await checkVonageSignature(
           { method: webhook.method, url: webhook.url.href, authorization: webhook.headers.get('authorization'), body: webhook.bytes },
           { signatureSecret, maxAgeSeconds: options.signatureMaxAgeSeconds, now, seen: seenExcept(fingerprint, webhook) },
+          bodyHash,
         );
         if (!result.valid) return { ok: false, reason: result.reason, message: result.message };
         const jti = result.claims.jti;

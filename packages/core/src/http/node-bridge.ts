@@ -77,13 +77,35 @@ export function toNodeListener(
   const handleReply = replyHandlerOf(handler);
   const readTimeoutMs = options.readTimeoutMs ?? 10_000;
   const deadlines = readDeadlines(readTimeoutMs);
+  const fail = (error: unknown, res: NodeResponseLike, next: ((error?: unknown) => void) | undefined) => {
+    if (next) return next(error);
+    if (!res.headersSent) res.statusCode = 500;
+    res.end();
+  };
+  if (handleReply) {
+    // callflow's own handlers: one request object (no closures per request) and one promise step to the reply.
+    return (req, res, next) => {
+      const request = new NodeWebhookRequest(req as NodeRequest, deadlines);
+      let replied: Promise<Reply>;
+      try {
+        replied = handleReply(request);
+      } catch (error) {
+        return fail(error, res, next);
+      }
+      replied.then(
+        (reply) => {
+          try {
+            writeReply(res, reply, request.abandoned);
+          } catch (error) {
+            fail(error, res, next);
+          }
+        },
+        (error: unknown) => fail(error, res, next),
+      );
+    };
+  }
   return (req, res, next) => {
     void (async () => {
-      if (handleReply) {
-        const request = nodeWebhookRequest(req as NodeRequest, deadlines);
-        writeReply(res, await handleReply(request), request.abandoned);
-        return;
-      }
       const request = await toRequest(req as NodeRequest);
       const response = await handler(request);
       res.statusCode = response.status;
@@ -91,11 +113,7 @@ export function toNodeListener(
         res.setHeader(name, value);
       });
       res.end(new Uint8Array(await response.arrayBuffer()));
-    })().catch((error: unknown) => {
-      if (next) return next(error);
-      if (!res.headersSent) res.statusCode = 500;
-      res.end();
-    });
+    })().catch((error: unknown) => fail(error, res, next));
   };
 }
 
@@ -184,11 +202,18 @@ function readDeadlines(timeoutMs: number): ReadDeadlines {
 }
 
 /** The body's bytes up to `maxBytes`, or why it stopped: too large, or no end within the read timeout. */
-function readLimited(req: NodeRequest, maxBytes: number, deadlines: ReadDeadlines): Promise<Uint8Array | 'too-large' | 'timeout'> {
+function readLimited(
+  req: NodeRequest,
+  maxBytes: number,
+  deadlines: ReadDeadlines,
+  reading: { abandoned: boolean },
+): Promise<Uint8Array | 'too-large' | 'timeout'> {
   if (req.readableEnded || typeof req.on !== 'function') {
     return readChunks(req).then((chunks) => {
       const bytes = concatBytes(chunks);
-      return bytes.length > maxBytes ? 'too-large' : bytes;
+      if (bytes.length <= maxBytes) return bytes;
+      reading.abandoned = true;
+      return 'too-large';
     });
   }
   return new Promise((resolve, reject) => {
@@ -199,6 +224,8 @@ function readLimited(req: NodeRequest, maxBytes: number, deadlines: ReadDeadline
       if (settled) return;
       settled = true;
       deadlines.remove(expire);
+      // Cut short: the reply closes the connection instead of reading the rest.
+      if (typeof value === 'string') reading.abandoned = true;
       resolve(value);
     };
     const expire = () => settle('timeout');
@@ -220,41 +247,53 @@ function readLimited(req: NodeRequest, maxBytes: number, deadlines: ReadDeadline
   });
 }
 
-/** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()` or, within limits, `readBytes()`. */
-function nodeWebhookRequest(
-  req: NodeRequest,
-  deadlines: ReadDeadlines,
-): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'>; abandoned: boolean } {
-  let reencoded = false;
-  const get = (name: string): string | null => {
+/** The headers of a node:http request, read in place by lower-case name (repeated ones joined as `Headers` does). */
+class NodeHeaders {
+  /** Set when the body had to be re-encoded from what a framework parsed (`reencodedBodyHeader`). */
+  reencoded = false;
+  constructor(private readonly req: NodeRequest) {}
+  get(name: string): string | null {
     const lower = name.toLowerCase();
-    if (lower === reencodedBodyHeader) return reencoded ? '1' : null;
-    return headerValue(req.headers[lower]);
-  };
-  const method = req.method ?? 'GET';
-  return {
-    method,
-    url: urlOf(req),
-    headers: { get, has: (name) => get(name) !== null },
-    abandoned: false,
-    async text() {
-      if (method === 'GET' || method === 'HEAD') return '';
-      const body = await readNodeBody(req, get('content-type') ?? '');
-      reencoded = body.reencoded;
-      return utf8Decoder.decode(body.bytes);
-    },
-    async readBytes(maxBytes) {
-      if (method === 'GET' || method === 'HEAD') return new Uint8Array(0);
-      if (req.rawBody !== undefined || req.body !== undefined) {
-        const body = await readNodeBody(req, get('content-type') ?? '');
-        reencoded = body.reencoded;
+    if (lower === reencodedBodyHeader) return this.reencoded ? '1' : null;
+    return headerValue(this.req.headers[lower]);
+  }
+  has(name: string): boolean {
+    return this.get(name) !== null;
+  }
+}
+
+/** A `WebhookRequest` over node:http's request: headers read in place, the body read on `text()` or, within limits, `readBytes()`. */
+class NodeWebhookRequest implements WebhookRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: NodeHeaders;
+  /** True once a body read stopped early (too large, or stalled): the reply then closes the connection. */
+  abandoned = false;
+  constructor(
+    private readonly req: NodeRequest,
+    private readonly deadlines: ReadDeadlines,
+  ) {
+    this.method = req.method ?? 'GET';
+    this.url = urlOf(req);
+    this.headers = new NodeHeaders(req);
+  }
+  async text(): Promise<string> {
+    if (this.method === 'GET' || this.method === 'HEAD') return '';
+    const body = await readNodeBody(this.req, this.headers.get('content-type') ?? '');
+    this.headers.reencoded = body.reencoded;
+    return utf8Decoder.decode(body.bytes);
+  }
+  readBytes(maxBytes: number): Promise<Uint8Array | 'too-large' | 'timeout'> {
+    if (this.method === 'GET' || this.method === 'HEAD') return Promise.resolve(new Uint8Array(0));
+    const req = this.req;
+    if (req.rawBody !== undefined || req.body !== undefined) {
+      return readNodeBody(req, this.headers.get('content-type') ?? '').then((body) => {
+        this.headers.reencoded = body.reencoded;
         return body.bytes.length > maxBytes ? 'too-large' : body.bytes;
-      }
-      const read = await readLimited(req, maxBytes, deadlines);
-      if (typeof read === 'string') this.abandoned = true;
-      return read;
-    },
-  };
+      });
+    }
+    return readLimited(req, maxBytes, this.deadlines, this);
+  }
 }
 
 async function toRequest(req: NodeRequest): Promise<Request> {

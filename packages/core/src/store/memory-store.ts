@@ -22,6 +22,23 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): Store & { s
     entries.set(key, { value, expiresAt: write.ttlSeconds === undefined ? Infinity : now() + write.ttlSeconds * 1000 });
   };
   return {
+    /** `claimKey` in one synchronous step: nothing else runs in between, so it is atomic as the contract asks. */
+    async claim({ key, value, replaces = [undefined], unlessPresent, read: keys = [], alsoSet = [], guard, ttlSeconds }) {
+      const held = guard && read(guard.key);
+      if (held !== undefined && held !== guard!.value)
+        return { claimed: false, previous: undefined, blocker: undefined, values: [], guarded: held };
+      if (guard && held === undefined) write(guard.key, guard.value, guard);
+      const blocker = unlessPresent === undefined ? undefined : read(unlessPresent);
+      if (blocker !== undefined) return { claimed: false, previous: undefined, blocker, values: [] };
+      const previous = read(key);
+      const claimed = replaces.includes(previous);
+      if (claimed) write(key, value, { ttlSeconds });
+      for (const each of alsoSet) write(each.key, each.value, each);
+      return { claimed, previous, blocker, values: keys.map((other) => read(other)) };
+    },
+    async setMany(writes) {
+      for (const each of writes) write(each.key, each.value, each);
+    },
     async get(key) {
       return read(key);
     },
