@@ -415,6 +415,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   const deliveryStats: WebhookDeliveryStats = { attempts: 0, retries: 0, failed: 0 };
   let sequence = 0;
 
+  const noop = () => undefined;
   const wait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, seconds * msPerSecond)));
   const nextId = (prefix: string) => `${prefix}${(++sequence).toString(36).padStart(4, '0')}${randomUUID().replace(/-/g, '').slice(0, 18)}`;
 
@@ -1779,8 +1780,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     await deliver(leg, 'conference.participant.joined', { conference_id: conference.id });
     const scripted = run.script.conferences?.[run.cursor.conferences++] ?? { status: 'ended' as const };
     const seconds = 'seconds' in scripted && scripted.seconds !== undefined ? scripted.seconds : 0;
+    // `until`: the caller stays until the test's event (another caller's arrival or end), whatever the machine's speed.
+    const stay = scripted.until ? Promise.resolve(scripted.until).then(noop, noop) : Promise.resolve();
     const how = await Promise.race([
-      wait(seconds).then(() => 'scripted' as const),
+      stay.then(() => wait(seconds)).then(() => 'scripted' as const),
       new Promise<'leave' | 'hangup'>((resolve) => (leg.conferenceLeave = resolve)),
     ]);
     leg.conferenceLeave = undefined;
