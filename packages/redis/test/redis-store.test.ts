@@ -243,7 +243,8 @@ describe('Redis store when Redis goes away (runs last: it kills and restarts the
     stores.push(unreachable);
     const { error, elapsedMs } = await rejection(unreachable.get('anything'));
     expect(isCallFlowError(error, 'store-unavailable')).toBe(true);
-    expect(elapsedMs).toBeLessThan(1_000);
+    // Bounded by the timeout (300 ms) plus scheduling on a busy machine, as above (1 s left 0.7 s for a loaded event loop).
+    expect(elapsedMs).toBeLessThan(3_000);
 
     const store = open();
     await store.set('a', '1');
