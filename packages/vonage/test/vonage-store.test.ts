@@ -79,14 +79,15 @@ describe('Vonage handler when the store is unavailable', () => {
     const body = { uuid, dtmf: { digits: '3', timed_out: false } };
     // The handler claims the call's position, then loses the store: it cannot put the position back.
     store.downAfterWriteOf('busy:');
+    // Measured from before the claim, so a slow first attempt cannot shorten what the retry is seen to wait.
+    const started = Date.now();
     expect((await post(menuUrl, body)).status).toBe(503);
     expect(store.down).toBe(true);
     store.down = false;
     // Vonage's retry: the claim of the dead attempt runs out (4 s lease), then the retry resumes the call.
-    const started = Date.now();
     const retried = await post(menuUrl, body);
     expect(retried.status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
     expect(JSON.stringify(await retried.json())).toContain('We are open Monday to Friday');
     // A further duplicate gets the same NCCO; the call moved exactly once.
     expect(await (await post(menuUrl, body)).text()).toContain('We are open Monday to Friday');
