@@ -1835,15 +1835,17 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     if (queued) return queued;
     let farEnded = false;
     let wake: (() => void) | undefined;
-    const command = await new Promise<QueuedCommand | undefined>((resolve) => {
+    const command = await new Promise<QueuedCommand | undefined>((resolve, reject) => {
       wake = () => resolve(leg.ended ? undefined : leg.queue.shift());
       leg.wake = wake;
-      void pending.then(() => {
+      // A far leg that failed (an emulator fault) fails the call, as awaiting it did.
+      pending.then(() => {
         farEnded = true;
         resolve(undefined);
-      });
+      }, reject);
+    }).finally(() => {
+      if (leg.wake === wake) leg.wake = undefined;
     });
-    if (leg.wake === wake) leg.wake = undefined;
     if (farEnded && leg.pendingFar === pending) leg.pendingFar = undefined;
     return command;
   }
