@@ -32,7 +32,8 @@ afterEach(async () => {
   }
 });
 
-describe('the built-in client over node:http', () => {
+// In order: the first case watches the client load node:http, which it does once per process (a shuffled run loaded it earlier).
+describe('the built-in client over node:http', { shuffle: false }, () => {
   it('loads only the module its base URL needs: node:http for http://, never node:https (and node:tls with it)', async () => {
     const api = await startApi();
     servers.push(api.server);
