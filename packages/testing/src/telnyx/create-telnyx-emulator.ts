@@ -1781,7 +1781,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const scripted = run.script.conferences?.[run.cursor.conferences++] ?? { status: 'ended' as const };
     const seconds = 'seconds' in scripted && scripted.seconds !== undefined ? scripted.seconds : 0;
     // `until`: the caller stays until the test's event (another caller's arrival or end), whatever the machine's speed.
-    const stay = scripted.until ? Promise.resolve(scripted.until).then(noop, noop) : Promise.resolve();
+    const stay = scripted.until !== undefined ? Promise.resolve(scripted.until).then(noop, noop) : Promise.resolve();
     const how = await Promise.race([
       stay.then(() => wait(seconds)).then(() => 'scripted' as const),
       new Promise<'leave' | 'hangup'>((resolve) => (leg.conferenceLeave = resolve)),
@@ -1860,10 +1860,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       // applies. (Waiting for the far leg alone once an idle timeout had passed deadlocked a screening slower than idleMs:
       // the bridge sat in this queue while the far leg waited for it to run, until both gave up.)
       const pending = leg.pendingFar;
-      const command = pending ? await commandWhileFarLegIsUp(leg, pending) : await nextCommand(leg);
+      const command = pending !== undefined ? await commandWhileFarLegIsUp(leg, pending) : await nextCommand(leg);
       if (!command) {
         // The far leg ended (what follows came with its call.hangup), or a transfer was dialled with nothing for this leg.
-        if (pending || leg.pendingFar) continue;
+        if (pending !== undefined || leg.pendingFar !== undefined) continue;
         run.errors.push(`the application sent no command after ${last}: the caller hears silence`);
         run.endedBy = 'error';
         break;
