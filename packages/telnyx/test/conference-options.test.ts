@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conference, defineFlow, gather, hangup, say } from '@callflow/core';
 import { spoken } from '@callflow/testing';
 import { createCallControlClient } from '../src/index.js';
@@ -27,10 +27,14 @@ const waitFor = async (condition: () => boolean) => {
   }
 };
 
+/** Stays not ended yet: a test that failed half-way releases its callers (afterEach), so the shared room does not hold them. */
+const unreleased: Array<() => void> = [];
+
 /** A promise and the function that resolves it: a caller's stay in the room ends on the test's event, not the clock. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve = () => {};
   const promise = new Promise<void>((done) => (resolve = done));
+  unreleased.push(resolve);
   return { promise, resolve };
 }
 
@@ -45,6 +49,9 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
     rig = await startRig(flow, { client, emulator: { msPerSecond: 10 } });
   });
   afterAll(() => rig.close());
+  afterEach(() => {
+    for (const release of unreleased.splice(0)) release();
+  });
 
   const roomCount = () => rig.emulator.conferences().length;
   const current = () => rig.emulator.conferences().at(-1)!;
