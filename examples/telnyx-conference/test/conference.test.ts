@@ -44,6 +44,13 @@ async function twoInstances(stores: [Store, Store]) {
   };
 }
 
+/** A promise and the function that resolves it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
 async function waitFor(condition: () => boolean, timeoutMs = 5000) {
   const started = Date.now();
   while (!condition()) {
@@ -60,9 +67,12 @@ describe('seed 002: the conference line on Telnyx, two server instances, one sha
     const shared = createMemoryStore();
     rig = await twoInstances([shared, shared]);
     const { emulator } = rig;
-    const first = emulator.call({ from: '+15550000001', conferences: [{ status: 'ended', seconds: 60 }] });
+    // The first caller stays until the second's call is over (a fixed stay raced the second caller's menu and join).
+    const secondEnded = deferred();
+    const first = emulator.call({ from: '+15550000001', conferences: [{ status: 'ended', until: secondEnded.promise }] });
     await waitFor(() => emulator.conferences()[0]?.participants.length === 1);
     const second = await emulator.call({ from: '+15550000002', conferences: [{ status: 'ended', seconds: 5 }] });
+    secondEnded.resolve();
     const firstTranscript = await first;
 
     for (const transcript of [firstTranscript, second]) {
@@ -103,9 +113,12 @@ describe('seed 002: the conference line on Telnyx, two server instances, one sha
     const shared = createMemoryStore();
     rig = await twoInstances([shared, shared]);
     const { emulator } = rig;
-    const first = emulator.call({ conferences: [{ status: 'ended', seconds: 40 }] });
+    const secondEnded = deferred();
+    const first = emulator.call({ conferences: [{ status: 'ended', until: secondEnded.promise }] });
     await waitFor(() => emulator.conferences()[0]?.participants.length === 1);
     const second = await emulator.call({ conferences: [{ hangup: true }] });
+    secondEnded.resolve();
+    expect(emulator.conferences()).toHaveLength(1);
     expect(second.endedBy).toBe('caller');
     expect(spoken(second)).toEqual([welcome]);
     const firstTranscript = await first;

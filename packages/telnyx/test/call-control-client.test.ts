@@ -483,9 +483,15 @@ describe('whole calls through the emulator: the built-in client plays them as th
     for (const [kind, client] of Object.entries(clients)) {
       const rig = await startRig(flow, { client, emulator: { msPerSecond: 10 } });
       try {
-        const first = rig.emulator.call({ conferences: [{ status: 'ended', seconds: 60 }] });
-        await vi.waitFor(() => expect(rig.emulator.conferences()[0]?.participants).toHaveLength(1));
+        // The first caller stays until the second's call is over: a fixed stay (600 ms) raced the second caller's join.
+        let secondEnded = () => {};
+        const first = rig.emulator.call({
+          conferences: [{ status: 'ended', until: new Promise<void>((resolve) => (secondEnded = resolve)) }],
+        });
+        // Reaching the room takes a few webhooks: vi.waitFor's default 1 s ran out on a loaded machine; 10 s as the other room tests.
+        await vi.waitFor(() => expect(rig.emulator.conferences()[0]?.participants).toHaveLength(1), { timeout: 10_000 });
         const second = await rig.emulator.call({ conferences: [{ status: 'ended', seconds: 5 }] });
+        secondEnded();
         const transcripts = [await first, second];
         for (const transcript of transcripts) expect(transcript.errors).toEqual([]);
         const rooms = rig.emulator.conferences();

@@ -5,16 +5,14 @@ import { isCallFlowError } from '@callflow/core';
 import { createCallControlClient } from '../src/index.js';
 
 /** A local stand-in API that counts TCP connections and answers each command as Telnyx does ({"data":{"result":"ok"}}). */
-async function startApi(
-  options: { neverAnswerFirst?: boolean } = {},
-): Promise<{ server: Server; baseUrl: string; connections: () => number }> {
+async function startApi(options: { neverAnswer?: string } = {}): Promise<{ server: Server; baseUrl: string; connections: () => number }> {
   let connections = 0;
-  let requests = 0;
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
-      requests++;
-      if (options.neverAnswerFirst && requests === 1) return;
+      // Commands for the call `neverAnswer` get no answer (chosen by URL: a request timed out before it was even sent,
+      // on a loaded machine, must not make the next one the unanswered "first").
+      if (options.neverAnswer !== undefined && request.url?.includes(`/calls/${options.neverAnswer}/`)) return;
       response.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"result":"ok"}}');
     });
   });
@@ -34,7 +32,8 @@ afterEach(async () => {
   }
 });
 
-describe('the built-in client over node:http', () => {
+// In order: the first case watches the client load node:http, which it does once per process (a shuffled run loaded it earlier).
+describe('the built-in client over node:http', { shuffle: false }, () => {
   it('loads only the module its base URL needs: node:http for http://, never node:https (and node:tls with it)', async () => {
     const api = await startApi();
     servers.push(api.server);
@@ -61,17 +60,17 @@ describe('the built-in client over node:http', () => {
   });
 
   it('times out a command that gets no answer, and sends the next one on a new connection', async () => {
-    const api = await startApi({ neverAnswerFirst: true });
+    const api = await startApi({ neverAnswer: 'v3:silent' });
     servers.push(api.server);
     const client = createCallControlClient({ apiKey: 'KEY-test', baseUrl: api.baseUrl });
     let failure: unknown;
     try {
-      await client.calls.actions.answer('v3:call', {}, { timeout: 100 });
+      await client.calls.actions.answer('v3:silent', {}, { timeout: 100 });
     } catch (error) {
       failure = error;
     }
     expect(isCallFlowError(failure) && failure.code).toBe('provider-request-failed');
-    expect((failure as Error).message).toBe('[callflow:telnyx] POST /calls/v3:call/actions/answer timed out after 100 ms');
+    expect((failure as Error).message).toBe('[callflow:telnyx] POST /calls/v3:silent/actions/answer timed out after 100 ms');
     // The timed-out request's socket was destroyed, not handed back to the pool: the retry opens a second connection.
     await expect(client.calls.actions.answer('v3:call', {})).resolves.toEqual({ data: { result: 'ok' } });
     expect(api.connections()).toBe(2);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { conference, defineFlow, gather, hangup, say } from '@callflow/core';
 import { spoken } from '@callflow/testing';
 import { createCallControlClient } from '../src/index.js';
@@ -27,6 +27,17 @@ const waitFor = async (condition: () => boolean) => {
   }
 };
 
+/** Stays not ended yet: a test that failed half-way releases its callers (afterEach), so the shared room does not hold them. */
+const unreleased: Array<() => void> = [];
+
+/** A promise and the function that resolves it: a caller's stay in the room ends on the test's event, not the clock. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  unreleased.push(resolve);
+  return { promise, resolve };
+}
+
 const clients: Array<[string, ClientFactory]> = [
   ['the telnyx SDK', sdkClient],
   ['the built-in client', (apiBaseUrl) => createCallControlClient({ apiKey: 'test-key', baseUrl: apiBaseUrl })],
@@ -38,6 +49,9 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
     rig = await startRig(flow, { client, emulator: { msPerSecond: 10 } });
   });
   afterAll(() => rig.close());
+  afterEach(() => {
+    for (const release of unreleased.splice(0)) release();
+  });
 
   const roomCount = () => rig.emulator.conferences().length;
   const current = () => rig.emulator.conferences().at(-1)!;
@@ -58,10 +72,14 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
 
   it('when the host (endOnExit) leaves, the guest leaves too and hears the rest of the flow, not a hang-up', async () => {
     const before = roomCount();
-    // Long enough (2 s at 10 ms per second) for the guest to get through the menu and join on a busy machine.
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 200 }] });
+    // The host leaves once the guest is in (a fixed stay raced the guest's menu and join on a busy machine).
+    const guestIn = deferred();
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', until: guestIn.promise }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
-    const guest = await rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
+    const guestCall = rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
+    await waitFor(() => current().participants.length === 2);
+    guestIn.resolve();
+    const guest = await guestCall;
     expect(guest.errors).toEqual([]);
     expect(spoken(guest)).toEqual(['Press 1 to host, 2 to join.', 'The room has closed.']);
     expect(guest.entries.at(-1)).toEqual({ type: 'hangup', by: 'flow' });
@@ -76,9 +94,13 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
 
   it('when the host hangs up in the room, the guest still leaves and hears the rest of the flow', async () => {
     const before = roomCount();
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ hangup: true, seconds: 200 }] });
+    const guestIn = deferred();
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ hangup: true, until: guestIn.promise }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
-    const guest = await rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
+    const guestCall = rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 6000 }] });
+    await waitFor(() => current().participants.length === 2);
+    guestIn.resolve();
+    const guest = await guestCall;
     expect(guest.errors).toEqual([]);
     expect(spoken(guest)).toEqual(['Press 1 to host, 2 to join.', 'The room has closed.']);
     const hostTranscript = await host;
@@ -103,13 +125,16 @@ describe.each(clients)('a moderated room on Telnyx through %s', (_, client) => {
 
   it('a guest who leaves does not end the room for the host', async () => {
     const before = roomCount();
-    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', seconds: 200 }] });
+    // The host stays until the guest's call is over (a fixed stay raced the guest's whole call).
+    const guestEnded = deferred();
+    const host = rig.emulator.call({ input: ['1'], conferences: [{ status: 'ended', until: guestEnded.promise }] });
     await waitFor(() => roomCount() > before && current().participants.length === 1);
     const guest = await rig.emulator.call({ input: ['2'], conferences: [{ status: 'ended', seconds: 1 }] });
     expect(spoken(guest)).toEqual(['Press 1 to host, 2 to join.', 'The room has closed.']);
     const room = current();
     expect(room.participants).toHaveLength(1);
     expect(rig.emulator.requests.some((request) => request.action === 'conferences.leave' && request.target === room.id)).toBe(false);
+    guestEnded.resolve();
     await host;
   });
 });

@@ -198,7 +198,10 @@ describe('delivery faults', () => {
 
   it('with waitUntil the webhook is answered before the commands go out, and the call still plays', async () => {
     const pending: Promise<unknown>[] = [];
-    const rig = await startRig(phoneTree, { handler: { waitUntil: (work) => void pending.push(work) }, emulator: { idleMs: 1000 } });
+    // With waitUntil each turn's commands reach the emulator after the webhook's 200, inside its idle wait: that wait is
+    // one SDK request's latency, which took up to ~0.6 s for a few round trips on the loaded two-core machine, so 1 s was
+    // too close. It ends as soon as the command arrives, so 10 s costs a passing run nothing.
+    const rig = await startRig(phoneTree, { handler: { waitUntil: (work) => void pending.push(work) }, emulator: { idleMs: 10_000 } });
     try {
       const transcript = clean(await rig.emulator.call({ input: ['3', '5', { hangup: true }] }));
       expect(spoken(transcript)).toEqual([greeting, menu, hours, menu]);

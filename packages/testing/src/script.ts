@@ -71,9 +71,13 @@ export interface CallScript {
   }>;
   /**
    * What happens at successive conferences; default the conference ends. `seconds` is how long the caller stays in the
-   * room first, on the Telnyx emulator's clock (where several callers share a room); the others end it at once.
+   * room first, on the Telnyx emulator's clock (where several callers share a room); the others end it at once. On the
+   * Telnyx emulator, `until` keeps the caller in the room until it settles (another caller joined, or that call ended),
+   * and `seconds` count from then: a test orders callers by events instead of racing the clock.
    */
-  conferences?: Array<{ status: 'ended'; seconds?: number } | { hangup: true; seconds?: number }>;
+  conferences?: Array<
+    { status: 'ended'; seconds?: number; until?: PromiseLike<unknown> } | { hangup: true; seconds?: number; until?: PromiseLike<unknown> }
+  >;
   /**
    * Who picks up an outbound call (placed through the emulator's fake REST API): a person, an answering machine (whose
    * greeting ends with a beep), something detection cannot classify, or nobody (`busy`, `no-answer`, `failed`). Default `human`.

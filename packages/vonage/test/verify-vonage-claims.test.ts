@@ -25,10 +25,13 @@ describe('verifyVonageSignature: time claims, against @vonage/jwt', () => {
     ['nbf an hour ahead', { nbf: 3_600 }, 'not-yet-valid'],
     ['nbf 61 s ahead', { nbf: 61 }, 'not-yet-valid'],
   ] as const)('refuses %s, as the SDK does', async (_name, offsets, reason) => {
-    const claims = Object.fromEntries(Object.entries(offsets).map(([claim, offset]) => [claim, nowSeconds() + offset]));
+    // The check runs at the instant the claims were written: on the real clock, 'nbf 61 s ahead' of a whole second passed
+    // the 60 s skew once that second ended between writing and checking (a few ms, any time of the second).
+    const atMs = Date.now();
+    const claims = Object.fromEntries(Object.entries(offsets).map(([claim, offset]) => [claim, Math.floor(atMs / 1000) + offset]));
     const token = await tokenWith(claims);
     expect(verifySignature(token, signatureSecret), 'the SDK refuses it too').toBe(false);
-    expect(await verify(token)).toMatchObject({ valid: false, reason });
+    expect(await verify(token, { now: () => atMs })).toMatchObject({ valid: false, reason });
   });
 
   it('accepts exp ahead and nbf past, as the SDK does, and tolerates the stated 60 s skew where the SDK tolerates none', async () => {

@@ -79,14 +79,15 @@ describe('Vonage handler when the store is unavailable', () => {
     const body = { uuid, dtmf: { digits: '3', timed_out: false } };
     // The handler claims the call's position, then loses the store: it cannot put the position back.
     store.downAfterWriteOf('busy:');
+    // Measured from before the claim, so a slow first attempt cannot shorten what the retry is seen to wait.
+    const started = Date.now();
     expect((await post(menuUrl, body)).status).toBe(503);
     expect(store.down).toBe(true);
     store.down = false;
     // Vonage's retry: the claim of the dead attempt runs out (4 s lease), then the retry resumes the call.
-    const started = Date.now();
     const retried = await post(menuUrl, body);
     expect(retried.status).toBe(200);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(3_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4_000);
     expect(JSON.stringify(await retried.json())).toContain('We are open Monday to Friday');
     // A further duplicate gets the same NCCO; the call moved exactly once.
     expect(await (await post(menuUrl, body)).text()).toContain('We are open Monday to Friday');
@@ -202,9 +203,18 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
     const now = () => nowMs;
     const store = createMemoryStore({ now });
     const transferred: string[] = [];
-    // The first instance's transfer never returns: the process was killed while the REST call was out.
+    // The first instance's transfer never returns: the process was killed while the REST call was out. `transferOut`
+    // resolves once that call is out (the caller's move is held by then), which a fixed sleep would only guess.
+    let sentTransfer = () => {};
+    const transferOut = new Promise<void>((resolve) => (sentTransfer = resolve));
     const dying: VonageVoiceClient = {
-      voice: { transferCallWithNCCO: () => new Promise<void>(() => {}), transferCallWithURL: async () => undefined },
+      voice: {
+        transferCallWithNCCO: () => {
+          sentTransfer();
+          return new Promise<void>(() => {});
+        },
+        transferCallWithURL: async () => undefined,
+      },
     };
     const healthy: VonageVoiceClient = {
       voice: {
@@ -226,13 +236,13 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
         }),
       );
     }
-    return { first, second, transferred, advanceSeconds: (seconds: number) => (nowMs += seconds * 1000) };
+    return { first, second, transferred, transferOut, advanceSeconds: (seconds: number) => (nowMs += seconds * 1000) };
   }
 
   it('a caller taken by an instance that died before its transfer came back is not lost: after the lease, the next agent gets them first', async () => {
-    const { first, second, transferred, advanceSeconds } = await twoInstances();
+    const { first, second, transferred, transferOut, advanceSeconds } = await twoInstances();
     void first.connectNextCaller('agents', { node: 'connect_agent' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await transferOut;
     expect(
       (await second.queuedCallers('agents')).map((caller) => caller.callId),
       'while the move is held, the caller is not offered twice',
@@ -253,9 +263,9 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
   });
 
   it('a caller who hangs up while an instance is moving them is not put back when its lease lapses', async () => {
-    const { first, second, transferred, advanceSeconds } = await twoInstances();
+    const { first, second, transferred, transferOut, advanceSeconds } = await twoInstances();
     void first.connectNextCaller('agents', { node: 'connect_agent' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await transferOut;
     const hangUp = await signVonageRequest({
       url: `${base}/event`,
       body: { uuid: callIds[0], status: 'completed' },
@@ -270,9 +280,9 @@ describe('Vonage connectNextCaller when the instance dies half-way (the queue le
   });
 
   it('a caller whose transfer Vonage applied, but whose instance died before confirming it, is not transferred twice: the transfer event removes them', async () => {
-    const { first, second, transferred, advanceSeconds } = await twoInstances();
+    const { first, second, transferred, transferOut, advanceSeconds } = await twoInstances();
     void first.connectNextCaller('agents', { node: 'connect_agent' });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await transferOut;
     // provider: the moved leg's transfer event (fixtures/provider-docs/event-transfer.json), delivered to the other instance.
     const moved = await signVonageRequest({
       url: `${base}/event`,

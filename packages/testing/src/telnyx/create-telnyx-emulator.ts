@@ -172,9 +172,6 @@ interface Leg {
   far?: FarLeg;
   /** On a caller's leg: the far legs it waits on (dialled with `link_to` it), until each ends. */
   pendingFar?: Promise<void>;
-  /** Commands queued on the leg so far, and those it has started to run. */
-  enqueued: number;
-  started: number;
 }
 
 interface FarLeg {
@@ -185,7 +182,7 @@ interface FarLeg {
   /** A bridge request reached the API (send_dtmf after it is in order). */
   bridgeRequested: boolean;
   /** Commands queued on the caller's leg before the dial: they play (the hold music) before the far leg rings. */
-  queuedBefore: number;
+  queuedBefore: QueuedCommand[];
   /** Resolves once the caller's leg runs the bridge. */
   bridgeRuns: Promise<void>;
   bridgeRan: () => void;
@@ -418,6 +415,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   const deliveryStats: WebhookDeliveryStats = { attempts: 0, retries: 0, failed: 0 };
   let sequence = 0;
 
+  const noop = () => undefined;
   const wait = (seconds: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, seconds * msPerSecond)));
   const nextId = (prefix: string) => `${prefix}${(++sequence).toString(36).padStart(4, '0')}${randomUUID().replace(/-/g, '').slice(0, 18)}`;
 
@@ -435,8 +433,6 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
       queue: [],
       commandIds: new Set(),
       run,
-      enqueued: 0,
-      started: 0,
     };
     legs.set(leg.id, leg);
     return leg;
@@ -555,7 +551,6 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
   }
 
   function enqueueCommand(leg: Leg, command: QueuedCommand) {
-    leg.enqueued++;
     leg.queue.push(command);
     const wake = leg.wake;
     leg.wake = undefined;
@@ -903,7 +898,7 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const bridgeRuns = new Promise<void>((resolve) => (bridgeRan = resolve));
     far.far = {
       caller,
-      queuedBefore: caller.enqueued,
+      queuedBefore: [...caller.queue],
       entry: { type: 'transfer', to: String(body.to), status: 'completed' },
       bridgeRequested: false,
       bridgeRuns,
@@ -925,8 +920,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     const behaviour = calleeOf(scripted);
     const acceptKey = typeof scripted === 'string' ? '1' : (scripted.acceptKey ?? '1');
     const callerLeaves = typeof scripted === 'string' ? undefined : scripted.callerHangsUp;
-    // What the application sent the caller before dialling (the hold music) starts first.
-    for (const deadline = Date.now() + idleMs; caller.started < far.far!.queuedBefore && !caller.ended && Date.now() < deadline; )
+    // What the application sent the caller before dialling (the hold music) starts first: the far leg rings once the
+    // caller's leg has taken those commands, however long its current one takes. (A deadline of idleMs here let a slow
+    // machine ring the far leg before the hold music started, and the transfer recorded silence for it.)
+    while (far.far!.queuedBefore.some((command) => caller.queue.includes(command)) && !caller.ended)
       await new Promise((resolve) => setTimeout(resolve, 1));
     // provider: a far leg dialled apart sends the caller nothing (it is not bridged yet; bridge's play_ringtone is for a leg
     // not yet answered, telnyx SDK resources/calls/actions.d.ts ActionBridgeParams.play_ringtone): the caller hears what the
@@ -963,9 +960,12 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     let last = 'call.answered';
     while (!far.ended && !caller.ended) {
       if (far.far!.bridge) return bridged(far, durationSeconds, hangUp);
-      // Asked for already: the caller's leg runs it after what is queued there (the stop of its hold music).
+      // Asked for already: the caller's leg runs it after what is queued there (the stop of its hold music), however long
+      // that takes (a wait of idleMs here gave up on a bridge a slow machine had not run yet).
+      const bridgeQueued = () => caller.queue.some((queued) => queued.action === 'bridge' && queued.body.call_control_id === far.id);
       if (far.far!.bridgeRequested) {
-        await Promise.race([far.far!.bridgeRuns, new Promise((resolve) => setTimeout(resolve, idleMs))]);
+        while (!far.far!.bridge && !caller.ended && bridgeQueued())
+          await Promise.race([far.far!.bridgeRuns, new Promise((resolve) => setTimeout(resolve, 1))]);
         if (far.far!.bridge) continue;
       }
       const command = await nextCommand(far);
@@ -1780,8 +1780,10 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     await deliver(leg, 'conference.participant.joined', { conference_id: conference.id });
     const scripted = run.script.conferences?.[run.cursor.conferences++] ?? { status: 'ended' as const };
     const seconds = 'seconds' in scripted && scripted.seconds !== undefined ? scripted.seconds : 0;
+    // `until`: the caller stays until the test's event (another caller's arrival or end), whatever the machine's speed.
+    const stay = scripted.until !== undefined ? Promise.resolve(scripted.until).then(noop, noop) : Promise.resolve();
     const how = await Promise.race([
-      wait(seconds).then(() => 'scripted' as const),
+      stay.then(() => wait(seconds)).then(() => 'scripted' as const),
       new Promise<'leave' | 'hangup'>((resolve) => (leg.conferenceLeave = resolve)),
     ]);
     leg.conferenceLeave = undefined;
@@ -1824,26 +1826,49 @@ export async function createTelnyxEmulator(options: TelnyxEmulatorOptions): Prom
     return driveLeg(leg, 'call.initiated');
   }
 
+  /**
+   * The caller's next command while the far legs it waits on (`pending`) are up; undefined once they have ended (then
+   * `pendingFar` is cleared, unless another dial replaced it) or the leg was woken without a command (it ended).
+   */
+  async function commandWhileFarLegIsUp(leg: Leg, pending: Promise<void>): Promise<QueuedCommand | undefined> {
+    const queued = leg.queue.shift();
+    if (queued) return queued;
+    let farEnded = false;
+    let wake: (() => void) | undefined;
+    const command = await new Promise<QueuedCommand | undefined>((resolve, reject) => {
+      wake = () => resolve(leg.ended ? undefined : leg.queue.shift());
+      leg.wake = wake;
+      // A far leg that failed (an emulator fault) fails the call, as awaiting it did.
+      pending.then(() => {
+        farEnded = true;
+        resolve(undefined);
+      }, reject);
+    }).finally(() => {
+      if (leg.wake === wake) leg.wake = undefined;
+    });
+    if (farEnded && leg.pendingFar === pending) leg.pendingFar = undefined;
+    return command;
+  }
+
   /** Runs the commands the application sends for a leg until it ends. */
   async function driveLeg(leg: Leg, after: string): Promise<CallTranscript> {
     const run = leg.run;
     let last = after;
     while (!leg.ended && run.endedBy !== 'error') {
-      const command = await nextCommand(leg);
-      if (!command && leg.pendingFar !== undefined) {
-        // The caller waits while the far leg of its transfer rings and is screened.
-        const pending = leg.pendingFar;
-        await pending;
-        if (leg.pendingFar === pending) leg.pendingFar = undefined;
-        continue;
-      }
+      // While the far leg of its transfer rings and is screened, the caller waits for as long as that takes: its next
+      // command (the bridge, once the far leg accepts) comes with the far leg's events, not its own, so no idle timeout
+      // applies. (Waiting for the far leg alone once an idle timeout had passed deadlocked a screening slower than idleMs:
+      // the bridge sat in this queue while the far leg waited for it to run, until both gave up.)
+      const pending = leg.pendingFar;
+      const command = pending !== undefined ? await commandWhileFarLegIsUp(leg, pending) : await nextCommand(leg);
       if (!command) {
+        // The far leg ended (what follows came with its call.hangup), or a transfer was dialled with nothing for this leg.
+        if (pending !== undefined || leg.pendingFar !== undefined) continue;
         run.errors.push(`the application sent no command after ${last}: the caller hears silence`);
         run.endedBy = 'error';
         break;
       }
       last = command.action;
-      leg.started++;
       await perform(leg, command);
     }
     if (!leg.ended) {
