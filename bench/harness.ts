@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { WebhookRequest } from '@callflow/core';
 
 /** One line of the benchmark table. */
 export interface BenchRow {
@@ -92,5 +93,27 @@ export function vonageMenuPress(callId: string): Record<string, unknown> {
     to: '447700900000',
     dtmf: { digits: '3', timed_out: false },
     timestamp: new Date().toISOString(),
+  };
+}
+
+/**
+ * A request as the node:http bridge hands it to the reply form: `path` on http://127.0.0.1:3000, the headers as sent,
+ * the body already read.
+ */
+export function bridgeRequest(
+  path: string,
+  method: 'GET' | 'POST',
+  headers: Record<string, string>,
+  body: string | Uint8Array,
+): WebhookRequest & { readBytes(maxBytes?: number): Promise<Uint8Array> } {
+  const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+  const text = typeof body === 'string' ? body : new TextDecoder().decode(body);
+  const all: Record<string, string> = { ...headers };
+  return {
+    method,
+    url: `http://127.0.0.1:3000${path}`,
+    headers: { get: (name) => all[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in all },
+    text: async () => text,
+    readBytes: async () => bytes,
   };
 }

@@ -11,14 +11,13 @@ import {
   storeQueue,
   withKeyPrefix,
   type Store,
-  type WebhookRequest,
 } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { createRedisStore } from '@callflow/redis';
 import { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
 import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
 import { startRedisServer } from '../packages/redis/test/redis-server.js';
-import { interleavedMicros, type BenchRow, vonageMenuPress } from './harness.js';
+import { bridgeRequest, interleavedMicros, type BenchRow, vonageMenuPress } from './harness.js';
 import { ensureBuilt, load, startServer, type LoadResult } from './http.js';
 // @ts-expect-error: a plain .mjs module shared with the load-test servers (no types)
 import { createCommandCounter } from './servers/common.mjs';
@@ -58,21 +57,9 @@ function countingStore(store: Store): { store: Store; calls: () => number } {
   return { store: counted, calls: () => calls };
 }
 
-/** A request as the node:http bridge hands it to the reply form. */
-function telnyxRequest(
-  body: string,
-  headers: Record<string, string>,
-): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array> } {
-  const bytes = new TextEncoder().encode(body);
-  const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
-  return {
-    method: 'POST',
-    url: 'http://127.0.0.1:3000/telnyx',
-    headers: { get: (name) => all[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in all },
-    text: async () => body,
-    readBytes: async () => bytes,
-  };
-}
+/** A signed Telnyx event as the node:http bridge hands it to the reply form. */
+const telnyxRequest = (body: string, headers: Record<string, string>) =>
+  bridgeRequest('/telnyx', 'POST', { 'content-type': 'application/json', ...headers }, body);
 
 function telnyxEvent(eventType: string, index: number, payload: Record<string, unknown>): string {
   return JSON.stringify({
@@ -94,21 +81,9 @@ function telnyxEvent(eventType: string, index: number, payload: Record<string, u
 }
 
 /** A request as the node:http bridge hands it to the reply form, for the Vonage webhooks. */
-function vonageRequest(
-  url: string,
-  method: 'GET' | 'POST',
-  headers: Record<string, string>,
-  bytes: Uint8Array,
-): WebhookRequest & { readBytes(maxBytes: number): Promise<Uint8Array> } {
-  const all: Record<string, string> = { ...headers };
+function vonageRequest(url: string, method: 'GET' | 'POST', headers: Record<string, string>, bytes: Uint8Array) {
   const local = new URL(url);
-  return {
-    method,
-    url: `http://127.0.0.1:3000${local.pathname}${local.search}`,
-    headers: { get: (name) => all[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in all },
-    text: async () => new TextDecoder().decode(bytes),
-    readBytes: async () => bytes,
-  };
+  return bridgeRequest(`${local.pathname}${local.search}`, method, headers, bytes);
 }
 
 /**

@@ -11,7 +11,6 @@ import {
   silentLogger,
   toNodeListener,
   type FetchHandler,
-  type WebhookRequest,
 } from '@callflow/core';
 import { createTelnyxEmulator, type CallScript } from '@callflow/testing';
 import {
@@ -27,7 +26,7 @@ import {
 } from '@callflow/telnyx';
 import { Telnyx } from 'telnyx';
 import { TelnyxWebhook } from 'telnyx/lib/webhooks';
-import { interleavedMicros, type BenchRow } from './harness.js';
+import { bridgeRequest, interleavedMicros, type BenchRow } from './harness.js';
 
 const secret = 'bench-secret-0123456789abcdef';
 const hotline = parseFlow(readFileSync(new URL('../examples/telnyx-ivr/weather-hotline.json', import.meta.url), 'utf8'));
@@ -105,18 +104,9 @@ async function inFlightMicros(
   return { wallMicros, mainThreadMicros: (busy.active * 1000) / count };
 }
 
-/** A request as the node:http bridge hands it to the reply form. */
-function preparedRequest(body: string, headers: Record<string, string>): WebhookRequest & { readBytes(): Promise<Uint8Array> } {
-  const bytes = new TextEncoder().encode(body);
-  const all: Record<string, string> = { 'content-type': 'application/json', ...headers };
-  return {
-    method: 'POST',
-    url: 'http://127.0.0.1:3000/telnyx',
-    headers: { get: (name) => all[name.toLowerCase()] ?? null, has: (name) => name.toLowerCase() in all },
-    text: async () => body,
-    readBytes: async () => bytes,
-  };
-}
+/** A signed Telnyx event as the node:http bridge hands it to the reply form. */
+const preparedRequest = (body: string, headers: Record<string, string>) =>
+  bridgeRequest('/telnyx', 'POST', { 'content-type': 'application/json', ...headers }, body);
 
 /**
  * The menu press (call.gather.ended, digit 1 → the transfer) through the whole handler, in its reply form, on `calls`
