@@ -15,10 +15,24 @@ const flow = defineFlow({
 /** A memory store that fails like an unreachable Redis: for some keys a number of times, or entirely for a while. */
 function flakyStore() {
   const inner = createMemoryStore();
-  const state = { down: false, failures: new Map<string, number>(), downAfterWriteContaining: undefined as string | undefined };
+  const state = {
+    down: false,
+    failures: new Map<string, number>(),
+    downAfterWriteContaining: undefined as string | undefined,
+    /** Asked at each operation refused while down: true brings the store back after refusing that one. */
+    upAgainAfterRefusing: undefined as (() => boolean) | undefined,
+    refusedWhileDown: 0,
+  };
   const unavailable = () => new CallFlowError('store-unavailable', 'redis unreachable (test)', { provider: 'redis' });
   const guard = async <T>(key: string, operation: () => Promise<T>, written?: string): Promise<T> => {
-    if (state.down) throw unavailable();
+    if (state.down) {
+      state.refusedWhileDown++;
+      if (state.upAgainAfterRefusing?.()) {
+        state.upAgainAfterRefusing = undefined;
+        state.down = false;
+      }
+      throw unavailable();
+    }
     for (const [prefix, left] of state.failures) {
       if (key.startsWith(prefix) && left > 0) {
         state.failures.set(prefix, left - 1);
@@ -75,15 +89,12 @@ describe('Telnyx handler when the store fails inside the command work', () => {
     const { store, state } = flakyStore();
     const rig = await startRig(flow, { store, handler: { eventLeaseSeconds: 1 } });
     try {
-      // The first turn's position record (with its pending commands) is written, then the store goes away for 300 ms.
+      // The first turn's position record (with its pending commands) is written, then the store goes away. It comes back
+      // on an event, not after a fixed time: once it has refused an operation of Telnyx's first redelivery (the emulator
+      // counts a retry before sending it, and only after the first delivery was answered). So the first delivery fails
+      // after the position moved and cannot release its claim of the event, and the first redelivery is refused too.
       state.downAfterWriteContaining = '\n';
-      setTimeout(() => {
-        const poll = setInterval(() => {
-          if (!state.down) return;
-          clearInterval(poll);
-          setTimeout(() => (state.down = false), 300);
-        }, 5);
-      }, 0);
+      state.upAgainAfterRefusing = () => rig.emulator.deliveryStats.retries >= 1;
       const transcript = await rig.emulator.call({ conferences: [{ status: 'ended' }] });
       expect(transcript.errors).toEqual([]);
       expect(spoken(transcript)).toEqual(['Joining the room.', 'The room has ended. Goodbye.']);
@@ -91,8 +102,15 @@ describe('Telnyx handler when the store fails inside the command work', () => {
       // Redeliveries while the event was still claimed were asked to come back (503), none was dropped.
       expect(rig.emulator.deliveryStats.retries).toBeGreaterThanOrEqual(2);
       expect(rig.emulator.deliveryStats.failed).toBe(0);
+      expect(state.down, 'the outage ended').toBe(false);
+      expect(state.refusedWhileDown, 'the first delivery and the first redelivery were refused').toBeGreaterThanOrEqual(2);
       expect(rig.emulator.conferences()).toHaveLength(1);
-      expect(rig.emulator.requests.filter((request) => !request.duplicate && request.action === 'conferences.create')).toHaveLength(1);
+      // No command applied twice: the turn was sent once, and what the redelivery sent again carried the same command ids.
+      const accepted = rig.emulator.requests.filter((request) => !request.duplicate && request.status === 200);
+      expect(accepted.map((request) => request.action)).toEqual(['answer', 'speak', 'conferences.create', 'speak', 'hangup']);
+      const acceptedIds = new Set(accepted.map((request) => String(request.body.command_id)));
+      for (const request of rig.emulator.requests.filter((candidate) => candidate.duplicate))
+        expect(acceptedIds.has(String(request.body.command_id)), `${request.action} re-sent under its first command id`).toBe(true);
     } finally {
       await rig.close();
     }
