@@ -126,9 +126,10 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * it is not whole bytes or not UTF-8. One `atob`, and for the usual ASCII state nothing more.
  */
 function base64ToText(value: string): string | undefined {
-  const bare = value.replace(/=+$/, '');
+  // Whole quads (what encodeClientState sends) are already valid base64 as they stand: no padding to strip and put back.
+  const bare = value.length % 4 === 0 ? value : value.replace(/=+$/, '');
   if (bare.length % 4 === 1) return undefined;
-  const binary = atob(bare + '==='.slice((bare.length + 3) % 4));
+  const binary = atob(bare.length % 4 === 0 ? bare : bare + '==='.slice((bare.length + 3) % 4));
   if (asciiOnly.test(binary)) return binary;
   try {
     return strictUtf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
