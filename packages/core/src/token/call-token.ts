@@ -80,33 +80,20 @@ export function signCallState(
 ): string | Promise<string> {
   const [secret] = secretsOf(options);
   const issuedAt = Math.floor((options.now ?? Date.now)() / 1000);
-  const { step, promptOffset } = state;
-  const tries = isEmpty(state.tries) ? 0 : state.tries;
-  const vars = isEmpty(state.vars) ? 0 : state.vars;
-  const reask = state.reask === 'invalid' ? 1 : state.reask === 'no-input' ? 2 : 0;
-  // The same text JSON.stringify gives the list, written out for the usual shape (finite numbers, the tag's plain
-  // [0-9a-z] in quotes): an array through JSON.stringify costs about twice as much.
-  const json =
-    typeof context.flowVersion === 'string' &&
-    typeof state.node === 'string' &&
-    Number.isFinite(step) &&
-    Number.isFinite(promptOffset) &&
-    Number.isFinite(issuedAt)
-      ? `[${version},${JSON.stringify(context.flowVersion)},${JSON.stringify(state.node)},${step},${kinds.indexOf(state.kind)},${tries === 0 ? 0 : JSON.stringify(tries)},${vars === 0 ? 0 : JSON.stringify(vars)},${promptOffset},${reask},${issuedAt},"${callTag(context.callId)}"]`
-      : JSON.stringify([
-          version,
-          context.flowVersion,
-          state.node,
-          step,
-          kinds.indexOf(state.kind),
-          tries,
-          vars,
-          promptOffset,
-          reask,
-          issuedAt,
-          callTag(context.callId),
-        ]);
-  const payload = textToBase64Url(json);
+  const body = [
+    version,
+    context.flowVersion,
+    state.node,
+    state.step,
+    kinds.indexOf(state.kind),
+    isEmpty(state.tries) ? 0 : state.tries,
+    isEmpty(state.vars) ? 0 : state.vars,
+    state.promptOffset,
+    state.reask === 'invalid' ? 1 : state.reask === 'no-input' ? 2 : 0,
+    issuedAt,
+    callTag(context.callId),
+  ];
+  const payload = textToBase64Url(JSON.stringify(body));
   const mac = hmacSha256(secret!, `${context.callId}\n${payload}`, macBytes);
   return typeof mac === 'string' ? `${payload}.${mac}` : mac.then((signature) => `${payload}.${signature}`);
 }
