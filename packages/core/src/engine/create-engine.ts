@@ -303,20 +303,26 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
     };
   }
 
-  async function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
+  /** Runs a turn, turning a flow failure into the apology; a synchronous turn answers without an extra promise hop. */
+  function guarded(call: CallInfo, node: string, run: () => Turn | Promise<Turn>): Promise<Turn> {
     try {
       const turn = run();
-      return turn instanceof Promise ? await turn : turn;
+      return turn instanceof Promise ? turn.catch((error: unknown) => recovered(call, node, error)) : Promise.resolve(turn);
     } catch (error) {
-      if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
-      const failure = isCallFlowError(error)
-        ? error
-        : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
-            node,
-            cause: error,
-          });
-      return apology(call, failure, failure.node ?? node);
+      return new Promise((resolve) => resolve(recovered(call, node, error)));
     }
+  }
+
+  /** The apology for a failed flow; any other error (a refused token, a bad outcome) is thrown on. */
+  function recovered(call: CallInfo, node: string, error: unknown): Turn {
+    if (isCallFlowError(error) && error.code !== 'flow-failed') throw error;
+    const failure = isCallFlowError(error)
+      ? error
+      : new CallFlowError('flow-failed', `flow failed: ${error instanceof Error ? error.message : String(error)}`, {
+          node,
+          cause: error,
+        });
+    return apology(call, failure, failure.node ?? node);
   }
 
   function open(token: string, call: CallInfo): CallPosition | Promise<CallPosition> {
@@ -395,15 +401,20 @@ export function createEngine(flow: Flow, options: EngineOptions): Engine {
       if (!(node in flow.nodes)) return Promise.reject(new CallFlowError('flow-failed', `unknown node '${node}'`, { node }));
       return guarded(call, node, () => plan({ node, step: 0, kind: 'media', tries: {}, vars: { ...vars }, promptOffset: 0 }, call, []));
     },
-    async resume(token, outcome, call) {
-      let opened: CallPosition;
+    resume(token, outcome, call) {
+      let found: CallPosition | Promise<CallPosition>;
       try {
-        const found = open(token, call);
-        opened = found instanceof Promise ? await found : found;
+        found = open(token, call);
       } catch (error) {
         return refused(error, call, outcome.type === 'hangup');
       }
-      const { state } = opened;
+      if (found instanceof Promise) {
+        return found.then(
+          ({ state }) => guarded(call, state.node, () => proceed(state, outcome, call)),
+          (error: unknown) => refused(error, call, outcome.type === 'hangup'),
+        );
+      }
+      const { state } = found;
       return guarded(call, state.node, () => proceed(state, outcome, call));
     },
     async inspect(token, call) {

@@ -80,7 +80,12 @@ function oneShotHmac(hash: OneShotHash, allocate: BufferClass): SyncHmac {
       const digest = allocate.alloc(32);
       // A key longer than a block is hashed first.
       if (key.length > blockBytes) key = digest.subarray(0, bytesOf(hash(algorithm, key, 'latin1'), digest));
-      keyed = { inner: allocate.alloc(blockBytes + Math.max(256, message.length * 3)), outer: allocate.alloc(blockBytes + 32), digest };
+      // The outer pad's room fits the inner digest exactly, so the whole buffer is hashed (no subarray view per MAC).
+      keyed = {
+        inner: allocate.alloc(blockBytes + Math.max(256, message.length * 3)),
+        outer: allocate.alloc(blockBytes + (algorithm === 'sha1' ? 20 : 32)),
+        digest,
+      };
       for (let index = 0; index < blockBytes; index++) {
         keyed.inner[index] = (key[index] ?? 0) ^ 0x36;
         keyed.outer[index] = (key[index] ?? 0) ^ 0x5c;
@@ -91,7 +96,8 @@ function oneShotHmac(hash: OneShotHash, allocate: BufferClass): SyncHmac {
     }
     const written = keyed.inner.write(message, blockBytes, 'utf8');
     const inner = hash(algorithm, keyed.inner.subarray(0, blockBytes + written), 'latin1');
-    const outer = keyed.outer.subarray(0, blockBytes + keyed.outer.write(inner, blockBytes, 'latin1'));
+    const outer = keyed.outer;
+    outer.write(inner, blockBytes, 'latin1');
     if (length === undefined) return hash(algorithm, outer, encoding);
     return keyed.digest.toString(encoding, 0, Math.min(length, bytesOf(hash(algorithm, outer, 'latin1'), keyed.digest)));
   };
