@@ -88,7 +88,8 @@ export function encodeClientState(state: ClientState): string {
 
 /** Decodes a `client_state` written by `encodeClientState`; `undefined` for anything else (another app's state, garbage). */
 export function decodeClientState(value: unknown): ClientState | undefined {
-  if (typeof value !== 'string' || value === '' || value.length > maxClientStateLength) return undefined;
+  if (typeof value !== 'string' || value === '' || value.length > maxClientStateLength || !/^[A-Za-z0-9+/]+={0,2}$/.test(value))
+    return undefined;
   const text = base64ToText(value);
   if (text === undefined) return undefined;
   const parts = text.split(' ');
@@ -121,20 +122,14 @@ const asciiOnly = /^[\x00-\x7f]*$/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Strict standard base64 (the alphabet, then at most two `=`; padding optional) → its UTF-8 text; `undefined` for
- * anything else, not whole bytes, or not UTF-8. One `atob`, and for the usual ASCII state nothing more: atob refuses
- * other characters and a misplaced `=`, and the ASCII whitespace it skips shows as fewer bytes than the characters give.
+ * Standard base64 (padding optional, checked by the caller to be of that alphabet) → its UTF-8 text; `undefined` when
+ * it is not whole bytes or not UTF-8. One `atob`, and for the usual ASCII state nothing more.
  */
 function base64ToText(value: string): string | undefined {
-  const bare = value.slice(0, value.length - (value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0));
+  // Whole quads (what encodeClientState sends) are already valid base64 as they stand: no padding to strip and put back.
+  const bare = value.length % 4 === 0 ? value : value.replace(/=+$/, '');
   if (bare.length % 4 === 1) return undefined;
-  let binary: string;
-  try {
-    binary = atob(value.length % 4 === 0 ? value : bare + '==='.slice((bare.length + 3) % 4));
-  } catch {
-    return undefined;
-  }
-  if (binary.length !== (bare.length * 3) >> 2) return undefined;
+  const binary = atob(bare.length % 4 === 0 ? bare : bare + '==='.slice((bare.length + 3) % 4));
   if (asciiOnly.test(binary)) return binary;
   try {
     return strictUtf8.decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
