@@ -3,15 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createEngine,
-  createMemoryStore,
-  replyHandlerOf,
-  silentLogger,
-  storeQueue,
-  withKeyPrefix,
-  type Store,
-} from '@callflow/core';
+import { createEngine, createMemoryStore, replyHandlerOf, silentLogger, storeQueue, withKeyPrefix, type Store } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { createRedisStore } from '@callflow/redis';
 import { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
