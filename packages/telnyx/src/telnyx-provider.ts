@@ -1,7 +1,6 @@
 import {
   CallFlowError,
   claimOnce,
-  createCallEvents,
   type AnsweredBy,
   type CallEventReport,
   type CallInfo,
@@ -136,9 +135,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       problems.push({ option: 'client', message: 'is required: createCallControlClient({ apiKey }) or new Telnyx({ apiKey })' });
     return problems;
   },
-  create({ options, engine, store, logger, now }) {
-    // The lifecycle reporter the refused-transfer turn reports through: the pipeline's store keys, so each event is still once.
-    const callEvents = createCallEvents({ provider: 'telnyx', store, logger, hook: options.onCallEvent });
+  create({ options, engine, store, logger, now, callEvents }) {
     const delivery = createTelnyxDelivery({
       client: options.client,
       store,

@@ -75,6 +75,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
   const maxBodyBytes = options.maxBodyBytes ?? defaultMaxBodyBytes;
   const maxFormFields = options.maxFormFields ?? defaultMaxFormFields;
 
+  const events = createCallEvents({ provider: name, store, logger, hook: options.onCallEvent });
   // `playTurn` reaches `instance` only when called, after `create` returned.
   const instance: ProviderInstance<Output, Extras, Handle> = provider.create({
     options,
@@ -82,10 +83,10 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     store,
     logger,
     now,
+    callEvents: events,
     playTurn: (turn) => playTurn(turn),
   });
   const delivery = instance.deliver;
-  const events = createCallEvents({ provider: name, store, logger, hook: options.onCallEvent });
   const replies = delivery.kind === 'reply' && delivery.once ? createReplyOnce(store, name, logger) : undefined;
 
   function refusal(status: number, reason: string, message: string, callId?: string): Reply {

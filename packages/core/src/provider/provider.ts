@@ -5,7 +5,7 @@ import type { BaseHandlerOptions } from '../http/handler-options.js';
 import type { Reply } from '../http/reply.js';
 import type { Store, StoreWrite } from '../store/store.js';
 import type { CallState } from '../token/call-token.js';
-import type { AnsweredBy, CallEventHook, CallEventReport } from './call-events.js';
+import type { AnsweredBy, CallEventHook, CallEventReport, CallEvents } from './call-events.js';
 import type { OutboundStart } from './outbound-start.js';
 import type { PositionClaim } from './reply-once.js';
 
@@ -110,6 +110,8 @@ export interface ProviderContext<Options, Output = unknown> {
   /** Writes through the handler's logger, with secrets and tokens removed. */
   logger: Logger;
   now: () => number;
+  /** The handler's lifecycle reporter, for a turn a provider resumes without an event (each report still once per call). */
+  callEvents: CallEvents;
   /**
    * Plays a turn outside a webhook (moving a live call): hooks, `prepare`, render, and the call's new position
    * recorded when the delivery tracks positions. Returns the document.
