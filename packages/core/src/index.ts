@@ -96,7 +96,7 @@ export type { HmacAlgorithm, HmacEncoding, SyncHmac } from './token/hmac.js';
 export { claimKey, claimOnce, claimStepByStep, setMany, updateJson } from './store/store.js';
 export type { Store, StoreClaim, StoreClaimResult, StoreWrite, StoreWriteOptions } from './store/store.js';
 export { createMemoryStore } from './store/memory-store.js';
-export type { MemoryStoreOptions } from './store/memory-store.js';
+export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
 export { hasNativeQueues, queueOperationsOf, storeQueue } from './store/store-queue.js';
 export type { QueueOperations, QueuePushOptions, StoreQueue } from './store/store-queue.js';
 export { withKeyPrefix } from './store/prefixed-store.js';

@@ -22,6 +22,38 @@ describe('memory store', () => {
     expect(store.size()).toBe(0);
   });
 
+  it('drops expired entries that are never read again, as it writes others', async () => {
+    // A delivery's document or a JWT's jti is written once and read only if the delivery comes again: expiry on read
+    // alone kept every one of them for the life of the process.
+    let now = 0;
+    const store = createMemoryStore({ now: () => now });
+    for (let index = 0; index < 10_000; index++) await store.set(`once:${index}`, 'document', { ttlSeconds: 60 });
+    await store.set('kept', 'forever');
+    expect(store.held()).toBe(10_001);
+    now = 61_000;
+    for (let index = 0; index < 20_000; index++) await store.set(`later:${index}`, 'document', { ttlSeconds: 3_600 });
+    // Two entries looked at per write: 40,000 steps cover the 30,001 held at least once, so none of the expired is left.
+    expect(store.held()).toBe(20_001);
+    expect(await store.get('kept')).toBe('forever');
+    expect(await store.get('later:0')).toBe('document');
+    expect(await store.get('once:0')).toBeUndefined();
+  });
+
+  it('keeps an entry whose TTL was renewed, while sweeping around it', async () => {
+    let now = 0;
+    const store = createMemoryStore({ now: () => now });
+    await store.set('position', 'menu', { ttlSeconds: 10 });
+    for (let index = 0; index < 100; index++) await store.set(`other:${index}`, 'x', { ttlSeconds: 10 });
+    now = 9_000;
+    await store.set('position', 'hours', { ttlSeconds: 10 });
+    now = 12_000;
+    for (let index = 0; index < 500; index++) await store.set(`next:${index}`, 'x', { ttlSeconds: 10 });
+    expect(store.held()).toBe(501);
+    expect(await store.get('position')).toBe('hours');
+    now = 19_000;
+    expect(await store.get('position')).toBeUndefined();
+  });
+
   it('increments atomically and keeps an existing TTL', async () => {
     let now = 0;
     const store = createMemoryStore({ now: () => now });
