@@ -14,6 +14,7 @@ import {
   type RunningServer,
   startServer,
   twilioMenuRequests,
+  startAnsweredVonageServer,
   vonageMenuPools,
   writeFlow,
 } from './http.js';
@@ -35,6 +36,8 @@ interface AbTarget {
   file: string;
   config: Record<string, unknown>;
   pool: readonly PreparedRequest[];
+  /** Vonage: distinct calls its server answers before the load (the pool is their presses). */
+  calls?: number;
   distinct: boolean;
   server?: RunningServer;
   cursor: { next: number };
@@ -47,8 +50,14 @@ async function main(): Promise<void> {
   const flowPath = writeFlow(directory, phoneTree);
   const builds = [...(oldRoot ? [['old', `${oldRoot}/bench/servers/`] as const] : []), ['new', ''] as const];
   const targets: AbTarget[] = [];
-  const target = (name: string, file: string, config: Record<string, unknown>, pool: readonly PreparedRequest[], distinct: boolean) =>
-    targets.push({ name, file, config, pool, distinct, cursor: { next: 0 }, rows: [] });
+  const target = (
+    name: string,
+    file: string,
+    config: Record<string, unknown>,
+    pool: readonly PreparedRequest[],
+    distinct: boolean,
+    calls?: number,
+  ) => targets.push({ name, file, config, pool, distinct, calls, cursor: { next: 0 }, rows: [] });
   const twilio = await twilioMenuRequests(flowPath);
   target('floor', 'ceiling.mjs', { mode: 'node' }, [twilio.ours], false);
   if (providers.includes('twilio'))
@@ -56,13 +65,14 @@ async function main(): Promise<void> {
       target(`twilio ${build}`, `${prefix}twilio-callflow.mjs`, { ...twilio.config, mode: 'node' }, [twilio.ours], false);
   if (providers.includes('vonage')) {
     const size = Number(process.env.BENCH_HTTP_POOL ?? Math.ceil(16_000 * (rounds * seconds + 1)));
-    const vonage = await vonageMenuPools(flowPath, size);
+    const vonage = await vonageMenuPools(flowPath);
     for (const [build, prefix] of builds)
-      target(`vonage ${build}`, `${prefix}vonage-callflow.mjs`, { ...vonage.config, mode: 'node' }, vonage.ours, true);
+      target(`vonage ${build}`, `${prefix}vonage-callflow.mjs`, { ...vonage.config, mode: 'node' }, [], true, size);
   }
   try {
     for (const each of targets) {
-      each.server = await startServer(each.file, each.config);
+      if (each.calls === undefined) each.server = await startServer(each.file, each.config);
+      else ({ server: each.server, pool: each.pool } = await startAnsweredVonageServer(each.file, each.config, each.calls, directory));
       await load(each.server.port, each.pool, { seconds: 1, warmupSeconds: 0, cursor: each.cursor, distinct: each.distinct });
     }
     for (let round = 0; round < rounds; round++) {

@@ -284,57 +284,67 @@ async function twilioTargets(flowPath: string): Promise<HttpResult[]> {
   return measureTargets('twilio', targets);
 }
 
-/** Signed Vonage menu presses of distinct calls for callflow's server and for the seed-style one, and the servers' settings. */
-export async function vonageMenuPools(
-  flowPath: string,
-  poolSize: number,
-): Promise<{ ours: PreparedRequest[]; seed: PreparedRequest[]; config: Record<string, unknown> }> {
-  // The seed-style server keeps no state, so a repeated request is the same work for it: a small pool is enough.
-  const seedPoolSize = Math.min(poolSize, 1_000);
-  const flow = parseFlow(readFileSync(flowPath, 'utf8'), { format: 'json' });
-  const engine = createEngine(flow, { secret });
-  const ours: PreparedRequest[] = [];
-  const seed: PreparedRequest[] = [];
-  const toPrepared = async (request: Request): Promise<PreparedRequest> => {
-    const url = new URL(request.url);
-    return {
-      method: 'POST',
-      path: url.pathname + url.search,
-      headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
-      body: await request.text(),
-    };
+/** A signed Vonage menu press (digit 3) of one call to its NCCO input URL, as autocannon sends it. */
+async function vonagePress(callId: string, input: string, signatureSecret: string): Promise<PreparedRequest> {
+  const request = await signVonageRequest({ url: input, body: vonageMenuPress(callId), signatureSecret });
+  const url = new URL(request.url);
+  return {
+    method: 'POST',
+    path: url.pathname + url.search,
+    headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
+    body: await request.text(),
   };
-  for (let index = 0; index < poolSize; index++) {
-    const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
-    const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const event = vonageMenuPress(callId);
-    ours.push(
-      await toPrepared(
-        await signVonageRequest({ url: `${vonageUrl}/input?t=${menu.token!}&call=${callId}`, body: event, signatureSecret }),
-      ),
-    );
-    if (index < seedPoolSize)
-      seed.push(
-        await toPrepared(await signVonageRequest({ url: `${vonageUrl}/input?state=menu&call=${callId}`, body: event, signatureSecret })),
-      );
-  }
-  return { ours, seed, config: { secret, signatureSecret, publicUrl: vonageUrl, flowPath } };
 }
 
-/** Vonage: distinct calls (each press of 3 is a first delivery: the handler de-duplicates repeated ones). */
-async function vonageTargets(flowPath: string, poolSize: number): Promise<HttpResult[]> {
-  const { ours, seed, config } = await vonageMenuPools(flowPath, poolSize);
+/** The Vonage servers' settings, and the seed-style server's signed menu presses (it keeps no state: 1,000 are enough). */
+export async function vonageMenuPools(flowPath: string): Promise<{ seed: PreparedRequest[]; config: Record<string, unknown> }> {
+  const seed: PreparedRequest[] = [];
+  for (let index = 0; index < 1_000; index++) {
+    const callId = `aaaaaaaa-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
+    seed.push(await vonagePress(callId, `${vonageUrl}/input?state=menu&call=${callId}`, signatureSecret));
+  }
+  return { seed, config: { secret, signatureSecret, publicUrl: vonageUrl, flowPath } };
+}
+
+/**
+ * Starts a callflow Vonage server (bench/servers/vonage-callflow.mjs or a copy of it) that first answers `calls` distinct
+ * calls through its own handler, unmeasured (their answer webhooks record each call at the menu, as in production), and
+ * returns it with each call's signed menu press, so every press of the load is a first delivery at a recorded position.
+ */
+export async function startAnsweredVonageServer(
+  file: string,
+  config: Record<string, unknown>,
+  calls: number,
+  directory: string,
+  execArgv: readonly string[] = [],
+): Promise<{ server: RunningServer; pool: PreparedRequest[] }> {
+  const inputsPath = join(directory, `vonage-inputs-${process.hrtime.bigint()}.json`);
+  const server = await startServer(file, { ...config, preseed: calls, inputsPath }, execArgv);
+  // Signed once its server is up (a JWT is refused 300 s after its iat): the answers before it can take a while.
+  const inputs = JSON.parse(readFileSync(inputsPath, 'utf8')) as Array<[string, string]>;
+  rmSync(inputsPath, { force: true });
+  const pool: PreparedRequest[] = [];
+  for (const [callId, input] of inputs) pool.push(await vonagePress(callId, input, signatureSecret));
+  return { server, pool };
+}
+
+/** Vonage: distinct calls, each answered first (each press of 3 is a first delivery: the handler de-duplicates repeated ones). */
+async function vonageTargets(flowPath: string, directory: string, poolSize: number): Promise<HttpResult[]> {
+  const { seed, config } = await vonageMenuPools(flowPath);
   const targets: Target[] = [];
-  for (const [target, file, mode, pool, distinct] of [
-    ['callflow node:http', 'vonage-callflow.mjs', 'node', ours, true],
-    ['callflow in Express', 'vonage-callflow.mjs', 'express', ours, true],
-    ['seed-style Express + SDK', 'vonage-seed.mjs', 'express', seed, false],
+  for (const [target, file, mode] of [
+    ['callflow node:http', 'vonage-callflow.mjs', 'node'],
+    ['callflow in Express', 'vonage-callflow.mjs', 'express'],
+    ['seed-style Express + SDK', 'vonage-seed.mjs', 'express'],
     // The floor again, in this rotation: node:http answering a fixed document (no webhook work).
-    ['ceiling: node:http, no webhook work', 'ceiling.mjs', 'node', seed, false],
+    ['ceiling: node:http, no webhook work', 'ceiling.mjs', 'node'],
   ] as const) {
-    const server = await startServer(file, { ...config, mode });
+    const ours = file === 'vonage-callflow.mjs';
+    const { server, pool } = ours
+      ? await startAnsweredVonageServer(file, { ...config, mode }, poolSize, directory)
+      : { server: await startServer(file, { ...config, mode }), pool: seed };
     // The check uses the last entry, which the load reaches only if the pool runs out.
-    targets.push({ target, server, pool: pool.slice(0, -1), distinct });
+    targets.push({ target, server, pool: pool.slice(0, -1), distinct: ours });
     const check = await send(server.port, pool.at(-1)!);
     const expected = file === 'ceiling.mjs' ? '<Gather' : '"input"';
     if (check.status !== 200 || !check.text.includes('We are open') || !check.text.includes(expected)) {
@@ -532,7 +542,7 @@ export async function measureHttp(providers: readonly ProviderName[] = providerN
     // One entry per provider in the registry: a provider without its load targets does not compile.
     const measure: Record<ProviderName, () => Promise<HttpResult[]>> = {
       twilio: () => twilioTargets(flowPath),
-      vonage: () => vonageTargets(flowPath, pool(90_000)),
+      vonage: () => vonageTargets(flowPath, directory, pool(90_000)),
       telnyx: () => telnyxTargets(flowPath, directory, pool(40_000)),
     };
     for (const provider of providerNames) if (providers.includes(provider)) results.push(...(await measure[provider]()));

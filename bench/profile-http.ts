@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phoneTree } from '@callflow/example-flows';
-import { ensureBuilt, load, startServer, twilioMenuRequests, vonageMenuPools, writeFlow } from './http.js';
+import { ensureBuilt, load, startAnsweredVonageServer, startServer, twilioMenuRequests, vonageMenuPools, writeFlow } from './http.js';
 
 const provider = process.argv[2] ?? 'twilio';
 const profileDirectory = process.argv[3] ?? join(tmpdir(), 'callflow-profiles');
@@ -16,17 +16,21 @@ const directory = mkdtempSync(join(tmpdir(), 'callflow-profile-http-'));
 try {
   const flowPath = writeFlow(directory, phoneTree);
   const twilio = await twilioMenuRequests(flowPath);
-  const vonage = provider === 'vonage' ? await vonageMenuPools(flowPath, 16_000 * (seconds + 2)) : undefined;
-  const [file, config, pool] =
+  const vonage = provider === 'vonage' ? await vonageMenuPools(flowPath) : undefined;
+  const [file, config, seeded] =
     provider === 'vonage'
-      ? ['vonage-callflow.mjs', vonage!.config, vonage!.ours]
+      ? ['vonage-callflow.mjs', vonage!.config, []]
       : provider === 'floor'
         ? ['ceiling.mjs', {}, [twilio.ours]]
         : ['twilio-callflow.mjs', twilio.config, [twilio.ours]];
   // PROFILE_PERF=1: Linux perf (CPU time only, not wall time) instead of V8's sampling profiler.
   const perf = process.env.PROFILE_PERF === '1';
   const execArgv = perf ? ['--perf-basic-prof'] : ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`, '--cpu-prof-interval=200'];
-  const server = await startServer(process.argv[4] ?? file, { ...config, mode: 'node' }, execArgv);
+  // Vonage: the server answers its calls first (with --cpu-prof those answers are in the profile too; perf records only the load).
+  const { server, pool } =
+    provider === 'vonage'
+      ? await startAnsweredVonageServer(process.argv[4] ?? file, { ...config, mode: 'node' }, 16_000 * (seconds + 2), directory, execArgv)
+      : { server: await startServer(process.argv[4] ?? file, { ...config, mode: 'node' }, execArgv), pool: seeded };
   const cursor = { next: 0 };
   let recorder: ChildProcess | undefined;
   const measured = await load(server.port, pool, {

@@ -3,14 +3,14 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, createMemoryStore, replyHandlerOf, silentLogger, storeQueue, withKeyPrefix, type Store } from '@callflow/core';
+import { createMemoryStore, replyHandlerOf, silentLogger, storeQueue, withKeyPrefix, type Store } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { createRedisStore } from '@callflow/redis';
 import { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
-import { createVonageHandler, signVonageRequest } from '@callflow/vonage';
 import { startRedisServer } from '../packages/redis/test/redis-server.js';
-import { bridgeRequest, interleavedMicros, type BenchRow, vonageMenuPress } from './harness.js';
-import { ensureBuilt, load, startServer, type LoadResult } from './http.js';
+import { bridgeRequest, interleavedMicros, type BenchRow } from './harness.js';
+import { vonageReplyWebhook } from './reply-path.js';
+import { ensureBuilt, load, startAnsweredVonageServer, startServer, type LoadResult } from './http.js';
 // @ts-expect-error: a plain .mjs module shared with the load-test servers (no types)
 import { createCommandCounter } from './servers/common.mjs';
 
@@ -72,65 +72,6 @@ function telnyxEvent(eventType: string, index: number, payload: Record<string, u
   });
 }
 
-/** A request as the node:http bridge hands it to the reply form, for the Vonage webhooks. */
-function vonageRequest(url: string, method: 'GET' | 'POST', headers: Record<string, string>, bytes: Uint8Array) {
-  const local = new URL(url);
-  return bridgeRequest(`${local.pathname}${local.search}`, method, headers, bytes);
-}
-
-/**
- * The Vonage menu press (digit 3 → the hours turn) for `calls` distinct calls, each first answered through the handler (its
- * answer webhook records the call and its position, as in production), so every press is a first delivery at a recorded position.
- */
-async function vonageStateWebhook(calls: number, store: Store): Promise<() => Promise<void>> {
-  const signatureSecret = 'bench-vonage-signature-secret';
-  const base = 'https://ivr.example.com/vonage';
-  const handler = createVonageHandler({
-    flow: phoneTree,
-    secret: 'bench-secret-0123456789abcdef',
-    signatureSecret,
-    publicBaseUrl: base,
-    store,
-  });
-  const handle = replyHandlerOf(handler);
-  if (!handle) throw new Error('the Vonage handler has no reply form');
-  const none = new Uint8Array();
-  const pool: Array<() => ReturnType<typeof vonageRequest>> = [];
-  for (let index = 0; index < calls; index += 50) {
-    const prepared = await Promise.all(
-      Array.from({ length: Math.min(50, calls - index) }, async (_, offset) => {
-        const callId = `cccccccc-bbbb-4ccc-8ddd-${String(index + offset).padStart(12, '0')}`;
-        const answer = await signVonageRequest({
-          url: `${base}/answer?to=447700900000&from=447700900001&uuid=${callId}`,
-          method: 'GET',
-          signatureSecret,
-        });
-        const answered = await handle(vonageRequest(answer.url, 'GET', { authorization: answer.headers.get('authorization')! }, none));
-        const ncco = JSON.parse(answered.body ?? '[]') as Array<{ action: string; eventUrl?: string[] }>;
-        const input = ncco.find((action) => action.action === 'input')?.eventUrl?.[0];
-        if (answered.status !== 200 || !input) throw new Error(`vonage state bench: the answer webhook answered ${answered.status}`);
-        const press = await signVonageRequest({
-          url: input,
-          body: vonageMenuPress(callId),
-          signatureSecret,
-        });
-        const headers = { 'content-type': 'application/json', authorization: press.headers.get('authorization')! };
-        const bytes = new Uint8Array(await press.arrayBuffer());
-        return () => vonageRequest(input, 'POST', headers, bytes);
-      }),
-    );
-    pool.push(...prepared);
-  }
-  let next = 0;
-  return async () => {
-    const request = pool[next++];
-    if (!request) throw new Error(`vonage state bench ran out of distinct calls (${pool.length})`);
-    const reply = await handle(request());
-    if (reply.status !== 200 || !reply.body?.includes('"input"'))
-      throw new Error(`vonage state bench: the menu press answered ${reply.status}`);
-  };
-}
-
 /**
  * The Telnyx menu press (call.gather.ended, digit 3 → the hours turn, its command sent through the built-in client to an
  * in-process counter) for `calls` distinct calls, each first brought to the menu (call.initiated, call.speak.ended).
@@ -187,7 +128,7 @@ async function telnyxStateWebhook(calls: number, store: Store): Promise<() => Pr
 /** Store calls of one more Vonage and one more Telnyx menu webhook on `store`. */
 async function roundTripsPerWebhook(store: Store): Promise<{ vonage: number; telnyx: number }> {
   const vonage = countingStore(store);
-  const vonageOne = await vonageStateWebhook(1, vonage.store);
+  const vonageOne = await vonageReplyWebhook(1, { store: vonage.store });
   const vonageBefore = vonage.calls();
   await vonageOne();
   const telnyx = countingStore(store);
@@ -315,31 +256,6 @@ const instanceSeconds = Number(process.env.BENCH_HTTP_SECONDS ?? 4);
 const instanceRounds = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
 const instanceConnections = 10;
 
-/** `count` distinct Vonage menu presses over HTTP (each a first delivery), as autocannon sends them. */
-async function vonageHttpPool(count: number) {
-  const secret = 'bench-secret-0123456789abcdef';
-  const engine = createEngine(phoneTree, { secret });
-  const pool: Array<{ method: 'POST'; path: string; headers: Record<string, string>; body: string }> = [];
-  for (let index = 0; index < count; index++) {
-    const callId = `bbbbbbbb-bbbb-4ccc-8ddd-${String(index).padStart(12, '0')}`;
-    const menu = await engine.start({ callId, from: '447700900001', to: '447700900000', provider: 'vonage' });
-    const body = vonageMenuPress(callId);
-    const request = await signVonageRequest({
-      url: `https://ivr.example.com/vonage/input?t=${menu.token!}&call=${callId}`,
-      body,
-      signatureSecret: 'bench-vonage-signature-secret',
-    });
-    const url = new URL(request.url);
-    pool.push({
-      method: 'POST',
-      path: url.pathname + url.search,
-      headers: { 'content-type': 'application/json', authorization: request.headers.get('authorization')! },
-      body: await request.text(),
-    });
-  }
-  return { secret, pool };
-}
-
 /**
  * Two instances on one Redis against one: node:http servers (child processes, the built packages) serving the Vonage menu
  * press with @callflow/redis on the same redis-server, each loaded by its own autocannon (10 connections) from this process,
@@ -351,16 +267,20 @@ async function runInstances(redisUrl: string): Promise<BenchRow> {
   const flowPath = join(directory, 'phone-tree.json');
   writeFileSync(flowPath, JSON.stringify(phoneTree));
   // Enough distinct calls for every round at a generous rate (a repeat would be answered from the cache, cheaper).
-  const { secret, pool } = await vonageHttpPool(Number(process.env.BENCH_INSTANCE_POOL ?? 120_000));
   const config = {
-    secret,
+    secret: 'bench-secret-0123456789abcdef',
     signatureSecret: 'bench-vonage-signature-secret',
     publicUrl: 'https://ivr.example.com/vonage',
     flowPath,
     redisUrl,
     prefix: `instances-${Date.now()}:`,
   };
-  const servers = [await startServer('vonage-callflow-redis.mjs', config), await startServer('vonage-callflow-redis.mjs', config)];
+  // The first instance answers every call of the pool through the shared store (unmeasured), as production's answer
+  // webhooks would have, whichever instance took them.
+  const calls = Number(process.env.BENCH_INSTANCE_POOL ?? 120_000);
+  const first = await startAnsweredVonageServer('vonage-callflow-redis.mjs', config, calls, directory);
+  const pool = first.pool;
+  const servers = [first.server, await startServer('vonage-callflow-redis.mjs', config)];
   const cursor = { next: 0 };
   const results = { one: [] as number[], two: [] as number[] };
   const loads: string[] = [];
@@ -427,8 +347,8 @@ export async function run(): Promise<BenchRow[]> {
     const trips = await roundTripsPerWebhook(withKeyPrefix(store, 'round-trips:'));
     // Ten webhooks in flight at a time, as the load test's ten connections: a store round trip overlaps the others' work.
     const calls = (warmup + batch * rounds + cpuBatch * cpuRounds) * inFlight + 10;
-    const memory = await vonageStateWebhook(calls, createMemoryStore());
-    const redis = await vonageStateWebhook(calls, store);
+    const memory = await vonageReplyWebhook(calls, { store: createMemoryStore() });
+    const redis = await vonageReplyWebhook(calls, { store });
     const telnyxCalls = (telnyxWarmup + telnyxBatch * rounds + telnyxCpuBatch * cpuRounds) * inFlight + 10;
     const telnyxMemory = await telnyxStateWebhook(telnyxCalls, createMemoryStore());
     const telnyxRedis = await telnyxStateWebhook(telnyxCalls, store);

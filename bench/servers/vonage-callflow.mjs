@@ -1,9 +1,10 @@
 // callflow on Vonage: the phone tree served by createVonageHandler (memory store), on node:http or mounted in Express.
+// With `preseed`, that many calls are answered through the handler before listening (answerVonageCalls in common.mjs).
 import { createServer } from 'node:http';
 import express from 'express';
 import { parseFlow, toNodeListener } from '@callflow/core';
 import { createVonageHandler } from '@callflow/vonage';
-import { config, listen, readFlowJson } from './common.mjs';
+import { answerVonageCalls, config, listen, readFlowJson } from './common.mjs';
 
 const handler = createVonageHandler({
   flow: parseFlow(readFlowJson(), { format: 'json' }),
@@ -13,6 +14,7 @@ const handler = createVonageHandler({
 });
 const listener = toNodeListener(handler);
 
+await answerVonageCalls(handler);
 if (config.mode === 'express') {
   const app = express();
   app.use('/vonage', listener);
