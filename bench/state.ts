@@ -277,7 +277,7 @@ async function runInstances(redisUrl: string): Promise<BenchRow> {
   };
   // The first instance answers every call of the pool through the shared store (unmeasured), as production's answer
   // webhooks would have, whichever instance took them.
-  const calls = Number(process.env.BENCH_INSTANCE_POOL ?? 120_000);
+  const calls = Number(process.env.BENCH_INSTANCE_POOL ?? 240_000);
   const first = await startAnsweredVonageServer('vonage-callflow-redis.mjs', config, calls, directory);
   const pool = first.pool;
   const servers = [first.server, await startServer('vonage-callflow-redis.mjs', config)];
