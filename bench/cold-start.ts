@@ -10,7 +10,7 @@ import { computeTwilioSignature } from '@callflow/twilio';
 import { signVonageRequest } from '@callflow/vonage';
 import { generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
 import { providerNames, type ProviderName } from '../packages/core/src/providers/provider-registry.js';
-import type { BenchRow } from './harness.js';
+import { type BenchRow, twilioMenuPress } from './harness.js';
 import { ensureBuilt } from './http.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -180,16 +180,7 @@ export async function measureColdStart(): Promise<ColdStartMeasurement> {
         const twilioUrl = 'https://ivr.example.com/voice';
         const twilioCall = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
         const menu = await engine.start(twilioCall);
-        const params = {
-          AccountSid: 'AC0123456789abcdef0123456789abcdef',
-          ApiVersion: '2010-04-01',
-          CallSid: twilioCall.callId,
-          CallStatus: 'in-progress',
-          Digits: '3',
-          Direction: 'inbound',
-          From: twilioCall.from,
-          To: twilioCall.to,
-        };
+        const params = twilioMenuPress(twilioCall.callId, twilioCall.from, twilioCall.to);
         const twilioRequest = async (query: string) => ({
           url: `http://127.0.0.1:3000/voice?${query}`,
           headers: {

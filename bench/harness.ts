@@ -82,6 +82,38 @@ export async function interleavedMicros(
 }
 
 /**
+ * The fields of a Twilio <Gather> action request for a caller at the bench's menu pressing 3, in the name order Twilio
+ * posts them: the request parameters of every voice webhook (CallSid, AccountSid, From, To, CallStatus, ApiVersion,
+ * Direction) and the geographic ones Twilio adds when it can look the numbers up (FromCity … ToCountry), from
+ * https://www.twilio.com/docs/voice/twiml#request-parameters; Called and Caller, which Twilio also sends (as the
+ * emulator does); and the <Gather> action's Digits and FinishedOnKey (https://www.twilio.com/docs/voice/twiml/gather).
+ * Shared by the in-process, HTTP and cold-start suites, so each signs and reads the form a real menu press carries.
+ */
+export function twilioMenuPress(callSid: string, from: string, to: string): Record<string, string> {
+  return {
+    AccountSid: 'AC0123456789abcdef0123456789abcdef',
+    ApiVersion: '2010-04-01',
+    CallSid: callSid,
+    CallStatus: 'in-progress',
+    Called: to,
+    Caller: from,
+    Digits: '3',
+    Direction: 'inbound',
+    FinishedOnKey: '',
+    From: from,
+    FromCity: 'SAN FRANCISCO',
+    FromCountry: 'US',
+    FromState: 'CA',
+    FromZip: '94105',
+    To: to,
+    ToCity: 'NEW YORK',
+    ToCountry: 'US',
+    ToState: 'NY',
+    ToZip: '10001',
+  };
+}
+
+/**
  * The body of a Vonage input webhook for a caller at the bench's menu pressing 3 (the NCCO input callback's `uuid`,
  * `conversation_uuid`, `from`, `to`, `dtmf`, `timestamp`), shared by the in-process, HTTP and state suites.
  */

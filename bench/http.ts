@@ -11,7 +11,7 @@ import { computeTwilioSignature } from '@callflow/twilio';
 import { signVonageRequest } from '@callflow/vonage';
 import { generateTelnyxKeyPair, signTelnyxEvent } from '@callflow/telnyx';
 import { providerNames, type ProviderName } from '../packages/core/src/providers/provider-registry.js';
-import { type BenchRow, vonageMenuPress } from './harness.js';
+import { type BenchRow, twilioMenuPress, vonageMenuPress } from './harness.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const secret = 'bench-secret-0123456789abcdef';
@@ -235,16 +235,7 @@ export async function twilioMenuRequests(
   const engine = createEngine(flow, { secret });
   const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
   const menu = await engine.start(call);
-  const params = {
-    AccountSid: 'AC0123456789abcdef0123456789abcdef',
-    ApiVersion: '2010-04-01',
-    CallSid: call.callId,
-    CallStatus: 'in-progress',
-    Digits: '3',
-    Direction: 'inbound',
-    From: call.from,
-    To: call.to,
-  };
+  const params = twilioMenuPress(call.callId, call.from, call.to);
   const body = new URLSearchParams(params).toString();
   const request = async (query: string): Promise<PreparedRequest> => ({
     method: 'POST',

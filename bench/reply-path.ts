@@ -1,6 +1,6 @@
 import type { FetchHandler, ReplyHandler, WebhookRequest } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
-import { bridgeRequest, interleavedMicros, type BenchRow, vonageMenuPress } from './harness.js';
+import { bridgeRequest, interleavedMicros, type BenchRow, twilioMenuPress, vonageMenuPress } from './harness.js';
 
 type Core = typeof import('@callflow/core');
 type Twilio = typeof import('@callflow/twilio');
@@ -65,16 +65,7 @@ export async function twilioReplyWebhook(): Promise<() => Promise<void>> {
   const handle = replyHandler(core, twilio.createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: twilioUrl }));
   const call = { callId: 'CA0123456789abcdef0123456789abcdef', from: '+15551230000', to: '+15559870000', provider: 'twilio' };
   const menu = await core.createEngine(phoneTree, { secret }).start(call);
-  const params = {
-    AccountSid: 'AC0123456789abcdef0123456789abcdef',
-    ApiVersion: '2010-04-01',
-    CallSid: call.callId,
-    CallStatus: 'in-progress',
-    Digits: '3',
-    Direction: 'inbound',
-    From: call.from,
-    To: call.to,
-  };
+  const params = twilioMenuPress(call.callId, call.from, call.to);
   const query = `t=${menu.token!}`;
   const prepared = {
     path: `/voice?${query}`,

@@ -5,7 +5,7 @@ import twilio from 'twilio';
 import { createEngine } from '@callflow/core';
 import { phoneTree } from '@callflow/example-flows';
 import { computeTwilioSignature, createTwilioHandler, renderTwiml } from '@callflow/twilio';
-import { medianMicros, medianMicrosSync, type BenchRow } from './harness.js';
+import { medianMicros, medianMicrosSync, type BenchRow, twilioMenuPress } from './harness.js';
 
 const secret = 'bench-secret-0123456789abcdef';
 const authToken = 'bench-twilio-auth-token-0123456789';
@@ -69,16 +69,7 @@ export async function run(): Promise<BenchRow[]> {
 
   // One whole webhook: signature check (WebCrypto HMAC-SHA1), form parse, token verify, resume, render.
   const handler = createTwilioHandler({ flow: phoneTree, secret, authToken, publicBaseUrl: actionUrl });
-  const params = {
-    AccountSid: 'AC1',
-    ApiVersion: '2010-04-01',
-    CallSid: call.callId,
-    CallStatus: 'in-progress',
-    Digits: '3',
-    Direction: 'inbound',
-    From: call.from,
-    To: call.to,
-  };
+  const params = twilioMenuPress(call.callId, call.from, call.to);
   const signature = await computeTwilioSignature(authToken, url, params);
   const body = new URLSearchParams(params).toString();
   const request = () =>
