@@ -389,8 +389,9 @@ async function commandCount(port: number, action: string): Promise<number> {
 /**
  * Telnyx: each callflow server first starts `poolSize` calls in-process (call.initiated, call.speak.ended → the menu's
  * gather_using_speak), then the load delivers call.gather.ended with digit 3 for each, once. The seed-style server needs
- * no set-up: its state is base64 'menu'. Each sends its next command through a client whose fetch counts it: the telnyx
- * SDK client, or for the built-in targets callflow's own `createCallControlClient` (no telnyx SDK loaded).
+ * no set-up: its state is base64 'menu'. Each sends its next command over HTTP to a stand-in Call Control API
+ * (bench/servers/telnyx-api.mjs), which counts it: through the telnyx SDK client (its fetch), or for the built-in targets
+ * callflow's own `createCallControlClient` (node:http, no telnyx SDK loaded).
  */
 async function telnyxTargets(flowPath: string, directory: string, poolSize: number): Promise<HttpResult[]> {
   const keys = await generateTelnyxKeyPair();
@@ -399,6 +400,11 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
     { length: Math.min(poolSize, 1_000) },
     (_, index) => [index, Buffer.from('menu').toString('base64')] as const,
   );
+  // One stand-in Call Control API for every target, a process of its own: each command crosses real HTTP, as it does in
+  // production (to Telnyx over HTTPS there), through the client's own transport. Targets are loaded one at a time, so
+  // the commands it counts during a round are that target's.
+  const api = await startServer('telnyx-api.mjs', {});
+  const apiUrl = `http://127.0.0.1:${api.port}`;
   const targets: Target[] = [];
   for (const [target, file, mode, client] of [
     ['callflow node:http', 'telnyx-callflow.mjs', 'node', 'sdk'],
@@ -418,6 +424,7 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
       client,
       preseed: ours ? poolSize : 0,
       clientStatesPath,
+      apiUrl,
     });
     // Signed once its server is up: the servers before it preseed their calls for minutes on a busy machine, and a
     // pool signed first went past Telnyx's 300 s timestamp tolerance, so the baseline answered refusals (counted as req/s).
@@ -430,16 +437,20 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
         Object.entries(states).map(([callId, state]) => [Number(callId.slice('v3:bench-'.length)), state] as const),
       );
     }
-    const commands = () => commandCount(server.port, 'gather_using_speak');
+    const commands = () => commandCount(api.port, 'gather_using_speak');
     targets.push({ target, server, pool: pool.slice(0, -1), distinct: ours, commands });
     const before = await commands();
     const check = await send(server.port, pool.at(-1)!);
     if (check.status !== 200 || (await commands()) !== before + 1) {
-      await Promise.all(targets.map((started) => started.server.stop()));
+      await Promise.all([api, ...targets.map((started) => started.server)].map((started) => started.stop()));
       throw new Error(`telnyx ${target} did not send the hours gather: ${check.status} ${check.text.slice(0, 200)}`);
     }
   }
-  return measureTargets('telnyx', targets);
+  try {
+    return await measureTargets('telnyx', targets);
+  } finally {
+    await api.stop();
+  }
 }
 
 const roundsText = (result: HttpResult) => (result.rounds ?? [result.load.requestsPerSecond]).map((value) => Math.round(value)).join('/');

@@ -10,11 +10,18 @@ import { parseFlow, silentLogger, toNodeListener } from '@callflow/core';
 import { createCallControlClient, createTelnyxHandler, signTelnyxEvent } from '@callflow/telnyx';
 import { config, createCommandCounter, listen, readFlowJson } from './common.mjs';
 
+// With `apiUrl` the commands go over HTTP to the stand-in API (telnyx-api.mjs), through the client's own transport
+// (node:http for the built-in client, the SDK's fetch for the SDK); without it, to the in-process counter.
 const counter = createCommandCounter();
+const api = config.apiUrl ? { baseUrl: config.apiUrl } : { fetch: counter.fetch };
 const client =
   config.client === 'built-in'
-    ? createCallControlClient({ apiKey: 'bench', fetch: counter.fetch })
-    : new (await import('telnyx')).Telnyx({ apiKey: 'bench', maxRetries: 0, fetch: counter.fetch });
+    ? createCallControlClient({ apiKey: 'bench', ...api })
+    : new (await import('telnyx')).Telnyx({
+        apiKey: 'bench',
+        maxRetries: 0,
+        ...(config.apiUrl ? { baseURL: config.apiUrl } : { fetch: counter.fetch }),
+      });
 const handler = createTelnyxHandler({
   flow: parseFlow(readFlowJson(), { format: 'json' }),
   secret: config.secret,
@@ -47,13 +54,25 @@ async function deliver(eventType, index, payload) {
   if (response.status !== 200) throw new Error(`preseed ${eventType} answered ${response.status}`);
 }
 
+/** The last client_state the stand-in API received for each call. */
+async function apiClientStates() {
+  return (await fetch(`${config.apiUrl}/__bench/client-states`)).json();
+}
+
 /** Each call: call.initiated (→ answer, speak the greeting), call.speak.ended (→ gather_using_speak, the menu). */
 async function preseed(count) {
   for (let index = 0; index < count; index++) {
     await deliver('call.initiated', index, { direction: 'incoming', state: 'parked' });
-    await deliver('call.speak.ended', index, { status: 'completed', client_state: counter.clientStates.get(`v3:bench-${index}`) });
+    const callId = `v3:bench-${index}`;
+    const clientState = config.apiUrl
+      ? await (await fetch(`${config.apiUrl}/__bench/client-state?call=${encodeURIComponent(callId)}`)).json()
+      : counter.clientStates.get(callId);
+    await deliver('call.speak.ended', index, { status: 'completed', client_state: clientState });
   }
-  writeFileSync(config.clientStatesPath, JSON.stringify(Object.fromEntries(counter.clientStates)));
+  writeFileSync(
+    config.clientStatesPath,
+    JSON.stringify(config.apiUrl ? await apiClientStates() : Object.fromEntries(counter.clientStates)),
+  );
 }
 
 const listener = toNodeListener(handler);

@@ -3,7 +3,7 @@
 // Webhook::Signature.verify). This server checks it the way the telnyx SDK's README does, so the baseline does the
 // security work callflow does: Express + express.raw, client.webhooks.unwrap() (the Ed25519 check over WebCrypto, the
 // key imported on every event, the 300 s timestamp window, then JSON.parse), the state in client_state (base64), the
-// next command sent through the SDK client, whose `fetch` is the in-process counter of common.mjs (no network). It
+// next command sent through the SDK client (to the load test's stand-in API over HTTP, or to the in-process counter). It
 // keeps no state and de-duplicates nothing.
 import { createServer } from 'node:http';
 import express from 'express';
@@ -11,7 +11,13 @@ import { Telnyx } from 'telnyx';
 import { config, createCommandCounter, listen } from './common.mjs';
 
 const counter = createCommandCounter();
-const client = new Telnyx({ apiKey: 'bench', publicKey: config.publicKey, maxRetries: 0, fetch: counter.fetch });
+// With `apiUrl` the SDK sends over HTTP to the stand-in API (telnyx-api.mjs) with its own fetch; without it, to the counter.
+const client = new Telnyx({
+  apiKey: 'bench',
+  publicKey: config.publicKey,
+  maxRetries: 0,
+  ...(config.apiUrl ? { baseURL: config.apiUrl } : { fetch: counter.fetch }),
+});
 const encode = (state) => Buffer.from(state).toString('base64');
 const decode = (value) => (value ? Buffer.from(value, 'base64').toString() : undefined);
 const prompts = {
