@@ -406,6 +406,7 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
   const api = await startServer('telnyx-api.mjs', {});
   const apiUrl = `http://127.0.0.1:${api.port}`;
   const targets: Target[] = [];
+  const started: Array<{ target: Target['target']; server: RunningServer; ours: boolean; clientStatesPath: string }> = [];
   for (const [target, file, mode, client] of [
     ['callflow node:http', 'telnyx-callflow.mjs', 'node', 'sdk'],
     ['callflow in Express', 'telnyx-callflow.mjs', 'express', 'sdk'],
@@ -426,8 +427,12 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
       clientStatesPath,
       apiUrl,
     });
-    // Signed once its server is up: the servers before it preseed their calls for minutes on a busy machine, and a
-    // pool signed first went past Telnyx's 300 s timestamp tolerance, so the baseline answered refusals (counted as req/s).
+    started.push({ target, server, ours, clientStatesPath });
+  }
+  // Every pool signed once all the servers are up: each callflow server brings its calls to the menu for minutes (each
+  // command over HTTP), and a pool signed when its own server came up went past Telnyx's 300 s timestamp tolerance
+  // before its second round, which the server then refused (403) to the last event.
+  for (const { target, server, ours, clientStatesPath } of started) {
     let pool: PreparedRequest[] = [];
     if (!ours) pool = await telnyxPool(keys.privateKey, seedStates);
     if (ours) {
@@ -442,7 +447,7 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
     const before = await commands();
     const check = await send(server.port, pool.at(-1)!);
     if (check.status !== 200 || (await commands()) !== before + 1) {
-      await Promise.all([api, ...targets.map((started) => started.server)].map((started) => started.stop()));
+      await Promise.all([api, ...started.map((each) => each.server)].map((each) => each.stop()));
       throw new Error(`telnyx ${target} did not send the hours gather: ${check.status} ${check.text.slice(0, 200)}`);
     }
   }
