@@ -84,15 +84,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       write(key, value, writeOptions);
     },
     async increment(key, by = 1, writeOptions) {
-      const current = read(key);
-      const number = current === undefined ? 0 : Number(current);
+      const existing = live(key);
+      const number = existing === undefined ? 0 : Number(existing.value);
       if (!Number.isInteger(number)) throw new Error(`[callflow] cannot increment non-integer value at '${key}'`);
       const next = number + by;
-      const existing = entries.get(key);
       write(
         key,
         String(next),
         writeOptions ?? (existing && existing.expiresAt !== Infinity ? { ttlSeconds: (existing.expiresAt - now()) / 1000 } : {}),
+        existing,
       );
       return next;
     },
