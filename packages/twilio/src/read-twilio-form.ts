@@ -12,10 +12,34 @@ export interface TwilioFields {
   body?: string;
 }
 
+/** The value of one hex digit's character code, or -1. */
+function hexValue(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  const lower = code | 0x20;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
+}
+
+/**
+ * A form name or value decoded ('+' a space, then each %XX). Most of a Twilio form needs none; most of the rest is
+ * ASCII escapes (%2B in a number, %3A in a URL), decoded here; a part with any other escape (a byte of a multi-byte
+ * UTF-8 character, or a malformed one) is left to decodeURIComponent, which throws on a malformed escape.
+ */
 function decodeFormPart(part: string): string {
-  // Most of a Twilio form needs no decoding; decodeURIComponent throws on a malformed escape.
-  if (part.indexOf('%') === -1 && part.indexOf('+') === -1) return part;
-  return decodeURIComponent(part.replace(/\+/g, ' '));
+  let percent = part.indexOf('%');
+  const spaced = part.indexOf('+') === -1 ? part : part.replaceAll('+', ' ');
+  if (percent === -1) return spaced;
+  let decoded = '';
+  let from = 0;
+  while (percent !== -1) {
+    const high = hexValue(spaced.charCodeAt(percent + 1));
+    const low = hexValue(spaced.charCodeAt(percent + 2));
+    // An escape outside ASCII, or not two hex digits (NaN past the end gives -1): decodeURIComponent's call.
+    if (high < 0 || low < 0 || high > 7) return decodeURIComponent(spaced);
+    decoded += spaced.slice(from, percent) + String.fromCharCode(high * 16 + low);
+    from = percent + 3;
+    percent = spaced.indexOf('%', from);
+  }
+  return decoded + spaced.slice(from);
 }
 
 /**
