@@ -1,4 +1,5 @@
 import { storeQueue, type Store, type StoreQueue } from '@callflow/core';
+import { vonageKeys } from './vonage-provider.js';
 
 /** One caller waiting in an emulated Vonage queue. */
 export interface QueuedCaller {
@@ -12,7 +13,7 @@ export interface QueuedCaller {
 
 // The order lives in a store queue (atomic push/shift/remove; a sorted set on Redis); each caller's data under its own key.
 const queueOf = (store: Store, queue: string): StoreQueue => storeQueue(store, `vonage:${queue}`);
-const memberKey = (callId: string) => `vonage:queued:${callId}`;
+const memberKey = vonageKeys.queued;
 const memberTtlSeconds = 86_400;
 
 /** A queued caller's data (waiting, or taken for a move not yet confirmed), if the call is in a queue. */
