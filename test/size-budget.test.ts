@@ -87,6 +87,22 @@ describe('size budget', () => {
     }
   });
 
+  it('keeps the Vonage queue off the handler path: a flow without an enqueue step never loads it', async () => {
+    const { vonage } = await adapterBundleSizes();
+    // What only a queue runs: the hold loop and the agent moves (the chunk), the queue's store records and its control.
+    const queueSources = ['vonage-queue-chunk.ts', 'vonage-queue.ts', 'vonage-queue-control.ts'].map(
+      (file) => `packages/vonage/src/${file}`,
+    );
+    expect(
+      vonage.staticInputs.filter((input) => queueSources.includes(input)),
+      'the Vonage queue loaded up front',
+    ).toEqual([]);
+    // Still reachable, behind a dynamic import(), for a flow with an enqueue step (or an app moving queued callers).
+    const chunk = vonage.lazyChunks.find((lazy) => lazy.inputs.includes('packages/vonage/src/vonage-queue-chunk.ts'));
+    expect(chunk, 'no Vonage queue chunk').toBeDefined();
+    expect(chunk!.inputs).toEqual(expect.arrayContaining(queueSources));
+  });
+
   it(
     "keeps each budgeted package's npm tarball within its budget",
     async () => {

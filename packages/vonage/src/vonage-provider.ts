@@ -41,7 +41,6 @@ import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.j
 import { vonageCapabilities } from './vonage-capabilities.js';
 import type { VonageQueue } from './vonage-queue-chunk.js';
 import type { QueueTarget, VonageQueueControl } from './vonage-queue-control.js';
-import type { QueuedCaller } from './vonage-queue.js';
 
 /** Options of the Vonage handler. */
 export interface VonageHandlerOptions extends ProviderHandlerOptions {
