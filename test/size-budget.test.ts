@@ -103,6 +103,19 @@ describe('size budget', () => {
     expect(chunk!.inputs).toEqual(expect.arrayContaining(queueSources));
   });
 
+  it("keeps the store queues' JSON fallback off the handler path: a handler that queues nobody never loads it", async () => {
+    const sizes = await adapterBundleSizes();
+    const chunkSource = 'packages/core/src/store/json-queue-chunk.ts';
+    for (const [provider, size] of Object.entries(sizes)) {
+      expect(size.staticInputs, `${provider}: the JSON queue fallback loaded up front`).not.toContain(chunkSource);
+    }
+    // Reachable behind a dynamic import(), for the Vonage queue on a store without native queues (the memory store).
+    expect(
+      sizes.vonage.lazyChunks.some((chunk) => chunk.inputs.includes(chunkSource)),
+      'vonage: no JSON queue chunk',
+    ).toBe(true);
+  });
+
   it(
     "keeps each budgeted package's npm tarball within its budget",
     async () => {
