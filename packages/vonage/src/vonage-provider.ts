@@ -401,8 +401,9 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           callEvent,
           apply: async () => {
             // A caller who waited in a queue leaves it; the queue chunk is needed only then.
-            if ((await store.get(vonageKeys.queued(callId))) !== undefined) {
-              const queue = await (await queueReady()).leave(callId);
+            const queued = await store.get(vonageKeys.queued(callId));
+            if (queued !== undefined) {
+              const queue = await (await queueReady()).leave(queued);
               if (queue) logger.info?.(`[callflow:vonage] caller left queue '${queue}' by hanging up`, { callId });
             }
             await positions.moveTo(callId, endedPosition);
@@ -526,7 +527,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             // The waiting room only ends when an agent who joined it (startOnEnter and endOnExit true) leaves.
             case 'bridged':
               return resume(call, async () => {
-                if ((await store.get(vonageKeys.queued(callId))) !== undefined) await (await queueReady()).leave(callId);
+                const queued = await store.get(vonageKeys.queued(callId));
+                if (queued !== undefined) await (await queueReady()).leave(queued);
                 return { type: 'queue', result: 'bridged' };
               });
             case 'timeout':

@@ -20,6 +20,7 @@ import {
   queuedCaller,
   queueStanding,
   releaseQueueExit,
+  removeCaller,
   removeFromQueue,
   restartWait,
   type QueuedCaller,
@@ -59,8 +60,8 @@ export interface VonageQueue {
   ): Promise<PositionAnswer<Ncco>>;
   /** Vonage's transfer event for a leg connectNextCaller marked as moving (`moving`, the mark): that move's caller leaves the queue. */
   transferred(callId: string, moving: string): Promise<void>;
-  /** Takes a caller out of whatever queue holds them; the queue's name when this call removed them. */
-  leave(callId: string): Promise<string | undefined>;
+  /** Takes a caller out of the queue their record (`saved`, read from `vonageKeys.queued`) names; its name when this call removed them. */
+  leave(saved: string): Promise<string | undefined>;
 }
 
 /** Builds a handler's queue over its store, engine and reply tracking. */
@@ -188,6 +189,6 @@ export function createVonageQueue(context: QueueControlContext): VonageQueue {
       }
       await store.delete(vonageKeys.moving(callId));
     },
-    leave: (callId) => removeFromQueue(store, callId),
+    leave: (saved) => removeCaller(store, JSON.parse(saved) as QueuedCaller),
   };
 }

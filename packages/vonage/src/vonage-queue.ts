@@ -71,9 +71,13 @@ export async function confirmTaken(store: Store, caller: QueuedCaller): Promise<
 /** Removes a caller from whatever queue holds them (hang-up); returns the queue name when this call removed them. */
 export async function removeFromQueue(store: Store, callId: string): Promise<string | undefined> {
   const caller = await readCaller(store, callId);
-  if (caller === undefined) return undefined;
-  if (!(await queueOf(store, caller.queue).remove(callId))) return undefined;
-  await store.delete(memberKey(callId));
+  return caller === undefined ? undefined : removeCaller(store, caller);
+}
+
+/** `removeFromQueue` for a caller whose record was read already (`vonageKeys.queued`). */
+export async function removeCaller(store: Store, caller: QueuedCaller): Promise<string | undefined> {
+  if (!(await queueOf(store, caller.queue).remove(caller.callId))) return undefined;
+  await store.delete(memberKey(caller.callId));
   return caller.queue;
 }
 
