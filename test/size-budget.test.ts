@@ -116,6 +116,22 @@ describe('size budget', () => {
     ).toBe(true);
   });
 
+  it('keeps the Vonage live-call moves off the handler path: a flow of inbound calls that moves none never loads them', async () => {
+    const { vonage } = await adapterBundleSizes();
+    // What only moving a live call runs: machine detection's result and the REST transfers.
+    const liveCallSources = ['vonage-live-call-chunk.ts', 'vonage-live-call.ts'].map((file) => `packages/vonage/src/${file}`);
+    expect(
+      vonage.staticInputs.filter((input) => liveCallSources.includes(input)),
+      'the Vonage live-call moves loaded up front',
+    ).toEqual([]);
+    // Still reachable, behind a dynamic import(), for an outbound call with machine detection or an app moving a call.
+    expect(
+      vonage.lazyChunks.some((chunk) => chunk.inputs.includes('packages/vonage/src/vonage-live-call-chunk.ts')),
+      'no Vonage live-call chunk',
+    ).toBe(true);
+    expect(vonage.lazyChunks.flatMap((chunk) => chunk.inputs)).toEqual(expect.arrayContaining(liveCallSources));
+  });
+
   it(
     "keeps each budgeted package's npm tarball within its budget",
     async () => {

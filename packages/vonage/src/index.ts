@@ -65,7 +65,7 @@ export { vonageCallInfo, vonageKeys, vonageProvider } from './vonage-provider.js
 export type { VonageHandlerOptions } from './vonage-provider.js';
 export { addToQueue, createQueueControl, listQueue, removeFromQueue, takeFromQueue } from './vonage-queue-exports.js';
 export type { QueueTarget, VonageQueueControl } from './vonage-queue-control.js';
-export { transferCallToNcco, transferCallToUrl } from './vonage-live-call.js';
+export { transferCallToNcco, transferCallToUrl } from './vonage-live-call-exports.js';
 export type { VonageVoiceClient } from './vonage-live-call.js';
 export type { QueuedCaller } from './vonage-queue.js';
 export { startVonageCall } from './vonage-start-call.js';

@@ -37,7 +37,7 @@ import {
   type WaitRenderers,
 } from './render-ncco.js';
 import { checkVonageSignature, sha256Hex, sha256HexNow, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
-import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
+import type { VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import type { VonageQueue } from './vonage-queue-chunk.js';
 import type { QueueTarget, VonageQueueControl } from './vonage-queue-control.js';
@@ -72,18 +72,24 @@ export const vonageKeys = {
   queued: (callId: string) => `vonage:queued:${callId}`,
 };
 
-let queueChunk: Promise<typeof import('./vonage-queue-chunk.js')> | undefined;
+/** A chunk's loader: one import() shared by every caller; a failed load is tried again by the next. */
+function chunkLoader<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load();
+    loading.catch(() => (loading = undefined));
+    return loading;
+  };
+}
 
 /**
  * The emulated queue (joining, the hold loop, its control), in a chunk of its own that a handler loads when its flow
  * has an enqueue step or a dynamic node, and otherwise at the first use of its queue control.
  */
-export function loadQueueChunk(): Promise<typeof import('./vonage-queue-chunk.js')> {
-  queueChunk ??= import('./vonage-queue-chunk.js');
-  // A failed load is tried again by the next use.
-  queueChunk.catch(() => (queueChunk = undefined));
-  return queueChunk;
-}
+export const loadQueueChunk = chunkLoader(() => import('./vonage-queue-chunk.js'));
+
+/** Moving live calls (machine detection's result, REST transfers), in a chunk of its own: loaded by the first that needs it. */
+export const loadLiveCallChunk = chunkLoader(() => import('./vonage-live-call-chunk.js'));
 
 /** Whether a flow may wait in a queue: an enqueue step in a static node, or a dynamic node (whose steps show when it runs). */
 function mayEnqueue(flow: Flow): boolean {
@@ -372,19 +378,23 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         if (event.status === undefined && event.reason)
           logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
         if (outbound && event.callId) {
-          const call = await vonageCallInfo(store, event.callId, { from: event.from, to: event.to });
-          if (event.status === 'started')
+          if (event.status === 'started') {
+            // The detection result comes later on this URL; the chunk that reads it (and moves the call) loads meanwhile.
+            if (detection) loadLiveCallChunk().catch(() => undefined);
             return {
               type: 'status',
               callId: event.callId,
               callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) },
             };
-          if (event.status === 'human') return { type: 'start', call, outbound: { ...outbound, answeredBy: 'human', liveCall: true } };
-          if (event.status === 'machine') {
-            // provider: with detect_beep a first `machine` event, then one with sub_state beep_start (or beep_timeout).
-            if (detection === 'beep' && event.sub_state !== 'beep_start' && event.sub_state !== 'beep_timeout')
-              return { type: 'ignore', reason: 'machine; waiting for the beep' };
-            return { type: 'start', call, outbound: { ...outbound, answeredBy: 'machine', liveCall: true } };
+          }
+          if (event.status === 'human' || event.status === 'machine') {
+            const detected = await (await loadLiveCallChunk()).detectionEvent(
+              store,
+              { ...event, callId: event.callId },
+              outbound,
+              detection,
+            );
+            if (detected) return detected;
           }
         }
         const status = event.status ?? '';
@@ -602,7 +612,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             'moving an outbound call to its machine-detection route needs the voiceClient option',
             { provider: 'vonage' },
           );
-        await transferCallToNcco(options.voiceClient, call.callId, ncco);
+        await (await loadLiveCallChunk()).transferCallToNcco(options.voiceClient, call.callId, ncco);
       },
       // The queue control, from the queue chunk at its first use.
       extras: {
