@@ -350,6 +350,7 @@ export async function check() {
     expect(inputs.filter((input) => input.includes('@callflow/core/dist/')).sort()).toEqual([
       'node_modules/@callflow/core/dist/cjs/call-events.js',
       'node_modules/@callflow/core/dist/cjs/diagnostics.js',
+      'node_modules/@callflow/core/dist/cjs/json-queue.js',
       'node_modules/@callflow/core/dist/cjs/luxon.js',
       'node_modules/@callflow/core/dist/cjs/yaml.js',
       'node_modules/@callflow/core/dist/index.js',

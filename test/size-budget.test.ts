@@ -87,6 +87,51 @@ describe('size budget', () => {
     }
   });
 
+  it('keeps the Vonage queue off the handler path: a flow without an enqueue step never loads it', async () => {
+    const { vonage } = await adapterBundleSizes();
+    // What only a queue runs: the hold loop and the agent moves (the chunk), the queue's store records and its control.
+    const queueSources = ['vonage-queue-chunk.ts', 'vonage-queue.ts', 'vonage-queue-control.ts'].map(
+      (file) => `packages/vonage/src/${file}`,
+    );
+    expect(
+      vonage.staticInputs.filter((input) => queueSources.includes(input)),
+      'the Vonage queue loaded up front',
+    ).toEqual([]);
+    // Still reachable, behind a dynamic import(), for a flow with an enqueue step (or an app moving queued callers).
+    const chunk = vonage.lazyChunks.find((lazy) => lazy.inputs.includes('packages/vonage/src/vonage-queue-chunk.ts'));
+    expect(chunk, 'no Vonage queue chunk').toBeDefined();
+    expect(chunk!.inputs).toEqual(expect.arrayContaining(queueSources));
+  });
+
+  it("keeps the store queues' JSON fallback off the handler path: a handler that queues nobody never loads it", async () => {
+    const sizes = await adapterBundleSizes();
+    const chunkSource = 'packages/core/src/store/json-queue-chunk.ts';
+    for (const [provider, size] of Object.entries(sizes)) {
+      expect(size.staticInputs, `${provider}: the JSON queue fallback loaded up front`).not.toContain(chunkSource);
+    }
+    // Reachable behind a dynamic import(), for the Vonage queue on a store without native queues (the memory store).
+    expect(
+      sizes.vonage.lazyChunks.some((chunk) => chunk.inputs.includes(chunkSource)),
+      'vonage: no JSON queue chunk',
+    ).toBe(true);
+  });
+
+  it('keeps the Vonage live-call moves off the handler path: a flow of inbound calls that moves none never loads them', async () => {
+    const { vonage } = await adapterBundleSizes();
+    // What only moving a live call runs: machine detection's result and the REST transfers.
+    const liveCallSources = ['vonage-live-call-chunk.ts', 'vonage-live-call.ts'].map((file) => `packages/vonage/src/${file}`);
+    expect(
+      vonage.staticInputs.filter((input) => liveCallSources.includes(input)),
+      'the Vonage live-call moves loaded up front',
+    ).toEqual([]);
+    // Still reachable, behind a dynamic import(), for an outbound call with machine detection or an app moving a call.
+    expect(
+      vonage.lazyChunks.some((chunk) => chunk.inputs.includes('packages/vonage/src/vonage-live-call-chunk.ts')),
+      'no Vonage live-call chunk',
+    ).toBe(true);
+    expect(vonage.lazyChunks.flatMap((chunk) => chunk.inputs)).toEqual(expect.arrayContaining(liveCallSources));
+  });
+
   it(
     "keeps each budgeted package's npm tarball within its budget",
     async () => {

@@ -9,7 +9,8 @@ import { unlinkChunks } from './unlink-chunks.js';
 // cold start), each in its own chunk that only the code needing it loads: dist/cjs/luxon.js (business hours and their
 // logic: the engine awaits it before a flow's first hours check) and dist/cjs/yaml.js (YAML beyond the plain subset flow
 // files use); dist/cjs/diagnostics.js holds what lists a wrong flow's problems (a right flow is told apart without it);
-// dist/cjs/call-events.js reports the lifecycle events to an onCallEvent hook. A handler for a right flow without
+// dist/cjs/call-events.js reports the lifecycle events to an onCallEvent hook; dist/cjs/json-queue.js is the store queues'
+// JSON fallback (stores without native queues), loaded at a first queue operation. A handler for a right flow without
 // schedules and without onCallEvent loads none of them (issue 17).
 // yaml's ESM build (the one it ships for browsers, plain ES modules with no Node built-ins) keeps every output
 // portable; so does luxon's.
@@ -31,6 +32,7 @@ const chunkNames: Record<string, string> = {
   'yaml-chunk': 'yaml',
   'flow-diagnostics': 'diagnostics',
   'call-events-chunk': 'call-events',
+  'json-queue-chunk': 'json-queue',
 };
 
 /** The engine's import() of a chunk's source module becomes an import() of the chunk file (`folder` + its name). */
@@ -38,7 +40,7 @@ function chunkFiles(folder: string): Plugin {
   return {
     name: 'callflow-chunk-files',
     setup(build) {
-      build.onResolve({ filter: /[/\\](luxon-chunk|yaml-chunk|flow-diagnostics|call-events-chunk)\.js$/ }, (args) =>
+      build.onResolve({ filter: /[/\\](luxon-chunk|yaml-chunk|flow-diagnostics|call-events-chunk|json-queue-chunk)\.js$/ }, (args) =>
         args.kind === 'dynamic-import'
           ? { path: `${folder}${chunkNames[/([\w-]+)\.js$/.exec(args.path)![1]!]}.js`, external: true }
           : undefined,
@@ -78,6 +80,7 @@ export default defineConfig([
       yaml: 'src/ir/yaml-chunk.ts',
       diagnostics: 'src/ir/flow-diagnostics.ts',
       'call-events': 'src/provider/call-events-chunk.ts',
+      'json-queue': 'src/store/json-queue-chunk.ts',
     },
     format: ['cjs'],
     outDir: 'dist/cjs',

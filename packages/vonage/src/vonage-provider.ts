@@ -4,15 +4,12 @@ import {
   createReplyOnce,
   emptyReply,
   endedPosition,
-  formatQueueAnnouncement,
   jsonTextReply,
-  queueAnnouncementDue,
-  queueAnnouncementOf,
   type CallEventReport,
   type CallInfo,
   type CallPosition,
   type DialStatus,
-  type EnqueueStep,
+  type Flow,
   type Outcome,
   type PositionAnswer,
   type PositionClaim,
@@ -34,29 +31,16 @@ import {
   callbackUrl,
   defaultQueuePrefix,
   renderCalleeNcco,
-  renderHoldSegment,
-  renderNcco,
-  renderQueueRoom,
+  renderNccoWith,
   stringifyNcco,
-  usesHoldLoop,
   vonageWebhookPaths,
+  type WaitRenderers,
 } from './render-ncco.js';
 import { checkVonageSignature, sha256Hex, sha256HexNow, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
-import { transferCallToNcco, type VonageVoiceClient } from './vonage-live-call.js';
-import {
-  addToQueue,
-  claimQueueExit,
-  moveLeaseSeconds,
-  queueExitOf,
-  queuedCaller,
-  queueStanding,
-  releaseQueueExit,
-  removeFromQueue,
-  restartWait,
-  type QueuedCaller,
-} from './vonage-queue.js';
+import type { VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
-import { createQueueControl, type VonageQueueControl } from './vonage-queue-control.js';
+import type { VonageQueue } from './vonage-queue-chunk.js';
+import type { QueueTarget, VonageQueueControl } from './vonage-queue-control.js';
 
 /** Options of the Vonage handler. */
 export interface VonageHandlerOptions extends ProviderHandlerOptions {
@@ -84,7 +68,37 @@ export const vonageKeys = {
   screenAccepted: (callId: string, tokenHash: string) => `vonage:screen-accepted:${callId}:${tokenHash}`,
   /** The queued caller `connectNextCaller` is moving (token and enqueue time), until Vonage's transfer event confirms it. */
   moving: (callId: string) => `vonage:moving:${callId}`,
+  /** A queued caller's data (token, queue, enqueue time), while they wait in an emulated queue. */
+  queued: (callId: string) => `vonage:queued:${callId}`,
 };
+
+/** A chunk's loader: one import() shared by every caller; a failed load is tried again by the next. */
+function chunkLoader<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => {
+    loading ??= load();
+    loading.catch(() => (loading = undefined));
+    return loading;
+  };
+}
+
+/**
+ * The emulated queue (joining, the hold loop, its control), in a chunk of its own that a handler loads when its flow
+ * has an enqueue step or a dynamic node, and otherwise at the first use of its queue control.
+ */
+export const loadQueueChunk = chunkLoader(() => import('./vonage-queue-chunk.js'));
+
+/** Moving live calls (machine detection's result, REST transfers), in a chunk of its own: loaded by the first that needs it. */
+export const loadLiveCallChunk = chunkLoader(() => import('./vonage-live-call-chunk.js'));
+
+/** Whether a flow may wait in a queue: an enqueue step in a static node, or a dynamic node (whose steps show when it runs). */
+function mayEnqueue(flow: Flow): boolean {
+  for (const node in flow.nodes) {
+    const steps = flow.nodes[node]!;
+    if (typeof steps === 'function' || steps.some((step) => step.type === 'enqueue')) return true;
+  }
+  return false;
+}
 
 /** Who a call is, from what the answer webhook saved (Vonage's later webhooks do not all repeat it). */
 export async function vonageCallInfo(store: Store, callId: string, fallback: Partial<CallInfo> = {}): Promise<CallInfo> {
@@ -286,18 +300,22 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       }
     }
 
-    /** Back on hold after an agent attempt failed: the loop from its first break, or the caller's waiting room. */
-    function backOnHold(caller: QueuedCaller, step: EnqueueStep): Ncco {
-      return usesHoldLoop(step)
-        ? renderHoldSegment(step, { segment: 1 }, base, caller.token, caller.callId)
-        : renderQueueRoom(caller.queue, step.holdMusic, base, caller.token, caller.callId, queuePrefix);
+    const queueContext = { options, engine, store, logger, now, playTurn, base, queuePrefix, positions };
+    let queue: VonageQueue | undefined;
+    /** The handler's emulated queue, its chunk loaded once (at creation when the flow may enqueue, else at first use). */
+    function queueReady(): Promise<VonageQueue> {
+      if (queue) return Promise.resolve(queue);
+      return loadQueueChunk().then((chunk) => {
+        waits.enqueue = chunk.renderEnqueue;
+        return (queue ??= chunk.createVonageQueue(queueContext));
+      });
     }
+    /** The waiting steps' renderers loaded so far; `prepare` loads the queue's before a turn that enqueues renders. */
+    const waits: WaitRenderers = {};
+    // A flow that may enqueue has the chunk on its way before its first webhook (which awaits it if it is still loading).
+    if (mayEnqueue(engine.flow)) queueReady().catch(() => undefined);
 
-    /**
-     * A break in the hold loop's music (its input or notify webhook): the escape route for the escape key, the timeout route
-     * once `maxWaitSeconds` have passed, else the next stretch, with the flow's announcement when it is due. A repeated
-     * delivery gets the same answer; a break of a caller no longer waiting (moved by REST, or the call moved on) gets nothing.
-     */
+    /** A break in the hold loop's music (its input or notify webhook), answered by the queue chunk. */
     function holdBreak(
       call: CallInfo,
       token: string,
@@ -305,91 +323,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       query: URLSearchParams,
       digits: string | undefined,
     ): WebhookEvent<Ncco> {
-      const callId = call.callId;
-      const segment = Number(query.get('n') ?? '1');
-      const announced = query.get('a');
-      const lastAnnouncedSeconds = announced === null || !/^[0-9]+$/.test(announced) ? undefined : Number(announced);
       return {
         type: 'outcome',
         call,
         token,
         deliveryId,
-        outcome: async (position): Promise<PositionAnswer<Ncco>> => {
-          const step = position?.step;
-          // An orphaned position (a redeployed flow): resuming gives the caller the apology rather than silence.
-          if (!position) return { type: 'queue', result: 'left' };
-          if (step?.type !== 'enqueue') return { done: 'hold break of a call not in a queue' };
-          const cached = await positions.cached(callId, deliveryId);
-          if (cached !== undefined) return { answer: JSON.parse(cached) as Ncco };
-          // Unknown (a delivery of this break is being handled) is not stale: only a position the call has left is.
-          const current = await positions.current(callId);
-          if (current !== undefined && current !== token) return { done: 'stale hold break: the call has moved on' };
-          let caller = await queuedCaller(store, callId);
-          if (!caller && current === undefined && (await queueExitOf(store, callId, token)) === undefined) {
-            // The store lost the queue and the call's position (a Redis restart without persistence): nothing moved this
-            // caller on (no claim on the wait), and the token says they wait here, so they join the queue again, at the
-            // back, their wait counted from now, instead of the NCCO running out at this break and the call ending.
-            caller = { callId, token, queue: step.queue, enqueuedAt: now() };
-            await addToQueue(store, caller);
-            logger.warn(
-              `[callflow:vonage] no queue record for a caller on hold in '${step.queue}' (the store lost it); queued again at the back`,
-              {
-                callId,
-              },
-            );
-          }
-          if (!caller || caller.token !== token) return { done: 'hold break of a caller no longer waiting' };
-          if (segment === 0) caller = await restartWait(store, caller, now());
-          // An agent move of this caller (connectNextCaller): while it is in flight the caller holds on and neither the
-          // escape key nor the longest wait moves them (one way out per wait); one that failed without Vonage's answer, or
-          // outlived its lease, never happened, since the caller is still on hold here: back at the front of the queue.
-          const claim = await queueExitOf(store, callId, token);
-          const moving = claim?.by === 'move' && !claim.unknown && now() - claim.atMs < moveLeaseSeconds * 1000;
-          if (claim?.by === 'move' && !moving) {
-            await releaseQueueExit(store, callId, token);
-            await addToQueue(store, caller, 'front');
-            logger.info?.(
-              `[callflow:vonage] an unconfirmed agent move of this caller did not happen; back at the front of '${step.queue}'`,
-              {
-                callId,
-              },
-            );
-          }
-          const leaves = async (by: 'escape' | 'timeout') =>
-            !moving && (await claimQueueExit(store, callId, token, by, now())) === undefined;
-          if (digits !== undefined && step.escape && digits === step.escape.digit && (await leaves('escape'))) {
-            await removeFromQueue(store, callId);
-            return { type: 'queue', result: 'left', digit: digits };
-          }
-          const waitedSeconds = Math.max(0, now() - caller.enqueuedAt) / 1000;
-          if (step.maxWaitSeconds !== undefined && waitedSeconds >= step.maxWaitSeconds && (await leaves('timeout'))) {
-            await removeFromQueue(store, callId);
-            return { type: 'queue', result: 'timeout', waitSeconds: Math.floor(waitedSeconds) };
-          }
-          const announcement = queueAnnouncementOf(step);
-          let words: string | undefined;
-          let announcedAt = lastAnnouncedSeconds;
-          if (announcement && queueAnnouncementDue(waitedSeconds, lastAnnouncedSeconds, announcement.everySeconds)) {
-            const standing = await queueStanding(store, step.queue, callId, now());
-            if (standing.position !== undefined) {
-              words = formatQueueAnnouncement(announcement.template, standing as { position: number; averageWaitSeconds: number });
-              announcedAt = waitedSeconds;
-            }
-          }
-          const answer = renderHoldSegment(
-            step,
-            {
-              segment: Number.isInteger(segment) && segment >= 0 ? segment + 1 : 2,
-              ...(words !== undefined ? { announcement: words } : {}),
-              ...(announcedAt !== undefined ? { lastAnnouncedSeconds: announcedAt } : {}),
-            },
-            base,
-            token,
-            callId,
-          );
-          await positions.remember(callId, deliveryId, stringifyNcco(answer));
-          return { answer };
-        },
+        outcome: async (position) => (await queueReady()).holdBreak(position, { callId: call.callId, token, deliveryId, query, digits }),
       };
     }
 
@@ -430,35 +369,32 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             type: 'status',
             callId,
             apply: async () => {
+              // Only a move connectNextCaller started leaves a mark; any other transfer needs nothing from the queue chunk.
               const moving = await store.get(vonageKeys.moving(callId));
-              if (moving === undefined) return;
-              const moved = JSON.parse(moving) as Pick<QueuedCaller, 'token' | 'enqueuedAt'>;
-              const queued = await queuedCaller(store, callId);
-              // Queued again since (back at the front after an unanswered agent, or enqueued by the node it moved to): not this move.
-              if (queued && queued.token === moved.token && queued.enqueuedAt === moved.enqueuedAt) {
-                const queue = await removeFromQueue(store, callId);
-                if (queue) logger.info?.(`[callflow:vonage] caller transferred out of queue '${queue}' (transfer event)`, { callId });
-              }
-              await store.delete(vonageKeys.moving(callId));
+              if (moving !== undefined) await (await queueReady()).transferred(callId, moving);
             },
           };
         }
         if (event.status === undefined && event.reason)
           logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
         if (outbound && event.callId) {
-          const call = await vonageCallInfo(store, event.callId, { from: event.from, to: event.to });
-          if (event.status === 'started')
+          if (event.status === 'started') {
+            // The detection result comes later on this URL; the chunk that reads it (and moves the call) loads meanwhile.
+            if (detection) loadLiveCallChunk().catch(() => undefined);
             return {
               type: 'status',
               callId: event.callId,
               callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) },
             };
-          if (event.status === 'human') return { type: 'start', call, outbound: { ...outbound, answeredBy: 'human', liveCall: true } };
-          if (event.status === 'machine') {
-            // provider: with detect_beep a first `machine` event, then one with sub_state beep_start (or beep_timeout).
-            if (detection === 'beep' && event.sub_state !== 'beep_start' && event.sub_state !== 'beep_timeout')
-              return { type: 'ignore', reason: 'machine; waiting for the beep' };
-            return { type: 'start', call, outbound: { ...outbound, answeredBy: 'machine', liveCall: true } };
+          }
+          if (event.status === 'human' || event.status === 'machine') {
+            const detected = await (await loadLiveCallChunk()).detectionEvent(
+              store,
+              { ...event, callId: event.callId },
+              outbound,
+              detection,
+            );
+            if (detected) return detected;
           }
         }
         const status = event.status ?? '';
@@ -474,8 +410,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           callId,
           callEvent,
           apply: async () => {
-            const queue = await removeFromQueue(store, callId);
-            if (queue) logger.info?.(`[callflow:vonage] caller left queue '${queue}' by hanging up`, { callId });
+            // A caller who waited in a queue leaves it; the queue chunk is needed only then.
+            const queued = await store.get(vonageKeys.queued(callId));
+            if (queued !== undefined) {
+              const queue = await (await queueReady()).leave(queued);
+              if (queue) logger.info?.(`[callflow:vonage] caller left queue '${queue}' by hanging up`, { callId });
+            }
             await positions.moveTo(callId, endedPosition);
           },
         };
@@ -543,19 +483,10 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           const event = parseVonageConnectEvent(fields);
           if (event.kind === 'progress') return { type: 'ignore', reason: 'connect progress' };
           const call = await callInfoOf(webhook, callId);
-          return resume(call, async (position) => {
-            if (position?.state.kind !== 'enqueue') return event.outcome;
-            // The agent did not take the call: back to the front of the queue, back on hold.
-            const step = position.step?.type === 'enqueue' ? position.step : ({ type: 'enqueue', queue: '' } as EnqueueStep);
-            const caller: QueuedCaller = { callId, token, queue: step.queue, enqueuedAt: now() };
-            // That move is over: its claim on the wait goes, so the next agent (or the escape key) can move them at once.
-            await releaseQueueExit(store, callId, token);
-            await addToQueue(store, caller, 'front');
-            logger.warn(`[callflow:vonage] agent attempt ended '${event.outcome.raw}'; caller back at the front of '${caller.queue}'`, {
-              callId,
-            });
-            return { answer: backOnHold(caller, step) };
-          });
+          return resume(call, async (position) =>
+            // From a queue (connectNextCaller), an agent who did not take the call puts the caller back on hold.
+            position?.state.kind !== 'enqueue' ? event.outcome : (await queueReady()).agentEnded(position, callId, token, event.outcome),
+          );
         }
         case vonageWebhookPaths.record: {
           if (query.get('async') === '1') return { type: 'ignore', reason: 'asynchronous record event' };
@@ -606,7 +537,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             // The waiting room only ends when an agent who joined it (startOnEnter and endOnExit true) leaves.
             case 'bridged':
               return resume(call, async () => {
-                await removeFromQueue(store, callId);
+                const queued = await store.get(vonageKeys.queued(callId));
+                if (queued !== undefined) await (await queueReady()).leave(queued);
                 return { type: 'queue', result: 'bridged' };
               });
             case 'timeout':
@@ -642,11 +574,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       parse,
       async prepare(turn) {
         if (turn.wait?.step.type !== 'enqueue' || !turn.token) return undefined;
-        const queue = turn.wait.step.queue;
-        const position = await addToQueue(store, { callId: turn.call.callId, token: turn.token, queue, enqueuedAt: now() });
-        // Twilio's AvgQueueTime and Telnyx's queue_avg_wait_time_secs: how long the others in the queue have waited, on average.
-        const { averageWaitSeconds } = await queueStanding(store, queue, turn.call.callId, now());
-        return { position, averageWaitSeconds };
+        // The queue chunk joins the caller and renders the wait (render runs next, with it loaded).
+        return (await queueReady()).join(turn);
       },
       render: (turn, input) => {
         if (turn.wait?.step.type === 'transfer' && turn.wait.step.screen && !options.voiceClient?.voice.hangupCall) {
@@ -657,13 +586,17 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           );
         }
         const queued = input.prepared as { position: number; averageWaitSeconds: number } | undefined;
-        return renderNcco(turn, {
-          eventUrl: base,
-          queuePosition: queued?.position,
-          queueAverageWaitSeconds: queued?.averageWaitSeconds,
-          queuePrefix,
-          dynamicNode: turn.wait !== undefined && typeof engine.flow.nodes[turn.wait.state.node] === 'function',
-        });
+        return renderNccoWith(
+          turn,
+          {
+            eventUrl: base,
+            queuePosition: queued?.position,
+            queueAverageWaitSeconds: queued?.averageWaitSeconds,
+            queuePrefix,
+            dynamicNode: turn.wait !== undefined && typeof engine.flow.nodes[turn.wait.state.node] === 'function',
+          },
+          waits,
+        );
       },
       deliver: {
         kind: 'reply',
@@ -679,10 +612,17 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             'moving an outbound call to its machine-detection route needs the voiceClient option',
             { provider: 'vonage' },
           );
-        await transferCallToNcco(options.voiceClient, call.callId, ncco);
+        await (await loadLiveCallChunk()).transferCallToNcco(options.voiceClient, call.callId, ncco);
       },
+      // The queue control, from the queue chunk at its first use.
       extras: {
-        ...createQueueControl({ options, engine, store, logger, now, playTurn, base, queuePrefix, positions }),
+        store,
+        connectNextCaller: async (name: string, target: QueueTarget, client?: VonageVoiceClient) =>
+          (await queueReady()).control.connectNextCaller(name, target, client),
+        queuedCallers: async (name: string) => (await queueReady()).control.queuedCallers(name),
+        sweepQueue: async (name: string, client?: VonageVoiceClient) => (await queueReady()).control.sweepQueue(name, client),
+        transferToNode: async (callId: string, node: string, client?: VonageVoiceClient) =>
+          (await queueReady()).control.transferToNode(callId, node, client),
         publicBaseUrl: base,
       },
     };

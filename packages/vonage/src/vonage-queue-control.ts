@@ -12,7 +12,8 @@ import {
   type Turn,
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
-import { callbackUrl, renderQueueRoom, toEndpoint, usesHoldLoop, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
+import { renderQueueRoom, usesHoldLoop } from './render-ncco-queue.js';
 import { transferCallToNcco, vonageStatusOf, type VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCallInfo, vonageKeys, type VonageHandlerOptions } from './vonage-provider.js';
 import {
@@ -61,7 +62,8 @@ export interface VonageQueueControl {
   transferToNode(callId: string, node: string, client?: VonageVoiceClient): Promise<void>;
 }
 
-interface QueueControlContext {
+/** What the queue control works over: the handler's options, engine, store and reply tracking. */
+export interface QueueControlContext {
   options: VonageHandlerOptions;
   engine: Engine;
   store: Store;

@@ -1,4 +1,5 @@
 import { storeQueue, type Store, type StoreQueue } from '@callflow/core';
+import { vonageKeys } from './vonage-provider.js';
 
 /** One caller waiting in an emulated Vonage queue. */
 export interface QueuedCaller {
@@ -12,7 +13,7 @@ export interface QueuedCaller {
 
 // The order lives in a store queue (atomic push/shift/remove; a sorted set on Redis); each caller's data under its own key.
 const queueOf = (store: Store, queue: string): StoreQueue => storeQueue(store, `vonage:${queue}`);
-const memberKey = (callId: string) => `vonage:queued:${callId}`;
+const memberKey = vonageKeys.queued;
 const memberTtlSeconds = 86_400;
 
 /** A queued caller's data (waiting, or taken for a move not yet confirmed), if the call is in a queue. */
@@ -70,9 +71,13 @@ export async function confirmTaken(store: Store, caller: QueuedCaller): Promise<
 /** Removes a caller from whatever queue holds them (hang-up); returns the queue name when this call removed them. */
 export async function removeFromQueue(store: Store, callId: string): Promise<string | undefined> {
   const caller = await readCaller(store, callId);
-  if (caller === undefined) return undefined;
-  if (!(await queueOf(store, caller.queue).remove(callId))) return undefined;
-  await store.delete(memberKey(callId));
+  return caller === undefined ? undefined : removeCaller(store, caller);
+}
+
+/** `removeFromQueue` for a caller whose record was read already (`vonageKeys.queued`). */
+export async function removeCaller(store: Store, caller: QueuedCaller): Promise<string | undefined> {
+  if (!(await queueOf(store, caller.queue).remove(caller.callId))) return undefined;
+  await store.delete(memberKey(caller.callId));
   return caller.queue;
 }
 

@@ -1,3 +1,5 @@
+import { lazyDependency } from '../runtime/lazy-dependency.js';
+import { linkedChunks } from '../runtime/linked-chunks.js';
 import { updateJson, type Store } from './store.js';
 
 /** Options for adding a member to a queue. */
@@ -76,148 +78,32 @@ export function hasNativeQueues(store: Store): store is Store & QueueOperations 
   );
 }
 
-const queueKey = (queue: string) => `queue:${queue}`;
-// The JSON fallback's moves: an index of members being moved, and one lease key per member whose TTL is the lease.
-const movingKey = (queue: string) => `queue-moving:${queue}`;
-const leaseKey = (queue: string, member: string) => `queue-lease:${queue}:${member}`;
-// Contention retries for the JSON fallback: every racer but one retries each round, so allow many.
-const fallbackRetries = 10_000;
-const recoveryLeaseSeconds = 5;
+/**
+ * The JSON fallback, in its own chunk (dist/cjs/json-queue.js): loaded at the first queue operation on a store without
+ * native queues, so a handler that never queues a caller never loads it.
+ */
+const jsonQueue = lazyDependency<typeof import('./json-queue-chunk.js')>({
+  chunk: 'json-queue',
+  linked: () => linkedChunks.jsonQueue,
+  load: () => import('./json-queue-chunk.js'),
+  preload: 'queueOperationsOf',
+});
 
 /** Queue operations for any `Store`: its native ones when it has them, else a JSON list updated with compare-and-set. */
 export function queueOperationsOf(store: Store): QueueOperations {
   if (hasNativeQueues(store)) return store;
-  const read = async (queue: string): Promise<string[]> => {
-    const raw = await store.get(queueKey(queue));
-    // `null` is updateJson's brief tombstone while it deletes an emptied queue.
-    return raw === undefined ? [] : ((JSON.parse(raw) as string[] | null) ?? []);
-  };
-  const readMoving = async (queue: string): Promise<string[]> => {
-    const raw = await store.get(movingKey(queue));
-    return raw === undefined ? [] : ((JSON.parse(raw) as string[] | null) ?? []);
-  };
-  const editMoving = (queue: string, edit: (members: string[]) => string[]) =>
-    updateJson<string[] | null>(
-      store,
-      movingKey(queue),
-      (stored) => {
-        const next = edit(stored ?? []);
-        return next.length === 0 ? undefined : next;
-      },
-      { maxRetries: fallbackRetries },
-    );
-  const push = async (queue: string, member: string, options: QueuePushOptions = {}) => {
-    let position = 0;
-    await updateJson<string[] | null>(
-      store,
-      queueKey(queue),
-      (stored) => {
-        const current = stored ?? [];
-        const index = current.indexOf(member);
-        if (index >= 0) {
-          position = index + 1;
-          return current;
-        }
-        const next = options.front ? [member, ...current] : [...current, member];
-        position = options.front ? 1 : next.length;
-        return next;
-      },
-      { ttlSeconds: options.ttlSeconds, maxRetries: fallbackRetries },
-    );
-    return position;
-  };
-  const removeWaiting = async (queue: string, member: string) => {
-    let removed = false;
-    await updateJson<string[] | null>(
-      store,
-      queueKey(queue),
-      (stored) => {
-        const current = stored ?? [];
-        removed = current.includes(member);
-        const next = current.filter((entry) => entry !== member);
-        return next.length === 0 ? undefined : next;
-      },
-      { maxRetries: fallbackRetries },
-    );
-    return removed;
-  };
-  // Every step below is one atomic store operation, ordered so that a process dying between any two leaves the member
-  // waiting, or in the moving index with a lease that will run out (and then be put back), never nowhere.
-  const recoverExpired = async (queue: string) => {
-    const moving = await readMoving(queue);
-    for (const member of [...moving].reverse()) {
-      // Taking the lapsed lease over keeps a concurrent claimer (or recoverer) off this member while it is put back.
-      if (!(await store.compareAndSet(leaseKey(queue, member), undefined, 'recovering', { ttlSeconds: recoveryLeaseSeconds }))) continue;
-      await push(queue, member, { front: true });
-      await editMoving(queue, (members) => members.filter((entry) => entry !== member));
-      await store.delete(leaseKey(queue, member));
-    }
-  };
+  let operations: QueueOperations | undefined;
+  const ready = async (): Promise<QueueOperations> => (operations ??= (await jsonQueue.load()).jsonQueueOperations(store, updateJson));
+  // Each operation goes straight to the fallback once its chunk is loaded.
   return {
-    queuePush: push,
-    async queuePosition(queue, member) {
-      const index = (await read(queue)).indexOf(member);
-      return index < 0 ? undefined : index + 1;
-    },
-    async queueShift(queue) {
-      let taken: string | undefined;
-      await updateJson<string[] | null>(
-        store,
-        queueKey(queue),
-        (stored) => {
-          const current = stored ?? [];
-          taken = current[0];
-          return current.length <= 1 ? undefined : current.slice(1);
-        },
-        { maxRetries: fallbackRetries },
-      );
-      return taken;
-    },
-    async queueRemove(queue, member) {
-      const waiting = await removeWaiting(queue, member);
-      let moving = false;
-      await editMoving(queue, (members) => {
-        moving = members.includes(member);
-        return members.filter((entry) => entry !== member);
-      });
-      if (moving) await store.delete(leaseKey(queue, member));
-      return waiting || moving;
-    },
-    queueMembers: read,
-    async queueClaim(queue, leaseSeconds) {
-      await recoverExpired(queue);
-      for (let attempt = 0; attempt < fallbackRetries; attempt++) {
-        const waiting = await read(queue);
-        let member: string | undefined;
-        for (const candidate of waiting) {
-          // The lease key is the claim: exactly one claimer writes it; others skip a member being taken.
-          if (await store.compareAndSet(leaseKey(queue, candidate), undefined, '1', { ttlSeconds: leaseSeconds })) {
-            member = candidate;
-            break;
-          }
-        }
-        if (member === undefined) return undefined;
-        const claimed = member;
-        await editMoving(queue, (members) => (members.includes(claimed) ? members : [...members, claimed]));
-        if (await removeWaiting(queue, claimed)) return claimed;
-        // It left (hung up) between the read and the removal: undo the claim and take the next one.
-        await editMoving(queue, (members) => members.filter((entry) => entry !== claimed));
-        await store.delete(leaseKey(queue, claimed));
-      }
-      throw new Error(`[callflow] store contention on queue '${queue}' after ${fallbackRetries} attempts`);
-    },
-    async queueConfirm(queue, member) {
-      // Out of the index first: from then on nothing can put the member back.
-      await editMoving(queue, (members) => members.filter((entry) => entry !== member));
-      await store.delete(leaseKey(queue, member));
-      await removeWaiting(queue, member);
-    },
-    async queueRelease(queue, member) {
-      const position = await push(queue, member, { front: true });
-      await editMoving(queue, (members) => members.filter((entry) => entry !== member));
-      await store.delete(leaseKey(queue, member));
-      return position;
-    },
+    queuePush: async (queue, member, options) => (operations ?? (await ready())).queuePush(queue, member, options),
+    queuePosition: async (queue, member) => (operations ?? (await ready())).queuePosition(queue, member),
+    queueShift: async (queue) => (operations ?? (await ready())).queueShift(queue),
+    queueRemove: async (queue, member) => (operations ?? (await ready())).queueRemove(queue, member),
+    queueMembers: async (queue) => (operations ?? (await ready())).queueMembers(queue),
+    queueClaim: async (queue, leaseSeconds) => (operations ?? (await ready())).queueClaim(queue, leaseSeconds),
+    queueConfirm: async (queue, member) => (operations ?? (await ready())).queueConfirm(queue, member),
+    queueRelease: async (queue, member) => (operations ?? (await ready())).queueRelease(queue, member),
   };
 }
 
