@@ -1,11 +1,4 @@
-import {
-  CallFlowError,
-  defaultHoldMusicUrl,
-  defaultRingbackUrl,
-  formatQueueAnnouncement,
-  queueAnnouncementDue,
-  queueAnnouncementOf,
-} from '@callflow/core';
+import { CallFlowError, defaultHoldMusicUrl, defaultRingbackUrl, queueAnnouncementOf } from '@callflow/core';
 import type {
   CallState,
   ConferenceStep,
@@ -45,7 +38,7 @@ import type {
   SendDtmfBody,
 } from './call-control-bodies.js';
 import { googleTranscriptionLanguages } from './call-control-bodies.js';
-import { commandIdOf, commandIdStem, encodeClientState, type FarLegStage } from './client-state.js';
+import { commandIdOf, commandIdStem, encodeClientState } from './client-state.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -124,8 +117,6 @@ export interface PlanCommandsOptions {
 
 const speakLimit = 3000;
 const ssmlBreakLimitSeconds = 10;
-/** The silence after each play of a queue's hold music when the flow has an escape key: Twilio's shortest <Gather timeout>. */
-const escapeGapSeconds = 1;
 const pauseVoice = 'AWS.Polly.Joanna';
 
 /** The states whose tokens `planCommands` needs, in order: each media step's `after`, then each gather prompt part played before the gather command. */
@@ -385,7 +376,8 @@ const speakLanguages = new Set([
   'tr-TR',
 ]);
 
-function speakSettings(
+/** The speak voice, service level and language of a say (warnings for what Telnyx cannot speak). */
+export function speakSettings(
   say: Pick<SayStep, 'voice' | 'language'>,
   warnings: string[],
 ): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
@@ -400,7 +392,8 @@ function speakSettings(
   return settings;
 }
 
-function checkText(text: string, what: string): string {
+/** The text itself when Telnyx can speak it whole, else an `unsupported-step` error naming `what`. */
+export function checkText(text: string, what: string): string {
   if (text.length > speakLimit)
     throw new CallFlowError(
       'unsupported-step',
@@ -425,7 +418,8 @@ function loopOf(loop: number | undefined): ActionSpeakParams['loop'] | undefined
   return loop === 0 ? 'infinity' : Math.min(100, loop);
 }
 
-function mediaCommand(step: MediaStep, clientState: string, warnings: string[]): TelnyxCommand {
+/** The command that plays one media step, its `client_state` the position after it. */
+export function mediaCommand(step: MediaStep, clientState: string, warnings: string[]): TelnyxCommand {
   switch (step.type) {
     case 'say': {
       const body: ActionSpeakParams = {
@@ -450,7 +444,8 @@ function mediaCommand(step: MediaStep, clientState: string, warnings: string[]):
 }
 
 // provider: Telnyx has no pause command; emulated with SSML breaks in a speak (https://developers.telnyx.com/api-reference/call-commands/speak-text).
-function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
+/** A pause as a speak of SSML breaks (Telnyx has no pause command). */
+export function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
   let remaining = Math.max(0, step.seconds);
   let breaks = '';
   while (remaining > 0) {
@@ -505,7 +500,8 @@ function transcriptionCommand(step: GatherStep, clientState: string, warnings: s
 // provider: gather_using_speak takes one payload, text or SSML (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak);
 // several says become SSML paragraphs, each spoken as its own utterance with a pause after it, as consecutive <Say>s and talks are
 // (<p>: https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html), so the caller can still barge in over all of them.
-function gatherPayload(says: readonly SayStep[]): Pick<ActionGatherUsingSpeakParams, 'payload' | 'payload_type'> {
+/** The `payload` of a gather that speaks `says`: one text, or SSML paragraphs for several. */
+export function gatherPayload(says: readonly SayStep[]): Pick<ActionGatherUsingSpeakParams, 'payload' | 'payload_type'> {
   if (says.length === 1) return { payload: checkText(says[0]!.text, 'gather prompt') };
   return {
     payload: checkText(`<speak>${says.map((say) => `<p>${escapeXml(say.text)}</p>`).join('')}</speak>`, 'gather prompt'),
@@ -724,99 +720,6 @@ function dialCommands(
   return [ringback, { action: 'dial', body: withTelnyxOptions(body, step), resumeOn: 'call.hangup' }];
 }
 
-function farState(at: FarLegPosition, stage: FarLegStage, part = 0): string {
-  return encodeClientState({ kind: 'far', callControlId: at.callerId, stage, part, sequence: at.sequence, token: at.token });
-}
-
-function withFarCommandIds(commands: TelnyxCommand[], farId: string, at: FarLegPosition, what: string): TelnyxCommand[] {
-  commands.forEach((command, index) => {
-    delete command.resumeOn;
-    (command.body as { command_id?: string }).command_id = commandIdOf(farId, `${at.sequence} ${at.token} ${what}`, index, command.action);
-  });
-  return commands;
-}
-
-/**
- * The next command for a dialled transfer's far leg, pure: part `part` of what it hears before the screen (the whisper,
- * then the screening prompt's leading parts), one at a time (`client_state` stage `prompt`, whose end asks for the next);
- * after the last, the screening prompt's one-key gather (stage `screen`), or, without a screen, `bridge: true`.
- * @example farLegCommands(step, farId, { callerId, sequence, token }, 0) // on the far leg's call.answered
- */
-export function farLegCommands(
-  step: TransferStep,
-  farId: string,
-  at: FarLegPosition,
-  part: number,
-): { output: TelnyxCommand[]; warnings: string[]; bridge: boolean } {
-  const warnings: string[] = [];
-  const { leading, own } = step.screen ? splitGatherPrompt(step.screen.prompt) : { leading: [], own: { type: 'none' as const } };
-  const parts = [...(step.whisper ?? []), ...leading];
-  if (part < parts.length) {
-    const command = mediaCommand(parts[part]!, farState(at, 'prompt', part), warnings);
-    return { output: withFarCommandIds([command], farId, at, `part ${part}`), warnings, bridge: false };
-  }
-  if (!step.screen) return { output: [], warnings, bridge: true };
-  const timeoutMillis = Math.round((step.screen.timeoutSeconds ?? 5) * 1000);
-  // One key, any key: the accept key bridges, another declines (as Twilio's numDigits 1 and Vonage's maxDigits 1).
-  const common = {
-    minimum_digits: 1,
-    maximum_digits: 1,
-    timeout_millis: timeoutMillis,
-    valid_digits: '0123456789*#',
-    client_state: farState(at, 'screen'),
-  };
-  let command: TelnyxCommand;
-  if (own.type === 'speak')
-    command = {
-      action: 'gather_using_speak',
-      body: { ...gatherPayload(own.says), ...speakSettings(own.says[0]!, warnings), ...common, maximum_tries: 1 },
-    };
-  else if (own.type === 'audio') command = { action: 'gather_using_audio', body: { audio_url: own.play.url, ...common, maximum_tries: 1 } };
-  else {
-    const { timeout_millis: _timeout, ...rest } = common;
-    command = { action: 'gather', body: { ...rest, initial_timeout_millis: timeoutMillis } };
-  }
-  return { output: withFarCommandIds([command], farId, at, 'screen'), warnings, bridge: false };
-}
-
-/**
- * The commands that connect an accepted far leg, pure: on the caller's leg stop the ringback and bridge (parked
- * after the bridge when the flow goes on); on the far leg the transfer's DTMF once bridged.
- */
-export function farLegBridgeCommands(
-  step: TransferStep,
-  farId: string,
-  at: FarLegPosition,
-): { caller: TelnyxCommand[]; far: TelnyxCommand[] } {
-  const bridge: BridgeCallBody = { call_control_id_to_bridge_with: farId };
-  // Keep the caller's leg after the bridge ends only when the flow goes on.
-  if (step.then !== undefined) bridge.park_after_unbridge = 'self';
-  if (step.record) {
-    bridge.record = 'record-from-answer';
-    bridge.record_format = 'mp3';
-  }
-  const caller: TelnyxCommand[] = [
-    { action: 'playback_stop', body: { stop: 'all' } },
-    { action: 'bridge', body: bridge },
-  ];
-  caller.forEach((command, index) => {
-    (command.body as { command_id?: string }).command_id = commandIdOf(
-      at.callerId,
-      `${at.sequence} ${at.token} bridge`,
-      index,
-      command.action,
-    );
-  });
-  // provider: send_dtmf plays digits on the leg, 'w' a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionSendDtmfParams.digits).
-  const far: TelnyxCommand[] = step.sendDigits === undefined ? [] : [{ action: 'send_dtmf', body: { digits: step.sendDigits } }];
-  return { caller, far: withFarCommandIds(far, farId, at, 'bridged') };
-}
-
-/** The command that ends a far leg that declined, stayed silent at the screen, or is no longer wanted (stage `declined`: no answer). */
-export function farLegHangupCommands(farId: string, at: FarLegPosition): TelnyxCommand[] {
-  return withFarCommandIds([{ action: 'hangup', body: { client_state: farState(at, 'declined') } }], farId, at, 'declined');
-}
-
 // provider: Telnyx queues play no music by themselves (https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls);
 // the hold music and the flow's announcements start on call.enqueued (holdCommands), one play at a time.
 function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[], dynamicNode: boolean): TelnyxCommand[] {
@@ -833,73 +736,6 @@ function enqueueCommands(step: EnqueueStep, clientState: string, warnings: strin
   const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
   if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
   commands.push({ action: 'enqueue', body: withTelnyxOptions(body, step), resumeOn: 'call.dequeued' });
-  return commands;
-}
-
-/** What the hold music's next play needs to know: which play it is, and what Telnyx reports about the wait. */
-export interface HoldSegment {
-  /** Which play of the hold music comes next, from 1. */
-  segment: number;
-  /** The queue wait at the last announcement; absent before the first. */
-  lastAnnouncedSeconds?: number;
-  /** `current_position` of call.enqueued, or `queue_position` of GET /queues/{name}/calls/{id}; absent when unknown. */
-  position?: number;
-  /** `queue_avg_wait_time_secs` of call.enqueued, or `average_wait_time_secs` of GET /queues/{name}. */
-  averageWaitSeconds?: number;
-  /** `wait_time_secs` of GET /queues/{name}/calls/{id}; 0 on entry. */
-  waitedSeconds: number;
-}
-
-/**
- * The commands of one break in the hold music of a queued caller: the flow's announcement when it is due, then one play
- * of the hold music, whose call.playback.ended is the next break. Pure; `client_state` marks both as the hold (kind `hold`).
- * @example holdCommands(step, { segment: 1, position: 2, waitedSeconds: 0 }, { sequence: 3, token, callControlId })
- */
-export function holdCommands(
-  step: EnqueueStep,
-  hold: HoldSegment,
-  at: { sequence: number; token: string; callControlId: string },
-): TelnyxCommand[] {
-  const announcement = queueAnnouncementOf(step);
-  let announcedAt = hold.lastAnnouncedSeconds;
-  const commands: TelnyxCommand[] = [];
-  // With an escape key the previous play is followed by the second of silence (queued with it), so this break comes after it.
-  const waitedSeconds = hold.waitedSeconds + (step.escape && hold.segment > 1 ? escapeGapSeconds : 0);
-  const due =
-    announcement !== undefined &&
-    hold.position !== undefined &&
-    hold.position > 0 &&
-    queueAnnouncementDue(waitedSeconds, announcedAt, announcement.everySeconds);
-  if (due) announcedAt = waitedSeconds;
-  const clientState = encodeClientState({
-    kind: 'hold',
-    segment: hold.segment,
-    ...(announcedAt === undefined ? {} : { announcedAt }),
-    sequence: at.sequence,
-    token: at.token,
-  });
-  if (due) {
-    const payload = formatQueueAnnouncement(announcement!.template, {
-      position: hold.position!,
-      averageWaitSeconds: hold.averageWaitSeconds,
-    });
-    commands.push({
-      action: 'speak',
-      body: { payload: checkText(payload, 'queue announcement'), ...telnyxVoice(undefined), client_state: clientState },
-    });
-  }
-  // One play, not loop 'infinity': its call.playback.ended is where the next announcement may go.
-  commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, client_state: clientState } });
-  // provider: Twilio waits its <Gather timeout> (1 s, the shortest) after each play and Vonage its input timeOut (1 s) before the
-  // next; Telnyx hears a key any time (call.dtmf.received), so the same second of silence is a speak of one SSML break (see pauseCommand).
-  if (step.escape) {
-    const { action, body } = pauseCommand({ type: 'pause', seconds: escapeGapSeconds }, clientState);
-    commands.push({ action, body } as TelnyxCommand);
-  }
-  const seed = `${at.sequence} ${at.token} hold ${hold.segment}`;
-  commands.forEach((command, index) => {
-    (command.body as { command_id?: string }).command_id = commandIdOf(at.callControlId, seed, index, command.action);
-  });
   return commands;
 }
 
