@@ -185,18 +185,24 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       return false;
     }
     logger.warn(`[callflow:telnyx] ${reason}; the transfer failed, the flow goes on from it`, { callId: call.callId });
+    return (await sendApart(call, at, commands)).sent;
+  }
+
+  /**
+   * Sends a turn no event of its own moves the call to (the turn after a refused transfer, the apology) from position
+   * `from`, the record kept as `send` keeps it: sent true once it went out (or the call had ended meanwhile), false when
+   * a command was refused or is still failing; `next` is where the record says the call is.
+   */
+  async function sendApart(call: CallInfo, from: string, commands: TelnyxCommand[]): Promise<{ sent: boolean; next: string }> {
     const key = telnyxPositionKey(call.callId);
-    const { head, next } = positionAfter(commands, at);
-    const raw = encodePosition({ at: next, pending: { from: at, commands: head } });
+    const { head, next } = positionAfter(commands, from);
+    const raw = encodePosition({ at: next, pending: { from, commands: head } });
     await store.set(key, raw, dayTtl);
     const report = await execute(call.callId, head);
-    if (report.callEnded) {
-      await store.set(key, `${endedPrefix}${next}`, dayTtl);
-      return true;
-    }
-    if (report.failed || report.retryLater) return false;
-    await store.compareAndSet(key, raw, next, dayTtl);
-    return true;
+    if (report.callEnded) await store.set(key, `${endedPrefix}${next}`, dayTtl);
+    else if (report.failed || report.retryLater) return { sent: false, next };
+    else await store.compareAndSet(key, raw, next, dayTtl);
+    return { sent: true, next };
   }
 
   /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */
@@ -217,17 +223,11 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         });
       }
     }
-    const { head, next } = positionAfter(commands, from);
-    const raw = encodePosition({ at: next, pending: { from, commands: head } });
-    await store.set(key, raw, dayTtl);
-    const report =
-      commands.length > 0
-        ? await execute(call.callId, head)
-        : ({ sent: [], requests: 0, failed: { index: 0, action: 'apology', message: 'no apology' } } satisfies ExecutionReport);
-    if (report.callEnded) return void (await store.set(key, `${endedPrefix}${next}`, dayTtl));
-    if (!report.failed && !report.retryLater) return void (await store.compareAndSet(key, raw, next, dayTtl));
+    // No apology to play (the turn refused was the hang-up itself, or it could not be planned): straight to the hang-up.
+    const attempt = commands.length > 0 ? await sendApart(call, from, commands) : { sent: false, next: `${endedPrefix}${from}` };
+    if (attempt.sent) return;
     logger.error('[callflow:telnyx] the apology could not be played either; hanging up', { callId: call.callId });
-    await store.set(key, `${endedPrefix}${next}`, dayTtl);
+    await store.set(key, `${endedPrefix}${attempt.next}`, dayTtl);
     await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
   }
 
