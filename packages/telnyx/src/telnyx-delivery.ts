@@ -2,7 +2,15 @@ import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered
 import { CallFlowError, claimKey, jsonReply, retryLaterReason, setMany } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
-import { dialsFarLeg, recordSilenceSeconds, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
+import {
+  dialsFarLeg,
+  loadTelnyxPlanning,
+  needsTelnyxPlanning,
+  recordSilenceSeconds,
+  telnyxPlanningLoaded,
+  type PlanCommandsOptions,
+  type TelnyxCommand,
+} from './plan-commands.js';
 
 const dayTtl = { ttlSeconds: 86_400 };
 /** Store key of a call's position record. */
@@ -370,6 +378,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         handle.planning.callerNumber = await store.get(callerNumberKey(call.callId));
       let commands: TelnyxCommand[];
       try {
+        // The commands of a transfer, queue, recording, conference or speech gather are a chunk, loaded once (see plan-commands.ts).
+        if (waiting && !telnyxPlanningLoaded() && needsTelnyxPlanning(waiting)) await loadTelnyxPlanning();
         commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

@@ -9,7 +9,6 @@ import {
   type CallEvents,
   type CallInfo,
   type Engine,
-  type Flow,
   type Logger,
   type Store,
 } from '@callflow/core';
@@ -20,6 +19,7 @@ import {
   continuationStates,
   dialsFarLeg,
   gatherPayload,
+  loadTelnyxPlanning,
   mediaCommand,
   pauseCommand,
   planCommands,
@@ -47,6 +47,7 @@ const kit = {
   dialStatusOf,
   continuationStates,
   planCommands,
+  loadTelnyxPlanning,
   dialsFarLeg,
   splitGatherPrompt,
   mediaCommand,
@@ -122,13 +123,16 @@ export function telnyxFeatures(parts: TelnyxHandlerParts) {
     speech: lazyFeature('speech', () => import('./telnyx-speech.js').then((chunk) => chunk.createSpeechFeature(context))),
     outbound: lazyFeature('outbound', () => import('./telnyx-outbound.js').then((chunk) => chunk.createOutboundFeature(context))),
   };
-  for (const feature of featuresOf(parts.engine.flow)) features[feature].get().catch(() => undefined);
+  const needed = featuresOf(parts.engine.flow);
+  for (const feature of needed) if (feature !== 'planning') features[feature].get().catch(() => undefined);
+  // The waiting steps' commands (plan-commands.ts), before the first turn that waits at one is planned.
+  if (needed.size > 0) loadTelnyxPlanning().catch(() => undefined);
   return features;
 }
 
-/** The chunks a flow's static steps need (a dynamic node's steps are known only when it runs). */
-function featuresOf(flow: Flow): Set<'transfer' | 'hold' | 'record' | 'speech'> {
-  const needed = new Set<'transfer' | 'hold' | 'record' | 'speech'>();
+/** The chunks a flow's static steps need (a dynamic node's steps are known only when it runs); each needs the planning chunk too. */
+function featuresOf(flow: Engine['flow']): Set<'transfer' | 'hold' | 'record' | 'speech' | 'planning'> {
+  const needed = new Set<'transfer' | 'hold' | 'record' | 'speech' | 'planning'>();
   for (const steps of Object.values(flow.nodes)) {
     if (typeof steps === 'function') continue;
     for (const step of steps) {
@@ -136,6 +140,7 @@ function featuresOf(flow: Flow): Set<'transfer' | 'hold' | 'record' | 'speech'> 
       else if (step.type === 'enqueue') needed.add('hold');
       else if (step.type === 'record') needed.add('record');
       else if (step.type === 'gather' && (step.input ?? 'dtmf') !== 'dtmf') needed.add('speech');
+      else if (step.type === 'conference') needed.add('planning');
     }
   }
   return needed;

@@ -13,6 +13,7 @@ import type { TelnyxFeatureContext } from './telnyx-features.js';
 export function createTransferFeature(context: TelnyxFeatureContext) {
   const { options, engine, store, logger, callEvents, delivery, standsAt, dialStatusOf, encodeClientState, commandIdOf } = context;
   const { splitGatherPrompt, mediaCommand, gatherPayload, speakSettings, continuationStates, planCommands, dialsFarLeg } = context;
+  const { loadTelnyxPlanning } = context;
 
   function farState(at: FarLegPosition, stage: FarLegStage, part = 0): string {
     return encodeClientState({ kind: 'far', callControlId: at.callerId, stage, part, sequence: at.sequence, token: at.token });
@@ -275,6 +276,7 @@ export function createTransferFeature(context: TelnyxFeatureContext) {
       const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
       const waitNode = turn.wait?.state.node;
       const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
+      if (turn.wait) await loadTelnyxPlanning();
       const commands = planCommands(turn, {
         continuations,
         seed: at,
