@@ -40,7 +40,6 @@ import type { TelnyxHandlerOptions } from './telnyx-provider.js';
 
 /** What the up-front code lends the chunks, the same for every handler. */
 const kit = {
-  CallFlowError,
   claimOnce,
   commandIdOf,
   encodeClientState,
