@@ -462,7 +462,7 @@ function escapeXml(text: string): string {
 function gatherCommand(step: GatherStep, state: CallState, clientState: string, warnings: string[], allowNative: boolean): TelnyxCommand {
   const native = allowNative ? nativeGatherRetries(step, state) : undefined;
   // A speech-only gather takes no keys: one key ends its DTMF gather at once and the handler starts the no-input timer again
-  // (see keyIgnored in telnyx-provider.ts), so a key does not hold the caller for an inter-digit timeout either.
+  // (see keyIgnored in telnyx-speech.ts), so a key does not hold the caller for an inter-digit timeout either.
   const { minimumDigits, maximumDigits } = step.input === 'speech' ? { minimumDigits: 1, maximumDigits: 1 } : digitBounds(step);
   const timeoutMillis = Math.round((step.timeoutSeconds ?? 5) * 1000);
   const common = {

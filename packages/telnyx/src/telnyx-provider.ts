@@ -132,7 +132,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       retryBudgetMs: options.commandRetryBudgetMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,
       waitUntil: options.waitUntil,
-      // Only flows with a dialled transfer (static nodes only: see dialCommands) pay the store write.
+      // Only flows with a dialled transfer (static nodes only: see dialCommands in telnyx-wait-commands.ts) pay the store write.
       remembersCaller: Object.values(engine.flow.nodes).some(
         (steps) => typeof steps !== 'function' && steps.some((step) => step.type === 'transfer' && dialsFarLeg(step)),
       ),
@@ -175,7 +175,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     }
 
     /**
-     * What a transcription or gather event means for the silence of a recording (see recordCommands in plan-commands.ts):
+     * What a transcription or gather event means for the silence of a recording (see recordCommands in telnyx-wait-commands.ts):
      * the caller started talking, finished an utterance, pressed a key, or the silence ran out.
      */
     function recordHeard(event: TelnyxEvent): 'speaking' | 'utterance' | 'key' | 'silence' | 'stopped' | undefined {
@@ -257,7 +257,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           },
         };
       }
-      // A transcription or silent gather at a recording is its silence timer (see recordCommands in plan-commands.ts).
+      // A transcription or silent gather at a recording is its silence timer (see recordCommands in telnyx-wait-commands.ts).
       const heard = state.kind === 'position' && answer.type === 'outcome' ? recordHeard(event) : undefined;
       if (!heard || answer.type !== 'outcome') return answer;
       return {

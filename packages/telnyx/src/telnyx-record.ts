@@ -4,7 +4,7 @@ import type { TelnyxCommand } from './plan-commands.js';
 import type { TelnyxFeatureContext } from './telnyx-features.js';
 
 // What a recording needs beside its commands (its finish key, and the silence timer callflow runs for it: see
-// recordCommands in plan-commands.ts), in a chunk of their own that a flow with a record step loads (when its handler is
+// recordCommands in telnyx-wait-commands.ts), in a chunk of their own that a flow with a record step loads (when its handler is
 // created; a dynamic node's at its first need). It imports no code: what it uses comes in `context` (telnyx-features.ts).
 
 /** What a transcription or gather event means for a recording's silence (see `recordHeard` in telnyx-provider.ts). */

@@ -188,7 +188,7 @@ export function createWaitCommands(kit: WaitCommandsKit) {
   }
 
   // provider: Telnyx queues play no music by themselves (https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls);
-  // the hold music and the flow's announcements start on call.enqueued (holdCommands), one play at a time.
+  // the hold music and the flow's announcements start on call.enqueued (holdCommands in telnyx-hold.ts), one play at a time.
   function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[], dynamicNode: boolean): TelnyxCommand[] {
     const commands: TelnyxCommand[] = [];
     if (dynamicNode) {
