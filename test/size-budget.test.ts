@@ -91,7 +91,7 @@ describe('size budget', () => {
     const { telnyx } = await adapterBundleSizes();
     // What only some flows run: the waiting steps' commands (record, transfer, enqueue, conference, speech), a transfer's
     // far leg and refusal, the hold loop, a recording's key and silence timer, a speech gather's timers, an outbound
-    // leg's first events (packages/telnyx/src/plan-commands.ts and telnyx-features.ts load them).
+    // leg's first events, a delivery's failure paths (plan-commands.ts, telnyx-features.ts and telnyx-delivery.ts load them).
     const chunkSources = [
       'telnyx-wait-commands.ts',
       'telnyx-transfer.ts',
@@ -99,6 +99,7 @@ describe('size budget', () => {
       'telnyx-record.ts',
       'telnyx-speech.ts',
       'telnyx-outbound.ts',
+      'telnyx-recovery.ts',
     ].map((file) => `packages/telnyx/src/${file}`);
     expect(
       telnyx.staticInputs.filter((input) => chunkSources.includes(input)),

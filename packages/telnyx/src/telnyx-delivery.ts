@@ -90,6 +90,19 @@ export interface TelnyxDeliveryOptions {
   ): Promise<TelnyxCommand[]>;
 }
 
+/** What the recovery chunk (telnyx-recovery.ts) uses of a delivery. */
+export interface TelnyxRecoveryContext {
+  options: TelnyxDeliveryOptions;
+  execute(callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport>;
+  positionAfter(commands: TelnyxCommand[], from: string | undefined): { head: TelnyxCommand[]; next: string };
+  encodePosition(record: { at: string; pending?: { from: string; commands: TelnyxCommand[] } }): string;
+  telnyxPositionKey(callId: string): string;
+  callerNumberKey(callId: string): string;
+  commandIdOf(callControlId: string, seed: string, index: number, action: string): string;
+  endedPrefix: string;
+  dayTtl: { ttlSeconds: number };
+}
+
 /** The move number of a position (`sequence token`). */
 function sequenceOf(position: string): number {
   return Number(position.slice(0, position.indexOf(' ')));
@@ -172,71 +185,53 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     return done ? 'done' : undefined;
   }
 
-  /**
-   * A transfer Telnyx refused, at `at` (the position the transfer waits at): the next turn runs as for a failed transfer.
-   * False when there is none to run or it failed to go out too (the caller then hears the apology).
-   */
+  let recoveryLoading: Promise<ReturnType<typeof import('./telnyx-recovery.js')['createRecovery']>> | undefined;
+
+  /** What only a failure needs (the turn after a refused transfer, the apology): a chunk of its own, loaded at the first failure. */
+  function recovery(): NonNullable<typeof recoveryLoading> {
+    recoveryLoading ??= import('./telnyx-recovery.js').then((chunk) =>
+      chunk.createRecovery({
+        options,
+        execute,
+        positionAfter,
+        encodePosition,
+        telnyxPositionKey,
+        callerNumberKey,
+        commandIdOf,
+        endedPrefix,
+        dayTtl,
+      }),
+    );
+    // A failed load is tried again at the next failure.
+    recoveryLoading.catch(() => (recoveryLoading = undefined));
+    return recoveryLoading;
+  }
+
+  /** The turn after a transfer Telnyx refused (see the recovery chunk); false, for the apology, when there is none. */
   async function transferFailed(call: CallInfo, at: string, reason: string): Promise<boolean> {
-    if (!options.refusedTransferCommands) return false;
-    let commands: TelnyxCommand[];
+    let loaded: Awaited<ReturnType<typeof recovery>>;
     try {
-      // The next route may dial a far leg itself too, presenting the caller's number.
-      const callerNumber = options.remembersCaller && call.from === undefined ? await store.get(callerNumberKey(call.callId)) : undefined;
-      commands = await options.refusedTransferCommands(call, at, reason, callerNumber);
-    } catch (error) {
-      logger.error(
-        `[callflow:telnyx] cannot plan the turn after a refused transfer: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          callId: call.callId,
-        },
-      );
+      loaded = await recovery();
+    } catch {
       return false;
     }
-    logger.warn(`[callflow:telnyx] ${reason}; the transfer failed, the flow goes on from it`, { callId: call.callId });
-    return (await sendApart(call, at, commands)).sent;
+    return loaded.transferFailed(call, at, reason);
   }
 
-  /**
-   * Sends a turn no event of its own moves the call to (the turn after a refused transfer, the apology) from position
-   * `from`, the record kept as `send` keeps it: sent true once it went out (or the call had ended meanwhile), false when
-   * a command was refused or is still failing; `next` is where the record says the call is.
-   */
-  async function sendApart(call: CallInfo, from: string, commands: TelnyxCommand[]): Promise<{ sent: boolean; next: string }> {
-    const key = telnyxPositionKey(call.callId);
-    const { head, next } = positionAfter(commands, from);
-    const raw = encodePosition({ at: next, pending: { from, commands: head } });
-    await store.set(key, raw, dayTtl);
-    const report = await execute(call.callId, head);
-    if (report.callEnded) await store.set(key, `${endedPrefix}${next}`, dayTtl);
-    else if (report.failed || report.retryLater) return { sent: false, next };
-    else await store.compareAndSet(key, raw, next, dayTtl);
-    return { sent: true, next };
-  }
-
-  /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */
+  /** The caller hears the apology, then the call ends (see the recovery chunk); hung up when even its code cannot load. Never silence. */
   async function apologize(call: CallInfo, from: string, unsent: TelnyxCommand[], reason: string): Promise<void> {
-    const key = telnyxPositionKey(call.callId);
-    const sequence = from === '' ? 0 : Number(from.slice(0, from.indexOf(' ')));
-    let commands: TelnyxCommand[] = [];
-    if (!(unsent.length === 1 && unsent[0]!.action === 'hangup')) {
-      try {
-        commands = await options.apologyCommands(call, reason, {
-          answer: unsent.some((command) => command.action === 'answer'),
-          seed: `apology ${from}`,
-          sequence: sequence + 2,
-        });
-      } catch (error) {
-        logger.error(`[callflow:telnyx] cannot plan the apology: ${error instanceof Error ? error.message : String(error)}`, {
-          callId: call.callId,
-        });
-      }
+    let loaded: Awaited<ReturnType<typeof recovery>>;
+    try {
+      loaded = await recovery();
+    } catch (error) {
+      logger.error(`[callflow:telnyx] cannot load the apology (${error instanceof Error ? error.message : String(error)}); hanging up`, {
+        callId: call.callId,
+      });
+      await store.set(telnyxPositionKey(call.callId), `${endedPrefix}${endedPrefix}${from}`, dayTtl);
+      await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
+      return;
     }
-    // No apology to play (the turn refused was the hang-up itself, or it could not be planned): straight to the hang-up.
-    const attempt = commands.length > 0 ? await sendApart(call, from, commands) : { sent: false, next: `${endedPrefix}${from}` };
-    if (attempt.sent) return;
-    logger.error('[callflow:telnyx] the apology could not be played either; hanging up', { callId: call.callId });
-    await store.set(key, `${endedPrefix}${attempt.next}`, dayTtl);
-    await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
+    return loaded.apologize(call, from, unsent, reason);
   }
 
   /** A redelivered event whose turn was planned and stored but maybe not fully sent: send it again. True when it was. */

@@ -87,13 +87,30 @@ describe('the Telnyx feature chunks in a bundle', () => {
   it('are files of their own that the main file only names in a dynamic import()', () => {
     const main = readFileSync(join(directory, 'index.js'), 'utf8');
     const files = readdirSync(directory);
-    for (const chunk of ['telnyx-wait-commands', 'telnyx-transfer', 'telnyx-hold', 'telnyx-record', 'telnyx-speech', 'telnyx-outbound']) {
+    for (const chunk of [
+      'telnyx-wait-commands',
+      'telnyx-transfer',
+      'telnyx-hold',
+      'telnyx-record',
+      'telnyx-speech',
+      'telnyx-outbound',
+      'telnyx-recovery',
+    ]) {
       const file = files.find((name) => name.startsWith(`${chunk}-`));
       expect(file, chunk).toBeDefined();
       expect(main).toContain(`import("./${file}")`);
     }
     // What the chunks hold is not in the main file (the bundle is not minified: functions keep their names).
-    for (const name of ['dialCommands', 'enqueueCommands', 'recordCommands', 'farLegEvent', 'holdBreak', 'recordSilence', 'outboundEvent'])
+    for (const name of [
+      'dialCommands',
+      'enqueueCommands',
+      'recordCommands',
+      'farLegEvent',
+      'holdBreak',
+      'recordSilence',
+      'outboundEvent',
+      'sendApart',
+    ])
       expect(main, name).not.toContain(`function ${name}(`);
   });
 
@@ -122,6 +139,40 @@ describe('the Telnyx feature chunks in a bundle', () => {
       { type: 'say', text: 'We could not connect you.' },
       { type: 'hangup', by: 'flow' },
     ]);
+  });
+
+  it('a command Telnyx refuses for good: the recovery chunk loads and the caller hears the apology', () => {
+    const out = run(`
+const m = await import('./index.js');
+const keys = await m.generateTelnyxKeyPair();
+const sent = [];
+// A Call Control API in-process that refuses the first play for good (422, a file it cannot fetch) and accepts the rest.
+const fetch = async (url, init) => {
+  const action = /\\/actions\\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+  sent.push(action === 'speak' ? 'speak: ' + JSON.parse(String(init.body)).payload : action);
+  const refused = action === 'playback_start' && sent.filter((name) => name === action).length === 1;
+  return new Response(refused ? '{"errors":[{"code":"90001","title":"Invalid audio_url"}]}' : '{"data":{"result":"ok"}}', {
+    status: refused ? 422 : 200,
+    headers: { 'content-type': 'application/json' },
+  });
+};
+const flow = m.defineFlow({ name: 'refused-play', start: 'main', nodes: { main: [m.play('https://audio.example.com/missing.mp3'), m.hangup()] } });
+const handler = m.createTelnyxHandler({
+  flow,
+  secret: 'chunk-secret-0123456789abcdef',
+  publicKey: keys.publicKey,
+  client: m.createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+  logger: { info() {}, warn() {}, error() {} },
+});
+const body = JSON.stringify({ data: { record_type: 'event', event_type: 'call.initiated', id: 'e1', occurred_at: new Date().toISOString(),
+  payload: { call_control_id: 'v3:refused', direction: 'incoming', from: '+15551230000', to: '+15559870000' } } });
+const reply = await handler(new Request('http://localhost/telnyx', { method: 'POST', body,
+  headers: { 'content-type': 'application/json', ...(await m.signTelnyxEvent(body, { privateKey: keys.privateKey })) } }));
+process.stdout.write(JSON.stringify({ status: reply.status, sent }));
+`);
+    // The apology is a speak whose end hangs up (its call.speak.ended, not sent here).
+    expect(out.status).toBe(200);
+    expect(out.sent).toEqual(['answer', 'playback_start', expect.stringMatching(/^speak: .*sorry/i)]);
   });
 
   it('planCommands on its own: a clear error before loadTelnyxPlanning() for a waiting transfer, the commands after it', () => {

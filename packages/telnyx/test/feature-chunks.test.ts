@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineFlow, enqueue, gather, hangup, say, toNodeListener, transfer } from '@callflow/core';
+import { defineFlow, enqueue, gather, hangup, play, say, toNodeListener, transfer } from '@callflow/core';
 import { createTelnyxEmulator, spoken } from '@callflow/testing';
 
 // The handler code only some flows need sits in chunks of its own (packages/telnyx/src/telnyx-features.ts): a handler
@@ -100,6 +100,58 @@ describe('Telnyx feature chunks from a cold module state', () => {
     } finally {
       await emulator.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a command refused for good while the recovery chunk cannot load: the call is hung up, never left in silence', async () => {
+    vi.doMock('../src/telnyx-recovery.js', () => {
+      throw new Error('chunk missing');
+    });
+    try {
+      const { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } = await import('../src/index.js');
+      const keys = await generateTelnyxKeyPair();
+      const sent: string[] = [];
+      // A Call Control API in-process that refuses the play for good (422) and accepts the rest.
+      const fetch = async (url: string | URL | Request) => {
+        const action = /\/actions\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+        sent.push(action);
+        const refused = action === 'playback_start';
+        return new Response(refused ? '{"errors":[{"code":"90001","title":"Invalid audio_url"}]}' : '{"data":{"result":"ok"}}', {
+          status: refused ? 422 : 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      };
+      const handler = createTelnyxHandler({
+        flow: defineFlow({
+          name: 'refused-play',
+          start: 'main',
+          nodes: { main: [play('https://audio.example.com/missing.mp3'), hangup()] },
+        }),
+        secret: 'cold-recovery-secret-0123456789',
+        publicKey: keys.publicKey,
+        client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      const body = JSON.stringify({
+        data: {
+          record_type: 'event',
+          event_type: 'call.initiated',
+          id: 'e1',
+          occurred_at: new Date().toISOString(),
+          payload: { call_control_id: 'v3:refused', direction: 'incoming', from: '+15551230000', to: '+15559870000' },
+        },
+      });
+      const reply = await handler(
+        new Request('http://localhost/telnyx', {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+        }),
+      );
+      expect(reply.status).toBe(200);
+      expect(sent).toEqual(['answer', 'playback_start', 'hangup']);
+    } finally {
+      vi.doUnmock('../src/telnyx-recovery.js');
     }
   });
 });
