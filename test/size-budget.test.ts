@@ -132,6 +132,39 @@ describe('size budget', () => {
     expect(vonage.lazyChunks.flatMap((chunk) => chunk.inputs)).toEqual(expect.arrayContaining(liveCallSources));
   });
 
+  it('keeps the Telnyx feature chunks off the handler path: a flow without the step never loads them', async () => {
+    const { telnyx } = await adapterBundleSizes();
+    // What only some flows run: the waiting steps' commands (record, transfer, enqueue, conference, speech), a transfer's
+    // far leg and refusal, the hold loop, a recording's key and silence timer, a speech gather's timers, an outbound
+    // leg's first events, a delivery's failure paths (plan-commands.ts, telnyx-features.ts and telnyx-delivery.ts load them).
+    const chunkSources = [
+      'telnyx-wait-commands.ts',
+      'telnyx-transfer.ts',
+      'telnyx-hold.ts',
+      'telnyx-record.ts',
+      'telnyx-speech.ts',
+      'telnyx-outbound.ts',
+      'telnyx-recovery.ts',
+    ].map((file) => `packages/telnyx/src/${file}`);
+    expect(
+      telnyx.staticInputs.filter((input) => chunkSources.includes(input)),
+      'feature chunks loaded up front',
+    ).toEqual([]);
+    for (const source of chunkSources) {
+      const chunk = telnyx.lazyChunks.find((lazy) => lazy.inputs.includes(source));
+      expect(chunk, `${source}: no lazy chunk`).toBeDefined();
+      // The chunk holds its own code only: what it uses from the up-front code comes in its context, not by an import
+      // that would make esbuild split what both share into another up-front file.
+      expect(
+        chunk!.inputs.filter((input) => telnyx.staticInputs.includes(input)),
+        source,
+      ).toEqual([]);
+      expect(chunk!.gzipped, `${source}: implausibly small`).toBeGreaterThan(300);
+    }
+    // The transcription languages only the waiting steps' commands read went with them.
+    expect(telnyx.staticInputs).not.toContain('packages/telnyx/src/call-control-bodies.ts');
+  });
+
   it(
     "keeps each budgeted package's npm tarball within its budget",
     async () => {

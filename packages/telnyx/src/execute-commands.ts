@@ -297,7 +297,7 @@ let conferenceChunk: Promise<typeof import('./telnyx-conference.js')> | undefine
  */
 function conferenceCommands(): Promise<typeof import('./telnyx-conference.js')> {
   conferenceChunk ??= import('./telnyx-conference.js').then((chunk) => {
-    chunk.provideConferenceKit({ CallFlowError, classify, sleep, roomKey, conferenceKey });
+    chunk.provideConferenceKit({ CallFlowError, classify, sleep, roomKey, conferenceKey, updateJson });
     return chunk;
   });
   // A failed load is tried again by the next conference command.
@@ -307,11 +307,5 @@ function conferenceCommands(): Promise<typeof import('./telnyx-conference.js')> 
 
 /** Forgets a room's name → id entry when Telnyx reports `conference.ended`, so the next caller creates a new room. */
 export async function forgetConference(store: Store, conferenceId: string): Promise<string | undefined> {
-  const room = await store.get(conferenceKey(conferenceId));
-  if (room === undefined) return undefined;
-  await updateJson<RoomRecord | null>(store, roomKey(room), (current) =>
-    current?.id === conferenceId ? undefined : (current ?? undefined),
-  );
-  await store.delete(conferenceKey(conferenceId));
-  return room;
+  return (await conferenceCommands()).forgetConference(store, conferenceId);
 }

@@ -1,4 +1,11 @@
-export { continuationStates, nativeGatherRetries, planCommands, splitGatherPrompt, telnyxVoice } from './plan-commands.js';
+export {
+  continuationStates,
+  loadTelnyxPlanning,
+  nativeGatherRetries,
+  planCommands,
+  splitGatherPrompt,
+  telnyxVoice,
+} from './plan-commands.js';
 export type {
   NativeGatherRetries,
   PlanCommandsOptions,

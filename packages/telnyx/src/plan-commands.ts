@@ -1,15 +1,6 @@
-import {
-  CallFlowError,
-  defaultHoldMusicUrl,
-  defaultRingbackUrl,
-  formatQueueAnnouncement,
-  queueAnnouncementDue,
-  queueAnnouncementOf,
-} from '@callflow/core';
+import { CallFlowError, defaultHoldMusicUrl, defaultRingbackUrl, queueAnnouncementOf } from '@callflow/core';
 import type {
   CallState,
-  ConferenceStep,
-  EnqueueStep,
   FlowDefaults,
   GatherStep,
   MediaStep,
@@ -19,6 +10,7 @@ import type {
   SayStep,
   TransferStep,
   Turn,
+  WaitingStep,
 } from '@callflow/core';
 import type {
   AnswerCallBody as ActionAnswerParams,
@@ -44,8 +36,8 @@ import type {
   DialCallBody,
   SendDtmfBody,
 } from './call-control-bodies.js';
-import { googleTranscriptionLanguages } from './call-control-bodies.js';
-import { commandIdOf, commandIdStem, encodeClientState, type FarLegStage } from './client-state.js';
+import { commandIdOf, commandIdStem, encodeClientState } from './client-state.js';
+import { linkedChunks } from './linked-chunks.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -124,8 +116,6 @@ export interface PlanCommandsOptions {
 
 const speakLimit = 3000;
 const ssmlBreakLimitSeconds = 10;
-/** The silence after each play of a queue's hold music when the flow has an escape key: Twilio's shortest <Gather timeout>. */
-const escapeGapSeconds = 1;
 const pauseVoice = 'AWS.Polly.Joanna';
 
 /** The states whose tokens `planCommands` needs, in order: each media step's `after`, then each gather prompt part played before the gather command. */
@@ -182,35 +172,12 @@ export function planCommands(turn: Turn, options: PlanCommandsOptions): { output
       case 'gather': {
         const { leading } = splitGatherPrompt(wait.step.prompt);
         for (const part of leading) commands.push(mediaCommand(part, position(options.continuations[nextToken++]!), warnings));
-        if ((wait.step.input ?? 'dtmf') !== 'dtmf') commands.push(transcriptionCommand(wait.step, state, warnings));
+        if ((wait.step.input ?? 'dtmf') !== 'dtmf') commands.push(waitCommands().transcriptionCommand(wait.step, state, warnings));
         commands.push(gatherCommand(wait.step, wait.state, state, warnings, options.nativeRetries ?? true));
         break;
       }
-      case 'record':
-        // provider: call.recording.saved carries no call_control_id (telnyx SDK webhooks.d.ts CallRecordingSaved), so its client_state names the leg.
-        commands.push(
-          ...recordCommands(wait.step, encodeClientState({ kind: 'position', callControlId, sequence, token: turn.token }), warnings),
-        );
-        break;
-      case 'transfer':
-        if (dialsFarLeg(wait.step))
-          commands.push(
-            ...dialCommands(wait.step, turn, {
-              sequence,
-              token: turn.token,
-              connectionId: options.connectionId,
-              callerNumber: options.callerNumber,
-              dynamicNode: options.dynamicNode ?? false,
-            }),
-          );
-        else commands.push(transferCommand(wait.step, state, callControlId, turn.token, sequence));
-        break;
-      case 'enqueue':
-        commands.push(...enqueueCommands(wait.step, state, warnings, options.dynamicNode ?? false));
-        break;
-      case 'conference':
-        commands.push(conferenceCommand(wait.step, state));
-        break;
+      default:
+        commands.push(...waitCommands().commandsOf(turn, wait.step, state, options, warnings, { sequence, token: turn.token }));
     }
   } else if (turn.ended) {
     commands.push({ action: 'hangup', body: {} });
@@ -385,7 +352,8 @@ const speakLanguages = new Set([
   'tr-TR',
 ]);
 
-function speakSettings(
+/** The speak voice, service level and language of a say (warnings for what Telnyx cannot speak). */
+export function speakSettings(
   say: Pick<SayStep, 'voice' | 'language'>,
   warnings: string[],
 ): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
@@ -400,7 +368,8 @@ function speakSettings(
   return settings;
 }
 
-function checkText(text: string, what: string): string {
+/** The text itself when Telnyx can speak it whole, else an `unsupported-step` error naming `what`. */
+export function checkText(text: string, what: string): string {
   if (text.length > speakLimit)
     throw new CallFlowError(
       'unsupported-step',
@@ -410,12 +379,13 @@ function checkText(text: string, what: string): string {
   return text;
 }
 
-function telnyxOptions(step: { providerOptions?: { telnyx?: Record<string, unknown> } }): Record<string, unknown> {
+/** The step's `providerOptions.telnyx`, or none. */
+export function telnyxOptions(step: { providerOptions?: { telnyx?: Record<string, unknown> } }): Record<string, unknown> {
   return step.providerOptions?.telnyx ?? {};
 }
 
 /** A command body with the step's `providerOptions.telnyx` over it; the body itself (freshly built by its caller) when there are none. */
-function withTelnyxOptions<Body extends object>(body: Body, step: { providerOptions?: { telnyx?: Record<string, unknown> } }): Body {
+export function withTelnyxOptions<Body extends object>(body: Body, step: { providerOptions?: { telnyx?: Record<string, unknown> } }): Body {
   const extra = step.providerOptions?.telnyx;
   return extra === undefined ? body : { ...body, ...extra };
 }
@@ -425,7 +395,8 @@ function loopOf(loop: number | undefined): ActionSpeakParams['loop'] | undefined
   return loop === 0 ? 'infinity' : Math.min(100, loop);
 }
 
-function mediaCommand(step: MediaStep, clientState: string, warnings: string[]): TelnyxCommand {
+/** The command that plays one media step, its `client_state` the position after it. */
+export function mediaCommand(step: MediaStep, clientState: string, warnings: string[]): TelnyxCommand {
   switch (step.type) {
     case 'say': {
       const body: ActionSpeakParams = {
@@ -450,7 +421,8 @@ function mediaCommand(step: MediaStep, clientState: string, warnings: string[]):
 }
 
 // provider: Telnyx has no pause command; emulated with SSML breaks in a speak (https://developers.telnyx.com/api-reference/call-commands/speak-text).
-function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
+/** A pause as a speak of SSML breaks (Telnyx has no pause command). */
+export function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
   let remaining = Math.max(0, step.seconds);
   let breaks = '';
   while (remaining > 0) {
@@ -471,41 +443,11 @@ function pauseCommand(step: PauseStep, clientState: string): TelnyxCommand {
   };
 }
 
-// provider: Call Control has no plain speech gather (gather_using_ai is an LLM agent), so speech is real-time transcription
-// (https://developers.telnyx.com/api-reference/call-commands/transcription-start): its final `call.transcription`
-// (https://developers.telnyx.com/api-reference/callbacks/transcription) is the utterance, matched to routes in core as on
-// Twilio and Vonage; the DTMF gather beside it plays the prompt and is the no-input timer (timeout → no input).
-function transcriptionCommand(step: GatherStep, clientState: string, warnings: string[]): TelnyxCommand {
-  const config: NonNullable<ActionStartTranscriptionParams['transcription_engine_config']> = {
-    transcription_engine: 'Google',
-    interim_results: true,
-  };
-  const language = step.speech?.language ?? step.prompt.find((media): media is SayStep => media.type === 'say')?.language;
-  if (language !== undefined) {
-    const base = language.toLowerCase().split('-')[0]!;
-    const code = base === 'he' ? 'iw' : base;
-    if ((googleTranscriptionLanguages as readonly string[]).includes(code))
-      config.language = code as (typeof googleTranscriptionLanguages)[number];
-    else warnings.push(`speech language '${language}' is not a Telnyx (Google) transcription language; recognising the default`);
-  }
-  if (step.speech?.hints?.length) config.hints = [...step.speech.hints];
-  if (step.speech?.endSilenceSeconds !== undefined)
-    warnings.push('speech.endSilenceSeconds: Telnyx transcription ends utterances by itself; the setting is not sent');
-  return {
-    action: 'transcription_start',
-    body: {
-      transcription_engine: 'Google',
-      transcription_engine_config: config,
-      transcription_tracks: 'inbound',
-      client_state: clientState,
-    },
-  };
-}
-
 // provider: gather_using_speak takes one payload, text or SSML (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak);
 // several says become SSML paragraphs, each spoken as its own utterance with a pause after it, as consecutive <Say>s and talks are
 // (<p>: https://docs.aws.amazon.com/polly/latest/dg/supportedtags.html), so the caller can still barge in over all of them.
-function gatherPayload(says: readonly SayStep[]): Pick<ActionGatherUsingSpeakParams, 'payload' | 'payload_type'> {
+/** The `payload` of a gather that speaks `says`: one text, or SSML paragraphs for several. */
+export function gatherPayload(says: readonly SayStep[]): Pick<ActionGatherUsingSpeakParams, 'payload' | 'payload_type'> {
   if (says.length === 1) return { payload: checkText(says[0]!.text, 'gather prompt') };
   return {
     payload: checkText(`<speak>${says.map((say) => `<p>${escapeXml(say.text)}</p>`).join('')}</speak>`, 'gather prompt'),
@@ -520,7 +462,7 @@ function escapeXml(text: string): string {
 function gatherCommand(step: GatherStep, state: CallState, clientState: string, warnings: string[], allowNative: boolean): TelnyxCommand {
   const native = allowNative ? nativeGatherRetries(step, state) : undefined;
   // A speech-only gather takes no keys: one key ends its DTMF gather at once and the handler starts the no-input timer again
-  // (see keyIgnored in telnyx-provider.ts), so a key does not hold the caller for an inter-digit timeout either.
+  // (see keyIgnored in telnyx-speech.ts), so a key does not hold the caller for an inter-digit timeout either.
   const { minimumDigits, maximumDigits } = step.input === 'speech' ? { minimumDigits: 1, maximumDigits: 1 } : digitBounds(step);
   const timeoutMillis = Math.round((step.timeoutSeconds ?? 5) * 1000);
   const common = {
@@ -569,75 +511,6 @@ export function silenceTimerBody(silenceSeconds: number, clientState: string): A
   return { initial_timeout_millis: Math.round(silenceSeconds * 1000), maximum_digits: 1, client_state: clientState };
 }
 
-// provider: Telnyx records have no end-on-key; the handler sends record_stop on call.dtmf.received with the finish key.
-// provider: record_start's own silence stop (timeout_secs) "only starts when the speech is detected" (telnyx SDK
-// resources/calls/actions.d.ts ActionStartRecordingParams.timeout_secs), so a caller who never speaks would be recorded until
-// max_length, where Twilio <Record timeout> and Vonage endOnSilence stop after the silence. callflow times the silence itself
-// instead: a real-time transcription (transcription_start, https://developers.telnyx.com/api-reference/call-commands/transcription-start)
-// says when the caller speaks (call.transcription, interim while they talk, final when an utterance ends), and a silent
-// `gather` is the timer (call.gather.ended status timeout after initial_timeout_millis): started with the recording and after
-// each utterance, stopped (gather_stop) when speech starts, and its timeout sends record_stop. timeout_secs is not sent:
-// "Call recording can not be started with 'timeout_secs' while the call is being transcribed" (https://developers.telnyx.com/api/errors/90053).
-// trim-silence, as Twilio's <Record trim> default, drops the silence the timer waited through.
-function recordCommands(step: RecordStep, clientState: string, warnings: string[]): TelnyxCommand[] {
-  const maxSeconds = step.maxSeconds ?? 120;
-  const silenceSeconds = recordSilenceSeconds(step);
-  const body: ActionStartRecordingParams = {
-    format: 'mp3',
-    channels: 'single',
-    play_beep: step.beep ?? true,
-    max_length: maxSeconds,
-    client_state: clientState,
-  };
-  if (silenceSeconds === undefined)
-    return [{ action: 'record_start', body: withTelnyxOptions(body, step), resumeOn: 'call.recording.saved' }];
-  warnings.push(
-    `record: the ${silenceSeconds} s silence stop is timed by callflow (transcription_start and a silent gather), since Telnyx's timeout_secs counts only after speech; the transcription is billed`,
-  );
-  return [
-    {
-      action: 'transcription_start',
-      body: {
-        transcription_engine: 'Google',
-        transcription_engine_config: { transcription_engine: 'Google', interim_results: true },
-        transcription_tracks: 'inbound',
-        client_state: clientState,
-      },
-    },
-    { action: 'record_start', body: { ...body, trim: 'trim-silence', ...telnyxOptions(step) } },
-    // All three carry the same client_state (the leg named, as call.recording.saved needs), whichever of them Telnyx echoes.
-    { action: 'gather', body: silenceTimerBody(silenceSeconds, clientState), resumeOn: 'call.recording.saved' },
-  ];
-}
-
-// provider: Telnyx transfer keeps the caller's leg up when the far leg fails; its call.hangup cause (client_state "peer") drives the fallback.
-function transferCommand(step: TransferStep, clientState: string, callControlId: string, token: string, sequence: number): TelnyxCommand {
-  const body: ActionTransferParams = {
-    to: typeof step.to === 'string' ? step.to : step.to.sip,
-    timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
-    target_leg_client_state: encodeClientState({ kind: 'peer', callControlId, sequence, token }),
-    client_state: clientState,
-  };
-  if (typeof step.to !== 'string') {
-    if (step.to.username !== undefined) body.sip_auth_username = step.to.username;
-    if (step.to.password !== undefined) body.sip_auth_password = step.to.password;
-  }
-  if (step.callerId !== undefined) body.from = step.callerId;
-  if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
-  // provider: audio_url is "played back when the transfer destination answers before bridging the call" (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.audio_url).
-  const whisper = step.whisper ?? [];
-  if (whisper.length === 1 && whisper[0]!.type === 'play') body.audio_url = whisper[0]!.url;
-  // provider: DTMF sent once the destination answers; 'w' is a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionTransferParams.send_digits_on_answer).
-  if (step.sendDigits !== undefined) body.send_digits_on_answer = step.sendDigits;
-  if (step.record) {
-    body.record = 'record-from-answer';
-    body.record_format = 'mp3';
-  }
-  // Keep the caller's leg after the bridge ends only when the flow goes on.
-  if (step.then !== undefined) body.park_after_unbridge = 'self';
-  return { action: 'transfer', body: withTelnyxOptions(body, step), resumeOn: 'call.hangup' };
-}
-
 /**
  * Whether a transfer is dialled and bridged by callflow instead of Telnyx's `transfer`: a screen, or a whisper other
  * than one play (transfer's `audio_url` is one file played once; it bridges as soon as the far leg answers).
@@ -656,278 +529,64 @@ export interface FarLegPosition {
   token: string;
 }
 
-// provider: Telnyx plays nothing to a caller whose far leg is dialled apart (no ringback: bridge's play_ringtone covers a
-// far leg not yet answered, not one hearing a whisper, telnyx SDK resources/calls/actions.d.ts ActionBridgeParams.play_ringtone),
-// so the caller hears callflow's ringback, looped (playback_start loop infinity), until the bridge or the fallback stops it:
-// the ringing a caller hears on Twilio (<Dial>) and Vonage (onAnswer.ringbackTone) while the called party is screened.
-// provider: dial with link_to shares the caller's session; bridge_intent takes the caller's number as `from`
-// (telnyx SDK resources/calls/calls.d.ts CallDialParams.link_to, bridge_intent); its call.hangup ends the transfer.
-function dialCommands(
-  step: TransferStep,
-  turn: Turn,
-  at: { sequence: number; token: string; connectionId: string | undefined; callerNumber: string | undefined; dynamicNode: boolean },
-): TelnyxCommand[] {
-  const node = turn.wait!.state.node;
-  const callerId = turn.call.callId;
-  if (at.dynamicNode)
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node}: a screened or spoken-whisper transfer on Telnyx must be in a static node (the far leg's events read the step again, which a dynamic node does not keep)`,
-      { provider: 'telnyx', node },
-    );
-  if (!at.connectionId)
-    throw new CallFlowError(
-      'invalid-options',
-      `${node}: a screened or spoken-whisper transfer on Telnyx dials the called party itself (calls.dial); set the handler's connectionId (the Call Control application id)`,
-      { provider: 'telnyx', node },
-    );
-  const from = step.callerId ?? turn.call.from ?? at.callerNumber;
-  if (from === undefined)
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node}: the caller's number is not known here; set transfer.callerId (a number on the Telnyx account) for a screened transfer`,
-      { provider: 'telnyx', node },
-    );
-  const ringback: TelnyxCommand = {
-    action: 'playback_start',
-    body: {
-      audio_url: defaultRingbackUrl,
-      loop: 'infinity',
-      client_state: encodeClientState({ kind: 'hold', segment: 0, sequence: at.sequence, token: at.token }),
+/** What the waiting steps' chunk (telnyx-wait-commands.ts) uses from here and from core. */
+export type WaitCommandsKit = typeof waitCommandsKit;
+
+const waitCommandsKit = {
+  CallFlowError,
+  encodeClientState,
+  withTelnyxOptions,
+  telnyxOptions,
+  recordSilenceSeconds,
+  silenceTimerBody,
+  dialsFarLeg,
+  defaultRingbackUrl,
+  defaultHoldMusicUrl,
+  queueAnnouncementOf,
+};
+
+type WaitCommands = ReturnType<typeof import('./telnyx-wait-commands.js')['createWaitCommands']>;
+let waitCommandsLoaded: WaitCommands | undefined;
+let waitCommandsLoading: Promise<WaitCommands> | undefined;
+
+/**
+ * Loads the commands of the waiting steps only some flows have (record, transfer, enqueue, conference, a speech gather),
+ * a chunk of their own; once. A handler loads it itself; call it before `planCommands` on a runtime without Node's
+ * `require` (a Worker, a browser) when the turn may wait at one of those steps.
+ */
+export function loadTelnyxPlanning(): Promise<void> {
+  waitCommandsLoading ??= import('./telnyx-wait-commands.js').then(
+    (chunk) => (waitCommandsLoaded ??= chunk.createWaitCommands(waitCommandsKit)),
+    (error: unknown) => {
+      waitCommandsLoading = undefined;
+      throw new CallFlowError(
+        'missing-package',
+        `the Telnyx planning chunk did not load: ${error instanceof Error ? error.message : String(error)}`,
+        { provider: 'telnyx', cause: error },
+      );
     },
-  };
-  const body: DialCallBody = {
-    connection_id: at.connectionId,
-    to: typeof step.to === 'string' ? step.to : step.to.sip,
-    from,
-    link_to: callerId,
-    timeout_secs: Math.min(600, Math.max(5, Math.round(step.ringSeconds ?? 30))),
-    client_state: encodeClientState({
-      kind: 'far',
-      callControlId: callerId,
-      stage: 'dial',
-      part: 0,
-      sequence: at.sequence,
-      token: at.token,
-    }),
-  };
-  if (step.callerId === undefined) body.bridge_intent = true;
-  // provider: detect sends call.machine.detection.ended (human, machine, not_sure) once the far leg answers (telnyx SDK
-  // resources/calls/calls.d.ts CallDialParams.answering_machine_detection): a screened transfer waits for it, so a
-  // voicemail is hung up before it records the whisper, and counts as no answer.
-  if (step.screen) body.answering_machine_detection = 'detect';
-  if (typeof step.to !== 'string') {
-    if (step.to.username !== undefined) body.sip_auth_username = step.to.username;
-    if (step.to.password !== undefined) body.sip_auth_password = step.to.password;
-  }
-  if (step.maxSeconds !== undefined) body.time_limit_secs = step.maxSeconds;
-  return [ringback, { action: 'dial', body: withTelnyxOptions(body, step), resumeOn: 'call.hangup' }];
+  );
+  return waitCommandsLoading.then(() => undefined);
 }
 
-function farState(at: FarLegPosition, stage: FarLegStage, part = 0): string {
-  return encodeClientState({ kind: 'far', callControlId: at.callerId, stage, part, sequence: at.sequence, token: at.token });
+/** Whether the chunk `loadTelnyxPlanning` loads is loaded (or linked). */
+export function telnyxPlanningLoaded(): boolean {
+  return waitCommandsLoaded !== undefined || linkedChunks.waitCommands !== undefined;
 }
 
-function withFarCommandIds(commands: TelnyxCommand[], farId: string, at: FarLegPosition, what: string): TelnyxCommand[] {
-  commands.forEach((command, index) => {
-    delete command.resumeOn;
-    (command.body as { command_id?: string }).command_id = commandIdOf(farId, `${at.sequence} ${at.token} ${what}`, index, command.action);
-  });
-  return commands;
+/** Whether a waiting step's commands are in the chunk `loadTelnyxPlanning` loads. */
+export function needsTelnyxPlanning(step: WaitingStep): boolean {
+  return step.type !== 'gather' || (step.input ?? 'dtmf') !== 'dtmf';
 }
 
-/**
- * The next command for a dialled transfer's far leg, pure: part `part` of what it hears before the screen (the whisper,
- * then the screening prompt's leading parts), one at a time (`client_state` stage `prompt`, whose end asks for the next);
- * after the last, the screening prompt's one-key gather (stage `screen`), or, without a screen, `bridge: true`.
- * @example farLegCommands(step, farId, { callerId, sequence, token }, 0) // on the far leg's call.answered
- */
-export function farLegCommands(
-  step: TransferStep,
-  farId: string,
-  at: FarLegPosition,
-  part: number,
-): { output: TelnyxCommand[]; warnings: string[]; bridge: boolean } {
-  const warnings: string[] = [];
-  const { leading, own } = step.screen ? splitGatherPrompt(step.screen.prompt) : { leading: [], own: { type: 'none' as const } };
-  const parts = [...(step.whisper ?? []), ...leading];
-  if (part < parts.length) {
-    const command = mediaCommand(parts[part]!, farState(at, 'prompt', part), warnings);
-    return { output: withFarCommandIds([command], farId, at, `part ${part}`), warnings, bridge: false };
-  }
-  if (!step.screen) return { output: [], warnings, bridge: true };
-  const timeoutMillis = Math.round((step.screen.timeoutSeconds ?? 5) * 1000);
-  // One key, any key: the accept key bridges, another declines (as Twilio's numDigits 1 and Vonage's maxDigits 1).
-  const common = {
-    minimum_digits: 1,
-    maximum_digits: 1,
-    timeout_millis: timeoutMillis,
-    valid_digits: '0123456789*#',
-    client_state: farState(at, 'screen'),
-  };
-  let command: TelnyxCommand;
-  if (own.type === 'speak')
-    command = {
-      action: 'gather_using_speak',
-      body: { ...gatherPayload(own.says), ...speakSettings(own.says[0]!, warnings), ...common, maximum_tries: 1 },
-    };
-  else if (own.type === 'audio') command = { action: 'gather_using_audio', body: { audio_url: own.play.url, ...common, maximum_tries: 1 } };
-  else {
-    const { timeout_millis: _timeout, ...rest } = common;
-    command = { action: 'gather', body: { ...rest, initial_timeout_millis: timeoutMillis } };
-  }
-  return { output: withFarCommandIds([command], farId, at, 'screen'), warnings, bridge: false };
-}
-
-/**
- * The commands that connect an accepted far leg, pure: on the caller's leg stop the ringback and bridge (parked
- * after the bridge when the flow goes on); on the far leg the transfer's DTMF once bridged.
- */
-export function farLegBridgeCommands(
-  step: TransferStep,
-  farId: string,
-  at: FarLegPosition,
-): { caller: TelnyxCommand[]; far: TelnyxCommand[] } {
-  const bridge: BridgeCallBody = { call_control_id_to_bridge_with: farId };
-  // Keep the caller's leg after the bridge ends only when the flow goes on.
-  if (step.then !== undefined) bridge.park_after_unbridge = 'self';
-  if (step.record) {
-    bridge.record = 'record-from-answer';
-    bridge.record_format = 'mp3';
-  }
-  const caller: TelnyxCommand[] = [
-    { action: 'playback_stop', body: { stop: 'all' } },
-    { action: 'bridge', body: bridge },
-  ];
-  caller.forEach((command, index) => {
-    (command.body as { command_id?: string }).command_id = commandIdOf(
-      at.callerId,
-      `${at.sequence} ${at.token} bridge`,
-      index,
-      command.action,
-    );
-  });
-  // provider: send_dtmf plays digits on the leg, 'w' a 0.5 s pause (telnyx SDK resources/calls/actions.d.ts ActionSendDtmfParams.digits).
-  const far: TelnyxCommand[] = step.sendDigits === undefined ? [] : [{ action: 'send_dtmf', body: { digits: step.sendDigits } }];
-  return { caller, far: withFarCommandIds(far, farId, at, 'bridged') };
-}
-
-/** The command that ends a far leg that declined, stayed silent at the screen, or is no longer wanted (stage `declined`: no answer). */
-export function farLegHangupCommands(farId: string, at: FarLegPosition): TelnyxCommand[] {
-  return withFarCommandIds([{ action: 'hangup', body: { client_state: farState(at, 'declined') } }], farId, at, 'declined');
-}
-
-// provider: Telnyx queues play no music by themselves (https://developers.telnyx.com/docs/voice/programmable-voice/queueing-calls);
-// the hold music and the flow's announcements start on call.enqueued (holdCommands), one play at a time.
-function enqueueCommands(step: EnqueueStep, clientState: string, warnings: string[], dynamicNode: boolean): TelnyxCommand[] {
-  const commands: TelnyxCommand[] = [];
-  if (dynamicNode) {
-    // The breaks in the music need the step, which a dynamic node does not keep: loop the music instead.
-    commands.push({
-      action: 'playback_start',
-      body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, loop: 'infinity', client_state: clientState },
-    });
-    if (queueAnnouncementOf(step))
-      warnings.push(`enqueue '${step.queue}': in a dynamic node the place is not announced on Telnyx (put the enqueue in a static node)`);
-  }
-  const body: ActionEnqueueParams = { queue_name: step.queue, client_state: clientState };
-  if (step.maxWaitSeconds !== undefined) body.max_wait_time_secs = step.maxWaitSeconds;
-  commands.push({ action: 'enqueue', body: withTelnyxOptions(body, step), resumeOn: 'call.dequeued' });
-  return commands;
-}
-
-/** What the hold music's next play needs to know: which play it is, and what Telnyx reports about the wait. */
-export interface HoldSegment {
-  /** Which play of the hold music comes next, from 1. */
-  segment: number;
-  /** The queue wait at the last announcement; absent before the first. */
-  lastAnnouncedSeconds?: number;
-  /** `current_position` of call.enqueued, or `queue_position` of GET /queues/{name}/calls/{id}; absent when unknown. */
-  position?: number;
-  /** `queue_avg_wait_time_secs` of call.enqueued, or `average_wait_time_secs` of GET /queues/{name}. */
-  averageWaitSeconds?: number;
-  /** `wait_time_secs` of GET /queues/{name}/calls/{id}; 0 on entry. */
-  waitedSeconds: number;
-}
-
-/**
- * The commands of one break in the hold music of a queued caller: the flow's announcement when it is due, then one play
- * of the hold music, whose call.playback.ended is the next break. Pure; `client_state` marks both as the hold (kind `hold`).
- * @example holdCommands(step, { segment: 1, position: 2, waitedSeconds: 0 }, { sequence: 3, token, callControlId })
- */
-export function holdCommands(
-  step: EnqueueStep,
-  hold: HoldSegment,
-  at: { sequence: number; token: string; callControlId: string },
-): TelnyxCommand[] {
-  const announcement = queueAnnouncementOf(step);
-  let announcedAt = hold.lastAnnouncedSeconds;
-  const commands: TelnyxCommand[] = [];
-  // With an escape key the previous play is followed by the second of silence (queued with it), so this break comes after it.
-  const waitedSeconds = hold.waitedSeconds + (step.escape && hold.segment > 1 ? escapeGapSeconds : 0);
-  const due =
-    announcement !== undefined &&
-    hold.position !== undefined &&
-    hold.position > 0 &&
-    queueAnnouncementDue(waitedSeconds, announcedAt, announcement.everySeconds);
-  if (due) announcedAt = waitedSeconds;
-  const clientState = encodeClientState({
-    kind: 'hold',
-    segment: hold.segment,
-    ...(announcedAt === undefined ? {} : { announcedAt }),
-    sequence: at.sequence,
-    token: at.token,
-  });
-  if (due) {
-    const payload = formatQueueAnnouncement(announcement!.template, {
-      position: hold.position!,
-      averageWaitSeconds: hold.averageWaitSeconds,
-    });
-    commands.push({
-      action: 'speak',
-      body: { payload: checkText(payload, 'queue announcement'), ...telnyxVoice(undefined), client_state: clientState },
-    });
-  }
-  // One play, not loop 'infinity': its call.playback.ended is where the next announcement may go.
-  commands.push({ action: 'playback_start', body: { audio_url: step.holdMusic ?? defaultHoldMusicUrl, client_state: clientState } });
-  // provider: Twilio waits its <Gather timeout> (1 s, the shortest) after each play and Vonage its input timeOut (1 s) before the
-  // next; Telnyx hears a key any time (call.dtmf.received), so the same second of silence is a speak of one SSML break (see pauseCommand).
-  if (step.escape) {
-    const { action, body } = pauseCommand({ type: 'pause', seconds: escapeGapSeconds }, clientState);
-    commands.push({ action, body } as TelnyxCommand);
-  }
-  const seed = `${at.sequence} ${at.token} hold ${hold.segment}`;
-  commands.forEach((command, index) => {
-    (command.body as { command_id?: string }).command_id = commandIdOf(at.callControlId, seed, index, command.action);
-  });
-  return commands;
-}
-
-// provider: Telnyx joins conferences by id, so the first caller creates the room and its id is kept under the name in the Store.
-// `muted` reaches the creator by the mute action after create (the executor); `endOnExit` is not join's end_conference_on_exit,
-// which hangs the others up, but callflow making them leave when this caller's conference.participant.left comes (the handler).
-function conferenceCommand(step: ConferenceStep, clientState: string): TelnyxCommand {
-  const beep = step.beep === true ? ('always' as const) : ('never' as const);
-  const startOnEnter = step.startOnEnter ?? true;
-  const create: TelnyxConferenceBody['create'] = {
-    name: step.room,
-    beep_enabled: beep,
-    // With hold music the room waits, playing it, until a second caller starts it.
-    start_conference_on_create: step.holdMusic ? false : startOnEnter,
-    client_state: clientState,
-  };
-  if (step.holdMusic) create.hold_audio_url = step.holdMusic;
-  if (step.maxParticipants !== undefined) create.max_participants = Math.min(800, Math.max(2, step.maxParticipants));
-  const join: TelnyxConferenceBody['join'] = {
-    beep_enabled: beep,
-    start_conference_on_enter: startOnEnter,
-    mute: step.muted ?? false,
-    client_state: clientState,
-  };
-  if (step.holdMusic) join.hold_audio_url = step.holdMusic;
-  return {
-    action: 'conference_join_or_create',
-    body: { room: step.room, create: { ...create, ...telnyxOptions(step) }, join },
-    resumeOn: 'conference.participant.left',
-  };
+/** The waiting steps' commands: loaded, or linked where callflow runs from source or as the CommonJS build (Node). */
+function waitCommands(): WaitCommands {
+  if (waitCommandsLoaded) return waitCommandsLoaded;
+  const linked = linkedChunks.waitCommands;
+  if (linked) return (waitCommandsLoaded = linked.createWaitCommands(waitCommandsKit));
+  throw new CallFlowError(
+    'missing-package',
+    'the commands of a record, transfer, enqueue, conference or speech gather step are a chunk of their own on this runtime: call `await loadTelnyxPlanning()` once before planCommands',
+    { provider: 'telnyx' },
+  );
 }

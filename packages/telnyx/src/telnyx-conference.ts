@@ -1,4 +1,4 @@
-import type { CallFlowError as CallFlowErrorClass } from '@callflow/core';
+import type { CallFlowError as CallFlowErrorClass, Store, updateJson as updateJsonFunction } from '@callflow/core';
 import type { ErrorKind, ExecuteCommandsOptions, RoomRecord, TelnyxRequestOptions } from './execute-commands.js';
 import type { TelnyxConferenceBody } from './plan-commands.js';
 
@@ -14,6 +14,7 @@ export interface ConferenceKit {
   sleep(ms: number): Promise<unknown>;
   roomKey(room: string): string;
   conferenceKey(id: string): string;
+  updateJson: typeof updateJsonFunction;
 }
 
 let CallFlowError: ConferenceKit['CallFlowError'];
@@ -21,10 +22,11 @@ let classify: ConferenceKit['classify'];
 let sleep: ConferenceKit['sleep'];
 let roomKey: ConferenceKit['roomKey'];
 let conferenceKey: ConferenceKit['conferenceKey'];
+let updateJson: ConferenceKit['updateJson'];
 
 /** Hands the chunk what it uses; called once, when execute-commands.ts loads it. */
 export function provideConferenceKit(kit: ConferenceKit): void {
-  ({ CallFlowError, classify, sleep, roomKey, conferenceKey } = kit);
+  ({ CallFlowError, classify, sleep, roomKey, conferenceKey, updateJson } = kit);
 }
 
 /** A conference command callflow cannot do without: the client in use lacks it. */
@@ -154,4 +156,15 @@ export async function joinOrCreate(
   throw new CallFlowError('store-unavailable', `conference '${body.room}' is still being created by another call after 10 s`, {
     provider: 'telnyx',
   });
+}
+
+/** Forgets a room's name → id entry when Telnyx reports `conference.ended`, so the next caller creates a new room. */
+export async function forgetConference(store: Store, conferenceId: string): Promise<string | undefined> {
+  const room = await store.get(conferenceKey(conferenceId));
+  if (room === undefined) return undefined;
+  await updateJson<RoomRecord | null>(store, roomKey(room), (current) =>
+    current?.id === conferenceId ? undefined : (current ?? undefined),
+  );
+  await store.delete(conferenceKey(conferenceId));
+  return room;
 }

@@ -2,7 +2,15 @@ import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered
 import { CallFlowError, claimKey, jsonReply, retryLaterReason, setMany } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
-import { dialsFarLeg, recordSilenceSeconds, type PlanCommandsOptions, type TelnyxCommand } from './plan-commands.js';
+import {
+  dialsFarLeg,
+  loadTelnyxPlanning,
+  needsTelnyxPlanning,
+  recordSilenceSeconds,
+  telnyxPlanningLoaded,
+  type PlanCommandsOptions,
+  type TelnyxCommand,
+} from './plan-commands.js';
 
 const dayTtl = { ttlSeconds: 86_400 };
 /** Store key of a call's position record. */
@@ -80,6 +88,19 @@ export interface TelnyxDeliveryOptions {
     reason: string,
     planning: Pick<PlanCommandsOptions, 'answer' | 'seed' | 'sequence'>,
   ): Promise<TelnyxCommand[]>;
+}
+
+/** What the recovery chunk (telnyx-recovery.ts) uses of a delivery. */
+export interface TelnyxRecoveryContext {
+  options: TelnyxDeliveryOptions;
+  execute(callId: string, commands: TelnyxCommand[]): Promise<ExecutionReport>;
+  positionAfter(commands: TelnyxCommand[], from: string | undefined): { head: TelnyxCommand[]; next: string };
+  encodePosition(record: { at: string; pending?: { from: string; commands: TelnyxCommand[] } }): string;
+  telnyxPositionKey(callId: string): string;
+  callerNumberKey(callId: string): string;
+  commandIdOf(callControlId: string, seed: string, index: number, action: string): string;
+  endedPrefix: string;
+  dayTtl: { ttlSeconds: number };
 }
 
 /** The move number of a position (`sequence token`). */
@@ -164,71 +185,53 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     return done ? 'done' : undefined;
   }
 
-  /**
-   * A transfer Telnyx refused, at `at` (the position the transfer waits at): the next turn runs as for a failed transfer.
-   * False when there is none to run or it failed to go out too (the caller then hears the apology).
-   */
-  async function transferFailed(call: CallInfo, at: string, reason: string): Promise<boolean> {
-    if (!options.refusedTransferCommands) return false;
-    let commands: TelnyxCommand[];
-    try {
-      // The next route may dial a far leg itself too, presenting the caller's number.
-      const callerNumber = options.remembersCaller && call.from === undefined ? await store.get(callerNumberKey(call.callId)) : undefined;
-      commands = await options.refusedTransferCommands(call, at, reason, callerNumber);
-    } catch (error) {
-      logger.error(
-        `[callflow:telnyx] cannot plan the turn after a refused transfer: ${error instanceof Error ? error.message : String(error)}`,
-        {
-          callId: call.callId,
-        },
-      );
-      return false;
-    }
-    logger.warn(`[callflow:telnyx] ${reason}; the transfer failed, the flow goes on from it`, { callId: call.callId });
-    const key = telnyxPositionKey(call.callId);
-    const { head, next } = positionAfter(commands, at);
-    const raw = encodePosition({ at: next, pending: { from: at, commands: head } });
-    await store.set(key, raw, dayTtl);
-    const report = await execute(call.callId, head);
-    if (report.callEnded) {
-      await store.set(key, `${endedPrefix}${next}`, dayTtl);
-      return true;
-    }
-    if (report.failed || report.retryLater) return false;
-    await store.compareAndSet(key, raw, next, dayTtl);
-    return true;
+  let recoveryLoading: Promise<ReturnType<typeof import('./telnyx-recovery.js')['createRecovery']>> | undefined;
+
+  /** What only a failure needs (the turn after a refused transfer, the apology): a chunk of its own, loaded at the first failure. */
+  function recovery(): NonNullable<typeof recoveryLoading> {
+    recoveryLoading ??= import('./telnyx-recovery.js').then((chunk) =>
+      chunk.createRecovery({
+        options,
+        execute,
+        positionAfter,
+        encodePosition,
+        telnyxPositionKey,
+        callerNumberKey,
+        commandIdOf,
+        endedPrefix,
+        dayTtl,
+      }),
+    );
+    // A failed load is tried again at the next failure.
+    recoveryLoading.catch(() => (recoveryLoading = undefined));
+    return recoveryLoading;
   }
 
-  /** The caller hears the apology, then the call ends; if even that is refused, the call is hung up. Never silence. */
-  async function apologize(call: CallInfo, from: string, unsent: TelnyxCommand[], reason: string): Promise<void> {
-    const key = telnyxPositionKey(call.callId);
-    const sequence = from === '' ? 0 : Number(from.slice(0, from.indexOf(' ')));
-    let commands: TelnyxCommand[] = [];
-    if (!(unsent.length === 1 && unsent[0]!.action === 'hangup')) {
-      try {
-        commands = await options.apologyCommands(call, reason, {
-          answer: unsent.some((command) => command.action === 'answer'),
-          seed: `apology ${from}`,
-          sequence: sequence + 2,
-        });
-      } catch (error) {
-        logger.error(`[callflow:telnyx] cannot plan the apology: ${error instanceof Error ? error.message : String(error)}`, {
-          callId: call.callId,
-        });
-      }
+  /** The turn after a transfer Telnyx refused (see the recovery chunk); false, for the apology, when there is none. */
+  async function transferFailed(call: CallInfo, at: string, reason: string): Promise<boolean> {
+    let loaded: Awaited<ReturnType<typeof recovery>>;
+    try {
+      loaded = await recovery();
+    } catch {
+      return false;
     }
-    const { head, next } = positionAfter(commands, from);
-    const raw = encodePosition({ at: next, pending: { from, commands: head } });
-    await store.set(key, raw, dayTtl);
-    const report =
-      commands.length > 0
-        ? await execute(call.callId, head)
-        : ({ sent: [], requests: 0, failed: { index: 0, action: 'apology', message: 'no apology' } } satisfies ExecutionReport);
-    if (report.callEnded) return void (await store.set(key, `${endedPrefix}${next}`, dayTtl));
-    if (!report.failed && !report.retryLater) return void (await store.compareAndSet(key, raw, next, dayTtl));
-    logger.error('[callflow:telnyx] the apology could not be played either; hanging up', { callId: call.callId });
-    await store.set(key, `${endedPrefix}${next}`, dayTtl);
-    await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
+    return loaded.transferFailed(call, at, reason);
+  }
+
+  /** The caller hears the apology, then the call ends (see the recovery chunk); hung up when even its code cannot load. Never silence. */
+  async function apologize(call: CallInfo, from: string, unsent: TelnyxCommand[], reason: string): Promise<void> {
+    let loaded: Awaited<ReturnType<typeof recovery>>;
+    try {
+      loaded = await recovery();
+    } catch (error) {
+      logger.error(`[callflow:telnyx] cannot load the apology (${error instanceof Error ? error.message : String(error)}); hanging up`, {
+        callId: call.callId,
+      });
+      await store.set(telnyxPositionKey(call.callId), `${endedPrefix}${endedPrefix}${from}`, dayTtl);
+      await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
+      return;
+    }
+    return loaded.apologize(call, from, unsent, reason);
   }
 
   /** A redelivered event whose turn was planned and stored but maybe not fully sent: send it again. True when it was. */
@@ -370,6 +373,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         handle.planning.callerNumber = await store.get(callerNumberKey(call.callId));
       let commands: TelnyxCommand[];
       try {
+        // The commands of a transfer, queue, recording, conference or speech gather are a chunk, loaded once (see plan-commands.ts).
+        if (waiting && !telnyxPlanningLoaded() && needsTelnyxPlanning(waiting)) await loadTelnyxPlanning();
         commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);

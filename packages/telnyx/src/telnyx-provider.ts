@@ -1,45 +1,32 @@
 import {
   CallFlowError,
-  claimOnce,
-  type AnsweredBy,
   type CallEventReport,
   type CallInfo,
   type CallPosition,
-  type EnqueueStep,
-  type GatherStep,
-  type Outcome,
-  type TransferStep,
   type Provider,
   type ProviderHandlerOptions,
   type RawWebhook,
   type WebhookEvent,
 } from '@callflow/core';
-import { commandIdOf, encodeClientState, type ClientState } from './client-state.js';
+import { commandIdOf, type ClientState } from './client-state.js';
 import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
 import { forgetConference, type TelnyxClient } from './execute-commands.js';
 import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.js';
 import {
   continuationStates,
   dialsFarLeg,
-  farLegCommands,
-  farLegBridgeCommands,
-  farLegHangupCommands,
-  holdCommands,
   nativeGatherRetries,
   planCommands,
-  recordSilenceSeconds,
-  silenceTimerBody,
-  type FarLegPosition,
-  type HoldSegment,
   type PlanCommandsOptions,
   type TelnyxCommand,
 } from './plan-commands.js';
 import { telnyxCapabilities } from './telnyx-capabilities.js';
+import { telnyxFeatures } from './telnyx-features.js';
 import { createTelnyxDelivery, telnyxPositionKey, type TelnyxHandle } from './telnyx-delivery.js';
 import { checkTelnyxSignature, telnyxSignatureHeader, telnyxTimestampHeader } from './verify-telnyx-signature.js';
 
 /** How long callflow waits for the final transcription once the caller has started speaking. */
-const speechWatchdogMillis = 60_000;
+const _speechWatchdogMillis = 60_000;
 
 /** Options of the Telnyx handler. */
 export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
@@ -145,7 +132,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       retryBudgetMs: options.commandRetryBudgetMs,
       leaseSeconds: options.eventLeaseSeconds ?? 5,
       waitUntil: options.waitUntil,
-      // Only flows with a dialled transfer (static nodes only: see dialCommands) pay the store write.
+      // Only flows with a dialled transfer (static nodes only: see dialCommands in telnyx-wait-commands.ts) pay the store write.
       remembersCaller: Object.values(engine.flow.nodes).some(
         (steps) => typeof steps !== 'function' && steps.some((step) => step.type === 'transfer' && dialsFarLeg(step)),
       ),
@@ -157,41 +144,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           return false;
         }
       },
-      async refusedTransferCommands(call, at, reason, callerNumber) {
-        // provider: a refused transfer or dial is a 4xx answer (https://developers.telnyx.com/development/api-fundamentals/api-errors:
-        // 10002 "Invalid phone number", 10016 "+E.164 format"); no call.hangup follows, so the flow resumes here, as failed.
-        const space = at.indexOf(' ');
-        const sequence = Number(at.slice(0, space));
-        const position = await engine.inspect(at.slice(space + 1), call);
-        const outcome = { type: 'dial', status: 'failed', raw: reason } as const;
-        // What the pipeline does with a failed transfer's event, done here since no event comes: the transfer-ended report
-        // (once per position, the key any transfer's report uses) and, when the next turn hangs up, the flow's end. (A
-        // transfer's outcome brings no hooks: the engine's effects come only from a record's notify.)
-        await callEvents.transferEnded(call.callId, at, outcome);
-        const turn = await engine.resumeAt(position, outcome, call);
-        if (turn.ended) await callEvents.flowEnded(call.callId);
-        const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
-        const waitNode = turn.wait?.state.node;
-        const dynamicNode = waitNode !== undefined && typeof engine.flow.nodes[waitNode] === 'function';
-        const commands = planCommands(turn, {
-          continuations,
-          seed: at,
-          sequence: sequence + 1,
-          // The ringback callflow plays while it dials a far leg itself is still playing.
-          stopPlayback: position.step?.type === 'transfer' && dialsFarLeg(position.step),
-          nativeRetries: !dynamicNode,
-          dynamicNode,
-          connectionId: options.connectionId,
-          callerNumber,
-        }).output;
-        // provider: a command's client_state is added "to every subsequent webhook" (telnyx SDK resources/calls/actions.d.ts,
-        // ActionHangupParams.client_state). The refused transfer set none, so a hang-up straight after it carries the
-        // transfer's position: its call.hangup is the call's end (call-ended), not an event without callflow state.
-        const positionState = encodeClientState({ kind: 'position', sequence, token: at.slice(space + 1) });
-        for (const command of commands)
-          if (command.action === 'hangup' && command.body.client_state === undefined) command.body.client_state = positionState;
-        return commands;
-      },
+      refusedTransferCommands: (...args) => features.transfer.get().then((transfer) => transfer.refusedTransferCommands(...args)),
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
         const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
@@ -201,126 +154,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
 
     /** A key press at a position: Telnyx recordings and queues have no end-on-key, so callflow sends the stop itself. */
     async function pressed(call: CallInfo, clientState: ClientState, digit: string, position: CallPosition): Promise<void> {
-      const { token, sequence } = clientState;
-      const current = `${sequence} ${token}`;
-      if (!(await standsAt(call, current))) return;
       const step = position.step;
-      if (step?.type === 'record') {
-        const finishOnKey = step.finishOnKey ?? '#';
-        // provider: Telnyx recordings have no end-on-key; stop on the key ourselves.
-        if (finishOnKey !== '' && finishOnKey.includes(digit))
-          await delivery.execute(call.callId, [
-            { action: 'record_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'record_stop') } },
-          ]);
-      } else if (step?.type === 'enqueue' && step.escape?.digit === digit) {
-        await delivery.execute(call.callId, [
-          {
-            action: 'leave_queue',
-            body: {
-              client_state: encodeClientState({ kind: 'left-queue', digit, sequence, token }),
-              command_id: commandIdOf(call.callId, current, 0, 'leave_queue'),
-            },
-          },
-        ]);
-      }
-    }
-
-    /**
-     * An event of an outbound leg before the flow runs: its start (answered, or machine detection's verdict), or a
-     * lifecycle report (initiated; a hang-up before answer: busy, no answer).
-     */
-    function outboundEvent(event: TelnyxEvent, state: Extract<ClientState, { kind: 'outbound' }>): WebhookEvent<TelnyxCommand[]> {
-      const call: CallInfo = { callId: event.callControlId!, from: event.from, to: event.to, provider: 'telnyx' };
-      const start = (answeredBy?: AnsweredBy): WebhookEvent<TelnyxCommand[]> => ({
-        type: 'start',
-        deliveryId: event.id,
-        call,
-        outbound: { token: state.token, nonce: state.nonce, ...(answeredBy ? { answeredBy } : {}) },
-      });
-      const result = typeof event.payload.result === 'string' ? event.payload.result : undefined;
-      switch (event.type) {
-        case 'call.initiated':
-          return {
-            type: 'status',
-            callId: call.callId,
-            deliveryId: event.id,
-            callEvent: { type: 'started', direction: 'outbound', from: event.from, to: event.to },
-          };
-        case 'call.answered':
-          return state.detection === 'off' ? start() : { type: 'ignore', reason: 'answered; waiting for machine detection' };
-        // provider: telnyx SDK resources/webhooks.d.ts CallMachineDetectionEnded.Payload.result: human, machine, not_sure.
-        case 'call.machine.detection.ended':
-          if (result === 'human') return start('human');
-          if (result === 'machine')
-            return state.detection === 'beep'
-              ? { type: 'ignore', reason: 'machine; waiting for the end of its greeting' }
-              : start('machine');
-          return start('unknown');
-        // provider: CallMachineGreetingEnded.Payload.result: beep_detected, ended, not_sure; each means the greeting is over.
-        case 'call.machine.greeting.ended':
-          return start('machine');
-        case 'call.hangup':
-          return {
-            type: 'status',
-            callId: call.callId,
-            deliveryId: event.id,
-            callEvent: { ...hangupReport(event), direction: 'outbound' },
-          };
-        default:
-          return { type: 'ignore', reason: `${event.type} before the flow started` };
-      }
-    }
-
-    /**
-     * The caller started speaking in a speech gather (an interim transcription): stop its DTMF gather, the no-input
-     * timer, so it cannot time out while the caller is still talking, and start a silent one as a watchdog, so a final
-     * transcription that never comes ends as no input instead of silence; the final transcription resumes the flow.
-     */
-    async function speaking(call: CallInfo, clientState: ClientState, position: CallPosition): Promise<void> {
-      const { token, sequence } = clientState;
-      const current = `${sequence} ${token}`;
-      if (!(await standsAt(call, current))) return;
-      if (position.step?.type !== 'gather' || position.state.kind !== 'gather') return;
-      await delivery.execute(call.callId, [
-        { action: 'gather_stop', body: { command_id: commandIdOf(call.callId, current, 0, 'gather_stop') } },
-        // provider: 60 s, the longest utterance Twilio (maxSpeechTime) and Vonage (speech.maxDuration) wait for by default.
-        {
-          action: 'gather',
-          body: {
-            initial_timeout_millis: speechWatchdogMillis,
-            maximum_digits: 1,
-            client_state: encodeClientState({ kind: 'position', sequence, token }),
-            command_id: commandIdOf(call.callId, current, 1, 'gather'),
-          },
-        },
-      ]);
-    }
-
-    /**
-     * A key ended the DTMF gather of a speech-only gather (input: speech), which takes no keys: the key does not route the
-     * call; a prompt-less gather starts the no-input timer again, so the caller gets the wait and re-ask a silence gets.
-     */
-    async function keyIgnored(call: CallInfo, clientState: ClientState, step: GatherStep, eventId: string): Promise<void> {
-      const { token, sequence } = clientState;
-      // Only while the call is still at this gather: a late event of a position it has left starts no timer.
-      if (!(await standsAt(call, `${sequence} ${token}`))) return;
-      // provider: "Speech will be interrupted when a DTMF signal is received" and the gather ends with the key
-      // (https://developers.telnyx.com/api-reference/call-commands/gather-using-speak). Twilio (<Gather input="speech">
-      // takes the inputs it names, https://www.twilio.com/docs/voice/twiml/gather#input) and Vonage (input type
-      // ["speech"] is "ASR only", https://developer.vonage.com/en/voice/voice-api/ncco-reference#input) take no key;
-      // on Vonage the key still ends the bargeIn prompt ("either with DTMF or ASR voice input", ncco-reference#talk).
-      // The transcription runs on. Each key event seeds its own command_id: a repeated command_id is ignored by Telnyx.
-      await delivery.execute(call.callId, [
-        {
-          action: 'gather',
-          body: {
-            initial_timeout_millis: Math.round((step.timeoutSeconds ?? 5) * 1000),
-            maximum_digits: 1,
-            client_state: encodeClientState({ kind: 'position', sequence, token }),
-            command_id: commandIdOf(call.callId, `${sequence} ${token} ${eventId}`, 0, 'gather'),
-          },
-        },
-      ]);
+      if (step?.type === 'record') await (await features.record.get()).pressed(call, clientState, digit, step);
+      else if (step?.type === 'enqueue' && step.escape) await (await features.hold.get()).pressed(call, clientState, digit, step);
     }
 
     /**
@@ -339,7 +175,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
     }
 
     /**
-     * What a transcription or gather event means for the silence of a recording (see recordCommands in plan-commands.ts):
+     * What a transcription or gather event means for the silence of a recording (see recordCommands in telnyx-wait-commands.ts):
      * the caller started talking, finished an utterance, pressed a key, or the silence ran out.
      */
     function recordHeard(event: TelnyxEvent): 'speaking' | 'utterance' | 'key' | 'silence' | 'stopped' | undefined {
@@ -355,242 +191,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       return status === 'cancelled' ? 'stopped' : undefined;
     }
 
-    /**
-     * The recording's silence timer on Telnyx: speech stops it, the end of an utterance or a key starts it again, and
-     * its running out stops the recording, as Twilio's <Record timeout> and Vonage's endOnSilence do from the start.
-     */
-    async function recordSilence(
-      call: CallInfo,
-      clientState: ClientState,
-      position: CallPosition,
-      heard: NonNullable<ReturnType<typeof recordHeard>>,
-      eventId: string | undefined,
-    ): Promise<void> {
-      const step = position.step;
-      if (step?.type !== 'record' || heard === 'stopped') return;
-      const silenceSeconds = recordSilenceSeconds(step);
-      const current = `${clientState.sequence} ${clientState.token}`;
-      if (silenceSeconds === undefined || !(await standsAt(call, current))) return;
-      // A redelivered event (same id) was acted on already: Telnyx would ignore the repeated command_id, but send it once.
-      if (eventId !== undefined && !(await claimOnce(store, `telnyx:silence:${eventId}`, 3_600))) return;
-      // Each event's commands get their own ids: the same command is sent again for a later utterance.
-      const seed = `${current} ${eventId ?? ''}`;
-      const commandId = (action: TelnyxCommand['action']) => commandIdOf(call.callId, seed, 0, action);
-      const command: TelnyxCommand =
-        heard === 'speaking'
-          ? { action: 'gather_stop', body: { command_id: commandId('gather_stop') } }
-          : heard === 'silence'
-            ? { action: 'record_stop', body: { command_id: commandId('record_stop') } }
-            : {
-                action: 'gather',
-                body: { ...silenceTimerBody(silenceSeconds, encodeClientState(clientState)), command_id: commandId('gather') },
-              };
-      await delivery.execute(call.callId, [command]);
-    }
-
     /** Whether the call still stands at this position (a stale hold event must not start music after the caller left the queue). */
     async function standsAt(call: CallInfo, current: string): Promise<boolean> {
       const raw = await store.get(telnyxPositionKey(call.callId));
       return raw !== undefined && raw.split('\n')[0] === current;
     }
 
-    /** Where the queued caller is now and how long the queue waits, from the Call Control API (absent when it cannot say). */
-    async function queueReport(
-      call: CallInfo,
-      step: EnqueueStep,
-    ): Promise<Pick<HoldSegment, 'position' | 'averageWaitSeconds' | 'waitedSeconds'> | 'gone'> {
-      const queues = options.client.queues;
-      if (!queues) return { waitedSeconds: 0 };
-      try {
-        // provider: GET /queues/{name}/calls/{id} (queue_position, wait_time_secs) and GET /queues/{name} (average_wait_time_secs), telnyx SDK resources/queues.
-        const [member, queue] = await Promise.all([
-          queues.calls.retrieve(call.callId, { queue_name: step.queue }, { timeout: 10_000, maxRetries: 0 }),
-          queues.retrieve(step.queue, { timeout: 10_000, maxRetries: 0 }),
-        ]);
-        return {
-          position: member.data?.queue_position,
-          averageWaitSeconds: queue.data?.average_wait_time_secs,
-          waitedSeconds: member.data?.wait_time_secs ?? 0,
-        };
-      } catch (error) {
-        if ((error as { status?: number }).status === 404) return 'gone';
-        logger.warn(
-          `[callflow:telnyx] cannot read queue '${step.queue}' (${error instanceof Error ? error.message : String(error)}); hold music goes on without the announcement`,
-          { callId: call.callId },
-        );
-        return { waitedSeconds: 0 };
-      }
-    }
+    const features = telnyxFeatures({ options, engine, store, logger, callEvents, delivery, standsAt, hangupReport });
 
-    /** A break in the hold music (or the start of the wait): the flow's announcement when due, then the next play of the music. */
-    async function holdBreak(
-      call: CallInfo,
-      clientState: ClientState,
-      position: CallPosition | undefined,
-      entering?: { position?: number; averageWaitSeconds?: number },
-    ): Promise<void> {
-      const step = position?.step;
-      if (step?.type !== 'enqueue') return;
-      const { token, sequence } = clientState;
-      const current = `${sequence} ${token}`;
-      if (!(await standsAt(call, current))) return;
-      const report = entering ? { ...entering, waitedSeconds: 0 } : await queueReport(call, step);
-      if (report === 'gone') return;
-      const segment = clientState.kind === 'hold' ? clientState.segment + 1 : 1;
-      const lastAnnouncedSeconds = clientState.kind === 'hold' ? clientState.announcedAt : undefined;
-      await delivery.execute(
-        call.callId,
-        holdCommands(step, { segment, lastAnnouncedSeconds, ...report }, { sequence, token, callControlId: call.callId }),
-      );
-    }
-
-    /** Store key marking a dialled transfer's far leg as bridged (its later hang-up ends a completed transfer, not an unanswered one). */
-    const bridgedKey = (farId: string) => `telnyx:bridged:${farId}`;
-    /**
-     * Store key of the far leg a caller's transfer (at move `sequence`) dialled: its call control id once its first event
-     * came, or `callerLeft` once the caller hung up first. Whichever side writes it first, the other finds it and hangs up.
-     */
-    const farLegKey = (callerId: string, sequence: number) => `telnyx:far-leg:${callerId}:${sequence}`;
-    const callerLeft = '-';
-
-    /**
-     * The caller hung up while callflow dialled or screened its transfer's far leg: hang that leg up now, not at its next
-     * event. A far leg not heard from yet is hung up on its first event (see `farLegPlaced`); a bridged one ends with the bridge.
-     */
-    async function callerLeftTransfer(call: CallInfo, clientState: ClientState): Promise<void> {
-      const key = farLegKey(call.callId, clientState.sequence);
-      if (await store.compareAndSet(key, undefined, callerLeft, { ttlSeconds: 86_400 })) return;
-      const farId = await store.get(key);
-      if (farId === undefined || farId === callerLeft || (await store.get(bridgedKey(farId))) !== undefined) return;
-      // The same command_id as any other hang-up of this far leg: Telnyx runs it once; one on an ended leg is dropped.
-      await delivery.execute(
-        farId,
-        farLegHangupCommands(farId, { callerId: call.callId, sequence: clientState.sequence, token: clientState.token }),
-      );
-    }
-
-    /** A far leg's first event: note its id for the caller's hang-up, or hang it up when the caller has gone already. */
-    async function farLegPlaced(farId: string, at: FarLegPosition): Promise<void> {
-      const key = farLegKey(at.callerId, at.sequence);
-      if (await store.compareAndSet(key, undefined, farId, { ttlSeconds: 86_400 })) return;
-      if ((await store.get(key)) === callerLeft) await delivery.execute(farId, farLegHangupCommands(farId, at));
-    }
-
-    /**
-     * An event of the far leg of a transfer callflow dialled itself (screening, a spoken whisper): its answer plays the
-     * whisper and the screen on that leg; the screen's key or the whisper's end bridges it to the caller; a decline,
-     * silence or a caller who is gone hangs it up; its `call.hangup` resumes the caller's flow with the transfer's status.
-     */
-    function farLegEvent(event: TelnyxEvent, state: Extract<ClientState, { kind: 'far' }>): WebhookEvent<TelnyxCommand[]> {
-      const farId = event.callControlId!;
-      const call: CallInfo = { callId: state.callControlId, provider: 'telnyx' };
-      const current = `${state.sequence} ${state.token}`;
-      const at = { callerId: state.callControlId, sequence: state.sequence, token: state.token };
-      const base = { type: 'outcome' as const, call, token: state.token, deliveryId: event.id, position: current };
-      if (event.type === 'call.hangup') {
-        const cause = typeof event.payload.hangup_cause === 'string' ? event.payload.hangup_cause : undefined;
-        return {
-          ...base,
-          outcome: async (): Promise<Outcome> => {
-            if (state.stage !== 'dial' && state.stage !== 'declined' && (await store.get(bridgedKey(farId))) !== undefined)
-              return { type: 'dial', status: 'completed', ...(cause ? { raw: cause } : {}) };
-            // provider: a leg that never answered says why in its cause (user_busy, timeout, …: telnyx SDK resources/webhooks.d.ts CallHangup.Payload.hangup_cause).
-            const status = state.stage === 'dial' ? dialStatusOf(cause) : 'completed';
-            // Answered but never connected: declined, silent at the screen, a machine, or hung up before or during the whisper.
-            if (status === 'completed') return { type: 'dial', status: 'no-answer', raw: `${cause ?? 'hangup'}:not-bridged` };
-            return { type: 'dial', status, ...(cause ? { raw: cause } : {}) };
-          },
-        };
-      }
-      const act = async (position: CallPosition | undefined, work: (step: TransferStep) => Promise<void>): Promise<void> => {
-        const step = position?.step;
-        if (!(await standsAt(call, current)) || step?.type !== 'transfer') {
-          // The caller is gone or has moved on: nobody to connect the far leg to.
-          await delivery.execute(farId, farLegHangupCommands(farId, at));
-          return;
-        }
-        await work(step);
-      };
-      const bridge = async (step: TransferStep): Promise<void> => {
-        const { caller, far } = farLegBridgeCommands(step, farId, at);
-        await store.set(bridgedKey(farId), state.callControlId, { ttlSeconds: 86_400 });
-        await delivery.execute(state.callControlId, caller);
-        if (far.length) await delivery.execute(farId, far);
-      };
-      /** The far leg hears part `part` next (the screen after the last part, or the bridge without a screen). */
-      const next = async (step: TransferStep, part: number): Promise<void> => {
-        const { output, warnings, bridge: connect } = farLegCommands(step, farId, at, part);
-        for (const warning of warnings) logger.info?.(`[callflow:telnyx] ${warning}`, { callId: state.callControlId });
-        if (connect) return bridge(step);
-        await delivery.execute(farId, output);
-      };
-      switch (event.type) {
-        case 'call.initiated':
-          return {
-            ...base,
-            outcome: async () => {
-              await farLegPlaced(farId, at);
-              return { done: 'far leg placed' };
-            },
-          };
-        case 'call.answered':
-          if (state.stage !== 'dial') return { ...base, outcome: () => ({ done: event.type }) };
-          return {
-            ...base,
-            outcome: async (position) => {
-              // A screened far leg was dialled with machine detection: its verdict starts the whisper.
-              await act(position, async (step) => (step.screen ? undefined : next(step, 0)));
-              return { done: 'far leg answered' };
-            },
-          };
-        case 'call.machine.detection.ended': {
-          if (state.stage !== 'dial') return { ...base, outcome: () => ({ done: event.type }) };
-          // provider: result human, machine or not_sure (telnyx SDK resources/webhooks.d.ts CallMachineDetectionEnded.Payload.result).
-          const machine = event.payload.result === 'machine';
-          return {
-            ...base,
-            outcome: async (position) => {
-              await act(position, async (step) => {
-                if (machine) await delivery.execute(farId, farLegHangupCommands(farId, at));
-                else await next(step, 0);
-              });
-              return { done: machine ? 'far leg is a machine' : 'far leg is a person' };
-            },
-          };
-        }
-        case 'call.speak.ended':
-        case 'call.playback.ended':
-          // provider: status call_hangup: the far leg hung up meanwhile; its call.hangup ends the transfer (telnyx SDK resources/webhooks.d.ts CallSpeakEnded, CallPlaybackEnded).
-          if (state.stage !== 'prompt' || event.payload.status === 'call_hangup') return { ...base, outcome: () => ({ done: event.type }) };
-          return {
-            ...base,
-            outcome: async (position) => {
-              await act(position, (step) => next(step, state.part + 1));
-              return { done: 'far leg heard a part' };
-            },
-          };
-        case 'call.gather.ended': {
-          if (state.stage !== 'screen') return { ...base, outcome: () => ({ done: event.type }) };
-          const digits = typeof event.payload.digits === 'string' ? event.payload.digits : '';
-          return {
-            ...base,
-            outcome: async (position) => {
-              await act(position, async (step) => {
-                // provider: call.gather.ended carries the digits and a status (valid, invalid, timeout, call_hangup, …: telnyx SDK resources/webhooks.d.ts CallGatherEnded.Payload).
-                if (event.payload.status === 'call_hangup') return;
-                if (digits === (step.screen?.acceptKey ?? '1')) await bridge(step);
-                else await delivery.execute(farId, farLegHangupCommands(farId, at));
-              });
-              return { done: 'screened' };
-            },
-          };
-        }
-        default:
-          return { ...base, outcome: () => ({ done: event.type }) };
-      }
-    }
-
-    function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> {
+    function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> | Promise<WebhookEvent<TelnyxCommand[]>> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
       const { event, outcome } = parseTelnyxEvent(webhook.text);
       if (event.type === 'conference.ended') {
@@ -612,8 +221,16 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       }
       const state = event.clientState;
       if (!state || !event.callControlId) return { type: 'ignore', reason: 'no callflow state' };
-      if (state.kind === 'outbound') return outboundEvent(event, state);
-      if (state.kind === 'far') return farLegEvent(event, state);
+      if (state.kind === 'outbound') {
+        const outbound = features.outbound.loaded;
+        return outbound
+          ? outbound.outboundEvent(event, state)
+          : features.outbound.get().then((loaded) => loaded.outboundEvent(event, state));
+      }
+      if (state.kind === 'far') {
+        const transfer = features.transfer.loaded;
+        return transfer ? transfer.farLegEvent(event, state) : features.transfer.get().then((loaded) => loaded.farLegEvent(event, state));
+      }
       const call: CallInfo =
         state.kind === 'peer'
           ? { callId: state.callControlId, provider: 'telnyx' }
@@ -634,12 +251,13 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           ...answer,
           outcome: async (position) => {
             // provider: the docs do not say a leg dialled with link_to ends with the linked call (docs/providers/telnyx.md).
-            if (position?.step?.type === 'transfer' && dialsFarLeg(position.step)) await callerLeftTransfer(call, state);
+            if (position?.step?.type === 'transfer' && dialsFarLeg(position.step))
+              await (await features.transfer.get()).callerLeftTransfer(call, state);
             return typeof answer.outcome === 'function' ? answer.outcome(position) : answer.outcome;
           },
         };
       }
-      // A transcription or silent gather at a recording is its silence timer (see recordCommands in plan-commands.ts).
+      // A transcription or silent gather at a recording is its silence timer (see recordCommands in telnyx-wait-commands.ts).
       const heard = state.kind === 'position' && answer.type === 'outcome' ? recordHeard(event) : undefined;
       if (!heard || answer.type !== 'outcome') return answer;
       return {
@@ -647,7 +265,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         outcome: async (position) => {
           if (position?.step?.type !== 'record' || position.state.kind !== 'record')
             return typeof answer.outcome === 'function' ? answer.outcome(position) : answer.outcome;
-          await recordSilence(call, state, position, heard, event.id);
+          await (await features.record.get()).recordSilence(call, state, position, heard, event.id);
           return { done: `${event.type} while recording` };
         },
       };
@@ -669,7 +287,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return {
           ...base,
           outcome: async (position) => {
-            await holdBreak(call, state, position, entering);
+            await (await features.hold.get()).holdBreak(call, state, position, entering);
             return { done: 'enqueued' };
           },
         };
@@ -680,7 +298,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return {
           ...base,
           outcome: async (position) => {
-            await holdBreak(call, state, position);
+            await (await features.hold.get()).holdBreak(call, state, position);
             return { done: 'hold music' };
           },
         };
@@ -714,7 +332,7 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
         return {
           ...base,
           outcome: async (position) => {
-            if (position) await speaking(call, state, position);
+            if (position) await (await features.speech.get()).speaking(call, state, position);
             return { done: 'interim transcription' };
           },
         };
@@ -736,7 +354,11 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
             outcome.type === 'digits' &&
             state.kind === 'position'
           ) {
-            return keyIgnored(call, state, position.step, event.id).then(() => ({ done: 'key ignored by a speech-only gather' }));
+            const step = position.step;
+            return features.speech
+              .get()
+              .then((speech) => speech.keyIgnored(call, state, step, event.id))
+              .then(() => ({ done: 'key ignored by a speech-only gather' }));
           }
           if (position?.step?.type === 'gather' && (outcome.type === 'digits' || outcome.type === 'no-input')) {
             const native = nativeGatherRetries(position.step, position.state, engine.flow.defaults);

@@ -1,0 +1,196 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unlinkChunks } from '../../core/unlink-chunks.js';
+
+// The Telnyx handler bundled as a bundler ships it (esbuild, code splitting, the chunks unlinked as in the ES module
+// build and bench/bundle-size.ts), run in fresh node processes: the feature chunks (telnyx-features.ts) and the
+// waiting steps' commands (telnyx-wait-commands.ts) are files of their own, loaded at the first need, and a call that
+// needs them works from its first webhook. The emulator is bundled in the same build, so there is one copy of core.
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+let directory: string;
+
+beforeAll(async () => {
+  directory = mkdtempSync(join(tmpdir(), 'callflow-telnyx-chunks-'));
+  await build({
+    stdin: {
+      contents: `export * from '@callflow/core'; export * from '@callflow/telnyx'; export { createTelnyxEmulator } from '@callflow/testing';`,
+      resolveDir: root,
+      sourcefile: 'index.ts',
+      loader: 'ts',
+    },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outdir: directory,
+    entryNames: 'index',
+    alias: {
+      '@callflow/core': `${root}packages/core/src/index.ts`,
+      '@callflow/telnyx': `${root}packages/telnyx/src/index.ts`,
+      '@callflow/testing': `${root}packages/testing/src/index.ts`,
+    },
+    external: ['telnyx', 'twilio', '@vonage/*', 'luxon', 'yaml'],
+    plugins: [unlinkChunks],
+    logLevel: 'silent',
+  });
+  writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
+}, 60_000);
+
+afterAll(() => {
+  rmSync(directory, { recursive: true, force: true });
+});
+
+/** Runs an ES module script in a fresh node process, next to the bundle; returns what it printed as JSON. */
+function run(script: string): Record<string, unknown> {
+  const path = join(directory, `script-${Math.random().toString(36).slice(2)}.mjs`);
+  writeFileSync(path, script);
+  const result = spawnSync(process.execPath, [path], { encoding: 'utf8', timeout: 60_000 });
+  expect(result.stderr, 'the script wrote to stderr').toBe('');
+  expect(result.status).toBe(0);
+  return JSON.parse(result.stdout) as Record<string, unknown>;
+}
+
+/** A script that runs one call of `flow` through a fresh handler and the emulator, and prints what was sent and heard. */
+const callScript = (flow: string, script: string) => `
+import { createServer } from 'node:http';
+const m = await import('./index.js');
+const flow = m.defineFlow(${flow});
+let handler;
+const server = createServer(m.toNodeListener((request) => handler(request)));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const emulator = await m.createTelnyxEmulator({ webhookUrl: 'http://127.0.0.1:' + server.address().port + '/telnyx' });
+handler = m.createTelnyxHandler({
+  flow,
+  secret: 'chunk-secret-0123456789abcdef',
+  publicKey: emulator.publicKey,
+  client: m.createCallControlClient({ apiKey: 'KEY-test', baseUrl: emulator.apiBaseUrl }),
+  logger: { info() {}, warn() {}, error() {} },
+});
+const transcript = await emulator.call(${script});
+await emulator.close();
+server.close();
+process.stdout.write(JSON.stringify({
+  errors: transcript.errors,
+  entries: transcript.entries,
+  actions: emulator.requests.map((request) => request.action),
+}));
+`;
+
+describe('the Telnyx feature chunks in a bundle', () => {
+  it('are files of their own that the main file only names in a dynamic import()', () => {
+    const main = readFileSync(join(directory, 'index.js'), 'utf8');
+    const files = readdirSync(directory);
+    for (const chunk of [
+      'telnyx-wait-commands',
+      'telnyx-transfer',
+      'telnyx-hold',
+      'telnyx-record',
+      'telnyx-speech',
+      'telnyx-outbound',
+      'telnyx-recovery',
+    ]) {
+      const file = files.find((name) => name.startsWith(`${chunk}-`));
+      expect(file, chunk).toBeDefined();
+      expect(main).toContain(`import("./${file}")`);
+    }
+    // What the chunks hold is not in the main file (the bundle is not minified: functions keep their names).
+    for (const name of [
+      'dialCommands',
+      'enqueueCommands',
+      'recordCommands',
+      'farLegEvent',
+      'holdBreak',
+      'recordSilence',
+      'outboundEvent',
+      'sendApart',
+    ])
+      expect(main, name).not.toContain(`function ${name}(`);
+  });
+
+  it('a queue: the enqueue and the hold loop go out from the first turn that waits in it', () => {
+    const out = run(
+      callScript(
+        `{ name: 'queue', start: 'wait', nodes: { wait: [m.enqueue('sales', { holdMusic: 'https://audio.example.com/hold.mp3', announce: { template: 'You are number {position}.', everySeconds: 60 } })] } }`,
+        `{ queues: [{ result: 'bridged', position: 3 }] }`,
+      ),
+    );
+    expect(out.errors).toEqual([]);
+    expect((out.actions as string[]).slice(0, 4)).toEqual(['answer', 'enqueue', 'speak', 'playback_start']);
+  });
+
+  it('a transfer in a dynamic node, refused by Telnyx: the planning and transfer chunks load when needed, onFailed runs', () => {
+    const out = run(
+      callScript(
+        `{ name: 'refused', start: 'main', nodes: { main: () => [m.say('Connecting you.'), m.transfer('14155550100', { onFailed: 'failed' })], failed: [m.say('We could not connect you.'), m.hangup()] } }`,
+        '{}',
+      ),
+    );
+    expect(out.errors).toEqual([]);
+    expect(out.entries).toEqual([
+      { type: 'say', text: 'Connecting you.' },
+      { type: 'transfer', to: '14155550100', status: 'failed' },
+      { type: 'say', text: 'We could not connect you.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+  });
+
+  it('a command Telnyx refuses for good: the recovery chunk loads and the caller hears the apology', () => {
+    const out = run(`
+const m = await import('./index.js');
+const keys = await m.generateTelnyxKeyPair();
+const sent = [];
+// A Call Control API in-process that refuses the first play for good (422, a file it cannot fetch) and accepts the rest.
+const fetch = async (url, init) => {
+  const action = /\\/actions\\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+  sent.push(action === 'speak' ? 'speak: ' + JSON.parse(String(init.body)).payload : action);
+  const refused = action === 'playback_start' && sent.filter((name) => name === action).length === 1;
+  return new Response(refused ? '{"errors":[{"code":"90001","title":"Invalid audio_url"}]}' : '{"data":{"result":"ok"}}', {
+    status: refused ? 422 : 200,
+    headers: { 'content-type': 'application/json' },
+  });
+};
+const flow = m.defineFlow({ name: 'refused-play', start: 'main', nodes: { main: [m.play('https://audio.example.com/missing.mp3'), m.hangup()] } });
+const handler = m.createTelnyxHandler({
+  flow,
+  secret: 'chunk-secret-0123456789abcdef',
+  publicKey: keys.publicKey,
+  client: m.createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+  logger: { info() {}, warn() {}, error() {} },
+});
+const body = JSON.stringify({ data: { record_type: 'event', event_type: 'call.initiated', id: 'e1', occurred_at: new Date().toISOString(),
+  payload: { call_control_id: 'v3:refused', direction: 'incoming', from: '+15551230000', to: '+15559870000' } } });
+const reply = await handler(new Request('http://localhost/telnyx', { method: 'POST', body,
+  headers: { 'content-type': 'application/json', ...(await m.signTelnyxEvent(body, { privateKey: keys.privateKey })) } }));
+process.stdout.write(JSON.stringify({ status: reply.status, sent }));
+`);
+    // The apology is a speak whose end hangs up (its call.speak.ended, not sent here).
+    expect(out.status).toBe(200);
+    expect(out.sent).toEqual(['answer', 'playback_start', expect.stringMatching(/^speak: .*sorry/i)]);
+  });
+
+  it('planCommands on its own: a clear error before loadTelnyxPlanning() for a waiting transfer, the commands after it', () => {
+    const out = run(`
+const m = await import('./index.js');
+const flow = m.defineFlow({ name: 'plan', start: 'main', nodes: { main: [m.transfer('+14155550100')] } });
+const engine = m.createEngine(flow, { secret: 'chunk-secret-0123456789abcdef' });
+const turn = await engine.start({ callId: 'v3:plan', from: '+15551230000', to: '+15559870000', provider: 'telnyx' });
+let before;
+try {
+  m.planCommands(turn, { continuations: [] });
+} catch (error) {
+  before = error.code + ': ' + error.message;
+}
+await m.loadTelnyxPlanning();
+process.stdout.write(JSON.stringify({ before, after: m.planCommands(turn, { continuations: [] }).output.map((command) => command.action) }));
+`);
+    expect(out.before).toMatch(/^missing-package: .*call `await loadTelnyxPlanning\(\)` once before planCommands/);
+    expect(out.after).toEqual(['transfer']);
+  });
+});

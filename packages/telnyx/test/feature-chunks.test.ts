@@ -1,0 +1,157 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { defineFlow, enqueue, gather, hangup, play, say, toNodeListener, transfer } from '@callflow/core';
+import { createTelnyxEmulator, spoken } from '@callflow/testing';
+
+// The handler code only some flows need sits in chunks of its own (packages/telnyx/src/telnyx-features.ts): a handler
+// loads a chunk when its flow has the step, a dynamic node's or an outbound leg's at the first event that needs it. Each
+// test here starts from a fresh module registry, so no chunk is loaded before the handler asks for it, and the feature
+// must work from its first webhook.
+
+beforeEach(() => {
+  vi.resetModules();
+});
+
+describe('Telnyx feature chunks from a cold module state', () => {
+  it('a queue in a static node: the hold loop (music, announcement) runs from the first call.enqueued', async () => {
+    const { startRig } = await import('./harness.js');
+    const flow = defineFlow({
+      name: 'cold-queue',
+      start: 'wait',
+      nodes: {
+        wait: [
+          enqueue('sales', {
+            holdMusic: 'https://audio.example.com/hold.mp3',
+            announce: { template: 'You are number {position} in line.', everySeconds: 60 },
+          }),
+        ],
+      },
+    });
+    const rig = await startRig(flow);
+    try {
+      const transcript = await rig.emulator.call({ queues: [{ result: 'bridged', position: 2 }] });
+      expect(transcript.errors).toEqual([]);
+      const actions = rig.emulator.requests.map((request) => request.action);
+      // The announcement and the first play of the music, sent by the hold chunk at call.enqueued.
+      expect(actions.slice(0, 4)).toEqual(['answer', 'enqueue', 'speak', 'playback_start']);
+      expect(rig.emulator.requests[2]!.body).toMatchObject({ payload: 'You are number 2 in line.' });
+      expect(rig.emulator.requests[3]!.body).toMatchObject({ audio_url: 'https://audio.example.com/hold.mp3' });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a transfer in a dynamic node that Telnyx refuses: the transfer chunk loads at the refusal, the caller takes onFailed', async () => {
+    const { startRig } = await import('./harness.js');
+    const flow = defineFlow({
+      name: 'cold-refused',
+      start: 'main',
+      nodes: {
+        main: () => [say('Connecting you.'), transfer('14155550100', { onFailed: 'failed' })],
+        failed: [say('We could not connect you.'), hangup()],
+      },
+    });
+    const rig = await startRig(flow);
+    try {
+      const transcript = await rig.emulator.call({});
+      expect(transcript.errors).toEqual([]);
+      expect(transcript.entries).toEqual([
+        { type: 'say', text: 'Connecting you.' },
+        { type: 'transfer', to: '14155550100', status: 'failed' },
+        { type: 'say', text: 'We could not connect you.' },
+        { type: 'hangup', by: 'flow' },
+      ]);
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('an outbound call: the outbound chunk loads at the leg’s first event and the flow runs once it is answered', async () => {
+    const { createCallControlClient, createTelnyxHandler, startTelnyxCall } = await import('../src/index.js');
+    const flow = defineFlow({
+      name: 'cold-outbound',
+      start: 'intro',
+      nodes: {
+        intro: [gather({ prompt: [say('Press 1 to confirm.')], numDigits: 1, routes: { '1': 'confirmed' } })],
+        confirmed: [say('Confirmed.'), hangup()],
+      },
+    });
+    let handler: ReturnType<typeof createTelnyxHandler> | undefined;
+    const server: Server = createServer(toNodeListener((request) => handler!(request)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const emulator = await createTelnyxEmulator({ webhookUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/telnyx` });
+    try {
+      handler = createTelnyxHandler({
+        flow,
+        secret: 'cold-outbound-secret-0123456789',
+        publicKey: emulator.publicKey,
+        client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: emulator.apiBaseUrl }),
+      });
+      emulator.scriptOutbound({ input: ['1'] });
+      await startTelnyxCall(createCallControlClient({ apiKey: 'KEY-test', baseUrl: emulator.apiBaseUrl }), handler, {
+        connectionId: 'conn-1',
+        to: '+15551230000',
+        from: '+15559870000',
+      });
+      const transcript = await emulator.outboundCalls.at(-1)!.transcript;
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Press 1 to confirm.', 'Confirmed.']);
+    } finally {
+      await emulator.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+
+  it('a command refused for good while the recovery chunk cannot load: the call is hung up, never left in silence', async () => {
+    vi.doMock('../src/telnyx-recovery.js', () => {
+      throw new Error('chunk missing');
+    });
+    try {
+      const { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } = await import('../src/index.js');
+      const keys = await generateTelnyxKeyPair();
+      const sent: string[] = [];
+      // A Call Control API in-process that refuses the play for good (422) and accepts the rest.
+      const fetch = async (url: string | URL | Request) => {
+        const action = /\/actions\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+        sent.push(action);
+        const refused = action === 'playback_start';
+        return new Response(refused ? '{"errors":[{"code":"90001","title":"Invalid audio_url"}]}' : '{"data":{"result":"ok"}}', {
+          status: refused ? 422 : 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      };
+      const handler = createTelnyxHandler({
+        flow: defineFlow({
+          name: 'refused-play',
+          start: 'main',
+          nodes: { main: [play('https://audio.example.com/missing.mp3'), hangup()] },
+        }),
+        secret: 'cold-recovery-secret-0123456789',
+        publicKey: keys.publicKey,
+        client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+        logger: { info() {}, warn() {}, error() {} },
+      });
+      const body = JSON.stringify({
+        data: {
+          record_type: 'event',
+          event_type: 'call.initiated',
+          id: 'e1',
+          occurred_at: new Date().toISOString(),
+          payload: { call_control_id: 'v3:refused', direction: 'incoming', from: '+15551230000', to: '+15559870000' },
+        },
+      });
+      const reply = await handler(
+        new Request('http://localhost/telnyx', {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+        }),
+      );
+      expect(reply.status).toBe(200);
+      expect(sent).toEqual(['answer', 'playback_start', 'hangup']);
+    } finally {
+      vi.doUnmock('../src/telnyx-recovery.js');
+    }
+  });
+});
