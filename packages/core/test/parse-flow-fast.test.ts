@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Field, Fields } from '../src/ir/field-kinds.js';
 import { scheduleFields, flowFields, stepFieldTable, commonStepFields } from '../src/ir/flow-fields.js';
 import { checkFlowFields, flowSchemas } from '../src/ir/schema.js';
+import { seededRandom as random } from '../../../test/seeded-random.js';
 
 /** A flow using every step type and most optional fields, the seed the mutations start from. */
 const seed = {
@@ -283,18 +284,6 @@ const values = (): unknown[] => [
   [undefined],
   new Array(1),
 ];
-
-/** A small deterministic generator, so a failure reproduces. */
-function random(seedValue: number): () => number {
-  let state = seedValue >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function clone(value: unknown): unknown {
   if (Array.isArray(value)) return Array.from({ length: value.length }, (_, index) => clone(value[index]));

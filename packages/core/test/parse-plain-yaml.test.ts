@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { lineOf } from '../src/ir/parse-flow.js';
 import { lineOfPath, parsePlainYaml } from '../src/ir/parse-plain-yaml.js';
 import { checkFlowSource } from '../src/index.js';
+import { seededRandom as random } from '../../../test/seeded-random.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -43,17 +44,6 @@ function pathsOf(value: unknown, prefix = '', out: string[] = []): string[] {
     }
   }
   return out;
-}
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const repoYaml = execFileSync('git', ['ls-files', '*.yaml', '*.yml'], { cwd: root, encoding: 'utf8' })

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { phoneTree } from '@callflow/example-flows';
 import { parseFlow, validateFlow } from '../src/index.js';
 import { wellFormedFlow } from '../src/ir/validate-flow.js';
+import { seededRandom as random } from '../../../test/seeded-random.js';
 
 // A flow that is right is told apart without the diagnostics chunk (fast-check.ts and check-flow-graph.ts); the problems
 // of one that is wrong are listed by list-flow-problems.ts and check-fields.ts, in that chunk. The two follow the same
@@ -57,17 +58,6 @@ const base = {
 const configIvr = parseFlow(readFileSync(new URL('../../../examples/config-ivr/ivr.yaml', import.meta.url), 'utf8'));
 const withDynamic = { ...phoneTree, nodes: { ...phoneTree.nodes, extra: () => [{ type: 'hangup' as const }] } };
 const bases: unknown[] = [base, phoneTree, configIvr, withDynamic];
-
-/** A seeded pseudo-random generator (mulberry32): the same mutations on every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const values: unknown[] = [
   undefined,

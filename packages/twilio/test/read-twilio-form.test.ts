@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawWebhook } from '@callflow/core';
 import { readTwilioFields } from '../src/index.js';
+import { seededRandom as random } from '../../../test/seeded-random.js';
 
 // The form reader decodes ASCII escapes itself and leaves every other escape to decodeURIComponent. The oracles: the
 // WHATWG URLSearchParams parser (what Twilio's form encoding is decoded by everywhere else) for well-formed forms, and
@@ -13,17 +14,6 @@ function formWebhook(text: string): RawWebhook {
     headers: new Headers({ 'content-type': 'application/x-www-form-urlencoded' }),
     bytes: new TextEncoder().encode(text),
     text,
-  };
-}
-
-/** A small deterministic generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
   };
 }
 

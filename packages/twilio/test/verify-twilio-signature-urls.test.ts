@@ -2,21 +2,11 @@ import { describe, expect, it } from 'vitest';
 import twilio from 'twilio';
 import { phoneTree } from '@callflow/example-flows';
 import { createTwilioHandler, verifyTwilioSignature } from '../src/index.js';
+import { seededRandom as random } from '../../../test/seeded-random.js';
 
 // The oracle is the twilio SDK: twilio.getExpectedTwilioSignature signs as Twilio does, twilio.validateRequest is what
 // a server using the SDK accepts (provider: twilio-node lib/webhooks/webhooks.js, twilio 6.2.0).
 const authToken = '12345678901234567890123456789012';
-
-/** A small deterministic generator (mulberry32), so a failing URL can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed ^= mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed);
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Characters a configured voice URL may hold, among them those WHATWG parsing re-encodes (' " < > ` { }), escapes
 // Node's legacy querystring writes differently (%27, +, %20), reserved sub-delims and non-ASCII.
