@@ -1,5 +1,6 @@
 import {
   CallFlowError,
+  createReplyOnce,
   requiredCredential,
   xmlReply,
   type CallEventReport,
@@ -99,7 +100,7 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
   capabilities: twilioCapabilities,
   checkOptions: (options) => requiredCredential(options, 'authToken', options.authToken, 'the account auth token, from the Twilio console'),
   secretsOf: (options) => (options.authToken ? [options.authToken] : []),
-  create({ options }) {
+  create({ options, store, logger }) {
     const actionUrl = twilioActionUrl(options.publicBaseUrl);
     const authToken = options.authToken ?? '';
     const verdictOf = (valid: boolean, webhook: RawWebhook): Verdict => {
@@ -227,7 +228,8 @@ export const twilioProvider: Provider<TwilioHandlerOptions, string, TwilioExtras
         serialize: (twiml) => twiml,
         reply: (twiml) => xmlReply(twiml),
         acknowledge: () => xmlReply(emptyTwiml()),
-        once: options.store !== undefined,
+        // With a store the handler keeps each call's position (a repeated delivery gets the same TwiML); without, stateless.
+        once: options.store === undefined ? undefined : createReplyOnce(store, 'twilio', logger),
       },
       extras: { actionUrl },
     };

@@ -603,7 +603,8 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         serialize: stringifyNcco,
         reply: (json) => jsonTextReply(json),
         acknowledge: () => emptyReply(),
-        once: true,
+        // The same positions the replay guard claims ahead (one store step for a menu press).
+        once: positions,
       },
       async moveLiveCall(call, ncco) {
         if (!options.voiceClient)

@@ -23,7 +23,7 @@ import {
   type WebhookEvent,
 } from './provider.js';
 import { countFormFields, readWebhookBody } from './read-webhook-body.js';
-import { createReplyOnce, endedPosition, type PositionClaim, type ReplyWork } from './reply-once.js';
+import { endedPosition, type PositionClaim, type ReplyWork } from './reply-once.js';
 import { consoleLogger, redactingLogger, refusalLogger } from './webhook-logger.js';
 
 /** Provider webhooks are a few KB; 64 KiB leaves room for long speech results and custom headers. */
@@ -87,7 +87,7 @@ export function createWebhookHandler<Options extends ProviderHandlerOptions, Out
     playTurn: (turn) => playTurn(turn),
   });
   const delivery = instance.deliver;
-  const replies = delivery.kind === 'reply' && delivery.once ? createReplyOnce(store, name, logger) : undefined;
+  const replies = delivery.kind === 'reply' ? delivery.once : undefined;
 
   function refusal(status: number, reason: string, message: string, callId?: string): Reply {
     refuse(reason, `${prefix} webhook refused (${status}): ${message}`, { callId });

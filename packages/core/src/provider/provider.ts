@@ -7,7 +7,7 @@ import type { Store, StoreWrite } from '../store/store.js';
 import type { CallState } from '../token/call-token.js';
 import type { AnsweredBy, CallEventHook, CallEventReport, CallEvents } from './call-events.js';
 import type { OutboundStart } from './outbound-start.js';
-import type { PositionClaim } from './reply-once.js';
+import type { PositionClaim, ReplyOnce } from './reply-once.js';
 
 /** The answer webhook of an outbound call placed by `startCall`: its signed start, and what machine detection said. */
 export interface OutboundAnswer extends OutboundStart {
@@ -129,10 +129,12 @@ export interface ReplyDelivery<Output> {
   /** The reply to a webhook that needs nothing from callflow (a status report, an ignored event). */
   acknowledge(): Reply;
   /**
-   * Track each call's position in the store so a repeated delivery gets the same document back and a late one
-   * (for a position the call has left) is acknowledged without acting; events opt in with `deliveryId`.
+   * Each call's position in the store (`createReplyOnce(store, name, logger)`, made by the provider, which may claim
+   * positions itself in its signature check), so a repeated delivery gets the same document back and a late one (for
+   * a position the call has left) is acknowledged without acting; events opt in with `deliveryId`. A provider without
+   * it keeps no position (a stateless protocol), and its handler does not load the code that keeps them.
    */
-  once?: boolean;
+  once?: ReplyOnce;
 }
 
 /** How the turn reaches the provider when it is sent as commands (Telnyx Call Control), with the call's position kept beside. */
