@@ -109,6 +109,7 @@ export { textResponse } from './http/responses.js';
 export { runEffects } from './http/handler-options.js';
 export type { BaseHandlerOptions, Hook } from './http/handler-options.js';
 export { requestFromEvent, toLambdaHandler } from './http/lambda.js';
+export { loadOnce } from './runtime/load-once.js';
 export { lazyNodeCrypto, loadNodeCrypto } from './runtime/node-crypto.js';
 export type { NodeCryptoLike } from './runtime/node-crypto.js';
 export type { ApiGatewayEvent, ApiGatewayResult } from './http/lambda.js';

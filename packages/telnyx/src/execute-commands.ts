@@ -1,4 +1,4 @@
-import { CallFlowError, isCallFlowError, updateJson, type Logger, type Store } from '@callflow/core';
+import { CallFlowError, isCallFlowError, loadOnce, updateJson, type Logger, type Store } from '@callflow/core';
 import type {
   CreateConferenceBody as ConferenceCreateParams,
   JoinConferenceBody as ActionJoinParams,
@@ -288,22 +288,17 @@ export const roomKey = (room: string) => `telnyx:room:${room}`;
 /** Store key of a conference id's room name. */
 export const conferenceKey = (id: string) => `telnyx:conference:${id}`;
 
-let conferenceChunk: Promise<typeof import('./telnyx-conference.js')> | undefined;
-
 /**
  * The conference commands, in a chunk of their own that only a flow with a conference step loads (its first
- * conference command awaits it); given what they use from here and from core, so the chunk imports no code of the
- * up-front bundle (what both imported, a bundler would split into a third file).
+ * conference command awaits it; a failed load is tried again by the next); given what they use from here and from
+ * core, so the chunk imports no code of the up-front bundle (what both imported, a bundler would split into a third file).
  */
-function conferenceCommands(): Promise<typeof import('./telnyx-conference.js')> {
-  conferenceChunk ??= import('./telnyx-conference.js').then((chunk) => {
+const conferenceCommands = loadOnce(() =>
+  import('./telnyx-conference.js').then((chunk) => {
     chunk.provideConferenceKit({ CallFlowError, classify, sleep, roomKey, conferenceKey, updateJson });
     return chunk;
-  });
-  // A failed load is tried again by the next conference command.
-  conferenceChunk.catch(() => (conferenceChunk = undefined));
-  return conferenceChunk;
-}
+  }),
+);
 
 /** Forgets a room's name → id entry when Telnyx reports `conference.ended`, so the next caller creates a new room. */
 export async function forgetConference(store: Store, conferenceId: string): Promise<string | undefined> {

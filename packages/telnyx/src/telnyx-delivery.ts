@@ -1,5 +1,5 @@
 import type { CallInfo, CallPosition, CommandDelivery, Logger, Outcome, Rendered, Store, StoreWrite } from '@callflow/core';
-import { CallFlowError, claimKey, jsonReply, retryLaterReason, setMany } from '@callflow/core';
+import { CallFlowError, claimKey, jsonReply, loadOnce, retryLaterReason, setMany } from '@callflow/core';
 import { commandIdOf, decodeClientState } from './client-state.js';
 import { executeCommands, type ExecutionReport, type TelnyxClient } from './execute-commands.js';
 import {
@@ -185,11 +185,9 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     return done ? 'done' : undefined;
   }
 
-  let recoveryLoading: Promise<ReturnType<typeof import('./telnyx-recovery.js')['createRecovery']>> | undefined;
-
-  /** What only a failure needs (the turn after a refused transfer, the apology): a chunk of its own, loaded at the first failure. */
-  function recovery(): NonNullable<typeof recoveryLoading> {
-    recoveryLoading ??= import('./telnyx-recovery.js').then((chunk) =>
+  /** What only a failure needs (the turn after a refused transfer, the apology): a chunk of its own, loaded at the first failure (a failed load is tried again at the next). */
+  const recovery = loadOnce(() =>
+    import('./telnyx-recovery.js').then((chunk) =>
       chunk.createRecovery({
         options,
         execute,
@@ -201,11 +199,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         endedPrefix,
         dayTtl,
       }),
-    );
-    // A failed load is tried again at the next failure.
-    recoveryLoading.catch(() => (recoveryLoading = undefined));
-    return recoveryLoading;
-  }
+    ),
+  );
 
   /** The turn after a transfer Telnyx refused (see the recovery chunk); false, for the apology, when there is none. */
   async function transferFailed(call: CallInfo, at: string, reason: string): Promise<boolean> {

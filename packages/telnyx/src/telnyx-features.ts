@@ -2,6 +2,7 @@ import {
   CallFlowError,
   claimOnce,
   defaultHoldMusicUrl,
+  loadOnce,
   formatQueueAnnouncement,
   queueAnnouncementDue,
   queueAnnouncementOf,
@@ -87,27 +88,22 @@ export interface LazyFeature<T> {
 }
 
 function lazyFeature<T>(name: string, load: () => Promise<T>): LazyFeature<T> {
-  let loading: Promise<T> | undefined;
   const feature: LazyFeature<T> = {
     loaded: undefined,
-    get() {
-      loading ??= load().then(
+    // Once; a failed load is tried again by the next caller.
+    get: loadOnce(() =>
+      load().then(
         (module) => (feature.loaded = module),
         (error: unknown) => {
-          loading = undefined;
           // A store-like failure for the pipeline: the event is answered 503 and Telnyx redelivers it.
           throw new CallFlowError(
             'missing-package',
             `the Telnyx ${name} chunk did not load: ${error instanceof Error ? error.message : String(error)}`,
-            {
-              provider: 'telnyx',
-              cause: error,
-            },
+            { provider: 'telnyx', cause: error },
           );
         },
-      );
-      return loading;
-    },
+      ),
+    ),
   };
   return feature;
 }

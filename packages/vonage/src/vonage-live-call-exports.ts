@@ -1,4 +1,4 @@
-import { loadLiveCallChunk } from './vonage-provider.js';
+import { loadLiveCallChunk } from './vonage-chunks.js';
 import type { Ncco } from './ncco-types.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
 

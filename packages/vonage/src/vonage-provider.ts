@@ -40,7 +40,9 @@ import { checkVonageSignature, sha256Hex, sha256HexNow, vonageJtiKeyPrefix } fro
 import type { VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import type { VonageQueue } from './vonage-queue-chunk.js';
-import type { QueueTarget, VonageQueueControl } from './vonage-queue-control.js';
+import type { VonageQueueControl } from './vonage-queue-control.js';
+import { loadLiveCallChunk, loadQueueChunk } from './vonage-chunks.js';
+import { createQueueControl } from './vonage-queue-exports.js';
 
 /** Options of the Vonage handler. */
 export interface VonageHandlerOptions extends ProviderHandlerOptions {
@@ -71,25 +73,6 @@ export const vonageKeys = {
   /** A queued caller's data (token, queue, enqueue time), while they wait in an emulated queue. */
   queued: (callId: string) => `vonage:queued:${callId}`,
 };
-
-/** A chunk's loader: one import() shared by every caller; a failed load is tried again by the next. */
-function chunkLoader<T>(load: () => Promise<T>): () => Promise<T> {
-  let loading: Promise<T> | undefined;
-  return () => {
-    loading ??= load();
-    loading.catch(() => (loading = undefined));
-    return loading;
-  };
-}
-
-/**
- * The emulated queue (joining, the hold loop, its control), in a chunk of its own that a handler loads when its flow
- * has an enqueue step or a dynamic node, and otherwise at the first use of its queue control.
- */
-export const loadQueueChunk = chunkLoader(() => import('./vonage-queue-chunk.js'));
-
-/** Moving live calls (machine detection's result, REST transfers), in a chunk of its own: loaded by the first that needs it. */
-export const loadLiveCallChunk = chunkLoader(() => import('./vonage-live-call-chunk.js'));
 
 /** Whether a flow may wait in a queue: an enqueue step in a static node, or a dynamic node (whose steps show when it runs). */
 function mayEnqueue(flow: Flow): boolean {
@@ -617,13 +600,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       },
       // The queue control, from the queue chunk at its first use.
       extras: {
-        store,
-        connectNextCaller: async (name: string, target: QueueTarget, client?: VonageVoiceClient) =>
-          (await queueReady()).control.connectNextCaller(name, target, client),
-        queuedCallers: async (name: string) => (await queueReady()).control.queuedCallers(name),
-        sweepQueue: async (name: string, client?: VonageVoiceClient) => (await queueReady()).control.sweepQueue(name, client),
-        transferToNode: async (callId: string, node: string, client?: VonageVoiceClient) =>
-          (await queueReady()).control.transferToNode(callId, node, client),
+        ...createQueueControl(queueContext),
         publicBaseUrl: base,
       },
     };

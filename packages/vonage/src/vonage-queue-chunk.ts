@@ -25,7 +25,7 @@ import {
   restartWait,
   type QueuedCaller,
 } from './vonage-queue.js';
-import { createQueueControl, type QueueControlContext, type VonageQueueControl } from './vonage-queue-control.js';
+import { createQueueControl, type QueueControlContext } from './vonage-queue-control.js';
 
 // The emulated queue on Vonage, in a chunk of its own: a handler loads it when its flow has an enqueue step (or a dynamic
 // node, which may return one) and otherwise at the first use of its queue control, so a flow without a queue never does.
@@ -44,9 +44,8 @@ export interface HoldBreak {
   digits: string | undefined;
 }
 
-/** A handler's emulated queue: joining it, its hold loop's breaks, an agent who did not answer, leaving it, and its control. */
+/** A handler's emulated queue: joining it, its hold loop's breaks, an agent who did not answer, and leaving it. */
 export interface VonageQueue {
-  control: VonageQueueControl;
   /** Puts a turn's caller in its enqueue step's queue; their place and the others' average wait, for the renderer. */
   join(turn: Turn): Promise<{ position: number; averageWaitSeconds: number } | undefined>;
   /** The answer to a break in the hold loop, at the position the pipeline verified. */
@@ -158,7 +157,6 @@ export function createVonageQueue(context: QueueControlContext): VonageQueue {
   }
 
   return {
-    control: createQueueControl(context),
     async join(turn) {
       if (turn.wait?.step.type !== 'enqueue' || !turn.token) return undefined;
       const queue = turn.wait.step.queue;

@@ -1,5 +1,6 @@
+import { loadOnce } from '@callflow/core';
 import type { Store } from '@callflow/core';
-import { loadQueueChunk } from './vonage-provider.js';
+import { loadQueueChunk } from './vonage-chunks.js';
 import type { QueueControlContext, VonageQueueControl } from './vonage-queue-control.js';
 import type { QueuedCaller } from './vonage-queue.js';
 
@@ -8,12 +9,7 @@ import type { QueuedCaller } from './vonage-queue.js';
 
 /** Builds the queue control over a handler's store and engine (the handler carries one): REST transfers move queued callers on. */
 export function createQueueControl(context: QueueControlContext): VonageQueueControl {
-  let control: Promise<VonageQueueControl> | undefined;
-  const ready = (): Promise<VonageQueueControl> => {
-    control ??= loadQueueChunk().then((chunk) => chunk.createQueueControl(context));
-    control.catch(() => (control = undefined));
-    return control;
-  };
+  const ready = loadOnce(() => loadQueueChunk().then((chunk) => chunk.createQueueControl(context)));
   return {
     store: context.store,
     connectNextCaller: async (queue, target, client) => (await ready()).connectNextCaller(queue, target, client),
