@@ -114,15 +114,27 @@ describe('the built-in client over node:http and over fetch, against the same lo
       await client.queues?.retrieve('json');
       requests[name] = received.map(({ headers, ...rest }) => ({
         ...rest,
-        headers: { accept: headers.accept, authorization: headers.authorization, 'content-type': headers['content-type'] },
+        headers: {
+          accept: headers.accept,
+          authorization: headers.authorization,
+          'content-type': headers['content-type'],
+          'content-length': headers['content-length'],
+        },
       }));
     }
+    const body = JSON.stringify({ payload: 'Grüße', voice: 'female', command_id: 'c2' });
     expect(requests.node).toEqual([
       {
         method: 'POST',
         url: '/v2/calls/json/actions/speak',
-        headers: { accept: 'application/json', authorization: 'Bearer KEY-test', 'content-type': 'application/json' },
-        body: JSON.stringify({ payload: 'Grüße', voice: 'female', command_id: 'c2' }),
+        headers: {
+          accept: 'application/json',
+          authorization: 'Bearer KEY-test',
+          'content-type': 'application/json',
+          // In bytes, not characters: 'ü' and 'ß' are two bytes each in UTF-8.
+          'content-length': String(new TextEncoder().encode(body).byteLength),
+        },
+        body,
       },
       { method: 'GET', url: '/v2/queues/json', headers: { accept: 'application/json', authorization: 'Bearer KEY-test' }, body: '' },
     ]);
