@@ -59,6 +59,11 @@ export interface HttpResult {
   load: LoadResult;
   /** Commands the Telnyx client (SDK or built-in) counted during the measured run (Telnyx only). */
   commands?: number;
+  /**
+   * CPU time (user + system) the server process spent per answered request in each measured round, in µs: what the
+   * server itself costs, which other load on the shared cores changes far less than req/s (waiting for a core is not counted).
+   */
+  cpuMicros?: number[];
   /** Requests/s of every round; `load` is the best one. */
   rounds?: number[];
 }
@@ -92,6 +97,18 @@ export interface RunningServer {
   port: number;
   child: ChildProcess;
   stop(): Promise<void>;
+}
+
+/** CPU time (user + system, µs) a process has used, from /proc; undefined where there is no /proc or it has exited. */
+export function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks of 10 ms (USER_HZ 100 on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Starts `bench/servers/<file>` (or the server at an absolute path) in a child node process and waits for its port. */
@@ -187,21 +204,32 @@ async function measureTargets(provider: HttpResult['provider'], targets: readonl
     for (let round = 0; round < rounds; round++) {
       for (const target of targets) {
         let before = 0;
+        let cpuBefore: number | undefined;
         const measured = await load(target.server.port, target.pool, {
           distinct: target.distinct,
           cursor: cursors.get(target),
           warmupSeconds: round === 0 ? warmupSeconds : 0,
-          afterWarmup: async () => void (before = (await target.commands?.()) ?? 0),
+          afterWarmup: async () => {
+            before = (await target.commands?.()) ?? 0;
+            cpuBefore = processCpuMicros(target.server.child.pid);
+          },
         });
+        const cpuAfter = processCpuMicros(target.server.child.pid);
+        const answered = measured.ok + measured.non2xx;
+        const cpu = cpuBefore === undefined || cpuAfter === undefined || answered === 0 ? [] : [(cpuAfter - cpuBefore) / answered];
         const commands = target.commands ? (await target.commands()) - before : undefined;
         const previous = best.get(target);
         const all = [...(previous?.rounds ?? []), measured.requestsPerSecond];
+        const cpuMicros = [...(previous?.cpuMicros ?? []), ...cpu];
         // A round that ran out of distinct calls answered some repeats from the idempotency cache: never the best one.
         const better =
           !previous ||
           (measured.repeated === 0 && (previous.load.repeated > 0 || measured.requestsPerSecond > previous.load.requestsPerSecond));
-        if (better) best.set(target, { provider, target: target.target, load: measured, commands, rounds: all });
-        else previous.rounds = all;
+        if (better) best.set(target, { provider, target: target.target, load: measured, commands, rounds: all, cpuMicros });
+        else {
+          previous.rounds = all;
+          previous.cpuMicros = cpuMicros;
+        }
       }
     }
   } finally {
@@ -460,6 +488,9 @@ async function telnyxTargets(flowPath: string, directory: string, poolSize: numb
 
 const roundsText = (result: HttpResult) => (result.rounds ?? [result.load.requestsPerSecond]).map((value) => Math.round(value)).join('/');
 const ratio = (ours: number, baseline: number) => `${(ours / baseline).toFixed(2)}x`;
+/** The least CPU per request of a target's rounds: the round other load disturbed least. */
+const leastCpu = (result: HttpResult) => (result.cpuMicros?.length ? Math.min(...result.cpuMicros) : undefined);
+const cpuText = (result: HttpResult) => (result.cpuMicros ?? []).map((value) => value.toFixed(1)).join('/');
 
 /** Turns the measured runs into table rows: req/s, p50 and p99 per provider, ours against the seed-style baseline. */
 export function httpRows(results: readonly HttpResult[]): BenchRow[] {
@@ -512,6 +543,18 @@ export function httpRows(results: readonly HttpResult[]): BenchRow[] {
         target: '≥70% of the floor',
         note: `${((100 * node.load.requestsPerSecond) / floor.load.requestsPerSecond).toFixed(0)}% of the floor; best of ${roundsText(node)} vs ${roundsText(floor)}, same rotation`,
       });
+      const ourCpu = leastCpu(node);
+      const floorCpu = leastCpu(floor);
+      if (ourCpu !== undefined && floorCpu !== undefined) {
+        rows.push({
+          name: `http ${provider}: server CPU per request, callflow node:http against the bare node:http floor`,
+          value: ourCpu,
+          unit: 'µs/op',
+          baseline: floorCpu,
+          baselineName: 'bare node:http, fixed document',
+          note: `the floor's CPU is ${((100 * floorCpu) / ourCpu).toFixed(0)}% of callflow's (least of ${node.cpuMicros!.length} rounds: ${cpuText(node)} vs ${cpuText(floor)} µs); CPU time of the server process alone (user + system), which the load generator sharing the cores changes far less than req/s; callflow's own work is ${(ourCpu - floorCpu).toFixed(1)} µs a request beyond node:http`,
+        });
+      }
     }
     if (node) {
       rows.push({

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ import { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, si
 import { startRedisServer } from '../packages/redis/test/redis-server.js';
 import { bridgeRequest, interleavedMicros, type BenchRow } from './harness.js';
 import { vonageReplyWebhook } from './reply-path.js';
-import { ensureBuilt, load, startAnsweredVonageServer, startServer, type LoadResult } from './http.js';
+import { ensureBuilt, load, processCpuMicros, startAnsweredVonageServer, startServer, type LoadResult } from './http.js';
 // @ts-expect-error: a plain .mjs module shared with the load-test servers (no types)
 import { createCommandCounter } from './servers/common.mjs';
 
@@ -186,17 +186,6 @@ async function pairedRatio(
   }
   ratios.sort((a, b) => a - b);
   return { ratio: ratios[Math.floor(ratios.length / 2)]!, smallMin, largeMin, ratios };
-}
-
-/** CPU µs a process has used so far (user + system, from /proc at USER_HZ 100: Linux only), or undefined. */
-function processCpuMicros(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10_000;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
