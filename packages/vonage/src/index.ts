@@ -1,11 +1,9 @@
+export { renderCalleeNcco, renderNcco, toEndpoint } from './render-ncco-complete.js';
 export {
-  renderNcco,
-  renderCalleeNcco,
   stringifyNcco,
   callbackUrl,
   queueConversationName,
   defaultQueuePrefix,
-  toEndpoint,
   vonageLimits,
   vonageWebhookPaths,
 } from './render-ncco.js';
