@@ -213,4 +213,14 @@ describe('size budget', () => {
       expect(lazyInputs).toEqual(expect.arrayContaining(sources.map(source)));
     }
   });
+
+  it("keeps a refused Vonage signature's words off the handler path: a handler whose webhooks verify never loads them", async () => {
+    const { vonage } = await adapterBundleSizes();
+    const messages = 'packages/vonage/src/vonage-signature-messages.ts';
+    expect(vonage.staticInputs, 'the signature refusals loaded up front').not.toContain(messages);
+    // Still reachable, behind a dynamic import(), for the first refused webhook.
+    const chunk = vonage.lazyChunks.find((lazy) => lazy.name === messages);
+    expect(chunk, 'no Vonage signature messages chunk').toBeDefined();
+    expect(chunk!.gzipped, 'the signature messages chunk is implausibly small').toBeGreaterThan(300);
+  });
 });
