@@ -101,11 +101,6 @@ const endedStatuses: Record<string, DialStatus> = {
   failed: 'failed',
 };
 
-/** A Vonage number (E.164 without +) as callflow writes numbers elsewhere. */
-function plus(number: string | undefined): string | undefined {
-  return number !== undefined && /^[0-9]+$/.test(number) ? `+${number}` : number;
-}
-
 function signatureSecretsOf(value: VonageHandlerOptions['signatureSecret']): readonly string[] | undefined {
   if (value === undefined) return undefined;
   return typeof value === 'string' ? [value] : Array.isArray(value) ? value : undefined;
@@ -264,7 +259,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     /** The transfer chunk (its NCCO, the called party's webhooks), its renderer installed once loaded. */
     const transferReady = () =>
       loadTransferChunk().then((chunk) => {
-        waits.transfer = chunk.renderTransfer;
+        waits.transfer = chunk.transferRendererFor(options.voiceClient);
         return chunk;
       });
     /** The record and conference chunk (their NCCOs, the wait for a recording), its renderers installed once loaded. */
@@ -348,25 +343,10 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         }
         if (event.status === undefined && event.reason)
           logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
-        if (outbound && event.callId) {
-          if (event.status === 'started') {
-            // The detection result comes later on this URL; the chunk that reads it (and moves the call) loads meanwhile.
-            if (detection) loadLiveCallChunk().catch(() => undefined);
-            return {
-              type: 'status',
-              callId: event.callId,
-              callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) },
-            };
-          }
-          if (event.status === 'human' || event.status === 'machine') {
-            const detected = await (await loadLiveCallChunk()).detectionEvent(
-              store,
-              { ...event, callId: event.callId },
-              outbound,
-              detection,
-            );
-            if (detected) return detected;
-          }
+        if (outbound && event.callId && (event.status === 'started' || event.status === 'human' || event.status === 'machine')) {
+          // An outbound call's first event and machine detection's result, read by the live-call chunk (which moves the call).
+          const early = await (await loadLiveCallChunk()).outboundEvent(store, { ...event, callId: event.callId }, outbound, detection);
+          if (early) return early;
         }
         const status = event.status ?? '';
         const over = Object.hasOwn(endedStatuses, status);
@@ -536,13 +516,6 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         return (await queueReady()).join(turn);
       },
       render: (turn, input) => {
-        if (turn.wait?.step.type === 'transfer' && turn.wait.step.screen && !options.voiceClient?.voice.hangupCall) {
-          throw new CallFlowError(
-            'unsupported-step',
-            `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`,
-            { provider: 'vonage', node: turn.node },
-          );
-        }
         const queued = input.prepared as { position: number; averageWaitSeconds: number } | undefined;
         return renderNccoWith(
           turn,

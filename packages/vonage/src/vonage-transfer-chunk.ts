@@ -1,7 +1,7 @@
-import { CallFlowError, type CallPosition, type Outcome, type PositionAnswer, type Store } from '@callflow/core';
+import { CallFlowError, type CallPosition, type Outcome, type PositionAnswer, type Store, type TransferStep } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
 import { parseVonageInput } from './parse-vonage-webhook.js';
-import { callbackUrl, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, vonageWebhookPaths, type WaitRenderer } from './render-ncco.js';
 import { renderCalleeNcco, renderTransfer } from './render-ncco-transfer.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
 import { vonageKeys } from './vonage-provider.js';
@@ -11,7 +11,21 @@ import { vonageKeys } from './vonage-provider.js';
 // that transfers, and a callee, screen or transfer-notify webhook (on any instance) awaits it; a flow without a
 // transfer never loads it.
 
-export { renderTransfer };
+/**
+ * The handler's transfer renderer: `renderTransfer`, refusing a screened transfer when the handler has no client to hang
+ * up a called party who declines.
+ */
+export function transferRendererFor(voiceClient: VonageVoiceClient | undefined): WaitRenderer<TransferStep> {
+  return (step, turn, context, warnings) => {
+    if (step.screen && !voiceClient?.voice.hangupCall)
+      throw new CallFlowError(
+        'unsupported-step',
+        `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`,
+        { provider: 'vonage', node: turn.node },
+      );
+    return renderTransfer(step, turn, context, warnings);
+  };
+}
 
 /** What the transfer chunk is handed by its handler. */
 export interface TransferContext {
