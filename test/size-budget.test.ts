@@ -191,15 +191,21 @@ describe('size budget', () => {
   it('keeps the Vonage transfer, record and conference NCCOs off the handler path: a flow without the step never loads them', async () => {
     const { vonage } = await adapterBundleSizes();
     const source = (file: string) => `packages/vonage/src/${file}`;
-    // What only a flow with the step runs: a transfer's connect and the called party's webhooks (whisper, screening), a
-    // record's NCCO and the wait for its recording, a conference's conversation; the queue's NCCOs (in the queue chunk);
-    // and the public renderNcco, which has every renderer at hand (the handler renders with the ones it loaded).
+    // What only a flow with the step runs: a transfer's connect, its events and the called party's webhooks (whisper,
+    // screening), a record's NCCO, its event and the wait for its recording, a conference's conversation; the queue's
+    // NCCOs (in the queue chunk); the public renderNcco, which has every renderer at hand (the handler renders with the
+    // ones it loaded), and the index's bindings of the chunked public functions.
     const chunkSources = {
-      'vonage-transfer-chunk.ts': ['vonage-transfer-chunk.ts', 'render-ncco-transfer.ts'],
-      'vonage-record-conference-chunk.ts': ['vonage-record-conference-chunk.ts', 'render-ncco-record.ts', 'render-ncco-conference.ts'],
+      'vonage-transfer-chunk.ts': ['vonage-transfer-chunk.ts', 'render-ncco-transfer.ts', 'parse-vonage-connect-event.ts'],
+      'vonage-record-conference-chunk.ts': [
+        'vonage-record-conference-chunk.ts',
+        'render-ncco-record.ts',
+        'render-ncco-conference.ts',
+        'parse-vonage-record-event.ts',
+      ],
       'vonage-queue-chunk.ts': ['render-ncco-queue.ts'],
     };
-    const offPath = [...Object.values(chunkSources).flat(), 'render-ncco-complete.ts'].map(source);
+    const offPath = [...Object.values(chunkSources).flat(), 'render-ncco-complete.ts', 'vonage-chunked-exports.ts'].map(source);
     expect(
       vonage.staticInputs.filter((input) => offPath.includes(input)),
       'Vonage step renderers loaded up front',

@@ -1,4 +1,5 @@
-export { renderCalleeNcco, renderNcco, toEndpoint } from './render-ncco-complete.js';
+export { renderNcco } from './render-ncco-complete.js';
+export { parseVonageConnectEvent, parseVonageRecordEvent, renderCalleeNcco, toEndpoint } from './vonage-chunked-exports.js';
 export {
   stringifyNcco,
   callbackUrl,
@@ -27,20 +28,9 @@ export type {
 } from './ncco-types.js';
 export { vonageAdapter, vonageCallFeatures } from './vonage-capabilities.js';
 export { vonageCapabilities, vonageStepNotes } from './vonage-capability-notes.js';
-export {
-  parseVonageAnswer,
-  parseVonageConnectEvent,
-  parseVonageEvent,
-  parseVonageInput,
-  parseVonageRecordEvent,
-} from './parse-vonage-webhook.js';
-export type {
-  VonageAnswerWebhook,
-  VonageCallEvent,
-  VonageConnectEvent,
-  VonageInputWebhook,
-  VonageRecordEvent,
-} from './parse-vonage-webhook.js';
+export { parseVonageAnswer, parseVonageEvent, parseVonageInput } from './parse-vonage-webhook.js';
+export type { VonageAnswerWebhook, VonageCallEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
+export type { VonageConnectEvent } from './parse-vonage-connect-event.js';
 export {
   createVonageJwt,
   jtiSeenIn,

@@ -4,12 +4,10 @@ import { renderNccoWith, type RenderNccoContext } from './render-ncco.js';
 import { renderConference } from './render-ncco-conference.js';
 import { renderEnqueue } from './render-ncco-queue.js';
 import { renderRecordWait } from './render-ncco-record.js';
-import { renderCalleeNcco as calleeNcco, renderTransfer, toEndpoint as endpointOf } from './render-ncco-transfer.js';
+import { renderTransfer } from './render-ncco-transfer.js';
 
-// The public renderer, with every waiting step's renderer at hand, and the public pieces of the chunked renderers. The
-// handler renders with renderNccoWith and the renderers it has loaded (the chunked ones in chunks of their own): the
-// package's index exports these from here (bindings, not re-exports, which a bundler would follow into the handler's
-// up-front code), so the files the chunks share are not among a handler's up-front code.
+// The public renderer, with every waiting step's renderer at hand. The handler renders with renderNccoWith and the
+// renderers it has loaded (the chunked ones in chunks of their own), so this file is not among its up-front code.
 
 /**
  * Translates a turn into an NCCO: media as talk/stream/wait, then the waiting step as input, record + notify,
@@ -24,12 +22,3 @@ export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncc
     conference: renderConference,
   });
 }
-
-/**
- * The NCCO the called party runs before it joins the caller: the whisper as talk/stream, then the screening prompt
- * with a one-key input whose eventUrl is `screenUrl`. Nothing plays to the caller.
- */
-export const renderCalleeNcco: typeof calleeNcco = calleeNcco;
-
-/** A transfer target as a Vonage connect endpoint. */
-export const toEndpoint: typeof endpointOf = endpointOf;

@@ -20,13 +20,7 @@ import {
   type WebhookEvent,
 } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
-import {
-  parseVonageAnswer,
-  parseVonageConnectEvent,
-  parseVonageEvent,
-  parseVonageInput,
-  parseVonageRecordEvent,
-} from './parse-vonage-webhook.js';
+import { parseVonageAnswer, parseVonageEvent, parseVonageInput } from './parse-vonage-webhook.js';
 import { defaultQueuePrefix, renderNccoWith, stringifyNcco, vonageWebhookPaths, type WaitRenderers } from './render-ncco.js';
 import { checkVonageSignature, sha256Hex, sha256HexNow, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
@@ -413,7 +407,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           return resume(call, input, prefetched?.positionClaim ? { positionClaim: prefetched.positionClaim } : {});
         }
         case vonageWebhookPaths.connect: {
-          const event = parseVonageConnectEvent(fields);
+          const event = (await transferReady()).parseVonageConnectEvent(fields);
           if (event.kind === 'progress') return { type: 'ignore', reason: 'connect progress' };
           const call = await callInfoOf(webhook, callId);
           return resume(call, async (position) =>
@@ -423,7 +417,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         }
         case vonageWebhookPaths.record: {
           if (query.get('async') === '1') return { type: 'ignore', reason: 'asynchronous record event' };
-          const outcome = parseVonageRecordEvent(fields);
+          const outcome = (await recordConferenceReady()).parseVonageRecordEvent(fields);
           const call = await callInfoOf(webhook, callId);
           const tokenHash = await tokenHashOf(token);
           // The record event is not a control point on Vonage; it only feeds the recording's hooks (once).

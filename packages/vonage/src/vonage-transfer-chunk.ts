@@ -1,15 +1,18 @@
 import { CallFlowError, type CallPosition, type Outcome, type PositionAnswer, type Store, type TransferStep } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
+import { parseVonageConnectEvent } from './parse-vonage-connect-event.js';
 import { parseVonageInput } from './parse-vonage-webhook.js';
 import { callbackUrl, vonageWebhookPaths, type WaitRenderer } from './render-ncco.js';
 import { renderCalleeNcco, renderTransfer } from './render-ncco-transfer.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
 import { vonageKeys } from './vonage-provider.js';
 
-// A transfer on Vonage, in a chunk of its own: its NCCO (connect, the whisper and screening the called party hears) and
-// the called party's webhooks. A handler loads it when its flow has a transfer step, a dynamic node's at the first turn
-// that transfers, and a callee, screen or transfer-notify webhook (on any instance) awaits it; a flow without a
-// transfer never loads it.
+// A transfer on Vonage, in a chunk of its own: its NCCO (connect, the whisper and screening the called party hears),
+// the called party's webhooks, and the connect action's events (a queued caller's agent is connected with one too). A
+// handler loads it when its flow has a transfer step, a dynamic node's at the first turn that transfers, and a connect,
+// callee, screen or transfer-notify webhook (on any instance) awaits it; a flow that connects nobody never loads it.
+
+export { parseVonageConnectEvent };
 
 /**
  * The handler's transfer renderer: `renderTransfer`, refusing a screened transfer when the handler has no client to hang
