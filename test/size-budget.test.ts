@@ -187,4 +187,46 @@ describe('size budget', () => {
     },
     15 * 60_000,
   );
+
+  it('keeps the Vonage transfer, record and conference NCCOs off the handler path: a flow without the step never loads them', async () => {
+    const { vonage } = await adapterBundleSizes();
+    const source = (file: string) => `packages/vonage/src/${file}`;
+    // What only a flow with the step runs: a transfer's connect, its events and the called party's webhooks (whisper,
+    // screening), a record's NCCO, its event and the wait for its recording, a conference's conversation; the queue's
+    // NCCOs (in the queue chunk); the public renderNcco, which has every renderer at hand (the handler renders with the
+    // ones it loaded), and the index's bindings of the chunked public functions.
+    const chunkSources = {
+      'vonage-transfer-chunk.ts': ['vonage-transfer-chunk.ts', 'render-ncco-transfer.ts', 'parse-vonage-connect-event.ts'],
+      'vonage-record-conference-chunk.ts': [
+        'vonage-record-conference-chunk.ts',
+        'render-ncco-record.ts',
+        'render-ncco-conference.ts',
+        'parse-vonage-record-event.ts',
+      ],
+      'vonage-queue-chunk.ts': ['render-ncco-queue.ts'],
+    };
+    const offPath = [...Object.values(chunkSources).flat(), 'render-ncco-complete.ts', 'vonage-chunked-exports.ts'].map(source);
+    expect(
+      vonage.staticInputs.filter((input) => offPath.includes(input)),
+      'Vonage step renderers loaded up front',
+    ).toEqual([]);
+    // Still reachable, behind a dynamic import(), for a flow with the step (a source shared by two chunks sits in a chunk both import).
+    const lazyInputs = vonage.lazyChunks.flatMap((chunk) => chunk.inputs);
+    for (const [entry, sources] of Object.entries(chunkSources)) {
+      const chunk = vonage.lazyChunks.find((lazy) => lazy.name === source(entry));
+      expect(chunk, `no lazy chunk for ${entry}`).toBeDefined();
+      expect(chunk!.gzipped, `${entry}: implausibly small`).toBeGreaterThan(300);
+      expect(lazyInputs).toEqual(expect.arrayContaining(sources.map(source)));
+    }
+  });
+
+  it("keeps a refused Vonage signature's words off the handler path: a handler whose webhooks verify never loads them", async () => {
+    const { vonage } = await adapterBundleSizes();
+    const messages = 'packages/vonage/src/vonage-signature-messages.ts';
+    expect(vonage.staticInputs, 'the signature refusals loaded up front').not.toContain(messages);
+    // Still reachable, behind a dynamic import(), for the first refused webhook.
+    const chunk = vonage.lazyChunks.find((lazy) => lazy.name === messages);
+    expect(chunk, 'no Vonage signature messages chunk').toBeDefined();
+    expect(chunk!.gzipped, 'the signature messages chunk is implausibly small').toBeGreaterThan(300);
+  });
 });

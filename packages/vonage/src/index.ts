@@ -1,11 +1,10 @@
+export { renderNcco } from './render-ncco-complete.js';
+export { parseVonageConnectEvent, parseVonageRecordEvent, renderCalleeNcco, toEndpoint } from './vonage-chunked-exports.js';
 export {
-  renderNcco,
-  renderCalleeNcco,
   stringifyNcco,
   callbackUrl,
   queueConversationName,
   defaultQueuePrefix,
-  toEndpoint,
   vonageLimits,
   vonageWebhookPaths,
 } from './render-ncco.js';
@@ -29,20 +28,9 @@ export type {
 } from './ncco-types.js';
 export { vonageAdapter, vonageCallFeatures } from './vonage-capabilities.js';
 export { vonageCapabilities, vonageStepNotes } from './vonage-capability-notes.js';
-export {
-  parseVonageAnswer,
-  parseVonageConnectEvent,
-  parseVonageEvent,
-  parseVonageInput,
-  parseVonageRecordEvent,
-} from './parse-vonage-webhook.js';
-export type {
-  VonageAnswerWebhook,
-  VonageCallEvent,
-  VonageConnectEvent,
-  VonageInputWebhook,
-  VonageRecordEvent,
-} from './parse-vonage-webhook.js';
+export { parseVonageAnswer, parseVonageEvent, parseVonageInput } from './parse-vonage-webhook.js';
+export type { VonageAnswerWebhook, VonageCallEvent, VonageInputWebhook, VonageRecordEvent } from './parse-vonage-webhook.js';
+export type { VonageConnectEvent } from './parse-vonage-connect-event.js';
 export {
   createVonageJwt,
   jtiSeenIn,

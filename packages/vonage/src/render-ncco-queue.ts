@@ -11,7 +11,7 @@ import {
 } from './render-ncco.js';
 
 // The NCCOs of an emulated queue (the waiting room, the hold loop's stretches): in the queue chunk, which only a flow with
-// an enqueue step (or an app moving queued callers) loads; renderNcco reaches renderEnqueue through it.
+// an enqueue step (or an app moving queued callers) loads; the public renderNcco (render-ncco-complete.ts) reaches renderEnqueue.
 /** Seconds the hold loop's input listens for the escape key after each play of the hold music (Vonage's `dtmf.timeOut`). */
 export const holdBreakListenSeconds = 1;
 

@@ -1,6 +1,5 @@
 import {
   CallFlowError,
-  defaultRingbackUrl,
   type ConferenceStep,
   type EnqueueStep,
   type GatherStep,
@@ -8,21 +7,9 @@ import {
   type RecordStep,
   type Rendered,
   type TransferStep,
-  type TransferTarget,
   type Turn,
 } from '@callflow/core';
-import {
-  mp3Format,
-  nccoActions,
-  synchronousEventType,
-  type Ncco,
-  type NccoAction,
-  type NccoConnect,
-  type NccoInput,
-  type NccoNotify,
-  type NccoTalk,
-} from './ncco-types.js';
-import { renderEnqueue } from './render-ncco-queue.js';
+import { nccoActions, type Ncco, type NccoAction, type NccoInput, type NccoNotify, type NccoTalk } from './ncco-types.js';
 
 /** What the renderer needs beside the turn. */
 export interface RenderNccoContext {
@@ -90,19 +77,16 @@ function encodeComponent(text: string): string {
   return uriComponentSafe.test(text) ? text : encodeURIComponent(text);
 }
 
-/**
- * Translates a turn into an NCCO: media as talk/stream/wait, then the waiting step as input, record + notify,
- * connect + notify, conversation + notify, or (a queue with timed breaks) one stretch of the hold loop. Pure; emulated behaviour is reported in `warnings`.
- * @example const { output } = renderNcco(turn, { eventUrl: 'https://ivr.example.com/vonage' });
- */
-export function renderNcco(turn: Turn, context: RenderNccoContext): Rendered<Ncco> {
-  return renderNccoWith(turn, context, { enqueue: renderEnqueue });
+/** The renderers of waiting steps that sit in chunks of their own (queue, transfer, record, conference), as the handler has loaded them. */
+export interface WaitRenderers {
+  enqueue?: WaitRenderer<EnqueueStep>;
+  transfer?: WaitRenderer<TransferStep>;
+  record?: WaitRenderer<RecordStep>;
+  conference?: WaitRenderer<ConferenceStep>;
 }
 
-/** The renderers of waiting steps that sit in chunks of their own (the queue's), as the handler has loaded them. */
-export interface WaitRenderers {
-  enqueue?: (step: EnqueueStep, turn: Turn, context: RenderNccoContext, warnings: string[]) => NccoAction[];
-}
+/** A waiting step's actions (what follows the turn's media), for a renderer in a chunk of its own. */
+export type WaitRenderer<Step> = (step: Step, turn: Turn, context: RenderNccoContext, warnings: string[]) => NccoAction[];
 
 /** `renderNcco` with the chunked waiting steps' renderers given: what the handler renders with, once `prepare` loaded them. */
 export function renderNccoWith(turn: Turn, context: RenderNccoContext, waits: WaitRenderers): Rendered<Ncco> {
@@ -129,33 +113,13 @@ export function renderNccoWith(turn: Turn, context: RenderNccoContext, waits: Wa
       ncco.push(renderInput(step, node, warnings, callbackUrl(context.eventUrl, vonageWebhookPaths.input, token, callId)));
       break;
     case 'record':
-      ncco.push(
-        renderRecord(step, node, callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId)),
-        notifyAction('record', context.eventUrl, token, callId),
-      );
+      ncco.push(...(waits.record ?? missingChunk('record', node))(step, turn, context, warnings));
       break;
     case 'transfer':
-      if (step.record)
-        ncco.push({
-          action: nccoActions.record,
-          format: mp3Format,
-          eventUrl: [callbackUrl(context.eventUrl, vonageWebhookPaths.record, token, callId, { async: '1' })],
-          eventMethod: 'POST',
-        });
-      ncco.push(
-        renderConnect(
-          step,
-          turn,
-          callbackUrl(context.eventUrl, vonageWebhookPaths.connect, token, callId),
-          node,
-          warnings,
-          callbackUrl(context.eventUrl, vonageWebhookPaths.callee, token, callId),
-        ),
-        notifyAction('transfer', context.eventUrl, token, callId),
-      );
+      ncco.push(...(waits.transfer ?? missingChunk('transfer', node))(step, turn, context, warnings));
       break;
     case 'conference':
-      ncco.push(renderConversation(step, node), notifyAction('conference', context.eventUrl, token, callId));
+      ncco.push(...(waits.conference ?? missingChunk('conference', node))(step, turn, context, warnings));
       break;
     case 'enqueue':
       ncco.push(...(waits.enqueue ?? missingChunk('queue', node))(step, turn, context, warnings));
@@ -174,7 +138,8 @@ export function notifyAction(after: string, base: string, token: string, callId:
   };
 }
 
-function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoAction {
+/** A media step as its NCCO action (`bargeIn` for a prompt the caller may interrupt). */
+export function renderMedia(step: MediaStep, bargeIn: boolean, node: string): NccoAction {
   switch (step.type) {
     case 'say': {
       checkTalkText(step.text, node);
@@ -285,151 +250,6 @@ function isKeypadString(text: string): boolean {
   return true;
 }
 
-function renderRecord(step: RecordStep, node: string, eventUrl: string): NccoAction {
-  const timeOut = step.maxSeconds ?? 120;
-  const endOnSilence = step.silenceSeconds ?? 5;
-  checkRange(timeOut, vonageLimits.recordTimeoutSeconds, 'record.maxSeconds', node);
-  checkRange(endOnSilence, vonageLimits.recordSilenceSeconds, 'record.silenceSeconds', node);
-  const finishOnKey = step.finishOnKey ?? '#';
-  if (finishOnKey !== '' && !/^[0-9*#]$/.test(finishOnKey)) {
-    throw new CallFlowError('unsupported-step', `${node}: record.finishOnKey '${finishOnKey}' must be one key of 0-9, * or # on Vonage`, {
-      provider,
-      node,
-    });
-  }
-  return {
-    action: nccoActions.record,
-    format: mp3Format,
-    endOnSilence,
-    ...(finishOnKey !== '' ? { endOnKey: finishOnKey } : {}),
-    timeOut,
-    beepStart: step.beep ?? true,
-    eventUrl: [eventUrl],
-    eventMethod: 'POST',
-  };
-}
-
-function renderConnect(step: TransferStep, turn: Turn, eventUrl: string, node: string, warnings: string[], calleeUrl: string): NccoConnect {
-  const timeout = step.ringSeconds ?? 30;
-  checkRange(timeout, vonageLimits.connectTimeoutSeconds, 'transfer.ringSeconds', node);
-  if (step.maxSeconds !== undefined) checkRange(step.maxSeconds, vonageLimits.connectLimitSeconds, 'transfer.maxSeconds', node);
-  // provider: `from` must be a Vonage number, so the default caller id is the number that was called, not the caller's.
-  const from = step.callerId ?? turn.call.to;
-  return {
-    action: nccoActions.connect,
-    endpoint: [withCallee(withDigits(toEndpoint(step.to, node, warnings), step, node), step, node, calleeUrl)],
-    ...(from ? { from: phoneDigits(from) } : { randomFromNumber: true }),
-    eventType: synchronousEventType,
-    timeout,
-    ...(step.maxSeconds !== undefined ? { limit: step.maxSeconds } : {}),
-    eventUrl: [eventUrl],
-    eventMethod: 'POST',
-  };
-}
-
-/** A transfer target as a Vonage connect endpoint. */
-export function toEndpoint(target: TransferTarget, node: string, warnings: string[]): NccoConnect['endpoint'][number] {
-  if (typeof target === 'string') {
-    if (target.startsWith('sip:') || target.startsWith('sips:')) return { type: 'sip', uri: target };
-    const number = phoneDigits(target);
-    if (!/^[0-9]{6,15}$/.test(number))
-      throw new CallFlowError('unsupported-step', `${node}: '${target}' is not an E.164 number Vonage can connect to`, { provider, node });
-    return { type: 'phone', number };
-  }
-  if (target.username !== undefined || target.password !== undefined)
-    warnings.push(
-      `${node}: Vonage SIP endpoints take no digest credentials; username/password are not sent (authenticate the trunk by IP or headers)`,
-    );
-  return { type: 'sip', uri: target.sip };
-}
-
-/** The endpoint with the transfer's DTMF: Vonage's `dtmfAnswer` is sent as the call is answered, `p` a 500 ms pause. */
-function withDigits(endpoint: NccoConnect['endpoint'][number], step: TransferStep, node: string): NccoConnect['endpoint'][number] {
-  if (step.sendDigits === undefined) return endpoint;
-  if (endpoint.type !== 'phone') {
-    // provider: only the phone endpoint documents dtmfAnswer (@vonage/voice types/Endpoint/PhoneEndpoint.d.ts; SIPEndpoint.d.ts has none).
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node}: transfer.sendDigits to a SIP address is not available on Vonage (only phone endpoints take dtmfAnswer)`,
-      { provider, node },
-    );
-  }
-  // provider: dtmfAnswer digits, 'p' = 500 ms pause (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
-  return { ...endpoint, dtmfAnswer: step.sendDigits.replace(/w/g, 'p') };
-}
-
-/** The endpoint with the NCCO the called party runs before it joins (whisper, screening), when the transfer has one. */
-function withCallee(
-  endpoint: NccoConnect['endpoint'][number],
-  step: TransferStep,
-  node: string,
-  calleeUrl: string,
-): NccoConnect['endpoint'][number] {
-  if (!step.whisper?.length && !step.screen) return endpoint;
-  if (endpoint.type !== 'phone') {
-    // provider: onAnswer is documented for the phone endpoint only (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint).
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node}: transfer whisper/screen to a SIP address is not available on Vonage (only phone endpoints take onAnswer)`,
-      { provider, node },
-    );
-  }
-  // provider: onAnswer.url serves an NCCO run on the called party before it is joined to the conversation; its ringbackTone
-  // is "played back on repeat to the caller, so they do not hear just silence" until the call is fully connected
-  // (https://developer.vonage.com/en/voice/voice-api/ncco-reference#phone-endpoint): callflow's ringback, as on Twilio.
-  return { ...endpoint, onAnswer: { url: calleeUrl, ringbackTone: defaultRingbackUrl } };
-}
-
-/**
- * The NCCO the called party runs before it joins the caller: the whisper as talk/stream, then the screening prompt
- * with a one-key input whose eventUrl is `screenUrl`. Nothing plays to the caller.
- */
-export function renderCalleeNcco(step: TransferStep, node: string, screenUrl: string): Ncco {
-  const ncco: Ncco = (step.whisper ?? []).map((media) => renderMedia(media, false, node));
-  if (step.screen) {
-    for (const media of step.screen.prompt) ncco.push(renderMedia(media, true, node));
-    const timeOut = step.screen.timeoutSeconds ?? 5;
-    checkRange(timeOut, vonageLimits.dtmfTimeoutSeconds, 'transfer.screen.timeoutSeconds', node);
-    ncco.push({
-      action: nccoActions.input,
-      type: ['dtmf'],
-      dtmf: { maxDigits: 1, timeOut, submitOnHash: false },
-      eventUrl: [screenUrl],
-      eventMethod: 'POST',
-    });
-  }
-  return ncco;
-}
-
-function phoneDigits(number: string): string {
-  return number.replace(/^\+/, '').replace(/[\s()-]/g, '');
-}
-
-function renderConversation(step: ConferenceStep, node: string): NccoAction {
-  // provider: the conversation action has no beep and no size option (https://developer.vonage.com/en/voice/voice-api/ncco-reference#conversation);
-  // both are refused when the handler is created (vonageCapabilities), and here for dynamic nodes.
-  if (step.beep === true)
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node} conference: beep: true is not supported on vonage: ${vonageConversationLimits.beep}`,
-      { provider, node },
-    );
-  if (step.maxParticipants !== undefined)
-    throw new CallFlowError(
-      'unsupported-step',
-      `${node} conference: maxParticipants is not supported on vonage: ${vonageConversationLimits.maxParticipants}`,
-      { provider, node },
-    );
-  return {
-    action: nccoActions.conversation,
-    name: step.room,
-    ...(step.holdMusic ? { musicOnHoldUrl: [step.holdMusic] } : {}),
-    startOnEnter: step.startOnEnter ?? true,
-    endOnExit: step.endOnExit ?? false,
-    ...(step.muted ? { mute: true } : {}),
-  };
-}
-
 /** Why Vonage refuses some conference options (the capability matrix and the errors quote these). */
 export const vonageConversationLimits = {
   beep: 'the NCCO conversation action has no entry/exit tone, and a tone streamed to the joining caller alone would not reach the others in the room',
@@ -458,7 +278,8 @@ export function checkTalkText(text: string, node: string): void {
   }
 }
 
-function checkRange(value: number, range: readonly [number, number], field: string, node: string): void {
+/** Refuses a value outside one of Vonage's documented ranges. */
+export function checkRange(value: number, range: readonly [number, number], field: string, node: string): void {
   const min = range[0];
   const max = range[1];
   if (!Number.isFinite(value) || value < min || value > max) {

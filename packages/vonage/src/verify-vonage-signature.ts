@@ -4,6 +4,7 @@ import {
   bytesToBase64Url,
   claimOnce,
   lazyNodeCrypto,
+  loadOnce,
   syncHmac,
   textToBase64Url,
   type Store,
@@ -144,11 +145,11 @@ export async function checkVonageSignature(
   let configured = secrets.length > 0;
   for (let index = 0; configured && index < secrets.length; index++)
     configured = typeof secrets[index] === 'string' && secrets[index] !== '';
-  if (!configured) return { valid: false, reason: 'no-secret', message: 'no signature secret configured' };
+  if (!configured) return refused('no-secret', 'noSecret');
   const header = request.authorization;
-  if (!header) return { valid: false, reason: 'missing-header', message: 'no Authorization header' };
+  if (!header) return refused('missing-header', 'noHeader');
   const match = /^Bearer\s+([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]+)$/.exec(header.trim());
-  if (!match) return { valid: false, reason: 'malformed', message: 'Authorization is not "Bearer <jwt>"' };
+  if (!match) return refused('malformed', 'notBearer');
   const [, headerPart, claimsPart, signaturePart] = match as unknown as [string, string, string, string];
   let jwtHeader: { alg?: unknown } | undefined;
   let claims: VonageJwtClaims;
@@ -158,13 +159,11 @@ export async function checkVonageSignature(
     if (!acceptedHeaders.has(headerPart)) jwtHeader = JSON.parse(base64UrlToTextUnchecked(headerPart)) as { alg?: unknown };
     claims = JSON.parse(base64UrlToTextUnchecked(claimsPart)) as VonageJwtClaims;
   } catch {
-    return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON' };
+    return refused('malformed', 'notJson');
   }
-  if ((jwtHeader !== undefined && !isObject(jwtHeader)) || !isObject(claims))
-    return { valid: false, reason: 'malformed', message: 'JWT header or claims are not JSON objects' };
+  if ((jwtHeader !== undefined && !isObject(jwtHeader)) || !isObject(claims)) return refused('malformed', 'notObjects');
   if (jwtHeader !== undefined) {
-    if (jwtHeader.alg !== 'HS256')
-      return { valid: false, reason: 'algorithm', message: `JWT alg ${String(jwtHeader.alg)} refused; only HS256` };
+    if (jwtHeader.alg !== 'HS256') return refused('algorithm', 'algorithm', jwtHeader.alg);
     if (acceptedHeaders.size >= 16) acceptedHeaders.clear();
     acceptedHeaders.add(headerPart);
   }
@@ -184,7 +183,7 @@ export async function checkVonageSignature(
     try {
       signature = new Uint8Array(base64UrlToBytes(signaturePart));
     } catch {
-      return { valid: false, reason: 'malformed', message: 'JWT signature is not base64url' };
+      return refused('malformed', 'signatureNotBase64Url');
     }
     const signed = encoder.encode(`${headerPart}.${claimsPart}`);
     for (const secret of secrets) {
@@ -194,7 +193,7 @@ export async function checkVonageSignature(
       }
     }
   }
-  if (!verified) return { valid: false, reason: 'bad-signature', message: 'JWT signature does not match the signature secret' };
+  if (!verified) return refused('bad-signature', 'badSignature');
   // provider: the claims of a Vonage signed webhook (iat, jti, iss, payload_hash, api_key, application_id) and the payload hash
   // rule come from https://developer.vonage.com/en/getting-started/concepts/webhooks#decoding-signed-webhooks and
   // https://api.support.vonage.com/hc/en-us/articles/19033783342876; the docs are silent on exp, nbf and replay, so those
@@ -203,48 +202,34 @@ export async function checkVonageSignature(
   const nowSeconds = (options.now ?? Date.now)() / 1000;
   const skew = options.clockSkewSeconds ?? 60;
   const maxAge = options.maxAgeSeconds ?? 300;
-  if (!isTime(claims.iat)) return malformed('JWT iat is missing or not a number of seconds');
-  if (claims.exp !== undefined && !isTime(claims.exp)) return malformed('JWT exp is not a number of seconds');
-  if (claims.nbf !== undefined && !isTime(claims.nbf)) return malformed('JWT nbf is not a number of seconds');
+  if (!isTime(claims.iat)) return refused('malformed', 'iat');
+  if (claims.exp !== undefined && !isTime(claims.exp)) return refused('malformed', 'exp');
+  if (claims.nbf !== undefined && !isTime(claims.nbf)) return refused('malformed', 'nbf');
   if (claims.jti !== undefined && (typeof claims.jti !== 'string' || claims.jti === '' || claims.jti.length > 256))
-    return malformed('JWT jti is not a string of 1 to 256 characters');
-  if (claims.payload_hash !== undefined && (typeof claims.payload_hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(claims.payload_hash))) {
-    return { valid: false, reason: 'payload-hash', message: 'JWT payload_hash is not a SHA-256 hex digest' };
-  }
+    return refused('malformed', 'jti');
+  if (claims.payload_hash !== undefined && (typeof claims.payload_hash !== 'string' || !/^[0-9a-fA-F]{64}$/.test(claims.payload_hash)))
+    return refused('payload-hash', 'payloadHashShape');
   const age = nowSeconds - claims.iat;
-  if (age > maxAge) return { valid: false, reason: 'expired', message: `JWT issued ${Math.round(age)} s ago, over ${maxAge} s` };
-  if (-age > skew)
-    return {
-      valid: false,
-      reason: 'not-yet-valid',
-      message: `JWT issued ${Math.round(-age)} s in the future, over the ${skew} s clock skew`,
-    };
-  if (claims.exp !== undefined && nowSeconds >= claims.exp + skew)
-    return { valid: false, reason: 'expired', message: `JWT expired ${Math.round(nowSeconds - claims.exp)} s ago` };
-  if (claims.nbf !== undefined && claims.nbf > nowSeconds + skew)
-    return { valid: false, reason: 'not-yet-valid', message: `JWT not valid for another ${Math.round(claims.nbf - nowSeconds)} s` };
+  if (age > maxAge) return refused('expired', 'tooOld', age, maxAge);
+  if (-age > skew) return refused('not-yet-valid', 'future', -age, skew);
+  if (claims.exp !== undefined && nowSeconds >= claims.exp + skew) return refused('expired', 'expired', nowSeconds - claims.exp);
+  if (claims.nbf !== undefined && claims.nbf > nowSeconds + skew) return refused('not-yet-valid', 'notYetValid', claims.nbf - nowSeconds);
   const isGet = request.method.toUpperCase() === 'GET';
   const payload: string | Uint8Array = isGet ? queryPayload(request.url) : request.body;
   if (claims.payload_hash === undefined) {
     // A body without a hash could have been swapped; a GET carries its data in the signed-for URL only when hashed too.
-    if (!isEmptyPayload(payload))
-      return { valid: false, reason: 'payload-hash', message: 'JWT has no payload_hash for a request with a payload' };
+    if (!isEmptyPayload(payload)) return refused('payload-hash', 'noPayloadHash');
   } else if (
     claims.payload_hash.toLowerCase() !== ((isGet ? undefined : bodySha256Hex) ?? sha256HexNow(payload) ?? (await sha256Hex(payload)))
   ) {
-    return {
-      valid: false,
-      reason: 'payload-hash',
-      message: 'payload_hash does not match the body (tampered or re-encoded by a body parser)',
-    };
+    return refused('payload-hash', 'payloadHash');
   }
   if (options.seen) {
-    if (claims.jti === undefined) return { valid: false, reason: 'replayed', message: 'JWT has no jti, so a replay cannot be told apart' };
+    if (claims.jti === undefined) return refused('replayed', 'noJti');
     // Long enough to cover every moment the token could still pass the checks above.
     const lastAccepted = Math.min(claims.iat + maxAge, claims.exp === undefined ? Infinity : claims.exp + skew);
     const ttlSeconds = Math.max(1, Math.ceil(lastAccepted - nowSeconds + skew));
-    if (await options.seen(claims.jti, ttlSeconds))
-      return { valid: false, reason: 'replayed', message: `JWT jti '${claims.jti.slice(0, 64)}' was already used (a replayed request)` };
+    if (await options.seen(claims.jti, ttlSeconds)) return refused('replayed', 'replayed', claims.jti);
   }
   return { valid: true, claims };
 }
@@ -259,7 +244,21 @@ function constantTimeEqual(a: string, b: string): boolean {
   return difference === 0;
 }
 
-const malformed = (message: string): VonageSignatureResult => ({ valid: false, reason: 'malformed', message });
+type SignatureMessages = typeof import('./vonage-signature-messages.js').signatureMessages;
+type Refusal = Extract<VonageSignatureResult, { valid: false }>;
+
+/** The words of a refusal, in a chunk of their own (vonage-signature-messages.ts) that only a refused webhook loads. */
+const loadSignatureMessages = loadOnce(() => import('./vonage-signature-messages.js'));
+
+/** A refusal with its message (from the messages chunk; a failed load is tried again by the next refusal, and throws). */
+async function refused<Key extends keyof SignatureMessages>(
+  reason: Refusal['reason'],
+  key: Key,
+  ...facts: Parameters<SignatureMessages[Key]>
+): Promise<Refusal> {
+  const messages = (await loadSignatureMessages()).signatureMessages;
+  return { valid: false, reason, message: (messages[key] as (...values: unknown[]) => string)(...facts) };
+}
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 const emptyObject = encoder.encode('{}');

@@ -1,6 +1,7 @@
 import type { CallFeatures, Capabilities, ProviderAdapter, Rendered } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
-import { renderNcco, vonageConversationLimits, vonageLimits, type RenderNccoContext } from './render-ncco.js';
+import { renderNcco } from './render-ncco-complete.js';
+import { vonageConversationLimits, vonageLimits, type RenderNccoContext } from './render-ncco.js';
 
 /** True when a set value lies outside one of Vonage's documented ranges (an unset one takes callflow's default, inside them). */
 const outside = (value: number | undefined, [min, max]: readonly [number, number]) => value !== undefined && (value < min || value > max);

@@ -20,28 +20,14 @@ import {
   type WebhookEvent,
 } from '@callflow/core';
 import type { Ncco } from './ncco-types.js';
-import {
-  parseVonageAnswer,
-  parseVonageConnectEvent,
-  parseVonageEvent,
-  parseVonageInput,
-  parseVonageRecordEvent,
-} from './parse-vonage-webhook.js';
-import {
-  callbackUrl,
-  defaultQueuePrefix,
-  renderCalleeNcco,
-  renderNccoWith,
-  stringifyNcco,
-  vonageWebhookPaths,
-  type WaitRenderers,
-} from './render-ncco.js';
+import { parseVonageAnswer, parseVonageEvent, parseVonageInput } from './parse-vonage-webhook.js';
+import { defaultQueuePrefix, renderNccoWith, stringifyNcco, vonageWebhookPaths, type WaitRenderers } from './render-ncco.js';
 import { checkVonageSignature, sha256Hex, sha256HexNow, vonageJtiKeyPrefix } from './verify-vonage-signature.js';
 import type { VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCapabilities } from './vonage-capabilities.js';
 import type { VonageQueue } from './vonage-queue-chunk.js';
 import type { VonageQueueControl } from './vonage-queue-control.js';
-import { loadLiveCallChunk, loadQueueChunk } from './vonage-chunks.js';
+import { loadLiveCallChunk, loadQueueChunk, loadRecordConferenceChunk, loadTransferChunk } from './vonage-chunks.js';
 import { createQueueControl } from './vonage-queue-exports.js';
 
 /** Options of the Vonage handler. */
@@ -74,13 +60,15 @@ export const vonageKeys = {
   queued: (callId: string) => `vonage:queued:${callId}`,
 };
 
-/** Whether a flow may wait in a queue: an enqueue step in a static node, or a dynamic node (whose steps show when it runs). */
-function mayEnqueue(flow: Flow): boolean {
+/** The step types of a flow's static nodes, and `dynamic` when it has a dynamic node (whose steps show when it runs). */
+function stepTypesOf(flow: Flow): Set<string> {
+  const types = new Set<string>();
   for (const node in flow.nodes) {
     const steps = flow.nodes[node]!;
-    if (typeof steps === 'function' || steps.some((step) => step.type === 'enqueue')) return true;
+    if (typeof steps === 'function') types.add('dynamic');
+    else for (const step of steps) types.add(step.type);
   }
-  return false;
+  return types;
 }
 
 /** Who a call is, from what the answer webhook saved (Vonage's later webhooks do not all repeat it). */
@@ -106,11 +94,6 @@ const endedStatuses: Record<string, DialStatus> = {
   cancelled: 'canceled',
   failed: 'failed',
 };
-
-/** A Vonage number (E.164 without +) as callflow writes numbers elsewhere. */
-function plus(number: string | undefined): string | undefined {
-  return number !== undefined && /^[0-9]+$/.test(number) ? `+${number}` : number;
-}
 
 function signatureSecretsOf(value: VonageHandlerOptions['signatureSecret']): readonly string[] | undefined {
   if (value === undefined) return undefined;
@@ -254,35 +237,6 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       return (await sha256Hex(token)).slice(0, 24);
     }
 
-    async function waitForRecording(callId: string, tokenHash: string): Promise<Extract<Outcome, { type: 'recording' }> | undefined> {
-      const limit = options.recordingWaitMs ?? 3000;
-      for (let waited = 0; ; waited += 25) {
-        const saved = await store.get(vonageKeys.recording(callId, tokenHash));
-        if (saved !== undefined) return JSON.parse(saved) as Extract<Outcome, { type: 'recording' }>;
-        if (waited >= limit) return undefined;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-    }
-
-    async function hangUpCallee(calleeUuid: string): Promise<void> {
-      const client = options.voiceClient;
-      if (!client?.voice.hangupCall)
-        throw new CallFlowError(
-          'invalid-options',
-          'a screened transfer on Vonage needs voiceClient (with voice.hangupCall) to hang up a called party who declines',
-          { provider: 'vonage' },
-        );
-      try {
-        await client.voice.hangupCall(calleeUuid);
-      } catch (error) {
-        throw new CallFlowError(
-          'provider-request-failed',
-          `hanging up the declined called party ${calleeUuid} failed: ${error instanceof Error ? error.message : String(error)}`,
-          { provider: 'vonage', cause: error },
-        );
-      }
-    }
-
     const queueContext = { options, engine, store, logger, now, playTurn, base, queuePrefix, positions };
     let queue: VonageQueue | undefined;
     /** The handler's emulated queue, its chunk loaded once (at creation when the flow may enqueue, else at first use). */
@@ -293,10 +247,33 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         return (queue ??= chunk.createVonageQueue(queueContext));
       });
     }
-    /** The waiting steps' renderers loaded so far; `prepare` loads the queue's before a turn that enqueues renders. */
+    /** The waiting steps' renderers loaded so far; `prepare` loads a chunked one before a turn that waits in it renders. */
     const waits: WaitRenderers = {};
-    // A flow that may enqueue has the chunk on its way before its first webhook (which awaits it if it is still loading).
-    if (mayEnqueue(engine.flow)) queueReady().catch(() => undefined);
+    const transferContext = { store, base, voiceClient: options.voiceClient };
+    /** The transfer chunk (its NCCO, the called party's webhooks), its renderer installed once loaded. */
+    const transferReady = () =>
+      loadTransferChunk().then((chunk) => {
+        waits.transfer = chunk.transferRendererFor(options.voiceClient);
+        return chunk;
+      });
+    /** The record and conference chunk (their NCCOs, the wait for a recording), its renderers installed once loaded. */
+    const recordConferenceReady = () =>
+      loadRecordConferenceChunk().then((chunk) => {
+        waits.record = chunk.renderRecordWait;
+        waits.conference = chunk.renderConference;
+        return chunk;
+      });
+    /** The waiting steps whose renderer is in a chunk of its own (the queue's aside), by step type. */
+    const waitChunks: Record<string, () => Promise<unknown>> = {
+      transfer: transferReady,
+      record: recordConferenceReady,
+      conference: recordConferenceReady,
+    };
+    // A flow with a chunked step has its chunk on its way before its first webhook (which awaits it if it is still loading);
+    // a flow that may enqueue (an enqueue step, or a dynamic node) the queue's.
+    const stepTypes = stepTypesOf(engine.flow);
+    if (stepTypes.has('enqueue') || stepTypes.has('dynamic')) queueReady().catch(() => undefined);
+    for (const type of stepTypes) if (Object.hasOwn(waitChunks, type)) waitChunks[type]!().catch(() => undefined);
 
     /** A break in the hold loop's music (its input or notify webhook), answered by the queue chunk. */
     function holdBreak(
@@ -360,25 +337,10 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         }
         if (event.status === undefined && event.reason)
           logger.warn(`[callflow:vonage] Vonage reported an error: ${event.reason}`, { callId: event.callId });
-        if (outbound && event.callId) {
-          if (event.status === 'started') {
-            // The detection result comes later on this URL; the chunk that reads it (and moves the call) loads meanwhile.
-            if (detection) loadLiveCallChunk().catch(() => undefined);
-            return {
-              type: 'status',
-              callId: event.callId,
-              callEvent: { type: 'started', direction: 'outbound', from: plus(event.from), to: plus(event.to) },
-            };
-          }
-          if (event.status === 'human' || event.status === 'machine') {
-            const detected = await (await loadLiveCallChunk()).detectionEvent(
-              store,
-              { ...event, callId: event.callId },
-              outbound,
-              detection,
-            );
-            if (detected) return detected;
-          }
+        if (outbound && event.callId && (event.status === 'started' || event.status === 'human' || event.status === 'machine')) {
+          // An outbound call's first event and machine detection's result, read by the live-call chunk (which moves the call).
+          const early = await (await loadLiveCallChunk()).outboundEvent(store, { ...event, callId: event.callId }, outbound, detection);
+          if (early) return early;
         }
         const status = event.status ?? '';
         const over = Object.hasOwn(endedStatuses, status);
@@ -423,30 +385,12 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         case vonageWebhookPaths.callee:
         case vonageWebhookPaths.screen: {
           // The called party's leg of a screened or whispered transfer: answered with its NCCO, never moving the caller's call.
-          const calleeUuid = typeof fields.uuid === 'string' ? fields.uuid : undefined;
-          const tokenHash = await tokenHashOf(token);
+          const callee = { path, fields, token, callId, tokenHash: await tokenHashOf(token) };
           return {
             type: 'outcome',
             call: await callInfoOf(webhook, callId),
             token,
-            outcome: async (position): Promise<PositionAnswer<Ncco>> => {
-              const step = position?.step;
-              if (step?.type !== 'transfer') return { done: 'not a transfer any more' };
-              if (path === vonageWebhookPaths.callee)
-                return {
-                  answer: renderCalleeNcco(step, position!.state.node, callbackUrl(base, vonageWebhookPaths.screen, token, callId)),
-                };
-              const outcome = parseVonageInput(fields);
-              if (outcome.type === 'digits' && outcome.digits === (step.screen?.acceptKey ?? '1')) {
-                await store.set(vonageKeys.screenAccepted(callId, tokenHash), '1', { ttlSeconds });
-                // An empty reply lets the called party's NCCO end, and Vonage joins it to the caller.
-                return { done: 'screen accepted' };
-              }
-              // provider: no NCCO action ends a leg, so a declined called party is hung up over REST (PUT /v1/calls/{uuid} hangup, SDK voice.hangupCall).
-              if (!calleeUuid) throw malformed('screen input without uuid');
-              await hangUpCallee(calleeUuid);
-              return { done: 'screen declined' };
-            },
+            outcome: async (position) => (await transferReady()).calleeAnswer(transferContext, callee, position),
           };
         }
         case vonageWebhookPaths.input: {
@@ -463,7 +407,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
           return resume(call, input, prefetched?.positionClaim ? { positionClaim: prefetched.positionClaim } : {});
         }
         case vonageWebhookPaths.connect: {
-          const event = parseVonageConnectEvent(fields);
+          const event = (await transferReady()).parseVonageConnectEvent(fields);
           if (event.kind === 'progress') return { type: 'ignore', reason: 'connect progress' };
           const call = await callInfoOf(webhook, callId);
           return resume(call, async (position) =>
@@ -473,7 +417,7 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
         }
         case vonageWebhookPaths.record: {
           if (query.get('async') === '1') return { type: 'ignore', reason: 'asynchronous record event' };
-          const outcome = parseVonageRecordEvent(fields);
+          const outcome = (await recordConferenceReady()).parseVonageRecordEvent(fields);
           const call = await callInfoOf(webhook, callId);
           const tokenHash = await tokenHashOf(token);
           // The record event is not a control point on Vonage; it only feeds the recording's hooks (once).
@@ -497,23 +441,21 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
             case 'record': {
               const tokenHash = await tokenHashOf(token);
               // The recording's hooks run once, from the record event; here only if that event never arrived.
-              return resume(call, async () => (await waitForRecording(callId, tokenHash)) ?? { type: 'recording' }, {
-                hooksOnce: vonageKeys.recordingEffects(callId, tokenHash),
-              });
+              return resume(
+                call,
+                async () =>
+                  (await (await recordConferenceReady()).waitForRecording(store, callId, tokenHash, options.recordingWaitMs ?? 3000)) ?? {
+                    type: 'recording',
+                  },
+                {
+                  hooksOnce: vonageKeys.recordingEffects(callId, tokenHash),
+                },
+              );
             }
             case 'transfer':
-              return resume(call, async (position) => {
-                const step = position?.step;
-                if (
-                  step?.type === 'transfer' &&
-                  step.screen &&
-                  (await store.get(vonageKeys.screenAccepted(callId, await tokenHashOf(token)))) === undefined
-                ) {
-                  // The called party answered but never pressed the accept key: declined, silent, or a voicemail.
-                  return { type: 'dial', status: 'no-answer', raw: 'completed:screen-not-accepted' };
-                }
-                return { type: 'dial', status: 'completed', raw: 'completed' };
-              });
+              return resume(call, async (position) =>
+                (await transferReady()).transferEnded(store, position, callId, () => tokenHashOf(token)),
+              );
             case 'conference':
               return resume(call, { type: 'conference', status: 'ended' });
             case 'enqueue':
@@ -556,18 +498,18 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
       },
       parse,
       async prepare(turn) {
-        if (turn.wait?.step.type !== 'enqueue' || !turn.token) return undefined;
+        const type = turn.wait?.step.type;
+        // A chunked step's renderer: loaded once (at creation for a static step), awaited here the first time if not yet.
+        if (type !== 'enqueue') {
+          if (type !== undefined && waits[type as keyof WaitRenderers] === undefined && Object.hasOwn(waitChunks, type))
+            await waitChunks[type]!();
+          return undefined;
+        }
+        if (!turn.token) return undefined;
         // The queue chunk joins the caller and renders the wait (render runs next, with it loaded).
         return (await queueReady()).join(turn);
       },
       render: (turn, input) => {
-        if (turn.wait?.step.type === 'transfer' && turn.wait.step.screen && !options.voiceClient?.voice.hangupCall) {
-          throw new CallFlowError(
-            'unsupported-step',
-            `${turn.node}: transfer.screen on Vonage needs the handler's voiceClient (voice.hangupCall) to hang up a called party who declines`,
-            { provider: 'vonage', node: turn.node },
-          );
-        }
         const queued = input.prepared as { position: number; averageWaitSeconds: number } | undefined;
         return renderNccoWith(
           turn,

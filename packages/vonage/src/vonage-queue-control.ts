@@ -12,7 +12,8 @@ import {
   type Turn,
 } from '@callflow/core';
 import { nccoActions, synchronousEventType, type Ncco } from './ncco-types.js';
-import { callbackUrl, toEndpoint, vonageWebhookPaths } from './render-ncco.js';
+import { callbackUrl, vonageWebhookPaths } from './render-ncco.js';
+import { toEndpoint } from './render-ncco-transfer.js';
 import { renderQueueRoom, usesHoldLoop } from './render-ncco-queue.js';
 import { transferCallToNcco, vonageStatusOf, type VonageVoiceClient } from './vonage-live-call.js';
 import { vonageCallInfo, vonageKeys, type VonageHandlerOptions } from './vonage-provider.js';

@@ -74,6 +74,27 @@ describe('the Vonage live-call chunk, from a cold start', () => {
     expect(emulator.restRequests.some((request) => request.method === 'PUT' && request.path === `/v1/calls/${placed.uuid}`)).toBe(true);
   });
 
+  it("an outbound call's first event: the chunk reads it, and the hook hears the call start", async () => {
+    const { vonage, core } = await coldModules();
+    const events: Array<{ type: string; direction?: string; from?: string; to?: string }> = [];
+    const client = new Vonage({ applicationId: 'app-1', privateKey }, { apiHost: emulator.apiUrl });
+    const handler = vonage.createVonageHandler({
+      flow: core.defineFlow({ name: 'notice', start: 'main', nodes: { main: [core.say('Your order shipped.'), core.hangup()] } }),
+      secret: 'live-call-chunk-secret-0123456789',
+      publicBaseUrl: url,
+      signatureSecret,
+      voiceClient: client,
+      onCallEvent: (event) => void events.push(event),
+    });
+    listener = core.toNodeListener((request) => handler(request));
+    emulator.scriptOutbound({});
+    await vonage.startVonageCall(client, handler, { to: '+447700900001', from: '+447700900000' });
+    const transcript = await emulator.outboundCalls.at(-1)!.transcript;
+    expect(transcript.errors).toEqual([]);
+    expect(spoken(transcript)).toEqual(['Your order shipped.']);
+    expect(events[0]).toMatchObject({ type: 'call-started', direction: 'outbound', from: '+447700900000', to: '+447700900001' });
+  });
+
   it('the public transfer functions load the chunk at their first call', async () => {
     const { vonage } = await coldModules();
     const sent: Array<[string, unknown]> = [];
