@@ -95,6 +95,7 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'telnyx-speech',
       'telnyx-outbound',
       'telnyx-recovery',
+      'telnyx-command-failure',
     ]) {
       const file = files.find((name) => name.startsWith(`${chunk}-`));
       expect(file, chunk).toBeDefined();
@@ -110,6 +111,7 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'recordSilence',
       'outboundEvent',
       'sendApart',
+      'commandFailed',
     ])
       expect(main, name).not.toContain(`function ${name}(`);
   });

@@ -154,4 +154,68 @@ describe('Telnyx feature chunks from a cold module state', () => {
       vi.doUnmock('../src/telnyx-recovery.js');
     }
   });
+
+  it('a command that fails once: the failure chunk loads at the failure and the command is sent again (same command_id)', async () => {
+    const { answered, sent } = await callWithOnePlay(() => import('../src/index.js'), { failFirstPlayWith: 503 });
+    expect(answered).toBe(200);
+    expect(sent.map((request) => request.action)).toEqual(['answer', 'playback_start', 'playback_start']);
+    expect(sent[2]!.commandId).toBe(sent[1]!.commandId);
+  });
+
+  it('a command that fails while the failure chunk cannot load: the event is answered 503 for Telnyx to redeliver', async () => {
+    vi.doMock('../src/telnyx-command-failure.js', () => {
+      throw new Error('chunk missing');
+    });
+    try {
+      const { answered, sent } = await callWithOnePlay(() => import('../src/index.js'), { failFirstPlayWith: 503 });
+      expect(answered).toBe(503);
+      expect(sent.map((request) => request.action)).toEqual(['answer', 'playback_start']);
+    } finally {
+      vi.doUnmock('../src/telnyx-command-failure.js');
+    }
+  });
 });
+
+/** One inbound call.initiated to a flow that plays a file and hangs up, through an in-process Call Control API whose first play fails. */
+async function callWithOnePlay(
+  load: () => Promise<typeof import('../src/index.js')>,
+  options: { failFirstPlayWith: number },
+): Promise<{ answered: number; sent: Array<{ action: string; commandId: unknown }> }> {
+  const { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } = await load();
+  const keys = await generateTelnyxKeyPair();
+  const sent: Array<{ action: string; commandId: unknown }> = [];
+  const fetch = async (url: string | URL | Request, init?: RequestInit) => {
+    const action = /\/actions\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+    sent.push({ action, commandId: (JSON.parse(String(init?.body ?? '{}')) as { command_id?: unknown }).command_id });
+    const failed = action === 'playback_start' && sent.filter((request) => request.action === action).length === 1;
+    return new Response(failed ? '{"errors":[{"title":"Service Unavailable"}]}' : '{"data":{"result":"ok"}}', {
+      status: failed ? options.failFirstPlayWith : 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  const handler = createTelnyxHandler({
+    flow: defineFlow({ name: 'one-play', start: 'main', nodes: { main: [play('https://audio.example.com/hello.mp3'), hangup()] } }),
+    secret: 'cold-failure-secret-0123456789',
+    publicKey: keys.publicKey,
+    client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+    logger: { info() {}, warn() {}, error() {} },
+    retryDelayMs: 1,
+  });
+  const body = JSON.stringify({
+    data: {
+      record_type: 'event',
+      event_type: 'call.initiated',
+      id: 'e1',
+      occurred_at: new Date().toISOString(),
+      payload: { call_control_id: 'v3:one-play', direction: 'incoming', from: '+15551230000', to: '+15559870000' },
+    },
+  });
+  const reply = await handler(
+    new Request('http://localhost/telnyx', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+    }),
+  );
+  return { answered: reply.status, sent };
+}
