@@ -112,6 +112,8 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'outboundEvent',
       'sendApart',
       'commandFailed',
+      'unexpectedEvent',
+      'withoutRecord',
     ])
       expect(main, name).not.toContain(`function ${name}(`);
   });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineFlow, enqueue, gather, hangup, play, say, toNodeListener, transfer } from '@callflow/core';
+import { createMemoryStore, defineFlow, enqueue, gather, hangup, play, say, toNodeListener, transfer } from '@callflow/core';
 import { createTelnyxEmulator, spoken } from '@callflow/testing';
 
 // The handler code only some flows need sits in chunks of its own (packages/telnyx/src/telnyx-features.ts): a handler
@@ -174,6 +174,26 @@ describe('Telnyx feature chunks from a cold module state', () => {
       vi.doUnmock('../src/telnyx-command-failure.js');
     }
   });
+
+  it('a store that forgot the call: the recovery chunk loads at the next event and the call goes on from its token', async () => {
+    const { answered, sent } = await menuWithForgottenRecord(() => import('../src/index.js'));
+    expect(answered).toBe(200);
+    expect(sent.map((request) => request.action)).toEqual(['answer', 'gather_using_speak', 'speak']);
+    expect(sent[2]!.body).toMatchObject({ payload: 'Sales.' });
+  });
+
+  it('a store that forgot the call while the recovery chunk cannot load: the event is answered 503 for Telnyx to redeliver', async () => {
+    vi.doMock('../src/telnyx-recovery.js', () => {
+      throw new Error('chunk missing');
+    });
+    try {
+      const { answered, sent } = await menuWithForgottenRecord(() => import('../src/index.js'));
+      expect(answered).toBe(503);
+      expect(sent.map((request) => request.action)).toEqual(['answer', 'gather_using_speak']);
+    } finally {
+      vi.doUnmock('../src/telnyx-recovery.js');
+    }
+  });
 });
 
 /** One inbound call.initiated to a flow that plays a file and hangs up, through an in-process Call Control API whose first play fails. */
@@ -218,4 +238,55 @@ async function callWithOnePlay(
     }),
   );
   return { answered: reply.status, sent };
+}
+
+/** A menu call whose position record the store loses between its first event and the key press that answers the menu. */
+async function menuWithForgottenRecord(
+  load: () => Promise<typeof import('../src/index.js')>,
+): Promise<{ answered: number; sent: Array<{ action: string; body: Record<string, unknown> }> }> {
+  const { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } = await load();
+  const keys = await generateTelnyxKeyPair();
+  const store = createMemoryStore();
+  const sent: Array<{ action: string; body: Record<string, unknown> }> = [];
+  const fetch = async (url: string | URL | Request, init?: RequestInit) => {
+    const action = /\/actions\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+    sent.push({ action, body: JSON.parse(String(init?.body ?? '{}')) as Record<string, unknown> });
+    return new Response('{"data":{"result":"ok"}}', { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const handler = createTelnyxHandler({
+    flow: defineFlow({
+      name: 'forgotten',
+      start: 'menu',
+      nodes: {
+        menu: [gather({ prompt: [say('Press 1 for sales.')], numDigits: 1, routes: { '1': 'sales' } })],
+        sales: [say('Sales.'), hangup()],
+      },
+    }),
+    secret: 'cold-forgotten-secret-0123456789',
+    publicKey: keys.publicKey,
+    client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+    store,
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const post = async (id: string, type: string, payload: Record<string, unknown>) => {
+    const body = JSON.stringify({ data: { record_type: 'event', event_type: type, id, occurred_at: new Date().toISOString(), payload } });
+    const reply = await handler(
+      new Request('http://localhost/telnyx', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+      }),
+    );
+    return reply.status;
+  };
+  const leg = { call_control_id: 'v3:forgotten', from: '+15551230000', to: '+15559870000' };
+  expect(await post('e1', 'call.initiated', { ...leg, direction: 'incoming' })).toBe(200);
+  await store.delete('telnyx:position:v3:forgotten');
+  const answered = await post('e2', 'call.gather.ended', {
+    ...leg,
+    digits: '1',
+    status: 'valid',
+    client_state: sent[1]!.body.client_state,
+  });
+  return { answered, sent };
 }
