@@ -14,7 +14,7 @@ import {
   type Store,
 } from '@callflow/core';
 import { commandIdOf, encodeClientState } from './client-state.js';
-import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
+import { dialStatusOf, isInterimTranscription, type TelnyxEvent } from './parse-telnyx-event.js';
 import {
   checkText,
   continuationStates,
@@ -45,6 +45,7 @@ const kit = {
   commandIdOf,
   encodeClientState,
   dialStatusOf,
+  isInterimTranscription,
   continuationStates,
   planCommands,
   loadTelnyxPlanning,

@@ -67,10 +67,6 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
 /** What a Telnyx handler carries beside the function: nothing but the engine every handler has. */
 export type TelnyxExtras = Record<never, never>;
 
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
 function publicKeyProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '')
     return 'is required to verify webhooks (the Ed25519 public key from Mission Control); set verifySignatures: false only for local experiments';
@@ -174,23 +170,6 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       ]);
     }
 
-    /**
-     * What a transcription or gather event means for the silence of a recording (see recordCommands in telnyx-wait-commands.ts):
-     * the caller started talking, finished an utterance, pressed a key, or the silence ran out.
-     */
-    function recordHeard(event: TelnyxEvent): 'speaking' | 'utterance' | 'key' | 'silence' | 'stopped' | undefined {
-      if (event.type === 'call.transcription') {
-        if (isInterimTranscription(event)) return 'speaking';
-        const data = event.payload.transcription_data as { is_final?: unknown } | undefined;
-        return data?.is_final === true ? 'utterance' : undefined;
-      }
-      if (event.type !== 'call.gather.ended') return undefined;
-      const status = event.payload.status;
-      if (status === 'timeout') return 'silence';
-      if (status === 'valid' || status === 'invalid') return 'key';
-      return status === 'cancelled' ? 'stopped' : undefined;
-    }
-
     /** Whether the call still stands at this position (a stale hold event must not start music after the caller left the queue). */
     async function standsAt(call: CallInfo, current: string): Promise<boolean> {
       const raw = await store.get(telnyxPositionKey(call.callId));
@@ -257,17 +236,22 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           },
         };
       }
-      // A transcription or silent gather at a recording is its silence timer (see recordCommands in telnyx-wait-commands.ts).
-      const heard = state.kind === 'position' && answer.type === 'outcome' ? recordHeard(event) : undefined;
-      if (!heard || answer.type !== 'outcome') return answer;
+      // A transcription or silent gather at a recording is its silence timer (the record chunk; see recordCommands in
+      // telnyx-wait-commands.ts).
+      if (
+        state.kind !== 'position' ||
+        answer.type !== 'outcome' ||
+        (event.type !== 'call.transcription' && event.type !== 'call.gather.ended')
+      )
+        return answer;
       return {
         ...answer,
-        outcome: async (position) => {
-          if (position?.step?.type !== 'record' || position.state.kind !== 'record')
-            return typeof answer.outcome === 'function' ? answer.outcome(position) : answer.outcome;
-          await (await features.record.get()).recordSilence(call, state, position, heard, event.id);
-          return { done: `${event.type} while recording` };
-        },
+        outcome: (position) =>
+          position?.step?.type === 'record' && position.state.kind === 'record'
+            ? features.record.get().then((record) => record.recordEvent(call, state, position, event, answer.outcome))
+            : typeof answer.outcome === 'function'
+              ? answer.outcome(position)
+              : answer.outcome,
       };
     }
 
@@ -279,30 +263,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       base: Omit<Extract<WebhookEvent<TelnyxCommand[]>, { type: 'outcome' }>, 'outcome'>,
       outcome: ReturnType<typeof parseTelnyxEvent>['outcome'],
     ): WebhookEvent<TelnyxCommand[]> {
-      if (event.type === 'call.enqueued' && state.kind === 'position') {
-        const entering = {
-          position: numberOf(event.payload.current_position),
-          averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs),
-        };
-        return {
-          ...base,
-          outcome: async (position) => {
-            await (await features.hold.get()).holdBreak(call, state, position, entering);
-            return { done: 'enqueued' };
-          },
-        };
-      }
-      if (state.kind === 'hold' && event.type === 'call.playback.ended') {
-        // provider: a play that ran to its end reports status completed; a stopped one (the caller left the queue) does not.
-        if (event.payload.status !== 'completed') return { ...base, outcome: () => ({ done: 'hold music stopped' }) };
-        return {
-          ...base,
-          outcome: async (position) => {
-            await (await features.hold.get()).holdBreak(call, state, position);
-            return { done: 'hold music' };
-          },
-        };
-      }
+      // The hold loop's breaks: the start of the wait, and the end of each play of the music (the hold chunk).
+      if ((event.type === 'call.enqueued' && state.kind === 'position') || (state.kind === 'hold' && event.type === 'call.playback.ended'))
+        return { ...base, outcome: async (position) => (await features.hold.get()).holdEvent(call, state, position, event) };
       if (
         event.type === 'call.dtmf.received' &&
         (state.kind === 'position' || state.kind === 'hold') &&

@@ -114,6 +114,8 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'commandFailed',
       'unexpectedEvent',
       'withoutRecord',
+      'recordHeard',
+      'holdEvent',
     ])
       expect(main, name).not.toContain(`function ${name}(`);
   });

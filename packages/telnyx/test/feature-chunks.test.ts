@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryStore, defineFlow, enqueue, gather, hangup, play, say, toNodeListener, transfer } from '@callflow/core';
+import { createMemoryStore, defineFlow, enqueue, gather, hangup, play, record, say, toNodeListener, transfer } from '@callflow/core';
 import { createTelnyxEmulator, spoken } from '@callflow/testing';
 
 // The handler code only some flows need sits in chunks of its own (packages/telnyx/src/telnyx-features.ts): a handler
@@ -37,6 +37,30 @@ describe('Telnyx feature chunks from a cold module state', () => {
       expect(actions.slice(0, 4)).toEqual(['answer', 'enqueue', 'speak', 'playback_start']);
       expect(rig.emulator.requests[2]!.body).toMatchObject({ payload: 'You are number 2 in line.' });
       expect(rig.emulator.requests[3]!.body).toMatchObject({ audio_url: 'https://audio.example.com/hold.mp3' });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a voicemail: the record chunk times the silence from the first call (the speech stops the timer, its timeout the recording)', async () => {
+    const { startRig } = await import('./harness.js');
+    const flow = defineFlow({
+      name: 'cold-voicemail',
+      start: 'box',
+      nodes: {
+        box: [say('Leave a message.'), record({ maxSeconds: 45, silenceSeconds: 4, then: 'bye' })],
+        bye: [say('Thank you.'), hangup()],
+      },
+    });
+    const rig = await startRig(flow);
+    try {
+      const transcript = await rig.emulator.call({ recordings: [{ durationSeconds: 9 }] });
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Leave a message.', 'Thank you.']);
+      const actions = rig.emulator.requests.filter((request) => !request.duplicate).map((request) => request.action);
+      // Sent by the record chunk at the caller's speech (gather_stop) and at the silence after it (record_stop).
+      expect(actions).toContain('gather_stop');
+      expect(actions.filter((action) => action === 'record_stop')).toHaveLength(1);
     } finally {
       await rig.close();
     }
