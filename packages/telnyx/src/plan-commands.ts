@@ -37,7 +37,7 @@ import type {
   SendDtmfBody,
 } from './call-control-bodies.js';
 import { commandIdOf, commandIdStem, encodeClientState } from './client-state.js';
-import { linkedChunks } from './linked-chunks.js';
+import { loadPlanningChunk, planningChunk, requirePlanningChunk } from './planning-chunk.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -546,32 +546,20 @@ const waitCommandsKit = {
 };
 
 type WaitCommands = ReturnType<typeof import('./telnyx-wait-commands.js')['createWaitCommands']>;
-let waitCommandsLoaded: WaitCommands | undefined;
-let waitCommandsLoading: Promise<WaitCommands> | undefined;
+let waitCommandsMade: WaitCommands | undefined;
 
 /**
  * Loads the commands of the waiting steps only some flows have (record, transfer, enqueue, conference, a speech gather),
- * a chunk of their own; once. A handler loads it itself; call it before `planCommands` on a runtime without Node's
- * `require` (a Worker, a browser) when the turn may wait at one of those steps.
+ * and the reading of their events, a chunk of their own; once. A handler loads it itself; call it before `planCommands`
+ * or `parseTelnyxEvent` on a runtime without Node's `require` (a Worker, a browser) when the call may use those steps.
  */
 export function loadTelnyxPlanning(): Promise<void> {
-  waitCommandsLoading ??= import('./telnyx-wait-commands.js').then(
-    (chunk) => (waitCommandsLoaded ??= chunk.createWaitCommands(waitCommandsKit)),
-    (error: unknown) => {
-      waitCommandsLoading = undefined;
-      throw new CallFlowError(
-        'missing-package',
-        `the Telnyx planning chunk did not load: ${error instanceof Error ? error.message : String(error)}`,
-        { provider: 'telnyx', cause: error },
-      );
-    },
-  );
-  return waitCommandsLoading.then(() => undefined);
+  return loadPlanningChunk().then(() => undefined);
 }
 
 /** Whether the chunk `loadTelnyxPlanning` loads is loaded (or linked). */
 export function telnyxPlanningLoaded(): boolean {
-  return waitCommandsLoaded !== undefined || linkedChunks.waitCommands !== undefined;
+  return planningChunk() !== undefined;
 }
 
 /** Whether a waiting step's commands are in the chunk `loadTelnyxPlanning` loads. */
@@ -581,12 +569,9 @@ export function needsTelnyxPlanning(step: WaitingStep): boolean {
 
 /** The waiting steps' commands: loaded, or linked where callflow runs from source or as the CommonJS build (Node). */
 function waitCommands(): WaitCommands {
-  if (waitCommandsLoaded) return waitCommandsLoaded;
-  const linked = linkedChunks.waitCommands;
-  if (linked) return (waitCommandsLoaded = linked.createWaitCommands(waitCommandsKit));
-  throw new CallFlowError(
-    'missing-package',
-    'the commands of a record, transfer, enqueue, conference or speech gather step are a chunk of their own on this runtime: call `await loadTelnyxPlanning()` once before planCommands',
-    { provider: 'telnyx' },
-  );
+  waitCommandsMade ??= requirePlanningChunk(
+    'the commands of a record, transfer, enqueue, conference or speech gather step',
+    'planCommands',
+  ).createWaitCommands(waitCommandsKit);
+  return waitCommandsMade;
 }

@@ -1,5 +1,6 @@
 import {
   CallFlowError,
+  isCallFlowError,
   type CallEventReport,
   type CallInfo,
   type CallPosition,
@@ -15,6 +16,7 @@ import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.j
 import {
   continuationStates,
   dialsFarLeg,
+  loadTelnyxPlanning,
   nativeGatherRetries,
   planCommands,
   type PlanCommandsOptions,
@@ -180,7 +182,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
 
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> | Promise<WebhookEvent<TelnyxCommand[]>> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
-      const { event, outcome } = parseTelnyxEvent(webhook.text);
+      let parsed: ReturnType<typeof parseTelnyxEvent>;
+      try {
+        parsed = parseTelnyxEvent(webhook.text);
+      } catch (error) {
+        // An event only some calls bring, where reading it is the planning chunk's (a Worker): read again once it loaded.
+        if (isCallFlowError(error, 'missing-package')) return loadTelnyxPlanning().then(() => parse(webhook));
+        throw error;
+      }
+      const { event, outcome } = parsed;
       if (event.type === 'conference.ended') {
         const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
         return {
