@@ -320,51 +320,14 @@ export function telnyxVoice(voice: string | undefined): Pick<ActionSpeakParams, 
   return { voice };
 }
 
-const speakLanguages = new Set([
-  'arb',
-  'cmn-CN',
-  'cy-GB',
-  'da-DK',
-  'de-DE',
-  'en-AU',
-  'en-GB',
-  'en-GB-WLS',
-  'en-IN',
-  'en-US',
-  'es-ES',
-  'es-MX',
-  'es-US',
-  'fr-CA',
-  'fr-FR',
-  'hi-IN',
-  'is-IS',
-  'it-IT',
-  'ja-JP',
-  'ko-KR',
-  'nb-NO',
-  'nl-NL',
-  'pl-PL',
-  'pt-BR',
-  'pt-PT',
-  'ro-RO',
-  'ru-RU',
-  'sv-SE',
-  'tr-TR',
-]);
-
-/** The speak voice, service level and language of a say (warnings for what Telnyx cannot speak). */
+/** The speak voice, service level and language of a say (warnings for what Telnyx cannot speak; with a language, after `loadTelnyxPlanning()` on a Worker). */
 export function speakSettings(
   say: Pick<SayStep, 'voice' | 'language'>,
   warnings: string[],
 ): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
   const settings: Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> = telnyxVoice(say.voice);
-  if (say.language !== undefined) {
-    if (speakLanguages.has(say.language)) settings.language = say.language as ActionSpeakParams['language'];
-    else warnings.push(`language '${say.language}' is not a Telnyx speak language; choose a voice for it instead`);
-  }
-  if (settings.service_level === 'basic' && settings.language !== undefined && settings.language !== 'en-US') {
-    warnings.push(`the basic male/female voices speak only en-US; use a voice like Polly.Lea for '${settings.language}'`);
-  }
+  // A language is only some flows' (its list and warnings are the planning chunk's: see turnNeedsTelnyxPlanning).
+  if (say.language !== undefined) waitCommands().speakLanguage(settings, say.language, warnings);
   return settings;
 }
 
@@ -565,6 +528,15 @@ export function telnyxPlanningLoaded(): boolean {
 /** Whether a waiting step's commands are in the chunk `loadTelnyxPlanning` loads. */
 export function needsTelnyxPlanning(step: WaitingStep): boolean {
   return step.type !== 'gather' || (step.input ?? 'dtmf') !== 'dtmf';
+}
+
+const speaksLanguage = (media: MediaStep) => media.type === 'say' && media.language !== undefined;
+
+/** Whether planning a turn needs the chunk `loadTelnyxPlanning` loads: for its waiting step, or a say in a language. */
+export function turnNeedsTelnyxPlanning(turn: Turn): boolean {
+  const step = turn.wait?.step;
+  if (step && needsTelnyxPlanning(step)) return true;
+  return turn.steps.some((media) => speaksLanguage(media.step)) || (step?.type === 'gather' && step.prompt.some(speaksLanguage));
 }
 
 /** The waiting steps' commands: loaded, or linked where callflow runs from source or as the CommonJS build (Node). */

@@ -5,9 +5,9 @@ import { executeCommands, type ExecutionReport, type TelnyxClient } from './exec
 import {
   dialsFarLeg,
   loadTelnyxPlanning,
-  needsTelnyxPlanning,
   recordSilenceSeconds,
   telnyxPlanningLoaded,
+  turnNeedsTelnyxPlanning,
   type PlanCommandsOptions,
   type TelnyxCommand,
 } from './plan-commands.js';
@@ -322,8 +322,9 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         handle.planning.callerNumber = await store.get(callerNumberKey(call.callId));
       let commands: TelnyxCommand[];
       try {
-        // The commands of a transfer, queue, recording, conference or speech gather are a chunk, loaded once (see plan-commands.ts).
-        if (waiting && !telnyxPlanningLoaded() && needsTelnyxPlanning(waiting)) await loadTelnyxPlanning();
+        // The commands of a transfer, queue, recording, conference or speech gather, and a say's language, are a chunk,
+        // loaded once (see plan-commands.ts).
+        if (!telnyxPlanningLoaded() && turnNeedsTelnyxPlanning(turn)) await loadTelnyxPlanning();
         commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
         // The caller hears the apology (the recovery chunk), unless another delivery moved the call on meanwhile.

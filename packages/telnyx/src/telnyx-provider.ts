@@ -145,6 +145,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       refusedTransferCommands: (...args) => features.transfer.get().then((transfer) => transfer.refusedTransferCommands(...args)),
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
+        // The flow's language, if it has one, is the planning chunk's (a failure may be this process's first event).
+        await loadTelnyxPlanning();
         const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
         return planCommands(turn, { ...planning, continuations }).output;
       },

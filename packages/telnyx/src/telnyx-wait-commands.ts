@@ -13,6 +13,7 @@ import { googleTranscriptionLanguages } from './call-control-bodies.js';
 import type {
   DialCallBody,
   EnqueueCallBody as ActionEnqueueParams,
+  SpeakTextBody,
   StartRecordingBody as ActionStartRecordingParams,
   StartTranscriptionBody as ActionStartTranscriptionParams,
   TransferCallBody as ActionTransferParams,
@@ -20,6 +21,39 @@ import type {
 import type { ClientState, FarLegStage } from './client-state.js';
 import type { TelnyxEvent } from './parse-telnyx-event.js';
 import type { PlanCommandsOptions, TelnyxCommand, TelnyxConferenceBody, WaitCommandsKit } from './plan-commands.js';
+
+/** The languages Telnyx's speak takes (telnyx SDK resources/calls/actions.d.ts ActionSpeakParams.language). */
+const speakLanguages = new Set([
+  'arb',
+  'cmn-CN',
+  'cy-GB',
+  'da-DK',
+  'de-DE',
+  'en-AU',
+  'en-GB',
+  'en-GB-WLS',
+  'en-IN',
+  'en-US',
+  'es-ES',
+  'es-MX',
+  'es-US',
+  'fr-CA',
+  'fr-FR',
+  'hi-IN',
+  'is-IS',
+  'it-IT',
+  'ja-JP',
+  'ko-KR',
+  'nb-NO',
+  'nl-NL',
+  'pl-PL',
+  'pt-BR',
+  'pt-PT',
+  'ro-RO',
+  'ru-RU',
+  'sv-SE',
+  'tr-TR',
+]);
 
 // The commands of the waiting steps only some flows have (a recording, a transfer, a queue, a conference, a speech
 // gather's transcription), in a chunk of their own: a handler whose flow has one loads it when it is created, a dynamic
@@ -247,8 +281,22 @@ export function createWaitCommands(kit: WaitCommandsKit) {
     };
   }
 
+  /** A say's language on Telnyx's speak (`settings` from its voice), with warnings for what Telnyx cannot speak. */
+  function speakLanguage(
+    settings: Pick<SpeakTextBody, 'voice' | 'service_level' | 'language'>,
+    language: string,
+    warnings: string[],
+  ): void {
+    if (speakLanguages.has(language)) settings.language = language as SpeakTextBody['language'];
+    else warnings.push(`language '${language}' is not a Telnyx speak language; choose a voice for it instead`);
+    if (settings.service_level === 'basic' && settings.language !== undefined && settings.language !== 'en-US') {
+      warnings.push(`the basic male/female voices speak only en-US; use a voice like Polly.Lea for '${settings.language}'`);
+    }
+  }
+
   return {
     transcriptionCommand,
+    speakLanguage,
     /** The commands of a waiting record, transfer, enqueue or conference step (`state` its `client_state`). */
     commandsOf(
       turn: Turn,

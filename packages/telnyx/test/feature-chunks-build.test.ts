@@ -248,4 +248,39 @@ process.stdout.write(JSON.stringify({ errors: transcript.errors, spoken: m.spoke
     expect(out.errors).toEqual([]);
     expect(out.spoken).toEqual(['Press 1 to confirm.', 'Confirmed.']);
   });
+
+  it('a say in a language, in a dynamic node: the planning chunk that knows the speak languages loads before the first turn', () => {
+    const out = run(
+      callScript(
+        `{ name: 'language', start: 'main', nodes: { main: () => [m.say('Bonjour.', { voice: 'Polly.Lea', language: 'fr-FR' }), m.hangup()] } }`,
+        '{}',
+      ),
+    );
+    expect(out.errors).toEqual([]);
+    expect(out.entries).toEqual([
+      { type: 'say', text: 'Bonjour.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+    expect((out.actions as string[]).slice(0, 2)).toEqual(['answer', 'speak']);
+  });
+
+  it('planCommands on its own: a say in a language needs loadTelnyxPlanning() first, then it is spoken in it', () => {
+    const out = run(`
+const m = await import('./index.js');
+const flow = m.defineFlow({ name: 'plan', start: 'main', nodes: { main: [m.say('Hola.', { voice: 'Polly.Lucia', language: 'es-ES' }), m.hangup()] } });
+const engine = m.createEngine(flow, { secret: 'chunk-secret-0123456789abcdef' });
+const turn = await engine.start({ callId: 'v3:plan', from: '+15551230000', to: '+15559870000', provider: 'telnyx' });
+const continuations = await Promise.all(m.continuationStates(turn).map((state) => engine.sign(state, turn.call)));
+let before;
+try {
+  m.planCommands(turn, { continuations });
+} catch (error) {
+  before = error.code + ': ' + error.message;
+}
+await m.loadTelnyxPlanning();
+process.stdout.write(JSON.stringify({ before, after: m.planCommands(turn, { continuations }).output[0].body }));
+`);
+    expect(out.before).toMatch(/^missing-package: .*call `await loadTelnyxPlanning\(\)` once before planCommands/);
+    expect(out.after).toMatchObject({ payload: 'Hola.', voice: 'AWS.Polly.Lucia', language: 'es-ES' });
+  });
 });
