@@ -116,6 +116,9 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'withoutRecord',
       'recordHeard',
       'holdEvent',
+      'decodeClientStateKind',
+      'waitingOutcome',
+      'speakLanguage',
     ])
       expect(main, name).not.toContain(`function ${name}(`);
   });
