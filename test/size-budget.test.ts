@@ -229,4 +229,24 @@ describe('size budget', () => {
     expect(chunk, 'no Vonage signature messages chunk').toBeDefined();
     expect(chunk!.gzipped, 'the signature messages chunk is implausibly small').toBeGreaterThan(300);
   });
+
+  it('keeps the Telnyx sixth-pass chunks off the handler path: a call whose commands all go through never loads them', async () => {
+    const { telnyx } = await adapterBundleSizes();
+    // What only some calls run: a failed command's handling and retries (execute-commands.ts loads it at a first failure).
+    const chunkSources = ['telnyx-command-failure.ts'].map((file) => `packages/telnyx/src/${file}`);
+    expect(
+      telnyx.staticInputs.filter((input) => chunkSources.includes(input)),
+      'sixth-pass chunks loaded up front',
+    ).toEqual([]);
+    for (const source of chunkSources) {
+      const chunk = telnyx.lazyChunks.find((lazy) => lazy.inputs.includes(source));
+      expect(chunk, `${source}: no lazy chunk`).toBeDefined();
+      // Its own code only: what it uses from the up-front code is handed to it.
+      expect(
+        chunk!.inputs.filter((input) => telnyx.staticInputs.includes(input)),
+        source,
+      ).toEqual([]);
+      expect(chunk!.gzipped, `${source}: implausibly small`).toBeGreaterThan(300);
+    }
+  });
 });

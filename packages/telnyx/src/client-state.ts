@@ -1,4 +1,5 @@
 import { CallFlowError } from '@callflow/core';
+import { requirePlanningChunk } from './planning-chunk.js';
 
 /**
  * Longest `client_state` (base64 characters) callflow sends. Telnyx documents no limit, so stay well under
@@ -55,7 +56,6 @@ export type ClientState = (
 
 /** Where the far leg of a dialled transfer is. */
 export type FarLegStage = 'dial' | 'prompt' | 'screen' | 'declined';
-const farLegStages: readonly string[] = ['dial', 'prompt', 'screen', 'declined'];
 
 /** Encodes a client state as standard base64 on one line (Telnyx cuts `client_state` at the first newline), size-checked. */
 export function encodeClientState(state: ClientState): string {
@@ -100,21 +100,13 @@ export function decodeClientState(value: unknown): ClientState | undefined {
   if (parts.length === 2) return { kind: 'position', sequence, token };
   if (parts.length === 4 && parts[0] === 'call' && parts[1]) return { kind: 'position', callControlId: parts[1], sequence, token };
   if (parts.length === 4 && parts[0] === 'peer' && parts[1]) return { kind: 'peer', callControlId: parts[1], sequence, token };
-  if (parts.length === 6 && parts[0] === 'far' && parts[1] && farLegStages.includes(parts[2]!) && /^\d{1,4}$/.test(parts[3] ?? ''))
-    return { kind: 'far', callControlId: parts[1], stage: parts[2] as FarLegStage, part: Number(parts[3]), sequence, token };
-  if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1]))
-    return { kind: 'left-queue', digit: parts[1], sequence, token };
-  if (
-    parts.length === 5 &&
-    parts[0] === 'out' &&
-    /^[0-9a-f]{8,64}$/.test(parts[1] ?? '') &&
-    (parts[2] === 'off' || parts[2] === 'detect' || parts[2] === 'beep')
-  ) {
-    return { kind: 'outbound', nonce: parts[1]!, detection: parts[2], sequence, token };
-  }
-  if (parts.length === 5 && parts[0] === 'hold' && /^\d{1,9}$/.test(parts[1] ?? '') && /^(-|\d{1,9})$/.test(parts[2] ?? '')) {
-    return { kind: 'hold', segment: Number(parts[1]), ...(parts[2] === '-' ? {} : { announcedAt: Number(parts[2]) }), sequence, token };
-  }
+  // The kinds only some calls carry (a dialled transfer's far leg, a queue's hold music and escape, an outbound leg): read
+  // by the planning chunk (telnyx-wait-commands.ts), as the commands that write them are.
+  if (parts[0] === 'far' || parts[0] === 'left' || parts[0] === 'out' || parts[0] === 'hold')
+    return requirePlanningChunk(
+      'the client states of a dialled transfer, a queue and an outbound leg',
+      'decodeClientState or parseTelnyxEvent',
+    ).decodeClientStateKind(parts, sequence, token);
   return undefined;
 }
 

@@ -137,18 +137,13 @@ export interface ExecutionReport {
 }
 
 /** How a failed command is handled: sent again, the call is gone, or refused for good. */
-export type ErrorKind = 'retry' | 'gone' | 'fatal';
+export type { ErrorKind } from './telnyx-command-failure.js';
 
-/** The kind of a command's failure, from its HTTP status and body. */
-export function classify(error: unknown): ErrorKind {
-  if (isCallFlowError(error, 'invalid-options')) return 'fatal';
-  const status = (error as { status?: unknown }).status;
-  if (typeof status !== 'number') return 'retry';
-  if (status === 408 || status === 429 || status >= 500) return 'retry';
-  const body = JSON.stringify((error as { error?: unknown }).error ?? '');
-  if ((status === 422 || status === 404) && /90018|already ended|call.*not.*(alive|active)|hangup/i.test(body)) return 'gone';
-  return 'fatal';
-}
+/**
+ * What a failure means and what follows it (the retries, the logs), in a chunk of its own loaded at a first failure (a
+ * failed load is tried again at the next); the conference commands use its `classify` too.
+ */
+const commandFailures = loadOnce(() => import('./telnyx-command-failure.js').then((chunk) => chunk.createCommandFailures(isCallFlowError)));
 
 type CallAction = (callControlId: string, body: unknown, options: TelnyxRequestOptions) => Promise<unknown>;
 
@@ -177,14 +172,6 @@ const callMethods = {
   Exclude<TelnyxAction, 'dial' | 'conference_join_or_create' | 'conference_leave_others'>,
   keyof TelnyxCallActions
 >;
-
-/** Stops that may find nothing running: refused, they are skipped instead of hanging the call up. */
-const stopActions = new Set<string>(['gather_stop', 'transcription_stop']);
-
-/** Waits `ms` milliseconds. */
-export const sleep = (ms: number): Promise<unknown> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const maxRetryDelayMs = 2_000;
 
 /**
  * Sends planned commands to one call leg, in order, through the Call Control client. Retries what is safe to retry
@@ -237,37 +224,21 @@ export async function executeCommands(
         // The store (conference map) is down: nothing about the call is wrong; the webhook gets a 503 and Telnyx's
         // redelivery sends the same commands again (same command_ids).
         if (isCallFlowError(error, 'store-unavailable')) throw error;
-        const kind = classify(error);
-        const message = error instanceof Error ? error.message : String(error);
-        if (kind === 'gone') {
-          options.logger.info?.(`[callflow:telnyx] call ended before ${command.action}; dropping the rest`, { callId: callControlId });
-          report.callEnded = true;
+        let failures: Awaited<ReturnType<typeof commandFailures>>;
+        try {
+          failures = await commandFailures();
+        } catch (loadError) {
+          // Without it the failure cannot be told apart: left for the event's redelivery (503), as a retry is.
+          report.retryLater = { index, action: command.action, message: `${String(error)}; ${String(loadError)}` };
           return report;
         }
-        if (kind === 'fatal' && stopActions.has(command.action)) {
-          // A stop of a gather or transcription that already ended on its own is refused; nothing is left to stop.
-          options.logger.info?.(`[callflow:telnyx] ${command.action} refused (${message}); nothing to stop`, { callId: callControlId });
-          break;
-        }
-        if (kind === 'retry') {
-          const delayMs = Math.min(retryDelayMs * 2 ** attempt, maxRetryDelayMs);
-          if (attempt < retries && Date.now() + delayMs - firstTriedAt <= retryBudgetMs) {
-            options.logger.warn(`[callflow:telnyx] ${command.action} failed (${message}); retrying with the same command_id`, {
-              callId: callControlId,
-              attempt: attempt + 1,
-            });
-            await sleep(delayMs);
-            continue;
-          }
-          options.logger.warn(
-            `[callflow:telnyx] ${command.action} still failing after ${attempt + 1} attempts (${message}); left for the event's redelivery`,
-            { callId: callControlId },
-          );
-          report.retryLater = { index, action: command.action, message };
-          return report;
-        }
-        options.logger.error(`[callflow:telnyx] ${command.action} refused: ${message}`, { callId: callControlId });
-        report.failed = { index, action: command.action, message };
+        const next = await failures.commandFailed(
+          error,
+          { callControlId, command, index, attempt, firstTriedAt, retries, retryDelayMs, retryBudgetMs, logger: options.logger },
+          report,
+        );
+        if (next === 'retry') continue;
+        if (next === 'next') break;
         return report;
       }
     }
@@ -294,7 +265,7 @@ export const conferenceKey = (id: string) => `telnyx:conference:${id}`;
  * core, so the chunk imports no code of the up-front bundle (what both imported, a bundler would split into a third file).
  */
 const conferenceCommands = loadOnce(() =>
-  import('./telnyx-conference.js').then((chunk) => {
+  Promise.all([import('./telnyx-conference.js'), commandFailures()]).then(([chunk, { classify, sleep }]) => {
     chunk.provideConferenceKit({ CallFlowError, classify, sleep, roomKey, conferenceKey, updateJson });
     return chunk;
   }),

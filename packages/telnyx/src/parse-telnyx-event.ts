@@ -1,6 +1,7 @@
 import { CallFlowError } from '@callflow/core';
 import type { DialStatus, Outcome } from '@callflow/core';
 import { decodeClientState, type ClientState } from './client-state.js';
+import { requirePlanningChunk } from './planning-chunk.js';
 
 /** A Telnyx webhook event, normalised: the envelope fields callflow reads, and the raw payload. */
 export interface TelnyxEvent {
@@ -48,20 +49,6 @@ const dialStatusByCause: Record<string, DialStatus> = {
 export function dialStatusOf(cause: string | undefined): DialStatus {
   return (cause !== undefined && Object.hasOwn(dialStatusByCause, cause) ? dialStatusByCause[cause] : undefined) ?? 'failed';
 }
-
-/**
- * Every documented `call.dequeued` reason (provider: telnyx SDK resources/webhooks.d.ts `CallLeftQueue.Payload.reason`, event_type call.dequeued:
- * bridged, bridging-in-process, hangup, leave, timeout). `bridging-in-process` is the caller leaving the queue to be
- * bridged to an agent, so it is the bridged outcome; whether a `bridged` follows it is undocumented, and a second
- * dequeue for the same position is stale and ignored by the handler (docs/providers/telnyx.md).
- */
-const queueResultByReason: Record<string, Extract<Outcome, { type: 'queue' }>['result']> = {
-  bridged: 'bridged',
-  'bridging-in-process': 'bridged',
-  hangup: 'hangup',
-  leave: 'left',
-  timeout: 'timeout',
-};
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -134,46 +121,21 @@ function outcomeOf(event: TelnyxEvent): Outcome | undefined {
       if (status === 'call_hangup') return { type: 'hangup' };
       return undefined;
     }
-    case 'call.transcription': {
-      // provider: the final result is the utterance; interim ones (is_final false) only say the caller is speaking
-      // (https://developers.telnyx.com/api-reference/callbacks/transcription, telnyx SDK resources/webhooks.d.ts Transcription).
-      const data =
-        typeof payload.transcription_data === 'object' && payload.transcription_data !== null
-          ? (payload.transcription_data as Record<string, unknown>)
-          : {};
-      const transcript = text(data.transcript)?.trim() ?? '';
-      if (data.is_final !== true || transcript === '') return undefined;
-      return typeof data.confidence === 'number'
-        ? { type: 'speech', text: transcript, confidence: data.confidence }
-        : { type: 'speech', text: transcript };
-    }
-    case 'call.recording.saved': {
-      const urls = (payload.recording_urls ?? payload.public_recording_urls) as { mp3?: string | null; wav?: string | null } | undefined;
-      const url = urls?.mp3 ?? urls?.wav ?? undefined;
-      const started = Date.parse(text(payload.recording_started_at) ?? '');
-      const ended = Date.parse(text(payload.recording_ended_at) ?? '');
-      const outcome: Outcome = { type: 'recording' };
-      if (url) outcome.url = url;
-      if (Number.isFinite(started) && Number.isFinite(ended)) outcome.durationSeconds = Math.max(0, Math.round((ended - started) / 1000));
-      return outcome;
-    }
+    case 'call.transcription':
+    case 'call.recording.saved':
     case 'call.recording.error':
-      return { type: 'recording' };
+    case 'call.dequeued':
+    case 'conference.participant.left':
+      // The events only a speech gather, a recording, a queue or a conference brings: read by the planning chunk
+      // (telnyx-wait-commands.ts), which planned the commands they answer.
+      return requirePlanningChunk('the events of a record, enqueue, conference or speech gather step', 'parseTelnyxEvent').waitingOutcome(
+        event,
+      );
     case 'call.hangup': {
       const cause = text(payload.hangup_cause);
       if (event.clientState?.kind === 'peer') return { type: 'dial', status: dialStatusOf(cause), ...(cause ? { raw: cause } : {}) };
       return cause ? { type: 'hangup', cause } : { type: 'hangup' };
     }
-    case 'call.dequeued': {
-      const reason = text(payload.reason);
-      const result = reason !== undefined && Object.hasOwn(queueResultByReason, reason) ? queueResultByReason[reason] : undefined;
-      if (result === undefined) return undefined;
-      const waitSeconds = typeof payload.wait_time_secs === 'number' ? { waitSeconds: payload.wait_time_secs } : {};
-      const digit = result === 'left' && event.clientState?.kind === 'left-queue' ? { digit: event.clientState.digit } : {};
-      return { type: 'queue', result, ...waitSeconds, ...digit };
-    }
-    case 'conference.participant.left':
-      return { type: 'conference', status: 'ended' };
     default:
       return undefined;
   }

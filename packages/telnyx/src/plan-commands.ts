@@ -37,7 +37,7 @@ import type {
   SendDtmfBody,
 } from './call-control-bodies.js';
 import { commandIdOf, commandIdStem, encodeClientState } from './client-state.js';
-import { linkedChunks } from './linked-chunks.js';
+import { loadPlanningChunk, planningChunk, requirePlanningChunk } from './planning-chunk.js';
 
 /** The event that resumes the flow after a command, read from the same leg's `client_state`. */
 export type TelnyxResumeEvent =
@@ -320,51 +320,14 @@ export function telnyxVoice(voice: string | undefined): Pick<ActionSpeakParams, 
   return { voice };
 }
 
-const speakLanguages = new Set([
-  'arb',
-  'cmn-CN',
-  'cy-GB',
-  'da-DK',
-  'de-DE',
-  'en-AU',
-  'en-GB',
-  'en-GB-WLS',
-  'en-IN',
-  'en-US',
-  'es-ES',
-  'es-MX',
-  'es-US',
-  'fr-CA',
-  'fr-FR',
-  'hi-IN',
-  'is-IS',
-  'it-IT',
-  'ja-JP',
-  'ko-KR',
-  'nb-NO',
-  'nl-NL',
-  'pl-PL',
-  'pt-BR',
-  'pt-PT',
-  'ro-RO',
-  'ru-RU',
-  'sv-SE',
-  'tr-TR',
-]);
-
-/** The speak voice, service level and language of a say (warnings for what Telnyx cannot speak). */
+/** The speak voice, service level and language of a say (warnings for what Telnyx cannot speak; with a language, after `loadTelnyxPlanning()` on a Worker). */
 export function speakSettings(
   say: Pick<SayStep, 'voice' | 'language'>,
   warnings: string[],
 ): Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> {
   const settings: Pick<ActionSpeakParams, 'voice' | 'service_level' | 'language'> = telnyxVoice(say.voice);
-  if (say.language !== undefined) {
-    if (speakLanguages.has(say.language)) settings.language = say.language as ActionSpeakParams['language'];
-    else warnings.push(`language '${say.language}' is not a Telnyx speak language; choose a voice for it instead`);
-  }
-  if (settings.service_level === 'basic' && settings.language !== undefined && settings.language !== 'en-US') {
-    warnings.push(`the basic male/female voices speak only en-US; use a voice like Polly.Lea for '${settings.language}'`);
-  }
+  // A language is only some flows' (its list and warnings are the planning chunk's: see turnNeedsTelnyxPlanning).
+  if (say.language !== undefined) waitCommands().speakLanguage(settings, say.language, warnings);
   return settings;
 }
 
@@ -546,32 +509,20 @@ const waitCommandsKit = {
 };
 
 type WaitCommands = ReturnType<typeof import('./telnyx-wait-commands.js')['createWaitCommands']>;
-let waitCommandsLoaded: WaitCommands | undefined;
-let waitCommandsLoading: Promise<WaitCommands> | undefined;
+let waitCommandsMade: WaitCommands | undefined;
 
 /**
  * Loads the commands of the waiting steps only some flows have (record, transfer, enqueue, conference, a speech gather),
- * a chunk of their own; once. A handler loads it itself; call it before `planCommands` on a runtime without Node's
- * `require` (a Worker, a browser) when the turn may wait at one of those steps.
+ * and the reading of their events, a chunk of their own; once. A handler loads it itself; call it before `planCommands`
+ * or `parseTelnyxEvent` on a runtime without Node's `require` (a Worker, a browser) when the call may use those steps.
  */
 export function loadTelnyxPlanning(): Promise<void> {
-  waitCommandsLoading ??= import('./telnyx-wait-commands.js').then(
-    (chunk) => (waitCommandsLoaded ??= chunk.createWaitCommands(waitCommandsKit)),
-    (error: unknown) => {
-      waitCommandsLoading = undefined;
-      throw new CallFlowError(
-        'missing-package',
-        `the Telnyx planning chunk did not load: ${error instanceof Error ? error.message : String(error)}`,
-        { provider: 'telnyx', cause: error },
-      );
-    },
-  );
-  return waitCommandsLoading.then(() => undefined);
+  return loadPlanningChunk().then(() => undefined);
 }
 
 /** Whether the chunk `loadTelnyxPlanning` loads is loaded (or linked). */
 export function telnyxPlanningLoaded(): boolean {
-  return waitCommandsLoaded !== undefined || linkedChunks.waitCommands !== undefined;
+  return planningChunk() !== undefined;
 }
 
 /** Whether a waiting step's commands are in the chunk `loadTelnyxPlanning` loads. */
@@ -579,14 +530,20 @@ export function needsTelnyxPlanning(step: WaitingStep): boolean {
   return step.type !== 'gather' || (step.input ?? 'dtmf') !== 'dtmf';
 }
 
+const speaksLanguage = (media: MediaStep) => media.type === 'say' && media.language !== undefined;
+
+/** Whether planning a turn needs the chunk `loadTelnyxPlanning` loads: for its waiting step, or a say in a language. */
+export function turnNeedsTelnyxPlanning(turn: Turn): boolean {
+  const step = turn.wait?.step;
+  if (step && needsTelnyxPlanning(step)) return true;
+  return turn.steps.some((media) => speaksLanguage(media.step)) || (step?.type === 'gather' && step.prompt.some(speaksLanguage));
+}
+
 /** The waiting steps' commands: loaded, or linked where callflow runs from source or as the CommonJS build (Node). */
 function waitCommands(): WaitCommands {
-  if (waitCommandsLoaded) return waitCommandsLoaded;
-  const linked = linkedChunks.waitCommands;
-  if (linked) return (waitCommandsLoaded = linked.createWaitCommands(waitCommandsKit));
-  throw new CallFlowError(
-    'missing-package',
-    'the commands of a record, transfer, enqueue, conference or speech gather step are a chunk of their own on this runtime: call `await loadTelnyxPlanning()` once before planCommands',
-    { provider: 'telnyx' },
-  );
+  waitCommandsMade ??= requirePlanningChunk(
+    'the commands of a record, transfer, enqueue, conference or speech gather step',
+    'planCommands',
+  ).createWaitCommands(waitCommandsKit);
+  return waitCommandsMade;
 }

@@ -5,9 +5,9 @@ import { executeCommands, type ExecutionReport, type TelnyxClient } from './exec
 import {
   dialsFarLeg,
   loadTelnyxPlanning,
-  needsTelnyxPlanning,
   recordSilenceSeconds,
   telnyxPlanningLoaded,
+  turnNeedsTelnyxPlanning,
   type PlanCommandsOptions,
   type TelnyxCommand,
 } from './plan-commands.js';
@@ -101,6 +101,10 @@ export interface TelnyxRecoveryContext {
   commandIdOf(callControlId: string, seed: string, index: number, action: string): string;
   endedPrefix: string;
   dayTtl: { ttlSeconds: number };
+  decodePosition(raw: string): { at: string; pending?: { from: string; commands: TelnyxCommand[] } };
+  sequenceOf(position: string): number;
+  /** Sends a recorded turn's pending commands and drops them from the record (`send`'s last step). */
+  finish(call: CallInfo, raw: string, record: { at: string; pending?: { from: string; commands: TelnyxCommand[] } }): Promise<unknown>;
 }
 
 /** The move number of a position (`sequence token`). */
@@ -149,32 +153,24 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     const commands = record.pending?.commands ?? [];
     const from = record.pending?.from ?? '';
     const report = await execute(call.callId, commands);
-    if (report.retryLater) {
+    if (report.retryLater && !options.waitUntil) {
       const { index, action, message } = report.retryLater;
       // Accepted commands leave the record, so a redelivery after Telnyx's 60 s command_id window cannot repeat them.
-      if (index > 0 && !options.waitUntil)
+      if (index > 0)
         await store.compareAndSet(key, raw, encodePosition({ at: record.at, pending: { from, commands: commands.slice(index) } }), dayTtl);
-      if (!options.waitUntil)
-        throw new CallFlowError(
-          'provider-request-failed',
-          `${action} still failing (${message}); answering 503 so Telnyx redelivers the event`,
-          { provider: 'telnyx', reason: retryLaterReason },
-        );
-      // With waitUntil the webhook was answered already: no redelivery will come, so the caller hears the apology (if the API lets it through).
-      await apologize(call, from, commands.slice(index), `${action} failed for ${Math.round(retryBudgetMs / 1000)} s: ${message}`);
-      return;
+      throw new CallFlowError(
+        'provider-request-failed',
+        `${action} still failing (${message}); answering 503 so Telnyx redelivers the event`,
+        {
+          provider: 'telnyx',
+          reason: retryLaterReason,
+        },
+      );
     }
-    if (report.failed) {
-      const reason = `${report.failed.action} refused: ${report.failed.message}`;
-      const refused = commands[report.failed.index];
-      // The turn's waiting command is the transfer: the flow goes on from its failure, not from the apology.
-      if (
-        (refused?.action === 'transfer' || refused?.action === 'dial') &&
-        refused.resumeOn &&
-        (await transferFailed(call, record.at, reason))
-      )
-        return undefined;
-      await apologize(call, from, commands.slice(report.failed.index), reason);
+    // Still failing with waitUntil (answered already: no redelivery will come), or refused for good: the turn after a
+    // refused transfer, or the apology (the recovery chunk).
+    if (report.retryLater || report.failed) {
+      await orHangUp(call, from, (loaded) => loaded.afterFailure(call, record, report, retryBudgetMs));
       return undefined;
     }
     // With the pipeline's done marker when it gave one: the event's last store step is this one.
@@ -185,7 +181,11 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
     return done ? 'done' : undefined;
   }
 
-  /** What only a failure needs (the turn after a refused transfer, the apology): a chunk of its own, loaded at the first failure (a failed load is tried again at the next). */
+  /**
+   * What only a failure, a redelivery or a lost record needs (the turn after a refused transfer, the apology, finishing a
+   * half-sent turn, an event signed twice for one position): a chunk of its own, loaded at the first need (a failed load
+   * is tried again at the next).
+   */
   const recovery = loadOnce(() =>
     import('./telnyx-recovery.js').then((chunk) =>
       chunk.createRecovery({
@@ -198,24 +198,27 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         commandIdOf,
         endedPrefix,
         dayTtl,
+        decodePosition,
+        sequenceOf,
+        finish,
       }),
     ),
   );
+  type Recovery = Awaited<ReturnType<typeof recovery>>;
 
-  /** The turn after a transfer Telnyx refused (see the recovery chunk); false, for the apology, when there is none. */
-  async function transferFailed(call: CallInfo, at: string, reason: string): Promise<boolean> {
-    let loaded: Awaited<ReturnType<typeof recovery>>;
-    try {
-      loaded = await recovery();
-    } catch {
-      return false;
-    }
-    return loaded.transferFailed(call, at, reason);
+  /** The recovery chunk for an event's work; when it cannot load, the event is answered 503 and Telnyx redelivers it. */
+  function recoveryForEvent(): Promise<Recovery> {
+    return recovery().catch((error: unknown) => {
+      throw new CallFlowError('provider-request-failed', `the Telnyx recovery chunk did not load: ${String(error)}`, {
+        provider: 'telnyx',
+        reason: retryLaterReason,
+      });
+    });
   }
 
-  /** The caller hears the apology, then the call ends (see the recovery chunk); hung up when even its code cannot load. Never silence. */
-  async function apologize(call: CallInfo, from: string, unsent: TelnyxCommand[], reason: string): Promise<void> {
-    let loaded: Awaited<ReturnType<typeof recovery>>;
+  /** Runs `use` with the recovery chunk; when even its code cannot load, the call is hung up. Never silence. */
+  async function orHangUp(call: CallInfo, from: string, use: (loaded: Recovery) => Promise<unknown>): Promise<void> {
+    let loaded: Recovery;
     try {
       loaded = await recovery();
     } catch (error) {
@@ -226,21 +229,12 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       await execute(call.callId, [{ action: 'hangup', body: { command_id: commandIdOf(call.callId, `abort ${from}`, 0, 'hangup') } }]);
       return;
     }
-    return loaded.apologize(call, from, unsent, reason);
+    await use(loaded);
   }
 
-  /** A redelivered event whose turn was planned and stored but maybe not fully sent: send it again. True when it was. */
-  async function finishUnfinished(call: CallInfo, from: string, raw: string | undefined): Promise<boolean> {
-    if (raw === undefined) return false;
-    const record = decodePosition(raw);
-    if (record.pending?.from !== from) return false;
-    logger.warn('[callflow:telnyx] finishing a turn another delivery left half-sent (same command ids)', { callId: call.callId });
-    await finish(call, raw, record);
-    return true;
-  }
-
-  async function markEnded(handle: TelnyxHandle): Promise<void> {
-    await store.compareAndSet(telnyxPositionKey(handle.call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl);
+  /** Records the call as ended at the handle's position; false when another delivery moved it on meanwhile. */
+  function markEnded(handle: TelnyxHandle): Promise<boolean> {
+    return store.compareAndSet(telnyxPositionKey(handle.call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl);
   }
 
   return {
@@ -255,11 +249,8 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
       // Read with the pipeline's claim of the event when it claimed one.
       const raw = read ? read[0] : await store.get(telnyxPositionKey(call.callId));
       if (event.type === 'start') {
-        if (raw !== undefined) {
-          // A redelivered call.initiated: finish what its first delivery started, or ignore it.
-          await finishUnfinished(call, '', raw);
-          return 'stale';
-        }
+        // A redelivered call.initiated: finish what its first delivery started, or ignore it (the recovery chunk).
+        if (raw !== undefined) return (await recoveryForEvent()).redelivered(call, '', raw);
         if (options.remembersCaller && call.from !== undefined) await store.set(callerNumberKey(call.callId), call.from, dayTtl);
         // An outbound leg is answered by the far end; an inbound one waits for callflow's answer.
         return {
@@ -273,63 +264,26 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         };
       }
       const current = event.position!;
-      if (raw === undefined) {
-        // The record is gone (a store that forgot it, e.g. Redis restarted without persistence) but the token is
-        // authentic: continue from the position it carries; the first event to move the call re-creates the record.
-        logger.warn("[callflow:telnyx] no position record for this call; continuing from the event's token", {
-          callId: call.callId,
-          outcome: outcome?.type,
-        });
-        const sequence = Number(current.slice(0, current.indexOf(' ')));
-        return {
-          call,
-          current,
-          raw,
-          ended: false,
-          outcome,
-          position,
-          planning: { seed: current, sequence: sequence + 1, stopPlayback: position?.state.kind === 'enqueue' },
-        };
-      }
+      // The record is gone (a store that forgot it): the recovery chunk continues from the event's authentic token.
+      if (raw === undefined) return (await recoveryForEvent()).withoutRecord(call, current, outcome, position);
       const record = decodePosition(raw);
       const stored = record.at;
       const ended = stored?.startsWith(endedPrefix) ?? false;
       const recorded = ended ? stored.slice(endedPrefix.length) : stored;
-      if (ended && record.pending?.from === current && outcome?.type !== 'hangup') {
-        // A turn that ends the call records `ended <the position it moved from>`, which is this event's own position:
-        // its commands (the hangup) did not all go through, so this redelivery sends them, never a 200 without them.
-        await finishUnfinished(call, current, raw);
-        return 'stale';
-      }
-      if (
-        recorded !== current &&
-        !ended &&
-        position &&
-        options.samePosition &&
-        sequenceOf(recorded) === sequenceOf(current) &&
-        (await options.samePosition(recorded.slice(recorded.indexOf(' ') + 1), position, call))
-      ) {
-        // The same move signed twice (see samePosition): the event answers the recorded position.
-        logger.info?.('[callflow:telnyx] event for the recorded position under an earlier signature; resuming', { callId: call.callId });
-        return {
-          call,
-          current: recorded,
-          raw,
-          ended,
-          outcome,
-          position,
-          planning: { seed: recorded, sequence: sequenceOf(recorded) + 1, stopPlayback: position.state.kind === 'enqueue' },
-        };
-      }
-      if (recorded !== current) {
-        if (await finishUnfinished(call, current, raw)) return 'stale';
+      if (recorded !== current || (ended && record.pending?.from === current && outcome?.type !== 'hangup')) {
+        // A redelivery of a turn left half-sent, or an event for the recorded position under an earlier signature: the
+        // recovery chunk finishes or resumes it. Any other is stale.
+        if (
+          record.pending?.from === current ||
+          (!ended && position && options.samePosition && sequenceOf(recorded) === sequenceOf(current))
+        )
+          return (await recoveryForEvent()).unexpectedEvent({ call, current, raw, record, recorded, ended, outcome, position });
         logger.info?.('[callflow:telnyx] stale or out-of-order event ignored', { callId: call.callId, outcome: outcome?.type });
         return 'stale';
       }
-      const sequence = Number(current.slice(0, current.indexOf(' ')));
       const planning: TelnyxHandle['planning'] = {
         seed: current,
-        sequence: sequence + 1,
+        sequence: sequenceOf(current) + 1,
         // A queue's hold music, or the ringback a caller hears while callflow dials and screens a transfer's far leg.
         stopPlayback:
           position?.state.kind === 'enqueue' ||
@@ -368,23 +322,13 @@ export function createTelnyxDelivery(options: TelnyxDeliveryOptions): CommandDel
         handle.planning.callerNumber = await store.get(callerNumberKey(call.callId));
       let commands: TelnyxCommand[];
       try {
-        // The commands of a transfer, queue, recording, conference or speech gather are a chunk, loaded once (see plan-commands.ts).
-        if (waiting && !telnyxPlanningLoaded() && needsTelnyxPlanning(waiting)) await loadTelnyxPlanning();
+        // The commands of a transfer, queue, recording, conference or speech gather, and a say's language, are a chunk,
+        // loaded once (see plan-commands.ts).
+        if (!telnyxPlanningLoaded() && turnNeedsTelnyxPlanning(turn)) await loadTelnyxPlanning();
         commands = ((await render(handle.planning)) as Rendered<TelnyxCommand[]>).output;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        logger.error(`[callflow:telnyx] cannot plan the turn: ${message}; the caller hears the apology`, {
-          callId: call.callId,
-          node: turn.node,
-        });
-        if (!(await store.compareAndSet(telnyxPositionKey(call.callId), handle.raw, `${endedPrefix}${handle.current ?? ''}`, dayTtl)))
-          return;
-        await apologize(
-          call,
-          handle.current ?? '',
-          handle.planning.answer ? [{ action: 'answer', body: {} }] : [],
-          `cannot plan the turn: ${message}`,
-        );
+        // The caller hears the apology (the recovery chunk), unless another delivery moved the call on meanwhile.
+        if (await markEnded(handle)) await orHangUp(call, handle.current ?? '', (loaded) => loaded.cannotPlan(handle, turn, error));
         return;
       }
       const expected = handle.current;

@@ -14,7 +14,7 @@ import {
   type Store,
 } from '@callflow/core';
 import { commandIdOf, encodeClientState } from './client-state.js';
-import { dialStatusOf, type TelnyxEvent } from './parse-telnyx-event.js';
+import { dialStatusOf, isInterimTranscription, type TelnyxEvent } from './parse-telnyx-event.js';
 import {
   checkText,
   continuationStates,
@@ -45,6 +45,7 @@ const kit = {
   commandIdOf,
   encodeClientState,
   dialStatusOf,
+  isInterimTranscription,
   continuationStates,
   planCommands,
   loadTelnyxPlanning,
@@ -91,9 +92,10 @@ function lazyFeature<T>(name: string, load: () => Promise<T>): LazyFeature<T> {
   const feature: LazyFeature<T> = {
     loaded: undefined,
     // Once; a failed load is tried again by the next caller.
+    // With the planning chunk, whose commands and languages every feature may use.
     get: loadOnce(() =>
-      load().then(
-        (module) => (feature.loaded = module),
+      Promise.all([load(), loadTelnyxPlanning()]).then(
+        ([module]) => (feature.loaded = module),
         (error: unknown) => {
           // A store-like failure for the pipeline: the event is answered 503 and Telnyx redelivers it.
           throw new CallFlowError(
@@ -120,8 +122,10 @@ export function telnyxFeatures(parts: TelnyxHandlerParts) {
   };
   const needed = featuresOf(parts.engine.flow);
   for (const feature of needed) if (feature !== 'planning') features[feature].get().catch(() => undefined);
-  // The waiting steps' commands (plan-commands.ts), before the first turn that waits at one is planned.
-  if (needed.size > 0) loadTelnyxPlanning().catch(() => undefined);
+  // The waiting steps' commands and the says' languages (plan-commands.ts), before the first turn that needs them; a flow
+  // naming a language anywhere in its static nodes or defaults (the check over the flow's data, once).
+  if (needed.size > 0 || JSON.stringify([parts.engine.flow.defaults, parts.engine.flow.nodes]).includes('"language"'))
+    loadTelnyxPlanning().catch(() => undefined);
   return features;
 }
 

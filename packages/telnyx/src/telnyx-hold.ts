@@ -1,5 +1,6 @@
 import type { CallInfo, CallPosition, EnqueueStep } from '@callflow/core';
 import type { ClientState } from './client-state.js';
+import type { TelnyxEvent } from './parse-telnyx-event.js';
 import type { TelnyxCommand } from './plan-commands.js';
 import type { TelnyxFeatureContext } from './telnyx-features.js';
 
@@ -22,6 +23,10 @@ export interface HoldSegment {
   averageWaitSeconds?: number;
   /** `wait_time_secs` of GET /queues/{name}/calls/{id}; 0 on entry. */
   waitedSeconds: number;
+}
+
+function numberOf(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** The hold loop of one handler's queued callers. */
@@ -132,6 +137,26 @@ export function createHoldFeature(context: TelnyxFeatureContext) {
     );
   }
 
+  /** A hold loop's event: the caller entered the queue (call.enqueued), or a play of the music ended. */
+  async function holdEvent(
+    call: CallInfo,
+    clientState: ClientState,
+    position: CallPosition | undefined,
+    event: TelnyxEvent,
+  ): Promise<{ done: string }> {
+    if (event.type === 'call.enqueued') {
+      await holdBreak(call, clientState, position, {
+        position: numberOf(event.payload.current_position),
+        averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs),
+      });
+      return { done: 'enqueued' };
+    }
+    // provider: a play that ran to its end reports status completed; a stopped one (the caller left the queue) does not.
+    if (event.payload.status !== 'completed') return { done: 'hold music stopped' };
+    await holdBreak(call, clientState, position);
+    return { done: 'hold music' };
+  }
+
   /** The queue's escape key: the caller leaves the queue (Telnyx queues have no end-on-key), and the flow goes on. */
   async function pressed(call: CallInfo, clientState: ClientState, digit: string, step: EnqueueStep): Promise<void> {
     const { token, sequence } = clientState;
@@ -148,5 +173,5 @@ export function createHoldFeature(context: TelnyxFeatureContext) {
     ]);
   }
 
-  return { holdBreak, pressed };
+  return { holdEvent, pressed };
 }

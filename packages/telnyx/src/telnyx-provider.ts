@@ -1,5 +1,6 @@
 import {
   CallFlowError,
+  isCallFlowError,
   type CallEventReport,
   type CallInfo,
   type CallPosition,
@@ -15,6 +16,7 @@ import { isInterimTranscription, parseTelnyxEvent } from './parse-telnyx-event.j
 import {
   continuationStates,
   dialsFarLeg,
+  loadTelnyxPlanning,
   nativeGatherRetries,
   planCommands,
   type PlanCommandsOptions,
@@ -66,10 +68,6 @@ export interface TelnyxHandlerOptions extends ProviderHandlerOptions {
 
 /** What a Telnyx handler carries beside the function: nothing but the engine every handler has. */
 export type TelnyxExtras = Record<never, never>;
-
-function numberOf(value: unknown): number | undefined {
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
 
 function publicKeyProblem(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '')
@@ -147,6 +145,8 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       refusedTransferCommands: (...args) => features.transfer.get().then((transfer) => transfer.refusedTransferCommands(...args)),
       async apologyCommands(call, reason, planning) {
         const turn = engine.apology(call, new CallFlowError('provider-request-failed', reason, { provider: 'telnyx' }));
+        // The flow's language, if it has one, is the planning chunk's (a failure may be this process's first event).
+        await loadTelnyxPlanning();
         const continuations = await Promise.all(continuationStates(turn).map((state) => engine.sign(state, call)));
         return planCommands(turn, { ...planning, continuations }).output;
       },
@@ -174,23 +174,6 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       ]);
     }
 
-    /**
-     * What a transcription or gather event means for the silence of a recording (see recordCommands in telnyx-wait-commands.ts):
-     * the caller started talking, finished an utterance, pressed a key, or the silence ran out.
-     */
-    function recordHeard(event: TelnyxEvent): 'speaking' | 'utterance' | 'key' | 'silence' | 'stopped' | undefined {
-      if (event.type === 'call.transcription') {
-        if (isInterimTranscription(event)) return 'speaking';
-        const data = event.payload.transcription_data as { is_final?: unknown } | undefined;
-        return data?.is_final === true ? 'utterance' : undefined;
-      }
-      if (event.type !== 'call.gather.ended') return undefined;
-      const status = event.payload.status;
-      if (status === 'timeout') return 'silence';
-      if (status === 'valid' || status === 'invalid') return 'key';
-      return status === 'cancelled' ? 'stopped' : undefined;
-    }
-
     /** Whether the call still stands at this position (a stale hold event must not start music after the caller left the queue). */
     async function standsAt(call: CallInfo, current: string): Promise<boolean> {
       const raw = await store.get(telnyxPositionKey(call.callId));
@@ -201,7 +184,15 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
 
     function parse(webhook: RawWebhook): WebhookEvent<TelnyxCommand[]> | Promise<WebhookEvent<TelnyxCommand[]>> {
       if (webhook.method !== 'POST') return { type: 'refuse', reason: 'wrong-method', message: 'webhooks are POST' };
-      const { event, outcome } = parseTelnyxEvent(webhook.text);
+      let parsed: ReturnType<typeof parseTelnyxEvent>;
+      try {
+        parsed = parseTelnyxEvent(webhook.text);
+      } catch (error) {
+        // An event only some calls bring, where reading it is the planning chunk's (a Worker): read again once it loaded.
+        if (isCallFlowError(error, 'missing-package')) return loadTelnyxPlanning().then(() => parse(webhook));
+        throw error;
+      }
+      const { event, outcome } = parsed;
       if (event.type === 'conference.ended') {
         const conferenceId = typeof event.payload.conference_id === 'string' ? event.payload.conference_id : undefined;
         return {
@@ -257,17 +248,22 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
           },
         };
       }
-      // A transcription or silent gather at a recording is its silence timer (see recordCommands in telnyx-wait-commands.ts).
-      const heard = state.kind === 'position' && answer.type === 'outcome' ? recordHeard(event) : undefined;
-      if (!heard || answer.type !== 'outcome') return answer;
+      // A transcription or silent gather at a recording is its silence timer (the record chunk; see recordCommands in
+      // telnyx-wait-commands.ts).
+      if (
+        state.kind !== 'position' ||
+        answer.type !== 'outcome' ||
+        (event.type !== 'call.transcription' && event.type !== 'call.gather.ended')
+      )
+        return answer;
       return {
         ...answer,
-        outcome: async (position) => {
-          if (position?.step?.type !== 'record' || position.state.kind !== 'record')
-            return typeof answer.outcome === 'function' ? answer.outcome(position) : answer.outcome;
-          await (await features.record.get()).recordSilence(call, state, position, heard, event.id);
-          return { done: `${event.type} while recording` };
-        },
+        outcome: (position) =>
+          position?.step?.type === 'record' && position.state.kind === 'record'
+            ? features.record.get().then((record) => record.recordEvent(call, state, position, event, answer.outcome))
+            : typeof answer.outcome === 'function'
+              ? answer.outcome(position)
+              : answer.outcome,
       };
     }
 
@@ -279,30 +275,9 @@ export const telnyxProvider: Provider<TelnyxHandlerOptions, TelnyxCommand[], Tel
       base: Omit<Extract<WebhookEvent<TelnyxCommand[]>, { type: 'outcome' }>, 'outcome'>,
       outcome: ReturnType<typeof parseTelnyxEvent>['outcome'],
     ): WebhookEvent<TelnyxCommand[]> {
-      if (event.type === 'call.enqueued' && state.kind === 'position') {
-        const entering = {
-          position: numberOf(event.payload.current_position),
-          averageWaitSeconds: numberOf(event.payload.queue_avg_wait_time_secs),
-        };
-        return {
-          ...base,
-          outcome: async (position) => {
-            await (await features.hold.get()).holdBreak(call, state, position, entering);
-            return { done: 'enqueued' };
-          },
-        };
-      }
-      if (state.kind === 'hold' && event.type === 'call.playback.ended') {
-        // provider: a play that ran to its end reports status completed; a stopped one (the caller left the queue) does not.
-        if (event.payload.status !== 'completed') return { ...base, outcome: () => ({ done: 'hold music stopped' }) };
-        return {
-          ...base,
-          outcome: async (position) => {
-            await (await features.hold.get()).holdBreak(call, state, position);
-            return { done: 'hold music' };
-          },
-        };
-      }
+      // The hold loop's breaks: the start of the wait, and the end of each play of the music (the hold chunk).
+      if ((event.type === 'call.enqueued' && state.kind === 'position') || (state.kind === 'hold' && event.type === 'call.playback.ended'))
+        return { ...base, outcome: async (position) => (await features.hold.get()).holdEvent(call, state, position, event) };
       if (
         event.type === 'call.dtmf.received' &&
         (state.kind === 'position' || state.kind === 'hold') &&

@@ -1,5 +1,6 @@
-import type { CallInfo, CallPosition, RecordStep } from '@callflow/core';
+import type { CallInfo, CallPosition, RecordStep, WebhookEvent } from '@callflow/core';
 import type { ClientState } from './client-state.js';
+import type { TelnyxEvent } from './parse-telnyx-event.js';
 import type { TelnyxCommand } from './plan-commands.js';
 import type { TelnyxFeatureContext } from './telnyx-features.js';
 
@@ -7,12 +8,44 @@ import type { TelnyxFeatureContext } from './telnyx-features.js';
 // recordCommands in telnyx-wait-commands.ts), in a chunk of their own that a flow with a record step loads (when its handler is
 // created; a dynamic node's at its first need). It imports no code: what it uses comes in `context` (telnyx-features.ts).
 
-/** What a transcription or gather event means for a recording's silence (see `recordHeard` in telnyx-provider.ts). */
+/** What a transcription or gather event means for a recording's silence (see `recordHeard`). */
 export type RecordHeard = 'speaking' | 'utterance' | 'key' | 'silence' | 'stopped';
 
 /** The recordings of one handler: the finish key and the silence timer. */
 export function createRecordFeature(context: TelnyxFeatureContext) {
   const { store, delivery, standsAt, claimOnce, commandIdOf, encodeClientState, recordSilenceSeconds, silenceTimerBody } = context;
+  const { isInterimTranscription } = context;
+
+  /**
+   * What a transcription or gather event means for the silence of a recording (see recordCommands in telnyx-wait-commands.ts):
+   * the caller started talking, finished an utterance, pressed a key, or the silence ran out.
+   */
+  function recordHeard(event: TelnyxEvent): RecordHeard | undefined {
+    if (event.type === 'call.transcription') {
+      if (isInterimTranscription(event)) return 'speaking';
+      const data = event.payload.transcription_data as { is_final?: unknown } | undefined;
+      return data?.is_final === true ? 'utterance' : undefined;
+    }
+    if (event.type !== 'call.gather.ended') return undefined;
+    const status = event.payload.status;
+    if (status === 'timeout') return 'silence';
+    if (status === 'valid' || status === 'invalid') return 'key';
+    return status === 'cancelled' ? 'stopped' : undefined;
+  }
+
+  /** A transcription or gather event at a recording: its silence timer's, or (when it means nothing for the silence) the event's own outcome. */
+  async function recordEvent(
+    call: CallInfo,
+    clientState: ClientState,
+    position: CallPosition,
+    event: TelnyxEvent,
+    outcome: Extract<WebhookEvent<TelnyxCommand[]>, { type: 'outcome' }>['outcome'],
+  ) {
+    const heard = recordHeard(event);
+    if (!heard) return typeof outcome === 'function' ? outcome(position) : outcome;
+    await recordSilence(call, clientState, position, heard, event.id);
+    return { done: `${event.type} while recording` };
+  }
 
   /**
    * The recording's silence timer on Telnyx: speech stops it, the end of an utterance or a key starts it again, and
@@ -57,5 +90,5 @@ export function createRecordFeature(context: TelnyxFeatureContext) {
     ]);
   }
 
-  return { recordSilence, pressed };
+  return { recordEvent, pressed };
 }

@@ -1,13 +1,59 @@
-import type { ConferenceStep, EnqueueStep, GatherStep, RecordStep, SayStep, TransferStep, Turn, WaitingStep } from '@callflow/core';
+import type {
+  ConferenceStep,
+  EnqueueStep,
+  GatherStep,
+  Outcome,
+  RecordStep,
+  SayStep,
+  TransferStep,
+  Turn,
+  WaitingStep,
+} from '@callflow/core';
 import { googleTranscriptionLanguages } from './call-control-bodies.js';
 import type {
   DialCallBody,
   EnqueueCallBody as ActionEnqueueParams,
+  SpeakTextBody,
   StartRecordingBody as ActionStartRecordingParams,
   StartTranscriptionBody as ActionStartTranscriptionParams,
   TransferCallBody as ActionTransferParams,
 } from './call-control-bodies.js';
+import type { ClientState, FarLegStage } from './client-state.js';
+import type { TelnyxEvent } from './parse-telnyx-event.js';
 import type { PlanCommandsOptions, TelnyxCommand, TelnyxConferenceBody, WaitCommandsKit } from './plan-commands.js';
+
+/** The languages Telnyx's speak takes (telnyx SDK resources/calls/actions.d.ts ActionSpeakParams.language). */
+const speakLanguages = new Set([
+  'arb',
+  'cmn-CN',
+  'cy-GB',
+  'da-DK',
+  'de-DE',
+  'en-AU',
+  'en-GB',
+  'en-GB-WLS',
+  'en-IN',
+  'en-US',
+  'es-ES',
+  'es-MX',
+  'es-US',
+  'fr-CA',
+  'fr-FR',
+  'hi-IN',
+  'is-IS',
+  'it-IT',
+  'ja-JP',
+  'ko-KR',
+  'nb-NO',
+  'nl-NL',
+  'pl-PL',
+  'pt-BR',
+  'pt-PT',
+  'ro-RO',
+  'ru-RU',
+  'sv-SE',
+  'tr-TR',
+]);
 
 // The commands of the waiting steps only some flows have (a recording, a transfer, a queue, a conference, a speech
 // gather's transcription), in a chunk of their own: a handler whose flow has one loads it when it is created, a dynamic
@@ -235,8 +281,22 @@ export function createWaitCommands(kit: WaitCommandsKit) {
     };
   }
 
+  /** A say's language on Telnyx's speak (`settings` from its voice), with warnings for what Telnyx cannot speak. */
+  function speakLanguage(
+    settings: Pick<SpeakTextBody, 'voice' | 'service_level' | 'language'>,
+    language: string,
+    warnings: string[],
+  ): void {
+    if (speakLanguages.has(language)) settings.language = language as SpeakTextBody['language'];
+    else warnings.push(`language '${language}' is not a Telnyx speak language; choose a voice for it instead`);
+    if (settings.service_level === 'basic' && settings.language !== undefined && settings.language !== 'en-US') {
+      warnings.push(`the basic male/female voices speak only en-US; use a voice like Polly.Lea for '${settings.language}'`);
+    }
+  }
+
   return {
     transcriptionCommand,
+    speakLanguage,
     /** The commands of a waiting record, transfer, enqueue or conference step (`state` its `client_state`). */
     commandsOf(
       turn: Turn,
@@ -273,4 +333,92 @@ export function createWaitCommands(kit: WaitCommandsKit) {
       }
     },
   };
+}
+
+// The events and client states only the waiting steps' commands (and outbound legs) bring, read here beside the commands
+// that ask for them; parse-telnyx-event.ts and client-state.ts reach them through planning-chunk.ts.
+
+const farLegStages: readonly string[] = ['dial', 'prompt', 'screen', 'declined'];
+
+/**
+ * The client state kinds only some calls carry (`far`, `left`, `out`, `hold`), from the words of one `encodeClientState`
+ * text (client-state.ts checked its sequence and token); `undefined` for anything else.
+ */
+export function decodeClientStateKind(parts: readonly string[], sequence: number, token: string): ClientState | undefined {
+  if (parts.length === 6 && parts[0] === 'far' && parts[1] && farLegStages.includes(parts[2]!) && /^\d{1,4}$/.test(parts[3] ?? ''))
+    return { kind: 'far', callControlId: parts[1], stage: parts[2] as FarLegStage, part: Number(parts[3]), sequence, token };
+  if (parts.length === 4 && parts[0] === 'left' && parts[1] && /^[0-9*#]$/.test(parts[1]))
+    return { kind: 'left-queue', digit: parts[1], sequence, token };
+  if (
+    parts.length === 5 &&
+    parts[0] === 'out' &&
+    /^[0-9a-f]{8,64}$/.test(parts[1] ?? '') &&
+    (parts[2] === 'off' || parts[2] === 'detect' || parts[2] === 'beep')
+  ) {
+    return { kind: 'outbound', nonce: parts[1]!, detection: parts[2], sequence, token };
+  }
+  if (parts.length === 5 && parts[0] === 'hold' && /^\d{1,9}$/.test(parts[1] ?? '') && /^(-|\d{1,9})$/.test(parts[2] ?? '')) {
+    return { kind: 'hold', segment: Number(parts[1]), ...(parts[2] === '-' ? {} : { announcedAt: Number(parts[2]) }), sequence, token };
+  }
+  return undefined;
+}
+
+/**
+ * Every documented `call.dequeued` reason (provider: telnyx SDK resources/webhooks.d.ts `CallLeftQueue.Payload.reason`, event_type call.dequeued:
+ * bridged, bridging-in-process, hangup, leave, timeout). `bridging-in-process` is the caller leaving the queue to be
+ * bridged to an agent, so it is the bridged outcome; whether a `bridged` follows it is undocumented, and a second
+ * dequeue for the same position is stale and ignored by the handler (docs/providers/telnyx.md).
+ */
+const queueResultByReason: Record<string, Extract<Outcome, { type: 'queue' }>['result']> = {
+  bridged: 'bridged',
+  'bridging-in-process': 'bridged',
+  hangup: 'hangup',
+  leave: 'left',
+  timeout: 'timeout',
+};
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+/** The outcome of an event only a speech gather, a recording, a queue or a conference brings (see parse-telnyx-event.ts). */
+export function waitingOutcome(event: TelnyxEvent): Outcome | undefined {
+  const { payload } = event;
+  switch (event.type) {
+    case 'call.transcription': {
+      // provider: the final result is the utterance; interim ones (is_final false) only say the caller is speaking
+      // (https://developers.telnyx.com/api-reference/callbacks/transcription, telnyx SDK resources/webhooks.d.ts Transcription).
+      const data =
+        typeof payload.transcription_data === 'object' && payload.transcription_data !== null
+          ? (payload.transcription_data as Record<string, unknown>)
+          : {};
+      const transcript = text(data.transcript)?.trim() ?? '';
+      if (data.is_final !== true || transcript === '') return undefined;
+      return typeof data.confidence === 'number'
+        ? { type: 'speech', text: transcript, confidence: data.confidence }
+        : { type: 'speech', text: transcript };
+    }
+    case 'call.recording.saved': {
+      const urls = (payload.recording_urls ?? payload.public_recording_urls) as { mp3?: string | null; wav?: string | null } | undefined;
+      const url = urls?.mp3 ?? urls?.wav ?? undefined;
+      const started = Date.parse(text(payload.recording_started_at) ?? '');
+      const ended = Date.parse(text(payload.recording_ended_at) ?? '');
+      const outcome: Outcome = { type: 'recording' };
+      if (url) outcome.url = url;
+      if (Number.isFinite(started) && Number.isFinite(ended)) outcome.durationSeconds = Math.max(0, Math.round((ended - started) / 1000));
+      return outcome;
+    }
+    case 'call.recording.error':
+      return { type: 'recording' };
+    case 'call.dequeued': {
+      const reason = text(payload.reason);
+      const result = reason !== undefined && Object.hasOwn(queueResultByReason, reason) ? queueResultByReason[reason] : undefined;
+      if (result === undefined) return undefined;
+      const waitSeconds = typeof payload.wait_time_secs === 'number' ? { waitSeconds: payload.wait_time_secs } : {};
+      const digit = result === 'left' && event.clientState?.kind === 'left-queue' ? { digit: event.clientState.digit } : {};
+      return { type: 'queue', result, ...waitSeconds, ...digit };
+    }
+    case 'conference.participant.left':
+      return { type: 'conference', status: 'ended' };
+    default:
+      return undefined;
+  }
 }

@@ -95,6 +95,7 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'telnyx-speech',
       'telnyx-outbound',
       'telnyx-recovery',
+      'telnyx-command-failure',
     ]) {
       const file = files.find((name) => name.startsWith(`${chunk}-`));
       expect(file, chunk).toBeDefined();
@@ -110,6 +111,14 @@ describe('the Telnyx feature chunks in a bundle', () => {
       'recordSilence',
       'outboundEvent',
       'sendApart',
+      'commandFailed',
+      'unexpectedEvent',
+      'withoutRecord',
+      'recordHeard',
+      'holdEvent',
+      'decodeClientStateKind',
+      'waitingOutcome',
+      'speakLanguage',
     ])
       expect(main, name).not.toContain(`function ${name}(`);
   });
@@ -192,5 +201,89 @@ process.stdout.write(JSON.stringify({ before, after: m.planCommands(turn, { cont
 `);
     expect(out.before).toMatch(/^missing-package: .*call `await loadTelnyxPlanning\(\)` once before planCommands/);
     expect(out.after).toEqual(['transfer']);
+  });
+
+  it('parseTelnyxEvent on its own: a clear error before loadTelnyxPlanning() for a recording or a hold state, the outcome after it', () => {
+    const out = run(`
+const m = await import('./index.js');
+const recording = JSON.stringify({ data: { id: 'e1', event_type: 'call.recording.saved', payload: { call_control_id: 'v3:x',
+  recording_urls: { mp3: 'https://example.com/r.mp3' }, recording_started_at: '2026-01-01T00:00:00Z', recording_ended_at: '2026-01-01T00:00:09Z' } } });
+const hold = m.encodeClientState({ kind: 'hold', segment: 2, sequence: 3, token: 'abc.def' });
+const position = m.decodeClientState(m.encodeClientState({ kind: 'position', sequence: 3, token: 'abc.def' }));
+const attempt = (read) => { try { return read(); } catch (error) { return error.code + ': ' + error.message; } };
+const before = { recording: attempt(() => m.parseTelnyxEvent(recording).outcome), hold: attempt(() => m.decodeClientState(hold)) };
+await m.loadTelnyxPlanning();
+process.stdout.write(JSON.stringify({ position, before, after: { recording: m.parseTelnyxEvent(recording).outcome, hold: m.decodeClientState(hold) } }));
+`);
+    // The usual kinds need no chunk.
+    expect(out.position).toEqual({ kind: 'position', sequence: 3, token: 'abc.def' });
+    expect(out.before).toEqual({
+      recording: expect.stringMatching(/^missing-package: .*call `await loadTelnyxPlanning\(\)` once before parseTelnyxEvent/),
+      hold: expect.stringMatching(/^missing-package: .*call `await loadTelnyxPlanning\(\)` once before decodeClientState/),
+    });
+    expect(out.after).toEqual({
+      recording: { type: 'recording', url: 'https://example.com/r.mp3', durationSeconds: 9 },
+      hold: { kind: 'hold', segment: 2, sequence: 3, token: 'abc.def' },
+    });
+  });
+
+  it('an outbound call: its first event loads the chunk that reads its client state, and the flow runs once it is answered', () => {
+    const out = run(`
+import { createServer } from 'node:http';
+const m = await import('./index.js');
+const flow = m.defineFlow({ name: 'outbound', start: 'intro', nodes: {
+  intro: [m.gather({ prompt: [m.say('Press 1 to confirm.')], numDigits: 1, routes: { '1': 'confirmed' } })],
+  confirmed: [m.say('Confirmed.'), m.hangup()] } });
+let handler;
+const server = createServer(m.toNodeListener((request) => handler(request)));
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const emulator = await m.createTelnyxEmulator({ webhookUrl: 'http://127.0.0.1:' + server.address().port + '/telnyx' });
+const client = m.createCallControlClient({ apiKey: 'KEY-test', baseUrl: emulator.apiBaseUrl });
+handler = m.createTelnyxHandler({ flow, secret: 'chunk-secret-0123456789abcdef', publicKey: emulator.publicKey, client,
+  logger: { info() {}, warn() {}, error() {} } });
+emulator.scriptOutbound({ input: ['1'] });
+await m.startTelnyxCall(client, handler, { connectionId: 'conn-1', to: '+15551230000', from: '+15559870000' });
+const transcript = await emulator.outboundCalls.at(-1).transcript;
+await emulator.close();
+server.close();
+process.stdout.write(JSON.stringify({ errors: transcript.errors, spoken: m.spoken ? m.spoken(transcript) : transcript.entries.filter((entry) => entry.type === 'say').map((entry) => entry.text) }));
+`);
+    expect(out.errors).toEqual([]);
+    expect(out.spoken).toEqual(['Press 1 to confirm.', 'Confirmed.']);
+  });
+
+  it('a say in a language, in a dynamic node: the planning chunk that knows the speak languages loads before the first turn', () => {
+    const out = run(
+      callScript(
+        `{ name: 'language', start: 'main', nodes: { main: () => [m.say('Bonjour.', { voice: 'Polly.Lea', language: 'fr-FR' }), m.hangup()] } }`,
+        '{}',
+      ),
+    );
+    expect(out.errors).toEqual([]);
+    expect(out.entries).toEqual([
+      { type: 'say', text: 'Bonjour.' },
+      { type: 'hangup', by: 'flow' },
+    ]);
+    expect((out.actions as string[]).slice(0, 2)).toEqual(['answer', 'speak']);
+  });
+
+  it('planCommands on its own: a say in a language needs loadTelnyxPlanning() first, then it is spoken in it', () => {
+    const out = run(`
+const m = await import('./index.js');
+const flow = m.defineFlow({ name: 'plan', start: 'main', nodes: { main: [m.say('Hola.', { voice: 'Polly.Lucia', language: 'es-ES' }), m.hangup()] } });
+const engine = m.createEngine(flow, { secret: 'chunk-secret-0123456789abcdef' });
+const turn = await engine.start({ callId: 'v3:plan', from: '+15551230000', to: '+15559870000', provider: 'telnyx' });
+const continuations = await Promise.all(m.continuationStates(turn).map((state) => engine.sign(state, turn.call)));
+let before;
+try {
+  m.planCommands(turn, { continuations });
+} catch (error) {
+  before = error.code + ': ' + error.message;
+}
+await m.loadTelnyxPlanning();
+process.stdout.write(JSON.stringify({ before, after: m.planCommands(turn, { continuations }).output[0].body }));
+`);
+    expect(out.before).toMatch(/^missing-package: .*call `await loadTelnyxPlanning\(\)` once before planCommands/);
+    expect(out.after).toMatchObject({ payload: 'Hola.', voice: 'AWS.Polly.Lucia', language: 'es-ES' });
   });
 });

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { defineFlow, enqueue, gather, hangup, play, say, toNodeListener, transfer } from '@callflow/core';
+import { createMemoryStore, defineFlow, enqueue, gather, hangup, play, record, say, toNodeListener, transfer } from '@callflow/core';
 import { createTelnyxEmulator, spoken } from '@callflow/testing';
 
 // The handler code only some flows need sits in chunks of its own (packages/telnyx/src/telnyx-features.ts): a handler
@@ -37,6 +37,30 @@ describe('Telnyx feature chunks from a cold module state', () => {
       expect(actions.slice(0, 4)).toEqual(['answer', 'enqueue', 'speak', 'playback_start']);
       expect(rig.emulator.requests[2]!.body).toMatchObject({ payload: 'You are number 2 in line.' });
       expect(rig.emulator.requests[3]!.body).toMatchObject({ audio_url: 'https://audio.example.com/hold.mp3' });
+    } finally {
+      await rig.close();
+    }
+  });
+
+  it('a voicemail: the record chunk times the silence from the first call (the speech stops the timer, its timeout the recording)', async () => {
+    const { startRig } = await import('./harness.js');
+    const flow = defineFlow({
+      name: 'cold-voicemail',
+      start: 'box',
+      nodes: {
+        box: [say('Leave a message.'), record({ maxSeconds: 45, silenceSeconds: 4, then: 'bye' })],
+        bye: [say('Thank you.'), hangup()],
+      },
+    });
+    const rig = await startRig(flow);
+    try {
+      const transcript = await rig.emulator.call({ recordings: [{ durationSeconds: 9 }] });
+      expect(transcript.errors).toEqual([]);
+      expect(spoken(transcript)).toEqual(['Leave a message.', 'Thank you.']);
+      const actions = rig.emulator.requests.filter((request) => !request.duplicate).map((request) => request.action);
+      // Sent by the record chunk at the caller's speech (gather_stop) and at the silence after it (record_stop).
+      expect(actions).toContain('gather_stop');
+      expect(actions.filter((action) => action === 'record_stop')).toHaveLength(1);
     } finally {
       await rig.close();
     }
@@ -154,4 +178,139 @@ describe('Telnyx feature chunks from a cold module state', () => {
       vi.doUnmock('../src/telnyx-recovery.js');
     }
   });
+
+  it('a command that fails once: the failure chunk loads at the failure and the command is sent again (same command_id)', async () => {
+    const { answered, sent } = await callWithOnePlay(() => import('../src/index.js'), { failFirstPlayWith: 503 });
+    expect(answered).toBe(200);
+    expect(sent.map((request) => request.action)).toEqual(['answer', 'playback_start', 'playback_start']);
+    expect(sent[2]!.commandId).toBe(sent[1]!.commandId);
+  });
+
+  it('a command that fails while the failure chunk cannot load: the event is answered 503 for Telnyx to redeliver', async () => {
+    vi.doMock('../src/telnyx-command-failure.js', () => {
+      throw new Error('chunk missing');
+    });
+    try {
+      const { answered, sent } = await callWithOnePlay(() => import('../src/index.js'), { failFirstPlayWith: 503 });
+      expect(answered).toBe(503);
+      expect(sent.map((request) => request.action)).toEqual(['answer', 'playback_start']);
+    } finally {
+      vi.doUnmock('../src/telnyx-command-failure.js');
+    }
+  });
+
+  it('a store that forgot the call: the recovery chunk loads at the next event and the call goes on from its token', async () => {
+    const { answered, sent } = await menuWithForgottenRecord(() => import('../src/index.js'));
+    expect(answered).toBe(200);
+    expect(sent.map((request) => request.action)).toEqual(['answer', 'gather_using_speak', 'speak']);
+    expect(sent[2]!.body).toMatchObject({ payload: 'Sales.' });
+  });
+
+  it('a store that forgot the call while the recovery chunk cannot load: the event is answered 503 for Telnyx to redeliver', async () => {
+    vi.doMock('../src/telnyx-recovery.js', () => {
+      throw new Error('chunk missing');
+    });
+    try {
+      const { answered, sent } = await menuWithForgottenRecord(() => import('../src/index.js'));
+      expect(answered).toBe(503);
+      expect(sent.map((request) => request.action)).toEqual(['answer', 'gather_using_speak']);
+    } finally {
+      vi.doUnmock('../src/telnyx-recovery.js');
+    }
+  });
 });
+
+/** One inbound call.initiated to a flow that plays a file and hangs up, through an in-process Call Control API whose first play fails. */
+async function callWithOnePlay(
+  load: () => Promise<typeof import('../src/index.js')>,
+  options: { failFirstPlayWith: number },
+): Promise<{ answered: number; sent: Array<{ action: string; commandId: unknown }> }> {
+  const { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } = await load();
+  const keys = await generateTelnyxKeyPair();
+  const sent: Array<{ action: string; commandId: unknown }> = [];
+  const fetch = async (url: string | URL | Request, init?: RequestInit) => {
+    const action = /\/actions\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+    sent.push({ action, commandId: (JSON.parse(String(init?.body ?? '{}')) as { command_id?: unknown }).command_id });
+    const failed = action === 'playback_start' && sent.filter((request) => request.action === action).length === 1;
+    return new Response(failed ? '{"errors":[{"title":"Service Unavailable"}]}' : '{"data":{"result":"ok"}}', {
+      status: failed ? options.failFirstPlayWith : 200,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  const handler = createTelnyxHandler({
+    flow: defineFlow({ name: 'one-play', start: 'main', nodes: { main: [play('https://audio.example.com/hello.mp3'), hangup()] } }),
+    secret: 'cold-failure-secret-0123456789',
+    publicKey: keys.publicKey,
+    client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+    logger: { info() {}, warn() {}, error() {} },
+    retryDelayMs: 1,
+  });
+  const body = JSON.stringify({
+    data: {
+      record_type: 'event',
+      event_type: 'call.initiated',
+      id: 'e1',
+      occurred_at: new Date().toISOString(),
+      payload: { call_control_id: 'v3:one-play', direction: 'incoming', from: '+15551230000', to: '+15559870000' },
+    },
+  });
+  const reply = await handler(
+    new Request('http://localhost/telnyx', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+    }),
+  );
+  return { answered: reply.status, sent };
+}
+
+/** A menu call whose position record the store loses between its first event and the key press that answers the menu. */
+async function menuWithForgottenRecord(
+  load: () => Promise<typeof import('../src/index.js')>,
+): Promise<{ answered: number; sent: Array<{ action: string; body: Record<string, unknown> }> }> {
+  const { createCallControlClient, createTelnyxHandler, generateTelnyxKeyPair, signTelnyxEvent } = await load();
+  const keys = await generateTelnyxKeyPair();
+  const store = createMemoryStore();
+  const sent: Array<{ action: string; body: Record<string, unknown> }> = [];
+  const fetch = async (url: string | URL | Request, init?: RequestInit) => {
+    const action = /\/actions\/([^/]+)$/.exec(new URL(String(url)).pathname)?.[1] ?? 'unknown';
+    sent.push({ action, body: JSON.parse(String(init?.body ?? '{}')) as Record<string, unknown> });
+    return new Response('{"data":{"result":"ok"}}', { status: 200, headers: { 'content-type': 'application/json' } });
+  };
+  const handler = createTelnyxHandler({
+    flow: defineFlow({
+      name: 'forgotten',
+      start: 'menu',
+      nodes: {
+        menu: [gather({ prompt: [say('Press 1 for sales.')], numDigits: 1, routes: { '1': 'sales' } })],
+        sales: [say('Sales.'), hangup()],
+      },
+    }),
+    secret: 'cold-forgotten-secret-0123456789',
+    publicKey: keys.publicKey,
+    client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
+    store,
+    logger: { info() {}, warn() {}, error() {} },
+  });
+  const post = async (id: string, type: string, payload: Record<string, unknown>) => {
+    const body = JSON.stringify({ data: { record_type: 'event', event_type: type, id, occurred_at: new Date().toISOString(), payload } });
+    const reply = await handler(
+      new Request('http://localhost/telnyx', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+      }),
+    );
+    return reply.status;
+  };
+  const leg = { call_control_id: 'v3:forgotten', from: '+15551230000', to: '+15559870000' };
+  expect(await post('e1', 'call.initiated', { ...leg, direction: 'incoming' })).toBe(200);
+  await store.delete('telnyx:position:v3:forgotten');
+  const answered = await post('e2', 'call.gather.ended', {
+    ...leg,
+    digits: '1',
+    status: 'valid',
+    client_state: sent[1]!.body.client_state,
+  });
+  return { answered, sent };
+}
