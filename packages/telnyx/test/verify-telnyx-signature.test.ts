@@ -31,7 +31,9 @@ describe('verifyTelnyxSignature agrees with the telnyx SDK verifier', async () =
   const keys = await generateTelnyxKeyPair();
   const other = await generateTelnyxKeyPair();
   const now = Math.floor(Date.now() / 1000);
-  const signed = await signTelnyxEvent(body, { privateKey: keys.privateKey });
+  // Signed at `now` itself: signing at its own clock could land a second later, and then the "changed" timestamp below
+  // would be the signed one (CI caught that race on a slow machine).
+  const signed = await signTelnyxEvent(body, { privateKey: keys.privateKey, timestamp: now });
 
   const cases: Array<{ name: string; key: string; body: string; headers: Record<string, string>; expected: boolean }> = [
     { name: 'a valid signature', key: keys.publicKey, body, headers: signed, expected: true },
@@ -48,7 +50,7 @@ describe('verifyTelnyxSignature agrees with the telnyx SDK verifier', async () =
       name: 'timestamp changed after signing',
       key: keys.publicKey,
       body,
-      headers: { ...signed, 'telnyx-timestamp': String(now + 1) },
+      headers: { ...signed, 'telnyx-timestamp': String(Number(signed['telnyx-timestamp']) + 1) },
       expected: false,
     },
     // 330 s, not 301: the cases run seconds after `now` is read on a busy machine, and the SDK reads its own clock.
