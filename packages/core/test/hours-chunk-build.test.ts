@@ -1,58 +1,35 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unlinkChunks } from '../unlink-chunks.js';
+import { buildSplitBundle, type SplitBundle } from '../../../test/split-bundle.js';
 
 // The published bundle's chunks, built the way packages/core/tsup.config.ts builds them (entries index, luxon and yaml,
 // code splitting, __CALLFLOW_BUNDLED__), and run in fresh node processes: the first webhook of a flow with hours loads
 // dist/luxon.js; a flow without schedules never does; a synchronous call while the engine's preload runs does not crash.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-let directory: string;
+let bundle: SplitBundle;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'callflow-hours-chunk-'));
-  await build({
+  bundle = await buildSplitBundle('callflow-hours-chunk-', {
     entryPoints: {
       index: `${root}packages/core/src/index.ts`,
       luxon: `${root}packages/core/src/hours/luxon-chunk.ts`,
       yaml: `${root}packages/core/src/ir/yaml-chunk.ts`,
       diagnostics: `${root}packages/core/src/ir/flow-diagnostics.ts`,
     },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: directory,
     define: { __CALLFLOW_BUNDLED__: 'true' },
     alias: {
       luxon: `${root}node_modules/luxon/build/es6/luxon.mjs`,
       yaml: `${root}node_modules/yaml/browser/index.js`,
     },
-    plugins: [unlinkChunks],
-    logLevel: 'silent',
   });
-  writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
 });
 
 afterAll(() => {
-  rmSync(directory, { recursive: true, force: true });
+  bundle?.remove();
 });
 
-/** Runs an ES module script in a fresh node process, next to the built chunks; returns what it printed as JSON. */
-function run(script: string): Record<string, unknown> {
-  const path = join(directory, `script-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(path, script);
-  const result = spawnSync(process.execPath, [path], { encoding: 'utf8' });
-  expect(result.stderr, 'the script wrote to stderr').toBe('');
-  expect(result.status).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
+const run = (script: string) => bundle.run(script);
 
 const flowSource = (withHours: boolean) => `
 const flow = core.defineFlow({
@@ -70,10 +47,10 @@ const spoken = (turn) => turn.steps.map(({ step }) => step.text);
 
 describe('the luxon chunk of the published bundle', () => {
   it('is a file of its own that the main bundle only names in a dynamic import()', () => {
-    const main = readFileSync(join(directory, 'index.js'), 'utf8');
+    const main = bundle.text('index.js');
     expect(main).toContain('import("./luxon.js")');
     expect(main).not.toMatch(/from\s*"\.\/luxon\.js"/);
-    expect(readFileSync(join(directory, 'luxon.js'), 'utf8')).toContain('DateTime');
+    expect(bundle.text('luxon.js')).toContain('DateTime');
     expect(main).not.toContain('class DateTime');
   });
 
@@ -118,14 +95,15 @@ process.stdout.write(JSON.stringify({ during, after: core.isOpen(schedule, Date.
 describe('the diagnostics chunk of the published bundle', () => {
   it('is a file of its own that the rest of the bundle only names in a dynamic import()', () => {
     // The main file and the chunks it shares with the diagnostics (esbuild splits shared code into chunk-*.js).
-    const upFront = readdirSync(directory)
+    const upFront = bundle
+      .files()
       .filter((file) => file.endsWith('.js') && !['diagnostics.js', 'luxon.js', 'yaml.js'].includes(file) && !file.startsWith('script-'))
-      .map((file) => readFileSync(join(directory, file), 'utf8'))
+      .map((file) => bundle.text(file))
       .join('\n');
     expect(upFront).toContain('import("./diagnostics.js")');
     expect(upFront).not.toMatch(/from\s*"\.\/diagnostics\.js"/);
     // The messages of the graph rules and the "did you mean" hints of unknown fields live there, not up front.
-    expect(readFileSync(join(directory, 'diagnostics.js'), 'utf8')).toContain('loop that never waits for the caller');
+    expect(bundle.text('diagnostics.js')).toContain('loop that never waits for the caller');
     expect(upFront).not.toContain('loop that never waits for the caller');
     expect(upFront).not.toContain('unknown field');
   });

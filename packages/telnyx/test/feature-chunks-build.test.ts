@@ -1,11 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unlinkChunks } from '../../core/unlink-chunks.js';
+import { buildSplitBundle, type SplitBundle } from '../../../test/split-bundle.js';
 
 // The Telnyx handler bundled as a bundler ships it (esbuild, code splitting, the chunks unlinked as in the ES module
 // build and bench/bundle-size.ts), run in fresh node processes: the feature chunks (telnyx-features.ts) and the
@@ -13,23 +8,16 @@ import { unlinkChunks } from '../../core/unlink-chunks.js';
 // needs them works from its first webhook. The emulator is bundled in the same build, so there is one copy of core.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-let directory: string;
+let bundle: SplitBundle;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'callflow-telnyx-chunks-'));
-  await build({
+  bundle = await buildSplitBundle('callflow-telnyx-chunks-', {
     stdin: {
       contents: `export * from '@callflow/core'; export * from '@callflow/telnyx'; export { createTelnyxEmulator } from '@callflow/testing';`,
       resolveDir: root,
       sourcefile: 'index.ts',
       loader: 'ts',
     },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: directory,
     entryNames: 'index',
     alias: {
       '@callflow/core': `${root}packages/core/src/index.ts`,
@@ -37,25 +25,14 @@ beforeAll(async () => {
       '@callflow/testing': `${root}packages/testing/src/index.ts`,
     },
     external: ['telnyx', 'twilio', '@vonage/*', 'luxon', 'yaml'],
-    plugins: [unlinkChunks],
-    logLevel: 'silent',
   });
-  writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
 }, 60_000);
 
 afterAll(() => {
-  rmSync(directory, { recursive: true, force: true });
+  bundle?.remove();
 });
 
-/** Runs an ES module script in a fresh node process, next to the bundle; returns what it printed as JSON. */
-function run(script: string): Record<string, unknown> {
-  const path = join(directory, `script-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(path, script);
-  const result = spawnSync(process.execPath, [path], { encoding: 'utf8', timeout: 60_000 });
-  expect(result.stderr, 'the script wrote to stderr').toBe('');
-  expect(result.status).toBe(0);
-  return JSON.parse(result.stdout) as Record<string, unknown>;
-}
+const run = (script: string) => bundle.run(script);
 
 /** A script that runs one call of `flow` through a fresh handler and the emulator, and prints what was sent and heard. */
 const callScript = (flow: string, script: string) => `
@@ -85,8 +62,8 @@ process.stdout.write(JSON.stringify({
 
 describe('the Telnyx feature chunks in a bundle', () => {
   it('are files of their own that the main file only names in a dynamic import()', () => {
-    const main = readFileSync(join(directory, 'index.js'), 'utf8');
-    const files = readdirSync(directory);
+    const main = bundle.text('index.js');
+    const files = bundle.files();
     for (const chunk of [
       'telnyx-wait-commands',
       'telnyx-transfer',

@@ -1,59 +1,36 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { unlinkChunks } from '../../core/unlink-chunks.js';
+import { buildSplitBundle, type SplitBundle } from '../../../test/split-bundle.js';
 
 // The Vonage handler bundled as a bundler ships it (esbuild, code splitting, core's chunks unlinked as in
 // bench/bundle-size.ts), run in fresh node processes: the transfer, record and conference chunks and the signature
 // messages are files of their own, loaded at the first need, and a call that needs them works from its first webhook.
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-let directory: string;
+let bundle: SplitBundle;
 
 beforeAll(async () => {
-  directory = mkdtempSync(join(tmpdir(), 'callflow-vonage-chunks-'));
-  await build({
+  bundle = await buildSplitBundle('callflow-vonage-chunks-', {
     stdin: {
       contents: `export * from '@callflow/core'; export { createVonageHandler, signVonageRequest } from '@callflow/vonage';`,
       resolveDir: root,
       sourcefile: 'index.ts',
       loader: 'ts',
     },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    outdir: directory,
     entryNames: 'index',
     alias: {
       '@callflow/core': `${root}packages/core/src/index.ts`,
       '@callflow/vonage': `${root}packages/vonage/src/index.ts`,
     },
     external: ['@vonage/*', 'luxon', 'yaml'],
-    plugins: [unlinkChunks],
-    logLevel: 'silent',
   });
-  writeFileSync(join(directory, 'package.json'), '{"type":"module"}');
 }, 60_000);
 
 afterAll(() => {
-  rmSync(directory, { recursive: true, force: true });
+  bundle?.remove();
 });
 
-/** Runs an ES module script in a fresh node process, next to the bundle; returns what it printed as JSON. */
-function run(script: string): unknown {
-  const path = join(directory, `script-${Math.random().toString(36).slice(2)}.mjs`);
-  writeFileSync(path, script);
-  const result = spawnSync(process.execPath, [path], { encoding: 'utf8', timeout: 60_000 });
-  expect(result.stderr, 'the script wrote to stderr').toBe('');
-  expect(result.status).toBe(0);
-  return JSON.parse(result.stdout);
-}
+const run = (script: string) => bundle.run(script);
 
 /** A script that answers one call of `flow` through a fresh handler, then follows each NCCO's notify; prints the actions of each reply. */
 const callScript = (flow: string) => `
@@ -86,7 +63,7 @@ process.stdout.write(JSON.stringify({ replies, forged: forged.status }));
 
 describe('the Vonage chunks in a bundle', () => {
   it('are files of their own that the up-front files only name in a dynamic import()', () => {
-    const files = readdirSync(directory);
+    const files = bundle.files();
     // The up-front files: the entry and, transitively, what it imports statically (not through a dynamic import()).
     const upFrontFiles = new Set<string>();
     const pending = ['index.js'];
@@ -94,10 +71,9 @@ describe('the Vonage chunks in a bundle', () => {
       const file = pending.pop()!;
       if (upFrontFiles.has(file)) continue;
       upFrontFiles.add(file);
-      for (const match of readFileSync(join(directory, file), 'utf8').matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g))
-        pending.push(match[1]!);
+      for (const match of bundle.text(file).matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) pending.push(match[1]!);
     }
-    const upFront = [...upFrontFiles].map((file) => readFileSync(join(directory, file), 'utf8')).join('\n');
+    const upFront = [...upFrontFiles].map((file) => bundle.text(file)).join('\n');
     for (const chunk of ['vonage-transfer-chunk', 'vonage-record-conference-chunk', 'vonage-signature-messages']) {
       const file = files.find((name) => name.startsWith(`${chunk}-`));
       expect(file, chunk).toBeDefined();
