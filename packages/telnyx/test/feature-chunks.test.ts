@@ -156,20 +156,12 @@ describe('Telnyx feature chunks from a cold module state', () => {
         client: createCallControlClient({ apiKey: 'KEY-test', baseUrl: 'http://127.0.0.1:9/v2', fetch }),
         logger: { info() {}, warn() {}, error() {} },
       });
-      const body = JSON.stringify({
-        data: {
-          record_type: 'event',
-          event_type: 'call.initiated',
-          id: 'e1',
-          occurred_at: new Date().toISOString(),
-          payload: { call_control_id: 'v3:refused', direction: 'incoming', from: '+15551230000', to: '+15559870000' },
-        },
-      });
       const reply = await handler(
-        new Request('http://localhost/telnyx', {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+        await signedEvent(signTelnyxEvent, keys.privateKey, 'e1', 'call.initiated', {
+          call_control_id: 'v3:refused',
+          direction: 'incoming',
+          from: '+15551230000',
+          to: '+15559870000',
         }),
       );
       expect(reply.status).toBe(200);
@@ -245,20 +237,12 @@ async function callWithOnePlay(
     logger: { info() {}, warn() {}, error() {} },
     retryDelayMs: 1,
   });
-  const body = JSON.stringify({
-    data: {
-      record_type: 'event',
-      event_type: 'call.initiated',
-      id: 'e1',
-      occurred_at: new Date().toISOString(),
-      payload: { call_control_id: 'v3:one-play', direction: 'incoming', from: '+15551230000', to: '+15559870000' },
-    },
-  });
   const reply = await handler(
-    new Request('http://localhost/telnyx', {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
+    await signedEvent(signTelnyxEvent, keys.privateKey, 'e1', 'call.initiated', {
+      call_control_id: 'v3:one-play',
+      direction: 'incoming',
+      from: '+15551230000',
+      to: '+15559870000',
     }),
   );
   return { answered: reply.status, sent };
@@ -292,17 +276,8 @@ async function menuWithForgottenRecord(
     store,
     logger: { info() {}, warn() {}, error() {} },
   });
-  const post = async (id: string, type: string, payload: Record<string, unknown>) => {
-    const body = JSON.stringify({ data: { record_type: 'event', event_type: type, id, occurred_at: new Date().toISOString(), payload } });
-    const reply = await handler(
-      new Request('http://localhost/telnyx', {
-        method: 'POST',
-        body,
-        headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey: keys.privateKey })) },
-      }),
-    );
-    return reply.status;
-  };
+  const post = async (id: string, type: string, payload: Record<string, unknown>) =>
+    (await handler(await signedEvent(signTelnyxEvent, keys.privateKey, id, type, payload))).status;
   const leg = { call_control_id: 'v3:forgotten', from: '+15551230000', to: '+15559870000' };
   expect(await post('e1', 'call.initiated', { ...leg, direction: 'incoming' })).toBe(200);
   await store.delete('telnyx:position:v3:forgotten');
@@ -313,4 +288,20 @@ async function menuWithForgottenRecord(
     client_state: sent[1]!.body.client_state,
   });
   return { answered, sent };
+}
+
+/** A signed Telnyx event as a web `Request`, signed with the module state's own `signTelnyxEvent` (the test's fresh import). */
+async function signedEvent(
+  signTelnyxEvent: typeof import('../src/index.js').signTelnyxEvent,
+  privateKey: string,
+  id: string,
+  type: string,
+  payload: Record<string, unknown>,
+): Promise<Request> {
+  const body = JSON.stringify({ data: { record_type: 'event', event_type: type, id, occurred_at: new Date().toISOString(), payload } });
+  return new Request('http://localhost/telnyx', {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...(await signTelnyxEvent(body, { privateKey })) },
+  });
 }
