@@ -5,6 +5,7 @@ import {
   emptyReply,
   endedPosition,
   jsonTextReply,
+  loadOnce,
   type CallEventReport,
   type CallInfo,
   type CallPosition,
@@ -250,19 +251,21 @@ export const vonageProvider: Provider<VonageHandlerOptions, Ncco, VonageQueueCon
     /** The waiting steps' renderers loaded so far; `prepare` loads a chunked one before a turn that waits in it renders. */
     const waits: WaitRenderers = {};
     const transferContext = { store, base, voiceClient: options.voiceClient };
-    /** The transfer chunk (its NCCO, the called party's webhooks), its renderer installed once loaded. */
-    const transferReady = () =>
+    /** The transfer chunk (its NCCO, the called party's webhooks), its renderer installed once, when it has loaded. */
+    const transferReady = loadOnce(() =>
       loadTransferChunk().then((chunk) => {
         waits.transfer = chunk.transferRendererFor(options.voiceClient);
         return chunk;
-      });
+      }),
+    );
     /** The record and conference chunk (their NCCOs, the wait for a recording), its renderers installed once loaded. */
-    const recordConferenceReady = () =>
+    const recordConferenceReady = loadOnce(() =>
       loadRecordConferenceChunk().then((chunk) => {
         waits.record = chunk.renderRecordWait;
         waits.conference = chunk.renderConference;
         return chunk;
-      });
+      }),
+    );
     /** The waiting steps whose renderer is in a chunk of its own (the queue's aside), by step type. */
     const waitChunks: Record<string, () => Promise<unknown>> = {
       transfer: transferReady,
